@@ -1,0 +1,42 @@
+"""Shared benchmark helpers: a cached demo database at 250,000 members, peak memory, served apps."""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def flask(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+
+
+def bench_env(db_file: Path) -> dict:
+    env = dict(os.environ)
+    env.update(PORTAL_DATABASE_URL=f"sqlite:///{db_file}", PORTAL_SECRET_KEY="bench", PORTAL_LOG_LEVEL="WARNING",
+               PORTAL_INSTANCE_PATH=str(CACHE))
+    return env
+
+
+def demo_database(members: int = 250_000, seed: int = 2026, fresh: bool = False) -> tuple[Path, float]:
+    """A migrated, seeded SQLite file (cached between runs). Returns (path, seed seconds or 0.0 if cached)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    db_file = CACHE / f"demo-{members}-{seed}.sqlite3"
+    if db_file.exists() and not fresh:
+        return db_file, 0.0
+    db_file.unlink(missing_ok=True)
+    env = bench_env(db_file)
+    flask(["db", "upgrade"], env)
+    started = time.perf_counter()
+    flask(["demo", "seed", "--members", str(members), "--seed", str(seed)], env)
+    return db_file, time.perf_counter() - started

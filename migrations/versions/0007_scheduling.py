@@ -1,0 +1,25 @@
+"""scheduler and outbox (issue: scheduling)
+
+Revision ID: 0007_scheduling
+Revises: 0006_casework
+Create Date: 2026-11-27
+
+The chain is fixed (0001 → 0008) so the areas can be built in parallel; each area fills in its own file.
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = '0007_scheduling'
+down_revision = '0006_casework'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

@@ -1,0 +1,69 @@
+"""FOA A-kasse trial portal: the Flask application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.config import INSTANCE, ROOT, Config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI, error handlers."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(Config().as_dict())
+    if config:
+        app.config.update(config)
+
+    from portal import errors, i18n, logging_setup, security, templating
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    logging_setup.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    _init_login(app, login_manager)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+    from portal.blueprints import register_blueprints
+    from portal.cli import register_cli
+
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.auth.service import load_user
+    from portal.extensions import db
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log ind for at se siden.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        return load_user(db.session, user_id)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import flash, redirect, request, url_for
+
+        from portal.auth.decorators import wants_json
+        from portal.errors import problem
+
+        if wants_json():
+            return problem(401, "Log ind først.", title="Unauthorized")
+        flash(str(login_manager.login_message), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

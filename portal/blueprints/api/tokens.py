@@ -1,0 +1,32 @@
+"""POST /api/v1/auth/token."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from portal.auth.decorators import public
+from portal.auth.service import LoginFailed, authenticate
+from portal.blueprints.api import bp
+from portal.blueprints.api.auth import TOKEN_SECONDS, issue_token, json_body
+from portal.errors import problem
+from portal.extensions import db, limiter
+
+
+@bp.route("/v1/auth/token", methods=["POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def create_token():
+    data = json_body()
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        return problem(400, "Angiv både username og password som tekst.")
+    if len(username) > 80 or len(password) > 200:
+        return problem(400, "Brugernavn eller adgangskode er for langt.")
+    try:
+        user = authenticate(
+            db.session, username, password,
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        )
+    except LoginFailed as exc:
+        return problem(401, exc.message)
+    return jsonify(access_token=issue_token(user), token_type="bearer", expires_in=TOKEN_SECONDS)

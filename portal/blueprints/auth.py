@@ -1,0 +1,94 @@
+"""Login and logout (password). Throttled per address (Flask-Limiter) and per account (lockout)."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.auth.decorators import public
+from portal.auth.service import LoginFailed, authenticate, end_session
+from portal.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    login = StringField("login", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    return {
+        "member": "minside.home",
+        "caseworker": "caseworker.caseload",
+        "steering": "steering.dashboard",
+        "admin": "admin.home",
+    }.get(user.role, "main.index")
+
+
+def _login_key() -> str:
+    return (request.form.get("login") or "").strip().lower()[:80] or "-"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_for(current_user)) if home_for(current_user) in current_app.view_functions
+                        else url_for("main.index"))
+    form = LoginForm()
+    error = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                user = authenticate(
+                    db.session, form.login.data, form.password.data,
+                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                    lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                )
+            except LoginFailed as exc:
+                error = exc.message
+            else:
+                lang = session.get("lang")
+                session.clear()  # nothing from before login survives (session fixation)
+                session["sid"] = secrets.token_urlsafe(16)  # a fresh session identity at every login
+                if lang:
+                    session["lang"] = lang
+                login_user(user)
+                session.permanent = True
+                target = safe_next(request.args.get("next"))
+                endpoint = home_for(user)
+                fallback = url_for(endpoint) if endpoint in current_app.view_functions else url_for("main.index")
+                return redirect(target or fallback)
+        else:
+            error = _("Udfyld både brugernavn og adgangskode (højst 80 og 200 tegn).")
+    status = 401 if error and request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    end_session(db.session, current_user)
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ud."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,1 @@
+"""Blueprint of this area (filled in by its issue). A module without `bp` is not registered."""

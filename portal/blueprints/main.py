@@ -1,0 +1,55 @@
+"""Front page, language switch and the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from portal.auth.decorators import public
+from portal.blueprints.auth import home_for, safe_next
+from portal.extensions import csrf, db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        endpoint = home_for(current_user)
+        if endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
+    return render_template("main/index.html")
+
+
+@bp.route("/sprog/<lang>", methods=["POST"])
+@public
+def set_language(lang: str):
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.route("/healthz")
+@public
+@csrf.exempt
+def healthz():
+    """Database reachable and schema at the migration head(s)."""
+    from portal.migrations_state import migration_state
+
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        checks["database"] = f"error: {type(exc).__name__}"
+        return jsonify(status="error", checks=checks), 503
+    state = migration_state(db.engine)
+    checks["migrations"] = "ok" if state["at_head"] else "behind"
+    checks["migration_heads"] = state["heads"]
+    checks["migration_current"] = state["current"]
+    ok = state["at_head"]
+    return jsonify(status="ok" if ok else "error", checks=checks), (200 if ok else 503)

@@ -1,0 +1,52 @@
+"""`flask users create|list`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.auth.service import create_user
+from portal.extensions import db
+from portal.models import Caseworker, ServiceLocation, User
+from portal.models.users import ROLES
+from portal.services.errors import DomainError
+
+cli = AppGroup("users", help="Accounts: create and list.")
+
+
+@cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", "display_name", required=True, help="Full name shown in the UI")
+@click.option("--email", default=None)
+@click.option("--location", default=None, help="Service location (caseworkers), e.g. Odense")
+@click.option("--group2-specialist", is_flag=True, default=False)
+@click.password_option("--password", help="At least 10 characters; asked for if not given")
+def create(username, role, display_name, email, location, group2_specialist, password):
+    """Create an account (admin task)."""
+    try:
+        user = create_user(db.session, username=username, password=password, role=role,
+                           display_name=display_name, email=email, actor="cli")
+        if role == "caseworker":
+            loc = db.session.scalar(select(ServiceLocation).where(ServiceLocation.name == (location or "")))
+            if loc is None:
+                raise DomainError(f"Ukendt betjeningssted: {location!r} (angiv --location)")
+            db.session.add(Caseworker(user_id=user.id, location_id=loc.id, group2_specialist=group2_specialist))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(f"Fejl: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"Oprettet {role} {username} (id {user.id})")
+
+
+@cli.command("list")
+@click.option("--role", type=click.Choice(ROLES), default=None)
+def list_users(role):
+    query = select(User).order_by(User.id)
+    if role:
+        query = query.where(User.role == role)
+    for user in db.session.scalars(query.limit(500)):
+        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.display_name}")

@@ -1,0 +1,40 @@
+"""Demo data: the foundation (locations, caseworkers, members, demo accounts) then each area's step.
+
+Each area adds a module portal/demo/<area>.py with `seed(session, ctx: SeedContext)` and lists it in AREA_STEPS.
+Everything is deterministic for a given seed and "today".
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.demo.context import SeedContext
+from portal.demo.foundation import DEMO_LOGINS, seed_foundation  # noqa: F401
+from portal.models import Member, ServiceLocation
+
+# Area steps in dependency order; a module that does not exist yet is skipped.
+AREA_STEPS = ["plan", "booking", "offers", "profiling", "chat", "casework", "scheduling", "outcomes"]
+
+
+def database_is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(ServiceLocation)) and not session.scalar(
+        select(func.count()).select_from(Member)
+    )
+
+
+def seed_demo(session: Session, *, members: int = 5744, seed: int = 2026, today=None, password: str | None = None,
+              areas: list[str] | None = None) -> dict:
+    """Seed everything; returns counts. `areas` limits the area steps (tests)."""
+    ctx = seed_foundation(session, members=members, seed=seed, today=today, password=password)
+    for name in AREA_STEPS if areas is None else areas:
+        try:
+            module = import_module(f"portal.demo.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"portal.demo.{name}":
+                continue
+            raise
+        module.seed(session, ctx)
+        session.commit()
+    return ctx.summary

@@ -1,0 +1,93 @@
+"""Error handling in one place: Danish HTML pages, problem+json (RFC 9457) under /api/, never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.auth.decorators import wants_json
+from portal.services.errors import DomainError
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: "Ugyldig forespørgsel",
+    401: "Log ind først",
+    403: "Ingen adgang",
+    404: "Siden findes ikke",
+    405: "Metoden er ikke tilladt",
+    409: "Konflikt",
+    413: "For meget data",
+    415: "Forkert indholdstype",
+    422: "Ugyldige oplysninger",
+    429: "For mange forsøg",
+    500: "Der skete en fejl",
+}
+
+
+def problem(status: int, detail: str, *, title: str | None = None, type_: str = "about:blank", **extra):
+    body = {"type": type_, "title": title or TITLES.get(status, "Fejl"), "status": status, "detail": detail}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _page(status: int, detail: str):
+    return render_template("errors/error.html", status=status, title=_(TITLES.get(status, "Fejl")), detail=detail), status
+
+
+def _respond(status: int, detail: str, **extra):
+    if wants_json():
+        return problem(status, detail, **extra)
+    return _page(status, detail)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        extra = {"code": err.code}
+        if getattr(err, "errors", None):
+            extra["errors"] = err.errors
+        from portal.extensions import db
+
+        db.session.rollback()  # nothing half-written
+        return _respond(err.status, err.message, **extra)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        return _respond(400, _("Formularen er udløbet eller mangler sikkerhedsnøglen. Genindlæs siden og prøv igen."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def _ratelimit(err):
+        return _respond(429, _("For mange forsøg på kort tid. Vent et øjeblik og prøv igen."))
+
+    @app.errorhandler(UnicodeDecodeError)
+    def _bad_encoding(err):
+        return _respond(400, _("Forespørgslen indeholder tegn, der ikke er gyldig UTF-8."))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        status = err.code or 500
+        details = {
+            400: _("Forespørgslen kunne ikke forstås."),
+            403: _("Du har ikke adgang til denne side."),
+            404: _("Siden findes ikke."),
+            405: _("Metoden er ikke tilladt her."),
+            413: _("Der blev sendt for meget data."),
+            415: _("Forkert indholdstype."),
+        }
+        return _respond(status, details.get(status, _("Der skete en fejl.")))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error")
+        from portal.extensions import db
+
+        db.session.rollback()
+        return _respond(500, _("Der skete en uventet fejl. Prøv igen om lidt. Fejlen er registreret."))

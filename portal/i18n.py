@@ -1,0 +1,24 @@
+"""Danish by default, English switchable: ?lang=, then the session, then the user's setting, else Danish."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from portal.extensions import babel
+
+
+def select_locale() -> str:
+    languages = ("da", "en")
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return "da"  # Danish by default, whatever the browser says; English is one click away
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,1 @@
+"""Models of this area (filled in by its issue)."""

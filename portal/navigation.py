@@ -1,0 +1,37 @@
+"""The main navigation per role. Entries whose blueprint is not installed are left out."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+NAV = {
+    "member": [
+        ("minside.home", _l("Min side")),
+        ("minside.plan", _l("Min plan")),
+        ("booking.member_slots", _l("Book samtale")),
+        ("offers.catalogue", _l("Tilbud")),
+        ("minside.profile", _l("Profil")),
+        ("minside.my_data", _l("Mine data")),
+    ],
+    "caseworker": [
+        ("caseworker.caseload", _l("Mine medlemmer")),
+        ("booking.caseworker_calendar", _l("Kalender")),
+        ("chat.inbox", _l("Overdragelser")),
+        ("offers.staff_list", _l("Tilbud")),
+        ("caseworker.job_orders", _l("JobMatch")),
+    ],
+    "steering": [("steering.dashboard", _l("Styring"))],
+    "admin": [
+        ("admin.home", _l("Administration")),
+        ("caseworker.caseload", _l("Medlemmer")),
+        ("chat.inbox", _l("Overdragelser")),
+        ("offers.staff_list", _l("Tilbud")),
+        ("steering.dashboard", _l("Styring")),
+    ],
+}
+
+
+def nav_items(app: Flask, user) -> list[tuple[str, str]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [(endpoint, label) for endpoint, label in NAV.get(user.role, []) if endpoint in app.view_functions]

@@ -1,0 +1,50 @@
+"""Writing the audit log. Every personal-data read by staff and every state change goes through `record`."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portal.models import AuditEntry, User
+from portal.request_context import current_request_id
+from portal.timeutil import utcnow
+
+log = logging.getLogger("portal.audit")
+
+
+def actor_label(actor: User | str | None) -> str:
+    if actor is None:
+        return "anonymous"
+    if isinstance(actor, str):
+        return actor  # "scheduler", "chatbot", "cli"
+    return f"user:{actor.id}"
+
+
+def record(
+    session: Session,
+    actor: User | str | None,
+    action: str,
+    *,
+    member_id: int | None = None,
+    target: object | None = None,
+    reason: str | None = None,
+    detail: dict | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Add one audit entry to the session (committed with the change it describes)."""
+    entry = AuditEntry(
+        at=now or utcnow(),
+        actor_user_id=actor.id if isinstance(actor, User) else None,
+        actor_label=actor_label(actor),
+        action=action,
+        member_id=member_id,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=str(getattr(target, "id", "")) if target is not None else None,
+        reason=reason,
+        detail=detail or {},
+        request_id=current_request_id(),
+    )
+    session.add(entry)
+    log.info("audit %s by %s member=%s", action, entry.actor_label, member_id)
+    return entry

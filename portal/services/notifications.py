@@ -1,0 +1,38 @@
+"""In-app notifications shown on Min side and staff pages."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from portal.models import Notification
+from portal.timeutil import utcnow
+
+
+def notify(session: Session, user_id: int, text: str, link: str | None = None, now: datetime | None = None):
+    note = Notification(user_id=user_id, text=text[:500], link=link, created_at=now or utcnow())
+    session.add(note)
+    return note
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification]:
+    return list(session.scalars(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc()).limit(limit)
+    ))
+
+
+def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -> None:
+    session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )

@@ -1,0 +1,64 @@
+"""Template helpers: local time formatting, navigation by role, counts on staff pages."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from portal.navigation import nav_items
+from portal.timeutil import to_local
+
+
+def init_app(app: Flask) -> None:
+    @app.template_filter("local_dt")
+    def local_dt(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
+        if value is None:
+            return ""
+        return format_datetime(to_local(value), fmt)
+
+    @app.template_filter("local_time")
+    def local_time(value: datetime | None) -> str:
+        return "" if value is None else format_datetime(to_local(value), "HH:mm")
+
+    @app.template_filter("day")
+    def day(value: date | datetime | None, fmt: str = "d. MMMM y") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = to_local(value).date()
+        return format_date(value, fmt)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "nav_items": nav_items(app, current_user),
+            "current_locale": str(get_locale() or "da"),
+            "staff_badges": _staff_badges(),
+        }
+
+    app.jinja_env.globals["safe_url_for"] = _safe_url_for
+
+
+def _safe_url_for(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except Exception:  # endpoint of an area not installed
+        return None
+
+
+# Areas register functions here that return {"label": ..., "count": ..., "url": ...} for staff pages
+# (e.g. the chatbot's waiting handoffs). Called on every staff page render.
+STAFF_BADGE_PROVIDERS: list = []
+
+
+def _staff_badges() -> list[dict]:
+    if not getattr(current_user, "is_authenticated", False) or current_user.role not in ("caseworker", "admin"):
+        return []
+    badges = []
+    for provider in STAFF_BADGE_PROVIDERS:
+        badge = provider(current_user)
+        if badge:
+            badges.append(badge)
+    return badges

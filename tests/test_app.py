@@ -1,0 +1,96 @@
+"""Health check, headers, error pages, language switch, migrations."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import create_engine, inspect
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/login", "/nope", "/healthz"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Request-ID"]
+
+
+def test_404_page_is_danish(client):
+    response = client.get("/findes-ikke")
+    assert response.status_code == 404
+    assert "Siden findes ikke" in response.get_data(as_text=True)
+
+
+def test_api_errors_are_problem_json(client):
+    response = client.get("/api/v1/findes-ikke")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+def test_unexpected_error_shows_no_stack_trace(app, client):
+    @app.route("/boom-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/boom-test")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and "secret internals" not in body
+    assert "uventet fejl" in body
+
+
+def test_danish_by_default_and_english_on_request(client):
+    assert '<html lang="da">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # kept in the session
+
+
+def test_page_has_landmarks_and_skip_link(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'class="skip-link" href="#indhold"' in html and '<main id="indhold"' in html
+    assert '<label for="login">' in html
+
+
+def test_all_assets_are_local(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "http://" not in html.replace("http://localhost", "") and "https://" not in html
+
+
+def test_healthz_reports_behind_without_migrations(client):
+    response = client.get("/healthz")  # test schema made with create_all, no alembic_version
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"] == "ok"
+
+
+def test_migrations_build_the_schema_from_nothing_and_match_the_models(tmp_path):
+    db_file = tmp_path / "mig.sqlite3"
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{db_file}", "PORTAL_SECRET_KEY": "x", "PATH": "/usr/bin:/bin",
+           "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    check = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "check"], env=env,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    tables = set(inspect(create_engine(f"sqlite:///{db_file}")).get_table_names())
+    assert {"member", "caseworker", "service_location", "user_account", "consent", "audit_entry"} <= tables
+
+
+def test_healthz_ok_when_migrated(tmp_path):
+    from portal import create_app
+    from portal.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["checks"]["migrations"] == "ok"
+        db.engine.dispose()
