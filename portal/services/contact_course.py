@@ -1,0 +1,194 @@
+"""The statutory contact course (det lovpligtige kontaktforløb): deadlines and which booking satisfies which step.
+
+The one place that answers "when is the availability conversation due?". Pages, the API, the scheduler, the
+caseworker caseload and the steering dashboard all call `statutory_steps` / `course_for`. The rules and the day
+counting are documented in docs/contact-course.md; DOMAIN.md "The statutory contact course" is the source.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Booking, Member
+from portal.models.booking import ACTIVE_BOOKING_STATUSES
+from portal.services.danish_calendar import previous_working_day
+from portal.timeutil import to_local
+
+
+def N_(text: str) -> str:  # marks a string for translation without translating it here (Babel keyword)
+    return text
+
+
+STEP_STATUSES = ("planned", "booked", "held", "overdue", "not_required")
+DONE_STATUSES = ("held",)
+
+
+@dataclass(frozen=True)
+class StepRule:
+    key: str
+    title: str  # Danish source string; templates show it through _()
+    conversation_types: tuple[str, ...]
+    due_day: int  # day number in the course; day 1 = the first day of unemployment
+    group2_only: bool = False
+
+
+# DOMAIN.md: within 14 days CV + contact-course conversation; within 9 weeks availability + contact-course
+# conversation and the invitation to the joint conversation; within 13 weeks the joint conversation; group 2 has a
+# right to two focus conversations (Bilag 2 places them between week 9 and the joint conversation).
+RULES: tuple[StepRule, ...] = (
+    StepRule("cv", N_("CV-samtale"), ("cv",), 14),
+    StepRule("contact_course_1", N_("Kontaktforløbssamtale"), ("contact_course",), 14),
+    StepRule("availability", N_("Rådighedssamtale"), ("availability",), 9 * 7),
+    StepRule("contact_course_2", N_("Kontaktforløbssamtale"), ("contact_course",), 9 * 7),
+    StepRule("joint_invitation", N_("Invitation til fællessamtale"), ("joint",), 9 * 7),
+    StepRule("joint", N_("Fællessamtale med jobcentret"), ("joint",), 13 * 7),
+    StepRule("focus_1", N_("1. fokussamtale"), ("focus",), 13 * 7, group2_only=True),
+    StepRule("focus_2", N_("2. fokussamtale"), ("focus",), 13 * 7, group2_only=True),
+)
+STEP_KEYS = tuple(rule.key for rule in RULES)
+RULES_BY_KEY = {rule.key: rule for rule in RULES}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    conversation_types: tuple[str, ...]
+    due_date: date | None
+    status: str  # planned / booked / held / overdue / not_required
+    booking_id: int | None = None
+    held_at: datetime | None = None  # when the satisfying conversation was held
+    booked_for: datetime | None = None  # when the satisfying conversation starts (booked or held)
+    late: bool = False  # satisfied by a conversation after the due date
+
+    @property
+    def conversation_type(self) -> str:
+        """The booking type to book for this step (the booking page's `type` parameter)."""
+        return self.conversation_types[0]
+
+    @property
+    def open(self) -> bool:
+        """Still needs a booking: planned or overdue."""
+        return self.status in ("planned", "overdue")
+
+
+def course_start(member) -> date | None:
+    """Day 1 of the current course, or None when the member has no statutory course (not ledig)."""
+    if getattr(member, "status", None) != "ledig" or member.first_unemployment_day is None:
+        return None
+    return member.first_unemployment_day
+
+
+def due_date_for(first_day: date, due_day: int) -> date:
+    """Day `due_day` counted with the first day of unemployment as day 1; a closed day moves to the working day
+    before it, so the conversation can be held in time (docs/contact-course.md)."""
+    return previous_working_day(first_day + timedelta(days=due_day - 1))
+
+
+def weeks_unemployed(member, today: date) -> int | None:
+    """Completed weeks since the first day of unemployment (0 in the first week); None if not ledig."""
+    start = course_start(member)
+    if start is None:
+        return None
+    return max(0, (today - start).days // 7)
+
+
+def _local_day(moment: datetime) -> date:
+    return to_local(moment).date()
+
+
+def _in_course(booking, start: date) -> bool:
+    return booking.status in ACTIVE_BOOKING_STATUSES and _local_day(booking.starts_at) >= start
+
+
+def statutory_steps(member, bookings: Iterable, today: date) -> list[Step]:
+    """The member's statutory steps with due dates and status. Pure: no database access.
+
+    Opsagt, sygemeldt and members in a job have no statutory steps (empty list). Each active booking in the current
+    course (on/after the first day of unemployment), earliest first, satisfies the open step of its type whose due
+    date is the first on/after the booking's day; if all such steps are already past due, the latest open one
+    (late). Focus steps are `not_required` unless the member is in target group 2 (2a/2b).
+    """
+    start = course_start(member)
+    if start is None:
+        return []
+    group2 = (member.target_group or "").startswith("2")
+    steps: dict[str, Step] = {}
+    for rule in RULES:
+        status = "not_required" if rule.group2_only and not group2 else "planned"
+        steps[rule.key] = Step(rule.key, rule.title, rule.conversation_types, due_date_for(start, rule.due_day),
+                               status)
+    course_bookings = sorted((b for b in bookings if _in_course(b, start)), key=lambda b: (b.starts_at, b.id or 0))
+    joint_bookings = []
+    for booking in course_bookings:
+        if booking.type == "joint":
+            joint_bookings.append(booking)
+        key = _step_for_booking(steps, booking)
+        if key is not None:
+            steps[key] = _satisfied(steps[key], booking)
+    if joint_bookings and steps["joint_invitation"].status == "planned":
+        # Booking the joint conversation is the invitation of the job centre and the member.
+        steps["joint_invitation"] = _invited(steps["joint_invitation"], joint_bookings[0])
+    return [_with_overdue(step, today) for step in steps.values()]
+
+
+def _step_for_booking(steps: dict[str, Step], booking) -> str | None:
+    day = _local_day(booking.starts_at)
+    candidates = [s for s in steps.values()
+                  if booking.type in s.conversation_types and s.key != "joint_invitation"
+                  and s.status == "planned"]
+    if not candidates:
+        return None
+    upcoming = [s for s in candidates if s.due_date >= day]
+    if upcoming:
+        return min(upcoming, key=lambda s: s.due_date).key
+    return max(candidates, key=lambda s: s.due_date).key
+
+
+def _satisfied(step: Step, booking) -> Step:
+    held = booking.status == "held"
+    return replace(step, status="held" if held else "booked", booking_id=booking.id,
+                   held_at=booking.starts_at if held else None, booked_for=booking.starts_at,
+                   late=_local_day(booking.starts_at) > step.due_date)
+
+
+def _invited(step: Step, booking) -> Step:
+    """The invitation is done when the joint conversation is booked; on time if booked by the due date."""
+    sent = getattr(booking, "created_at", None) or booking.starts_at
+    return replace(step, status="held", booking_id=booking.id, held_at=sent, booked_for=booking.starts_at,
+                   late=_local_day(sent) > step.due_date)
+
+
+def _with_overdue(step: Step, today: date) -> Step:
+    if step.status == "planned" and step.due_date is not None and today > step.due_date:
+        return replace(step, status="overdue")
+    return step
+
+
+def course_for(session: Session, member: Member, today: date) -> list[Step]:
+    """`statutory_steps` with the member's bookings loaded from the database."""
+    start = course_start(member)
+    if start is None:
+        return []
+    bookings = session.scalars(
+        select(Booking).where(Booking.member_id == member.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+    ).all()
+    return statutory_steps(member, bookings, today)
+
+
+def next_step(steps: list[Step]) -> Step | None:
+    """The step to act on now: the open step with the earliest due date (overdue first), else None."""
+    open_steps = [s for s in steps if s.open]
+    if not open_steps:
+        return None
+    return min(open_steps, key=lambda s: (s.status != "overdue", s.due_date, STEP_KEYS.index(s.key)))
+
+
+def upcoming_deadline(steps: list[Step]) -> date | None:
+    """The earliest due date among open steps (for lists and reminders)."""
+    step = next_step(steps)
+    return step.due_date if step else None
