@@ -29,8 +29,20 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+@pytest.fixture(scope="session")
+def _postgres_migrated():
+    """PostgreSQL leg: build the schema once with the real migrations; tests then start from truncated tables."""
+    if not TEST_DATABASE_URL:
+        yield False
+        return
+    from tests.postgres import migrate_once
+
+    migrate_once(TEST_DATABASE_URL)
+    yield True
+
+
 @pytest.fixture
-def app(tmp_path, request):
+def app(tmp_path, _postgres_migrated):
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app({
         "TESTING": True,
@@ -43,14 +55,13 @@ def app(tmp_path, request):
     app.test_client_class = IsolatedClient
     with app.app_context():
         if TEST_DATABASE_URL:
-            from tests.postgres import reset_schema
+            from tests.postgres import truncate_all
 
-            reset_schema(_db.engine)
-        _db.create_all()
+            truncate_all(_db.engine)
+        else:
+            _db.create_all()
         yield app
         _db.session.remove()
-        if TEST_DATABASE_URL:
-            _db.drop_all()
         _db.engine.dispose()
 
 

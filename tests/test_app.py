@@ -1,8 +1,11 @@
 """Health check, headers, error pages, language switch, migrations."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from sqlalchemy import create_engine, inspect
 
@@ -60,6 +63,7 @@ def test_all_assets_are_local(client):
     assert "http://" not in html.replace("http://localhost", "") and "https://" not in html
 
 
+@pytest.mark.skipif(bool(os.environ.get("PORTAL_TEST_DATABASE_URL")), reason="the PostgreSQL leg is migrated")
 def test_healthz_reports_behind_without_migrations(client):
     response = client.get("/healthz")  # test schema made with create_all, no alembic_version
     assert response.status_code == 503
