@@ -160,6 +160,7 @@ def upgrade():
     sa.Column('right_and_duty', sa.Boolean(), nullable=False),
     sa.Column('plan_item_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['held_conversation.id'], name=op.f('fk_conversation_agreement_conversation_id_held_conversation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['plan_item_id'], ['plan_item.id'], name=op.f('fk_conversation_agreement_plan_item_id_plan_item')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_agreement')),
     sa.UniqueConstraint('conversation_id', 'position', name='uq_conversation_agreement_position')
     )

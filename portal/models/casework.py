@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -71,9 +82,8 @@ class ConversationAgreement(db.Model):
     text: Mapped[str] = mapped_column(String(500))
     due_date: Mapped[date | None] = mapped_column(Date)
     right_and_duty: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The Min plan item it became (portal.services.plan); kept as a plain id so this area does not depend on the
-    # plan table's layout.
-    plan_item_id: Mapped[int | None] = mapped_column(Integer)
+    # The Min plan item it became (portal.services.plan.propose_item).
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
 
     conversation = relationship("HeldConversation", back_populates="agreements")
 

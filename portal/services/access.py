@@ -1,0 +1,155 @@
+"""Which members a staff user may see and change, and the audit of every look at a member's file.
+
+Used by every staff view of member data. The rules:
+- a caseworker sees the members of their own service location (and always the members they are caseworker for);
+- a group-2 specialist also sees target-group-2 members (2a/2b) of every location in their region
+  (larger departments name special caseworkers for group 2, DOMAIN.md "contact course");
+- the central unit sees every member (it takes escalated handoffs from everywhere);
+- an administrator sees every member but changes nothing (admins run the system, they do not do casework).
+Changes are allowed for members of the caseworker's own location, members they are caseworker for, and
+(central unit) every member. Everything else is refused with a Danish message, and nothing changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.models import AuditEntry, Caseworker, Member, ServiceLocation, User
+from portal.services import audit
+from portal.services.errors import NotAllowed, NotFound
+from portal.timeutil import utcnow
+
+GROUP2 = ("2a", "2b")
+
+# Why a member's file was shown (audit reason, Danish, shown to the member on Min side).
+REASON_OWN = "egen sagsbehandler"
+REASON_LOCATION = "samme betjeningssted"
+REASON_GROUP2 = "gruppe 2-specialist i regionen"
+REASON_CENTRAL = "central enhed"
+REASON_ADMIN = "administrator"
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """What a staff user may see, resolved once per request."""
+
+    user: User
+    caseworker: Caseworker | None
+    region: str | None  # the caseworker's location's region (group-2 specialists)
+
+    @property
+    def sees_all(self) -> bool:
+        return self.user.role == "admin" or bool(self.caseworker and self.caseworker.central_unit)
+
+    @property
+    def group2_specialist(self) -> bool:
+        return bool(self.caseworker and self.caseworker.group2_specialist)
+
+
+def staff_scope(session: Session, user: User) -> StaffScope:
+    """The user's scope; refuses anyone who is not a caseworker or an admin."""
+    if user.role not in ("caseworker", "admin"):
+        raise NotAllowed("Kun medarbejdere har adgang til medlemmernes sager.")
+    caseworker = session.scalar(select(Caseworker).where(Caseworker.user_id == user.id))
+    if user.role == "caseworker" and caseworker is None:
+        raise NotAllowed("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator.")
+    region = None
+    if caseworker is not None and caseworker.group2_specialist:
+        region = session.scalar(select(ServiceLocation.region).where(ServiceLocation.id == caseworker.location_id))
+    return StaffScope(user=user, caseworker=caseworker, region=region)
+
+
+def visible_members_clause(scope: StaffScope) -> ColumnElement[bool]:
+    """A WHERE clause on Member limiting a query to the members the scope may see."""
+    if scope.sees_all:
+        return true()
+    cw = scope.caseworker
+    if cw is None:
+        return false()
+    clauses = [Member.location_id == cw.location_id, Member.caseworker_id == cw.id]
+    if scope.group2_specialist and scope.region:
+        region_locations = select(ServiceLocation.id).where(ServiceLocation.region == scope.region)
+        clauses.append(and_(Member.target_group.in_(GROUP2), Member.location_id.in_(region_locations)))
+    return or_(*clauses)
+
+
+def view_reason(session: Session, scope: StaffScope, member: Member) -> str | None:
+    """Why the scope may see this member (the audit reason), or None if it may not."""
+    if scope.user.role == "admin":
+        return REASON_ADMIN
+    cw = scope.caseworker
+    if cw is None:
+        return None
+    if member.caseworker_id == cw.id:
+        return REASON_OWN
+    if member.location_id == cw.location_id:
+        return REASON_LOCATION
+    if cw.central_unit:
+        return REASON_CENTRAL
+    if scope.group2_specialist and member.target_group in GROUP2 and scope.region:
+        member_region = session.scalar(select(ServiceLocation.region)
+                                       .where(ServiceLocation.id == member.location_id))
+        if member_region == scope.region:
+            return REASON_GROUP2
+    return None
+
+
+def can_edit(scope: StaffScope, member: Member) -> bool:
+    cw = scope.caseworker
+    if scope.user.role != "caseworker" or cw is None:
+        return False
+    return cw.central_unit or member.caseworker_id == cw.id or member.location_id == cw.location_id
+
+
+def require_edit(scope: StaffScope, member: Member) -> None:
+    """Refuse a change to a member outside the caseworker's own location (or any change by an admin)."""
+    if can_edit(scope, member):
+        return
+    if scope.user.role == "admin":
+        raise NotAllowed("Administratorer kan se medlemmets sag, men ikke ændre i den.")
+    raise NotAllowed("Medlemmet hører til et andet betjeningssted. Du kan se sagen, men ikke ændre i den. "
+                     "Kontakt medlemmets eget betjeningssted.")
+
+
+def member_by_number(session: Session, member_number: str) -> Member:
+    member = session.scalar(select(Member).where(Member.member_number == member_number[:12]))
+    if member is None:
+        raise NotFound("Medlemmet findes ikke.")
+    return member
+
+
+def open_member_file(session: Session, scope: StaffScope, member: Member, *, purpose: str,
+                     now: datetime | None = None) -> str:
+    """Authorise and audit one opening of a member's file. Returns the reason; raises NotFound if not allowed.
+
+    NotFound rather than NotAllowed: a caseworker probing member numbers learns nothing about other locations.
+    """
+    reason = view_reason(session, scope, member)
+    if reason is None:
+        raise NotFound("Medlemmet findes ikke, eller du har ikke adgang til medlemmets sag.")
+    audit.record(session, scope.user, "member.file_opened", member_id=member.id, target=member,
+                 reason=f"{purpose} ({reason})"[:200], detail={"purpose": purpose, "access": reason}, now=now)
+    return reason
+
+
+def record_special_category_view(session: Session, scope: StaffScope, member: Member, *, what: str,
+                                 purpose: str, now: datetime | None = None) -> None:
+    """Audit a view of GDPR art. 9 data (the answers to question 10), with why it was shown."""
+    audit.record(session, scope.user, "member.special_category_viewed", member_id=member.id, target=member,
+                 reason=purpose[:200], detail={"what": what}, now=now or utcnow())
+
+
+# Audit actions a member sees as "someone looked at my file" on Min side.
+VIEW_ACTIONS = ("member.file_opened", "member.special_category_viewed")
+
+
+def file_openings(session: Session, member: Member, *, limit: int = 100) -> list[AuditEntry]:
+    """The latest openings of the member's file by staff, newest first (for the member's own page)."""
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.member_id == member.id, AuditEntry.action.in_(VIEW_ACTIONS))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    ))

@@ -1,0 +1,377 @@
+"""The caseload (Mine medlemmer): members in a caseworker's scope with their next statutory step.
+
+How the next step stays fast at 250,000 members (docs/caseworker.md): the rule is
+`portal.services.contact_course.statutory_steps` + `next_step` and nowhere else. Its result is stored per member in
+`member_next_step` so the list can filter "overdue" and sort by due date in SQL. The stored value only depends on
+the member's status, first day of unemployment, target group and bookings (the due dates are fixed from day 1;
+"overdue" is `due_date < today`, evaluated in SQL at read time), so it is refreshed when those change:
+- a flush that touches a Booking or those Member fields marks the member's row stale (listener below);
+- every page recomputes its own rows from the rule (one bookings query for the page) and corrects stored rows;
+- the "mine" scope refreshes its missing/stale rows before the query (a caseworker's own members only);
+- `refresh_all` (demo seed, `flask casework refresh-next-steps`) computes every member in batches.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, delete, event, func, insert, inspect, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from portal.models import Booking, Member
+from portal.models.booking import ACTIVE_BOOKING_STATUSES
+from portal.models.casework import HeldConversation, MemberNextStep
+from portal.services import audit
+from portal.services.access import StaffScope, visible_members_clause
+from portal.services.contact_course import Step, next_step, statutory_steps, weeks_unemployed
+from portal.timeutil import local_to_utc
+
+PER_PAGE = 25
+SORTS = ("due", "name", "number", "weeks", "group")
+GROUP_FILTERS = ("1", "2a", "2b", "2", "none")
+STATUS_FILTERS = ("ledig", "opsagt", "sygemeldt", "i_job")
+SCOPES = ("mine", "all")
+COURSE_FIELDS = ("status", "first_unemployment_day", "target_group")
+REFRESH_BATCH = 2000
+
+
+# ---------------------------------------------------------------- the stored next step
+def compute_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+    """The next statutory step for each member, from the contact-course rule. One bookings query in all."""
+    ledig = [m for m in members if m.status == "ledig" and m.first_unemployment_day is not None]
+    bookings: dict[int, list[Booking]] = defaultdict(list)
+    for chunk_start in range(0, len(ledig), REFRESH_BATCH):
+        ids = [m.id for m in ledig[chunk_start:chunk_start + REFRESH_BATCH]]
+        for booking in session.scalars(select(Booking).where(Booking.member_id.in_(ids),
+                                                             Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+            bookings[booking.member_id].append(booking)
+    return {m.id: next_step(statutory_steps(m, bookings.get(m.id, []), today)) for m in members}
+
+
+def _row(member_id: int, step: Step | None, today: date) -> dict:
+    return {"member_id": member_id, "step_code": step.key if step else None,
+            "step_label": step.title if step else None, "due_date": step.due_date if step else None,
+            "computed_on": today, "stale": False}
+
+
+def store_next_steps(session: Session, steps: dict[int, Step | None], today: date) -> None:
+    if not steps:
+        return
+    ids = list(steps)
+    for start in range(0, len(ids), REFRESH_BATCH):
+        chunk = ids[start:start + REFRESH_BATCH]
+        session.execute(delete(MemberNextStep).where(MemberNextStep.member_id.in_(chunk)))
+        session.execute(insert(MemberNextStep), [_row(mid, steps[mid], today) for mid in chunk])
+
+
+def refresh_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+    steps = compute_next_steps(session, members, today)
+    store_next_steps(session, steps, today)
+    return steps
+
+
+def refresh_all(session: Session, today: date, *, batch: int = 10_000) -> int:
+    """Recompute every member's stored next step (bulk; used by the demo seed and the CLI)."""
+    done = 0
+    last_id = 0
+    while True:
+        members = list(session.scalars(select(Member).where(Member.id > last_id).order_by(Member.id).limit(batch)))
+        if not members:
+            return done
+        refresh_next_steps(session, members, today)
+        done += len(members)
+        last_id = members[-1].id
+
+
+def _mark_stale(session: Session, flush_context) -> None:
+    ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Booking) and obj.member_id:
+            ids.add(obj.member_id)
+        elif isinstance(obj, Member) and obj.id and obj in session.dirty:
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in COURSE_FIELDS):
+                ids.add(obj.id)
+    if ids:
+        session.info.setdefault("caseload_stale", set()).update(ids)
+
+
+def _apply_stale(session: Session, flush_context) -> None:
+    ids = session.info.pop("caseload_stale", None)
+    if ids:
+        session.connection().execute(update(MemberNextStep.__table__)
+                                     .where(MemberNextStep.__table__.c.member_id.in_(list(ids)))
+                                     .values(stale=True))
+
+
+event.listen(Session, "before_flush", _mark_stale)
+event.listen(Session, "after_flush", _apply_stale)
+
+
+# ---------------------------------------------------------------- the list
+@dataclass
+class CaseloadQuery:
+    scope: str = "mine"
+    group: str = ""
+    status: str = ""
+    location_id: int | None = None
+    overdue: bool = False
+    q: str = ""
+    sort: str = "due"
+    direction: str = "asc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, staff: StaffScope) -> CaseloadQuery:
+        """Parse request arguments; anything unknown falls back to the default (never an error page)."""
+        default_scope = "mine" if staff.caseworker is not None else "all"
+        scope = args.get("omfang", default_scope)
+        group = args.get("gruppe", "")
+        status = args.get("status", "")
+        sort = args.get("sorter", "due")
+        try:
+            location_id = int(args.get("sted") or 0) or None
+        except ValueError:
+            location_id = None
+        try:
+            page = max(1, min(int(args.get("side") or 1), 100_000))
+        except ValueError:
+            page = 1
+        return cls(
+            scope=scope if scope in SCOPES and (scope != "mine" or staff.caseworker) else default_scope,
+            group=group if group in GROUP_FILTERS else "", status=status if status in STATUS_FILTERS else "",
+            location_id=location_id, overdue=args.get("overskredet") == "1", q=(args.get("q") or "").strip()[:80],
+            sort=sort if sort in SORTS else "due", direction="desc" if args.get("retning") == "desc" else "asc",
+            page=page,
+        )
+
+    def as_args(self, **changes) -> dict:
+        values = {"omfang": self.scope, "gruppe": self.group, "status": self.status, "sted": self.location_id or "",
+                  "overskredet": "1" if self.overdue else "", "q": self.q, "sorter": self.sort,
+                  "retning": self.direction, "side": self.page}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class CaseloadRow:
+    member: Member
+    weeks: int | None
+    step: Step | None
+    overdue_days: int
+    last_contact: datetime | None = None
+    open_handoffs: int = 0
+    right_and_duty_missed: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+@dataclass
+class CaseloadPage:
+    rows: list[CaseloadRow]
+    total: int
+    query: CaseloadQuery
+    per_page: int = PER_PAGE
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _filtered(staff: StaffScope, query: CaseloadQuery, today: date):
+    clauses = [visible_members_clause(staff)]
+    if query.scope == "mine" and staff.caseworker is not None:
+        clauses.append(Member.caseworker_id == staff.caseworker.id)
+    if query.group == "2":
+        clauses.append(Member.target_group.in_(("2a", "2b")))
+    elif query.group == "none":
+        clauses.append(Member.target_group.is_(None))
+    elif query.group:
+        clauses.append(Member.target_group == query.group)
+    if query.status:
+        clauses.append(Member.status == query.status)
+    if query.location_id:
+        clauses.append(Member.location_id == query.location_id)
+    if query.overdue:
+        clauses.append(MemberNextStep.due_date < today)
+    if query.q:
+        text = query.q
+        if text.isdigit():
+            clauses.append(Member.member_number.startswith(text))
+        else:
+            parts = text.split()
+            name_clauses = [or_(Member.first_name.ilike(f"{p}%"), Member.last_name.ilike(f"{p}%")) for p in parts]
+            clauses.append(and_(*name_clauses))
+    return clauses
+
+
+def _order(query: CaseloadQuery):
+    desc = query.direction == "desc"
+    if query.sort == "name":
+        cols = [Member.last_name, Member.first_name]
+    elif query.sort == "number":
+        cols = [Member.member_number]
+    elif query.sort == "weeks":
+        # Most weeks unemployed = earliest first day.
+        cols = [Member.first_unemployment_day.is_(None), Member.first_unemployment_day]
+        return [cols[0]] + [cols[1].desc() if not desc else cols[1]] + [Member.id]
+    elif query.sort == "group":
+        cols = [Member.target_group.is_(None), Member.target_group]
+        return [cols[0], cols[1].desc() if desc else cols[1], Member.id]
+    else:
+        # Members without a due date last whatever the direction.
+        return [MemberNextStep.due_date.is_(None), MemberNextStep.due_date.desc() if desc
+                else MemberNextStep.due_date, Member.id]
+    return [c.desc() if desc else c for c in cols] + [Member.id]
+
+
+def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> None:
+    """The caseworker's own members: compute rows that are missing or marked stale (small: ~26 per caseworker)."""
+    if staff.caseworker is None:
+        return
+    members = list(session.scalars(
+        select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id)
+        .where(Member.caseworker_id == staff.caseworker.id,
+               or_(MemberNextStep.member_id.is_(None), MemberNextStep.stale.is_(True)))
+    ))
+    if members:
+        refresh_next_steps(session, members, today)
+
+
+def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today: date,
+             now: datetime) -> CaseloadPage:
+    """One page of the caseload. A fixed number of queries whatever the page size (no N+1)."""
+    if query.scope == "mine":
+        _ensure_mine_fresh(session, staff, today)
+    clauses = _filtered(staff, query, today)
+    base = select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
+    total = session.scalar(select(func.count()).select_from(base.with_only_columns(Member.id).subquery())) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    query.page = min(query.page, pages)
+    members = list(session.scalars(
+        base.options(joinedload(Member.location)).order_by(*_order(query))
+        .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
+    ).unique())
+    steps = _page_steps(session, members, today)
+    ids = [m.id for m in members]
+    last_contact = _last_contacts(session, ids, now)
+    handoffs = _open_handoffs(session, ids)
+    missed = _right_and_duty_missed(session, ids)
+    rows = []
+    for member in members:
+        step = steps.get(member.id)
+        overdue_days = (today - step.due_date).days if step and step.due_date and step.due_date < today else 0
+        rows.append(CaseloadRow(member=member, weeks=weeks_unemployed(member, today), step=step,
+                                overdue_days=overdue_days, last_contact=last_contact.get(member.id),
+                                open_handoffs=handoffs.get(member.id, 0),
+                                right_and_duty_missed=missed.get(member.id, 0)))
+    audit.record(session, staff.user, "caseload.viewed", now=now,
+                 detail={**query.as_args(), "shown": ids[:PER_PAGE]})
+    return CaseloadPage(rows=rows, total=total, query=query)
+
+
+def _page_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+    """The rule for the page's rows; stored rows that disagree (or are missing) are corrected."""
+    steps = compute_next_steps(session, members, today)
+    stored = {row.member_id: row for row in session.scalars(
+        select(MemberNextStep).where(MemberNextStep.member_id.in_([m.id for m in members])))}
+    changed = {}
+    for member_id, step in steps.items():
+        row = stored.get(member_id)
+        due = step.due_date if step else None
+        code = step.key if step else None
+        if row is None or row.stale or row.due_date != due or row.step_code != code:
+            changed[member_id] = step
+    if changed:
+        store_next_steps(session, changed, today)
+    return steps
+
+
+def _last_contacts(session: Session, ids: list[int], now: datetime) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    result: dict[int, datetime] = {}
+    rows = session.execute(select(HeldConversation.member_id, func.max(HeldConversation.held_at))
+                           .where(HeldConversation.member_id.in_(ids), HeldConversation.outcome == "held")
+                           .group_by(HeldConversation.member_id)).all()
+    rows += session.execute(select(Booking.member_id, func.max(Booking.starts_at))
+                            .where(Booking.member_id.in_(ids), Booking.status == "held", Booking.starts_at <= now)
+                            .group_by(Booking.member_id)).all()
+    for member_id, at in rows:  # func.max keeps the column type, so `at` is aware UTC
+        if at is not None and (member_id not in result or at > result[member_id]):
+            result[member_id] = at
+    return result
+
+
+def _open_handoffs(session: Session, ids: list[int]) -> dict[int, int]:
+    """Open chatbot handoffs per member (the chatbot area's model; absent → none)."""
+    try:
+        from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
+    except ImportError:
+        return {}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Handoff.member_id, func.count())
+                                .where(Handoff.member_id.in_(ids), Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+                                .group_by(Handoff.member_id)).all())
+
+
+def _right_and_duty_missed(session: Session, ids: list[int]) -> dict[int, int]:
+    """Right-and-duty offers the member did not attend (the offers area's registrations; absent → none)."""
+    try:
+        from portal.models.offers import OfferRegistration
+    except ImportError:
+        return {}
+    if not ids:
+        return {}
+    return dict(session.execute(select(OfferRegistration.member_id, func.count())
+                                .where(OfferRegistration.member_id.in_(ids),
+                                       OfferRegistration.right_and_duty.is_(True),
+                                       OfferRegistration.status == "no_show")
+                                .group_by(OfferRegistration.member_id)).all())
+
+
+# ---------------------------------------------------------------- agenda and counts
+@dataclass
+class Agenda:
+    today: list[Booking]
+    week: list[Booking]
+
+
+def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
+    """The caseworker's booked conversations today and for the rest of this week (Mon–Sun, local time)."""
+    if staff.caseworker is None:
+        return Agenda([], [])
+    start = local_to_utc(datetime.combine(today, datetime.min.time()))
+    tomorrow = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
+    week_end = local_to_utc(datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time()))
+    bookings = list(session.scalars(
+        select(Booking).options(joinedload(Booking.member))
+        .where(Booking.caseworker_id == staff.caseworker.id, Booking.starts_at >= start,
+               Booking.starts_at < week_end, Booking.status.in_(("booked", "held", "no_show")))
+        .order_by(Booking.starts_at)
+    ))
+    return Agenda(today=[b for b in bookings if b.starts_at < tomorrow],
+                  week=[b for b in bookings if b.starts_at >= tomorrow])
+
+
+def waiting_handoffs(session: Session, staff: StaffScope) -> int:
+    """Handoffs waiting for someone at the caseworker's location (or anywhere, for the central unit)."""
+    try:
+        from portal.models.chat import Handoff
+    except ImportError:
+        return 0
+    query = select(func.count()).select_from(Handoff).where(Handoff.status == "waiting")
+    cw = staff.caseworker
+    if cw is not None and not cw.central_unit and hasattr(Handoff, "location_id"):
+        clauses = [Handoff.location_id == cw.location_id]
+        if hasattr(Handoff, "target_caseworker_id"):
+            clauses.append(Handoff.target_caseworker_id == cw.id)
+        query = query.where(or_(*clauses))
+    return session.scalar(query) or 0
+

@@ -1,0 +1,111 @@
+"""Referral to the job centre (visitation): members with complex problems get a parallel contact course there.
+
+DOMAIN.md "Target groups": "Members with complex problems may be referred (visitation) to a parallel contact
+course at the job centre." The job centre interface is out of reach: the referral is recorded here and its
+dispatch is an outbox row on the "jobcenter" channel, written in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Member, ServiceLocation
+from portal.models.casework import VISITATION_STATUSES, JobcenterReferral
+from portal.services import audit, outbox
+from portal.services.access import StaffScope, require_edit
+from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.timeutil import utcnow
+
+STATUS_LABELS = {"sent": "Sendt til jobcentret", "accepted": "Modtaget af jobcentret",
+                 "rejected": "Afvist af jobcentret", "closed": "Afsluttet"}
+OPEN_STATUSES = ("sent", "accepted")
+TRANSITIONS = {"sent": ("accepted", "rejected", "closed"), "accepted": ("closed",), "rejected": (), "closed": ()}
+
+
+def jobcenter_address(session: Session, member: Member) -> str:
+    """The job centre serving the member's area, as an address on the jobcenter channel."""
+    name = session.scalar(select(ServiceLocation.name).where(ServiceLocation.id == member.location_id))
+    return f"jobcenter:{name or 'ukendt'}"
+
+
+def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, reason: str,
+                       referred_on: str | date | None, today: date, now: datetime | None = None
+                       ) -> JobcenterReferral:
+    """Record a visitation and queue its dispatch to the job centre."""
+    require_edit(scope, member)
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        errors["visitation_reason"] = "Beskriv kort, hvorfor medlemmet visiteres (mindst 10 tegn)."
+    elif len(reason) > 2000:
+        errors["visitation_reason"] = "Begrundelsen må højst være 2000 tegn."
+    if isinstance(referred_on, str):
+        text = referred_on.strip()[:10]
+        try:
+            referred_on = date.fromisoformat(text) if text else None
+        except ValueError:
+            referred_on = None
+            errors["visitation_date"] = "Skriv datoen som fx 2026-11-27."
+    if referred_on is None and "visitation_date" not in errors:
+        referred_on = today
+    if referred_on is not None and not (today - timedelta(days=30) <= referred_on <= today):
+        errors["visitation_date"] = "Datoen skal ligge inden for de sidste 30 dage og ikke i fremtiden."
+    if member.status != "ledig":
+        errors["visitation_reason"] = "Kun ledige medlemmer kan visiteres til jobcentret."
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    open_one = session.scalar(select(JobcenterReferral.id).where(
+        JobcenterReferral.member_id == member.id, JobcenterReferral.status.in_(OPEN_STATUSES)))
+    if open_one:
+        raise Conflict("Medlemmet har allerede en åben visitation til jobcentret.")
+    now = now or utcnow()
+    referral = JobcenterReferral(member_id=member.id, reason=reason, referred_on=referred_on, status="sent",
+                                 created_by_user_id=scope.user.id, created_at=now, updated_at=now)
+    session.add(referral)
+    session.flush()
+    message = outbox.enqueue(
+        session, idempotency_key=f"visitation:{referral.id}", kind="jobcenter_visitation", channel="jobcenter",
+        to_address=jobcenter_address(session, member), member_id=member.id,
+        subject=f"Visitation til parallelt kontaktforløb – medlem {member.member_number}",
+        body_text=(f"Medlem: {member.full_name} ({member.member_number})\n"
+                   f"Visiteret den {referred_on.isoformat()} af {scope.user.display_name}, FOA A-kasse.\n\n"
+                   f"Begrundelse:\n{reason}\n"),
+        now=now,
+    )
+    session.flush()
+    referral.outbox_message_id = message.id
+    audit.record(session, scope.user, "visitation.created", member_id=member.id, target=referral,
+                 detail={"referred_on": referred_on.isoformat()}, now=now)
+    return referral
+
+
+def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral, status: str, *,
+               note: str = "", now: datetime | None = None) -> JobcenterReferral:
+    require_edit(scope, referral.member)
+    if status not in VISITATION_STATUSES:
+        raise ValidationFailed("Ukendt status.", field="status")
+    if status not in TRANSITIONS[referral.status]:
+        raise Conflict(f"Visitationen er {STATUS_LABELS[referral.status].lower()} og kan ikke ændres til "
+                       f"'{STATUS_LABELS[status].lower()}'.")
+    now = now or utcnow()
+    old = referral.status
+    referral.status = status
+    referral.status_note = (note or "").strip()[:1000] or referral.status_note
+    referral.updated_at = now
+    audit.record(session, scope.user, "visitation.status", member_id=referral.member_id, target=referral,
+                 detail={"from": old, "to": status}, now=now)
+    return referral
+
+
+def get(session: Session, referral_id: int) -> JobcenterReferral:
+    referral = session.get(JobcenterReferral, referral_id)
+    if referral is None:
+        raise NotFound("Visitationen findes ikke.")
+    return referral
+
+
+def member_referrals(session: Session, member: Member) -> list[JobcenterReferral]:
+    return list(session.scalars(select(JobcenterReferral).where(JobcenterReferral.member_id == member.id)
+                                .order_by(JobcenterReferral.referred_on.desc(), JobcenterReferral.id.desc())))
