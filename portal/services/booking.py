@@ -1,0 +1,349 @@
+"""Booking conversations: book, move, cancel, register the outcome; confirmations with .ics in the outbox.
+
+Transactions: these functions do not commit; the caller (view, API, chatbot action) commits, so the booking, its
+audit entries, outbox e-mail and notifications are written together or not at all. On SlotTaken/Conflict from the
+database guard the session is left usable (the write ran in a savepoint), but callers should still roll back.
+
+No double booking: `serialise_booking_writes` makes the check-and-write exclusive on SQLite (BEGIN IMMEDIATE);
+the database refuses overlaps on both SQLite (triggers) and PostgreSQL (exclusion constraints), see
+portal/models/booking.py and docs/booking.md.
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, selectinload
+
+from portal.models import Booking, Caseworker, Member, User
+from portal.services import audit, notifications, outbox
+from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
+from portal.services.conversation_types import safe_gettext as _
+from portal.services.errors import NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.ics import Invitation, build_ics
+from portal.services.slots import check_slot
+from portal.timeutil import to_local
+
+OUTCOMES = ("held", "no_show", "cancelled_fund")
+STAFF_ROLES = ("caseworker", "admin")
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december")
+DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+UID_DOMAIN = "portal.foa.dk"
+
+
+# --- who may do what ---------------------------------------------------------------------------------------------
+
+def is_staff(actor: User | str | None) -> bool:
+    """Caseworkers, admins and the CLI act for the fund; members and the chatbot act for the member."""
+    if isinstance(actor, str):
+        return actor in ("cli", "scheduler")
+    return actor is not None and actor.role in STAFF_ROLES
+
+
+def _require_member_access(actor, member: Member) -> None:
+    if is_staff(actor) or actor == "chatbot":
+        return
+    if isinstance(actor, User) and actor.role == "member" and member.user_id == actor.id:
+        return
+    raise NotFound(_("Samtalen findes ikke."))  # another member's booking looks like nothing
+
+
+def get_booking_for(session: Session, booking_id: int, actor) -> Booking:
+    """A booking the actor may see; anything else is 'not found'."""
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(_("Samtalen findes ikke."))
+    _require_member_access(actor, booking.member)
+    return booking
+
+
+# --- serialisation -----------------------------------------------------------------------------------------------
+
+def serialise_booking_writes(session: Session) -> None:
+    """Make this transaction the only booking writer until it ends.
+
+    SQLite: start the transaction with BEGIN IMMEDIATE (the write lock is taken before the availability check, so
+    two requests cannot both see a slot free). If the connection already wrote in this transaction it holds the
+    write lock already. PostgreSQL: nothing to do here; the exclusion constraints decide, and a loser gets
+    SlotTaken from the constraint violation.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:  # busy beyond the timeout
+            raise SlotTaken(_("Der er travlt lige nu. Prøv igen om et øjeblik.")) from exc
+
+
+def _write(session: Session, booking: Booking) -> None:
+    """Flush in a savepoint; the database's overlap guard turns into SlotTaken."""
+    try:
+        with session.begin_nested():
+            session.add(booking)
+            session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig).lower()
+        if "overlap" in text or "exclusion" in text or "conflicting key" in text:
+            raise SlotTaken(_("Tiden er lige blevet booket af en anden. Vælg en anden tid.")) from exc
+        raise
+
+
+# --- booking -----------------------------------------------------------------------------------------------------
+
+def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,
+              actor, now: datetime, with_jobcenter: bool = False, note: str | None = None) -> Booking:
+    """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
+
+    Members (and the chatbot for a member) book their own, within notice and horizon; joint conversations and a
+    third focus conversation need a caseworker. Does not commit.
+    """
+    ctype = conversation_type(type)
+    staff = is_staff(actor)
+    _require_member_access(actor, member)
+    if not staff:
+        _member_may_book(session, member, ctype)
+    if ctype.code == "joint":
+        with_jobcenter = True  # the joint conversation is with the job centre (DOMAIN.md, 13 weeks)
+    note = (note or "").strip()[:500] or None
+    serialise_booking_writes(session)
+    slot = check_slot(session, ctype=ctype, caseworker_id=caseworker_id, starts_at=starts_at, channel=channel,
+                      member=member, now=now, staff=staff)
+    booking = Booking(
+        uid=f"booking-{uuid.uuid4().hex}@{UID_DOMAIN}", member_id=member.id, caseworker_id=caseworker_id,
+        location_id=slot.location_id, type=ctype.code, channel=channel, starts_at=slot.starts_at,
+        ends_at=slot.ends_at, status="booked", sequence=0, with_jobcenter=with_jobcenter,
+        meeting_link=rules().video_base_url + secrets.token_urlsafe(12) if channel == "video" else None,
+        booked_by_user_id=actor.id if isinstance(actor, User) else None, created_at=now, updated_at=now,
+        member_note=note,
+    )
+    _write(session, booking)
+    audit.record(session, actor, "booking.create", member_id=member.id, target=booking, now=now, detail={
+        "type": ctype.code, "channel": channel, "caseworker_id": caseworker_id,
+        "starts_at": slot.starts_at.isoformat(), "with_jobcenter": with_jobcenter})
+    _tell(session, booking, "created", actor=actor, now=now)
+    return booking
+
+
+def _member_may_book(session: Session, member: Member, ctype) -> None:
+    if not ctype.member_bookable:
+        raise NotAllowed(_("Fællessamtalen bookes af din sagsbehandler sammen med jobcentret."))
+    if ctype.target_groups and member.target_group not in ctype.target_groups:
+        raise NotAllowed(_("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
+                           "video, eller kontakt din sagsbehandler."))
+    if ctype.member_limit is not None:
+        used = session.scalar(select(func.count()).select_from(Booking).where(
+            Booking.member_id == member.id, Booking.type == ctype.code,
+            Booking.status.in_(("booked", "held", "no_show"))))
+        if used >= ctype.member_limit:
+            raise NotAllowed(_("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
+                               "har brug for endnu en.", n=ctype.member_limit))
+
+
+def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> None:
+    if booking.status != "booked":
+        raise NotAllowed(_("Samtalen er ikke længere booket og kan ikke ændres."))
+    if booking.starts_at <= now:
+        raise NotAllowed(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
+    if not is_staff(actor) and booking.starts_at - now < rules().min_notice:
+        hours = int(rules().min_notice.total_seconds() // 3600)
+        if verb == "move":
+            raise NotAllowed(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
+                               "a-kassen, hvis du ikke kan komme.", hours=hours))
+        raise NotAllowed(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
+                           "a-kassen, hvis du ikke kan komme.", hours=hours))
+
+
+def _staff_reason(actor, reason: str | None) -> str | None:
+    reason = (reason or "").strip()[:500] or None
+    if is_staff(actor) and not reason and not isinstance(actor, str):
+        raise ValidationFailed(_("Skriv en begrundelse. Medlemmet får den at vide."), field="reason")
+    return reason
+
+
+def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor, now: datetime,
+                       reason: str | None = None, channel: str | None = None) -> Booking:
+    """Move a booked conversation to a new start (same caseworker; optionally another allowed channel)."""
+    _require_member_access(actor, booking.member)
+    _require_changeable(booking, actor, now, "move")
+    reason = _staff_reason(actor, reason)
+    channel = channel or booking.channel
+    ctype = TYPES[booking.type]
+    serialise_booking_writes(session)
+    old = booking.starts_at
+    slot = check_slot(session, ctype=ctype, caseworker_id=booking.caseworker_id, starts_at=starts_at,
+                      channel=channel, member=booking.member, now=now, staff=is_staff(actor),
+                      exclude_booking_id=booking.id)
+    booking.starts_at, booking.ends_at, booking.location_id = slot.starts_at, slot.ends_at, slot.location_id
+    if channel != booking.channel:
+        booking.channel = channel
+        booking.meeting_link = rules().video_base_url + secrets.token_urlsafe(12) if channel == "video" else None
+    booking.sequence += 1
+    booking.updated_at = now
+    _write(session, booking)
+    audit.record(session, actor, "booking.reschedule", member_id=booking.member_id, target=booking, now=now,
+                 reason=reason, detail={"from": old.isoformat(), "to": slot.starts_at.isoformat(),
+                                        "channel": channel})
+    _tell(session, booking, "moved", actor=actor, now=now, reason=reason, old_start=old)
+    return booking
+
+
+def cancel_booking(session: Session, booking: Booking, *, actor, now: datetime, reason: str | None = None) -> Booking:
+    """Cancel: a member up to the minimum notice; the fund any time before the start, with a reason."""
+    _require_member_access(actor, booking.member)
+    _require_changeable(booking, actor, now, "cancel")
+    reason = _staff_reason(actor, reason)
+    booking.status = "cancelled_fund" if is_staff(actor) else "cancelled_member"
+    booking.cancel_reason = reason
+    booking.sequence += 1
+    booking.updated_at = now
+    session.flush()
+    audit.record(session, actor, "booking.cancel", member_id=booking.member_id, target=booking, now=now,
+                 reason=reason, detail={"status": booking.status})
+    _tell(session, booking, "cancelled", actor=actor, now=now, reason=reason)
+    return booking
+
+
+def register_outcome(session: Session, booking: Booking, *, outcome: str, actor, now: datetime,
+                     reason: str | None = None) -> Booking:
+    """Held / no-show (after the start) or cancelled by the fund; staff only. A wrong outcome can be corrected."""
+    if not is_staff(actor):
+        raise NotAllowed(_("Kun a-kassens medarbejdere kan registrere udfaldet af en samtale."))
+    if outcome not in OUTCOMES:
+        raise ValidationFailed(_("Vælg afholdt, udeblevet eller aflyst af a-kassen."), field="outcome")
+    if booking.status not in ("booked", "held", "no_show"):
+        raise NotAllowed(_("Samtalen er aflyst; udfaldet kan ikke registreres."))
+    if outcome == "cancelled_fund" and booking.starts_at > now:
+        return cancel_booking(session, booking, actor=actor, now=now, reason=reason or _("Aflyst af a-kassen."))
+    if outcome in ("held", "no_show") and booking.starts_at > now:
+        raise ValidationFailed(_("Samtalen er ikke begyndt endnu."), field="outcome")
+    previous = booking.status
+    booking.status = outcome
+    booking.outcome_registered_at = now
+    booking.updated_at = now
+    if outcome == "cancelled_fund":
+        booking.cancel_reason = (reason or "").strip()[:500] or None
+    session.flush()
+    audit.record(session, actor, "booking.outcome", member_id=booking.member_id, target=booking, now=now,
+                 detail={"outcome": outcome, "previous": previous})
+    return booking
+
+
+def member_bookings(session: Session, member: Member, *, upcoming_only: bool = False,
+                    now: datetime) -> list[Booking]:
+    """The member's bookings by start time; upcoming_only: booked ones not yet ended."""
+    query = (select(Booking).where(Booking.member_id == member.id)
+             .options(selectinload(Booking.caseworker).selectinload(Caseworker.user), selectinload(Booking.location)))
+    if upcoming_only:
+        query = query.where(Booking.status == "booked", Booking.ends_at > now).order_by(Booking.starts_at)
+    else:
+        query = query.order_by(Booking.starts_at.desc())
+    return list(session.scalars(query))
+
+
+def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
+    return list(session.scalars(
+        select(Booking).where(Booking.caseworker_id == caseworker_id, Booking.starts_at < end,
+                              Booking.ends_at > start)
+        .options(selectinload(Booking.member), selectinload(Booking.location))
+        .order_by(Booking.starts_at)
+    ))
+
+
+# --- confirmations -----------------------------------------------------------------------------------------------
+
+def format_when(value: datetime) -> str:
+    """'torsdag 3. december 2026 kl. 10.00' in Copenhagen time (also outside a request, for e-mails)."""
+    local = to_local(value)
+    return f"{DAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H.%M}"
+
+
+def _where(booking: Booking) -> str:
+    if booking.channel == "video":
+        return _("Video: %(link)s", link=booking.meeting_link or "")
+    if booking.channel == "phone":
+        return _("Telefon: din sagsbehandler ringer til dig")
+    return _("Fremmøde: FOA A-kasse, %(place)s", place=booking.location.name)
+
+
+def _invitation(booking: Booking) -> Invitation:
+    ctype = TYPES[booking.type]
+    member = booking.member
+    description = [str(ctype.label), _("Sagsbehandler: %(name)s", name=booking.caseworker.user.display_name),
+                   _where(booking)]
+    if booking.with_jobcenter:
+        description.append(_("Jobcentret deltager."))
+    if booking.cancel_reason:
+        description.append(_("Begrundelse: %(reason)s", reason=booking.cancel_reason))
+    return Invitation(
+        uid=booking.uid, sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
+        summary=_("%(type)s med FOA A-kasse", type=ctype.label), description="\n".join(description),
+        location=booking.location.name if booking.channel == "in_person" else channel_label(booking.channel),
+        url=booking.meeting_link, attendee_email=member.email, attendee_name=member.full_name,
+    )
+
+
+def booking_ics(booking: Booking, now: datetime) -> bytes:
+    """The booking's current invitation: METHOD REQUEST while active, CANCEL when cancelled."""
+    method = "CANCEL" if booking.status in ("cancelled_member", "cancelled_fund") else "REQUEST"
+    return build_ics(_invitation(booking), method=method, now=now)
+
+
+def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime, reason: str | None = None,
+          old_start: datetime | None = None) -> None:
+    """E-mail with .ics to the member (and the job centre for a joint conversation); in-app notes to the other
+    party: the member when the fund changed something, the caseworker when the member did."""
+    ctype = TYPES[booking.type]
+    when = format_when(booking.starts_at)
+    subject = {
+        "created": _("Bekræftelse: %(type)s %(when)s", type=ctype.label, when=when),
+        "moved": _("Din samtale er flyttet: %(type)s %(when)s", type=ctype.label, when=when),
+        "cancelled": _("Aflyst: %(type)s %(when)s", type=ctype.label, when=when),
+    }[kind]
+    lines = [_("Kære %(name)s", name=booking.member.first_name), ""]
+    if kind == "created":
+        lines.append(_("Du har en %(type)s %(when)s.", type=str(ctype.label).lower(), when=when))
+    elif kind == "moved":
+        lines.append(_("Din %(type)s er flyttet fra %(old)s til %(when)s.", type=str(ctype.label).lower(),
+                       old=format_when(old_start), when=when))
+    else:
+        lines.append(_("Din %(type)s %(when)s er aflyst.", type=str(ctype.label).lower(), when=when))
+    if reason:
+        lines.append(_("Begrundelse: %(reason)s", reason=reason))
+    if kind != "cancelled":
+        lines += [_where(booking), _("Sagsbehandler: %(name)s", name=booking.caseworker.user.display_name)]
+        if booking.with_jobcenter:
+            lines.append(_("Jobcentret deltager i samtalen."))
+        lines.append(_("Du kan flytte eller aflyse samtalen på Min side indtil %(hours)s timer før.",
+                       hours=int(rules().min_notice.total_seconds() // 3600)))
+    lines += ["", _("Kalenderinvitationen er vedhæftet."), "", _("Venlig hilsen"), _("FOA A-kasse")]
+    ics = booking_ics(booking, now)
+    key = f"booking-{booking.id}-{booking.sequence}-{kind}"
+    if booking.member.email:
+        outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", to_address=booking.member.email,
+                       subject=subject, body_text="\n".join(lines), member_id=booking.member_id, now=now,
+                       attachments=[("samtale.ics", "text/calendar; method="
+                                     + ("CANCEL" if kind == "cancelled" else "REQUEST"), ics)])
+    if booking.with_jobcenter:
+        outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
+                       channel="jobcenter", to_address=f"jobcenter:{booking.location.name}",
+                       subject=subject, body_text=_("Fællessamtale for medlem %(number)s %(when)s. %(where)s",
+                                                    number=booking.member.member_number, when=when,
+                                                    where=_where(booking)),
+                       member_id=booking.member_id, now=now, attachments=[("samtale.ics", "text/calendar", ics)])
+    text = {"created": _("%(type)s %(when)s er booket.", type=ctype.label, when=when),
+            "moved": _("%(type)s er flyttet til %(when)s.", type=ctype.label, when=when),
+            "cancelled": _("%(type)s %(when)s er aflyst.", type=ctype.label, when=when)}[kind]
+    if reason:
+        text += " " + _("Begrundelse: %(reason)s", reason=reason)
+    if is_staff(actor) and booking.member.user_id:
+        notifications.notify(session, booking.member.user_id, text, link="/samtaler/mine", now=now)
+    if not is_staff(actor):
+        notifications.notify(session, booking.caseworker.user_id,
+                             f"{booking.member.full_name}: {text}", link=f"/kalender/samtale/{booking.id}", now=now)

@@ -1,0 +1,113 @@
+"""Conversation types (length, channels, who may book) and the booking rules (notice, horizon, buffer, step).
+
+The one place that answers "how long is a CV conversation, and may it be held by phone?".
+DOMAIN.md: the statutory conversations (CV, contact course, availability, joint) are held in person at the
+a-kasse; focus conversations (group 2) in person or by phone/video as the member prefers; follow-ups by phone or video.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import has_request_context
+from flask_babel import gettext
+
+from portal.models.booking import CONVERSATION_TYPES
+
+
+def N_(text: str) -> str:  # marks a string for translation (Babel keyword); translated where shown
+    return text
+
+
+def safe_gettext(message: str, **variables) -> str:
+    """gettext inside a request (the user's language); plain Danish for the scheduler, chatbot and CLI."""
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
+
+
+@dataclass(frozen=True)
+class ConversationType:
+    code: str
+    name: str  # Danish source string; `label` is it translated
+    minutes: int
+    channels: tuple[str, ...]
+    statutory: bool = False
+    member_bookable: bool = True  # False: only a caseworker books it (the joint conversation)
+    target_groups: tuple[str, ...] | None = None  # None: every member
+    member_limit: int | None = None  # active + used bookings a member may book themselves
+
+    @property
+    def label(self) -> str:
+        return safe_gettext(self.name)
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+
+TYPES: dict[str, ConversationType] = {t.code: t for t in (
+    ConversationType("cv", N_("CV-samtale"), 60, ("in_person",), statutory=True),
+    ConversationType("contact_course", N_("Kontaktforløbssamtale"), 45, ("in_person",), statutory=True),
+    ConversationType("availability", N_("Rådighedssamtale"), 45, ("in_person",), statutory=True),
+    ConversationType("joint", N_("Fællessamtale med jobcentret"), 60, ("in_person",), statutory=True,
+                     member_bookable=False),
+    # Group 2's right to 2 focus conversations; a third needs the caseworker.
+    ConversationType("focus", N_("Fokussamtale"), 45, ("in_person", "phone", "video"),
+                     target_groups=("2a", "2b"), member_limit=2),
+    ConversationType("followup_phone", N_("Opfølgning pr. telefon"), 30, ("phone",)),
+    ConversationType("followup_video", N_("Opfølgning pr. video"), 30, ("video",)),
+)}
+assert set(TYPES) == set(CONVERSATION_TYPES)
+
+CHANNEL_NAMES = {"in_person": N_("Fremmøde"), "phone": N_("Telefon"), "video": N_("Video")}
+STATUS_NAMES = {
+    "booked": N_("Booket"), "held": N_("Afholdt"), "no_show": N_("Udeblevet"),
+    "cancelled_member": N_("Aflyst af dig"), "cancelled_fund": N_("Aflyst af a-kassen"),
+}
+STAFF_STATUS_NAMES = {**STATUS_NAMES, "cancelled_member": N_("Aflyst af medlemmet")}
+
+
+def channel_label(code: str) -> str:
+    return safe_gettext(CHANNEL_NAMES[code])
+
+
+def conversation_type(code: str | None) -> ConversationType:
+    from portal.services.errors import ValidationFailed
+
+    if code not in TYPES:
+        raise ValidationFailed(safe_gettext("Vælg en samtaletype fra listen."), field="type")
+    return TYPES[code]
+
+
+def _minutes(name: str, default: int) -> int:
+    try:
+        return max(0, int(os.environ.get(f"PORTAL_BOOKING_{name}", default)))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    """Configurable through environment variables (README, docs/booking.md)."""
+
+    min_notice: timedelta  # members book, move and cancel up to this long before the start
+    horizon: timedelta  # members book at most this far ahead
+    buffer: timedelta  # free time kept before and after every conversation
+    step: timedelta  # slot grid inside working hours
+    video_base_url: str
+
+    @classmethod
+    def from_env(cls) -> BookingRules:
+        return cls(
+            min_notice=timedelta(minutes=_minutes("MIN_NOTICE_MINUTES", 24 * 60)),
+            horizon=timedelta(days=_minutes("HORIZON_DAYS", 60)),
+            buffer=timedelta(minutes=_minutes("BUFFER_MINUTES", 15)),
+            step=timedelta(minutes=max(5, _minutes("STEP_MINUTES", 30))),
+            video_base_url=os.environ.get("PORTAL_BOOKING_VIDEO_BASE_URL", "https://video.foa.dk/samtale/"),
+        )
+
+
+def rules() -> BookingRules:
+    return BookingRules.from_env()

@@ -1,0 +1,20 @@
+"""Shared helpers for the booking tests: working hours and a frozen 'now'."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from portal.models.booking import WorkingHours
+
+# Monday 22 March 2027, 08:00 UTC (09:00 in Copenhagen); the clocks go forward on Sunday 28 March.
+NOW = datetime(2027, 3, 22, 8, 0, tzinfo=timezone.utc)
+
+
+def hours(session, caseworker, *, weekdays=range(5), start=time(9, 0), end=time(15, 0), location=None):
+    for weekday in weekdays:
+        session.add(WorkingHours(caseworker_id=caseworker.id, location_id=(location or caseworker.location).id,
+                                 weekday=weekday, start_time=start, end_time=end))
+    session.flush()
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)

@@ -1,0 +1,283 @@
+"""Booking rules without HTTP: slots, ordering, notice, channels, focus limit, outbox/.ics, DST, DB guard."""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from portal.models import AuditEntry, Booking, Notification, OutboxMessage
+from portal.services import booking as svc
+from portal.services.availability import add_exception
+from portal.services.errors import Conflict, NotAllowed, SlotTaken, ValidationFailed
+from portal.services.slots import free_slots
+from portal.timeutil import to_local
+from tests.booking_helpers import NOW, hours, utc
+
+
+@pytest.fixture
+def odense(make, session):
+    loc = make.location("Odense", lat=55.40, lon=10.39)
+    own = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
+    other = make.caseworker("anders", location=loc, display_name="Anders Berg")
+    middelfart = make.location("Middelfart", lat=55.51, lon=9.73, fvu_city=False)
+    far = make.caseworker("frida", location=middelfart, display_name="Frida Fjern")
+    for cw in (own, other, far):
+        hours(session, cw)
+    member = make.member("mette", location=loc, caseworker=own, target_group="2a")
+    make.commit()
+    return {"loc": loc, "own": own, "other": other, "far": far, "member": member}
+
+
+def book(session, member, cw, starts_at, type="cv", channel="in_person", actor=None, **kw):
+    actor = actor or member.user
+    result = svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=starts_at, type=type,
+                           channel=channel, actor=actor, now=NOW, **kw)
+    session.commit()
+    return result
+
+
+def test_slots_put_own_caseworker_first_then_location_then_nearby(session, odense):
+    slots = free_slots(session, type="cv", start=NOW, end=NOW + timedelta(days=7), now=NOW, member=odense["member"])
+    names = [s.caseworker_name for s in slots]
+    first_other = names.index("Anders Berg")
+    first_far = names.index("Frida Fjern")
+    assert set(names[:first_other]) == {"Birgitte Holm"} and all(s.own_caseworker for s in slots[:first_other])
+    assert first_other < first_far and set(names[first_far:]) == {"Frida Fjern"}
+    assert slots[0].location_name == "Odense" and slots[-1].location_name == "Middelfart"
+    own = [s.starts_at for s in slots[:first_other]]
+    assert own == sorted(own)
+
+
+def test_slots_respect_minimum_notice_hours_and_length(session, odense):
+    slots = free_slots(session, type="cv", start=NOW, end=NOW + timedelta(days=3), now=NOW,
+                       caseworker_id=odense["own"].id)
+    assert slots[0].starts_at >= NOW + timedelta(hours=24)
+    for slot in slots:
+        local_start, local_end = to_local(slot.starts_at), to_local(slot.ends_at)
+        assert time(9) <= local_start.time() and local_end.time() <= time(15)
+        assert slot.ends_at - slot.starts_at == timedelta(minutes=60)
+        assert local_start.weekday() < 5
+
+
+def test_booked_time_and_buffer_are_not_offered(session, odense):
+    start = utc(2027, 3, 24, 9, 0)  # Wednesday 10:00 local
+    book(session, odense["member"], odense["own"], start)
+    slots = free_slots(session, type="followup_phone", start=utc(2027, 3, 24, 0, 0), end=utc(2027, 3, 25, 0, 0),
+                       now=NOW, caseworker_id=odense["own"].id)
+    starts = {s.starts_at for s in slots}
+    # 10:00-11:00 booked, 15 min buffer each side: 09:30 (ends 10:00) and 11:00 are blocked, 08:00 UTC free.
+    assert utc(2027, 3, 24, 8, 30) not in starts and utc(2027, 3, 24, 10, 0) not in starts
+    assert utc(2027, 3, 24, 8, 0) in starts and utc(2027, 3, 24, 10, 30) in starts
+
+
+def test_booking_writes_row_audit_outbox_with_ics_and_notifies_caseworker(session, odense):
+    member = odense["member"]
+    booking = book(session, member, odense["own"], utc(2027, 3, 24, 9, 0))
+    assert booking.status == "booked" and booking.location_id == odense["loc"].id
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.create")).member_id == member.id
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))
+    assert mail.to_address == member.email and "CV-samtale" in mail.subject and "kl. 10.00" in mail.subject
+    cal = Calendar.from_ical(mail.attachments[0].content)
+    event = cal.walk("VEVENT")[0]
+    assert str(cal["METHOD"]) == "REQUEST" and str(event["UID"]) == booking.uid and int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTART") == utc(2027, 3, 24, 9, 0)
+    note = session.scalar(select(Notification).where(Notification.user_id == odense["own"].user_id))
+    assert "CV-samtale" in note.text
+
+
+def test_video_booking_has_meeting_link_in_ics(session, odense):
+    booking = book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0), type="followup_video",
+                   channel="video")
+    assert booking.meeting_link.startswith("https://")
+    event = Calendar.from_ical(svc.booking_ics(booking, NOW)).walk("VEVENT")[0]
+    assert str(event["URL"]) == booking.meeting_link
+
+
+@pytest.mark.parametrize("type_,channel", [("cv", "phone"), ("availability", "video"), ("followup_phone", "video")])
+def test_wrong_channel_is_refused_and_nothing_written(session, odense, type_, channel):
+    with pytest.raises(ValidationFailed) as err:
+        book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0), type=type_, channel=channel)
+    assert "kan kun holdes som" in err.value.message
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+@pytest.mark.parametrize("starts_at,message", [
+    (utc(2027, 3, 20, 9, 0), "passeret"),
+    (utc(2027, 3, 22, 12, 0), "mindst 24 timer"),
+    (utc(2027, 3, 24, 16, 0), "uden for sagsbehandlerens arbejdstid"),
+    (utc(2027, 3, 27, 9, 0), "uden for sagsbehandlerens arbejdstid"),  # Saturday
+    (utc(2027, 7, 1, 8, 0), "60 dage"),
+])
+def test_bad_times_are_refused_with_danish_reason(session, odense, starts_at, message):
+    with pytest.raises(ValidationFailed) as err:
+        book(session, odense["member"], odense["own"], starts_at)
+    assert message in err.value.message
+
+
+def test_same_or_overlapping_slot_taken(session, odense, make):
+    book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0))
+    other_member = make.member("ole", location=odense["loc"])
+    make.commit()
+    # A 30-minute follow-up laid inside the 60-minute CV conversation, not the same start.
+    with pytest.raises(SlotTaken) as err:
+        book(session, other_member, odense["own"], utc(2027, 3, 24, 9, 30), type="followup_phone", channel="phone")
+    assert "booket af en anden" in err.value.message
+
+
+def test_member_cannot_hold_two_overlapping_bookings(session, odense):
+    book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0))
+    with pytest.raises(Conflict):
+        book(session, odense["member"], odense["other"], utc(2027, 3, 24, 9, 30), type="followup_phone",
+             channel="phone")
+
+
+def test_database_refuses_overlap_even_without_the_service(session, odense, make):
+    book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0))
+    other_member = make.member("ole", location=odense["loc"])
+    make.commit()
+    row = dict(uid="x@y", member_id=other_member.id, caseworker_id=odense["own"].id, location_id=odense["loc"].id,
+               type="cv", channel="in_person", starts_at=utc(2027, 3, 24, 9, 30), ends_at=utc(2027, 3, 24, 10, 0),
+               status="booked", sequence=0, with_jobcenter=False, created_at=NOW, updated_at=NOW)
+    session.add(Booking(**row))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    # A cancelled booking does not block.
+    session.add(Booking(**{**row, "status": "cancelled_member"}))
+    session.commit()
+
+
+def test_group_2_gets_two_focus_conversations_third_needs_caseworker(session, odense):
+    member, own = odense["member"], odense["own"]
+    book(session, member, own, utc(2027, 3, 24, 8, 0), type="focus", channel="phone")
+    book(session, member, own, utc(2027, 3, 25, 8, 0), type="focus", channel="video")
+    with pytest.raises(NotAllowed) as err:
+        book(session, member, own, utc(2027, 3, 26, 8, 0), type="focus", channel="in_person")
+    assert "2 fokussamtaler" in err.value.message
+    third = book(session, member, own, utc(2027, 3, 26, 8, 0), type="focus", channel="in_person", actor=own.user)
+    assert third.status == "booked"
+
+
+def test_group_1_cannot_book_focus_and_member_cannot_book_joint(session, odense, make):
+    g1 = make.member("ib", location=odense["loc"], caseworker=odense["own"], target_group="1")
+    make.commit()
+    with pytest.raises(NotAllowed, match="målgruppe 2"):
+        book(session, g1, odense["own"], utc(2027, 3, 24, 8, 0), type="focus", channel="phone")
+    with pytest.raises(NotAllowed, match="Fællessamtalen"):
+        book(session, g1, odense["own"], utc(2027, 3, 24, 8, 0), type="joint")
+
+
+def test_caseworker_books_joint_conversation_with_job_centre(session, odense):
+    own = odense["own"]
+    booking = book(session, odense["member"], own, utc(2027, 3, 22, 12, 0), type="joint", actor=own.user)
+    assert booking.with_jobcenter  # and staff skip the 24-hour notice
+    channels = set(session.scalars(select(OutboxMessage.channel).where(OutboxMessage.member_id == booking.member_id)))
+    assert channels == {"email", "jobcenter"}
+    assert session.scalar(select(Notification).where(Notification.user_id == odense["member"].user_id))
+
+
+def test_member_reschedules_and_cancels_with_new_sequence(session, odense):
+    member = odense["member"]
+    booking = book(session, member, odense["own"], utc(2027, 3, 24, 9, 0))
+    svc.reschedule_booking(session, booking, starts_at=utc(2027, 3, 25, 9, 0), actor=member.user, now=NOW)
+    session.commit()
+    assert booking.sequence == 1 and booking.starts_at == utc(2027, 3, 25, 9, 0)
+    svc.cancel_booking(session, booking, actor=member.user, now=NOW)
+    session.commit()
+    assert booking.status == "cancelled_member" and booking.sequence == 2
+    last = session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
+    cal = Calendar.from_ical(last.attachments[0].content)
+    assert str(cal["METHOD"]) == "CANCEL" and int(cal.walk("VEVENT")[0]["SEQUENCE"]) == 2
+    # The freed time is bookable again at once.
+    again = book(session, member, odense["own"], utc(2027, 3, 25, 9, 0))
+    assert again.status == "booked"
+
+
+def test_member_cannot_cancel_inside_minimum_notice_but_caseworker_can_with_reason(session, odense):
+    member, own = odense["member"], odense["own"]
+    booking = book(session, member, own, utc(2027, 3, 24, 9, 0))
+    late = utc(2027, 3, 23, 12, 0)
+    with pytest.raises(NotAllowed, match="mindre end 24 timer"):
+        svc.cancel_booking(session, booking, actor=member.user, now=late)
+    with pytest.raises(ValidationFailed, match="begrundelse"):
+        svc.cancel_booking(session, booking, actor=own.user, now=late)
+    svc.cancel_booking(session, booking, actor=own.user, now=late, reason="Sygdom")
+    session.commit()
+    assert booking.status == "cancelled_fund"
+    note = session.scalar(select(Notification).where(Notification.user_id == member.user_id)
+                          .order_by(Notification.id.desc()))
+    assert "Sygdom" in note.text
+
+
+def test_outcome_only_after_start_and_only_by_staff(session, odense):
+    member, own = odense["member"], odense["own"]
+    booking = book(session, member, own, utc(2027, 3, 24, 9, 0))
+    with pytest.raises(NotAllowed):
+        svc.register_outcome(session, booking, outcome="held", actor=member.user, now=utc(2027, 3, 24, 10, 0))
+    with pytest.raises(ValidationFailed, match="ikke begyndt"):
+        svc.register_outcome(session, booking, outcome="held", actor=own.user, now=NOW)
+    svc.register_outcome(session, booking, outcome="no_show", actor=own.user, now=utc(2027, 3, 24, 10, 0))
+    session.commit()
+    assert booking.status == "no_show" and booking.outcome_registered_at is not None
+
+
+def test_absence_removes_slots_and_reports_booked_conversations(session, odense):
+    own = odense["own"]
+    book(session, odense["member"], own, utc(2027, 3, 24, 9, 0))
+    _item, affected = add_exception(session, caseworker=own, day=date(2027, 3, 24), kind="absence", start_time=None,
+                                    end_time=None, location_id=None, note="Kursus", actor=own.user,
+                                    today=date(2027, 3, 22), now=NOW)
+    session.commit()
+    assert len(affected) == 1
+    slots = free_slots(session, type="cv", start=utc(2027, 3, 24, 0, 0), end=utc(2027, 3, 25, 0, 0), now=NOW,
+                       caseworker_id=own.id)
+    assert slots == []
+
+
+def test_extra_hours_add_slots_on_a_saturday(session, odense):
+    own = odense["own"]
+    add_exception(session, caseworker=own, day=date(2027, 3, 27), kind="extra", start_time=time(10),
+                  end_time=time(12), location_id=odense["loc"].id, note=None, actor=own.user,
+                  today=date(2027, 3, 22), now=NOW)
+    session.commit()
+    slots = free_slots(session, type="cv", start=utc(2027, 3, 27, 0, 0), end=utc(2027, 3, 28, 0, 0), now=NOW,
+                       caseworker_id=own.id)
+    assert [to_local(s.starts_at).strftime("%H:%M") for s in slots] == ["10:00", "10:30", "11:00"]
+
+
+@pytest.mark.parametrize("before,after", [
+    # Last Sunday of March 2027 is the 28th: CET (UTC+1) before, CEST (UTC+2) after.
+    ((2027, 3, 26), (2027, 3, 29)),
+    # Last Sunday of October 2027 is the 31st: CEST before, CET after.
+    ((2027, 10, 29), (2027, 11, 1)),
+])
+def test_slots_across_clock_changes_start_at_nine_local(session, odense, before, after):
+    own = odense["own"]
+    now = utc(*before, 0, 0) - timedelta(days=3)
+    slots = free_slots(session, type="cv", start=utc(*before, 0, 0), end=utc(*after, 23, 0), now=now,
+                       caseworker_id=own.id, booking_rules=None)
+    by_day: dict = {}
+    for slot in slots:
+        by_day.setdefault(to_local(slot.starts_at).date(), []).append(slot)
+    assert [to_local(s.starts_at).strftime("%H:%M") for s in by_day[date(*before)]][0] == "09:00"
+    assert [to_local(s.starts_at).strftime("%H:%M") for s in by_day[date(*after)]][0] == "09:00"
+    offsets = {to_local(by_day[date(*d)][0].starts_at).utcoffset() for d in (before, after)}
+    assert len(offsets) == 2  # one hour apart in UTC
+    booking = svc.book_slot(session, member=odense["member"], caseworker_id=own.id,
+                            starts_at=by_day[date(*after)][0].starts_at, type="cv", channel="in_person",
+                            actor=odense["member"].user, now=now)
+    session.commit()
+    assert to_local(booking.starts_at).strftime("%H:%M") == "09:00"
+    assert "kl. 09.00" in session.scalar(select(OutboxMessage.subject))
+
+
+def test_sqlite_guard_is_a_trigger(session, odense):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    names = set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    assert {"tr_booking_caseworker_overlap_insert", "tr_booking_member_overlap_update"} <= names
