@@ -1,0 +1,500 @@
+"""Offers with seats (tilbud): the catalogue, registration and cancellation, right-and-duty, attendance.
+
+Seats, waiting lists and held seats live in portal/services/waitlist.py and are re-exported here, so the other
+areas import everything from this module. Functions change the session and write the audit log and the outbox;
+the caller (view, API, scheduler job) commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from portal.models import Member, User
+from portal.models.offers import (
+    ACTIVE_STATUSES,
+    FVU_MAX_HOURS,
+    Offer,
+    OfferRegistration,
+    OfferSession,
+    audience_column,
+)
+from portal.services import audit, notifications
+from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.ics import Invitation, build_ics
+from portal.services.waitlist import (  # noqa: F401  (re-exported: the offers interface)
+    _,
+    accept_offered_seat,
+    accept_token,
+    decline_offered_seat,
+    default_hold_hours,
+    expire_held_seats,
+    leave_waitlist,
+    lock_session,
+    promote_waitlist,
+    registration_from_token,
+    set_status,
+    tell_member,
+    waitlist_length,
+    waitlist_position,
+)
+
+Registration = OfferRegistration
+
+
+class SessionFull(Conflict):
+    code = "session_full"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+
+
+class SessionClosed(Conflict):
+    code = "session_closed"
+
+
+class NotOpenToMember(NotAllowed):
+    code = "not_open_to_member"
+
+
+# Attendance can be registered from an hour before the start (check-in at the door).
+CHECK_IN_OPENS = timedelta(hours=1)
+MIN_REASON = 5
+
+
+# -- who may take part -----------------------------------------------------------------------------------------
+
+def member_audiences(member: Member) -> set[str]:
+    """The audiences a member belongs to. A member not yet profiled counts as group 1 (the majority)."""
+    if member.status == "i_job":
+        return set()
+    if member.status == "opsagt":
+        return {"opsagt"}
+    groups = {member.target_group or "1"}
+    if member.status == "sygemeldt":
+        groups.add("sygemeldt")
+    return groups
+
+
+def offer_fits(offer: Offer, member: Member) -> bool:
+    return bool(member_audiences(member) & set(offer.audiences))
+
+
+def _audience_filter(member: Member):
+    audiences = member_audiences(member)
+    if not audiences:
+        return False
+    return or_(*[getattr(Offer, audience_column(a)).is_(True) for a in audiences])
+
+
+# -- the catalogue -----------------------------------------------------------------------------------------------
+
+def list_offers(session: Session, *, member: Member | None = None, kind: str | None = None,
+                location_id: int | None = None, now: datetime, include_online: bool = True) -> list[Offer]:
+    """Active offers with an upcoming open session, soonest first; for a member only those open to their group.
+
+    location_id keeps sessions at that location (and online sessions unless include_online is False).
+    """
+    upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == "open", OfferSession.starts_at > now]
+    if location_id is not None:
+        where_place = OfferSession.location_id == location_id
+        upcoming.append(or_(where_place, OfferSession.location_id.is_(None)) if include_online else where_place)
+    next_start = select(func.min(OfferSession.starts_at)).where(*upcoming).correlate(Offer).scalar_subquery()
+    query = select(Offer).where(Offer.active.is_(True), next_start.is_not(None)).order_by(next_start, Offer.id)
+    if kind:
+        query = query.where(Offer.kind == kind)
+    if member is not None:
+        query = query.where(_audience_filter(member))
+    return list(session.scalars(query))
+
+
+@dataclass
+class SessionStats:
+    next_start: datetime | None
+    sessions: int
+    seats_left: int
+
+
+def offer_stats(session: Session, offer_ids: list[int], *, location_id: int | None = None,
+                now: datetime) -> dict[int, SessionStats]:
+    """Per offer: next start, number of upcoming sessions and free seats (one query for the whole list)."""
+    if not offer_ids:
+        return {}
+    query = (select(OfferSession.offer_id, func.min(OfferSession.starts_at), func.count(),
+                    func.sum(OfferSession.capacity - OfferSession.seats_taken))
+             .where(OfferSession.offer_id.in_(offer_ids), OfferSession.status == "open",
+                    OfferSession.starts_at > now)
+             .group_by(OfferSession.offer_id))
+    if location_id is not None:
+        query = query.where(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
+    return {oid: SessionStats(first, count, int(left or 0)) for oid, first, count, left in session.execute(query)}
+
+
+def open_sessions(session: Session, offer_id: int, now: datetime, *,
+                  location_id: int | None = None) -> list[OfferSession]:
+    """Upcoming, not cancelled sessions of an offer (full ones too: they have a waiting list)."""
+    query = (select(OfferSession).options(joinedload(OfferSession.location), joinedload(OfferSession.offer))
+             .where(OfferSession.offer_id == offer_id, OfferSession.status == "open", OfferSession.starts_at > now)
+             .order_by(OfferSession.starts_at, OfferSession.id))
+    if location_id is not None:
+        query = query.where(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
+    return list(session.scalars(query))
+
+
+def get_offer(session: Session, offer_id: int, *, member: Member | None = None) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None or (member is not None and (not offer.active or not offer_fits(offer, member))):
+        raise NotFound(_("Tilbuddet findes ikke, eller det er ikke åbent for dig."))
+    return offer
+
+
+def get_session(session: Session, session_id: int) -> OfferSession:
+    offer_session = session.scalar(select(OfferSession).options(
+        joinedload(OfferSession.offer), joinedload(OfferSession.location)).where(OfferSession.id == session_id))
+    if offer_session is None:
+        raise NotFound(_("Holdet findes ikke."))
+    return offer_session
+
+
+def live_registration(session: Session, member_id: int, session_id: int) -> OfferRegistration | None:
+    return session.scalar(select(OfferRegistration).where(
+        OfferRegistration.member_id == member_id, OfferRegistration.session_id == session_id,
+        OfferRegistration.status.in_(ACTIVE_STATUSES)))
+
+
+def member_registrations(session: Session, member: Member, now: datetime, *,
+                         include_past: bool = False) -> list[OfferRegistration]:
+    """The member's live registrations (registered, held seat, waiting list) for sessions not yet ended,
+    soonest first; with include_past also finished and cancelled ones (newest last)."""
+    query = (select(OfferRegistration).join(OfferRegistration.offer_session)
+             .options(joinedload(OfferRegistration.offer_session).joinedload(OfferSession.offer),
+                      joinedload(OfferRegistration.offer_session).joinedload(OfferSession.location))
+             .where(OfferRegistration.member_id == member.id)
+             .order_by(OfferSession.starts_at, OfferRegistration.id))
+    if not include_past:
+        query = query.where(OfferRegistration.status.in_(("waitlisted", "offered", "registered")),
+                            OfferSession.ends_at > now)
+    return list(session.scalars(query))
+
+
+def sessions_starting_between(session: Session, start: datetime, end: datetime) -> list[OfferSession]:
+    """Open sessions starting in [start, end) with their registrations and members loaded (reminders)."""
+    return list(session.scalars(
+        select(OfferSession)
+        .options(joinedload(OfferSession.offer), joinedload(OfferSession.location),
+                 selectinload(OfferSession.registrations).joinedload(OfferRegistration.member))
+        .where(OfferSession.status == "open", OfferSession.starts_at >= start, OfferSession.starts_at < end)
+        .order_by(OfferSession.starts_at)
+    ))
+
+
+# -- registration ------------------------------------------------------------------------------------------------
+
+def _check_can_join(session: Session, member: Member, offer_session: OfferSession, now: datetime, *,
+                    by_caseworker: bool) -> None:
+    offer = offer_session.offer
+    if offer_session.status != "open":
+        raise SessionClosed(_("Holdet er aflyst."))
+    if offer_session.starts_at <= now:
+        raise SessionClosed(_("Holdet er allerede begyndt eller afholdt. Vælg et senere hold."))
+    if not by_caseworker:
+        if not offer.active:
+            raise NotFound(_("Tilbuddet findes ikke, eller det er ikke åbent for dig."))
+        if not offer_fits(offer, member):
+            raise NotOpenToMember(_("Tilbuddet er ikke åbent for din målgruppe. Spørg din sagsbehandler, hvis du "
+                               "mener, det passer til dig."))
+        if offer.requires_fvu_test and not _has_taken_fvu_test(session, member):
+            raise NotOpenToMember(_("FVU-kurser kræver, at du først har taget en FVU-test. Tilmeld dig en test, "
+                               "eller spørg din sagsbehandler."))
+    existing = live_registration(session, member.id, offer_session.id)
+    if existing is not None:
+        messages = {
+            "waitlisted": _("Du står allerede på ventelisten til dette hold."),
+            "offered": _("Der holdes allerede en plads til dig på dette hold. Tag den under Mine tilmeldinger."),
+        }
+        raise AlreadyRegistered(messages.get(existing.status, _("Du er allerede tilmeldt dette hold.")))
+
+
+def _has_taken_fvu_test(session: Session, member: Member) -> bool:
+    return session.scalar(
+        select(func.count()).select_from(OfferRegistration).join(OfferRegistration.offer_session)
+        .join(OfferSession.offer)
+        .where(OfferRegistration.member_id == member.id, OfferRegistration.status == "attended",
+               Offer.kind == "fvu_test")
+    ) > 0
+
+
+def _new_registration(member: Member, offer_session: OfferSession, now: datetime, **values) -> OfferRegistration:
+    return OfferRegistration(member_id=member.id, session_id=offer_session.id, created_at=now, updated_at=now,
+                             sequence=0, hold_round=0, right_and_duty=False, status="cancelled", **values)
+
+
+def register(session: Session, member: Member, session_id: int, *, actor: User | str, now: datetime,
+             waitlist_if_full: bool = True) -> OfferRegistration:
+    """Register the member; a full session puts them on the waiting list instead (status tells which).
+
+    Refused (nothing written): a session cancelled, started or past; not open to the member's group; FVU course
+    without an FVU test; already registered or on the list; full and waitlist_if_full is False.
+    """
+    offer_session = lock_session(session, session_id)
+    _check_can_join(session, member, offer_session, now, by_caseworker=False)
+    reg = _new_registration(member, offer_session, now)
+    if offer_session.seats_left > 0:
+        set_status(reg, offer_session, "registered", now)
+        reg.registered_at = now
+    elif waitlist_if_full:
+        reg.status = "waitlisted"
+        reg.waitlisted_at = now
+    else:
+        raise SessionFull(_("Holdet er fuldt. Du kan skrive dig på ventelisten."))
+    reg.sequence = 0
+    session.add(reg)
+    _flush(session)
+    audit.record(session, actor, f"offers.{reg.status}", member_id=member.id, target=reg,
+                 detail={"session_id": offer_session.id, "offer_id": offer_session.offer_id}, now=now)
+    if reg.status == "registered":
+        tell_registered(session, reg, now)
+    return reg
+
+
+def _flush(session: Session) -> None:
+    """A duplicate that slipped past the check still meets the unique index: the same clear message."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise AlreadyRegistered(_("Du er allerede tilmeldt dette hold.")) from None
+
+
+def assign_right_and_duty(session: Session, member: Member, session_id: int, *, actor: User,
+                          now: datetime) -> OfferRegistration:
+    """A caseworker makes a session a ret- og pligttilbud for the member: registered, cannot cancel without reason.
+
+    An existing registration or waiting-list place on the session is turned into the assignment; a full session
+    is refused (choose another session or raise the capacity), so the capacity always holds.
+    """
+    _require_staff(actor)
+    require_may_act_for(actor, member)
+    offer_session = lock_session(session, session_id)
+    if offer_session.status != "open" or offer_session.starts_at <= now:
+        raise Conflict(_("Holdet er aflyst, begyndt eller afholdt. Vælg et senere hold."))
+    reg = live_registration(session, member.id, offer_session.id)
+    if reg is not None and reg.right_and_duty:
+        raise Conflict(_("Holdet er allerede tildelt medlemmet som ret- og pligttilbud."))
+    if reg is None or reg.status == "waitlisted":
+        if offer_session.seats_left <= 0:
+            raise SessionFull(_("Holdet er fuldt. Vælg et andet hold, eller sæt antallet af pladser op."))
+        if reg is None:
+            reg = _new_registration(member, offer_session, now)
+            session.add(reg)
+        set_status(reg, offer_session, "registered", now)
+    elif reg.status == "offered":
+        set_status(reg, offer_session, "registered", now)
+    reg.registered_at = reg.registered_at or now
+    reg.right_and_duty = True
+    reg.assigned_by_user_id = actor.id
+    _flush(session)
+    audit.record(session, actor, "offers.right_and_duty_assigned", member_id=member.id, target=reg,
+                 detail={"session_id": offer_session.id}, now=now)
+    tell_registered(session, reg, now)
+    return reg
+
+
+def cancel_registration(session: Session, registration: OfferRegistration, *, actor: User | str, now: datetime,
+                        reason: str | None = None) -> OfferRegistration:
+    """Cancel a seat (or leave the waiting list). Right-and-duty needs a reason; the freed seat is offered on."""
+    if registration.status in ("waitlisted", "offered"):
+        return leave_waitlist(session, registration, actor=actor, now=now)
+    offer_session = lock_session(session, registration.session_id)
+    session.refresh(registration)
+    is_member = isinstance(actor, User) and actor.role == "member"
+    if is_member and (actor.member is None or actor.member.id != registration.member_id):
+        raise NotFound(_("Tilmeldingen findes ikke."))
+    if isinstance(actor, User) and not is_member:
+        _require_staff(actor)
+    if registration.status != "registered":
+        raise Conflict(_("Tilmeldingen er allerede afmeldt eller afsluttet."))
+    if offer_session.starts_at <= now:
+        raise Conflict(_("Holdet er begyndt, så du kan ikke længere afmelde dig her. Kontakt din sagsbehandler."))
+    reason = (reason or "").strip()
+    if (registration.right_and_duty or not is_member) and len(reason) < MIN_REASON:
+        message = (_("Det er et ret- og pligttilbud. Skriv hvorfor du melder fra (mindst 5 tegn).")
+                   if registration.right_and_duty else _("Skriv en begrundelse (mindst 5 tegn)."))
+        raise ValidationFailed(message, field="reason")
+    if len(reason) > 1000:
+        raise ValidationFailed(_("Begrundelsen må højst være 1000 tegn."), field="reason")
+    set_status(registration, offer_session, "cancelled", now)
+    registration.cancelled_at = now
+    registration.cancel_reason = reason or None
+    audit.record(session, actor, "offers.cancelled", member_id=registration.member_id, target=registration,
+                 reason=reason[:200] or None, detail={"session_id": offer_session.id}, now=now)
+    member = registration.member
+    title = offer_session.offer.title
+    tell_member(session, member, now, key=f"offer-cancelled-{registration.id}", kind="offers.cancelled",
+                subject=_("Afmeldt: %(title)s", title=title),
+                text=_("Du er afmeldt %(title)s %(when)s.", title=title, when=_when(offer_session)),
+                attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))])
+    if registration.right_and_duty:
+        _flag_caseworker(session, registration, now, _(
+            "%(name)s har meldt fra ret- og pligttilbuddet %(title)s %(when)s. Begrundelse: %(reason)s",
+            name=member.full_name, title=title, when=_when(offer_session), reason=reason))
+    session.flush()
+    promote_waitlist(session, offer_session, now=now)
+    return registration
+
+
+def record_attendance(session: Session, registration: OfferRegistration, *, attended: bool,
+                      hours: Decimal | float | str | None = None, actor: User, now: datetime,
+                      note: str | None = None) -> OfferRegistration:
+    """Check-in: attended or no-show. FVU courses record the hours completed (at most the course's hours, ≤ 60).
+
+    Non-attendance of a right-and-duty offer is flagged to the member's caseworker.
+    """
+    _require_staff(actor)
+    offer_session = lock_session(session, registration.session_id)
+    session.refresh(registration)
+    if registration.status not in ("registered", "attended", "no_show"):
+        raise Conflict(_("Kun tilmeldte kan registreres som mødt eller udeblevet."))
+    if now < offer_session.starts_at - CHECK_IN_OPENS:
+        raise Conflict(_("Fremmøde kan først registreres fra en time før holdet begynder."))
+    offer = offer_session.offer
+    parsed_hours = _parse_hours(hours, offer) if attended else None
+    if parsed_hours is None and attended and offer.kind == "fvu_course":
+        raise ValidationFailed(_("Skriv hvor mange timer medlemmet har gennemført af FVU-kurset."), field="hours")
+    was = registration.status
+    set_status(registration, offer_session, "attended" if attended else "no_show", now)
+    registration.attendance_recorded_at = now
+    registration.attendance_by_user_id = actor.id
+    registration.attended_hours = parsed_hours
+    if note is not None:
+        registration.completion_note = note.strip()[:2000] or None
+    audit.record(session, actor, "offers.attendance", member_id=registration.member_id, target=registration,
+                 detail={"attended": attended, "hours": str(parsed_hours) if parsed_hours is not None else None,
+                         "before": was}, now=now)
+    if not attended and registration.right_and_duty and was != "no_show":
+        _flag_caseworker(session, registration, now, _(
+            "%(name)s mødte ikke op til ret- og pligttilbuddet %(title)s %(when)s.",
+            name=registration.member.full_name, title=offer.title, when=_when(offer_session)))
+    return registration
+
+
+def _parse_hours(hours, offer: Offer) -> Decimal | None:
+    if hours in (None, ""):
+        return None
+    try:
+        value = Decimal(str(hours).replace(",", ".")).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(_("Antal timer skal være et tal, fx 37,5."), field="hours") from None
+    limit = offer.course_hours or FVU_MAX_HOURS
+    if value < 0 or value > limit:
+        raise ValidationFailed(_("Antal timer skal være mellem 0 og %(limit)s.", limit=limit), field="hours")
+    return value
+
+
+def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, text: str) -> None:
+    """The member's own caseworker is told; without one, the caseworker who assigned the offer."""
+    member = reg.member
+    user_id = member.caseworker.user_id if member.caseworker else reg.assigned_by_user_id
+    if user_id:
+        notifications.notify(session, user_id, text, link=f"/personale/tilbud/hold/{reg.session_id}", now=now)
+    audit.record(session, "system", "offers.caseworker_flagged", member_id=member.id, target=reg,
+                 detail={"notified_user_id": user_id}, now=now)
+
+
+def require_may_act_for(actor: User, member: Member) -> None:
+    """Caseworkers act for their own members, members of their location, or anyone if in the central unit."""
+    if actor.role == "admin":
+        return
+    cw = actor.caseworker
+    if cw is None or not (cw.central_unit or member.caseworker_id == cw.id or member.location_id == cw.location_id):
+        raise NotAllowed(_("Medlemmet hører til en anden afdeling. Kontakt medlemmets egen sagsbehandler."))
+
+
+def _require_staff(actor) -> None:
+    if not isinstance(actor, User) or actor.role not in ("caseworker", "admin"):
+        raise NotAllowed(_("Kun sagsbehandlere og administratorer kan gøre dette."))
+
+
+# -- confirmations ---------------------------------------------------------------------------------------------
+
+def _when(offer_session: OfferSession) -> str:
+    from portal.services.waitlist import _when as when
+
+    return when(offer_session)
+
+
+def place_text(offer_session: OfferSession) -> str:
+    if offer_session.location_id is None:
+        return _("Online")
+    parts = [offer_session.venue or "", offer_session.location.name if offer_session.location else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def session_ics(offer_session: OfferSession, registration: OfferRegistration, now: datetime) -> bytes:
+    """An iCalendar invitation for the member's seat; CANCEL once the seat or the session is cancelled."""
+    cancelled = offer_session.status == "cancelled" or registration.status in ("cancelled", "declined", "expired")
+    offer = offer_session.offer
+    description = offer.description or ""
+    if offer_session.online_link:
+        description = f"{description}\n\n{_('Link')}: {offer_session.online_link}".strip()
+    invitation = Invitation(
+        uid=f"offer-registration-{registration.id}@portal.foa.dk",
+        sequence=(registration.sequence or 0) + (offer_session.sequence or 0),
+        starts_at=offer_session.starts_at, ends_at=offer_session.ends_at, summary=offer.title,
+        description=description, location=place_text(offer_session), url=offer_session.online_link,
+        attendee_email=registration.member.email, attendee_name=registration.member.full_name,
+    )
+    return build_ics(invitation, method="CANCEL" if cancelled else "REQUEST", now=now)
+
+
+def tell_registered(session: Session, reg: OfferRegistration, now: datetime) -> None:
+    offer_session = reg.offer_session or session.get(OfferSession, reg.session_id)
+    title = offer_session.offer.title
+    lines = [_("Du er tilmeldt %(title)s %(when)s.", title=title, when=_when(offer_session)),
+             _("Sted: %(place)s", place=place_text(offer_session))]
+    if offer_session.online_link:
+        lines.append(_("Link: %(link)s", link=offer_session.online_link))
+    if reg.right_and_duty:
+        lines.append(_("Din sagsbehandler har gjort det til et ret- og pligttilbud: du skal deltage, og melder du "
+                       "fra, skal du skrive hvorfor."))
+    lines.append(_("Kan du ikke komme, så meld fra under Tilbud på Min side, så pladsen kan gå til en anden."))
+    tell_member(session, reg.member, now, key=f"offer-registered-{reg.id}-{reg.sequence}", kind="offers.registered",
+                subject=_("Tilmeldt: %(title)s", title=title), text="\n".join(lines),
+                attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
+
+
+# -- staff: offers and sessions ---------------------------------------------------------------------------------
+from portal.services.offer_editing import (  # noqa: F401  (re-exported)
+    cancel_session,
+    create_offer,
+    create_session,
+    update_offer,
+    update_session,
+)
+
+__all__ = [
+    "AlreadyRegistered",
+    "NotOpenToMember",
+    "Registration",
+    "SessionClosed",
+    "SessionFull",
+    "accept_offered_seat",
+    "assign_right_and_duty",
+    "cancel_registration",
+    "decline_offered_seat",
+    "expire_held_seats",
+    "leave_waitlist",
+    "list_offers",
+    "member_registrations",
+    "open_sessions",
+    "promote_waitlist",
+    "record_attendance",
+    "register",
+    "session_ics",
+    "sessions_starting_between",
+]

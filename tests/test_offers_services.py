@@ -1,0 +1,361 @@
+"""Offers services: registration, waiting list with held seats, right-and-duty, attendance (frozen time)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.models import AuditEntry, Notification, OutboxMessage, User
+from portal.models.offers import OfferRegistration, OfferSession
+from portal.services import offers
+from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from tests.offers_helpers import NOW, make_offer, make_session
+
+
+def _user(session, member):
+    return session.get(User, member.user_id)
+
+
+@pytest.fixture
+def setup(session, make):
+    odense = make.location("Odense")
+    cw = make.caseworker("sb", location=odense)
+    offer = make_offer(session)
+    return odense, cw, offer
+
+
+def test_register_takes_a_seat_and_sends_confirmation_with_ics(session, make, setup):
+    odense, cw, offer = setup
+    member = make.member("mette", location=odense)
+    s = make_session(session, offer, location=odense, capacity=2)
+    reg = offers.register(session, member, s.id, actor=_user(session, member), now=NOW)
+    session.commit()
+    assert reg.status == "registered"
+    assert session.get(OfferSession, s.id).seats_taken == 1
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.registered"))
+    assert mail.to_address == member.email and "Tilmeldt" in mail.subject
+    assert mail.attachments[0].filename == "tilbud.ics" and b"METHOD:REQUEST" in mail.attachments[0].content
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.registered")).member_id == member.id
+
+
+def test_full_session_puts_member_on_the_waiting_list_in_order(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    first, second, third = (make.member(location=odense) for _ in range(3))
+    offers.register(session, first, s.id, actor="cli", now=NOW)
+    r2 = offers.register(session, second, s.id, actor="cli", now=NOW + timedelta(minutes=1))
+    r3 = offers.register(session, third, s.id, actor="cli", now=NOW + timedelta(minutes=2))
+    assert (r2.status, r3.status) == ("waitlisted", "waitlisted")
+    assert offers.waitlist_position(session, r2) == 1 and offers.waitlist_position(session, r3) == 2
+    assert session.get(OfferSession, s.id).seats_taken == 1
+
+
+def test_full_session_refused_when_member_does_not_want_the_list(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
+    with pytest.raises(offers.SessionFull):
+        offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW, waitlist_if_full=False)
+
+
+@pytest.mark.parametrize("first_status", ["registered", "waitlisted"])
+def test_duplicate_registration_is_refused(session, make, setup, first_status):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1 if first_status == "waitlisted" else 5)
+    if first_status == "waitlisted":
+        offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
+    member = make.member(location=odense)
+    offers.register(session, member, s.id, actor="cli", now=NOW)
+    with pytest.raises(offers.AlreadyRegistered) as err:
+        offers.register(session, member, s.id, actor="cli", now=NOW)
+    assert "allerede" in err.value.message
+    assert session.scalar(select(func.count()).select_from(OfferRegistration)
+                          .where(OfferRegistration.member_id == member.id)) == 1
+
+
+def test_past_or_started_session_is_refused(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, starts_in=timedelta(hours=-1))
+    with pytest.raises(offers.SessionClosed) as err:
+        offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
+    assert "begyndt" in err.value.message
+
+
+@pytest.mark.parametrize("status,group,allowed", [
+    ("ledig", "1", False), ("ledig", "2a", True), ("ledig", "2b", True), ("opsagt", None, False),
+    ("sygemeldt", "2a", True), ("i_job", "2a", False),
+])
+def test_group_2_offer_is_only_open_to_group_2(session, make, setup, status, group, allowed):
+    odense, cw, _ = setup
+    offer = make_offer(session, kind="webinar", title="Sådan går du til samtale", topic="interview",
+                       groups=("2a", "2b"))
+    s = make_session(session, offer)
+    member = make.member(location=odense, status=status, target_group=group)
+    assert (offer in offers.list_offers(session, member=member, now=NOW)) is allowed
+    if allowed:
+        assert offers.register(session, member, s.id, actor="cli", now=NOW).status == "registered"
+    else:
+        with pytest.raises(offers.NotOpenToMember):
+            offers.register(session, member, s.id, actor="cli", now=NOW)
+
+
+def test_fvu_course_needs_an_fvu_test_first_unless_caseworker_assigns(session, make, setup):
+    odense, cw, _ = setup
+    course = make_offer(session, kind="fvu_course", title="FVU-læsning", fvu_subject="reading", course_hours=40,
+                        requires_fvu_test=True)
+    s = make_session(session, course, location=odense, hours=3)
+    member = make.member(location=odense, caseworker=cw)
+    with pytest.raises(offers.NotOpenToMember) as err:
+        offers.register(session, member, s.id, actor="cli", now=NOW)
+    assert "FVU-test" in err.value.message
+    reg = offers.assign_right_and_duty(session, member, s.id, actor=_user(session, cw), now=NOW)
+    assert reg.status == "registered" and reg.right_and_duty
+
+
+def test_cancel_offers_the_seat_to_the_first_in_line_held_24_hours(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(days=5))
+    holder, first, second = (make.member(location=odense) for _ in range(3))
+    reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
+    w1 = offers.register(session, first, s.id, actor="cli", now=NOW + timedelta(minutes=1))
+    w2 = offers.register(session, second, s.id, actor="cli", now=NOW + timedelta(minutes=2))
+    later = NOW + timedelta(hours=3)
+    offers.cancel_registration(session, reg, actor=_user(session, holder), now=later)
+    session.commit()
+    assert session.get(OfferRegistration, w1.id).status == "offered"
+    assert session.get(OfferRegistration, w1.id).held_until == later + timedelta(hours=24)
+    assert session.get(OfferRegistration, w2.id).status == "waitlisted"
+    assert session.get(OfferSession, s.id).seats_taken == 1  # the held seat counts
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.seat_offered"))
+    assert mail.to_address == first.email and "/tilbud/plads/" in mail.body_text
+    assert session.scalar(select(Notification).where(Notification.user_id == first.user_id)) is not None
+
+
+def test_held_seat_accepted_in_time_becomes_a_registration(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    holder, waiting = make.member(location=odense), make.member(location=odense)
+    reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
+    w = offers.register(session, waiting, s.id, actor="cli", now=NOW)
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Syg i dag")
+    offers.accept_offered_seat(session, w, actor=_user(session, waiting), now=NOW + timedelta(hours=23))
+    session.commit()
+    assert session.get(OfferRegistration, w.id).status == "registered"
+    assert session.get(OfferSession, s.id).seats_taken == 1
+    with pytest.raises(Conflict):
+        offers.accept_offered_seat(session, w, actor=_user(session, waiting), now=NOW + timedelta(hours=23))
+
+
+def test_expired_hold_passes_to_the_next_and_accepting_late_is_refused(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(days=6))
+    holder, first, second = (make.member(location=odense) for _ in range(3))
+    reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
+    w1 = offers.register(session, first, s.id, actor="cli", now=NOW + timedelta(seconds=1))
+    w2 = offers.register(session, second, s.id, actor="cli", now=NOW + timedelta(seconds=2))
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Fik arbejde")
+    session.commit()
+    assert offers.expire_held_seats(session, NOW + timedelta(hours=23, minutes=59)) == 0
+    assert offers.expire_held_seats(session, NOW + timedelta(hours=24)) == 1
+    session.commit()
+    assert session.get(OfferRegistration, w1.id).status == "expired"
+    assert session.get(OfferRegistration, w2.id).status == "offered"
+    assert session.get(OfferSession, s.id).seats_taken == 1
+    with pytest.raises(Conflict):
+        offers.accept_offered_seat(session, session.get(OfferRegistration, w1.id), actor=_user(session, first),
+                                   now=NOW + timedelta(hours=25))
+    kinds = set(session.scalars(select(OutboxMessage.kind)))
+    assert {"offers.hold_expired", "offers.seat_offered"} <= kinds
+
+
+def test_hold_never_runs_past_the_start(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(hours=5))
+    a, b = make.member(location=odense), make.member(location=odense)
+    reg = offers.register(session, a, s.id, actor="cli", now=NOW)
+    w = offers.register(session, b, s.id, actor="cli", now=NOW)
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Andet møde")
+    assert w.held_until == s.starts_at
+
+
+def test_configurable_hold_time_per_offer(session, make, setup):
+    odense, cw, _ = setup
+    offer = make_offer(session, hold_hours=4)
+    s = make_session(session, offer, location=odense, capacity=1)
+    a, b = make.member(location=odense), make.member(location=odense)
+    reg = offers.register(session, a, s.id, actor="cli", now=NOW)
+    w = offers.register(session, b, s.id, actor="cli", now=NOW)
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Andet møde")
+    assert w.held_until == NOW + timedelta(hours=4)
+
+
+def test_declining_or_leaving_passes_the_seat_on(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    a, b, c = (make.member(location=odense) for _ in range(3))
+    reg = offers.register(session, a, s.id, actor="cli", now=NOW)
+    wb = offers.register(session, b, s.id, actor="cli", now=NOW + timedelta(seconds=1))
+    wc = offers.register(session, c, s.id, actor="cli", now=NOW + timedelta(seconds=2))
+    offers.leave_waitlist(session, wc, actor=_user(session, c), now=NOW)
+    assert wc.status == "cancelled"
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Andet møde")
+    offers.decline_offered_seat(session, wb, actor=_user(session, b), now=NOW)
+    assert wb.status == "declined"
+    assert session.get(OfferSession, s.id).seats_taken == 0  # nobody left in line
+
+
+def test_member_cannot_touch_another_members_registration(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense)
+    a, b = make.member(location=odense), make.member(location=odense)
+    reg = offers.register(session, a, s.id, actor="cli", now=NOW)
+    with pytest.raises(Exception) as err:
+        offers.cancel_registration(session, reg, actor=_user(session, b), now=NOW)
+    assert "findes ikke" in str(err.value)
+
+
+def test_right_and_duty_needs_a_reason_to_cancel_and_tells_the_caseworker(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense)
+    member = make.member(location=odense, caseworker=cw)
+    reg = offers.assign_right_and_duty(session, member, s.id, actor=_user(session, cw), now=NOW)
+    session.commit()
+    with pytest.raises(ValidationFailed) as err:
+        offers.cancel_registration(session, reg, actor=_user(session, member), now=NOW, reason="  ")
+    assert "ret- og pligttilbud" in err.value.message
+    session.rollback()
+    assert session.get(OfferRegistration, reg.id).status == "registered"
+    offers.cancel_registration(session, reg, actor=_user(session, member), now=NOW, reason="Lægeaftale samme dag")
+    session.commit()
+    note = session.scalar(select(Notification).where(Notification.user_id == cw.user_id))
+    assert "Lægeaftale" in note.text
+
+
+def test_caseworker_from_another_location_cannot_assign(session, make, setup):
+    odense, cw, offer = setup
+    other = make.caseworker("sb-aalborg", location=make.location("Aalborg", "Nordjylland", 57.0, 9.9))
+    s = make_session(session, offer, location=odense)
+    member = make.member(location=odense, caseworker=cw)
+    with pytest.raises(NotAllowed):
+        offers.assign_right_and_duty(session, member, s.id, actor=_user(session, other), now=NOW)
+
+
+def test_assigning_a_full_session_is_refused_and_waitlisted_member_is_upgraded(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
+    waiting = make.member(location=odense, caseworker=cw)
+    offers.register(session, waiting, s.id, actor="cli", now=NOW)
+    with pytest.raises(offers.SessionFull):
+        offers.assign_right_and_duty(session, waiting, s.id, actor=_user(session, cw), now=NOW)
+
+
+def test_no_show_of_right_and_duty_flags_the_caseworker(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, starts_in=timedelta(days=1))
+    member = make.member(location=odense, caseworker=cw)
+    reg = offers.assign_right_and_duty(session, member, s.id, actor=_user(session, cw), now=NOW)
+    after = s.starts_at + timedelta(minutes=30)
+    offers.record_attendance(session, reg, attended=False, actor=_user(session, cw), now=after)
+    session.commit()
+    assert reg.status == "no_show"
+    note = session.scalar(select(Notification).where(Notification.user_id == cw.user_id))
+    assert "mødte ikke op" in note.text
+
+
+def test_fvu_course_completion_records_hours_within_the_course(session, make, setup):
+    odense, cw, _ = setup
+    course = make_offer(session, kind="fvu_course", title="FVU-matematik", fvu_subject="maths", course_hours=40)
+    s = make_session(session, course, location=odense, starts_in=timedelta(days=1))
+    member = make.member(location=odense, caseworker=cw)
+    reg = offers.register(session, member, s.id, actor="cli", now=NOW)
+    after = s.ends_at
+    with pytest.raises(ValidationFailed):
+        offers.record_attendance(session, reg, attended=True, hours="41", actor=_user(session, cw), now=after)
+    with pytest.raises(ValidationFailed):
+        offers.record_attendance(session, reg, attended=True, hours=None, actor=_user(session, cw), now=after)
+    offers.record_attendance(session, reg, attended=True, hours="37,5", actor=_user(session, cw), now=after,
+                             note="Vil søge job som SSH")
+    session.commit()
+    assert session.get(OfferRegistration, reg.id).attended_hours == Decimal("37.5")
+
+
+def test_attendance_cannot_be_recorded_long_before_the_session(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, starts_in=timedelta(days=2))
+    reg = offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
+    with pytest.raises(Conflict):
+        offers.record_attendance(session, reg, attended=True, actor=_user(session, cw), now=NOW)
+
+
+def test_database_refuses_overbooking_even_without_the_service(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=2)
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(update(OfferSession).where(OfferSession.id == s.id).values(seats_taken=3))
+        session.flush()
+    session.rollback()
+
+
+def test_session_ics_request_then_cancel_with_stable_uid(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense)
+    member = make.member(location=odense)
+    reg = offers.register(session, member, s.id, actor="cli", now=NOW)
+    first = offers.session_ics(s, reg, NOW).decode()
+    offers.cancel_registration(session, reg, actor=_user(session, member), now=NOW)
+    second = offers.session_ics(s, reg, NOW).decode()
+    uid = f"offer-registration-{reg.id}@portal.foa.dk"
+    assert uid in first and uid in second
+    assert "METHOD:REQUEST" in first and "METHOD:CANCEL" in second
+    assert "Odense" in first
+
+
+def test_member_registrations_and_sessions_starting_between(session, make, setup):
+    odense, cw, offer = setup
+    soon = make_session(session, offer, location=odense, starts_in=timedelta(days=1))
+    later = make_session(session, offer, location=odense, starts_in=timedelta(days=10))
+    member = make.member(location=odense)
+    offers.register(session, member, later.id, actor="cli", now=NOW)
+    offers.register(session, member, soon.id, actor="cli", now=NOW)
+    regs = offers.member_registrations(session, member, NOW)
+    assert [r.session_id for r in regs] == [soon.id, later.id]
+    found = offers.sessions_starting_between(session, NOW, NOW + timedelta(days=2))
+    assert [s.id for s in found] == [soon.id]
+    assert [r.member_id for r in found[0].registrations] == [member.id]
+
+
+def test_capacity_increase_promotes_and_decrease_below_taken_is_refused(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    a, b = make.member(location=odense), make.member(location=odense)
+    offers.register(session, a, s.id, actor="cli", now=NOW)
+    w = offers.register(session, b, s.id, actor="cli", now=NOW)
+    session.commit()
+    form = {"start_date": "2026-12-08", "start_time": "10:00", "end_time": "12:00", "capacity": "2",
+            "location_id": str(odense.id), "venue": "Mødelokale 1"}
+    offers.update_session(session, s, form, actor=_user(session, cw), now=NOW)
+    session.commit()
+    assert session.get(OfferRegistration, w.id).status == "offered"
+    with pytest.raises(ValidationFailed) as err:
+        offers.update_session(session, s, {**form, "capacity": "1"}, actor=_user(session, cw), now=NOW)
+    assert "capacity" in err.value.errors
+
+
+def test_cancelling_a_session_ends_every_registration_and_tells_everyone(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    a, b = make.member(location=odense), make.member(location=odense)
+    offers.register(session, a, s.id, actor="cli", now=NOW)
+    offers.register(session, b, s.id, actor="cli", now=NOW)
+    offers.cancel_session(session, s, reason="Underviseren er syg", actor=_user(session, cw), now=NOW)
+    session.commit()
+    statuses = set(session.scalars(select(OfferRegistration.status)))
+    assert statuses == {"cancelled"}
+    assert session.get(OfferSession, s.id).seats_taken == 0
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.kind == "offers.session_cancelled")) == 2
