@@ -126,3 +126,9 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# Every /api/ response the test client receives is checked against /api/openapi.json (tests/openapi_check.py).
+from tests.openapi_check import install as _install_openapi_check  # noqa: E402
+
+_install_openapi_check(IsolatedClient)
