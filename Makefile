@@ -5,13 +5,20 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup translations migrate seed lint clean
+.PHONY: run test bench setup tools translations migrate seed lint lock clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions, checked against their hashes (requirements.lock, made by `make lock`).
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the lock file from pyproject.toml (after changing dependencies), with hashes.
+lock:
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev --generate-hashes -o requirements.lock pyproject.toml
 
 setup: $(STAMP) translations
 
@@ -29,8 +36,16 @@ seed: migrate
 run: seed
 	PORTAL_SCHEDULER_IN_PROCESS=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup
-	$(BIN)/pytest
+# Debian's chromium, Java, poppler, fonts and vnu-jar for the browser, PDF and HTML tests.
+tools:
+	bash scripts/ensure-test-tools.sh
+
+# The whole suite on SQLite, then the production-path tests again on PostgreSQL (skipped loudly if none answers).
+test: setup tools
+	@$(BIN)/pytest; sqlite=$$?; \
+	$(BIN)/python tests/run_postgres_leg.py; postgres=$$?; \
+	echo "SQLite leg exit $$sqlite, PostgreSQL leg exit $$postgres"; \
+	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
 
 bench: setup
 	$(BIN)/python -m bench
