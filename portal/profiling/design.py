@@ -1,0 +1,308 @@
+"""From a data frame to a model's design: validation, levels and reference levels, rare and missing values.
+
+The same `DesignSpec` builds the statsmodels formula for training and the design matrix for scoring, so a member
+is scored exactly as the training rows were encoded (training checks that the two agree).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from portal.profiling.variables import MIN_LEVEL_COUNT, MISSING_LEVEL, RARE_LEVEL, REFERENCES
+
+MIN_ROWS = 100
+MIN_EVENTS = 10
+MIN_EVENTS_PER_PARAMETER = 5  # below 10 per parameter we warn; below 5 we refuse
+
+
+class TrainingDataError(ValueError):
+    """The data cannot be trained on; `message` says why in Danish."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class DesignSpec:
+    target: str
+    features: list[str]
+    categorical: dict[str, dict] = field(default_factory=dict)  # name → {levels, reference, merged}
+    numeric: dict[str, dict] = field(default_factory=dict)  # name → {reference, median, missing_indicator}
+    columns: list[str] = field(default_factory=list)  # design columns in the fitted model's order
+    column_features: list[str | None] = field(default_factory=list)  # feature per column (None: intercept)
+    column_levels: list[str | None] = field(default_factory=list)  # level per dummy column, "missing" indicators
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DesignSpec:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+    def term(self, name: str) -> str:
+        """The formula term of a feature (categorical features with an explicit reference level)."""
+        if name in self.categorical:
+            return f"C({name}, Treatment(reference={self.categorical[name]['reference']!r}))"
+        return name
+
+    def formula(self) -> str:
+        terms = []
+        for name in self.features:
+            terms.append(self.term(name))
+            if name in self.numeric and self.numeric[name]["missing_indicator"]:
+                terms.append(missing_column(name))
+        return f"{self.target} ~ " + " + ".join(terms)
+
+
+def missing_column(name: str) -> str:
+    return f"{name}__missing"
+
+
+def _is_binary(values: pd.Series) -> bool:
+    present = values.dropna().unique()
+    return len(present) > 0 and set(np.asarray(present, dtype=float)) <= {0.0, 1.0}
+
+
+def _coerce_target(df: pd.DataFrame, target: str) -> pd.Series:
+    raw = df[target]
+    mapping = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0, "0.0": 0.0}
+    if raw.dtype == bool:
+        return raw.astype(float)
+    if pd.api.types.is_numeric_dtype(raw):
+        values = raw.astype(float)
+    else:
+        values = raw.map(lambda v: mapping.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
+        bad = raw[raw.notna() & values.isna()]
+        if len(bad):
+            raise TrainingDataError(
+                f"Målvariablen '{target}' skal være 0 eller 1; fandt fx {', '.join(map(repr, bad.unique()[:5]))}.")
+    present = set(values.dropna().unique())
+    if not present <= {0.0, 1.0}:
+        odd = sorted(present - {0.0, 1.0})[:5]
+        raise TrainingDataError(f"Målvariablen '{target}' skal være 0 eller 1; fandt også {', '.join(map(str, odd))}.")
+    return values
+
+
+def prepare(df: pd.DataFrame, *, target: str, features: list[str], categorical: list[str] | None = None,
+            references: dict[str, str] | None = None,
+            min_level_count: int = MIN_LEVEL_COUNT) -> tuple[pd.DataFrame, DesignSpec, list[str]]:
+    """Validate and clean the training data. Returns (clean frame, spec without columns, Danish notes).
+
+    Raises TrainingDataError for unknown columns, a non-binary target, non-numeric numeric features, too few rows
+    or too few events. Rows with a missing target (right-censored) are left out and counted in the notes.
+    """
+    categorical = list(categorical or [])
+    references = {**REFERENCES, **(references or {})}
+    notes: list[str] = []
+    if not features:
+        raise TrainingDataError("Angiv mindst én forklarende variabel (--features).")
+    if len(set(features)) != len(features):
+        raise TrainingDataError("En variabel er nævnt to gange i --features.")
+    known = list(df.columns)
+    for name in [target, *features, *categorical]:
+        if name not in df.columns:
+            raise TrainingDataError(f"Ukendt kolonne: '{name}'. Filen har kolonnerne: {', '.join(known)}.")
+        if not name.isidentifier():
+            raise TrainingDataError(f"Kolonnenavnet '{name}' kan ikke bruges; brug kun bogstaver, tal og _.")
+    if target in features:
+        raise TrainingDataError(f"Målvariablen '{target}' kan ikke også være forklarende variabel.")
+    extra = [c for c in categorical if c not in features]
+    if extra:
+        raise TrainingDataError(f"--categorical nævner {', '.join(extra)}, som ikke er i --features.")
+
+    y = _coerce_target(df, target)
+    keep = y.notna()
+    dropped = int((~keep).sum())
+    if dropped:
+        notes.append(f"{dropped} rækker uden målvariabel (højrecensurerede) er udeladt.")
+    frame = df.loc[keep, features].copy()
+    frame[target] = y[keep].to_numpy()
+    n = len(frame)
+    if n < MIN_ROWS:
+        raise TrainingDataError(f"For få rækker: {n} med kendt målvariabel; der skal mindst {MIN_ROWS} til.")
+
+    spec = DesignSpec(target=target, features=list(features))
+    for name in features:
+        if name in categorical:
+            frame[name] = _clean_categorical(frame[name], name, spec, references.get(name), min_level_count, notes)
+        else:
+            frame[name] = _clean_numeric(frame[name], name, spec, notes)
+            if spec.numeric[name]["missing_indicator"]:
+                frame[missing_column(name)] = df.loc[keep, name].isna().astype(float).to_numpy()
+
+    events = int(frame[target].sum())
+    smaller = min(events, n - events)
+    n_params = 1 + sum(len(c["levels"]) - 1 for c in spec.categorical.values()) + sum(
+        1 + int(v["missing_indicator"]) for v in spec.numeric.values())
+    if smaller < MIN_EVENTS:
+        raise TrainingDataError(
+            f"For få hændelser: {events} med '{target}' = 1 og {n - events} med 0; der skal mindst {MIN_EVENTS} af "
+            "hver til.")
+    if smaller < MIN_EVENTS_PER_PARAMETER * n_params:
+        raise TrainingDataError(
+            f"For få hændelser til {n_params} parametre: den mindste klasse har {smaller} rækker; der skal mindst "
+            f"{MIN_EVENTS_PER_PARAMETER} pr. parameter ({MIN_EVENTS_PER_PARAMETER * n_params}). Brug færre "
+            "variable eller flere data.")
+    if smaller < 10 * n_params:
+        notes.append(f"Under 10 hændelser pr. parameter ({smaller} for {n_params} parametre): estimaterne er usikre.")
+    return frame, spec, notes
+
+
+def _clean_categorical(values: pd.Series, name: str, spec: DesignSpec, reference: str | None,
+                       min_level_count: int, notes: list[str]) -> pd.Series:
+    text = pd.Series(level_strings(values), index=values.index)
+    counts = text.value_counts()
+    rare = sorted(lvl for lvl, c in counts.items() if c < min_level_count and lvl != reference)
+    if rare:
+        text = text.where(~text.isin(rare), RARE_LEVEL)
+        notes.append(f"{name}: {len(rare)} sjældne niveauer (under {min_level_count} rækker) er slået sammen til "
+                     f"'{RARE_LEVEL}': {', '.join(rare[:10])}{' …' if len(rare) > 10 else ''}.")
+        counts = text.value_counts()
+    if counts.get(MISSING_LEVEL):
+        notes.append(f"{name}: {int(counts[MISSING_LEVEL])} manglende værdier er en egen kategori '{MISSING_LEVEL}'.")
+    if reference not in counts.index:
+        chosen = str(counts.index[0])
+        if reference is not None:
+            notes.append(f"{name}: referenceniveauet '{reference}' findes ikke i data; bruger det hyppigste, "
+                         f"'{chosen}'.")
+        reference = chosen
+    if len(counts) < 2:
+        raise TrainingDataError(f"Kolonnen '{name}' har kun én værdi ('{counts.index[0]}') og kan ikke forklare noget.")
+    spec.categorical[name] = {"levels": sorted(map(str, counts.index)), "reference": reference, "merged": rare,
+                              "counts": {str(k): int(v) for k, v in counts.items()}}
+    return text
+
+
+def level_strings(raw: pd.Series) -> np.ndarray:
+    """Category values as text (1.0 → "1"), missing values as MISSING_LEVEL; vectorised for a million rows."""
+    miss = raw.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(raw):
+        text = raw.astype(str).to_numpy(dtype=object)
+    elif pd.api.types.is_numeric_dtype(raw):
+        filled = np.where(miss, 0.0, raw.to_numpy(dtype=float))
+        whole = filled == np.round(filled)
+        text = np.where(whole, np.round(filled).astype(np.int64).astype(str), filled.astype(str))
+    else:
+        text = raw.astype(str).str.strip().to_numpy(dtype=object)
+    return np.where(miss, MISSING_LEVEL, text).astype(object)
+
+
+def _categorical_text(spec: DesignSpec, name: str, df: pd.DataFrame) -> np.ndarray:
+    raw = df[name] if name in df.columns else pd.Series([None] * len(df), index=df.index, dtype=object)
+    text = level_strings(raw)
+    merged = spec.categorical[name]["merged"]
+    if merged:
+        text = np.where(np.isin(text, merged), RARE_LEVEL, text)
+    return text
+
+
+def _clean_numeric(values: pd.Series, name: str, spec: DesignSpec, notes: list[str]) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = values[values.notna() & numbers.isna()]
+    if len(bad):
+        raise TrainingDataError(f"Kolonnen '{name}' er ikke numerisk (fx {bad.iloc[0]!r}); angiv den under "
+                                "--categorical, hvis den er en kategori.")
+    missing = int(numbers.isna().sum())
+    if missing == len(numbers):
+        raise TrainingDataError(f"Kolonnen '{name}' har ingen værdier.")
+    if numbers.nunique() < 2:
+        raise TrainingDataError(f"Kolonnen '{name}' har kun én værdi og kan ikke forklare noget.")
+    median = float(numbers.median())
+    binary = _is_binary(numbers)
+    # The reference member has 0 for yes/no variables and the training median for other numbers.
+    spec.numeric[name] = {"reference": 0.0 if binary else median, "median": median, "binary": binary,
+                          "missing_indicator": missing > 0, "missing_count": missing}
+    if missing:
+        notes.append(f"{name}: {missing} manglende værdier er sat til medianen ({median:g}) med en "
+                     "indikatorvariabel for 'mangler'.")
+    return numbers.fillna(median).astype(float)
+
+
+def attach_columns(spec: DesignSpec, names: list[str]) -> None:
+    """Record the fitted model's column order and which feature/level each column encodes."""
+    spec.columns, spec.column_features, spec.column_levels = list(names), [], []
+    prefixes = {spec.term(f) + "[T.": f for f in spec.categorical}
+    for col in names:
+        if col == "Intercept":
+            spec.column_features.append(None)
+            spec.column_levels.append(None)
+            continue
+        for prefix, feature in prefixes.items():
+            if col.startswith(prefix) and col.endswith("]"):
+                spec.column_features.append(feature)
+                spec.column_levels.append(col[len(prefix):-1])
+                break
+        else:
+            if col in spec.numeric:
+                spec.column_features.append(col)
+                spec.column_levels.append(None)
+            elif col.endswith("__missing") and col[: -len("__missing")] in spec.numeric:
+                spec.column_features.append(col[: -len("__missing")])
+                spec.column_levels.append("missing")
+            else:
+                raise RuntimeError(f"unexpected design column {col!r}")
+
+
+def design_matrix(spec: DesignSpec, df: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
+    """Encode rows (raw values, as from the database or a CSV) like the training data.
+
+    Unseen categorical levels and values missing where training had none are scored as the reference member
+    and reported per row ("disco=bager"), never raised.
+    """
+    n = len(df)
+    X = np.zeros((n, len(spec.columns)), dtype=float)
+    unseen: list[list[str]] = [[] for _ in range(n)]
+    encoded: dict[str, np.ndarray] = {}
+    missing_flags: dict[str, np.ndarray] = {}
+    for name, info in spec.categorical.items():
+        text = _categorical_text(spec, name, df)
+        bad = ~np.isin(text, info["levels"])
+        for i in np.flatnonzero(bad):
+            unseen[i].append(f"{name}={text[i]}")
+        text = np.where(bad, info["reference"], text)
+        encoded[name] = text
+    for name, info in spec.numeric.items():
+        raw = df[name] if name in df.columns else pd.Series([np.nan] * n, index=df.index)
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        miss = np.isnan(values)
+        if miss.any() and not info["missing_indicator"]:
+            for i in np.flatnonzero(miss):
+                unseen[i].append(f"{name}={MISSING_LEVEL}")
+        encoded[name] = np.where(miss, info["median"], values)
+        missing_flags[name] = miss.astype(float)
+    for j, (feature, level) in enumerate(zip(spec.column_features, spec.column_levels)):
+        if feature is None:
+            X[:, j] = 1.0
+        elif feature in spec.categorical:
+            X[:, j] = encoded[feature] == level
+        elif level == "missing":
+            X[:, j] = missing_flags[feature]
+        else:
+            X[:, j] = encoded[feature]
+    return X, unseen
+
+
+def reference_row(spec: DesignSpec) -> np.ndarray:
+    """The reference member's design row: reference levels, numeric references, nothing missing."""
+    ref = np.zeros(len(spec.columns))
+    for j, (feature, level) in enumerate(zip(spec.column_features, spec.column_levels)):
+        if feature is None:
+            ref[j] = 1.0
+        elif feature in spec.numeric and level is None:
+            ref[j] = spec.numeric[feature]["reference"]
+    return ref
+
+
+def feature_values(spec: DesignSpec, df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each feature's value per row as scored (levels after merging; numbers after imputation), for texts."""
+    out: dict[str, np.ndarray] = {}
+    for name in spec.categorical:
+        out[name] = _categorical_text(spec, name, df)
+    for name in spec.numeric:
+        raw = df[name] if name in df.columns else pd.Series([np.nan] * len(df), index=df.index)
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        out[name] = values
+    return out

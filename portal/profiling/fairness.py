@@ -1,0 +1,112 @@
+"""Fairness by gender, age band and origin: AUC, calibration, share in group 2, wrongly-high-risk rate.
+
+Anchor (issue 5): at maximum accuracy the Flemish VDAB model put job seekers of foreign origin who did find a job in
+the high-risk group 2.6 times as often (Desiere & Struyven 2020); Austria's AMS model penalised women. The report
+shows each group's numbers and its ratio to a reference group, and warns where a ratio leaves the 0.8–1.25 band
+(the "four-fifths" rule of thumb) for a group large enough to judge.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from portal.profiling.metrics import auc
+from portal.profiling.variables import AGE_BANDS, FAIRNESS_ATTRIBUTES, VARIABLES
+
+RATIO_BAND = (0.8, 1.25)
+MIN_GROUP = 50  # smaller groups are reported but not judged
+AUC_GAP = 0.05
+ATTRIBUTE_LABELS = {"gender": "køn", "age_band": "aldersgruppe", "origin": "herkomst"}
+
+
+def fairness_groups(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The protected attributes present in the data (age band derived from `age` if needed)."""
+    groups: dict[str, np.ndarray] = {}
+    for name in FAIRNESS_ATTRIBUTES:
+        if name in df.columns:
+            groups[name] = df[name].astype(object).where(df[name].notna(), "(mangler)").astype(str).to_numpy()
+        elif name == "age_band" and "age" in df.columns:
+            ages = pd.to_numeric(df["age"], errors="coerce").to_numpy(dtype=float)
+            groups[name] = np.select([ages < 30, ages < 50, ages < 55, ages >= 55], list(AGE_BANDS),
+                                     "(mangler)").astype(object)
+    return groups
+
+
+def _level_label(attribute: str, level: str) -> str:
+    var = VARIABLES.get(attribute)
+    return var.level_texts.get(level, level) if var else level
+
+
+def fairness_report(groups: dict[str, np.ndarray], y: np.ndarray, p: np.ndarray, threshold: float,
+                    references: dict[str, str] | None = None) -> dict:
+    """Per attribute and level: n, AUC, calibration, share in group 2, wrongly-high-risk rate, ratios, warnings."""
+    references = {**FAIRNESS_ATTRIBUTES, **(references or {})}
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    flagged = p >= threshold
+    report: dict = {"threshold": threshold, "attributes": {}, "warnings": []}
+    for attribute, values in groups.items():
+        rows = {}
+        for level in sorted(set(values)):
+            m = values == level
+            neg = m & (y == 0)
+            pos = m & (y == 1)
+            mean_pred = float(p[m].mean())
+            observed = float(y[m].mean())
+            rows[level] = {
+                "level": level, "label_da": _level_label(attribute, level), "n": int(m.sum()),
+                "events": int(pos.sum()), "auc": auc(y[m], p[m]),
+                "mean_predicted": round(mean_pred, 6), "observed_rate": round(observed, 6),
+                # observed / expected: 1 is well calibrated; below 1 the model overstates the group's risk
+                "calibration_ratio": round(observed / mean_pred, 4) if mean_pred > 0 else None,
+                "share_group2": round(float(flagged[m].mean()), 6),
+                # among members who in fact left benefit in time: the share put in group 2 anyway
+                "wrongly_high_risk_rate": round(float(flagged[neg].mean()), 6) if neg.any() else None,
+                # among members who did become long-term unemployed: the share the model missed
+                "missed_rate": round(float((~flagged[pos]).mean()), 6) if pos.any() else None,
+            }
+        reference = references.get(attribute)
+        if reference not in rows:
+            reference = max(rows, key=lambda k: rows[k]["n"])
+        ref = rows[reference]
+        for row in rows.values():
+            row["ratios"] = {key: _ratio(row[key], ref[key]) for key in
+                             ("share_group2", "wrongly_high_risk_rate", "missed_rate", "calibration_ratio")}
+            row["auc_difference"] = (round(row["auc"] - ref["auc"], 4)
+                                     if row["auc"] is not None and ref["auc"] is not None else None)
+            if row["level"] != reference:
+                report["warnings"].extend(_warnings(attribute, row, ref))
+        report["attributes"][attribute] = {"reference": reference, "label_da": ATTRIBUTE_LABELS.get(attribute, attribute),
+                                           "groups": list(rows.values())}
+    return report
+
+
+def _ratio(value, reference) -> float | None:
+    if value is None or reference in (None, 0):
+        return None
+    return round(value / reference, 4)
+
+
+def _warnings(attribute: str, row: dict, ref: dict) -> list[str]:
+    if row["n"] < MIN_GROUP or ref["n"] < MIN_GROUP:
+        return []
+    who = f"{ATTRIBUTE_LABELS.get(attribute, attribute)} '{row['label_da']}'"
+    than = f"'{ref['label_da']}'"
+    out = []
+    ratio = row["ratios"]["wrongly_high_risk_rate"]
+    if ratio is not None and not RATIO_BAND[0] <= ratio <= RATIO_BAND[1]:
+        out.append(f"{who}: sættes fejlagtigt i høj risiko {_da(ratio)} gange så ofte som {than}.")
+    ratio = row["ratios"]["missed_rate"]
+    if ratio is not None and not RATIO_BAND[0] <= ratio <= RATIO_BAND[1]:
+        out.append(f"{who}: overses (lav risiko, men blev langtidsledig) {_da(ratio)} gange så ofte som {than}.")
+    cal = row["calibration_ratio"]
+    if cal is not None and not RATIO_BAND[0] <= cal <= RATIO_BAND[1]:
+        direction = "overvurderes" if cal < 1 else "undervurderes"
+        out.append(f"{who}: risikoen {direction} (observeret/forventet = {_da(cal)}).")
+    if row["auc_difference"] is not None and row["auc_difference"] < -AUC_GAP:
+        out.append(f"{who}: modellen skelner dårligere (AUC {_da(row['auc'], 3)} mod {_da(ref['auc'], 3)}).")
+    return out
+
+
+def _da(number: float, digits: int = 2) -> str:
+    return f"{number:.{digits}f}".replace(".", ",")

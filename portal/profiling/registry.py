@@ -1,0 +1,67 @@
+"""Model artefacts on disk: statsmodels results without training data, the scoring spec and the report.
+
+Directory per version (default PORTAL_MODEL_DIR = <instance>/models): model.pickle, spec.json, report.json.
+Written to a temporary directory first and renamed, so a failed save leaves nothing behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+
+from portal.profiling.training import TrainedModel
+
+
+def model_dir() -> Path:
+    """PORTAL_MODEL_DIR from the app config or the environment; else instance/models."""
+    try:
+        from flask import current_app
+
+        configured = current_app.config.get("PORTAL_MODEL_DIR") or os.environ.get("PORTAL_MODEL_DIR")
+        instance = Path(current_app.instance_path)
+    except RuntimeError:  # outside an app context
+        configured = os.environ.get("PORTAL_MODEL_DIR")
+        instance = Path(os.environ.get("PORTAL_INSTANCE_PATH", "instance"))
+    return Path(configured) if configured else instance / "models"
+
+
+def check_writable(out: Path) -> str | None:
+    """A Danish message if `out` cannot take a new artefact (exists and is not empty), else None."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        return f"Mappen {out} findes allerede og er ikke tom; vælg en ny mappe til modellen."
+    return None
+
+
+def save(trained: TrainedModel, out: Path) -> str:
+    """Write the artefact; returns the SHA-256 of model.pickle."""
+    out = Path(out)
+    problem = check_writable(out)
+    if problem:
+        raise FileExistsError(problem)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        results = trained.results
+        if hasattr(results, "remove_data"):
+            results.remove_data()  # no training rows in the artefact
+        blob = pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+        (tmp / "model.pickle").write_bytes(blob)
+        (tmp / "spec.json").write_text(json.dumps(trained.spec, indent=1, ensure_ascii=False))
+        (tmp / "report.json").write_text(json.dumps(trained.report, indent=2, ensure_ascii=False))
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return hashlib.sha256(blob).hexdigest()
+
+
+def load_results(path: Path):
+    """The saved statsmodels results (for inspection; scoring uses the spec)."""
+    with open(Path(path) / "model.pickle", "rb") as fh:
+        return pickle.load(fh)

@@ -1,0 +1,216 @@
+"""Training a logistic regression with the statsmodels formula API, and the report that goes with it.
+
+The report (issue 5): n, coefficient table, log-likelihood, pseudo R², out-of-sample AUC (k-fold), Brier score,
+calibration by decile, the threshold for group 2 with sensitivity/specificity, fairness by gender/age band/origin,
+separation (detected and reported; then a penalised fit, and the report says so).
+"""
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy.special import expit
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
+
+from portal.profiling import metrics
+from portal.profiling.design import DesignSpec, attach_columns, design_matrix, prepare
+from portal.profiling.fairness import fairness_groups, fairness_report
+
+log = logging.getLogger(__name__)
+
+RIDGE_ALPHA = 0.01  # penalty per coefficient (mean log-likelihood scale) when the plain fit separates
+MAX_ABS_COEF = 15.0  # |log-odds| beyond this means (quasi-)separation in practice
+MAX_STD_ERROR = 50.0
+
+
+@dataclass
+class TrainedModel:
+    spec: dict  # DesignSpec.to_dict() + params + threshold: everything scoring needs
+    report: dict
+    results: object  # the statsmodels results (data removed before saving)
+
+
+def train(df: pd.DataFrame, *, target: str, features: list[str], categorical: list[str] | None = None,
+          references: dict[str, str] | None = None, folds: int = 5, seed: int = 2026,
+          threshold: float | None = None, kind: str | None = None) -> TrainedModel:
+    """Fit, cross-validate and report. Raises design.TrainingDataError (Danish message) on unusable data."""
+    started = time.perf_counter()
+    clean, spec, notes = prepare(df, target=target, features=features, categorical=categorical,
+                                 references=references)
+    y = clean[target].to_numpy(dtype=float)
+    separation = _level_separation(clean, spec)
+    results, method, fit_notes = _fit(spec.formula(), clean, force_penalised=bool(separation))
+    attach_columns(spec, list(results.params.index))
+    X, _ = design_matrix(spec, clean)
+    params = np.asarray(results.params, dtype=float)
+    p_fit = expit(X @ params)
+    _check_same_design(results, X, p_fit)
+    if method == "mle" and _looks_separated(results):
+        separation.append("Meget store koefficienter eller standardfejl efter fit (kvasi-adskillelse).")
+        results, method, more = _fit(spec.formula(), clean, force_penalised=True)
+        fit_notes += more
+        params = np.asarray(results.params, dtype=float)
+        p_fit = expit(X @ params)
+    fit_seconds = time.perf_counter() - started
+
+    cv = _cross_validate(X, y, folds=folds, seed=seed, penalised=method != "mle")
+    oof = cv.pop("predictions")
+    chosen = threshold if threshold is not None else metrics.youden_threshold(y, oof)
+    sens, spec_ = metrics.sensitivity_specificity(y, oof, chosen)
+    fairness = fairness_report(fairness_groups(df.loc[clean.index]), y, oof, chosen)
+
+    report = {
+        "kind": kind, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "target": target, "features": list(features), "formula": spec.formula(),
+        "n": len(y), "events": int(y.sum()), "event_rate": round(float(y.mean()), 6),
+        "n_dropped_missing_target": int(len(df) - len(clean)),
+        "categorical": {k: {"reference": v["reference"], "levels": v["levels"], "merged_rare": v["merged"],
+                            "counts": v["counts"]} for k, v in spec.categorical.items()},
+        "numeric": spec.numeric,
+        "fit": {"method": method, "separation": separation, "notes_da": fit_notes,
+                "seconds_incl_preparation": round(fit_seconds, 3)},
+        "coefficients": _coefficient_table(results, method),
+        **_likelihoods(results, method, y, p_fit),
+        "cv": {**cv, "brier": round(metrics.brier(y, oof), 6),
+               "calibration_by_decile": metrics.calibration_by_decile(y, oof)},
+        "threshold": {"value": round(chosen, 6), "method": "fixed" if threshold is not None else "youden",
+                      "sensitivity": _round(sens), "specificity": _round(spec_),
+                      "share_group2": round(float(np.mean(oof >= chosen)), 6)},
+        "fairness": fairness,
+        "notes_da": notes,
+    }
+    scoring = {**spec.to_dict(), "params": [float(v) for v in params], "threshold": float(chosen),
+               "fit_method": method}
+    return TrainedModel(spec=scoring, report=report, results=results)
+
+
+def _fit(formula: str, data: pd.DataFrame, *, force_penalised: bool):
+    """Maximum likelihood (Newton); on perfect separation a ridge-penalised GLM, reported in the notes."""
+    if not force_penalised:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PerfectSeparationWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", HessianInversionWarning)
+            try:
+                model = smf.logit(formula, data)
+                results = model.fit(disp=0, maxiter=100, method="newton")
+                if results.mle_retvals.get("converged", True) and np.all(np.isfinite(results.bse)):
+                    return results, "mle", []
+                reason = "Maksimum likelihood konvergerede ikke."
+            except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
+                reason = f"Perfekt adskillelse ved maksimum likelihood ({type(exc).__name__})."
+    else:
+        reason = "Perfekt eller kvasi-perfekt adskillelse fundet."
+    model = smf.glm(formula, data, family=sm.families.Binomial())
+    alpha = np.full(len(model.exog_names), RIDGE_ALPHA)
+    alpha[[i for i, n in enumerate(model.exog_names) if n == "Intercept"]] = 0.0
+    results = model.fit_regularized(alpha=alpha, L1_wt=0.0, maxiter=200)
+    return results, "penalised_ridge", [
+        reason,
+        (f"Modellen er fittet med ridge-straf (alpha={RIDGE_ALPHA}); koefficienterne er trukket mod 0, og "
+         "standardfejl, p-værdier og konfidensintervaller kan ikke beregnes."),
+    ]
+
+
+def _level_separation(clean: pd.DataFrame, spec: DesignSpec) -> list[str]:
+    """Categorical levels where every row has the same outcome: the level's coefficient would run to ±∞."""
+    found = []
+    y = clean[spec.target]
+    for name in spec.categorical:
+        rates = y.groupby(clean[name]).agg(["mean", "size"])
+        for level, row in rates.iterrows():
+            if row["mean"] in (0.0, 1.0):
+                found.append(f"{name}='{level}': alle {int(row['size'])} rækker har {spec.target}={int(row['mean'])}.")
+    return found
+
+
+def _looks_separated(results) -> bool:
+    return bool(np.any(np.abs(results.params) > MAX_ABS_COEF) or np.any(results.bse > MAX_STD_ERROR))
+
+
+def _check_same_design(results, X: np.ndarray, p_ours: np.ndarray) -> None:
+    """Scoring rebuilds the design without the formula engine: make sure it is the same design."""
+    exog = getattr(results.model, "exog", None)
+    if exog is None or exog.shape != X.shape:
+        raise RuntimeError("scoring design does not match the fitted model's design")
+    sample = slice(0, min(len(X), 20_000))
+    if not np.allclose(exog[sample], X[sample]):
+        raise RuntimeError("scoring design does not match the fitted model's design")
+
+
+def _cross_validate(X: np.ndarray, y: np.ndarray, *, folds: int, seed: int, penalised: bool) -> dict:
+    fold_of = metrics.stratified_folds(y, folds, seed)
+    oof = np.empty(len(y))
+    aucs = []
+    for k in range(folds):
+        test = fold_of == k
+        params = _fit_arrays(X[~test], y[~test], penalised=penalised)
+        oof[test] = expit(X[test] @ params)
+        aucs.append(metrics.auc(y[test], oof[test]))
+    return {"folds": folds, "seed": seed, "auc": round(metrics.auc(y, oof), 6),
+            "auc_by_fold": [round(a, 6) if a is not None else None for a in aucs], "predictions": oof}
+
+
+def _fit_arrays(X: np.ndarray, y: np.ndarray, *, penalised: bool) -> np.ndarray:
+    if not penalised:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                res = sm.Logit(y, X).fit(disp=0, maxiter=100, method="newton")
+                if res.mle_retvals.get("converged", True) and np.all(np.abs(res.params) < MAX_ABS_COEF):
+                    return np.asarray(res.params)
+            except (PerfectSeparationError, np.linalg.LinAlgError):
+                pass
+    alpha = np.full(X.shape[1], RIDGE_ALPHA)
+    alpha[0] = 0.0
+    res = sm.GLM(y, X, family=sm.families.Binomial()).fit_regularized(alpha=alpha, L1_wt=0.0, maxiter=200)
+    return np.asarray(res.params)
+
+
+def _coefficient_table(results, method: str) -> list[dict]:
+    rows = []
+    params = results.params
+    if method == "mle":
+        ci = results.conf_int()
+        for name in params.index:
+            rows.append({"term": name, "estimate": _round(params[name]), "std_error": _round(results.bse[name]),
+                         "z": _round(results.tvalues[name]), "p": _round(results.pvalues[name], 8),
+                         "ci_low": _round(ci.loc[name, 0]), "ci_high": _round(ci.loc[name, 1]),
+                         "odds_ratio": _round(np.exp(params[name]))})
+    else:
+        for name in params.index:
+            rows.append({"term": name, "estimate": _round(params[name]), "std_error": None, "z": None, "p": None,
+                         "ci_low": None, "ci_high": None, "odds_ratio": _round(np.exp(params[name]))})
+    return rows
+
+
+def _likelihoods(results, method: str, y: np.ndarray, p: np.ndarray) -> dict:
+    eps = 1e-12
+    llf = float(np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)))
+    rate = y.mean()
+    llnull = float(np.sum(y * np.log(rate) + (1 - y) * np.log(1 - rate)))
+    out = {"log_likelihood": round(llf, 4), "null_log_likelihood": round(llnull, 4),
+           "pseudo_r2_mcfadden": round(1 - llf / llnull, 6)}
+    if method == "mle":
+        out["aic"] = round(float(results.aic), 4)
+        out["converged"] = bool(results.mle_retvals.get("converged", True))
+    return out
+
+
+def _round(value, digits: int = 6):
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if np.isfinite(value) else None
