@@ -27,6 +27,32 @@ def safe_gettext(message: str, **variables) -> str:
     return message % variables if variables else message
 
 
+class SafeLazyString:
+    """A Danish source string translated when shown (str, format, template); safe outside a request."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __str__(self) -> str:
+        return safe_gettext(self.source)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"SafeLazyString({self.source!r})"
+
+    def lower(self) -> str:
+        return str(self).lower()
+
+
 @dataclass(frozen=True)
 class ConversationType:
     code: str
@@ -39,8 +65,8 @@ class ConversationType:
     member_limit: int | None = None  # active + used bookings a member may book themselves
 
     @property
-    def label(self) -> str:
-        return safe_gettext(self.name)
+    def label(self) -> SafeLazyString:
+        return SafeLazyString(self.name)
 
     @property
     def length(self) -> timedelta:
@@ -67,6 +93,10 @@ STATUS_NAMES = {
     "cancelled_member": N_("Aflyst af dig"), "cancelled_fund": N_("Aflyst af a-kassen"),
 }
 STAFF_STATUS_NAMES = {**STATUS_NAMES, "cancelled_member": N_("Aflyst af medlemmet")}
+# Translated-when-shown versions, for other areas' pages and documents.
+CHANNEL_LABELS = {k: SafeLazyString(v) for k, v in CHANNEL_NAMES.items()}
+STATUS_LABELS = {k: SafeLazyString(v) for k, v in STATUS_NAMES.items()}
+STAFF_STATUS_LABELS = {k: SafeLazyString(v) for k, v in STAFF_STATUS_NAMES.items()}
 
 
 def channel_label(code: str) -> str:
