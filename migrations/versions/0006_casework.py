@@ -91,6 +91,7 @@ def upgrade():
     sa.Column('outcome', sa.String(length=10), nullable=False),
     sa.Column('held_at', sa.DateTime(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('member_summary', sa.Text(), nullable=True),
     sa.Column('qualitative_assessment', sa.Text(), nullable=True),
     sa.Column('group_decision', sa.String(length=2), nullable=True),
     sa.Column('group_comment', sa.Text(), nullable=True),

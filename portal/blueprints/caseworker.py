@@ -1,1 +1,540 @@
-"""Blueprint of this area (filled in by its issue). A module without `bp` is not registered."""
+"""The caseworker workspace (/sagsbehandler): caseload, the conversation screen (samtalebillede), registering a
+conversation, summaries, visitation and FOA JobMatch; plus the member's own summaries on Min side.
+
+Views are thin: parse, authorise (portal.services.access), call a service, render. Domain errors on plain actions
+become Danish error pages centrally (portal/errors.py); form views catch ValidationFailed and re-render the form with
+the entered values and an error summary.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth.decorators import role_required
+from portal.extensions import db
+from portal.models import Booking, Member, ServiceLocation
+from portal.models.booking import CONVERSATION_TYPES
+from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
+from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.services import access, jobmatch, summary
+from portal.services import caseload as caseload_service
+from portal.services import conversation_record as record_service
+from portal.services import referral as visitation
+from portal.services.errors import ValidationFailed
+from portal.services.summary_pdf import render_summary_pdf
+from portal.timeutil import local_today, to_local, utcnow
+
+bp = Blueprint("caseworker", __name__)
+
+STAFF = ("caseworker", "admin")
+SCREEN_PURPOSES = {
+    "samtale": "Samtale med medlemmet",
+    "forberedelse": "Forberedelse af samtale",
+    "opfoelgning": "Opfølgning på aftaler",
+    "jobmatch": "Jobmatch",
+    "overdragelse": "Overdragelse fra chatbot",
+}
+
+
+def _scope() -> access.StaffScope:
+    if "staff_scope" not in g:
+        g.staff_scope = access.staff_scope(db.session, current_user)
+    return g.staff_scope
+
+
+def _member(member_number: str) -> Member:
+    """The member, if the staff user may see them (else 404 – no hint that the number exists)."""
+    member = db.session.scalar(select(Member).where(Member.member_number == member_number[:12]))
+    if member is None or access.view_reason(db.session, _scope(), member) is None:
+        abort(404)
+    return member
+
+
+def _back_to_member(member: Member, anchor: str = ""):
+    return redirect(url_for("caseworker.member", member_number=member.member_number) + (f"#{anchor}" if anchor else ""))
+
+
+def _form_int(name: str) -> int | None:
+    try:
+        return int(request.form.get(name) or 0) or None
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- caseload
+@bp.route("/sagsbehandler/")
+@role_required(*STAFF)
+def caseload():
+    staff = _scope()
+    today = local_today()
+    query = caseload_service.CaseloadQuery.from_args(request.args, staff)
+    page = caseload_service.caseload(db.session, staff, query, today=today, now=utcnow())
+    agenda = caseload_service.agenda(db.session, staff, today=today)
+    waiting = caseload_service.waiting_handoffs(db.session, staff)
+    locations = _visible_locations(staff)
+    db.session.commit()
+    return render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
+                           locations=locations, staff=staff, today=today)
+
+
+def _visible_locations(staff: access.StaffScope) -> list[ServiceLocation]:
+    query = select(ServiceLocation).order_by(ServiceLocation.name)
+    if not staff.sees_all:
+        ids = [staff.caseworker.location_id]
+        if staff.group2_specialist and staff.region:
+            query = query.where(ServiceLocation.region == staff.region)
+        else:
+            query = query.where(ServiceLocation.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------- the conversation screen
+@bp.route("/sagsbehandler/medlem/<member_number>")
+@role_required(*STAFF)
+def member(member_number: str):
+    staff = _scope()
+    member = _member(member_number)
+    purpose_key = request.args.get("formaal", "samtale")
+    purpose = SCREEN_PURPOSES.get(purpose_key, SCREEN_PURPOSES["samtale"])
+    now = utcnow()
+    access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
+    show_q10 = request.args.get("vis") == "q10"
+    context = record_service.screen_data(db.session, staff, member, now=now, show_q10=show_q10, purpose=purpose)
+    db.session.commit()
+    from portal.services.plan import KIND_LABELS, STATUS_LABELS
+    from portal.services.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
+
+    return render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
+                           purpose_key=purpose_key, purposes=SCREEN_PURPOSES, can_edit=access.can_edit(staff, member),
+                           q2_labels=Q2_LABELS, q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
+                           plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now, **context)
+
+
+@bp.route("/sagsbehandler/medlem/<member_number>/maalgruppe", methods=["POST"])
+@role_required("caseworker")
+def decide_group(member_number: str):
+    staff = _scope()
+    member = _member(member_number)
+    access.require_edit(staff, member)
+    try:
+        record_service.decide_group(db.session, staff, member, group=request.form.get("group", ""),
+                                    comment=request.form.get("comment", ""), now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_member(member, "profilering")
+    db.session.commit()
+    flash(_("Målgruppen er gemt med din begrundelse."), "success")
+    return _back_to_member(member, "profilering")
+
+
+@bp.route("/sagsbehandler/medlem/<member_number>/svar", methods=["POST"])
+@role_required("caseworker")
+def record_answers(member_number: str):
+    staff = _scope()
+    member = _member(member_number)
+    access.require_edit(staff, member)
+    has = request.form.get("q10_has_barriers")
+    try:
+        record_service.record_preparation_answers(
+            db.session, staff, member, q2=request.form.get("q2", ""),
+            q10_has_barriers={"ja": True, "nej": False}.get(has),
+            q10_barriers=request.form.getlist("q10_barriers"), now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_member(member, "spoergsmaal")
+    db.session.commit()
+    flash(_("Svarene på spørgsmål 2 og 10 er gemt."), "success")
+    return _back_to_member(member, "spoergsmaal")
+
+
+# ---------------------------------------------------------------- Min plan from the screen
+@bp.route("/sagsbehandler/medlem/<member_number>/plan", methods=["POST"])
+@role_required("caseworker")
+def propose_plan_item(member_number: str):
+    from portal.services import plan
+
+    staff = _scope()
+    member = _member(member_number)
+    access.require_edit(staff, member)
+    due_text = (request.form.get("due_date") or "").strip()
+    try:
+        due = date.fromisoformat(due_text) if due_text else None
+    except ValueError:
+        flash(_("Skriv fristen som en dato, fx 2026-12-15."), "error")
+        return _back_to_member(member, "plan")
+    try:
+        plan.propose_item(db.session, member, kind=request.form.get("kind", "agreement"),
+                          title=request.form.get("title", ""), description=request.form.get("description"),
+                          due_date=due, right_and_duty=request.form.get("right_and_duty") == "1",
+                          actor=current_user, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_member(member, "plan")
+    db.session.commit()
+    flash(_("Punktet er føjet til medlemmets plan."), "success")
+    return _back_to_member(member, "plan")
+
+
+@bp.route("/sagsbehandler/medlem/<member_number>/plan/<int:item_id>", methods=["POST"])
+@role_required("caseworker")
+def plan_item_action(member_number: str, item_id: int):
+    from portal.services import plan
+
+    staff = _scope()
+    member = _member(member_number)
+    access.require_edit(staff, member)
+    item = plan.get_item(db.session, item_id, member=member)
+    action = request.form.get("action")
+    now = utcnow()
+    if action == "accept":
+        plan.accept_item(db.session, item, current_user, now)
+    elif action == "reject":
+        plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
+    elif action in ("done", "active", "cancelled"):
+        plan.set_status(db.session, item, action, current_user, now)
+    else:
+        abort(400)
+    db.session.commit()
+    flash(_("Planen er opdateret."), "success")
+    return _back_to_member(member, "plan")
+
+
+# ---------------------------------------------------------------- registering a conversation
+def _conversation_input() -> record_service.ConversationInput:
+    form = request.form
+    agreements = [record_service.AgreementInput(text=form.get(f"agreement-{i}-text", ""),
+                                                due_date=form.get(f"agreement-{i}-due", ""),
+                                                right_and_duty=form.get(f"agreement-{i}-rad") == "1")
+                  for i in range(1, record_service.MAX_AGREEMENTS + 1)]
+    return record_service.ConversationInput(
+        booking_id=_form_int("booking_id"), type=form.get("type", ""), channel=form.get("channel", ""),
+        outcome=form.get("outcome", ""), held_date=form.get("held_date", ""), held_time=form.get("held_time", ""),
+        notes=form.get("notes", ""), member_summary=form.get("member_summary", ""),
+        qualitative_assessment=form.get("qualitative_assessment", ""), agreements=agreements,
+        group_decision=form.get("group_decision", ""), group_comment=form.get("group_comment", ""))
+
+
+def _registrable_bookings(member: Member) -> list[Booking]:
+    """The member's bookings that can be registered: not cancelled, started, not registered yet."""
+    from portal.models.casework import HeldConversation
+
+    registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
+    return list(db.session.scalars(
+        select(Booking).where(Booking.member_id == member.id, Booking.status.in_(("booked", "held", "no_show")),
+                              Booking.starts_at <= utcnow(), Booking.id.not_in(registered))
+        .order_by(Booking.starts_at.desc()).limit(20)))
+
+
+@bp.route("/sagsbehandler/medlem/<member_number>/samtale", methods=["GET", "POST"])
+@role_required("caseworker")
+def record_conversation(member_number: str):
+    staff = _scope()
+    member = _member(member_number)
+    access.require_edit(staff, member)
+    errors: dict[str, str] = {}
+    data = _conversation_input() if request.method == "POST" else record_service.ConversationInput(
+        booking_id=request.args.get("booking", type=int), channel=member.preferred_channel)
+    if request.method == "POST":
+        try:
+            conversation = record_service.record_conversation(db.session, staff, member, data, now=utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_": exc.message}
+        else:
+            db.session.commit()
+            if conversation.summary is not None:
+                flash(_("Samtalen er registreret. Gennemse referatet og send det til medlemmet."), "success")
+                return redirect(url_for("caseworker.summary_view", summary_id=conversation.summary.id))
+            flash(_("Udeblivelsen er registreret."), "success")
+            return _back_to_member(member, "historik")
+    bookings = _registrable_bookings(member)
+    now_local = to_local(utcnow())
+    return render_template("caseworker/record.html", member=member, data=data, errors=errors, bookings=bookings,
+                           types=CONVERSATION_TYPES, channels=CHANNELS, groups=TARGET_GROUPS,
+                           max_agreements=record_service.MAX_AGREEMENTS, now_local=now_local,
+                           current_group=member.target_group), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- summaries (staff side)
+def _staff_summary(summary_id: int):
+    item = summary.get_summary(db.session, summary_id)
+    if access.view_reason(db.session, _scope(), item.member) is None:
+        abort(404)
+    return item
+
+
+@bp.route("/sagsbehandler/referat/<int:summary_id>")
+@role_required(*STAFF)
+def summary_view(summary_id: int):
+    item = _staff_summary(summary_id)
+    access.open_member_file(db.session, _scope(), item.member, purpose="Samtalereferat", now=utcnow())
+    db.session.commit()
+    return render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
+                           can_edit=access.can_edit(_scope(), item.member))
+
+
+@bp.route("/sagsbehandler/referat/<int:summary_id>/send", methods=["POST"])
+@role_required("caseworker")
+def summary_send(summary_id: int):
+    item = _staff_summary(summary_id)
+    summary.send(db.session, _scope(), item, now=utcnow())
+    db.session.commit()
+    if item.content.get("to_jobcenter"):
+        flash(_("Referatet ligger nu på medlemmets Min side og er sendt til jobcentret."), "success")
+    else:
+        flash(_("Referatet ligger nu på medlemmets Min side."), "success")
+    return redirect(url_for("caseworker.summary_view", summary_id=item.id))
+
+
+@bp.route("/sagsbehandler/referat/<int:summary_id>.pdf")
+@role_required(*STAFF)
+def summary_pdf(summary_id: int):
+    item = _staff_summary(summary_id)
+    access.open_member_file(db.session, _scope(), item.member, purpose="Samtalereferat (PDF)", now=utcnow())
+    db.session.commit()
+    return _pdf_response(item)
+
+
+def _pdf_response(item) -> Response:
+    pdf = render_summary_pdf(item.content)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{summary.pdf_filename(item)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- visitation to the job centre
+@bp.route("/sagsbehandler/medlem/<member_number>/visitation", methods=["POST"])
+@role_required("caseworker")
+def create_visitation(member_number: str):
+    staff = _scope()
+    member = _member(member_number)
+    try:
+        visitation.refer_to_jobcenter(db.session, staff, member, reason=request.form.get("reason", ""),
+                                      referred_on=request.form.get("referred_on", ""), today=local_today(),
+                                      now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_member(member, "visitation")
+    db.session.commit()
+    flash(_("Visitationen er registreret og sendt til jobcentret."), "success")
+    return _back_to_member(member, "visitation")
+
+
+@bp.route("/sagsbehandler/visitation/<int:referral_id>/status", methods=["POST"])
+@role_required("caseworker")
+def visitation_status(referral_id: int):
+    item: JobcenterReferral = visitation.get(db.session, referral_id)
+    member = _member(item.member.member_number)
+    visitation.set_status(db.session, _scope(), item, request.form.get("status", ""),
+                          note=request.form.get("note", ""), now=utcnow())
+    db.session.commit()
+    flash(_("Visitationens status er opdateret."), "success")
+    return _back_to_member(member, "visitation")
+
+
+# ---------------------------------------------------------------- FOA JobMatch
+@bp.route("/sagsbehandler/jobordrer")
+@role_required(*STAFF)
+def job_orders():
+    today = local_today()
+    status = request.args.get("status", "open")
+    if status not in ("open", "expired", "filled", "closed"):
+        status = "open"
+    location_id = request.args.get("sted", type=int)
+    q = (request.args.get("q") or "").strip()[:80]
+    page = max(1, request.args.get("side", 1, type=int) or 1)
+    orders, total = jobmatch.list_job_orders(db.session, today=today, status=status, location_id=location_id, q=q,
+                                             page=page)
+    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
+    kpi = jobmatch.placements_per_year(db.session)
+    return render_template("caseworker/job_orders.html", orders=orders, total=total, status=status,
+                           location_id=location_id, q=q, page=page, per_page=25, locations=locations, kpi=kpi,
+                           today=today)
+
+
+def _job_order_input() -> jobmatch.JobOrderInput:
+    form = request.form
+    return jobmatch.JobOrderInput(
+        employer=form.get("employer", ""), title=form.get("title", ""), trade=form.get("trade", ""),
+        disco_code=form.get("disco_code", ""), location_id=_form_int("location_id"),
+        hours_per_week=form.get("hours_per_week", ""), employment=form.get("employment", ""),
+        deadline=form.get("deadline", ""), contact_name=form.get("contact_name", ""),
+        contact_email=form.get("contact_email", ""), contact_phone=form.get("contact_phone", ""),
+        description=form.get("description", ""))
+
+
+@bp.route("/sagsbehandler/jobordrer/ny", methods=["GET", "POST"])
+@role_required("caseworker")
+def new_job_order():
+    staff = _scope()
+    errors: dict[str, str] = {}
+    data = jobmatch.JobOrderInput(location_id=staff.caseworker.location_id, employment="permanent")
+    if request.method == "POST":
+        data = _job_order_input()
+        try:
+            order = jobmatch.create_job_order(db.session, data, actor=current_user, today=local_today(),
+                                              now=utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_": exc.message}
+        else:
+            db.session.commit()
+            flash(_("Jobordren er oprettet. Her er de medlemmer, der passer bedst."), "success")
+            return redirect(url_for("caseworker.job_order", order_id=order.id))
+    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
+    from portal.demo.names import TRADES_FOA, TRADES_OTHER
+
+    return render_template("caseworker/job_order_form.html", data=data, errors=errors, locations=locations,
+                           employment_types=EMPLOYMENT_TYPES, trades=TRADES_FOA + TRADES_OTHER,
+                           today=local_today()), (422 if errors else 200)
+
+
+@bp.route("/sagsbehandler/jobordrer/<int:order_id>")
+@role_required(*STAFF)
+def job_order(order_id: int):
+    staff = _scope()
+    order = jobmatch.get_job_order(db.session, order_id)
+    today = local_today()
+    matches = jobmatch.matching_members(db.session, staff, order, today=today) if jobmatch.is_open(order, today) else []
+    referrals = jobmatch.order_referrals(db.session, order)
+    visible = {m.id for m in db.session.scalars(select(Member).where(
+        Member.id.in_([r.member_id for r in referrals]), access.visible_members_clause(staff)))}
+    from portal.services import audit
+
+    audit.record(db.session, current_user, "jobmatch.order_viewed", target=order,
+                 detail={"matches_shown": [m.id for m, _m in matches]})
+    db.session.commit()
+    return render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
+                           visible=visible, today=today, is_open=jobmatch.is_open(order, today),
+                           can_refer=current_user.role == "caseworker")
+
+
+@bp.route("/sagsbehandler/jobordrer/<int:order_id>/status", methods=["POST"])
+@role_required("caseworker")
+def job_order_status(order_id: int):
+    order = jobmatch.get_job_order(db.session, order_id)
+    jobmatch.set_job_order_status(db.session, order, request.form.get("status", ""), actor=current_user,
+                                  now=utcnow())
+    db.session.commit()
+    flash(_("Jobordrens status er ændret."), "success")
+    return redirect(url_for("caseworker.job_order", order_id=order.id))
+
+
+@bp.route("/sagsbehandler/jobordrer/<int:order_id>/henvis", methods=["POST"])
+@role_required("caseworker")
+def refer_to_job(order_id: int):
+    staff = _scope()
+    order = jobmatch.get_job_order(db.session, order_id)
+    member = _member((request.form.get("member_number") or "").strip())
+    jobmatch.refer_member(db.session, staff, order, member, note=request.form.get("note", ""),
+                         today=local_today(), now=utcnow())
+    db.session.commit()
+    flash(_("%(name)s er henvist til jobbet hos %(employer)s.", name=member.full_name, employer=order.employer),
+          "success")
+    if request.form.get("back") == "member":
+        return _back_to_member(member, "job")
+    return redirect(url_for("caseworker.job_order", order_id=order.id))
+
+
+@bp.route("/sagsbehandler/henvisning/<int:referral_id>", methods=["POST"])
+@role_required("caseworker")
+def job_referral_action(referral_id: int):
+    staff = _scope()
+    item = jobmatch.get_referral(db.session, referral_id)
+    _member(item.member.member_number)
+    action = request.form.get("action", "")
+    if action == "hired":
+        permanent = {"fast": True, "midlertidig": False}.get(request.form.get("permanent", ""))
+        try:
+            jobmatch.register_placement(db.session, staff, item, permanent=permanent,
+                                        start_date=request.form.get("start_date", ""), today=local_today(),
+                                        now=utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
+        flash(_("Ansættelsen er registreret."), "success")
+    else:
+        jobmatch.set_referral_status(db.session, staff, item, action, now=utcnow())
+        flash(_("Henvisningen er opdateret."), "success")
+    db.session.commit()
+    return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
+
+
+# ---------------------------------------------------------------- the member's own pages (Min side)
+def _own_member() -> Member:
+    member = db.session.scalar(select(Member).where(Member.user_id == current_user.id))
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.route("/min-side/referater")
+@role_required("member")
+def my_summaries():
+    member = _own_member()
+    return render_template("caseworker/my_summaries.html", summaries=summary.member_summaries(db.session, member))
+
+
+@bp.route("/min-side/referater/<int:summary_id>")
+@role_required("member")
+def my_summary(summary_id: int):
+    member = _own_member()
+    item = summary.member_summary(db.session, member, summary_id)
+    summary.record_member_read(db.session, current_user, item, utcnow())
+    db.session.commit()
+    return render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=False,
+                           can_edit=False)
+
+
+@bp.route("/min-side/referater/<int:summary_id>.pdf")
+@role_required("member")
+def my_summary_pdf(summary_id: int):
+    member = _own_member()
+    item = summary.member_summary(db.session, member, summary_id)
+    return _pdf_response(item)
+
+
+@bp.route("/min-side/adgang")
+@role_required("member")
+def my_file_openings():
+    """Who has opened my file (DOMAIN.md, data protection; the issue: members see who opened their file)."""
+    member = _own_member()
+    entries = access.file_openings(db.session, member)
+    return render_template("caseworker/my_file_openings.html", entries=entries)
+
+
+@bp.context_processor
+def _labels():
+    """Danish labels for codes, in one place for this blueprint's templates."""
+    from portal.services.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
+
+    return {
+        "type_label": lambda code: TYPES[code].label if code in TYPES else code,
+        "channel_label": lambda code: CHANNEL_LABELS.get(code, code),
+        "booking_status_label": lambda code: STAFF_STATUS_LABELS.get(code, code),
+        "member_status_label": lambda code: MEMBER_STATUS_LABELS.get(code, code),
+        "group_label": lambda code: GROUP_LABELS.get(code or "", _("Ikke fastlagt")),
+        "visitation_labels": visitation.STATUS_LABELS,
+        "referral_labels": REFERRAL_LABELS,
+        "order_status_labels": ORDER_STATUS_LABELS,
+        "employment_labels": EMPLOYMENT_LABELS,
+    }
+
+
+MEMBER_STATUS_LABELS = {"ledig": _l("Ledig"), "opsagt": _l("Opsagt (O)"), "sygemeldt": _l("Sygemeldt"), "i_job": _l("I job")}
+GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
+REFERRAL_LABELS = {"referred": _l("Henvist"), "interview": _l("Til samtale"), "hired": _l("Ansat"), "rejected": _l("Ikke valgt"),
+                   "withdrawn": _l("Trukket tilbage")}
+ORDER_STATUS_LABELS = {"open": _l("Åben"), "filled": _l("Besat"), "closed": _l("Lukket")}
+EMPLOYMENT_LABELS = {"permanent": _l("Fast"), "temporary": _l("Midlertidig")}

@@ -55,7 +55,8 @@ class HeldConversation(db.Model):
     channel: Mapped[str] = mapped_column(String(10))
     outcome: Mapped[str] = mapped_column(String(10))
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)  # internal: never shown to the member or the job centre
+    member_summary: Mapped[str | None] = mapped_column(Text)  # the summary's own words, for the member
     qualitative_assessment: Mapped[str | None] = mapped_column(Text)
     group_decision: Mapped[str | None] = mapped_column(String(2))
     group_comment: Mapped[str | None] = mapped_column(Text)

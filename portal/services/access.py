@@ -136,15 +136,9 @@ def open_member_file(session: Session, scope: StaffScope, member: Member, *, pur
     return reason
 
 
-def record_special_category_view(session: Session, scope: StaffScope, member: Member, *, what: str,
-                                 purpose: str, now: datetime | None = None) -> None:
-    """Audit a view of GDPR art. 9 data (the answers to question 10), with why it was shown."""
-    audit.record(session, scope.user, "member.special_category_viewed", member_id=member.id, target=member,
-                 reason=purpose[:200], detail={"what": what}, now=now or utcnow())
-
-
 # Audit actions a member sees as "someone looked at my file" on Min side.
-VIEW_ACTIONS = ("member.file_opened", "member.special_category_viewed")
+# preparation.view is the Min side area's audit of a staff read of the Q2/Q10 answers (with the reason).
+VIEW_ACTIONS = ("member.file_opened", "preparation.view")
 
 
 def file_openings(session: Session, member: Member, *, limit: int = 100) -> list[AuditEntry]:

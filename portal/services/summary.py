@@ -1,0 +1,217 @@
+"""The conversation summary (samtalereferat): built from a held conversation, reviewed, then handed to the member
+on Min side and sent to the job centre (an outbox row on the "jobcenter" channel with the PDF attached).
+
+The content is frozen as JSON when the summary is made, so the member, the job centre and a later reprint all see
+the same document. It is written in Danish (the official language of the case) and worded for the member: the
+profiling conclusion never says "long-term unemployed" (DOMAIN.md "Profiling": members should not be told early,
+bluntly, that they will probably become long-term unemployed).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.models import Member, User
+from portal.models.casework import ConversationSummary, HeldConversation, SummaryDispatch
+from portal.services import audit, notifications, outbox
+from portal.services.access import StaffScope, require_edit
+from portal.services.contact_course import course_for, next_step
+from portal.services.conversation_types import CHANNEL_LABELS, TYPES
+from portal.services.errors import Conflict, NotFound
+from portal.services.summary_pdf import render_summary_pdf
+from portal.timeutil import to_local, utcnow
+
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december")
+
+# The profiling conclusion, worded for the member (group → text). Group 2 is about extra support, not risk.
+CONCLUSIONS = {
+    "1": ("Vi vurderer, at du har gode muligheder for at finde job inden for dit fag. Vi hjælper dig med sparring "
+          "på din jobsøgning og med jobmatch gennem FOA JobMatch."),
+    "2a": ("Vi vil gerne give dig ekstra støtte til at finde dit næste job inden for dit fag. Du har ret til to "
+           "fokussamtaler, og du kan deltage i vores webinarer og temamøder om jobsøgning."),
+    "2b": ("Vi vil gerne give dig ekstra støtte, også hvis dit næste job skal findes uden for dit nuværende fag. "
+           "Du har ret til to fokussamtaler, og webinaret \"Kan jeg blive i mit fag – eller skal jeg prøve noget "
+           "nyt?\" er et godt sted at begynde."),
+}
+NO_CONCLUSION = "Vi har ikke afsluttet vurderingen af, hvilken støtte du har brug for. Den kommer ved næste samtale."
+
+
+def long_date(day: date) -> str:
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def long_datetime(moment: datetime) -> str:
+    local = to_local(moment)
+    return f"{long_date(local.date())} kl. {local:%H.%M}"
+
+
+def _da(label) -> str:
+    """A lazy label in Danish, whatever the current user's language (the summary is an official document)."""
+    with force_locale("da"):
+        return str(label)
+
+
+def build_content(session: Session, conversation: HeldConversation, *, today: date) -> dict:
+    """The summary's content: facts, sections and footer (rendered by the HTML page and the PDF alike)."""
+    from portal.services import plan
+
+    member: Member = conversation.member
+    caseworker = conversation.caseworker
+    type_label = _da(TYPES[conversation.type].label)
+    facts = [
+        ["Medlem", member.full_name],
+        ["Medlemsnummer", member.member_number],
+        ["Samtale", type_label],
+        ["Tidspunkt", long_datetime(conversation.held_at)],
+        ["Form", _da(CHANNEL_LABELS[conversation.channel])],
+        ["Sagsbehandler", caseworker.user.display_name if caseworker else "FOA A-kasse"],
+    ]
+    sections = []
+    if conversation.member_summary:
+        sections.append({"heading": "Det talte vi om", "text": conversation.member_summary})
+    sections.append({
+        "heading": "Det aftalte vi",
+        "items": [_agreement_line(a) for a in conversation.agreements],
+        "empty": "Vi lavede ingen nye aftaler ved denne samtale.",
+    })
+    open_items = [i for i in plan.list_items(session, member) if i.status in ("proposed", "active")]
+    sections.append({
+        "heading": "Din plan lige nu",
+        "items": [_plan_line(i) for i in open_items],
+        "empty": "Din plan har ingen åbne punkter.",
+    })
+    group = conversation.group_decision or member.target_group
+    sections.append({"heading": "Vores vurdering", "text": CONCLUSIONS.get(group or "", NO_CONCLUSION)})
+    step = next_step(course_for(session, member, today))
+    if step is not None:
+        sections.append({"heading": "Dit næste skridt",
+                         "text": f"{_da(step.title)} senest {long_date(step.due_date)}. "
+                                 "Du kan booke tiden på Min side."})
+    goes_to_jobcenter = member.status == "ledig"
+    footer = ("Referatet ligger på Min side under Referater"
+              + (" og er også sendt til dit jobcenter." if goes_to_jobcenter else ".")
+              + " Er der noget, der ikke passer, så skriv til din sagsbehandler.")
+    return {
+        "title": f"Samtalereferat – {type_label}",
+        "member_name": member.full_name,
+        "member_number": member.member_number,
+        "facts": facts,
+        "sections": sections,
+        "footer": footer,
+        "to_jobcenter": goes_to_jobcenter,
+    }
+
+
+def _agreement_line(agreement) -> str:
+    line = agreement.text
+    if agreement.due_date:
+        line += f" – senest {long_date(agreement.due_date)}"
+    if agreement.right_and_duty:
+        line += " (ret- og pligttilbud: du skal deltage)"
+    return line
+
+
+def _plan_line(item) -> str:
+    from portal.services.plan import STATUS_LABELS
+
+    line = f"{item.title} ({_da(STATUS_LABELS.get(item.status, item.status)).lower()}"
+    if item.due_date:
+        line += f", senest {long_date(item.due_date)}"
+    line += ")"
+    if item.right_and_duty:
+        line += " – ret- og pligttilbud"
+    return line
+
+
+def create_draft(session: Session, conversation: HeldConversation, *, today: date,
+                 now: datetime) -> ConversationSummary:
+    """Make the summary for a held conversation (a draft until the caseworker sends it)."""
+    summary = ConversationSummary(conversation_id=conversation.id, member_id=conversation.member_id,
+                                  status="draft", content=build_content(session, conversation, today=today),
+                                  created_at=now)
+    session.add(summary)
+    session.flush()
+    return summary
+
+
+def get_summary(session: Session, summary_id: int) -> ConversationSummary:
+    summary = session.scalar(select(ConversationSummary).options(
+        joinedload(ConversationSummary.conversation), joinedload(ConversationSummary.member))
+        .where(ConversationSummary.id == summary_id))
+    if summary is None:
+        raise NotFound("Referatet findes ikke.")
+    return summary
+
+
+def member_summary(session: Session, member: Member, summary_id: int) -> ConversationSummary:
+    """A sent summary of this member (the member's own view); anything else is 'not found'."""
+    summary = session.get(ConversationSummary, summary_id)
+    if summary is None or summary.member_id != member.id or summary.status != "sent":
+        raise NotFound("Referatet findes ikke.")
+    return summary
+
+
+def member_summaries(session: Session, member: Member) -> list[ConversationSummary]:
+    return list(session.scalars(select(ConversationSummary).where(
+        ConversationSummary.member_id == member.id, ConversationSummary.status == "sent")
+        .order_by(ConversationSummary.sent_at.desc())))
+
+
+def pdf_filename(summary: ConversationSummary) -> str:
+    day = to_local(summary.sent_at or summary.created_at).date()
+    return f"samtalereferat-{summary.content.get('member_number', '')}-{day.isoformat()}.pdf"
+
+
+def send(session: Session, scope: StaffScope, summary: ConversationSummary, *,
+         now: datetime | None = None) -> ConversationSummary:
+    """Hand the summary to the member (Min side + notification) and send it to the job centre (outbox)."""
+    from portal.services.referral import jobcenter_address
+
+    member = summary.member
+    require_edit(scope, member)
+    if summary.status == "sent":
+        raise Conflict("Referatet er allerede sendt.")
+    now = now or utcnow()
+    summary.status = "sent"
+    summary.sent_at = now
+    session.add(SummaryDispatch(summary=summary, recipient="member", dispatched_at=now,
+                                actor_user_id=scope.user.id))
+    if member.user_id:
+        notifications.notify(session, member.user_id, "Du har fået et nyt samtalereferat.",
+                             link=f"/min-side/referater/{summary.id}", now=now)
+    if summary.content.get("to_jobcenter"):
+        pdf = render_summary_pdf(summary.content)
+        message = outbox.enqueue(
+            session, idempotency_key=f"summary:{summary.id}:jobcenter", kind="conversation_summary",
+            channel="jobcenter", to_address=jobcenter_address(session, member), member_id=member.id,
+            subject=f"Samtalereferat – medlem {member.member_number}",
+            body_text=_plain_text(summary.content), attachments=[(pdf_filename(summary), "application/pdf", pdf)],
+            now=now,
+        )
+        session.flush()
+        session.add(SummaryDispatch(summary=summary, recipient="jobcenter", dispatched_at=now,
+                                    outbox_message_id=message.id, actor_user_id=scope.user.id))
+    session.flush()
+    audit.record(session, scope.user, "summary.sent", member_id=member.id, target=summary, now=now,
+                 detail={"to_jobcenter": bool(summary.content.get("to_jobcenter"))})
+    return summary
+
+
+def _plain_text(content: dict) -> str:
+    lines = [content.get("title", ""), ""]
+    lines += [f"{label}: {value}" for label, value in content.get("facts", [])]
+    for section in content.get("sections", []):
+        lines += ["", section["heading"]]
+        if section.get("text"):
+            lines.append(section["text"])
+        items = section.get("items") or []
+        lines += [f"- {item}" for item in items] or ([section["empty"]] if section.get("empty") else [])
+    return "\n".join(lines) + "\n"
+
+
+def record_member_read(session: Session, actor: User, summary: ConversationSummary, now: datetime) -> None:
+    audit.record(session, actor, "summary.read_by_member", member_id=summary.member_id, target=summary, now=now)
