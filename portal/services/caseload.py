@@ -85,7 +85,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 10_000) -> int:
         last_id = members[-1].id
 
 
-def _mark_stale(session: Session, flush_context) -> None:
+def _mark_stale(session: Session, flush_context, instances=None) -> None:
     ids: set[int] = set()
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Booking) and obj.member_id:
