@@ -1,0 +1,143 @@
+"""Administration of the e-mail outbox (/admin/udbakke) and the scheduled jobs (/admin/planlaegning)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal.auth.decorators import role_required
+from portal.extensions import db
+from portal.models import OutboxMessage
+from portal.models.scheduling import JobRun, apscheduler_jobs
+from portal.services import audit, dispatch
+from portal.services.errors import DomainError
+from portal.timeutil import utcnow
+
+bp = Blueprint("outbox_admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 50
+# URL value → statuses shown. "problemer" (default): what needs an admin's eye.
+FILTERS = {
+    "problemer": ("failed", "dead"),
+    "afventer": ("pending", "sending"),
+    "opgivet": ("dead",),
+    "fejlet": ("failed",),
+    "sendt": ("sent",),
+    "alle": ("pending", "sending", "sent", "failed", "dead"),
+}
+
+
+@bp.route("/udbakke")
+@role_required("admin")
+def outbox():
+    chosen = request.args.get("vis", "problemer")
+    if chosen not in FILTERS:
+        chosen = "problemer"
+    page = max(1, request.args.get("side", 1, type=int) or 1)
+    query = (select(OutboxMessage).where(OutboxMessage.status.in_(FILTERS[chosen]))
+             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
+    messages = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    counts = dispatch.status_counts(db.session)
+    waiting_channels = dict(db.session.execute(
+        select(OutboxMessage.channel, func.count()).where(OutboxMessage.status == "pending")
+        .group_by(OutboxMessage.channel)).all())
+    settings = dispatch.SmtpSettings.from_config(current_app.config)
+    last_dispatch = db.session.scalar(select(JobRun).where(JobRun.job_id == "dispatch_outbox")
+                                      .order_by(JobRun.started_at.desc()).limit(1))
+    audit.record(db.session, current_user, "outbox.view", detail={"filter": chosen, "page": page})
+    db.session.commit()
+    return render_template(
+        "outbox_admin/outbox.html", messages=messages[:PAGE_SIZE], has_more=len(messages) > PAGE_SIZE,
+        page=page, chosen=chosen, counts=counts, settings=settings, last_dispatch=last_dispatch,
+        sms_waiting=waiting_channels.get("sms", 0),
+        jobcenter_waiting=waiting_channels.get("jobcenter", 0) if not settings.jobcenter_mail else 0,
+        now=utcnow(),
+    )
+
+
+@bp.route("/udbakke/<int:message_id>/send-igen", methods=["POST"])
+@role_required("admin")
+def retry(message_id: int):
+    try:
+        dispatch.retry_message(db.session, message_id, current_user)
+        db.session.commit()
+        flash(_("Beskeden sendes igen ved næste afsendelse (inden for et minut)."), "success")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return redirect(url_for(".outbox", vis=request.form.get("vis", "problemer")))
+
+
+@bp.route("/udbakke/<int:message_id>/stop", methods=["POST"])
+@role_required("admin")
+def cancel(message_id: int):
+    try:
+        dispatch.cancel_message(db.session, message_id, current_user)
+        db.session.commit()
+        flash(_("Beskeden er stoppet og bliver ikke sendt."), "success")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return redirect(url_for(".outbox", vis=request.form.get("vis", "problemer")))
+
+
+@bp.route("/planlaegning")
+@role_required("admin")
+def jobs():
+    from scheduling.jobs import JOBS
+    from scheduling.lease import current_holder
+
+    stored = {row.id: row.next_run_time for row in db.session.execute(select(apscheduler_jobs))}
+    latest = {}
+    for spec in JOBS.values():
+        latest[spec.id] = list(db.session.scalars(
+            select(JobRun).where(JobRun.job_id == spec.id).order_by(JobRun.started_at.desc()).limit(5)))
+    rows = [{
+        "spec": spec,
+        "next_run": datetime.fromtimestamp(stored[spec.id], timezone.utc) if stored.get(spec.id) else None,
+        "runs": latest[spec.id],
+    } for spec in JOBS.values()]
+    return render_template("outbox_admin/jobs.html", rows=rows, lease=current_holder(db.engine), now=utcnow())
+
+
+@bp.route("/planlaegning/<job_id>/koer", methods=["POST"])
+@role_required("admin")
+def run_now(job_id: str):
+    from scheduling.jobs import JOBS, run_job
+
+    if job_id not in JOBS:
+        flash(_("Jobbet findes ikke."), "error")
+        return redirect(url_for(".jobs"))
+    audit.record(db.session, current_user, "scheduler.run_once", reason=job_id)
+    db.session.commit()
+    run = run_job(job_id, app=current_app._get_current_object(), holder=f"admin:{current_user.id}",
+                  trigger="manual")
+    messages = {"ok": (_("Jobbet er kørt."), "success"),
+                "unavailable": (_("Jobbet kunne ikke køre: en del af portalen, det bruger, er ikke installeret."),
+                                "error"),
+                "error": (_("Jobbet fejlede. Se fejlen i listen nedenfor."), "error")}
+    text, category = messages.get(run.status, messages["error"])
+    flash(text, category)
+    return redirect(url_for(".jobs"))
+
+
+def _outbox_badge(user):
+    if user.role != "admin":
+        return None
+    dead = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status == "dead"))
+    if not dead:
+        return None
+    return {"label": _("Udbakke: opgivet"), "count": dead, "url": url_for("outbox_admin.outbox", vis="opgivet")}
+
+
+def init_app(app: Flask) -> None:
+    from portal.templating import STAFF_BADGE_PROVIDERS
+    from scheduling import start_in_process
+
+    if _outbox_badge not in STAFF_BADGE_PROVIDERS:
+        STAFF_BADGE_PROVIDERS.append(_outbox_badge)
+    start_in_process(app)

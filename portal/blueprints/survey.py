@@ -1,0 +1,52 @@
+"""The satisfaction survey behind the e-mailed link: /undersoegelse/<token>, public but token-protected."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import force_locale
+
+from portal.auth.decorators import public
+from portal.extensions import db, limiter
+from portal.services import surveys
+from portal.services.errors import NotFound, ValidationFailed
+from portal.timeutil import utcnow
+
+bp = Blueprint("survey", __name__, url_prefix="/undersoegelse")
+
+
+def _page(template: str, survey=None, status: int = 200, **context):
+    language = request.args.get("lang") or (survey.language if survey is not None else "da")
+    with force_locale(language if language in ("da", "en") else "da"):
+        return render_template(template, survey=survey, **context), status
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per minute")
+def answer(token: str):
+    now = utcnow()
+    try:
+        survey = surveys.survey_from_token(db.session, token, current_app.config["SECRET_KEY"])
+    except NotFound as err:
+        return _page("survey/closed.html", status=404, message=err.message, heading="invalid")
+    try:
+        surveys.check_open(survey, now)
+    except surveys.SurveyAnswered:
+        return _page("survey/thanks.html", survey=survey, already=True)
+    except surveys.SurveyExpired as err:
+        return _page("survey/closed.html", survey=survey, status=410, message=err.message, heading="expired")
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in surveys.QUESTIONS}
+        try:
+            ratings = surveys.parse_ratings(request.form, survey)
+            surveys.submit_answer(db.session, survey, ratings, now=now)
+            db.session.commit()
+            return _page("survey/thanks.html", survey=survey, already=False)
+        except surveys.SurveyAnswered:
+            db.session.rollback()
+            return _page("survey/thanks.html", survey=survey, already=True)
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = err.errors
+    return _page("survey/form.html", survey=survey, status=422 if errors else 200, values=values, errors=errors,
+                 booking=survey.booking)

@@ -1,0 +1,162 @@
+"""Reminders before conversations and offer sessions (default 24 hours before), with the .ics and the video link.
+
+One reminder per booking and time: the idempotency key names the booking, its iCalendar SEQUENCE (bumped when
+it is moved) and the lead time, so running the job twice sends one e-mail, and a moved booking gets a new one.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.models import Booking, Caseworker, Member, OutboxMessage
+from portal.services import outbox
+from portal.services.email_render import render_email
+from portal.services.ics import Invitation, build_ics
+from portal.services.links import external_url
+from portal.services.optional import NotAvailable, service_function
+
+DEFAULT_HOURS = 24
+# A booking made shortly before it starts already got its confirmation; a reminder on top is noise.
+MIN_NOTICE = timedelta(hours=6)
+CHUNK = 1000
+
+
+def booking_reminder_key(booking: Booking, hours: int) -> str:
+    return f"reminder:booking:{booking.id}:s{booking.sequence}:{hours}h"
+
+
+def due_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS,
+                          chunk: int = CHUNK) -> Iterator[list[Booking]]:
+    """Booked conversations starting within the next `hours`, in chunks (keyset on starts_at, id).
+
+    Excludes bookings made less than MIN_NOTICE before their start and members without an e-mail address.
+    Uses ix_booking_starts_status.
+    """
+    end = now + timedelta(hours=hours)
+    after = (now, 0)
+    while True:
+        rows = list(session.scalars(
+            select(Booking)
+            .join(Member, Member.id == Booking.member_id)
+            .options(joinedload(Booking.member), joinedload(Booking.location),
+                     joinedload(Booking.caseworker).joinedload(Caseworker.user))
+            .where(Booking.status == "booked", Booking.starts_at <= end, Member.email.is_not(None),
+                   (Booking.starts_at > after[0]) | ((Booking.starts_at == after[0]) & (Booking.id > after[1])))
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(chunk)
+        ).unique())
+        if not rows:
+            return
+        after = (rows[-1].starts_at, rows[-1].id)
+        yield [b for b in rows if b.starts_at - b.created_at >= MIN_NOTICE]
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        found.update(session.scalars(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys[i:i + 500]))))
+    return found
+
+
+def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS,
+                              chunk: int = CHUNK) -> dict:
+    """Write one reminder per due booking to the outbox. Commits after each chunk (a crash keeps what was done,
+    and the next run skips it by key). Returns counts."""
+    counts = {"due": 0, "enqueued": 0, "already": 0}
+    links = {"minside": external_url("minside.home"), "bookings": external_url("booking.member_bookings",
+                                                                               fallback="/")}
+    for bookings in due_booking_reminders(session, now=now, hours=hours, chunk=chunk):
+        keys = [booking_reminder_key(b, hours) for b in bookings]
+        seen = existing_keys(session, keys)
+        for booking, key in zip(bookings, keys):
+            counts["due"] += 1
+            if key in seen:
+                counts["already"] += 1
+                continue
+            _enqueue_booking_reminder(session, booking, key, now=now, links=links)
+            counts["enqueued"] += 1
+        session.commit()
+    return counts
+
+
+def _enqueue_booking_reminder(session: Session, booking: Booking, key: str, *, now: datetime, links: dict) -> None:
+    from portal.services.conversation_types import TYPES
+
+    member = booking.member
+    conv = TYPES.get(booking.type)
+    email = render_email(
+        "booking_reminder", member.language, member=member, booking=booking, links=links,
+        type_label=conv.label if conv else booking.type,
+        caseworker_name=booking.caseworker.user.display_name if booking.caseworker else "",
+        location_name=booking.location.name if booking.location else "",
+    )
+    outbox.enqueue(session, idempotency_key=key, kind="booking_reminder", to_address=member.email,
+                   subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
+                   attachments=[("samtale.ics", "text/calendar", booking_calendar(booking, now))], now=now)
+
+
+def booking_calendar(booking: Booking, now: datetime) -> bytes:
+    """The booking area's .ics if it offers one, else built here from the booking (same UID and SEQUENCE)."""
+    try:
+        return service_function("booking", "booking_ics")(booking, now)
+    except NotAvailable:
+        pass
+    from portal.services.conversation_types import TYPES
+
+    conv = TYPES.get(booking.type)
+    member = booking.member
+    return build_ics(Invitation(
+        uid=booking.uid, sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
+        summary=f"{conv.label if conv else booking.type} · FOA A-kasse",
+        location=f"FOA {booking.location.name}" if booking.channel == "in_person" and booking.location else "",
+        url=booking.meeting_link if booking.channel == "video" else None,
+        attendee_email=member.email, attendee_name=member.full_name,
+    ), now=now)
+
+
+# Offer sessions (webinars, theme meetings, FVU …): the offers area says who is registered.
+
+def session_reminder_key(session_id: int, member_id: int, starts_at: datetime, hours: int) -> str:
+    return f"reminder:offer_session:{session_id}:{member_id}:{starts_at:%Y%m%dT%H%M}:{hours}h"
+
+
+def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS) -> dict:
+    """One reminder per registered member of each offer session starting within `hours`."""
+    sessions_between = service_function("offers", "sessions_starting_between")
+    counts = {"due": 0, "enqueued": 0, "already": 0}
+    links = {"minside": external_url("minside.home"), "offers": external_url("offers.catalogue")}
+    for offer_session in sessions_between(session, now, now + timedelta(hours=hours)):
+        wanted = {session_reminder_key(offer_session.id, r.member_id, offer_session.starts_at, hours): r
+                  for r in offer_session.registrations
+                  if r.status == "registered" and r.member is not None and r.member.email}
+        seen = existing_keys(session, list(wanted))
+        for key, registration in wanted.items():
+            counts["due"] += 1
+            if key in seen:
+                counts["already"] += 1
+                continue
+            _enqueue_session_reminder(session, offer_session, registration, key, now=now, links=links)
+            counts["enqueued"] += 1
+        session.commit()
+    return counts
+
+
+def _enqueue_session_reminder(session: Session, offer_session, registration, key: str, *, now: datetime,
+                              links: dict) -> None:
+    member = registration.member
+    attachments = []
+    try:
+        ics = service_function("offers", "session_ics")(offer_session, registration, now)
+        attachments.append(("tilbud.ics", "text/calendar", ics))
+    except NotAvailable:
+        pass
+    email = render_email("session_reminder", member.language, member=member, offer=offer_session.offer,
+                         offer_session=offer_session, links=links,
+                         location_name=offer_session.location.name if offer_session.location_id else "")
+    outbox.enqueue(session, idempotency_key=key, kind="session_reminder", to_address=member.email,
+                   subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
+                   attachments=attachments, now=now)

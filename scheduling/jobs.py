@@ -1,0 +1,182 @@
+"""The jobs: what runs when. Each job is one call to a service function; `run_job` wraps it with the job-run log.
+
+A job whose service (another area's) is not installed reports "unavailable" instead of failing the scheduler.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models.scheduling import JobRun
+from portal.services.optional import NotAvailable, service_function
+from portal.timeutil import LOCAL_TZ, utcnow
+from scheduling.settings import setting
+
+log = logging.getLogger("portal.scheduler")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    title: str  # Danish, shown to admins and operators
+    trigger: dict  # APScheduler trigger arguments; cron times are Copenhagen time
+    func: Callable[[Session, datetime, Flask], dict]
+
+
+def _today(now: datetime):
+    return now.astimezone(LOCAL_TZ).date()
+
+
+def dispatch_outbox(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.dispatch import SmtpSettings, dispatch_pending
+
+    result = dispatch_pending(session, SmtpSettings.from_config(app.config), now=now,
+                              batch_size=setting(app.config, "OUTBOX_BATCH"),
+                              max_attempts=setting(app.config, "OUTBOX_MAX_ATTEMPTS"))
+    return result.as_dict()
+
+
+def booking_reminders(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.reminders import enqueue_booking_reminders
+
+    return enqueue_booking_reminders(session, now=now, hours=setting(app.config, "REMINDER_HOURS"))
+
+
+def session_reminders(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.reminders import enqueue_session_reminders
+
+    return enqueue_session_reminders(session, now=now, hours=setting(app.config, "REMINDER_HOURS"))
+
+
+def satisfaction_surveys(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.surveys import send_due_surveys
+
+    return send_due_surveys(session, now=now, secret=app.config["SECRET_KEY"])
+
+
+def joint_invitations(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.deadlines import send_joint_invitations
+
+    return send_joint_invitations(session, today=_today(now), now=now)
+
+
+def deadline_alerts(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.deadlines import send_caseworker_alerts
+
+    return send_caseworker_alerts(session, today=_today(now), now=now)
+
+
+def waiting_list(session: Session, now: datetime, app: Flask) -> dict:
+    try:
+        expire = service_function("offers", "expire_held_seats")
+    except NotAvailable:
+        expire = service_function("waitlist", "expire_held_seats")
+    count = expire(session, now)
+    session.commit()
+    return {"expired_holds": int(count or 0)}
+
+
+def handoff_sla(session: Session, now: datetime, app: Flask) -> dict:
+    escalate = service_function("handoff", "escalate_overdue_handoffs")
+    result = escalate(session, now=now, sla_minutes=setting(app.config, "HANDOFF_SLA_MINUTES"))
+    session.commit()
+    return result if isinstance(result, dict) else {"escalated": len(result) if hasattr(result, "__len__")
+                                                    else int(result or 0)}
+
+
+def reprofiling(session: Session, now: datetime, app: Flask) -> dict:
+    score_all = service_function("profiling", "score_all")
+    result = score_all(session, now=now, only_changed=True)
+    session.commit()
+    return result if isinstance(result, dict) else {"scored": int(result or 0)}
+
+
+def retention(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.retention import run_retention
+
+    return run_retention(session, now=now, actor="scheduler")
+
+
+JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
+    JobSpec("dispatch_outbox", "Send e-mails fra udbakken", {"trigger": "interval", "seconds": 60},
+            dispatch_outbox),
+    JobSpec("booking_reminders", "Påmindelser om samtaler", {"trigger": "interval", "minutes": 10},
+            booking_reminders),
+    JobSpec("session_reminders", "Påmindelser om webinarer, temamøder og kurser",
+            {"trigger": "interval", "minutes": 10}, session_reminders),
+    JobSpec("satisfaction_surveys", "Tilfredshedsundersøgelser efter afholdte samtaler",
+            {"trigger": "interval", "minutes": 15}, satisfaction_surveys),
+    JobSpec("joint_invitations", "Invitation til fællessamtale (9 uger)",
+            {"trigger": "cron", "hour": 6, "minute": 0}, joint_invitations),
+    JobSpec("deadline_alerts", "Fristvarsler og Min plan-påmindelser til sagsbehandlere",
+            {"trigger": "cron", "hour": 6, "minute": 15}, deadline_alerts),
+    JobSpec("waiting_list", "Ventelister: udløbne pladsreservationer", {"trigger": "interval", "minutes": 5},
+            waiting_list),
+    JobSpec("handoff_sla", "Overdragelser fra chatbotten: eskalering", {"trigger": "interval", "seconds": 60},
+            handoff_sla),
+    JobSpec("reprofiling", "Ny profilafklaring af medlemmer med ændrede data",
+            {"trigger": "cron", "hour": 2, "minute": 30}, reprofiling),
+    JobSpec("retention", "Sletning efter opbevaringsregler", {"trigger": "cron", "hour": 3, "minute": 15},
+            retention),
+)}
+
+
+def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str = "manual",
+            trigger: str = "schedule") -> JobRun:
+    """Run one job now in its own app context; log the run (status, counts or error). Never raises for job errors."""
+    spec = JOBS[job_id]
+    with app.app_context():
+        session = db.session
+        started = utcnow()
+        run = JobRun(job_id=job_id, holder=holder, trigger=trigger, started_at=started, status="running",
+                     summary={})
+        session.add(run)
+        session.commit()
+        run_id = run.id
+        try:
+            summary = spec.func(session, now or utcnow(), app)
+            session.commit()
+            status, error = "ok", None
+        except NotAvailable as exc:
+            session.rollback()
+            summary, status, error = {}, "unavailable", f"Ikke tilgængelig: {exc}"
+            log.warning("job %s unavailable: %s", job_id, exc)
+        except Exception as exc:  # a failing job must not stop the scheduler; the run log shows why
+            session.rollback()
+            summary, status = {}, "error"
+            error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
+            log.exception("job %s failed", job_id)
+        run = session.get(JobRun, run_id)
+        run.finished_at = utcnow()
+        run.status = status
+        run.summary = _jsonable(summary)
+        run.error = error
+        session.commit()
+        session.expunge(run)
+        log.info("job %s %s %s", job_id, status, run.summary)
+        return run
+
+
+def _jsonable(summary) -> dict:
+    if not isinstance(summary, dict):
+        return {"result": str(summary)}
+    return {str(k): v if isinstance(v, (int, float, str, bool, type(None))) else str(v) for k, v in summary.items()}
+
+
+# The function APScheduler stores by reference ("scheduling.jobs:scheduled_entry"); runners register here.
+RUNNERS: dict[str, object] = {}
+
+
+def scheduled_entry(job_id: str, holder: str) -> None:
+    runner = RUNNERS.get(holder)
+    if runner is None or job_id not in JOBS:
+        log.warning("job %s for runner %s skipped: not running here", job_id, holder)
+        return
+    runner.run_scheduled(job_id)
