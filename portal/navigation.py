@@ -23,6 +23,7 @@ NAV = {
     "steering": [("steering.dashboard", _l("Styring"))],
     "admin": [
         ("admin.home", _l("Administration")),
+        ("outbox_admin.outbox", _l("Udbakke")),
         ("caseworker.caseload", _l("Medlemmer")),
         ("chat.inbox", _l("Overdragelser")),
         ("offers.staff_list", _l("Tilbud")),

@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = [
     "caseworker",
     "chat",
     "steering",
+    "outbox_admin", "survey",  # (issue: scheduling) /admin/udbakke, /admin/planlaegning, /undersoegelse
     "api",
 ]
 
