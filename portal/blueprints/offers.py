@@ -1,1 +1,252 @@
-"""Blueprint of this area (filled in by its issue). A module without `bp` is not registered."""
+"""Offers (tilbud): the member catalogue and registrations, and the staff editor with check-in lists.
+
+Thin views: parse, authorise, call portal.services.offers, render. Member actions that a rule refuses are shown as
+a message on the page they came from (nothing is changed); staff forms re-render with the errors by field.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal.auth.decorators import role_required
+from portal.blueprints.auth import safe_next
+from portal.extensions import db
+from portal.models import Member, ServiceLocation
+from portal.models.offers import (
+    OFFER_KINDS,
+    OfferRegistration,
+    OfferSession,
+)
+from portal.services import offers as svc
+from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.timeutil import to_local, utcnow
+
+bp = Blueprint("offers", __name__)
+
+KIND_LABELS = {
+    "webinar": _l("Webinar"), "theme_meeting": _l("Temamøde"), "fvu_test": _l("FVU-test"),
+    "fvu_course": _l("FVU-kursus"), "it_cafe": _l("IT-café"), "job_club": _l("Jobklub"),
+    "job_dating": _l("Jobdating"),
+}
+TOPIC_LABELS = {
+    "find_job": _l("Sådan finder du dit nye job"), "apply_job": _l("Sådan søger du jobbet"),
+    "interview": _l("Sådan går du til samtale"),
+    "stay_or_change": _l("Kan jeg blive i mit fag – eller skal jeg prøve noget nyt?"),
+    "job_search": _l("Jobsøgning"), "job_matching": _l("Jobmatch"), "it_tools": _l("IT-værktøjer"),
+    "education": _l("Uddannelse"),
+}
+FVU_LABELS = {"reading": _l("Læsning og skrivning"), "maths": _l("Matematik"), "digital": _l("Digital")}
+AUDIENCE_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b"),
+                   "opsagt": _l("Opsagte i opsigelsesperioden"), "sygemeldt": _l("Sygemeldte")}
+STATUS_LABELS = {
+    "waitlisted": _l("På venteliste"), "offered": _l("Plads holdt til dig"), "registered": _l("Tilmeldt"),
+    "cancelled": _l("Afmeldt"), "declined": _l("Sagt nej tak"), "expired": _l("Fristen udløb"),
+    "attended": _l("Deltog"), "no_show": _l("Udeblev"),
+}
+STATUS_CLASS = {"registered": "ok", "attended": "ok", "offered": "warn", "waitlisted": "warn", "no_show": "bad",
+                "expired": "bad"}
+
+
+@bp.context_processor
+def _labels():
+    return {"KIND_LABELS": KIND_LABELS, "TOPIC_LABELS": TOPIC_LABELS, "FVU_LABELS": FVU_LABELS,
+            "AUDIENCE_LABELS": AUDIENCE_LABELS, "STATUS_LABELS": STATUS_LABELS, "STATUS_CLASS": STATUS_CLASS,
+            "place_text": svc.place_text, "to_local": to_local}
+
+
+def _member() -> Member:
+    member = current_user.member
+    if member is None:
+        abort(403)
+    return member
+
+
+def _own_registration(reg_id: int) -> OfferRegistration:
+    reg = db.session.scalar(select(OfferRegistration).options(
+        joinedload(OfferRegistration.offer_session).joinedload(OfferSession.offer))
+        .where(OfferRegistration.id == reg_id))
+    if reg is None or reg.member_id != _member().id:
+        raise NotFound(_("Tilmeldingen findes ikke."))
+    return reg
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next") or request.args.get("next")) or default
+
+
+# -- member pages ----------------------------------------------------------------------------------------------
+
+@bp.route("/tilbud")
+@role_required("member")
+def catalogue():
+    member = _member()
+    now = utcnow()
+    kind = request.args.get("type") if request.args.get("type") in OFFER_KINDS else None
+    place = request.args.get("sted", "mit")
+    location_id = member.location_id if place == "mit" else (int(place) if place.isdigit() else None)
+    offer_list = svc.list_offers(db.session, member=member, kind=kind, location_id=location_id, now=now)
+    stats = svc.offer_stats(db.session, [o.id for o in offer_list], location_id=location_id, now=now)
+    mine = svc.member_registrations(db.session, member, now)
+    locations = db.session.execute(select(ServiceLocation.id, ServiceLocation.name)
+                                   .order_by(ServiceLocation.name)).all()
+    return render_template("offers/catalogue.html", offers=offer_list, stats=stats, mine=mine, kind=kind,
+                           place=place, locations=locations, member=member,
+                           mine_by_offer={r.offer_session.offer_id for r in mine},
+                           fits=bool(svc.member_audiences(member)))
+
+
+@bp.route("/tilbud/<int:offer_id>")
+@role_required("member")
+def offer_detail(offer_id: int):
+    member = _member()
+    now = utcnow()
+    offer = svc.get_offer(db.session, offer_id, member=member)
+    show_all = request.args.get("sted") == "alle"
+    sessions = svc.open_sessions(db.session, offer.id, now, location_id=None if show_all else member.location_id)
+    hidden = 0 if show_all else len(svc.open_sessions(db.session, offer.id, now)) - len(sessions)
+    regs = {r.session_id: r for r in db.session.scalars(select(OfferRegistration).where(
+        OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_([s.id for s in sessions]),
+        OfferRegistration.status.in_(("waitlisted", "offered", "registered"))))}
+    waits = _waitlist_lengths([s.id for s in sessions])
+    positions = {sid: svc.waitlist_position(db.session, r) for sid, r in regs.items() if r.status == "waitlisted"}
+    return render_template("offers/offer.html", offer=offer, sessions=sessions, regs=regs, waits=waits,
+                           positions=positions, show_all=show_all, hidden=hidden, member=member)
+
+
+def _waitlist_lengths(session_ids: list[int]) -> dict[int, int]:
+    if not session_ids:
+        return {}
+    return dict(db.session.execute(
+        select(OfferRegistration.session_id, func.count()).where(
+            OfferRegistration.session_id.in_(session_ids), OfferRegistration.status == "waitlisted")
+        .group_by(OfferRegistration.session_id)).all())
+
+
+@bp.route("/tilbud/hold/<int:session_id>/tilmeld", methods=["POST"])
+@role_required("member")
+def register(session_id: int):
+    member = _member()
+    offer_session = svc.get_session(db.session, session_id)
+    back = _back(url_for("offers.offer_detail", offer_id=offer_session.offer_id))
+    try:
+        reg = svc.register(db.session, member, session_id, actor=current_user, now=utcnow())
+        position = svc.waitlist_position(db.session, reg)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(back)
+    if reg.status == "registered":
+        flash(_("Du er tilmeldt. Vi har sendt en bekræftelse med en kalenderinvitation."), "success")
+    else:
+        flash(_("Holdet er fuldt, så du er skrevet på ventelisten som nr. %(n)s. Bliver der en plads, holder vi "
+                "den til dig og giver besked.", n=position), "warning")
+    return redirect(back)
+
+
+@bp.route("/tilbud/mine")
+@role_required("member")
+def mine():
+    member = _member()
+    now = utcnow()
+    regs = svc.member_registrations(db.session, member, now, include_past=True)
+    current = [r for r in regs if r.status in ("waitlisted", "offered", "registered") and
+               r.offer_session.ends_at > now]
+    past = [r for r in reversed(regs) if r not in current][:30]
+    positions = {r.id: svc.waitlist_position(db.session, r) for r in current if r.status == "waitlisted"}
+    return render_template("offers/mine.html", current=current, past=past, positions=positions, now=now)
+
+
+@bp.route("/tilbud/tilmelding/<int:reg_id>/afmeld", methods=["GET", "POST"])
+@role_required("member")
+def cancel(reg_id: int):
+    reg = _own_registration(reg_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            svc.cancel_registration(db.session, reg, actor=current_user, now=utcnow(),
+                                    reason=request.form.get("reason", "")[:2000])
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = err.errors or {"_": err.message}
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("offers.mine"))
+        else:
+            flash(_("Du er afmeldt. Pladsen går videre til den næste på ventelisten."), "success")
+            return redirect(url_for("offers.mine"))
+        reg = _own_registration(reg_id)
+    return render_template("offers/cancel.html", reg=reg, errors=errors,
+                           reason=request.form.get("reason", "")), (422 if errors else 200)
+
+
+def _member_action(reg_id: int, action, done: str):
+    reg = _own_registration(reg_id)
+    try:
+        action(db.session, reg, actor=current_user, now=utcnow())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(_back(url_for("offers.mine")))
+
+
+@bp.route("/tilbud/tilmelding/<int:reg_id>/tag-plads", methods=["POST"])
+@role_required("member")
+def accept(reg_id: int):
+    return _member_action(reg_id, svc.accept_offered_seat,
+                          _("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."))
+
+
+@bp.route("/tilbud/tilmelding/<int:reg_id>/nej-tak", methods=["POST"])
+@role_required("member")
+def decline(reg_id: int):
+    return _member_action(reg_id, svc.decline_offered_seat, _("Tak for svaret. Pladsen går videre til den næste."))
+
+
+@bp.route("/tilbud/tilmelding/<int:reg_id>/forlad-venteliste", methods=["POST"])
+@role_required("member")
+def leave(reg_id: int):
+    return _member_action(reg_id, svc.leave_waitlist, _("Du er taget af ventelisten."))
+
+
+@bp.route("/tilbud/tilmelding/<int:reg_id>/kalender.ics")
+@role_required("member")
+def registration_ics(reg_id: int):
+    reg = _own_registration(reg_id)
+    body = svc.session_ics(reg.offer_session, reg, utcnow())
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="tilbud-{reg.id}.ics"'})
+
+
+@bp.route("/tilbud/plads/<token>", methods=["GET", "POST"])
+@role_required("member")
+def accept_link(token: str):
+    """The one-click link in the e-mail: GET only shows the seat; the POST button takes it (single-use, signed)."""
+    try:
+        reg = svc.registration_from_token(db.session, token[:500])
+        if reg.member_id != _member().id:
+            raise NotFound(_("Linket hører til en anden bruger. Log ind som den, der fik e-mailen."))
+    except DomainError as err:
+        return render_template("offers/accept.html", reg=None, problem=err.message), err.status
+    if request.method == "POST":
+        try:
+            svc.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            return render_template("offers/accept.html", reg=None, problem=err.message), err.status
+        flash(_("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."), "success")
+        return redirect(url_for("offers.mine"))
+    return render_template("offers/accept.html", reg=reg, token=token, problem=None)
+
+
+from portal.blueprints import offers_staff  # noqa: F401  (the staff views on the same blueprint)

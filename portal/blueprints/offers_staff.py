@@ -1,0 +1,307 @@
+"""Staff views of offers (on the offers blueprint): list, editor, sessions, check-in list, right-and-duty."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal.auth.decorators import role_required
+from portal.blueprints.offers import _waitlist_lengths, bp
+from portal.extensions import db
+from portal.models import Member, ServiceLocation
+from portal.models.offers import (
+    AUDIENCES,
+    FVU_SUBJECTS,
+    OFFER_KINDS,
+    THEME_TOPICS,
+    WEBINAR_TOPICS,
+    Offer,
+    OfferRegistration,
+    OfferSession,
+)
+from portal.services import audit
+from portal.services import offers as svc
+from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.timeutil import to_local, utcnow
+
+STAFF = ("caseworker", "admin")
+PAGE = 50
+
+
+def _locations():
+    return db.session.execute(select(ServiceLocation.id, ServiceLocation.name, ServiceLocation.fvu_city)
+                              .order_by(ServiceLocation.name)).all()
+
+
+def _form_choices() -> dict:
+    return {"kinds": OFFER_KINDS, "webinar_topics": WEBINAR_TOPICS, "theme_topics": THEME_TOPICS,
+            "fvu_subjects": FVU_SUBJECTS, "audiences": AUDIENCES}
+
+
+def _offer(offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(_("Tilbuddet findes ikke."))
+    return offer
+
+
+@bp.route("/personale/tilbud")
+@role_required(*STAFF)
+def staff_list():
+    now = utcnow()
+    kind = request.args.get("type") if request.args.get("type") in OFFER_KINDS else None
+    location = request.args.get("sted", "")
+    location_id = int(location) if location.isdigit() else None
+    show_inactive = request.args.get("inaktive") == "1"
+    query = select(Offer).order_by(Offer.kind, Offer.title)
+    if kind:
+        query = query.where(Offer.kind == kind)
+    if not show_inactive:
+        query = query.where(Offer.active.is_(True))
+    if location_id:
+        query = query.where(Offer.id.in_(select(OfferSession.offer_id).where(
+            or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))))
+    offer_list = list(db.session.scalars(query))
+    stats = _staff_stats([o.id for o in offer_list], location_id, now)
+    return render_template("offers/staff_list.html", offers=offer_list, stats=stats, kind=kind,
+                           location=location, show_inactive=show_inactive, locations=_locations())
+
+
+def _staff_stats(offer_ids: list[int], location_id: int | None, now) -> dict[int, dict]:
+    """Upcoming sessions, seats taken/capacity and waiting list per offer, in two grouped queries."""
+    if not offer_ids:
+        return {}
+    where = [OfferSession.offer_id.in_(offer_ids), OfferSession.status == "open", OfferSession.starts_at > now]
+    if location_id:
+        where.append(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
+    rows = db.session.execute(select(OfferSession.offer_id, func.count(), func.min(OfferSession.starts_at),
+                                     func.sum(OfferSession.seats_taken), func.sum(OfferSession.capacity))
+                              .where(*where).group_by(OfferSession.offer_id)).all()
+    waiting = dict(db.session.execute(
+        select(OfferSession.offer_id, func.count()).join(OfferRegistration.offer_session)
+        .where(*where, OfferRegistration.status == "waitlisted").group_by(OfferSession.offer_id)).all())
+    return {oid: {"sessions": n, "next": first, "taken": int(taken or 0), "capacity": int(cap or 0),
+                  "waiting": waiting.get(oid, 0)} for oid, n, first, taken, cap in rows}
+
+
+@bp.route("/personale/tilbud/ny", methods=["GET", "POST"])
+@role_required(*STAFF)
+def offer_new():
+    errors = {}
+    if request.method == "POST":
+        try:
+            offer = svc.create_offer(db.session, _offer_data(), actor=current_user, now=utcnow())
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = err.errors or {"_": err.message}
+        else:
+            flash(_("Tilbuddet er oprettet. Opret nu et eller flere hold."), "success")
+            return redirect(url_for("offers.staff_offer", offer_id=offer.id))
+    values = _offer_data() if request.method == "POST" else {"active": True, "audiences": ["1", "2a", "2b"],
+                                                               "hold_hours": svc.default_hold_hours()}
+    return render_template("offers/offer_form.html", offer=None, values=values, errors=errors,
+                           **_form_choices()), (422 if errors else 200)
+
+
+def _offer_data() -> dict:
+    data = {k: request.form.get(k, "")[:6000] for k in (
+        "kind", "title", "description", "topic", "fvu_subject", "provider", "course_hours", "hold_hours")}
+    for flag in ("sosu_variant", "requires_fvu_test", "active"):
+        data[flag] = request.form.get(flag) == "1"
+    data["audiences"] = request.form.getlist("audiences")
+    return data
+
+
+def _offer_values(offer: Offer) -> dict:
+    return {"kind": offer.kind, "title": offer.title, "description": offer.description, "topic": offer.topic,
+            "fvu_subject": offer.fvu_subject, "provider": offer.provider, "course_hours": offer.course_hours,
+            "hold_hours": offer.hold_hours, "sosu_variant": offer.sosu_variant,
+            "requires_fvu_test": offer.requires_fvu_test, "active": offer.active, "audiences": offer.audiences}
+
+
+@bp.route("/personale/tilbud/<int:offer_id>/rediger", methods=["GET", "POST"])
+@role_required(*STAFF)
+def offer_edit(offer_id: int):
+    offer = _offer(offer_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            svc.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow())
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = err.errors or {"_": err.message}
+        else:
+            flash(_("Ændringerne er gemt."), "success")
+            return redirect(url_for("offers.staff_offer", offer_id=offer.id))
+    values = _offer_data() if request.method == "POST" else _offer_values(offer)
+    return render_template("offers/offer_form.html", offer=offer, values=values, errors=errors,
+                           **_form_choices()), (422 if errors else 200)
+
+
+@bp.route("/personale/tilbud/<int:offer_id>")
+@role_required(*STAFF)
+def staff_offer(offer_id: int):
+    offer = _offer(offer_id)
+    now = utcnow()
+    past = request.args.get("tidligere") == "1"
+    query = (select(OfferSession).options(joinedload(OfferSession.location))
+             .where(OfferSession.offer_id == offer.id))
+    query = (query.where(OfferSession.ends_at <= now).order_by(OfferSession.starts_at.desc()) if past
+             else query.where(OfferSession.ends_at > now).order_by(OfferSession.starts_at))
+    sessions = list(db.session.scalars(query.limit(200)))
+    return render_template("offers/staff_offer.html", offer=offer, sessions=sessions, past=past,
+                           waits=_waitlist_lengths([s.id for s in sessions]))
+
+
+def _session_data() -> dict:
+    return {k: request.form.get(k, "")[:400] for k in (
+        "start_date", "start_time", "end_date", "end_time", "capacity", "location_id", "venue", "online_link")}
+
+
+def _session_values(s: OfferSession) -> dict:
+    start, end = to_local(s.starts_at), to_local(s.ends_at)
+    return {"start_date": start.date().isoformat(), "start_time": start.strftime("%H:%M"),
+            "end_date": end.date().isoformat() if end.date() != start.date() else "",
+            "end_time": end.strftime("%H:%M"), "capacity": s.capacity, "location_id": s.location_id or "",
+            "venue": s.venue or "", "online_link": s.online_link or ""}
+
+
+@bp.route("/personale/tilbud/<int:offer_id>/hold/ny", methods=["GET", "POST"])
+@role_required(*STAFF)
+def session_new(offer_id: int):
+    offer = _offer(offer_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            offer_session = svc.create_session(db.session, offer, _session_data(), actor=current_user, now=utcnow())
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = err.errors or {"_": err.message}
+        else:
+            flash(_("Holdet er oprettet."), "success")
+            if request.form.get("again") == "1":
+                return redirect(url_for("offers.session_new", offer_id=offer.id))
+            return redirect(url_for("offers.staff_session", session_id=offer_session.id))
+    values = _session_data() if request.method == "POST" else {"capacity": 20}
+    return render_template("offers/session_form.html", offer=offer, offer_session=None, values=values,
+                           errors=errors, locations=_locations()), (422 if errors else 200)
+
+
+def _session(session_id: int) -> OfferSession:
+    return svc.get_session(db.session, session_id)
+
+
+@bp.route("/personale/tilbud/hold/<int:session_id>/rediger", methods=["GET", "POST"])
+@role_required(*STAFF)
+def session_edit(session_id: int):
+    offer_session = _session(session_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            svc.update_session(db.session, offer_session, _session_data(), actor=current_user, now=utcnow())
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = err.errors or {"_": err.message}
+        else:
+            flash(_("Holdet er gemt. Tilmeldte får besked, hvis tid eller sted er ændret."), "success")
+            return redirect(url_for("offers.staff_session", session_id=session_id))
+        offer_session = _session(session_id)
+    values = _session_data() if request.method == "POST" else _session_values(offer_session)
+    return render_template("offers/session_form.html", offer=offer_session.offer, offer_session=offer_session,
+                           values=values, errors=errors, locations=_locations()), (422 if errors else 200)
+
+
+@bp.route("/personale/tilbud/hold/<int:session_id>")
+@role_required(*STAFF)
+def staff_session(session_id: int, errors: dict | None = None, status: int = 200):
+    """The session with its check-in list and waiting list (a staff read of personal data: audited)."""
+    offer_session = _session(session_id)
+    regs = list(db.session.scalars(
+        select(OfferRegistration).options(joinedload(OfferRegistration.member).joinedload(Member.caseworker))
+        .where(OfferRegistration.session_id == session_id)
+        .order_by(OfferRegistration.status, OfferRegistration.waitlisted_at, OfferRegistration.id)))
+    seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
+    waiting = sorted([r for r in regs if r.status == "waitlisted"], key=lambda r: (r.waitlisted_at, r.id))
+    ended = [r for r in regs if not r.live]
+    audit.record(db.session, current_user, "offers.checkin_list_viewed", target=offer_session,
+                 detail={"members": len(regs)})
+    db.session.commit()
+    now = utcnow()
+    return render_template("offers/staff_session.html", s=offer_session, offer=offer_session.offer, seated=seated,
+                           waiting=waiting, ended=ended, now=now, errors=errors or {},
+                           check_in_open=now >= offer_session.starts_at - svc.CHECK_IN_OPENS,
+                           form=request.form), status
+
+
+def _staff_action(session_id: int, action, done: str, anchor: str = ""):
+    try:
+        action()
+        db.session.commit()
+    except ValidationFailed as err:
+        db.session.rollback()
+        return staff_session(session_id, errors=err.errors or {"_": err.message}, status=422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("offers.staff_session", session_id=session_id) + anchor)
+
+
+@bp.route("/personale/tilbud/hold/<int:session_id>/aflys", methods=["POST"])
+@role_required(*STAFF)
+def session_cancel(session_id: int):
+    offer_session = _session(session_id)
+    return _staff_action(session_id, lambda: svc.cancel_session(
+        db.session, offer_session, reason=request.form.get("reason", "")[:2000], actor=current_user, now=utcnow()),
+        _("Holdet er aflyst, og alle tilmeldte og ventende har fået besked."))
+
+
+@bp.route("/personale/tilbud/hold/<int:session_id>/ret-og-pligt", methods=["POST"])
+@role_required(*STAFF)
+def assign(session_id: int):
+    number = request.form.get("member_number", "").strip()[:12]
+
+    def run():
+        if not number.isdigit():
+            raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
+        member = db.session.scalar(select(Member).where(Member.member_number == number))
+        if member is None:
+            raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=number), field="member_number")
+        svc.assign_right_and_duty(db.session, member, session_id, actor=current_user, now=utcnow())
+
+    return _staff_action(session_id, run, _("Holdet er tildelt som ret- og pligttilbud, og medlemmet har fået "
+                                            "besked."), "#ret-og-pligt")
+
+
+def _staff_registration(reg_id: int) -> OfferRegistration:
+    reg = db.session.get(OfferRegistration, reg_id)
+    if reg is None:
+        raise NotFound(_("Tilmeldingen findes ikke."))
+    return reg
+
+
+@bp.route("/personale/tilbud/tilmelding/<int:reg_id>/fremmoede", methods=["POST"])
+@role_required(*STAFF)
+def attendance(reg_id: int):
+    reg = _staff_registration(reg_id)
+    attended = request.form.get("attended") == "1"
+    return _staff_action(reg.session_id, lambda: svc.record_attendance(
+        db.session, reg, attended=attended, hours=request.form.get("hours") or None,
+        note=request.form.get("note") if "note" in request.form else None, actor=current_user, now=utcnow()),
+        _("Fremmøde registreret for %(name)s.", name=reg.member.full_name), f"#r{reg.id}")
+
+
+@bp.route("/personale/tilbud/tilmelding/<int:reg_id>/afmeld", methods=["POST"])
+@role_required(*STAFF)
+def staff_cancel(reg_id: int):
+    reg = _staff_registration(reg_id)
+    return _staff_action(reg.session_id, lambda: svc.cancel_registration(
+        db.session, reg, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:2000]),
+        _("%(name)s er afmeldt.", name=reg.member.full_name))
