@@ -1,1 +1,412 @@
-"""Blueprint of this area (filled in by its issue). A module without `bp` is not registered."""
+"""The chatbot on the web: /opsagt landing page, the widget (also on Min side), the no-JS form, the Rasa-compatible
+REST endpoints, polling, and the caseworkers' handoff inbox /sagsbehandler/overdragelser.
+
+Sender ids are issued here, signed, and carry where the chat came from (flyer location, or the logged-in member);
+an unsigned sender id the database does not know is refused.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from portal.auth.decorators import public, role_required
+from portal.errors import problem
+from portal.extensions import csrf, db, limiter
+from portal.models import Member
+from portal.models.chat import ChatConversation
+from portal.services import chat as chat_service
+from portal.services import handoff as handoff_service
+from portal.services.errors import DomainError, ValidationFailed
+from portal.timeutil import utcnow
+
+bp = Blueprint("chat", __name__)
+
+SESSION_KEYS = {"flyer": "chat_sender", "minside": "chat_sender_member"}
+POLL_SEEN_WRITE_SECONDS = 15
+WEBHOOK_LIMIT = "30 per minute"
+WEBHOOK_IP_LIMIT = "240 per minute"
+
+
+# ---- sender ids -----------------------------------------------------------------------------------------------
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="chat-sender")
+
+
+def issue_sender(source: str, *, location_id: int | None = None, member_id: int | None = None) -> str:
+    claims = {"r": secrets.token_urlsafe(12), "s": source}
+    if location_id:
+        claims["l"] = location_id
+    if member_id:
+        claims["m"] = member_id
+    return _signer().dumps(claims)
+
+
+def sender_claims(sender_id) -> dict | None:
+    if not isinstance(sender_id, str) or not sender_id or len(sender_id) > 200:
+        return None
+    try:
+        claims = _signer().loads(sender_id)
+    except BadSignature:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _current_member() -> Member | None:
+    if getattr(current_user, "is_authenticated", False) and current_user.role == "member":
+        return current_user.member
+    return None
+
+
+def _language() -> str:
+    return "en" if str(get_locale() or "da") == "en" else "da"
+
+
+def conversation_for(sender_id, *, create: bool) -> ChatConversation | None:
+    """The sender's conversation if the sender is known or validly signed (and the member's own); else None."""
+    conversation = chat_service.conversation_for_sender(db.session, sender_id)
+    claims = sender_claims(sender_id)
+    if conversation is None and claims is None:
+        return None
+    member_id = conversation.member_id if conversation is not None and conversation.source == "minside" else (
+        claims or {}).get("m")
+    if member_id:
+        member = _current_member()
+        if member is None or member.id != member_id:
+            return None  # a Min side chat is only ever the logged-in member's own
+    if conversation is None and create:
+        member = _current_member() if member_id else None
+        conversation = chat_service.open_conversation(
+            db.session, sender_id=sender_id, source=claims.get("s", "rest") if claims.get("s") in (
+                "flyer", "minside") else "rest",
+            now=utcnow(), language=_language(), location_id=claims.get("l"), member=member)
+    return conversation
+
+
+def widget_sender(kind: str) -> str | None:
+    """The sender id kept in the browser session for the flyer chat or the member's Min side chat."""
+    key = SESSION_KEYS[kind]
+    sender = session.get(key)
+    member = _current_member()
+    if kind == "minside" and member is None:
+        return None
+    if sender and sender_claims(sender) is not None:
+        claims = sender_claims(sender)
+        if kind == "flyer" or claims.get("m") == member.id:
+            return sender
+    sender = issue_sender(kind, member_id=member.id if member else None,
+                          location_id=session.get("chat_location_id") if kind == "flyer" else None)
+    session[key] = sender
+    return sender
+
+
+def widget_context(kind: str = "minside") -> dict | None:
+    """What templates/chat/_widget.html needs; None when the chat cannot be shown (e.g. not a member)."""
+    sender = widget_sender(kind)
+    if sender is None:
+        return None
+    conversation = chat_service.conversation_for_sender(db.session, sender)
+    messages = chat_service.messages_after(db.session, conversation) if conversation is not None else []
+    return {"sender": sender, "kind": kind, "messages": messages,
+            "state": conversation.state if conversation is not None else "bot"}
+
+
+def init_app(app) -> None:
+    from portal.templating import STAFF_BADGE_PROVIDERS
+
+    app.jinja_env.globals["chat_widget"] = widget_context
+    if handoff_service.staff_badge not in STAFF_BADGE_PROVIDERS:
+        STAFF_BADGE_PROVIDERS.append(handoff_service.staff_badge)
+    chat_service.init_app(app)
+
+
+def _agent():
+    from chatbot.runtime import get_agent
+
+    return get_agent()
+
+
+# ---- landing page and the no-JavaScript conversation ----------------------------------------------------------
+
+@bp.route("/opsagt")
+@public
+def landing():
+    from portal.services.flyer import read_campaign_token
+
+    token = request.args.get("k")
+    location = None
+    if token:
+        location, _campaign = read_campaign_token(db.session, current_app.config["SECRET_KEY"], token)
+        if location is not None and session.get("chat_location_id") != location.id:
+            session["chat_location_id"] = location.id
+            session.pop(SESSION_KEYS["flyer"], None)  # a new flyer starts a new chat for that department
+    elif session.get("chat_location_id"):
+        from portal.models import ServiceLocation
+
+        location = db.session.get(ServiceLocation, session["chat_location_id"])
+    widget = widget_context("flyer")
+    return render_template("chat/landing.html", location=location, widget=widget, bad_token=bool(token) and
+                           location is None, token=token)
+
+
+@bp.route("/chat/samtale", methods=["GET", "POST"])
+@public
+def conversation_page():
+    """The chat without JavaScript: the transcript as a page and a form that posts and re-renders."""
+    kind = request.values.get("kanal", "flyer")
+    if kind not in SESSION_KEYS:
+        abort(404)
+    if kind == "minside" and _current_member() is None:
+        return redirect(url_for("auth.login", next=request.full_path))
+    errors = {}
+    if request.method == "POST":
+        sender = widget_sender(kind)
+        text = request.form.get("payload") or request.form.get("message", "")
+        try:
+            conversation = conversation_for(sender, create=True)
+            chat_service.handle_user_message(db.session, conversation, text, now=utcnow(), agent=_agent())
+            db.session.commit()
+            return redirect(url_for("chat.conversation_page", kanal=kind, _anchor="seneste"))
+        except ValidationFailed as err:
+            db.session.rollback()
+            errors = {f"chat-message-{kind}": err.message}
+    widget = widget_context(kind)
+    status = 422 if errors else 200
+    return render_template("chat/conversation.html", widget=widget, errors=errors, kind=kind,
+                           entered=request.form.get("message", "")), status
+
+
+# ---- Rasa-compatible REST -------------------------------------------------------------------------------------
+
+def _json_object() -> dict:
+    if not request.is_json:
+        raise ValidationFailed("Send JSON med Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed("Forespørgslen er ikke gyldig JSON (et objekt forventes).")
+    return data
+
+
+def _sender_key() -> str:
+    data = request.get_json(silent=True) if request.is_json else None
+    sender = data.get("sender") if isinstance(data, dict) else None
+    if isinstance(sender, str) and sender:
+        return "chat-sender:" + sender[:200]
+    return "chat-ip:" + (request.remote_addr or "-")
+
+
+def _remote_key() -> str:
+    return "chat-ip:" + (request.remote_addr or "-")
+
+
+@bp.route("/webhooks/rest/webhook", methods=["POST"])
+@public
+@csrf.exempt
+@limiter.limit(lambda: current_app.config.get("CHAT_RATE_LIMIT", WEBHOOK_LIMIT), key_func=_sender_key)
+@limiter.limit(lambda: current_app.config.get("CHAT_IP_RATE_LIMIT", WEBHOOK_IP_LIMIT), key_func=_remote_key)
+def rest_webhook():
+    """Rasa's REST channel: {"sender", "message"} → [{"recipient_id", "text", "buttons"}]."""
+    try:
+        data = _json_object()
+    except ValidationFailed as err:
+        return problem(400, err.message)
+    sender, message = data.get("sender"), data.get("message")
+    if not isinstance(sender, str) or not sender.strip():
+        return problem(400, "Feltet \"sender\" mangler eller er ikke tekst.")
+    if not isinstance(message, str):
+        return problem(400, "Feltet \"message\" mangler eller er ikke tekst.")
+    conversation = conversation_for(sender, create=True)
+    if conversation is None:
+        return problem(400, "Ukendt afsender. Åbn chatten igen fra siden, så får du en ny samtale.",
+                       code="unknown_sender")
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("language") in ("da", "en"):
+        conversation.language = metadata["language"]
+    try:
+        replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(), agent=_agent())
+    except ValidationFailed as err:
+        db.session.rollback()
+        return problem(422, err.message, code="message_refused")
+    db.session.commit()
+    return jsonify(replies)
+
+
+@bp.route("/model/parse", methods=["POST"])
+@public
+@csrf.exempt
+@limiter.limit(lambda: current_app.config.get("CHAT_IP_RATE_LIMIT", WEBHOOK_IP_LIMIT), key_func=_remote_key)
+def model_parse():
+    """Rasa's /model/parse: {"text"} → {"text", "intent", "intent_ranking", "entities"}."""
+    try:
+        data = _json_object()
+    except ValidationFailed as err:
+        return problem(400, err.message)
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return problem(400, "Feltet \"text\" mangler eller er tomt.")
+    if len(text) > chat_service.MAX_MESSAGE_CHARS:
+        return problem(400, f"Teksten er for lang (højst {chat_service.MAX_MESSAGE_CHARS} tegn).")
+    return jsonify(_agent().nlu.parse(text))
+
+
+@bp.route("/chat/beskeder")
+@public
+def poll():
+    """New messages since `after` (the widget polls every few seconds); also marks the member as present."""
+    sender = request.args.get("sender", "")
+    try:
+        after = max(0, int(request.args.get("after", "0")))
+    except ValueError:
+        return problem(400, "Parameteren \"after\" skal være et helt tal.")
+    conversation = chat_service.conversation_for_sender(db.session, sender)
+    if conversation is None:
+        if sender_claims(sender) is None:
+            return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
+        return jsonify(messages=[], state="bot")
+    if conversation_for(sender, create=False) is None:
+        return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
+    now = utcnow()
+    if (now - conversation.last_seen_at).total_seconds() > POLL_SEEN_WRITE_SECONDS:
+        chat_service.mark_seen(conversation, now)
+        db.session.commit()
+    messages = chat_service.messages_after(db.session, conversation, after)
+    return jsonify(state=conversation.state, messages=[_message_json(m) for m in messages])
+
+
+def _message_json(message) -> dict:
+    data = {"id": message.id, "sender": message.sender, "text": message.text, "at": message.at.isoformat()}
+    if message.buttons:
+        data["buttons"] = message.buttons
+    if message.sender == "caseworker" and message.author is not None:
+        data["author"] = message.author.display_name
+    return data
+
+
+# ---- the caseworkers' inbox ---------------------------------------------------------------------------------
+
+TABS = ("waiting", "mine", "resolved")
+
+
+@bp.route("/sagsbehandler/overdragelser")
+@role_required("caseworker", "admin")
+def inbox():
+    tab = request.args.get("vis", "waiting")
+    if tab not in TABS:
+        tab = "waiting"
+    now = utcnow()
+    handoffs = handoff_service.list_handoffs(db.session, current_user, tab, now=now)
+    counts = {t: len(handoff_service.list_handoffs(db.session, current_user, t, now=now)) if t != tab
+              else len(handoffs) for t in TABS}
+    return render_template("chat/inbox.html", tab=tab, handoffs=handoffs, counts=counts, now=now,
+                           outcome_labels=handoff_service.OUTCOME_LABELS,
+                           waiting_minutes=handoff_service.waiting_minutes)
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>")
+@role_required("caseworker", "admin")
+def handoff_detail(handoff_id: int):
+    now = utcnow()
+    handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
+    messages = chat_service.messages_after(db.session, handoff.conversation)
+    me = handoff_service.caseworker_of(db.session, current_user)
+    colleagues = handoff_service.colleagues(db.session, current_user) if handoff.status == "claimed" else []
+    db.session.commit()  # the audited read
+    return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
+                           colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
+                           waiting_minutes=handoff_service.waiting_minutes(handoff, now),
+                           present=chat_service.member_present(handoff.conversation, now),
+                           errors=request.args.get("fejl"))
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/beskeder")
+@role_required("caseworker", "admin")
+def handoff_messages(handoff_id: int):
+    handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=utcnow(), audit_read=False)
+    try:
+        after = max(0, int(request.args.get("after", "0")))
+    except ValueError:
+        return problem(400, "Parameteren \"after\" skal være et helt tal.")
+    messages = chat_service.messages_after(db.session, handoff.conversation, after)
+    return jsonify(status=handoff.status, messages=[_message_json(m) for m in messages])
+
+
+def _act(handoff_id: int, action, success: str):
+    try:
+        action()
+        db.session.commit()
+        flash(success, "success")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/tag", methods=["POST"])
+@role_required("caseworker", "admin")
+def claim(handoff_id: int):
+    try:
+        handoff_service.claim(db.session, current_user, handoff_id, now=utcnow())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return problem(err.status, err.message)
+        flash(err.message, "error")
+        return redirect(url_for("chat.inbox"))
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(status="claimed", id=handoff_id)
+    flash(_("Du har taget samtalen. Medlemmet kan se, at du svarer."), "success")
+    return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/svar", methods=["POST"])
+@role_required("caseworker", "admin")
+def reply(handoff_id: int):
+    result = {}
+
+    def send():
+        result["delivered"] = handoff_service.reply(db.session, current_user, handoff_id,
+                                                    request.form.get("message", ""), now=utcnow())[1]
+
+    response = _act(handoff_id, send, _("Svaret er sendt."))
+    if result.get("delivered") in ("email", "sms"):
+        flash(_("Medlemmet har forladt chatten; svaret sendes også som %(via)s.",
+                via=_("e-mail") if result["delivered"] == "email" else _("SMS")), "info")
+    elif result.get("delivered") == "none":
+        flash(_("Medlemmet har forladt chatten, og vi har ingen kontaktoplysninger. Svaret ses, når de vender "
+                "tilbage."), "warning")
+    return response
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/afslut", methods=["POST"])
+@role_required("caseworker", "admin")
+def resolve(handoff_id: int):
+    return _act(handoff_id, lambda: handoff_service.resolve(
+        db.session, current_user, handoff_id, outcome=request.form.get("outcome", ""),
+        note=request.form.get("note"), now=utcnow()), _("Samtalen er afsluttet."))
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/videregiv", methods=["POST"])
+@role_required("caseworker", "admin")
+def hand_on(handoff_id: int):
+    try:
+        colleague_id = int(request.form.get("colleague_id", ""))
+    except ValueError:
+        flash(_("Vælg en kollega."), "error")
+        return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
+    return _act(handoff_id, lambda: handoff_service.hand_on(
+        db.session, current_user, handoff_id, colleague_id=colleague_id, note=request.form.get("note"),
+        now=utcnow()), _("Samtalen er givet videre."))
+
+
+@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/tilbage-til-bot", methods=["POST"])
+@role_required("caseworker", "admin")
+def hand_back(handoff_id: int):
+    return _act(handoff_id, lambda: handoff_service.hand_back_to_bot(
+        db.session, current_user, handoff_id, now=utcnow(), agent=_agent()),
+        _("Samtalen er givet tilbage til chatbotten."))

@@ -1,0 +1,140 @@
+"""Finding and booking the first conversation with real free slots (portal/services/slots.py, booking.py)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from rasa_sdk import Action, FormValidationAction
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from chatbot.actions import bridge
+
+SLOTS_SHOWN = 4
+
+
+def _prerequisites(tracker, conversation, pending: str) -> list | None:
+    """Events asking for consent / registration first, or None when the chat may book."""
+    if conversation is None or not conversation.consent_given:
+        return [SlotSet("pending_intent", pending), bridge.ask("utter_ask_consent")]
+    if conversation.member_id is None:
+        return [SlotSet("pending_intent", pending), bridge.ask("utter_offer_registration")]
+    return None
+
+
+class ActionStartBooking(Action):
+    def name(self) -> str:
+        return "action_start_booking"
+
+    def run(self, dispatcher, tracker, domain):
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            waiting = _prerequisites(tracker, conversation, "book_conversation")
+            if waiting:
+                return waiting
+            member_location = conversation.member.location.name
+        events = [SlotSet("pending_intent", None)]
+        if tracker.get_slot("slot_choice"):
+            return events + [FollowupAction("action_book_conversation")]
+        if not tracker.get_slot("location"):
+            events.append(SlotSet("location", member_location))
+        return events + [FollowupAction("booking_form")]
+
+
+class ValidateBookingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    def validate_location(self, value, dispatcher, tracker, domain):
+        from portal.services.chat import find_location
+
+        with bridge.portal_session() as session:
+            location = find_location(session, str(value))
+            name = location.name if location is not None else None
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_location")
+        return {"location": name}
+
+    def validate_channel(self, value, dispatcher, tracker, domain):
+        if value in ("in_person", "phone", "video"):
+            return {"channel": value}
+        dispatcher.utter_message(response="utter_ask_channel")
+        return {"channel": None}
+
+
+class ActionOfferSlots(Action):
+    def name(self) -> str:
+        return "action_offer_slots"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.chat import find_location, first_free_slots
+
+        lang = bridge.language(tracker)
+        channel = tracker.get_slot("channel") or "in_person"
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            waiting = _prerequisites(tracker, conversation, "book_conversation")
+            if waiting:
+                return waiting
+            location = find_location(session, tracker.get_slot("location")) or conversation.member.location
+            now = bridge.utcnow()
+            slots = first_free_slots(session, conversation.member, channel=channel, location_id=location.id,
+                                     now=now, limit=SLOTS_SHOWN)
+            location_name = location.name
+        if not slots:
+            dispatcher.utter_message(response="utter_no_free_slots", location=location_name)
+            return [SlotSet("handoff_reason", "action_failed"), FollowupAction("action_handoff")]
+        buttons = []
+        for slot in slots:
+            choice = f"{slot.caseworker_id}|{slot.starts_at.isoformat()}"
+            title = f"{bridge.local_when(slot.starts_at, lang, 'EEE d. MMM HH:mm')} · {slot.caseworker_name}"
+            if slot.location_name != location_name:
+                title += f" ({slot.location_name})"
+            buttons.append({"title": title, "payload": "/book_conversation" + json.dumps({"slot_choice": choice})})
+        buttons.append({"title": "Tal med en medarbejder" if lang == "da" else "Talk to a person",
+                        "payload": "/request_human"})
+        dispatcher.utter_message(response="utter_choose_slot", buttons=buttons, location=location_name,
+                                 channel_label=bridge.channel_label(channel, lang))
+        return []
+
+
+class ActionBookConversation(Action):
+    def name(self) -> str:
+        return "action_book_conversation"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.chat import book_first_conversation
+        from portal.services.errors import DomainError, SlotTaken
+
+        lang = bridge.language(tracker)
+        choice = str(tracker.get_slot("slot_choice") or "")
+        channel = tracker.get_slot("channel") or "in_person"
+        cleared = [SlotSet("slot_choice", None)]
+        try:
+            caseworker_text, when_text = choice.split("|", 1)
+            caseworker_id, starts_at = int(caseworker_text), datetime.fromisoformat(when_text)
+            if starts_at.tzinfo is None:
+                raise ValueError("naive")
+        except ValueError:
+            dispatcher.utter_message(response="utter_booking_failed",
+                                     reason="tiden kunne ikke læses" if lang == "da" else "the time was unreadable")
+            return cleared + [FollowupAction("action_offer_slots")]
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            waiting = _prerequisites(tracker, conversation, "book_conversation")
+            if waiting:
+                return waiting
+            try:
+                with session.begin_nested():
+                    booking = book_first_conversation(session, conversation.member, caseworker_id=caseworker_id,
+                                                      starts_at=starts_at, channel=channel, now=bridge.utcnow())
+            except SlotTaken:
+                dispatcher.utter_message(response="utter_slot_taken")
+                return cleared + [FollowupAction("action_offer_slots")]
+            except DomainError as err:
+                dispatcher.utter_message(response="utter_booking_failed", reason=err.message)
+                return cleared + [FollowupAction("action_offer_slots")]
+            when = bridge.local_when(booking.starts_at, lang)
+            caseworker = booking.caseworker.name
+        dispatcher.utter_message(response="utter_booking_confirmed", when=when, caseworker=caseworker,
+                                 channel_label=bridge.channel_label(channel, lang))
+        return cleared

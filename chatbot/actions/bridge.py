@@ -1,0 +1,103 @@
+"""How actions reach the portal: a database session, the sender's conversation, texts from the domain.
+
+In the embedded runtime the action runs inside the web request (its session, committed by the view); in the
+standalone action server each action gets its own app context and commits when it succeeds.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+
+_app = None
+_app_lock = threading.Lock()
+PERSONAL_SLOTS = ("full_name", "birth_date", "contact", "notice_end_date")
+# After consent (or registration) the bot continues with what the person asked for first.
+RESUME_ACTION = {
+    "book_conversation": "action_start_booking",
+    "fvu": "action_register_session",
+    "new_trade": "action_register_session",
+    "job_matching": "action_request_jobmatch_cv",
+    "request_human": "action_handoff",
+}
+
+
+def _standalone_app():
+    global _app
+    with _app_lock:
+        if _app is None:
+            from portal import create_app
+
+            _app = create_app()
+        return _app
+
+
+@contextmanager
+def portal_session():
+    from flask import has_app_context
+
+    from portal.extensions import db
+
+    if has_app_context():
+        yield db.session
+        return
+    app = _standalone_app()
+    with app.app_context():
+        try:
+            yield db.session
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
+def utcnow() -> datetime:
+    from portal.timeutil import utcnow as now
+
+    return now()
+
+
+def conversation(session, tracker):
+    from portal.services.chat import conversation_for_sender
+
+    return conversation_for_sender(session, tracker.sender_id)
+
+
+def language(tracker) -> str:
+    return "en" if tracker.get_slot("language") == "en" else "da"
+
+
+def response_text(domain: dict, name: str, lang: str) -> str:
+    """The text of a domain response in `lang` (e.g. the consent wording, stored with the consent)."""
+    variations = (domain or {}).get("responses", {}).get(name, [])
+    for variation in variations:
+        for cond in variation.get("condition") or []:
+            if cond.get("name") == "language" and cond.get("value") == lang:
+                return variation.get("text", "")
+    plain = [v for v in variations if not v.get("condition")]
+    return (plain or variations or [{}])[0].get("text", "")
+
+
+def local_when(value: datetime, lang: str, fmt: str = "EEEE d. MMMM 'kl.' HH:mm") -> str:
+    from babel.dates import format_datetime
+
+    from portal.timeutil import to_local
+
+    return format_datetime(to_local(value), fmt, locale="en_GB" if lang == "en" else "da_DK")
+
+
+CHANNEL_LABELS = {"in_person": ("fremmøde", "in person"), "phone": ("telefon", "phone"), "video": ("video", "video")}
+
+
+def channel_label(channel: str | None, lang: str) -> str:
+    da, en = CHANNEL_LABELS.get(channel or "in_person", CHANNEL_LABELS["in_person"])
+    return en if lang == "en" else da
+
+
+def ask(name: str):
+    """Ask a question as its own action, so rules can react to the answer (`- action: utter_ask_consent`)."""
+    from rasa_sdk.events import FollowupAction
+
+    return FollowupAction(name)

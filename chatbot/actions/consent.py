@@ -1,0 +1,90 @@
+"""Consent (samtykke) in the chat: recorded with the exact wording shown, withdrawable at any time."""
+from __future__ import annotations
+
+from rasa_sdk import Action
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from chatbot.actions import bridge
+
+
+class ActionRecordConsent(Action):
+    def name(self) -> str:
+        return "action_record_consent"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.chat import record_chat_consent
+
+        lang = bridge.language(tracker)
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            if conversation is None:
+                dispatcher.utter_message(response="utter_action_failed")
+                return []
+            now = bridge.utcnow()
+            consent = record_chat_consent(session, conversation, now=now,
+                                          text_shown=bridge.response_text(domain, "utter_ask_consent", lang))
+            member_known = conversation.member_id is not None
+            minside = conversation.source == "minside"
+            when = bridge.local_when(consent.given_at, lang, "d. MMMM y 'kl.' HH:mm")
+        dispatcher.utter_message(response="utter_consent_given", consent_time=when)
+        events = [SlotSet("consent", True), SlotSet("pending_intent", None)]
+        pending = tracker.get_slot("pending_intent")
+        if pending in bridge.RESUME_ACTION:
+            events.append(FollowupAction(bridge.RESUME_ACTION[pending]))
+        elif not member_known and not minside:
+            events.append(bridge.ask("utter_offer_registration"))
+        else:
+            events.append(FollowupAction("utter_anything_else"))
+        return events
+
+
+class ActionDeclineConsent(Action):
+    def name(self) -> str:
+        return "action_decline_consent"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_consent_declined")
+        return [SlotSet("pending_intent", None)]
+
+
+class ActionWithdrawConsent(Action):
+    def name(self) -> str:
+        return "action_withdraw_consent"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.chat import withdraw_chat_consent
+
+        lang = bridge.language(tracker)
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            consent = withdraw_chat_consent(session, conversation, now=bridge.utcnow()) if conversation else None
+            when = bridge.local_when(consent.withdrawn_at, lang, "d. MMMM y 'kl.' HH:mm") if consent else ""
+        if consent is None:
+            dispatcher.utter_message(response="utter_no_consent_to_withdraw")
+            return [SlotSet("consent", False)]
+        dispatcher.utter_message(response="utter_consent_withdrawn", withdrawn_time=when)
+        return [SlotSet("consent", False), SlotSet("pending_intent", None)] + [
+            SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
+
+
+class ActionAffirm(Action):
+    """A "yes" that answers no question: ask what they would like."""
+
+    def name(self) -> str:
+        return "action_affirm"
+
+    def run(self, dispatcher, tracker, domain):
+        pending = tracker.get_slot("pending_intent")
+        if pending in bridge.RESUME_ACTION:
+            return [FollowupAction(bridge.RESUME_ACTION[pending])]
+        dispatcher.utter_message(response="utter_affirm_nothing_pending")
+        return []
+
+
+class ActionDeny(Action):
+    def name(self) -> str:
+        return "action_deny"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("pending_intent", None)]

@@ -1,0 +1,63 @@
+"""Handing the conversation to a person: own caseworker, else the location's queue, with transcript and context."""
+from __future__ import annotations
+
+from rasa_sdk import Action
+from rasa_sdk.events import SlotSet
+
+from chatbot.actions import bridge
+
+CONTEXT_TURNS = 8
+
+
+def handoff_context(tracker, conversation) -> dict:
+    """What the caseworker needs to pick up: consent, member, what the bot understood and tried."""
+    intents, actions = [], []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            intents.append({"intent": intent.get("name"), "confidence": intent.get("confidence")})
+        elif event.get("event") == "action" and event.get("name") not in (None, "action_listen"):
+            actions.append(event["name"])
+    return {
+        "consent": bool(conversation.consent_given),
+        "consent_id": conversation.consent_id,
+        "member_id": conversation.member_id,
+        "source": conversation.source,
+        "language": conversation.language,
+        "intents": intents[-CONTEXT_TURNS:],
+        "actions_tried": actions[-CONTEXT_TURNS:],
+    }
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.handoff import open_handoff, request_handoff
+
+        lang = bridge.language(tracker)
+        reason = tracker.get_slot("handoff_reason") or "request_human"
+        if reason not in ("request_human", "fallback", "action_failed"):
+            reason = "request_human"
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            if conversation is None:
+                dispatcher.utter_message(response="utter_action_failed")
+                return []
+            if not conversation.consent_given:
+                return [SlotSet("pending_intent", "request_human"), SlotSet("handoff_reason", reason),
+                        bridge.ask("utter_handoff_needs_consent")]
+            if open_handoff(session, conversation) is not None:
+                dispatcher.utter_message(response="utter_handoff_already")
+                return []
+            handoff = request_handoff(session, conversation, reason=reason, now=bridge.utcnow(),
+                                      context=handoff_context(tracker, conversation))
+            if handoff.target_caseworker is not None:
+                where = handoff.target_caseworker.name
+            elif handoff.location is not None:
+                where = (f"FOA A-kasse {handoff.location.name}")
+            else:
+                where = "FOA A-kasses centrale enhed" if lang == "da" else "FOA A-kasse's central unit"
+        dispatcher.utter_message(response="utter_handoff_started", where=where)
+        return [SlotSet("handoff_reason", None), SlotSet("pending_intent", None)]

@@ -1,0 +1,122 @@
+"""A dismissed person registers through the chat: a member with status opsagt and mark O."""
+from __future__ import annotations
+
+from rasa_sdk import Action, FormValidationAction
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from chatbot.actions import bridge
+
+
+class ActionStartRegistration(Action):
+    def name(self) -> str:
+        return "action_start_registration"
+
+    def run(self, dispatcher, tracker, domain):
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            if conversation is None:
+                dispatcher.utter_message(response="utter_action_failed")
+                return []
+            if conversation.member_id is not None:
+                dispatcher.utter_message(response="utter_already_registered",
+                                         member_number=conversation.member.member_number)
+                return [SlotSet("member_known", True)]
+            if not conversation.consent_given:
+                return [SlotSet("pending_intent", tracker.get_slot("pending_intent")), bridge.ask("utter_ask_consent")]
+            location = conversation.location.name if conversation.location is not None else None
+        events = [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
+        if location and not tracker.get_slot("location"):
+            events.append(SlotSet("location", location))
+        return events + [FollowupAction("registration_form")]
+
+
+class ValidateRegistrationForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_registration_form"
+
+    def validate_full_name(self, value, dispatcher, tracker, domain):
+        name = " ".join(str(value or "").split())
+        if 2 <= len(name) <= 160 and " " in name and not any(ch.isdigit() for ch in name):
+            return {"full_name": name}
+        dispatcher.utter_message(response="utter_invalid_full_name")
+        return {"full_name": None}
+
+    def validate_birth_date(self, value, dispatcher, tracker, domain):
+        from portal.services.chat import check_birth_date, parse_danish_date
+        from portal.services.errors import ValidationFailed
+        from portal.timeutil import local_today
+
+        try:
+            born = check_birth_date(parse_danish_date(str(value)), local_today())
+            return {"birth_date": born.isoformat()}
+        except ValidationFailed:
+            dispatcher.utter_message(response="utter_invalid_birth_date")
+            return {"birth_date": None}
+
+    def validate_contact(self, value, dispatcher, tracker, domain):
+        from portal.services.chat import clean_contact
+        from portal.services.errors import ValidationFailed
+
+        try:
+            email, phone = clean_contact(str(value))
+            return {"contact": email or phone}
+        except ValidationFailed:
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return {"contact": None}
+
+    def validate_notice_end_date(self, value, dispatcher, tracker, domain):
+        from portal.services.chat import check_notice_end, parse_danish_date
+        from portal.services.errors import ValidationFailed
+        from portal.timeutil import local_today
+
+        try:
+            return {"notice_end_date": check_notice_end(parse_danish_date(str(value)), local_today()).isoformat()}
+        except ValidationFailed:
+            dispatcher.utter_message(response="utter_invalid_notice_end_date")
+            return {"notice_end_date": None}
+
+    def validate_location(self, value, dispatcher, tracker, domain):
+        from portal.services.chat import find_location
+
+        with bridge.portal_session() as session:
+            location = find_location(session, str(value))
+            name = location.name if location is not None else None
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_location")
+        return {"location": name}
+
+
+class ActionRegisterMember(Action):
+    def name(self) -> str:
+        return "action_register_member"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.chat import register_dismissed_member
+        from portal.services.errors import Conflict, NotAllowed
+
+        with bridge.portal_session() as session:
+            conversation = bridge.conversation(session, tracker)
+            if conversation is None:
+                dispatcher.utter_message(response="utter_action_failed")
+                return []
+            try:
+                member = register_dismissed_member(
+                    session, conversation, full_name=tracker.get_slot("full_name"),
+                    birth_date=tracker.get_slot("birth_date"), contact=tracker.get_slot("contact"),
+                    notice_end_date=tracker.get_slot("notice_end_date"), location=tracker.get_slot("location"),
+                    now=bridge.utcnow())
+            except (Conflict, NotAllowed) as err:
+                dispatcher.utter_message(text=err.message)
+                return [SlotSet("handoff_reason", "action_failed"), FollowupAction("action_handoff")]
+            full_name, number, location = member.full_name, member.member_number, member.location.name
+        dispatcher.utter_message(response="utter_registered", full_name=full_name, member_number=number,
+                                 location=location)
+        events = [SlotSet("member_known", True), SlotSet("location", location)]
+        events += [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
+        pending = tracker.get_slot("pending_intent")
+        events.append(SlotSet("pending_intent", None))
+        if pending in bridge.RESUME_ACTION:
+            events.append(FollowupAction(bridge.RESUME_ACTION[pending]))
+        else:
+            events.append(FollowupAction("utter_anything_else"))
+        return events

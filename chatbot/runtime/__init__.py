@@ -1,0 +1,46 @@
+"""The embedded chatbot runtime (no Rasa server): NLU trained with scikit-learn, rules/forms, in-process actions.
+
+`get_agent()` returns the process-wide agent, training (or loading the cached model) on first use.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from chatbot.runtime.agent import Agent
+from chatbot.runtime.nlu import load_or_train
+from chatbot.runtime.project import load_project
+
+_agent: Agent | None = None
+_lock = threading.Lock()
+
+
+def model_dir() -> Path:
+    """Where trained models are cached: $PORTAL_CHATBOT_MODEL_DIR, else <instance>/chatbot."""
+    configured = os.environ.get("PORTAL_CHATBOT_MODEL_DIR")
+    if configured:
+        return Path(configured)
+    try:
+        from flask import current_app
+
+        return Path(current_app.instance_path) / "chatbot"
+    except RuntimeError:
+        from portal.config import INSTANCE
+
+        return INSTANCE / "chatbot"
+
+
+def get_agent(*, retrain: bool = False) -> Agent:
+    global _agent
+    with _lock:
+        if _agent is None or retrain:
+            nlu = load_or_train(model_dir(), force=retrain)
+            _agent = Agent(load_project(), nlu)
+        return _agent
+
+
+def reset_agent() -> None:
+    global _agent
+    with _lock:
+        _agent = None

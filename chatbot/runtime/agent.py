@@ -1,0 +1,360 @@
+"""The embedded dialogue runtime: one user message in, the bot's messages out, tracker state as a JSON dict.
+
+It runs the same rules, forms and two-stage fallback Rasa would, and calls the custom actions in-process
+through rasa_sdk's ActionExecutor (the same classes `python -m rasa_sdk --actions chatbot.actions` serves).
+The caller owns persistence (portal/services/chat.py stores the state per sender in the database).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import logging
+import re
+import time
+
+from rasa_sdk.executor import ActionExecutor
+
+from chatbot.runtime.labels import intent_label
+from chatbot.runtime.nlu import FALLBACK_INTENT, NLU
+from chatbot.runtime.policy import Policy
+from chatbot.runtime.project import Project
+
+log = logging.getLogger("chatbot.agent")
+
+MAX_ACTIONS_PER_TURN = 12
+MAX_EVENTS_KEPT = 120
+TWO_STAGE = "action_two_stage_fallback"
+# Intents that leave an active form instead of being taken as the answer to its question.
+FORM_EXITS = {"request_human", "withdraw_consent", "deny"}
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def new_state(project: Project) -> dict:
+    slots = {name: spec.get("initial_value") for name, spec in project.slots.items()}
+    slots["requested_slot"] = None
+    return {"slots": slots, "active_loop": None, "prev_action": None, "fallback_stage": None, "events": []}
+
+
+class Agent:
+    def __init__(self, project: Project, nlu: NLU, executor: ActionExecutor | None = None) -> None:
+        self.project = project
+        self.nlu = nlu
+        self.policy = Policy(project)
+        if executor is None:
+            executor = ActionExecutor()
+            executor.register_package("chatbot.actions")
+        self.executor = executor
+
+    # ---- one turn -------------------------------------------------------------------------------------------
+    def handle(self, state: dict | None, text: str, *, sender_id: str, slots: dict | None = None,
+               action_guard=None) -> tuple[list[dict], dict, dict]:
+        """Process one user message. Returns (messages, new state, parse data).
+
+        `slots` are values the caller knows better than the tracker (language, consent, member_known from the
+        database); `action_guard()` is a context manager around each custom action (a DB savepoint).
+        """
+        turn = _Turn(self, copy.deepcopy(state) if state else new_state(self.project), sender_id, action_guard)
+        for name, value in (slots or {}).items():
+            turn.state["slots"][name] = value
+        parse = self.nlu.parse(text)
+        turn.user(text, parse)
+        turn.respond(parse)
+        turn.state["events"] = turn.state["events"][-MAX_EVENTS_KEPT:]
+        return turn.messages, turn.state, parse
+
+    def render(self, name: str, slots: dict, variables: dict | None = None) -> dict:
+        """A domain response for the current slots (Rasa's conditional variations), placeholders filled."""
+        variations = self.project.responses.get(name) or self.project.responses["utter_default"]
+        chosen = None
+        for variation in variations:
+            conditions = variation.get("condition") or []
+            if conditions and all(slots.get(c.get("name")) == c.get("value") for c in conditions):
+                chosen = variation
+                break
+        if chosen is None:
+            chosen = next((v for v in variations if not v.get("condition")), variations[0])
+        values = {**{k: v for k, v in slots.items() if v is not None}, **(variables or {})}
+        text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), chosen.get("text", ""))
+        return {"text": text, "buttons": [dict(b) for b in chosen.get("buttons", [])]}
+
+
+class _Turn:
+    def __init__(self, agent: Agent, state: dict, sender_id: str, action_guard) -> None:
+        self.agent = agent
+        self.state = state
+        self.sender_id = sender_id
+        self.messages: list[dict] = []
+        self.action_guard = action_guard or contextlib.nullcontext
+        self.latest_message: dict = {}
+        self.actions_run = 0
+
+    @property
+    def slots(self) -> dict:
+        return self.state["slots"]
+
+    # ---- events --------------------------------------------------------------------------------------------
+    def event(self, event: dict) -> None:
+        event.setdefault("timestamp", time.time())
+        self.state["events"].append(event)
+
+    def set_slot(self, name: str, value) -> None:
+        self.slots[name] = value
+        self.event({"event": "slot", "name": name, "value": value})
+
+    def set_loop(self, name: str | None) -> None:
+        self.state["active_loop"] = name
+        self.event({"event": "active_loop", "name": name})
+
+    def user(self, text: str, parse: dict) -> None:
+        self.latest_message = parse
+        self.event({"event": "user", "text": text, "parse_data": parse,
+                    "metadata": {}, "input_channel": "rest"})
+
+    def say(self, text: str, buttons: list | None = None) -> None:
+        message = {"recipient_id": self.sender_id, "text": text}
+        if buttons:
+            message["buttons"] = buttons
+        self.messages.append(message)
+        self.event({"event": "bot", "text": text, "data": {"buttons": buttons or None}})
+
+    # ---- deciding -------------------------------------------------------------------------------------------
+    def respond(self, parse: dict) -> None:
+        intent = parse["intent"]["name"]
+        self.apply_global_mappings(parse)
+        loop = self.state["active_loop"]
+        if loop == TWO_STAGE:
+            intent = self.continue_fallback(parse)
+            if intent is None:
+                return
+        elif loop in self.agent.project.forms:
+            if self.continue_form(loop, parse):
+                return
+        if intent == FALLBACK_INTENT:
+            self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, None))
+            return
+        self.state["fallback_stage"] = None
+        self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, self.state["active_loop"]))
+        if self.state["active_loop"] in self.agent.project.forms and self.slots.get("requested_slot"):
+            self.ask(self.slots["requested_slot"])  # back to the interrupted form's question
+
+    def apply_global_mappings(self, parse: dict) -> None:
+        """from_entity mappings without conditions fill slots whatever the dialogue state (Rasa 3)."""
+        entities = parse.get("entities") or []
+        for name, spec in self.agent.project.slots.items():
+            for mapping in spec.get("mappings", []):
+                if mapping.get("type") != "from_entity" or mapping.get("conditions"):
+                    continue
+                for ent in entities:
+                    if ent.get("entity") == mapping.get("entity"):
+                        self.set_slot(name, ent.get("value"))
+
+    # ---- two-stage fallback (Rasa: affirm the guess, then ask to rephrase, then hand off) ---------------------
+    def start_fallback(self) -> None:
+        ranking = [r for r in self.latest_message.get("intent_ranking", []) if r["name"] != FALLBACK_INTENT]
+        language = self.slots.get("language") or "da"
+        buttons = [{"title": intent_label(r["name"], language), "payload": f"/{r['name']}"}
+                   for r in ranking[:2] if r["name"] not in ("out_of_scope",)]
+        other = {"da": "Noget andet", "en": "Something else"}[language if language == "en" else "da"]
+        buttons.append({"title": other, "payload": "/deny"})
+        rendered = self.agent.render("utter_ask_affirmation", self.slots)
+        self.say(rendered["text"], buttons)
+        self.set_loop(TWO_STAGE)
+        self.state["fallback_stage"] = "affirm"
+
+    def continue_fallback(self, parse: dict) -> str | None:
+        """Returns the intent to go on with, or None when the fallback loop answered the turn itself."""
+        intent = parse["intent"]["name"]
+        stage = self.state.get("fallback_stage")
+        if intent not in (FALLBACK_INTENT, "deny"):
+            self.set_loop(None)
+            self.state["fallback_stage"] = None
+            return intent
+        if stage == "affirm":
+            self.state["fallback_stage"] = "rephrase"
+            self.do("utter_ask_rephrase")
+            return None
+        # Second failure: a person takes over (Rasa's action_default_fallback, here a handoff).
+        self.set_loop(None)
+        self.state["fallback_stage"] = None
+        if intent == "deny":
+            self.run(["utter_anything_else"])
+            return None
+        self.set_slot("handoff_reason", "fallback")
+        self.run(["action_handoff"])
+        return None
+
+    # ---- forms ---------------------------------------------------------------------------------------------
+    def continue_form(self, form: str, parse: dict) -> bool:
+        """Fill the form from this message. False when the message leaves the form for the rules to handle."""
+        intent = parse["intent"]["name"]
+        confident = parse["intent"]["confidence"] >= self.agent.nlu.threshold
+        if intent in FORM_EXITS and confident:
+            self.set_loop(None)
+            self.set_slot("requested_slot", None)
+            if intent == "deny":
+                self.set_slot("pending_intent", None)
+                self.do("utter_form_cancelled")
+                return True
+            return False
+        candidates = self.extract_form_slots(form, parse)
+        if not candidates:
+            if intent == FALLBACK_INTENT:
+                self.ask(self.slots.get("requested_slot"))
+                return True
+            return False
+        for name, value in candidates.items():
+            self.set_slot(name, value)
+        self.validate(form)
+        self.next_form_step(form)
+        return True
+
+    def extract_form_slots(self, form: str, parse: dict) -> dict:
+        requested = self.slots.get("requested_slot")
+        intent = parse["intent"]["name"]
+        found = {}
+        for name in self.agent.project.forms[form].get("required_slots", []):
+            for mapping in self.agent.project.slots[name].get("mappings", []):
+                conditions = mapping.get("conditions")
+                if conditions and not any(c.get("active_loop") == form and c.get("requested_slot") in (None, requested)
+                                          for c in conditions):
+                    continue
+                if intent in (mapping.get("not_intent") or []):
+                    continue
+                if mapping.get("type") == "from_entity":
+                    for ent in parse.get("entities") or []:
+                        if ent.get("entity") == mapping.get("entity"):
+                            found[name] = ent.get("value")
+                elif mapping.get("type") == "from_text" and name == requested and name not in found:
+                    if not parse["text"].startswith("/"):
+                        found[name] = parse["text"].strip()
+        return found
+
+    def validate(self, form: str) -> None:
+        name = f"validate_{form}"
+        if name in self.agent.executor.actions:
+            self.call_action(name)
+
+    def next_form_step(self, form: str) -> None:
+        missing = [s for s in self.agent.project.forms[form].get("required_slots", []) if self.slots.get(s) is None]
+        if missing:
+            self.set_slot("requested_slot", missing[0])
+            self.ask(missing[0])
+            return
+        self.set_slot("requested_slot", None)
+        self.set_loop(None)
+        self.state["prev_action"] = form
+        self.run(self.agent.policy.form_submit.get(form, []))
+
+    def ask(self, slot: str | None) -> None:
+        if slot:
+            self.do(f"utter_ask_{slot}")
+
+    def activate_form(self, form: str) -> None:
+        self.set_loop(form)
+        self.event({"event": "action", "name": form})
+        self.validate(form)  # prefilled slots (e.g. location from the flyer) are validated too
+        self.next_form_step(form)
+
+    # ---- running actions -----------------------------------------------------------------------------------
+    def run(self, actions: list[str]) -> None:
+        queue = list(actions)
+        while queue and self.actions_run < MAX_ACTIONS_PER_TURN:
+            name = queue.pop(0)
+            followups = self.do(name)
+            queue[:0] = followups
+
+    def do(self, name: str) -> list[str]:
+        """Run one action; returns follow-up actions it asked for."""
+        self.actions_run += 1
+        if name == "action_listen":
+            return []
+        if name == TWO_STAGE:
+            self.start_fallback()
+            self.state["prev_action"] = TWO_STAGE
+            return []
+        if name in self.agent.project.forms:
+            self.activate_form(name)
+            return []
+        self.event({"event": "action", "name": name})
+        self.state["prev_action"] = name
+        if name.startswith("utter_"):
+            rendered = self.agent.render(name, self.slots)
+            self.say(rendered["text"], rendered["buttons"])
+            return []
+        return self.call_action(name)
+
+    def tracker_dict(self) -> dict:
+        loop = self.state["active_loop"]
+        return {
+            "sender_id": self.sender_id,
+            "slots": dict(self.slots),
+            "latest_message": self.latest_message,
+            "events": list(self.state["events"]),
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": loop} if loop else {},
+            "latest_action_name": self.state["prev_action"],
+            "latest_input_channel": "rest",
+        }
+
+    def call_action(self, name: str) -> list[str]:
+        call = {"next_action": name, "sender_id": self.sender_id, "tracker": self.tracker_dict(),
+                "domain": self.agent.project.domain, "version": "3.6.21"}
+        try:
+            with self.action_guard():
+                result = _run_async(self.agent.executor.run(call))
+        except Exception:  # noqa: BLE001 - an action that cannot help hands over to a person
+            log.exception("chatbot action %s failed", name)
+            if name == "action_handoff":
+                self.do("utter_default")
+                return []
+            self.do("utter_action_failed")
+            self.set_slot("handoff_reason", "action_failed")
+            return ["action_handoff"]
+        for message in result.responses if result else []:
+            self.say_action_message(message)
+        return self.apply_events(result.events if result else [])
+
+    def say_action_message(self, message: dict) -> None:
+        variables = {k: v for k, v in message.items() if k not in ("text", "response", "buttons", "template")}
+        variables.update(message.get("custom") or {}) if isinstance(message.get("custom"), dict) else None
+        response = message.get("response") or message.get("template")
+        if response:
+            rendered = self.agent.render(response, self.slots, variables)
+            self.say(rendered["text"], message.get("buttons") or rendered["buttons"])
+        elif message.get("text"):
+            self.say(message["text"], message.get("buttons"))
+
+    def apply_events(self, events: list[dict]) -> list[str]:
+        followups = []
+        for event in events:
+            kind = event.get("event")
+            if kind == "slot":
+                self.set_slot(event["name"], event.get("value"))
+            elif kind == "followup":
+                followups.append(event["name"])
+            elif kind == "active_loop":
+                if event.get("name"):
+                    followups.append(event["name"])
+                else:
+                    self.set_loop(None)
+                    self.set_slot("requested_slot", None)
+            elif kind == "reset_slots":
+                for slot_name, spec in self.agent.project.slots.items():
+                    if slot_name not in ("language", "consent", "member_known"):
+                        self.slots[slot_name] = spec.get("initial_value")
+                self.event({"event": "reset_slots"})
+        return followups
+
+
+def _run_async(coroutine):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # Called from inside an event loop (the rasa_sdk server): run in a helper thread.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

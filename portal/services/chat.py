@@ -1,0 +1,384 @@
+"""Chat conversations: one user turn through the embedded bot, transcripts, consent, registration and booking.
+
+The bot's dialogue lives in chatbot/ (Rasa project + runtime); this module is the portal side: what is stored,
+when, and what a chat may change. Actions in chatbot/actions call these functions with actor "chatbot".
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date, datetime, timedelta
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.models import Consent, Member, ServiceLocation
+from portal.models.chat import ChatConversation, ChatMessage
+from portal.services import audit
+from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from portal.timeutil import to_local
+
+MAX_MESSAGE_CHARS = 2000
+# A conversation without consent keeps its transcript only for the session: idle this long, it is deleted.
+SESSION_IDLE_MINUTES = 120
+# The widget polls every few seconds; not seen for this long means the member has left.
+PRESENCE_SECONDS = 60
+CHAT_CONSENT_PURPOSE = "chat_contact"
+MESSAGE_PAGE = 200
+
+
+def check_message_text(text) -> str:
+    """The user's message as it will be processed, or ValidationFailed with a polite Danish reason."""
+    if not isinstance(text, str):
+        raise ValidationFailed("Beskeden skal være tekst.", field="message")
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise ValidationFailed("Skriv en besked først.", field="message")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValidationFailed(
+            f"Beskeden er for lang ({len(text)} tegn). Skriv højst {MAX_MESSAGE_CHARS} tegn ad gangen, "
+            "gerne i flere beskeder.", field="message")
+    return text
+
+
+# ---- conversations ------------------------------------------------------------------------------------------
+
+def new_sender_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def conversation_for_sender(session: Session, sender_id: str) -> ChatConversation | None:
+    if not isinstance(sender_id, str) or not sender_id or len(sender_id) > 200:
+        return None
+    return session.scalar(select(ChatConversation).where(ChatConversation.sender_id == sender_id))
+
+
+def open_conversation(session: Session, *, sender_id: str, source: str, now: datetime, language: str = "da",
+                      location_id: int | None = None, member: Member | None = None) -> ChatConversation:
+    """The conversation of `sender_id`, created on first use (the sender id is issued and signed by the web layer)."""
+    conversation = conversation_for_sender(session, sender_id)
+    if conversation is not None:
+        return conversation
+    if member is not None:
+        location_id = member.location_id
+    conversation = ChatConversation(
+        sender_id=sender_id, source=source, location_id=location_id, member_id=member.id if member else None,
+        language=language if language in ("da", "en") else "da", state="bot",
+        consent_given=_member_has_chat_consent(session, member), tracker={}, created_at=now,
+        last_activity_at=now, last_seen_at=now)
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def _member_has_chat_consent(session: Session, member: Member | None) -> bool:
+    if member is None:
+        return False
+    return session.scalar(select(Consent.id).where(
+        Consent.member_id == member.id, Consent.purpose == CHAT_CONSENT_PURPOSE, Consent.withdrawn_at.is_(None)
+    ).limit(1)) is not None
+
+
+def add_message(session: Session, conversation: ChatConversation, *, sender: str, text: str, now: datetime,
+                buttons: list | None = None, intent: str | None = None, confidence: float | None = None,
+                author_user_id: int | None = None) -> ChatMessage:
+    message = ChatMessage(conversation_id=conversation.id, at=now, sender=sender, text=text, buttons=buttons or None,
+                          intent=intent, confidence=confidence, author_user_id=author_user_id)
+    session.add(message)
+    return message
+
+
+def messages_after(session: Session, conversation: ChatConversation, after_id: int = 0) -> list[ChatMessage]:
+    return list(session.scalars(
+        select(ChatMessage).where(ChatMessage.conversation_id == conversation.id, ChatMessage.id > after_id)
+        .order_by(ChatMessage.id).limit(MESSAGE_PAGE)))
+
+
+def mark_seen(conversation: ChatConversation, now: datetime) -> None:
+    conversation.last_seen_at = now
+
+
+def member_present(conversation: ChatConversation, now: datetime) -> bool:
+    return conversation.last_seen_at >= now - timedelta(seconds=PRESENCE_SECONDS)
+
+
+def bot_slots(session: Session, conversation: ChatConversation) -> dict:
+    """What the database knows better than the tracker: language, consent, whether we know the member."""
+    slots = {"language": conversation.language, "consent": conversation.consent_given,
+             "member_known": conversation.member_id is not None}
+    return slots
+
+
+def handle_user_message(session: Session, conversation: ChatConversation, text: str, *, now: datetime,
+                        agent) -> list[dict]:
+    """One user turn. Returns the bot's messages in Rasa's REST format; [] while a caseworker has the chat.
+
+    Once handed off the bot stays silent: the message goes to the caseworker's view only.
+    """
+    text = check_message_text(text)
+    conversation.last_activity_at = now
+    conversation.last_seen_at = now
+    if conversation.state == "handed_off":
+        add_message(session, conversation, sender="user", text=text, now=now)
+        return []
+    if conversation.state == "closed":
+        conversation.state = "bot"
+    messages, state, parse = agent.handle(
+        conversation.tracker or None, text, sender_id=conversation.sender_id,
+        slots=bot_slots(session, conversation), action_guard=lambda: session.begin_nested())
+    # Actions may have changed the conversation (consent withdrawn, handed off): read it after them.
+    intent = parse.get("intent") or {}
+    add_message(session, conversation, sender="user", text=text, now=now, intent=intent.get("name"),
+                confidence=intent.get("confidence"))
+    for message in messages:
+        add_message(session, conversation, sender="bot", text=message.get("text", ""), now=now,
+                    buttons=message.get("buttons"))
+    if not conversation.consent_given:
+        # No consent: the tracker keeps no copy of what was typed beyond the slots the dialogue needs.
+        state["events"] = [e for e in state.get("events", []) if e.get("event") not in ("user", "bot")][-20:]
+    conversation.tracker = state
+    return messages
+
+
+# ---- consent ------------------------------------------------------------------------------------------------
+
+def record_chat_consent(session: Session, conversation: ChatConversation, *, text_shown: str, now: datetime,
+                        actor="chatbot") -> Consent:
+    """Consent to store this conversation and the contact details given in it (purpose chat_contact)."""
+    from portal.services.consent import give_consent
+
+    if conversation.consent_given and conversation.consent_id:
+        existing = session.get(Consent, conversation.consent_id)
+        if existing is not None and existing.withdrawn_at is None:
+            return existing
+    consent = give_consent(session, purpose=CHAT_CONSENT_PURPOSE, text_shown=text_shown, source="chatbot",
+                           actor=actor, now=now, member_id=conversation.member_id,
+                           subject_ref=None if conversation.member_id else f"chat:{conversation.sender_id[:60]}")
+    conversation.consent_given = True
+    conversation.consent_id = consent.id
+    return consent
+
+
+def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, now: datetime,
+                          actor="chatbot") -> Consent | None:
+    """Withdraw the chat consent: the transcript is deleted and nothing more is stored. None if none was given."""
+    from portal.services.consent import withdraw_consent
+
+    consent = session.get(Consent, conversation.consent_id) if conversation.consent_id else None
+    if consent is None and conversation.member_id:
+        consent = session.scalar(select(Consent).where(
+            Consent.member_id == conversation.member_id, Consent.purpose == CHAT_CONSENT_PURPOSE,
+            Consent.withdrawn_at.is_(None)).order_by(Consent.given_at.desc()).limit(1))
+    if consent is None or consent.withdrawn_at is not None:
+        conversation.consent_given = False
+        return None
+    withdraw_consent(session, consent, actor=actor, now=now)
+    conversation.consent_given = False
+    conversation.consent_id = None
+    forget_transcript(session, conversation)
+    return consent
+
+
+def forget_transcript(session: Session, conversation: ChatConversation) -> int:
+    """Delete the stored messages and the typed text in the tracker; returns how many messages went."""
+    result = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == conversation.id))
+    tracker = dict(conversation.tracker or {})
+    tracker["events"] = []
+    slots = dict(tracker.get("slots") or {})
+    for name in ("full_name", "birth_date", "contact", "notice_end_date"):
+        slots[name] = None
+    tracker["slots"] = slots
+    conversation.tracker = tracker
+    return result.rowcount or 0
+
+
+def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor, now: datetime) -> str | None:
+    """Registered with the consent service: a withdrawal from Min side also stops the chat storing transcripts."""
+    conversations = session.scalars(select(ChatConversation).where(
+        (ChatConversation.consent_id == consent.id)
+        | ((ChatConversation.member_id == consent.member_id) & (ChatConversation.member_id.is_not(None)))
+    )).all()
+    for conversation in conversations:
+        conversation.consent_given = False
+        conversation.consent_id = None
+        forget_transcript(session, conversation)
+    return "Chatsamtalerne er slettet." if conversations else None
+
+
+def purge_expired_transcripts(session: Session, *, now: datetime, idle_minutes: int = SESSION_IDLE_MINUTES) -> int:
+    """Without consent a transcript lives only for the session: delete those idle longer than `idle_minutes`."""
+    cutoff = now - timedelta(minutes=idle_minutes)
+    ids = list(session.scalars(select(ChatConversation.id).where(
+        ChatConversation.consent_given.is_(False), ChatConversation.last_activity_at < cutoff,
+        ChatConversation.state != "handed_off")))
+    if not ids:
+        return 0
+    count = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids))).rowcount or 0
+    for conversation in session.scalars(select(ChatConversation).where(ChatConversation.id.in_(ids))):
+        conversation.tracker = {}
+    return count
+
+
+# ---- registration of a dismissed person -------------------------------------------------------------------
+
+_DATE = re.compile(r"^\s*(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{2,4})\s*$")
+
+
+def parse_danish_date(text: str) -> date | None:
+    """dd-mm-yyyy, dd.mm.yyyy, dd/mm/yy or ISO yyyy-mm-dd."""
+    text = (text or "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _DATE.match(text)
+    if not match:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    if year < 100:
+        year += 2000 if year < 50 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def clean_contact(text: str) -> tuple[str | None, str | None]:
+    """(email, phone in E.164) from what the person typed, or ValidationFailed."""
+    text = (text or "").strip()
+    if "@" in text:
+        try:
+            return validate_email(text, check_deliverability=False).normalized, None
+        except EmailNotValidError:
+            raise ValidationFailed("E-mailadressen er ikke gyldig.", field="contact") from None
+    try:
+        number = phonenumbers.parse(text, "DK")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationFailed("Skriv en gyldig e-mailadresse eller et dansk telefonnummer.", field="contact")
+    return None, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_notice_end(value: date | None, today: date) -> date:
+    if value is None or value < today or value > today + timedelta(days=366):
+        raise ValidationFailed("Opsigelsesdatoen skal ligge mellem i dag og et år frem.", field="notice_end_date")
+    return value
+
+
+def check_birth_date(value: date | None, today: date) -> date:
+    if value is None or not (today.replace(year=today.year - 80) <= value <= today.replace(year=today.year - 15)):
+        raise ValidationFailed("Fødselsdatoen ser ikke rigtig ud.", field="birth_date")
+    return value
+
+
+def find_location(session: Session, text: str | None) -> ServiceLocation | None:
+    """A service location by name, forgiving case, æøå spelling and small typos."""
+    import difflib
+
+    from chatbot.runtime.nlu import normalise
+
+    if not text:
+        return None
+    wanted = normalise(str(text)).replace("foa ", "")
+    locations = list(session.scalars(select(ServiceLocation)))
+    by_key = {normalise(loc.name): loc for loc in locations}
+    if wanted in by_key:
+        return by_key[wanted]
+    for key, loc in by_key.items():
+        if key and (re.search(rf"(?<!\w){re.escape(key)}(?!\w)", wanted) or key.split(" ")[0] == wanted):
+            return loc
+    close = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=0.8)
+    return by_key[close[0]] if close else None
+
+
+def _new_member_number(session: Session) -> str:
+    # Self-registered members get an 8-digit number starting with 9 until the member system assigns theirs.
+    while True:
+        number = "9" + "".join(secrets.choice("0123456789") for _ in range(7))
+        if session.scalar(select(Member.id).where(Member.member_number == number)) is None:
+            return number
+
+
+def register_dismissed_member(session: Session, conversation: ChatConversation, *, full_name: str, birth_date: str,
+                              contact: str, notice_end_date: str, location: str, now: datetime,
+                              actor="chatbot") -> Member:
+    """Register the person chatting as a member with status opsagt and mark O. Needs the chat consent first."""
+    if not conversation.consent_given:
+        raise NotAllowed("Registrering kræver samtykke.")
+    if conversation.member_id is not None:
+        raise Conflict("Du er allerede registreret.")
+    today = to_local(now).date()
+    name = " ".join((full_name or "").split())
+    if not 2 <= len(name) <= 160 or " " not in name:
+        raise ValidationFailed("Skriv dit for- og efternavn.", field="full_name")
+    born = check_birth_date(parse_danish_date(birth_date), today)
+    email, phone = clean_contact(contact)
+    notice_end = check_notice_end(parse_danish_date(notice_end_date), today)
+    place = find_location(session, location)
+    if place is None:
+        raise ValidationFailed("Afdelingen findes ikke.", field="location")
+    duplicate = select(Member.id).where(Member.email == email) if email else select(Member.id).where(
+        Member.phone == phone)
+    if session.scalar(duplicate.limit(1)) is not None:
+        # Never link a chat to an existing record on a typed e-mail/phone: a caseworker checks identity.
+        raise Conflict("Vi har allerede et medlem med de kontaktoplysninger. En medarbejder kontakter dig.")
+    first, _, last = name.rpartition(" ")
+    member = Member(
+        member_number=_new_member_number(session), user_id=None, first_name=first[:80], last_name=last[:80],
+        email=email, phone=phone, birth_date=born,
+        gender="other",  # not asked in the chat; the caseworker corrects it at the first conversation
+        location_id=place.id, caseworker_id=None, status="opsagt", mark_o=True, notice_end_date=notice_end,
+        trade_inside_foa=True, placement="new", preferred_channel="in_person", language=conversation.language,
+        created_at=now, updated_at=now)
+    session.add(member)
+    session.flush()
+    conversation.member_id = member.id
+    conversation.location_id = place.id
+    if conversation.consent_id:
+        consent = session.get(Consent, conversation.consent_id)
+        if consent is not None and consent.member_id is None:
+            consent.member_id = member.id  # the chat's consent now belongs to the new member
+    audit.record(session, actor, "member.register_from_chat", member_id=member.id, target=member, now=now,
+                 detail={"conversation_id": conversation.id, "location": place.name, "mark_o": True})
+    return member
+
+
+# ---- booking the first conversation -----------------------------------------------------------------------
+
+# A dismissed member's first conversation ("how to move on") is not statutory: in person it is held as a
+# contact-course conversation, by phone or video as a follow-up (portal/services/conversation_types.py).
+FIRST_CONVERSATION_TYPE = {"in_person": "contact_course", "phone": "followup_phone", "video": "followup_video"}
+SLOT_SEARCH_DAYS = 28
+
+
+def first_free_slots(session: Session, member: Member, *, channel: str, location_id: int | None, now: datetime,
+                     limit: int = 4):
+    from portal.services.slots import free_slots
+
+    return free_slots(session, type=FIRST_CONVERSATION_TYPE[channel], start=now,
+                      end=now + timedelta(days=SLOT_SEARCH_DAYS), now=now, member=member,
+                      location_id=location_id or member.location_id, channel=channel, limit=limit)
+
+
+def book_first_conversation(session: Session, member: Member, *, caseworker_id: int, starts_at: datetime,
+                            channel: str, now: datetime, actor="chatbot"):
+    from portal.services.booking import book_slot
+
+    if channel not in FIRST_CONVERSATION_TYPE:
+        raise ValidationFailed("Vælg fremmøde, telefon eller video.", field="channel")
+    return book_slot(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at,
+                     type=FIRST_CONVERSATION_TYPE[channel], channel=channel, actor=actor, now=now)
+
+
+def init_app(app) -> None:
+    """Hook the chat into the consent service (withdrawal elsewhere deletes chat transcripts)."""
+    try:
+        from portal.services.consent import WITHDRAWAL_HANDLERS
+    except ImportError:  # consent service not installed
+        return
+    handlers = WITHDRAWAL_HANDLERS.setdefault(CHAT_CONSENT_PURPOSE, [])
+    if _on_chat_consent_withdrawn not in handlers:
+        handlers.append(_on_chat_consent_withdrawn)

@@ -1,0 +1,140 @@
+// The chat widget (member side) and the live transcript in the caseworker's handoff view.
+// Without JavaScript both still work: the widget's form posts to /chat/samtale and the page re-renders.
+// All message text is inserted with textContent, never as HTML.
+(function () {
+  "use strict";
+  var POLL_MS = 3000;
+
+  function who(el, sender, author) {
+    var map = { user: el.dataset.you, bot: el.dataset.bot, caseworker: el.dataset.staff, system: el.dataset.system };
+    var label = map[sender] || el.dataset.system;
+    return author ? label + ": " + author : label;
+  }
+
+  function appendMessage(log, labels, message) {
+    var li = document.createElement("li");
+    li.className = "chat-msg chat-msg-" + message.sender;
+    var name = document.createElement("span");
+    name.className = "chat-who";
+    name.textContent = who(labels, message.sender, message.author);
+    var text = document.createElement("p");
+    text.className = "chat-text";
+    text.textContent = message.text;
+    li.appendChild(name);
+    li.appendChild(text);
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function poller(url, log, labels, onMessages) {
+    var busy = false;
+    function tick() {
+      if (busy || document.hidden) { return; }
+      busy = true;
+      var last = log.dataset.lastId || "0";
+      var sep = url.indexOf("?") === -1 ? "?" : "&";
+      fetch(url + sep + "after=" + encodeURIComponent(last), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          (data.messages || []).forEach(function (m) {
+            appendMessage(log, labels, m);
+            log.dataset.lastId = String(m.id);
+          });
+          if (onMessages) { onMessages(data); }
+        })
+        .catch(function () { /* offline for a moment: the next tick tries again */ })
+        .then(function () { busy = false; });
+    }
+    setInterval(tick, POLL_MS);
+    document.addEventListener("visibilitychange", tick);
+    return tick;
+  }
+
+  function setupWidget(widget) {
+    var log = widget.querySelector(".chat-log");
+    var form = widget.querySelector(".chat-form");
+    var input = form.querySelector("textarea");
+    var buttons = form.querySelector(".chat-buttons");
+    var status = form.querySelector(".chat-status");
+    var sendButton = form.querySelector(".chat-send");
+    log.dataset.lastId = widget.dataset.lastId || "0";
+    var hello = log.querySelector(".chat-msg-hello");
+
+    function renderButtons(list) {
+      buttons.textContent = "";
+      (list || []).forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "chat-quick";
+        button.textContent = b.title;
+        button.addEventListener("click", function () { send(b.payload, b.title); });
+        buttons.appendChild(button);
+      });
+    }
+
+    var refresh = poller(widget.dataset.poll + "?sender=" + encodeURIComponent(widget.dataset.sender), log, widget, function (data) {
+      var messages = data.messages || [];
+      if (messages.length) {
+        if (hello) { hello.remove(); hello = null; }
+        var lastBot = null;
+        messages.forEach(function (m) { if (m.sender !== "user") { lastBot = m; } });
+        if (lastBot) { renderButtons(lastBot.buttons || []); }
+      }
+    });
+
+    function send(text, shown) {
+      text = (text || "").trim();
+      if (!text) { input.focus(); return; }
+      if (text.length > 2000) { status.textContent = widget.dataset.tooLongText; input.setAttribute("aria-invalid", "true"); return; }
+      input.removeAttribute("aria-invalid");
+      status.textContent = widget.dataset.sending;
+      sendButton.disabled = true;
+      fetch(widget.dataset.webhook, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ sender: widget.dataset.sender, message: text, metadata: { language: widget.dataset.lang } })
+      }).then(function (r) {
+        if (r.ok) {
+          input.value = "";
+          status.textContent = "";
+          return refresh();
+        }
+        return r.json().then(function (problem) {
+          status.textContent = (problem && problem.detail) || widget.dataset.errorText;
+        });
+      }).catch(function () {
+        status.textContent = widget.dataset.errorText;
+      }).then(function () {
+        sendButton.disabled = false;
+        // refresh() above is asynchronous: poll once more shortly so the answer shows without waiting.
+        setTimeout(refresh, 150);
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var submitter = event.submitter;
+      if (submitter && submitter.name === "payload") { send(submitter.value, submitter.textContent); return; }
+      send(input.value);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); send(input.value); }
+    });
+    // Quick replies rendered by the server (no-JS) become live buttons too.
+    Array.prototype.forEach.call(buttons.querySelectorAll("button[name=payload]"), function (b) {
+      b.type = "button";
+      b.addEventListener("click", function () { send(b.value, b.textContent); });
+    });
+    log.scrollTop = log.scrollHeight;
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".chat-widget[data-sender]"), setupWidget);
+
+  var staffLog = document.querySelector(".staff-log[data-poll]");
+  if (staffLog) {
+    poller(staffLog.dataset.poll, staffLog, staffLog, null);
+    staffLog.scrollTop = staffLog.scrollHeight;
+  }
+})();
