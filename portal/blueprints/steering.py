@@ -1,1 +1,133 @@
-"""Blueprint of this area (filled in by its issue). A module without `bp` is not registered."""
+"""The steering dashboard (/styring): the trial's success criteria with filters, survival charts and exports."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth.decorators import role_required
+from portal.blueprints.steering_charts import Marker, build_chart
+from portal.errors import problem
+from portal.extensions import db
+from portal.models import ServiceLocation
+from portal.services import audit, kpi
+from portal.services.errors import ValidationFailed
+from portal.timeutil import local_today, utcnow
+
+bp = Blueprint("steering", __name__, url_prefix="/styring")
+
+ROLES = ("steering", "admin")
+
+
+def _filters():
+    today = local_today()
+    return kpi.parse_filters(db.session, request.args, today), today
+
+
+def _audit(action: str, filters: kpi.Filters) -> None:
+    audit.record(db.session, current_user, action, detail=filters.as_args(), now=utcnow())
+    db.session.commit()
+
+
+@bp.route("")
+@role_required(*ROLES)
+def dashboard():
+    locations = db.session.execute(select(ServiceLocation.id, ServiceLocation.name)
+                                   .order_by(ServiceLocation.name)).all()
+    try:
+        filters, today = _filters()
+    except ValidationFailed as err:
+        return render_template("steering/dashboard.html", report=None, errors=err.errors, message=err.message,
+                               args=request.args, locations=locations, charts=[], sections=[]), 400
+    report = kpi.build_report(db.session, filters, today)
+    _audit("kpi.view", filters)
+    return render_template("steering/dashboard.html", report=report, errors={}, message=None,
+                           args=filters.as_args(), locations=locations, charts=_charts(report),
+                           sections=_sections(report))
+
+
+@bp.route("/eksport.csv")
+@role_required(*ROLES)
+def export_csv():
+    try:
+        filters, today = _filters()
+    except ValidationFailed as err:
+        return Response(" ".join([err.message, *err.errors.values()]) + "\n", status=400,
+                        mimetype="text/plain; charset=utf-8")
+    report = kpi.build_report(db.session, filters, today)
+    _audit("kpi.export", filters)
+    body = "\ufeff" + kpi.report_csv(report, _)  # BOM: Excel opens UTF-8 with æøå correctly
+    name = f"styring-{filters.date_from}-{filters.date_to}.csv"
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/eksport.json")
+@role_required(*ROLES)
+def export_json():
+    try:
+        filters, today = _filters()
+    except ValidationFailed as err:
+        return problem(400, err.message, errors=err.errors)
+    report = kpi.build_report(db.session, filters, today)
+    _audit("kpi.export", filters)
+    return Response(json.dumps(kpi.report_document(report, _), ensure_ascii=False, indent=2),
+                    mimetype="application/json")
+
+
+@bp.app_template_filter("kpi_value")
+def kpi_value(cell: kpi.Cell, measure: kpi.Measure) -> str:
+    """A value as the steering group reads it: "11,5 %", "86,2", "612 pr. år", or a dash."""
+    if cell.value is None:
+        return "–"
+    number = format_decimal(cell.value, format="#,##0.0")
+    if measure.kind in ("share", "survival"):
+        return f"{number} %"
+    if measure.kind == "per_year":
+        return _("%(n)s pr. år", n=format_decimal(cell.value, format="#,##0"))
+    return number
+
+
+@bp.app_template_filter("kpi_target")
+def kpi_target(measure: kpi.Measure) -> str:
+    if measure.target is None:
+        return _(measure.target_label) if measure.target_label else "–"
+    number = format_decimal(measure.target, format="#,##0.#")
+    if measure.kind in ("share", "survival", "not_measured"):
+        return f"{'≤' if measure.lower_is_better else '≥'} {number} %"
+    if measure.kind == "per_year":
+        return _("≥ %(n)s pr. år", n=number)
+    return f"≥ {number}"
+
+
+def _sections(report: kpi.Report) -> list[tuple[str, list[kpi.Row]]]:
+    sections: dict[str, list[kpi.Row]] = {}
+    for row in report.rows:
+        sections.setdefault(row.measure.section, []).append(row)
+    return list(sections.items())
+
+
+def _charts(report: kpi.Report) -> list:
+    labels = {key: _(label) for key, label in kpi.SEGMENTS.items()}
+    labels["all"] = _("Alle")
+    charts = []
+    for name, title, target, baseline in (
+        ("without", _("Andel stadig på ydelse – uden tilbagevenden til ydelse"), 10.0, 11.5),
+        ("with", _("Andel stadig på ydelse – med tilbagevenden til ydelse"), 38.0, 40.8),
+    ):
+        curves = report.curves.get(name, {})
+        markers = [Marker(_("Basislinje 2017: %(v)s %%", v=format_decimal(baseline)), baseline, "marker-baseline"),
+                   Marker(_("Mål: %(v)s %%", v=format_decimal(target)), target, "marker-target")]
+        description = _("Kaplan–Meier-kurver for uge 0–52 efter 1. ledighedsdag, opdelt på målgruppe. "
+                        "Lodret streg ved uge 13 med basislinjen fra 2017 og målet.")
+        charts.append(build_chart(f"kurve-{name}", title, curves, labels, markers, description))
+    return charts
+
+
+@bp.app_template_filter("kpi_pct")
+def kpi_pct(value: float | None) -> str:
+    return "–" if value is None else format_decimal(value, format="#,##0.0")

@@ -110,8 +110,8 @@ class Report:
 
 
 def default_filters(today: date) -> Filters:
-    """The last 52 weeks of first days whose 26-week outcome is known."""
-    date_to = today - timedelta(days=q.WEEK26)
+    """The 52 weeks of first days up to the latest one whose 13-week outcome is known."""
+    date_to = today - timedelta(days=q.WEEK13)
     return Filters(date_from=date_to - timedelta(days=364), date_to=date_to)
 
 
