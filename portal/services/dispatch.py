@@ -54,12 +54,32 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    jobcenter_mail: str | None = None  # e.g. "jobcenter-{location}@kommune.example"
 
     @classmethod
     def from_config(cls, config) -> SmtpSettings:
         return cls(host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]), mail_from=config["MAIL_FROM"],
                    starttls=bool(config.get("SMTP_STARTTLS")), username=config.get("SMTP_USERNAME"),
-                   password=config.get("SMTP_PASSWORD"), timeout=float(config.get("SMTP_TIMEOUT", 30)))
+                   password=config.get("SMTP_PASSWORD"),
+                   timeout=float(config.get("SMTP_TIMEOUT") or os.environ.get("PORTAL_SMTP_TIMEOUT", 30)),
+                   jobcenter_mail=config.get("JOBCENTER_MAIL") or os.environ.get("PORTAL_JOBCENTER_MAIL"))
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return SENDABLE_CHANNELS if self.jobcenter_mail else ("email",)
+
+
+def _slug(name: str) -> str:
+    name = name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    return re.sub(r"[^a-z0-9]+", "-", name).strip("-") or "ukendt"
+
+
+def recipient(message: OutboxMessage, settings: SmtpSettings) -> str:
+    """The e-mail address a row goes to: its own, or the job centre's for "jobcenter:<location>"."""
+    if message.channel == "jobcenter" and "@" not in message.to_address:
+        location = message.to_address.partition(":")[2] or "ukendt"
+        return (settings.jobcenter_mail or "").replace("{location}", _slug(location))
+    return message.to_address
 
 
 @dataclass
