@@ -272,7 +272,9 @@ def design_matrix(spec: DesignSpec, df: pd.DataFrame) -> tuple[np.ndarray, list[
             for i in np.flatnonzero(miss):
                 unseen[i].append(f"{name}={MISSING_LEVEL}")
         encoded[name] = np.where(miss, info["median"], values)
-        missing_flags[name] = miss.astype(float)
+        flag_column = missing_column(name)  # a prepared (imputed) frame carries its own flags
+        missing_flags[name] = (df[flag_column].to_numpy(dtype=float) if flag_column in df.columns
+                               else miss.astype(float))
     for j, (feature, level) in enumerate(zip(spec.column_features, spec.column_levels)):
         if feature is None:
             X[:, j] = 1.0

@@ -7,6 +7,7 @@ separation (detected and reported; then a penalised fit, and the report says so)
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     HessianInversionWarning,
@@ -40,12 +42,31 @@ class TrainedModel:
     spec: dict  # DesignSpec.to_dict() + params + threshold: everything scoring needs
     report: dict
     results: object  # the statsmodels results (data removed before saving)
+    y: np.ndarray | None = None  # the training labels, in row order (not saved)
+    oof_predictions: np.ndarray | None = None  # out-of-fold predictions behind the report's numbers (not saved)
+
+
+def blas_threads() -> int:
+    """BLAS threads for training (PORTAL_PROFILING_BLAS_THREADS, default 1).
+
+    On a small shared server, one thread per process is several times faster than OpenBLAS' default, which
+    oversubscribes the cores when the web workers and the scheduler run beside training.
+    """
+    return max(1, int(os.environ.get("PORTAL_PROFILING_BLAS_THREADS", "1")))
 
 
 def train(df: pd.DataFrame, *, target: str, features: list[str], categorical: list[str] | None = None,
           references: dict[str, str] | None = None, folds: int = 5, seed: int = 2026,
           threshold: float | None = None, kind: str | None = None) -> TrainedModel:
     """Fit, cross-validate and report. Raises design.TrainingDataError (Danish message) on unusable data."""
+    with threadpool_limits(limits=blas_threads()):
+        return _train(df, target=target, features=features, categorical=categorical, references=references,
+                      folds=folds, seed=seed, threshold=threshold, kind=kind)
+
+
+def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: list[str] | None,
+           references: dict[str, str] | None, folds: int, seed: int, threshold: float | None,
+           kind: str | None) -> TrainedModel:
     started = time.perf_counter()
     clean, spec, notes = prepare(df, target=target, features=features, categorical=categorical,
                                  references=references)
@@ -85,7 +106,7 @@ def train(df: pd.DataFrame, *, target: str, features: list[str], categorical: li
         **_likelihoods(results, method, y, p_fit),
         "cv": {**cv, "brier": round(metrics.brier(y, oof), 6),
                "calibration_by_decile": metrics.calibration_by_decile(y, oof)},
-        "threshold": {"value": round(chosen, 6), "method": "fixed" if threshold is not None else "youden",
+        "threshold": {"value": float(chosen), "method": "fixed" if threshold is not None else "youden",
                       "sensitivity": _round(sens), "specificity": _round(spec_),
                       "share_group2": round(float(np.mean(oof >= chosen)), 6)},
         "fairness": fairness,
@@ -93,7 +114,7 @@ def train(df: pd.DataFrame, *, target: str, features: list[str], categorical: li
     }
     scoring = {**spec.to_dict(), "params": [float(v) for v in params], "threshold": float(chosen),
                "fit_method": method}
-    return TrainedModel(spec=scoring, report=report, results=results)
+    return TrainedModel(spec=scoring, report=report, results=results, y=y, oof_predictions=oof)
 
 
 def _fit(formula: str, data: pd.DataFrame, *, force_penalised: bool):

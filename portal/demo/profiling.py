@@ -1,0 +1,122 @@
+"""Demo profiling: register facts for every member, a model B trained on synthetic data, every member scored.
+
+Bulk and vectorised (numpy), deterministic from ctx.seed; a few seconds at 250,000 members besides the scoring.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import insert, select
+
+from portal.demo.context import SeedContext
+from portal.models import Member
+from portal.models.profiling import BenefitWeek, GroupDecision, MemberRegisterFacts
+from portal.profiling import synth
+from portal.profiling.training import train
+from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND
+from portal.services import profiling as service
+
+BATCH = 10_000
+TRAINING_ROWS = 20_000  # synthetic members for the demo model: a couple of seconds to train
+BENEFIT_WEEK_MEMBERS = 3_000  # members with benefit-week history (for labels and survival curves)
+
+DISCO_BY_TRADE = {
+    "Social- og sundhedshjælper": "sosu_hjaelper", "Handicaphjælper": "sosu_hjaelper",
+    "Social- og sundhedsassistent": "sosu_assistent", "Pædagogisk assistent": "paedagogisk",
+    "Pædagogmedhjælper": "paedagogisk", "Dagplejer": "paedagogisk", "Køkkenassistent": "koekken",
+    "Ernæringsassistent": "koekken", "Rengøringsassistent": "rengoering", "Serviceassistent": "service",
+    "Portør": "service", "Teknisk servicemedarbejder": "service", "Buschauffør": "transport", "Chauffør": "transport",
+}
+INDUSTRY_BY_DISCO = {"sosu_hjaelper": "offentlig_omsorg", "sosu_assistent": "offentlig_omsorg",
+                     "paedagogisk": "offentlig_omsorg", "koekken": "offentlig_service",
+                     "rengoering": "offentlig_service", "service": "offentlig_service", "transport": "transport"}
+
+
+def seed(session, ctx: SeedContext) -> None:
+    rng = np.random.default_rng(ctx.seed + 5)
+    members = session.execute(select(Member.id, Member.birth_date, Member.trade, Member.status,
+                                     Member.first_unemployment_day).order_by(Member.id)).all()
+    _register_facts(session, ctx, rng, members)
+    model = _demo_model(session, ctx)
+    scored = service.score_all(session, now=ctx.now, actor="cli")
+    weeks = _benefit_weeks(session, ctx, rng, members)
+    _demo_decision(session, ctx)
+    ctx.summary.update(profiling_model=model.label, profiling_scored=scored, benefit_weeks=weeks)
+
+
+def _register_facts(session, ctx: SeedContext, rng: np.random.Generator, members) -> None:
+    n = len(members)
+    if not n:
+        return
+    drawn = synth.draw_members(n, rng)
+    ids = np.array([m.id for m in members])
+    ages = np.array([(ctx.today - m.birth_date).days / 365.25 for m in members])
+    disco = np.array([DISCO_BY_TRADE.get(m.trade or "", "andet") for m in members], dtype=object)
+    other_industry = rng.choice(["privat_service", "handel", "industri"], n)
+    industry = np.array([INDUSTRY_BY_DISCO.get(d, o) for d, o in zip(disco, other_industry)], dtype=object)
+    graduate = (ages < 30) & (rng.random(n) < 0.35)
+    children = (ages > 25) & (ages < 55) & (rng.random(n) < 0.45)
+    experience = np.clip((ages - 18) * rng.uniform(0.4, 1.0, n), 0, 45).round(1)
+    unknown_education = rng.random(n) < 0.02  # register gaps happen; the model handles them
+    rows = [{
+        "member_id": int(ids[i]), "education": None if unknown_education[i] else drawn["education"].iat[i],
+        "work_experience_years": float(experience[i]),
+        "from_sickness_benefit": bool(drawn["from_sickness_benefit"].iat[i]),
+        "benefit_share_3y": float(drawn["benefit_share_3y"].iat[i]),
+        "benefit_periods_5y": int(drawn["benefit_periods_5y"].iat[i]), "origin": drawn["origin"].iat[i],
+        "disco": disco[i], "industry": industry[i], "new_graduate": bool(graduate[i]),
+        "previous_income_100k": float(drawn["previous_income_100k"].iat[i]), "children_at_home": bool(children[i]),
+        "updated_at": ctx.now,
+    } for i in range(n)]
+    for start in range(0, n, BATCH):
+        session.execute(insert(MemberRegisterFacts), rows[start:start + BATCH])
+
+
+def _demo_model(session, ctx: SeedContext):
+    data, _truth = synth.generate(TRAINING_ROWS, ctx.seed)
+    features = FEATURES_BY_KIND["B"]
+    trained = train(data, target=synth.TARGET, features=features,
+                    categorical=[f for f in features if f in CATEGORICAL], kind="B", seed=ctx.seed)
+    model = service.register_model(session, trained, kind="B", actor="cli", now=ctx.now)
+    service.activate_model(session, model, actor="cli", now=ctx.now,
+                           reason="Demo-model trænet på syntetiske data; fairness-rapporten er gennemgået.")
+    return model
+
+
+def _benefit_weeks(session, ctx: SeedContext, rng: np.random.Generator, members) -> int:
+    """Weekly benefit history for a sample of members who have a first day of unemployment."""
+    rows = []
+    sample = [m for m in members if m.first_unemployment_day is not None][:BENEFIT_WEEK_MEMBERS]
+    for m in sample:
+        # A finished earlier period of 52 weeks for some (labels), the current period up to today for all.
+        if rng.random() < 0.5:
+            start = m.first_unemployment_day - timedelta(weeks=int(rng.integers(60, 150)))
+            left = int(rng.integers(1, 53)) if rng.random() < 0.75 else 53
+            rows += [{"member_id": m.id, "period_start": start, "week_no": w,
+                      "benefit_fraction": 1.0 if w < left else 0.0} for w in range(1, 53)]
+        weeks = min(52, max(1, (ctx.today - m.first_unemployment_day).days // 7))
+        left = weeks + 1 if m.status != "i_job" else int(rng.integers(1, weeks + 1))
+        rows += [{"member_id": m.id, "period_start": m.first_unemployment_day, "week_no": w,
+                  "benefit_fraction": 1.0 if w < left else 0.0} for w in range(1, weeks + 1)]
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(BenefitWeek), rows[start:start + BATCH])
+    return len(rows)
+
+
+def _demo_decision(session, ctx: SeedContext) -> None:
+    """The demo member 'medlem' was put in group 2a by her caseworker at the CV conversation."""
+    member = session.get(Member, ctx.demo_member_id) if ctx.demo_member_id else None
+    caseworker_user = ctx.users.get("sagsbehandler")
+    if member is None:
+        return
+    latest = service.latest_assessment(session, member)
+    session.add(GroupDecision(
+        member_id=member.id, assessment_id=None, model_label=latest.model_label if latest else None,
+        probability=latest.probability if latest else None, proposed_group=latest.proposed_group if latest else None,
+        previous_group=None, decided_group="2a",
+        overrides_proposal=bool(latest and latest.proposed_group != "2a"),
+        comment="Ønsker at blive i faget, men har fysiske begrænsninger efter en skulderskade. Aftalt fokussamtaler.",
+        decided_by_user_id=caseworker_user, decided_by=f"user:{caseworker_user}" if caseworker_user else "cli",
+        decided_at=ctx.now - timedelta(weeks=4),
+    ))
