@@ -104,6 +104,11 @@ def kpi_target(measure: kpi.Measure) -> str:
     return f"≥ {number}"
 
 
+@bp.app_template_filter("kpi_baseline")
+def kpi_baseline(measure: kpi.Measure) -> str:
+    return kpi_value(kpi.Cell(measure.baseline, 1), measure)
+
+
 def _sections(report: kpi.Report) -> list[tuple[str, list[kpi.Row]]]:
     sections: dict[str, list[kpi.Row]] = {}
     for row in report.rows:

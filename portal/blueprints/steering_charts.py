@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 560, 360
-LEFT, RIGHT, TOP, BOTTOM = 52, 14, 14, 56
+LEFT, RIGHT, TOP, BOTTOM = 70, 16, 14, 58
 MAX_WEEK = 52
 X_TICKS = (0, 4, 8, 13, 17, 21, 26, 30, 34, 39, 43, 47, 52)
 Y_TICKS = (0, 20, 40, 60, 80, 100)

@@ -50,7 +50,7 @@ class Measure:
     target: float | None = None
     target_label: str | None = None  # when the target is not a number ("alle")
     baseline: float | None = None
-    baseline_label: str | None = None
+    baseline_label: str | None = None  # where the baseline comes from ("2017")
     lower_is_better: bool = False
     margin: float = 5.0  # "close" when within this of the target (or better than the baseline, if there is one)
 
@@ -176,19 +176,19 @@ MEASURES: tuple[Measure, ...] = (
             N_("Stadig på ydelse efter 13 uger – uden tilbagevenden"), COHORT,
             N_("Kaplan–Meier-estimat af andelen, der stadig er på ydelse efter 13 uger (mere end 91 dage). "
                "Forløbet slutter på ydelsesperiodens sidste dag; igangværende perioder censureres i dag. "
-               "n = antal forløb."), "survival", target=10, baseline=11.5, baseline_label=N_("2017: 11,5 %"),
+               "n = antal forløb."), "survival", target=10, baseline=11.5, baseline_label=N_("2017"),
             lower_is_better=True),
     Measure("survival_with_return", N_("Forløbskurver"),
             N_("Stadig på ydelse efter 13 uger – med tilbagevenden"), COHORT,
             N_("Som uden tilbagevenden, men en afgang, hvor medlemmet igen kommer på ydelse inden for 13 uger, "
                "tæller ikke: forløbet løber videre til første afgang uden ny ydelsesperiode inden for 13 uger. "
                "En afgang for under 13 uger siden uden ny periode censureres ved afgangen. n = antal forløb."),
-            "survival", target=38, baseline=40.8, baseline_label=N_("2017: 40,8 %"), lower_is_better=True),
+            "survival", target=38, baseline=40.8, baseline_label=N_("2017"), lower_is_better=True),
     Measure("satisfaction_overall", N_("Tilfredshed (0–100)"), N_("Samlet tilfredshed med samtalerne"),
             N_("Svar givet i et ydelsesforløb fra perioden"),
             N_("Gennemsnit af svarene på «Hvor tilfreds er du alt i alt med samtalen?» omregnet fra 1–10 til "
                "0–100 (1 → 0, 10 → 100). n = antal svar."), "mean", baseline=86,
-            baseline_label=N_("2018: 86")),
+            baseline_label=N_("2018")),
     Measure("satisfaction_new", N_("Tilfredshed (0–100)"), N_("Samlet tilfredshed – nyindplacerede"),
             N_("Svar givet i et ydelsesforløb fra perioden, nyindplacerede"),
             N_("Som samlet tilfredshed, kun forløb registreret som nyindplaceret."), "mean", target=80),
@@ -227,13 +227,13 @@ MEASURES: tuple[Measure, ...] = (
     Measure("jobmatch_permanent", N_("FOA JobMatch"), N_("Andel fastansættelser blandt JobMatch-ansættelser"),
             N_("Ansættelser via JobMatch med startdato i perioden"),
             N_("Andel af ansættelserne, der er faste stillinger."), "share", target=40,
-            baseline=40, baseline_label=N_("Siden 2016: ca. 2/5")),
+            baseline=40, baseline_label=N_("siden 2016, ca. 2/5")),
     Measure("matching_satisfaction_members", N_("FOA JobMatch"), N_("Formidlede medlemmer tilfredse med matchet"),
             N_("Medlemmer formidlet via JobMatch"),
-            N_("Spørges ikke i portalen endnu; målet er 90 %."), "not_measured", target=90),
+            N_("Spørges ikke i portalen endnu; målet er 90 procent."), "not_measured", target=90),
     Measure("matching_satisfaction_employers", N_("FOA JobMatch"), N_("Arbejdsgivere tilfredse med matchet"),
             N_("Arbejdsgivere med jobordrer"),
-            N_("Spørges ikke i portalen endnu; målet er 90 %."), "not_measured", target=90),
+            N_("Spørges ikke i portalen endnu; målet er 90 procent."), "not_measured", target=90),
     Measure("jobcentre_cooperation", N_("Jobcentre"), N_("Samarbejdsaftaler tilbudt og jobcentre tilfredse"),
             N_("Jobcentre"), N_("Registreres ikke i portalen; målet er alle jobcentre."), "not_measured",
             target_label=N_("alle")),
