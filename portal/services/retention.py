@@ -1,8 +1,9 @@
 """Retention: delete what we may no longer keep, and log what was purged (categories and counts, never contents).
 
 Rules (docs/scheduling.md "Retention"):
-- Anonymous chat transcripts (no member attached) without an active consent: deleted 30 days after the last
-  message. This covers consent never given and consent withdrawn ("chat_contact": the chat keeps nothing more).
+- Chat transcripts without consent: the chat area's `purge_expired_transcripts` (session-only, stricter than the
+  30 days of the issue) when installed; otherwise anonymous conversations without an active consent are deleted
+  30 days after the last message. A withdrawn chat consent deletes the transcript at once (portal.services.chat).
 - Sent outbox messages: bodies and attachments deleted after 180 days (the metadata row stays as the record that
   something was sent); given-up messages after 180 days too.
 - The scheduler's own logs: job runs after 90 days; expired, unanswered survey invitations after 90 days.
@@ -35,7 +36,9 @@ def purge_chat_transcripts(session: Session, *, now: datetime) -> int:
     """Anonymous conversations without an active consent, idle for CHAT_DAYS; the chat area's own purge if it
     has one. Conversations with an open handoff are kept until it is resolved."""
     try:
-        return int(service_function("chat", "purge_expired_transcripts")(session, now=now, days=CHAT_DAYS) or 0)
+        # The chat area's own rule is stricter (a transcript without consent lives only for the session) and
+        # within the 30 days; it returns the number of messages deleted.
+        return int(service_function("chat", "purge_expired_transcripts")(session, now=now) or 0)
     except NotAvailable:
         pass
     try:

@@ -1,0 +1,87 @@
+"""Contact-course deadline jobs with frozen time: joint invitation at 9 weeks, caseworker alerts, Min plan week 12."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from portal.models import Notification, OutboxMessage
+from portal.models.scheduling import SentNotice
+from portal.services.deadlines import send_caseworker_alerts, send_joint_invitations
+from tests.scheduling_support import NOW, booking
+
+TODAY = date(2026, 11, 26)  # Thursday; NOW is 10:00 Copenhagen on this day
+
+
+def rows(session, kind):
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
+
+
+def test_joint_invitation_goes_in_week_9_to_member_and_job_centre_once(session, make):
+    cw = make.caseworker(display_name="Birgitte Holm")
+    week9 = make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=8, days=1))
+    make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=7))  # too early
+    booked = make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=9))
+    booking(session, booked, cw, starts_at=NOW + timedelta(days=10), type="joint")
+    make.member(caseworker=cw, status="opsagt", first_unemployment_day=None)  # no statutory course
+    make.commit()
+
+    counts = send_joint_invitations(session, today=TODAY, now=NOW)
+    again = send_joint_invitations(session, today=TODAY + timedelta(days=1), now=NOW + timedelta(days=1))
+
+    assert counts == {"members": 1, "jobcenter": 1} and again == {"members": 0, "jobcenter": 0}
+    [to_member] = rows(session, "joint_invitation")
+    [to_jobcenter] = rows(session, "joint_invitation_jobcenter")
+    assert to_member.to_address == week9.email and "fællessamtale" in to_member.body_text
+    assert to_jobcenter.channel == "jobcenter" and to_jobcenter.to_address == "jobcenter:Odense"
+    assert week9.member_number in to_jobcenter.body_text and "Birgitte Holm" in to_jobcenter.body_text
+    note = session.scalar(select(Notification).where(Notification.user_id == cw.user_id))
+    assert "fællessamtale" in note.text
+
+
+def test_caseworker_is_alerted_3_working_days_before_and_when_overdue_in_one_digest(session, make):
+    cw = make.caseworker()
+    due_in_3 = make.member(caseworker=cw, first_unemployment_day=date(2026, 11, 18))  # CV due Tue 1 Dec
+    overdue = make.member(caseworker=cw, first_unemployment_day=date(2026, 11, 1))  # CV due Fri 13 Nov
+    make.member(caseworker=cw, first_unemployment_day=date(2026, 11, 25))  # due 8 Dec: not yet
+    make.member(first_unemployment_day=date(2026, 11, 1))  # no caseworker: nobody to alert
+    make.commit()
+
+    counts = send_caseworker_alerts(session, today=TODAY, now=NOW)
+
+    keys = set(session.scalars(select(SentNotice.key)))
+    assert f"deadline:{due_in_3.id}:cv:2026-12-01:soon" in keys
+    assert f"deadline:{overdue.id}:cv:2026-11-13:overdue" in keys
+    assert counts["soon"] == 2 and counts["overdue"] == 2  # CV + contact-course conversation each
+    assert counts["without_caseworker"] == 2
+    notes = session.scalars(select(Notification.text).where(Notification.user_id == cw.user_id)).all()
+    assert len(notes) == 4 and any(t.startswith("Frist overskredet: CV-samtale") for t in notes)
+    [digest] = rows(session, "caseworker_digest")
+    assert digest.to_address == cw.user.email and "4 frister" in digest.subject
+    assert due_in_3.member_number in digest.body_text and "OVERSKREDET" in digest.body_text
+
+    again = send_caseworker_alerts(session, today=TODAY, now=NOW + timedelta(hours=1))
+    assert again["soon"] == again["overdue"] == again["digests"] == 0
+    assert session.scalar(select(func.count()).select_from(Notification)) == 4
+
+
+def test_alert_3_working_days_before_skips_the_weekend(session, make):
+    cw = make.caseworker()
+    # Due Tue 1 Dec: 3 working days before is Thu 26 Nov (Fri, Mon, Tue), not Sat 28 Nov.
+    make.member(caseworker=cw, first_unemployment_day=date(2026, 11, 18))
+    make.commit()
+    assert send_caseworker_alerts(session, today=date(2026, 11, 25), now=NOW - timedelta(days=1))["soon"] == 0
+    assert send_caseworker_alerts(session, today=TODAY, now=NOW)["soon"] == 2
+
+
+def test_min_plan_draft_reminder_in_week_12_without_a_draft(session, make):
+    cw = make.caseworker()
+    week12 = make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=11, days=2))
+    make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=10))
+    make.commit()
+
+    counts = send_caseworker_alerts(session, today=TODAY, now=NOW)
+
+    assert counts["plan_draft"] == 1
+    assert session.scalar(select(SentNotice).where(SentNotice.kind == "plan_draft")).member_id == week12.id
+    assert "Min plan" in rows(session, "caseworker_digest")[0].body_text

@@ -1,0 +1,110 @@
+"""Booking and offer-session reminders: selection with frozen time, one e-mail per booking, end to end over SMTP."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from portal.models import OutboxMessage
+from portal.services.dispatch import SmtpSettings, dispatch_pending
+from portal.services.reminders import enqueue_booking_reminders
+from tests.scheduling_support import NOW, SmtpServer, booking
+
+
+def reminders(session) -> list[OutboxMessage]:
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "booking_reminder")
+                                .order_by(OutboxMessage.id)))
+
+
+def test_reminder_goes_24_hours_before_and_only_for_booked_conversations(session, make):
+    cw = make.caseworker(display_name="Birgitte Holm")
+    member = make.member(caseworker=cw)
+    soon = booking(session, member, cw, starts_at=NOW + timedelta(hours=23))
+    booking(session, member, cw, starts_at=NOW + timedelta(hours=25))  # too early to remind
+    booking(session, member, cw, starts_at=NOW + timedelta(hours=5), status="cancelled_member")
+    booking(session, member, cw, starts_at=NOW - timedelta(hours=1))  # already started
+    no_email = make.member(email=None)
+    booking(session, no_email, cw, starts_at=NOW + timedelta(hours=10))
+    make.commit()
+
+    counts = enqueue_booking_reminders(session, now=NOW)
+
+    [row] = reminders(session)
+    assert counts["enqueued"] == 1
+    assert row.to_address == member.email and row.member_id == member.id
+    assert row.idempotency_key == f"reminder:booking:{soon.id}:s0:24h"
+    assert "CV-samtale" in row.subject and "Birgitte Holm" in row.body_text
+    assert "torsdag den 26. november 2026 kl. 10:00" not in row.body_text  # that is now, not the booking
+    assert "fredag den 27. november 2026 kl. 09:00" in row.body_text  # 08:00 UTC = 09:00 Copenhagen
+    [ics] = row.attachments
+    event = Calendar.from_ical(ics.content).walk("VEVENT")[0]
+    assert str(event["uid"]) == soon.uid
+
+
+def test_running_the_job_twice_gives_one_reminder_and_a_moved_booking_a_new_one(session, make):
+    cw = make.caseworker()
+    member = make.member(caseworker=cw)
+    b = booking(session, member, cw, starts_at=NOW + timedelta(hours=20))
+    make.commit()
+
+    enqueue_booking_reminders(session, now=NOW)
+    second = enqueue_booking_reminders(session, now=NOW + timedelta(minutes=10))
+    assert len(reminders(session)) == 1 and second == {"due": 1, "enqueued": 0, "already": 1}
+
+    b.starts_at, b.ends_at, b.sequence = b.starts_at + timedelta(hours=2), b.ends_at + timedelta(hours=2), 1
+    make.commit()
+    enqueue_booking_reminders(session, now=NOW + timedelta(minutes=20))
+    assert [r.idempotency_key.split(":")[3] for r in reminders(session)] == ["s0", "s1"]
+
+
+def test_booked_shortly_before_gets_no_reminder_on_top_of_the_confirmation(session, make):
+    cw = make.caseworker()
+    member = make.member(caseworker=cw)
+    booking(session, member, cw, starts_at=NOW + timedelta(hours=4), created_at=NOW - timedelta(hours=1))
+    make.commit()
+    assert enqueue_booking_reminders(session, now=NOW)["enqueued"] == 0
+
+
+def test_video_reminder_carries_the_link_and_english_member_gets_english(session, make):
+    cw = make.caseworker()
+    member = make.member(caseworker=cw, language="en")
+    booking(session, member, cw, starts_at=NOW + timedelta(hours=3), channel="video", type="followup_video",
+            meeting_link="https://video.foa.dk/rum/abc123")
+    make.commit()
+
+    enqueue_booking_reminders(session, now=NOW)
+
+    [row] = reminders(session)
+    assert row.subject.startswith("Reminder:")
+    assert "https://video.foa.dk/rum/abc123" in row.body_text
+    assert 'href="https://video.foa.dk/rum/abc123"' in row.body_html
+    assert "Thursday 26 November 2026 at 13:00" in row.body_text
+
+
+def test_chunked_selection_sees_every_booking_once(session, make):
+    for _ in range(7):
+        cw = make.caseworker()
+        booking(session, make.member(caseworker=cw), cw, starts_at=NOW + timedelta(hours=2))  # same start
+    make.commit()
+    counts = enqueue_booking_reminders(session, now=NOW, chunk=3)
+    assert counts["enqueued"] == 7 and len({r.member_id for r in reminders(session)}) == 7
+
+
+def test_reminder_reaches_the_member_over_smtp(app, session, make):
+    server = SmtpServer().start()
+    try:
+        server.configure(app)
+        cw = make.caseworker()
+        member = make.member(caseworker=cw)
+        booking(session, member, cw, starts_at=NOW + timedelta(hours=20))
+        make.commit()
+        enqueue_booking_reminders(session, now=NOW)
+        enqueue_booking_reminders(session, now=NOW)
+        dispatch_pending(session, SmtpSettings.from_config(app.config), now=NOW)
+        dispatch_pending(session, SmtpSettings.from_config(app.config), now=NOW + timedelta(minutes=1))
+        [mail] = server.inbox.messages
+        assert mail["To"] == member.email and mail["Subject"].startswith("Påmindelse: CV-samtale")
+        assert [a.get_filename() for a in mail.iter_attachments()] == ["samtale.ics"]
+    finally:
+        server.stop()
