@@ -27,6 +27,9 @@ MAX_EVENTS_KEPT = 120
 TWO_STAGE = "action_two_stage_fallback"
 # Intents that leave an active form instead of being taken as the answer to its question.
 FORM_EXITS = {"request_human", "withdraw_consent", "deny"}
+FORM_EXIT_CONFIDENCE = 0.75
+# Small-talk intents make poor "Did you mean …?" suggestions.
+NOT_SUGGESTED = {FALLBACK_INTENT, "affirm", "deny", "greet", "goodbye", "thanks", "out_of_scope"}
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -153,8 +156,10 @@ class _Turn:
     def start_fallback(self) -> None:
         ranking = [r for r in self.latest_message.get("intent_ranking", []) if r["name"] != FALLBACK_INTENT]
         language = self.slots.get("language") or "da"
-        buttons = [{"title": intent_label(r["name"], language), "payload": f"/{r['name']}"}
-                   for r in ranking[:2] if r["name"] not in ("out_of_scope",)]
+        guesses = [r for r in ranking if r["name"] not in NOT_SUGGESTED][:2]
+        if not guesses:
+            guesses = [{"name": "ask_offers"}, {"name": "request_human"}]
+        buttons = [{"title": intent_label(r["name"], language), "payload": f"/{r['name']}"} for r in guesses]
         other = {"da": "Noget andet", "en": "Something else"}[language if language == "en" else "da"]
         buttons.append({"title": other, "payload": "/deny"})
         rendered = self.agent.render("utter_ask_affirmation", self.slots)
@@ -188,8 +193,8 @@ class _Turn:
     def continue_form(self, form: str, parse: dict) -> bool:
         """Fill the form from this message. False when the message leaves the form for the rules to handle."""
         intent = parse["intent"]["name"]
-        confident = parse["intent"]["confidence"] >= self.agent.nlu.threshold
-        if intent in FORM_EXITS and confident:
+        # Free text is usually the answer to the question; only a button or a clear "stop" leaves the form.
+        if intent in FORM_EXITS and self.sure(parse):
             self.set_loop(None)
             self.set_slot("requested_slot", None)
             if intent == "deny":
@@ -209,6 +214,10 @@ class _Turn:
         self.next_form_step(form)
         return True
 
+    @staticmethod
+    def sure(parse: dict) -> bool:
+        return parse["text"].startswith("/") or parse["intent"]["confidence"] >= FORM_EXIT_CONFIDENCE
+
     def extract_form_slots(self, form: str, parse: dict) -> dict:
         requested = self.slots.get("requested_slot")
         intent = parse["intent"]["name"]
@@ -219,7 +228,7 @@ class _Turn:
                 if conditions and not any(c.get("active_loop") == form and c.get("requested_slot") in (None, requested)
                                           for c in conditions):
                     continue
-                if intent in (mapping.get("not_intent") or []):
+                if intent in (mapping.get("not_intent") or []) and self.sure(parse):
                     continue
                 if mapping.get("type") == "from_entity":
                     for ent in parse.get("entities") or []:
