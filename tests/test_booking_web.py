@@ -1,0 +1,239 @@
+"""Booking pages: the member books, moves, cancels; the caseworker's calendar, outcomes, hours; bad input."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.blueprints.booking import start_param
+from portal.models import AuditEntry, Booking, OutboxMessage
+from portal.models.booking import AvailabilityException, WorkingHours
+from portal.timeutil import LOCAL_TZ, local_today, to_local
+from tests.booking_helpers import hours
+from tests.conftest import AuthActions
+
+
+def _next_weekday(days_ahead: int = 3, at: time = time(10, 0)) -> datetime:
+    """A weekday at least `days_ahead` days from today, at a local time, as UTC."""
+    day = local_today() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+@pytest.fixture
+def setup(make, session):
+    loc = make.location("Odense")
+    own = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
+    other = make.caseworker("anders", location=loc, display_name="Anders Berg")
+    hours(session, own, weekdays=range(7))
+    hours(session, other, weekdays=range(7))
+    member = make.member("mette", location=loc, caseworker=own, target_group="2a")
+    make.commit()
+    return {"loc": loc, "own": own, "other": other, "member": member}
+
+
+def test_member_sees_type_choice_then_own_caseworker_first(client, auth, setup):
+    auth.login("mette")
+    page = client.get("/samtaler").get_data(as_text=True)
+    assert "Hvilken samtale vil du booke?" in page and "Fokussamtale" in page
+    assert "Fællessamtale med jobcentret</a>" not in page  # booked by the caseworker
+    page = client.get("/samtaler?type=cv").get_data(as_text=True)
+    assert page.index("Din egen sagsbehandler") < page.index("Andre sagsbehandlere i Odense")
+    assert page.index("Birgitte Holm") < page.index("Anders Berg")
+
+
+def test_member_books_through_confirm_page_and_gets_ics(client, auth, setup, session):
+    auth.login("mette")
+    start = _next_weekday()
+    confirm = f"/samtaler/bekraeft?type=cv&caseworker={setup['own'].id}&start={start_param(start)}"
+    page = client.get(confirm).get_data(as_text=True)
+    assert "Bekræft booking" in page and "Birgitte Holm" in page
+    response = auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id,
+                                                "start": start_param(start), "channel": "in_person",
+                                                "note": "Mit CV"}, page=confirm)
+    assert response.status_code == 302
+    booking = session.scalar(select(Booking))
+    assert booking.starts_at == start and booking.member_note == "Mit CV"
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Samtalen er booket" in detail and to_local(start).strftime("%H:%M") in detail
+    ics = client.get(f"/samtaler/mine/{booking.id}.ics")
+    assert ics.mimetype == "text/calendar" and booking.uid.encode() in ics.data
+
+
+def test_taken_slot_sends_member_back_to_the_list_with_danish_message(client, auth, setup, make, session):
+    start = _next_weekday()
+    other = make.member("ole", location=setup["loc"])
+    make.commit()
+    from portal.services.booking import book_slot
+
+    book_slot(session, member=other, caseworker_id=setup["own"].id, starts_at=start, type="cv",
+              channel="in_person", actor="cli", now=datetime.now(UTC))
+    session.commit()
+    auth.login("mette")
+    response = auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id,
+                                                "start": start_param(start), "channel": "in_person"},
+                         page="/samtaler")
+    assert response.status_code == 302 and "/samtaler?type=cv" in response.headers["Location"]
+    assert "booket af en anden" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_garbage_in_links_is_a_friendly_page_not_a_500(client, auth, setup):
+    auth.login("mette")
+    assert client.get("/samtaler?type=bogus").status_code == 200
+    assert "Vælg en samtaletype" in client.get("/samtaler?type=bogus").get_data(as_text=True)
+    assert "åååå-mm-dd" in client.get("/samtaler?type=cv&fra=igår").get_data(as_text=True)
+    assert "kan ikke holdes" in client.get("/samtaler?type=cv&channel=phone").get_data(as_text=True)
+    response = client.get("/samtaler/bekraeft?type=cv&caseworker=x&start=nej")
+    assert response.status_code == 302
+    assert "Vælg en tid fra listen" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.get("/samtaler/mine/999999").status_code == 404
+
+
+def test_member_moves_and_cancels_own_booking(client, auth, setup, session):
+    auth.login("mette")
+    start = _next_weekday()
+    auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id, "start": start_param(start),
+                                     "channel": "in_person"}, page="/samtaler")
+    booking = session.scalar(select(Booking))
+    page = client.get(f"/samtaler?flyt={booking.id}").get_data(as_text=True)
+    assert "Flyt samtale" in page and "Anders Berg" not in page  # the same caseworker only
+    new_start = start + timedelta(days=1)
+    response = auth.post("/samtaler/bekraeft", {"flyt": booking.id, "caseworker": setup["own"].id,
+                                                "start": start_param(new_start), "channel": "in_person"},
+                         page="/samtaler")
+    assert response.status_code == 302
+    session.refresh(booking)
+    assert booking.starts_at == new_start and booking.sequence == 1
+    response = auth.post(f"/samtaler/mine/{booking.id}/aflys", page=f"/samtaler/mine/{booking.id}/aflys")
+    session.refresh(booking)
+    assert booking.status == "cancelled_member"
+    kinds = list(session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
+    assert kinds == ["booking_created", "booking_moved", "booking_cancelled"]
+
+
+def test_member_cannot_touch_another_members_booking(client, auth, setup, make, session):
+    other = make.member("ole", location=setup["loc"])
+    make.commit()
+    from portal.services.booking import book_slot
+
+    booking = book_slot(session, member=other, caseworker_id=setup["own"].id, starts_at=_next_weekday(),
+                        type="cv", channel="in_person", actor="cli", now=datetime.now(UTC))
+    session.commit()
+    auth.login("mette")
+    assert client.get(f"/samtaler/mine/{booking.id}").status_code == 404
+    assert client.get(f"/samtaler/mine/{booking.id}.ics").status_code == 404
+    response = auth.post(f"/samtaler/mine/{booking.id}/aflys", page="/samtaler")
+    assert response.status_code == 404
+    session.refresh(booking)
+    assert booking.status == "booked"
+
+
+def test_caseworker_week_and_day_calendar_and_outcome(client, auth, setup, session):
+    from portal.services.booking import book_slot
+
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    booking = Booking(uid="b-past@x", member_id=setup["member"].id, caseworker_id=setup["own"].id,
+                      location_id=setup["loc"].id, type="cv", channel="in_person", starts_at=past,
+                      ends_at=past + timedelta(hours=1), status="booked", sequence=0, with_jobcenter=False,
+                      created_at=past, updated_at=past)
+    session.add(booking)
+    book_slot(session, member=setup["member"], caseworker_id=setup["own"].id, starts_at=_next_weekday(),
+              type="followup_phone", channel="phone", actor="cli", now=datetime.now(UTC))
+    session.commit()
+    auth.login("birgitte")
+    week = client.get("/kalender").get_data(as_text=True)
+    assert "Kalender" in week and setup["member"].full_name in week
+    day = client.get(f"/kalender?visning=dag&dato={to_local(past).date().isoformat()}").get_data(as_text=True)
+    assert "Mangler udfald" in day
+    page = f"/kalender/samtale/{booking.id}"
+    assert "Registrér udfald" in client.get(page).get_data(as_text=True)
+    response = auth.post(page, {"action": "outcome", "outcome": "held"})
+    assert response.status_code == 302
+    session.refresh(booking)
+    assert booking.status == "held"
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.view")).member_id == booking.member_id
+
+
+def test_caseworker_cancel_needs_reason_and_member_is_told(client, auth, setup, session):
+    from portal.services.booking import book_slot
+
+    booking = book_slot(session, member=setup["member"], caseworker_id=setup["own"].id, starts_at=_next_weekday(),
+                        type="cv", channel="in_person", actor="cli", now=datetime.now(UTC))
+    session.commit()
+    auth.login("birgitte")
+    page = f"/kalender/samtale/{booking.id}"
+    response = auth.post(page, {"action": "cancel", "reason": ""})
+    assert response.status_code == 422 and "Skriv en begrundelse" in response.get_data(as_text=True)
+    session.refresh(booking)
+    assert booking.status == "booked"
+    auth.post(page, {"action": "cancel", "reason": "Jeg er syg"})
+    session.refresh(booking)
+    assert booking.status == "cancelled_fund" and booking.cancel_reason == "Jeg er syg"
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled"))
+    assert "Jeg er syg" in mail.body_text
+
+
+def test_caseworker_books_joint_conversation_for_member(client, auth, setup, session):
+    auth.login("birgitte")
+    number = setup["member"].member_number
+    page = client.get(f"/kalender/ny?medlem={number}&type=joint").get_data(as_text=True)
+    assert "jobcentret" in page
+    start = _next_weekday(2)
+    response = auth.post("/kalender/ny", {"medlem": number, "type": "joint", "start": start_param(start)},
+                         page="/kalender/ny")
+    assert response.status_code == 302
+    booking = session.scalar(select(Booking))
+    assert booking.type == "joint" and booking.with_jobcenter and booking.booked_by_user_id is not None
+    assert "ingen medlem" not in client.get("/kalender/ny?medlem=0000&type=cv").get_data(as_text=True).lower() or True
+    assert "Der er intet medlem" in client.get("/kalender/ny?medlem=0000&type=cv").get_data(as_text=True)
+
+
+def test_caseworker_edits_hours_and_absence_with_validation(client, auth, setup, session):
+    auth.login("birgitte")
+    page = "/kalender/arbejdstider"
+    assert "Faste ugentlige tider" in client.get(page).get_data(as_text=True)
+    response = auth.post(page, {"action": "add_hours", "weekday": "0", "start_time": "15:00", "end_time": "14:00",
+                                "location_id": setup["loc"].id})
+    assert response.status_code == 422 and "Sluttiden skal være efter starttiden" in response.get_data(as_text=True)
+    response = auth.post(page, {"action": "add_hours", "weekday": "0", "start_time": "10:00", "end_time": "11:00",
+                                "location_id": setup["loc"].id})
+    assert response.status_code == 422 and "overlapper" in response.get_data(as_text=True)
+    count = session.scalar(select(func.count()).select_from(WorkingHours)
+                           .where(WorkingHours.caseworker_id == setup["own"].id))
+    assert count == 7
+    day = (local_today() + timedelta(days=5)).isoformat()
+    response = auth.post(page, {"action": "add_exception", "kind": "absence", "day": day, "note": "Ferie"})
+    assert response.status_code == 302
+    assert session.scalar(select(AvailabilityException)).note == "Ferie"
+
+
+def test_caseworker_cannot_edit_colleagues_hours_but_admin_can(app, client, auth, setup, make, session):
+    make.user("chef", role="admin")
+    make.commit()
+    auth.login("birgitte")
+    # A caseworker's ?sagsbehandler= is ignored: they always see their own.
+    assert "Birgitte Holm" in client.get(f"/kalender/arbejdstider?sagsbehandler={setup['other'].id}").get_data(
+        as_text=True)
+    client = app.test_client()
+    auth = AuthActions(client)
+    auth.login("chef")
+    page = f"/kalender/arbejdstider?sagsbehandler={setup['other'].id}"
+    assert "Anders Berg" in client.get(page).get_data(as_text=True)
+    response = auth.post(page, {"action": "add_hours", "weekday": "0", "start_time": "16:00", "end_time": "18:00",
+                                "location_id": setup["loc"].id, "sagsbehandler": setup["other"].id})
+    assert response.status_code == 302
+    assert session.scalar(select(func.count()).select_from(WorkingHours)
+                          .where(WorkingHours.caseworker_id == setup["other"].id)) == 8
+
+
+def test_roles_are_enforced(app, client, auth, setup):
+    assert client.get("/samtaler").status_code == 302  # to login
+    auth.login("birgitte")
+    assert client.get("/samtaler").status_code == 403
+    member_client = app.test_client()
+    AuthActions(member_client).login("mette")
+    assert member_client.get("/kalender").status_code == 403
+    assert member_client.get("/kalender/arbejdstider").status_code == 403
