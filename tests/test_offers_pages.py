@@ -1,0 +1,246 @@
+"""Offers pages: the member catalogue, registration, waiting list, held seat link; the staff editor and check-in."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.models import AuditEntry, Notification, OutboxMessage
+from portal.models.offers import Offer, OfferRegistration, OfferSession
+from portal.services import offers
+from portal.timeutil import utcnow
+from tests.offers_helpers import make_offer, make_session
+
+
+def _follow(client, response):
+    """Follow one redirect by hand (the isolated test client cannot follow redirects itself)."""
+    assert response.status_code == 302, response.status_code
+    return client.get(response.headers["Location"])
+
+
+def _setup(session, make, *, capacity=5, groups=("1", "2a", "2b")):
+    odense = make.location("Odense")
+    cw = make.caseworker("sb", location=odense)
+    offer = make_offer(session, groups=groups)
+    s = make_session(session, offer, location=odense, capacity=capacity, now=utcnow())
+    return odense, cw, offer, s
+
+
+def test_catalogue_shows_offers_that_fit_the_members_group_only(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    hidden = make_offer(session, kind="webinar", title="Kun for gruppe 2", topic="interview", groups=("2a", "2b"))
+    make_session(session, hidden, now=utcnow())
+    make.member("mette", location=odense, target_group="1")
+    make.commit()
+    auth.login("mette")
+    page = client.get("/tilbud").get_data(as_text=True)
+    assert "Temamøde: Jobsøgning" in page and "Kun for gruppe 2" not in page
+    assert client.get(f"/tilbud/{hidden.id}").status_code == 404
+
+
+def test_member_registers_and_sees_it_on_the_offer_and_mine(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    member = make.member("mette", location=odense)
+    make.commit()
+    auth.login("mette")
+    response = _follow(client, auth.post(f"/tilbud/hold/{s.id}/tilmeld", page=f"/tilbud/{offer.id}"))
+    assert response.status_code == 200
+    assert "Du er tilmeldt" in response.get_data(as_text=True)
+    reg = session.scalar(select(OfferRegistration).where(OfferRegistration.member_id == member.id))
+    assert reg.status == "registered"
+    mine = client.get("/tilbud/mine").get_data(as_text=True)
+    assert "Temamøde: Jobsøgning" in mine and "Afmeld" in mine
+    ics = client.get(f"/tilbud/tilmelding/{reg.id}/kalender.ics")
+    assert ics.mimetype == "text/calendar" and b"BEGIN:VEVENT" in ics.data
+
+
+def test_duplicate_registration_shows_a_danish_message_and_changes_nothing(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    member = make.member("mette", location=odense)
+    offers.register(session, member, s.id, actor="cli", now=utcnow())
+    make.commit()
+    auth.login("mette")
+    response = _follow(client, auth.post(f"/tilbud/hold/{s.id}/tilmeld", page=f"/tilbud/{offer.id}"))
+    assert "allerede tilmeldt" in response.get_data(as_text=True)
+    assert len(session.scalars(select(OfferRegistration)).all()) == 1
+    assert session.get(OfferSession, s.id).seats_taken == 1
+
+
+def test_full_session_puts_the_member_on_the_waiting_list_and_says_so(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make, capacity=1)
+    offers.register(session, make.member(location=odense), s.id, actor="cli", now=utcnow())
+    make.member("mette", location=odense)
+    make.commit()
+    auth.login("mette")
+    detail = client.get(f"/tilbud/{offer.id}").get_data(as_text=True)
+    assert "Skriv mig på ventelisten" in detail and "Fuldt" in detail
+    response = _follow(client, auth.post(f"/tilbud/hold/{s.id}/tilmeld", page=f"/tilbud/{offer.id}"))
+    assert "ventelisten som nr. 1" in response.get_data(as_text=True)
+
+
+def test_past_session_cannot_be_booked(client, auth, make, session):
+    odense, cw, offer, _ = _setup(session, make)
+    past = make_session(session, offer, location=odense, starts_in=timedelta(hours=-2), now=utcnow())
+    make.member("mette", location=odense)
+    make.commit()
+    auth.login("mette")
+    response = _follow(client, auth.post(f"/tilbud/hold/{past.id}/tilmeld", page="/tilbud"))
+    assert "begyndt eller afholdt" in response.get_data(as_text=True)
+    assert session.scalar(select(OfferRegistration)) is None
+
+
+def test_right_and_duty_cancel_needs_a_reason_on_the_form(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    member = make.member("mette", location=odense, caseworker=cw)
+    reg = offers.assign_right_and_duty(session, member, s.id, actor=cw.user, now=utcnow())
+    make.commit()
+    auth.login("mette")
+    page = client.get(f"/tilbud/tilmelding/{reg.id}/afmeld").get_data(as_text=True)
+    assert "ret- og pligttilbud" in page
+    response = auth.post(f"/tilbud/tilmelding/{reg.id}/afmeld", {"reason": ""})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in body and "Der er et problem" in body
+    assert session.get(OfferRegistration, reg.id).status == "registered"
+    auth.post(f"/tilbud/tilmelding/{reg.id}/afmeld", {"reason": "Jobsamtale samme dag"})
+    assert session.get(OfferRegistration, reg.id).status == "cancelled"
+
+
+def _held_seat(session, make, odense, s):
+    holder = make.member(location=odense)
+    reg = offers.register(session, holder, s.id, actor="cli", now=utcnow())
+    waiting = make.member("mette", location=odense)
+    w = offers.register(session, waiting, s.id, actor="cli", now=utcnow())
+    offers.cancel_registration(session, reg, actor="cli", now=utcnow(), reason="Kan ikke alligevel")
+    make.commit()
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.seat_offered"))
+    token = re.search(r"/tilbud/plads/(\S+)", mail.body_text).group(1)
+    return w, token
+
+
+def test_email_link_needs_login_shows_a_confirmation_and_is_single_use(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make, capacity=1)
+    w, token = _held_seat(session, make, odense, s)
+    anonymous = client.get(f"/tilbud/plads/{token}")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    auth.login("mette")
+    page = client.get(f"/tilbud/plads/{token}")
+    assert page.status_code == 200 and "Ja, jeg tager pladsen" in page.get_data(as_text=True)
+    assert session.get(OfferRegistration, w.id).status == "offered"  # GET changes nothing
+    done = _follow(client, auth.post(f"/tilbud/plads/{token}", page=f"/tilbud/plads/{token}"))
+    assert "Du har taget pladsen" in done.get_data(as_text=True)
+    assert session.get(OfferRegistration, w.id).status == "registered"
+    again = client.get(f"/tilbud/plads/{token}")
+    assert again.status_code == 409 and "allerede brugt" in again.get_data(as_text=True)
+
+
+def test_forged_link_is_refused(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make, capacity=1)
+    _held_seat(session, make, odense, s)
+    auth.login("mette")
+    response = client.get("/tilbud/plads/not-a-real-token")
+    assert response.status_code == 404 and "ugyldigt" in response.get_data(as_text=True)
+
+
+def test_held_seat_box_on_catalogue_accepts_with_one_click(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make, capacity=1)
+    w, _token = _held_seat(session, make, odense, s)
+    auth.login("mette")
+    page = client.get("/tilbud").get_data(as_text=True)
+    assert "Der er en plads til dig" in page
+    auth.post(f"/tilbud/tilmelding/{w.id}/tag-plads", page="/tilbud")
+    assert session.get(OfferRegistration, w.id).status == "registered"
+
+
+def test_member_cannot_act_on_another_members_registration(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    other = make.member(location=odense)
+    reg = offers.register(session, other, s.id, actor="cli", now=utcnow())
+    make.member("mette", location=odense)
+    make.commit()
+    auth.login("mette")
+    assert client.get(f"/tilbud/tilmelding/{reg.id}/afmeld").status_code == 404
+    assert client.get(f"/tilbud/tilmelding/{reg.id}/kalender.ics").status_code == 404
+
+
+def test_staff_pages_are_for_caseworkers_and_admins_only(app, client, auth, make, session):
+    _setup(session, make)
+    make.member("mette")
+    make.user("boss", role="admin")
+    make.commit()
+    auth.login("mette")
+    assert client.get("/personale/tilbud").status_code == 403
+    assert client.get("/personale/tilbud/ny").status_code == 403
+    from tests.conftest import AuthActions
+
+    for username in ("sb", "boss"):
+        staff = app.test_client()
+        AuthActions(staff).login(username)
+        page = staff.get("/personale/tilbud")
+        assert page.status_code == 200 and "Temamøde: Jobsøgning" in page.get_data(as_text=True)
+
+
+def test_staff_creates_an_offer_and_a_session_with_errors_shown_first(client, auth, make, session):
+    odense = make.location("Odense")
+    make.caseworker("sb", location=odense)
+    make.commit()
+    auth.login("sb")
+    bad = auth.post("/personale/tilbud/ny", {"kind": "fvu_course", "title": "FVU", "course_hours": "80"},
+                    page="/personale/tilbud/ny")
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "1-60 timer" in text and "mindst én målgruppe" in text and "Vælg FVU-fag" in text
+    assert session.scalar(select(Offer)) is None
+    ok = auth.post("/personale/tilbud/ny", {"kind": "fvu_course", "title": "FVU-læsning", "course_hours": "40",
+                                            "fvu_subject": "reading", "audiences": ["2a", "2b"], "active": "1",
+                                            "hold_hours": "24"}, page="/personale/tilbud/ny")
+    assert ok.status_code == 302
+    offer = session.scalar(select(Offer))
+    assert offer.provider == "AOF" and offer.audiences == ("2a", "2b")
+    day = (utcnow() + timedelta(days=10)).date().isoformat()
+    end = (utcnow() + timedelta(days=50)).date().isoformat()
+    form = {"start_date": day, "start_time": "09:00", "end_date": end, "end_time": "12:00", "capacity": "12",
+            "location_id": str(odense.id), "venue": "AOF Odense"}
+    created = auth.post(f"/personale/tilbud/{offer.id}/hold/ny", form, page=f"/personale/tilbud/{offer.id}/hold/ny")
+    assert created.status_code == 302
+    s = session.scalar(select(OfferSession))
+    assert s.capacity == 12 and s.location_id == odense.id
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.session_created")) is not None
+
+
+def test_staff_assigns_right_and_duty_and_records_attendance(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    member = make.member("mette", location=odense, caseworker=cw)
+    make.commit()
+    auth.login("sb")
+    page = f"/personale/tilbud/hold/{s.id}"
+    unknown = auth.post(f"{page}/ret-og-pligt", {"member_number": "999"}, page=page)
+    assert unknown.status_code == 422 and "findes ikke et medlem" in unknown.get_data(as_text=True)
+    auth.post(f"{page}/ret-og-pligt", {"member_number": member.member_number}, page=page)
+    reg = session.scalar(select(OfferRegistration))
+    assert reg.right_and_duty and reg.status == "registered"
+    listing = client.get(page).get_data(as_text=True)
+    assert member.full_name in listing and "Ret og pligt" in listing
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.checkin_list_viewed"))
+    session.execute(OfferSession.__table__.update().where(OfferSession.id == s.id).values(
+        starts_at=utcnow() - timedelta(minutes=10), ends_at=utcnow() + timedelta(hours=1)))
+    session.commit()
+    auth.post(f"/personale/tilbud/tilmelding/{reg.id}/fremmoede", {"attended": "0"}, page=page)
+    assert session.get(OfferRegistration, reg.id).status == "no_show"
+    note = session.scalar(select(Notification).where(Notification.user_id == cw.user_id))
+    assert note is not None and "mødte ikke op" in note.text
+
+
+def test_staff_cancels_a_session_with_a_reason(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    offers.register(session, make.member(location=odense), s.id, actor="cli", now=utcnow())
+    make.commit()
+    auth.login("sb")
+    page = f"/personale/tilbud/hold/{s.id}"
+    missing = auth.post(f"{page}/aflys", {"reason": ""}, page=page)
+    assert missing.status_code == 422
+    assert session.get(OfferSession, s.id).status == "open"
+    auth.post(f"{page}/aflys", {"reason": "Underviseren er syg"}, page=page)
+    assert session.get(OfferSession, s.id).status == "cancelled"
+    assert session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.session_cancelled"))
