@@ -77,9 +77,10 @@ def caseload():
     agenda = caseload_service.agenda(db.session, staff, today=today)
     waiting = caseload_service.waiting_handoffs(db.session, staff)
     locations = _visible_locations(staff)
-    db.session.commit()
-    return render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
+    html = render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
                            locations=locations, staff=staff, today=today)
+    db.session.commit()  # after rendering: committing expires the loaded rows (that would be one query per row)
+    return html
 
 
 def _visible_locations(staff: access.StaffScope) -> list[ServiceLocation]:
@@ -105,14 +106,15 @@ def member(member_number: str):
     access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
     show_q10 = request.args.get("vis") == "q10"
     context = record_service.screen_data(db.session, staff, member, now=now, show_q10=show_q10, purpose=purpose)
-    db.session.commit()
     from portal.services.plan import KIND_LABELS, STATUS_LABELS
     from portal.services.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
 
-    return render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
+    html = render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
                            purpose_key=purpose_key, purposes=SCREEN_PURPOSES, can_edit=access.can_edit(staff, member),
                            q2_labels=Q2_LABELS, q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
                            plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now, **context)
+    db.session.commit()
+    return html
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/maalgruppe", methods=["POST"])
@@ -276,9 +278,10 @@ def _staff_summary(summary_id: int):
 def summary_view(summary_id: int):
     item = _staff_summary(summary_id)
     access.open_member_file(db.session, _scope(), item.member, purpose="Samtalereferat", now=utcnow())
-    db.session.commit()
-    return render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
+    html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
                            can_edit=access.can_edit(_scope(), item.member))
+    db.session.commit()
+    return html
 
 
 @bp.route("/sagsbehandler/referat/<int:summary_id>/send", methods=["POST"])
@@ -413,10 +416,11 @@ def job_order(order_id: int):
 
     audit.record(db.session, current_user, "jobmatch.order_viewed", target=order,
                  detail={"matches_shown": [m.id for m, _m in matches]})
-    db.session.commit()
-    return render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
+    html = render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
                            visible=visible, today=today, is_open=jobmatch.is_open(order, today),
                            can_refer=current_user.role == "caseworker")
+    db.session.commit()
+    return html
 
 
 @bp.route("/sagsbehandler/jobordrer/<int:order_id>/status", methods=["POST"])
@@ -492,9 +496,10 @@ def my_summary(summary_id: int):
     member = _own_member()
     item = summary.member_summary(db.session, member, summary_id)
     summary.record_member_read(db.session, current_user, item, utcnow())
-    db.session.commit()
-    return render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=False,
+    html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=False,
                            can_edit=False)
+    db.session.commit()
+    return html
 
 
 @bp.route("/min-side/referater/<int:summary_id>.pdf")

@@ -205,8 +205,9 @@ def decide_group(session: Session, scope: StaffScope, member: Member, *, group: 
     try:
         return override_group(session, member, group=group, comment=comment, actor=scope.user, now=now)
     except ValidationFailed as exc:
-        field_name = {"comment": "group_comment", "group": "group_decision"}.get(exc.field or "", exc.field)
-        raise ValidationFailed(exc.message, field=field_name or "group_comment") from None
+        rename = {"comment": "group_comment", "group": "group_decision"}
+        errors = {rename.get(key, key): message for key, message in (exc.errors or {}).items()}
+        raise ValidationFailed(exc.message, errors=errors or {"group_comment": exc.message}) from None
 
 
 def record_preparation_answers(session: Session, scope: StaffScope, member: Member, *, q2: str,

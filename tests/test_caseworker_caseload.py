@@ -1,0 +1,221 @@
+"""The caseload (Mine medlemmer): scope, next statutory step, overdue in text, filters, search, no N+1."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, select
+
+from portal.extensions import db as _db
+from portal.models import AuditEntry, Booking
+from portal.models.casework import MemberNextStep
+from portal.timeutil import local_today, local_to_utc
+
+TODAY = local_today()
+
+
+def book(session, member, caseworker, *, type="cv", status="booked", days_from_now=1, hour=10):
+    starts = local_to_utc(datetime.combine(TODAY + timedelta(days=days_from_now), datetime.min.time())
+                          .replace(hour=hour))
+    now = datetime.now(timezone.utc)
+    booking = Booking(uid=f"t-{uuid.uuid4().hex}", member_id=member.id, caseworker_id=caseworker.id,
+                      location_id=member.location_id, type=type, channel="in_person", starts_at=starts,
+                      ends_at=starts + timedelta(minutes=45), status=status, sequence=0, with_jobcenter=False,
+                      created_at=now, updated_at=now)
+    session.add(booking)
+    session.flush()
+    return booking
+
+
+@pytest.fixture
+def odense_cw(make):
+    return make.caseworker("sb-odense", display_name="Birgitte Holm")
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r"<tr class=\"[^\"]*\">(.*?)</tr>", html, re.S)
+
+
+def test_own_members_with_next_step_and_overdue_in_words(client, auth, make, odense_cw):
+    late = make.member(caseworker=odense_cw, weeks_unemployed=3, first_name="Anna", last_name="Overskredet")
+    fresh = make.member(caseworker=odense_cw, weeks_unemployed=0, first_name="Bo", last_name="Frisk")
+    make.member(weeks_unemployed=3, first_name="Carl", last_name="Andenssag")  # same location, other caseworker
+    make.commit()
+    auth.login("sb-odense")
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "Overskredet, Anna" in html and "Frisk, Bo" in html
+    assert "Andenssag" not in html  # "Mine medlemmer" only
+    body = html[html.index("<tbody>"):]
+    assert body.index("Overskredet, Anna") < body.index("Frisk, Bo")  # most urgent first
+    late_row = next(r for r in rows(html) if "Overskredet, Anna" in r)
+    assert "is-overdue" in html and "Overskredet" in late_row and "dage" in late_row  # words, not colour alone
+    assert "CV-samtale" in late_row
+    fresh_row = next(r for r in rows(html) if "Frisk, Bo" in r)
+    assert "Overskredet" not in fresh_row.replace("Frisk", "") and "Senest" in fresh_row
+    assert fresh.member_number in html and late.member_number in html
+
+
+def test_all_scope_is_own_location_only(client, auth, make, odense_cw):
+    aarhus = make.location("Århus", "Midtjylland", 56.16, 10.20)
+    make.member(first_name="Dorte", last_name="Odensebo", weeks_unemployed=2)
+    make.member(first_name="Erik", last_name="Aarhusianer", location=aarhus, weeks_unemployed=2)
+    make.commit()
+    auth.login("sb-odense")
+    html = client.get("/sagsbehandler/?omfang=all").get_data(as_text=True)
+    assert "Odensebo" in html and "Aarhusianer" not in html
+
+
+def test_group2_specialist_sees_group2_members_of_the_region(client, auth, make):
+    odense = make.location()
+    svendborg = make.location("Svendborg", "Syddanmark", 55.06, 10.61)
+    aarhus = make.location("Århus", "Midtjylland", 56.16, 10.20)
+    make.caseworker("specialist", location=odense, group2_specialist=True)
+    make.member(first_name="Gitte", last_name="Toa", location=svendborg, target_group="2a")
+    make.member(first_name="Hans", last_name="Eten", location=svendborg, target_group="1")
+    make.member(first_name="Inge", last_name="Jylland", location=aarhus, target_group="2b")
+    make.commit()
+    auth.login("specialist")
+    html = client.get("/sagsbehandler/?omfang=all").get_data(as_text=True)
+    assert "Toa, Gitte" in html
+    assert "Eten" not in html and "Jylland" not in html
+
+
+def test_central_unit_sees_every_location(client, auth, make):
+    aarhus = make.location("Århus", "Midtjylland", 56.16, 10.20)
+    valby = make.location("Valby", "Hovedstaden", 55.66, 12.52)
+    make.caseworker("central", location=valby, central_unit=True)
+    make.member(first_name="Jens", last_name="Langtvaek", location=aarhus)
+    make.commit()
+    auth.login("central")
+    assert "Langtvaek" in client.get("/sagsbehandler/?omfang=all").get_data(as_text=True)
+
+
+def test_filters_search_and_sorting(client, auth, make, odense_cw):
+    a = make.member(caseworker=odense_cw, first_name="Karen", last_name="Aagaard", target_group="2a",
+                    weeks_unemployed=4)
+    make.member(caseworker=odense_cw, first_name="Lone", last_name="Boesen", target_group="1", weeks_unemployed=1)
+    o = make.member(caseworker=odense_cw, status="opsagt", first_name="Mads", last_name="Opsagtsen",
+                    target_group=None)
+    make.commit()
+    auth.login("sb-odense")
+    get = lambda q: client.get("/sagsbehandler/" + q).get_data(as_text=True)  # noqa: E731
+    html = get("?gruppe=2")
+    assert "Aagaard" in html and "Boesen" not in html
+    html = get("?status=opsagt")
+    assert "Opsagtsen" in html and "Opsagt (O)" in html and "Aagaard" not in html
+    html = get("?overskredet=1")
+    assert "Aagaard" in html and "Boesen" not in html and "Opsagtsen" not in html
+    html = get(f"?q={a.member_number}")
+    assert "Aagaard" in html and "Boesen" not in html
+    html = get("?q=boe")
+    assert "Boesen" in html and "Aagaard" not in html
+    html = get("?sorter=name&retning=desc")
+    body = html[html.index("<tbody>"):]
+    assert body.index("Opsagtsen") < body.index("Boesen") < body.index("Aagaard")
+    html = get("?gruppe=bogus&sorter=x&side=abc")  # nonsense falls back to defaults, no error page
+    assert "Aagaard" in html and o.member_number in html
+
+
+def test_paginates_25_per_page(client, auth, make, odense_cw):
+    for i in range(30):
+        make.member(caseworker=odense_cw, first_name="P", last_name=f"Person{i:02d}", login=False)
+    make.commit()
+    auth.login("sb-odense")
+    first = client.get("/sagsbehandler/?sorter=name").get_data(as_text=True)
+    second = client.get("/sagsbehandler/?sorter=name&side=2").get_data(as_text=True)
+    assert "30 medlemmer" in first and "Side 1 af 2" in first
+    assert "Person00" in first and "Person29" not in first
+    assert "Person29" in second and "Person00" not in second
+    assert "Side 2 af 2" in client.get("/sagsbehandler/?sorter=name&side=99").get_data(as_text=True)
+
+
+def test_held_booking_moves_the_next_step_on(client, auth, make, session, odense_cw):
+    member = make.member(caseworker=odense_cw, weeks_unemployed=1, last_name="Bookesen")
+    make.commit()
+    auth.login("sb-odense")
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    row = next(r for r in rows(html) if "Bookesen" in r)
+    assert "CV-samtale" in row
+    stored = session.get(MemberNextStep, member.id)
+    assert stored.step_code == "cv" and not stored.stale
+    book(session, member, odense_cw, type="cv", status="held", days_from_now=-1)
+    book(session, member, odense_cw, type="contact_course", status="booked", days_from_now=2)
+    session.commit()
+    assert session.get(MemberNextStep, member.id).stale  # the listener marked it
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    row = next(r for r in rows(html) if "Bookesen" in r)
+    assert "Rådighedssamtale" in row and "CV-samtale" not in row
+    assert session.get(MemberNextStep, member.id).step_code == "availability"
+
+
+def test_the_page_issues_the_same_number_of_queries_for_5_or_25_members(app, client, auth, make, odense_cw):
+    def count_queries(n: int) -> int:
+        for _ in range(n):
+            m = make.member(caseworker=odense_cw, login=False, weeks_unemployed=2)
+            slot = next(slots)
+            book(_db.session, m, odense_cw, type="cv", status="held", days_from_now=-1 - slot // 10,
+                 hour=8 + slot % 10)
+        make.commit()
+        client.get("/sagsbehandler/")  # warm the stored next steps
+        statements = []
+
+        def count(*args):
+            statements.append(1)
+
+        event.listen(_db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/sagsbehandler/").status_code == 200
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    slots = iter(range(100))
+    make.commit()
+    auth.login("sb-odense")
+    small = count_queries(5)
+    large = count_queries(20)  # 25 members now
+    assert large == small, (small, large)
+    assert small < 30
+
+
+def test_caseload_view_is_audited(client, auth, make, session, odense_cw):
+    make.member(caseworker=odense_cw)
+    make.commit()
+    auth.login("sb-odense")
+    client.get("/sagsbehandler/?gruppe=1")
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "caseload.viewed"))
+    assert entry is not None and entry.detail["gruppe"] == "1" and entry.detail["shown"]
+
+
+@pytest.mark.parametrize("role", ["member", "steering"])
+def test_members_and_steering_cannot_open_the_caseload(client, auth, make, role):
+    make.user("someone", role=role)
+    make.commit()
+    auth.login("someone")
+    assert client.get("/sagsbehandler/").status_code == 403
+    assert client.get("/sagsbehandler/jobordrer").status_code == 403
+
+
+def test_agenda_shows_todays_conversations(client, auth, make, session, odense_cw):
+    member = make.member(caseworker=odense_cw, first_name="Dagmar", last_name="Idag")
+    book(session, member, odense_cw, type="cv", days_from_now=0, hour=23)
+    make.commit()
+    auth.login("sb-odense")
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    today_card = html[html.index("I dag"):html.index("Resten af ugen")]
+    assert "Dagmar Idag" in today_card and "CV-samtale" in today_card
+
+
+def test_refresh_all_computes_every_member(app, make, session):
+    from portal.services import caseload
+
+    members = [make.member(login=False, weeks_unemployed=w) for w in (0, 3, 10)]
+    make.member(login=False, status="opsagt")
+    make.commit()
+    assert caseload.refresh_all(session, TODAY) == 4
+    rows_ = {r.member_id: r for r in session.scalars(select(MemberNextStep))}
+    assert rows_[members[1].id].step_code == "cv" and rows_[members[1].id].due_date < TODAY
+    assert rows_[members[2].id].due_date < TODAY  # 10 weeks: several steps overdue, earliest first
+    assert date.today() - timedelta(days=1) <= rows_[members[0].id].due_date
