@@ -129,9 +129,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
 
 
 def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str = "manual",
-            trigger: str = "schedule") -> JobRun:
+            trigger: str = "schedule", jobs: dict[str, JobSpec] | None = None) -> JobRun:
     """Run one job now in its own app context; log the run (status, counts or error). Never raises for job errors."""
-    spec = JOBS[job_id]
+    spec = (jobs or JOBS)[job_id]
     with app.app_context():
         session = db.session
         started = utcnow()
@@ -159,7 +159,8 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         run.summary = _jsonable(summary)
         run.error = error
         session.commit()
-        session.expunge(run)
+        session.refresh(run)
+        session.expunge(run)  # returned to callers outside this app context
         log.info("job %s %s %s", job_id, status, run.summary)
         return run
 
@@ -176,7 +177,7 @@ RUNNERS: dict[str, object] = {}
 
 def scheduled_entry(job_id: str, holder: str) -> None:
     runner = RUNNERS.get(holder)
-    if runner is None or job_id not in JOBS:
+    if runner is None:
         log.warning("job %s for runner %s skipped: not running here", job_id, holder)
         return
     runner.run_scheduled(job_id)

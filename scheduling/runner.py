@@ -113,7 +113,8 @@ class SchedulerRunner:
         if not self.acting.is_set() or not self.lease.held():
             log.warning("job %s skipped: %s does not hold the scheduler lease", job_id, self.holder)
             return
-        run_job(job_id, app=self.app, holder=self.holder, trigger="schedule")
+        if job_id in self.jobs:
+            run_job(job_id, app=self.app, holder=self.holder, trigger="schedule", jobs=self.jobs)
 
 
 def register_jobs(scheduler: BackgroundScheduler, jobs: dict, holder: str) -> None:
