@@ -140,9 +140,9 @@ def test_database_refuses_overlap_even_without_the_service(session, odense, make
     book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0))
     other_member = make.member("ole", location=odense["loc"])
     make.commit()
-    row = dict(uid="x@y", member_id=other_member.id, caseworker_id=odense["own"].id, location_id=odense["loc"].id,
-               type="cv", channel="in_person", starts_at=utc(2027, 3, 24, 9, 30), ends_at=utc(2027, 3, 24, 10, 0),
-               status="booked", sequence=0, with_jobcenter=False, created_at=NOW, updated_at=NOW)
+    row = {"uid": "x@y", "member_id": other_member.id, "caseworker_id": odense["own"].id, "location_id": odense["loc"].id,
+               "type": "cv", "channel": "in_person", "starts_at": utc(2027, 3, 24, 9, 30), "ends_at": utc(2027, 3, 24, 10, 0),
+               "status": "booked", "sequence": 0, "with_jobcenter": False, "created_at": NOW, "updated_at": NOW}
     session.add(Booking(**row))
     with pytest.raises(IntegrityError):
         session.flush()
@@ -264,8 +264,8 @@ def test_slots_across_clock_changes_start_at_nine_local(session, odense, before,
     by_day: dict = {}
     for slot in slots:
         by_day.setdefault(to_local(slot.starts_at).date(), []).append(slot)
-    assert [to_local(s.starts_at).strftime("%H:%M") for s in by_day[date(*before)]][0] == "09:00"
-    assert [to_local(s.starts_at).strftime("%H:%M") for s in by_day[date(*after)]][0] == "09:00"
+    assert next(to_local(s.starts_at).strftime("%H:%M") for s in by_day[date(*before)]) == "09:00"
+    assert next(to_local(s.starts_at).strftime("%H:%M") for s in by_day[date(*after)]) == "09:00"
     offsets = {to_local(by_day[date(*d)][0].starts_at).utcoffset() for d in (before, after)}
     assert len(offsets) == 2  # one hour apart in UTC
     booking = svc.book_slot(session, member=odense["member"], caseworker_id=own.id,
