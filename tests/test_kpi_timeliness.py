@@ -5,11 +5,12 @@ conversation no later than its due date; the SQL flags (`timeliness_flags`) must
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
+from portal.models.base import UTCDateTime
 from portal.services import kpi
 from portal.services.contact_course import course_for
 from portal.services.kpi_measures import TIMELINESS_STEPS, timeliness_flags
@@ -107,10 +108,6 @@ def test_timeliness_shares_on_the_dashboard(session, course):
     datetime(2026, 6, 15, 21, 59), datetime(2026, 1, 15, 22, 59),
 ])
 def test_local_day_in_sql_matches_europe_copenhagen(session, utc):
-    aware = utc.replace(tzinfo=timezone.utc)
-    from sqlalchemy import literal
-
-    from portal.models.base import UTCDateTime
-
+    aware = utc.replace(tzinfo=UTC)
     value = session.execute(select(local_day(literal(aware, UTCDateTime())))).scalar_one()
     assert str(value) == to_local(aware).date().isoformat()

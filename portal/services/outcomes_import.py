@@ -198,7 +198,7 @@ def import_outcomes(session: Session, text: str, *, actor, today: date, now: dat
     for i in range(0, len(number_list), 5000):
         chunk = number_list[i:i + 5000]
         members.update(session.execute(select(Member.member_number, Member.id)
-                                       .where(Member.member_number.in_(chunk))).tuples().all())
+                                       .where(Member.member_number.in_(chunk))).all())
     good: list[dict] = []
     for line, raw in raw_rows:
         record, problems = _validate(line, raw, members, today)
