@@ -24,6 +24,7 @@ LABELS = {
     "withdraw_consent": ("Trække samtykke tilbage", "Withdraw consent"),
     "request_human": ("Tale med en medarbejder", "Talk to a person"),
     "out_of_scope": ("Noget andet", "Something else"),
+    "nlu_fallback": ("Ikke forstået", "Not understood"),
 }
 
 

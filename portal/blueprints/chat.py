@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from chatbot.runtime.labels import intent_label
 from portal.auth.decorators import public, role_required
 from portal.errors import problem
 from portal.extensions import csrf, db, limiter
@@ -320,6 +321,7 @@ def handoff_detail(handoff_id: int):
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes(handoff, now),
                            present=chat_service.member_present(handoff.conversation, now),
+                           intent_label=intent_label,
                            errors=request.args.get("fejl"))
 
 

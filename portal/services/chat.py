@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from portal.models import Consent, Member, ServiceLocation
@@ -125,13 +125,17 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
         return []
     if conversation.state == "closed":
         conversation.state = "bot"
+    shown = _payload_title(session, conversation, text) if text.startswith("/") else text
+    said = add_message(session, conversation, sender="user", text=shown, now=now)
+    session.flush()
     messages, state, parse = agent.handle(
         conversation.tracker or None, text, sender_id=conversation.sender_id,
         slots=bot_slots(session, conversation), action_guard=lambda: session.begin_nested())
-    # Actions may have changed the conversation (consent withdrawn, handed off): read it after them.
     intent = parse.get("intent") or {}
-    add_message(session, conversation, sender="user", text=text, now=now, intent=intent.get("name"),
-                confidence=intent.get("confidence"))
+    state_of_said = inspect(said)
+    if not (state_of_said.deleted or state_of_said.was_deleted or state_of_said.detached):
+        # (a withdrawn consent deletes the transcript, this line included)
+        said.intent, said.confidence = intent.get("name"), intent.get("confidence")
     for message in messages:
         add_message(session, conversation, sender="bot", text=message.get("text", ""), now=now,
                     buttons=message.get("buttons"))
@@ -140,6 +144,20 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
         state["events"] = [e for e in state.get("events", []) if e.get("event") not in ("user", "bot")][-20:]
     conversation.tracker = state
     return messages
+
+
+def _payload_title(session: Session, conversation: ChatConversation, payload: str) -> str:
+    """A button's payload (/intent{...}) is shown in the transcript as the button's title, as the person saw it."""
+    last_bot = session.scalar(select(ChatMessage).where(
+        ChatMessage.conversation_id == conversation.id, ChatMessage.sender == "bot", ChatMessage.buttons.is_not(None))
+        .order_by(ChatMessage.id.desc()).limit(1))
+    for button in (last_bot.buttons if last_bot is not None else None) or []:
+        if isinstance(button, dict) and button.get("payload") == payload and button.get("title"):
+            return str(button["title"])[:200]
+    from chatbot.runtime.labels import intent_label
+
+    name = payload[1:].split("{", 1)[0]
+    return intent_label(name, conversation.language)
 
 
 # ---- consent ------------------------------------------------------------------------------------------------

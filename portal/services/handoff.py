@@ -125,7 +125,6 @@ def request_handoff(session: Session, conversation: ChatConversation, *, reason:
     session.add(handoff)
     conversation.state = "handed_off"
     session.flush()
-    add_message(session, conversation, sender="system", text="Samtalen er sendt videre til en medarbejder.", now=now)
     _announce(session, handoff, "Ny chat venter på svar", now)
     audit.record(session, actor, "handoff.request", member_id=handoff.member_id, target=handoff, now=now,
                  detail={"reason": reason, "location_id": location_id, "target_caseworker_id": target})
