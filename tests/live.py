@@ -8,12 +8,15 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import logging
+
 from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
 
 DEMO_PASSWORD = "demo-adgangskode"
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def free_port() -> int:
