@@ -19,7 +19,7 @@ from portal.services import profiling as service
 
 BATCH = 10_000
 TRAINING_ROWS = 20_000  # synthetic members for the demo model: a couple of seconds to train
-BENEFIT_WEEK_MEMBERS = 3_000  # members with benefit-week history (for labels and survival curves)
+BENEFIT_WEEK_MEMBERS = 2_000  # members with benefit-week history (for labels and survival curves)
 
 DISCO_BY_TRADE = {
     "Social- og sundhedshjælper": "sosu_hjaelper", "Handicaphjælper": "sosu_hjaelper",
@@ -59,18 +59,20 @@ def _register_facts(session, ctx: SeedContext, rng: np.random.Generator, members
     children = (ages > 25) & (ages < 55) & (rng.random(n) < 0.45)
     experience = np.clip((ages - 18) * rng.uniform(0.4, 1.0, n), 0, 45).round(1)
     unknown_education = rng.random(n) < 0.02  # register gaps happen; the model handles them
-    rows = [{
-        "member_id": int(ids[i]), "education": None if unknown_education[i] else drawn["education"].iat[i],
-        "work_experience_years": float(experience[i]),
-        "from_sickness_benefit": bool(drawn["from_sickness_benefit"].iat[i]),
-        "benefit_share_3y": float(drawn["benefit_share_3y"].iat[i]),
-        "benefit_periods_5y": int(drawn["benefit_periods_5y"].iat[i]), "origin": drawn["origin"].iat[i],
-        "disco": disco[i], "industry": industry[i], "new_graduate": bool(graduate[i]),
-        "previous_income_100k": float(drawn["previous_income_100k"].iat[i]), "children_at_home": bool(children[i]),
-        "updated_at": ctx.now,
-    } for i in range(n)]
+    education = np.where(unknown_education, None, drawn["education"].to_numpy(dtype=object))
+    columns = {
+        "member_id": ids.tolist(), "education": education.tolist(), "work_experience_years": experience.tolist(),
+        "from_sickness_benefit": drawn["from_sickness_benefit"].astype(bool).tolist(),
+        "benefit_share_3y": drawn["benefit_share_3y"].tolist(),
+        "benefit_periods_5y": drawn["benefit_periods_5y"].astype(int).tolist(), "origin": drawn["origin"].tolist(),
+        "disco": disco.tolist(), "industry": industry.tolist(), "new_graduate": graduate.tolist(),
+        "previous_income_100k": drawn["previous_income_100k"].tolist(), "children_at_home": children.tolist(),
+    }
+    names = list(columns)
+    table = MemberRegisterFacts.__table__
     for start in range(0, n, BATCH):
-        session.execute(insert(MemberRegisterFacts), rows[start:start + BATCH])
+        chunk = zip(*(columns[c][start:start + BATCH] for c in names))
+        session.execute(insert(table), [{**dict(zip(names, values)), "updated_at": ctx.now} for values in chunk])
 
 
 def _demo_model(session, ctx: SeedContext):
@@ -100,7 +102,7 @@ def _benefit_weeks(session, ctx: SeedContext, rng: np.random.Generator, members)
         rows += [{"member_id": m.id, "period_start": m.first_unemployment_day, "week_no": w,
                   "benefit_fraction": 1.0 if w < left else 0.0} for w in range(1, weeks + 1)]
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(BenefitWeek), rows[start:start + BATCH])
+        session.execute(insert(BenefitWeek.__table__), rows[start:start + BATCH])
     return len(rows)
 
 

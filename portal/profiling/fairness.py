@@ -14,7 +14,7 @@ from portal.profiling.metrics import auc
 from portal.profiling.variables import AGE_BANDS, FAIRNESS_ATTRIBUTES, VARIABLES
 
 RATIO_BAND = (0.8, 1.25)
-MIN_GROUP = 50  # smaller groups are reported but not judged
+MIN_GROUP = 100  # smaller groups are reported but not judged
 AUC_GAP = 0.05
 ATTRIBUTE_LABELS = {"gender": "køn", "age_band": "aldersgruppe", "origin": "herkomst"}
 

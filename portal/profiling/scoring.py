@@ -5,6 +5,7 @@ at training), so unseen levels are handled (scored as the reference level and re
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,21 +46,59 @@ def score_frame(spec_dict: dict, df: pd.DataFrame) -> ScoredRows:
 
 def factors(scored: ScoredRows, i: int, spec_dict: dict) -> list[tuple[str, float]]:
     """Row i's main factors: (Danish text, contribution to the log-odds), risk-raising first, largest first."""
-    row = scored.contributions[i]
-    order = np.argsort(-row)
-    raising = [k for k in order if row[k] >= MIN_CONTRIBUTION][:MAX_RAISING]
-    lowering = [k for k in order[::-1] if row[k] <= -MIN_CONTRIBUTION][:MAX_LOWERING]
-    out = []
-    for k in raising + lowering:
-        feature = scored.features[k]
-        value = scored.values[feature][i]
-        above = True
-        if feature in spec_dict["numeric"]:
-            ref = spec_dict["numeric"][feature]["reference"]
-            value = spec_dict["numeric"][feature]["median"] if np.isnan(value) else float(value)
-            above = value > ref
-        out.append((factor_text(feature, value, above_reference=above), round(float(row[k]), 4)))
-    return out
+    return FactorTexts(scored, spec_dict).row(i)
+
+
+class FactorTexts:
+    """Main factors for many rows at once: ranking vectorised, texts cached per (feature, value)."""
+
+    def __init__(self, scored: ScoredRows, spec_dict: dict) -> None:
+        self.features = scored.features
+        self.numeric = spec_dict["numeric"]
+        self.contributions = np.round(scored.contributions, 4)
+        down = np.argsort(self.contributions, axis=1, kind="stable")  # most risk-lowering first
+        self.down = down[:, :MAX_LOWERING]
+        self.up = down[:, ::-1][:, :MAX_RAISING]  # most risk-raising first
+        self.columns = []
+        for feature in self.features:
+            values = scored.values[feature]
+            if feature in self.numeric:  # texts show whole numbers or percentages: 2 decimals are plenty
+                median = self.numeric[feature]["median"]
+                values = np.where(np.isnan(values), median, np.round(values.astype(float), 2))
+            self.columns.append(values.tolist())
+        self.cache: dict = {}
+
+    def _text(self, k: int, value) -> tuple[str, str]:
+        """(text, text as JSON) of feature k at `value`."""
+        key = (k, value)
+        hit = self.cache.get(key)
+        if hit is None:
+            feature = self.features[k]
+            above = value > self.numeric[feature]["reference"] if feature in self.numeric else True
+            text_da = factor_text(feature, value, above_reference=above)
+            hit = self.cache[key] = (text_da, json.dumps(text_da, ensure_ascii=False))
+        return hit
+
+    def _picked(self, i: int) -> list[tuple[int, float]]:
+        c = self.contributions[i].tolist()
+        picked = []
+        for k in self.up[i].tolist():
+            if c[k] < MIN_CONTRIBUTION:
+                break
+            picked.append((k, c[k]))
+        for k in self.down[i].tolist():
+            if c[k] > -MIN_CONTRIBUTION:
+                break
+            picked.append((k, c[k]))
+        return picked
+
+    def row(self, i: int) -> list[tuple[str, float]]:
+        return [(self._text(k, self.columns[k][i])[0], c) for k, c in self._picked(i)]
+
+    def row_json(self, i: int) -> str:
+        """The same as `row`, as the JSON stored in profiling_assessment.factors (fast path for bulk scoring)."""
+        return "[" + ", ".join(f'{{"text": {self._text(k, self.columns[k][i])[1]}, "contribution": {c!r}}}'
+                               for k, c in self._picked(i)) + "]"
 
 
 def proposed_group(probability: float, threshold: float, trade_inside_foa: bool) -> str:

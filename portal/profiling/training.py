@@ -18,13 +18,13 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.special import expit
-from threadpoolctl import threadpool_limits
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     HessianInversionWarning,
     PerfectSeparationError,
     PerfectSeparationWarning,
 )
+from threadpoolctl import threadpool_limits
 
 from portal.profiling import metrics
 from portal.profiling.design import DesignSpec, attach_columns, design_matrix, prepare
