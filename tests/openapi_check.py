@@ -74,6 +74,11 @@ def check_response(method: str, path: str, response) -> None:
     status = response.status_code
     media_type = (response.mimetype or "").lower()
     where = f"{method} {path} → {status}"
+    if path == "/api/openapi.json":
+        from openapi_spec_validator import validate
+
+        validate(response.get_json())  # the served document itself must be valid OpenAPI
+        return
     template = _find_path(doc, path)
     if template is None:
         assert status in (404, 405) and media_type == "application/problem+json", (

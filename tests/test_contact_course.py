@@ -1,7 +1,7 @@
 """The contact-course engine: day counting, the weekend/holiday rule, which booking satisfies which step."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +19,7 @@ _ids = iter(range(1, 10_000))
 
 def booking(type_, day: date, status="booked", hour=9):
     # 09:00 UTC is 10:00 in Copenhagen, the same calendar day.
-    starts = datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    starts = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
     return SimpleNamespace(id=next(_ids), type=type_, status=status, starts_at=starts,
                            ends_at=starts + timedelta(minutes=45), created_at=starts - timedelta(days=7))
 
@@ -150,12 +150,12 @@ def test_late_conversation_is_marked_late():
 def test_joint_booking_is_the_invitation_and_the_joint_conversation():
     first = date(2026, 1, 7)
     joint = booking("joint", date(2026, 3, 30))
-    joint.created_at = datetime(2026, 3, 2, 10, tzinfo=timezone.utc)  # invited in week 9
+    joint.created_at = datetime(2026, 3, 2, 10, tzinfo=UTC)  # invited in week 9
     steps = by_key(cc.statutory_steps(member(first), [joint], today=date(2026, 3, 15)))
     assert steps["joint"].status == "booked" and steps["joint"].booking_id == joint.id
     assert steps["joint_invitation"].status == "held" and not steps["joint_invitation"].late
     late_invite = booking("joint", date(2026, 4, 6))
-    late_invite.created_at = datetime(2026, 3, 20, 10, tzinfo=timezone.utc)
+    late_invite.created_at = datetime(2026, 3, 20, 10, tzinfo=UTC)
     steps = by_key(cc.statutory_steps(member(first), [late_invite], today=date(2026, 3, 25)))
     assert steps["joint_invitation"].late
 
@@ -241,11 +241,11 @@ def test_course_for_loads_the_members_bookings(session, make):
     cw = make.caseworker()
     m = make.member(first_unemployment_day=date(2026, 1, 7), caseworker=cw)
     other = make.member(first_unemployment_day=date(2026, 1, 7), caseworker=cw)
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     for who, uid, hour in ((m, "b-1", 9), (other, "b-2", 11)):
         session.add(Booking(uid=uid, member_id=who.id, caseworker_id=cw.id, location_id=who.location_id, type="cv",
-                            channel="in_person", starts_at=datetime(2026, 1, 12, hour, tzinfo=timezone.utc),
-                            ends_at=datetime(2026, 1, 12, hour, 45, tzinfo=timezone.utc), status="held",
+                            channel="in_person", starts_at=datetime(2026, 1, 12, hour, tzinfo=UTC),
+                            ends_at=datetime(2026, 1, 12, hour, 45, tzinfo=UTC), status="held",
                             created_at=now, updated_at=now))
     session.flush()
     steps = by_key(cc.course_for(session, m, date(2026, 1, 13)))

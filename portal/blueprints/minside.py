@@ -1,1 +1,292 @@
-"""Blueprint of this area (filled in by its issue). A module without `bp` is not registered."""
+"""Min side: the member's home, profile, Min plan, preparation questions 2 and 10, and My data (GDPR).
+
+Views are thin: parse the form, call a service, render. Form views catch ValidationFailed and re-render the form
+with the entered values and an error summary (status 422).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.auth.decorators import role_required
+from portal.extensions import db
+from portal.models import Booking, Consent, Member
+from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
+from portal.services import consent as consent_svc
+from portal.services import contact_course, my_data, notifications, plan, preparation, profile
+from portal.services.errors import NotFound, ValidationFailed
+from portal.timeutil import local_today, to_local, utcnow
+
+bp = Blueprint("minside", __name__, url_prefix="/min-side")
+
+BOOKING_TYPE_LABELS = {
+    "cv": _l("CV-samtale"), "contact_course": _l("Kontaktforløbssamtale"), "availability": _l("Rådighedssamtale"),
+    "joint": _l("Fællessamtale med jobcentret"), "focus": _l("Fokussamtale"),
+    "followup_phone": _l("Opfølgning pr. telefon"), "followup_video": _l("Opfølgning pr. video"),
+}
+# Danish names of the tables shown on My data (others fall back to the table's own name).
+TABLE_LABELS = {
+    "plan_item": _l("Min plan"), "plan_item_event": _l("Historik i Min plan"),
+    "preparation_answer": _l("Svar på spørgsmål 2 og 10"), "booking": _l("Samtaler"), "consent": _l("Samtykker"),
+    "audit_entry": _l("Log over handlinger og opslag om dig"), "outbox_message": _l("E-mails og sms'er til dig"),
+    "offer_registration": _l("Tilmeldinger til tilbud"),
+}
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "KIND_LABELS": plan.KIND_LABELS, "PLAN_STATUS_LABELS": plan.STATUS_LABELS,
+        "CHANNEL_LABELS": profile.CHANNEL_LABELS, "LANGUAGE_LABELS": profile.LANGUAGE_LABELS,
+        "Q2_LABELS": preparation.Q2_LABELS, "Q10_LABELS": preparation.Q10_LABELS,
+        "PURPOSE_LABELS": consent_svc.PURPOSE_LABELS, "BOOKING_TYPE_LABELS": BOOKING_TYPE_LABELS,
+        "TABLE_LABELS": TABLE_LABELS, "to_local": to_local,
+    }
+
+
+def _member() -> Member:
+    member = current_user.member
+    if member is None:
+        abort(404)
+    return member
+
+
+# -- home ----------------------------------------------------------------------------------------------------------
+
+@bp.route("")
+@role_required("member")
+def home():
+    member = _member()
+    today, now = local_today(), utcnow()
+    steps = contact_course.course_for(db.session, member, today)
+    bookings = db.session.scalars(
+        select(Booking).options(joinedload(Booking.caseworker), joinedload(Booking.location))
+        .where(Booking.member_id == member.id, Booking.status == "booked", Booking.ends_at >= now)
+        .order_by(Booking.starts_at).limit(5)
+    ).unique().all()
+    items = plan.list_items(db.session, member)
+    return render_template(
+        "minside/home.html", member=member, steps=[s for s in steps if s.status != "not_required"],
+        next_step=contact_course.next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
+        bookings=bookings, registrations=_registrations(member, now), open_items=[
+            i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
+        notes=notifications.recent(db.session, current_user.id, 5),
+        unread=notifications.unread_count(db.session, current_user.id),
+        answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
+    )
+
+
+def _registrations(member: Member, now) -> list:
+    """Event/offer registrations from the offers area, when it is installed."""
+    try:
+        from portal.services.offers import member_registrations
+    except ImportError:
+        return []
+    return member_registrations(db.session, member, now)
+
+
+def _offers(member: Member, now) -> list:
+    try:
+        from portal.services.offers import list_offers
+    except ImportError:
+        return []
+    return list_offers(db.session, member=member, now=now)[:4]
+
+
+@bp.route("/notifikationer/laest", methods=["POST"])
+@role_required("member")
+def notifications_read():
+    notifications.mark_all_read(db.session, current_user.id, utcnow())
+    db.session.commit()
+    return redirect(url_for("minside.home") + "#beskeder")
+
+
+# -- profile -------------------------------------------------------------------------------------------------------
+
+def _profile_form_changes(form) -> dict:
+    changes = {
+        "email": form.get("email", ""), "phone": form.get("phone", ""), "job_goal": form.get("job_goal", ""),
+        "preferred_channel": form.get("preferred_channel"), "language": form.get("language"),
+    }
+    inside = form.get("trade_inside_foa")
+    changes["trade_inside_foa"] = {"ja": True, "nej": False}.get(inside, inside)
+    return changes
+
+
+@bp.route("/profil", methods=["GET", "POST"], endpoint="profile")
+@role_required("member")
+def profile_page():
+    member = _member()
+    values = {f: getattr(member, f) for f in profile.EDITABLE}
+    errors: dict = {}
+    if request.method == "POST":
+        changes = _profile_form_changes(request.form)
+        try:
+            diff = profile.update_profile(db.session, member, changes, current_user, utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_": exc.message}
+            values = {**values, **{k: v for k, v in changes.items()}}
+        else:
+            db.session.commit()
+            flash(_("Dine oplysninger er gemt.") if diff else _("Der var ingen ændringer at gemme."), "success")
+            return redirect(url_for("minside.profile"))
+    return render_template("minside/profile.html", member=member, values=values, errors=errors), (
+        422 if errors else 200)
+
+
+# -- Min plan ------------------------------------------------------------------------------------------------------
+
+def _plan_page(member: Member, *, errors=None, values=None, item_errors=None, status=200):
+    items = plan.list_items(db.session, member)
+    return render_template("minside/plan.html", member=member, items=items, errors=errors or {},
+                           values=values or {}, item_errors=item_errors or {}, kinds=PLAN_KINDS,
+                           today=local_today()), status
+
+
+@bp.route("/plan", methods=["GET"], endpoint="plan")
+@role_required("member")
+def plan_page():
+    return _plan_page(_member())
+
+
+@bp.route("/plan", methods=["POST"])
+@role_required("member")
+def plan_propose():
+    member = _member()
+    form = request.form
+    values = {"kind": form.get("kind", ""), "title": form.get("title", ""), "description": form.get("description", ""),
+              "due_date": form.get("due_date", "")}
+    try:
+        due = _parse_date(values["due_date"])
+        plan.propose_item(db.session, member, kind=values["kind"], title=values["title"],
+                          description=values["description"], due_date=due, right_and_duty=False,
+                          actor=current_user, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _plan_page(member, errors=exc.errors or {"_": exc.message}, values=values, status=422)
+    db.session.commit()
+    flash(_("Dit forslag er sendt til din sagsbehandler, som skal godkende det."), "success")
+    return redirect(url_for("minside.plan"))
+
+
+def _parse_date(raw: str) -> date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(_("Skriv datoen som dd-mm-åååå, eller vælg den i kalenderen."),
+                               field="due_date") from None
+
+
+@bp.route("/plan/<int:item_id>/status", methods=["POST"])
+@role_required("member")
+def plan_status(item_id: int):
+    member = _member()
+    item = plan.get_item(db.session, item_id, member=member)
+    new_status = request.form.get("status", "")
+    version = request.form.get("version", type=int)
+    plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
+    db.session.commit()
+    flash({"done": _("Punktet er markeret som udført."), "active": _("Punktet er sat tilbage til aftalt."),
+           "cancelled": _("Dit forslag er trukket tilbage.")}.get(new_status, _("Gemt.")), "success")
+    return redirect(url_for("minside.plan") + f"#punkt-{item.id}")
+
+
+@bp.route("/plan/<int:item_id>/kommentar", methods=["POST"])
+@role_required("member")
+def plan_comment(item_id: int):
+    member = _member()
+    item = plan.get_item(db.session, item_id, member=member)
+    text = request.form.get("comment", "")
+    try:
+        plan.add_comment(db.session, item, text, current_user, utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _plan_page(member, item_errors={item.id: {"message": exc.message, "text": text}}, status=422)
+    db.session.commit()
+    flash(_("Din kommentar er gemt."), "success")
+    return redirect(url_for("minside.plan") + f"#punkt-{item.id}")
+
+
+# -- preparation questions 2 and 10 --------------------------------------------------------------------------------
+
+@bp.route("/forberedelse", methods=["GET", "POST"], endpoint="preparation")
+@role_required("member")
+def preparation_page():
+    member = _member()
+    latest = preparation.latest_answers(db.session, member)
+    errors: dict = {}
+    values = {"q2": latest.q2 if latest else None,
+              "q10": None if latest is None else ("ja" if latest.q10_has_barriers else "nej"),
+              "barriers": list(latest.q10_barriers) if latest else []}
+    if request.method == "POST":
+        values = {"q2": request.form.get("q2"), "q10": request.form.get("q10"),
+                  "barriers": request.form.getlist("barriers")}
+        if values["q10"] == "nej":
+            values["barriers"] = []  # the tick boxes are "if yes" (and hidden by minside.js on "no")
+        try:
+            preparation.record_answers(
+                db.session, member, q2=values["q2"], q10_has_barriers={"ja": True, "nej": False}.get(values["q10"]),
+                q10_barriers=values["barriers"], actor=current_user, now=utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_": exc.message}
+        else:
+            db.session.commit()
+            flash(_("Tak. Dine svar er gemt, og din sagsbehandler kan se dem til jeres samtale."), "success")
+            return redirect(url_for("minside.preparation"))
+    return render_template("minside/preparation.html", member=member, latest=latest, values=values, errors=errors,
+                           q2_answers=Q2_ANSWERS, q10_barriers=Q10_BARRIERS, Q2_TEXT=preparation.Q2_TEXT,
+                           Q10_TEXT=preparation.Q10_TEXT), (422 if errors else 200)
+
+
+# -- my data (GDPR) ------------------------------------------------------------------------------------------------
+
+@bp.route("/mine-data", endpoint="my_data")
+@role_required("member")
+def my_data_page():
+    member = _member()
+    data = my_data.export(db.session, member, actor=current_user, now=utcnow())
+    db.session.commit()
+    return render_template(
+        "minside/my_data.html", member=member, data=data,
+        consents=consent_svc.all_consents(db.session, member.id),
+        access=my_data.staff_access(db.session, member),
+        answers=preparation.answer_history(db.session, member),
+    )
+
+
+@bp.route("/mine-data/download")
+@role_required("member")
+def my_data_download():
+    member = _member()
+    data = my_data.export(db.session, member, actor=current_user, now=utcnow())
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    filename = f"mine-data-{member.member_number}-{local_today().isoformat()}.json"
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/mine-data/samtykke/<int:consent_id>/tilbagekald", methods=["POST"])
+@role_required("member")
+def withdraw_consent(consent_id: int):
+    member = _member()
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.member_id != member.id:
+        raise NotFound(_("Samtykket findes ikke."))
+    consent_svc.withdraw_consent(db.session, consent, actor=current_user, now=utcnow())
+    db.session.commit()
+    flash(_("Dit samtykke er trukket tilbage. %(effect)s", effect=consent.withdrawal_effect), "success")
+    return redirect(url_for("minside.my_data") + "#samtykker")
+
