@@ -25,7 +25,7 @@ def _sqlite_trigger(name, when, column):
     return (
         f"CREATE TRIGGER {name} BEFORE {when} ON booking "
         f"WHEN NEW.status IN {_ACTIVE} BEGIN "
-        f"SELECT RAISE(ABORT, 'booking_overlap') WHERE EXISTS (SELECT 1 FROM booking b "
+        f"SELECT RAISE(ABORT, 'booking_overlap_{column.split('_')[0]}') WHERE EXISTS (SELECT 1 FROM booking b "
         f"WHERE b.{column} = NEW.{column} AND b.id IS NOT NEW.id AND b.status IN {_ACTIVE} "
         f"AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at); END"
     )

@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
-    DDL, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, Time, event,
+    DDL,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,10 +143,10 @@ _ACTIVE = "('booked', 'held')"
 
 PG_NO_OVERLAP = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
-    "ALTER TABLE booking ADD CONSTRAINT ex_booking_caseworker_overlap EXCLUDE USING gist "
-    f"(caseworker_id WITH =, tsrange(starts_at, ends_at) WITH &&) WHERE (status IN {_ACTIVE})",
-    "ALTER TABLE booking ADD CONSTRAINT ex_booking_member_overlap EXCLUDE USING gist "
-    f"(member_id WITH =, tsrange(starts_at, ends_at) WITH &&) WHERE (status IN {_ACTIVE})",
+    ("ALTER TABLE booking ADD CONSTRAINT ex_booking_caseworker_overlap EXCLUDE USING gist "
+    f"(caseworker_id WITH =, tsrange(starts_at, ends_at) WITH &&) WHERE (status IN {_ACTIVE})"),
+    ("ALTER TABLE booking ADD CONSTRAINT ex_booking_member_overlap EXCLUDE USING gist "
+    f"(member_id WITH =, tsrange(starts_at, ends_at) WITH &&) WHERE (status IN {_ACTIVE})"),
 ]
 
 
@@ -144,7 +154,7 @@ def _sqlite_trigger(name: str, when: str, column: str) -> str:
     return (
         f"CREATE TRIGGER {name} BEFORE {when} ON booking "
         f"WHEN NEW.status IN {_ACTIVE} BEGIN "
-        f"SELECT RAISE(ABORT, 'booking_overlap') WHERE EXISTS (SELECT 1 FROM booking b "
+        f"SELECT RAISE(ABORT, 'booking_overlap_{column.split('_')[0]}') WHERE EXISTS (SELECT 1 FROM booking b "
         f"WHERE b.{column} = NEW.{column} AND b.id IS NOT NEW.id AND b.status IN {_ACTIVE} "
         f"AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at); END"
     )

@@ -22,7 +22,7 @@ from portal.models import Booking, Caseworker, Member, User
 from portal.services import audit, notifications, outbox
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
 from portal.services.conversation_types import safe_gettext as _
-from portal.services.errors import NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
 from portal.services.ics import Invitation, build_ics
 from portal.services.slots import check_slot
 from portal.timeutil import to_local
@@ -90,7 +90,9 @@ def _write(session: Session, booking: Booking) -> None:
             session.flush()
     except IntegrityError as exc:
         text = str(exc.orig).lower()
-        if "overlap" in text or "exclusion" in text or "conflicting key" in text:
+        if "member_overlap" in text or "booking_overlap_member" in text:
+            raise Conflict(_("Du har allerede en samtale på det tidspunkt.")) from exc
+        if "overlap" in text:  # ex_booking_caseworker_overlap (PostgreSQL) / booking_overlap_caseworker (SQLite)
             raise SlotTaken(_("Tiden er lige blevet booket af en anden. Vælg en anden tid.")) from exc
         raise
 
