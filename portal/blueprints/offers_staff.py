@@ -227,7 +227,7 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
         .where(OfferRegistration.session_id == session_id)
         .order_by(OfferRegistration.status, OfferRegistration.waitlisted_at, OfferRegistration.id)))
     seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
-    waiting = sorted([r for r in regs if r.status == "waitlisted"], key=lambda r: (r.waitlisted_at, r.id))
+    waiting = sorted([r for r in regs if r.status == "waitlisted"], key=lambda r: r.id)
     ended = [r for r in regs if not r.live]
     audit.record(db.session, current_user, "offers.checkin_list_viewed", target=offer_session,
                  detail={"members": len(regs)})

@@ -33,7 +33,7 @@ FVU_MAX_HOURS = 60
 AUDIENCES = ("1", "2a", "2b", "opsagt", "sygemeldt")
 SESSION_STATUSES = ("open", "cancelled")
 REGISTRATION_STATUSES = (
-    "waitlisted",  # on the waiting list, in order of waitlisted_at
+    "waitlisted",  # on the waiting list, in order of joining (id)
     "offered",  # a freed seat held for the member until held_until
     "registered",
     "cancelled",  # by the member (left the list or cancelled the seat) or by staff

@@ -75,15 +75,18 @@ def set_status(reg: OfferRegistration, offer_session: OfferSession, status: str,
 
 
 def waitlist_position(session: Session, reg: OfferRegistration) -> int | None:
-    """1 for the first in line; None when not on the list."""
+    """1 for the first in line; None when not on the list.
+
+    The line is in id order: ids are given inside the locked transaction, so they follow the order in which
+    members really joined (a request's own clock, read before it waited for the lock, need not).
+    """
     if reg.status != "waitlisted":
         return None
     ahead = session.scalar(
         select(func.count()).select_from(OfferRegistration).where(
             OfferRegistration.session_id == reg.session_id,
             OfferRegistration.status == "waitlisted",
-            (OfferRegistration.waitlisted_at < reg.waitlisted_at)
-            | ((OfferRegistration.waitlisted_at == reg.waitlisted_at) & (OfferRegistration.id < reg.id)),
+            OfferRegistration.id < reg.id,
         )
     )
     return (ahead or 0) + 1
@@ -108,7 +111,7 @@ def promote_waitlist(session: Session, offer_session: OfferSession, *, now: date
         reg = session.scalar(
             select(OfferRegistration).options(joinedload(OfferRegistration.member))
             .where(OfferRegistration.session_id == offer_session.id, OfferRegistration.status == "waitlisted")
-            .order_by(OfferRegistration.waitlisted_at, OfferRegistration.id).limit(1)
+            .order_by(OfferRegistration.id).limit(1)
         )
         if reg is None:
             break
@@ -264,7 +267,10 @@ def base_url() -> str:
 
 
 def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: OfferSession, now: datetime):
-    link = f"{base_url()}/tilbud/plads/{accept_token(reg)}"
+    from portal.services.links import external_url
+
+    token = accept_token(reg)
+    link = external_url("offers.accept_link", fallback=f"/tilbud/plads/{token}", token=token)
     until = to_local(reg.held_until).strftime("%d.%m.%Y kl. %H:%M")
     title = offer_session.offer.title
     text = _("Der er blevet en plads ledig på %(title)s %(when)s, og vi holder den til dig til %(until)s.\n\n"
