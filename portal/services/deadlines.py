@@ -28,6 +28,7 @@ from portal.services.optional import service_function
 ALERT_WORKING_DAYS = 3  # the issue: alert 3 working days before a statutory step is due
 JOINT_INVITATION_WEEK = 9  # DOMAIN.md: job centre and member are invited after 9 weeks, so 13 weeks is on time
 PLAN_DRAFT_WEEK = 12  # the 100 % target: a draft Min plan for everyone still unemployed after 13 weeks
+OVERDUE_ALERT_DAYS = 14  # alert about steps that became overdue in the last two weeks
 COURSE_WEEKS = 15  # the last step is due in week 13; overdue alerts for two more weeks
 CHUNK = 500
 MEMBER_FILE_ENDPOINT = "caseworker.member"  # the caseworker workspace's member page
@@ -69,6 +70,8 @@ def alerts_for(member: Member, steps, today: date, *, has_draft_plan=None) -> li
     alerts = []
     for step in steps:
         if step.status == "overdue":
+            if (today - step.due_date).days > OVERDUE_ALERT_DAYS:
+                continue  # long overdue: on the caseload page already; no alert flood on first deployment
             alerts.append(Alert(f"deadline:{member.id}:{step.key}:{step.due_date}:overdue", "overdue", member,
                                 step.title, step.due_date))
         elif step.status == "planned" and today >= add_working_days(step.due_date, -ALERT_WORKING_DAYS):
