@@ -1,0 +1,369 @@
+"""Min side pages through the test client, as a member sees them."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEntry, Consent, Member, Notification
+from portal.models.plan import PlanItem, PreparationAnswer
+from portal.services import consent as consent_svc
+from portal.services import plan, preparation
+from portal.timeutil import local_today, utcnow
+
+
+@pytest.fixture
+def people(make):
+    cw = make.caseworker("sagsb", display_name="Birgitte Holm")
+    mette = make.member("mette", caseworker=cw, first_name="Mette", weeks_unemployed=5, target_group="2a")
+    ole = make.member("ole", caseworker=cw, first_name="Ole")
+    make.commit()
+    return cw, mette, ole
+
+
+def page(client, path):
+    response = client.get(path)
+    return response.status_code, response.get_data(as_text=True)
+
+
+# ---- access -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/min-side", "/min-side/profil", "/min-side/plan", "/min-side/mine-data",
+                                  "/min-side/forberedelse", "/min-side/mine-data/download"])
+def test_anonymous_is_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", ["/min-side", "/min-side/plan", "/min-side/mine-data"])
+def test_staff_cannot_open_min_side(client, auth, people, path):
+    auth.login("sagsb")
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/min-side", "/min-side/profil", "/min-side/plan", "/min-side/mine-data",
+                                  "/min-side/forberedelse"])
+def test_every_page_works_for_a_member_with_landmarks(client, auth, people, path):
+    auth.login("mette")
+    status, html = page(client, path)
+    assert status == 200
+    assert '<main id="indhold"' in html and "<h1>" in html
+    assert "<script>" not in html  # no inline script (CSP)
+
+
+# ---- home -------------------------------------------------------------------------------------------------------
+
+def test_home_shows_greeting_caseworker_and_the_contact_course(client, auth, people):
+    auth.login("mette")
+    _, html = page(client, "/min-side")
+    assert "Hej Mette" in html
+    assert "Birgitte Holm" in html and "Odense" in html
+    assert "Dit kontaktforløb" in html and "CV-samtale" in html and "Rådighedssamtale" in html
+    assert "Dit næste skridt:" in html
+    assert "Fokussamtale" in html or "fokussamtale" in html  # group 2 sees the focus conversations
+
+
+def test_home_links_the_next_step_to_booking_when_booking_exists(app, client, auth, people):
+    auth.login("mette")
+    _, html = page(client, "/min-side")
+    if "booking.member_slots" in app.view_functions:
+        assert "type=cv" in html or "type=contact_course" in html
+    else:
+        assert "Book " not in html
+
+
+def test_target_group_is_shown_respectfully(client, auth, people):
+    auth.login("mette")
+    _, html = page(client, "/min-side")
+    lowered = html.lower()
+    for word in ("langtidsledig", "risiko", "sandsynlig", "%"):
+        assert word not in lowered, word
+    assert "ekstra forløb" in lowered
+
+
+def test_dismissed_member_sees_offers_not_deadlines(client, auth, make):
+    make.member("lars", status="opsagt", target_group=None, first_name="Lars")
+    make.commit()
+    auth.login("lars")
+    _, html = page(client, "/min-side")
+    assert "Hej Lars" in html
+    assert "Dit kontaktforløb" not in html and "Senest" not in html
+    assert "opsigelsesperiode" in html and "FOA JobMatch" in html and "tryghedspuljen" in html
+
+
+def test_sick_member_has_the_course_paused(client, auth, make):
+    make.member("sygen", status="sygemeldt")
+    make.commit()
+    auth.login("sygen")
+    _, html = page(client, "/min-side")
+    assert "sat på pause" in html and "Dit næste skridt" not in html
+
+
+def test_overdue_step_is_said_in_words(client, auth, make):
+    make.member("sen", first_unemployment_day=local_today() - timedelta(days=30))
+    make.commit()
+    auth.login("sen")
+    _, html = page(client, "/min-side")
+    assert "Fristen er passeret" in html
+
+
+def test_home_shows_plan_summary_and_notifications_and_marks_read(client, auth, people, session):
+    cw, mette, _ = people
+    plan.propose_item(session, mette, kind="job_search", title="Søg 3 job om ugen", actor=cw.user, now=utcnow())
+    session.commit()
+    auth.login("mette")
+    _, html = page(client, "/min-side")
+    assert "Søg 3 job om ugen" in html
+    assert "Din sagsbehandler har tilføjet et punkt til din plan" in html and "1 nye" in html
+    response = auth.post("/min-side/notifikationer/laest", page="/min-side")
+    assert response.status_code == 302
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == mette.user_id, Notification.read_at.is_(None))) == 0
+
+
+def test_chat_widget_is_included_when_present(client, auth, people):
+    import os
+
+    auth.login("mette")
+    _, html = page(client, "/min-side")
+    if os.path.exists("templates/chat/_widget.html"):
+        assert "chat" in html.lower()
+
+
+# ---- profile ----------------------------------------------------------------------------------------------------
+
+def profile_form(**overrides):
+    form = {"email": "mette@eksempel.dk", "phone": "20 30 40 50", "job_goal": "SOSU-hjælper",
+            "trade_inside_foa": "ja", "preferred_channel": "phone", "language": "da"}
+    form.update(overrides)
+    return form
+
+
+def test_profile_saves_and_audits(client, auth, people, session):
+    _, mette, _ = people
+    auth.login("mette")
+    response = auth.post("/min-side/profil", profile_form())
+    assert response.status_code == 302
+    session.refresh(mette)
+    assert mette.phone == "+4520304050" and mette.preferred_channel == "phone" and mette.job_goal == "SOSU-hjælper"
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "profile.update", AuditEntry.member_id == mette.id)) == 1
+    _, html = page(client, "/min-side/profil")
+    assert "Dine oplysninger er gemt." in html
+
+
+def test_profile_errors_keep_values_and_change_nothing(client, auth, people, session):
+    _, mette, _ = people
+    before = mette.phone
+    auth.login("mette")
+    response = auth.post("/min-side/profil", profile_form(phone="1234", email="ikke en mail", job_goal="Nyt mål"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Der er et problem" in html and 'href="#phone"' in html and 'href="#email"' in html
+    assert 'value="1234"' in html and "Nyt mål" in html  # entered values kept
+    assert 'aria-invalid="true"' in html
+    session.refresh(mette)
+    assert mette.phone == before and mette.job_goal != "Nyt mål"
+
+
+# ---- Min plan ---------------------------------------------------------------------------------------------------
+
+def test_member_proposes_an_activity(client, auth, people, session):
+    _, mette, _ = people
+    auth.login("mette")
+    due = (local_today() + timedelta(days=14)).isoformat()
+    response = auth.post("/min-side/plan", {"kind": "education", "title": "Kursus i demens", "description": "",
+                                             "due_date": due})
+    assert response.status_code == 302
+    item = session.scalar(select(PlanItem))
+    assert item.status == "proposed" and item.member_id == mette.id and item.due_date.isoformat() == due
+    _, html = page(client, "/min-side/plan")
+    assert "Kursus i demens" in html and "Afventer din sagsbehandler" in html
+    assert "Træk forslaget tilbage" in html
+
+
+@pytest.mark.parametrize("form,message", [
+    ({"kind": "", "title": "X"}, "Vælg en type aktivitet."),
+    ({"kind": "other", "title": ""}, "Skriv titel."),
+    ({"kind": "other", "title": "Gammelt", "due_date": "2020-01-01"}, "Fristen kan ikke ligge i fortiden."),
+    ({"kind": "other", "title": "Dato", "due_date": "31-02-2026"}, "Skriv datoen som"),
+])
+def test_bad_proposals_show_errors_and_keep_values(client, auth, people, session, form, message):
+    auth.login("mette")
+    response = auth.post("/min-side/plan", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    if form["title"]:
+        assert f'value="{form["title"]}"' in html
+    assert session.scalar(select(func.count()).select_from(PlanItem)) == 0
+
+
+def test_member_marks_done_and_comments(client, auth, people, session):
+    cw, mette, _ = people
+    item = plan.propose_item(session, mette, kind="job_search", title="Søg job", actor=cw.user, now=utcnow(),
+                             right_and_duty=True)
+    session.commit()
+    auth.login("mette")
+    _, html = page(client, "/min-side/plan")
+    assert "Ret og pligt" in html and "Markér som udført" in html
+    response = auth.post(f"/min-side/plan/{item.id}/status", {"status": "done", "version": "1"}, page="/min-side/plan")
+    assert response.status_code == 302
+    auth.post(f"/min-side/plan/{item.id}/kommentar", {"comment": "Har søgt 4 job"}, page="/min-side/plan")
+    session.refresh(item)
+    assert item.status == "done"
+    _, html = page(client, "/min-side/plan")
+    assert "Har søgt 4 job" in html and "Fortryd udført" in html and "Historik (3)" in html
+
+
+def test_empty_comment_is_refused_on_the_page(client, auth, people, session):
+    cw, mette, _ = people
+    item = plan.propose_item(session, mette, kind="job_search", title="Søg job", actor=cw.user, now=utcnow())
+    session.commit()
+    auth.login("mette")
+    response = auth.post(f"/min-side/plan/{item.id}/kommentar", {"comment": "   "}, page="/min-side/plan")
+    assert response.status_code == 422 and "Skriv kommentar." in response.get_data(as_text=True)
+
+
+def test_member_cannot_cancel_agreed_item_via_form(client, auth, people, session):
+    cw, mette, _ = people
+    item = plan.propose_item(session, mette, kind="job_search", title="Søg job", actor=cw.user, now=utcnow())
+    session.commit()
+    auth.login("mette")
+    response = auth.post(f"/min-side/plan/{item.id}/status", {"status": "cancelled"}, page="/min-side/plan")
+    assert response.status_code == 403
+    session.refresh(item)
+    assert item.status == "active"
+
+
+def test_other_members_plan_item_is_404_on_every_form(client, auth, people, session):
+    cw, mette, _ = people
+    item = plan.propose_item(session, mette, kind="job_search", title="Mettes punkt", actor=cw.user, now=utcnow())
+    session.commit()
+    auth.login("ole")
+    for path, form in ((f"/min-side/plan/{item.id}/status", {"status": "done"}),
+                       (f"/min-side/plan/{item.id}/kommentar", {"comment": "hej"})):
+        assert auth.post(path, form, page="/min-side/plan").status_code == 404
+    _, html = page(client, "/min-side/plan")
+    assert "Mettes punkt" not in html
+    session.refresh(item)
+    assert item.status == "active" and len(item.events) == 1
+
+
+# ---- preparation ------------------------------------------------------------------------------------------------
+
+def test_member_answers_q2_and_q10(client, auth, people, session):
+    _, mette, _ = people
+    auth.login("mette")
+    _, html = page(client, "/min-side/forberedelse")
+    assert "Hvorfor spørger vi?" in html and "Hvor hurtigt tror du, at du får et arbejde?" in html
+    response = auth.post("/min-side/forberedelse", {"q2": "within_6_months", "q10": "ja",
+                                                    "barriers": ["it_skills", "language"]})
+    assert response.status_code == 302
+    answer = session.scalar(select(PreparationAnswer))
+    assert answer.q2 == "within_6_months" and answer.q10_barriers == ["it_skills", "language"]
+    assert answer.answered_by == "member" and answer.answered_by_user_id == mette.user_id
+    _, html = page(client, "/min-side/forberedelse")
+    assert "Du svarede senest" in html
+
+
+def test_no_answer_to_q10_with_ticks_is_stored_as_no(client, auth, people, session):
+    auth.login("mette")
+    auth.post("/min-side/forberedelse", {"q2": "dont_know", "q10": "nej", "barriers": ["economic"]})
+    answer = session.scalar(select(PreparationAnswer))
+    assert answer.q10_has_barriers is False and answer.q10_barriers == []
+
+
+def test_yes_without_ticks_is_an_error_and_keeps_the_answers(client, auth, people, session):
+    auth.login("mette")
+    response = auth.post("/min-side/forberedelse", {"q2": "within_3_months", "q10": "ja"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Sæt mindst ét kryds" in html
+    assert 'value="within_3_months" checked' in html
+    assert session.scalar(select(func.count()).select_from(PreparationAnswer)) == 0
+
+
+# ---- my data ----------------------------------------------------------------------------------------------------
+
+def test_my_data_shows_consents_and_withdrawal_records_the_effect(client, auth, people, session):
+    _, mette, _ = people
+    c = consent_svc.give_consent(session, purpose="jobmatch_cv", text_shown="Må vi lægge dit CV i FOA JobMatch?",
+                                 source="caseworker", actor="cli", now=utcnow(), member_id=mette.id)
+    session.commit()
+    auth.login("mette")
+    _, html = page(client, "/min-side/mine-data")
+    assert "Dit CV må ligge i FOA JobMatch" in html and "Træk samtykket tilbage" in html
+    response = auth.post(f"/min-side/mine-data/samtykke/{c.id}/tilbagekald", page="/min-side/mine-data")
+    assert response.status_code == 302
+    session.refresh(c)
+    assert c.withdrawn_at is not None and "taget ud af FOA JobMatch" in c.withdrawal_effect
+    _, html = page(client, "/min-side/mine-data")
+    assert "Trukket tilbage" in html and "taget ud af FOA JobMatch" in html
+
+
+def test_cannot_withdraw_another_members_consent(client, auth, people, session):
+    _, mette, _ = people
+    c = consent_svc.give_consent(session, purpose="jobmatch_cv", text_shown="CV?", source="caseworker",
+                                 actor="cli", now=utcnow(), member_id=mette.id)
+    session.commit()
+    auth.login("ole")
+    assert auth.post(f"/min-side/mine-data/samtykke/{c.id}/tilbagekald", page="/min-side/mine-data").status_code \
+        == 404
+    assert session.get(Consent, c.id).withdrawn_at is None
+
+
+def test_who_opened_my_file_shows_staff_with_reason(client, auth, people, session):
+    cw, mette, _ = people
+    preparation.latest_answers(session, mette, actor=cw.user, reason="Forberedelse af CV-samtale", now=utcnow())
+    session.commit()
+    auth.login("mette")
+    _, html = page(client, "/min-side/mine-data")
+    assert "Hvem har åbnet min sag?" in html
+    assert "Birgitte Holm" in html and "Forberedelse af CV-samtale" in html
+    assert "Så dine svar på spørgsmål 2 og 10" in html
+
+
+def test_download_my_data_as_json(client, auth, people, session):
+    cw, mette, ole = people
+    plan.propose_item(session, mette, kind="other", title="Mit punkt", actor=cw.user, now=utcnow())
+    plan.propose_item(session, ole, kind="other", title="Oles punkt", actor=cw.user, now=utcnow())
+    session.commit()
+    auth.login("mette")
+    response = client.get("/min-side/mine-data/download")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert data["member"]["member_number"] == mette.member_number
+    assert [i["title"] for i in data["records"]["plan_item"]] == ["Mit punkt"]
+    assert "Oles punkt" not in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "my_data.export", AuditEntry.member_id == mette.id)) >= 1
+
+
+def test_member_without_member_record_gets_404(client, auth, make):
+    make.user("loose", role="member")
+    make.commit()
+    auth.login("loose")
+    assert client.get("/min-side").status_code == 404
+
+
+def test_english_page(client, auth, people, session):
+    auth.login("mette")
+    response = client.get("/min-side?lang=en")
+    assert response.status_code == 200 and '<html lang="en">' in response.get_data(as_text=True)
+
+
+def test_member_row_unchanged_by_page_views(client, auth, people, session):
+    _, mette, _ = people
+    before = session.get(Member, mette.id).updated_at
+    auth.login("mette")
+    for path in ("/min-side", "/min-side/plan", "/min-side/mine-data"):
+        client.get(path)
+    assert session.get(Member, mette.id).updated_at == before
+
+
+def test_due_today_is_allowed_on_the_page(client, auth, people, session):
+    auth.login("mette")
+    response = auth.post("/min-side/plan", {"kind": "other", "title": "I dag", "due_date": date.today().isoformat()})
+    assert response.status_code in (302, 422)  # 422 only across midnight in Copenhagen vs. UTC
