@@ -1,0 +1,198 @@
+"""Demo data for conversations: working hours for every caseworker, some absence, and 12 weeks of bookings
+(8 weeks back: held / no-show / cancelled; 4 weeks ahead: booked), including the demo member 'medlem' with
+'sagsbehandler'. Bulk inserts; deterministic from ctx.rng and ctx.today."""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from portal.demo.context import SeedContext
+from portal.models import Booking, Member
+from portal.models.booking import AvailabilityException, WorkingHours
+from portal.timeutil import LOCAL_TZ
+
+WEEKS_BACK, WEEKS_AHEAD = 8, 4
+# Monday–Thursday 09:00–12:30 and 13:00–15:30, Friday 09:00–12:45 (local time).
+DAY_BLOCKS = {d: [(time(9), time(12, 30)), (time(13), time(15, 30))] for d in range(4)}
+DAY_BLOCKS[4] = [(time(9), time(12, 45))]
+# Conversation starts used by the demo (every type fits before the next start with a 15-minute buffer).
+GRID = {d: [time(9), time(10, 15), time(11, 30), time(13), time(14, 15)] for d in range(4)}
+GRID[4] = [time(9), time(10, 15), time(11, 30)]
+LENGTH = {"cv": 60, "contact_course": 45, "availability": 45, "joint": 60, "focus": 45, "followup_phone": 30,
+          "followup_video": 30}
+BATCH = 10_000
+
+
+def _utc(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def seed(session: Session, ctx: SeedContext) -> None:
+    rng = random.Random(ctx.seed * 31 + 4)  # own stream: adding areas before us does not change our data
+    part_time = _working_hours(session, ctx, rng)
+    _absence(session, ctx, rng)
+    taken = _demo_member_bookings(session, ctx)
+    count = _bulk_bookings(session, ctx, rng, part_time, taken)
+    ctx.summary.update(working_hours=session.scalar(select(WorkingHours.id).order_by(WorkingHours.id.desc())
+                                                    .limit(1)) or 0, bookings=count + len(taken))
+
+
+def _working_hours(session: Session, ctx: SeedContext, rng: random.Random) -> dict[int, int]:
+    """Everyone full time at their own location; 15 % have one weekday off. 'sagsbehandler' also sits one day
+    a week in a neighbouring location (Middelfart), so members there can book her too."""
+    location_of = {cw: loc for loc, cws in ctx.caseworkers_by_location.items() for cw in cws}
+    day_off: dict[int, int] = {}
+    rows = []
+    for cw in ctx.caseworker_ids:
+        off = rng.randrange(5) if rng.random() < 0.15 and cw != ctx.demo_caseworker_id else None
+        if off is not None:
+            day_off[cw] = off
+        for weekday, blocks in DAY_BLOCKS.items():
+            if weekday == off:
+                continue
+            loc = location_of[cw]
+            if cw == ctx.demo_caseworker_id and weekday == 4 and "Middelfart" in ctx.location_ids:
+                loc = ctx.location_ids["Middelfart"]
+            rows += [{"caseworker_id": cw, "location_id": loc, "weekday": weekday, "start_time": s, "end_time": e}
+                     for s, e in blocks]
+    session.execute(insert(WorkingHours), rows)
+    return day_off
+
+
+def _absence(session: Session, ctx: SeedContext, rng: random.Random) -> None:
+    """A week's holiday ahead for about one in ten caseworkers."""
+    rows = []
+    monday = ctx.today - timedelta(days=ctx.today.weekday())
+    for cw in ctx.caseworker_ids:
+        if cw == ctx.demo_caseworker_id or rng.random() >= 0.1:
+            continue
+        start = monday + timedelta(weeks=rng.randint(1, WEEKS_AHEAD + 2))
+        rows += [{"caseworker_id": cw, "day": start + timedelta(days=d), "kind": "absence", "start_time": None,
+                  "end_time": None, "location_id": None, "note": "Ferie", "created_at": ctx.now,
+                  "created_by_user_id": None} for d in range(5)]
+    if rows:
+        session.execute(insert(AvailabilityException), rows)
+
+
+def _row(n: int, member_id: int, cw: int, loc: int, type_: str, channel: str, starts: datetime, status: str,
+         ctx: SeedContext, **extra) -> dict:
+    created = min(ctx.now, starts - timedelta(days=3 + n % 11))
+    return {
+        "uid": f"booking-demo-{ctx.seed}-{n}@portal.foa.dk", "member_id": member_id, "caseworker_id": cw,
+        "location_id": loc, "type": type_, "channel": channel, "starts_at": starts,
+        "ends_at": starts + timedelta(minutes=LENGTH[type_]), "status": status, "sequence": 0,
+        "meeting_link": f"https://video.foa.dk/samtale/demo{n}" if channel == "video" else None,
+        "with_jobcenter": type_ == "joint", "booked_by_user_id": None, "cancel_reason": extra.get("reason"),
+        "created_at": created, "updated_at": created, "member_note": extra.get("note"),
+        "outcome_registered_at": starts + timedelta(hours=2) if status in ("held", "no_show") else None,
+    }
+
+
+def _next_weekday(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _demo_member_bookings(session: Session, ctx: SeedContext) -> set[tuple[int, datetime]]:
+    """'medlem' (5 weeks unemployed, group 2a): CV and contact-course conversation held in week 1, the
+    availability conversation booked next week, one focus conversation by video after that, and one
+    follow-up today (so the caseworker's day view and 'Samtaler i dag' are not empty)."""
+    member, cw = ctx.demo_member_id, ctx.demo_caseworker_id
+    if member is None or cw is None:
+        return set()
+    loc = ctx.location_ids["Odense"]
+    first_day = ctx.today - timedelta(weeks=5)
+    week1_tue = _next_weekday(first_day + timedelta(days=1), 1)
+    next_tue = _next_weekday(ctx.today + timedelta(days=1), 1)
+    plan = [
+        ("cv", "in_person", _utc(week1_tue, time(10, 15)), "held", {}),
+        ("contact_course", "in_person", _utc(week1_tue + timedelta(days=1), time(9)), "held", {}),
+        ("availability", "in_person", _utc(next_tue, time(10, 15)), "booked",
+         {"note": "Jeg vil gerne tale om at søge job i hjemmeplejen uden for Odense."}),
+        ("focus", "video", _utc(next_tue + timedelta(days=8), time(13)), "booked", {}),
+    ]
+    if ctx.today.weekday() < 4:
+        plan.append(("followup_phone", "phone", _utc(ctx.today, time(14, 15)), "booked", {}))
+    rows = [_row(i, member, cw, loc, t, c, s, st, ctx, **x) for i, (t, c, s, st, x) in enumerate(plan)]
+    session.execute(insert(Booking), rows)
+    return {(cw, r["starts_at"]) for r in rows}
+
+
+def _members_by_caseworker(session: Session) -> dict[int, list[tuple]]:
+    result: dict[int, list[tuple]] = defaultdict(list)
+    for row in session.execute(select(Member.id, Member.caseworker_id, Member.target_group, Member.status,
+                                      Member.first_unemployment_day, Member.preferred_channel)
+                               .where(Member.caseworker_id.is_not(None), Member.status != "opsagt")):
+        result[row.caseworker_id].append(tuple(row))
+    return result
+
+
+def _pick_type(rng: random.Random, member: tuple, day: date) -> tuple[str, str]:
+    _id, _cw, group, status, first_day, preferred = member
+    weeks = (day - first_day).days / 7 if first_day and status == "ledig" else 30
+    if weeks < 0:
+        weeks = 30
+    if weeks < 2:
+        type_ = rng.choice(["cv", "contact_course"])
+    elif weeks < 9:
+        type_ = rng.choices(["contact_course", "availability", "followup_phone", "followup_video"], [3, 3, 2, 1])[0]
+    elif weeks < 13:
+        type_ = rng.choices(["joint", "focus", "followup_phone"], [3, 3 if group in ("2a", "2b") else 0, 2])[0]
+    else:
+        type_ = rng.choices(["focus", "followup_phone", "followup_video"], [2 if group in ("2a", "2b") else 0, 3, 1])[0]
+    channel = {"followup_phone": "phone", "followup_video": "video"}.get(type_, "in_person")
+    if type_ == "focus":
+        channel = preferred
+    return type_, channel
+
+
+def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_off: dict[int, int],
+                   taken: set) -> int:
+    members = _members_by_caseworker(session)
+    location_of = {cw: loc for loc, cws in ctx.caseworkers_by_location.items() for cw in cws}
+    hours_location = {}
+    if ctx.demo_caseworker_id and "Middelfart" in ctx.location_ids:
+        hours_location[(ctx.demo_caseworker_id, 4)] = ctx.location_ids["Middelfart"]
+    first = ctx.today - timedelta(weeks=WEEKS_BACK)
+    last = ctx.today + timedelta(weeks=WEEKS_AHEAD)
+    now = ctx.now
+    rows: list[dict] = []
+    n = 1000
+    count = 0
+    day = first
+    while day <= last:
+        weekday = day.weekday()
+        if weekday < 5:
+            ahead_weeks = (day - ctx.today).days / 7
+            density = 0.55 if ahead_weeks < 0 else max(0.15, 0.6 - 0.12 * ahead_weeks)
+            for cw in ctx.caseworker_ids:
+                pool = members.get(cw)
+                if not pool or day_off.get(cw) == weekday:
+                    continue
+                loc = hours_location.get((cw, weekday), location_of[cw])
+                for at in GRID[weekday]:
+                    starts = _utc(day, at)
+                    if (cw, starts) in taken or rng.random() >= density:
+                        continue
+                    member = rng.choice(pool)
+                    type_, channel = _pick_type(rng, member, day)
+                    if starts < now:
+                        status = rng.choices(["held", "no_show", "cancelled_member", "cancelled_fund"],
+                                             [85, 7, 5, 3])[0]
+                    else:
+                        status = "booked" if rng.random() < 0.95 else "cancelled_member"
+                    reason = "Sagsbehandler syg" if status == "cancelled_fund" else None
+                    rows.append(_row(n, member[0], cw, loc, type_, channel, starts, status, ctx, reason=reason))
+                    n += 1
+                    if len(rows) >= BATCH:
+                        session.execute(insert(Booking), rows)
+                        count += len(rows)
+                        rows = []
+        day += timedelta(days=1)
+    if rows:
+        session.execute(insert(Booking), rows)
+        count += len(rows)
+    return count
