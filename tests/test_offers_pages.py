@@ -244,3 +244,26 @@ def test_staff_cancels_a_session_with_a_reason(client, auth, make, session):
     auth.post(f"{page}/aflys", {"reason": "Underviseren er syg"}, page=page)
     assert session.get(OfferSession, s.id).status == "cancelled"
     assert session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.session_cancelled"))
+
+
+def test_held_seat_actions_include_works_on_any_page(app, make, session):
+    odense, cw, offer, s = _setup(session, make, capacity=1)
+    w, _token = _held_seat(session, make, odense, s)
+    from flask import render_template_string
+
+    with app.test_request_context("/min-side"):
+        html = render_template_string('{% for r in regs %}{% include "offers/_held_seat_actions.html" %}{% endfor %}',
+                                      regs=[w])
+    assert f"/tilbud/tilmelding/{w.id}/tag-plads" in html and "Tag pladsen" in html
+
+
+def test_caseworker_sees_own_location_first_and_can_choose_all(client, auth, make, session):
+    odense, cw, offer, s = _setup(session, make)
+    aalborg = make.location("Aalborg", "Nordjylland", 57.05, 9.92)
+    far = make_offer(session, title="Jobklub i Aalborg", kind="job_club", topic=None)
+    make_session(session, far, location=aalborg, now=utcnow())
+    make.commit()
+    auth.login("sb")
+    own = client.get("/personale/tilbud").get_data(as_text=True)
+    assert "Temamøde: Jobsøgning" in own and "Jobklub i Aalborg" not in own
+    assert "Jobklub i Aalborg" in client.get("/personale/tilbud?sted=alle").get_data(as_text=True)

@@ -52,7 +52,9 @@ def _offer(offer_id: int) -> Offer:
 def staff_list():
     now = utcnow()
     kind = request.args.get("type") if request.args.get("type") in OFFER_KINDS else None
-    location = request.args.get("sted", "")
+    # A caseworker starts at their own location (and online sessions); "alle" shows every location.
+    own = current_user.caseworker.location_id if current_user.caseworker else None
+    location = request.args.get("sted", str(own) if own else "alle")
     location_id = int(location) if location.isdigit() else None
     show_inactive = request.args.get("inaktive") == "1"
     query = select(Offer).order_by(Offer.kind, Offer.title)
