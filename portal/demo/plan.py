@@ -1,0 +1,183 @@
+"""Demo data for Min side: Min plan items with history, and answers to preparation-form Q2 and Q10.
+
+The demo member "medlem" gets a plan a caseworker and a member would recognise: two agreed activities (one a
+right-and-duty offer), one own proposal awaiting the caseworker, one done with a comment. A share of the bulk
+unemployed members get 1–3 items and Q2/Q10 answers, inserted in bulk (the seed must reach 250,000 members in
+under 2 minutes).
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from portal.demo.context import SeedContext
+from portal.models import Caseworker, Member
+from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
+
+BATCH = 10_000
+PLAN_SHARE = 0.30  # of unemployed members past their first week
+ANSWER_SHARE = 0.55
+
+# (kind, title, description, right_and_duty) — typical agreements in FOA's fields.
+TEMPLATES = [
+    ("job_search", "Søg mindst 3 stillinger om ugen", "Inden for hjemmepleje og plejecentre i dit område.", False),
+    ("job_search", "Opret jobagent i FOA Job", "Så du får nye job i dit område hver dag.", False),
+    ("job_search", "Ring til 2 arbejdsgivere om uopfordrede ansøgninger", None, False),
+    ("education", "AMU-kursus i forflytning", "5 dages kursus, kan tages med dagpenge.", False),
+    ("education", "6 ugers jobrettet uddannelse", "Afklar kursus med din sagsbehandler og jobcentret.", False),
+    ("upskilling", "FVU-læsning hos AOF", "Forberedende voksenundervisning, op til 60 timer.", True),
+    ("upskilling", "IT-café: Jobnet og CV", None, False),
+    ("meeting", "Deltag i webinaret »Sådan søger du jobbet«", None, False),
+    ("meeting", "Temamøde om jobsøgning i din afdeling", None, False),
+    ("activation", "Virksomhedspraktik på plejecenter", "Skal godkendes af jobcentret.", True),
+    ("agreement", "Opdater dit CV på Jobnet", None, False),
+]
+COMMENTS = ["Har søgt 3 stillinger i denne uge.", "Jeg har opdateret CV'et.", "Kurset var godt.",
+            "Jeg har ringet til to plejecentre.", "Jeg har fået en samtale i næste uge."]
+Q2_WEIGHTS = {
+    "1": [("within_3_months", 55), ("within_6_months", 25), ("has_job", 5), ("dont_know", 15)],
+    "2": [("within_6_months", 25), ("more_than_6_months", 35), ("dont_know", 30), ("leave_or_retirement", 5),
+          ("within_3_months", 5)],
+}
+BARRIERS_2 = ["physical_health", "mental_health", "personal_social", "economic", "reading_spelling", "it_skills",
+              "language", "other"]
+
+
+def seed(session: Session, ctx: SeedContext) -> None:
+    user_of_caseworker = dict(session.execute(select(Caseworker.id, Caseworker.user_id)).all())
+    _demo_member(session, ctx, user_of_caseworker)
+    items, answers = _bulk(session, ctx, user_of_caseworker)
+    ctx.summary.update(plan_items=items + 4, preparation_answers=answers + 1)
+
+
+def _at(ctx: SeedContext, days_ago: float) -> datetime:
+    return ctx.now - timedelta(days=days_ago)
+
+
+def _demo_member(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]) -> None:
+    if ctx.demo_member_id is None:
+        return
+    member_user = ctx.users.get("medlem")
+    cw_user = user_of_caseworker.get(ctx.demo_caseworker_id)
+    today = ctx.today
+    rows = [
+        # (kind, title, description, due, status, right_and_duty, proposed_by, days_ago)
+        ("job_search", "Søg mindst 3 stillinger om ugen", "Inden for hjemmepleje og plejecentre i Odense.",
+         today + timedelta(days=7), "active", False, "caseworker", 20),
+        ("upskilling", "FVU-læsning hos AOF", "Forberedende voksenundervisning i læsning, 2 gange om ugen.",
+         today + timedelta(days=30), "active", True, "caseworker", 20),
+        ("education", "AMU-kursus i demens", "Jeg har fundet et kursus på SOSU Fyn, der starter om en måned.",
+         today + timedelta(days=35), "proposed", False, "member", 2),
+        ("agreement", "Opdater dit CV på Jobnet", None, today - timedelta(days=10), "done", False, "caseworker",
+         30),
+    ]
+    for kind, title, description, due, status, duty, by, days_ago in rows:
+        created = _at(ctx, days_ago)
+        by_user = member_user if by == "member" else cw_user
+        item_id = session.execute(insert(PlanItem).returning(PlanItem.id), [{
+            "member_id": ctx.demo_member_id, "kind": kind, "title": title, "description": description,
+            "due_date": due, "status": status, "right_and_duty": duty, "proposed_by": by,
+            "proposed_by_user_id": by_user, "decided_by_user_id": cw_user if by == "caseworker" else None,
+            "decided_at": created if by == "caseworker" else None, "version": 1 if status != "done" else 3,
+            "created_at": created, "updated_at": created if status != "done" else _at(ctx, 12),
+        }]).scalar_one()
+        events = [_event(item_id, created, by_user, "proposed", to_status=status if status != "done" else "active")]
+        if status == "done":
+            events.append(_event(item_id, _at(ctx, 12), member_user, "status", from_status="active",
+                                 to_status="done"))
+            events.append(_event(item_id, _at(ctx, 12), member_user, "comment",
+                                 text="CV'et er opdateret med min praktik og mit førstehjælpskursus."))
+        session.execute(insert(PlanItemEvent), events)
+    session.execute(insert(PreparationAnswer), [{
+        "member_id": ctx.demo_member_id, "q2": "within_6_months", "q10_has_barriers": True,
+        "q10_barriers": ["physical_health", "reading_spelling"], "answered_by": "caseworker",
+        "answered_by_user_id": cw_user, "answered_at": _at(ctx, 25),
+    }])
+
+
+def _event(item_id: int, at: datetime, user_id: int | None, kind: str, *, from_status=None, to_status=None,
+           text=None) -> dict:
+    return {"item_id": item_id, "at": at, "actor_user_id": user_id,
+            "actor_label": f"user:{user_id}" if user_id else "system", "kind": kind, "from_status": from_status,
+            "to_status": to_status, "text": text, "changes": {}}
+
+
+def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]) -> tuple[int, int]:
+    rng = random.Random(ctx.seed + 3)
+    members = session.execute(
+        select(Member.id, Member.first_unemployment_day, Member.target_group, Member.caseworker_id)
+        .where(Member.status == "ledig", Member.id != (ctx.demo_member_id or -1)).order_by(Member.id)
+    ).all()
+    item_rows: list[dict] = []
+    item_meta: list[tuple] = []
+    answer_rows: list[dict] = []
+    for member_id, first_day, group, caseworker_id in members:
+        days = (ctx.today - first_day).days if first_day else 0
+        if days < 7:
+            continue
+        cw_user = user_of_caseworker.get(caseworker_id)
+        if rng.random() < ANSWER_SHARE:
+            answer_rows.append(_answer(rng, ctx, member_id, group, cw_user, days))
+        if rng.random() < PLAN_SHARE:
+            for _ in range(rng.choice((1, 1, 2, 2, 3))):
+                row, meta = _item(rng, ctx, member_id, cw_user, days)
+                item_rows.append(row)
+                item_meta.append(meta)
+    total_items = 0
+    for start in range(0, len(item_rows), BATCH):
+        rows, metas = item_rows[start:start + BATCH], item_meta[start:start + BATCH]
+        ids = session.execute(insert(PlanItem).returning(PlanItem.id, sort_by_parameter_order=True),
+                              rows).scalars().all()
+        events = []
+        for item_id, row, (member_user_comment, done_at) in zip(ids, rows, metas):
+            user = row["proposed_by_user_id"]
+            first_status = "proposed" if row["proposed_by"] == "member" else "active"
+            events.append(_event(item_id, row["created_at"], user, "proposed", to_status=first_status))
+            if row["status"] == "done":
+                events.append(_event(item_id, done_at, None, "status", from_status="active", to_status="done"))
+                if member_user_comment:
+                    events.append(_event(item_id, done_at, None, "comment", text=member_user_comment))
+        session.execute(insert(PlanItemEvent), events)
+        total_items += len(ids)
+    for start in range(0, len(answer_rows), BATCH):
+        session.execute(insert(PreparationAnswer), answer_rows[start:start + BATCH])
+    return total_items, len(answer_rows)
+
+
+def _item(rng: random.Random, ctx: SeedContext, member_id: int, cw_user: int | None, days: int):
+    kind, title, description, duty = rng.choice(TEMPLATES)
+    created = _at(ctx, rng.uniform(0, max(1, days - 7)))
+    roll = rng.random()
+    status = "done" if roll < 0.30 else "proposed" if roll < 0.38 else "active"
+    by_member = status == "proposed"
+    due = ctx.today + timedelta(days=rng.randint(3, 45)) if status != "done" else (
+        created.date() + timedelta(days=rng.randint(3, 20)))
+    done_at = min(ctx.now, created + timedelta(days=rng.uniform(1, 20)))
+    row = {
+        "member_id": member_id, "kind": kind, "title": title, "description": description, "due_date": due,
+        "status": status, "right_and_duty": duty and not by_member, "proposed_by": "member" if by_member else
+        "caseworker", "proposed_by_user_id": None if by_member else cw_user,
+        "decided_by_user_id": None if status == "proposed" else cw_user,
+        "decided_at": None if status == "proposed" else created, "version": 3 if status == "done" else 1,
+        "created_at": created, "updated_at": done_at if status == "done" else created,
+    }
+    comment = rng.choice(COMMENTS) if status == "done" and rng.random() < 0.4 else None
+    return row, (comment, done_at)
+
+
+def _answer(rng: random.Random, ctx: SeedContext, member_id: int, group: str | None, cw_user: int | None,
+            days: int) -> dict:
+    group2 = (group or "1").startswith("2")
+    options = Q2_WEIGHTS["2" if group2 else "1"]
+    q2 = rng.choices([o for o, _ in options], [w for _, w in options])[0]
+    has_barriers = rng.random() < (0.55 if group2 else 0.12)
+    barriers = sorted(rng.sample(BARRIERS_2, rng.randint(1, 3)), key=BARRIERS_2.index) if has_barriers else []
+    by_member = rng.random() < 0.25
+    return {"member_id": member_id, "q2": q2, "q10_has_barriers": has_barriers, "q10_barriers": barriers,
+            "answered_by": "member" if by_member else "caseworker",
+            "answered_by_user_id": None if by_member else cw_user,
+            "answered_at": _at(ctx, rng.uniform(0, min(days, 14)))}
+
