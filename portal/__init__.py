@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from portal.config import INSTANCE, ROOT, Config
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` within the database's integer range: a larger id is a 404, not an overflow error."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(Config().as_dict())
     if config:
         app.config.update(config)
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from portal import errors, i18n, logging_setup, security, templating
     from portal.extensions import csrf, db, limiter, login_manager, migrate
