@@ -22,3 +22,10 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _remember_asked_language():
+        # Also on responses that render nothing (a redirect), so the choice survives to the next page.
+        asked = request.args.get("lang")
+        if asked in app.config["LANGUAGES"]:
+            session["lang"] = asked
