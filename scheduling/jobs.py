@@ -105,7 +105,7 @@ def retention(session: Session, now: datetime, app: Flask) -> dict:
 
 
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
-    JobSpec("dispatch_outbox", "Send e-mails fra udbakken", {"trigger": "interval", "seconds": 60},
+    JobSpec("dispatch_outbox", "Send e-mails fra udbakken", {"trigger": "interval", "minutes": 1},
             dispatch_outbox),
     JobSpec("booking_reminders", "Påmindelser om samtaler", {"trigger": "interval", "minutes": 10},
             booking_reminders),
@@ -119,7 +119,7 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "cron", "hour": 6, "minute": 15}, deadline_alerts),
     JobSpec("waiting_list", "Ventelister: udløbne pladsreservationer", {"trigger": "interval", "minutes": 5},
             waiting_list),
-    JobSpec("handoff_sla", "Overdragelser fra chatbotten: eskalering", {"trigger": "interval", "seconds": 60},
+    JobSpec("handoff_sla", "Overdragelser fra chatbotten: eskalering", {"trigger": "interval", "minutes": 1},
             handoff_sla),
     JobSpec("reprofiling", "Ny profilafklaring af medlemmer med ændrede data",
             {"trigger": "cron", "hour": 2, "minute": 30}, reprofiling),

@@ -87,7 +87,7 @@ def test_jobs_page_shows_last_runs_and_errors_and_can_run_a_job(client, auth, ma
     auth.login("admin1")
 
     page = client.get("/admin/planlaegning").get_data(as_text=True)
-    assert "Send e-mails fra udbakken" in page and "Connection refused" in page
+    assert "Send e-mails fra udbakken" in page and "Connection refused" in page and "hvert minut" in page
     assert "Ingen planlægger kører" in page
 
     response = auth.post("/admin/planlaegning/retention/koer", page="/admin/planlaegning")

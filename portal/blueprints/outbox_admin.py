@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -27,6 +28,19 @@ FILTERS = {
     "fejlet": ("failed",),
     "sendt": ("sent",),
     "alle": ("pending", "sending", "sent", "failed", "dead"),
+}
+
+
+# The counts jobs return (scheduling/jobs.py), in words.
+SUMMARY_LABELS = {
+    "sent": _l("sendt"), "failed": _l("fejlet"), "dead": _l("opgivet"), "skipped": _l("sprunget over"),
+    "due": _l("forfaldne"), "enqueued": _l("lagt i udbakken"), "already": _l("allerede sendt"),
+    "created": _l("oprettet"), "members": _l("medlemmer"), "jobcenter": _l("til jobcentret"),
+    "soon": _l("frist snart"), "overdue": _l("overskredet"), "plan_draft": _l("Min plan mangler"),
+    "without_caseworker": _l("uden sagsbehandler"), "digests": _l("e-mails til sagsbehandlere"),
+    "expired_holds": _l("udløbne reservationer"), "escalated": _l("eskaleret"), "scored": _l("profileret"),
+    "chat_transcripts": _l("chatbeskeder slettet"), "outbox_bodies": _l("e-mailtekster slettet"),
+    "job_runs": _l("gamle kørsler slettet"), "unanswered_surveys": _l("ubesvarede undersøgelser slettet"),
 }
 
 
@@ -100,7 +114,8 @@ def jobs():
         "next_run": datetime.fromtimestamp(stored[spec.id], timezone.utc) if stored.get(spec.id) else None,
         "runs": latest[spec.id],
     } for spec in JOBS.values()]
-    return render_template("outbox_admin/jobs.html", rows=rows, lease=current_holder(db.engine), now=utcnow())
+    return render_template("outbox_admin/jobs.html", rows=rows, lease=current_holder(db.engine), now=utcnow(),
+                           summary_labels=SUMMARY_LABELS)
 
 
 @bp.route("/planlaegning/<job_id>/koer", methods=["POST"])

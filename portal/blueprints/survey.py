@@ -1,7 +1,7 @@
 """The satisfaction survey behind the e-mailed link: /undersoegelse/<token>, public but token-protected."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import force_locale
 
 from portal.auth.decorators import public
@@ -14,7 +14,8 @@ bp = Blueprint("survey", __name__, url_prefix="/undersoegelse")
 
 
 def _page(template: str, survey=None, status: int = 200, **context):
-    language = request.args.get("lang") or (survey.language if survey is not None else "da")
+    """In the language the member picked on the page (?lang= or the switch), else the member's own."""
+    language = request.args.get("lang") or session.get("lang") or (survey.language if survey is not None else "da")
     with force_locale(language if language in ("da", "en") else "da"):
         return render_template(template, survey=survey, **context), status
 
