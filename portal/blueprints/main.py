@@ -53,3 +53,11 @@ def healthz():
     checks["migration_current"] = state["current"]
     ok = state["at_head"]
     return jsonify(status="ok" if ok else "error", checks=checks), (200 if ok else 503)
+
+
+def init_app(app) -> None:
+    """Benchmark-only bare route (PORTAL_BENCH_ROUTES=1): the server's cost without the portal's work."""
+    import os
+
+    if app.config.get("BENCH_ROUTES") or os.environ.get("PORTAL_BENCH_ROUTES") == "1":
+        app.add_url_rule("/bench/hello", "bench_hello", public(lambda: "hello"))
