@@ -1,7 +1,7 @@
 """The profiling service: registry and activation, scoring members, the caseworker's override, audit."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND
 from portal.services import profiling as service
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

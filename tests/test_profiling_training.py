@@ -163,16 +163,16 @@ def test_perfect_separation_on_a_number_is_detected():
 
 
 @pytest.mark.parametrize("change, message", [
-    (dict(target="nope"), "Ukendt kolonne: 'nope'"),
-    (dict(features=["age", "shoe_size"]), "Ukendt kolonne: 'shoe_size'"),
-    (dict(target="age", features=["benefit_share_3y"]), "skal være 0 eller 1"),
-    (dict(features=["gender"]), "ikke numerisk"),
-    (dict(features=["gender"], categorical=["age"]), "ikke er i --features"),
-    (dict(features=[]), "mindst én"),
+    ({"target": "nope"}, "Ukendt kolonne: 'nope'"),
+    ({"features": ["age", "shoe_size"]}, "Ukendt kolonne: 'shoe_size'"),
+    ({"target": "age", "features": ["benefit_share_3y"]}, "skal være 0 eller 1"),
+    ({"features": ["gender"]}, "ikke numerisk"),
+    ({"features": ["gender"], "categorical": ["age"]}, "ikke er i --features"),
+    ({"features": []}, "mindst én"),
 ])
 def test_bad_training_input_gets_a_clear_danish_message(synthetic, change, message):
     df, _ = synthetic
-    args = dict(target="long_term", features=["age"], categorical=[]) | change
+    args = {"target": "long_term", "features": ["age"], "categorical": []} | change
     with pytest.raises(TrainingDataError) as err:
         train(df.head(2000), **args)
     assert message in err.value.message

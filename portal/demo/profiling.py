@@ -4,7 +4,7 @@ Bulk and vectorised (numpy), deterministic from ctx.seed; a few seconds at 250,0
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import numpy as np
 from sqlalchemy import insert, select
@@ -68,11 +68,17 @@ def _register_facts(session, ctx: SeedContext, rng: np.random.Generator, members
         "disco": disco.tolist(), "industry": industry.tolist(), "new_graduate": graduate.tolist(),
         "previous_income_100k": drawn["previous_income_100k"].tolist(), "children_at_home": children.tolist(),
     }
+    bind = session.get_bind()
+    stamp = ctx.now.astimezone(UTC).replace(tzinfo=None)  # UTCDateTime's storage form
+    columns["updated_at"] = [stamp.strftime("%Y-%m-%d %H:%M:%S.%f") if bind.dialect.name == "sqlite" else stamp] * n
     names = list(columns)
-    table = MemberRegisterFacts.__table__
+    mark = "?" if bind.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {MemberRegisterFacts.__tablename__} ({', '.join(names)}) "
+           f"VALUES ({', '.join([mark] * len(names))})")
+    rows = list(zip(*(columns[c] for c in names)))
+    # Straight to the driver: 250,000 rows through the ORM's per-row processing take several times longer.
     for start in range(0, n, BATCH):
-        chunk = zip(*(columns[c][start:start + BATCH] for c in names))
-        session.execute(insert(table), [{**dict(zip(names, values)), "updated_at": ctx.now} for values in chunk])
+        session.connection().exec_driver_sql(sql, rows[start:start + BATCH])
 
 
 def _demo_model(session, ctx: SeedContext):

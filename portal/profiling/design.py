@@ -177,17 +177,21 @@ def _clean_categorical(values: pd.Series, name: str, spec: DesignSpec, reference
 
 
 def level_strings(raw: pd.Series) -> np.ndarray:
-    """Category values as text (1.0 → "1"), missing values as MISSING_LEVEL; vectorised for a million rows."""
-    miss = raw.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(raw):
-        text = raw.astype(str).to_numpy(dtype=object)
-    elif pd.api.types.is_numeric_dtype(raw):
-        filled = np.where(miss, 0.0, raw.to_numpy(dtype=float))
-        whole = filled == np.round(filled)
-        text = np.where(whole, np.round(filled).astype(np.int64).astype(str), filled.astype(str))
-    else:
-        text = raw.astype(str).str.strip().to_numpy(dtype=object)
-    return np.where(miss, MISSING_LEVEL, text).astype(object)
+    """Category values as text (1.0 → "1"), missing values as MISSING_LEVEL; fast for a million rows.
+
+    Each distinct value is converted once (pandas.factorize), not each row.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    texts = [_one_level(v) for v in uniques.tolist()] + [MISSING_LEVEL]
+    return np.asarray(texts, dtype=object)[codes]  # code -1 (missing) picks the last entry
+
+
+def _one_level(value) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _categorical_text(spec: DesignSpec, name: str, df: pd.DataFrame) -> np.ndarray:

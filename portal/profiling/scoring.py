@@ -97,8 +97,12 @@ class FactorTexts:
 
     def row_json(self, i: int) -> str:
         """The same as `row`, as the JSON stored in profiling_assessment.factors (fast path for bulk scoring)."""
-        return "[" + ", ".join(f'{{"text": {self._text(k, self.columns[k][i])[1]}, "contribution": {c!r}}}'
-                               for k, c in self._picked(i)) + "]"
+        parts = []
+        for k, c in self._picked(i):
+            value = self.columns[k][i]
+            hit = self.cache.get((k, value)) or self._text(k, value)
+            parts.append(f'{{"text": {hit[1]}, "contribution": {c!r}}}')
+        return "[" + ", ".join(parts) + "]"
 
 
 def proposed_group(probability: float, threshold: float, trade_inside_foa: bool) -> str:
