@@ -101,7 +101,7 @@ def _sections(slots, member: Member) -> list[dict]:
     """Own caseworker / same location / nearby, each as days → caseworker rows (first DAYS_PER_SECTION days)."""
     titles = [_("Din egen sagsbehandler"), _("Andre sagsbehandlere i %(place)s", place=member.location.name),
               _("Betjeningssteder i nærheden")]
-    buckets: list[dict] = [{"title": t, "days": {}} for t in titles]
+    buckets: list[dict] = [{"title": t, "days": {}, "own": i == 0} for i, t in enumerate(titles)]
     for slot in slots:
         rank = 0 if slot.own_caseworker else 1 if slot.location_id == member.location_id else 2
         days = buckets[rank]["days"]
@@ -303,6 +303,8 @@ def caseworker_calendar():
     by_day = {d: [] for d in days}
     for b in bookings:
         by_day.setdefault(to_local(b.starts_at).date(), []).append(b)
+    if view == "week":  # the weekend only when something is booked then
+        days = [d for d in days if d.weekday() < 5 or by_day[d]]
     audit.record(db.session, current_user, "booking.calendar_view", detail={
         "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days), "bookings": len(bookings)})
     db.session.commit()
