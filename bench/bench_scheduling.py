@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 import tracemalloc
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, func, insert, select
@@ -53,7 +53,7 @@ def _build(db_file: Path) -> float:
     started = time.perf_counter()
     app = _app(db_file)
     rng = random.Random(2026)
-    now = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2027, 1, 1, tzinfo=UTC)
     with app.app_context():
         db.create_all()
         s = db.session

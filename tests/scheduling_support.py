@@ -5,15 +5,14 @@ import email
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as SMTPServer
 
 from portal.models import Booking
 
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # Thursday 10:00 in Copenhagen
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # Thursday 10:00 in Copenhagen
 
 
 def free_port() -> int:
@@ -59,7 +58,7 @@ class SmtpServer:
         self.kwargs = kwargs
         self.controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **self.kwargs)
         self.controller.start()
         return self

@@ -99,7 +99,7 @@ def test_jobs_are_registered_idempotently_and_stale_ones_removed(app, runners):
         db.session.commit()
     for _ in range(2):
         runner = runners(jobs=JOBS, lease_seconds=30)
-        assert wait_until(lambda: runner.acting.is_set())
+        assert wait_until(runner.acting.is_set)
         runner.stop()
     with app.app_context():
         stored = set(db.session.scalars(select(apscheduler_jobs.c.id)))

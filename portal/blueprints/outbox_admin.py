@@ -1,7 +1,7 @@
 """Administration of the e-mail outbox (/admin/udbakke) and the scheduled jobs (/admin/planlaegning)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -111,7 +111,7 @@ def jobs():
             select(JobRun).where(JobRun.job_id == spec.id).order_by(JobRun.started_at.desc()).limit(5)))
     rows = [{
         "spec": spec,
-        "next_run": datetime.fromtimestamp(stored[spec.id], timezone.utc) if stored.get(spec.id) else None,
+        "next_run": datetime.fromtimestamp(stored[spec.id], UTC) if stored.get(spec.id) else None,
         "runs": latest[spec.id],
     } for spec in JOBS.values()]
     return render_template("outbox_admin/jobs.html", rows=rows, lease=current_holder(db.engine), now=utcnow(),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -55,7 +55,7 @@ def jobs_command() -> None:
     click.echo(f"{'job':22} {'schedule':22} {'next run':20} {'last run':20} status")
     for spec in JOBS.values():
         ts = stored.get(spec.id)
-        next_run = datetime.fromtimestamp(ts, timezone.utc) if ts else None
+        next_run = datetime.fromtimestamp(ts, UTC) if ts else None
         last = db.session.scalar(select(JobRun).where(JobRun.job_id == spec.id)
                                  .order_by(JobRun.started_at.desc()).limit(1))
         click.echo(f"{spec.id:22} {_schedule(spec.trigger):22} {_fmt(next_run):20} "

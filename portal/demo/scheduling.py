@@ -141,8 +141,8 @@ def _outbox_examples(session: Session, ctx: SeedContext) -> None:
         ("demo:survey:1", "survey_invitation", member.email, "Hvordan gik din samtale med FOA A-kasse?", "sent", 1,
          None, 2),
         ("demo:reminder:2", "booking_reminder", "tidligere.medlem@eksempel.invalid", "Påmindelse: Rådighedssamtale",
-         "dead", 1, "SMTPRecipientsRefused: 550 5.1.1 <tidligere.medlem@eksempel.invalid>: Recipient address "
-         "rejected: Domain not found", 1),
+         "dead", 1, ("SMTPRecipientsRefused: 550 5.1.1 <tidligere.medlem@eksempel.invalid>: Recipient address "
+                     "rejected: Domain not found"), 1),
     ]
     for key, kind, to, subject, status, attempts, error, days_ago in examples:
         if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):

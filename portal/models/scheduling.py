@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
     Unicode,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship

@@ -23,7 +23,7 @@ from portal.services.contact_course import statutory_steps, weeks_unemployed
 from portal.services.danish_calendar import add_working_days
 from portal.services.email_render import render_email
 from portal.services.links import external_url, internal_path
-from portal.services.optional import service_function
+from portal.services.optional import NotAvailable, service_function
 
 ALERT_WORKING_DAYS = 3  # the issue: alert 3 working days before a statutory step is due
 JOINT_INVITATION_WEEK = 9  # DOMAIN.md: job centre and member are invited after 9 weeks, so 13 weeks is on time
@@ -100,8 +100,10 @@ def send_caseworker_alerts(session: Session, *, today: date, now: datetime) -> d
     """In-app alerts per step, and one e-mail digest per caseworker per day with the new ones. Commits per chunk."""
     try:
         has_draft = service_function("plan", "has_draft_plan")
-        draft_check = lambda member: has_draft(session, member)  # noqa: E731
-    except Exception:  # the Min plan area is not installed: skip that reminder, keep the others
+
+        def draft_check(member: Member) -> bool:
+            return has_draft(session, member)
+    except NotAvailable:  # the Min plan area is not installed: skip that reminder, keep the others
         draft_check = None
     counts = {"members": 0, "soon": 0, "overdue": 0, "plan_draft": 0, "without_caseworker": 0, "digests": 0}
     digest: dict[int, list[Alert]] = defaultdict(list)
@@ -198,5 +200,5 @@ def send_joint_invitations(session: Session, *, today: date, now: datetime) -> d
 def _jobcenter_address(session: Session, member: Member) -> str:
     try:
         return service_function("referral", "jobcenter_address")(session, member)
-    except Exception:
+    except NotAvailable:
         return f"jobcenter:{member.location.name if member.location else 'ukendt'}"

@@ -61,7 +61,7 @@ class SmtpSettings:
         return cls(host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]), mail_from=config["MAIL_FROM"],
                    starttls=bool(config.get("SMTP_STARTTLS")), username=config.get("SMTP_USERNAME"),
                    password=config.get("SMTP_PASSWORD"),
-                   timeout=float(config.get("SMTP_TIMEOUT") or os.environ.get("PORTAL_SMTP_TIMEOUT", 30)),
+                   timeout=float(config.get("SMTP_TIMEOUT") or os.environ.get("PORTAL_SMTP_TIMEOUT", "30")),
                    jobcenter_mail=config.get("JOBCENTER_MAIL") or os.environ.get("PORTAL_JOBCENTER_MAIL"))
 
     @property
