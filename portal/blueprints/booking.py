@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
@@ -482,9 +482,9 @@ def _upcoming_count(user) -> dict | None:
     caseworker = getattr(user, "caseworker", None)
     if caseworker is None:
         return None
-    now = utcnow()
-    end = local_midnight(local_today() + timedelta(days=1))
-    count = len([b for b in svc.caseworker_bookings(db.session, caseworker.id, now, end) if b.status == "booked"])
+    count = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.caseworker_id == caseworker.id, Booking.status == "booked", Booking.ends_at > utcnow(),
+        Booking.starts_at < local_midnight(local_today() + timedelta(days=1))))
     if not count:
         return None
     return {"label": _("Samtaler i dag"), "count": count, "url": url_for("booking.caseworker_calendar", visning="dag")}
