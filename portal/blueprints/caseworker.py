@@ -524,7 +524,14 @@ def _labels():
     """Danish labels for codes, in one place for this blueprint's templates."""
     from portal.services.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
 
+    try:
+        from portal.blueprints.offers import STATUS_LABELS as registration_labels
+    except ImportError:
+        registration_labels = {}
     return {
+        "registration_status_label": lambda code: registration_labels.get(code, code),
+        "handoff_labels": {"waiting": _l("Venter"), "claimed": _l("Taget af en sagsbehandler"),
+                           "resolved": _l("Afsluttet"), "returned_to_bot": _l("Sendt tilbage til chatbotten")},
         "type_label": lambda code: TYPES[code].label if code in TYPES else code,
         "channel_label": lambda code: CHANNEL_LABELS.get(code, code),
         "booking_status_label": lambda code: STAFF_STATUS_LABELS.get(code, code),
