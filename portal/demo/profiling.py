@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from portal.demo.context import SeedContext
 from portal.models import Member
-from portal.models.profiling import BenefitWeek, GroupDecision, MemberRegisterFacts
+from portal.models.profiling import BenefitWeek, GroupDecision, MemberRegisterFacts, ProfilingAssessment
 from portal.profiling import synth
 from portal.profiling.training import train
 from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND
@@ -119,8 +119,10 @@ def _demo_decision(session, ctx: SeedContext) -> None:
     if member is None:
         return
     latest = service.latest_assessment(session, member)
+    assessment_id = session.scalar(select(ProfilingAssessment.id).where(ProfilingAssessment.member_id == member.id)
+                                   .order_by(ProfilingAssessment.id.desc()).limit(1))
     session.add(GroupDecision(
-        member_id=member.id, assessment_id=None, model_label=latest.model_label if latest else None,
+        member_id=member.id, assessment_id=assessment_id, model_label=latest.model_label if latest else None,
         probability=latest.probability if latest else None, proposed_group=latest.proposed_group if latest else None,
         previous_group=None, decided_group="2a",
         overrides_proposal=bool(latest and latest.proposed_group != "2a"),
