@@ -108,3 +108,51 @@ def test_reminder_reaches_the_member_over_smtp(app, session, make):
         assert [a.get_filename() for a in mail.iter_attachments()] == ["samtale.ics"]
     finally:
         server.stop()
+
+
+def _offer_session(session, location, *, starts_at, online_link=None, status="open"):
+    from portal.models.offers import Offer, OfferSession
+
+    offer = Offer(kind="webinar", title="Sådan går du til samtale", description="", topic="interview",
+                  hold_hours=24, created_at=NOW, updated_at=NOW)
+    session.add(offer)
+    session.flush()
+    offer_session = OfferSession(offer_id=offer.id, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1),
+                                 location_id=None if online_link else location.id, online_link=online_link,
+                                 capacity=20, seats_taken=0, status=status, created_at=NOW, updated_at=NOW)
+    session.add(offer_session)
+    session.flush()
+    return offer_session
+
+
+def _register(session, offer_session, member, status="registered"):
+    from portal.models.offers import OfferRegistration
+
+    times = {"waitlisted_at": NOW} if status == "waitlisted" else {"registered_at": NOW}
+    reg = OfferRegistration(session_id=offer_session.id, member_id=member.id, status=status, created_at=NOW,
+                            updated_at=NOW, **times)
+    session.add(reg)
+    offer_session.seats_taken += status == "registered"
+    session.flush()
+    return reg
+
+
+def test_offer_session_reminder_for_registered_members_only_once_with_link(session, make):
+    from portal.services.reminders import enqueue_session_reminders
+
+    registered, waitlisted = make.member(), make.member()
+    webinar = _offer_session(session, make.location(), starts_at=NOW + timedelta(hours=20),
+                             online_link="https://video.foa.dk/webinar/42")
+    _offer_session(session, make.location(), starts_at=NOW + timedelta(hours=30))  # not yet
+    _register(session, webinar, registered)
+    _register(session, webinar, waitlisted, status="waitlisted")
+    make.commit()
+
+    first = enqueue_session_reminders(session, now=NOW)
+    second = enqueue_session_reminders(session, now=NOW + timedelta(minutes=10))
+
+    assert first["enqueued"] == 1 and second["enqueued"] == 0
+    [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "session_reminder")).all()
+    assert row.member_id == registered.id and "Sådan går du til samtale" in row.subject
+    assert "https://video.foa.dk/webinar/42" in row.body_text
+    assert [a.filename for a in row.attachments] == ["tilbud.ics"]
