@@ -281,3 +281,64 @@ def test_sqlite_guard_is_a_trigger(session, odense):
         pytest.skip("SQLite only")
     names = set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     assert {"tr_booking_caseworker_overlap_insert", "tr_booking_member_overlap_update"} <= names
+
+
+def test_chatbot_books_with_member_rules(session, odense, make):
+    g1 = make.member("ib", location=odense["loc"], caseworker=odense["own"], target_group="1")
+    make.commit()
+    with pytest.raises(NotAllowed):
+        book(session, g1, odense["own"], utc(2027, 3, 24, 8, 0), type="joint", actor="chatbot")
+    with pytest.raises(ValidationFailed, match="24 timer"):
+        book(session, g1, odense["own"], utc(2027, 3, 22, 13, 0), actor="chatbot")
+    booking = book(session, g1, odense["own"], utc(2027, 3, 24, 8, 0), actor="chatbot")
+    assert booking.booked_by_user_id is None
+    assert session.scalar(select(AuditEntry.actor_label).where(AuditEntry.action == "booking.create")) == "chatbot"
+
+
+def test_member_bookings_upcoming_only_and_order(session, odense):
+    member = odense["member"]
+    first = book(session, member, odense["own"], utc(2027, 3, 25, 9, 0))
+    second = book(session, member, odense["own"], utc(2027, 3, 24, 9, 0))
+    svc.cancel_booking(session, first, actor=member.user, now=NOW)
+    session.commit()
+    assert [b.id for b in svc.member_bookings(session, member, now=NOW)] == [first.id, second.id]
+    assert [b.id for b in svc.member_bookings(session, member, upcoming_only=True, now=NOW)] == [second.id]
+
+
+def test_migration_creates_the_database_guard(tmp_path):
+    """`flask db upgrade` (not create_all) must give the same overlap guard."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'mig.sqlite3'}",
+                      "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade()
+        conn = db.session.connection()
+        conn.exec_driver_sql("INSERT INTO service_location (id, name, region, latitude, longitude, fvu_city) "
+                             "VALUES (1, 'Odense', 'Syddanmark', 55.4, 10.4, 1)")
+        conn.exec_driver_sql("INSERT INTO user_account (id, username, password_hash, role, display_name, locale, "
+                             "active, failed_logins, session_generation, created_at) VALUES "
+                             "(1, 'a', 'x', 'caseworker', 'A', 'da', 1, 0, 0, '2027-01-01 00:00:00')")
+        conn.exec_driver_sql("INSERT INTO caseworker (id, user_id, location_id, group2_specialist, central_unit) "
+                             "VALUES (1, 1, 1, 0, 0)")
+        for n in (1, 2):
+            conn.exec_driver_sql(
+                "INSERT INTO member (id, member_number, first_name, last_name, birth_date, gender, location_id, "
+                "status, mark_o, first_unemployment_day, trade_inside_foa, placement, preferred_channel, language, "
+                f"created_at, updated_at) VALUES ({n}, '{n}', 'A', 'B', '1970-01-01', 'female', 1, 'ledig', 0, "
+                "'2027-01-01', 1, 'new', 'in_person', 'da', '2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+        insert = ("INSERT INTO booking (uid, member_id, caseworker_id, location_id, type, channel, starts_at, ends_at, "
+                  "status, sequence, with_jobcenter, created_at, updated_at) VALUES "
+                  "('{uid}', {member}, 1, 1, 'cv', 'in_person', '{start}', '{end}', 'booked', 0, 0, "
+                  "'2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+        conn.exec_driver_sql(insert.format(uid="a", member=1, start="2027-03-24 09:00:00.000000",
+                                           end="2027-03-24 10:00:00.000000"))
+        with pytest.raises(IntegrityError, match="booking_overlap_caseworker"):
+            conn.exec_driver_sql(insert.format(uid="b", member=2, start="2027-03-24 09:30:00.000000",
+                                               end="2027-03-24 10:00:00.000000"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
