@@ -1,11 +1,11 @@
 """Small builders for the offers tests (each test makes its own data)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from portal.models.offers import Offer, OfferSession
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def make_offer(session, *, kind: str = "theme_meeting", title: str = "Temamøde: Jobsøgning", topic="job_search",

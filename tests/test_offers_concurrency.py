@@ -58,7 +58,7 @@ def served(app, tmp_path):
            "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2", "PORTAL_THREADS": "4",
            "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "gunicorn.log", "wb"))
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "gunicorn.log", "wb"))  # noqa: SIM115 (closed with the process)
     base = f"http://127.0.0.1:{port}"
     deadline = clock.monotonic() + 240
     while True:

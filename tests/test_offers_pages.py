@@ -28,7 +28,7 @@ def _setup(session, make, *, capacity=5, groups=("1", "2a", "2b")):
 
 
 def test_catalogue_shows_offers_that_fit_the_members_group_only(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, _cw, _offer, _s = _setup(session, make)
     hidden = make_offer(session, kind="webinar", title="Kun for gruppe 2", topic="interview", groups=("2a", "2b"))
     make_session(session, hidden, now=utcnow())
     make.member("mette", location=odense, target_group="1")
@@ -40,7 +40,7 @@ def test_catalogue_shows_offers_that_fit_the_members_group_only(client, auth, ma
 
 
 def test_member_registers_and_sees_it_on_the_offer_and_mine(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, _cw, offer, s = _setup(session, make)
     member = make.member("mette", location=odense)
     make.commit()
     auth.login("mette")
@@ -56,7 +56,7 @@ def test_member_registers_and_sees_it_on_the_offer_and_mine(client, auth, make, 
 
 
 def test_duplicate_registration_shows_a_danish_message_and_changes_nothing(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, _cw, offer, s = _setup(session, make)
     member = make.member("mette", location=odense)
     offers.register(session, member, s.id, actor="cli", now=utcnow())
     make.commit()
@@ -68,7 +68,7 @@ def test_duplicate_registration_shows_a_danish_message_and_changes_nothing(clien
 
 
 def test_full_session_puts_the_member_on_the_waiting_list_and_says_so(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make, capacity=1)
+    odense, _cw, offer, s = _setup(session, make, capacity=1)
     offers.register(session, make.member(location=odense), s.id, actor="cli", now=utcnow())
     make.member("mette", location=odense)
     make.commit()
@@ -80,7 +80,7 @@ def test_full_session_puts_the_member_on_the_waiting_list_and_says_so(client, au
 
 
 def test_past_session_cannot_be_booked(client, auth, make, session):
-    odense, cw, offer, _ = _setup(session, make)
+    odense, _cw, offer, _ = _setup(session, make)
     past = make_session(session, offer, location=odense, starts_in=timedelta(hours=-2), now=utcnow())
     make.member("mette", location=odense)
     make.commit()
@@ -91,7 +91,7 @@ def test_past_session_cannot_be_booked(client, auth, make, session):
 
 
 def test_right_and_duty_cancel_needs_a_reason_on_the_form(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, cw, _offer, s = _setup(session, make)
     member = make.member("mette", location=odense, caseworker=cw)
     reg = offers.assign_right_and_duty(session, member, s.id, actor=cw.user, now=utcnow())
     make.commit()
@@ -120,7 +120,7 @@ def _held_seat(session, make, odense, s):
 
 
 def test_email_link_needs_login_shows_a_confirmation_and_is_single_use(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make, capacity=1)
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
     w, token = _held_seat(session, make, odense, s)
     anonymous = client.get(f"/tilbud/plads/{token}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
@@ -136,7 +136,7 @@ def test_email_link_needs_login_shows_a_confirmation_and_is_single_use(client, a
 
 
 def test_forged_link_is_refused(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make, capacity=1)
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
     _held_seat(session, make, odense, s)
     auth.login("mette")
     response = client.get("/tilbud/plads/not-a-real-token")
@@ -144,7 +144,7 @@ def test_forged_link_is_refused(client, auth, make, session):
 
 
 def test_held_seat_box_on_catalogue_accepts_with_one_click(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make, capacity=1)
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
     w, _token = _held_seat(session, make, odense, s)
     auth.login("mette")
     page = client.get("/tilbud").get_data(as_text=True)
@@ -154,7 +154,7 @@ def test_held_seat_box_on_catalogue_accepts_with_one_click(client, auth, make, s
 
 
 def test_member_cannot_act_on_another_members_registration(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, _cw, _offer, s = _setup(session, make)
     other = make.member(location=odense)
     reg = offers.register(session, other, s.id, actor="cli", now=utcnow())
     make.member("mette", location=odense)
@@ -210,7 +210,7 @@ def test_staff_creates_an_offer_and_a_session_with_errors_shown_first(client, au
 
 
 def test_staff_assigns_right_and_duty_and_records_attendance(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, cw, _offer, s = _setup(session, make)
     member = make.member("mette", location=odense, caseworker=cw)
     make.commit()
     auth.login("sb")
@@ -233,7 +233,7 @@ def test_staff_assigns_right_and_duty_and_records_attendance(client, auth, make,
 
 
 def test_staff_cancels_a_session_with_a_reason(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    odense, _cw, _offer, s = _setup(session, make)
     offers.register(session, make.member(location=odense), s.id, actor="cli", now=utcnow())
     make.commit()
     auth.login("sb")
@@ -247,7 +247,7 @@ def test_staff_cancels_a_session_with_a_reason(client, auth, make, session):
 
 
 def test_held_seat_actions_include_works_on_any_page(app, make, session):
-    odense, cw, offer, s = _setup(session, make, capacity=1)
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
     w, _token = _held_seat(session, make, odense, s)
     from flask import render_template_string
 
@@ -258,7 +258,7 @@ def test_held_seat_actions_include_works_on_any_page(app, make, session):
 
 
 def test_caseworker_sees_own_location_first_and_can_choose_all(client, auth, make, session):
-    odense, cw, offer, s = _setup(session, make)
+    _odense, _cw, _offer, _s = _setup(session, make)
     aalborg = make.location("Aalborg", "Nordjylland", 57.05, 9.92)
     far = make_offer(session, title="Jobklub i Aalborg", kind="job_club", topic=None)
     make_session(session, far, location=aalborg, now=utcnow())

@@ -28,7 +28,7 @@ def setup(session, make):
 
 
 def test_register_takes_a_seat_and_sends_confirmation_with_ics(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     member = make.member("mette", location=odense)
     s = make_session(session, offer, location=odense, capacity=2)
     reg = offers.register(session, member, s.id, actor=_user(session, member), now=NOW)
@@ -42,7 +42,7 @@ def test_register_takes_a_seat_and_sends_confirmation_with_ics(session, make, se
 
 
 def test_full_session_puts_member_on_the_waiting_list_in_order(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1)
     first, second, third = (make.member(location=odense) for _ in range(3))
     offers.register(session, first, s.id, actor="cli", now=NOW)
@@ -54,7 +54,7 @@ def test_full_session_puts_member_on_the_waiting_list_in_order(session, make, se
 
 
 def test_full_session_refused_when_member_does_not_want_the_list(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1)
     offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
     with pytest.raises(offers.SessionFull):
@@ -63,7 +63,7 @@ def test_full_session_refused_when_member_does_not_want_the_list(session, make, 
 
 @pytest.mark.parametrize("first_status", ["registered", "waitlisted"])
 def test_duplicate_registration_is_refused(session, make, setup, first_status):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1 if first_status == "waitlisted" else 5)
     if first_status == "waitlisted":
         offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
@@ -77,7 +77,7 @@ def test_duplicate_registration_is_refused(session, make, setup, first_status):
 
 
 def test_past_or_started_session_is_refused(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, starts_in=timedelta(hours=-1))
     with pytest.raises(offers.SessionClosed) as err:
         offers.register(session, make.member(location=odense), s.id, actor="cli", now=NOW)
@@ -89,7 +89,7 @@ def test_past_or_started_session_is_refused(session, make, setup):
     ("sygemeldt", "2a", True), ("i_job", "2a", False),
 ])
 def test_group_2_offer_is_only_open_to_group_2(session, make, setup, status, group, allowed):
-    odense, cw, _ = setup
+    odense, _cw, _ = setup
     offer = make_offer(session, kind="webinar", title="Sådan går du til samtale", topic="interview",
                        groups=("2a", "2b"))
     s = make_session(session, offer)
@@ -116,7 +116,7 @@ def test_fvu_course_needs_an_fvu_test_first_unless_caseworker_assigns(session, m
 
 
 def test_cancel_offers_the_seat_to_the_first_in_line_held_24_hours(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(days=5))
     holder, first, second = (make.member(location=odense) for _ in range(3))
     reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
@@ -135,7 +135,7 @@ def test_cancel_offers_the_seat_to_the_first_in_line_held_24_hours(session, make
 
 
 def test_held_seat_accepted_in_time_becomes_a_registration(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1)
     holder, waiting = make.member(location=odense), make.member(location=odense)
     reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
@@ -150,7 +150,7 @@ def test_held_seat_accepted_in_time_becomes_a_registration(session, make, setup)
 
 
 def test_expired_hold_passes_to_the_next_and_accepting_late_is_refused(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(days=6))
     holder, first, second = (make.member(location=odense) for _ in range(3))
     reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
@@ -172,7 +172,7 @@ def test_expired_hold_passes_to_the_next_and_accepting_late_is_refused(session, 
 
 
 def test_hold_never_runs_past_the_start(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(hours=5))
     a, b = make.member(location=odense), make.member(location=odense)
     reg = offers.register(session, a, s.id, actor="cli", now=NOW)
@@ -182,7 +182,7 @@ def test_hold_never_runs_past_the_start(session, make, setup):
 
 
 def test_configurable_hold_time_per_offer(session, make, setup):
-    odense, cw, _ = setup
+    odense, _cw, _ = setup
     offer = make_offer(session, hold_hours=4)
     s = make_session(session, offer, location=odense, capacity=1)
     a, b = make.member(location=odense), make.member(location=odense)
@@ -193,7 +193,7 @@ def test_configurable_hold_time_per_offer(session, make, setup):
 
 
 def test_declining_or_leaving_passes_the_seat_on(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1)
     a, b, c = (make.member(location=odense) for _ in range(3))
     reg = offers.register(session, a, s.id, actor="cli", now=NOW)
@@ -208,7 +208,7 @@ def test_declining_or_leaving_passes_the_seat_on(session, make, setup):
 
 
 def test_member_cannot_touch_another_members_registration(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense)
     a, b = make.member(location=odense), make.member(location=odense)
     reg = offers.register(session, a, s.id, actor="cli", now=NOW)
@@ -292,7 +292,7 @@ def test_attendance_cannot_be_recorded_long_before_the_session(session, make, se
 
 
 def test_database_refuses_overbooking_even_without_the_service(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=2)
     session.commit()
     with pytest.raises(IntegrityError):
@@ -302,7 +302,7 @@ def test_database_refuses_overbooking_even_without_the_service(session, make, se
 
 
 def test_session_ics_request_then_cancel_with_stable_uid(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     s = make_session(session, offer, location=odense)
     member = make.member(location=odense)
     reg = offers.register(session, member, s.id, actor="cli", now=NOW)
@@ -316,7 +316,7 @@ def test_session_ics_request_then_cancel_with_stable_uid(session, make, setup):
 
 
 def test_member_registrations_and_sessions_starting_between(session, make, setup):
-    odense, cw, offer = setup
+    odense, _cw, offer = setup
     soon = make_session(session, offer, location=odense, starts_in=timedelta(days=1))
     later = make_session(session, offer, location=odense, starts_in=timedelta(days=10))
     member = make.member(location=odense)

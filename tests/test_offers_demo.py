@@ -1,0 +1,45 @@
+"""The demo programme: many locations and kinds for eight weeks, consistent seats, the demo member's situations."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from portal.demo import seed_demo
+from portal.models import Member, User
+from portal.models.offers import SEAT_STATUSES, Offer, OfferRegistration, OfferSession
+
+TODAY = date(2026, 11, 27)
+
+
+def test_demo_programme_is_realistic_and_consistent(app, session):
+    seed_demo(session, members=600, seed=5, today=TODAY, password="demo-adgangskode", areas=["offers"])
+    kinds = set(session.scalars(select(Offer.kind)))
+    assert kinds == {"webinar", "theme_meeting", "fvu_test", "fvu_course", "it_cafe", "job_club", "job_dating"}
+    locations = session.scalar(select(func.count(func.distinct(OfferSession.location_id))))
+    assert locations >= 30
+    last = session.scalar(select(func.max(OfferSession.starts_at)))
+    assert last.date() >= TODAY + timedelta(weeks=7)
+    # seats_taken matches the registrations holding a seat, and never exceeds capacity
+    counted = dict(session.execute(select(OfferRegistration.session_id, func.count())
+                                   .where(OfferRegistration.status.in_(SEAT_STATUSES))
+                                   .group_by(OfferRegistration.session_id)).all())
+    for sid, taken, capacity in session.execute(select(OfferSession.id, OfferSession.seats_taken,
+                                                       OfferSession.capacity)):
+        assert taken == counted.get(sid, 0) <= capacity
+    assert all(0 < h <= 60 for h in session.scalars(select(Offer.course_hours).where(Offer.kind == "fvu_course")))
+
+
+def test_demo_member_has_every_situation(app, session):
+    seed_demo(session, members=600, seed=5, today=TODAY, password="demo-adgangskode", areas=["offers"])
+    medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))
+    regs = session.scalars(select(OfferRegistration).where(OfferRegistration.member_id == medlem.id)).all()
+    statuses = {r.status for r in regs}
+    assert {"registered", "waitlisted", "offered", "attended"} <= statuses
+    assert any(r.right_and_duty for r in regs)
+    waiting = next(r for r in regs if r.status == "waitlisted")
+    full = session.get(OfferSession, waiting.session_id)
+    assert full.seats_taken == full.capacity
+    from portal.services.offers import waitlist_position
+
+    assert waitlist_position(session, waiting) == 2
