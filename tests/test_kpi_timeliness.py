@@ -13,7 +13,7 @@ from sqlalchemy import literal, select
 from portal.models.base import UTCDateTime
 from portal.services import kpi
 from portal.services.contact_course import course_for
-from portal.services.kpi_measures import TIMELINESS_STEPS, timeliness_flags
+from portal.services.kpi_measures import TIMELINESS_STEPS, drop_cohort, prepare_cohort, timeliness_flags
 from portal.services.kpi_sql import local_day
 from portal.timeutil import to_local
 from tests.test_kpi_measures import booking, period
@@ -58,10 +58,12 @@ def course(session, make):
 
 def _sql_flags(session) -> dict[int, dict[str, tuple[int, int]]]:
     filters = kpi.Filters(date(2026, 1, 1), TODAY, split="none")
+    prepare_cohort(session, filters.scope(TODAY))
     t = timeliness_flags(session, filters.scope(TODAY))
     result = {}
     for row in session.execute(select(t)).mappings():
         result[row["member_id"]] = {k: (row[f"{k}_due"], row[f"{k}_on_time"]) for k in TIMELINESS_STEPS}
+    drop_cohort(session)
     return result
 
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,11 +23,31 @@ from portal.timeutil import local_today, utcnow
 bp = Blueprint("steering", __name__, url_prefix="/styring")
 
 ROLES = ("steering", "admin")
+# The whole table takes seconds at 250,000 members; the page and its exports share a short-lived result per filter
+# (PORTAL_KPI_CACHE_SECONDS, default 300; 0 turns it off). The page shows when the numbers were computed.
+DEFAULT_CACHE_SECONDS = 300
 
 
 def _filters():
     today = local_today()
     return kpi.parse_filters(db.session, request.args, today), today
+
+
+def _report(filters: kpi.Filters, today) -> kpi.Report:
+    ttl = int(current_app.config.get("KPI_CACHE_SECONDS",
+                                     os.environ.get("PORTAL_KPI_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)))
+    cache = current_app.extensions.setdefault("kpi_cache", {})
+    key = (filters, today)
+    hit = cache.get(key)
+    if ttl > 0 and hit and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    report = kpi.build_report(db.session, filters, today)
+    report.computed_at = utcnow()
+    if ttl > 0:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[key] = (time.monotonic(), report)
+    return report
 
 
 def _audit(action: str, filters: kpi.Filters) -> None:
@@ -43,7 +65,7 @@ def dashboard():
     except ValidationFailed as err:
         return render_template("steering/dashboard.html", report=None, errors=err.errors, message=err.message,
                                args=request.args, locations=locations, charts=[], sections=[]), 400
-    report = kpi.build_report(db.session, filters, today)
+    report = _report(filters, today)
     _audit("kpi.view", filters)
     return render_template("steering/dashboard.html", report=report, errors={}, message=None,
                            args=filters.as_args(), locations=locations, charts=_charts(report),
@@ -58,7 +80,7 @@ def export_csv():
     except ValidationFailed as err:
         return Response(" ".join([err.message, *err.errors.values()]) + "\n", status=400,
                         mimetype="text/plain; charset=utf-8")
-    report = kpi.build_report(db.session, filters, today)
+    report = _report(filters, today)
     _audit("kpi.export", filters)
     body = "\ufeff" + kpi.report_csv(report, _)  # BOM: Excel opens UTF-8 with æøå correctly
     name = f"styring-{filters.date_from}-{filters.date_to}.csv"
@@ -73,7 +95,7 @@ def export_json():
         filters, today = _filters()
     except ValidationFailed as err:
         return problem(400, err.message, errors=err.errors)
-    report = kpi.build_report(db.session, filters, today)
+    report = _report(filters, today)
     _audit("kpi.export", filters)
     return Response(json.dumps(kpi.report_document(report, _), ensure_ascii=False, indent=2),
                     mimetype="application/json")

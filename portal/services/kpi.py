@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -107,6 +107,7 @@ class Report:
     split_labels: dict[str, str]
     curves: dict[str, dict[str, list[dict]]]  # "without"/"with" → segment or "all" → km_curve points
     location_name: str | None = None
+    computed_at: datetime | None = None  # set by the caller when it shows or caches the report
 
 
 def default_filters(today: date) -> Filters:
@@ -328,27 +329,11 @@ def build_report(session: Session, filters: Filters, today: date) -> Report:
     """Every measure for the filters, total and per split value. One SQL aggregation per measure."""
     scope = filters.scope(today)
     period_days = (filters.date_to - filters.date_from).days + 1
-    sums: dict[str, dict[str, tuple]] = {
-        "in_job_13w": q.in_job_after(session, scope, q.WEEK13),
-        "in_job_26w": q.in_job_after(session, scope, q.WEEK26),
-        "satisfaction_overall": q.satisfaction(session, scope, "overall"),
-        "satisfaction_new": q.satisfaction(session, scope, "overall", placement="new"),
-        "satisfaction_returning": q.satisfaction(session, scope, "overall", placement="returning"),
-        "knew_trade": q.satisfaction(session, scope, "knew_trade"),
-        "came_closer": q.came_closer_group2(session, scope),
-        "extra_course": q.still_unemployed_share(session, scope, "extra_course"),
-        "plan_draft": q.still_unemployed_share(session, scope, "plan_draft"),
-    }
-    dismissed = q.dismissed(session, scope)
-    sums["dismissed_conversation"] = {k: (v[0], v[2]) for k, v in dismissed.items()}
-    sums["dismissed_job"] = {k: (v[1], v[2]) for k, v in dismissed.items()}
-    placed = q.placements(session, scope)
-    sums["jobmatch_permanent"] = {k: (v[1], v[0]) for k, v in placed.items()}
-    for key, per_split in q.timeliness(session, scope).items():
-        sums[f"timeliness_{key}"] = per_split
-
-    survival_rows = {"without": q.survival_without_return(session, scope),
-                     "with": q.survival_with_return(session, scope)}
+    q.prepare_cohort(session, scope)
+    try:
+        sums, placed, survival_rows, segment_rows = _aggregate(session, filters, scope, today)
+    finally:
+        q.drop_cohort(session)
     curves_by_split = {name: _survival_cells(rows) for name, rows in survival_rows.items()}
 
     rows: list[Row] = []
@@ -368,19 +353,41 @@ def build_report(session: Session, filters: Filters, today: date) -> Report:
         else:
             rows.append(Row(measure, *_cells(measure, sums[measure.key], _share)))
 
-    curves = _curves_by_segment(session, filters, today, curves_by_split)
+    chart_curves = {k: _survival_cells(v) for k, v in segment_rows.items()} if segment_rows else curves_by_split
+    curves = {name: {**per_split, "all": total} for name, (per_split, total) in chart_curves.items()}
     split_keys, split_labels = _split_values(session, filters, rows)
     location_name = session.get(ServiceLocation, filters.location_id).name if filters.location_id else None
     return Report(filters, today, rows, split_keys, split_labels, curves, location_name)
 
 
-def _curves_by_segment(session: Session, filters: Filters, today: date, computed) -> dict[str, dict[str, list]]:
-    """The charts are always by group (DOMAIN.md); reuse the split's curves when the split is the group."""
-    if filters.split != "segment":
-        scope = filters.scope(today, split="segment")
-        computed = {"without": _survival_cells(q.survival_without_return(session, scope)),
-                    "with": _survival_cells(q.survival_with_return(session, scope))}
-    return {name: {**per_split, "all": total} for name, (per_split, total) in computed.items()}
+def _aggregate(session: Session, filters: Filters, scope: Scope, today: date):
+    """Run every measure's aggregation (the cohort table is in place)."""
+    sums: dict[str, dict[str, tuple]] = {
+        "in_job_13w": q.in_job_after(session, scope, q.WEEK13),
+        "in_job_26w": q.in_job_after(session, scope, q.WEEK26),
+        "satisfaction_overall": q.satisfaction(session, scope, "overall"),
+        "satisfaction_new": q.satisfaction(session, scope, "overall", placement="new"),
+        "satisfaction_returning": q.satisfaction(session, scope, "overall", placement="returning"),
+        "knew_trade": q.satisfaction(session, scope, "knew_trade"),
+        "came_closer": q.came_closer_group2(session, scope),
+        "extra_course": q.still_unemployed_share(session, scope, "extra_course"),
+        "plan_draft": q.still_unemployed_share(session, scope, "plan_draft"),
+    }
+    dismissed = q.dismissed(session, scope)
+    sums["dismissed_conversation"] = {k: (v[0], v[2]) for k, v in dismissed.items()}
+    sums["dismissed_job"] = {k: (v[1], v[2]) for k, v in dismissed.items()}
+    placed = q.placements(session, scope)
+    sums["jobmatch_permanent"] = {k: (v[1], v[0]) for k, v in placed.items()}
+    for key, per_split in q.timeliness(session, scope).items():
+        sums[f"timeliness_{key}"] = per_split
+    survival_rows = {"without": q.survival_without_return(session, scope),
+                     "with": q.survival_with_return(session, scope)}
+    segment_rows = {}
+    if filters.split != "segment":  # the charts are always by group (DOMAIN.md)
+        by_segment = filters.scope(today, split="segment")
+        segment_rows = {"without": q.survival_without_return(session, by_segment),
+                        "with": q.survival_with_return(session, by_segment)}
+    return sums, placed, survival_rows, segment_rows
 
 
 def _split_values(session: Session, filters: Filters, rows: list[Row]) -> tuple[list[str], dict[str, str]]:
@@ -439,6 +446,7 @@ def report_document(report: Report, translate: Callable[[str], str] = lambda s: 
     f = report.filters
     return {
         "generated_for": report.today.isoformat(),
+        "computed_at": report.computed_at.isoformat(timespec="seconds") if report.computed_at else None,
         "filters": {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(), "location_id": f.location_id,
                     "location": report.location_name, "segment": f.segment, "placement": f.placement,
                     "split": f.split},

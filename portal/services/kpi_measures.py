@@ -5,15 +5,35 @@ statuses. The populations (docs/kpi.md):
 - the *cohort*: benefit periods whose first day (1. ledighedsdag) lies in the chosen period;
 - *dismissed*: members registered with mark O whose notice period ended in the chosen period (and is over);
 - *placements*: FOA JobMatch placements starting in the chosen period.
-The filters (location, segment, placement) and the split key come from `population_columns`.
+The filters (location, segment, placement) apply when the cohort table is made; the split key per query.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, String, and_, case, cast, column, exists, func, literal, or_, select, values
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    values,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from portal.models import Booking, Consent, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
@@ -76,20 +96,95 @@ def _filters(scope: Scope, segment, placement, location_id) -> list:
     return conditions
 
 
-def cohort(scope: Scope):
-    """Benefit periods starting in the period, with the member's location, segment, group and split key."""
+# The cohort is materialised once per report as a temporary table (one row per benefit period), so the measures
+# below each aggregate over it instead of re-deriving it. Split columns are kept, the split is chosen per query.
+COHORT = Table(
+    "kpi_cohort", MetaData(),
+    Column("period_id", Integer), Column("member_id", Integer), Column("start_date", Date),
+    Column("end_date", Date), Column("target_group", String), Column("segment", String),
+    Column("placement", String), Column("location_id", Integer), Column("exit_day", Date),
+)
+
+
+class _CreateTempTableAs(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, name: str, query) -> None:
+        self.name = name
+        self.query = query
+
+
+@compiles(_CreateTempTableAs)
+def _compile_create_temp(element, compiler, **kw):
+    return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
+
+
+def _episode_exits():
+    """Per benefit period of the cohort's members: the first exit at or after it that is not followed by a new
+    period within 13 weeks (the end of the episode "with return"); NULL while the episode runs."""
+    bp = BenefitPeriod.__table__
+    # Over the whole table: the (member, start) index gives the window its order for free, which is cheaper
+    # than first narrowing to the cohort's members.
+    next_start = func.lead(bp.c.start_date).over(partition_by=bp.c.member_id, order_by=bp.c.start_date)
+    ordered = select(bp.c.id, bp.c.member_id, bp.c.start_date, bp.c.end_date, next_start.label("next_start")) \
+        .subquery("ordered")
+    final = case((and_(ordered.c.end_date.isnot(None),
+                       or_(ordered.c.next_start.is_(None),
+                           ordered.c.next_start > add_days(ordered.c.end_date, RETURN_WINDOW_DAYS))),
+                  ordered.c.end_date))
+    # Periods never overlap, so "at or after this period" is "this and the later rows": a running minimum.
+    exit_day = func.min(final).over(partition_by=ordered.c.member_id, order_by=ordered.c.start_date.desc(),
+                                    rows=(None, 0))
+    return select(ordered.c.id, exit_day.label("exit_day")).subquery("exits")
+
+
+def cohort_query(scope: Scope):
+    """Benefit periods starting in the period (after the location/segment/placement filters)."""
     bp, m = BenefitPeriod.__table__, Member.__table__
+    exits = _episode_exits()
     group = func.coalesce(bp.c.target_group, m.c.target_group)
     segment = segment_expr(m.c.mark_o, group)
-    stmt = (
-        select(bp.c.id.label("period_id"), bp.c.member_id, bp.c.start_date, bp.c.end_date, bp.c.end_reason,
-               bp.c.placement, group.label("target_group"), segment.label("segment"),
-               _split_key(scope, segment, bp.c.placement, m.c.location_id).label("split"))
-        .select_from(bp.join(m, m.c.id == bp.c.member_id))
+    return (
+        select(bp.c.id.label("period_id"), bp.c.member_id, bp.c.start_date, bp.c.end_date,
+               group.label("target_group"), segment.label("segment"), bp.c.placement, m.c.location_id,
+               exits.c.exit_day)
+        .select_from(bp.join(m, m.c.id == bp.c.member_id).join(exits, exits.c.id == bp.c.id))
         .where(bp.c.start_date >= scope.date_from, bp.c.start_date <= scope.date_to,
                *_filters(scope, segment, bp.c.placement, m.c.location_id))
     )
-    return stmt.cte("cohort")
+
+
+def prepare_cohort(session: Session, scope: Scope) -> None:
+    """(Re)create the temporary cohort table for this connection; the measures then read COHORT."""
+    session.execute(text("DROP TABLE IF EXISTS kpi_cohort"))
+    session.execute(_CreateTempTableAs("kpi_cohort", cohort_query(scope)))
+    session.execute(text("CREATE INDEX ix_kpi_cohort_member ON kpi_cohort (member_id)"))
+
+
+def drop_cohort(session: Session) -> None:
+    session.execute(text("DROP TABLE IF EXISTS kpi_cohort"))
+
+
+class _Cohort:
+    """COHORT with the scope's split key as `split` (what the measures group by)."""
+
+    def __init__(self, scope: Scope) -> None:
+        t = COHORT
+        self.c = _Columns(t, _split_key(scope, t.c.segment, t.c.placement, t.c.location_id).label("split"))
+        self.table = t
+
+
+class _Columns:
+    def __init__(self, table, split) -> None:
+        self._table = table
+        self.split = split
+
+    def __getattr__(self, name):
+        return self._table.c[name]
+
+
+def cohort(scope: Scope) -> _Cohort:
+    return _Cohort(scope)
 
 
 def _still_on_benefit(c, day):
@@ -126,21 +221,13 @@ def survival_without_return(session: Session, scope: Scope) -> list[tuple]:
 
 def survival_with_return(session: Session, scope: Scope) -> list[tuple]:
     """As without return, but an exit followed by a new benefit period within 13 weeks does not count: the
-    episode runs on to the first later exit with no return within 13 weeks. An exit less than 13 weeks ago
-    with no return yet is censored at the exit."""
+    episode runs on to the first later exit with no return within 13 weeks (`exit_day`, see _episode_exits).
+    An exit less than 13 weeks ago with no return yet is censored at the exit."""
     c = cohort(scope)
-    e, f = BenefitPeriod.__table__.alias("e"), BenefitPeriod.__table__.alias("f")
-    returned = exists().where(f.c.member_id == e.c.member_id, f.c.start_date > e.c.end_date,
-                              f.c.start_date <= add_days(e.c.end_date, RETURN_WINDOW_DAYS))
-    final_exit = (select(func.min(e.c.end_date))
-                  .where(e.c.member_id == c.c.member_id, e.c.start_date >= c.c.start_date,
-                         e.c.end_date.isnot(None), ~returned)
-                  .correlate(c).scalar_subquery())
-    episodes = select(c.c.split, c.c.start_date, final_exit.label("exit_day")).subquery("episodes")
-    known = add_days(episodes.c.exit_day, RETURN_WINDOW_DAYS) <= scope.today
-    last_day = func.coalesce(episodes.c.exit_day, scope.today)
-    days = days_between(last_day, episodes.c.start_date) + 1
-    return _duration_rows(session, episodes.c.split, days, and_(episodes.c.exit_day.isnot(None), known))
+    known = add_days(c.c.exit_day, RETURN_WINDOW_DAYS) <= scope.today
+    last_day = func.coalesce(c.c.exit_day, scope.today)
+    days = days_between(last_day, c.c.start_date) + 1
+    return _duration_rows(session, c.c.split, days, and_(c.c.exit_day.isnot(None), known))
 
 
 def _duration_rows(session: Session, split, days, event_condition) -> list[tuple]:
@@ -173,7 +260,7 @@ def satisfaction(session: Session, scope: Scope, field: str, placement: str | No
     sa, joined = _answers_in_cohort(scope, c)
     rating = sa.c[field]
     stmt = select(c.c.split, func.sum(_score(rating)), func.count(rating)).select_from(
-        c.join(sa, joined)).where(rating.isnot(None))
+        c.table.join(sa, joined)).where(rating.isnot(None))
     if placement:
         stmt = stmt.where(c.c.placement == placement)
     return _rows(session, stmt.group_by(c.c.split))
@@ -184,7 +271,7 @@ def came_closer_group2(session: Session, scope: Scope) -> dict[str, tuple]:
     c = cohort(scope)
     sa, joined = _answers_in_cohort(scope, c)
     stmt = (select(c.c.split, func.sum(_score(sa.c.closer_to_job)), func.count(sa.c.closer_to_job))
-            .select_from(c.join(sa, joined))
+            .select_from(c.table.join(sa, joined))
             .where(sa.c.closer_to_job.isnot(None), c.c.target_group.in_(("2a", "2b")),
                    _took_extra_course(scope, c))
             .group_by(c.c.split))
@@ -300,7 +387,7 @@ def timeliness_flags(session: Session, scope: Scope):
                local_day(b.c.created_at).label("created_day"),
                func.row_number().over(partition_by=(c.c.period_id, b.c.type),
                                       order_by=(b.c.starts_at, b.c.id)).label("rank"))
-        .select_from(c.join(b, b.c.member_id == c.c.member_id))
+        .select_from(c.table.join(b, b.c.member_id == c.c.member_id))
         .where(b.c.status.in_(ACTIVE_BOOKING_STATUSES), day >= c.c.start_date,
                or_(c.c.end_date.is_(None), day <= c.c.end_date))
         .subquery("ranked")
@@ -356,7 +443,7 @@ def timeliness_flags(session: Session, scope: Scope):
         columns.append(case((eligible, 1), else_=0).label(f"{key}_due"))
         columns.append(case((and_(eligible, on_time[key]), 1), else_=0).label(f"{key}_on_time"))
     return (select(*columns)
-            .select_from(c.join(due, due.c.first_day == c.c.start_date).outerjoin(firsts,
+            .select_from(c.table.join(due, due.c.first_day == c.c.start_date).outerjoin(firsts,
                                                                                    firsts.c.period_id == c.c.period_id))
             .subquery("timeliness"))
 
