@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models.scheduling import JobRun
+from portal.services import audit
 from portal.services.optional import NotAvailable, service_function
 from portal.timeutil import LOCAL_TZ, utcnow
 from scheduling.settings import setting
@@ -158,6 +159,8 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         run.status = status
         run.summary = _jsonable(summary)
         run.error = error
+        # One audit entry per run (what the job changed, as counts), not one per e-mail or alert.
+        audit.record(session, "scheduler", f"job.{job_id}", target=run, reason=status, detail=run.summary)
         session.commit()
         session.refresh(run)
         session.expunge(run)  # returned to callers outside this app context

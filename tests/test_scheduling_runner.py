@@ -127,6 +127,11 @@ def test_run_job_logs_ok_error_and_unavailable(app, monkeypatch):
     assert results["missing"].status == "unavailable"
     assert "portal.services.no_such_area findes ikke" in results["missing"].error
     assert all(r.finished_at is not None for r in results.values())
+    with app.app_context():
+        from portal.models import AuditEntry
+
+        actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_label == "scheduler")))
+    assert actions == {"job.ok", "job.broken", "job.missing"}
 
 
 def test_cli_lists_jobs_and_runs_one(app, runner, session):
