@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from portal.extensions import db as _db
 from portal.models import AuditEntry, Booking
 from portal.models.casework import MemberNextStep
-from portal.timeutil import local_today, local_to_utc
+from portal.timeutil import local_to_utc, local_today
 
 TODAY = local_today()
 
@@ -19,7 +19,7 @@ TODAY = local_today()
 def book(session, member, caseworker, *, type="cv", status="booked", days_from_now=1, hour=10):
     starts = local_to_utc(datetime.combine(TODAY + timedelta(days=days_from_now), datetime.min.time())
                           .replace(hour=hour))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     booking = Booking(uid=f"t-{uuid.uuid4().hex}", member_id=member.id, caseworker_id=caseworker.id,
                       location_id=member.location_id, type=type, channel="in_person", starts_at=starts,
                       ends_at=starts + timedelta(minutes=45), status=status, sequence=0, with_jobcenter=False,
@@ -35,7 +35,7 @@ def odense_cw(make):
 
 
 def rows(html: str) -> list[str]:
-    return re.findall(r"<tr class=\"[^\"]*\">(.*?)</tr>", html, re.S)
+    return re.findall(r"<tr class=\"[^\"]*\">(.*?)</tr>", html, re.DOTALL)
 
 
 def test_own_members_with_next_step_and_overdue_in_words(client, auth, make, odense_cw):
@@ -100,7 +100,7 @@ def test_filters_search_and_sorting(client, auth, make, odense_cw):
                     target_group=None)
     make.commit()
     auth.login("sb-odense")
-    get = lambda q: client.get("/sagsbehandler/" + q).get_data(as_text=True)  # noqa: E731
+    get = lambda q: client.get("/sagsbehandler/" + q).get_data(as_text=True)
     html = get("?gruppe=2")
     assert "Aagaard" in html and "Boesen" not in html
     html = get("?status=opsagt")

@@ -32,10 +32,10 @@ def cw(make, places):
 
 def order(session, places, **kw) -> JobOrder:
     now = utcnow()
-    values = dict(employer="Odense Kommune, Hjemmeplejen Øst", title="Social- og sundhedshjælper, dag",
-                  trade="Social- og sundhedshjælper", location_id=places["odense"].id, hours_per_week=32,
-                  employment="permanent", deadline=TODAY + timedelta(days=14), contact_name="Hanne Lund",
-                  status="open", created_at=now, updated_at=now)
+    values = {"employer": "Odense Kommune, Hjemmeplejen Øst", "title": "Social- og sundhedshjælper, dag",
+                  "trade": "Social- og sundhedshjælper", "location_id": places["odense"].id, "hours_per_week": 32,
+                  "employment": "permanent", "deadline": TODAY + timedelta(days=14), "contact_name": "Hanne Lund",
+                  "status": "open", "created_at": now, "updated_at": now}
     values.update(kw)
     job = JobOrder(**values)
     session.add(job)
@@ -96,7 +96,7 @@ def test_matches_are_ranked_with_reasons(app, make, session, cw, places):
     names = [m.last_name for m, _ in ranked]
     assert names[0] == "Nær"
     assert set(names) == {"Nær", "Pendler", "Jobmaal", "Opsagt"}
-    reasons = dict((m.last_name, match.reasons) for m, match in ranked)
+    reasons = {m.last_name: match.reasons for m, match in ranked}
     assert "Samme fag: Social- og sundhedshjælper" in reasons["Nær"]
     assert any(r.startswith("Pendlerafstand") for r in reasons["Pendler"])
     assert any(r.startswith("Jobmålet passer") for r in reasons["Jobmaal"])

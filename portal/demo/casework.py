@@ -6,7 +6,7 @@ Deterministic from ctx.rng and ctx.today; bulk inserts.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -126,7 +126,7 @@ def _order(rng, ctx: SeedContext, names: dict[int, str], location_ids: list[int]
     trade = rng.choice(TRADES_FOA) if rng.random() < 0.9 else rng.choice(TRADES_OTHER)
     location_id = rng.choice(location_ids)
     town = names[location_id]
-    created_at = datetime.combine(created, time(9), tzinfo=timezone.utc)
+    created_at = datetime.combine(created, time(9), tzinfo=UTC)
     return {
         "employer": f"{town} {rng.choice(EMPLOYERS)}", "title": f"{trade}, {rng.choice(TITLE_SUFFIX)}",
         "trade": trade, "disco_code": None, "location_id": location_id,
@@ -152,11 +152,11 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
     plan_ids = _plan_item_ids(session, member.id)
     made = 0
     for type_, text, agreements, group in (
-        ("cv", "Vi gennemgik dit CV og dine svar om, hvad der kan gøre det svært at få job. Du vil gerne "
-               "blive i hjemmeplejen, gerne med faste aftenvagter.",
+        ("cv", ("Vi gennemgik dit CV og dine svar om, hvad der kan gøre det svært at få job. Du vil gerne "
+               "blive i hjemmeplejen, gerne med faste aftenvagter."),
          [("Søg mindst 3 stillinger om ugen", 7, False)], "2a"),
-        ("contact_course", "Vi aftalte, at du starter på FVU-læsning hos AOF, og at du søger job i hele "
-                           "Odense Kommune.",
+        ("contact_course", ("Vi aftalte, at du starter på FVU-læsning hos AOF, og at du søger job i hele "
+                           "Odense Kommune."),
          [("FVU-læsning hos AOF", 30, True)], None),
     ):
         booking = held.get(type_)

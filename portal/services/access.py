@@ -21,7 +21,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.models import AuditEntry, Caseworker, Member, ServiceLocation, User
 from portal.services import audit
 from portal.services.errors import NotAllowed, NotFound
-from portal.timeutil import utcnow
 
 GROUP2 = ("2a", "2b")
 
