@@ -88,9 +88,11 @@ def build_content(session: Session, conversation: HeldConversation, *, today: da
     sections.append({"heading": "Vores vurdering", "text": CONCLUSIONS.get(group or "", NO_CONCLUSION)})
     step = next_step(course_for(session, member, today))
     if step is not None:
+        bookable = TYPES[step.conversation_type].member_bookable
         sections.append({"heading": "Dit næste skridt",
                          "text": f"{_da(step.title)} senest {long_date(step.due_date)}. "
-                                 "Du kan booke tiden på Min side."})
+                                 + ("Du kan booke tiden på Min side." if bookable
+                                    else "Vi sender dig en indkaldelse.")})
     goes_to_jobcenter = member.status == "ledig"
     footer = ("Referatet ligger på Min side under Referater"
               + (" og er også sendt til dit jobcenter." if goes_to_jobcenter else ".")
