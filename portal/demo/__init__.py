@@ -5,6 +5,7 @@ Everything is deterministic for a given seed and "today".
 """
 from __future__ import annotations
 
+import time
 from importlib import import_module
 
 from sqlalchemy import func, select
@@ -27,7 +28,9 @@ def database_is_empty(session: Session) -> bool:
 def seed_demo(session: Session, *, members: int = 5744, seed: int = 2026, today=None, password: str | None = None,
               areas: list[str] | None = None) -> dict:
     """Seed everything; returns counts. `areas` limits the area steps (tests)."""
+    started = time.perf_counter()
     ctx = seed_foundation(session, members=members, seed=seed, today=today, password=password)
+    timings = {"foundation": round(time.perf_counter() - started, 1)}
     for name in AREA_STEPS if areas is None else areas:
         try:
             module = import_module(f"portal.demo.{name}")
@@ -35,6 +38,9 @@ def seed_demo(session: Session, *, members: int = 5744, seed: int = 2026, today=
             if exc.name == f"portal.demo.{name}":
                 continue
             raise
+        step_started = time.perf_counter()
         module.seed(session, ctx)
         session.commit()
+        timings[name] = round(time.perf_counter() - step_started, 1)
+    ctx.summary["seconds_per_step"] = timings
     return ctx.summary
