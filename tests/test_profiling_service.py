@@ -228,3 +228,27 @@ def test_benefit_labels_from_the_database(session, make):
     out = service.benefit_labels(session).set_index("member_id")
     assert out.loc[done.id, "long_term"] == 1.0
     assert out.loc[running.id, "censored"]
+
+
+def test_benefit_survival_by_group_with_and_without_return(session, make):
+    from portal.models.profiling import BenefitWeek
+
+    start = date(2025, 1, 6)
+
+    def weeks(member, fractions):
+        session.add_all([BenefitWeek(member_id=member.id, period_start=start, week_no=i + 1, benefit_fraction=f)
+                         for i, f in enumerate(fractions)])
+
+    left_early = make.member(target_group="1")
+    came_back = make.member(target_group="1")
+    stays = make.member(target_group="2a")
+    weeks(left_early, [1.0] * 4 + [0.0] * 10)  # left after week 4 for good
+    weeks(came_back, [1.0] * 2 + [0.0] * 3 + [1.0] * 9)  # left after week 2, back from week 6 to 14
+    weeks(stays, [1.0] * 14)  # still on benefit: censored at 14
+    session.flush()
+    curves = service.benefit_survival_by_group(session, max_week=14)
+    g1 = {p["week"]: p["survival"] for p in curves["1"]["without_return"]}
+    assert g1[1] == 1.0 and g1[2] == 0.5 and g1[4] == 0.0  # exits at week 2 and week 4
+    g1_return = {p["week"]: p["survival"] for p in curves["1"]["with_return"]}
+    assert g1_return[3] == 1.0 and g1_return[4] == 0.5  # only the one who left for good has left
+    assert all(p["survival"] == 1.0 for p in curves["2a"]["without_return"])

@@ -59,7 +59,8 @@ def train(df: pd.DataFrame, *, target: str, features: list[str], categorical: li
           references: dict[str, str] | None = None, folds: int = 5, seed: int = 2026,
           threshold: float | None = None, kind: str | None = None) -> TrainedModel:
     """Fit, cross-validate and report. Raises design.TrainingDataError (Danish message) on unusable data."""
-    with threadpool_limits(limits=blas_threads()):
+    # overflow in exp() is expected while a separated fit runs off to infinity; the report says what happened
+    with threadpool_limits(limits=blas_threads()), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return _train(df, target=target, features=features, categorical=categorical, references=references,
                       folds=folds, seed=seed, threshold=threshold, kind=kind)
 

@@ -435,3 +435,43 @@ def set_register_facts(session: Session, member: Member, facts: dict, *, actor, 
     audit.record(session, actor, "profiling.facts_updated", member_id=member.id, target=row, now=now,
                  detail={"fields": sorted(facts)})
     return row
+
+
+def benefit_survival_by_group(session: Session, *, max_week: int = 52) -> dict[str, dict[str, list[dict]]]:
+    """Kaplan–Meier curves of time to leaving benefit per target group, from the benefit-week records.
+
+    Per member and benefit period: *without return* the event is the first week off benefit; *with return* a
+    member who comes back on benefit later in the period has not left yet (the event is the last exit). Periods
+    still on benefit at the last observed week are censored there. Keys: "1", "2a", "2b", "ukendt".
+    """
+    from portal.profiling.survival import km_curve
+
+    rows = session.execute(
+        select(BenefitWeek.member_id, BenefitWeek.period_start, BenefitWeek.week_no, BenefitWeek.benefit_fraction,
+               Member.target_group)
+        .join(Member, Member.id == BenefitWeek.member_id)
+        .order_by(BenefitWeek.member_id, BenefitWeek.period_start, BenefitWeek.week_no)).all()
+    frame = pd.DataFrame(rows, columns=["member_id", "period_start", "week_no", "fraction", "group"])
+    out: dict[str, dict[str, list[dict]]] = {}
+    if frame.empty:
+        return out
+    frame["group"] = frame["group"].fillna("ukendt")
+    frame["off"] = frame["fraction"] <= 0
+    periods = frame.groupby(["member_id", "period_start"], sort=False)
+    summary = pd.DataFrame({
+        "group": periods["group"].first(),
+        "observed": periods["week_no"].max(),
+        "first_off": frame[frame["off"]].groupby(["member_id", "period_start"])["week_no"].min(),
+        "last_on": frame[~frame["off"]].groupby(["member_id", "period_start"])["week_no"].max(),
+    })
+    no_return_event = summary["first_off"].notna()
+    no_return_time = np.where(no_return_event, summary["first_off"] - 1, summary["observed"])
+    last_on = summary["last_on"].fillna(0)
+    with_return_event = last_on < summary["observed"]
+    with_return_time = np.where(with_return_event, last_on, summary["observed"])
+    for group, idx in summary.groupby("group").indices.items():
+        out[str(group)] = {
+            "without_return": km_curve(no_return_time[idx], no_return_event.to_numpy()[idx], max_week=max_week),
+            "with_return": km_curve(with_return_time[idx], with_return_event.to_numpy()[idx], max_week=max_week),
+        }
+    return out
