@@ -1,7 +1,9 @@
 """The outbox dispatcher against a real SMTP server on loopback: sent once, retried, never lost."""
 from __future__ import annotations
 
+import shutil
 import smtplib
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -222,3 +224,35 @@ def test_connect_reports_a_closed_port_as_unavailable():
         connect(cfg)
     assert "127.0.0.1:1" in str(err.value)
     assert not isinstance(err.value, smtplib.SMTPException)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
+def test_starttls_is_used_when_configured_and_the_certificate_is_checked(app, session, tmp_path, monkeypatch):
+    import ssl
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = SmtpServer(tls_context=context, require_starttls=True).start()
+    try:
+        server.configure(app)
+        add(session, 1, prefix="tls")
+        # Without STARTTLS the server refuses every message: a configuration error, the message keeps its attempts.
+        with pytest.raises(SmtpUnavailable) as err:
+            dispatch_pending(session, settings(app), now=NOW)
+        assert "530" in str(err.value)
+        row = status_of(session, "tls:0")
+        assert (row.status, row.attempts) == ("pending", 0)
+        # With STARTTLS, but a certificate nobody vouches for: refused before anything is sent.
+        app.config["SMTP_STARTTLS"] = True
+        later = NOW + timedelta(hours=1)
+        with pytest.raises(SmtpUnavailable):
+            dispatch_pending(session, settings(app), now=later)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now trusted, as a real CA-signed certificate would be
+        assert dispatch_pending(session, settings(app), now=later).sent == 1
+        assert len(server.inbox.messages) == 1
+    finally:
+        server.stop()

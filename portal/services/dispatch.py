@@ -182,6 +182,12 @@ def _finish(session: Session, message: OutboxMessage, claimed_attempts: int, **v
     return bool(done)
 
 
+def _server_refuses_everything(exc: Exception) -> bool:
+    """The sender or the session is refused (530 STARTTLS/auth required, 421 closing, MAIL FROM rejected)."""
+    return isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError)) or \
+        getattr(exc, "smtp_code", None) in (421, 530)
+
+
 def _permanent(exc: Exception) -> bool:
     """5xx answers (unknown recipient, rejected content) will not get better by retrying."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -219,6 +225,12 @@ def dispatch_pending(session: Session, settings: SmtpSettings, *, now: datetime 
                 smtp.send_message(build_email(message, settings.mail_from, now, to_address),
                                   from_addr=parseaddr(settings.mail_from)[1], to_addrs=[to_address])
             except (OSError, smtplib.SMTPException) as exc:
+                if _server_refuses_everything(exc):
+                    # Not this message's fault (TLS or login required, sender not allowed): put it back untouched,
+                    # stop the batch and report it, so a misconfiguration cannot burn every message's attempts.
+                    _finish(session, message, attempts, status="pending", attempts=attempts - 1,
+                            next_attempt_at=now, last_error=f"{type(exc).__name__}: {exc}"[:1000])
+                    raise SmtpUnavailable(f"SMTP {settings.host}:{settings.port} afviser afsendelse: {exc}") from exc
                 give_up = _permanent(exc) or attempts >= max_attempts
                 _finish(session, message, attempts, status="dead" if give_up else "failed",
                         next_attempt_at=now + backoff(attempts), last_error=f"{type(exc).__name__}: {exc}"[:1000])
