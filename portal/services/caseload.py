@@ -361,17 +361,11 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
 
 
 def waiting_handoffs(session: Session, staff: StaffScope) -> int:
-    """Handoffs waiting for someone at the caseworker's location (or anywhere, for the central unit)."""
-    try:
-        from portal.models.chat import Handoff
-    except ImportError:
-        return 0
-    query = select(func.count()).select_from(Handoff).where(Handoff.status == "waiting")
-    cw = staff.caseworker
-    if cw is not None and not cw.central_unit and hasattr(Handoff, "location_id"):
-        clauses = [Handoff.location_id == cw.location_id]
-        if hasattr(Handoff, "target_caseworker_id"):
-            clauses.append(Handoff.target_caseworker_id == cw.id)
-        query = query.where(or_(*clauses))
-    return session.scalar(query) or 0
+    """Handoffs waiting for this caseworker (the chatbot area's queue rule: portal.services.handoff)."""
+    from portal.services.optional import NotAvailable, service_function
 
+    try:
+        waiting_count = service_function("handoff", "waiting_count")
+    except NotAvailable:
+        return 0
+    return waiting_count(session, staff.user)
