@@ -40,7 +40,7 @@ def test_new_handoff_is_announced_and_waits_in_the_location_inbox(app, client, s
     hanne = make.caseworker("hanne", location=location)
     elsewhere = make.caseworker("aalborg1", location=make.location("Aalborg", region="Nordjylland"))
     make.commit()
-    sender, handoff = _handed_off(client, session, token)
+    _sender, handoff = _handed_off(client, session, token)
     assert handoff.location_id == location.id and handoff.escalation_level == 0
     assert session.scalar(select(Notification).where(Notification.user_id == hanne.user_id)) is not None
     assert session.scalar(select(Notification).where(Notification.user_id == elsewhere.user_id)) is None
@@ -93,7 +93,7 @@ def test_claim_reply_shows_in_member_widget_then_resolve_returns_to_bot(client, 
 
 
 def test_reply_after_the_member_left_goes_to_the_outbox(session, make, client, odense):
-    location, token = odense
+    location, _token = odense
     caseworker = make.caseworker("hanne", location=location)
     member = make.member("birgit", status="opsagt", location=location, email="birgit@eksempel.dk")
     conversation = chat_service.open_conversation(session, sender_id="s-1", source="minside", now=utcnow(),
@@ -103,7 +103,7 @@ def test_reply_after_the_member_left_goes_to_the_outbox(session, make, client, o
                                               now=utcnow())
     later = utcnow() + timedelta(minutes=10)
     handoff_service.claim(session, caseworker.user, handoff.id, now=later)
-    message, delivered = handoff_service.reply(session, caseworker.user, handoff.id, "Ring til mig i morgen",
+    _message, delivered = handoff_service.reply(session, caseworker.user, handoff.id, "Ring til mig i morgen",
                                                now=later)
     assert delivered == "email"
     mail = session.scalar(select(OutboxMessage))

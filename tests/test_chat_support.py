@@ -8,8 +8,8 @@ from datetime import time
 # One trained model for the whole test run, outside the repository's instance/.
 os.environ.setdefault("PORTAL_CHATBOT_MODEL_DIR", os.path.join(tempfile.gettempdir(), "chat-test-model"))
 
-from portal.models import Caseworker  # noqa: E402
-from portal.models.booking import WorkingHours  # noqa: E402
+from portal.models import Caseworker
+from portal.models.booking import WorkingHours
 
 
 def give_hours(session, caseworker: Caseworker, start: time = time(8, 0), end: time = time(16, 0)) -> None:

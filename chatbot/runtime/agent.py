@@ -130,9 +130,8 @@ class _Turn:
             intent = self.continue_fallback(parse)
             if intent is None:
                 return
-        elif loop in self.agent.project.forms:
-            if self.continue_form(loop, parse):
-                return
+        elif loop in self.agent.project.forms and self.continue_form(loop, parse):
+            return
         if intent == FALLBACK_INTENT:
             self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, None))
             return
@@ -234,9 +233,9 @@ class _Turn:
                     for ent in parse.get("entities") or []:
                         if ent.get("entity") == mapping.get("entity"):
                             found[name] = ent.get("value")
-                elif mapping.get("type") == "from_text" and name == requested and name not in found:
-                    if not parse["text"].startswith("/"):
-                        found[name] = parse["text"].strip()
+                elif (mapping.get("type") == "from_text" and name == requested and name not in found
+                      and not parse["text"].startswith("/")):
+                    found[name] = parse["text"].strip()
         return found
 
     def validate(self, form: str) -> None:
@@ -313,7 +312,7 @@ class _Turn:
         try:
             with self.action_guard():
                 result = _run_async(self.agent.executor.run(call))
-        except Exception:  # noqa: BLE001 - an action that cannot help hands over to a person
+        except Exception:
             log.exception("chatbot action %s failed", name)
             if name == "action_handoff":
                 self.do("utter_default")

@@ -17,9 +17,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from chatbot.runtime.project import Project, load_project
 
@@ -27,7 +27,7 @@ log = logging.getLogger("chatbot.nlu")
 
 FALLBACK_INTENT = "nlu_fallback"
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]*\}))")
-_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][A-Za-z0-9_]*)(?P<entities>\{.*\})?\s*$", re.S)
+_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][A-Za-z0-9_]*)(?P<entities>\{.*\})?\s*$", re.DOTALL)
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u", "ö": "oe", "ä": "ae"})
 
 

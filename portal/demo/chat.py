@@ -20,8 +20,8 @@ TRYGHED = [
     ("user", "hej", "greet"),
     ("bot", "Hej! Jeg er FOA A-kasses chatbot for dig, der er blevet opsagt. Hvad vil du vide?", None),
     ("user", "hvad er tryghedspuljen", "tryghedspulje"),
-    ("bot", "Er du omfattet af KL/FOA's tryghedspulje, har du ret til op til 20.000 kr. til opkvalificering i din "
-            "opsigelsesperiode. Din vejleder hjælper dig med at finde ud af, om du er omfattet.", None),
+    ("bot", ("Er du omfattet af KL/FOA's tryghedspulje, har du ret til op til 20.000 kr. til opkvalificering i din "
+             "opsigelsesperiode. Din vejleder hjælper dig med at finde ud af, om du er omfattet."), None),
     ("user", "jeg vil gerne tale med en person om det, jeg er køkkenassistent på et plejecenter", "request_human"),
     ("bot", "Jeg har sendt samtalen videre til FOA A-kasse Odense. En medarbejder svarer dig her i chatten.", None),
     ("system", "Samtalen er sendt videre til en medarbejder.", None),
