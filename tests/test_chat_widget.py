@@ -1,0 +1,33 @@
+"""templates/chat/_widget.html as another page includes it (Min side): no context needed, only for members."""
+from __future__ import annotations
+
+from flask import render_template_string
+from flask_login import login_user
+
+INCLUDE = '{% include "chat/_widget.html" %}'
+
+
+def test_include_shows_the_members_own_chat(app, make):
+    member = make.member("mette", status="opsagt")
+    make.commit()
+    with app.test_request_context("/minside"):
+        login_user(member.user)
+        html = render_template_string(INCLUDE)
+    assert 'class="chat-widget"' in html and 'data-kind="minside"' in html
+    assert 'aria-live="polite"' in html and 'for="chat-message-minside"' in html
+    assert "js/chat.js" in html and "css/chat.css" in html
+    assert "<script>" not in html.replace('<script src=', '')  # no inline script (CSP)
+
+
+def test_include_renders_nothing_for_staff_or_anonymous(app, make):
+    caseworker = make.caseworker("hanne")
+    make.commit()
+    with app.test_request_context("/"):
+        assert render_template_string(INCLUDE).strip() == ""
+        login_user(caseworker.user)
+        assert render_template_string(INCLUDE).strip() == ""
+
+
+def test_min_side_no_js_page_needs_a_login(client):
+    response = client.get("/chat/samtale?kanal=minside")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
