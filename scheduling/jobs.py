@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.models.scheduling import JobRun
 from portal.services import audit
+from portal.services.dispatch import SmtpUnavailable
 from portal.services.optional import NotAvailable, service_function
 from portal.timeutil import LOCAL_TZ, utcnow
 from scheduling.settings import setting
@@ -149,6 +150,10 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
             session.rollback()
             summary, status, error = {}, "unavailable", f"Ikke tilgængelig: {exc}"
             log.warning("job %s unavailable: %s", job_id, exc)
+        except SmtpUnavailable as exc:  # expected while the mail server is down: no traceback every minute
+            session.rollback()
+            summary, status, error = {}, "error", f"SmtpUnavailable: {exc}"
+            log.warning("job %s: %s", job_id, exc)
         except Exception as exc:  # a failing job must not stop the scheduler; the run log shows why
             session.rollback()
             summary, status = {}, "error"
