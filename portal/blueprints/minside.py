@@ -74,13 +74,23 @@ def home():
     items = plan.list_items(db.session, member)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != "not_required"],
-        next_step=contact_course.next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
+        next_step=_member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         bookings=bookings, registrations=_registrations(member, now), open_items=[
             i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
         notes=notifications.recent(db.session, current_user.id, 5),
         unread=notifications.unread_count(db.session, current_user.id),
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
     )
+
+
+# The caseworker invites to the joint conversation; the member books the others.
+CASEWORKER_BOOKED_STEPS = ("joint_invitation", "joint")
+
+
+def _member_next_step(steps: list[contact_course.Step]) -> contact_course.Step | None:
+    """The step the member can act on: the next step they book themselves, else the next step at all."""
+    bookable = [s for s in steps if s.key not in CASEWORKER_BOOKED_STEPS]
+    return contact_course.next_step(bookable) or contact_course.next_step(steps)
 
 
 def _registrations(member: Member, now) -> list:

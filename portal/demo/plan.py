@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext
-from portal.models import Caseworker, Member
+from portal.models import Caseworker, Member, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
 
 BATCH = 10_000
@@ -95,6 +95,13 @@ def _demo_member(session: Session, ctx: SeedContext, user_of_caseworker: dict[in
             events.append(_event(item_id, _at(ctx, 12), member_user, "comment",
                                  text="CV'et er opdateret med min praktik og mit førstehjælpskursus."))
         session.execute(insert(PlanItemEvent), events)
+    if member_user:
+        session.execute(insert(Notification), [
+            {"user_id": member_user, "created_at": _at(ctx, 20), "read_at": None, "link": "/min-side/plan",
+             "text": "Din sagsbehandler har tilføjet et punkt til din plan: FVU-læsning hos AOF"},
+            {"user_id": member_user, "created_at": _at(ctx, 12), "read_at": _at(ctx, 11), "link": "/min-side/plan",
+             "text": "Din sagsbehandler har kommenteret: Opdater dit CV på Jobnet"},
+        ])
     session.execute(insert(PreparationAnswer), [{
         "member_id": ctx.demo_member_id, "q2": "within_6_months", "q10_has_barriers": True,
         "q10_barriers": ["physical_health", "reading_spelling"], "answered_by": "caseworker",
