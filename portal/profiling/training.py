@@ -87,7 +87,7 @@ def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: l
         p_fit = expit(X @ params)
     fit_seconds = time.perf_counter() - started
 
-    cv = _cross_validate(X, y, folds=folds, seed=seed, penalised=method != "mle")
+    cv = _cross_validate(X, y, folds=folds, seed=seed, penalised=method != "mle", start=params)
     oof = cv.pop("predictions")
     chosen = threshold if threshold is not None else metrics.youden_threshold(y, oof)
     sens, spec_ = metrics.sensitivity_specificity(y, oof, chosen)
@@ -172,25 +172,28 @@ def _check_same_design(results, X: np.ndarray, p_ours: np.ndarray) -> None:
         raise RuntimeError("scoring design does not match the fitted model's design")
 
 
-def _cross_validate(X: np.ndarray, y: np.ndarray, *, folds: int, seed: int, penalised: bool) -> dict:
+def _cross_validate(X: np.ndarray, y: np.ndarray, *, folds: int, seed: int, penalised: bool,
+                    start: np.ndarray) -> dict:
+    """Out-of-fold predictions: each fold scored by a model fitted without it (warm-started from the full fit,
+    which only saves Newton steps: the optimum is the same)."""
     fold_of = metrics.stratified_folds(y, folds, seed)
     oof = np.empty(len(y))
     aucs = []
     for k in range(folds):
         test = fold_of == k
-        params = _fit_arrays(X[~test], y[~test], penalised=penalised)
+        params = _fit_arrays(X[~test], y[~test], penalised=penalised, start=start)
         oof[test] = expit(X[test] @ params)
         aucs.append(metrics.auc(y[test], oof[test]))
     return {"folds": folds, "seed": seed, "auc": round(metrics.auc(y, oof), 6),
             "auc_by_fold": [round(a, 6) if a is not None else None for a in aucs], "predictions": oof}
 
 
-def _fit_arrays(X: np.ndarray, y: np.ndarray, *, penalised: bool) -> np.ndarray:
+def _fit_arrays(X: np.ndarray, y: np.ndarray, *, penalised: bool, start: np.ndarray | None = None) -> np.ndarray:
     if not penalised:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                res = sm.Logit(y, X).fit(disp=0, maxiter=100, method="newton")
+                res = sm.Logit(y, X).fit(disp=0, maxiter=100, method="newton", start_params=start)
                 if res.mle_retvals.get("converged", True) and np.all(np.abs(res.params) < MAX_ABS_COEF):
                     return np.asarray(res.params)
             except (PerfectSeparationError, np.linalg.LinAlgError):
