@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup tools translations migrate seed lint lock clean
+.PHONY: run test bench setup tools translations messages migrate seed lint lock clean
 
 # Installs exactly the locked versions, checked against their hashes (requirements.lock, made by `make lock`).
 $(STAMP): requirements.lock pyproject.toml
@@ -25,6 +25,12 @@ setup: $(STAMP) translations
 # Message catalogues are compiled by the build (the .mo files are not committed).
 translations: $(STAMP)
 	@$(BIN)/pybabel compile -q -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
+
+# After changing UI text: extract Danish source strings and merge them into the English catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot . 2>/dev/null || \
+	  $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
 migrate: setup
 	$(FLASK) db upgrade
