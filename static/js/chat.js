@@ -62,6 +62,8 @@
     var hello = log.querySelector(".chat-msg-hello");
 
     function renderButtons(list) {
+      // Keep keyboard users in place: focus moves to the message box when the button they used disappears.
+      var hadFocus = buttons.contains(document.activeElement);
       buttons.textContent = "";
       (list || []).forEach(function (b) {
         var button = document.createElement("button");
@@ -71,6 +73,7 @@
         button.addEventListener("click", function () { send(b.payload, b.title); });
         buttons.appendChild(button);
       });
+      if (hadFocus) { (buttons.querySelector("button") || input).focus(); }
     }
 
     var refresh = poller(widget.dataset.poll + "?sender=" + encodeURIComponent(widget.dataset.sender), log, widget, function (data) {
