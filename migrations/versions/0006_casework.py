@@ -73,13 +73,14 @@ def upgrade():
     sa.Column('step_code', sa.String(length=40), nullable=True),
     sa.Column('step_label', sa.String(length=120), nullable=True),
     sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('sort_due', sa.Date(), nullable=False),
     sa.Column('computed_on', sa.Date(), nullable=False),
     sa.Column('stale', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_member_next_step_member_id_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_member_next_step'))
     )
     with op.batch_alter_table('member_next_step', schema=None) as batch_op:
-        batch_op.create_index('ix_member_next_step_due_date', ['due_date'], unique=False)
+        batch_op.create_index('ix_member_next_step_sort_due', ['sort_due'], unique=False)
 
     op.create_table('held_conversation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,6 +159,7 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('sort_due', sa.Date(), nullable=False),
     sa.Column('right_and_duty', sa.Boolean(), nullable=False),
     sa.Column('plan_item_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['held_conversation.id'], name=op.f('fk_conversation_agreement_conversation_id_held_conversation'), ondelete='CASCADE'),
@@ -228,7 +230,7 @@ def downgrade():
 
     op.drop_table('held_conversation')
     with op.batch_alter_table('member_next_step', schema=None) as batch_op:
-        batch_op.drop_index('ix_member_next_step_due_date')
+        batch_op.drop_index('ix_member_next_step_sort_due')
 
     op.drop_table('member_next_step')
     with op.batch_alter_table('job_referral', schema=None) as batch_op:

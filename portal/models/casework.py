@@ -242,11 +242,13 @@ class MemberNextStep(db.Model):
     """
 
     __tablename__ = "member_next_step"
-    __table_args__ = (Index("ix_member_next_step_due_date", "due_date"),)
+    __table_args__ = (Index("ix_member_next_step_sort_due", "sort_due"),)
 
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     step_code: Mapped[str | None] = mapped_column(String(40))
     step_label: Mapped[str | None] = mapped_column(String(120))
     due_date: Mapped[date | None] = mapped_column(Date)
+    # due_date, or 9999-12-31 when there is no open step: one indexed, never-null key for "overdue" and sorting.
+    sort_due: Mapped[date] = mapped_column(Date)
     computed_on: Mapped[date] = mapped_column(Date)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
