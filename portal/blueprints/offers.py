@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
@@ -118,12 +118,7 @@ def offer_detail(offer_id: int):
 
 
 def _waitlist_lengths(session_ids: list[int]) -> dict[int, int]:
-    if not session_ids:
-        return {}
-    return dict(db.session.execute(
-        select(OfferRegistration.session_id, func.count()).where(
-            OfferRegistration.session_id.in_(session_ids), OfferRegistration.status == "waitlisted")
-        .group_by(OfferRegistration.session_id)).all())
+    return svc.waitlist_lengths(db.session, session_ids)
 
 
 @bp.route("/tilbud/hold/<int:session_id>/tilmeld", methods=["POST"])

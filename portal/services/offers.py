@@ -146,6 +146,16 @@ def open_sessions(session: Session, offer_id: int, now: datetime, *,
     return list(session.scalars(query))
 
 
+def waitlist_lengths(session: Session, session_ids: list[int]) -> dict[int, int]:
+    """How many wait on each of these sessions (one grouped query)."""
+    if not session_ids:
+        return {}
+    return dict(session.execute(
+        select(OfferRegistration.session_id, func.count()).where(
+            OfferRegistration.session_id.in_(session_ids), OfferRegistration.status == "waitlisted")
+        .group_by(OfferRegistration.session_id)).all())
+
+
 def get_offer(session: Session, offer_id: int, *, member: Member | None = None) -> Offer:
     offer = session.get(Offer, offer_id)
     if offer is None or (member is not None and (not offer.active or not offer_fits(offer, member))):
@@ -279,7 +289,7 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     is refused (choose another session or raise the capacity), so the capacity always holds.
     """
     _require_staff(actor)
-    require_may_act_for(actor, member)
+    require_may_act_for(session, actor, member)
     offer_session = lock_session(session, session_id)
     if offer_session.status != "open" or offer_session.starts_at <= now:
         raise Conflict(_("Holdet er aflyst, begyndt eller afholdt. Vælg et senere hold."))
@@ -406,13 +416,11 @@ def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, te
                  detail={"notified_user_id": user_id}, now=now)
 
 
-def require_may_act_for(actor: User, member: Member) -> None:
-    """Caseworkers act for their own members, members of their location, or anyone if in the central unit."""
-    if actor.role == "admin":
-        return
-    cw = actor.caseworker
-    if cw is None or not (cw.central_unit or member.caseworker_id == cw.id or member.location_id == cw.location_id):
-        raise NotAllowed(_("Medlemmet hører til en anden afdeling. Kontakt medlemmets egen sagsbehandler."))
+def require_may_act_for(session: Session, actor: User, member: Member) -> None:
+    """The casework rule (portal/services/access.py): caseworkers change their own location's members."""
+    from portal.services import access
+
+    access.require_edit(access.staff_scope(session, actor), member)
 
 
 def _require_staff(actor) -> None:

@@ -104,9 +104,7 @@ def api_offer_sessions(offer_id: int):
         regs = {r.session_id: r for r in db.session.scalars(select(OfferRegistration).where(
             OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_(ids),
             OfferRegistration.status.in_(("waitlisted", "offered", "registered"))))}
-    from portal.blueprints.offers import _waitlist_lengths
-
-    waits = _waitlist_lengths(ids)
+    waits = svc.waitlist_lengths(db.session, ids)
     return jsonify(offer=_offer_json(offer, None),
                    sessions=[_session_json(s, regs.get(s.id), waits.get(s.id, 0)) for s in sessions])
 
