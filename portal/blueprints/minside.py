@@ -266,8 +266,7 @@ def preparation_page():
 @role_required("member")
 def my_data_page():
     member = _member()
-    data = my_data.export(db.session, member, actor=current_user, now=utcnow())
-    db.session.commit()
+    data = my_data.export(db.session, member, actor=current_user, now=utcnow(), record_export=False)
     return render_template(
         "minside/my_data.html", member=member, data=data,
         consents=consent_svc.all_consents(db.session, member.id),

@@ -5,10 +5,12 @@ registrations, profiling …) is in it without this module knowing them.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -16,6 +18,7 @@ from portal.models import AuditEntry, Member, User
 from portal.services import audit
 from portal.services.minside_i18n import _l, plain
 
+log = logging.getLogger("portal.my_data")
 STAFF_ROLES = ("caseworker", "admin", "steering")
 ROW_LIMIT = 10_000  # per table, so one export can never exhaust memory
 # Columns never exported (secrets, not personal data about the member).
@@ -57,8 +60,8 @@ def _row(mapping) -> dict:
     return {k: _json_value(v) for k, v in mapping.items() if k not in SECRET_COLUMNS}
 
 
-def export(session: Session, member: Member, *, actor, now: datetime) -> dict:
-    """All data about the member; the export itself is audited."""
+def export(session: Session, member: Member, *, actor, now: datetime, record_export: bool = True) -> dict:
+    """All data about the member; a download (record_export) is itself audited."""
     member_row = session.execute(select(Member.__table__).where(Member.__table__.c.id == member.id)).mappings().one()
     data: dict = {"exported_at": now.isoformat(), "member": _row(member_row)}
     if member.user_id:
@@ -73,15 +76,23 @@ def export(session: Session, member: Member, *, actor, now: datetime) -> dict:
     if member.caseworker is not None:
         data["caseworker"] = {"name": member.caseworker.name, "location": member.caseworker.location.name}
     data["location"] = member.location.name if member.location else None
-    tables = {}
+    tables, unreadable = {}, []
     for table in db.metadata.sorted_tables:
         if "member_id" not in table.c or table.name == "member":
             continue
-        rows = session.execute(select(table).where(table.c.member_id == member.id).limit(ROW_LIMIT)).mappings()
-        tables[table.name] = [_row(r) for r in rows]
+        try:
+            with session.begin_nested():  # one unreadable table must not hide the others
+                rows = session.execute(select(table).where(table.c.member_id == member.id).limit(ROW_LIMIT))
+                tables[table.name] = [_row(r) for r in rows.mappings()]
+        except DBAPIError:
+            log.exception("my data: table %s could not be read", table.name)
+            unreadable.append(table.name)
     data["records"] = tables
-    audit.record(session, actor, "my_data.export", member_id=member.id, now=now,
-                 detail={"tables": sorted(t for t, rows in tables.items() if rows)})
+    if unreadable:  # said out loud rather than silently left out
+        data["unreadable_tables"] = unreadable
+    if record_export:
+        audit.record(session, actor, "my_data.export", member_id=member.id, now=now,
+                     detail={"tables": sorted(t for t, rows in tables.items() if rows)})
     return data
 
 
