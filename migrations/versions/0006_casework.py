@@ -159,7 +159,6 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
-    sa.Column('sort_due', sa.Date(), nullable=False),
     sa.Column('right_and_duty', sa.Boolean(), nullable=False),
     sa.Column('plan_item_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['held_conversation.id'], name=op.f('fk_conversation_agreement_conversation_id_held_conversation'), ondelete='CASCADE'),
