@@ -203,6 +203,9 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
         if wanted is None:
             wanted = int(row["capacity"] * rng.uniform(0.15, 0.95))
         waiting = special.get(id(row), {}).get("waiting", 0)
+        if id(row) in special and len(candidates) < wanted + waiting:  # a small demo: fill from elsewhere
+            extra = [m for a in audiences for m in everywhere.get(a, [])]
+            candidates = list(dict.fromkeys(candidates + extra))
         chosen = rng.sample(candidates, min(len(candidates), wanted + waiting))
         past = row["ends_at"] <= ctx.now
         created = min(ctx.now, row["starts_at"]) - timedelta(days=10)
