@@ -98,3 +98,12 @@ def test_healthz_ok_when_migrated(tmp_path):
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["checks"]["migrations"] == "ok"
         db.engine.dispose()
+
+
+def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'rt.sqlite3'}", "PORTAL_SECRET_KEY": "x",
+           "PATH": "/usr/bin:/bin", "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    for args in (["upgrade"], ["downgrade", "base"], ["upgrade"]):
+        run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", *args], env=env,
+                             capture_output=True, text=True)
+        assert run.returncode == 0, f"db {' '.join(args)}: {run.stderr[-2000:]}"
