@@ -22,7 +22,7 @@
     text.textContent = message.text;
     li.appendChild(name);
     li.appendChild(text);
-    log.appendChild(li);
+    (log.querySelector(".chat-lines") || log).appendChild(li);
     log.scrollTop = log.scrollHeight;
   }
 
