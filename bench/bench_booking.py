@@ -39,7 +39,7 @@ LISTING_RUNS = 40
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _database() -> tuple[Path, str, float]:
@@ -56,12 +56,14 @@ def _database() -> tuple[Path, str, float]:
     if own.exists():
         return own, "foundation + booking step", 0.0
     CACHE.mkdir(parents=True, exist_ok=True)
+    building = own.with_suffix(".building")
+    building.unlink(missing_ok=True)
     script = (
         "from flask_migrate import upgrade\n"
         "from portal import create_app\n"
         "from portal.demo import seed_demo\n"
         "from portal.extensions import db\n"
-        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{own}'}})\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{building}'}})\n"
         "with app.app_context():\n"
         "    upgrade()\n"
         f"    print(seed_demo(db.session, members={MEMBERS}, seed={SEED}, areas=['booking']))\n"
@@ -69,6 +71,7 @@ def _database() -> tuple[Path, str, float]:
     started = time.perf_counter()
     env = {**os.environ, "PORTAL_SECRET_KEY": "bench", "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_INSTANCE_PATH": str(CACHE)}
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    building.rename(own)  # only a complete database becomes the cache
     return own, "foundation + booking step", time.perf_counter() - started
 
 
@@ -92,7 +95,7 @@ def _listing_in_process(db_file: Path) -> dict:
                                location_id=location_id)
             times.append((time.perf_counter() - started) * 1000)
             db.session.rollback()
-    db.engine.dispose()
+        db.engine.dispose()
     return {"location": name, "location_id": location_id, "caseworkers": caseworkers, "bookings_in_db": bookings,
             "slots_listed": len(slots), "runs": LISTING_RUNS, "median_ms": round(statistics.median(times), 1),
             "p95_ms": round(_percentile(times, 0.95), 1)}
@@ -147,7 +150,7 @@ def _plans(db_copy: Path) -> list[list[dict]]:
                     break
                 if all(slot.starts_at >= p["ends"] + buffer or slot.ends_at + buffer <= p["starts"] for p in plan):
                     plan.append({"caseworker_id": cw, "starts": slot.starts_at, "ends": slot.ends_at})
-    db.engine.dispose()
+        db.engine.dispose()
     return plans
 
 

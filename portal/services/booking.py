@@ -149,16 +149,17 @@ def _member_may_book(session: Session, member: Member, ctype) -> None:
 
 
 def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> None:
+    """The booking's state refuses the change: 409 Conflict (the actor may act, but not now)."""
     if booking.status != "booked":
-        raise NotAllowed(_("Samtalen er ikke længere booket og kan ikke ændres."))
+        raise Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
     if booking.starts_at <= now:
-        raise NotAllowed(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
+        raise Conflict(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
     if not is_staff(actor) and booking.starts_at - now < rules().min_notice:
         hours = int(rules().min_notice.total_seconds() // 3600)
         if verb == "move":
-            raise NotAllowed(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
+            raise Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
                                "a-kassen, hvis du ikke kan komme.", hours=hours))
-        raise NotAllowed(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
+        raise Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
                            "a-kassen, hvis du ikke kan komme.", hours=hours))
 
 
@@ -220,7 +221,7 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor,
     if outcome not in OUTCOMES:
         raise ValidationFailed(_("Vælg afholdt, udeblevet eller aflyst af a-kassen."), field="outcome")
     if booking.status not in ("booked", "held", "no_show"):
-        raise NotAllowed(_("Samtalen er aflyst; udfaldet kan ikke registreres."))
+        raise Conflict(_("Samtalen er aflyst; udfaldet kan ikke registreres."))
     if outcome == "cancelled_fund" and booking.starts_at > now:
         return cancel_booking(session, booking, actor=actor, now=now, reason=reason or _("Aflyst af a-kassen."))
     if outcome in ("held", "no_show") and booking.starts_at > now:

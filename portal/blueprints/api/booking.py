@@ -173,20 +173,24 @@ def create_my_booking():
     db.session.commit()
     response = jsonify(booking_json(booking))
     response.status_code = 201
-    response.headers["Location"] = url_for("api.get_my_booking", booking_id=booking.id)
+    response.headers["Location"] = url_for("api.my_booking", booking_id=booking.id)
     return response
 
 
-@bp.route("/v1/me/bookings/<int:booking_id>", methods=["GET"])
+# One rule for the three methods: with one rule per method, Werkzeug answers an out-of-range id with 405
+# instead of 404 (the bounded <int:> converter rejects it and the method check runs on the leftovers).
+@bp.route("/v1/me/bookings/<int:booking_id>", methods=["GET", "PATCH", "DELETE"])
 @api_role_required("member")
-def get_my_booking(booking_id: int):
-    return jsonify(booking_json(_own(booking_id)))
-
-
-@bp.route("/v1/me/bookings/<int:booking_id>", methods=["PATCH"])
-@api_role_required("member")
-def move_my_booking(booking_id: int):
+def my_booking(booking_id: int):
     booking = _own(booking_id)
+    if request.method == "PATCH":
+        return _move(booking)
+    if request.method == "DELETE":
+        return _cancel(booking)
+    return jsonify(booking_json(booking))
+
+
+def _move(booking: Booking):
     data = json_body()
     _refuse_unknown(data, ("starts_at", "channel"))
     if "starts_at" not in data and "channel" not in data:
@@ -198,10 +202,7 @@ def move_my_booking(booking_id: int):
     return jsonify(booking_json(booking))
 
 
-@bp.route("/v1/me/bookings/<int:booking_id>", methods=["DELETE"])
-@api_role_required("member")
-def cancel_my_booking(booking_id: int):
-    booking = _own(booking_id)
+def _cancel(booking: Booking):
     svc.cancel_booking(db.session, booking, actor=g.api_user, now=utcnow())
     db.session.commit()
     return jsonify(booking_json(booking))
