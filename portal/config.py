@@ -75,7 +75,7 @@ class Config:
         self.MAIL_FROM = _env("MAIL_FROM", "FOA A-kasse <noreply@foa.dk>")
         # Run the scheduler inside the dev server process (make run); production runs it as its own process.
         self.SCHEDULER_IN_PROCESS = _env("SCHEDULER_IN_PROCESS", "0") == "1"
-        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        self.LOG_LEVEL = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
         self.LOG_JSON = _env("LOG_JSON", "1") == "1"
         self.TESTING = False
 

@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -25,7 +26,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        _db.session.expire_all()
+        if has_app_context():  # not inside a redirect being followed (that runs in the request's empty context)
+            _db.session.expire_all()
         return response
 
 

@@ -155,3 +155,11 @@ def test_cli_refuses_unknown_location_and_writes_nothing(runner, session):
                                  "--location", "Atlantis", "--password", "lang-nok-kode"])
     assert result.exit_code == 2
     assert session.scalar(select(User).where(User.username == "x-sb")) is None
+
+
+def test_test_client_follows_redirects(client, auth, make):
+    make.member("mette")
+    make.commit()
+    response = auth.login("mette", follow=True)
+    assert response.status_code in (200, 403, 404)  # landed on the member's home (whatever areas are installed)
+    assert len(response.history) == 1
