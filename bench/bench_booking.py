@@ -101,7 +101,7 @@ def _listing_in_process(db_file: Path) -> dict:
             "p95_ms": round(_percentile(times, 0.95), 1)}
 
 
-def _prepare(db_copy: Path) -> list[str]:
+def _prepare(db_copy: Path) -> tuple[list[str], list[int]]:
     """16 members with logins (the demo password hash), and a table for the bare insert endpoint."""
     from portal.models import Member, User
     from portal.timeutil import utcnow
@@ -122,14 +122,14 @@ def _prepare(db_copy: Path) -> list[str]:
             usernames.append(username)
         conn.execute(text("CREATE TABLE IF NOT EXISTS bench_insert (id INTEGER PRIMARY KEY, at TEXT NOT NULL)"))
     engine.dispose()
-    return usernames
+    return usernames, [member_id for member_id, _ in members]
 
 
-def _plans(db_copy: Path) -> list[list[dict]]:
+def _plans(db_copy: Path, member_ids: list[int]) -> list[list[dict]]:
     """Per client, PER_CLIENT free slots that cannot collide with another client's (own caseworkers) or its own."""
     from portal import create_app
     from portal.extensions import db
-    from portal.models import Caseworker
+    from portal.models import Caseworker, Member
     from portal.services.conversation_types import rules
     from portal.services.slots import free_slots
 
@@ -144,7 +144,7 @@ def _plans(db_copy: Path) -> list[list[dict]]:
             if len(plans[client]) >= PER_CLIENT:
                 continue
             for slot in free_slots(db.session, type="followup_phone", start=now, end=now + timedelta(days=55),
-                                   now=now, caseworker_id=cw):
+                                   now=now, caseworker_id=cw, member=db.session.get(Member, member_ids[client])):
                 plan = plans[client]
                 if len(plan) >= PER_CLIENT:
                     break
@@ -184,9 +184,16 @@ def _call(base: str, method: str, path: str, body: dict | None = None, token: st
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
+            return response.status, _json(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
+        return err.code, _json(err.read())
+
+
+def _json(raw: bytes):
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:  # e.g. an HTML error page
+        return None
 
 
 def _run_clients(work: list[list]) -> tuple[float, list[float], dict]:
@@ -245,8 +252,8 @@ def run() -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-booking-"))
     db_copy = tmp / "bench.sqlite3"
     shutil.copy(db_file, db_copy)
-    usernames = _prepare(db_copy)
-    plans = _plans(db_copy)
+    usernames, member_ids = _prepare(db_copy)
+    plans = _plans(db_copy, member_ids)
     proc, base = _served(db_copy, tmp)
     try:
         tokens = []

@@ -9,7 +9,7 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,9 +99,12 @@ def _merge(intervals: list) -> list:
     return merged
 
 
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
 def _overlaps(busy: list, start: datetime, end: datetime) -> bool:
-    """busy: merged, sorted intervals."""
-    i = bisect_right(busy, (start, datetime.max.replace(tzinfo=start.tzinfo))) - 1
+    """busy: merged, sorted intervals (aware UTC)."""
+    i = bisect_right(busy, (start, _FAR)) - 1
     for j in (i, i + 1):
         if 0 <= j < len(busy) and busy[j][0] < end and busy[j][1] > start:
             return True
