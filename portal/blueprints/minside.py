@@ -36,7 +36,15 @@ TABLE_LABELS = {
     "plan_item": _l("Min plan"), "plan_item_event": _l("Historik i Min plan"),
     "preparation_answer": _l("Svar på spørgsmål 2 og 10"), "booking": _l("Samtaler"), "consent": _l("Samtykker"),
     "audit_entry": _l("Log over handlinger og opslag om dig"), "outbox_message": _l("E-mails og sms'er til dig"),
-    "offer_registration": _l("Tilmeldinger til tilbud"),
+    "offer_registration": _l("Tilmeldinger til tilbud"), "benefit_period": _l("Perioder med dagpenge"),
+    "benefit_week": _l("Uger med dagpenge"), "job_referral": _l("Henvisninger til job (FOA JobMatch)"),
+    "member_next_step": _l("Din næste lovpligtige samtale (beregnet)"),
+    "member_register_facts": _l("Registeroplysninger brugt i profilafklaringen"),
+    "profiling_assessment": _l("Profilafklaring"), "profiling_group_decision": _l("Beslutninger om dit forløb"),
+    "held_conversation": _l("Afholdte samtaler"), "conversation_summary": _l("Samtalereferater"),
+    "placement": _l("Job"), "satisfaction_survey": _l("Tilfredshedsundersøgelser"),
+    "survey_answer": _l("Dine svar på tilfredshedsundersøgelser"), "chat_conversation": _l("Chatsamtaler"),
+    "handoff": _l("Overdragelser fra chatten til en medarbejder"),
 }
 
 
