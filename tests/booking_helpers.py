@@ -1,12 +1,12 @@
 """Shared helpers for the booking tests: working hours and a frozen 'now'."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from portal.models.booking import WorkingHours
 
 # Monday 22 March 2027, 08:00 UTC (09:00 in Copenhagen); the clocks go forward on Sunday 28 March.
-NOW = datetime(2027, 3, 22, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
 
 
 def hours(session, caseworker, *, weekdays=range(5), start=time(9, 0), end=time(15, 0), location=None):
@@ -17,4 +17,4 @@ def hours(session, caseworker, *, weekdays=range(5), start=time(9, 0), end=time(
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
