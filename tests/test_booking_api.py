@@ -2,7 +2,7 @@
 OpenAPI document by the suite's client)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ def _weekday_at(days_ahead: int, at: time) -> datetime:
     day = local_today() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 @pytest.fixture
