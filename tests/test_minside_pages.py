@@ -367,3 +367,13 @@ def test_due_today_is_allowed_on_the_page(client, auth, people, session):
     auth.login("mette")
     response = auth.post("/min-side/plan", {"kind": "other", "title": "I dag", "due_date": date.today().isoformat()})
     assert response.status_code in (302, 422)  # 422 only across midnight in Copenhagen vs. UTC
+
+
+@pytest.mark.parametrize("field,value", [("preferred_channel", "fax"), ("language", "de"),
+                                         ("trade_inside_foa", "måske"), ("email", "x@"), ("phone", "12")])
+def test_every_error_summary_link_points_at_a_field(client, auth, people, field, value):
+    auth.login("mette")
+    response = auth.post("/min-side/profil", profile_form(**{field: value}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'href="#{field}"' in html and f'id="{field}"' in html
