@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chatbot.runtime.agent import Agent
-from chatbot.runtime.nlu import load_or_train
-from chatbot.runtime.project import load_project
+if TYPE_CHECKING:  # the runtime pulls in scikit-learn: imported on first use, not when the web app starts
+    from chatbot.runtime.agent import Agent
 
 _agent: Agent | None = None
 _lock = threading.Lock()
@@ -33,6 +33,10 @@ def model_dir() -> Path:
 
 def get_agent(*, retrain: bool = False) -> Agent:
     global _agent
+    from chatbot.runtime.agent import Agent
+    from chatbot.runtime.nlu import load_or_train
+    from chatbot.runtime.project import load_project
+
     with _lock:
         if _agent is None or retrain:
             nlu = load_or_train(model_dir(), force=retrain)

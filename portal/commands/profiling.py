@@ -17,7 +17,6 @@ from portal.models.profiling import MODEL_KINDS
 from portal.profiling import synth
 from portal.profiling.design import TrainingDataError
 from portal.profiling.registry import check_writable
-from portal.profiling.training import train as train_model
 from portal.services import profiling as service
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
@@ -194,3 +193,10 @@ def show_command(kind, version):
     except DomainError as exc:
         _fail(exc.message)
     click.echo(json.dumps(model.report, indent=2, ensure_ascii=False))
+
+
+def train_model(*args, **kwargs):
+    """portal.profiling.training.train, imported on use (statsmodels is slow to import; every CLI call pays it)."""
+    from portal.profiling.training import train
+
+    return train(*args, **kwargs)

@@ -12,8 +12,11 @@ import pickle
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from portal.profiling.training import TrainedModel
+if TYPE_CHECKING:  # training pulls in statsmodels: not needed to start the web app
+    from portal.profiling.training import TrainedModel
+
 
 
 def model_dir() -> Path:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from statsmodels.duration.survfunc import SurvfuncRight
+
+if TYPE_CHECKING:
+    from statsmodels.duration.survfunc import SurvfuncRight
 
 
 def km_curve(durations_weeks: Sequence[float], events: Sequence[int | bool], *, max_week: int = 52) -> list[dict]:
@@ -14,6 +17,8 @@ def km_curve(durations_weeks: Sequence[float], events: Sequence[int | bool], *, 
     right-censored). Returns one point per week: week, survival, lower, upper (95 % pointwise CI, log-log),
     at_risk (members still observed on benefit at the start of the week). Empty input gives an empty list.
     """
+    from statsmodels.duration.survfunc import SurvfuncRight  # heavy: imported on use, not at app start
+
     durations = np.asarray(durations_weeks, dtype=float)
     status = np.asarray(events, dtype=float)
     if durations.shape != status.shape:

@@ -6,6 +6,11 @@ should not be told early and bluntly that they will probably become long-term un
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # training pulls in statsmodels: not needed to start the web app
+    from portal.profiling.training import TrainedModel
+
 import json
 import logging
 import secrets
@@ -29,7 +34,6 @@ from portal.models.profiling import (
     ProfilingModel,
 )
 from portal.profiling import labels, registry, scoring
-from portal.profiling.training import TrainedModel
 from portal.profiling.variables import AGE_BANDS, FEATURES_BY_KIND, Q10_BARRIERS
 from portal.services import audit
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
