@@ -72,13 +72,15 @@ def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = D
     for bookings in due_booking_reminders(session, now=now, hours=hours, chunk=chunk):
         keys = [booking_reminder_key(b, hours) for b in bookings]
         seen = existing_keys(session, keys)
-        for booking, key in zip(bookings, keys):
-            counts["due"] += 1
-            if key in seen:
-                counts["already"] += 1
-                continue
-            _enqueue_booking_reminder(session, booking, key, now=now, links=links)
-            counts["enqueued"] += 1
+        # Keys were checked for the whole chunk above; no flush per message, one batched flush at the commit.
+        with session.no_autoflush:
+            for booking, key in zip(bookings, keys):
+                counts["due"] += 1
+                if key in seen:
+                    counts["already"] += 1
+                    continue
+                _enqueue_booking_reminder(session, booking, key, now=now, links=links)
+                counts["enqueued"] += 1
         session.commit()
     return counts
 
