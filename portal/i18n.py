@@ -1,7 +1,7 @@
 """Danish by default, English switchable: ?lang=, then the session, then the user's setting, else Danish."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -9,6 +9,8 @@ from portal.extensions import babel
 
 def select_locale() -> str:
     languages = ("da", "en")
+    if not has_request_context():  # scheduler, CLI, chatbot actions: Danish unless they force_locale()
+        return "da"
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked

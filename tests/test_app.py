@@ -107,3 +107,11 @@ def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
         run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", *args], env=env,
                              capture_output=True, text=True)
         assert run.returncode == 0, f"db {' '.join(args)}: {run.stderr[-2000:]}"
+
+
+def test_translations_work_outside_a_request(app):
+    from flask_babel import force_locale, gettext
+
+    assert gettext("Log ind") == "Log ind"  # the scheduler and CLI get Danish by default
+    with force_locale("en"):
+        assert gettext("Log ind") in ("Log in", "Log ind")  # English where the catalogue has it
