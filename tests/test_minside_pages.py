@@ -377,3 +377,27 @@ def test_every_error_summary_link_points_at_a_field(client, auth, people, field,
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'href="#{field}"' in html and f'id="{field}"' in html
+
+
+def test_held_seat_can_be_taken_with_one_click_from_min_side(app, session, auth, client):
+    """A freed seat held for the member shows "Tag pladsen" on Min side, and the click takes it."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from portal.demo import seed_demo
+    from portal.models.offers import OfferRegistration
+    from portal.models import Member, User
+
+    seed_demo(session, members=60, seed=5, today=date.today(), password="demo-adgangskode")
+    medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))
+    held = session.scalar(select(OfferRegistration).where(OfferRegistration.member_id == medlem.id,
+                                                          OfferRegistration.status == "offered"))
+    assert held is not None, "the demo gives medlem a held seat"
+    auth.login("medlem", "demo-adgangskode")
+    page = client.get("/min-side").get_data(as_text=True)
+    assert "Tag pladsen" in page
+    response = auth.post(f"/tilbud/tilmelding/{held.id}/tag-plads", {"next": "/min-side"}, page="/min-side")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/min-side")
+    session.expire_all()
+    assert session.get(OfferRegistration, held.id).status == "registered"
