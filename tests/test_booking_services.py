@@ -342,3 +342,25 @@ def test_migration_creates_the_database_guard(tmp_path):
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_focus_conversation_right_belongs_to_the_current_course(app, session, make):
+    """Two focus conversations in an earlier unemployment period do not use up the right in the new one."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from portal.models import Booking
+    from portal.services import booking as svc
+    from portal.services.conversation_types import TYPES
+
+    cw = make.caseworker()
+    member = make.member(target_group="2a", caseworker=cw, first_unemployment_day=date.today() - timedelta(days=20))
+    old = datetime.now(timezone.utc) - timedelta(days=300)
+    for i in range(2):
+        session.add(Booking(uid=f"old-{i}", member_id=member.id, caseworker_id=cw.id, location_id=cw.location_id,
+                            type="focus", channel="phone", starts_at=old + timedelta(days=i),
+                            ends_at=old + timedelta(days=i, minutes=45), status="held", created_at=old,
+                            updated_at=old))
+    make.commit()
+    assert svc.member_booking_refusal(session, member, TYPES["focus"]) is None
+    member.first_unemployment_day = date.today() - timedelta(days=400)  # the same course: both count
+    assert "brugt dine 2 fokussamtaler" in svc.member_booking_refusal(session, member, TYPES["focus"])

@@ -16,7 +16,7 @@ from portal.services import audit
 from portal.services import availability as avail
 from portal.services import booking as svc
 from portal.services.conversation_types import CHANNEL_NAMES, STAFF_STATUS_NAMES, STATUS_NAMES, TYPES, rules
-from portal.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from portal.services.slots import free_slots
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 
@@ -136,6 +136,9 @@ def member_slots():
         errors[exc.field or "_"] = exc.message
         start_day = today
     sections, slot_count = [], 0
+    refusal = svc.member_booking_refusal(db.session, member, TYPES[type_code]) if type_code and not moving else None
+    if refusal:
+        errors["type"] = refusal
     if type_code and not errors:
         start = local_midnight(start_day)
         try:
@@ -195,9 +198,9 @@ def member_confirm():
                 db.session.commit()
                 flash(_("Samtalen er booket. Du får en bekræftelse med kalenderinvitation på e-mail."), "success")
             return redirect(url_for("booking.member_booking", booking_id=booking.id))
-        except (Conflict, ValidationFailed) as exc:
+        except (Conflict, ValidationFailed, NotAllowed) as exc:
             db.session.rollback()
-            if exc.code in ("slot_taken", "conflict") or exc.field == "starts_at":
+            if isinstance(exc, NotAllowed) or exc.code in ("slot_taken", "conflict") or exc.field == "starts_at":
                 flash(exc.message, "error")
                 return redirect(url_for("booking.member_slots", type=ctype.code,
                                         flyt=moving.id if moving else None))

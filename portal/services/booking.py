@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Booking, Caseworker, Member, User
 from portal.services import audit, notifications, outbox
+from portal.services.contact_course import course_start
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
 from portal.services.ics import Invitation, build_ics
 from portal.services.slots import check_slot
-from portal.timeutil import to_local
+from portal.timeutil import local_to_utc, to_local
 
 OUTCOMES = ("held", "no_show", "cancelled_fund")
 STAFF_ROLES = ("caseworker", "admin")
@@ -133,19 +134,32 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     return booking
 
 
-def _member_may_book(session: Session, member: Member, ctype) -> None:
+def member_booking_refusal(session: Session, member: Member, ctype) -> str | None:
+    """Why the member may not book this type themselves (a Danish sentence), or None when they may."""
     if not ctype.member_bookable:
-        raise NotAllowed(_("Fællessamtalen bookes af din sagsbehandler sammen med jobcentret."))
+        return _("Fællessamtalen bookes af din sagsbehandler sammen med jobcentret.")
     if ctype.target_groups and member.target_group not in ctype.target_groups:
-        raise NotAllowed(_("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
-                           "video, eller kontakt din sagsbehandler."))
+        return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
+                 "video, eller kontakt din sagsbehandler.")
     if ctype.member_limit is not None:
-        used = session.scalar(select(func.count()).select_from(Booking).where(
+        # The right to 2 focus conversations belongs to the current contact course (DOMAIN.md): a member who
+        # returns to benefit has it again.
+        query = select(func.count()).select_from(Booking).where(
             Booking.member_id == member.id, Booking.type == ctype.code,
-            Booking.status.in_(("booked", "held", "no_show"))))
-        if used >= ctype.member_limit:
-            raise NotAllowed(_("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
-                               "har brug for endnu en.", n=ctype.member_limit))
+            Booking.status.in_(("booked", "held", "no_show")))
+        first_day = course_start(member)
+        if first_day is not None:
+            query = query.where(Booking.starts_at >= local_to_utc(datetime.combine(first_day, datetime.min.time())))
+        if (session.scalar(query) or 0) >= ctype.member_limit:
+            return _("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
+                     "har brug for endnu en.", n=ctype.member_limit)
+    return None
+
+
+def _member_may_book(session: Session, member: Member, ctype) -> None:
+    refusal = member_booking_refusal(session, member, ctype)
+    if refusal:
+        raise NotAllowed(refusal)
 
 
 def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> None:

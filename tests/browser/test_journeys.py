@@ -367,10 +367,6 @@ def test_journey_5_member_books_with_the_keyboard_only(pages, demo):
 
 # ---- a refused booking must be explained on the booking pages -------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug (booking): the slot list offers focus-conversation times after the member has used both focus "
-    "conversations, and POST /samtaler/bekraeft lets NotAllowed escape (it catches only Conflict/ValidationFailed), "
-    "so the member gets the generic 403 'Ingen adgang' error page instead of the reason on the booking pages"))
 def test_member_is_told_why_a_third_focus_conversation_cannot_be_booked(pages, demo):
     page = pages.new(PHONE)
     log_in(page, "medlem")
