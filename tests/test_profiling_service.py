@@ -68,8 +68,11 @@ def test_register_writes_the_artefact_and_a_registry_row(session, trained_b, mod
     # the saved statsmodels results carry no training data
     from portal.profiling.registry import load_results
 
-    results = load_results(folder)
+    results = load_results(folder, model.artefact_sha256)
     assert results.model.exog is None or len(results.model.exog) == 0
+    (folder / "model.pickle").write_bytes(b"not the artefact")  # a replaced file is refused, never unpickled
+    with pytest.raises(ValueError, match="SHA-256"):
+        load_results(folder, model.artefact_sha256)
 
 
 def test_activation_needs_a_reason_when_there_are_fairness_warnings_and_is_audited(session, trained_b, model_dir):

@@ -149,7 +149,7 @@ def _insert_raw(session, model, rows: list[tuple]) -> None:
     columns = PERIOD_COLUMNS if model is BenefitPeriod else JOB_COLUMNS
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
+    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "  # nosec B608 - table and column names are the model's own constants
            f"VALUES ({', '.join(marker for _ in columns)})")
     for i in range(0, len(rows), BATCH):
         conn.exec_driver_sql(sql, rows[i:i + BATCH])

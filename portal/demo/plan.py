@@ -174,7 +174,7 @@ def _fast_insert(session: Session, table, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # nosec B608 - table and column names are the model's own constants
     connection.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(columns, processors))
                                      for r in rows])
 

@@ -152,7 +152,7 @@ PG_NO_OVERLAP = [
 
 def _sqlite_trigger(name: str, when: str, column: str) -> str:
     return (
-        f"CREATE TRIGGER {name} BEFORE {when} ON booking "
+        f"CREATE TRIGGER {name} BEFORE {when} ON booking "  # nosec B608 - DDL from constants
         f"WHEN NEW.status IN {_ACTIVE} BEGIN "
         f"SELECT RAISE(ABORT, 'booking_overlap_{column.split('_')[0]}') WHERE EXISTS (SELECT 1 FROM booking b "
         f"WHERE b.{column} = NEW.{column} AND b.id IS NOT NEW.id AND b.status IN {_ACTIVE} "

@@ -64,7 +64,13 @@ def save(trained: TrainedModel, out: Path) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def load_results(path: Path):
-    """The saved statsmodels results (for inspection; scoring uses the spec)."""
-    with open(Path(path) / "model.pickle", "rb") as fh:
-        return pickle.load(fh)
+def load_results(path: Path, expected_sha256: str):
+    """The saved statsmodels results (for inspection; scoring uses the spec).
+
+    Unpickles only a file whose SHA-256 equals the one the registry recorded when it wrote the artefact, so a
+    replaced file in the model directory is refused rather than executed.
+    """
+    blob = (Path(path) / "model.pickle").read_bytes()
+    if hashlib.sha256(blob).hexdigest() != expected_sha256:
+        raise ValueError(f"model artefact {path} does not match its recorded SHA-256; refusing to load it")
+    return pickle.loads(blob)  # nosec B301 - our own artefact, integrity checked against the registry's hash

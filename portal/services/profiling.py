@@ -256,7 +256,7 @@ def _bulk_insert_sql(session: Session) -> str:
     """The driver-level INSERT for this database's parameter style (sqlite3: ?, psycopg: %s)."""
     style = session.get_bind().dialect.paramstyle
     mark = "?" if style == "qmark" else "%s"
-    return (f"INSERT INTO profiling_assessment ({', '.join(_BULK_COLUMNS)}) "
+    return (f"INSERT INTO profiling_assessment ({', '.join(_BULK_COLUMNS)}) "  # nosec B608 - table and column names are the model's own constants
             f"VALUES ({', '.join([mark] * len(_BULK_COLUMNS))})")
 
 
