@@ -8,10 +8,15 @@ from portal.config import INSTANCE, ROOT, Config
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:id>` within the database's integer range: a larger id is a 404, not an overflow error."""
+    """`<int:id>` that never overflows the database's integer: a larger number becomes 0, which no row has, so the
+    view answers 404 as for any unknown id (rejecting it in the router would give 405 where a path has one rule per
+    method)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    DB_MAX = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= self.DB_MAX else 0
 
 
 def create_app(config: dict | None = None) -> Flask:
