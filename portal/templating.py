@@ -18,6 +18,11 @@ def init_app(app: Flask) -> None:
             return ""
         return format_datetime(to_local(value), fmt)
 
+    @app.template_filter("iso")
+    def iso(value: datetime | None) -> str:
+        """For <time datetime="…">: ISO 8601 to the second (HTML allows at most three fraction digits)."""
+        return "" if value is None else value.replace(microsecond=0).isoformat()
+
     @app.template_filter("local_time")
     def local_time(value: datetime | None) -> str:
         return "" if value is None else format_datetime(to_local(value), "HH:mm")

@@ -361,8 +361,11 @@ def _run_async(coroutine):
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coroutine)
-    # Called from inside an event loop (the rasa_sdk server): run in a helper thread.
+    # Called from inside an event loop (the rasa_sdk server, or a thread where a loop is running): run in a helper
+    # thread that carries this thread's context, so the action sees the same Flask app and database session.
     import concurrent.futures
+    import contextvars
 
+    context = contextvars.copy_context()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(context.run, asyncio.run, coroutine).result()
