@@ -6,7 +6,7 @@ import json
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -23,13 +23,13 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         try:
             result = module.run()
-        except Exception as exc:  # report and go on with the others
+        except Exception as exc:  # noqa: BLE001 - report and go on with the others
             failed += 1
             print(f"   FAILED: {exc!r}", flush=True)
             continue
         payload = {
             "bench": name,
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"python": platform.python_version(), "platform": platform.platform(),
                         "cpus": __import__("os").cpu_count()},
             "wall_seconds": round(time.perf_counter() - started, 2),

@@ -67,7 +67,8 @@ def _locust(url: str, classes: list[str], users: int, seconds: str, env: dict, o
                     "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", url,
                     "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
                    env=env, cwd=ROOT, check=False, capture_output=True)
-    rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     result = {}
     for row in rows:
         name = row["Name"] if row["Type"] else "Aggregated"
@@ -102,7 +103,7 @@ def run() -> dict:
                BENCH_MEMBER_NUMBERS=",".join(logins["numbers"]))
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                                "portal:create_app()"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=open(work / "gunicorn.log", "w"), start_new_session=True)
+                              stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_healthy(url)
         results = {"workers": int(env.get("PORTAL_WORKERS", os.cpu_count() * 2 + 1)), "database": "sqlite"}

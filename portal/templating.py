@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from portal.navigation import nav_items
 from portal.timeutil import to_local
@@ -49,7 +50,7 @@ def init_app(app: Flask) -> None:
 def _safe_url_for(endpoint: str, **values) -> str | None:
     try:
         return url_for(endpoint, **values)
-    except Exception:  # endpoint of an area not installed
+    except BuildError:  # endpoint of an area not installed
         return None
 
 

@@ -1,14 +1,14 @@
 """Time at the edges: store UTC, show Europe/Copenhagen. Services take `now`/`today` as arguments."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local_today() -> date:
@@ -23,4 +23,4 @@ def local_to_utc(value: datetime) -> datetime:
     """A wall-clock time in Copenhagen (naive) to an aware UTC datetime."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)

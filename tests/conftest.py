@@ -134,6 +134,6 @@ def auth(client):
 
 
 # Every /api/ response the test client receives is checked against /api/openapi.json (tests/openapi_check.py).
-from tests.openapi_check import install as _install_openapi_check  # noqa: E402
+from tests.openapi_check import install as _install_openapi_check
 
 _install_openapi_check(IsolatedClient)

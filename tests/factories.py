@@ -71,12 +71,12 @@ class Factory:
             kwargs.setdefault("notice_end_date", date.today() + timedelta(days=90))
             kwargs.setdefault("mark_o", True)
         now = utcnow()
-        defaults = dict(
-            member_number=str(2000000 + n), first_name="Test", last_name=f"Medlem{n}",
-            email=f"m{n}@eksempel.dk", phone="+4512345678", birth_date=date(1975, 5, 5), gender="female",
-            trade_inside_foa=True, placement="new", preferred_channel="in_person", language="da",
-            created_at=now, updated_at=now, trade="Social- og sundhedshjælper",
-        )
+        defaults = {
+            "member_number": str(2000000 + n), "first_name": "Test", "last_name": f"Medlem{n}",
+            "email": f"m{n}@eksempel.dk", "phone": "+4512345678", "birth_date": date(1975, 5, 5), "gender": "female",
+            "trade_inside_foa": True, "placement": "new", "preferred_channel": "in_person", "language": "da",
+            "created_at": now, "updated_at": now, "trade": "Social- og sundhedshjælper",
+        }
         defaults.update(kwargs)
         member = Member(
             user_id=user.id if user else None, status=status, first_unemployment_day=first_unemployment_day,

@@ -2,13 +2,12 @@
 accessibility and HTML checks, and concurrency tests that need real HTTP."""
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-
-import logging
 
 from werkzeug.serving import make_server
 

@@ -1,8 +1,6 @@
 """Login, lockout, roles, CSRF, redirects and bad input."""
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
 import pytest
 from sqlalchemy import select
 

@@ -386,8 +386,8 @@ def test_held_seat_can_be_taken_with_one_click_from_min_side(app, session, auth,
     from sqlalchemy import select
 
     from portal.demo import seed_demo
-    from portal.models.offers import OfferRegistration
     from portal.models import Member, User
+    from portal.models.offers import OfferRegistration
 
     seed_demo(session, members=60, seed=5, today=date.today(), password="demo-adgangskode")
     medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))

@@ -13,7 +13,7 @@ def test_bandit_has_no_medium_or_high_findings():
     run = subprocess.run(
         [sys.executable, "-m", "bandit", "-q", "-r", "portal", "chatbot", "scheduling", "-f", "json",
          "--severity-level", "medium"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT, capture_output=True, text=True, check=False,
     )
     report = json.loads(run.stdout or "{}")
     findings = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}"

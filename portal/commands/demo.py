@@ -26,6 +26,6 @@ def seed(members: int, seed_value: int, if_empty: bool):
         summary = seed_demo(db.session, members=members, seed=seed_value)
         click.echo(f"Demo-data oprettet på {time.perf_counter() - started:.1f} s: {summary}")
     password = current_app.config["DEMO_PASSWORD"]
-    click.echo("Demo-logins (adgangskode: %s):" % password)
+    click.echo(f"Demo-logins (adgangskode: {password}):")
     for username, description in DEMO_LOGINS:
         click.echo(f"  {username:<14} {description}")

@@ -11,7 +11,7 @@ from importlib import import_module
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext  # noqa: F401  (re-exported for area steps)
 from portal.demo.foundation import DEMO_LOGINS, seed_foundation  # noqa: F401
 from portal.models import Member, ServiceLocation
 

@@ -49,7 +49,7 @@ def pages_for(role: str, values: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(portal):
-    base_url, app = portal
+    _base_url, app = portal
     from portal.extensions import db
     from portal.models import Member, User
 
@@ -95,7 +95,7 @@ def _html_errors(files: list[Path]) -> list[str]:
     if not VNU.exists() or not shutil.which("java"):
         pytest.skip("!! vnu-jar or java missing: run `make tools` (HTML checker skipped)")
     run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
     return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')} [{m.get('extract', '')!r}]"
             for m in messages if m.get("type") == "error"]
