@@ -100,6 +100,16 @@ def reprofiling(session: Session, now: datetime, app: Flask) -> dict:
     return result if isinstance(result, dict) else {"scored": int(result or 0)}
 
 
+def caseload_next_steps(session: Session, now: datetime, app: Flask) -> dict:
+    """Recompute every member's stored next statutory step: days pass and deadlines become overdue without any
+    row changing, and bulk imports bypass the ORM's stale-marking."""
+    from portal.services.caseload import refresh_all
+
+    refreshed = refresh_all(session, _today(now))
+    session.commit()
+    return {"refreshed": int(refreshed or 0)}
+
+
 def retention(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.retention import run_retention
 
@@ -125,6 +135,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             handoff_sla),
     JobSpec("reprofiling", "Ny profilafklaring af medlemmer med ændrede data",
             {"trigger": "cron", "hour": 2, "minute": 30}, reprofiling),
+    JobSpec("caseload_next_steps", "Sagsbehandlernes oversigt: næste lovpligtige skridt genberegnes",
+            {"trigger": "cron", "hour": 1, "minute": 45}, caseload_next_steps),
     JobSpec("retention", "Sletning efter opbevaringsregler", {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}

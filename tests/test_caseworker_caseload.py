@@ -219,3 +219,22 @@ def test_refresh_all_computes_every_member(app, make, session):
     assert rows_[members[1].id].step_code == "cv" and rows_[members[1].id].due_date < TODAY
     assert rows_[members[2].id].due_date < TODAY  # 10 weeks: several steps overdue, earliest first
     assert date.today() - timedelta(days=1) <= rows_[members[0].id].due_date
+
+
+def test_nightly_job_recomputes_stored_next_steps(app, session, make):
+    """A deadline becomes overdue with no row changing; the scheduler's nightly job brings the caseload up to date."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from portal.models.casework import MemberNextStep
+    from scheduling.jobs import run_job
+
+    cw = make.caseworker()
+    member = make.member(caseworker=cw, weeks_unemployed=3)
+    make.commit()
+    result = run_job("caseload_next_steps", app=app, now=datetime.now(timezone.utc) + timedelta(minutes=1))
+    assert result is not None
+    session.expire_all()
+    row = session.scalar(select(MemberNextStep).where(MemberNextStep.member_id == member.id))
+    assert row is not None and row.step_code is not None and row.stale is False
