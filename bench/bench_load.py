@@ -92,6 +92,9 @@ def run() -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     db_file = work / "load.sqlite3"
     shutil.copy(source, db_file)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"], cwd=ROOT, check=True,
+                   capture_output=True, env=dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{db_file}",
+                                                 PORTAL_SECRET_KEY="bench", PORTAL_INSTANCE_PATH=str(work)))
     logins = _prepare_logins(db_file)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
