@@ -98,7 +98,7 @@ def run() -> dict:
     logins = _prepare_logins(db_file)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{db_file}", PORTAL_ENV="production",
+    env = dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{db_file}",  # plain http on loopback: no Secure cookies
                PORTAL_SECRET_KEY="bench-load", PORTAL_BENCH_ROUTES="1", PORTAL_BIND=f"127.0.0.1:{port}",
                PORTAL_LOG_LEVEL="WARNING", PORTAL_LOGIN_RATE_LIMIT="1000000 per minute",
                PORTAL_INSTANCE_PATH=str(work), BENCH_MEMBER_LOGINS=",".join(logins["members"]),

@@ -43,3 +43,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def configure_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite as a web database: WAL (readers never block the writer), and wait up to 30 s for the write lock
+    instead of failing at once with "database is locked" when several workers write."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()

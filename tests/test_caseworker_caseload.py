@@ -223,7 +223,7 @@ def test_refresh_all_computes_every_member(app, make, session):
 
 def test_nightly_job_recomputes_stored_next_steps(app, session, make):
     """A deadline becomes overdue with no row changing; the scheduler's nightly job brings the caseload up to date."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sqlalchemy import select
 
@@ -233,7 +233,7 @@ def test_nightly_job_recomputes_stored_next_steps(app, session, make):
     cw = make.caseworker()
     member = make.member(caseworker=cw, weeks_unemployed=3)
     make.commit()
-    result = run_job("caseload_next_steps", app=app, now=datetime.now(timezone.utc) + timedelta(minutes=1))
+    result = run_job("caseload_next_steps", app=app, now=datetime.now(UTC) + timedelta(minutes=1))
     assert result is not None
     session.expire_all()
     row = session.scalar(select(MemberNextStep).where(MemberNextStep.member_id == member.id))
