@@ -31,6 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.url_map.converters["int"] = BoundedIntConverter
+    # Explicit, because Flask-Limiter's init_app otherwise inherits "enabled" from the previous app in the process.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
 
     from portal import errors, i18n, logging_setup, security, templating
     from portal.extensions import csrf, db, limiter, login_manager, migrate

@@ -23,8 +23,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test module; closed at the module's end so no Playwright loop outlives it."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"!! no chromium at {CHROMIUM}: run `make tools` (browser tests skipped)")
     from playwright.sync_api import sync_playwright
