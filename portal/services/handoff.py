@@ -324,7 +324,7 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
     cutoff = now - timedelta(minutes=sla_minutes)
     overdue = session.scalars(select(Handoff).options(joinedload(Handoff.location)).where(
         Handoff.status == "waiting", Handoff.escalation_level < 2, Handoff.queued_at <= cutoff)
-        .order_by(Handoff.created_at).with_for_update(skip_locked=True)).unique().all()
+        .order_by(Handoff.created_at).with_for_update(of=Handoff, skip_locked=True)).unique().all()
     for handoff in overdue:
         before = handoff.escalation_level
         if before == 0 and handoff.target_caseworker_id is not None:
