@@ -70,6 +70,11 @@ def _locust(url: str, classes: list[str], users: int, seconds: str, env: dict, o
     with open(f"{prefix}_stats.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     result = {}
+    failures_file = Path(f"{prefix}_failures.csv")
+    if failures_file.exists():
+        with open(failures_file, newline="") as fh:
+            result["failure_reasons"] = [f"{r['Method']} {r['Name']}: {r['Error'][:200]} × {r['Occurrences']}"
+                                         for r in csv.DictReader(fh)][:10]
     for row in rows:
         name = row["Name"] if row["Type"] else "Aggregated"
         result[name] = {
