@@ -12,12 +12,14 @@ the member's status, first day of unemployment, target group and bookings (the d
 """
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, event, false, func, insert, inspect, literal, null, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Booking, Member
@@ -27,6 +29,8 @@ from portal.services import audit
 from portal.services.access import StaffScope, visible_members_clause
 from portal.services.contact_course import Step, next_step, statutory_steps, weeks_unemployed
 from portal.timeutil import local_to_utc
+
+log = logging.getLogger(__name__)
 
 PER_PAGE = 25
 SORTS = ("due", "name", "number", "weeks", "group")
@@ -283,7 +287,19 @@ def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> None
                or_(MemberNextStep.member_id.is_(None), MemberNextStep.stale.is_(True)))
     ))
     if members:
-        refresh_next_steps(session, members, today)
+        # The stored step is a cache. On SQLite a read transaction that then writes can lose the race for the write
+        # lock to another worker (SQLITE_BUSY without waiting): start again from a fresh snapshot once, and if the
+        # lock is still taken, show the page without storing (its rows are computed from the rule anyway).
+        for attempt in (1, 2):
+            try:
+                refresh_next_steps(session, members, today)
+                return
+            except (OperationalError, IntegrityError):
+                session.rollback()
+                if attempt == 2:
+                    log.warning("caseload: next steps not stored this time (write lock busy)")
+                    return
+                members = list(session.scalars(select(Member).where(Member.id.in_([m.id for m in members]))))
 
 
 def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today: date,
