@@ -31,3 +31,10 @@ def init_app(app: Flask) -> None:
         asked = request.args.get("lang")
         if asked in app.config["LANGUAGES"]:
             session["lang"] = asked
+            # Logged in: also the account's setting, so a concurrent request that rewrites the session cookie
+            # (e.g. the chat's polling) cannot undo the choice.
+            if getattr(current_user, "is_authenticated", False) and current_user.locale != asked:
+                from portal.extensions import db
+
+                current_user.locale = asked
+                db.session.commit()
