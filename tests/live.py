@@ -51,3 +51,70 @@ def served_portal(db_file: Path, *, members: int = 300, seed: int = 2026, today:
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+def call_json(base: str, method: str, path: str, body: dict | None = None, token: str | None = None,
+              timeout: float = 60):
+    """One JSON request on its own connection: (status, parsed body)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(base + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+@contextmanager
+def gunicorn_portal(database_url: str, tmp_path: Path, *, workers: int = 2, threads: int = 4,
+                    start_seconds: float = 240):
+    """The portal under gunicorn with the production config on a free loopback port; yields the base URL."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    import pytest
+
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": "test-secret",
+           "PORTAL_INSTANCE_PATH": str(tmp_path), "PORTAL_BIND": f"127.0.0.1:{port}",
+           "PORTAL_WORKERS": str(workers), "PORTAL_THREADS": str(threads), "PORTAL_LOG_LEVEL": "WARNING",
+           "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute"}
+    with open(tmp_path / "gunicorn.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--preload",
+                                 "portal:create_app()"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + start_seconds
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # 503 "behind": a test schema has no alembic version, but the server answers
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    proc.kill()
+                    pytest.fail("the served app did not start")
+                time.sleep(0.2)
+        try:
+            yield base
+        finally:
+            proc.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

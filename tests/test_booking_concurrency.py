@@ -4,18 +4,8 @@ a cancelled slot is bookable again at once. Runs on SQLite (serialised transacti
 PostgreSQL leg, on PostgreSQL (exclusion constraints)."""
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time as clock
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -24,62 +14,21 @@ from portal.models import AuditEntry, Booking, OutboxMessage
 from portal.timeutil import LOCAL_TZ, local_today
 from tests.booking_helpers import hours
 from tests.factories import PASSWORD
+from tests.live import call_json, gunicorn_portal
 
-ROOT = Path(__file__).resolve().parent.parent
 RACERS = 24
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
-    request = urllib.request.Request(base + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
+    return call_json(base, method, path, body, token)
 
 
 @pytest.fixture
 def served(app, tmp_path):
-    port = _free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "PORTAL_SECRET_KEY": "test-secret", "PORTAL_INSTANCE_PATH": str(tmp_path),
-           "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "4", "PORTAL_THREADS": "4",
-           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--preload",
-                             "portal:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = clock.monotonic() + 180  # the app imports the chatbot's NLU stack
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break  # 503 "behind": test schema has no alembic version, but the server answers
-        except OSError:
-            if clock.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("the served app did not start")
-            clock.sleep(0.2)
-    yield base
-    proc.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with gunicorn_portal(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=4) as base:
+        yield base
 
 
 @pytest.fixture

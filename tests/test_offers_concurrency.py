@@ -3,17 +3,8 @@
 PostgreSQL leg, on PostgreSQL (SELECT … FOR UPDATE on the session row)."""
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time as clock
-import urllib.error
-import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,59 +13,22 @@ from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
 from portal.services import offers
 from portal.timeutil import utcnow
 from tests.factories import PASSWORD
+from tests.live import call_json, gunicorn_portal
 from tests.offers_helpers import make_offer, make_session
 
-ROOT = Path(__file__).resolve().parent.parent
 RACERS = 24
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
-    request = urllib.request.Request(base + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
+    return call_json(base, method, path, body, token)
 
 
 @pytest.fixture
 def served(app, tmp_path):
-    port = _free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "PORTAL_SECRET_KEY": "test-secret", "PORTAL_INSTANCE_PATH": str(tmp_path),
-           "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2", "PORTAL_THREADS": "4",
-           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "gunicorn.log", "wb"))  # noqa: SIM115 (closed with the process)
-    base = f"http://127.0.0.1:{port}"
-    deadline = clock.monotonic() + 240
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break  # 503 "behind": the test schema has no alembic version, but the server answers
-        except OSError:
-            if clock.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("the served app did not start")
-            clock.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with gunicorn_portal(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=2) as base:
+        yield base
 
 
 def _race(base: str, calls: list[tuple[str, str, str, dict | None]]) -> list[tuple[int, dict]]:
