@@ -1,10 +1,16 @@
 """Issue: quality gates. gunicorn with the production config on loopback, demo at 250,000 members; locust (headless)
 runs the mixed member + caseworker workload for 60 s at 16 and 64 concurrent users, and Min side against a bare
-"hello" route on the same server in the same run (the ratio)."""
+"hello" route on the same server in the same run (the ratio).
+
+Both database paths are measured: the embedded SQLite file and PostgreSQL (the production path; a fresh database on
+`BENCH_POSTGRES_URL`, default the machine's 127.0.0.1:5432, dropped afterwards; skipped with a note when no server
+answers). Users arrive at `BENCH_SPAWN_RATE` per second (default 8): a realistic ramp, not 64 logins in one instant.
+"""
 from __future__ import annotations
 
 import csv
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -14,27 +20,31 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
 
 from bench.common import ROOT, demo_database
 from tests.live import free_port
 
 DURATION = os.environ.get("BENCH_LOAD_SECONDS", "60")
 RATIO_DURATION = os.environ.get("BENCH_RATIO_SECONDS", "30")
+SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "8")
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MEMBERS = int(os.environ.get("BENCH_LOAD_MEMBERS", "250000"))
 
 
-def _prepare_logins(db_file: Path) -> dict:
+def _prepare_logins(url: str) -> dict:
     """Give 200 Odense members a login (demo password) and list Odense caseworkers and member numbers."""
     from portal.models import Caseworker, Member, ServiceLocation, User
+    from portal.timeutil import utcnow
 
-    engine = create_engine(f"sqlite:///{db_file}")
+    engine = create_engine(url)
     with engine.begin() as conn:
         pw_hash = conn.scalar(select(User.password_hash).where(User.username == "medlem"))
         odense = conn.scalar(select(ServiceLocation.id).where(ServiceLocation.name == "Odense"))
         members = conn.execute(select(Member.id, Member.member_number).where(
-            Member.location_id == odense, Member.status == "ledig", Member.user_id.is_(None)).limit(200)).all()
-        from portal.timeutil import utcnow
-
+            Member.location_id == odense, Member.status == "ledig", Member.user_id.is_(None))
+            .order_by(Member.id).limit(200)).all()
         logins = []
         for member_id, number in members:
             username = f"bench-{number}"
@@ -49,7 +59,7 @@ def _prepare_logins(db_file: Path) -> dict:
     return {"members": logins, "caseworkers": list(caseworkers), "numbers": [n for _, n in members]}
 
 
-def _wait_healthy(url: str, seconds: float = 60) -> None:
+def _wait_healthy(url: str, seconds: float = 90) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -61,11 +71,19 @@ def _wait_healthy(url: str, seconds: float = 60) -> None:
     raise RuntimeError("gunicorn did not become healthy")
 
 
+def _warm_up(url: str, workers: int) -> None:
+    """Every worker has imported the app and opened its pool before the clock starts: a run measures the portal,
+    not gunicorn's start-up (an unwarmed first run showed connection errors while workers were still booting)."""
+    for _ in range(workers * 8):
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
+            response.read()
+
+
 def _locust(url: str, classes: list[str], users: int, seconds: str, env: dict, out: Path) -> dict:
     prefix = out / f"{'-'.join(classes)}-{users}"
     subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), *classes,
-                    "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", url,
-                    "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+                    "--headless", "-u", str(users), "-r", SPAWN_RATE, "-t", f"{seconds}s", "--host", url,
+                    "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
                    env=env, cwd=ROOT, check=False, capture_output=True)
     with open(f"{prefix}_stats.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -92,41 +110,89 @@ def _num(value: str):
         return None
 
 
-def run() -> dict:
-    source, _ = demo_database(members=250_000, seed=99)  # the seed bench's database: built by the current code
-    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    db_file = work / "load.sqlite3"
-    shutil.copy(source, db_file)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"], cwd=ROOT, check=True,
-                   capture_output=True, env=dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{db_file}",
-                                                 PORTAL_SECRET_KEY="bench", PORTAL_INSTANCE_PATH=str(work)))
-    logins = _prepare_logins(db_file)
+def _flask(args: list[str], env: dict) -> None:
+    subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=ROOT, check=True,
+                   capture_output=True, env=env)
+
+
+def _measure(db_url: str, work: Path, database: str) -> dict:
+    """Serve `db_url` with the production gunicorn config and run the workloads against it."""
+    logins = _prepare_logins(db_url)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{db_file}",  # plain http on loopback: no Secure cookies
+    env = dict(os.environ, PORTAL_DATABASE_URL=db_url,  # plain http on loopback: no Secure cookies
                PORTAL_SECRET_KEY="bench-load", PORTAL_BENCH_ROUTES="1", PORTAL_BIND=f"127.0.0.1:{port}",
                PORTAL_LOG_LEVEL="WARNING", PORTAL_LOGIN_RATE_LIMIT="1000000 per minute",
                PORTAL_INSTANCE_PATH=str(work), BENCH_MEMBER_LOGINS=",".join(logins["members"]),
                BENCH_CASEWORKER_LOGINS=",".join(logins["caseworkers"]),
                BENCH_MEMBER_NUMBERS=",".join(logins["numbers"]))
+    workers = int(env.get("PORTAL_WORKERS", os.cpu_count() * 2 + 1))
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                                "portal:create_app()"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_healthy(url)
-        results = {"workers": int(env.get("PORTAL_WORKERS", os.cpu_count() * 2 + 1)), "database": "sqlite"}
+        _warm_up(url, workers)
+        results = {"database": database, "workers": workers, "threads": int(env.get("PORTAL_THREADS", 2)),
+                   "spawn_rate_per_s": int(SPAWN_RATE), "seconds": int(DURATION)}
         for users in (16, 64):
             results[f"mixed_{users}_users"] = _locust(url, ["MemberUser", "CaseworkerUser"], users, DURATION, env,
                                                       work)
-        hello = _locust(url, ["HelloUser"], 16, RATIO_DURATION, env, work)["Aggregated"]
-        minside = _locust(url, ["MinSideUser"], 16, RATIO_DURATION, env, work)["GET /min-side"]
+        hello = _locust(url, ["HelloUser"], 16, RATIO_DURATION, env, work)
+        minside = _locust(url, ["MinSideUser"], 16, RATIO_DURATION, env, work)
         results["hello_16_users"] = hello
         results["minside_16_users"] = minside
-        results["minside_to_hello_throughput_ratio"] = round(minside["rps"] / hello["rps"], 3) if hello["rps"] else None
+        hello_rps, minside_rps = hello["Aggregated"]["rps"], minside["GET /min-side"]["rps"]
+        results["minside_to_hello_throughput_ratio"] = round(minside_rps / hello_rps, 3) if hello_rps else None
         results["errors_total"] = sum(v["Aggregated"]["failures"] for k, v in results.items()
                                       if k.startswith("mixed_"))
         return results
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _sqlite(work: Path) -> dict:
+    source, _ = demo_database(members=MEMBERS, seed=99)  # the seed bench's database: built by the current code
+    db_file = work / "load.sqlite3"
+    shutil.copy(source, db_file)
+    db_url = f"sqlite:///{db_file}"
+    _flask(["db", "upgrade"], dict(os.environ, PORTAL_DATABASE_URL=db_url, PORTAL_SECRET_KEY="bench",
+                                   PORTAL_INSTANCE_PATH=str(work)))
+    return _measure(db_url, work, "sqlite")
+
+
+def _postgresql(work: Path) -> dict:
+    base = make_url(POSTGRES)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - a machine without PostgreSQL measures SQLite only
+        return {"skipped": f"no PostgreSQL answers at {base.render_as_string(hide_password=True)} "
+                           f"({type(exc).__name__})"}
+    name = f"bench_load_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+    db_url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        env = dict(os.environ, PORTAL_DATABASE_URL=db_url, PORTAL_SECRET_KEY="bench", PORTAL_INSTANCE_PATH=str(work))
+        _flask(["db", "upgrade"], env)
+        started = time.perf_counter()
+        _flask(["demo", "seed", "--members", str(MEMBERS), "--seed", "99"], env)
+        seed_seconds = round(time.perf_counter() - started, 1)
+        with create_engine(db_url).connect() as conn:  # fresh statistics, as autovacuum would have by now
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        return {"seed_seconds": seed_seconds, **_measure(db_url, work, "postgresql")}
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run() -> dict:
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        return {"sqlite": _sqlite(work), "postgresql": _postgresql(work)}
+    finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -40,6 +40,13 @@ class MemberUser(HttpUser):
     def min_side(self):
         self.client.get("/min-side", name="GET /min-side")
 
+    @task(1)
+    def new_session(self):
+        """Members come and go: a steady share of requests are fresh logins (argon2 verification), not only the
+        burst at the start."""
+        self.client.cookies.clear()
+        _login(self, self.username)
+
     @task(2)
     def slots(self):
         self.client.get("/api/v1/slots?type=followup_phone&limit=50", headers=self.auth, name="GET /api/v1/slots")
