@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.models import Booking, Caseworker, Member, OutboxMessage
+from portal.models import Booking, Caseworker, Member
 from portal.services import outbox
 from portal.services.email_render import render_email
 from portal.services.ics import Invitation, build_ics
@@ -54,14 +54,6 @@ def due_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAU
         yield [b for b in rows if b.starts_at - b.created_at >= MIN_NOTICE]
 
 
-def existing_keys(session: Session, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(keys), 500):
-        found.update(session.scalars(
-            select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys[i:i + 500]))))
-    return found
-
-
 def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS,
                               chunk: int = CHUNK) -> dict:
     """Write one reminder per due booking to the outbox. Commits after each chunk (a crash keeps what was done,
@@ -71,21 +63,22 @@ def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = D
                                                                                fallback="/")}
     for bookings in due_booking_reminders(session, now=now, hours=hours, chunk=chunk):
         keys = [booking_reminder_key(b, hours) for b in bookings]
-        seen = existing_keys(session, keys)
-        # Keys were checked for the whole chunk above; no flush per message, one batched flush at the commit.
-        with session.no_autoflush:
-            for booking, key in zip(bookings, keys):
-                counts["due"] += 1
-                if key in seen:
-                    counts["already"] += 1
-                    continue
-                _enqueue_booking_reminder(session, booking, key, now=now, links=links)
-                counts["enqueued"] += 1
+        seen = outbox.existing_keys(session, keys)  # before rendering: a second run renders nothing
+        messages = [_booking_reminder(booking, key, now=now, links=links)
+                    for booking, key in zip(bookings, keys) if key not in seen]
+        _count(counts, due=len(keys), written=outbox.enqueue_many(session, messages, now=now))
         session.commit()
     return counts
 
 
-def _enqueue_booking_reminder(session: Session, booking: Booking, key: str, *, now: datetime, links: dict) -> None:
+def _count(counts: dict, *, due: int, written: set[str]) -> None:
+    """Reminders not written now were written before (by an earlier run, or a parallel one since the lookup)."""
+    counts["due"] += due
+    counts["enqueued"] += len(written)
+    counts["already"] += due - len(written)
+
+
+def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
     from portal.services.conversation_types import TYPES
 
     member = booking.member
@@ -96,9 +89,9 @@ def _enqueue_booking_reminder(session: Session, booking: Booking, key: str, *, n
         caseworker_name=booking.caseworker.user.display_name if booking.caseworker else "",
         location_name=booking.location.name if booking.location else "",
     )
-    outbox.enqueue(session, idempotency_key=key, kind="booking_reminder", to_address=member.email,
-                   subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
-                   attachments=[("samtale.ics", "text/calendar", booking_calendar(booking, now))], now=now)
+    return outbox.NewMessage(idempotency_key=key, kind="booking_reminder", to_address=member.email,
+                             subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
+                             attachments=[("samtale.ics", "text/calendar", booking_calendar(booking, now))])
 
 
 def booking_calendar(booking: Booking, now: datetime) -> bytes:
@@ -135,20 +128,15 @@ def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = D
         wanted = {session_reminder_key(offer_session.id, r.member_id, offer_session.starts_at, hours): r
                   for r in offer_session.registrations
                   if r.status == "registered" and r.member is not None and r.member.email}
-        seen = existing_keys(session, list(wanted))
-        for key, registration in wanted.items():
-            counts["due"] += 1
-            if key in seen:
-                counts["already"] += 1
-                continue
-            _enqueue_session_reminder(session, offer_session, registration, key, now=now, links=links)
-            counts["enqueued"] += 1
+        seen = outbox.existing_keys(session, list(wanted))
+        messages = [_session_reminder(offer_session, registration, key, now=now, links=links)
+                    for key, registration in wanted.items() if key not in seen]
+        _count(counts, due=len(wanted), written=outbox.enqueue_many(session, messages, now=now))
         session.commit()
     return counts
 
 
-def _enqueue_session_reminder(session: Session, offer_session, registration, key: str, *, now: datetime,
-                              links: dict) -> None:
+def _session_reminder(offer_session, registration, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
     member = registration.member
     attachments = []
     try:
@@ -159,6 +147,6 @@ def _enqueue_session_reminder(session: Session, offer_session, registration, key
     email = render_email("session_reminder", member.language, member=member, offer=offer_session.offer,
                          offer_session=offer_session, links=links,
                          location_name=offer_session.location.name if offer_session.location_id else "")
-    outbox.enqueue(session, idempotency_key=key, kind="session_reminder", to_address=member.email,
-                   subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
-                   attachments=attachments, now=now)
+    return outbox.NewMessage(idempotency_key=key, kind="session_reminder", to_address=member.email,
+                             subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
+                             attachments=attachments)
