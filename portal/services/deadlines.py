@@ -124,20 +124,23 @@ def send_caseworker_alerts(session: Session, *, today: date, now: datetime) -> d
                 digest[member.caseworker.id].append(alert)
                 caseworkers[member.caseworker.id] = member.caseworker
         session.commit()
-    for caseworker_id, alerts in digest.items():
-        caseworker = caseworkers[caseworker_id]
-        if not caseworker.user.email:
-            continue
-        email = render_email("caseworker_digest", caseworker.user.locale, caseworker=caseworker,
-                             alerts=sorted(alerts, key=lambda a: (a.kind != "overdue", a.due_date or today)),
-                             link=external_url("caseworker.caseload"), today=today)
-        digest_id = hashlib.sha256("|".join(sorted(a.key for a in alerts)).encode()).hexdigest()[:16]
-        outbox.enqueue(session, idempotency_key=f"deadline-digest:{caseworker_id}:{today}:{digest_id}",
-                       kind="caseworker_digest", to_address=caseworker.user.email, subject=email.subject,
-                       body_text=email.text, body_html=email.html, now=now)
-        counts["digests"] += 1
+    digests = [_digest(caseworkers[caseworker_id], alerts, today)
+               for caseworker_id, alerts in digest.items() if caseworkers[caseworker_id].user.email]
+    outbox.enqueue_many(session, digests, now=now)
+    counts["digests"] = len(digests)
     session.commit()
     return counts
+
+
+def _digest(caseworker: Caseworker, alerts: list[Alert], today: date) -> outbox.NewMessage:
+    """One e-mail with the caseworker's new alerts of the day; a second run with other alerts is another e-mail."""
+    email = render_email("caseworker_digest", caseworker.user.locale, caseworker=caseworker,
+                         alerts=sorted(alerts, key=lambda a: (a.kind != "overdue", a.due_date or today)),
+                         link=external_url("caseworker.caseload"), today=today)
+    digest_id = hashlib.sha256("|".join(sorted(a.key for a in alerts)).encode()).hexdigest()[:16]
+    return outbox.NewMessage(idempotency_key=f"deadline-digest:{caseworker.id}:{today}:{digest_id}",
+                             kind="caseworker_digest", to_address=caseworker.user.email, subject=email.subject,
+                             body_text=email.text, body_html=email.html)
 
 
 def _alert_text(alert: Alert) -> str:
@@ -176,18 +179,21 @@ def send_joint_invitations(session: Session, *, today: date, now: datetime) -> d
         if not _claim_notice(session, key, "joint_invitation", member.id, now):
             continue
         caseworker_name = member.caseworker.user.display_name if member.caseworker else ""
+        messages = []
         if member.email:
             email = render_email("joint_invitation", member.language, member=member, due_date=joint.due_date,
                                  caseworker_name=caseworker_name, link=external_url("minside.home"))
-            outbox.enqueue(session, idempotency_key=key, kind="joint_invitation", to_address=member.email,
-                           subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
-                           now=now)
+            messages.append(outbox.NewMessage(
+                idempotency_key=key, kind="joint_invitation", to_address=member.email, subject=email.subject,
+                body_text=email.text, body_html=email.html, member_id=member.id))
             counts["members"] += 1
         email = render_email("joint_invitation_jobcenter", "da", member=member, due_date=joint.due_date,
                              caseworker=member.caseworker, caseworker_name=caseworker_name)
-        outbox.enqueue(session, idempotency_key=key + ":jobcenter", kind="joint_invitation_jobcenter",
-                       channel="jobcenter", to_address=_jobcenter_address(session, member), subject=email.subject,
-                       body_text=email.text, body_html=email.html, member_id=member.id, now=now)
+        messages.append(outbox.NewMessage(
+            idempotency_key=key + ":jobcenter", kind="joint_invitation_jobcenter", channel="jobcenter",
+            to_address=_jobcenter_address(session, member), subject=email.subject, body_text=email.text,
+            body_html=email.html, member_id=member.id))
+        outbox.enqueue_many(session, messages, now=now)
         counts["jobcenter"] += 1
         if member.caseworker:
             notifications.notify(session, member.caseworker.user_id,
