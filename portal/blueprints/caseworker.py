@@ -7,6 +7,7 @@ the entered values and an error summary.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -55,8 +56,35 @@ def _member(member_number: str) -> Member:
     return member
 
 
+def _editable_member(member_number: str) -> tuple[access.StaffScope, Member]:
+    """The staff scope and the member, if the caseworker may change them (404 if unseen, 403 if another location's)."""
+    staff = _scope()
+    member = _member(member_number)
+    access.require_edit(staff, member)
+    return staff, member
+
+
 def _back_to_member(member: Member, anchor: str = ""):
     return redirect(url_for("caseworker.member", member_number=member.member_number) + (f"#{anchor}" if anchor else ""))
+
+
+def _saved(member: Member, anchor: str, message: str):
+    """Commit, say so, and go back to the section of the conversation screen the form was in."""
+    db.session.commit()
+    flash(message, "success")
+    return _back_to_member(member, anchor)
+
+
+def _save_or_explain(member: Member, anchor: str, message: str, change: Callable[[], object]):
+    """A small form on the conversation screen: run `change` and `_saved`; a ValidationFailed is rolled back and
+    flashed instead (these forms have no page of their own to show the errors on)."""
+    try:
+        change()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_member(member, anchor)
+    return _saved(member, anchor, message)
 
 
 def _form_int(name: str) -> int | None:
@@ -64,6 +92,15 @@ def _form_int(name: str) -> int | None:
         return int(request.form.get(name) or 0) or None
     except ValueError:
         return None
+
+
+def _form_date(name: str, message: str) -> date | None:
+    """An optional ISO date from the form; ValidationFailed(message) if it is not one."""
+    text = (request.form.get(name) or "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ValidationFailed(message) from None
 
 
 # ---------------------------------------------------------------- caseload
@@ -120,40 +157,23 @@ def member(member_number: str):
 @bp.route("/sagsbehandler/medlem/<member_number>/maalgruppe", methods=["POST"])
 @role_required("caseworker")
 def decide_group(member_number: str):
-    staff = _scope()
-    member = _member(member_number)
-    access.require_edit(staff, member)
-    try:
-        record_service.decide_group(db.session, staff, member, group=request.form.get("group", ""),
-                                    comment=request.form.get("comment", ""), now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_member(member, "profilering")
-    db.session.commit()
-    flash(_("Målgruppen er gemt med din begrundelse."), "success")
-    return _back_to_member(member, "profilering")
+    staff, member = _editable_member(member_number)
+    form = request.form
+    return _save_or_explain(member, "profilering", _("Målgruppen er gemt med din begrundelse."),
+                            lambda: record_service.decide_group(db.session, staff, member, group=form.get("group", ""),
+                                                                comment=form.get("comment", ""), now=utcnow()))
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/svar", methods=["POST"])
 @role_required("caseworker")
 def record_answers(member_number: str):
-    staff = _scope()
-    member = _member(member_number)
-    access.require_edit(staff, member)
-    has = request.form.get("q10_has_barriers")
-    try:
-        record_service.record_preparation_answers(
-            db.session, staff, member, q2=request.form.get("q2", ""),
-            q10_has_barriers={"ja": True, "nej": False}.get(has),
-            q10_barriers=request.form.getlist("q10_barriers"), now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_member(member, "spoergsmaal")
-    db.session.commit()
-    flash(_("Svarene på spørgsmål 2 og 10 er gemt."), "success")
-    return _back_to_member(member, "spoergsmaal")
+    staff, member = _editable_member(member_number)
+    form = request.form
+    return _save_or_explain(member, "spoergsmaal", _("Svarene på spørgsmål 2 og 10 er gemt."),
+                            lambda: record_service.record_preparation_answers(
+                                db.session, staff, member, q2=form.get("q2", ""),
+                                q10_has_barriers={"ja": True, "nej": False}.get(form.get("q10_has_barriers")),
+                                q10_barriers=form.getlist("q10_barriers"), now=utcnow()))
 
 
 # ---------------------------------------------------------------- Min plan from the screen
@@ -162,27 +182,14 @@ def record_answers(member_number: str):
 def propose_plan_item(member_number: str):
     from portal.services import plan
 
-    staff = _scope()
-    member = _member(member_number)
-    access.require_edit(staff, member)
-    due_text = (request.form.get("due_date") or "").strip()
-    try:
-        due = date.fromisoformat(due_text) if due_text else None
-    except ValueError:
-        flash(_("Skriv fristen som en dato, fx 2026-12-15."), "error")
-        return _back_to_member(member, "plan")
-    try:
-        plan.propose_item(db.session, member, kind=request.form.get("kind", "agreement"),
-                          title=request.form.get("title", ""), description=request.form.get("description"),
-                          due_date=due, right_and_duty=request.form.get("right_and_duty") == "1",
-                          actor=current_user, now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_member(member, "plan")
-    db.session.commit()
-    flash(_("Punktet er føjet til medlemmets plan."), "success")
-    return _back_to_member(member, "plan")
+    _staff, member = _editable_member(member_number)
+    form = request.form
+    return _save_or_explain(member, "plan", _("Punktet er føjet til medlemmets plan."),
+                            lambda: plan.propose_item(
+                                db.session, member, kind=form.get("kind", "agreement"), title=form.get("title", ""),
+                                description=form.get("description"),
+                                due_date=_form_date("due_date", _("Skriv fristen som en dato, fx 2026-12-15.")),
+                                right_and_duty=form.get("right_and_duty") == "1", actor=current_user, now=utcnow()))
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/plan/<int:item_id>", methods=["POST"])
@@ -190,9 +197,7 @@ def propose_plan_item(member_number: str):
 def plan_item_action(member_number: str, item_id: int):
     from portal.services import plan
 
-    staff = _scope()
-    member = _member(member_number)
-    access.require_edit(staff, member)
+    _staff, member = _editable_member(member_number)
     item = plan.get_item(db.session, item_id, member=member)
     action = request.form.get("action")
     now = utcnow()
@@ -204,9 +209,7 @@ def plan_item_action(member_number: str, item_id: int):
         plan.set_status(db.session, item, action, current_user, now)
     else:
         abort(400)
-    db.session.commit()
-    flash(_("Planen er opdateret."), "success")
-    return _back_to_member(member, "plan")
+    return _saved(member, "plan", _("Planen er opdateret."))
 
 
 # ---------------------------------------------------------------- registering a conversation
@@ -318,19 +321,12 @@ def _pdf_response(item) -> Response:
 @bp.route("/sagsbehandler/medlem/<member_number>/visitation", methods=["POST"])
 @role_required("caseworker")
 def create_visitation(member_number: str):
-    staff = _scope()
-    member = _member(member_number)
-    try:
-        visitation.refer_to_jobcenter(db.session, staff, member, reason=request.form.get("reason", ""),
-                                      referred_on=request.form.get("referred_on", ""), today=local_today(),
-                                      now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_member(member, "visitation")
-    db.session.commit()
-    flash(_("Visitationen er registreret og sendt til jobcentret."), "success")
-    return _back_to_member(member, "visitation")
+    staff, member = _editable_member(member_number)
+    form = request.form
+    return _save_or_explain(member, "visitation", _("Visitationen er registreret og sendt til jobcentret."),
+                            lambda: visitation.refer_to_jobcenter(
+                                db.session, staff, member, reason=form.get("reason", ""),
+                                referred_on=form.get("referred_on", ""), today=local_today(), now=utcnow()))
 
 
 @bp.route("/sagsbehandler/visitation/<int:referral_id>/status", methods=["POST"])
@@ -340,9 +336,7 @@ def visitation_status(referral_id: int):
     member = _member(item.member.member_number)
     visitation.set_status(db.session, _scope(), item, request.form.get("status", ""),
                           note=request.form.get("note", ""), now=utcnow())
-    db.session.commit()
-    flash(_("Visitationens status er opdateret."), "success")
-    return _back_to_member(member, "visitation")
+    return _saved(member, "visitation", _("Visitationens status er opdateret."))
 
 
 # ---------------------------------------------------------------- FOA JobMatch
