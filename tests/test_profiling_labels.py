@@ -1,11 +1,11 @@
 """The label: on benefit >= 80 % of the 52 weeks after the first day of a benefit period; censoring."""
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from portal.profiling.labels import long_term_labels
+from portal.profiling.labels import long_term_labels, period_windows
 
 
 def weeks(member_id, fractions, start=date(2025, 1, 6)):
@@ -59,3 +59,61 @@ def test_partial_weeks_are_summed():
 def test_empty_input_gives_empty_labels():
     empty = pd.DataFrame(columns=["member_id", "period_start", "week_no", "benefit_fraction"])
     assert long_term_labels(empty).empty
+
+
+# ---- the 52 weeks after a first day, from benefit periods and their recorded weeks ----------------------------
+
+def history(*periods):
+    """(period_id, member_id, start, end) rows → the periods frame."""
+    return pd.DataFrame(periods, columns=["period_id", "member_id", "start_date", "end_date"])
+
+
+def recorded(*weeks):
+    return pd.DataFrame(weeks, columns=["period_id", "week_no", "benefit_fraction"])
+
+
+def window(frame, period_id):
+    return list(frame.loc[frame["period_id"] == period_id, "benefit_fraction"].round(4))
+
+
+NO_WEEKS = recorded()
+
+
+def test_after_a_period_ends_the_member_is_off_benefit_not_unobserved():
+    start = date(2024, 1, 1)
+    out = period_windows(history((1, 7, start, date(2024, 3, 13))), NO_WEEKS, today=date(2025, 6, 2))
+    assert window(out, 1) == [1.0] * 10 + [round(3 / 7, 4)] + [0.0] * 41  # ended on day 3 of week 11
+    labels = long_term_labels(out)
+    assert labels.loc[0, "long_term"] == 0.0 and not labels.loc[0, "censored"]
+
+
+def test_only_whole_weeks_before_today_are_observed():
+    out = period_windows(history((1, 7, date(2026, 1, 5), None)), NO_WEEKS, today=date(2026, 2, 4))
+    assert window(out, 1) == [1.0] * 4  # 30 days: the fifth week is not over
+    assert long_term_labels(out).loc[0, "censored"]
+
+
+def test_recorded_shares_replace_the_full_weeks_a_period_implies():
+    start = date(2024, 1, 1)
+    out = period_windows(history((1, 7, start, None)), recorded((1, 2, 0.5), (1, 3, 0.0)), today=date(2024, 2, 5))
+    assert window(out, 1) == [1.0, 0.5, 0.0, 1.0, 1.0]
+
+
+def test_a_return_adds_its_days_to_the_earlier_periods_window_split_by_day():
+    first, back = date(2024, 1, 1), date(2024, 1, 17)  # back on a Wednesday: 2 days into week 3
+    periods = history((1, 7, first, date(2024, 1, 14)), (2, 7, back, None), (3, 8, back, None))
+    out = period_windows(periods, NO_WEEKS, today=date(2024, 2, 5))
+    assert window(out, 1) == [1.0, 1.0, round(5 / 7, 4), 1.0, 1.0]  # Jan 17–Feb 4 all on benefit
+    assert window(out, 2) == [1.0, 1.0]  # the return is a first day of its own; it does not look back
+    assert window(out, 3) == [1.0, 1.0]  # another member's period never mixes in
+
+
+def test_a_later_period_beyond_52_weeks_is_not_in_the_window():
+    first = date(2024, 1, 1)
+    periods = history((1, 7, first, date(2024, 1, 7)), (2, 7, first + timedelta(weeks=52), None))
+    out = period_windows(periods, NO_WEEKS, today=date(2025, 6, 2))
+    assert sum(window(out, 1)) == 1.0
+
+
+def test_no_periods_give_an_empty_window():
+    assert period_windows(history(), NO_WEEKS, today=date(2025, 6, 2)).empty
