@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-27 09:15:54.972567
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001_foundation'

@@ -7,9 +7,8 @@ Create Date: 2026-11-27
 Consents use the foundation's `consent` table; this revision adds Min plan (plan_item + plan_item_event, the
 append-only history) and preparation_answer (Q2 and Q10, special-category data, one row per answer).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002_minside'

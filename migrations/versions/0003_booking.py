@@ -8,9 +8,8 @@ The chain is fixed (0001 → 0009) so the areas can be built in parallel; each a
 Double booking is refused by the database: exclusion constraints on PostgreSQL, triggers on SQLite
 (the same statements as portal/models/booking.py; see docs/booking.md).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003_booking'

@@ -6,9 +6,8 @@ Create Date: 2026-11-27
 
 Benefit weeks, register facts, the model registry, assessments and the caseworkers' group decisions.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004_profiling'

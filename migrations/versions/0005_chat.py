@@ -6,9 +6,8 @@ Create Date: 2026-11-27
 
 The chain is fixed (0001 → 0009) so the areas can be built in parallel; each area fills in its own file.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_chat'

@@ -7,9 +7,8 @@ Create Date: 2026-11-27
 Held conversations with agreements, summaries and their dispatch, referrals to the job centre (visitation),
 FOA JobMatch job orders, referrals and placements, and the caseload's stored next statutory step.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006_casework'

@@ -7,9 +7,8 @@ Create Date: 2026-11-27
 The scheduler lease, the job-run log, the notice ledger, satisfaction surveys and answers, the purge log,
 APScheduler's job store table and an index on booking(starts_at, status) for the reminder and survey jobs.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007_scheduling'

@@ -6,9 +6,8 @@ Create Date: 2026-11-27
 
 Benefit periods and job starts per member, the outcome data behind the steering dashboard.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008_outcomes'

@@ -6,9 +6,8 @@ Create Date: 2026-11-27
 
 Tables offer, offer_session, offer_registration (portal/models/offers.py).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_offers'
