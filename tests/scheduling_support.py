@@ -5,10 +5,12 @@ import email
 import socket
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import policy
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import event
 
 from portal.models import Booking
 
@@ -86,3 +88,18 @@ def booking(session, member, caseworker, *, starts_at: datetime, minutes: int = 
     session.add(b)
     session.flush()
     return b
+
+
+@contextmanager
+def statements(engine):
+    """The SQL statements sent while the block runs (an executemany counts once), as a list of their texts."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

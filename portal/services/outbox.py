@@ -75,6 +75,7 @@ def enqueue_many(session: Session, messages: Iterable[NewMessage], *, now: datet
         return set()
     now = now or utcnow()
     session.flush()  # messages added through the ORM earlier in this transaction count as existing
+    # In the caller's order, not sorted: the dispatcher sends by id, so the soonest reminder goes first.
     batch = list(unique.values())
     written: set[str] = set()
     for start in range(0, len(batch), CHUNK):
@@ -97,12 +98,11 @@ def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
 
 def _insert(session: Session, messages: list[NewMessage], now: datetime) -> set[str]:
     """One multi-row insert of the messages, one of their attachments; returns the keys actually inserted."""
-    # Sorted by key, so two processes writing overlapping batches lock the keys in the same order (no deadlock).
     rows = [{
         "idempotency_key": m.idempotency_key, "kind": m.kind, "channel": m.channel, "member_id": m.member_id,
         "to_address": m.to_address, "subject": m.subject, "body_text": m.body_text, "body_html": m.body_html,
         "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
-    } for m in sorted(messages, key=lambda m: m.idempotency_key)]
+    } for m in messages]
     table = OutboxMessage.__table__
     statement = _insert_skipping_existing_keys(session, table)
     ids = dict(session.execute(statement.returning(table.c.idempotency_key, table.c.id), rows).all())
