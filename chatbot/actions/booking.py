@@ -7,18 +7,9 @@ from datetime import datetime
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from chatbot.actions import bridge
+from chatbot.actions import bridge, steps
 
 SLOTS_SHOWN = 4
-
-
-def _prerequisites(tracker, conversation, pending: str) -> list | None:
-    """Events asking for consent / registration first, or None when the chat may book."""
-    if conversation is None or not conversation.consent_given:
-        return [SlotSet("pending_intent", pending), bridge.ask("utter_ask_consent")]
-    if conversation.member_id is None:
-        return [SlotSet("pending_intent", pending), bridge.ask("utter_offer_registration")]
-    return None
 
 
 class ActionStartBooking(Action):
@@ -28,31 +19,19 @@ class ActionStartBooking(Action):
     def run(self, dispatcher, tracker, domain):
         with bridge.portal_session() as session:
             conversation = bridge.conversation(session, tracker)
-            waiting = _prerequisites(tracker, conversation, "book_conversation")
+            waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
                 return waiting
             member_location = conversation.member.location.name
         events = [SlotSet("pending_intent", None)]
         if tracker.get_slot("slot_choice"):
             return events + [FollowupAction("action_book_conversation")]
-        if not tracker.get_slot("location"):
-            events.append(SlotSet("location", member_location))
-        return events + [FollowupAction("booking_form")]
+        return steps.open_form(tracker, "booking_form", events, member_location)
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(steps.LocationSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
-
-    def validate_location(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import find_location
-
-        with bridge.portal_session() as session:
-            location = find_location(session, str(value))
-            name = location.name if location is not None else None
-        if name is None:
-            dispatcher.utter_message(response="utter_invalid_location")
-        return {"location": name}
 
     def validate_channel(self, value, dispatcher, tracker, domain):
         if value in ("in_person", "phone", "video"):
@@ -72,7 +51,7 @@ class ActionOfferSlots(Action):
         channel = tracker.get_slot("channel") or "in_person"
         with bridge.portal_session() as session:
             conversation = bridge.conversation(session, tracker)
-            waiting = _prerequisites(tracker, conversation, "book_conversation")
+            waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
                 return waiting
             location = find_location(session, tracker.get_slot("location")) or conversation.member.location
@@ -120,7 +99,7 @@ class ActionBookConversation(Action):
             return cleared + [FollowupAction("action_offer_slots")]
         with bridge.portal_session() as session:
             conversation = bridge.conversation(session, tracker)
-            waiting = _prerequisites(tracker, conversation, "book_conversation")
+            waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
                 return waiting
             try:

@@ -12,14 +12,6 @@ from datetime import datetime
 _app = None
 _app_lock = threading.Lock()
 PERSONAL_SLOTS = ("full_name", "birth_date", "contact", "notice_end_date")
-# After consent (or registration) the bot continues with what the person asked for first.
-RESUME_ACTION = {
-    "book_conversation": "action_start_booking",
-    "fvu": "action_register_session",
-    "new_trade": "action_register_session",
-    "job_matching": "action_request_jobmatch_cv",
-    "request_human": "action_handoff",
-}
 
 
 def _standalone_app():

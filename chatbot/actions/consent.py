@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk import Action
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from chatbot.actions import bridge
+from chatbot.actions import bridge, steps
 
 
 class ActionRecordConsent(Action):
@@ -16,9 +16,8 @@ class ActionRecordConsent(Action):
 
         lang = bridge.language(tracker)
         with bridge.portal_session() as session:
-            conversation = bridge.conversation(session, tracker)
+            conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
-                dispatcher.utter_message(response="utter_action_failed")
                 return []
             now = bridge.utcnow()
             consent = record_chat_consent(session, conversation, now=now,
@@ -28,9 +27,9 @@ class ActionRecordConsent(Action):
             when = bridge.local_when(consent.given_at, lang, "d. MMMM y 'kl.' HH:mm")
         dispatcher.utter_message(response="utter_consent_given", consent_time=when)
         events = [SlotSet("consent", True), SlotSet("pending_intent", None)]
-        pending = tracker.get_slot("pending_intent")
-        if pending in bridge.RESUME_ACTION:
-            events.append(FollowupAction(bridge.RESUME_ACTION[pending]))
+        resume = steps.resume_pending(tracker)
+        if resume is not None:
+            events.append(resume)
         elif not member_known and not minside:
             events.append(bridge.ask("utter_offer_registration"))
         else:
@@ -74,9 +73,9 @@ class ActionAffirm(Action):
         return "action_affirm"
 
     def run(self, dispatcher, tracker, domain):
-        pending = tracker.get_slot("pending_intent")
-        if pending in bridge.RESUME_ACTION:
-            return [FollowupAction(bridge.RESUME_ACTION[pending])]
+        resume = steps.resume_pending(tracker)
+        if resume is not None:
+            return [resume]
         dispatcher.utter_message(response="utter_affirm_nothing_pending")
         return []
 

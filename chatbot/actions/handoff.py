@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
-from chatbot.actions import bridge
+from chatbot.actions import bridge, steps
 
 CONTEXT_TURNS = 8
 
@@ -41,9 +41,8 @@ class ActionHandoff(Action):
         if reason not in ("request_human", "fallback", "action_failed"):
             reason = "request_human"
         with bridge.portal_session() as session:
-            conversation = bridge.conversation(session, tracker)
+            conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
-                dispatcher.utter_message(response="utter_action_failed")
                 return []
             if not conversation.consent_given:
                 return [SlotSet("pending_intent", "request_human"), SlotSet("handoff_reason", reason),

@@ -6,8 +6,7 @@ import json
 from rasa_sdk import Action
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from chatbot.actions import bridge
-from chatbot.actions.booking import _prerequisites
+from chatbot.actions import bridge, steps
 
 EXPLAINED = {"job_matching", "job_search_help", "courses_in_trade", "new_trade", "it_skills", "danish_dyslexia",
              "fvu", "tryghedspulje"}
@@ -59,7 +58,7 @@ class ActionRegisterSession(Action):
         pending = "fvu" if kind == "fvu" else "new_trade"
         with bridge.portal_session() as session:
             conversation = bridge.conversation(session, tracker)
-            waiting = _prerequisites(tracker, conversation, pending)
+            waiting = steps.prerequisites(conversation, pending)
             if waiting:
                 return [SlotSet("session_kind", kind)] + waiting
             choice = tracker.get_slot("session_choice")
@@ -128,7 +127,7 @@ class ActionRequestJobmatchCv(Action):
 
         with bridge.portal_session() as session:
             conversation = bridge.conversation(session, tracker)
-            waiting = _prerequisites(tracker, conversation, "job_matching")
+            waiting = steps.prerequisites(conversation, "job_matching")
             if waiting:
                 return [SlotSet("jobmatch_cv", "yes")] + waiting
             member, now = conversation.member, bridge.utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from chatbot.actions import bridge
+from chatbot.actions import bridge, steps
 
 
 class ActionStartRegistration(Action):
@@ -13,9 +13,8 @@ class ActionStartRegistration(Action):
 
     def run(self, dispatcher, tracker, domain):
         with bridge.portal_session() as session:
-            conversation = bridge.conversation(session, tracker)
+            conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
-                dispatcher.utter_message(response="utter_action_failed")
                 return []
             if conversation.member_id is not None:
                 dispatcher.utter_message(response="utter_already_registered",
@@ -24,13 +23,11 @@ class ActionStartRegistration(Action):
             if not conversation.consent_given:
                 return [SlotSet("pending_intent", tracker.get_slot("pending_intent")), bridge.ask("utter_ask_consent")]
             location = conversation.location.name if conversation.location is not None else None
-        events = [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
-        if location and not tracker.get_slot("location"):
-            events.append(SlotSet("location", location))
-        return events + [FollowupAction("registration_form")]
+        return steps.open_form(tracker, "registration_form", [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS],
+                               location)
 
 
-class ValidateRegistrationForm(FormValidationAction):
+class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_registration_form"
 
@@ -75,16 +72,6 @@ class ValidateRegistrationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_notice_end_date")
             return {"notice_end_date": None}
 
-    def validate_location(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import find_location
-
-        with bridge.portal_session() as session:
-            location = find_location(session, str(value))
-            name = location.name if location is not None else None
-        if name is None:
-            dispatcher.utter_message(response="utter_invalid_location")
-        return {"location": name}
-
 
 class ActionRegisterMember(Action):
     def name(self) -> str:
@@ -95,9 +82,8 @@ class ActionRegisterMember(Action):
         from portal.services.errors import Conflict, NotAllowed
 
         with bridge.portal_session() as session:
-            conversation = bridge.conversation(session, tracker)
+            conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
-                dispatcher.utter_message(response="utter_action_failed")
                 return []
             try:
                 member = register_dismissed_member(
@@ -113,10 +99,6 @@ class ActionRegisterMember(Action):
                                  location=location)
         events = [SlotSet("member_known", True), SlotSet("location", location)]
         events += [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
-        pending = tracker.get_slot("pending_intent")
         events.append(SlotSet("pending_intent", None))
-        if pending in bridge.RESUME_ACTION:
-            events.append(FollowupAction(bridge.RESUME_ACTION[pending]))
-        else:
-            events.append(FollowupAction("utter_anything_else"))
+        events.append(steps.resume_pending(tracker) or FollowupAction("utter_anything_else"))
         return events
