@@ -1,6 +1,7 @@
 """Administration of the e-mail outbox (/admin/udbakke) and the scheduled jobs (/admin/planlaegning)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
@@ -75,23 +76,22 @@ def outbox():
 @bp.route("/udbakke/<int:message_id>/send-igen", methods=["POST"])
 @role_required("admin")
 def retry(message_id: int):
-    try:
-        dispatch.retry_message(db.session, message_id, current_user)
-        db.session.commit()
-        flash(_("Beskeden sendes igen ved næste afsendelse (inden for et minut)."), "success")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    return redirect(url_for(".outbox", vis=request.form.get("vis", "problemer")))
+    return _act_on_message(dispatch.retry_message, message_id,
+                           _("Beskeden sendes igen ved næste afsendelse (inden for et minut)."))
 
 
 @bp.route("/udbakke/<int:message_id>/stop", methods=["POST"])
 @role_required("admin")
 def cancel(message_id: int):
+    return _act_on_message(dispatch.cancel_message, message_id, _("Beskeden er stoppet og bliver ikke sendt."))
+
+
+def _act_on_message(action: Callable[..., object], message_id: int, done: str):
+    """Retry or stop one message as the admin: commit and say `done`, or say why not; back to the list shown."""
     try:
-        dispatch.cancel_message(db.session, message_id, current_user)
+        action(db.session, message_id, current_user)
         db.session.commit()
-        flash(_("Beskeden er stoppet og bliver ikke sendt."), "success")
+        flash(done, "success")
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
