@@ -218,40 +218,65 @@ def test_a_member_cannot_set_their_own_group(session, make):
         service.override_group(session, member, group="1", comment="mig selv", actor=member.user, now=NOW)
 
 
-def test_benefit_labels_from_the_database(session, make):
-    from portal.models.profiling import BenefitWeek
+def _history(session, member, *periods, today):
+    """Benefit periods (start, end, weekly shares or None) of one member, through the one writer."""
+    from portal.services.benefit_history import PeriodRecord, save_periods
 
-    done, running = make.member(), make.member()
-    start = date(2024, 1, 1)
-    session.add_all([BenefitWeek(member_id=done.id, period_start=start, week_no=w, benefit_fraction=1.0)
-                     for w in range(1, 53)])
-    session.add_all([BenefitWeek(member_id=running.id, period_start=start, week_no=w, benefit_fraction=1.0)
-                     for w in range(1, 20)])
+    save_periods(session, [PeriodRecord(member_id=member.id, start_date=start, end_date=end,
+                                        end_reason=end and "job", weeks=weeks) for start, end, weeks in periods],
+                 source="import", today=today, now=NOW)
+
+
+def test_benefit_labels_from_the_database(session, make):
+    start, today = date(2024, 1, 1), date(2025, 6, 2)
+    on_all_year, left_in_time, running = make.member(), make.member(), make.member()
+    _history(session, on_all_year, (start, None, None), today=today)
+    _history(session, left_in_time, (start, start + timedelta(weeks=10, days=-1), None), today=today)
+    _history(session, running, (date(2025, 1, 6), None, None), today=today)
     session.flush()
-    out = service.benefit_labels(session).set_index("member_id")
-    assert out.loc[done.id, "long_term"] == 1.0
-    assert out.loc[running.id, "censored"]
+    out = service.benefit_labels(session, today=today).set_index("member_id")
+    assert out.loc[on_all_year.id, "long_term"] == 1.0
+    assert out.loc[left_in_time.id, "long_term"] == 0.0  # off benefit after week 10: known, not censored
+    assert out.loc[left_in_time.id, "weeks_observed"] == 52
+    assert out.loc[running.id, "censored"] and out.loc[running.id, "weeks_observed"] == 21
+
+
+def test_benefit_labels_count_a_return_within_the_52_weeks(session, make):
+    start, today = date(2024, 1, 1), date(2025, 6, 2)
+    member = make.member()
+    # 20 weeks on benefit, 4 weeks in a job, back on benefit for good: 48 of the 52 weeks on benefit.
+    _history(session, member, (start, start + timedelta(weeks=20, days=-1), None),
+             (start + timedelta(weeks=24), None, None), today=today)
+    session.flush()
+    first = service.benefit_labels(session, today=today).set_index("period_start").loc[start]
+    assert first["long_term"] == 1.0 and first["benefit_share"] == pytest.approx(48 / 52)
+
+
+def test_benefit_labels_use_the_recorded_share_of_each_week(session, make):
+    start, today = date(2024, 1, 1), date(2025, 6, 2)
+    part_time = make.member()
+    _history(session, part_time, (start, None, (0.7,) * 52), today=today)  # supplementary benefit all year
+    session.flush()
+    out = service.benefit_labels(session, today=today).set_index("member_id")
+    assert out.loc[part_time.id, "long_term"] == 0.0 and out.loc[part_time.id, "benefit_share"] == pytest.approx(0.7)
 
 
 def test_benefit_survival_by_group_with_and_without_return(session, make):
-    from portal.models.profiling import BenefitWeek
-
-    start = date(2025, 1, 6)
-
-    def weeks(member, fractions):
-        session.add_all([BenefitWeek(member_id=member.id, period_start=start, week_no=i + 1, benefit_fraction=f)
-                         for i, f in enumerate(fractions)])
+    start, today = date(2025, 1, 6), date(2025, 4, 14)  # 14 whole weeks after the first day
 
     left_early = make.member(target_group="1")
     came_back = make.member(target_group="1")
     stays = make.member(target_group="2a")
-    weeks(left_early, [1.0] * 4 + [0.0] * 10)  # left after week 4 for good
-    weeks(came_back, [1.0] * 2 + [0.0] * 3 + [1.0] * 9)  # left after week 2, back from week 6 to 14
-    weeks(stays, [1.0] * 14)  # still on benefit: censored at 14
+    _history(session, left_early, (start, start + timedelta(weeks=4, days=-1), None), today=today)
+    # left after week 2, back on benefit from week 6 (a new period, itself censored: still running)
+    _history(session, came_back, (start, start + timedelta(weeks=2, days=-1), None),
+             (start + timedelta(weeks=5), None, None), today=today)
+    _history(session, stays, (start, None, None), today=today)  # still on benefit: censored at 14
     session.flush()
-    curves = service.benefit_survival_by_group(session, max_week=14)
+    curves = service.benefit_survival_by_group(session, today=today, max_week=14)
     g1 = {p["week"]: p["survival"] for p in curves["1"]["without_return"]}
-    assert g1[1] == 1.0 and g1[2] == 0.5 and g1[4] == 0.0  # exits at week 2 and week 4
+    # exits at week 2 and week 4 among three periods (the return, begun in week 6, is censored at 9)
+    assert g1[1] == 1.0 and g1[2] == pytest.approx(2 / 3) and g1[4] == pytest.approx(1 / 3)
     g1_return = {p["week"]: p["survival"] for p in curves["1"]["with_return"]}
-    assert g1_return[3] == 1.0 and g1_return[4] == 0.5  # only the one who left for good has left
+    assert g1_return[3] == 1.0 and g1_return[4] == pytest.approx(2 / 3)  # only the one who left for good has left
     assert all(p["survival"] == 1.0 for p in curves["2a"]["without_return"])

@@ -6,11 +6,16 @@
 - earlier periods end with a job (mostly) or otherwise; some members come back to benefit within weeks;
 - some periods have odd hours (skæve timer) or a permanent attachment while on benefit ("in a job");
 - formerly dismissed members (mark O) with a past notice period, a consent and, for some, a conversation in the
-  notice period: some of them got a job before the notice ended (never signed on), the others signed on.
+  notice period: some of them got a job before the notice ended (never signed on), the others signed on;
+- the weekly detail (benefit_week) of every period of a sample of members, derived from those periods: full weeks
+  on benefit, a last week cut short by the end, less than full weeks while working odd hours or part-time. The
+  profiling label and survival curves read these.
+Periods and weeks are written by portal.services.benefit_history.save_periods, as the import writes them.
 Deterministic from ctx.seed; bulk inserts; a few seconds at 250,000 members.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -19,10 +24,14 @@ from sqlalchemy import bindparam, insert, select, update
 
 from portal.demo.context import SeedContext
 from portal.models import Booking, Consent, Member
-from portal.models.outcomes import BenefitPeriod, JobStart
+from portal.models.outcomes import JobStart
+from portal.services import benefit_history
+from portal.services.benefit_history import PeriodRecord
 from portal.timeutil import local_to_utc, to_local
 
 BATCH = 20_000
+BENEFIT_WEEK_MEMBERS = 2_000  # members whose periods get weekly detail (labels, survival curves); keeps 250k fast
+IN_JOB_ON_BENEFIT = ("odd_hours", "permanent_attachment", "release_certificate")
 HISTORY_DAYS = 4 * 365 + 1
 CONSENT_TEXT = ("Jeg giver samtykke til, at FOA's fagforening fortæller FOA A-kasse, at jeg er opsagt, så a-kassen "
                 "kan kontakte mig med tilbud i opsigelsesperioden.")
@@ -30,38 +39,59 @@ CONSENT_TEXT = ("Jeg giver samtykke til, at FOA's fagforening fortæller FOA A-k
 
 def seed(session, ctx: SeedContext) -> None:
     rng = random.Random(ctx.seed + 9)
+    week_rng = random.Random(ctx.seed + 10)  # its own stream: the weeks do not shift the other draws
     members = session.execute(select(
         Member.id, Member.status, Member.first_unemployment_day, Member.placement, Member.target_group,
         Member.location_id, Member.caseworker_id,
     ).order_by(Member.id)).all()
     horizon = ctx.today - timedelta(days=HISTORY_DAYS)
-    periods: list[dict] = []
-    jobs: list[dict] = []
+    periods: list[PeriodRecord] = []
+    jobs: list[tuple] = []
     dismissed: list[tuple] = []  # (member, notice_end, got_job)
+    with_weeks = 0
     for m in members:
+        first_period, first_job = len(periods), len(jobs)
         if m.id in (ctx.demo_member_id, ctx.dismissed_member_id):
             anchor = m.first_unemployment_day
             if anchor:
-                periods.append(_period(m.id, anchor, None, None, m.placement, ctx))
-            continue
-        _member_history(ctx, rng, m, horizon, periods, jobs, dismissed)
-    _insert_raw(session, BenefitPeriod, periods)
-    _insert_raw(session, JobStart, jobs)
+                periods.append(_period(m.id, anchor, None, None, m.placement))
+        else:
+            _member_history(ctx, rng, m, horizon, periods, jobs, dismissed)
+        if with_weeks < BENEFIT_WEEK_MEMBERS and len(periods) > first_period:
+            with_weeks += 1
+            periods[first_period:] = [_with_weeks(p, jobs[first_job:], ctx.today, week_rng)
+                                      for p in periods[first_period:]]
+    saved = benefit_history.save_periods(session, periods, source="demo", today=ctx.today, now=ctx.now)
+    _insert_raw(session, jobs)
     consents, bookings = _dismissed_records(session, ctx, rng, dismissed)
-    ctx.summary.update(benefit_periods=len(periods), job_starts=len(jobs), dismissed_history=len(dismissed),
-                       notice_consents=consents, notice_conversations=bookings)
+    ctx.summary.update(benefit_periods=saved.created, benefit_weeks=saved.weeks_written, job_starts=len(jobs),
+                       dismissed_history=len(dismissed), notice_consents=consents, notice_conversations=bookings)
 
 
-def _period(member_id, start, end, reason, placement, ctx, group=None) -> tuple:
-    return (member_id, start, end, reason, placement, group, "demo", _naive_utc(ctx.now))
+def _period(member_id, start, end, reason, placement, group=None) -> PeriodRecord:
+    return PeriodRecord(member_id=member_id, start_date=start, end_date=end, end_reason=reason,
+                        placement=placement, target_group=group)
+
+
+def _with_weeks(period: PeriodRecord, jobs: list[tuple], today: date, rng: random.Random) -> PeriodRecord:
+    """The period with its weekly detail: benefit_history's full-time weeks, reduced in the weeks the member also
+    worked (odd hours, a permanent part-time attachment, a release certificate: supplementary benefit)."""
+    weeks = list(benefit_history.weeks_for_period(period.start_date, period.end_date, today))
+    for _member, start, end, _permanent, kind, *_ in jobs:
+        if kind not in IN_JOB_ON_BENEFIT:
+            continue
+        first = (start - period.start_date).days // 7
+        last = len(weeks) if end is None else (end - period.start_date).days // 7 + 1
+        share = rng.choice((0.4, 0.5, 0.6, 0.7))
+        for i in range(max(first, 0), min(last, len(weeks))):
+            weeks[i] = round(min(weeks[i], share), 4)
+    return dataclasses.replace(period, weeks=tuple(weeks))
 
 
 def _job(member_id, start, end, permanent, kind, ctx) -> tuple:
     return (member_id, start, end, permanent, kind, "demo", _naive_utc(ctx.now))
 
 
-PERIOD_COLUMNS = ("member_id", "start_date", "end_date", "end_reason", "placement", "target_group", "source",
-                  "imported_at")
 JOB_COLUMNS = ("member_id", "start_date", "end_date", "permanent", "kind", "source", "imported_at")
 
 
@@ -93,7 +123,7 @@ def _member_history(ctx, rng, m, horizon: date, periods: list, jobs: list, dismi
         if rng.random() < 0.08:  # dismissed before, signed on when the notice ended
             dismissed.append((m, m.first_unemployment_day - timedelta(days=1), False))
         _odd_hours(ctx, rng, m.id, m.first_unemployment_day, today, jobs)
-        periods.append(_period(m.id, m.first_unemployment_day, None, None, m.placement, ctx))
+        periods.append(_period(m.id, m.first_unemployment_day, None, None, m.placement))
         anchor = later_period_start = m.first_unemployment_day
     elif m.status == "i_job" and m.first_unemployment_day:
         if rng.random() < 0.3:  # dismissed, found a job before the notice ended: never signed on
@@ -106,7 +136,7 @@ def _member_history(ctx, rng, m, horizon: date, periods: list, jobs: list, dismi
         else:
             start = m.first_unemployment_day
             end = min(start + timedelta(days=_duration(rng, group) - 1), today - timedelta(days=1))
-            periods.append(_period(m.id, start, end, "job", m.placement, ctx))
+            periods.append(_period(m.id, start, end, "job", m.placement))
             jobs.append(_job(m.id, end + timedelta(days=1), None, rng.random() < 0.42, "employment", ctx))
             anchor = later_period_start = start
     if m.placement != "returning" and later_period_start is not None:
@@ -124,7 +154,7 @@ def _member_history(ctx, rng, m, horizon: date, periods: list, jobs: list, dismi
             break
         reason = "job" if rng.random() < 0.8 else "other"
         placement = "returning" if rng.random() < 0.4 else "new"
-        periods.append(_period(m.id, start, end, reason, placement, ctx))
+        periods.append(_period(m.id, start, end, reason, placement))
         _odd_hours(ctx, rng, m.id, start, end, jobs)
         if reason == "job":
             job_end = None if anchor >= today else anchor - timedelta(days=1)
@@ -141,16 +171,15 @@ def _odd_hours(ctx, rng, member_id: int, start: date, end: date, jobs: list) -> 
     jobs.append(_job(member_id, begin, None if end >= ctx.today else end, kind == "permanent_attachment", kind, ctx))
 
 
-def _insert_raw(session, model, rows: list[tuple]) -> None:
-    """Driver-level executemany: the two big tables are a few hundred thousand rows at 250,000 members, and
+def _insert_raw(session, rows: list[tuple]) -> None:
+    """Driver-level executemany for the job starts: a few hundred thousand rows at 250,000 members, and
     SQLAlchemy's per-value bind processing would dominate the seed time."""
     if not rows:
         return
-    columns = PERIOD_COLUMNS if model is BenefitPeriod else JOB_COLUMNS
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "  # nosec B608 - table and column names are the model's own constants
-           f"VALUES ({', '.join(marker for _ in columns)})")
+    sql = (f"INSERT INTO {JobStart.__tablename__} ({', '.join(JOB_COLUMNS)}) "  # nosec B608 - table and column names are the model's own constants
+           f"VALUES ({', '.join(marker for _ in JOB_COLUMNS)})")
     for i in range(0, len(rows), BATCH):
         conn.exec_driver_sql(sql, rows[i:i + BATCH])
 

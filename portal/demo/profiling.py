@@ -1,5 +1,7 @@
 """Demo profiling: register facts for every member, a model B trained on synthetic data, every member scored.
 
+The benefit history the label is computed from (periods and their weeks) is seeded by portal/demo/outcomes.py.
+
 Bulk and vectorised (numpy), deterministic from ctx.seed; a few seconds at 250,000 members besides the scoring.
 """
 from __future__ import annotations
@@ -7,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from portal.demo.context import SeedContext
 from portal.models import Member
-from portal.models.profiling import BenefitWeek, GroupDecision, MemberRegisterFacts, ProfilingAssessment
+from portal.models.profiling import GroupDecision, MemberRegisterFacts, ProfilingAssessment
 from portal.profiling import synth
 from portal.profiling.training import train
 from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND
@@ -19,7 +21,6 @@ from portal.services import profiling as service
 
 BATCH = 10_000
 TRAINING_ROWS = 20_000  # synthetic members for the demo model: a couple of seconds to train
-BENEFIT_WEEK_MEMBERS = 2_000  # members with benefit-week history (for labels and survival curves)
 
 DISCO_BY_TRADE = {
     "Social- og sundhedshjælper": "sosu_hjaelper", "Handicaphjælper": "sosu_hjaelper",
@@ -40,9 +41,8 @@ def seed(session, ctx: SeedContext) -> None:
     _register_facts(session, ctx, rng, members)
     model = _demo_model(session, ctx)
     scored = service.score_all(session, now=ctx.now, actor="cli")
-    weeks = _benefit_weeks(session, ctx, rng, members)
     _demo_decision(session, ctx)
-    ctx.summary.update(profiling_model=model.label, profiling_scored=scored, benefit_weeks=weeks)
+    ctx.summary.update(profiling_model=model.label, profiling_scored=scored)
 
 
 def _register_facts(session, ctx: SeedContext, rng: np.random.Generator, members) -> None:
@@ -90,26 +90,6 @@ def _demo_model(session, ctx: SeedContext):
     service.activate_model(session, model, actor="cli", now=ctx.now,
                            reason="Demo-model trænet på syntetiske data; fairness-rapporten er gennemgået.")
     return model
-
-
-def _benefit_weeks(session, ctx: SeedContext, rng: np.random.Generator, members) -> int:
-    """Weekly benefit history for a sample of members who have a first day of unemployment."""
-    rows = []
-    sample = [m for m in members if m.first_unemployment_day is not None][:BENEFIT_WEEK_MEMBERS]
-    for m in sample:
-        # A finished earlier period of 52 weeks for some (labels), the current period up to today for all.
-        if rng.random() < 0.5:
-            start = m.first_unemployment_day - timedelta(weeks=int(rng.integers(60, 150)))
-            left = int(rng.integers(1, 53)) if rng.random() < 0.75 else 53
-            rows += [{"member_id": m.id, "period_start": start, "week_no": w,
-                      "benefit_fraction": 1.0 if w < left else 0.0} for w in range(1, 53)]
-        weeks = min(52, max(1, (ctx.today - m.first_unemployment_day).days // 7))
-        left = weeks + 1 if m.status != "i_job" else int(rng.integers(1, weeks + 1))
-        rows += [{"member_id": m.id, "period_start": m.first_unemployment_day, "week_no": w,
-                  "benefit_fraction": 1.0 if w < left else 0.0} for w in range(1, weeks + 1)]
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(BenefitWeek.__table__), rows[start:start + BATCH])
-    return len(rows)
 
 
 def _demo_decision(session, ctx: SeedContext) -> None:

@@ -1,6 +1,9 @@
-"""Outcome data for the steering dashboard: benefit periods and job starts per member (issue 9).
+"""The benefit history and outcome data: benefit periods, their weeks, and job starts per member (issues 5 and 9).
 
-The fund's systems export them (`flask kpi import-outcomes`); the demo seed generates consistent histories.
+A benefit period is the one record of a period on benefit; `benefit_week` is its weekly detail (the share of each
+week on benefit), which the profiling label is computed from. Both are written only through
+portal.services.benefit_history, which keeps the weeks inside their period. The fund's systems export periods and
+job starts (`flask kpi import-outcomes`); the demo seed generates consistent histories.
 A *return to benefit* is a benefit period that starts after an earlier period of the same member ended; it is
 derived, never stored. "In a job" (DOMAIN.md "Success criteria") is a job start covering the day: ordinary work
 (`employment`), or on benefit with a permanent attachment, a release certificate or odd hours.
@@ -9,7 +12,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -24,6 +38,8 @@ JOB_KINDS = (
     "odd_hours",  # on benefit with odd hours (skæve timer)
 )
 SOURCES = ("import", "demo")
+# "weeks": a period migration 0010 made from benefit weeks that had no period (before weeks hung off periods).
+PERIOD_SOURCES = (*SOURCES, "weeks")
 
 
 class BenefitPeriod(db.Model):
@@ -36,8 +52,10 @@ class BenefitPeriod(db.Model):
         CheckConstraint("(end_date IS NULL) = (end_reason IS NULL)", name="end_has_reason"),
         CheckConstraint(f"placement IN {PLACEMENTS!r}", name="placement_known"),
         CheckConstraint(f"target_group IS NULL OR target_group IN {TARGET_GROUPS!r}", name="group_known"),
-        CheckConstraint(f"source IN {SOURCES!r}", name="source_known"),
+        CheckConstraint(f"source IN {PERIOD_SOURCES!r}", name="source_known"),
         UniqueConstraint("member_id", "start_date", name="uq_benefit_period_member_start"),
+        # The target of benefit_week's (period_id, member_id) foreign key: a week cannot hang off another member's period.
+        UniqueConstraint("id", "member_id", name="uq_benefit_period_id_member"),
         Index("ix_benefit_period_start_date", "start_date"),
     )
 
@@ -54,6 +72,36 @@ class BenefitPeriod(db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     member = relationship("Member")
+    weeks: Mapped[list[BenefitWeek]] = relationship(back_populates="period", cascade="all, delete-orphan",
+                                                    order_by="BenefitWeek.week_no")
+
+
+class BenefitWeek(db.Model):
+    """Week `week_no` of a benefit period: the share of that week the member was on benefit (0–1).
+
+    Week 1 starts on the period's start_date; a week never starts after the period's end_date (or, while the period
+    runs, after yesterday). Weeks are optional detail: a day of a period without a recorded week counts as a day on
+    benefit. `member_id` repeats the period's member (the foreign key makes it match) so the member's data export
+    and per-member queries find the weeks. Label and survival curves: portal.profiling.labels.
+    """
+
+    __tablename__ = "benefit_week"
+    __table_args__ = (
+        CheckConstraint("benefit_fraction >= 0 AND benefit_fraction <= 1", name="fraction_in_range"),
+        CheckConstraint("week_no >= 1", name="week_no_positive"),
+        # Also the index on period_id (its leading column).
+        UniqueConstraint("period_id", "week_no", name="uq_benefit_week_period_week"),
+        ForeignKeyConstraint(["period_id", "member_id"], ["benefit_period.id", "benefit_period.member_id"],
+                             ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    period_id: Mapped[int] = mapped_column(Integer)
+    week_no: Mapped[int] = mapped_column(Integer)  # 1 = the week starting on the period's start_date
+    benefit_fraction: Mapped[float] = mapped_column(Float)
+
+    period: Mapped[BenefitPeriod] = relationship(back_populates="weeks")
 
 
 class JobStart(db.Model):

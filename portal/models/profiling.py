@@ -1,17 +1,17 @@
-"""Profiling (profilafklaring): benefit weeks, register facts, the model registry, scores and group decisions.
+"""Profiling (profilafklaring): register facts, the model registry, scores and group decisions.
 
 DOMAIN.md "Profiling" and issue 5. Age, gender and residence are not repeated here: they come from
-Member.birth_date, Member.gender and Member.location.
+Member.birth_date, Member.gender and Member.location. The benefit history the label is computed from (benefit
+periods and their weeks) is in portal/models/outcomes.py.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Index,
@@ -29,26 +29,6 @@ from portal.models.members import TARGET_GROUPS
 MODEL_KINDS = ("A", "B", "AB")  # A: questions 2 + 10; B: register factors; AB: register factors + answers
 EDUCATION_LEVELS = ("ingen", "erhvervsuddannelse", "videregaaende")
 ORIGINS = ("dansk", "vestlig", "ikke_vestlig")
-
-
-class BenefitWeek(db.Model):
-    """One week of a benefit period: the share of the week the member was on benefit (0–1).
-
-    The label "long-term unemployed" is computed from weeks 1–52 after `period_start` (portal.profiling.labels).
-    """
-
-    __tablename__ = "benefit_week"
-    __table_args__ = (
-        CheckConstraint("benefit_fraction >= 0 AND benefit_fraction <= 1", name="fraction_in_range"),
-        CheckConstraint("week_no >= 1", name="week_no_positive"),
-        UniqueConstraint("member_id", "period_start", "week_no", name="uq_benefit_week_member_period_week"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    period_start: Mapped[date] = mapped_column(Date)  # first day of the benefit period (1. ledighedsdag)
-    week_no: Mapped[int] = mapped_column(Integer)  # 1 = the week starting on period_start
-    benefit_fraction: Mapped[float] = mapped_column(Float)
 
 
 class MemberRegisterFacts(db.Model):

@@ -12,7 +12,8 @@ One line per record; the columns (header names, any order; `,` or `;` as separat
   `permanent_attachment`, `release_certificate` or `odd_hours`.
 
 Re-importing is safe: a benefit period is identified by (member, start date), a job start by (member, start date,
-kind); a line that matches an existing row updates it. Every bad line is reported with its line number; nothing is
+kind); a line that matches an existing row updates it. Periods are written by benefit_history.save_periods, so a
+period that now ends earlier loses the recorded weeks after its end. Every bad line is reported with its line number; nothing is
 written if any line is bad, unless `skip_bad` (then the good lines are imported and the bad ones listed).
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session
 from portal.models import Member
 from portal.models.members import PLACEMENTS, TARGET_GROUPS
 from portal.models.outcomes import END_REASONS, JOB_KINDS, BenefitPeriod, JobStart
-from portal.services import audit
+from portal.services import audit, benefit_history
+from portal.services.benefit_history import PeriodRecord
 from portal.services.errors import ValidationFailed
 
 REQUIRED_COLUMNS = ("member_number", "record", "start_date")
@@ -45,6 +47,7 @@ class ImportResult:
     lines: int = 0
     benefit_periods_created: int = 0
     benefit_periods_updated: int = 0
+    benefit_weeks_removed: int = 0  # weeks that lay after a period's new end (benefit_history.save_periods)
     job_starts_created: int = 0
     job_starts_updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, Danish message)
@@ -220,46 +223,39 @@ def import_outcomes(session: Session, text: str, *, actor, today: date, now: dat
         return result
     bad = {line for line, _ in result.errors}
     good = [r for r in good if r["line"] not in bad]
-    _write(session, good, result, now)
+    _write(session, good, result, today, now)
     result.imported = True
     audit.record(session, actor, "outcomes.import", detail={
         "lines": result.lines, "bad_lines": result.bad_lines, "skip_bad": skip_bad,
         "benefit_periods_created": result.benefit_periods_created,
         "benefit_periods_updated": result.benefit_periods_updated,
+        "benefit_weeks_removed": result.benefit_weeks_removed,
         "job_starts_created": result.job_starts_created, "job_starts_updated": result.job_starts_updated,
     }, now=now)
     return result
 
 
-def _write(session: Session, records: list[dict], result: ImportResult, now: datetime) -> None:
+def _write(session: Session, records: list[dict], result: ImportResult, today: date, now: datetime) -> None:
     periods = [r for r in records if r["record"] == "benefit_period"]
     jobs = [r for r in records if r["record"] == "job_start"]
-    period_ids = _existing_ids(session, BenefitPeriod, [(p["member_id"], p["start_date"]) for p in periods],
-                               (BenefitPeriod.member_id, BenefitPeriod.start_date))
+    saved = benefit_history.save_periods(session, [
+        PeriodRecord(member_id=p["member_id"], start_date=p["start_date"], end_date=p["end_date"],
+                     end_reason=p["end_reason"], placement=p["placement"], target_group=p["target_group"])
+        for p in periods], source="import", today=today, now=now)
     job_ids = _existing_ids(session, JobStart, [(j["member_id"], j["start_date"], j["kind"]) for j in jobs],
                             (JobStart.member_id, JobStart.start_date, JobStart.kind))
-    new_periods, changed_periods, new_jobs, changed_jobs = [], [], [], []
-    for p in periods:
-        row = {"member_id": p["member_id"], "start_date": p["start_date"], "end_date": p["end_date"],
-               "end_reason": p["end_reason"], "placement": p["placement"], "target_group": p["target_group"],
-               "source": "import", "imported_at": now}
-        key = (p["member_id"], p["start_date"])
-        (changed_periods if key in period_ids else new_periods).append(
-            {**row, "id": period_ids[key]} if key in period_ids else row)
+    new_jobs, changed_jobs = [], []
     for j in jobs:
         row = {"member_id": j["member_id"], "start_date": j["start_date"], "end_date": j["end_date"],
                "permanent": j["permanent"], "kind": j["kind"], "source": "import", "imported_at": now}
         key = (j["member_id"], j["start_date"], j["kind"])
         (changed_jobs if key in job_ids else new_jobs).append({**row, "id": job_ids[key]} if key in job_ids else row)
-    if new_periods:
-        session.execute(insert(BenefitPeriod), new_periods)
-    if changed_periods:
-        session.execute(update(BenefitPeriod), changed_periods)
     if new_jobs:
         session.execute(insert(JobStart), new_jobs)
     if changed_jobs:
         session.execute(update(JobStart), changed_jobs)
-    result.benefit_periods_created, result.benefit_periods_updated = len(new_periods), len(changed_periods)
+    result.benefit_periods_created, result.benefit_periods_updated = saved.created, saved.updated
+    result.benefit_weeks_removed = saved.weeks_removed
     result.job_starts_created, result.job_starts_updated = len(new_jobs), len(changed_jobs)
 
 

@@ -6,6 +6,7 @@ should not be told early and bluntly that they will probably become long-term un
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # training pulls in statsmodels: not needed to start the web app
@@ -25,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from portal.models import Member, ServiceLocation, User
 from portal.models.members import TARGET_GROUPS
+from portal.models.outcomes import BenefitPeriod, BenefitWeek
 from portal.models.profiling import (
     MODEL_KINDS,
-    BenefitWeek,
     GroupDecision,
     MemberRegisterFacts,
     ProfilingAssessment,
@@ -411,15 +412,35 @@ def activate_model(session: Session, model: ProfilingModel, *, actor, now: datet
 
 # ---- labels and facts from the database ----------------------------------------------------------------------
 
-def benefit_labels(session: Session, member_ids: list[int] | None = None) -> pd.DataFrame:
-    """The long-term label per member and benefit period, from the benefit-week records (censored → NaN)."""
-    query = select(BenefitWeek.member_id, BenefitWeek.period_start, BenefitWeek.week_no,
-                   BenefitWeek.benefit_fraction)
-    if member_ids is not None:
-        query = query.where(BenefitWeek.member_id.in_(member_ids))
-    weeks = pd.DataFrame(session.execute(query).all(),
-                         columns=["member_id", "period_start", "week_no", "benefit_fraction"])
-    return labels.long_term_labels(weeks)
+def benefit_windows(session: Session, *, today: date, member_ids: list[int] | None = None
+                    ) -> Iterator[pd.DataFrame]:
+    """The 52-week benefit series after each benefit period's first day (labels.period_windows), from the database.
+
+    Reads the periods and, through them, their recorded weeks; yields one frame per chunk of members, so a whole
+    fund's history never sits in memory at once.
+    """
+    if member_ids is None:
+        member_ids = list(session.scalars(select(BenefitPeriod.member_id).distinct().order_by(BenefitPeriod.member_id)))
+    for i in range(0, len(member_ids), BATCH):
+        chunk = member_ids[i:i + BATCH]
+        periods = pd.DataFrame(session.execute(
+            select(BenefitPeriod.id, BenefitPeriod.member_id, BenefitPeriod.start_date, BenefitPeriod.end_date)
+            .where(BenefitPeriod.member_id.in_(chunk))).all(),
+            columns=["period_id", "member_id", "start_date", "end_date"])
+        weeks = pd.DataFrame(session.execute(
+            select(BenefitWeek.period_id, BenefitWeek.week_no, BenefitWeek.benefit_fraction)
+            .join(BenefitPeriod, BenefitPeriod.id == BenefitWeek.period_id)
+            .where(BenefitPeriod.member_id.in_(chunk))).all(),
+            columns=["period_id", "week_no", "benefit_fraction"])
+        window = labels.period_windows(periods, weeks, today)
+        if not window.empty:
+            yield window
+
+
+def benefit_labels(session: Session, *, today: date, member_ids: list[int] | None = None) -> pd.DataFrame:
+    """The long-term label per member and benefit period, from the benefit history as known today (censored → NaN)."""
+    frames = [labels.long_term_labels(w) for w in benefit_windows(session, today=today, member_ids=member_ids)]
+    return pd.concat(frames, ignore_index=True) if frames else labels.long_term_labels(pd.DataFrame())
 
 
 def set_register_facts(session: Session, member: Member, facts: dict, *, actor, now: datetime
@@ -441,33 +462,24 @@ def set_register_facts(session: Session, member: Member, facts: dict, *, actor, 
     return row
 
 
-def benefit_survival_by_group(session: Session, *, max_week: int = 52) -> dict[str, dict[str, list[dict]]]:
-    """Kaplan–Meier curves of time to leaving benefit per target group, from the benefit-week records.
+def benefit_survival_by_group(session: Session, *, today: date, max_week: int = 52
+                              ) -> dict[str, dict[str, list[dict]]]:
+    """Kaplan–Meier curves of time to leaving benefit per target group, from the benefit history as known today.
 
-    Per member and benefit period: *without return* the event is the first week off benefit; *with return* a
-    member who comes back on benefit later in the period has not left yet (the event is the last exit). Periods
-    still on benefit at the last observed week are censored there. Keys: "1", "2a", "2b", "ukendt".
+    Per benefit period, over the 52 weeks after its first day (benefit_windows): *without return* the event is the
+    first week off benefit; *with return* a member who comes back on benefit later in those weeks has not left yet
+    (the event is the last exit). Periods still on benefit at the last observed week are censored there.
+    Keys: "1", "2a", "2b", "ukendt".
     """
     from portal.profiling.survival import km_curve
 
-    rows = session.execute(
-        select(BenefitWeek.member_id, BenefitWeek.period_start, BenefitWeek.week_no, BenefitWeek.benefit_fraction,
-               Member.target_group)
-        .join(Member, Member.id == BenefitWeek.member_id)
-        .order_by(BenefitWeek.member_id, BenefitWeek.period_start, BenefitWeek.week_no)).all()
-    frame = pd.DataFrame(rows, columns=["member_id", "period_start", "week_no", "fraction", "group"])
+    groups = dict(session.execute(select(Member.id, Member.target_group)
+                                  .where(Member.id.in_(select(BenefitPeriod.member_id)))).all())
+    summaries = [_exits(frame, groups) for frame in benefit_windows(session, today=today)]
     out: dict[str, dict[str, list[dict]]] = {}
-    if frame.empty:
+    if not summaries:
         return out
-    frame["group"] = frame["group"].fillna("ukendt")
-    frame["off"] = frame["fraction"] <= 0
-    periods = frame.groupby(["member_id", "period_start"], sort=False)
-    summary = pd.DataFrame({
-        "group": periods["group"].first(),
-        "observed": periods["week_no"].max(),
-        "first_off": frame[frame["off"]].groupby(["member_id", "period_start"])["week_no"].min(),
-        "last_on": frame[~frame["off"]].groupby(["member_id", "period_start"])["week_no"].max(),
-    })
+    summary = pd.concat(summaries)
     no_return_event = summary["first_off"].notna()
     no_return_time = np.where(no_return_event, summary["first_off"] - 1, summary["observed"])
     last_on = summary["last_on"].fillna(0)
@@ -479,3 +491,16 @@ def benefit_survival_by_group(session: Session, *, max_week: int = 52) -> dict[s
             "with_return": km_curve(with_return_time[idx], with_return_event.to_numpy()[idx], max_week=max_week),
         }
     return out
+
+
+def _exits(frame: pd.DataFrame, groups: dict[int, str | None]) -> pd.DataFrame:
+    """Per period of a window frame: group, weeks observed, first week off benefit, last week on benefit."""
+    frame = frame.assign(group=frame["member_id"].map(groups).fillna("ukendt"),
+                         off=frame["benefit_fraction"] <= 0)
+    periods = frame.groupby(["member_id", "period_start"], sort=False)
+    return pd.DataFrame({
+        "group": periods["group"].first(),
+        "observed": periods["week_no"].max(),
+        "first_off": frame[frame["off"]].groupby(["member_id", "period_start"])["week_no"].min(),
+        "last_on": frame[~frame["off"]].groupby(["member_id", "period_start"])["week_no"].max(),
+    })
