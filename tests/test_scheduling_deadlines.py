@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.models import Notification, OutboxMessage
 from portal.models.scheduling import SentNotice
 from portal.services.deadlines import send_caseworker_alerts, send_joint_invitations
-from tests.scheduling_support import NOW, booking
+from tests.scheduling_support import NOW, booking, statements
 
 TODAY = date(2026, 11, 26)  # Thursday; NOW is 10:00 Copenhagen on this day
 
@@ -88,3 +88,19 @@ def test_min_plan_draft_reminder_in_week_12_without_a_draft(session, make):
     assert "overdue" not in week12_kinds
     assert session.scalar(select(SentNotice).where(SentNotice.kind == "plan_draft")).member_id == week12.id
     assert "Min plan" in rows(session, "caseworker_digest")[0].body_text
+
+
+def test_digests_for_many_caseworkers_are_written_in_one_insert_once(session, make, db):
+    caseworkers = [make.caseworker() for _ in range(5)]
+    for cw in caseworkers:
+        make.member(caseworker=cw, first_unemployment_day=date(2026, 11, 1))  # CV overdue
+    make.commit()
+
+    with statements(db.engine) as sent:
+        counts = send_caseworker_alerts(session, today=TODAY, now=NOW)
+    again = send_caseworker_alerts(session, today=TODAY, now=NOW + timedelta(hours=1))
+
+    assert counts["digests"] == 5 and again["digests"] == 0
+    assert sorted(d.to_address for d in rows(session, "caseworker_digest")) == sorted(cw.user.email
+                                                                                      for cw in caseworkers)
+    assert len([s for s in sent if s.startswith("INSERT INTO outbox_message")]) == 1

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.models import OutboxMessage
 from portal.services.dispatch import SmtpSettings, dispatch_pending
 from portal.services.reminders import enqueue_booking_reminders
-from tests.scheduling_support import NOW, SmtpServer, booking
+from tests.scheduling_support import NOW, SmtpServer, booking, statements
 
 
 def reminders(session) -> list[OutboxMessage]:
@@ -156,3 +156,38 @@ def test_offer_session_reminder_for_registered_members_only_once_with_link(sessi
     assert row.member_id == registered.id and "Sådan går du til samtale" in row.subject
     assert "https://video.foa.dk/webinar/42" in row.body_text
     assert [a.filename for a in row.attachments] == ["tilbud.ics"]
+
+
+def test_1200_reminders_cost_a_few_statements_per_chunk_and_a_second_run_writes_nothing(session, make, db):
+    cw = make.caseworker()
+    member = make.member(caseworker=cw)
+    for i in range(1_200):  # one-minute conversations back to back, all within the next 24 hours
+        booking(session, member, cw, starts_at=NOW + timedelta(hours=1, minutes=i), minutes=1)
+    make.commit()
+
+    with statements(db.engine) as sent:
+        counts = enqueue_booking_reminders(session, now=NOW)
+    with statements(db.engine) as sent_again:
+        again = enqueue_booking_reminders(session, now=NOW + timedelta(minutes=10))
+
+    assert counts == {"due": 1_200, "enqueued": 1_200, "already": 0}
+    assert again == {"due": 1_200, "enqueued": 0, "already": 1_200}
+    assert len(reminders(session)) == 1_200
+    # Per chunk of 1,000 bookings: the selection and a key lookup per 500, then per 500 new messages a lookup and
+    # two inserts: 15 in all (it was 3 statements per message). A second run renders and writes nothing.
+    assert len(sent) < 20, sent
+    assert len(sent_again) < 10, sent_again
+
+
+def test_reminder_written_by_a_parallel_run_after_the_lookup_counts_as_already_there(session, make, monkeypatch):
+    from portal.services import outbox
+
+    cw = make.caseworker()
+    booking(session, make.member(caseworker=cw), cw, starts_at=NOW + timedelta(hours=20))
+    make.commit()
+    enqueue_booking_reminders(session, now=NOW)
+    monkeypatch.setattr(outbox, "existing_keys", lambda session, keys: set())  # both lookups ran before it existed
+
+    again = enqueue_booking_reminders(session, now=NOW + timedelta(minutes=10))
+
+    assert again == {"due": 1, "enqueued": 0, "already": 1} and len(reminders(session)) == 1
