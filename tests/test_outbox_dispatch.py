@@ -73,6 +73,21 @@ def test_same_key_twice_and_dispatcher_twice_give_one_email(app, session, smtp):
     assert len(smtp.inbox.messages) == 1
 
 
+def test_a_batch_is_sent_like_single_messages_once_each_with_the_same_message_ids(app, session, smtp):
+    ics = ("samtale.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    batch = [outbox.NewMessage(idempotency_key=f"batch:{i}", kind="test", to_address=f"m{i}@eksempel.dk",
+                               subject=f"Besked {i}", body_text=f"Hej {i}", attachments=[ics]) for i in range(3)]
+    outbox.enqueue_many(session, batch + batch, now=NOW)
+    session.commit()
+
+    dispatch_pending(session, settings(app), now=NOW)
+    dispatch_pending(session, settings(app), now=NOW + timedelta(minutes=5))
+
+    assert sorted(m["Message-ID"] for m in smtp.inbox.messages) == sorted(
+        message_id(f"batch:{i}", "noreply@foa.dk") for i in range(3))
+    assert all([a.get_filename() for a in m.iter_attachments()] == ["samtale.ics"] for m in smtp.inbox.messages)
+
+
 def test_smtp_down_then_up_nothing_is_lost_or_counted_as_a_failed_attempt(app, session):
     server = SmtpServer()
     server.configure(app)  # configured but not started: connection refused
