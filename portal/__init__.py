@@ -75,11 +75,12 @@ def _init_login(app: Flask, login_manager) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         from flask import flash, redirect, request, url_for
+        from flask_babel import gettext
 
         from portal.auth.decorators import wants_json
         from portal.errors import problem
 
         if wants_json():
-            return problem(401, "Log ind først.", title="Unauthorized")
+            return problem(401, gettext("Log ind først."))
         flash(str(login_manager.login_message), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,4 +1,5 @@
-"""Error handling in one place: Danish HTML pages, problem+json (RFC 9457) under /api/, never a stack trace."""
+"""Error handling in one place: pages in the user's language (Danish by default), problem+json (RFC 9457) under
+/api/, never a stack trace."""
 from __future__ import annotations
 
 import logging
@@ -10,27 +11,34 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.auth.decorators import wants_json
+from portal.i18n import N_
 from portal.services.errors import DomainError
 
 log = logging.getLogger("portal.errors")
 
+# Danish source strings; translated when a page or a problem+json body is made (the request's language).
 TITLES = {
-    400: "Ugyldig forespørgsel",
-    401: "Log ind først",
-    403: "Ingen adgang",
-    404: "Siden findes ikke",
-    405: "Metoden er ikke tilladt",
-    409: "Konflikt",
-    413: "For meget data",
-    415: "Forkert indholdstype",
-    422: "Ugyldige oplysninger",
-    429: "For mange forsøg",
-    500: "Der skete en fejl",
+    400: N_("Ugyldig forespørgsel"),
+    401: N_("Log ind først"),
+    403: N_("Ingen adgang"),
+    404: N_("Siden findes ikke"),
+    405: N_("Metoden er ikke tilladt"),
+    409: N_("Konflikt"),
+    413: N_("For meget data"),
+    415: N_("Forkert indholdstype"),
+    422: N_("Ugyldige oplysninger"),
+    429: N_("For mange forsøg"),
+    500: N_("Der skete en fejl"),
 }
+FALLBACK_TITLE = N_("Fejl")
+
+
+def title_for(status: int) -> str:
+    return _(TITLES.get(status, FALLBACK_TITLE))
 
 
 def problem(status: int, detail: str, *, title: str | None = None, type_: str = "about:blank", **extra):
-    body = {"type": type_, "title": title or TITLES.get(status, "Fejl"), "status": status, "detail": detail}
+    body = {"type": type_, "title": title or title_for(status), "status": status, "detail": detail}
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
@@ -39,7 +47,7 @@ def problem(status: int, detail: str, *, title: str | None = None, type_: str = 
 
 
 def _page(status: int, detail: str):
-    return render_template("errors/error.html", status=status, title=_(TITLES.get(status, "Fejl")), detail=detail), status
+    return render_template("errors/error.html", status=status, title=title_for(status), detail=detail), status
 
 
 def _respond(status: int, detail: str, **extra):

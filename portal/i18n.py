@@ -1,10 +1,50 @@
-"""Danish by default, English switchable: ?lang=, then the session, then the user's setting, else Danish."""
+"""Danish by default, English switchable: ?lang=, then the session, then the user's setting, else Danish.
+
+Also the language helpers the services share: `N_` to mark module-level texts for the catalogue, and dates
+written the Danish way ("torsdag 3. december 2026 kl. 10.00") that become English ones in an English context.
+"""
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
 from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
+from portal.timeutil import to_local
+
+
+def N_(text: str) -> str:
+    """Marks a module-level text for the catalogue (Babel's default keyword); translate it where it is shown."""
+    return text
+
+
+def current_language() -> str:
+    """The language of this request (or of force_locale); Danish outside an app (CLI scripts, imports)."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in ("da", "en") else "da"
+
+
+def localized_pattern(pattern: str, language: str) -> str:
+    """A CLDR date pattern written the Danish way, for `language`: "d. MMM y 'kl.' HH.mm" → "d MMM y 'at' HH:mm"."""
+    if language == "da":
+        return pattern
+    return pattern.replace("'kl.'", "'at'").replace("d. ", "d ").replace("HH.mm", "HH:mm")
+
+
+def format_local_datetime(value: datetime, pattern: str, language: str | None = None) -> str:
+    """`value` in Copenhagen time with a Danish-style pattern, in `language` (default: the current one)."""
+    language = language or current_language()
+    return format_datetime(to_local(value), localized_pattern(pattern, language), locale=language)
+
+
+def format_local_date(value: date | datetime, pattern: str, language: str | None = None) -> str:
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    language = language or current_language()
+    return format_date(value, localized_pattern(pattern, language), locale=language)
 
 
 def select_locale() -> str:

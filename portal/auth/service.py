@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,7 +42,7 @@ def authenticate(
         verify_password(None, password)  # same work as a real check
         audit.record(session, None, "login.locked", detail={"user_id": user.id}, now=now)
         session.commit()
-        raise LoginFailed("Kontoen er midlertidigt låst efter for mange forkerte forsøg. Prøv igen senere.")
+        raise LoginFailed(_("Kontoen er midlertidigt låst efter for mange forkerte forsøg. Prøv igen senere."))
     if user is None or not verify_password(user.password_hash, password) or not user.active:
         if user is not None:
             user.failed_logins += 1
@@ -50,7 +51,7 @@ def authenticate(
                 user.failed_logins = 0
             audit.record(session, None, "login.failed", detail={"user_id": user.id}, now=now)
             session.commit()
-        raise LoginFailed("Forkert brugernavn eller adgangskode.")
+        raise LoginFailed(_("Forkert brugernavn eller adgangskode."))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

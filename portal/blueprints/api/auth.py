@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.errors import problem
@@ -39,14 +40,14 @@ def api_role_required(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
+            scheme, _space, token = header.partition(" ")
             user = user_from_token(token.strip()) if scheme.lower() == "bearer" and token else None
             if user is None:
-                resp = problem(401, "Manglende eller ugyldig adgangsnøgle. Hent en ny via /api/v1/auth/token.")
+                resp = problem(401, _("Manglende eller ugyldig adgangsnøgle. Hent en ny via /api/v1/auth/token."))
                 resp.headers["WWW-Authenticate"] = "Bearer"
                 return resp
             if user.role not in roles:
-                return problem(403, "Din rolle har ikke adgang til dette.")
+                return problem(403, _("Din rolle har ikke adgang til dette."))
             g.api_user = user
             return view(*args, **kwargs)
 
@@ -62,8 +63,8 @@ def json_body() -> dict:
     from portal.services.errors import ValidationFailed
 
     if not request.is_json:
-        raise ValidationFailed("Send JSON med Content-Type: application/json.")
+        raise ValidationFailed(_("Send JSON med Content-Type: application/json."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationFailed("Forespørgslen er ikke et gyldigt JSON-objekt.")
+        raise ValidationFailed(_("Forespørgslen er ikke et gyldigt JSON-objekt."))
     return data

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
+from flask_babel import gettext as _
 
 from portal.auth.decorators import public
 from portal.auth.service import LoginFailed, authenticate
@@ -18,9 +19,9 @@ def create_token():
     data = json_body()
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        return problem(400, "Angiv både username og password som tekst.")
+        return problem(400, _("Angiv både username og password som tekst."))
     if len(username) > 80 or len(password) > 200:
-        return problem(400, "Brugernavn eller adgangskode er for langt.")
+        return problem(400, _("Brugernavn eller adgangskode er for langt."))
     try:
         user = authenticate(
             db.session, username, password,
