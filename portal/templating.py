@@ -4,20 +4,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from portal.i18n import format_local_date, format_local_datetime
 from portal.navigation import nav_items
-from portal.timeutil import to_local
 
 
 def init_app(app: Flask) -> None:
+    # Patterns are written the Danish way ("d. MMM 'kl.' HH:mm"); portal.i18n makes them English ones in English.
     @app.template_filter("local_dt")
     def local_dt(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
         if value is None:
             return ""
-        return format_datetime(to_local(value), fmt)
+        return format_local_datetime(value, fmt)
 
     @app.template_filter("iso")
     def iso(value: datetime | None) -> str:
@@ -26,15 +27,40 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("local_time")
     def local_time(value: datetime | None) -> str:
-        return "" if value is None else format_datetime(to_local(value), "HH:mm")
+        return "" if value is None else format_local_datetime(value, "HH:mm")
 
     @app.template_filter("day")
     def day(value: date | datetime | None, fmt: str = "d. MMMM y") -> str:
         if value is None:
             return ""
-        if isinstance(value, datetime):
-            value = to_local(value).date()
-        return format_date(value, fmt)
+        return format_local_date(value, fmt)
+
+    @app.template_filter("summary_content")
+    def summary_content(content: dict) -> dict:
+        """A conversation summary's content in the reader's language (portal.services.summary.in_language)."""
+        from portal.services.summary import in_language
+
+        return in_language(content or {})
+
+    @app.template_filter("audit_reason")
+    def audit_reason(entry) -> str:
+        """Why staff opened a member's file, in the reader's language (portal.services.access.reason_text)."""
+        from portal.services.access import reason_text
+
+        return reason_text(entry)
+
+    @app.template_filter("factor")
+    def factor(text: str) -> str:
+        """A stored (Danish) profiling factor text in the reader's language."""
+        from portal.profiling.variables import translate_factor
+
+        return translate_factor(text)
+
+    @app.template_filter("capfirst")
+    def capfirst(value: str) -> str:
+        """The first letter upper-case, the rest as written ("capitalize" would write "Thursday 3 december")."""
+        value = str(value)
+        return value[:1].upper() + value[1:]
 
     @app.context_processor
     def _globals():

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import N_
 from portal.models import Booking, Caseworker, ServiceLocation, User
 from portal.models.booking import (
     ACTIVE_BOOKING_STATUSES,
@@ -25,7 +26,8 @@ from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.timeutil import LOCAL_TZ
 
-WEEKDAYS = ("Mandag", "Tirsdag", "Onsdag", "Torsdag", "Fredag", "Lørdag", "Søndag")
+# Danish source strings, translated where shown (templates/booking/hours.html).
+WEEKDAYS = (N_("Mandag"), N_("Tirsdag"), N_("Onsdag"), N_("Torsdag"), N_("Fredag"), N_("Lørdag"), N_("Søndag"))
 EARLIEST, LATEST = time(7, 0), time(20, 0)  # conversations are held in office hours
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
 from portal.services import audit, notifications, outbox
 from portal.services.contact_course import course_start
@@ -26,13 +27,10 @@ from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
 from portal.services.ics import Invitation, build_ics
 from portal.services.slots import check_slot
-from portal.timeutil import local_to_utc, to_local
+from portal.timeutil import local_to_utc
 
 OUTCOMES = ("held", "no_show", "cancelled_fund")
 STAFF_ROLES = ("caseworker", "admin")
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-          "november", "december")
-DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 UID_DOMAIN = "portal.foa.dk"
 
 
@@ -276,9 +274,9 @@ def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, e
 # --- confirmations -----------------------------------------------------------------------------------------------
 
 def format_when(value: datetime) -> str:
-    """'torsdag 3. december 2026 kl. 10.00' in Copenhagen time (also outside a request, for e-mails)."""
-    local = to_local(value)
-    return f"{DAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H.%M}"
+    """'torsdag 3. december 2026 kl. 10.00' / 'Thursday 3 December 2026 at 10:00' in Copenhagen time, in the
+    current language (Danish outside a request: the scheduler's e-mails)."""
+    return format_local_datetime(value, "EEEE d. MMMM y 'kl.' HH.mm")
 
 
 def _where(booking: Booking) -> str:

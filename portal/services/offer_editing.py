@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import format_local_datetime
 from portal.models import ServiceLocation, User
 from portal.models.offers import (
     ACTIVE_STATUSES,
@@ -28,6 +29,7 @@ from portal.models.offers import (
 from portal.services import audit
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.waitlist import (
+    WHEN,
     _,
     default_hold_hours,
     lock_session,
@@ -35,7 +37,7 @@ from portal.services.waitlist import (
     set_status,
     tell_member,
 )
-from portal.timeutil import local_to_utc, to_local
+from portal.timeutil import local_to_utc
 
 OFFER_FIELDS = ("kind", "title", "description", "topic", "fvu_subject", "sosu_variant", "provider", "course_hours",
                 "requires_fvu_test", "hold_hours", "active")
@@ -258,7 +260,7 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
         from portal.services.offers import session_ics
 
         for reg in _live(session, offer_session, ("registered", "offered")):
-            when = to_local(offer_session.starts_at).strftime("%d.%m.%Y kl. %H:%M")
+            when = format_local_datetime(offer_session.starts_at, WHEN)
             tell_member(session, reg.member, now, key=f"offer-session-moved-{reg.id}-{offer_session.sequence}",
                         kind="offers.session_changed",
                         subject=_("Ændret: %(title)s", title=offer_session.offer.title),
@@ -298,7 +300,7 @@ def cancel_session(session: Session, offer_session: OfferSession, *, reason: str
                     subject=_("Aflyst: %(title)s", title=title),
                     text=_("Vi må desværre aflyse %(title)s %(when)s. Begrundelse: %(reason)s\n\nDu kan tilmelde "
                            "dig et andet hold under Tilbud på Min side.", title=title,
-                           when=to_local(offer_session.starts_at).strftime("%d.%m.%Y kl. %H:%M"), reason=reason),
+                           when=format_local_datetime(offer_session.starts_at, WHEN), reason=reason),
                     attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
     audit.record(session, actor, "offers.session_cancelled", target=offer_session, reason=reason[:200], now=now)
     return offer_session

@@ -15,13 +15,15 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import format_local_datetime
 from portal.models import Member, User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
 from portal.services import audit, notifications, outbox
 from portal.services.errors import Conflict, NotAllowed, NotFound
-from portal.timeutil import to_local
 
 DEFAULT_HOLD_HOURS = 24
+
+WHEN = "dd.MM.y 'kl.' HH:mm"  # "03.12.2026 kl. 10:00"; "… at 10:00" in English (portal.i18n)
 
 
 def _(text: str, **values) -> str:
@@ -256,8 +258,7 @@ def _own(reg: OfferRegistration, actor: User | str) -> None:
 
 
 def _when(offer_session: OfferSession) -> str:
-    local = to_local(offer_session.starts_at)
-    return local.strftime("%d.%m.%Y kl. %H:%M")
+    return format_local_datetime(offer_session.starts_at, WHEN)
 
 
 def base_url() -> str:
@@ -271,7 +272,7 @@ def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: 
 
     token = accept_token(reg)
     link = external_url("offers.accept_link", fallback=f"/tilbud/plads/{token}", token=token)
-    until = to_local(reg.held_until).strftime("%d.%m.%Y kl. %H:%M")
+    until = format_local_datetime(reg.held_until, WHEN)
     title = offer_session.offer.title
     text = _("Der er blevet en plads ledig på %(title)s %(when)s, og vi holder den til dig til %(until)s.\n\n"
              "Tag pladsen med ét klik (du logger ind først): %(link)s\n\n"
