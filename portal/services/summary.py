@@ -2,103 +2,120 @@
 on Min side and sent to the job centre (an outbox row on the "jobcenter" channel with the PDF attached).
 
 The content is frozen as JSON when the summary is made, so the member, the job centre and a later reprint all see
-the same document. It is written in Danish (the official language of the case) and worded for the member: the
-profiling conclusion never says "long-term unemployed" (DOMAIN.md "Profiling": members should not be told early,
-bluntly, that they will probably become long-term unemployed).
+the same document. It is written in Danish (the official language of the case: the job centre gets the Danish
+document) with an English rendering made at the same time under content["translations"]["en"], which a member or
+caseworker using the English UI sees. It is worded for the member: the profiling conclusion never says
+"long-term unemployed" (DOMAIN.md "Profiling": members should not be told early, bluntly, that they will probably
+become long-term unemployed).
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import N_, current_language, format_local_date, format_local_datetime
 from portal.models import Member, User
 from portal.models.casework import ConversationSummary, HeldConversation, SummaryDispatch
 from portal.services import audit, notifications, outbox
 from portal.services.access import StaffScope, require_edit
 from portal.services.contact_course import course_for, next_step
-from portal.services.conversation_types import CHANNEL_LABELS, TYPES
+from portal.services.conversation_types import CHANNEL_NAMES, TYPES
 from portal.services.errors import Conflict, NotFound
 from portal.services.summary_pdf import render_summary_pdf
 from portal.timeutil import to_local, utcnow
 
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-          "november", "december")
-
+LANGUAGES = ("da", "en")  # the document's own language first
 # The profiling conclusion, worded for the member (group → text). Group 2 is about extra support, not risk.
 CONCLUSIONS = {
-    "1": ("Vi vurderer, at du har gode muligheder for at finde job inden for dit fag. Vi hjælper dig med sparring "
-          "på din jobsøgning og med jobmatch gennem FOA JobMatch."),
-    "2a": ("Vi vil gerne give dig ekstra støtte til at finde dit næste job inden for dit fag. Du har ret til to "
-           "fokussamtaler, og du kan deltage i vores webinarer og temamøder om jobsøgning."),
-    "2b": ("Vi vil gerne give dig ekstra støtte, også hvis dit næste job skal findes uden for dit nuværende fag. "
-           "Du har ret til to fokussamtaler, og webinaret \"Kan jeg blive i mit fag – eller skal jeg prøve noget "
-           "nyt?\" er et godt sted at begynde."),
+    "1": N_("Vi vurderer, at du har gode muligheder for at finde job inden for dit fag. Vi hjælper dig med "
+            "sparring på din jobsøgning og med jobmatch gennem FOA JobMatch."),
+    "2a": N_("Vi vil gerne give dig ekstra støtte til at finde dit næste job inden for dit fag. Du har ret til to "
+             "fokussamtaler, og du kan deltage i vores webinarer og temamøder om jobsøgning."),
+    "2b": N_("Vi vil gerne give dig ekstra støtte, også hvis dit næste job skal findes uden for dit nuværende fag. "
+             "Du har ret til to fokussamtaler, og webinaret \"Kan jeg blive i mit fag – eller skal jeg prøve noget "
+             "nyt?\" er et godt sted at begynde."),
 }
-NO_CONCLUSION = "Vi har ikke afsluttet vurderingen af, hvilken støtte du har brug for. Den kommer ved næste samtale."
+NO_CONCLUSION = N_("Vi har ikke afsluttet vurderingen af, hvilken støtte du har brug for. Den kommer ved næste "
+                   "samtale.")
 
 
 def long_date(day: date) -> str:
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+    """'3. december 2026' / '3 December 2026' in the current language (Danish outside a request)."""
+    return format_local_date(day, "d. MMMM y")
 
 
 def long_datetime(moment: datetime) -> str:
-    local = to_local(moment)
-    return f"{long_date(local.date())} kl. {local:%H.%M}"
-
-
-def _da(label) -> str:
-    """A lazy label in Danish, whatever the current user's language (the summary is an official document)."""
-    with force_locale("da"):
-        return str(label)
+    """'3. december 2026 kl. 10.00' / '3 December 2026 at 10:00', Copenhagen time."""
+    return format_local_datetime(moment, "d. MMMM y 'kl.' HH.mm")
 
 
 def build_content(session: Session, conversation: HeldConversation, *, today: date) -> dict:
-    """The summary's content: facts, sections and footer (rendered by the HTML page and the PDF alike)."""
+    """The summary's content in Danish, with the English rendering under "translations" (the HTML page and the
+    PDF show the one in the reader's language; the job centre gets the Danish one)."""
+    renderings = {}
+    for language in LANGUAGES:
+        with force_locale(language):
+            renderings[language] = _content(session, conversation, today=today)
+    content = renderings.pop(LANGUAGES[0])
+    content["translations"] = renderings
+    return content
+
+
+def in_language(content: dict, language: str | None = None) -> dict:
+    """The content as the reader sees it: the rendering in `language` (default: the current one) if the summary
+    has one, else the Danish document (summaries made before the English rendering existed)."""
+    language = language or current_language()
+    return (content.get("translations") or {}).get(language, content)
+
+
+def _content(session: Session, conversation: HeldConversation, *, today: date) -> dict:
+    """The content in the current language (build_content sets it with force_locale)."""
     from portal.services import plan
 
     member: Member = conversation.member
     caseworker = conversation.caseworker
-    type_label = _da(TYPES[conversation.type].label)
+    type_label = _(TYPES[conversation.type].name)
     facts = [
-        ["Medlem", member.full_name],
-        ["Medlemsnummer", member.member_number],
-        ["Samtale", type_label],
-        ["Tidspunkt", long_datetime(conversation.held_at)],
-        ["Form", _da(CHANNEL_LABELS[conversation.channel])],
-        ["Sagsbehandler", caseworker.user.display_name if caseworker else "FOA A-kasse"],
+        [_("Medlem"), member.full_name],
+        [_("Medlemsnummer"), member.member_number],
+        [_("Samtale"), type_label],
+        [_("Tidspunkt"), long_datetime(conversation.held_at)],
+        [_("Form"), _(CHANNEL_NAMES[conversation.channel])],
+        [_("Sagsbehandler"), caseworker.user.display_name if caseworker else "FOA A-kasse"],
     ]
     sections = []
     if conversation.member_summary:
-        sections.append({"heading": "Det talte vi om", "text": conversation.member_summary})
+        sections.append({"heading": _("Det talte vi om"), "text": conversation.member_summary})
     sections.append({
-        "heading": "Det aftalte vi",
+        "heading": _("Det aftalte vi"),
         "items": [_agreement_line(a) for a in conversation.agreements],
-        "empty": "Vi lavede ingen nye aftaler ved denne samtale.",
+        "empty": _("Vi lavede ingen nye aftaler ved denne samtale."),
     })
     open_items = [i for i in plan.list_items(session, member) if i.status in ("proposed", "active")]
     sections.append({
-        "heading": "Din plan lige nu",
+        "heading": _("Din plan lige nu"),
         "items": [_plan_line(i) for i in open_items],
-        "empty": "Din plan har ingen åbne punkter.",
+        "empty": _("Din plan har ingen åbne punkter."),
     })
     group = conversation.group_decision or member.target_group
-    sections.append({"heading": "Vores vurdering", "text": CONCLUSIONS.get(group or "", NO_CONCLUSION)})
+    sections.append({"heading": _("Vores vurdering"), "text": _(CONCLUSIONS.get(group or "", NO_CONCLUSION))})
     step = next_step(course_for(session, member, today))
     if step is not None:
         bookable = TYPES[step.conversation_type].member_bookable
-        sections.append({"heading": "Dit næste skridt",
-                         "text": f"{_da(step.title)} senest {long_date(step.due_date)}. "
-                                 + ("Du kan booke tiden på Min side." if bookable
-                                    else "Vi sender dig en indkaldelse.")})
+        sections.append({"heading": _("Dit næste skridt"),
+                         "text": _("%(step)s senest %(date)s.", step=_(step.title), date=long_date(step.due_date))
+                         + " " + (_("Du kan booke tiden på Min side.") if bookable
+                                  else _("Vi sender dig en indkaldelse."))})
     goes_to_jobcenter = member.status == "ledig"
-    footer = ("Referatet ligger på Min side under Referater"
-              + (" og er også sendt til dit jobcenter." if goes_to_jobcenter else ".")
-              + " Er der noget, der ikke passer, så skriv til din sagsbehandler.")
+    footer = (_("Referatet ligger på Min side under Referater og er også sendt til dit jobcenter.")
+              if goes_to_jobcenter else _("Referatet ligger på Min side under Referater."))
+    footer += " " + _("Er der noget, der ikke passer, så skriv til din sagsbehandler.")
     return {
-        "title": f"Samtalereferat – {type_label}",
+        "title": _("Samtalereferat – %(type)s", type=type_label),
         "member_name": member.full_name,
         "member_number": member.member_number,
         "facts": facts,
@@ -111,21 +128,23 @@ def build_content(session: Session, conversation: HeldConversation, *, today: da
 def _agreement_line(agreement) -> str:
     line = agreement.text
     if agreement.due_date:
-        line += f" – senest {long_date(agreement.due_date)}"
+        line += " – " + _("senest %(date)s", date=long_date(agreement.due_date))
     if agreement.right_and_duty:
-        line += " (ret- og pligttilbud: du skal deltage)"
+        line += " " + _("(ret- og pligttilbud: du skal deltage)")
     return line
 
 
 def _plan_line(item) -> str:
     from portal.services.plan import STATUS_LABELS
 
-    line = f"{item.title} ({_da(STATUS_LABELS.get(item.status, item.status)).lower()}"
+    status = _(STATUS_LABELS[item.status]).lower() if item.status in STATUS_LABELS else item.status
     if item.due_date:
-        line += f", senest {long_date(item.due_date)}"
-    line += ")"
+        line = _("%(title)s (%(status)s, senest %(date)s)", title=item.title, status=status,
+                 date=long_date(item.due_date))
+    else:
+        line = f"{item.title} ({status})"
     if item.right_and_duty:
-        line += " – ret- og pligttilbud"
+        line += " – " + _("ret- og pligttilbud")
     return line
 
 
@@ -145,7 +164,7 @@ def get_summary(session: Session, summary_id: int) -> ConversationSummary:
         joinedload(ConversationSummary.conversation), joinedload(ConversationSummary.member))
         .where(ConversationSummary.id == summary_id))
     if summary is None:
-        raise NotFound("Referatet findes ikke.")
+        raise NotFound(_("Referatet findes ikke."))
     return summary
 
 
@@ -153,7 +172,7 @@ def member_summary(session: Session, member: Member, summary_id: int) -> Convers
     """A sent summary of this member (the member's own view); anything else is 'not found'."""
     summary = session.get(ConversationSummary, summary_id)
     if summary is None or summary.member_id != member.id or summary.status != "sent":
-        raise NotFound("Referatet findes ikke.")
+        raise NotFound(_("Referatet findes ikke."))
     return summary
 
 
@@ -176,17 +195,18 @@ def send(session: Session, scope: StaffScope, summary: ConversationSummary, *,
     member = summary.member
     require_edit(scope, member)
     if summary.status == "sent":
-        raise Conflict("Referatet er allerede sendt.")
+        raise Conflict(_("Referatet er allerede sendt."))
     now = now or utcnow()
     summary.status = "sent"
     summary.sent_at = now
     session.add(SummaryDispatch(summary=summary, recipient="member", dispatched_at=now,
                                 actor_user_id=scope.user.id))
     if member.user_id:
+        # Stored text, read later in the member's own language: Danish like the other notifications.
         notifications.notify(session, member.user_id, "Du har fået et nyt samtalereferat.",
                              link=f"/min-side/referater/{summary.id}", now=now)
     if summary.content.get("to_jobcenter"):
-        pdf = render_summary_pdf(summary.content)
+        pdf = render_summary_pdf(summary.content, language="da")  # the official Danish document
         message = outbox.enqueue(
             session, idempotency_key=f"summary:{summary.id}:jobcenter", kind="conversation_summary",
             channel="jobcenter", to_address=jobcenter_address(session, member), member_id=member.id,

@@ -57,8 +57,12 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
 
 
-def render_summary_pdf(content: dict) -> bytes:
-    """A4 PDF of a summary's content dict (portal.services.summary.build_content)."""
+def render_summary_pdf(content: dict, language: str | None = None) -> bytes:
+    """A4 PDF of a summary's content dict (portal.services.summary.build_content), in `language` if the summary
+    has a rendering in it (default: the reader's language), else the Danish document."""
+    from portal.services.summary import in_language
+
+    content = in_language(content, language)
     s = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
