@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models.scheduling import JobRun
 from portal.services import audit
 from portal.services.dispatch import SmtpUnavailable
@@ -27,7 +28,7 @@ log = logging.getLogger("portal.scheduler")
 @dataclass(frozen=True)
 class JobSpec:
     id: str
-    title: str  # Danish, shown to admins and operators
+    title: str  # Danish source string (N_), translated where shown to admins
     trigger: dict  # APScheduler trigger arguments; cron times are Copenhagen time
     func: Callable[[Session, datetime, Flask], dict]
 
@@ -117,27 +118,27 @@ def retention(session: Session, now: datetime, app: Flask) -> dict:
 
 
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
-    JobSpec("dispatch_outbox", "Send e-mails fra udbakken", {"trigger": "interval", "minutes": 1},
+    JobSpec("dispatch_outbox", N_("Send e-mails fra udbakken"), {"trigger": "interval", "minutes": 1},
             dispatch_outbox),
-    JobSpec("booking_reminders", "Påmindelser om samtaler", {"trigger": "interval", "minutes": 10},
+    JobSpec("booking_reminders", N_("Påmindelser om samtaler"), {"trigger": "interval", "minutes": 10},
             booking_reminders),
-    JobSpec("session_reminders", "Påmindelser om webinarer, temamøder og kurser",
+    JobSpec("session_reminders", N_("Påmindelser om webinarer, temamøder og kurser"),
             {"trigger": "interval", "minutes": 10}, session_reminders),
-    JobSpec("satisfaction_surveys", "Tilfredshedsundersøgelser efter afholdte samtaler",
+    JobSpec("satisfaction_surveys", N_("Tilfredshedsundersøgelser efter afholdte samtaler"),
             {"trigger": "interval", "minutes": 15}, satisfaction_surveys),
-    JobSpec("joint_invitations", "Invitation til fællessamtale (9 uger)",
+    JobSpec("joint_invitations", N_("Invitation til fællessamtale (9 uger)"),
             {"trigger": "cron", "hour": 6, "minute": 0}, joint_invitations),
-    JobSpec("deadline_alerts", "Fristvarsler og Min plan-påmindelser til sagsbehandlere",
+    JobSpec("deadline_alerts", N_("Fristvarsler og Min plan-påmindelser til sagsbehandlere"),
             {"trigger": "cron", "hour": 6, "minute": 15}, deadline_alerts),
-    JobSpec("waiting_list", "Ventelister: udløbne pladsreservationer", {"trigger": "interval", "minutes": 5},
+    JobSpec("waiting_list", N_("Ventelister: udløbne pladsreservationer"), {"trigger": "interval", "minutes": 5},
             waiting_list),
-    JobSpec("handoff_sla", "Overdragelser fra chatbotten: eskalering", {"trigger": "interval", "minutes": 1},
+    JobSpec("handoff_sla", N_("Overdragelser fra chatbotten: eskalering"), {"trigger": "interval", "minutes": 1},
             handoff_sla),
-    JobSpec("reprofiling", "Ny profilafklaring af medlemmer med ændrede data",
+    JobSpec("reprofiling", N_("Ny profilafklaring af medlemmer med ændrede data"),
             {"trigger": "cron", "hour": 2, "minute": 30}, reprofiling),
-    JobSpec("caseload_next_steps", "Sagsbehandlernes oversigt: næste lovpligtige skridt genberegnes",
+    JobSpec("caseload_next_steps", N_("Sagsbehandlernes oversigt: næste lovpligtige skridt genberegnes"),
             {"trigger": "cron", "hour": 1, "minute": 45}, caseload_next_steps),
-    JobSpec("retention", "Sletning efter opbevaringsregler", {"trigger": "cron", "hour": 3, "minute": 15},
+    JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}
 

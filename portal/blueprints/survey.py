@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, session
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from portal.auth.decorators import public
 from portal.extensions import db, limiter
@@ -17,6 +17,8 @@ def _page(template: str, survey=None, status: int = 200, **context):
     """In the language the member picked on the page (?lang= or the switch), else the member's own."""
     language = request.args.get("lang") or session.get("lang") or (survey.language if survey is not None else "da")
     with force_locale(language if language in ("da", "en") else "da"):
+        if context.get("errors"):  # the services' messages are Danish source strings (N_)
+            context["errors"] = {field: gettext(message) for field, message in context["errors"].items()}
         return render_template(template, survey=survey, **context), status
 
 

@@ -1,10 +1,17 @@
-"""The variables of models A and B: levels, reference levels and the plain-Danish texts of the factors.
+"""The variables of models A and B: levels, reference levels and the texts of the factors (Danish, translated
+when shown).
 
 One place answers "what does model B use and what is its reference member?". docs/profiling.md describes them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from flask_babel import gettext
+
+from portal.i18n import N_
 
 RARE_LEVEL = "(sjælden)"  # categorical levels seen fewer than MIN_LEVEL_COUNT times in training are merged here
 MISSING_LEVEL = "(mangler)"  # a missing categorical value is its own level
@@ -46,57 +53,61 @@ Q10_BARRIERS = ("physical_health", "mental_health", "personal_social", "economic
                 "reading_spelling", "it_skills", "language", "other")
 
 _VARIABLES = [
-    Variable("age_band", "alder", True, "30_49", AGE_BANDS, {
-        "under_30": "under 30 år", "30_49": "30-49 år", "50_54": "50-54 år", "55_plus": "55 år eller derover"}),
-    Variable("gender", "køn", True, "female", ("female", "male", "other"), {
-        "female": "kvinde", "male": "mand", "other": "andet køn"}),
-    Variable("work_experience_years", "erhvervserfaring", False,
-             high_text="lang erhvervserfaring ({value:.0f} år)", low_text="kort erhvervserfaring ({value:.0f} år)"),
-    Variable("education", "uddannelse", True, "erhvervsuddannelse", ("ingen", "erhvervsuddannelse", "videregaaende"), {
-        "ingen": "ingen erhvervsuddannelse", "erhvervsuddannelse": "erhvervsuddannelse",
-        "videregaaende": "videregående uddannelse"}),
-    Variable("from_sickness_benefit", "kommer fra sygedagpenge", False, high_text="kommer fra sygedagpenge"),
-    Variable("benefit_share_3y", "ledighed de seneste 3 år", False,
-             high_text="meget ledighed de seneste 3 år ({value:.0%})",
-             low_text="lidt ledighed de seneste 3 år ({value:.0%})"),
-    Variable("benefit_periods_5y", "ledighedsperioder de seneste 5 år", False,
-             high_text="flere ledighedsperioder de seneste 5 år ({value:.0f})",
-             low_text="få ledighedsperioder de seneste 5 år ({value:.0f})"),
-    Variable("region", "bopæl", True, "Hovedstaden",
+    Variable("age_band", N_("alder"), True, "30_49", AGE_BANDS, {
+        "under_30": N_("under 30 år"), "30_49": N_("30-49 år"), "50_54": N_("50-54 år"),
+        "55_plus": N_("55 år eller derover")}),
+    Variable("gender", N_("køn"), True, "female", ("female", "male", "other"), {
+        "female": N_("kvinde"), "male": N_("mand"), "other": N_("andet køn")}),
+    Variable("work_experience_years", N_("erhvervserfaring"), False,
+             high_text=N_("lang erhvervserfaring ({value:.0f} år)"),
+             low_text=N_("kort erhvervserfaring ({value:.0f} år)")),
+    Variable("education", N_("uddannelse"), True, "erhvervsuddannelse", ("ingen", "erhvervsuddannelse", "videregaaende"), {
+        "ingen": N_("ingen erhvervsuddannelse"), "erhvervsuddannelse": N_("erhvervsuddannelse"),
+        "videregaaende": N_("videregående uddannelse")}),
+    Variable("from_sickness_benefit", N_("kommer fra sygedagpenge"), False, high_text=N_("kommer fra sygedagpenge")),
+    Variable("benefit_share_3y", N_("ledighed de seneste 3 år"), False,
+             high_text=N_("meget ledighed de seneste 3 år ({value:.0%})"),
+             low_text=N_("lidt ledighed de seneste 3 år ({value:.0%})")),
+    Variable("benefit_periods_5y", N_("ledighedsperioder de seneste 5 år"), False,
+             high_text=N_("flere ledighedsperioder de seneste 5 år ({value:.0f})"),
+             low_text=N_("få ledighedsperioder de seneste 5 år ({value:.0f})")),
+    Variable("region", N_("bopæl"), True, "Hovedstaden",
              ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"), {
-                 r: f"bor i Region {r}" for r in ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland",
-                                                  "Nordjylland")}),
-    Variable("origin", "herkomst", True, "dansk", ("dansk", "vestlig", "ikke_vestlig"), {
-        "dansk": "dansk herkomst", "vestlig": "herkomst fra et andet vestligt land",
-        "ikke_vestlig": "herkomst fra et ikke-vestligt land"}),
-    Variable("disco", "jobfunktion", True, "sosu_hjaelper", JOB_FUNCTIONS, {
-        "sosu_hjaelper": "job som social- og sundhedshjælper", "sosu_assistent": "job som social- og sundhedsassistent",
-        "paedagogisk": "pædagogisk job", "koekken": "job som køkkenassistent",
-        "rengoering": "job som rengøringsassistent", "service": "job som serviceassistent eller portør",
-        "transport": "job som chauffør", "andet": "jobfunktion uden for FOA's fag"}),
-    Variable("industry", "branche", True, "offentlig_omsorg", INDUSTRIES, {
-        "offentlig_omsorg": "branche: offentlig omsorg", "offentlig_service": "branche: offentlig service",
-        "privat_service": "branche: privat service", "handel": "branche: handel",
-        "industri": "branche: industri", "transport": "branche: transport"}),
-    Variable("new_graduate", "nyuddannet", False, high_text="nyuddannet (dimittend)"),
-    Variable("previous_income_100k", "tidligere indkomst", False,
-             high_text="høj tidligere indkomst", low_text="lav tidligere indkomst"),
-    Variable("children_at_home", "hjemmeboende børn", False, high_text="hjemmeboende børn"),
-    Variable("q2", "forventet tid til job (spørgsmål 2)", True, "within_3_months", Q2_LEVELS, {
-        "has_job": "har allerede nyt job", "within_3_months": "forventer job inden for 3 måneder",
-        "within_6_months": "forventer job inden for 6 måneder",
-        "more_than_6_months": "forventer mere end 6 måneder om at få job",
-        "leave_or_retirement": "forventer barsel, efterløn eller pension",
-        "dont_know": "ved ikke, hvornår job kommer"}),
-    Variable("q10_physical_health", "fysisk helbred", False, high_text="fysiske helbredsbegrænsninger"),
-    Variable("q10_mental_health", "psykisk helbred", False, high_text="psykiske helbredsbegrænsninger"),
-    Variable("q10_personal_social", "personlige forhold", False, high_text="personlige eller sociale forhold"),
-    Variable("q10_economic", "økonomi", False, high_text="økonomiske forhold"),
-    Variable("q10_substance_abuse", "misbrug", False, high_text="alkohol- eller stofmisbrug"),
-    Variable("q10_reading_spelling", "læsning og stavning", False, high_text="læse- og stavevanskeligheder"),
-    Variable("q10_it_skills", "it-færdigheder", False, high_text="manglende it-færdigheder"),
-    Variable("q10_language", "sprog", False, high_text="sprogbarrierer"),
-    Variable("q10_other", "andet", False, high_text="andre forhold gør det svært at få job"),
+                 "Hovedstaden": N_("bor i Region Hovedstaden"), "Sjælland": N_("bor i Region Sjælland"),
+                 "Syddanmark": N_("bor i Region Syddanmark"), "Midtjylland": N_("bor i Region Midtjylland"),
+                 "Nordjylland": N_("bor i Region Nordjylland")}),
+    Variable("origin", N_("herkomst"), True, "dansk", ("dansk", "vestlig", "ikke_vestlig"), {
+        "dansk": N_("dansk herkomst"), "vestlig": N_("herkomst fra et andet vestligt land"),
+        "ikke_vestlig": N_("herkomst fra et ikke-vestligt land")}),
+    Variable("disco", N_("jobfunktion"), True, "sosu_hjaelper", JOB_FUNCTIONS, {
+        "sosu_hjaelper": N_("job som social- og sundhedshjælper"),
+        "sosu_assistent": N_("job som social- og sundhedsassistent"),
+        "paedagogisk": N_("pædagogisk job"), "koekken": N_("job som køkkenassistent"),
+        "rengoering": N_("job som rengøringsassistent"), "service": N_("job som serviceassistent eller portør"),
+        "transport": N_("job som chauffør"), "andet": N_("jobfunktion uden for FOA's fag")}),
+    Variable("industry", N_("branche"), True, "offentlig_omsorg", INDUSTRIES, {
+        "offentlig_omsorg": N_("branche: offentlig omsorg"), "offentlig_service": N_("branche: offentlig service"),
+        "privat_service": N_("branche: privat service"), "handel": N_("branche: handel"),
+        "industri": N_("branche: industri"), "transport": N_("branche: transport")}),
+    Variable("new_graduate", N_("nyuddannet"), False, high_text=N_("nyuddannet (dimittend)")),
+    Variable("previous_income_100k", N_("tidligere indkomst"), False,
+             high_text=N_("høj tidligere indkomst"), low_text=N_("lav tidligere indkomst")),
+    Variable("children_at_home", N_("hjemmeboende børn"), False, high_text=N_("hjemmeboende børn")),
+    Variable("q2", N_("forventet tid til job (spørgsmål 2)"), True, "within_3_months", Q2_LEVELS, {
+        "has_job": N_("har allerede nyt job"), "within_3_months": N_("forventer job inden for 3 måneder"),
+        "within_6_months": N_("forventer job inden for 6 måneder"),
+        "more_than_6_months": N_("forventer mere end 6 måneder om at få job"),
+        "leave_or_retirement": N_("forventer barsel, efterløn eller pension"),
+        "dont_know": N_("ved ikke, hvornår job kommer")}),
+    Variable("q10_physical_health", N_("fysisk helbred"), False, high_text=N_("fysiske helbredsbegrænsninger")),
+    Variable("q10_mental_health", N_("psykisk helbred"), False, high_text=N_("psykiske helbredsbegrænsninger")),
+    Variable("q10_personal_social", N_("personlige forhold"), False, high_text=N_("personlige eller sociale forhold")),
+    Variable("q10_economic", N_("økonomi"), False, high_text=N_("økonomiske forhold")),
+    Variable("q10_substance_abuse", N_("misbrug"), False, high_text=N_("alkohol- eller stofmisbrug")),
+    Variable("q10_reading_spelling", N_("læsning og stavning"), False, high_text=N_("læse- og stavevanskeligheder")),
+    Variable("q10_it_skills", N_("it-færdigheder"), False, high_text=N_("manglende it-færdigheder")),
+    Variable("q10_language", N_("sprog"), False, high_text=N_("sprogbarrierer")),
+    Variable("q10_other", N_("andet"), False, high_text=N_("andre forhold gør det svært at få job")),
 ]
 VARIABLES: dict[str, Variable] = {v.name: v for v in _VARIABLES}
 
@@ -112,8 +123,16 @@ REFERENCES = {v.name: v.reference for v in _VARIABLES if v.categorical}
 FAIRNESS_ATTRIBUTES = {"gender": "male", "age_band": "30_49", "origin": "dansk"}
 
 
+# How factor_text composes texts; translate_factor reads them back (the stored texts are Danish).
+RARE_TEXT = N_("%(label)s: sjælden kategori")
+MISSING_TEXT = N_("%(label)s: oplysning mangler")
+NOT_TEXT = N_("ikke %(factor)s")
+
+
 def factor_text(feature: str, value, *, above_reference: bool) -> str:
-    """The plain-Danish text of one factor: the member's value of `feature` (a level or a number)."""
+    """The plain-Danish text of one factor: the member's value of `feature` (a level or a number).
+
+    Stored with the assessment in Danish; `translate_factor` shows it in the reader's language."""
     var = VARIABLES.get(feature)
     if var is None:  # a variable from the fund's own CSV: say what it is
         if isinstance(value, str):
@@ -121,12 +140,63 @@ def factor_text(feature: str, value, *, above_reference: bool) -> str:
         return f"{feature} {'høj' if above_reference else 'lav'} ({value:g})"
     if var.categorical:
         if value == RARE_LEVEL:
-            return f"{var.label_da}: sjælden kategori"
+            return RARE_TEXT % {"label": var.label_da}
         if value == MISSING_LEVEL:
-            return f"{var.label_da}: oplysning mangler"
+            return MISSING_TEXT % {"label": var.label_da}
         return var.level_texts.get(value, f"{var.label_da}: {value}")
-    template = var.high_text if above_reference else (var.low_text or f"ikke {var.high_text}")
+    template = var.high_text if above_reference else (var.low_text or NOT_TEXT % {"factor": var.high_text})
     try:
         return template.format(value=value)
     except (ValueError, TypeError):
         return template
+
+
+_VALUE = re.compile(r"\{value[^}]*\}")
+
+
+@lru_cache(maxsize=1)
+def _readers() -> tuple[frozenset[str], tuple[tuple[re.Pattern, str], ...], dict[str, str]]:
+    """(fixed texts, (pattern, template) for texts with a number, label of each variable)."""
+    fixed, numbered = set(), []
+    for var in _VARIABLES:
+        for text in [*var.level_texts.values(), var.high_text, var.low_text]:
+            if not text:
+                continue
+            if _VALUE.search(text):
+                parts = _VALUE.split(text)
+                numbered.append((re.compile("(.+?)".join(re.escape(p) for p in parts)), text))
+            else:
+                fixed.add(text)
+    return frozenset(fixed), tuple(numbered), {var.label_da: var.label_da for var in _VARIABLES}
+
+
+def translate_factor(text: str) -> str:
+    """A stored (Danish) factor text in the current language: "lang erhvervserfaring (25 år)" → "long work
+    experience (25 years)". Texts it does not know (a fund's own variables) are shown as stored."""
+    fixed, numbered, labels = _readers()
+    if text in fixed:
+        return gettext(text)
+    for pattern, template in numbered:
+        match = pattern.fullmatch(text)
+        if match:
+            return match.group(1).join(_VALUE.split(gettext(template)))
+    negated = _strip(NOT_TEXT, text)
+    if negated is not None and negated in fixed:
+        return gettext(NOT_TEXT, factor=gettext(negated))
+    for composed in (RARE_TEXT, MISSING_TEXT):
+        label = _strip(composed, text)
+        if label in labels:
+            return gettext(composed, label=gettext(label))
+    label, sep, value = text.partition(": ")
+    if sep and label in labels:
+        return f"{gettext(label)}: {value}"
+    return text
+
+
+def _strip(composed: str, text: str) -> str | None:
+    """The part of `text` standing in for the one %(name)s of `composed`, or None if text is not composed so."""
+    before, _, rest = composed.partition("%(")
+    after = rest.partition(")s")[2]
+    if text.startswith(before) and text.endswith(after) and len(text) > len(before) + len(after):
+        return text[len(before):len(text) - len(after)]
+    return None

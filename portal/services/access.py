@@ -7,29 +7,37 @@ Used by every staff view of member data. The rules:
 - the central unit sees every member (it takes escalated handoffs from everywhere);
 - an administrator sees every member but changes nothing (admins run the system, they do not do casework).
 Changes are allowed for members of the caseworker's own location, members they are caseworker for, and
-(central unit) every member. Everything else is refused with a Danish message, and nothing changes.
+(central unit) every member. Everything else is refused with a message in the user's language, and nothing
+changes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal.i18n import N_
 from portal.models import AuditEntry, Caseworker, Member, ServiceLocation, User
 from portal.services import audit
 from portal.services.errors import NotAllowed, NotFound
 
 GROUP2 = ("2a", "2b")
 
-# Why a member's file was shown (audit reason, Danish, shown to the member on Min side).
-REASON_OWN = "egen sagsbehandler"
-REASON_LOCATION = "samme betjeningssted"
-REASON_GROUP2 = "gruppe 2-specialist i regionen"
-REASON_CENTRAL = "central enhed"
-REASON_ADMIN = "administrator"
+# Why a member's file was shown: stored in the audit entry in Danish, shown to the member on Min side in the
+# member's language (`reason_text`).
+REASON_OWN = N_("egen sagsbehandler")
+REASON_LOCATION = N_("samme betjeningssted")
+REASON_GROUP2 = N_("gruppe 2-specialist i regionen")
+REASON_CENTRAL = N_("central enhed")
+REASON_ADMIN = N_("administrator")
+# The purposes staff views give `open_member_file` (portal/blueprints/caseworker.py: SCREEN_PURPOSES and the
+# summary views), marked here for the catalogue so that `reason_text` can translate them.
+PURPOSES = (N_("Samtale med medlemmet"), N_("Forberedelse af samtale"), N_("Opfølgning på aftaler"), N_("Jobmatch"),
+            N_("Overdragelse fra chatbot"), N_("Samtalereferat"), N_("Samtalereferat (PDF)"))
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,10 @@ class StaffScope:
 def staff_scope(session: Session, user: User) -> StaffScope:
     """The user's scope; refuses anyone who is not a caseworker or an admin."""
     if user.role not in ("caseworker", "admin"):
-        raise NotAllowed("Kun medarbejdere har adgang til medlemmernes sager.")
+        raise NotAllowed(_("Kun medarbejdere har adgang til medlemmernes sager."))
     caseworker = session.scalar(select(Caseworker).where(Caseworker.user_id == user.id))
     if user.role == "caseworker" and caseworker is None:
-        raise NotAllowed("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator.")
+        raise NotAllowed(_("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator."))
     region = None
     if caseworker is not None and caseworker.group2_specialist:
         region = session.scalar(select(ServiceLocation.region).where(ServiceLocation.id == caseworker.location_id))
@@ -109,15 +117,15 @@ def require_edit(scope: StaffScope, member: Member) -> None:
     if can_edit(scope, member):
         return
     if scope.user.role == "admin":
-        raise NotAllowed("Administratorer kan se medlemmets sag, men ikke ændre i den.")
-    raise NotAllowed("Medlemmet hører til et andet betjeningssted. Du kan se sagen, men ikke ændre i den. "
-                     "Kontakt medlemmets eget betjeningssted.")
+        raise NotAllowed(_("Administratorer kan se medlemmets sag, men ikke ændre i den."))
+    raise NotAllowed(_("Medlemmet hører til et andet betjeningssted. Du kan se sagen, men ikke ændre i den. "
+                       "Kontakt medlemmets eget betjeningssted."))
 
 
 def member_by_number(session: Session, member_number: str) -> Member:
     member = session.scalar(select(Member).where(Member.member_number == member_number[:12]))
     if member is None:
-        raise NotFound("Medlemmet findes ikke.")
+        raise NotFound(_("Medlemmet findes ikke."))
     return member
 
 
@@ -129,7 +137,7 @@ def open_member_file(session: Session, scope: StaffScope, member: Member, *, pur
     """
     reason = view_reason(session, scope, member)
     if reason is None:
-        raise NotFound("Medlemmet findes ikke, eller du har ikke adgang til medlemmets sag.")
+        raise NotFound(_("Medlemmet findes ikke, eller du har ikke adgang til medlemmets sag."))
     audit.record(session, scope.user, "member.file_opened", member_id=member.id, target=member,
                  reason=f"{purpose} ({reason})"[:200], detail={"purpose": purpose, "access": reason}, now=now)
     return reason
@@ -146,3 +154,12 @@ def file_openings(session: Session, member: Member, *, limit: int = 100) -> list
         select(AuditEntry).where(AuditEntry.member_id == member.id, AuditEntry.action.in_(VIEW_ACTIONS))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     ))
+
+
+def reason_text(entry: AuditEntry) -> str:
+    """An audit entry's stored Danish reason in the reader's language: "Samtale med medlemmet (egen
+    sagsbehandler)" → "Conversation with the member (own caseworker)". Unknown texts are shown as stored."""
+    detail = entry.detail or {}
+    if detail.get("purpose") and detail.get("access"):
+        return f"{_(detail['purpose'])} ({_(detail['access'])})"
+    return _(entry.reason) if entry.reason else ""

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import CONVERSATION_OUTCOMES, ConversationAgreement, HeldConversation
@@ -66,18 +68,18 @@ def _held_at(data: ConversationInput, booking: Booking | None, now: datetime, er
         return booking.starts_at
     day = _parse_day(data.held_date) if data.held_date else to_local(now).date()
     if day is None:
-        errors["held_date"] = "Skriv datoen som fx 2026-11-27."
+        errors["held_date"] = _("Skriv datoen som fx 2026-11-27.")
         return None
     try:
         hour, minute = (int(p) for p in (data.held_time or to_local(now).strftime("%H:%M")).strip()[:5].split(":"))
         moment = local_to_utc(datetime.combine(day, datetime.min.time()).replace(hour=hour, minute=minute))
     except ValueError:
-        errors["held_time"] = "Skriv klokkeslættet som fx 10:30."
+        errors["held_time"] = _("Skriv klokkeslættet som fx 10:30.")
         return None
     if moment > now + timedelta(minutes=15):
-        errors["held_date"] = "En samtale kan ikke registreres, før den er holdt."
+        errors["held_date"] = _("En samtale kan ikke registreres, før den er holdt.")
     elif moment < now - timedelta(days=60):
-        errors["held_date"] = "Samtalen ligger mere end 60 dage tilbage. Tjek datoen."
+        errors["held_date"] = _("Samtalen ligger mere end 60 dage tilbage. Tjek datoen.")
     return moment
 
 
@@ -86,18 +88,18 @@ def _booking(session: Session, member: Member, data: ConversationInput, errors: 
         return None
     booking = session.get(Booking, data.booking_id)
     if booking is None or booking.member_id != member.id:
-        errors["booking_id"] = "Vælg en af medlemmets bookede samtaler."
+        errors["booking_id"] = _("Vælg en af medlemmets bookede samtaler.")
         return None
     if booking.status not in ("booked", "held", "no_show"):
-        errors["booking_id"] = "Den valgte samtale er aflyst og kan ikke registreres."
+        errors["booking_id"] = _("Den valgte samtale er aflyst og kan ikke registreres.")
     elif session.scalar(select(HeldConversation.id).where(HeldConversation.booking_id == booking.id)):
-        errors["booking_id"] = "Den valgte samtale er allerede registreret."
+        errors["booking_id"] = _("Den valgte samtale er allerede registreret.")
     return booking
 
 
 def validate(session: Session, member: Member, data: ConversationInput, *, now: datetime
              ) -> tuple[Booking | None, datetime, list[dict]]:
-    """Check the whole form; raise ValidationFailed with every problem (field id → Danish message)."""
+    """Check the whole form; raise ValidationFailed with every problem (field id → message in the user's language)."""
     from portal.services.plan import validate_item
 
     errors: dict[str, str] = {}
@@ -106,47 +108,49 @@ def validate(session: Session, member: Member, data: ConversationInput, *, now: 
         data.type = booking.type
         data.channel = data.channel or booking.channel
     if data.type not in CONVERSATION_TYPES:
-        errors["type"] = "Vælg samtaletype."
+        errors["type"] = _("Vælg samtaletype.")
     elif data.type in COURSE_TYPES and booking is None and "booking_id" not in errors:
-        errors["booking_id"] = ("Vælg den bookede samtale. Lovpligtige samtaler og fokussamtaler registreres på "
-                                "deres booking, så kontaktforløbet kan se dem. Book samtalen først, hvis den "
-                                "ikke står i kalenderen.")
+        errors["booking_id"] = _("Vælg den bookede samtale. Lovpligtige samtaler og fokussamtaler registreres på "
+                                 "deres booking, så kontaktforløbet kan se dem. Book samtalen først, hvis den "
+                                 "ikke står i kalenderen.")
     if data.channel not in CHANNELS:
-        errors["channel"] = "Vælg samtaleform."
+        errors["channel"] = _("Vælg samtaleform.")
     if data.outcome not in CONVERSATION_OUTCOMES:
-        errors["outcome"] = "Vælg om samtalen blev holdt, eller om medlemmet udeblev."
+        errors["outcome"] = _("Vælg om samtalen blev holdt, eller om medlemmet udeblev.")
     held_at = _held_at(data, booking, now, errors)
-    for name, value, limit, label in (("notes", data.notes, NOTES_MAX, "Noterne"),
-                                      ("member_summary", data.member_summary, SUMMARY_MAX, "Referatteksten"),
-                                      ("qualitative_assessment", data.qualitative_assessment, ASSESSMENT_MAX,
-                                       "Vurderingen")):
+    for name, value, limit, too_long in (
+            ("notes", data.notes, NOTES_MAX, N_("Noterne må højst være %(limit)s tegn.")),
+            ("member_summary", data.member_summary, SUMMARY_MAX, N_("Referatteksten må højst være %(limit)s tegn.")),
+            ("qualitative_assessment", data.qualitative_assessment, ASSESSMENT_MAX,
+             N_("Vurderingen må højst være %(limit)s tegn."))):
         if len(value or "") > limit:
-            errors[name] = f"{label} må højst være {limit} tegn."
+            errors[name] = _(too_long, limit=limit)
     agreements = []
     today = to_local(now).date()
     filled = [(i, a) for i, a in enumerate(data.agreements[:MAX_AGREEMENTS], start=1)
               if (a.text or "").strip() or (a.due_date or "").strip()]
     if filled and data.outcome == "no_show":
-        errors[f"agreement-{filled[0][0]}-text"] = "Der kan ikke laves aftaler, når medlemmet er udeblevet."
+        errors[f"agreement-{filled[0][0]}-text"] = _("Der kan ikke laves aftaler, når medlemmet er udeblevet.")
     for i, a in filled:
         due = None
         if (a.due_date or "").strip():
             due = _parse_day(a.due_date)
             if due is None:
-                errors[f"agreement-{i}-due"] = f"Aftale {i}: skriv fristen som fx 2026-12-15."
+                errors[f"agreement-{i}-due"] = _("Aftale %(n)s: skriv fristen som fx 2026-12-15.", n=i)
                 continue
         try:
             cleaned = validate_item(kind="agreement", title=a.text, description=None, due_date=due, today=today)
         except ValidationFailed as exc:
             for key, message in exc.errors.items():
-                errors[f"agreement-{i}-{'due' if key == 'due_date' else 'text'}"] = f"Aftale {i}: {message}"
+                errors[f"agreement-{i}-{'due' if key == 'due_date' else 'text'}"] = _(
+                    "Aftale %(n)s: %(message)s", n=i, message=message)
             continue
         agreements.append({"text": cleaned["title"], "due_date": due, "right_and_duty": bool(a.right_and_duty)})
     if data.group_decision and data.group_decision not in TARGET_GROUPS:
-        errors["group_decision"] = "Vælg målgruppe 1, 2a eller 2b."
+        errors["group_decision"] = _("Vælg målgruppe 1, 2a eller 2b.")
     elif data.group_decision and not (data.group_comment or "").strip():
-        errors["group_comment"] = ("Skriv en begrundelse for målgruppen. Den gemmes ved siden af profileringens "
-                                   "forslag.")
+        errors["group_comment"] = _("Skriv en begrundelse for målgruppen. Den gemmes ved siden af profileringens "
+                                    "forslag.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return booking, held_at, agreements
@@ -200,7 +204,7 @@ def decide_group(session: Session, scope: StaffScope, member: Member, *, group: 
     try:
         override_group = service_function("profiling", "override_group")
     except NotAvailable:
-        raise ValidationFailed("Målgruppen kan ikke ændres lige nu: profileringen er ikke installeret.",
+        raise ValidationFailed(_("Målgruppen kan ikke ændres lige nu: profileringen er ikke installeret."),
                                field="group_decision") from None
     try:
         return override_group(session, member, group=group, comment=comment, actor=scope.user, now=now)
@@ -249,27 +253,29 @@ def suggested_offers(member: Member, *, group: str | None, barriers: list[str] |
     barriers = set(barriers or [])
     out: list[Suggestion] = []
     if "reading_spelling" in barriers or "language" in barriers:
-        where = "hos AOF i din by" if fvu_city else "hos AOF i nærmeste større by"
-        out.append(Suggestion("fvu_test", "FVU-test (læsning, stavning, regning)",
-                              f"Svar på spørgsmål 10 peger på læse-/stave- eller sprogvanskeligheder; FVU {where}."))
+        where = _("hos AOF i din by") if fvu_city else _("hos AOF i nærmeste større by")
+        out.append(Suggestion("fvu_test", _("FVU-test (læsning, stavning, regning)"),
+                              _("Svar på spørgsmål 10 peger på læse-/stave- eller sprogvanskeligheder; FVU "
+                                "%(where)s.", where=where)))
     if group in ("2a", "2b"):
-        out.append(Suggestion("focus", "2 fokussamtaler",
-                              "Målgruppe 2 har ret til to fokussamtaler – fremmøde, telefon eller video."))
-        out.append(Suggestion("webinar_job", "Webinarer: Sådan finder du dit nye job · Sådan søger du jobbet · "
-                              "Sådan går du til samtale", "Ekstra tilbud til målgruppe 2."))
+        out.append(Suggestion("focus", _("2 fokussamtaler"),
+                              _("Målgruppe 2 har ret til to fokussamtaler – fremmøde, telefon eller video.")))
+        out.append(Suggestion("webinar_job", _("Webinarer: Sådan finder du dit nye job · Sådan søger du jobbet · "
+                                               "Sådan går du til samtale"), _("Ekstra tilbud til målgruppe 2.")))
     if group == "2b" or not member.trade_inside_foa:
-        out.append(Suggestion("webinar_change", "Webinar: Kan jeg blive i mit fag – eller skal jeg prøve noget nyt?",
-                              "Jobmålet ligger uden for FOA's fag (brancheskifte)."))
+        out.append(Suggestion("webinar_change",
+                              _("Webinar: Kan jeg blive i mit fag – eller skal jeg prøve noget nyt?"),
+                              _("Jobmålet ligger uden for FOA's fag (brancheskifte).")))
     if "it_skills" in barriers:
-        out.append(Suggestion("it", "IT-café og hjælp til Jobnet, FOA Job og jobagenter",
-                              "Svar på spørgsmål 10: manglende IT-færdigheder."))
+        out.append(Suggestion("it", _("IT-café og hjælp til Jobnet, FOA Job og jobagenter"),
+                              _("Svar på spørgsmål 10: manglende IT-færdigheder.")))
     if member.status == "opsagt":
-        out.append(Suggestion("notice", "Kurser i opsigelsesperioden (fx 6 ugers jobrettet uddannelse)",
-                              "Opsagt medlem: brug opsigelsesperioden – evt. tryghedspuljen."))
+        out.append(Suggestion("notice", _("Kurser i opsigelsesperioden (fx 6 ugers jobrettet uddannelse)"),
+                              _("Opsagt medlem: brug opsigelsesperioden – evt. tryghedspuljen.")))
     if q2 in ("more_than_6_months", "dont_know") and group == "1":
-        out.append(Suggestion("followup", "Tættere opfølgning pr. telefon/video",
-                              "Medlemmet forventer selv, at det tager tid at finde job (spørgsmål 2)."))
-    out.append(Suggestion("jobmatch", "FOA JobMatch og jobagent i FOA Job", "Tilbud til alle."))
+        out.append(Suggestion("followup", _("Tættere opfølgning pr. telefon/video"),
+                              _("Medlemmet forventer selv, at det tager tid at finde job (spørgsmål 2).")))
+    out.append(Suggestion("jobmatch", _("FOA JobMatch og jobagent i FOA Job"), _("Tilbud til alle.")))
     return out
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -275,9 +276,9 @@ def retry_message(session: Session, message_id_: int, actor, *, now: datetime | 
     now = now or utcnow()
     message = session.get(OutboxMessage, message_id_)
     if message is None:
-        raise NotFound("Beskeden findes ikke.")
+        raise NotFound(gettext("Beskeden findes ikke."))
     if message.status not in ("dead", "failed"):
-        raise Conflict("Kun beskeder, der er fejlet eller opgivet, kan sendes igen.")
+        raise Conflict(gettext("Kun beskeder, der er fejlet eller opgivet, kan sendes igen."))
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = now
@@ -291,9 +292,9 @@ def cancel_message(session: Session, message_id_: int, actor, *, now: datetime |
     now = now or utcnow()
     message = session.get(OutboxMessage, message_id_)
     if message is None:
-        raise NotFound("Beskeden findes ikke.")
+        raise NotFound(gettext("Beskeden findes ikke."))
     if message.status not in ("pending", "failed"):
-        raise Conflict("Beskeden kan ikke stoppes, fordi den er sendt, opgivet eller ved at blive sendt.")
+        raise Conflict(gettext("Beskeden kan ikke stoppes, fordi den er sendt, opgivet eller ved at blive sendt."))
     message.status = "dead"
     message.last_error = f"Stoppet af administrator. {message.last_error or ''}".strip()[:1000]
     audit.record(session, actor, "outbox.cancel", member_id=message.member_id, target=message,

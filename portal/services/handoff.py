@@ -11,22 +11,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import N_
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, ChatConversation, ChatMessage, Handoff
 from portal.services import audit, notifications, outbox
 from portal.services.chat import add_message, check_message_text, member_present
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
+# Danish source strings, translated where shown (templates/chat/inbox.html, handoff.html).
 OUTCOME_LABELS = {
-    "answered": "Spørgsmål besvaret",
-    "booked": "Samtale booket",
-    "registered": "Registreret / oprettet",
-    "referred": "Henvist videre",
-    "no_contact": "Ingen kontakt",
-    "other": "Andet",
+    "answered": N_("Spørgsmål besvaret"),
+    "booked": N_("Samtale booket"),
+    "registered": N_("Registreret / oprettet"),
+    "referred": N_("Henvist videre"),
+    "no_contact": N_("Ingen kontakt"),
+    "other": N_("Andet"),
 }
 assert set(OUTCOME_LABELS) == set(HANDOFF_OUTCOMES)
 RESOLVED_DAYS_SHOWN = 30
@@ -89,7 +92,7 @@ def get_for_staff(session: Session, user: User, handoff_id: int, *, now: datetim
     caseworker = caseworker_of(session, user)
     handoff = session.scalar(select(Handoff).where(Handoff.id == handoff_id, _visible(user, caseworker)))
     if handoff is None:
-        raise NotFound("Overdragelsen findes ikke, eller du har ikke adgang til den.")
+        raise NotFound(gettext("Overdragelsen findes ikke, eller du har ikke adgang til den."))
     if audit_read:
         audit.record(session, user, "handoff.view", member_id=handoff.member_id, target=handoff, now=now)
     return handoff
@@ -159,7 +162,7 @@ def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Ha
     """Take a waiting handoff. Atomic: of two caseworkers clicking at once exactly one gets it."""
     caseworker = caseworker_of(session, user)
     if caseworker is None:
-        raise NotAllowed("Kun sagsbehandlere kan tage en overdragelse.")
+        raise NotAllowed(gettext("Kun sagsbehandlere kan tage en overdragelse."))
     handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
     result = session.execute(
         update(Handoff).where(Handoff.id == handoff.id, Handoff.status == "waiting")
@@ -167,8 +170,9 @@ def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Ha
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         session.refresh(handoff)
-        who = handoff.claimed_by.name if handoff.claimed_by is not None else "en anden"
-        raise Conflict(f"Overdragelsen er allerede taget af {who}.")
+        if handoff.claimed_by is None:
+            raise Conflict(gettext("Overdragelsen er allerede taget af en anden."))
+        raise Conflict(gettext("Overdragelsen er allerede taget af %(name)s.", name=handoff.claimed_by.name))
     session.refresh(handoff)
     add_message(session, handoff.conversation, sender="system", now=now,
                 text=f"{user.display_name} fra FOA A-kasse har overtaget samtalen.")
@@ -180,7 +184,7 @@ def _own_claimed(session: Session, user: User, handoff_id: int, now: datetime) -
     caseworker = caseworker_of(session, user)
     handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
     if caseworker is None or handoff.status != "claimed" or handoff.claimed_by_id != caseworker.id:
-        raise NotAllowed("Tag overdragelsen, før du svarer eller afslutter den.")
+        raise NotAllowed(gettext("Tag overdragelsen, før du svarer eller afslutter den."))
     return handoff, caseworker
 
 
@@ -237,10 +241,10 @@ def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note
             now: datetime) -> Handoff:
     """Close the handoff with an outcome; the bot answers the member again from now on."""
     if outcome not in OUTCOME_LABELS:
-        raise ValidationFailed("Vælg et udfald.", field="outcome")
+        raise ValidationFailed(gettext("Vælg et udfald."), field="outcome")
     note = (note or "").strip()
     if len(note) > 2000:
-        raise ValidationFailed("Noten må højst være 2.000 tegn.", field="note")
+        raise ValidationFailed(gettext("Noten må højst være 2.000 tegn."), field="note")
     handoff, caseworker = _own_claimed(session, user, handoff_id, now)
     handoff.status = "resolved"
     handoff.resolved_at = now
@@ -261,7 +265,7 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     handoff, caseworker = _own_claimed(session, user, handoff_id, now)
     colleague = session.get(Caseworker, colleague_id)
     if colleague is None or colleague.id == caseworker.id or not colleague.user.active:
-        raise ValidationFailed("Vælg en aktiv kollega.", field="colleague_id")
+        raise ValidationFailed(gettext("Vælg en aktiv kollega."), field="colleague_id")
     handoff.status = "waiting"
     handoff.claimed_by_id = None
     handoff.claimed_at = None
@@ -320,7 +324,7 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
     Own caseworker → the whole location → the central unit. Returns how many were escalated. Does not commit.
     """
     if sla_minutes <= 0:
-        raise ValidationFailed("SLA skal være et positivt antal minutter.", field="sla_minutes")
+        raise ValidationFailed(gettext("SLA skal være et positivt antal minutter."), field="sla_minutes")
     cutoff = now - timedelta(minutes=sla_minutes)
     overdue = session.scalars(select(Handoff).options(joinedload(Handoff.location)).where(
         Handoff.status == "waiting", Handoff.escalation_level < 2, Handoff.queued_at <= cutoff)
@@ -340,8 +344,6 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
 
 def staff_badge(user) -> dict | None:
     """STAFF_BADGE_PROVIDERS entry: waiting handoffs this user can take, on every staff page."""
-    from flask_babel import gettext
-
     from portal.extensions import db
 
     count = waiting_count(db.session, user)

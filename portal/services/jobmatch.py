@@ -1,7 +1,7 @@
 """FOA JobMatch: job orders, matching members to them (with reasons), referrals and placements.
 
 Ranking (documented in docs/caseworker.md): trade, job goal, distance between service locations, availability
-and target group each add points; every point comes with a plain-Danish reason the caseworker sees.
+and target group each add points; every point comes with a plain reason the caseworker sees (in their language).
 Dismissed members with mark O are matchable before they become unemployed (DOMAIN.md "Dismissed members").
 """
 from __future__ import annotations
@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import format_local_date
 from portal.models import Member, ServiceLocation, User
 from portal.models.casework import (
     EMPLOYMENT_TYPES,
@@ -65,40 +67,41 @@ def validate_job_order(session: Session, data: JobOrderInput, today: date) -> di
     """Check a job order form; returns the column values or raises ValidationFailed with every error."""
     errors: dict[str, str] = {}
     values: dict = {}
-    for name, label, limit in (("employer", "arbejdsgiver", 160), ("title", "stillingsbetegnelse", 160),
-                               ("trade", "fag", 80), ("contact_name", "kontaktperson", 160)):
+    for name, missing, limit in (("employer", _("Skriv arbejdsgiver."), 160),
+                                 ("title", _("Skriv stillingsbetegnelse."), 160),
+                                 ("trade", _("Skriv fag."), 80), ("contact_name", _("Skriv kontaktperson."), 160)):
         values[name] = _clean(getattr(data, name), limit)
         if not values[name]:
-            errors[name] = f"Skriv {label}."
+            errors[name] = missing
     disco = _clean(data.disco_code, 8)
     if disco and not disco.isdigit():
-        errors["disco_code"] = "DISCO-koden består kun af cifre, fx 532210."
+        errors["disco_code"] = _("DISCO-koden består kun af cifre, fx 532210.")
     values["disco_code"] = disco or None
     location = session.get(ServiceLocation, data.location_id) if data.location_id else None
     if location is None:
-        errors["location_id"] = "Vælg arbejdsstedets nærmeste betjeningssted."
+        errors["location_id"] = _("Vælg arbejdsstedets nærmeste betjeningssted.")
     values["location_id"] = data.location_id
     hours = _clean(data.hours_per_week, 5)
     values["hours_per_week"] = None
     if hours:
         if not hours.isdigit() or not 1 <= int(hours) <= 48:
-            errors["hours_per_week"] = "Timer pr. uge skal være et helt tal mellem 1 og 48."
+            errors["hours_per_week"] = _("Timer pr. uge skal være et helt tal mellem 1 og 48.")
         else:
             values["hours_per_week"] = int(hours)
     if data.employment not in EMPLOYMENT_TYPES:
-        errors["employment"] = "Vælg fast eller midlertidig ansættelse."
+        errors["employment"] = _("Vælg fast eller midlertidig ansættelse.")
     values["employment"] = data.employment
     try:
         deadline = date.fromisoformat(_clean(data.deadline, 10))
     except ValueError:
-        errors["deadline"] = "Skriv ansøgningsfristen som en dato, fx 2026-12-31."
+        errors["deadline"] = _("Skriv ansøgningsfristen som en dato, fx 2026-12-31.")
     else:
         if deadline < today:
-            errors["deadline"] = "Ansøgningsfristen må ikke ligge før i dag."
+            errors["deadline"] = _("Ansøgningsfristen må ikke ligge før i dag.")
         values["deadline"] = deadline
     email = _clean(data.contact_email, 254)
     if email and ("@" not in email or " " in email):
-        errors["contact_email"] = "Skriv en gyldig e-mailadresse, fx navn@arbejdsgiver.dk."
+        errors["contact_email"] = _("Skriv en gyldig e-mailadresse, fx navn@arbejdsgiver.dk.")
     values["contact_email"] = email or None
     values["contact_phone"] = _clean(data.contact_phone, 20) or None
     values["description"] = _clean(data.description, 4000) or None
@@ -122,7 +125,7 @@ def create_job_order(session: Session, data: JobOrderInput, *, actor: User, toda
 def set_job_order_status(session: Session, order: JobOrder, status: str, *, actor: User,
                          now: datetime | None = None) -> JobOrder:
     if status not in JOB_ORDER_STATUSES:
-        raise ValidationFailed("Ukendt status for jobordren.", field="status")
+        raise ValidationFailed(_("Ukendt status for jobordren."), field="status")
     if order.status == status:
         return order
     now = now or utcnow()
@@ -137,7 +140,7 @@ def set_job_order_status(session: Session, order: JobOrder, status: str, *, acto
 def get_job_order(session: Session, order_id: int) -> JobOrder:
     order = session.get(JobOrder, order_id)
     if order is None:
-        raise NotFound("Jobordren findes ikke.")
+        raise NotFound(_("Jobordren findes ikke."))
     return order
 
 
@@ -206,43 +209,43 @@ def score_match(order: JobOrder, member: Member, *, order_location: ServiceLocat
     same_trade = bool(member.trade) and member.trade.strip().lower() == order.trade.strip().lower()
     if same_trade:
         match.score += 40
-        match.reasons.append(f"Samme fag: {order.trade}")
+        match.reasons.append(_("Samme fag: %(trade)s", trade=order.trade))
     goal_words = _words(member.job_goal) & (_words(order.title) | _words(order.trade))
     if goal_words:
         match.score += 25
-        match.reasons.append("Jobmålet passer: " + ", ".join(sorted(goal_words)))
+        match.reasons.append(_("Jobmålet passer: %(words)s", words=", ".join(sorted(goal_words))))
     if not same_trade and not goal_words:
         return None  # neither trade nor job goal: not a match worth a caseworker's time
     if km is not None:
         if km <= 25:
             match.score += 20
-            match.reasons.append("Tæt på: samme område" if km < 1 else f"Tæt på: ca. {round(km)} km")
+            match.reasons.append(_("Tæt på: samme område") if km < 1 else _("Tæt på: ca. %(km)s km", km=round(km)))
         elif km <= 60:
             match.score += 10
-            match.reasons.append(f"Pendlerafstand: ca. {round(km)} km")
+            match.reasons.append(_("Pendlerafstand: ca. %(km)s km", km=round(km)))
         else:
-            match.reasons.append(f"Langt væk: ca. {round(km)} km")
+            match.reasons.append(_("Langt væk: ca. %(km)s km", km=round(km)))
     if member.status == "ledig":
         match.score += 15
-        match.reasons.append("Ledig nu – kan starte med det samme")
+        match.reasons.append(_("Ledig nu – kan starte med det samme"))
     elif member.status == "opsagt":
         notice_end = member.notice_end_date
         if notice_end and notice_end <= order.deadline + timedelta(days=45):
             match.score += 12
-            match.reasons.append(f"Opsagt (O) – fri fra {notice_end.strftime('%d.%m.%Y')}")
+            match.reasons.append(_("Opsagt (O) – fri fra %(date)s", date=format_local_date(notice_end, "dd.MM.y")))
         else:
             match.score += 5
-            match.reasons.append("Opsagt (O) – i opsigelsesperiode")
+            match.reasons.append(_("Opsagt (O) – i opsigelsesperiode"))
     else:
-        match.reasons.append("Sygemeldt – afklar rådighed før henvisning")
+        match.reasons.append(_("Sygemeldt – afklar rådighed før henvisning"))
     if member.target_group == "1":
         match.score += 10
-        match.reasons.append("Målgruppe 1: jobparat")
+        match.reasons.append(_("Målgruppe 1: jobparat"))
     elif member.target_group == "2a":
         match.score += 5
-        match.reasons.append("Målgruppe 2a: job i FOA's fag med støtte")
+        match.reasons.append(_("Målgruppe 2a: job i FOA's fag med støtte"))
     elif member.target_group == "2b" and not member.trade_inside_foa:
-        match.reasons.append("Målgruppe 2b: brancheskifte")
+        match.reasons.append(_("Målgruppe 2b: brancheskifte"))
     return match
 
 
@@ -297,14 +300,14 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
     """Refer a member to a job order. Refused for closed/expired orders, members who cannot take a job, repeats."""
     require_edit(scope, member)
     if not is_open(order, today):
-        raise Conflict("Jobordren er lukket eller ansøgningsfristen er overskredet. Der kan ikke henvises til den.")
+        raise Conflict(_("Jobordren er lukket eller ansøgningsfristen er overskredet. Der kan ikke henvises til den."))
     if member.status not in MATCHABLE_STATUSES or (member.status == "opsagt" and not member.mark_o):
-        raise ValidationFailed("Medlemmet kan ikke henvises: kun ledige, sygemeldte og opsagte medlemmer med "
-                               "mærket O kan henvises til job.")
+        raise ValidationFailed(_("Medlemmet kan ikke henvises: kun ledige, sygemeldte og opsagte medlemmer med "
+                                 "mærket O kan henvises til job."))
     exists = session.scalar(select(JobReferral.id).where(JobReferral.job_order_id == order.id,
                                                          JobReferral.member_id == member.id))
     if exists:
-        raise Conflict("Medlemmet er allerede henvist til denne jobordre.")
+        raise Conflict(_("Medlemmet er allerede henvist til denne jobordre."))
     now = now or utcnow()
     referral = JobReferral(job_order_id=order.id, member_id=member.id, status="referred",
                            note=_clean(note, 1000) or None, referred_by_user_id=scope.user.id,
@@ -319,7 +322,7 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
 def get_referral(session: Session, referral_id: int) -> JobReferral:
     referral = session.get(JobReferral, referral_id)
     if referral is None:
-        raise NotFound("Henvisningen findes ikke.")
+        raise NotFound(_("Henvisningen findes ikke."))
     return referral
 
 
@@ -328,9 +331,9 @@ def set_referral_status(session: Session, scope: StaffScope, referral: JobReferr
     """Move a referral on (interview, rejected, withdrawn). Hiring goes through `register_placement`."""
     require_edit(scope, referral.member)
     if status == "hired":
-        raise ValidationFailed("Registrér ansættelsen med startdato og ansættelsesform.", field="status")
+        raise ValidationFailed(_("Registrér ansættelsen med startdato og ansættelsesform."), field="status")
     if status not in REFERRAL_TRANSITIONS.get(referral.status, ()):
-        raise Conflict("Henvisningen kan ikke ændres til den status nu.")
+        raise Conflict(_("Henvisningen kan ikke ændres til den status nu."))
     now = now or utcnow()
     old = referral.status
     referral.status = status
@@ -346,20 +349,20 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
     require_edit(scope, referral.member)
     errors = {}
     if permanent is None:
-        errors["permanent"] = "Vælg om ansættelsen er fast eller midlertidig."
+        errors["permanent"] = _("Vælg om ansættelsen er fast eller midlertidig.")
     if isinstance(start_date, str):
         try:
             start_date = date.fromisoformat(start_date.strip()[:10])
         except ValueError:
             start_date = None
     if start_date is None:
-        errors["start_date"] = "Skriv startdatoen, fx 2026-12-01."
+        errors["start_date"] = _("Skriv startdatoen, fx 2026-12-01.")
     elif start_date < today - timedelta(days=365):
-        errors["start_date"] = "Startdatoen ligger mere end et år tilbage. Tjek datoen."
+        errors["start_date"] = _("Startdatoen ligger mere end et år tilbage. Tjek datoen.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     if "hired" not in REFERRAL_TRANSITIONS.get(referral.status, ()):
-        raise Conflict("Ansættelsen er allerede registreret, eller henvisningen er afsluttet.")
+        raise Conflict(_("Ansættelsen er allerede registreret, eller henvisningen er afsluttet."))
     now = now or utcnow()
     referral.status = "hired"
     referral.updated_at = now

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -117,7 +118,8 @@ def default_filters(today: date) -> Filters:
 
 
 def parse_filters(session: Session, args: Mapping[str, str], today: date) -> Filters:
-    """Filters from query arguments (fra, til, sted, gruppe, indplacering, opdel); ValidationFailed in Danish."""
+    """Filters from query arguments (fra, til, sted, gruppe, indplacering, opdel); ValidationFailed in the user's
+    language."""
     default = default_filters(today)
     errors: dict[str, str] = {}
 
@@ -128,34 +130,34 @@ def parse_filters(session: Session, args: Mapping[str, str], today: date) -> Fil
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            errors[name] = f"Datoen «{raw[:20]}» er ugyldig. Skriv den som ÅÅÅÅ-MM-DD, fx 2025-01-31."
+            errors[name] = _("Datoen «%(value)s» er ugyldig. Skriv den som ÅÅÅÅ-MM-DD, fx 2025-01-31.", value=raw[:20])
             return fallback
 
     date_from = parse_day("fra", default.date_from)
     date_to = parse_day("til", default.date_to)
     if "fra" not in errors and "til" not in errors:
         if date_from > date_to:
-            errors["til"] = "Slutdatoen skal være samme dag som eller efter startdatoen."
+            errors["til"] = _("Slutdatoen skal være samme dag som eller efter startdatoen.")
         elif (date_to - date_from).days > MAX_PERIOD_DAYS:
-            errors["til"] = "Perioden må højst være 10 år."
+            errors["til"] = _("Perioden må højst være 10 år.")
     location_id = None
     raw_location = (args.get("sted") or "").strip()
     if raw_location:
         if raw_location.isdigit() and session.get(ServiceLocation, int(raw_location)) is not None:
             location_id = int(raw_location)
         else:
-            errors["sted"] = "Vælg et betjeningssted fra listen."
+            errors["sted"] = _("Vælg et betjeningssted fra listen.")
     segment = (args.get("gruppe") or "").strip() or None
     if segment and segment not in SEGMENTS:
-        errors["gruppe"] = "Vælg en målgruppe fra listen."
+        errors["gruppe"] = _("Vælg en målgruppe fra listen.")
     placement = (args.get("indplacering") or "").strip() or None
     if placement and placement not in PLACEMENT_LABELS:
-        errors["indplacering"] = "Vælg ny- eller genindplacerede fra listen."
+        errors["indplacering"] = _("Vælg ny- eller genindplacerede fra listen.")
     split = (args.get("opdel") or "").strip() or "segment"
     if split not in SPLITS:
-        errors["opdel"] = "Vælg en opdeling fra listen."
+        errors["opdel"] = _("Vælg en opdeling fra listen.")
     if errors:
-        raise ValidationFailed("Filtrene kunne ikke bruges. Ret de markerede felter.", errors=errors)
+        raise ValidationFailed(_("Filtrene kunne ikke bruges. Ret de markerede felter."), errors=errors)
     return Filters(date_from, date_to, location_id, segment, placement, split)
 
 

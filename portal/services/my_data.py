@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.models import AuditEntry, Member, User
 from portal.services import audit
+from portal.services.access import reason_text
 from portal.services.minside_i18n import _l, plain
 
 log = logging.getLogger("portal.my_data")
@@ -104,4 +105,4 @@ def staff_access(session: Session, member: Member, *, limit: int = 200) -> list[
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     ).all()
     return [{"at": entry.at, "who": user.display_name, "role": user.role, "action": entry.action,
-             "what": action_label(entry.action), "reason": entry.reason} for entry, user in rows]
+             "what": action_label(entry.action), "reason": reason_text(entry) or None} for entry, user in rows]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +20,9 @@ from portal.services.access import StaffScope, require_edit
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import utcnow
 
-STATUS_LABELS = {"sent": "Sendt til jobcentret", "accepted": "Modtaget af jobcentret",
-                 "rejected": "Afvist af jobcentret", "closed": "Afsluttet"}
+# Translated when shown (lazy): the conversation screen prints them as they are.
+STATUS_LABELS = {"sent": _l("Sendt til jobcentret"), "accepted": _l("Modtaget af jobcentret"),
+                 "rejected": _l("Afvist af jobcentret"), "closed": _l("Afsluttet")}
 OPEN_STATUSES = ("sent", "accepted")
 TRANSITIONS = {"sent": ("accepted", "rejected", "closed"), "accepted": ("closed",), "rejected": (), "closed": ()}
 
@@ -38,28 +41,28 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
     errors: dict[str, str] = {}
     reason = (reason or "").strip()
     if len(reason) < 10:
-        errors["visitation_reason"] = "Beskriv kort, hvorfor medlemmet visiteres (mindst 10 tegn)."
+        errors["visitation_reason"] = _("Beskriv kort, hvorfor medlemmet visiteres (mindst 10 tegn).")
     elif len(reason) > 2000:
-        errors["visitation_reason"] = "Begrundelsen må højst være 2000 tegn."
+        errors["visitation_reason"] = _("Begrundelsen må højst være 2000 tegn.")
     if isinstance(referred_on, str):
         text = referred_on.strip()[:10]
         try:
             referred_on = date.fromisoformat(text) if text else None
         except ValueError:
             referred_on = None
-            errors["visitation_date"] = "Skriv datoen som fx 2026-11-27."
+            errors["visitation_date"] = _("Skriv datoen som fx 2026-11-27.")
     if referred_on is None and "visitation_date" not in errors:
         referred_on = today
     if referred_on is not None and not (today - timedelta(days=30) <= referred_on <= today):
-        errors["visitation_date"] = "Datoen skal ligge inden for de sidste 30 dage og ikke i fremtiden."
+        errors["visitation_date"] = _("Datoen skal ligge inden for de sidste 30 dage og ikke i fremtiden.")
     if member.status != "ledig":
-        errors["visitation_reason"] = "Kun ledige medlemmer kan visiteres til jobcentret."
+        errors["visitation_reason"] = _("Kun ledige medlemmer kan visiteres til jobcentret.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     open_one = session.scalar(select(JobcenterReferral.id).where(
         JobcenterReferral.member_id == member.id, JobcenterReferral.status.in_(OPEN_STATUSES)))
     if open_one:
-        raise Conflict("Medlemmet har allerede en åben visitation til jobcentret.")
+        raise Conflict(_("Medlemmet har allerede en åben visitation til jobcentret."))
     now = now or utcnow()
     referral = JobcenterReferral(member_id=member.id, reason=reason, referred_on=referred_on, status="sent",
                                  created_by_user_id=scope.user.id, created_at=now, updated_at=now)
@@ -85,10 +88,10 @@ def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral,
                note: str = "", now: datetime | None = None) -> JobcenterReferral:
     require_edit(scope, referral.member)
     if status not in VISITATION_STATUSES:
-        raise ValidationFailed("Ukendt status.", field="status")
+        raise ValidationFailed(_("Ukendt status."), field="status")
     if status not in TRANSITIONS[referral.status]:
-        raise Conflict(f"Visitationen er {STATUS_LABELS[referral.status].lower()} og kan ikke ændres til "
-                       f"'{STATUS_LABELS[status].lower()}'.")
+        raise Conflict(_("Visitationen er %(status)s og kan ikke ændres til '%(new)s'.",
+                         status=str(STATUS_LABELS[referral.status]).lower(), new=str(STATUS_LABELS[status]).lower()))
     now = now or utcnow()
     old = referral.status
     referral.status = status
@@ -102,7 +105,7 @@ def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral,
 def get(session: Session, referral_id: int) -> JobcenterReferral:
     referral = session.get(JobcenterReferral, referral_id)
     if referral is None:
-        raise NotFound("Visitationen findes ikke.")
+        raise NotFound(_("Visitationen findes ikke."))
     return referral
 
 

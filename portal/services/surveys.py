@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
 from portal.services import audit, outbox
@@ -27,6 +28,11 @@ SEND_AFTER = timedelta(hours=1)  # after the conversation ended: the member is h
 LOOK_BACK = timedelta(days=3)  # conversations marked held later than this are not surveyed (e.g. back-filled)
 SALT = "satisfaction-survey"
 QUESTIONS = ("overall", "knew_trade", "closer_to_job")
+
+# Messages in Danish source form: the survey page shows them in the survey's language (portal/blueprints/survey.py).
+INVALID_LINK = N_("Linket til spørgeskemaet er ugyldigt. Tjek, at du har kopieret hele linket.")
+ALREADY_ANSWERED = N_("Du har allerede svaret på dette spørgeskema. Tak for dit svar.")
+EXPIRED = N_("Spørgeskemaet er lukket, fordi fristen for at svare er overskredet.")
 
 
 class SurveyExpired(Conflict):
@@ -56,18 +62,18 @@ def survey_from_token(session: Session, token: str, secret: str) -> Satisfaction
     try:
         survey_id, nonce = URLSafeSerializer(secret, salt=SALT).loads(token)
     except (BadSignature, ValueError, TypeError):
-        raise NotFound("Linket til spørgeskemaet er ugyldigt. Tjek, at du har kopieret hele linket.") from None
+        raise NotFound(INVALID_LINK) from None
     survey = session.get(SatisfactionSurvey, survey_id) if isinstance(survey_id, int) else None
     if survey is None or not secrets.compare_digest(str(nonce), survey.nonce):
-        raise NotFound("Linket til spørgeskemaet er ugyldigt. Tjek, at du har kopieret hele linket.")
+        raise NotFound(INVALID_LINK)
     return survey
 
 
 def check_open(survey: SatisfactionSurvey, now: datetime) -> None:
     if survey.answered_at is not None:
-        raise SurveyAnswered("Du har allerede svaret på dette spørgeskema. Tak for dit svar.")
+        raise SurveyAnswered(ALREADY_ANSWERED)
     if now >= survey.expires_at:
-        raise SurveyExpired("Spørgeskemaet er lukket, fordi fristen for at svare er overskredet.")
+        raise SurveyExpired(EXPIRED)
 
 
 def held_conversations_to_survey(session: Session, *, now: datetime) -> list[Booking]:
@@ -126,9 +132,9 @@ class Ratings:
 def parse_ratings(form, survey: SatisfactionSurvey) -> Ratings:
     """Each asked question needs a whole number 1–10; messages name the question in the member's words."""
     labels = {
-        "overall": "Vælg, hvor tilfreds du alt i alt er med samtalen (1–10).",
-        "knew_trade": "Vælg, hvor enig du er i, at sagsbehandleren kendte dit fag og arbejdsmarked (1–10).",
-        "closer_to_job": "Vælg, hvor enig du er i, at du er kommet tættere på dit næste job (1–10).",
+        "overall": N_("Vælg, hvor tilfreds du alt i alt er med samtalen (1–10)."),
+        "knew_trade": N_("Vælg, hvor enig du er i, at sagsbehandleren kendte dit fag og arbejdsmarked (1–10)."),
+        "closer_to_job": N_("Vælg, hvor enig du er i, at du er kommet tættere på dit næste job (1–10)."),
     }
     asked = QUESTIONS if survey.asks_closer_to_job else QUESTIONS[:2]
     values: dict[str, int | None] = {"closer_to_job": None}
@@ -140,7 +146,7 @@ def parse_ratings(form, survey: SatisfactionSurvey) -> Ratings:
         else:
             values[name] = int(raw)
     if errors:
-        raise ValidationFailed("Besvar alle spørgsmål med et tal fra 1 til 10.", errors=errors)
+        raise ValidationFailed(N_("Besvar alle spørgsmål med et tal fra 1 til 10."), errors=errors)
     return Ratings(values["overall"], values["knew_trade"], values["closer_to_job"])
 
 
@@ -165,5 +171,5 @@ def submit_answer(session: Session, survey: SatisfactionSurvey, ratings: Ratings
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise SurveyAnswered("Du har allerede svaret på dette spørgeskema. Tak for dit svar.") from None
+        raise SurveyAnswered(ALREADY_ANSWERED) from None
     return answer
