@@ -7,10 +7,10 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member
 from portal.models.booking import AvailabilityException, WorkingHours
 from portal.timeutil import LOCAL_TZ
@@ -59,7 +59,7 @@ def _working_hours(session: Session, ctx: SeedContext, rng: random.Random) -> di
                 loc = ctx.location_ids["Middelfart"]
             rows += [{"caseworker_id": cw, "location_id": loc, "weekday": weekday, "start_time": s, "end_time": e}
                      for s, e in blocks]
-    session.execute(insert(WorkingHours), rows)
+    session.execute(bulk_insert(WorkingHours), rows)
     return day_off
 
 
@@ -75,7 +75,7 @@ def _absence(session: Session, ctx: SeedContext, rng: random.Random) -> None:
                   "end_time": None, "location_id": None, "note": "Ferie", "created_at": ctx.now,
                   "created_by_user_id": None} for d in range(5)]
     if rows:
-        session.execute(insert(AvailabilityException), rows)
+        session.execute(bulk_insert(AvailabilityException), rows)
 
 
 def _row(n: int, member_id: int, cw: int, loc: int, type_: str, channel: str, starts: datetime, status: str,
@@ -117,7 +117,7 @@ def _demo_member_bookings(session: Session, ctx: SeedContext) -> set[tuple[int, 
     if ctx.today.weekday() < 4:
         plan.append(("followup_phone", "phone", _utc(ctx.today, time(14, 15)), "booked", {}))
     rows = [_row(i, member, cw, loc, t, c, s, st, ctx, **x) for i, (t, c, s, st, x) in enumerate(plan)]
-    session.execute(insert(Booking), rows)
+    session.execute(bulk_insert(Booking), rows)
     return {(cw, r["starts_at"]) for r in rows}
 
 
@@ -190,11 +190,11 @@ def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_o
                     rows.append(_row(n, member[0], cw, loc, type_, channel, starts, status, ctx, reason=reason))
                     n += 1
                     if len(rows) >= BATCH:
-                        session.execute(insert(Booking), rows)
+                        session.execute(bulk_insert(Booking), rows)
                         count += len(rows)
                         rows = []
         day += timedelta(days=1)
     if rows:
-        session.execute(insert(Booking), rows)
+        session.execute(bulk_insert(Booking), rows)
         count += len(rows)
     return count

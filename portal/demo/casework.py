@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.names import LAST, TRADES_FOA, TRADES_OTHER
 from portal.models import Booking, Member, OutboxMessage
 from portal.models.casework import (
@@ -88,7 +88,7 @@ def _jobmatch(session: Session, ctx: SeedContext) -> tuple[int, int, int]:
                        title=f"Social- og sundhedshjælper, {suffix}", employer="Odense Kommune, Hjemmeplejen",
                        deadline=ctx.today + timedelta(days=21))
             orders.append(job)
-    ids = session.execute(insert(JobOrder).returning(JobOrder.id, sort_by_parameter_order=True), orders).scalars().all()
+    ids = session.execute(bulk_insert(JobOrder).returning(JobOrder.id, sort_by_parameter_order=True), orders).scalars().all()
     for order_id, job in zip(ids, orders):
         local = by_location.get(job["location_id"]) or pool
         created_at = job["created_at"]
@@ -107,7 +107,7 @@ def _jobmatch(session: Session, ctx: SeedContext) -> tuple[int, int, int]:
                               "referred_by_user_id": creator, "referred_at": at, "updated_at": at, "note": None,
                               "_start": job["deadline"] + timedelta(days=rng.randint(7, 35))})
     ref_ids = session.execute(
-        insert(JobReferral).returning(JobReferral.id, sort_by_parameter_order=True),
+        bulk_insert(JobReferral).returning(JobReferral.id, sort_by_parameter_order=True),
         [{k: v for k, v in r.items() if not k.startswith("_")} for r in referrals],
     ).scalars().all()
     for ref_id, r in zip(ref_ids, referrals):
@@ -117,7 +117,7 @@ def _jobmatch(session: Session, ctx: SeedContext) -> tuple[int, int, int]:
                                "start_date": min(r["_start"], ctx.today), "registered_by_user_id": creator,
                                "registered_at": r["updated_at"] + timedelta(days=14)})
     if placements:
-        session.execute(insert(Placement), placements)
+        session.execute(bulk_insert(Placement), placements)
     return len(orders), len(referrals), len(placements)
 
 

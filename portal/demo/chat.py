@@ -4,10 +4,10 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Consent, Member
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
 
@@ -98,7 +98,7 @@ def _handoff(session: Session, ctx: SeedContext, *, member_id: int, location_id:
     rows = [{"conversation_id": conversation.id, "at": started + timedelta(seconds=20 * i), "sender": sender,
              "text": text, "intent": intent, "author_user_id": author if sender == "caseworker" else None}
             for i, (sender, text, intent) in enumerate(script)]
-    session.execute(insert(ChatMessage), rows)
+    session.execute(bulk_insert(ChatMessage), rows)
     handed = started + timedelta(minutes=2)
     context = {"consent": True, "member_id": member_id, "source": source, "language": "da",
                "intents": [{"intent": i, "confidence": 0.9} for s, _, i in script if s == "user" and i],

@@ -5,6 +5,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import insert
+
 
 @dataclass
 class SeedContext:
@@ -24,3 +26,10 @@ class SeedContext:
     demo_caseworker_id: int | None = None  # "sagsbehandler"
     member_count: int = 0
     summary: dict = field(default_factory=dict)
+
+
+def bulk_insert(model):
+    """An ORM bulk INSERT that keeps explicit None as NULL, so every row has the same columns and the whole list
+    goes to the database in a few multi-row statements (without it, rows whose None columns differ are sent in
+    small groups: 10,000+ round trips for the bookings on PostgreSQL)."""
+    return insert(model).execution_options(render_nulls=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.auth.passwords import hash_password
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.locations import LOCATIONS, weight
 from portal.demo.names import FEMALE, LAST, MALE, TRADES_FOA, TRADES_OTHER
 from portal.models import Caseworker, Member, ServiceLocation, User
@@ -44,14 +44,14 @@ def seed_foundation(session: Session, *, members: int, seed: int, today: date | 
 
 
 def _locations(session: Session, ctx: SeedContext) -> None:
-    session.execute(insert(ServiceLocation), [
+    session.execute(bulk_insert(ServiceLocation), [
         {"name": n, "region": r, "latitude": la, "longitude": lo, "fvu_city": f} for n, r, la, lo, f in LOCATIONS
     ])
     ctx.location_ids = dict(session.execute(select(ServiceLocation.name, ServiceLocation.id)).all())
 
 
 def _user(session: Session, ctx: SeedContext, username: str, role: str, name: str) -> int:
-    user_id = session.execute(insert(User).returning(User.id), [{
+    user_id = session.execute(bulk_insert(User).returning(User.id), [{
         "username": username, "password_hash": ctx.password_hash, "role": role, "display_name": name,
         "email": f"{username}@eksempel.dk", "locale": "da", "active": True, "failed_logins": 0,
         "session_generation": 0, "created_at": ctx.now,
@@ -89,13 +89,13 @@ def _staff(session: Session, ctx: SeedContext) -> None:
                 "_central": n == "Valby" and i == 0,
             })
     ids = session.execute(
-        insert(User).returning(User.id, sort_by_parameter_order=True),
+        bulk_insert(User).returning(User.id, sort_by_parameter_order=True),
         [{k: v for k, v in r.items() if not k.startswith("_")} for r in user_rows],
     ).scalars().all()
     for user_id, r in zip(ids, user_rows):
         rows.append({"user_id": user_id, "location_id": ctx.location_ids[r["_location"]],
                      "group2_specialist": r["_specialist"], "central_unit": r["_central"]})
-    cw_ids = session.execute(insert(Caseworker).returning(Caseworker.id, Caseworker.location_id,
+    cw_ids = session.execute(bulk_insert(Caseworker).returning(Caseworker.id, Caseworker.location_id,
                                                           sort_by_parameter_order=True), rows).all()
     ctx.caseworker_ids = [cid for cid, _ in cw_ids]
     for cid, loc in cw_ids:
@@ -129,7 +129,7 @@ def _demo_members(session: Session, ctx: SeedContext) -> None:
          "trade_inside_foa": True, "trade": "Køkkenassistent", "job_goal": "Køkkenassistent eller ernæringsassistent",
          "preferred_channel": "phone"},
     ]
-    ids = session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = session.execute(bulk_insert(Member).returning(Member.id, sort_by_parameter_order=True), rows).scalars().all()
     ctx.demo_member_id, ctx.dismissed_member_id = ids
     ctx.member_count += 2
 
@@ -156,7 +156,7 @@ def _bulk_members(session: Session, ctx: SeedContext, total: int) -> None:
     while remaining > 0:
         batch = min(BATCH, remaining)
         rows = [_member_row(ctx, rng, number + i, names, weights) for i in range(batch)]
-        session.execute(insert(Member), rows)
+        session.execute(bulk_insert(Member), rows)
         number += batch
         remaining -= batch
         ctx.member_count += batch

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.locations import weight
 from portal.models import Member, ServiceLocation
 from portal.models.offers import Offer, OfferRegistration, OfferSession
@@ -64,13 +64,13 @@ def seed(session: Session, ctx: SeedContext) -> None:
     by_size = sorted(locations, key=lambda n: (-weight(n), n))
     offers = _offers(session, ctx)
     rows = _sessions(ctx, offers, locations, by_size)
-    ids = session.execute(insert(OfferSession).returning(OfferSession.id, sort_by_parameter_order=True),
+    ids = session.execute(bulk_insert(OfferSession).returning(OfferSession.id, sort_by_parameter_order=True),
                           rows).scalars().all()
     for row, sid in zip(rows, ids):
         row["id"] = sid
     regs = _registrations(session, ctx, offers, rows, locations)
     for start in range(0, len(regs), BATCH):
-        session.execute(insert(OfferRegistration), regs[start:start + BATCH])
+        session.execute(bulk_insert(OfferRegistration), regs[start:start + BATCH])
     taken: dict[int, int] = {}
     for r in regs:
         if r["status"] in ("registered", "offered", "attended", "no_show"):
@@ -113,7 +113,7 @@ def _offers(session: Session, ctx: SeedContext) -> dict[str, list[dict]]:
                                   ("1", "2a", "2b", "opsagt"), hold_hours=12) for t, _loc in EMPLOYERS],
     }
     flat = [row for rows in plan.values() for row in rows]
-    ids = session.execute(insert(Offer).returning(Offer.id, sort_by_parameter_order=True), flat).scalars().all()
+    ids = session.execute(bulk_insert(Offer).returning(Offer.id, sort_by_parameter_order=True), flat).scalars().all()
     for row, oid in zip(flat, ids):
         row["id"] = oid
     return plan

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member, OutboxMessage
 from portal.models.scheduling import JobRun, SatisfactionSurvey, SurveyAnswer
 from portal.services import outbox
@@ -79,14 +79,14 @@ def _surveys_and_answers(session: Session, ctx: SeedContext, held: list) -> tupl
                 "overall": _weighted(ctx, OVERALL), "knew_trade": _weighted(ctx, KNEW_TRADE),
                 "closer_to_job": _weighted(ctx, CLOSER) if survey["asks_closer_to_job"] else None,
             })
-        ids = session.execute(insert(SatisfactionSurvey).returning(SatisfactionSurvey.id, SatisfactionSurvey.booking_id,
+        ids = session.execute(bulk_insert(SatisfactionSurvey).returning(SatisfactionSurvey.id, SatisfactionSurvey.booking_id,
                                                                    sort_by_parameter_order=True),
                               survey_rows).all()
         survey_id = {booking_id: sid for sid, booking_id in ids}
         for answer in answer_rows:
             answer["survey_id"] = survey_id[answer["booking_id"]]
         if answer_rows:
-            session.execute(insert(SurveyAnswer), answer_rows)
+            session.execute(bulk_insert(SurveyAnswer), answer_rows)
         made += len(survey_rows)
         answered += len(answer_rows)
     return made, answered
@@ -126,7 +126,7 @@ def _make_past_conversations(session: Session, ctx: SeedContext) -> None:
             "updated_at": starts + timedelta(minutes=30),
         })
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(Booking), rows[start:start + BATCH])
+        session.execute(bulk_insert(Booking), rows[start:start + BATCH])
     ctx.summary["held_conversations_for_surveys"] = len(rows)
 
 
