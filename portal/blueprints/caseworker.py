@@ -33,13 +33,6 @@ from portal.timeutil import local_today, to_local, utcnow
 bp = Blueprint("caseworker", __name__)
 
 STAFF = ("caseworker", "admin")
-SCREEN_PURPOSES = {
-    "samtale": "Samtale med medlemmet",
-    "forberedelse": "Forberedelse af samtale",
-    "opfoelgning": "Opfølgning på aftaler",
-    "jobmatch": "Jobmatch",
-    "overdragelse": "Overdragelse fra chatbot",
-}
 
 
 def _scope() -> access.StaffScope:
@@ -138,7 +131,7 @@ def member(member_number: str):
     staff = _scope()
     member = _member(member_number)
     purpose_key = request.args.get("formaal", "samtale")
-    purpose = SCREEN_PURPOSES.get(purpose_key, SCREEN_PURPOSES["samtale"])
+    purpose = access.SCREEN_PURPOSES.get(purpose_key, access.SCREEN_PURPOSES["samtale"])
     now = utcnow()
     access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
     show_q10 = request.args.get("vis") == "q10"
@@ -147,7 +140,7 @@ def member(member_number: str):
     from portal.services.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
 
     html = render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
-                           purpose_key=purpose_key, purposes=SCREEN_PURPOSES, can_edit=access.can_edit(staff, member),
+                           purpose_key=purpose_key, purposes=access.SCREEN_PURPOSES, can_edit=access.can_edit(staff, member),
                            q2_labels=Q2_LABELS, q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
                            plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now, **context)
     db.session.commit()
@@ -280,7 +273,7 @@ def _staff_summary(summary_id: int):
 @role_required(*STAFF)
 def summary_view(summary_id: int):
     item = _staff_summary(summary_id)
-    access.open_member_file(db.session, _scope(), item.member, purpose="Samtalereferat", now=utcnow())
+    access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PURPOSE, now=utcnow())
     html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
                            can_edit=access.can_edit(_scope(), item.member))
     db.session.commit()
@@ -304,7 +297,7 @@ def summary_send(summary_id: int):
 @role_required(*STAFF)
 def summary_pdf(summary_id: int):
     item = _staff_summary(summary_id)
-    access.open_member_file(db.session, _scope(), item.member, purpose="Samtalereferat (PDF)", now=utcnow())
+    access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PDF_PURPOSE, now=utcnow())
     db.session.commit()
     return _pdf_response(item)
 

@@ -34,10 +34,16 @@ REASON_LOCATION = N_("samme betjeningssted")
 REASON_GROUP2 = N_("gruppe 2-specialist i regionen")
 REASON_CENTRAL = N_("central enhed")
 REASON_ADMIN = N_("administrator")
-# The purposes staff views give `open_member_file` (portal/blueprints/caseworker.py: SCREEN_PURPOSES and the
-# summary views), marked here for the catalogue so that `reason_text` can translate them.
-PURPOSES = (N_("Samtale med medlemmet"), N_("Forberedelse af samtale"), N_("Opfølgning på aftaler"), N_("Jobmatch"),
-            N_("Overdragelse fra chatbot"), N_("Samtalereferat"), N_("Samtalereferat (PDF)"))
+# The purposes a caseworker chooses when opening the conversation screen (URL key → the purpose stored, in Danish,
+# in the access log; `reason_text` translates it when shown).
+SCREEN_PURPOSES = {
+    "samtale": N_("Samtale med medlemmet"),
+    "forberedelse": N_("Forberedelse af samtale"),
+    "opfoelgning": N_("Opfølgning på aftaler"),
+    "jobmatch": N_("Jobmatch"),
+    "overdragelse": N_("Overdragelse fra chatbot"),
+}
+SUMMARY_PURPOSE, SUMMARY_PDF_PURPOSE = N_("Samtalereferat"), N_("Samtalereferat (PDF)")
 
 
 @dataclass(frozen=True)
