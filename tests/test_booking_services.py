@@ -364,3 +364,27 @@ def test_focus_conversation_right_belongs_to_the_current_course(app, session, ma
     assert svc.member_booking_refusal(session, member, TYPES["focus"]) is None
     member.first_unemployment_day = date.today() - timedelta(days=400)  # the same course: both count
     assert "brugt dine 2 fokussamtaler" in svc.member_booking_refusal(session, member, TYPES["focus"])
+
+
+def test_each_party_is_told_in_their_own_language_not_the_clickers(app, session, odense):
+    """A caseworker working in English books for a Danish member: the member's e-mail, .ics and note are Danish;
+    a member who corresponds in English gets English whatever the caseworker's language."""
+    own, member = odense["own"], odense["member"]
+    with app.test_request_context("/?lang=en"):
+        book(session, member, own, utc(2027, 3, 22, 12, 0), type="joint", actor=own.user)
+    mails = {m.channel: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.member_id == member.id))}
+    assert mails["email"].subject.startswith("Bekræftelse:") and "Kære" in mails["email"].body_text
+    assert "Fællessamtale" in mails["email"].subject and "kl." in mails["email"].subject
+    assert Calendar.from_ical(mails["email"].attachments[0].content).walk("VEVENT")[0]["SUMMARY"].endswith(
+        "med FOA A-kasse")
+    assert mails["jobcenter"].body_text.startswith("Fællessamtale for medlem")
+    note = session.scalar(select(Notification.text).where(Notification.user_id == member.user_id))
+    assert "er booket" in note
+
+    member.language = "en"
+    session.commit()
+    with app.test_request_context("/?lang=da"):
+        booking = book(session, member, own, utc(2027, 3, 23, 12, 0), type="followup_phone", channel="phone",
+                       actor=own.user)
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key.like(f"booking-{booking.id}-%")))
+    assert mail.subject.startswith("Confirmation:") and "Dear" in mail.body_text, mail.subject

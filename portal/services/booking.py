@@ -14,6 +14,7 @@ import secrets
 import uuid
 from datetime import datetime
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
@@ -313,7 +314,41 @@ def booking_ics(booking: Booking, now: datetime) -> bytes:
 def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime, reason: str | None = None,
           old_start: datetime | None = None) -> None:
     """E-mail with .ics to the member (and the job centre for a joint conversation); in-app notes to the other
-    party: the member when the fund changed something, the caseworker when the member did."""
+    party: the member when the fund changed something, the caseworker when the member did. Each text is written in
+    its reader's language (the member's correspondence language, the caseworker's UI language, Danish for the job
+    centre), not in the language of whoever clicked."""
+    key = f"booking-{booking.id}-{booking.sequence}-{kind}"
+    if booking.member.email:
+        with force_locale(booking.member.language or "da"):
+            subject, body = _member_email(booking, kind, reason, old_start)
+            ics = booking_ics(booking, now)
+        outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", to_address=booking.member.email,
+                       subject=subject, body_text=body, member_id=booking.member_id, now=now,
+                       attachments=[("samtale.ics", "text/calendar; method="
+                                     + ("CANCEL" if kind == "cancelled" else "REQUEST"), ics)])
+    if booking.with_jobcenter:
+        with force_locale("da"):  # the job centre's correspondence is Danish
+            subject = _member_email(booking, kind, reason, old_start)[0]
+            body = _("Fællessamtale for medlem %(number)s %(when)s. %(where)s", number=booking.member.member_number,
+                     when=format_when(booking.starts_at), where=_where(booking))
+            ics = booking_ics(booking, now)
+        outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
+                       channel="jobcenter", to_address=f"jobcenter:{booking.location.name}", subject=subject,
+                       body_text=body, member_id=booking.member_id, now=now,
+                       attachments=[("samtale.ics", "text/calendar", ics)])
+    if is_staff(actor) and booking.member.user_id:
+        with force_locale(booking.member.user.locale or "da"):
+            text = _note(booking, kind, reason)
+        notifications.notify(session, booking.member.user_id, text, link="/samtaler/mine", now=now)
+    if not is_staff(actor):
+        with force_locale(booking.caseworker.user.locale or "da"):
+            text = _note(booking, kind, reason)
+        notifications.notify(session, booking.caseworker.user_id, f"{booking.member.full_name}: {text}",
+                             link=f"/kalender/samtale/{booking.id}", now=now)
+
+
+def _member_email(booking: Booking, kind: str, reason: str | None, old_start: datetime | None) -> tuple[str, str]:
+    """Subject and body of the member's e-mail, in the current locale."""
     ctype = TYPES[booking.type]
     when = format_when(booking.starts_at)
     subject = {
@@ -338,27 +373,15 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime
         lines.append(_("Du kan flytte eller aflyse samtalen på Min side indtil %(hours)s timer før.",
                        hours=int(rules().min_notice.total_seconds() // 3600)))
     lines += ["", _("Kalenderinvitationen er vedhæftet."), "", _("Venlig hilsen"), _("FOA A-kasse")]
-    ics = booking_ics(booking, now)
-    key = f"booking-{booking.id}-{booking.sequence}-{kind}"
-    if booking.member.email:
-        outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", to_address=booking.member.email,
-                       subject=subject, body_text="\n".join(lines), member_id=booking.member_id, now=now,
-                       attachments=[("samtale.ics", "text/calendar; method="
-                                     + ("CANCEL" if kind == "cancelled" else "REQUEST"), ics)])
-    if booking.with_jobcenter:
-        outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
-                       channel="jobcenter", to_address=f"jobcenter:{booking.location.name}",
-                       subject=subject, body_text=_("Fællessamtale for medlem %(number)s %(when)s. %(where)s",
-                                                    number=booking.member.member_number, when=when,
-                                                    where=_where(booking)),
-                       member_id=booking.member_id, now=now, attachments=[("samtale.ics", "text/calendar", ics)])
+    return str(subject), "\n".join(lines)
+
+
+def _note(booking: Booking, kind: str, reason: str | None) -> str:
+    """The in-app notification text, in the current locale."""
+    ctype, when = TYPES[booking.type], format_when(booking.starts_at)
     text = {"created": _("%(type)s %(when)s er booket.", type=ctype.label, when=when),
             "moved": _("%(type)s er flyttet til %(when)s.", type=ctype.label, when=when),
             "cancelled": _("%(type)s %(when)s er aflyst.", type=ctype.label, when=when)}[kind]
     if reason:
         text += " " + _("Begrundelse: %(reason)s", reason=reason)
-    if is_staff(actor) and booking.member.user_id:
-        notifications.notify(session, booking.member.user_id, text, link="/samtaler/mine", now=now)
-    if not is_staff(actor):
-        notifications.notify(session, booking.caseworker.user_id,
-                             f"{booking.member.full_name}: {text}", link=f"/kalender/samtale/{booking.id}", now=now)
+    return text
