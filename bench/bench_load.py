@@ -27,7 +27,8 @@ from bench.common import ROOT, demo_database
 from tests.live import free_port
 
 DURATION = os.environ.get("BENCH_LOAD_SECONDS", "60")
-RATIO_DURATION = os.environ.get("BENCH_RATIO_SECONDS", "30")
+RATIO_DURATION = os.environ.get("BENCH_RATIO_SECONDS", "40")
+RATIO_WARMUP = float(os.environ.get("BENCH_RATIO_WARMUP_SECONDS", "10"))
 SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "8")
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MEMBERS = int(os.environ.get("BENCH_LOAD_MEMBERS", "250000"))
@@ -81,12 +82,14 @@ def _warm_up(url: str, workers: int) -> None:
 
 def _locust(url: str, classes: list[str], users: int, seconds: str, env: dict, out: Path) -> dict:
     prefix = out / f"{'-'.join(classes)}-{users}"
-    subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), *classes,
-                    "--headless", "-u", str(users), "-r", SPAWN_RATE, "-t", f"{seconds}s", "--host", url,
-                    "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
-                   env=env, cwd=ROOT, check=False, capture_output=True)
+    run = subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), *classes,
+                          "--headless", "-u", str(users), "-r", SPAWN_RATE, "-t", f"{seconds}s", "--host", url,
+                          "--csv", str(prefix), "--csv-full-history", "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
+                         env=env, cwd=ROOT, check=False, capture_output=True, text=True)
     with open(f"{prefix}_stats.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    if len(rows) <= 1:  # only the aggregate line: locust ran nothing, say why
+        raise RuntimeError(f"locust {classes} ran no request: {run.stderr[-1500:]}")
     result = {}
     failures_file = Path(f"{prefix}_failures.csv")
     if failures_file.exists():
@@ -101,6 +104,20 @@ def _locust(url: str, classes: list[str], users: int, seconds: str, env: dict, o
             "p99_ms": _num(row["99%"]),
         }
     return result
+
+
+def _steady_rps(classes: list[str], users: int, out: Path, name: str, skip_seconds: float) -> float | None:
+    """Requests/s of `name` after the first `skip_seconds` (the users' logins) from locust's per-second history."""
+    with open(out / f"{'-'.join(classes)}-{users}_stats_history.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return None
+    start = min(int(r["Timestamp"]) for r in rows) + skip_seconds
+    points = [(int(r["Timestamp"]), int(r["Total Request Count"])) for r in rows
+              if r["Name"] == name and int(r["Timestamp"]) >= start]
+    if len(points) < 2 or points[-1][0] == points[0][0]:
+        return None
+    return round((points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0]), 1)
 
 
 def _num(value: str):
@@ -142,8 +159,12 @@ def _measure(db_url: str, work: Path, database: str) -> dict:
         minside = _locust(url, ["MinSideUser"], 16, RATIO_DURATION, env, work)
         results["hello_16_users"] = hello
         results["minside_16_users"] = minside
-        hello_rps, minside_rps = hello["Aggregated"]["rps"], minside["GET /min-side"]["rps"]
-        results["minside_to_hello_throughput_ratio"] = round(minside_rps / hello_rps, 3) if hello_rps else None
+        # Both in steady state: after every user has logged in (Min side) or connected (hello).
+        hello_rps = _steady_rps(["HelloUser"], 16, work, "GET /bench/hello", RATIO_WARMUP)
+        minside_rps = _steady_rps(["MinSideUser"], 16, work, "GET /min-side", RATIO_WARMUP)
+        results["steady_rps"] = {"hello": hello_rps, "minside": minside_rps, "skipped_first_seconds": RATIO_WARMUP}
+        results["minside_to_hello_throughput_ratio"] = (round(minside_rps / hello_rps, 3)
+                                                         if hello_rps and minside_rps else None)
         results["errors_total"] = sum(v["Aggregated"]["failures"] for k, v in results.items()
                                       if k.startswith("mixed_"))
         return results
