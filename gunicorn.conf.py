@@ -9,8 +9,10 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle a worker after this many requests (guards against slow leaks; 0 = never). A recycled worker closes its
+# kept-alive connections: a client that sends on one at that instant sees a reset (browsers retry such requests).
+max_requests = int(os.environ.get("PORTAL_MAX_REQUESTS", 5000))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PORTAL_LOG_LEVEL", "info").lower()
