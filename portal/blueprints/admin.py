@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import AuditEntry, Member, User
+from portal.query_args import db_int
 from portal.services import audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -31,7 +32,7 @@ def home():
 def audit_log():
     member_number = (request.args.get("medlem") or "").strip()[:12]
     staff = (request.args.get("medarbejder") or "").strip()[:80]
-    page = max(1, request.args.get("side", 1, type=int) or 1)
+    page = max(1, request.args.get("side", 1, type=db_int) or 1)
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     member = None
     if member_number:

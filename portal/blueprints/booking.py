@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
+from portal.query_args import db_int
 from portal.services import audit
 from portal.services import availability as avail
 from portal.services import booking as svc
@@ -67,8 +68,8 @@ def _int(raw, field: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        return db_int(str(raw))
+    except ValueError:
         raise ValidationFailed(_("Ugyldigt valg."), field=field) from None
 
 
@@ -272,7 +273,7 @@ def member_cancel(booking_id: int):
 
 def _staff_caseworker() -> Caseworker:
     """The caseworker whose calendar is shown: oneself, or for an admin the one chosen (?sagsbehandler=id)."""
-    wanted = request.values.get("sagsbehandler", type=int)
+    wanted = request.values.get("sagsbehandler", type=db_int)
     if current_user.role == "admin":
         caseworker = db.session.get(Caseworker, wanted) if wanted else None
         if caseworker is None:

@@ -22,6 +22,7 @@ from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.query_args import db_int
 from portal.services import access, jobmatch, summary
 from portal.services import caseload as caseload_service
 from portal.services import conversation_record as record_service
@@ -82,7 +83,7 @@ def _save_or_explain(member: Member, anchor: str, message: str, change: Callable
 
 def _form_int(name: str) -> int | None:
     try:
-        return int(request.form.get(name) or 0) or None
+        return db_int(request.form.get(name) or "0") or None
     except ValueError:
         return None
 
@@ -239,7 +240,7 @@ def record_conversation(member_number: str):
     access.require_edit(staff, member)
     errors: dict[str, str] = {}
     data = _conversation_input() if request.method == "POST" else record_service.ConversationInput(
-        booking_id=request.args.get("booking", type=int), channel=member.preferred_channel)
+        booking_id=request.args.get("booking", type=db_int), channel=member.preferred_channel)
     if request.method == "POST":
         try:
             conversation = record_service.record_conversation(db.session, staff, member, data, now=utcnow())
@@ -340,9 +341,9 @@ def job_orders():
     status = request.args.get("status", "open")
     if status not in ("open", "expired", "filled", "closed"):
         status = "open"
-    location_id = request.args.get("sted", type=int)
+    location_id = request.args.get("sted", type=db_int)
     q = (request.args.get("q") or "").strip()[:80]
-    page = max(1, request.args.get("side", 1, type=int) or 1)
+    page = max(1, request.args.get("side", 1, type=db_int) or 1)
     orders, total = jobmatch.list_job_orders(db.session, today=today, status=status, location_id=location_id, q=q,
                                              page=page)
     locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))

@@ -31,6 +31,7 @@ from portal.errors import problem
 from portal.extensions import csrf, db, limiter
 from portal.models import Member
 from portal.models.chat import ChatConversation
+from portal.query_args import db_int
 from portal.services import chat as chat_service
 from portal.services import handoff as handoff_service
 from portal.services.errors import DomainError, ValidationFailed
@@ -272,7 +273,7 @@ def poll():
     """New messages since `after` (the widget polls every few seconds); also marks the member as present."""
     sender = request.args.get("sender", "")
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = max(0, db_int(request.args.get("after", "0")))
     except ValueError:
         return problem(400, "Parameteren \"after\" skal være et helt tal.")
     conversation = chat_service.conversation_for_sender(db.session, sender)
@@ -341,7 +342,7 @@ def handoff_detail(handoff_id: int):
 def handoff_messages(handoff_id: int):
     handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=utcnow(), audit_read=False)
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = max(0, db_int(request.args.get("after", "0")))
     except ValueError:
         return problem(400, "Parameteren \"after\" skal være et helt tal.")
     messages = chat_service.messages_after(db.session, handoff.conversation, after)
@@ -408,7 +409,7 @@ def resolve(handoff_id: int):
 @role_required("caseworker", "admin")
 def hand_on(handoff_id: int):
     try:
-        colleague_id = int(request.form.get("colleague_id", ""))
+        colleague_id = db_int(request.form.get("colleague_id", ""))
     except ValueError:
         flash(_("Vælg en kollega."), "error")
         return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))

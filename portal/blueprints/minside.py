@@ -19,6 +19,7 @@ from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
+from portal.query_args import db_int
 from portal.services import consent as consent_svc
 from portal.services import contact_course, my_data, notifications, plan, preparation, profile
 from portal.services.errors import NotFound, ValidationFailed
@@ -212,7 +213,7 @@ def plan_status(item_id: int):
     member = _member()
     item = plan.get_item(db.session, item_id, member=member)
     new_status = request.form.get("status", "")
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=db_int)
     plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
     db.session.commit()
     flash({"done": _("Punktet er markeret som udført."), "active": _("Punktet er sat tilbage til aftalt."),

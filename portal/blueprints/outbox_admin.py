@@ -14,6 +14,7 @@ from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.models.scheduling import JobRun, apscheduler_jobs
+from portal.query_args import db_int
 from portal.services import audit, dispatch
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
@@ -51,7 +52,7 @@ def outbox():
     chosen = request.args.get("vis", "problemer")
     if chosen not in FILTERS:
         chosen = "problemer"
-    page = max(1, request.args.get("side", 1, type=int) or 1)
+    page = max(1, request.args.get("side", 1, type=db_int) or 1)
     query = (select(OutboxMessage).where(OutboxMessage.status.in_(FILTERS[chosen]))
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     messages = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))

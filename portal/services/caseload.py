@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.models import Booking, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.casework import HeldConversation, MemberNextStep
+from portal.query_args import db_int
 from portal.services import audit
 from portal.services.access import StaffScope, visible_members_clause
 from portal.services.contact_course import Step, next_step, statutory_steps, weeks_unemployed
@@ -169,11 +170,11 @@ class CaseloadQuery:
         status = args.get("status", "")
         sort = args.get("sorter", "due")
         try:
-            location_id = int(args.get("sted") or 0) or None
+            location_id = db_int(args.get("sted") or "0") or None
         except ValueError:
             location_id = None
         try:
-            page = max(1, min(int(args.get("side") or 1), 100_000))
+            page = max(1, min(db_int(args.get("side") or "1"), 100_000))
         except ValueError:
             page = 1
         return cls(

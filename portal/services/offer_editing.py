@@ -26,6 +26,7 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
+from portal.query_args import db_int
 from portal.services import audit
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.waitlist import (
@@ -203,7 +204,10 @@ def validate_session(session: Session, offer: Offer, data: dict[str, Any], *, no
     location = None
     raw_location = _text(data, "location_id")
     if raw_location:
-        location = session.get(ServiceLocation, int(raw_location)) if raw_location.isdigit() else None
+        try:
+            location = session.get(ServiceLocation, db_int(raw_location))
+        except ValueError:
+            location = None
         if location is None:
             errors["location_id"] = _("Vælg et betjeningssted fra listen.")
     if offer.kind == "webinar":

@@ -141,7 +141,7 @@ def parse_ratings(form, survey: SatisfactionSurvey) -> Ratings:
     errors = {}
     for name in asked:
         raw = (form.get(name) or "").strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= 10:
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 10:
             errors[f"{name}-1"] = labels[name]
         else:
             values[name] = int(raw)

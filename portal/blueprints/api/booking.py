@@ -13,6 +13,7 @@ from portal.blueprints.api import bp
 from portal.blueprints.api.auth import api_role_required, json_body
 from portal.extensions import db
 from portal.models import Booking, Member
+from portal.query_args import db_int
 from portal.services import booking as svc
 from portal.services.conversation_types import TYPES
 from portal.services.conversation_types import safe_gettext as _
@@ -58,8 +59,8 @@ def _optional_int(raw, field: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        return db_int(str(raw))
+    except ValueError:
         raise ValidationFailed(_("%(field)s skal være et heltal.", field=field), field=field) from None
 
 

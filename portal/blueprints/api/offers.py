@@ -16,6 +16,7 @@ from portal.blueprints.api.auth import api_role_required, json_body
 from portal.extensions import db
 from portal.models import Member
 from portal.models.offers import OFFER_KINDS, Offer, OfferRegistration, OfferSession
+from portal.query_args import db_int
 from portal.services import offers as svc
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.waitlist import _
@@ -72,9 +73,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
-        raise ValidationFailed(_("%(name)s skal være et heltal.", name=name), field=name)
-    return int(raw)
+    try:
+        return db_int(raw)
+    except ValueError:
+        raise ValidationFailed(_("%(name)s skal være et heltal.", name=name), field=name) from None
 
 
 @bp.route("/v1/offers")
