@@ -107,14 +107,37 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode on SQLite rebuilds a table (create copy, drop old, rename); with foreign keys on, dropping
+            # a referenced table would cascade or fail. The pragma is ignored inside a transaction, so set it first.
+            connection.exec_driver_sql('PRAGMA foreign_keys = OFF')
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _fail_on_dangling_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.rollback()
+                # The connection goes back to the pool: leave it enforcing, as portal.database configured it.
+                connection.exec_driver_sql('PRAGMA foreign_keys = ON')
+                connection.commit()
+
+
+def _fail_on_dangling_foreign_keys(connection):
+    """Foreign keys were off while migrating SQLite: a migration that left rows pointing nowhere fails loudly."""
+    dangling = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+    if dangling:
+        shown = ', '.join(f'{table} rowid {rowid} -> {parent}' for table, rowid, parent, _ in dangling[:10])
+        raise RuntimeError(f'migration left {len(dangling)} rows with dangling foreign keys: {shown}')
 
 
 if context.is_offline_mode():

@@ -46,8 +46,11 @@ class UTCDateTime(TypeDecorator):
 
 
 def configure_sqlite(dbapi_connection, connection_record) -> None:
-    """SQLite as a web database: WAL (readers never block the writer), and wait up to 30 s for the write lock
-    instead of failing at once with "database is locked" when several workers write."""
+    """SQLite as a web database: WAL (readers never block the writer), wait up to 30 s for the write lock
+    instead of failing at once with "database is locked" when several workers write, and enforce foreign keys
+    (SQLite leaves them off per connection by default; PostgreSQL always enforces them, ON DELETE CASCADE included).
+
+    Migrations turn foreign keys off on their own connection while batch mode rebuilds tables (migrations/env.py)."""
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -55,4 +58,5 @@ def configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
