@@ -100,12 +100,44 @@ def test_healthz_ok_when_migrated(tmp_path):
 
 
 def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
-    env = {"PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'rt.sqlite3'}", "PORTAL_SECRET_KEY": "x",
+    """With foreign keys enforced: batch mode rebuilds tables under demo data (env.py turns the pragma off for the
+    migration and runs foreign_key_check after it), and the portal's connections enforce them again afterwards."""
+    db_file = tmp_path / "rt.sqlite3"
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{db_file}", "PORTAL_SECRET_KEY": "x",
            "PATH": "/usr/bin:/bin", "PORTAL_INSTANCE_PATH": str(tmp_path)}
-    for args in (["upgrade"], ["downgrade", "base"], ["upgrade"]):
-        run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", *args], env=env,
+    steps = (["db", "upgrade"], ["demo", "seed", "--members", "20"], ["db", "downgrade", "0002_minside"],
+             ["db", "upgrade"], ["db", "downgrade", "base"], ["db", "upgrade"])
+    for args in steps:
+        run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], env=env,
                              capture_output=True, text=True, check=False)
-        assert run.returncode == 0, f"db {' '.join(args)}: {run.stderr[-2000:]}"
+        assert run.returncode == 0, f"{' '.join(args)}: {run.stderr[-2000:]}"
+        if args[:2] == ["db", "upgrade"] and steps.index(args) == 3:  # rebuilt under the demo data: nothing lost
+            engine = create_engine(f"sqlite:///{db_file}")
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM member").scalar() == 20
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            engine.dispose()
+
+
+def test_connections_enforce_foreign_keys_after_migrating(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fk.sqlite3'}",
+                      "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade()  # the migration's connection goes back to the pool: it must enforce again
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        with pytest.raises(IntegrityError, match="FOREIGN KEY constraint failed"):  # no member 424242
+            db.session.execute(text("INSERT INTO consent (member_id, purpose, text_shown, source, given_at) "
+                                    "VALUES (424242, 'chat_contact', 'ja', 'chatbot', '2026-11-27 09:00:00')"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_translations_work_outside_a_request(app):

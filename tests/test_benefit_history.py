@@ -99,13 +99,32 @@ def test_deleting_a_period_deletes_its_weeks(session, make):
     assert session.scalar(select(func.count()).select_from(BenefitWeek)) == 0
 
 
+def test_deleting_a_period_in_sql_cascades_to_its_weeks_in_the_database(session, make):
+    member = make.member()
+    save_periods(session, [PeriodRecord(member.id, date(2026, 3, 2), weeks=(1.0,) * 4)], source="demo",
+                 today=TODAY, now=NOW)
+    session.commit()
+    # A plain DELETE, not the ORM's relationship cascade: the database's ON DELETE CASCADE removes the weeks.
+    session.execute(text("DELETE FROM benefit_period"))
+    session.commit()
+    assert session.scalar(text("SELECT count(*) FROM benefit_week")) == 0
+
+
+def test_a_week_of_a_period_that_does_not_exist_is_refused(session, make):
+    member = make.member()
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(BenefitWeek.__table__.insert().values(member_id=member.id, period_id=999_999, week_no=1,
+                                                              benefit_fraction=1.0))
+    session.rollback()
+    assert session.scalar(text("SELECT count(*) FROM benefit_week")) == 0
+
+
 def test_a_week_cannot_belong_to_another_members_period(session, make):
     owner, other = make.member(), make.member()
     save_periods(session, [PeriodRecord(owner.id, date(2026, 3, 2))], source="demo", today=TODAY, now=NOW)
     session.commit()
     period_id = session.scalar(select(BenefitPeriod.id))
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA foreign_keys = ON"))  # the portal leaves SQLite's foreign keys off
     with pytest.raises(IntegrityError):
         session.execute(BenefitWeek.__table__.insert().values(member_id=other.id, period_id=period_id, week_no=1,
                                                               benefit_fraction=1.0))
