@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import ServiceLocation
 from portal.profiling.survival import km_curve
-from portal.query_args import DB_MAX
+from portal.query_args import db_int
 from portal.services import kpi_measures as q
 from portal.services.errors import ValidationFailed
 from portal.services.kpi_measures import Scope
@@ -144,10 +144,12 @@ def parse_filters(session: Session, args: Mapping[str, str], today: date) -> Fil
     location_id = None
     raw_location = (args.get("sted") or "").strip()
     if raw_location:
-        if raw_location.isascii() and raw_location.isdigit() and int(raw_location) <= DB_MAX \
-                and session.get(ServiceLocation, int(raw_location)) is not None:
-            location_id = int(raw_location)
-        else:
+        try:
+            location_id = db_int(raw_location)
+        except ValueError:
+            location_id = None
+        if location_id is None or session.get(ServiceLocation, location_id) is None:
+            location_id = None
             errors["sted"] = _("Vælg et betjeningssted fra listen.")
     segment = (args.get("gruppe") or "").strip() or None
     if segment and segment not in SEGMENTS:
