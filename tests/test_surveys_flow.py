@@ -10,17 +10,23 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, OutboxMessage
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
 from portal.services import surveys
-from portal.timeutil import utcnow
 from tests.conftest import csrf_from
-from tests.scheduling_support import NOW, booking
+from tests.scheduling_support import booking
 
 SECRET = "test-secret"  # the app fixture's SECRET_KEY
 
 
-def held(session, make, *, group="1", hours_ago=2, **member_kwargs):
+@pytest.fixture(autouse=True)
+def now(clock):
+    """Every test here runs on the frozen test clock: the job, the link's expiry check and the data agree, on any
+    date (the date leg runs this module at other moments too)."""
+    return clock.now
+
+
+def held(session, make, now, *, group="1", hours_ago=2, **member_kwargs):
     cw = make.caseworker()
     member = make.member(caseworker=cw, target_group=group, **member_kwargs)
-    return booking(session, member, cw, starts_at=NOW - timedelta(hours=hours_ago), status="held")
+    return booking(session, member, cw, starts_at=now - timedelta(hours=hours_ago), status="held")
 
 
 def survey_link(session, b) -> str:
@@ -28,28 +34,28 @@ def survey_link(session, b) -> str:
     return re.search(r"(/undersoegelse/\S+)", row.body_text).group(1)
 
 
-def test_survey_is_sent_an_hour_after_a_held_conversation_once(session, make):
-    done = held(session, make, hours_ago=2)
-    just_ended = held(session, make, hours_ago=1)  # ended 15 minutes ago: not yet
+def test_survey_is_sent_an_hour_after_a_held_conversation_once(session, make, now):
+    done = held(session, make, now, hours_ago=2)
+    just_ended = held(session, make, now, hours_ago=1)  # ended 15 minutes ago: not yet
     cw = make.caseworker()
-    booking(session, make.member(caseworker=cw), cw, starts_at=NOW - timedelta(hours=3), status="no_show")
+    booking(session, make.member(caseworker=cw), cw, starts_at=now - timedelta(hours=3), status="no_show")
     make.commit()
 
-    assert surveys.send_due_surveys(session, now=NOW, secret=SECRET) == {"created": 1}
-    assert surveys.send_due_surveys(session, now=NOW + timedelta(minutes=15), secret=SECRET) == {"created": 0}
+    assert surveys.send_due_surveys(session, now=now, secret=SECRET) == {"created": 1}
+    assert surveys.send_due_surveys(session, now=now + timedelta(minutes=15), secret=SECRET) == {"created": 0}
 
     [survey] = session.scalars(select(SatisfactionSurvey)).all()
-    assert survey.booking_id == done.id and survey.expires_at == NOW + timedelta(days=14)
-    assert surveys.send_due_surveys(session, now=NOW + timedelta(hours=1), secret=SECRET) == {"created": 1}
+    assert survey.booking_id == done.id and survey.expires_at == now + timedelta(days=14)
+    assert surveys.send_due_surveys(session, now=now + timedelta(hours=1), secret=SECRET) == {"created": 1}
     assert {s.booking_id for s in session.scalars(select(SatisfactionSurvey))} == {done.id, just_ended.id}
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "survey_invitation"))
     assert "Hvordan gik din samtale" in mail.subject and "/undersoegelse/" in mail.body_text
 
 
-def test_group_1_gets_two_questions_and_group_2_three(app, session, make, client):
-    g1, g2 = held(session, make, group="1"), held(session, make, group="2b")
+def test_group_1_gets_two_questions_and_group_2_three(app, session, make, now, client):
+    g1, g2 = held(session, make, now, group="1"), held(session, make, now, group="2b")
     make.commit()
-    surveys.send_due_surveys(session, now=NOW, secret=SECRET)
+    surveys.send_due_surveys(session, now=now, secret=SECRET)
 
     page1 = client.get(survey_link(session, g1)).get_data(as_text=True)
     page2 = client.get(survey_link(session, g2)).get_data(as_text=True)
@@ -62,10 +68,10 @@ def test_group_1_gets_two_questions_and_group_2_three(app, session, make, client
     assert "Jeg er kommet tættere på mit næste job." in page2
 
 
-def test_answer_is_stored_with_the_situation_and_the_link_then_says_already_answered(app, session, make, client):
-    b = held(session, make, group="2a", placement="returning")
+def test_answer_is_stored_with_the_situation_and_the_link_then_says_already_answered(app, session, make, now, client):
+    b = held(session, make, now, group="2a", placement="returning")
     make.commit()
-    surveys.send_due_surveys(session, now=utcnow() - timedelta(minutes=1), secret=SECRET)
+    surveys.send_due_surveys(session, now=now, secret=SECRET)
     link = survey_link(session, b)
     token = csrf_from(client.get(link).get_data(as_text=True))
 
@@ -91,11 +97,11 @@ def test_answer_is_stored_with_the_situation_and_the_link_then_says_already_answ
     ({"overall": "5", "knew_trade": "0"}, "knew_trade-1"),
     ({"overall": "5", "knew_trade": "fem"}, "knew_trade-1"),
 ])
-def test_missing_or_out_of_range_ratings_show_an_error_summary_and_store_nothing(app, session, make, client,
+def test_missing_or_out_of_range_ratings_show_an_error_summary_and_store_nothing(app, session, make, client, now,
                                                                                  form, field):
-    b = held(session, make)
+    b = held(session, make, now)
     make.commit()
-    surveys.send_due_surveys(session, now=utcnow() - timedelta(minutes=1), secret=SECRET)
+    surveys.send_due_surveys(session, now=now, secret=SECRET)
     link = survey_link(session, b)
     token = csrf_from(client.get(link).get_data(as_text=True))
 
@@ -110,10 +116,10 @@ def test_missing_or_out_of_range_ratings_show_an_error_summary_and_store_nothing
         assert f'value="{kept}" checked' in page  # what the member chose is kept
 
 
-def test_expired_forged_and_csrf_less_submissions_are_refused(app, session, make, client):
-    b = held(session, make)
+def test_expired_forged_and_csrf_less_submissions_are_refused(app, session, make, now, client, clock):
+    b = held(session, make, now)
     make.commit()
-    surveys.send_due_surveys(session, now=utcnow() - timedelta(minutes=1), secret=SECRET)
+    surveys.send_due_surveys(session, now=now, secret=SECRET)
     link = survey_link(session, b)
 
     assert client.post(link, data={"overall": "5", "knew_trade": "5"}).status_code == 400  # no CSRF token
@@ -122,17 +128,16 @@ def test_expired_forged_and_csrf_less_submissions_are_refused(app, session, make
     assert response.status_code == 404 and "Linket virker ikke" in response.get_data(as_text=True)
 
     survey = session.scalar(select(SatisfactionSurvey))
-    survey.expires_at = utcnow() - timedelta(seconds=1)
-    session.commit()
+    clock.move_to(survey.expires_at + timedelta(seconds=1))  # two weeks later: the link has closed
     response = client.get(link)
     assert response.status_code == 410 and "Spørgeskemaet er lukket" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(SurveyAnswer)) == 0
 
 
-def test_token_from_another_secret_or_with_a_stale_nonce_is_invalid(session, make):
-    b = held(session, make)
+def test_token_from_another_secret_or_with_a_stale_nonce_is_invalid(session, make, now):
+    b = held(session, make, now)
     make.commit()
-    survey = surveys.create_survey(session, b, now=NOW, secret=SECRET)
+    survey = surveys.create_survey(session, b, now=now, secret=SECRET)
     session.commit()
     good = surveys.make_token(survey, SECRET)
     assert surveys.survey_from_token(session, good, SECRET).id == survey.id
