@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 from contextlib import contextmanager
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_portal(db_file: Path, *, members: int = 300, seed: int = 2026, today: date | None = None,
+def served_portal(db_file: Path, *, members: int = 300, seed: int = 2026, now: datetime | None = None,
                   config: dict | None = None):
     """Create the schema (migrations), seed the demo, serve it; yields (base_url, app)."""
     from flask_migrate import upgrade
@@ -38,7 +38,7 @@ def served_portal(db_file: Path, *, members: int = 300, seed: int = 2026, today:
                       "DEMO_PASSWORD": DEMO_PASSWORD, **(config or {})})
     with app.app_context():
         upgrade()
-        seed_demo(db.session, members=members, seed=seed, today=today, password=DEMO_PASSWORD)
+        seed_demo(db.session, members=members, seed=seed, now=now, password=DEMO_PASSWORD)
         db.session.remove()
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)

@@ -16,6 +16,8 @@ from portal.services.outcomes_import import import_outcomes
 
 TODAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 HEADER = "member_number,record,start_date,end_date,end_reason,placement,target_group,permanent,job_kind\n"
 
 
@@ -132,7 +134,7 @@ def test_a_week_cannot_belong_to_another_members_period(session, make):
 
 
 def test_demo_weeks_lie_inside_a_period_of_the_same_member(app, session):
-    summary = seed_demo(session, members=600, seed=7, today=TODAY, password="demo-kode-123", areas=["outcomes"])
+    summary = seed_demo(session, members=600, seed=7, now=NOW, password="demo-kode-123", areas=["outcomes"])
     assert summary["benefit_weeks"] > 0
     rows = session.execute(
         select(BenefitPeriod.id, BenefitPeriod.start_date, BenefitPeriod.end_date, BenefitWeek.member_id,

@@ -1,18 +1,17 @@
 """The demo seed: counts, the demo accounts, determinism."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from portal.demo import seed_demo
 from portal.models import Caseworker, Member, ServiceLocation, User
 
-TODAY = date(2026, 11, 27)
 
-
-def test_seed_counts_and_demo_accounts(app, session, client, auth):
-    seed_demo(session, members=300, seed=7, today=TODAY, password="demo-adgangskode", areas=[])
+def test_seed_counts_and_demo_accounts(app, session, client, auth, clock):
+    TODAY = clock.today
+    seed_demo(session, members=300, seed=7, now=clock.now, password="demo-adgangskode", areas=[])
     assert session.scalar(select(func.count()).select_from(ServiceLocation)) == 47
     assert session.scalar(select(func.count()).select_from(Caseworker)) == 220
     assert session.scalar(select(func.count()).select_from(Member)) == 300
@@ -29,8 +28,8 @@ def test_seed_counts_and_demo_accounts(app, session, client, auth):
     assert auth.login("medlem", "demo-adgangskode").status_code == 302
 
 
-def test_seed_is_deterministic_for_a_seed(app, session, tmp_path):
-    seed_demo(session, members=200, seed=11, today=TODAY, password="demo-adgangskode", areas=[])
+def test_seed_is_deterministic_for_a_seed(app, session, tmp_path, clock):
+    seed_demo(session, members=200, seed=11, now=clock.now, password="demo-adgangskode", areas=[])
     first = session.execute(select(Member.member_number, Member.first_name, Member.last_name, Member.status,
                                    Member.first_unemployment_day, Member.location_id).order_by(Member.id)).all()
     from portal import create_app
@@ -40,7 +39,7 @@ def test_seed_is_deterministic_for_a_seed(app, session, tmp_path):
                         "SECRET_KEY": "x"})
     with other.app_context():
         db.create_all()
-        seed_demo(db.session, members=200, seed=11, today=TODAY, password="demo-adgangskode", areas=[])
+        seed_demo(db.session, members=200, seed=11, now=clock.now, password="demo-adgangskode", areas=[])
         second = db.session.execute(select(Member.member_number, Member.first_name, Member.last_name, Member.status,
                                            Member.first_unemployment_day, Member.location_id)
                                     .order_by(Member.id)).all()
@@ -49,8 +48,9 @@ def test_seed_is_deterministic_for_a_seed(app, session, tmp_path):
     assert first == second
 
 
-def test_seed_mix_is_plausible(app, session):
-    seed_demo(session, members=3000, seed=3, today=TODAY, password="demo-adgangskode", areas=[])
+def test_seed_mix_is_plausible(app, session, clock):
+    TODAY = clock.today
+    seed_demo(session, members=3000, seed=3, now=clock.now, password="demo-adgangskode", areas=[])
     statuses = dict(session.execute(select(Member.status, func.count()).group_by(Member.status)).all())
     assert statuses["ledig"] > statuses["opsagt"] > 0 and statuses["sygemeldt"] > 0
     weeks = [(TODAY - d).days / 7 for d in session.scalars(

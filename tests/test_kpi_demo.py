@@ -11,11 +11,10 @@ from portal.models import Consent, Member
 from portal.models.outcomes import BenefitPeriod, JobStart
 from tests.test_kpi_measures import period
 
-TODAY = date(2026, 11, 27)
 
-
-def test_demo_histories_fit_each_members_status(app, session):
-    seed_demo(session, members=600, seed=7, today=TODAY, password="demo-kode-123", areas=["outcomes"])
+def test_demo_histories_fit_each_members_status(app, session, clock):
+    TODAY = clock.today
+    seed_demo(session, members=600, seed=7, now=clock.now, password="demo-kode-123", areas=["outcomes"])
     members = {m.id: m for m in session.scalars(select(Member))}
     periods: dict[int, list[BenefitPeriod]] = {}
     for p in session.scalars(select(BenefitPeriod).order_by(BenefitPeriod.member_id, BenefitPeriod.start_date)):
@@ -45,8 +44,9 @@ def test_demo_histories_fit_each_members_status(app, session):
     assert returns > 20  # returning members come back to benefit
 
 
-def test_demo_dismissed_history_has_consents_and_past_notice_periods(app, session):
-    seed_demo(session, members=600, seed=7, today=TODAY, password="demo-kode-123", areas=["outcomes"])
+def test_demo_dismissed_history_has_consents_and_past_notice_periods(app, session, clock):
+    TODAY = clock.today
+    seed_demo(session, members=600, seed=7, now=clock.now, password="demo-kode-123", areas=["outcomes"])
     past = session.scalars(select(Member).where(Member.mark_o.is_(True), Member.notice_end_date < TODAY)).all()
     assert past
     consented = set(session.scalars(select(Consent.member_id).where(Consent.purpose == "union_to_akasse")))

@@ -1,19 +1,15 @@
 """The Min side demo step: the demo member's plan and a share of the bulk members."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
 from portal.demo import seed_demo
 from portal.models import Member, User
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
 
-TODAY = date(2026, 11, 27)
 
-
-def test_demo_member_has_a_recognisable_plan(app, session, client, auth):
-    summary = seed_demo(session, members=400, seed=5, today=TODAY, password="demo-adgangskode", areas=["plan"])
+def test_demo_member_has_a_recognisable_plan(app, session, client, auth, clock):
+    summary = seed_demo(session, members=400, seed=5, now=clock.now, password="demo-adgangskode", areas=["plan"])
     medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))
     items = session.scalars(select(PlanItem).where(PlanItem.member_id == medlem.id)).all()
     statuses = sorted(i.status for i in items)

@@ -379,17 +379,15 @@ def test_every_error_summary_link_points_at_a_field(client, auth, people, field,
     assert f'href="#{field}"' in html and f'id="{field}"' in html
 
 
-def test_held_seat_can_be_taken_with_one_click_from_min_side(app, session, auth, client):
+def test_held_seat_can_be_taken_with_one_click_from_min_side(app, session, auth, client, clock):
     """A freed seat held for the member shows "Tag pladsen" on Min side, and the click takes it."""
-    from datetime import date
-
     from sqlalchemy import select
 
     from portal.demo import seed_demo
     from portal.models import Member, User
     from portal.models.offers import OfferRegistration
 
-    seed_demo(session, members=60, seed=5, today=date.today(), password="demo-adgangskode")
+    seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
     medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))
     held = session.scalar(select(OfferRegistration).where(OfferRegistration.member_id == medlem.id,
                                                           OfferRegistration.status == "offered"))

@@ -1,7 +1,7 @@
 """The demo programme: many locations and kinds for eight weeks, consistent seats, the demo member's situations."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -9,17 +9,15 @@ from portal.demo import seed_demo
 from portal.models import Member, User
 from portal.models.offers import SEAT_STATUSES, Offer, OfferRegistration, OfferSession
 
-TODAY = date(2026, 11, 27)
 
-
-def test_demo_programme_is_realistic_and_consistent(app, session):
-    seed_demo(session, members=600, seed=5, today=TODAY, password="demo-adgangskode", areas=["offers"])
+def test_demo_programme_is_realistic_and_consistent(app, session, clock):
+    seed_demo(session, members=600, seed=5, now=clock.now, password="demo-adgangskode", areas=["offers"])
     kinds = set(session.scalars(select(Offer.kind)))
     assert kinds == {"webinar", "theme_meeting", "fvu_test", "fvu_course", "it_cafe", "job_club", "job_dating"}
     locations = session.scalar(select(func.count(func.distinct(OfferSession.location_id))))
     assert locations >= 30
     last = session.scalar(select(func.max(OfferSession.starts_at)))
-    assert last.date() >= TODAY + timedelta(weeks=7)
+    assert last.date() >= clock.today + timedelta(weeks=7)
     # seats_taken matches the registrations holding a seat, and never exceeds capacity
     counted = dict(session.execute(select(OfferRegistration.session_id, func.count())
                                    .where(OfferRegistration.status.in_(SEAT_STATUSES))
@@ -30,8 +28,8 @@ def test_demo_programme_is_realistic_and_consistent(app, session):
     assert all(0 < h <= 60 for h in session.scalars(select(Offer.course_hours).where(Offer.kind == "fvu_course")))
 
 
-def test_demo_member_has_every_situation(app, session):
-    seed_demo(session, members=600, seed=5, today=TODAY, password="demo-adgangskode", areas=["offers"])
+def test_demo_member_has_every_situation(app, session, clock):
+    seed_demo(session, members=600, seed=5, now=clock.now, password="demo-adgangskode", areas=["offers"])
     medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))
     regs = session.scalars(select(OfferRegistration).where(OfferRegistration.member_id == medlem.id)).all()
     statuses = {r.status for r in regs}

@@ -5,8 +5,6 @@ checks (not a server error, status code and content type documented, response bo
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -33,7 +31,7 @@ def _app(tmp_path_factory):
                           "RATELIMIT_ENABLED": False, "DEMO_PASSWORD": "demo-adgangskode"})
         with app.app_context():
             db.create_all()
-            seed_demo(db.session, members=60, seed=3, today=date.today(), password="demo-adgangskode")
+            seed_demo(db.session, members=60, seed=3, password="demo-adgangskode")
             user = db.session.query(User).filter_by(username="medlem").one()
             _state["token"] = issue_token(user)
             db.session.remove()

@@ -1,11 +1,13 @@
 """Demo data: the foundation (locations, caseworkers, members, demo accounts) then each area's step.
 
 Each area adds a module portal/demo/<area>.py with `seed(session, ctx: SeedContext)` and lists it in AREA_STEPS.
-Everything is deterministic for a given seed and "today".
+Everything is deterministic for a given seed and `now`, and everything is placed relative to `now` (bookings, offer
+sessions, benefit periods, outcomes, deadlines): the demo looks the same lived-in way on whatever day it is seeded.
 """
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from importlib import import_module
 
 from sqlalchemy import func, select
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext  # noqa: F401  (re-exported for area steps)
 from portal.demo.foundation import DEMO_LOGINS, seed_foundation  # noqa: F401
 from portal.models import Member, ServiceLocation
+from portal.timeutil import utcnow
 
 # Area steps in dependency order; a module that does not exist yet is skipped.
 AREA_STEPS = ["plan", "booking", "offers", "profiling", "chat", "casework", "scheduling", "outcomes"]
@@ -25,11 +28,11 @@ def database_is_empty(session: Session) -> bool:
     )
 
 
-def seed_demo(session: Session, *, members: int = 5744, seed: int = 2026, today=None, password: str | None = None,
-              areas: list[str] | None = None) -> dict:
-    """Seed everything; returns counts. `areas` limits the area steps (tests)."""
+def seed_demo(session: Session, *, members: int = 5744, seed: int = 2026, now: datetime | None = None,
+              password: str | None = None, areas: list[str] | None = None) -> dict:
+    """Seed everything as of `now` (default: the clock); returns counts. `areas` limits the area steps (tests)."""
     started = time.perf_counter()
-    ctx = seed_foundation(session, members=members, seed=seed, today=today, password=password)
+    ctx = seed_foundation(session, members=members, seed=seed, now=now or utcnow(), password=password)
     timings = {"foundation": round(time.perf_counter() - started, 1)}
     for name in AREA_STEPS if areas is None else areas:
         try:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.locations import LOCATIONS, weight
 from portal.demo.names import FEMALE, LAST, MALE, TRADES_FOA, TRADES_OTHER
 from portal.models import Caseworker, Member, ServiceLocation, User
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import to_local
 
 CASEWORKER_COUNT = 220
 BATCH = 10_000
@@ -25,13 +25,13 @@ DEMO_LOGINS = [
 ]
 
 
-def seed_foundation(session: Session, *, members: int, seed: int, today: date | None = None,
+def seed_foundation(session: Session, *, members: int, seed: int, now: datetime,
                     password: str | None = None) -> SeedContext:
+    """`now` is the one moment every step builds from; `today` is its date in Copenhagen."""
     from flask import current_app
 
-    today = today or local_today()
     password = password or current_app.config["DEMO_PASSWORD"]
-    ctx = SeedContext(rng=random.Random(seed), seed=seed, today=today, now=utcnow(), password=password,
+    ctx = SeedContext(rng=random.Random(seed), seed=seed, today=to_local(now).date(), now=now, password=password,
                       password_hash=hash_password(password))
     _locations(session, ctx)
     _staff(session, ctx)
