@@ -18,7 +18,8 @@ from tests.live import call_json, gunicorn_portal
 
 RACERS = 24
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.real_clock("the portal runs under gunicorn in subprocesses, which keep the machine's clock")]
 
 
 def _call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):

@@ -16,6 +16,9 @@ from portal.services.slots import free_slots
 from portal.timeutil import to_local
 from tests.booking_helpers import NOW, hours, utc
 
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
+
 
 @pytest.fixture
 def odense(make, session):

@@ -20,6 +20,7 @@ from portal.models.chat import ChatConversation
 from portal.timeutil import utcnow
 
 PORT = 5155
+pytestmark = pytest.mark.real_clock("the action server is its own process and keeps the machine's clock")
 
 
 @pytest.fixture

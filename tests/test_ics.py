@@ -1,10 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from icalendar import Calendar
 
 from portal.services.ics import Invitation, build_ics
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 
 def test_request_and_cancel_share_uid_and_carry_sequence():

@@ -10,7 +10,7 @@ The fixture (today 27 Nov 2026, period of first days 1 Jan – 30 Jun 2026):
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -24,6 +24,8 @@ from portal.services import kpi
 from portal.timeutil import local_to_utc, utcnow
 
 TODAY = date(2026, 11, 27)
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
 PERIOD = kpi.Filters(date(2026, 1, 1), date(2026, 6, 30), split="segment")
 _uid = iter(range(1, 10_000))
 

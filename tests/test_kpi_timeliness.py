@@ -19,6 +19,8 @@ from portal.timeutil import to_local
 from tests.test_kpi_measures import booking, period
 
 TODAY = date(2026, 11, 27)
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

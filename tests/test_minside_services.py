@@ -14,6 +14,8 @@ from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFai
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from portal.services import offers
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from tests.offers_helpers import NOW, make_offer, make_session
 
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
+
 
 def _user(session, member):
     return session.get(User, member.user_id)

@@ -14,6 +14,9 @@ from portal.services import outbox
 from portal.services.dispatch import SmtpSettings, SmtpUnavailable, connect, dispatch_pending, message_id
 from tests.scheduling_support import NOW, SmtpServer
 
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
+
 
 @pytest.fixture
 def smtp(app):

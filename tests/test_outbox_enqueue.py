@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import OutboxAttachment, OutboxMessage
 from portal.services import outbox
 from tests.scheduling_support import NOW, statements
+
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 ICS = ("samtale.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
 

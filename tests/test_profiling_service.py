@@ -15,6 +15,8 @@ from portal.services import profiling as service
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.models import Notification, OutboxMessage
@@ -11,6 +12,8 @@ from portal.services.deadlines import send_caseworker_alerts, send_joint_invitat
 from tests.scheduling_support import NOW, booking, statements
 
 TODAY = date(2026, 11, 26)  # Thursday; NOW is 10:00 Copenhagen on this day
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 
 def rows(session, kind):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -10,6 +11,9 @@ from portal.models import OutboxMessage
 from portal.services.dispatch import SmtpSettings, dispatch_pending
 from portal.services.reminders import enqueue_booking_reminders
 from tests.scheduling_support import NOW, SmtpServer, booking, statements
+
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 
 def reminders(session) -> list[OutboxMessage]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.models import OutboxMessage
@@ -11,6 +12,9 @@ from portal.models.scheduling import JobRun, PurgeLog
 from portal.services import outbox
 from portal.services.retention import PURGED_BODY, run_retention
 from tests.scheduling_support import NOW
+
+# The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
+pytestmark = pytest.mark.clock(NOW)
 
 
 def chat(session, sender: str, *, idle: timedelta, consent: bool = False) -> ChatConversation:
