@@ -54,7 +54,7 @@ def test_slots_listed_with_own_caseworker_flag(client, api):
 @pytest.mark.parametrize("query,field", [
     ("", "type"), ("type=nope", "type"), ("type=cv&channel=phone", "channel"), ("type=cv&from=igår", "from"),
     ("type=cv&from=2027-01-10&to=2027-01-01", "to"), ("type=cv&from=2027-01-01&to=2027-12-31", "to"),
-    ("type=cv&limit=0", "limit"), ("type=cv&location=abc", "location"),
+    ("type=cv&limit=0", "limit"), ("type=cv&location=abc", "location"), ("type=cv&from=9999-12-31", "from"),
 ])
 def test_bad_slot_queries_are_422_problems_in_danish(client, api, query, field):
     response = client.get(f"/api/v1/slots?{query}", headers=api["h"])
@@ -98,6 +98,9 @@ def test_taken_slot_is_409_slot_taken_and_nothing_written(client, api, session):
     ({"type": "cv", "caseworker_id": "1", "starts_at": "2030-01-01T10:00:00Z"}, 422),
     ({"type": "cv", "caseworker_id": 1, "starts_at": "2030-01-01T10:00:00"}, 422),  # no time zone
     ({"type": "cv", "caseworker_id": 1, "starts_at": "i morgen"}, 422),
+    # found by schemathesis: a moment whose UTC time falls before year 1 was a 500 (OverflowError)
+    ({"type": "joint", "caseworker_id": 1, "starts_at": "0001-01-01T00:00:01+00:01"}, 422),
+    ({"type": "cv", "caseworker_id": 1, "starts_at": "9999-12-31T23:59:59-01:00"}, 422),
     ({"type": "joint", "caseworker_id": 1, "starts_at": "2030-01-01T10:00:00Z"}, 403),
     ({"type": "focus", "caseworker_id": 1, "starts_at": "2030-01-01T10:00:00Z", "channel": "phone"}, 403),
     ({"type": "cv", "caseworker_id": 1, "starts_at": "2030-01-01T10:00:00Z", "extra": 1}, 422),

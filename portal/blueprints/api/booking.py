@@ -32,6 +32,9 @@ def _member() -> Member:
     return member
 
 
+MOMENT_YEARS = (2000, 2999)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
@@ -41,18 +44,23 @@ def _parse_moment(raw, field: str, *, end_of_day: bool = False) -> datetime:
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed(_("Angiv %(field)s som dato eller tidspunkt (ISO 8601).", field=field), field=field)
     text = raw.strip()[:40]
+    invalid = ValidationFailed(_("%(field)s er ikke en gyldig dato eller et gyldigt tidspunkt (ISO 8601).",
+                                 field=field), field=field)
     try:
         if len(text) == 10:
             day = date.fromisoformat(text) + (timedelta(days=1) if end_of_day else timedelta())
-            return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(_("%(field)s er ikke en gyldig dato eller et gyldigt tidspunkt (ISO 8601).",
-                                 field=field), field=field) from None
-    if value.tzinfo is None:
-        raise ValidationFailed(_("%(field)s skal have en tidszone, fx 2027-03-24T10:00:00+01:00 eller …Z.",
-                                 field=field), field=field)
-    return value.astimezone(UTC)
+            value = datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
+        else:
+            value = datetime.fromisoformat(text)
+            if value.tzinfo is None:
+                raise ValidationFailed(_("%(field)s skal have en tidszone, fx 2027-03-24T10:00:00+01:00 eller …Z.",
+                                         field=field), field=field)
+        moment = value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a time at the calendar's edge (year 1 or 9999)
+        raise invalid from None
+    if not MOMENT_YEARS[0] <= moment.year <= MOMENT_YEARS[1]:  # so adding a booking window cannot overflow
+        raise invalid
+    return moment
 
 
 def _optional_int(raw, field: str) -> int | None:
