@@ -46,12 +46,17 @@ run: seed
 tools:
 	bash scripts/ensure-test-tools.sh
 
-# The whole suite on SQLite, then the production-path tests again on PostgreSQL (skipped loudly if none answers).
+# Three legs, each spread over TEST_WORKERS processes (pytest-xdist; a module's tests stay in one process):
+# the whole suite on SQLite; the production-path tests again on PostgreSQL (skipped loudly if none answers);
+# the date leg: the date-sensitive tests again with the clock moved to a summer-time night and a year ahead.
+TEST_WORKERS ?= 2
+XDIST = -n $(TEST_WORKERS) --dist loadscope
 test: setup tools
-	@$(BIN)/pytest; sqlite=$$?; \
-	$(BIN)/python tests/run_postgres_leg.py; postgres=$$?; \
-	echo "SQLite leg exit $$sqlite, PostgreSQL leg exit $$postgres"; \
-	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
+	@$(BIN)/pytest $(XDIST); sqlite=$$?; \
+	$(BIN)/python tests/run_postgres_leg.py $(XDIST); postgres=$$?; \
+	$(BIN)/python tests/run_date_leg.py $(XDIST); dates=$$?; \
+	echo "SQLite leg exit $$sqlite, PostgreSQL leg exit $$postgres, date leg exit $$dates"; \
+	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ] && [ $$dates -eq 0 ]
 
 bench: setup
 	$(BIN)/python -m bench

@@ -75,8 +75,14 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    """In the date leg: tests pinned to their own moment (`clock` marker) would only repeat themselves, so they
+    are deselected; tests that need the real clock are skipped with their reason."""
     if leg_moment() is None:
         return
+    pinned = [item for item in items if item.get_closest_marker("clock")]
+    if pinned:
+        config.hook.pytest_deselected(items=pinned)
+        items[:] = [item for item in items if not item.get_closest_marker("clock")]
     for item in items:
         marker = item.get_closest_marker("real_clock")
         if marker:

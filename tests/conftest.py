@@ -33,19 +33,24 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def _postgres_migrated():
-    """PostgreSQL leg: build the schema once with the real migrations; tests then start from truncated tables."""
-    if not TEST_DATABASE_URL:
-        yield False
-        return
-    from tests.postgres import migrate_once
+    """PostgreSQL leg: build the schema once with the real migrations; tests then start from truncated tables.
 
-    migrate_once(TEST_DATABASE_URL)
-    yield True
+    Yields the database URL the tests use (None on SQLite). Under pytest-xdist each worker gets a database of its
+    own on the same server (the leg's database name + the worker id), dropped when the worker ends.
+    """
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    from tests.postgres import migrate_once, worker_database
+
+    with worker_database(TEST_DATABASE_URL, os.environ.get("PYTEST_XDIST_WORKER")) as url:
+        migrate_once(url)
+        yield url
 
 
 @pytest.fixture
 def app(tmp_path, _postgres_migrated):
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    url = _postgres_migrated or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,

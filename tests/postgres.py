@@ -5,9 +5,32 @@ so PostgreSQL-only constraints exist), and each test starts from truncated table
 """
 from __future__ import annotations
 
-from sqlalchemy import text
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal.extensions import db
+
+
+@contextmanager
+def worker_database(url: str, worker: str | None):
+    """`url` itself for a single process; for an xdist worker a fresh database named after it, dropped after."""
+    if not worker:
+        yield url
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def migrate_once(url: str) -> None:

@@ -2,7 +2,8 @@
 
 Uses PORTAL_TEST_DATABASE_URL if set (a server URL; a fresh database is created on it), else tries
 postgresql+psycopg://postgres@127.0.0.1:5432/test. If no server answers it says so loudly and exits 0, so a fresh
-laptop without PostgreSQL still passes.
+laptop without PostgreSQL still passes. Extra arguments go to pytest (e.g. `-n 2`: each xdist worker then makes
+its own database next to this one, see tests/postgres.py).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ PATTERNS = ["tests/test_app.py", "tests/test_auth.py", "tests/test_pg_*.py", "te
             "tests/test_benefit_history*.py"]
 
 
-def main() -> int:
+def main(extra: list[str]) -> int:
     base = make_url(os.environ.get("PORTAL_TEST_DATABASE_URL") or DEFAULT)
     admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
     try:
@@ -45,7 +46,7 @@ def main() -> int:
 
         files = sorted({f for p in PATTERNS for f in glob.glob(p)})
         env = dict(os.environ, PORTAL_TEST_DATABASE_URL=url)
-        return subprocess.call([sys.executable, "-m", "pytest", *files, "-p", "no:cacheprovider"], env=env)
+        return subprocess.call([sys.executable, "-m", "pytest", *files, "-p", "no:cacheprovider", *extra], env=env)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -53,4 +54,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
