@@ -122,6 +122,22 @@ def test_bad_times_are_refused_with_danish_reason(session, odense, starts_at, me
     assert message in err.value.message
 
 
+def test_no_slots_on_public_holidays_and_a_booking_there_is_refused_unless_hours_were_added(session, odense):
+    """Easter 2027: Maundy Thursday 25, Good Friday 26 and Easter Monday 29 March are closed; 24 and 30 are not."""
+    own = odense["own"]
+    slots = free_slots(session, type="cv", start=utc(2027, 3, 24, 0, 0), end=utc(2027, 3, 31, 0, 0), now=NOW,
+                       caseworker_id=own.id)
+    days = {to_local(s.starts_at).date() for s in slots}
+    assert days == {date(2027, 3, 24), date(2027, 3, 30)}
+    with pytest.raises(ValidationFailed, match="holder lukket den dag"):
+        book(session, odense["member"], own, utc(2027, 3, 29, 8, 0))
+    add_exception(session, caseworker=own, day=date(2027, 3, 29), kind="extra", start_time=time(9),
+                  end_time=time(11), location_id=own.location_id, note="Åbent for akutte samtaler",
+                  actor=own.user, today=NOW.date(), now=NOW)
+    session.commit()
+    assert book(session, odense["member"], own, utc(2027, 3, 29, 8, 0)).status == "booked"  # 10:00 CEST
+
+
 def test_same_or_overlapping_slot_taken(session, odense, make):
     book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0))
     other_member = make.member("ole", location=odense["loc"])
@@ -158,11 +174,11 @@ def test_database_refuses_overlap_even_without_the_service(session, odense, make
 def test_group_2_gets_two_focus_conversations_third_needs_caseworker(session, odense):
     member, own = odense["member"], odense["own"]
     book(session, member, own, utc(2027, 3, 24, 8, 0), type="focus", channel="phone")
-    book(session, member, own, utc(2027, 3, 25, 8, 0), type="focus", channel="video")
+    book(session, member, own, utc(2027, 3, 30, 8, 0), type="focus", channel="video")
     with pytest.raises(NotAllowed) as err:
-        book(session, member, own, utc(2027, 3, 26, 8, 0), type="focus", channel="in_person")
+        book(session, member, own, utc(2027, 3, 31, 8, 0), type="focus", channel="in_person")
     assert "2 fokussamtaler" in err.value.message
-    third = book(session, member, own, utc(2027, 3, 26, 8, 0), type="focus", channel="in_person", actor=own.user)
+    third = book(session, member, own, utc(2027, 3, 31, 8, 0), type="focus", channel="in_person", actor=own.user)
     assert third.status == "booked"
 
 
@@ -187,9 +203,9 @@ def test_caseworker_books_joint_conversation_with_job_centre(session, odense):
 def test_member_reschedules_and_cancels_with_new_sequence(session, odense):
     member = odense["member"]
     booking = book(session, member, odense["own"], utc(2027, 3, 24, 9, 0))
-    svc.reschedule_booking(session, booking, starts_at=utc(2027, 3, 25, 9, 0), actor=member.user, now=NOW)
+    svc.reschedule_booking(session, booking, starts_at=utc(2027, 3, 30, 9, 0), actor=member.user, now=NOW)
     session.commit()
-    assert booking.sequence == 1 and booking.starts_at == utc(2027, 3, 25, 9, 0)
+    assert booking.sequence == 1 and booking.starts_at == utc(2027, 3, 30, 9, 0)
     svc.cancel_booking(session, booking, actor=member.user, now=NOW)
     session.commit()
     assert booking.status == "cancelled_member" and booking.sequence == 2
@@ -197,7 +213,7 @@ def test_member_reschedules_and_cancels_with_new_sequence(session, odense):
     cal = Calendar.from_ical(last.attachments[0].content)
     assert str(cal["METHOD"]) == "CANCEL" and int(cal.walk("VEVENT")[0]["SEQUENCE"]) == 2
     # The freed time is bookable again at once.
-    again = book(session, member, odense["own"], utc(2027, 3, 25, 9, 0))
+    again = book(session, member, odense["own"], utc(2027, 3, 30, 9, 0))
     assert again.status == "booked"
 
 
@@ -254,8 +270,9 @@ def test_extra_hours_add_slots_on_a_saturday(session, odense):
 
 
 @pytest.mark.parametrize("before,after", [
-    # Last Sunday of March 2027 is the 28th: CET (UTC+1) before, CEST (UTC+2) after.
-    ((2027, 3, 26), (2027, 3, 29)),
+    # Last Sunday of March 2027 is the 28th (Easter Sunday: 25, 26 and 29 March are closed): CET (UTC+1) before,
+    # CEST (UTC+2) after.
+    ((2027, 3, 24), (2027, 3, 30)),
     # Last Sunday of October 2027 is the 31st: CEST before, CET after.
     ((2027, 10, 29), (2027, 11, 1)),
 ])
@@ -300,7 +317,7 @@ def test_chatbot_books_with_member_rules(session, odense, make):
 
 def test_member_bookings_upcoming_only_and_order(session, odense):
     member = odense["member"]
-    first = book(session, member, odense["own"], utc(2027, 3, 25, 9, 0))
+    first = book(session, member, odense["own"], utc(2027, 3, 30, 9, 0))
     second = book(session, member, odense["own"], utc(2027, 3, 24, 9, 0))
     svc.cancel_booking(session, first, actor=member.user, now=NOW)
     session.commit()

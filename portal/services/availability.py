@@ -23,6 +23,7 @@ from portal.models.booking import (
 )
 from portal.services import audit
 from portal.services.conversation_types import safe_gettext as _
+from portal.services.danish_calendar import is_closed_day
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.timeutil import LOCAL_TZ
 
@@ -214,7 +215,9 @@ def open_intervals(session: Session, caseworker_ids: Iterable[int], start: datet
         intervals: list[OpenInterval] = []
         day = first_day
         while day <= last_day:
-            blocks = list(weekly[cw].get(day.weekday(), ()))
+            # The weekly hours do not apply on a public holiday or closing day (the offices are shut); hours
+            # added for that very day (an "extra" exception) still do.
+            blocks = [] if is_closed_day(day) else list(weekly[cw].get(day.weekday(), ()))
             changes = dated.get((cw, day), ())
             for e in changes:
                 if e.kind == "extra":

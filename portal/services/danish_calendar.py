@@ -19,6 +19,11 @@ def _closed_days(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("DK", years=[year], categories=CATEGORIES))
 
 
+def is_closed_day(d: date) -> bool:
+    """A public holiday or an agreed closing day (whatever the weekday)."""
+    return d in _closed_days(d.year)
+
+
 def holiday_name(d: date) -> str | None:
     """The holiday's (English) name if `d` is a holiday or closing day, else None."""
     if d not in _closed_days(d.year):

@@ -25,7 +25,9 @@ from portal.services.conversation_types import (
     rules,
 )
 from portal.services.conversation_types import safe_gettext as _
+from portal.services.danish_calendar import is_closed_day
 from portal.services.errors import Conflict, NotFound, SlotTaken, ValidationFailed
+from portal.timeutil import to_local
 
 NEARBY_COUNT = 3  # other locations offered to a member besides their own
 NEARBY_KM = 80.0
@@ -208,6 +210,8 @@ def check_slot(session: Session, *, ctype: ConversationType, caseworker_id: int,
     ends_at = starts_at + ctype.length
     intervals = open_intervals(session, [caseworker_id], starts_at, ends_at).get(caseworker_id, [])
     inside = [i for i in intervals if i.starts_at <= starts_at and ends_at <= i.ends_at]
+    if not inside and is_closed_day(to_local(starts_at).date()):
+        raise ValidationFailed(_("A-kassen holder lukket den dag (helligdag). Vælg en anden dag."), field="starts_at")
     if not inside:
         raise ValidationFailed(_("Tidspunktet ligger uden for sagsbehandlerens arbejdstid. Vælg en tid fra listen."),
                                field="starts_at")
