@@ -18,7 +18,8 @@ from portal.models.chat import Handoff
 from portal.models.offers import OfferRegistration, OfferSession
 from portal.models.plan import PlanItem
 from portal.services import contact_course
-from portal.timeutil import LOCAL_TZ
+from portal.services.danish_calendar import is_working_day
+from portal.timeutil import LOCAL_TZ, to_local
 
 PASSWORD = "demo-adgangskode"
 MOMENTS = {
@@ -43,6 +44,13 @@ def _page(client, path: str) -> str:
 
 def _login(auth, client, username: str) -> None:
     assert auth.login(username, PASSWORD).status_code == 302, f"{username} cannot log in"
+
+
+def check_working_days(session) -> None:
+    """Conversations and offer sessions fall on working days: not at weekends, public holidays or closing days."""
+    starts = list(session.scalars(select(Booking.starts_at))) + list(session.scalars(select(OfferSession.starts_at)))
+    closed = sorted({day for day in (to_local(s).date() for s in starts) if not is_working_day(day)})
+    assert not closed, f"demo conversations or sessions on closed days: {closed[:5]}"
 
 
 def check_medlem(session, client, auth, now: datetime) -> None:
@@ -137,5 +145,6 @@ def test_every_demo_login_finds_a_lived_in_portal_on_any_day(app, session, clien
     with time_machine.travel(moment, tick=True):
         seed_demo(session, members=200, seed=2026, password=PASSWORD)
         session.commit()
+        check_working_days(session)
         for check in (check_medlem, check_opsagt, check_sagsbehandler, check_styregruppe, check_admin):
             check(session, client, auth, moment)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member
 from portal.models.booking import AvailabilityException, WorkingHours
+from portal.services.danish_calendar import is_working_day, next_working_day
 from portal.timeutil import LOCAL_TZ
 
 WEEKS_BACK, WEEKS_AHEAD = 8, 4
@@ -105,16 +106,17 @@ def _demo_member_bookings(session: Session, ctx: SeedContext) -> set[tuple[int, 
         return set()
     loc = ctx.location_ids["Odense"]
     first_day = ctx.today - timedelta(weeks=5)
-    week1_tue = _next_weekday(first_day + timedelta(days=1), 1)
-    next_tue = _next_weekday(ctx.today + timedelta(days=1), 1)
+    week1_tue = next_working_day(_next_weekday(first_day + timedelta(days=1), 1))
+    week1_wed = next_working_day(week1_tue + timedelta(days=1))
+    next_tue = next_working_day(_next_weekday(ctx.today + timedelta(days=1), 1))
     plan = [
         ("cv", "in_person", _utc(week1_tue, time(10, 15)), "held", {}),
-        ("contact_course", "in_person", _utc(week1_tue + timedelta(days=1), time(9)), "held", {}),
+        ("contact_course", "in_person", _utc(week1_wed, time(9)), "held", {}),
         ("availability", "in_person", _utc(next_tue, time(10, 15)), "booked",
          {"note": "Jeg vil gerne tale om at søge job i hjemmeplejen uden for Odense."}),
         ("focus", "video", _utc(next_tue + timedelta(days=8), time(13)), "booked", {}),
     ]
-    if ctx.today.weekday() < 4:
+    if ctx.today.weekday() < 4 and is_working_day(ctx.today):
         plan.append(("followup_phone", "phone", _utc(ctx.today, time(14, 15)), "booked", {}))
     rows = [_row(i, member, cw, loc, t, c, s, st, ctx, **x) for i, (t, c, s, st, x) in enumerate(plan)]
     session.execute(bulk_insert(Booking), rows)
@@ -167,7 +169,7 @@ def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_o
     day = first
     while day <= last:
         weekday = day.weekday()
-        if weekday < 5:
+        if is_working_day(day):  # no conversations at weekends, on public holidays or closing days
             ahead_weeks = (day - ctx.today).days / 7
             density = 0.55 if ahead_weeks < 0 else max(0.15, 0.6 - 0.12 * ahead_weeks)
             for cw in ctx.caseworker_ids:

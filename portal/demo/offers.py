@@ -17,7 +17,8 @@ from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.locations import weight
 from portal.models import Member, ServiceLocation
 from portal.models.offers import Offer, OfferRegistration, OfferSession
-from portal.timeutil import local_to_utc
+from portal.services.danish_calendar import is_closed_day
+from portal.timeutil import local_to_utc, to_local
 
 WEEKS_AHEAD = 8
 WEEKS_BACK = 2
@@ -173,7 +174,8 @@ def _sessions(ctx: SeedContext, offers, locations, by_size) -> list[dict]:
         for n in (2, 5):
             day = weeks[WEEKS_BACK + n] + timedelta(days=(len(title) % 4) + 1)
             rows.append(_session_row(ctx, offer, day, (13, 0), 180, 30, (city, locations[city][0])))
-    return rows
+    # Nothing on a public holiday or closing day (the departments and AOF are closed).
+    return [row for row in rows if not is_closed_day(to_local(row["starts_at"]).date())]
 
 
 def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict], locations) -> list[dict]:

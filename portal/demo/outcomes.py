@@ -27,6 +27,7 @@ from portal.models import Booking, Consent, Member
 from portal.models.outcomes import JobStart
 from portal.services import benefit_history
 from portal.services.benefit_history import PeriodRecord
+from portal.services.danish_calendar import is_working_day
 from portal.timeutil import local_to_utc, to_local
 
 BATCH = 20_000
@@ -245,13 +246,13 @@ def _occupied_slots(session, ctx, since: date) -> set[tuple[int, date, int]]:
 
 
 def _notice_conversation(ctx, rng, m, given_day: date, notice_end: date, used: set) -> dict | None:
-    """A held phone conversation on a weekday between the consent and the notice end, at a free half hour."""
+    """A held phone conversation on a working day between the consent and the notice end, at a free half hour."""
     span = (notice_end - given_day).days
     if span < 3:
         return None
     for _ in range(6):
         day = given_day + timedelta(days=rng.randint(1, span))
-        if day.weekday() >= 5 or day >= ctx.today:
+        if not is_working_day(day) or day >= ctx.today:
             continue
         slot = rng.randint(0, 11)  # 08:00–13:30, half hours
         key = (m.caseworker_id, day, slot)

@@ -15,6 +15,7 @@ from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member, OutboxMessage
 from portal.models.scheduling import JobRun, SatisfactionSurvey, SurveyAnswer
 from portal.services import outbox
+from portal.services.danish_calendar import next_working_day
 from portal.services.surveys import VALID_FOR
 from portal.timeutil import local_to_utc
 
@@ -109,8 +110,7 @@ def _make_past_conversations(session: Session, ctx: SeedContext) -> None:
         caseworkers = ctx.caseworkers_by_location.get(member.location_id) or ctx.caseworker_ids
         caseworker = member.caseworker_id or rng.choice(caseworkers)
         day = member.first_unemployment_day + timedelta(days=rng.randint(3, 11))
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
+        day = next_working_day(day)
         if day >= ctx.today:
             continue
         slot = taken.get((caseworker, day), 0)
