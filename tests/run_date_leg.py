@@ -14,6 +14,8 @@ import sys
 MOMENTS = {
     # Sunday 28 March 2027, 03:30 in Copenhagen: the night summer time starts (02:00 became 03:00).
     "dst-start-night": "2027-03-28T01:30:00Z",
+    # Sunday 31 October 2027, 02:30 in Copenhagen for the first time (summer time): the hour that happens twice.
+    "dst-end-night": "2027-10-31T00:30:00Z",
     # Saturday 1 January 2028, 00:30 in Copenhagen while UTC is still 31 December: a year ahead, a new year,
     # a public holiday, and a local date that differs from the UTC date.
     "new-year-a-year-ahead": "2027-12-31T23:30:00Z",
@@ -23,7 +25,8 @@ MOMENTS = {
 PATTERNS = ["tests/test_contact_course.py", "tests/test_booking_*.py", "tests/test_offers_*.py",
             "tests/test_surveys_flow.py", "tests/test_scheduling_*.py", "tests/test_outbox_enqueue.py",
             "tests/test_*_demo.py", "tests/test_demo_seed.py", "tests/test_kpi_*.py", "tests/test_benefit_history.py",
-            "tests/test_minside_*.py", "tests/test_caseworker_caseload.py", "tests/test_ics.py"]
+            "tests/test_minside_*.py", "tests/test_caseworker_caseload.py", "tests/test_caseworker_conversation.py",
+            "tests/test_ics.py"]
 
 
 def main(extra: list[str]) -> int:

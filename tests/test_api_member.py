@@ -16,6 +16,9 @@ from portal.timeutil import local_today, utcnow
 from tests import openapi_check
 from tests.factories import PASSWORD
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture
 def people(make):

@@ -12,6 +12,9 @@ from portal.timeutil import LOCAL_TZ, local_today
 from tests.booking_helpers import hours
 from tests.factories import PASSWORD
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def _weekday_at(days_ahead: int, at: time) -> datetime:
     day = local_today() + timedelta(days=days_ahead)

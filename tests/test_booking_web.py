@@ -13,6 +13,9 @@ from portal.timeutil import LOCAL_TZ, local_today, to_local
 from tests.booking_helpers import hours
 from tests.conftest import AuthActions
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def _next_weekday(days_ahead: int = 3, at: time = time(10, 0)) -> datetime:
     """A weekday at least `days_ahead` days from today, at a local time, as UTC."""

@@ -15,6 +15,9 @@ from portal.timeutil import local_to_utc, local_today
 
 TODAY = local_today()
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def book(session, member, caseworker, *, type="cv", status="booked", days_from_now=1, hour=10):
     starts = local_to_utc(datetime.combine(TODAY + timedelta(days=days_from_now), datetime.min.time())

@@ -15,6 +15,9 @@ from tests.test_caseworker_caseload import book
 
 TODAY = local_today()
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture
 def cw(make):

@@ -15,6 +15,9 @@ from portal.services import handoff as handoff_service
 from portal.timeutil import utcnow
 from tests.test_chat_support import flyer_sender, say, texts
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def _handed_off(client, session, token=None):
     """A flyer visitor (consent given) who asked for a person; returns (sender, handoff)."""

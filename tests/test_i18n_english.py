@@ -40,6 +40,9 @@ CODE_MARKERS = (
     "Skriv arbejdsgiver", "Vælg fast eller midlertidig", "Skriv ansøgningsfristen",
 )
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def visible_text(page: str) -> str:
     """What a reader (or a screen reader) gets: text and aria-labels/titles, without scripts, styles and URLs."""

@@ -14,6 +14,9 @@ from portal.timeutil import local_today, utcnow
 
 TODAY = local_today()
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture
 def places(make):

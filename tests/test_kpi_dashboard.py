@@ -14,6 +14,9 @@ from tests.test_kpi_measures import fixture  # noqa: F401  (the hand-made fixtur
 
 QUERY = "?fra=2026-01-01&til=2026-06-30"
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):

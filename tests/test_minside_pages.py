@@ -13,6 +13,9 @@ from portal.services import consent as consent_svc
 from portal.services import plan, preparation
 from portal.timeutil import local_today, utcnow
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture
 def people(make):

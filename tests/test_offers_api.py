@@ -12,6 +12,9 @@ from portal.timeutil import utcnow
 from tests.factories import PASSWORD
 from tests.offers_helpers import make_offer, make_session
 
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 def _token(client, username):
     response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.models import AuditEntry, Notification, OutboxMessage
@@ -11,6 +12,9 @@ from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.services import offers
 from portal.timeutil import utcnow
 from tests.offers_helpers import make_offer, make_session
+
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def _follow(client, response):
