@@ -48,7 +48,7 @@ tools:
 
 # Three legs, each spread over TEST_WORKERS processes (pytest-xdist; a module's tests stay in one process):
 # the whole suite on SQLite; the production-path tests again on PostgreSQL (skipped loudly if none answers);
-# the date leg: the date-sensitive tests again with the clock moved to a summer-time night and a year ahead.
+# the date leg: the date-sensitive tests again with the clock moved to both clock-change nights and a year ahead.
 TEST_WORKERS ?= 2
 XDIST = -n $(TEST_WORKERS) --dist loadscope
 test: setup tools
