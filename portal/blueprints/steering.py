@@ -84,7 +84,7 @@ def export_csv():
     _audit("kpi.export", filters)
     body = "\ufeff" + kpi.report_csv(report, _)  # BOM: Excel opens UTF-8 with æøå correctly
     name = f"styring-{filters.date_from}-{filters.date_to}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    return Response(body, mimetype="text/csv",  # Flask adds "; charset=utf-8" to a text/* type itself
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -1,0 +1,62 @@
+"""JSON request bodies with bounded nesting, refused before anything parses them.
+
+Python's JSON decoder recurses once per `[` or `{`: a 2 MiB body of nested brackets ends in RecursionError, a 500
+that anyone could trigger, on any endpoint that reads JSON (the chat's rate-limit key reads the body before the
+view). Two guards: a before-request check that answers 400 with the reason (registered before the rate limiter),
+and the app's JSON provider, which refuses such a text wherever else it is parsed (a ValueError, which
+`get_json(silent=True)` turns into None). The body's size is already bounded by MAX_CONTENT_LENGTH (413).
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+
+MAX_DEPTH = 32  # the deepest body the portal's own API and the Rasa webhook send is 4 levels
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+class TooDeep(ValueError):
+    pass
+
+
+def nesting_depth(body: bytes | str, limit: int = MAX_DEPTH) -> int:
+    """How deep arrays and objects nest in `body` (brackets inside strings don't count); stops past `limit`."""
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_STRING.sub(b'""', data)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    def loads(self, s, **kwargs):
+        if nesting_depth(s) > MAX_DEPTH:
+            raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels")
+        return super().loads(s, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Call before the rate limiter's init_app, so this check runs before its key functions read the body."""
+    app.json = BoundedJSONProvider(app)
+
+    @app.before_request
+    def _refuse_deep_json():
+        if request.is_json and request.content_length != 0:
+            body = request.get_data(cache=True)
+            if nesting_depth(body) > MAX_DEPTH:
+                from flask_babel import gettext as _
+
+                from portal.errors import problem
+
+                return problem(400, _("JSON-data må højst være indlejret %(levels)s niveauer.", levels=MAX_DEPTH))
+        return None
