@@ -55,10 +55,11 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.LANGUAGES = ("da", "en")
-        # Login throttling: per address (Flask-Limiter) and per account (lockout counter in the database).
+        # Login throttling: per address (Flask-Limiter) and per account: after LOGIN_FREE_FAILURES wrong passwords
+        # in a row, waits of 1, 2, 4 … s up to LOGIN_MAX_DELAY_MINUTES; a known device is not held back.
         self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "20 per minute")
-        self.LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-        self.LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+        self.LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 5)
+        self.LOGIN_MAX_DELAY_MINUTES = _env_int("LOGIN_MAX_DELAY_MINUTES", 15)
         # Rate-limit storage: Redis in production (several gunicorn workers), memory otherwise.
         redis_url = _env("REDIS_URL")
         self.RATELIMIT_STORAGE_URI = redis_url or "memory://"

@@ -1,9 +1,12 @@
-"""Login, lockout, roles, CSRF, redirects and bad input."""
+"""Login, throttling and known devices, roles, CSRF, redirects and bad input."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from portal.auth.service import retry_delay
 from portal.models import AuditEntry, User
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
@@ -35,15 +38,65 @@ def test_wrong_password_or_unknown_user_gives_same_danish_message(client, auth, 
     assert "Forkert brugernavn eller adgangskode" in response.get_data(as_text=True)
 
 
-def test_lockout_after_repeated_failures(app, client, auth, make, session):
+@pytest.mark.parametrize("failures,seconds", [(0, 0), (4, 0), (5, 1), (6, 2), (7, 4), (14, 512), (15, 900),
+                                               (40, 900)])
+def test_the_wait_after_wrong_passwords_doubles_up_to_the_cap(failures, seconds):
+    assert retry_delay(failures, 5, timedelta(minutes=15)) == timedelta(seconds=seconds)
+
+
+def _login(client, username, password=PASSWORD, address="127.0.0.1"):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"login": username, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_passwords_make_the_account_wait_growing_delays_not_a_lockout(app, client, make, session, clock):
     make.member("mette")
     make.commit()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        auth.login("mette", "forkert-kode-123")
-    response = auth.login("mette")  # right password, but locked
+    for _ in range(app.config["LOGIN_FREE_FAILURES"]):
+        assert "Forkert brugernavn" in _login(client, "mette", "forkert-kode-123").get_data(as_text=True)
+    response = _login(client, "mette")  # right password, but within the 1-second wait
+
     assert response.status_code == 401
-    assert "midlertidigt låst" in response.get_data(as_text=True)
-    assert session.scalar(select(User).where(User.username == "mette")).locked_until is not None
+    assert "Vent 1 sekund," in response.get_data(as_text=True)
+    clock.advance(timedelta(seconds=2))
+    assert _login(client, "mette").status_code == 302  # the owner is in once the wait is over
+    user = session.scalar(select(User).where(User.username == "mette"))
+    assert user.failed_logins == 0 and user.locked_until is None
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "login.throttled")) is not None
+
+
+def test_a_password_storm_does_not_keep_the_owner_out_of_their_own_browser(app, make, session, clock):
+    make.caseworker("birgitte")
+    make.commit()
+    desk, attacker = app.test_client(), app.test_client()
+    assert _login(desk, "birgitte").status_code == 302  # she has signed in at her desk before
+    desk.post("/logout", data={"csrf_token": csrf_from(desk.get("/sagsbehandler/").get_data(as_text=True))})
+    for _ in range(14):  # waits of 1, 2, 4 … 512 s: each attempt made after the wait, as a patient attacker would
+        _login(attacker, "birgitte", "gæt-nummer-mange", address="203.0.113.9")
+        clock.advance(timedelta(minutes=15, seconds=1))
+    _login(attacker, "birgitte", "gæt-nummer-mange", address="203.0.113.9")
+    user = session.scalar(select(User).where(User.username == "birgitte"))
+    assert user.failed_logins == 15 and user.locked_until == clock.now + timedelta(minutes=15)
+
+    refused = _login(attacker, "birgitte", address="203.0.113.9")  # even the right password must wait there
+    assert refused.status_code == 401 and "Vent 900 sekunder" in refused.get_data(as_text=True)
+    mistyped = _login(desk, "birgitte", "forkert-kode-123")  # at her desk a typo is just a typo
+    assert mistyped.status_code == 401 and "Forkert brugernavn" in mistyped.get_data(as_text=True)
+    assert _login(desk, "birgitte").status_code == 302
+
+
+def test_the_per_login_name_rate_limit_spares_a_known_device(app, make):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    make.caseworker("birgitte")
+    make.commit()
+    desk, attacker = app.test_client(), app.test_client()
+    assert _login(desk, "birgitte", address="10.1.1.1").status_code == 302
+    desk.post("/logout", data={"csrf_token": csrf_from(desk.get("/sagsbehandler/").get_data(as_text=True))})
+    statuses = [_login(attacker, "birgitte", "forkert-kode-123", address=f"198.51.100.{i}").status_code
+                for i in range(3)]
+    assert statuses == [401, 401, 429]  # the name's 3 a minute (her own login was one) …
+    assert _login(desk, "birgitte", address="10.1.1.1").status_code == 302  # … but not for its owner's browser
 
 
 def test_login_rate_limited_per_address(app, client, auth, make):
@@ -161,3 +214,21 @@ def test_test_client_follows_redirects(client, auth, make):
     response = auth.login("mette", follow=True)
     assert response.status_code in (200, 403, 404)  # landed on the member's home (whatever areas are installed)
     assert len(response.history) == 1
+
+
+def test_admin_page_tells_of_unusual_failed_login_volumes(app, make, session, clock):
+    make.user("chefen", role="admin")
+    make.caseworker("birgitte")
+    make.commit()
+    admin, attacker = app.test_client(), app.test_client()
+    assert _login(admin, "chefen").status_code == 302
+    calm = admin.get("/admin/").get_data(as_text=True)
+    assert "0 mislykkede loginforsøg det seneste døgn" in calm and "Usædvanligt mange" not in calm
+    for _ in range(6):
+        _login(attacker, "birgitte", "gæt-igen-og-igen", address="203.0.113.9")
+        clock.advance(timedelta(seconds=5))
+
+    page = admin.get("/admin/").get_data(as_text=True)
+    assert "6 mislykkede loginforsøg det seneste døgn" in page and "Usædvanligt mange" in page
+    row = page[page.index("<td>birgitte</td>"):]
+    assert "<td>Sagsbehandler</td><td>6</td>" in row[:200]

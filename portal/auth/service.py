@@ -1,14 +1,24 @@
-"""Password login: lookup by username or member number, lockout after repeated failures, session rotation."""
+"""Password login: lookup by username or member number, growing delays after repeated failures, session rotation.
+
+No lockout anyone can trigger (OWASP, "Blocking Brute Force Attacks"): after `free_failures` wrong passwords in a
+row an account's next attempt must wait 1 s, then 2, 4, 8 … seconds, at most `max_delay_minutes`; the wait is
+stored in `User.locked_until` ("no attempt before"). A browser that has signed in to the account before (a signed
+device cookie, portal.auth.devices) is not held back by that wait, so a password storm against a caseworker's
+login name slows the attacker and not the caseworker at their own desk.
+"""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.auth.passwords import hash_password, verify_password
-from portal.models import Member, User
+from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
 from portal.services import audit
 from portal.services.errors import NotAllowed, ValidationFailed
@@ -31,25 +41,40 @@ def find_user(session: Session, login: str) -> User | None:
     return user
 
 
+def retry_delay(failures: int, free_failures: int, max_delay: timedelta) -> timedelta:
+    """The wait before the next attempt after `failures` wrong passwords in a row: none for the first
+    `free_failures`, then 1 s doubling with each further failure, at most `max_delay`."""
+    extra = failures - free_failures
+    if extra < 0:
+        return timedelta(0)
+    return min(max_delay, timedelta(seconds=2 ** min(extra, 30)))
+
+
 def authenticate(
-    session: Session, login: str, password: str, *, max_failures: int, lockout_minutes: int,
-    now: datetime | None = None,
+    session: Session, login: str, password: str, *, free_failures: int, max_delay_minutes: int,
+    known_device: bool = False, now: datetime | None = None,
 ) -> User:
-    """Return the user for good credentials; count failures and lock the account after `max_failures`."""
+    """Return the user for good credentials. Failures grow the account's wait before its next attempt;
+    `known_device` (a browser that signed in to this account before) is not held back by it."""
     now = now or utcnow()
     user = find_user(session, login)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    if user is not None and not known_device and user.locked_until is not None and user.locked_until > now:
         verify_password(None, password)  # same work as a real check
-        audit.record(session, None, "login.locked", detail={"user_id": user.id}, now=now)
+        audit.record(session, None, "login.throttled", detail={"user_id": user.id}, now=now)
         session.commit()
-        raise LoginFailed(_("Kontoen er midlertidigt låst efter for mange forkerte forsøg. Prøv igen senere."))
+        seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
+        raise LoginFailed(ngettext(
+            "For mange forkerte forsøg på kontoen. Vent %(num)d sekund, og prøv igen – eller log ind fra en computer "
+            "eller telefon, du har brugt før.",
+            "For mange forkerte forsøg på kontoen. Vent %(num)d sekunder, og prøv igen – eller log ind fra en "
+            "computer eller telefon, du har brugt før.", seconds))
     if user is None or not verify_password(user.password_hash, password) or not user.active:
         if user is not None:
             user.failed_logins += 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(minutes=lockout_minutes)
-                user.failed_logins = 0
-            audit.record(session, None, "login.failed", detail={"user_id": user.id}, now=now)
+            wait = retry_delay(user.failed_logins, free_failures, timedelta(minutes=max_delay_minutes))
+            user.locked_until = now + wait if wait else None
+            audit.record(session, None, "login.failed", detail={"user_id": user.id, "known_device": known_device},
+                         now=now)
             session.commit()
         raise LoginFailed(_("Forkert brugernavn eller adgangskode."))
     user.failed_logins = 0
@@ -58,6 +83,27 @@ def authenticate(
     audit.record(session, user, "login.success", now=now)
     session.commit()
     return user
+
+
+@dataclass(frozen=True)
+class FailedLogins:
+    """For the admin page: wrong passwords in the last 24 hours, and the accounts being held back now."""
+
+    last_24h: int
+    accounts: list  # (username, role, failures in a row, no attempt before) with at least `free_failures`
+    unusual: bool
+
+
+def failed_login_report(session: Session, *, free_failures: int, now: datetime, usual_per_day: int = 50,
+                        limit: int = 20) -> FailedLogins:
+    count = session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action.in_(("login.failed", "login.throttled")), AuditEntry.at >= now - timedelta(hours=24)))
+    accounts = session.execute(
+        select(User.username, User.role, User.failed_logins, User.locked_until)
+        .where(User.failed_logins >= free_failures)
+        .order_by(User.failed_logins.desc(), User.username).limit(limit)).all()
+    rows = [(name, role, failures, until if until and until > now else None) for name, role, failures, until in accounts]
+    return FailedLogins(count or 0, rows, bool(rows) or (count or 0) > usual_per_day)
 
 
 def end_session(session: Session, user: User) -> None:

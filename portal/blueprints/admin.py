@@ -1,19 +1,24 @@
 """Administration: overview and the audit log (filter by member or by staff member)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
+from portal.auth.service import failed_login_report
 from portal.extensions import db
 from portal.models import AuditEntry, Member, User
 from portal.query_args import db_int
 from portal.services import audit
+from portal.timeutil import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+ROLE_NAMES = {"member": _l("Medlem"), "caseworker": _l("Sagsbehandler"), "steering": _l("Styregruppe"),
+              "admin": _l("Administrator")}
 
 
 @bp.route("/")
@@ -24,7 +29,9 @@ def home():
         "users": db.session.scalar(select(func.count()).select_from(User)),
         "audit": db.session.scalar(select(func.count()).select_from(AuditEntry)),
     }
-    return render_template("admin/home.html", counts=counts)
+    failed = failed_login_report(db.session, free_failures=current_app.config["LOGIN_FREE_FAILURES"], now=utcnow())
+    return render_template("admin/home.html", counts=counts, failed=failed, role_names=ROLE_NAMES,
+                           max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"])
 
 
 @bp.route("/audit")

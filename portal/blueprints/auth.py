@@ -1,4 +1,5 @@
-"""Login and logout (password). Throttled per address (Flask-Limiter) and per account (lockout)."""
+"""Login and logout (password). Throttled per address (Flask-Limiter) and per account (growing waits that a known
+device, portal.auth.devices, is not held back by)."""
 from __future__ import annotations
 
 import secrets
@@ -11,8 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.auth import devices
 from portal.auth.decorators import public
-from portal.auth.service import LoginFailed, authenticate, end_session
+from portal.auth.service import LoginFailed, authenticate, end_session, find_user
 from portal.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -42,6 +44,14 @@ def home_for(user) -> str:
     }.get(user.role, "main.index")
 
 
+def _from_known_device() -> bool:
+    """The per-account-name limit does not apply to a browser that signed in to that account before."""
+    if request.method != "POST" or not request.cookies.get(devices.COOKIE):
+        return False
+    account = find_user(db.session, (request.form.get("login") or "")[:80])
+    return devices.is_known(account.id if account else None)
+
+
 def _login_key() -> str:
     return (request.form.get("login") or "").strip().lower()[:80] or "-"
 
@@ -49,7 +59,8 @@ def _login_key() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key,
+               exempt_when=lambda: _from_known_device())
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_for(current_user)) if home_for(current_user) in current_app.view_functions
@@ -59,10 +70,12 @@ def login():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
+                account = find_user(db.session, form.login.data)
                 user = authenticate(
                     db.session, form.login.data, form.password.data,
-                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                    lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                    free_failures=current_app.config["LOGIN_FREE_FAILURES"],
+                    max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"],
+                    known_device=devices.is_known(account.id if account else None),
                 )
             except LoginFailed as exc:
                 error = exc.message
@@ -77,7 +90,7 @@ def login():
                 target = safe_next(request.args.get("next"))
                 endpoint = home_for(user)
                 fallback = url_for(endpoint) if endpoint in current_app.view_functions else url_for("main.index")
-                return redirect(target or fallback)
+                return devices.remember(redirect(target or fallback), user.id)
         else:
             error = _("Udfyld både brugernavn og adgangskode (højst 80 og 200 tegn).")
     status = 401 if error and request.method == "POST" else 200

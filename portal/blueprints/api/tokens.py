@@ -25,8 +25,8 @@ def create_token():
     try:
         user = authenticate(
             db.session, username, password,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            free_failures=current_app.config["LOGIN_FREE_FAILURES"],
+            max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"],
         )
     except LoginFailed as exc:
         return problem(401, exc.message)
