@@ -37,6 +37,9 @@ class Config:
         self.ENV_NAME = _env("ENV", "development")
         self.PRODUCTION = self.ENV_NAME == "production"
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}")
+        # A pooled connection is tested before use: after a database restart, failover or pg_terminate_backend the
+        # next request gets a fresh connection instead of a 500 (tests/test_pg_reconnect.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         secret = _env("SECRET_KEY")
         if not secret:
             if self.PRODUCTION:
