@@ -38,3 +38,10 @@ def test_ordinary_json_with_brackets_in_its_strings_still_works(app, session, cl
 ])
 def test_nesting_depth_counts_brackets_outside_strings(text, depth):
     assert nesting_depth(text) == depth
+
+
+def test_a_body_over_the_size_limit_is_a_413_and_nothing_is_read(app, client):
+    body = b'{"text": "' + b"a" * app.config["MAX_CONTENT_LENGTH"] + b'"}'
+    response = client.post("/model/parse", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["detail"]

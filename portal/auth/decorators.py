@@ -32,6 +32,6 @@ def public(view):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/webhooks/") or (
+    return request.path.startswith(("/api/", "/webhooks/", "/model/")) or (
         request.accept_mimetypes.best == "application/json"
     )
