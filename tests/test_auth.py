@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.service import retry_delay
 from portal.models import AuditEntry, User
@@ -232,3 +232,62 @@ def test_admin_page_tells_of_unusual_failed_login_volumes(app, make, session, cl
     assert "6 mislykkede loginforsøg det seneste døgn" in page and "Usædvanligt mange" in page
     row = page[page.index("<td>birgitte</td>"):]
     assert "<td>Sagsbehandler</td><td>6</td>" in row[:200]
+
+
+def _unlock_link(session) -> str:
+    from portal.models import OutboxMessage
+
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "login_unlock"))
+    assert mail is not None, "no unlock e-mail was written"
+    return "/login/laas-op/" + mail.body_text.split("/login/laas-op/")[1].split()[0]
+
+
+def _ask_for_unlock(client, login):
+    token = csrf_from(client.get("/login/laas-op").get_data(as_text=True))
+    return client.post("/login/laas-op", data={"login": login, "csrf_token": token})
+
+
+def test_the_holder_on_a_new_phone_unlocks_by_e_mail_during_a_storm(app, make, session, clock):
+    from portal.models import OutboxMessage
+
+    make.caseworker("birgitte")
+    make.commit()
+    attacker, phone = app.test_client(), app.test_client()
+    for _ in range(12):
+        _login(attacker, "birgitte", "gæt-nummer-mange", address="203.0.113.9")
+        clock.advance(timedelta(minutes=15, seconds=1))
+    _login(attacker, "birgitte", "gæt-nummer-mange", address="203.0.113.9")
+    assert "Vent" in _login(phone, "birgitte").get_data(as_text=True)  # a new phone must wait like anyone
+
+    answer = _ask_for_unlock(phone, "birgitte")
+    assert answer.status_code == 200 and "Hvis der findes en konto" in answer.get_data(as_text=True)
+    assert _ask_for_unlock(phone, "birgitte").status_code == 200  # asked twice: still one e-mail
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "login_unlock")).all()
+    assert len(mails) == 1 and mails[0].to_address.endswith("@eksempel.dk")
+    assert "Lås din konto op" in mails[0].subject
+
+    opened = phone.get(_unlock_link(session))
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/login")
+    assert _login(phone, "birgitte").status_code == 302  # the wait is over, and the phone is now known
+    audit_actions = set(session.scalars(select(AuditEntry.action)))
+    assert {"login.unlock_requested", "login.unlocked_by_email", "login.success"} <= audit_actions
+
+
+def test_unlock_answers_alike_for_unknown_accounts_and_refuses_old_or_forged_links(app, make, session, clock):
+    from portal.models import OutboxMessage
+
+    make.caseworker("birgitte")
+    make.commit()
+    client = app.test_client()
+    known, unknown = _ask_for_unlock(client, "birgitte"), _ask_for_unlock(client, "findes-ikke")
+    assert known.get_data(as_text=True).count("Hvis der findes en konto") == 1
+    assert unknown.get_data(as_text=True).count("Hvis der findes en konto") == 1
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+    link = _unlock_link(session)
+
+    clock.advance(timedelta(minutes=31))
+    expired = client.get(link)
+    assert expired.status_code == 302 and expired.headers["Location"].endswith("/login/laas-op")
+    assert "Linket virker ikke længere" in client.get("/login/laas-op").get_data(as_text=True)
+    assert client.get(link[:-4] + "abcd").status_code == 302
+    assert "login.unlocked_by_email" not in set(session.scalars(select(AuditEntry.action)))

@@ -12,10 +12,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.auth import devices
+from portal.auth import devices, unlock
 from portal.auth.decorators import public
 from portal.auth.service import LoginFailed, authenticate, end_session, find_user
 from portal.extensions import db, limiter
+from portal.services.errors import ValidationFailed
+from portal.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -23,6 +25,10 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     login = StringField("login", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
+
+
+class UnlockForm(FlaskForm):
+    login = StringField("login", validators=[DataRequired(), Length(max=80)])
 
 
 def safe_next(target: str | None) -> str | None:
@@ -105,3 +111,35 @@ def logout():
     session.clear()
     flash(_("Du er logget ud."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/login/laas-op", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def unlock_request():
+    """Ask for an unlock link by e-mail; the answer is the same whether the account exists or not."""
+    form = UnlockForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            unlock.request_unlock(db.session, form.login.data, secret=current_app.config["SECRET_KEY"],
+                                  now=utcnow())
+            db.session.commit()
+            return render_template("auth/unlock_request.html", form=form, sent=True)
+        return render_template("auth/unlock_request.html", form=form, sent=False,
+                               error=_("Skriv dit brugernavn eller medlemsnummer (højst 80 tegn).")), 422
+    return render_template("auth/unlock_request.html", form=form, sent=False)
+
+
+@bp.route("/login/laas-op/<token>")
+@public
+def unlock_link(token: str):
+    """The link from the e-mail: ends the account's wait and makes this browser a known device for it."""
+    try:
+        user = unlock.unlock(db.session, token[:500], secret=current_app.config["SECRET_KEY"], now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("auth.unlock_request"))
+    db.session.commit()
+    flash(_("Kontoen er låst op på denne computer eller telefon. Log ind med din adgangskode."), "info")
+    return devices.remember(redirect(url_for("auth.login")), user.id)
