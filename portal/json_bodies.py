@@ -2,24 +2,18 @@
 
 Python's JSON decoder recurses once per `[` or `{`: a 2 MiB body of nested brackets ends in RecursionError, a 500
 that anyone could trigger, on any endpoint that reads JSON (the chat's rate-limit key reads the body before the
-view). Two guards: a before-request check that answers 400 with the reason (registered before the rate limiter),
-and the app's JSON provider, which refuses such a text wherever else it is parsed (a ValueError, which
-`get_json(silent=True)` turns into None). The body's size is already bounded by MAX_CONTENT_LENGTH (413).
+view). A before-request check, registered before the CSRF check and the rate limiter, answers 400 with the reason
+before anything parses the body. The body's size is already bounded by MAX_CONTENT_LENGTH (413).
 """
 from __future__ import annotations
 
 import re
 
 from flask import Flask, request
-from flask.json.provider import DefaultJSONProvider
 
 MAX_DEPTH = 32  # the deepest body the portal's own API and the Rasa webhook send is 4 levels
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
-
-
-class TooDeep(ValueError):
-    pass
 
 
 def nesting_depth(body: bytes | str, limit: int = MAX_DEPTH) -> int:
@@ -38,16 +32,8 @@ def nesting_depth(body: bytes | str, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-class BoundedJSONProvider(DefaultJSONProvider):
-    def loads(self, s, **kwargs):
-        if nesting_depth(s) > MAX_DEPTH:
-            raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels")
-        return super().loads(s, **kwargs)
-
-
 def init_app(app: Flask) -> None:
     """Call before the rate limiter's init_app, so this check runs before its key functions read the body."""
-    app.json = BoundedJSONProvider(app)
 
     @app.before_request
     def _refuse_deep_json():

@@ -17,7 +17,9 @@ from portal.extensions import db
 from tests.factories import Factory
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
-T = date.today()  # the migration cuts weeks at yesterday
+# The migration cuts weeks at the day before it runs: it runs with the clock frozen on T (tests/clock.py).
+T = date(2026, 11, 27)
+pytestmark = pytest.mark.clock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
 STAMP = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
 
 week = sa.table("benefit_week", sa.column("id", sa.Integer), sa.column("member_id", sa.Integer),

@@ -1,7 +1,7 @@
 """Booking rules without HTTP: slots, ordering, notice, channels, focus limit, outbox/.ics, DST, DB guard."""
 from __future__ import annotations
 
-from datetime import UTC, date, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -366,15 +366,15 @@ def test_migration_creates_the_database_guard(tmp_path):
 
 def test_focus_conversation_right_belongs_to_the_current_course(app, session, make):
     """Two focus conversations in an earlier unemployment period do not use up the right in the new one."""
-    from datetime import date, datetime, timedelta
+    from datetime import timedelta
 
     from portal.models import Booking
     from portal.services import booking as svc
     from portal.services.conversation_types import TYPES
 
     cw = make.caseworker()
-    member = make.member(target_group="2a", caseworker=cw, first_unemployment_day=date.today() - timedelta(days=20))
-    old = datetime.now(UTC) - timedelta(days=300)
+    member = make.member(target_group="2a", caseworker=cw, first_unemployment_day=NOW.date() - timedelta(days=20))
+    old = NOW - timedelta(days=300)
     for i in range(2):
         session.add(Booking(uid=f"old-{i}", member_id=member.id, caseworker_id=cw.id, location_id=cw.location_id,
                             type="focus", channel="phone", starts_at=old + timedelta(days=i),
@@ -382,7 +382,7 @@ def test_focus_conversation_right_belongs_to_the_current_course(app, session, ma
                             updated_at=old))
     make.commit()
     assert svc.member_booking_refusal(session, member, TYPES["focus"]) is None
-    member.first_unemployment_day = date.today() - timedelta(days=400)  # the same course: both count
+    member.first_unemployment_day = NOW.date() - timedelta(days=400)  # the same course: both count
     assert "brugt dine 2 fokussamtaler" in svc.member_booking_refusal(session, member, TYPES["focus"])
 
 

@@ -21,18 +21,19 @@ from portal.models.outcomes import BenefitPeriod, JobStart
 from portal.models.plan import PlanItem
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
 from portal.services import kpi
-from portal.timeutil import local_to_utc, utcnow
+from portal.timeutil import local_to_utc
 
 TODAY = date(2026, 11, 27)
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
-pytestmark = pytest.mark.clock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)
 PERIOD = kpi.Filters(date(2026, 1, 1), date(2026, 6, 30), split="segment")
 _uid = iter(range(1, 10_000))
 
 
 def period(session, member, start, end=None, reason=None, placement="new", group=None):
     row = BenefitPeriod(member_id=member.id, start_date=start, end_date=end, end_reason=reason, placement=placement,
-                        target_group=group, source="import", imported_at=utcnow())
+                        target_group=group, source="import", imported_at=NOW)
     session.add(row)
     session.flush()
     return row
@@ -40,7 +41,7 @@ def period(session, member, start, end=None, reason=None, placement="new", group
 
 def job(session, member, start, end=None, permanent=True, kind="employment"):
     session.add(JobStart(member_id=member.id, start_date=start, end_date=end, permanent=permanent, kind=kind,
-                         source="import", imported_at=utcnow()))
+                         source="import", imported_at=NOW))
     session.flush()
 
 
@@ -71,7 +72,7 @@ def answer(session, member, caseworker, when: datetime, overall, knew_trade, clo
 
 
 def offer_registration(session, member, kind, when: datetime, status):
-    now = utcnow()
+    now = NOW
     offer = Offer(kind=kind, title=f"{kind} test", created_at=now, updated_at=now)
     session.add(offer)
     session.flush()
@@ -94,7 +95,7 @@ def plan_item(session, member, created: datetime, status="proposed"):
 
 
 def placement(session, member, start: date, permanent: bool):
-    now = utcnow()
+    now = NOW
     order = JobOrder(employer="Odense Kommune", title="SOSU-hjælper", trade="Social- og sundhedshjælper",
                      location_id=member.location_id, employment="permanent" if permanent else "temporary",
                      deadline=start, contact_name="Leder", status="filled", created_at=now, updated_at=now)
