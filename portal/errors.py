@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.auth.decorators import wants_json
@@ -29,6 +30,7 @@ TITLES = {
     422: N_("Ugyldige oplysninger"),
     429: N_("For mange forsøg"),
     500: N_("Der skete en fejl"),
+    503: N_("Kan ikke gemme lige nu"),
 }
 FALLBACK_TITLE = N_("Fejl")
 
@@ -54,6 +56,13 @@ def _respond(status: int, detail: str, **extra):
     if wants_json():
         return problem(status, detail, **extra)
     return _page(status, detail)
+
+
+def storage_full(err: OperationalError) -> bool:
+    """The database cannot grow: SQLite's SQLITE_FULL ("database or disk is full") or PostgreSQL's disk_full
+    (SQLSTATE 53100)."""
+    orig = getattr(err, "orig", None)
+    return getattr(orig, "sqlstate", None) == "53100" or "database or disk is full" in str(orig).lower()
 
 
 def init_app(app: Flask) -> None:
@@ -91,6 +100,20 @@ def init_app(app: Flask) -> None:
             415: _("Forkert indholdstype."),
         }
         return _respond(status, details.get(status, _("Der skete en fejl.")))
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(err: OperationalError):
+        if not storage_full(err):
+            return _unexpected(err)
+        log.critical("the database cannot write: its disk is full (%s)", err.orig)
+        from portal.extensions import db
+
+        db.session.rollback()  # the transaction is undone as a whole: nothing half-written
+        response = _respond(503, _("Vi kan ikke gemme noget lige nu, fordi serverens lager er fuldt. Intet af det, "
+                                   "du sendte, er gemt. Prøv igen om lidt; driften er underrettet."))
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "300"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

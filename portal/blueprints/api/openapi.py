@@ -7,6 +7,9 @@ from pathlib import Path
 import yaml
 
 SPEC_DIR = Path(__file__).parent / "spec"
+WRITES = ("post", "put", "patch", "delete")
+# Any write can meet a database that cannot grow (portal/errors.py): documented once here for every write.
+STORAGE_FULL = {"$ref": "#/components/responses/StorageFull"}
 
 
 @lru_cache(maxsize=1)
@@ -26,4 +29,8 @@ def build_document() -> dict:
                 if name in bucket:
                     raise ValueError(f"{fragment_path.name}: components.{kind}.{name} defined twice")
                 bucket[name] = value
+    for item in doc["paths"].values():
+        for method in WRITES:
+            if method in item:
+                item[method].setdefault("responses", {}).setdefault("503", STORAGE_FULL)
     return doc
