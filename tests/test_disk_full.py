@@ -8,7 +8,7 @@ import logging
 import os
 import sqlite3
 import subprocess
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -43,6 +43,8 @@ def small_disk(where: Path, size: str = "16m"):
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
+        with suppress(OSError):
+            where.rmdir()
 
 
 def fill(disk: Path) -> Path:
@@ -65,6 +67,8 @@ def fill(disk: Path) -> Path:
 
 @pytest.fixture
 def full_disk_app(tmp_path):
+    if os.environ.get("PORTAL_TEST_DATABASE_URL"):
+        pytest.skip("the SQLite file's disk; the PostgreSQL leg runs the tablespace test below")
     with small_disk(tmp_path / "disk") as disk:
         url = f"sqlite:///{disk / 'portal.sqlite3'}"
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
@@ -146,3 +150,65 @@ def test_a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_without_res
     db.engine.dispose()
     with sqlite3.connect(disk / "portal.sqlite3") as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.fixture
+def small_tablespace(app, session):
+    """PostgreSQL: the booking table moved into a tablespace on a small tmpfs (the server runs on this machine)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (its leg of `make test`)")
+    import pwd
+    import tempfile
+
+    where = Path(tempfile.mkdtemp(prefix="portal-pg-full-", dir="/tmp"))
+    os.chmod(where, 0o755)
+    with small_disk(where / "disk", size="4m") as disk:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("the PostgreSQL server does not run as the local user 'postgres'")
+        os.chown(disk, owner.pw_uid, owner.pw_gid)
+        name = f"small_{os.getpid()}"
+        autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit.connect() as conn:
+            try:
+                conn.exec_driver_sql(f"CREATE TABLESPACE {name} LOCATION '{disk}'")
+            except Exception as exc:  # noqa: BLE001 (a remote server, or not a superuser)
+                pytest.skip(f"cannot create a tablespace on a local small disk: {exc}")
+        session.execute(db.text(f"ALTER TABLE booking SET TABLESPACE {name}"))
+        session.commit()
+        try:
+            yield disk
+        finally:
+            session.rollback()
+            session.execute(db.text("ALTER TABLE booking SET TABLESPACE pg_default"))
+            session.commit()
+            db.engine.dispose()
+            with autocommit.connect() as conn:
+                conn.exec_driver_sql(f"DROP TABLESPACE {name}")
+    where.rmdir()
+
+
+def test_postgresql_disk_full_refuses_the_booking_clearly_and_recovers(app, session, make, small_tablespace, clock):
+    loc = make.location("Odense")
+    caseworker = make.caseworker("birgitte", location=loc)
+    hours(session, caseworker, weekdays=range(7))
+    make.member("mette", location=loc, caseworker=caseworker, target_group="2a")
+    make.commit()
+    client = app.test_client()
+    auth = AuthActions(client)
+    assert auth.login("mette").status_code == 302
+    start = _weekday_at_ten(clock.today)
+    confirm = f"/samtaler/bekraeft?type=cv&caseworker={caseworker.id}&start={start_param(start)}"
+    form = {"type": "cv", "caseworker": caseworker.id, "start": start_param(start), "channel": "in_person",
+            "csrf_token": auth.csrf(confirm)}
+    before = _counts()
+    filler = fill(small_tablespace)
+
+    page = client.post("/samtaler/bekraeft", data=form)
+    assert page.status_code == 503 and FULL_PAGE in page.get_data(as_text=True)
+    assert _counts() == before
+
+    filler.unlink()
+    assert client.post("/samtaler/bekraeft", data=form).status_code == 302
+    assert _counts()[0] == before[0] + 1
