@@ -142,3 +142,20 @@ def auth(client):
 from tests.openapi_check import install as _install_openapi_check
 
 _install_openapi_check(IsolatedClient)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The form fuzzing leg's report (tests/test_security_form_fuzz.py): inputs tried per form, if it ran now."""
+    from tests.form_fuzz import report_lines
+
+    lines = report_lines(since=getattr(config, "_form_fuzz_started", None))
+    if lines:
+        terminalreporter.write_sep("-", "form fuzzing: inputs tried per form")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def pytest_sessionstart(session):
+    import time
+
+    session.config._form_fuzz_started = time.time()

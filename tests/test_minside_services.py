@@ -79,6 +79,9 @@ def test_member_cannot_make_right_and_duty(session, people):
     ({"kind": "other", "title": "x" * 201}, "title"),
     ({"kind": "other", "title": "X", "due_date": TODAY - timedelta(days=1)}, "due_date"),
     ({"kind": "other", "title": "X", "description": "y" * 4001}, "description"),
+    ({"kind": "other", "title": "\x00"}, "title"),  # SQLite's length() stops at NUL: the CHECK would fail
+    ({"kind": "other", "title": "Søg\x00job"}, "title"),
+    ({"kind": "other", "title": "X", "description": "linje\x07"}, "description"),
 ])
 def test_bad_items_are_refused_and_nothing_is_written(session, people, fields, field):
     cw, member, _ = people
@@ -86,6 +89,13 @@ def test_bad_items_are_refused_and_nothing_is_written(session, people, fields, f
         plan.propose_item(session, member, actor=cw.user, now=NOW, **fields)
     assert field in err.value.errors
     assert count(session, PlanItem) == 0
+
+
+def test_line_breaks_and_tabs_in_a_description_are_kept(session, people):
+    cw, member, _ = people
+    item = plan.propose_item(session, member, kind="other", title="Kursus", description="Dag 1\n\tDag 2",
+                             actor=cw.user, now=NOW)
+    assert item.description == "Dag 1\n\tDag 2"
 
 
 def test_due_date_today_is_allowed(session, people):

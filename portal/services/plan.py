@@ -6,6 +6,7 @@ item a right-and-duty offer (ret- og pligttilbud), and only a caseworker can can
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
@@ -67,6 +68,10 @@ def _event(item: PlanItem, actor, now: datetime, kind: str, *, from_status=None,
     return event
 
 
+# C0 control characters and DEL; tab and line breaks are ordinary text in a description.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean_text(value, field: str, label: str, max_len: int, *, required: bool) -> str | None:
     if value is None:
         value = ""
@@ -75,6 +80,10 @@ def _clean_text(value, field: str, label: str, max_len: int, *, required: bool) 
     value = value.strip()
     if required and not value:
         raise ValidationFailed(_("Skriv %(label)s.", label=label.lower()), field=field)
+    if _CONTROL_CHARACTERS.search(value):
+        # NUL ends a string for SQLite's length() (the title's CHECK fails) and PostgreSQL refuses it in text
+        raise ValidationFailed(_("%(label)s indeholder usynlige styretegn, som ikke kan gemmes. Skriv teksten igen.",
+                                 label=label), field=field)
     if len(value) > max_len:
         raise ValidationFailed(_("%(label)s må højst være %(n)d tegn.", label=label, n=max_len), field=field)
     return value or None
