@@ -34,11 +34,12 @@ def create_app(config: dict | None = None) -> Flask:
     # Explicit, because Flask-Limiter's init_app otherwise inherits "enabled" from the previous app in the process.
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
-    from portal import errors, i18n, json_bodies, logging_setup, security, templating
+    from portal import errors, i18n, json_bodies, logging_setup, request_text, security, templating
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     logging_setup.init_app(app)
     json_bodies.init_app(app)  # before the CSRF check and the rate limiter, which may read the body
+    request_text.init_app(app)  # NUL refused on both databases, before any view reads the request
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

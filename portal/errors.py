@@ -52,7 +52,7 @@ def _page(status: int, detail: str):
     return render_template("errors/error.html", status=status, title=title_for(status), detail=detail), status
 
 
-def _respond(status: int, detail: str, **extra):
+def respond(status: int, detail: str, **extra):
     if wants_json():
         return problem(status, detail, **extra)
     return _page(status, detail)
@@ -74,19 +74,19 @@ def init_app(app: Flask) -> None:
         from portal.extensions import db
 
         db.session.rollback()  # nothing half-written
-        return _respond(err.status, err.message, **extra)
+        return respond(err.status, err.message, **extra)
 
     @app.errorhandler(CSRFError)
     def _csrf(err):
-        return _respond(400, _("Formularen er udløbet eller mangler sikkerhedsnøglen. Genindlæs siden og prøv igen."))
+        return respond(400, _("Formularen er udløbet eller mangler sikkerhedsnøglen. Genindlæs siden og prøv igen."))
 
     @app.errorhandler(RateLimitExceeded)
     def _ratelimit(err):
-        return _respond(429, _("For mange forsøg på kort tid. Vent et øjeblik og prøv igen."))
+        return respond(429, _("For mange forsøg på kort tid. Vent et øjeblik og prøv igen."))
 
     @app.errorhandler(UnicodeDecodeError)
     def _bad_encoding(err):
-        return _respond(400, _("Forespørgslen indeholder tegn, der ikke er gyldig UTF-8."))
+        return respond(400, _("Forespørgslen indeholder tegn, der ikke er gyldig UTF-8."))
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
             413: _("Der blev sendt for meget data."),
             415: _("Forkert indholdstype."),
         }
-        return _respond(status, details.get(status, _("Der skete en fejl.")))
+        return respond(status, details.get(status, _("Der skete en fejl.")))
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(err: OperationalError):
@@ -109,7 +109,7 @@ def init_app(app: Flask) -> None:
         from portal.extensions import db
 
         db.session.rollback()  # the transaction is undone as a whole: nothing half-written
-        response = _respond(503, _("Vi kan ikke gemme noget lige nu, fordi serverens lager er fuldt. Intet af det, "
+        response = respond(503, _("Vi kan ikke gemme noget lige nu, fordi serverens lager er fuldt. Intet af det, "
                                    "du sendte, er gemt. Prøv igen om lidt; driften er underrettet."))
         response = app.make_response(response)
         response.headers["Retry-After"] = "300"
@@ -121,4 +121,4 @@ def init_app(app: Flask) -> None:
         from portal.extensions import db
 
         db.session.rollback()
-        return _respond(500, _("Der skete en uventet fejl. Prøv igen om lidt. Fejlen er registreret."))
+        return respond(500, _("Der skete en uventet fejl. Prøv igen om lidt. Fejlen er registreret."))

@@ -3,7 +3,8 @@
 Uses PORTAL_TEST_DATABASE_URL if set (a server URL; a fresh database is created on it), else tries
 postgresql+psycopg://postgres@127.0.0.1:5432/test. If no server answers it says so loudly and exits 0, so a fresh
 laptop without PostgreSQL still passes. Extra arguments go to pytest (e.g. `-n 2`: each xdist worker then makes
-its own database next to this one, see tests/postgres.py).
+its own database next to this one, see tests/postgres.py); test files or node ids among them run instead of the
+whole leg.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PATTERNS = ["tests/test_app.py", "tests/test_auth.py", "tests/test_pg_*.py", "tests/test_booking_*.py",
             "tests/test_offers_*.py", "tests/test_outbox_*.py", "tests/test_scheduling_*.py", "tests/test_kpi_*.py",
             "tests/test_chat_handoff*.py", "tests/test_minside_*.py", "tests/test_contact_course.py",
-            "tests/test_benefit_history*.py", "tests/test_disk_full.py"]
+            "tests/test_benefit_history*.py", "tests/test_disk_full.py", "tests/test_request_text.py"]
 
 
 def main(extra: list[str]) -> int:
@@ -44,7 +45,9 @@ def main(extra: list[str]) -> int:
     try:
         import glob
 
-        files = sorted({f for p in PATTERNS for f in glob.glob(p)})
+        chosen = [a for a in extra if not a.startswith("-") and os.path.exists(a.split("::")[0])]
+        extra = [a for a in extra if a not in chosen]
+        files = chosen or sorted({f for p in PATTERNS for f in glob.glob(p)})
         env = dict(os.environ, PORTAL_TEST_DATABASE_URL=url)
         return subprocess.call([sys.executable, "-m", "pytest", *files, "-p", "no:cacheprovider", *extra], env=env)
     finally:
