@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -73,10 +74,32 @@ def call_json(base: str, method: str, path: str, body: dict | None = None, token
         return err.code, json.loads(err.read() or b"null")
 
 
+@dataclass(frozen=True)
+class Gunicorn:
+    """A running gunicorn: its base URL and the master's pid (fault tests kill workers under it)."""
+
+    base: str
+    master_pid: int
+
+    def worker_pids(self) -> list[int]:
+        """The master's live children: its workers (Linux: /proc/<pid>/task/<pid>/children)."""
+        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+
 @contextmanager
 def gunicorn_portal(database_url: str, tmp_path: Path, *, workers: int = 2, threads: int = 4,
                     start_seconds: float = 240):
     """The portal under gunicorn with the production config on a free loopback port; yields the base URL."""
+    with gunicorn_server(database_url, tmp_path, workers=workers, threads=threads,
+                         start_seconds=start_seconds) as server:
+        yield server.base
+
+
+@contextmanager
+def gunicorn_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads: int = 4,
+                    start_seconds: float = 240):
+    """As gunicorn_portal, but yields a Gunicorn (base URL and master pid)."""
     import os
     import signal
     import subprocess
@@ -110,7 +133,7 @@ def gunicorn_portal(database_url: str, tmp_path: Path, *, workers: int = 2, thre
                     pytest.fail("the served app did not start")
                 time.sleep(0.2)
         try:
-            yield base
+            yield Gunicorn(base, proc.pid)
         finally:
             proc.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
             try:

@@ -4,8 +4,8 @@ Transactions: these functions do not commit; the caller (view, API, chatbot acti
 audit entries, outbox e-mail and notifications are written together or not at all. On SlotTaken/Conflict from the
 database guard the session is left usable (the write ran in a savepoint), but callers should still roll back.
 
-No double booking: `serialise_booking_writes` makes the check-and-write exclusive on SQLite (BEGIN IMMEDIATE);
-the database refuses overlaps on both SQLite (triggers) and PostgreSQL (exclusion constraints), see
+No double booking: `serialise_booking_writes` makes the check-and-write exclusive (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: an advisory lock, which also keeps concurrent exclusion checks from deadlocking); the database refuses overlaps on both SQLite (triggers) and PostgreSQL (exclusion constraints), see
 portal/models/booking.py and docs/booking.md.
 """
 from __future__ import annotations
@@ -63,15 +63,32 @@ def get_booking_for(session: Session, booking_id: int, actor) -> Booking:
 
 # --- serialisation -----------------------------------------------------------------------------------------------
 
+# PostgreSQL advisory lock key for booking writes ("FOA1"), and how long a writer waits for it.
+BOOKING_WRITE_LOCK = 0x464F4131
+LOCK_WAIT = "15s"  # below gunicorn's 30-second worker timeout: a busy portal answers "busy", never a killed worker
+
+
 def serialise_booking_writes(session: Session) -> None:
     """Make this transaction the only booking writer until it ends.
 
     SQLite: start the transaction with BEGIN IMMEDIATE (the write lock is taken before the availability check, so
     two requests cannot both see a slot free). If the connection already wrote in this transaction it holds the
-    write lock already. PostgreSQL: nothing to do here; the exclusion constraints decide, and a loser gets
-    SlotTaken from the constraint violation.
+    write lock already. PostgreSQL: a transaction-scoped advisory lock. The exclusion constraints alone would
+    decide who wins, but concurrent inserts that each wait for the other's exclusion check deadlock (the server
+    then kills one after deadlock_timeout, which used to reach the member as a 500); one writer at a time has no
+    cycles. Booking writes are a few milliseconds each, so the queue is short. A writer that waits longer than
+    LOCK_WAIT (or SQLite's busy timeout) gets SlotTaken "busy, try again".
     """
     connection = session.connection()
+    busy = _("Der er travlt lige nu. Prøv igen om et øjeblik.")
+    if connection.dialect.name == "postgresql":
+        try:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BOOKING_WRITE_LOCK})")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+        except OperationalError as exc:  # lock_not_available: the transaction is aborted, the caller rolls back
+            raise SlotTaken(busy) from exc
+        return
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.dbapi_connection
@@ -79,7 +96,7 @@ def serialise_booking_writes(session: Session) -> None:
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except OperationalError as exc:  # busy beyond the timeout
-            raise SlotTaken(_("Der er travlt lige nu. Prøv igen om et øjeblik.")) from exc
+            raise SlotTaken(busy) from exc
 
 
 def _write(session: Session, booking: Booking) -> None:
