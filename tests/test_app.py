@@ -1,6 +1,7 @@
 """Health check, headers, error pages, language switch, migrations."""
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -97,6 +98,10 @@ def test_healthz_ok_when_migrated(tmp_path):
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["checks"]["migrations"] == "ok"
         db.engine.dispose()
+    # alembic's logging setup leaves the portal's loggers alone (it used to disable them for the whole process,
+    # so an error page after an in-process migration logged nothing)
+    assert not logging.getLogger("portal.errors").disabled
+    assert not logging.getLogger("portal.access").disabled
 
 
 def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
