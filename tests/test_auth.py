@@ -121,7 +121,34 @@ def test_over_long_fields_are_refused_politely(client, auth, make):
     make.commit()
     response = auth.post("/login", {"login": "a" * 5000, "password": "b"}, page="/login")
     assert response.status_code == 401
-    assert "højst 80" in response.get_data(as_text=True)
+    assert "må højst være 80 tegn" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("form,shown", [
+    ({"login": "", "password": ""}, ["Skriv dit brugernavn eller medlemsnummer.", "Skriv din adgangskode."]),
+    ({"login": "mette", "password": ""}, ["Skriv din adgangskode."]),
+    ({"login": "  ", "password": "x"}, ["Skriv dit brugernavn eller medlemsnummer."]),
+])
+def test_an_empty_field_is_named_once_and_marked(client, auth, make, form, shown):
+    make.commit()
+    response = auth.post("/login", form, page="/login")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    for message in shown:
+        assert html.count(message) == 1, message  # once, in the summary that links to the field
+    assert html.count('aria-invalid="true"') == len(shown)
+    if len(shown) == 1 and "adgangskode" in shown[0]:
+        assert 'aria-describedby="password-error"' in html and 'id="password-error"' in html
+
+
+def test_wrong_password_message_is_shown_once(client, auth, make):
+    make.member("mette")
+    make.commit()
+    html = auth.post("/login", {"login": "mette", "password": "forkert"}, page="/login").get_data(as_text=True)
+    start = html.index('class="error-summary"')
+    summary = html[start:html.index("</ul>", start)]
+    assert summary.count("<li") == 1 and html.count("Forkert brugernavn eller adgangskode.") == 1
+    assert 'aria-describedby="form-error"' in html
 
 
 def test_non_utf8_body_is_a_400_not_a_500(client, make):

@@ -31,6 +31,23 @@ class UnlockForm(FlaskForm):
     login = StringField("login", validators=[DataRequired(), Length(max=80)])
 
 
+def login_form_errors(form) -> dict[str, str]:
+    """One message per field that is empty or too long (the CSRF token's own error is the form's)."""
+    errors = {}
+    if not (form.login.data or "").strip():
+        errors["login"] = _("Skriv dit brugernavn eller medlemsnummer.")
+    elif len(form.login.data) > 80:
+        errors["login"] = _("Brugernavn eller medlemsnummer må højst være 80 tegn.")
+    if "password" in form:
+        if not form.password.data:
+            errors["password"] = _("Skriv din adgangskode.")
+        elif len(form.password.data) > 200:
+            errors["password"] = _("Adgangskoden må højst være 200 tegn.")
+    if not errors:
+        errors["_"] = _("Formularen er udløbet. Genindlæs siden og prøv igen.")
+    return errors
+
+
 def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks (open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -72,7 +89,7 @@ def login():
         return redirect(url_for(home_for(current_user)) if home_for(current_user) in current_app.view_functions
                         else url_for("main.index"))
     form = LoginForm()
-    error = None
+    errors = {}
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -84,7 +101,7 @@ def login():
                     known_device=devices.is_known(account.id if account else None),
                 )
             except LoginFailed as exc:
-                error = exc.message
+                errors = {"_": exc.message}
             else:
                 lang = session.get("lang")
                 session.clear()  # nothing from before login survives (session fixation)
@@ -98,9 +115,9 @@ def login():
                 fallback = url_for(endpoint) if endpoint in current_app.view_functions else url_for("main.index")
                 return devices.remember(redirect(target or fallback), user.id)
         else:
-            error = _("Udfyld både brugernavn og adgangskode (højst 80 og 200 tegn).")
-    status = 401 if error and request.method == "POST" else 200
-    return render_template("auth/login.html", form=form, error=error), status
+            errors = login_form_errors(form)
+    status = 401 if errors and request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -126,7 +143,7 @@ def unlock_request():
             db.session.commit()
             return render_template("auth/unlock_request.html", form=form, sent=True)
         return render_template("auth/unlock_request.html", form=form, sent=False,
-                               error=_("Skriv dit brugernavn eller medlemsnummer (højst 80 tegn).")), 422
+                               errors=login_form_errors(form)), 422
     return render_template("auth/unlock_request.html", form=form, sent=False)
 
 
