@@ -370,3 +370,35 @@ def test_admin_can_read_but_not_change(client, auth, make, session, cw, mette):
     html = client.get(page).get_data(as_text=True)
     assert "Administratorer kan se sagen" in html
     assert count(session, Booking) == 0
+
+
+def test_the_summary_says_how_the_booked_conversation_was_held_not_the_preferred_channel(client, auth, make,
+                                                                                        session, cw, mette):
+    mette.preferred_channel = "in_person"
+    booking = book(session, mette, cw, type="contact_course", days_from_now=-1)
+    booking.channel = "phone"
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    form = client.get(f"{path}?booking={booking.id}").get_data(as_text=True)
+    assert '<option value="phone" selected>' in form and '<option value="in_person" selected>' not in form
+
+    response = auth.post(path, {"booking_id": str(booking.id), "channel": "", "outcome": "held"},
+                         page=f"{path}?booking={booking.id}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert session.scalar(select(HeldConversation.channel)) == "phone"
+    summary = session.scalar(select(ConversationSummary))
+    page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Telefon" in page and "Fremmøde" not in page
+    pdf = client.get(f"/sagsbehandler/referat/{summary.id}.pdf")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+    assert "Telefon" in text and "Fremmøde" not in text
+
+
+def test_without_a_booking_the_channel_must_be_chosen(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    response = auth.post(path, {"type": "followup_phone", "channel": "", "outcome": "held"})
+    assert response.status_code == 422 and "Vælg samtaleform" in response.get_data(as_text=True)
+    assert count(session, HeldConversation) == 0

@@ -239,8 +239,8 @@ def record_conversation(member_number: str):
     member = _member(member_number)
     access.require_edit(staff, member)
     errors: dict[str, str] = {}
-    data = _conversation_input() if request.method == "POST" else record_service.ConversationInput(
-        booking_id=request.args.get("booking", type=db_int), channel=member.preferred_channel)
+    data = _conversation_input() if request.method == "POST" else record_service.input_for(
+        db.session, member, request.args.get("booking", type=db_int))
     if request.method == "POST":
         try:
             conversation = record_service.record_conversation(db.session, staff, member, data, now=utcnow())

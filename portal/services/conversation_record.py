@@ -56,6 +56,16 @@ class ConversationInput:
     group_comment: str = ""
 
 
+def input_for(session: Session, member: Member, booking_id: int | None) -> ConversationInput:
+    """The empty form, filled from the booking when one is named: its type and channel (the record says how the
+    conversation was held, never the member's preferred channel); the caseworker can still change the channel."""
+    data = ConversationInput(booking_id=booking_id)
+    booking = session.get(Booking, booking_id) if booking_id else None
+    if booking is not None and booking.member_id == member.id:
+        data.type, data.channel = booking.type, booking.channel
+    return data
+
+
 def _parse_day(text: str) -> date | None:
     try:
         return date.fromisoformat((text or "").strip()[:10])
