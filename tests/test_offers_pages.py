@@ -43,6 +43,22 @@ def test_catalogue_shows_offers_that_fit_the_members_group_only(client, auth, ma
     assert client.get(f"/tilbud/{hidden.id}").status_code == 404
 
 
+def test_the_catalogue_names_a_waiting_list_place_as_such_not_registered(client, auth, make, session):
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
+    other = make.member("ole", location=odense)
+    member = make.member("mette", location=odense)
+    make.commit()
+    offers.register(session, other, s.id, actor="cli", now=utcnow())
+    reg = offers.register(session, member, s.id, actor="cli", now=utcnow())
+    session.commit()
+    assert reg.status == "waitlisted"
+    auth.login("mette")
+    page = client.get("/tilbud").get_data(as_text=True)
+    card = page[page.index('class="card offer-card"'):]
+    card = card[:card.index("</li>")]
+    assert "På venteliste" in card and "Tilmeldt" not in card and "Du er tilmeldt" not in card
+
+
 def test_member_registers_and_sees_it_on_the_offer_and_mine(client, auth, make, session):
     odense, _cw, offer, s = _setup(session, make)
     member = make.member("mette", location=odense)

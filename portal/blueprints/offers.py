@@ -95,7 +95,7 @@ def catalogue():
                                    .order_by(ServiceLocation.name)).all()
     return render_template("offers/catalogue.html", offers=offer_list, stats=stats, mine=mine, kind=kind,
                            place=place, locations=locations, member=member,
-                           mine_by_offer={r.offer_session.offer_id for r in mine},
+                           mine_by_offer=svc.registration_per_offer(mine),
                            fits=bool(svc.member_audiences(member)))
 
 

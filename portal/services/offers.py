@@ -192,6 +192,24 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
     return list(session.scalars(query))
 
 
+# Which of a member's live registrations for one offer says most about it: a seat, then a held seat, then a
+# waiting-list place (a member may be on one session's list while registered for another).
+_TELLING_ORDER = ("registered", "offered", "waitlisted")
+
+
+def registration_per_offer(registrations: list[OfferRegistration]) -> dict[int, OfferRegistration]:
+    """offer id → the member's most telling live registration for it (for the catalogue's badge)."""
+    best: dict[int, OfferRegistration] = {}
+    for reg in registrations:
+        if reg.status not in _TELLING_ORDER:
+            continue
+        offer_id = reg.offer_session.offer_id
+        current = best.get(offer_id)
+        if current is None or _TELLING_ORDER.index(reg.status) < _TELLING_ORDER.index(current.status):
+            best[offer_id] = reg
+    return best
+
+
 def sessions_starting_between(session: Session, start: datetime, end: datetime) -> list[OfferSession]:
     """Open sessions starting in [start, end) with their registrations and members loaded (reminders)."""
     return list(session.scalars(
