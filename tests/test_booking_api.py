@@ -86,6 +86,15 @@ def test_book_move_cancel_and_ics_through_the_api(client, api, session):
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
 
 
+def test_moving_to_the_same_time_is_a_422_and_changes_nothing(client, api, session):
+    start = _weekday_at(3, time(10))
+    booking = _book(client, api, start).get_json()
+    same = client.patch(f"/api/v1/me/bookings/{booking['id']}", headers=api["h"], json={"starts_at": start.isoformat()})
+    assert same.status_code == 422 and "allerede på det tidspunkt" in same.get_json()["detail"]
+    assert session.scalar(select(Booking.sequence)) == 0
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
 def test_taken_slot_is_409_slot_taken_and_nothing_written(client, api, session):
     start = _weekday_at(3, time(11))
     assert _book(client, api, start, headers=api["h_other"]).status_code == 201

@@ -240,3 +240,38 @@ def test_roles_are_enforced(app, client, auth, setup):
     AuthActions(member_client).login("mette")
     assert member_client.get("/kalender").status_code == 403
     assert member_client.get("/kalender/arbejdstider").status_code == 403
+
+
+def test_moving_offers_other_times_only_and_refuses_the_same_time(client, auth, setup, session):
+    auth.login("mette")
+    start = _next_weekday()
+    auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id, "start": start_param(start),
+                                     "channel": "in_person"}, page="/samtaler")
+    booking = session.scalar(select(Booking))
+    page = client.get(f"/samtaler?flyt={booking.id}&fra={to_local(start).date().isoformat()}")
+    assert f"start={start_param(start)}" not in page.get_data(as_text=True).replace("&amp;", "&")
+
+    response = auth.post("/samtaler/bekraeft", {"flyt": booking.id, "caseworker": setup["own"].id,
+                                                "start": start_param(start), "channel": "in_person"},
+                         page="/samtaler")
+    assert response.status_code == 302
+    assert "allerede på det tidspunkt" in client.get(response.headers["Location"]).get_data(as_text=True)
+    session.refresh(booking)
+    assert booking.sequence == 0
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.kind == "booking_moved")) == 0
+
+
+@pytest.mark.parametrize("length", [501, 5000])
+def test_a_note_over_500_characters_is_refused_and_kept_for_shortening(client, auth, setup, session, length):
+    auth.login("mette")
+    start = _next_weekday()
+    confirm = f"/samtaler/bekraeft?type=cv&caseworker={setup['own'].id}&start={start_param(start)}"
+    note = "Jeg vil gerne tale om mit CV. " + "x" * length
+    response = auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id,
+                                                "start": start_param(start), "channel": "in_person",
+                                                "note": note}, page=confirm)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "højst være 500 tegn" in html and f"Den er {len(note)} tegn" in html
+    assert note in html  # nothing cut: the member shortens it themselves
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0

@@ -184,7 +184,7 @@ def member_confirm():
     channel = source.get("channel") or (moving.channel if moving else None)
     if channel not in ctype.channels:
         channel = member.preferred_channel if member.preferred_channel in ctype.channels else ctype.channels[0]
-    note = (source.get("note") or "")[:500]
+    note = source.get("note") or ""  # shown again whole when refused, so the member can shorten it
     if request.method == "POST":
         try:
             if moving:

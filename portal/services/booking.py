@@ -116,6 +116,18 @@ def _write(session: Session, booking: Booking) -> None:
 
 # --- booking -----------------------------------------------------------------------------------------------------
 
+NOTE_MAX = 500
+
+
+def _member_note(note: str | None) -> str | None:
+    """The member's "what would you like to talk about": kept whole or refused, never cut."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed(_("Din besked må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
+                                 max=NOTE_MAX, n=len(note)), field="note")
+    return note or None
+
+
 def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,
               actor, now: datetime, with_jobcenter: bool = False, note: str | None = None) -> Booking:
     """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
@@ -130,7 +142,7 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
         _member_may_book(session, member, ctype)
     if ctype.code == "joint":
         with_jobcenter = True  # the joint conversation is with the job centre (DOMAIN.md, 13 weeks)
-    note = (note or "").strip()[:500] or None
+    note = _member_note(note)
     serialise_booking_writes(session)
     slot = check_slot(session, ctype=ctype, caseworker_id=caseworker_id, starts_at=starts_at, channel=channel,
                       member=member, now=now, staff=staff)
@@ -207,6 +219,9 @@ def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetim
     _require_changeable(booking, actor, now, "move")
     reason = _staff_reason(actor, reason)
     channel = channel or booking.channel
+    if starts_at == booking.starts_at and channel == booking.channel:
+        raise ValidationFailed(_("Samtalen ligger allerede på det tidspunkt. Vælg en anden tid, hvis du vil flytte "
+                                 "den."), field="starts_at")
     ctype = TYPES[booking.type]
     serialise_booking_writes(session)
     old = booking.starts_at

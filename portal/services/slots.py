@@ -188,6 +188,11 @@ def free_slots(session: Session, *, type: str, start: datetime, end: datetime, n
                 t += r.step
     slots.sort(key=lambda pair: pair[0])
     result = [slot for _key, slot in slots]
+    if exclude_booking_id is not None:  # a booking being moved: its own current time is not a new time
+        moving = session.get(Booking, exclude_booking_id)
+        if moving is not None:
+            result = [s for s in result if not (s.caseworker_id == moving.caseworker_id
+                                                and s.starts_at == moving.starts_at)]
     return result[:limit] if limit else result
 
 
