@@ -119,7 +119,7 @@ def test_home_shows_plan_summary_and_notifications_and_marks_read(client, auth, 
     auth.login("mette")
     _, html = page(client, "/min-side")
     assert "Søg 3 job om ugen" in html
-    assert "Din sagsbehandler har tilføjet et punkt til din plan" in html and "1 nye" in html
+    assert "Din sagsbehandler har tilføjet et punkt til din plan" in html and "1 ny<" in html
     response = auth.post("/min-side/notifikationer/laest", page="/min-side")
     assert response.status_code == 302
     assert session.scalar(select(func.count()).select_from(Notification).where(

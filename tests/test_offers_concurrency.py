@@ -89,8 +89,11 @@ def test_concurrent_registrations_fill_exactly_the_capacity(served, racers, sess
     assert positions == list(range(1, RACERS - 4))
     assert _seats_in_db(session, s.id) == (5, 5)
 
-    # The same member clicking many times at once gets one registration.
-    other = make_session(session, offer, location=odense, capacity=10, now=utcnow())
+    # The same member clicking many times at once gets one registration (another offer, at another time: one
+    # registration per offer, one place at a time).
+    other_offer = make_offer(session, kind="webinar", title="Webinar: Jobsøgning", topic="job_search")
+    other = make_session(session, other_offer, location=odense, capacity=10, starts_in=timedelta(days=9),
+                         now=utcnow())
     session.commit()
     results = _race(served, [("POST", f"/api/v1/sessions/{other.id}/registration", tokens[0], None)] * 12)
     codes = sorted(status for status, _ in results)
@@ -112,8 +115,9 @@ def test_without_the_waiting_list_the_losers_get_a_clear_full_message(served, ra
     assert _seats_in_db(session, s.id) == (3, 3)
     assert session.scalar(select(func.count()).select_from(OfferRegistration)) == 3  # nothing half-written
 
-    # Cancellations racing registrations on another session: never overbooked, the line keeps its order.
-    s = make_session(session, offer, location=odense, capacity=4, starts_in=timedelta(days=3), now=utcnow())
+    # Cancellations racing registrations on another offer's session: never overbooked, the line keeps its order.
+    second = make_offer(session, kind="webinar", title="Webinar: Jobsøgning", topic="job_search")
+    s = make_session(session, second, location=odense, capacity=4, starts_in=timedelta(days=3), now=utcnow())
     session.commit()
     holders, waiting, newcomers = members[:4], members[4:10], members[10:]
     start = utcnow() - timedelta(hours=1)

@@ -321,7 +321,8 @@ def test_session_ics_request_then_cancel_with_stable_uid(session, make, setup):
 def test_member_registrations_and_sessions_starting_between(session, make, setup):
     odense, _cw, offer = setup
     soon = make_session(session, offer, location=odense, starts_in=timedelta(days=1))
-    later = make_session(session, offer, location=odense, starts_in=timedelta(days=10))
+    other_offer = make_offer(session, kind="webinar", title="Webinar: Sådan søger du", topic="apply_job")
+    later = make_session(session, other_offer, location=odense, starts_in=timedelta(days=10))
     member = make.member(location=odense)
     offers.register(session, member, later.id, actor="cli", now=NOW)
     offers.register(session, member, soon.id, actor="cli", now=NOW)

@@ -16,6 +16,7 @@ from portal.query_args import db_int
 from portal.services import audit
 from portal.services import availability as avail
 from portal.services import booking as svc
+from portal.services.clashes import Clash
 from portal.services.conversation_types import CHANNEL_NAMES, STAFF_STATUS_NAMES, STATUS_NAMES, TYPES, rules
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from portal.services.slots import free_slots
@@ -378,6 +379,7 @@ def staff_new():
     caseworker = _staff_caseworker()
     source = request.form if request.method == "POST" else request.args
     errors: dict = {}
+    clash = None
     number = (source.get("medlem") or "").strip()[:12]
     type_code = source.get("type") or ""
     channel = source.get("channel") or None
@@ -399,10 +401,14 @@ def staff_new():
             starts_at = _parse_start(source.get("start"))
             booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id, starts_at=starts_at,
                                     type=type_code, channel=channel or TYPES[type_code].channels[0],
-                                    actor=current_user, now=utcnow(), note=source.get("note"))
+                                    actor=current_user, now=utcnow(), note=source.get("note"),
+                                    override_reason=source.get("override_reason"))
             db.session.commit()
             flash(_("Samtalen er booket, og medlemmet har fået en bekræftelse."), "success")
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
+        except Clash as exc:  # the member is elsewhere then: say where, and offer to go ahead with a reason
+            db.session.rollback()
+            clash = {"message": exc.message, "start": source.get("start"), "reason": source.get("override_reason")}
         except DomainError as exc:
             db.session.rollback()
             errors[exc.field or "_"] = exc.message
@@ -421,7 +427,8 @@ def staff_new():
     return render_template("booking/staff_new.html", caseworker=caseworker, member=member, number=number,
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
-                           start_param=start_param, searched=bool(number and type_code)), (422 if errors and request.method == "POST" else 200)
+                           start_param=start_param, searched=bool(number and type_code), clash=clash), \
+        (422 if (errors or clash) and request.method == "POST" else 200)
 
 
 @bp.route("/kalender/arbejdstider", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
-from portal.services import audit, notifications, outbox
+from portal.services import audit, clashes, notifications, outbox
 from portal.services.contact_course import course_start
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
 from portal.services.conversation_types import safe_gettext as _
@@ -129,7 +129,8 @@ def _member_note(note: str | None) -> str | None:
 
 
 def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,
-              actor, now: datetime, with_jobcenter: bool = False, note: str | None = None) -> Booking:
+              actor, now: datetime, with_jobcenter: bool = False, note: str | None = None,
+              override_reason: str | None = None) -> Booking:
     """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
 
     Members (and the chatbot for a member) book their own, within notice and horizon; joint conversations and a
@@ -146,6 +147,8 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     serialise_booking_writes(session)
     slot = check_slot(session, ctype=ctype, caseworker_id=caseworker_id, starts_at=starts_at, channel=channel,
                       member=member, now=now, staff=staff)
+    clashes.refuse_clash(session, member, slot.starts_at, slot.ends_at, actor=actor, now=now, staff=staff,
+                         override_reason=override_reason)
     booking = Booking(
         uid=f"booking-{uuid.uuid4().hex}@{UID_DOMAIN}", member_id=member.id, caseworker_id=caseworker_id,
         location_id=slot.location_id, type=ctype.code, channel=channel, starts_at=slot.starts_at,
@@ -213,7 +216,8 @@ def _staff_reason(actor, reason: str | None) -> str | None:
 
 
 def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor, now: datetime,
-                       reason: str | None = None, channel: str | None = None) -> Booking:
+                       reason: str | None = None, channel: str | None = None,
+                       override_reason: str | None = None) -> Booking:
     """Move a booked conversation to a new start (same caseworker; optionally another allowed channel)."""
     _require_member_access(actor, booking.member)
     _require_changeable(booking, actor, now, "move")
@@ -228,6 +232,8 @@ def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetim
     slot = check_slot(session, ctype=ctype, caseworker_id=booking.caseworker_id, starts_at=starts_at,
                       channel=channel, member=booking.member, now=now, staff=is_staff(actor),
                       exclude_booking_id=booking.id)
+    clashes.refuse_clash(session, booking.member, slot.starts_at, slot.ends_at, actor=actor, now=now,
+                         staff=is_staff(actor), override_reason=override_reason, exclude_booking_id=booking.id)
     booking.starts_at, booking.ends_at, booking.location_id = slot.starts_at, slot.ends_at, slot.location_id
     if channel != booking.channel:
         booking.channel = channel

@@ -23,7 +23,7 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
-from portal.services import audit, notifications
+from portal.services import audit, clashes, notifications
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.ics import Invitation, build_ics
 from portal.services.waitlist import (  # noqa: F401  (re-exported: the offers interface)
@@ -246,6 +246,31 @@ def _check_can_join(session: Session, member: Member, offer_session: OfferSessio
             "offered": _("Der holdes allerede en plads til dig på dette hold. Tag den under Mine tilmeldinger."),
         }
         raise AlreadyRegistered(messages.get(existing.status, _("Du er allerede tilmeldt dette hold.")))
+    other = _live_registration_for_offer(session, member.id, offer_session, now)
+    if other is not None:
+        when = _when(other.offer_session)
+        messages = {
+            "waitlisted": _("Du står allerede på ventelisten til holdet %(when)s. Man kan kun være på ét hold af "
+                            "hvert tilbud: forlad ventelisten under Mine tilmeldinger, hvis du hellere vil her.",
+                            when=when),
+            "offered": _("Der holdes en plads til dig på holdet %(when)s. Man kan kun være på ét hold af hvert "
+                         "tilbud: sig nej tak til den under Mine tilmeldinger, hvis du hellere vil her.", when=when),
+        }
+        raise AlreadyRegistered(messages.get(other.status, _(
+            "Du er allerede tilmeldt holdet %(when)s. Man kan kun være på ét hold af hvert tilbud: afmeld det under "
+            "Mine tilmeldinger, hvis du hellere vil her.", when=when)))
+
+
+def _live_registration_for_offer(session: Session, member_id: int, offer_session: OfferSession, now: datetime
+                                 ) -> OfferRegistration | None:
+    """The member's live registration for another, not yet ended session of the same offer (one per offer)."""
+    return session.scalars(
+        select(OfferRegistration).join(OfferRegistration.offer_session)
+        .where(OfferRegistration.member_id == member_id, OfferSession.offer_id == offer_session.offer_id,
+               OfferSession.id != offer_session.id, OfferSession.status == "open",
+               OfferSession.ends_at > now,
+               OfferRegistration.status.in_(("waitlisted", "offered", "registered")))
+        .order_by(OfferSession.starts_at).limit(1)).first()
 
 
 def _has_taken_fvu_test(session: Session, member: Member) -> bool:
@@ -273,6 +298,8 @@ def register(session: Session, member: Member, session_id: int, *, actor: User |
     _check_can_join(session, member, offer_session, now, by_caseworker=False)
     reg = _new_registration(member, offer_session, now)
     if offer_session.seats_left > 0:
+        clashes.refuse_clash(session, member, offer_session.starts_at, offer_session.ends_at, actor=actor, now=now,
+                             staff=False, exclude_session_id=offer_session.id)
         set_status(reg, offer_session, "registered", now)
         reg.registered_at = now
     elif waitlist_if_full:
@@ -300,7 +327,7 @@ def _flush(session: Session) -> None:
 
 
 def assign_right_and_duty(session: Session, member: Member, session_id: int, *, actor: User,
-                          now: datetime) -> OfferRegistration:
+                          now: datetime, override_reason: str | None = None) -> OfferRegistration:
     """A caseworker makes a session a ret- og pligttilbud for the member: registered, cannot cancel without reason.
 
     An existing registration or waiting-list place on the session is turned into the assignment; a full session
@@ -314,6 +341,8 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     reg = live_registration(session, member.id, offer_session.id)
     if reg is not None and reg.right_and_duty:
         raise Conflict(_("Holdet er allerede tildelt medlemmet som ret- og pligttilbud."))
+    clashes.refuse_clash(session, member, offer_session.starts_at, offer_session.ends_at, actor=actor, now=now,
+                         staff=True, override_reason=override_reason, exclude_session_id=offer_session.id)
     if reg is None or reg.status == "waitlisted":
         if offer_session.seats_left <= 0:
             raise SessionFull(_("Holdet er fuldt. Vælg et andet hold, eller sæt antallet af pladser op."))

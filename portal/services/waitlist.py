@@ -176,6 +176,10 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
         raise Conflict(_("Fristen for at tage pladsen er udløbet, og pladsen er givet videre."))
     if offer_session.starts_at <= now or offer_session.status != "open":
         raise Conflict(_("Holdet er begyndt eller aflyst."))
+    from portal.services import clashes
+
+    clashes.refuse_clash(session, registration.member, offer_session.starts_at, offer_session.ends_at, actor=actor,
+                         now=now, exclude_session_id=offer_session.id)
     set_status(registration, offer_session, "registered", now)
     registration.registered_at = now
     audit.record(session, actor, "offers.seat_accepted", member_id=registration.member_id, target=registration,

@@ -1,0 +1,220 @@
+"""One person, one place at a time: conversations and offer sessions never overlap for one member; one live
+registration per offer; caseworkers may override a clash with a reason (audited). Services, pages and the API."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEntry, Booking
+from portal.models.offers import OfferRegistration
+from portal.services import booking as booking_svc
+from portal.services import offers
+from portal.services.clashes import Clash
+from portal.services.errors import Conflict
+from tests.booking_helpers import NOW, hours, utc
+from tests.offers_helpers import make_offer, make_session
+
+pytestmark = pytest.mark.clock(NOW)
+
+WED_10 = utc(2027, 3, 24, 9, 0)  # Wednesday 24 March 2027, 10:00 in Copenhagen
+
+
+@pytest.fixture
+def world(make, session):
+    loc = make.location("Odense")
+    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
+    hours(session, cw)
+    member = make.member("mette", location=loc, caseworker=cw, target_group="2a")
+    webinar = make_offer(session, kind="webinar", title="Webinar: Sådan finder du dit nye job", topic="find_job")
+    meeting = make_offer(session, title="Temamøde: Jobsøgning", topic="job_search")
+    # Both 10:00–11:15 on Wednesday (the clash the issue saw), and a later session of the webinar.
+    a = make_session(session, webinar, location=loc, starts_in=WED_10 - NOW, hours=1.25, now=NOW)
+    b = make_session(session, meeting, location=loc, starts_in=WED_10 - NOW, hours=1.25, now=NOW)
+    later = make_session(session, webinar, location=loc, starts_in=WED_10 - NOW + timedelta(days=7), now=NOW)
+    make.commit()
+    return {"loc": loc, "cw": cw, "member": member, "a": a, "b": b, "later": later}
+
+
+def _count(session, model, *where):
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _registered(session, member_id):
+    return _count(session, OfferRegistration, OfferRegistration.member_id == member_id,
+                  OfferRegistration.status.in_(("registered", "offered", "waitlisted")))
+
+
+def test_two_overlapping_sessions_the_second_is_refused_naming_the_first(session, world):
+    member = world["member"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(Clash) as refused:
+        offers.register(session, member, world["b"].id, actor="cli", now=NOW)
+    session.rollback()
+    assert "Webinar: Sådan finder du dit nye job" in refused.value.message
+    assert "kl. 10:00" in refused.value.message and "Mine tilmeldinger" in refused.value.message
+    assert _registered(session, member.id) == 1
+
+
+def test_one_registration_per_offer_the_member_moves_instead(session, world):
+    member = world["member"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(offers.AlreadyRegistered) as refused:
+        offers.register(session, member, world["later"].id, actor="cli", now=NOW)
+    session.rollback()
+    assert "ét hold af hvert tilbud" in refused.value.message and "afmeld" in refused.value.message
+    offers.cancel_registration(session, session.scalar(select(OfferRegistration)), actor="cli", now=NOW,
+                               reason="Medlemmet vil hellere en anden dag")
+    session.commit()
+    assert offers.register(session, member, world["later"].id, actor="cli", now=NOW).status == "registered"
+
+
+def test_a_conversation_over_a_session_is_refused_and_the_other_way_round(session, world):
+    member, cw = world["member"], world["cw"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(Clash) as refused:
+        booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10 + timedelta(minutes=30),
+                              type="followup_phone", channel="phone", actor=member.user, now=NOW)
+    session.rollback()
+    assert "Du er optaget" in refused.value.message and "Webinar" in refused.value.message
+    assert _count(session, Booking) == 0
+
+    # A conversation first, then the meeting at the same time.
+    booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10 - timedelta(days=1),
+                          type="followup_phone", channel="phone", actor=member.user, now=NOW)
+    session.commit()
+    thursday = make_session(session, world["b"].offer, location=world["loc"],
+                            starts_in=WED_10 - timedelta(days=1, minutes=15) - NOW, now=NOW)
+    session.commit()
+    with pytest.raises(Clash) as refused:
+        offers.register(session, member, thursday.id, actor="cli", now=NOW)
+    session.rollback()
+    assert "Opfølgning" in refused.value.message and "Mine samtaler" in refused.value.message
+
+
+def test_moving_a_conversation_onto_a_session_is_refused(session, world):
+    member, cw = world["member"], world["cw"]
+    booking = booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10 - timedelta(days=1),
+                                    type="followup_phone", channel="phone", actor=member.user, now=NOW)
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(Clash):
+        booking_svc.reschedule_booking(session, booking, starts_at=WED_10, actor=member.user, now=NOW)
+    session.rollback()
+    session.refresh(booking)
+    assert booking.starts_at == WED_10 - timedelta(days=1) and booking.sequence == 0
+
+
+def test_a_held_seat_is_a_place_and_a_waiting_list_place_is_not(session, world, make):
+    member, other = world["member"], make.member("ole", location=world["loc"])
+    full = make_session(session, world["b"].offer, location=world["loc"], capacity=1,
+                        starts_in=WED_10 - NOW + timedelta(days=14), now=NOW)
+    clashing = make_session(session, make_offer(session, kind="webinar", title="Webinar: Sådan søger du jobbet",
+                                                topic="apply_job"),
+                            location=world["loc"], starts_in=WED_10 - NOW + timedelta(days=14), now=NOW)
+    make.commit()
+    offers.register(session, other, full.id, actor="cli", now=NOW)
+    waiting = offers.register(session, member, full.id, actor="cli", now=NOW)
+    assert waiting.status == "waitlisted"
+    # On the waiting list at 10:00, the member may still take a seat elsewhere at 10:00 ...
+    assert offers.register(session, member, clashing.id, actor="cli", now=NOW).status == "registered"
+    session.commit()
+    # ... and when the waiting list offers a seat there, taking it is refused, naming the other session.
+    cancelled = session.scalar(select(OfferRegistration).where(OfferRegistration.member_id == other.id))
+    offers.cancel_registration(session, cancelled, actor="cli", now=NOW, reason="Medlemmet er syg")
+    session.commit()
+    session.refresh(waiting)
+    assert waiting.status == "offered"
+    with pytest.raises(Clash) as refused:
+        offers.accept_offered_seat(session, waiting, actor=member.user, now=NOW)
+    session.rollback()
+    assert "Sådan søger du jobbet" in refused.value.message
+
+
+def test_a_caseworker_is_told_and_may_override_with_a_reason_which_is_audited(session, world):
+    member, cw = world["member"], world["cw"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(Clash) as refused:
+        booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10, type="cv",
+                              channel="in_person", actor=cw.user, now=NOW)
+    session.rollback()
+    assert "Medlemmet er optaget" in refused.value.message and "begrundelse" in refused.value.message
+    booking = booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10, type="cv",
+                                    channel="in_person", actor=cw.user, now=NOW,
+                                    override_reason="Webinaret er optaget; medlemmet ser det bagefter")
+    session.commit()
+    assert booking.id
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "clash.override"))
+    assert entry.member_id == member.id and entry.reason.startswith("Webinaret er optaget")
+    assert entry.detail["other"] == "session"
+
+
+def test_two_conversations_still_cannot_overlap_even_for_staff(session, world, make):
+    member, cw = world["member"], world["cw"]
+    other_cw = make.caseworker("anders", location=world["loc"])
+    hours(session, other_cw)
+    make.commit()
+    booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10 - timedelta(days=1),
+                          type="cv", channel="in_person", actor=cw.user, now=NOW)
+    session.commit()
+    with pytest.raises(Conflict):
+        booking_svc.book_slot(session, member=member, caseworker_id=other_cw.id,
+                              starts_at=WED_10 - timedelta(days=1), type="followup_phone", channel="phone",
+                              actor=cw.user, now=NOW, override_reason="prøver")
+    session.rollback()
+    assert _count(session, Booking) == 1
+
+
+# --- through the pages and the API ---------------------------------------------------------------------------
+
+def test_the_member_page_and_the_api_both_refuse_the_clash(client, auth, session, world):
+    member = world["member"]
+    auth.login("mette")
+    page = f"/tilbud/{world['a'].offer_id}"
+    first = auth.post(f"/tilbud/hold/{world['a'].id}/tilmeld", page=page)
+    assert first.status_code == 302
+    second = auth.post(f"/tilbud/hold/{world['b'].id}/tilmeld", page=f"/tilbud/{world['b'].offer_id}")
+    html = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Du er optaget på det tidspunkt" in html and "Webinar: Sådan finder du dit nye job" in html
+    assert _registered(session, member.id) == 1
+
+    token = client.post("/api/v1/auth/token", json={"username": "mette", "password": "demo-adgangskode"})
+    if token.status_code != 200:
+        from tests.factories import PASSWORD
+
+        token = client.post("/api/v1/auth/token", json={"username": "mette", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+    api = client.post(f"/api/v1/sessions/{world['b'].id}/registration", headers=headers, json={})
+    assert api.status_code == 409 and api.get_json()["code"] == "clash"
+    assert "Webinar" in api.get_json()["detail"]
+    booked = client.post("/api/v1/me/bookings", headers=headers, json={
+        "type": "followup_phone", "caseworker_id": world["cw"].id, "starts_at": WED_10.isoformat(),
+        "channel": "phone"})
+    assert booked.status_code == 409 and booked.get_json()["code"] == "clash"
+    assert _registered(session, member.id) == 1 and _count(session, Booking) == 0
+
+
+def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, auth, session, world):
+    from portal.blueprints.booking import start_param
+
+    member = world["member"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    auth.login("birgitte")
+    form = {"medlem": member.member_number, "type": "cv", "start": start_param(WED_10)}
+    refused = auth.post("/kalender/ny", form, page="/kalender/ny")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Medlemmet er optaget" in html and "Webinar: Sådan finder du dit nye job" in html
+    assert 'name="override_reason"' in html and _count(session, Booking) == 0
+
+    booked = auth.post("/kalender/ny", {**form, "override_reason": "Medlemmet ser webinaret som optagelse"},
+                       page="/kalender/ny")
+    assert booked.status_code == 302
+    assert _count(session, Booking) == 1
+    assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1
