@@ -41,3 +41,31 @@ def test_demo_member_has_every_situation(app, session, clock):
     from portal.services.offers import waitlist_position
 
     assert waitlist_position(session, waiting) == 2
+
+
+def test_demo_keeps_one_place_at_a_time_and_one_registration_per_offer(app, session, clock):
+    from portal.models import Booking
+    from portal.models.booking import ACTIVE_BOOKING_STATUSES
+    from portal.services.clashes import MAX_MEETING
+
+    seed_demo(session, members=600, seed=5, now=clock.now, password="demo-adgangskode", areas=["booking", "offers"])
+    places: dict[int, list] = {}
+    for member_id, starts, ends, title in session.execute(
+            select(OfferRegistration.member_id, OfferSession.starts_at, OfferSession.ends_at, Offer.title)
+            .join(OfferSession, OfferRegistration.session_id == OfferSession.id).join(Offer)
+            .where(OfferRegistration.status.in_(("registered", "offered")), OfferSession.status == "open")):
+        if ends - starts <= MAX_MEETING:  # course periods of weeks are not single places
+            places.setdefault(member_id, []).append((starts, ends, title))
+    for member_id, starts, ends, type_ in session.execute(
+            select(Booking.member_id, Booking.starts_at, Booking.ends_at, Booking.type)
+            .where(Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+        places.setdefault(member_id, []).append((starts, ends, type_))
+    assert sum(len(p) for p in places.values()) > 1000  # a lived-in demo, not an empty one
+    clashes = [(m, a, b) for m, p in places.items() for a, b in zip(sorted(p), sorted(p)[1:]) if b[0] < a[1]]
+    assert clashes == []
+    live = session.execute(
+        select(OfferRegistration.member_id, OfferSession.offer_id, func.count())
+        .join(OfferSession, OfferRegistration.session_id == OfferSession.id)
+        .where(OfferRegistration.status.in_(("registered", "offered", "waitlisted")), OfferSession.ends_at > clock.now)
+        .group_by(OfferRegistration.member_id, OfferSession.offer_id).having(func.count() > 1)).all()
+    assert live == []

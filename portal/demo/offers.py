@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.locations import weight
-from portal.models import Member, ServiceLocation
+from portal.models import Booking, Member, ServiceLocation
+from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.offers import Offer, OfferRegistration, OfferSession
+from portal.services.clashes import MAX_MEETING
 from portal.services.danish_calendar import is_closed_day
 from portal.timeutil import local_to_utc, to_local
 
@@ -191,7 +193,8 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
         pool.setdefault((loc, audience), []).append(mid)
         everywhere.setdefault(audience, []).append(mid)
     regs: list[dict] = []
-    special = _demo_member_plan(ctx, offers, rows, locations)
+    diary = _Diary(session, ctx.now)
+    special = _demo_member_plan(ctx, offers, rows, locations, diary)  # first, so nobody else's choices move them
     for row in rows:
         offer = row["_offer"]
         audiences = [a for a in EVERYONE if offer[{"1": "open_group_1", "2a": "open_group_2a", "2b": "open_group_2b",
@@ -208,7 +211,7 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
         if id(row) in special and len(candidates) < wanted + waiting:  # a small demo: fill from elsewhere
             extra = [m for a in audiences for m in everywhere.get(a, [])]
             candidates = list(dict.fromkeys(candidates + extra))
-        chosen = rng.sample(candidates, min(len(candidates), wanted + waiting))
+        chosen = diary.pick(rng.sample(candidates, len(candidates)), row, wanted, waiting)
         past = row["ends_at"] <= ctx.now
         created = min(ctx.now, row["starts_at"]) - timedelta(days=10)
         for n, mid in enumerate(chosen):
@@ -226,6 +229,52 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
     return regs
 
 
+class _Diary:
+    """Who is where when, so the demo keeps the portal's rules: one person, one place at a time (bookings, seats
+    and held seats; course periods of weeks aside, see portal/services/clashes.py) and one live registration per
+    offer."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.now = now
+        self.busy: dict[int, list[tuple[datetime, datetime]]] = {}
+        self.on_offer: set[tuple[int, int]] = set()
+        for member_id, starts, ends in session.execute(
+                select(Booking.member_id, Booking.starts_at, Booking.ends_at)
+                .where(Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+            self.busy.setdefault(member_id, []).append((starts, ends))
+
+    def _meeting(self, row: dict) -> bool:
+        return row["ends_at"] - row["starts_at"] <= MAX_MEETING
+
+    def free(self, member_id: int, row: dict, status: str) -> bool:
+        live = row["ends_at"] > self.now and status in ("registered", "offered", "waitlisted")
+        if live and (member_id, id(row["_offer"])) in self.on_offer:
+            return False
+        if status == "waitlisted" or not self._meeting(row):
+            return True
+        return not any(s < row["ends_at"] and e > row["starts_at"] for s, e in self.busy.get(member_id, ()))
+
+    def take(self, member_id: int, row: dict, status: str) -> None:
+        if row["ends_at"] > self.now and status in ("registered", "offered", "waitlisted"):
+            self.on_offer.add((member_id, id(row["_offer"])))
+        if status != "waitlisted" and self._meeting(row):
+            self.busy.setdefault(member_id, []).append((row["starts_at"], row["ends_at"]))
+
+    def pick(self, shuffled: list[int], row: dict, wanted: int, waiting: int) -> list[int]:
+        """Up to wanted seat holders, then up to waiting people in line, from `shuffled`, each free for it."""
+        past = row["ends_at"] <= self.now
+        chosen: list[int] = []
+        for member_id in shuffled:
+            if len(chosen) >= wanted + waiting:
+                break
+            seat = len(chosen) < wanted
+            status = ("attended" if past else "registered") if seat else "waitlisted"
+            if self.free(member_id, row, status):
+                self.take(member_id, row, status)
+                chosen.append(member_id)
+        return chosen
+
+
 def _reg(ctx: SeedContext, row: dict, member_id: int, status: str, created: datetime, **values) -> dict:
     past = row["ends_at"] <= ctx.now
     reg = {"session_id": row["id"], "member_id": member_id, "status": status,
@@ -239,18 +288,23 @@ def _reg(ctx: SeedContext, row: dict, member_id: int, status: str, created: date
     return reg
 
 
-def _demo_member_plan(ctx: SeedContext, offers, rows: list[dict], locations) -> dict[int, dict]:
-    """Which sessions "medlem" is on, and which Odense sessions are full with a waiting list."""
+def _demo_member_plan(ctx: SeedContext, offers, rows: list[dict], locations, diary: _Diary) -> dict[int, dict]:
+    """Which sessions "medlem" is on, and which Odense sessions are full with a waiting list; never two places at
+    once for medlem (nor a clash with medlem's conversations)."""
     odense = locations["Odense"][0]
     upcoming = [r for r in rows if r["starts_at"] > ctx.now + timedelta(days=1)]
     plan: dict[int, dict] = {}
 
-    def first(pred):
-        return next((r for r in sorted(upcoming, key=lambda r: r["starts_at"]) if pred(r)), None)
+    def first(pred, status="registered", member_id=ctx.demo_member_id):
+        row = next((r for r in sorted(upcoming, key=lambda r: r["starts_at"])
+                    if pred(r) and diary.free(member_id, r, status)), None)
+        if row is not None:
+            diary.take(member_id, row, status)
+        return row
 
     webinar = first(lambda r: r["_kind"] == "webinar" and r["_offer"]["topic"] == "interview")
-    theme = first(lambda r: r["_kind"] == "theme_meeting" and r["location_id"] == odense)
-    cafe = first(lambda r: r["_kind"] == "it_cafe" and r["location_id"] == odense)
+    theme = first(lambda r: r["_kind"] == "theme_meeting" and r["location_id"] == odense, "waitlisted")
+    cafe = first(lambda r: r["_kind"] == "it_cafe" and r["location_id"] == odense, "offered")
     fvu_test = first(lambda r: r["_kind"] == "fvu_test" and r["location_id"] == odense)
     club = next((r for r in sorted(rows, key=lambda r: r["starts_at"], reverse=True)
                  if r["_kind"] == "job_club" and r["location_id"] == odense and r["ends_at"] < ctx.now - timedelta(days=2)),
@@ -269,7 +323,8 @@ def _demo_member_plan(ctx: SeedContext, offers, rows: list[dict], locations) -> 
     if fvu_test:
         plan[id(fvu_test)] = {"medlem": [{"status": "registered", "created": at, "right_and_duty": True,
                                           "assigned_by_user_id": ctx.users.get("sagsbehandler")}]}
-    dating = first(lambda r: r["_kind"] == "job_dating" and r["location_id"] == odense)
+    dating = first(lambda r: r["_kind"] == "job_dating" and r["location_id"] == odense,
+                   member_id=ctx.dismissed_member_id) if ctx.dismissed_member_id else None
     if dating and ctx.dismissed_member_id:
         plan[id(dating)] = {"medlem": [{"status": "registered", "created": at, "member_id": ctx.dismissed_member_id}]}
     if club:
