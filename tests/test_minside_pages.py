@@ -68,6 +68,17 @@ def test_home_shows_greeting_caseworker_and_the_contact_course(client, auth, peo
     assert "Fokussamtale" in html or "fokussamtale" in html  # group 2 sees the focus conversations
 
 
+def test_unbooked_steps_say_they_must_be_booked_not_planned(client, auth, people):
+    auth.login("mette")
+    _, html = page(client, "/min-side")
+    timeline = html[html.index('class="timeline course"'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    assert "Planlagt" not in timeline  # read as "already arranged": a member could miss a statutory deadline
+    assert "Skal bookes" in timeline and "Book senest" in timeline
+    assert timeline.count("Dit næste skridt") == 1  # the next step is said in words, not an unexplained arrow
+    assert "←" not in html
+
+
 def test_home_links_the_next_step_to_booking_when_booking_exists(app, client, auth, people):
     auth.login("mette")
     _, html = page(client, "/min-side")
