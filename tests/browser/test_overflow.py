@@ -1,0 +1,72 @@
+"""No page gets wider than the screen, even when every free-text field shown on it holds a long unbroken string
+(a pasted link, a name without spaces): `document.documentElement.scrollWidth <= innerWidth` on phone and desktop,
+for the member's and the caseworker's main pages."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import DESKTOP, PHONE
+
+LONG = "x" * 2000
+
+
+def _long(n: int) -> str:
+    return ("Langtordudenmellemrum" * 200)[:n]
+
+
+@pytest.fixture(scope="module")
+def stuffed(portal):
+    """The demo member's free text, as long as each field allows (2,000 characters where it allows more)."""
+    _base, app = portal
+    from portal.extensions import db
+    from portal.models import Booking, Member, User
+    from portal.models.chat import ChatConversation, ChatMessage, Handoff
+    from portal.models.plan import PlanItem, PlanItemEvent
+
+    with app.app_context():
+        member = db.session.scalar(select(Member).join(User, Member.user_id == User.id)
+                                   .where(User.username == "medlem"))
+        member.first_name, member.last_name = _long(80), _long(80)
+        member.job_goal, member.trade = _long(2000), _long(80)
+        for booking in db.session.scalars(select(Booking).where(Booking.member_id == member.id)):
+            booking.member_note = _long(500)
+            booking.cancel_reason = _long(2000) if booking.cancel_reason else None
+        for item in db.session.scalars(select(PlanItem).where(PlanItem.member_id == member.id)):
+            item.title, item.description = _long(200), _long(2000)
+        for event in db.session.scalars(select(PlanItemEvent).join(PlanItem)
+                                        .where(PlanItem.member_id == member.id, PlanItemEvent.text.is_not(None))):
+            event.text = _long(2000)
+        for message in db.session.scalars(select(ChatMessage).join(ChatConversation)
+                                          .where(ChatConversation.member_id == member.id)):
+            message.text = _long(2000)
+        handoff = db.session.scalar(select(Handoff.id).order_by(Handoff.id))
+        number = member.member_number
+        db.session.commit()
+        db.session.remove()
+    return {"number": number, "handoff": handoff}
+
+
+MEMBER_PAGES = ["/min-side", "/min-side/plan", "/min-side/profil", "/min-side/mine-data", "/samtaler/mine",
+                "/tilbud", "/tilbud/mine"]
+STAFF_PAGES = ["/sagsbehandler/", "/sagsbehandler/medlem/{number}", "/kalender", "/sagsbehandler/overdragelser",
+               "/sagsbehandler/overdragelser/{handoff}"]
+
+
+def _overflow(page) -> tuple[int, int]:
+    return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_page_is_wider_than_the_screen_with_long_unbroken_text(pages, stuffed, viewport):
+    wide = []
+    for login, urls in (("medlem", MEMBER_PAGES), ("sagsbehandler", STAFF_PAGES)):
+        page = pages.login(login, viewport)
+        for url in urls:
+            url = url.format(**stuffed)
+            response = page.goto(url)
+            assert response is not None and response.status < 400, f"{url}: {response and response.status}"
+            scroll, inner = _overflow(page)
+            if scroll > inner:
+                wide.append(f"{login} {url}: {scroll}px wide on a {inner}px screen")
+    assert wide == []
