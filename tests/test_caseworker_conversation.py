@@ -177,6 +177,8 @@ def test_sending_the_summary_hands_it_to_the_member_and_the_job_centre(client, a
     assert {d.recipient for d in session.scalars(select(SummaryDispatch))} == {"member", "jobcenter"}
     again = auth.post(f"/sagsbehandler/referat/{summary.id}/send", page=f"/sagsbehandler/referat/{summary.id}")
     assert again.status_code == 409 and count(session, OutboxMessage) == 1
+    staff_page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Venter" in staff_page and "pending" not in staff_page  # the outbox state in words, in Danish
     auth.logout()
     auth.login("mette")
     listing = client.get("/min-side/referater").get_data(as_text=True)
@@ -402,3 +404,22 @@ def test_without_a_booking_the_channel_must_be_chosen(client, auth, make, sessio
     response = auth.post(path, {"type": "followup_phone", "channel": "", "outcome": "held"})
     assert response.status_code == 422 and "Vælg samtaleform" in response.get_data(as_text=True)
     assert count(session, HeldConversation) == 0
+
+
+def test_a_summary_shows_the_plan_as_it_stood_that_day_not_today(client, auth, make, session, cw, mette):
+    from portal.services import summary as summary_service
+
+    make.commit()
+    auth.login("sb-odense")
+    auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held",
+               "agreement-1-text": "Søg tre stillinger i hjemmeplejen"})
+    conversation = session.scalar(select(HeldConversation))
+    assert count(session, PlanItem) == 1
+
+    def plan_section(today):
+        content = summary_service.build_content(session, conversation, today=today)
+        return next(s for s in content["sections"] if s["heading"] == "Din plan lige nu")["items"]
+
+    assert any("Søg tre stillinger" in line for line in plan_section(TODAY))
+    assert plan_section(TODAY - timedelta(days=1)) == []  # added after that day: not in that day's record

@@ -22,6 +22,7 @@ from portal.models.casework import (
     Placement,
     SummaryDispatch,
 )
+from portal.timeutil import to_local
 
 PLACEMENTS_PER_YEAR = 600
 PERMANENT_SHARE = 0.4
@@ -163,7 +164,7 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
         at = booking.starts_at if booking else ctx.now - timedelta(weeks=4)
         conversation = HeldConversation(
             member_id=member.id, caseworker_id=ctx.demo_caseworker_id, booking_id=booking.id if booking else None,
-            type=type_ if booking else "followup_phone", channel="in_person" if booking else "phone",
+            type=type_ if booking else "followup_phone", channel=booking.channel if booking else "phone",
             outcome="held", held_at=at, notes="Medlemmet er motiveret. Fysiske skånehensyn (ryg).",
             member_summary=text, qualitative_assessment="Enig i profileringens forslag om ekstra støtte.",
             group_decision=group, group_comment="Fysiske skånehensyn; behov for fokussamtaler." if group else None,
@@ -174,8 +175,8 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
                 plan_item_id=plan_ids.get(title)))
         session.add(conversation)
         session.flush()
-        summary = summary_service.create_draft(session, conversation, today=ctx.today,
-                                               now=at + timedelta(hours=1))
+        summary = summary_service.create_draft(session, conversation, today=to_local(at).date(),
+                                               now=at + timedelta(hours=1))  # the record as of that day
         sent_at = at + timedelta(hours=2)
         summary.status, summary.sent_at = "sent", sent_at
         session.add(SummaryDispatch(summary=summary, recipient="member", dispatched_at=sent_at,

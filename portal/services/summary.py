@@ -95,7 +95,9 @@ def _content(session: Session, conversation: HeldConversation, *, today: date) -
         "items": [_agreement_line(a) for a in conversation.agreements],
         "empty": _("Vi lavede ingen nye aftaler ved denne samtale."),
     })
-    open_items = [i for i in plan.list_items(session, member) if i.status in ("proposed", "active")]
+    # The plan as it stood that day: the summary is a record, never today's plan under an old date.
+    open_items = [i for i in plan.list_items(session, member)
+                  if i.status in ("proposed", "active") and to_local(i.created_at).date() <= today]
     sections.append({
         "heading": _("Din plan lige nu"),
         "items": [_plan_line(i) for i in open_items],
