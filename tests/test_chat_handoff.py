@@ -54,6 +54,8 @@ def test_new_handoff_is_announced_and_waits_in_the_location_inbox(app, client, s
     assert re.search(r"Chats venter <span class=\"badge\">1</span>", inbox)  # the count on every staff page
     detail = client.get(f"/sagsbehandler/overdragelser/{handoff.id}").get_data(as_text=True)
     assert "Tale med en medarbejder" in detail  # what the bot understood
+    assert "Gav samtalen videre til en medarbejder" in detail  # what it did, in words
+    assert "action_" not in detail and " %)" not in detail and "Ikke forstået" not in detail
     auth.logout()
     auth.login("aalborg1")
     assert client.get(f"/sagsbehandler/overdragelser/{handoff.id}").status_code == 404
@@ -240,3 +242,17 @@ def test_two_caseworkers_claiming_at_once_only_one_gets_it(app, session, make, o
     claimed = session.get(Handoff, handoff_id)
     assert claimed.status == "claimed" and claimed.claimed_by_id is not None
     assert session.get(ChatConversation, conversation_id).state == "handed_off"
+
+
+def test_handoff_overview_says_topics_and_steps_in_words_and_leaves_out_form_answers():
+    from chatbot.runtime.labels import handoff_overview
+
+    context = {"intents": [{"intent": "ask_offers", "confidence": 0.91}, {"intent": "nlu_fallback", "confidence": 0.4},
+                           {"intent": "affirm", "confidence": 0.99}, {"intent": "ask_offers", "confidence": 0.8},
+                           {"intent": "request_human", "confidence": 0.97}],
+               "actions_tried": ["action_list_offers", "utter_ask_email", "registration_form",
+                                 "action_register_member", "action_handoff"]}
+    asked, tried = handoff_overview(context)
+    assert asked == ["Se jeres tilbud", "Tale med en medarbejder"]
+    assert tried == ["Viste tilbud", "Registrerede medlemmet", "Gav samtalen videre til en medarbejder"]
+    assert handoff_overview(context, "en")[1][0] == "Showed offers"

@@ -31,3 +31,36 @@ LABELS = {
 def intent_label(intent: str, language: str = "da") -> str:
     da, en = LABELS.get(intent, (intent, intent))
     return en if language == "en" else da
+
+
+# What the bot did, in the caseworker's words (the handoff view); conversational steps are left out.
+ACTION_LABELS = {
+    "action_list_offers": ("Viste tilbud", "Showed offers"),
+    "action_explain_offer": ("Forklarede et tilbud", "Explained an offer"),
+    "action_start_booking": ("Begyndte at booke en samtale", "Started booking a conversation"),
+    "action_offer_slots": ("Foreslog tider", "Suggested times"),
+    "action_book_conversation": ("Bookede en samtale", "Booked a conversation"),
+    "action_register_session": ("Tilmeldte et hold", "Signed up for a session"),
+    "action_request_jobmatch_cv": ("Bad om CV til FOA JobMatch", "Asked for a CV for FOA JobMatch"),
+    "action_record_consent": ("Fik samtykke", "Got consent"),
+    "action_decline_consent": ("Fik nej til samtykke", "Consent declined"),
+    "action_withdraw_consent": ("Samtykket blev trukket tilbage", "Consent withdrawn"),
+    "action_start_registration": ("Begyndte at registrere medlemmet", "Started registering the member"),
+    "action_register_member": ("Registrerede medlemmet", "Registered the member"),
+    "action_handoff": ("Gav samtalen videre til en medarbejder", "Passed the chat to a person"),
+}
+# Turns that say nothing about what the member wanted (answers to questions, greetings, form fields the NLU
+# could not place): left out of "what the bot understood".
+NOT_A_TOPIC = {"affirm", "deny", "greet", "goodbye", "thanks", "nlu_fallback", "give_consent"}
+
+
+def handoff_overview(context: dict, language: str = "da") -> tuple[list[str], list[str]]:
+    """(what the member asked about, what the bot did) in words, each once, in order."""
+    understood = [intent_label(i.get("intent") or "", language) for i in context.get("intents", [])
+                  if i.get("intent") and i["intent"] not in NOT_A_TOPIC and i["intent"] in LABELS]
+    tried = []
+    for name in context.get("actions_tried", []):
+        if name in ACTION_LABELS:
+            da, en = ACTION_LABELS[name]
+            tried.append(en if language == "en" else da)
+    return list(dict.fromkeys(understood)), list(dict.fromkeys(tried))

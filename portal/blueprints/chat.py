@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from chatbot.runtime.labels import intent_label
+from chatbot.runtime.labels import handoff_overview
 from portal.auth.decorators import public, role_required
 from portal.errors import problem
 from portal.extensions import csrf, db, limiter
@@ -323,6 +323,8 @@ def inbox():
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>")
 @role_required("caseworker", "admin")
 def handoff_detail(handoff_id: int):
+    from portal.blueprints.caseworker import MEMBER_STATUS_LABELS
+
     now = utcnow()
     handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
     messages = chat_service.messages_after(db.session, handoff.conversation)
@@ -333,7 +335,8 @@ def handoff_detail(handoff_id: int):
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes(handoff, now),
                            present=chat_service.member_present(handoff.conversation, now),
-                           intent_label=intent_label,
+                           handoff_overview=handoff_overview,
+                           member_status_label=lambda code: MEMBER_STATUS_LABELS.get(code, code),
                            errors=request.args.get("fejl"))
 
 
