@@ -287,3 +287,22 @@ def test_caseworker_sees_own_location_first_and_can_choose_all(client, auth, mak
     own = client.get("/personale/tilbud").get_data(as_text=True)
     assert "Temamøde: Jobsøgning" in own and "Jobklub i Aalborg" not in own
     assert "Jobklub i Aalborg" in client.get("/personale/tilbud?sted=alle").get_data(as_text=True)
+
+
+def test_all_places_are_grouped_by_place_own_first_and_other_sessions_say_you_are_on_one(client, auth, make,
+                                                                                         session):
+    odense, _cw, offer, s = _setup(session, make)
+    aarhus, aalborg = make.location("Aarhus"), make.location("Aalborg")
+    for place, days in ((aarhus, 8), (aarhus, 15), (aalborg, 9)):
+        make_session(session, offer, location=place, starts_in=timedelta(days=days), now=utcnow())
+    make.member("mette", location=odense)
+    make.commit()
+    auth.login("mette")
+    auth.post(f"/tilbud/hold/{s.id}/tilmeld", page=f"/tilbud/{offer.id}")
+    html = client.get(f"/tilbud/{offer.id}?sted=alle").get_data(as_text=True)
+    groups = re.findall(r'<details class="place-group"( open)?>\s*<summary><strong>([^<]+)</strong>', html)
+    assert [name for _, name in groups] == ["Odense", "Aalborg", "Aarhus"]  # own place first, then A–Z
+    assert groups[0][0] == " open" and groups[1][0] == ""  # the member's own group is open, the rest folded
+    assert "2 hold" in html
+    assert html.count("Du er på et andet hold af dette tilbud.") == 3  # no sign-up buttons on the others
+    assert "Tilmeld mig<" not in html

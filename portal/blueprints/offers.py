@@ -113,8 +113,11 @@ def offer_detail(offer_id: int):
         OfferRegistration.status.in_(("waitlisted", "offered", "registered"))))}
     waits = _waitlist_lengths([s.id for s in sessions])
     positions = {sid: svc.waitlist_position(db.session, r) for sid, r in regs.items() if r.status == "waitlisted"}
+    current = svc.registration_per_offer(svc.member_registrations(db.session, member, now)).get(offer.id)
+    groups = svc.sessions_by_place(sessions, home_location_id=member.location_id) if show_all else None
     return render_template("offers/offer.html", offer=offer, sessions=sessions, regs=regs, waits=waits,
-                           positions=positions, show_all=show_all, hidden=hidden, member=member)
+                           positions=positions, show_all=show_all, hidden=hidden, member=member, current=current,
+                           groups=groups)
 
 
 def _waitlist_lengths(session_ids: list[int]) -> dict[int, int]:

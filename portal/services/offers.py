@@ -210,6 +210,19 @@ def registration_per_offer(registrations: list[OfferRegistration]) -> dict[int, 
     return best
 
 
+def sessions_by_place(sessions: list[OfferSession], *, home_location_id: int | None) -> list[tuple[str, list]]:
+    """Sessions grouped by place for a long list ("Alle steder"): the member's own department first, then online,
+    then the other places alphabetically; each group soonest first."""
+    groups: dict[tuple, list[OfferSession]] = {}
+    for s in sessions:
+        if s.location is None:
+            key = (1, "", _("Online"))
+        else:
+            key = (0 if s.location_id == home_location_id else 2, s.location.name, s.location.name)
+        groups.setdefault(key, []).append(s)
+    return [(key[2], sorted(items, key=lambda s: s.starts_at)) for key, items in sorted(groups.items())]
+
+
 def sessions_starting_between(session: Session, start: datetime, end: datetime) -> list[OfferSession]:
     """Open sessions starting in [start, end) with their registrations and members loaded (reminders)."""
     return list(session.scalars(
