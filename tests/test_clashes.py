@@ -218,3 +218,18 @@ def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, aut
     assert booked.status_code == 302
     assert _count(session, Booking) == 1
     assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1
+
+
+def test_assigning_a_clashing_session_needs_the_caseworkers_reason(session, world):
+    member, cw = world["member"], world["cw"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(Clash) as refused:
+        offers.assign_right_and_duty(session, member, world["b"].id, actor=cw.user, now=NOW)
+    session.rollback()
+    assert refused.value.field == "override_reason"
+    reg = offers.assign_right_and_duty(session, member, world["b"].id, actor=cw.user, now=NOW,
+                                       override_reason="Temamødet er vigtigere; webinaret ses bagefter")
+    session.commit()
+    assert reg.status == "registered" and reg.right_and_duty
+    assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1

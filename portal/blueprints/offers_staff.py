@@ -276,7 +276,8 @@ def assign(session_id: int):
         member = db.session.scalar(select(Member).where(Member.member_number == number))
         if member is None:
             raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=number), field="member_number")
-        svc.assign_right_and_duty(db.session, member, session_id, actor=current_user, now=utcnow())
+        svc.assign_right_and_duty(db.session, member, session_id, actor=current_user, now=utcnow(),
+                                  override_reason=request.form.get("override_reason"))
 
     return _staff_action(session_id, run, _("Holdet er tildelt som ret- og pligttilbud, og medlemmet har fået "
                                             "besked."), "#ret-og-pligt")

@@ -105,7 +105,7 @@ def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at:
         return
     if staff:
         raise Clash(_("Medlemmet er optaget på det tidspunkt: %(place)s. Vælg en anden tid, eller gå videre med en "
-                      "begrundelse, hvis medlemmet skal begge steder.", place=place.describe()), field="starts_at")
+                      "begrundelse, hvis medlemmet skal begge steder.", place=place.describe()), field="override_reason")
     where = _("under Mine samtaler") if place.kind == "booking" else _("under Mine tilmeldinger")
     raise Clash(_("Du er optaget på det tidspunkt: %(place)s. Du kan ikke være to steder på én gang. Vælg en anden "
                   "tid, eller flyt eller aflys det andet først %(where)s.", place=place.describe(), where=where),
