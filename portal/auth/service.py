@@ -22,6 +22,7 @@ from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
 from portal.services import audit
 from portal.services.errors import NotAllowed, ValidationFailed
+from portal.services.person_names import clean_person_name
 from portal.timeutil import utcnow
 
 
@@ -138,6 +139,7 @@ def create_user(
         raise ValidationFailed("Adgangskoden skal være mindst 10 tegn.", field="password")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("Brugernavnet findes allerede.", field="username")
+    display_name = clean_person_name(display_name, field="display_name")
     user = User(
         username=username, password_hash=hash_password(password), role=role, display_name=display_name,
         email=email, created_at=now or utcnow(), failed_logins=0, session_generation=0, active=True,

@@ -18,6 +18,7 @@ from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
 from portal.services import audit
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from portal.services.person_names import clean_person_name
 from portal.timeutil import to_local
 
 MAX_MESSAGE_CHARS = 2000
@@ -332,6 +333,7 @@ def register_dismissed_member(session: Session, conversation: ChatConversation, 
     name = " ".join((full_name or "").split())
     if not 2 <= len(name) <= 160 or " " not in name:
         raise ValidationFailed("Skriv dit for- og efternavn.", field="full_name")
+    name = clean_person_name(name, field="full_name")
     born = check_birth_date(parse_danish_date(birth_date), today)
     email, phone = clean_contact(contact)
     notice_end = check_notice_end(parse_danish_date(notice_end_date), today)
