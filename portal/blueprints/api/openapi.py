@@ -10,6 +10,8 @@ SPEC_DIR = Path(__file__).parent / "spec"
 WRITES = ("post", "put", "patch", "delete")
 # Any write can meet a database that cannot grow (portal/errors.py): documented once here for every write.
 STORAGE_FULL = {"$ref": "#/components/responses/StorageFull"}
+BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
+OPERATIONS = ("get", "put", "post", "patch", "delete")
 
 
 @lru_cache(maxsize=1)
@@ -33,4 +35,7 @@ def build_document() -> dict:
         for method in WRITES:
             if method in item:
                 item[method].setdefault("responses", {}).setdefault("503", STORAGE_FULL)
+        for method in OPERATIONS:  # every operation: a body or address the portal refuses before reading it
+            if method in item:
+                item[method].setdefault("responses", {}).setdefault("400", BAD_REQUEST)
     return doc
