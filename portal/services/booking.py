@@ -5,8 +5,9 @@ audit entries, outbox e-mail and notifications are written together or not at al
 database guard the session is left usable (the write ran in a savepoint), but callers should still roll back.
 
 No double booking: `serialise_booking_writes` makes the check-and-write exclusive (SQLite: BEGIN IMMEDIATE;
-PostgreSQL: an advisory lock, which also keeps concurrent exclusion checks from deadlocking); the database refuses overlaps on both SQLite (triggers) and PostgreSQL (exclusion constraints), see
-portal/models/booking.py and docs/booking.md.
+PostgreSQL: an advisory lock, which also keeps concurrent exclusion checks from deadlocking); the database refuses
+overlaps on both SQLite (triggers) and PostgreSQL (exclusion constraints), see portal/models/booking.py and
+docs/booking.md. One person, one place: `clashes.refuse_clash` (conversations and offer seats never overlap).
 """
 from __future__ import annotations
 
