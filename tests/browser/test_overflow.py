@@ -70,3 +70,19 @@ def test_no_page_is_wider_than_the_screen_with_long_unbroken_text(pages, stuffed
             if scroll > inner:
                 wide.append(f"{login} {url}: {scroll}px wide on a {inner}px screen")
     assert wide == []
+
+
+def test_on_a_phone_the_main_menu_takes_one_row_and_opens_with_its_button(pages):
+    page = pages.login("medlem", PHONE)
+    page.goto("/min-side/plan")
+    toggle = page.locator(".nav-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert "Min plan" in toggle.inner_text()  # says where you are
+    assert page.locator(".main-nav").bounding_box()["height"] <= 60  # one row (it was two or three)
+    assert not page.locator("#main-nav-list").is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.get_by_role("link", name="Tilbud", exact=True).click()
+    page.wait_for_url("**/tilbud")
+    desktop = pages.login("medlem", DESKTOP)
+    assert not desktop.locator(".nav-toggle").is_visible() and desktop.locator("#main-nav-list").is_visible()
