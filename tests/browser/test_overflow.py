@@ -86,3 +86,16 @@ def test_on_a_phone_the_main_menu_takes_one_row_and_opens_with_its_button(pages)
     page.wait_for_url("**/tilbud")
     desktop = pages.login("medlem", DESKTOP)
     assert not desktop.locator(".nav-toggle").is_visible() and desktop.locator("#main-nav-list").is_visible()
+
+
+def test_min_side_on_a_desktop_has_no_overlapping_cards_and_the_chat_stands_apart(pages):
+    page = pages.login("medlem", DESKTOP)
+    page.goto("/min-side")
+    boxes = page.evaluate("""[...document.querySelectorAll('.minside-grid > .card, .chat-widget')].map(e => {
+        const r = e.getBoundingClientRect(); return [e.className, r.left, r.top, r.right, r.bottom]; })""")
+    overlaps = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+    assert overlaps == []
+    grid_bottom = page.evaluate("document.querySelector('.minside-grid').getBoundingClientRect().bottom")
+    chat_top = page.evaluate("document.querySelector('.chat-widget').getBoundingClientRect().top")
+    assert chat_top >= grid_bottom + 8  # its own space below the cards
