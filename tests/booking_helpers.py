@@ -18,3 +18,15 @@ def hours(session, caseworker, *, weekdays=range(5), start=time(9, 0), end=time(
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def racers(make, session, count: int):
+    """One Odense caseworker open 08–16 every day and `count` members of hers (the concurrency tests' field)."""
+    from datetime import time as clock_time
+
+    loc = make.location("Odense")
+    caseworker = make.caseworker("birgitte", location=loc)
+    hours(session, caseworker, weekdays=range(7), start=clock_time(8), end=clock_time(16))
+    members = [make.member(f"racer{i}", location=loc, caseworker=caseworker, target_group="1") for i in range(count)]
+    make.commit()
+    return caseworker, members

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Booking, OutboxMessage
 from portal.timeutil import LOCAL_TZ, local_today
-from tests.booking_helpers import hours
+from tests.booking_helpers import racers as make_racers
 from tests.factories import PASSWORD
 from tests.live import call_json, gunicorn_portal
 
@@ -34,13 +34,7 @@ def served(app, tmp_path):
 
 @pytest.fixture
 def racers(make, session):
-    loc = make.location("Odense")
-    caseworker = make.caseworker("birgitte", location=loc)
-    hours(session, caseworker, weekdays=range(7), start=time(8), end=time(16))
-    members = [make.member(f"racer{i}", location=loc, caseworker=caseworker, target_group="1")
-               for i in range(RACERS)]
-    make.commit()
-    return caseworker, members
+    return make_racers(make, session, RACERS)
 
 
 def _race(base: str, calls: list[tuple[str, dict]]) -> list[tuple[int, dict]]:

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from portal.models import AuditEntry, Booking, Notification, OutboxMessage
 from portal.services.danish_calendar import is_closed_day
 from portal.timeutil import LOCAL_TZ, local_today
-from tests.booking_helpers import hours
+from tests.booking_helpers import racers as make_racers
 from tests.factories import PASSWORD
 from tests.live import Gunicorn, call_json, gunicorn_server
 
@@ -54,13 +54,7 @@ def server(app, tmp_path):
 
 @pytest.fixture
 def racers(make, session):
-    loc = make.location("Odense")
-    caseworker = make.caseworker("birgitte", location=loc)
-    hours(session, caseworker, weekdays=range(7), start=time(8), end=time(16))
-    members = [make.member(f"racer{i}", location=loc, caseworker=caseworker, target_group="1")
-               for i in range(MEMBERS)]
-    make.commit()
-    return caseworker, members
+    return make_racers(make, session, MEMBERS)
 
 
 def _book(base: str, token: str, body: dict) -> Answer:
