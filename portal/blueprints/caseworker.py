@@ -23,7 +23,7 @@ from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
 from portal.query_args import db_int
-from portal.services import access, jobmatch, summary
+from portal.services import access, jobmatch, registration_state, summary
 from portal.services import caseload as caseload_service
 from portal.services import conversation_record as record_service
 from portal.services import referral as visitation
@@ -512,12 +512,8 @@ def _labels():
     """Danish labels for codes, in one place for this blueprint's templates."""
     from portal.services.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
 
-    try:
-        from portal.blueprints.offers import STATUS_LABELS as registration_labels
-    except ImportError:
-        registration_labels = {}
     return {
-        "registration_status_label": lambda code: registration_labels.get(code, code),
+        "registration_status_label": registration_state.label,
         "handoff_labels": {"waiting": _l("Venter"), "claimed": _l("Taget af en sagsbehandler"),
                            "resolved": _l("Afsluttet"), "returned_to_bot": _l("Sendt tilbage til chatbotten")},
         "type_label": lambda code: TYPES[code].label if code in TYPES else code,

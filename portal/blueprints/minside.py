@@ -21,7 +21,15 @@ from portal.models import Booking, Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.query_args import db_int
 from portal.services import consent as consent_svc
-from portal.services import contact_course, my_data, notifications, plan, preparation, profile
+from portal.services import (
+    contact_course,
+    my_data,
+    notifications,
+    plan,
+    preparation,
+    profile,
+    registration_state,
+)
 from portal.services.errors import NotFound, ValidationFailed
 from portal.timeutil import local_today, to_local, utcnow
 
@@ -56,7 +64,7 @@ def _labels():
         "CHANNEL_LABELS": profile.CHANNEL_LABELS, "LANGUAGE_LABELS": profile.LANGUAGE_LABELS,
         "Q2_LABELS": preparation.Q2_LABELS, "Q10_LABELS": preparation.Q10_LABELS,
         "PURPOSE_LABELS": consent_svc.PURPOSE_LABELS, "BOOKING_TYPE_LABELS": BOOKING_TYPE_LABELS,
-        "TABLE_LABELS": TABLE_LABELS, "to_local": to_local,
+        "TABLE_LABELS": TABLE_LABELS, "to_local": to_local, "registration_state": registration_state.describe,
     }
 
 

@@ -22,6 +22,7 @@ from portal.models.offers import (
     OfferSession,
 )
 from portal.services import offers as svc
+from portal.services import registration_state
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
 
@@ -42,19 +43,12 @@ TOPIC_LABELS = {
 FVU_LABELS = {"reading": _l("Læsning og skrivning"), "maths": _l("Matematik"), "digital": _l("Digital")}
 AUDIENCE_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b"),
                    "opsagt": _l("Opsagte i opsigelsesperioden"), "sygemeldt": _l("Sygemeldte")}
-STATUS_LABELS = {
-    "waitlisted": _l("På venteliste"), "offered": _l("Plads holdt til dig"), "registered": _l("Tilmeldt"),
-    "cancelled": _l("Afmeldt"), "declined": _l("Sagt nej tak"), "expired": _l("Fristen udløb"),
-    "attended": _l("Deltog"), "no_show": _l("Udeblev"),
-}
-STATUS_CLASS = {"registered": "ok", "attended": "ok", "offered": "warn", "waitlisted": "warn", "no_show": "bad",
-                "expired": "bad"}
 
 
 @bp.context_processor
 def _labels():
     return {"KIND_LABELS": KIND_LABELS, "TOPIC_LABELS": TOPIC_LABELS, "FVU_LABELS": FVU_LABELS,
-            "AUDIENCE_LABELS": AUDIENCE_LABELS, "STATUS_LABELS": STATUS_LABELS, "STATUS_CLASS": STATUS_CLASS,
+            "AUDIENCE_LABELS": AUDIENCE_LABELS, "registration_state": registration_state.describe,
             "place_text": svc.place_text, "to_local": to_local}
 
 

@@ -27,7 +27,7 @@ from portal.models.offers import (
     audience_column,
 )
 from portal.query_args import db_int
-from portal.services import audit
+from portal.services import audit, registration_state
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.waitlist import (
     WHEN,
@@ -268,9 +268,11 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
             tell_member(session, reg.member, now, key=f"offer-session-moved-{reg.id}-{offer_session.sequence}",
                         kind="offers.session_changed",
                         subject=_("Ændret: %(title)s", title=offer_session.offer.title),
-                        text=_("%(title)s er ændret. Nyt tidspunkt: %(when)s. Se detaljerne i den vedhæftede "
-                               "kalenderinvitation eller under Tilbud på Min side.",
-                               title=offer_session.offer.title, when=when),
+                        text="\n\n".join((
+                            _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Se detaljerne i den vedhæftede "
+                              "kalenderinvitation eller under Tilbud på Min side.",
+                              title=offer_session.offer.title, when=when),
+                            registration_state.status_line(reg.status))),
                         attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
     if "capacity" in changed:
         promote_waitlist(session, offer_session, now=now)
@@ -302,9 +304,11 @@ def cancel_session(session: Session, offer_session: OfferSession, *, reason: str
         reg.cancel_reason = _("Holdet er aflyst: %(reason)s", reason=reason)
         tell_member(session, reg.member, now, key=f"offer-session-cancelled-{reg.id}", kind="offers.session_cancelled",
                     subject=_("Aflyst: %(title)s", title=title),
-                    text=_("Vi må desværre aflyse %(title)s %(when)s. Begrundelse: %(reason)s\n\nDu kan tilmelde "
-                           "dig et andet hold under Tilbud på Min side.", title=title,
-                           when=format_local_datetime(offer_session.starts_at, WHEN), reason=reason),
+                    text="\n\n".join((
+                        _("Vi må desværre aflyse %(title)s %(when)s. Begrundelse: %(reason)s\n\nDu kan tilmelde "
+                          "dig et andet hold under Tilbud på Min side.", title=title,
+                          when=format_local_datetime(offer_session.starts_at, WHEN), reason=reason),
+                        registration_state.status_line(reg.status))),
                     attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
     audit.record(session, actor, "offers.session_cancelled", target=offer_session, reason=reason[:200], now=now)
     return offer_session

@@ -23,7 +23,7 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
-from portal.services import audit, clashes, notifications
+from portal.services import audit, clashes, notifications, registration_state
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.ics import Invitation, build_ics
 from portal.services.waitlist import (  # noqa: F401  (re-exported: the offers interface)
@@ -406,8 +406,9 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
     member = registration.member
     title = offer_session.offer.title
     tell_member(session, member, now, key=f"offer-cancelled-{registration.id}", kind="offers.cancelled",
-                subject=_("Afmeldt: %(title)s", title=title),
-                text=_("Du er afmeldt %(title)s %(when)s.", title=title, when=_when(offer_session)),
+                subject=registration_state.subject(registration.status, title),
+                text="\n\n".join((_("Du er afmeldt %(title)s %(when)s.", title=title, when=_when(offer_session)),
+                                   registration_state.status_line(registration.status))),
                 attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))])
     if registration.right_and_duty:
         _flag_caseworker(session, registration, now, _(
@@ -531,8 +532,9 @@ def tell_registered(session: Session, reg: OfferRegistration, now: datetime) -> 
         lines.append(_("Din sagsbehandler har gjort det til et ret- og pligttilbud: du skal deltage, og melder du "
                        "fra, skal du skrive hvorfor."))
     lines.append(_("Kan du ikke komme, så meld fra under Tilbud på Min side, så pladsen kan gå til en anden."))
+    lines.append(registration_state.status_line(reg.status))
     tell_member(session, reg.member, now, key=f"offer-registered-{reg.id}-{reg.sequence}", kind="offers.registered",
-                subject=_("Tilmeldt: %(title)s", title=title), text="\n".join(lines),
+                subject=registration_state.subject(reg.status, title), text="\n".join(lines),
                 attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.i18n import format_local_datetime
 from portal.models import Member, User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
-from portal.services import audit, notifications, outbox
+from portal.services import audit, notifications, outbox, registration_state
 from portal.services.errors import Conflict, NotAllowed, NotFound
 
 DEFAULT_HOLD_HOURS = 24
@@ -153,9 +153,11 @@ def expire_held_seats(session: Session, now: datetime) -> int:
             _tell_member(session, reg.member, now, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
                          kind="offers.hold_expired",
                          subject=_("Pladsen på %(title)s er givet videre", title=offer_session.offer.title),
-                         text=_("Du svarede ikke i tide, så pladsen på %(title)s %(when)s er givet videre til "
-                                "den næste på ventelisten. Du kan stadig tilmelde dig et andet hold.",
-                                title=offer_session.offer.title, when=_when(offer_session)))
+                         text="\n\n".join((
+                             _("Du svarede ikke i tide, så pladsen på %(title)s %(when)s er givet videre til "
+                               "den næste på ventelisten. Du kan stadig tilmelde dig et andet hold.",
+                               title=offer_session.offer.title, when=_when(offer_session)),
+                             registration_state.status_line(reg.status))))
             expired += 1
         session.flush()
         promote_waitlist(session, offer_session, now=now)
@@ -283,6 +285,7 @@ def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: 
              "Du kan også tage den eller sige nej tak under Tilbud på Min side. Svarer du ikke, går pladsen "
              "videre til den næste på ventelisten.",
              title=title, when=_when(offer_session), until=until, link=link)
+    text = f"{text}\n\n{registration_state.status_line(reg.status)}"
     _tell_member(session, reg.member, now, key=f"offer-seat-offered-{reg.id}-{reg.hold_round}",
                  kind="offers.seat_offered", subject=_("Der er en plads til dig: %(title)s", title=title), text=text,
                  note=_("Der er en plads til dig på %(title)s. Svar senest %(until)s.", title=title, until=until),

@@ -18,6 +18,7 @@ from portal.models import Member
 from portal.models.offers import OFFER_KINDS, Offer, OfferRegistration, OfferSession
 from portal.query_args import db_int
 from portal.services import offers as svc
+from portal.services import registration_state
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.waitlist import _
 from portal.timeutil import utcnow
@@ -54,6 +55,7 @@ def _registration_json(reg: OfferRegistration | None) -> dict | None:
     if reg is None:
         return None
     return {"id": reg.id, "session_id": reg.session_id, "status": reg.status,
+            "status_label": registration_state.label(reg.status),
             "waitlist_position": svc.waitlist_position(db.session, reg), "held_until": _iso(reg.held_until),
             "right_and_duty": reg.right_and_duty, "registered_at": _iso(reg.registered_at)}
 

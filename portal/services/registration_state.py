@@ -1,0 +1,54 @@
+"""A registration for an offer session named in words: the one place that says what a state is called.
+
+Pages (the catalogue's badge, "Dine tilmeldinger", the offer page, Min side, the caseworker's screen, the staff
+session list), the API (`status_label` next to `status`) and the e-mails (subject and "Status:" line) all take the
+name and the badge's tone from `describe`, so a waiting-list place can never read "Tilmeldt" in one place and
+"På venteliste" in another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "waitlisted": _l("På venteliste"), "offered": _l("Plads holdt til dig"), "registered": _l("Tilmeldt"),
+    "cancelled": _l("Afmeldt"), "declined": _l("Sagt nej tak"), "expired": _l("Fristen udløb"),
+    "attended": _l("Deltog"), "no_show": _l("Udeblev"),
+}
+# The badge's colour class: a seat is "ok", a place that still needs something (a wait, an answer) is "warn".
+TONES = {"registered": "ok", "attended": "ok", "offered": "warn", "waitlisted": "warn", "no_show": "bad",
+         "expired": "bad", "cancelled": "muted", "declined": "muted"}
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    code: str
+    label: str
+    tone: str
+
+    @property
+    def has_seat(self) -> bool:
+        """True when the member holds a seat (not a waiting-list place, not a seat merely held for an answer)."""
+        return self.code in ("registered", "attended", "no_show")
+
+
+def describe(status: str) -> RegistrationState:
+    """The state of a registration with this status, named in the request's language."""
+    if status not in LABELS:
+        raise ValueError(f"unknown registration status {status!r}")
+    return RegistrationState(code=status, label=str(LABELS[status]), tone=TONES[status])
+
+
+def label(status: str) -> str:
+    return describe(status).label
+
+
+def status_line(status: str) -> str:
+    """The line every e-mail about a registration carries, so the mail names the state as the pages do."""
+    return _("Din status: %(state)s", state=label(status))
+
+
+def subject(status: str, title: str) -> str:
+    return _("%(state)s: %(title)s", state=label(status), title=title)
