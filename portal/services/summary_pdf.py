@@ -1,16 +1,22 @@
 """The conversation summary (samtalereferat) as a PDF, with reportlab.
 
 Danish letters need a TrueType font: DejaVu Sans from the system (Debian: fonts-dejavu-core) when present,
-else reportlab's built-in Helvetica (its WinAnsi encoding still covers æ, ø and å).
+else reportlab's built-in Helvetica (its WinAnsi encoding still covers æ, ø and å). A character the text font has no
+glyph for (most emoji: 👍, 🙂 is in DejaVu) is set in the fallback font Symbola (Debian: fonts-symbola) when it is
+installed; a character neither font has is written as its Unicode name in brackets ("[thumbs up sign]") and the
+footer says so, so nothing prints as an empty box. Long unbroken words are split at the margin.
 The PDF is rendered from the summary's frozen content, so it is the same document whenever it is fetched.
 """
 from __future__ import annotations
 
 import io
 import os
+import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -20,11 +26,22 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from portal.i18n import current_language
+
 FONT_DIRS = [Path(p) for p in os.environ.get("PORTAL_PDF_FONT_DIRS", "").split(":") if p] + [
     Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
 ]
+FALLBACK_FONT_FILES = [Path(p) for p in os.environ.get("PORTAL_PDF_FALLBACK_FONTS", "").split(":") if p] + [
+    Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+    Path("/usr/share/fonts/truetype/symbola/Symbola.ttf"),
+]
+FALLBACK = "Symbola"
+# Zero-width joiners, emoji presentation selectors and skin-tone modifiers: they shape a glyph in a browser; in a
+# one-colour font they would print as a stray square after the emoji, so they are left out.
+INVISIBLE = {0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)}
 FOA_RED = colors.HexColor("#a3001e")
 _FONTS: tuple[str, str] | None = None
+_FALLBACK_READY: bool | None = None
 
 
 def fonts() -> tuple[str, str]:
@@ -43,6 +60,70 @@ def fonts() -> tuple[str, str]:
     return _FONTS
 
 
+def fallback_font() -> str | None:
+    """The fallback font's name once registered, or None when no fallback font is installed."""
+    global _FALLBACK_READY
+    if _FALLBACK_READY is None:
+        found = next((f for f in FALLBACK_FONT_FILES if f.exists()), None)
+        if found is not None:
+            pdfmetrics.registerFont(TTFont(FALLBACK, str(found)))
+        _FALLBACK_READY = found is not None
+    return FALLBACK if _FALLBACK_READY else None
+
+
+def _covers(font_name: str, char: str) -> bool:
+    font = pdfmetrics.getFont(font_name)
+    face = getattr(font, "face", None)
+    if face is not None and hasattr(face, "charToGlyph"):
+        return ord(char) in face.charToGlyph
+    try:  # a standard Type 1 font (Helvetica): what WinAnsi can encode
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def markup(text: str, font_name: str, left_out: set[str] | None = None) -> str:
+    """Paragraph markup for plain `text`: escaped, line breaks kept, each character set in a font that has it.
+
+    Characters neither `font_name` nor the fallback font can draw become "[their name]" and are added to
+    `left_out`."""
+    fallback = fallback_font()
+    parts: list[str] = []
+    run, run_font = [], font_name
+
+    def flush():
+        if run:
+            chunk = escape("".join(run))
+            parts.append(chunk if run_font == font_name else f'<font face="{run_font}">{chunk}</font>')
+            run.clear()
+
+    for char in text or "":
+        if char == "\n":
+            flush()
+            parts.append("<br/>")
+            continue
+        if ord(char) in INVISIBLE:
+            continue
+        if char.isspace() or _covers(font_name, char):
+            target = font_name
+        elif fallback is not None and _covers(fallback, char):
+            target = fallback
+        else:
+            name = unicodedata.name(char, f"U+{ord(char):04X}").lower()
+            if left_out is not None:
+                left_out.add(name)
+            flush()
+            parts.append(escape(f"[{name}]"))
+            continue
+        if target != run_font:
+            flush()
+            run_font = target
+        run.append(char)
+    flush()
+    return "".join(parts)
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     regular, bold = fonts()
     return {
@@ -53,17 +134,20 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
-
-
 def render_summary_pdf(content: dict, language: str | None = None) -> bytes:
     """A4 PDF of a summary's content dict (portal.services.summary.build_content), in `language` if the summary
     has a rendering in it (default: the reader's language), else the Danish document."""
     from portal.services.summary import in_language
 
+    language = language or current_language()
+    used = language if language in (content.get("translations") or {}) else "da"  # else the Danish document
     content = in_language(content, language)
     s = _styles()
+    left_out: set[str] = set()
+
+    def _p(text: str, style: ParagraphStyle) -> Paragraph:
+        return Paragraph(markup(text, style.fontName, left_out), style)
+
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm, title=content.get("title", "Samtalereferat"),
@@ -87,5 +171,9 @@ def render_summary_pdf(content: dict, language: str | None = None) -> bytes:
         elif section.get("empty"):
             story.append(_p(section["empty"], s["body"]))
     story += [Spacer(1, 12), _p(content.get("footer", ""), s["small"])]
+    if left_out:
+        with force_locale(used):
+            story.append(_p(_("Tegn, som denne PDF ikke kan vise, står med deres navn i [ ]. Referatet på Min side "
+                              "viser teksten, som den er skrevet."), s["small"]))
     doc.build(story)
     return buffer.getvalue()
