@@ -15,12 +15,24 @@ def _long(n: int) -> str:
     return ("Langtordudenmellemrum" * 200)[:n]
 
 
+def _stuffed_content(content: dict) -> dict:
+    """A sent summary's frozen content with every free text (facts, section texts and items) 2,000 characters."""
+    def stuff(part: dict) -> dict:
+        return {**part, "facts": [[label, _long(2000)] for label, _value in part.get("facts", [])],
+                "sections": [{**sec, **({"text": _long(2000)} if sec.get("text") else {}),
+                              "items": [_long(2000) for _item in sec.get("items") or []]}
+                             for sec in part.get("sections", [])]}
+    return {**stuff(content), "translations": {lang: stuff(part)
+                                               for lang, part in (content.get("translations") or {}).items()}}
+
+
 @pytest.fixture(scope="module")
 def stuffed(portal):
     """The demo member's free text, as long as each field allows (2,000 characters where it allows more)."""
     _base, app = portal
     from portal.extensions import db
     from portal.models import Booking, Member, User
+    from portal.models.casework import ConversationSummary
     from portal.models.chat import ChatConversation, ChatMessage, Handoff
     from portal.models.plan import PlanItem, PlanItemEvent
 
@@ -40,17 +52,21 @@ def stuffed(portal):
         for message in db.session.scalars(select(ChatMessage).join(ChatConversation)
                                           .where(ChatConversation.member_id == member.id)):
             message.text = _long(2000)
+        summary = db.session.scalar(select(ConversationSummary).where(
+            ConversationSummary.member_id == member.id, ConversationSummary.status == "sent")
+            .order_by(ConversationSummary.id))
+        summary.content = _stuffed_content(summary.content)
         handoff = db.session.scalar(select(Handoff.id).order_by(Handoff.id))
-        number = member.member_number
+        number, summary_id = member.member_number, summary.id
         db.session.commit()
         db.session.remove()
-    return {"number": number, "handoff": handoff}
+    return {"number": number, "handoff": handoff, "summary": summary_id}
 
 
 MEMBER_PAGES = ["/min-side", "/min-side/plan", "/min-side/profil", "/min-side/mine-data", "/samtaler/mine",
-                "/tilbud", "/tilbud/mine"]
+                "/tilbud", "/tilbud/mine", "/min-side/referater", "/min-side/referater/{summary}"]
 STAFF_PAGES = ["/sagsbehandler/", "/sagsbehandler/medlem/{number}", "/kalender", "/sagsbehandler/overdragelser",
-               "/sagsbehandler/overdragelser/{handoff}"]
+               "/sagsbehandler/overdragelser/{handoff}", "/sagsbehandler/referat/{summary}"]
 
 
 def _overflow(page) -> tuple[int, int]:
