@@ -79,6 +79,13 @@ class Config:
         self.MAIL_FROM = _env("MAIL_FROM", "FOA A-kasse <noreply@foa.dk>")
         # Run the scheduler inside the dev server process (make run); production runs it as its own process.
         self.SCHEDULER_IN_PROCESS = _env("SCHEDULER_IN_PROCESS", "0") == "1"
+        # Min plan kinds the member's job centre must approve (issue 16; seed: activation such as company
+        # internships, wage subsidy, education beyond the 6 weeks' job-oriented education).
+        self.JOBCENTRE_APPROVAL_KINDS = tuple(k.strip() for k in (_env(
+            "JOBCENTRE_APPROVAL_KINDS", "activation,company_internship,wage_subsidy,education_long") or "").split(",")
+            if k.strip())
+        # Days a job centre has to answer before the caseworker is told (escalation).
+        self.JOBCENTRE_ANSWER_DAYS = _env_int("JOBCENTRE_ANSWER_DAYS", 7)
         self.LOG_LEVEL = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
         self.LOG_JSON = _env("LOG_JSON", "1") == "1"
         self.TESTING = False

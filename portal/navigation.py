@@ -22,6 +22,7 @@ NAV = {
         ("caseworker.job_orders", _l("JobMatch")),
     ],
     "steering": [("steering.dashboard", _l("Styring"))],
+    "jobcenter": [("jobcentre.inbox", _l("Indbakke"))],
     "admin": [
         ("admin.home", _l("Administration")),
         ("outbox_admin.outbox", _l("Udbakke")),

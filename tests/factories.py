@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Caseworker, Member, ServiceLocation, User
+from portal.services.municipalities import LOCATION_MUNICIPALITY
 from portal.timeutil import utcnow
 
 PASSWORD = "korrekt-hest-batteri"
@@ -80,14 +81,26 @@ class Factory:
             "created_at": now, "updated_at": now, "trade": "Social- og sundhedshjælper",
         }
         defaults.update(kwargs)
+        location = location or self.location()
+        # Home municipality (issue 16): the service location's own, unless the test says otherwise.
+        defaults.setdefault("municipality_code", LOCATION_MUNICIPALITY.get(location.name))
         member = Member(
             user_id=user.id if user else None, status=status, first_unemployment_day=first_unemployment_day,
-            location_id=(location or self.location()).id, caseworker_id=caseworker.id if caseworker else None,
+            location_id=location.id, caseworker_id=caseworker.id if caseworker else None,
             target_group=target_group, **defaults,
         )
         self.session.add(member)
         self.session.flush()
         return member
+
+    def jobcentre_user(self, jobcentre_code: int = 461, username: str | None = None,
+                       display_name: str | None = None) -> User:
+        """A 'jobcenter' user bound to the job centre of a municipality (default Odense, 461)."""
+        from portal.services import jobcentre
+
+        user = self.user(username, role="jobcenter", display_name=display_name)
+        jobcentre.create_staff(self.session, user, jobcentre_code)
+        return user
 
     def commit(self) -> None:
         self.session.commit()

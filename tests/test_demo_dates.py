@@ -79,8 +79,9 @@ def check_medlem(session, client, auth, now: datetime) -> None:
     assert any(r.right_and_duty for r, _s in by_status["registered"])
 
     items = session.scalars(select(PlanItem).where(PlanItem.member_id == medlem.id)).all()
-    assert sorted(i.status for i in items) == ["active", "active", "done", "proposed"]
-    assert all(i.due_date > today for i in items if i.status in ("active", "proposed"))
+    # awaiting_jc: the company internship waiting for Jobcenter Odense's approval (issue 16)
+    assert sorted(i.status for i in items) == ["active", "active", "awaiting_jc", "done", "proposed"]
+    assert all(i.due_date > today for i in items if i.status in ("active", "awaiting_jc", "proposed"))
 
     _login(auth, client, "medlem")
     home = _page(client, "/min-side")

@@ -3,8 +3,10 @@
 A route missing from MATRIX fails the test, so nobody adds a page without deciding who may open it. Each entry says
 who may use the route: "public", "any" (any logged-in user) or the roles. The test then checks, on a seeded
 database and for every role (anonymous, member, other member, caseworker, caseworker of another location,
-steering, admin), that the response is what the entry implies, that another member's object answers 404, that a
-caseworker of another location cannot open a member's screen, and that every response carries the security headers.
+steering, admin, job-centre user of medlem's municipality, job-centre user of another municipality), that the
+response is what the entry implies, that another member's object answers 404, that a caseworker of another
+location cannot open a member's screen, that a job-centre user of another municipality gets 404 for medlem's case
+and citizen page, and that every response carries the security headers.
 """
 from __future__ import annotations
 
@@ -51,6 +53,10 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "GET /chat/samtale": "public",
     "POST /chat/samtale": "public",
     "GET /healthz": "public",
+    "GET /jobcenter/": ('jobcenter',),
+    "GET /jobcenter/borger/<member_number>": ('jobcenter',),
+    "GET /jobcenter/sag/<int:case_id>": ('jobcenter',),
+    "POST /jobcenter/sag/<int:case_id>/svar": ('jobcenter',),
     "GET /kalender": ('caseworker', 'admin'),
     "GET /kalender/arbejdstider": ('caseworker', 'admin'),
     "POST /kalender/arbejdstider": ('caseworker', 'admin'),
@@ -155,13 +161,17 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "POST /webhooks/rest/webhook": "public",
 }
 
-ROLES = ["anonymous", "other_member", "other_caseworker", "steering", "admin", "caseworker", "member"]
+ROLES = ["anonymous", "other_member", "other_caseworker", "steering", "admin", "other_jobcenter", "jobcenter",
+         "caseworker", "member"]
 ROLE_OF = {"member": "member", "other_member": "member", "caseworker": "caseworker",
-           "other_caseworker": "caseworker", "steering": "steering", "admin": "admin"}
+           "other_caseworker": "caseworker", "steering": "steering", "admin": "admin", "jobcenter": "jobcenter",
+           "other_jobcenter": "jobcenter"}
 # Routes whose id names an object of the demo member "medlem": another member must get 404 (never 403 or 200).
 OWNED_PARAMS = {"booking_id", "item_id", "summary_id", "reg_id", "consent_id"}
 # The conversation screen and its actions: a caseworker of another location must be refused (403 or 404).
 MEMBER_SCREEN = re.compile(r"^/sagsbehandler/medlem/<member_number>")
+# The job centre's case and citizen pages: a job-centre user of another municipality must get 404 (issue 16).
+JOBCENTRE_SCREEN = re.compile(r"^/jobcenter/(sag|borger)/")
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 
 
@@ -202,7 +212,7 @@ def _world(session):
     """Seed a small demo and return the users and objects the matrix needs."""
     seed_demo(session, members=80, seed=5, password="demo-adgangskode")
     user = {u.username: u for u in session.scalars(select(User).where(User.username.in_(
-        ["medlem", "opsagt", "sagsbehandler", "styregruppe", "admin"])))}
+        ["medlem", "opsagt", "sagsbehandler", "styregruppe", "admin", "jobcenter"])))}
     medlem = session.scalar(select(Member).where(Member.user_id == user["medlem"].id))
     odense = session.scalar(select(ServiceLocation).where(ServiceLocation.name == "Odense"))
     other_cw = session.scalar(select(Caseworker).where(
@@ -214,11 +224,29 @@ def _world(session):
         session.add(Consent(member_id=medlem.id, purpose="jobmatch_cv", text_shown="Samtykke", source="min_side",
                             given_at=utcnow()))
         session.commit()
+    other_jc = _other_jobcentre_user(session)
     return {
         "users": {"member": user["medlem"], "other_member": user["opsagt"], "caseworker": user["sagsbehandler"],
-                  "other_caseworker": other_cw.user, "steering": user["styregruppe"], "admin": user["admin"]},
+                  "other_caseworker": other_cw.user, "steering": user["styregruppe"], "admin": user["admin"],
+                  "jobcenter": user["jobcenter"], "other_jobcenter": other_jc},
         "medlem": medlem,
     }
+
+
+def _other_jobcentre_user(session) -> User:
+    """A job-centre user of Aarhus (751): medlem lives in Odense (461)."""
+    from portal.auth.passwords import hash_password
+    from portal.services import jobcentre
+    from portal.timeutil import utcnow
+
+    user = User(username="jobcenter-aarhus", password_hash=hash_password("demo-adgangskode"), role="jobcenter",
+                display_name="Jobcenter Aarhus", locale="da", active=True, failed_logins=0, session_generation=0,
+                created_at=utcnow())
+    session.add(user)
+    session.flush()
+    jobcentre.create_staff(session, user, 751)
+    session.commit()
+    return user
 
 
 def _first(session, model, **where):
@@ -232,6 +260,7 @@ def _param_values(session, medlem) -> dict[str, object]:
     from portal.models import area_models  # noqa: F401
     from portal.models.casework import ConversationSummary, JobcenterReferral, JobOrder, JobReferral
     from portal.models.chat import Handoff
+    from portal.models.jobcentre import JobcentreMessage
     from portal.models.messaging import OutboxMessage
     from portal.models.offers import Offer, OfferRegistration, OfferSession
     from portal.models.plan import PlanItem
@@ -249,6 +278,7 @@ def _param_values(session, medlem) -> dict[str, object]:
         "order_id": _first(session, JobOrder) or 999999,
         "referral_id": _first(session, JobReferral) or _first(session, JobcenterReferral) or 999999,
         "message_id": _first(session, OutboxMessage) or 999999,
+        "case_id": _first(session, JobcentreMessage, member_id=medlem.id) or 999999,
         "job_id": "booking_reminders",
         "token": "ugyldig-token",
         "lang": "da",
@@ -296,6 +326,10 @@ def _expectation_failures(key, role, rule, response) -> list[str]:
     if role == "other_member" and OWNED_PARAMS & set(rule.arguments):
         if status != 404:
             problems.append(f"{key} as another member: {status}, expected 404")
+        return problems
+    if role == "other_jobcenter" and JOBCENTRE_SCREEN.match(path):
+        if status != 404:
+            problems.append(f"{key} as a job-centre user of another municipality: {status}, expected 404")
         return problems
     if role == "other_caseworker" and MEMBER_SCREEN.match(path):
         if status not in (403, 404):

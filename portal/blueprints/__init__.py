@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = [
     "chat",
     "steering",
     "outbox_admin", "survey",  # (issue: scheduling) /admin/udbakke, /admin/planlaegning, /undersoegelse
+    "jobcentre",  # (issue 16) /jobcenter: the job centre's inbox
     "api",
 ]
 

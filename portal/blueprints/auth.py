@@ -64,6 +64,7 @@ def home_for(user) -> str:
         "caseworker": "caseworker.caseload",
         "steering": "steering.dashboard",
         "admin": "admin.home",
+        "jobcenter": "jobcentre.inbox",
     }.get(user.role, "main.index")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,8 @@ from portal.demo.context import SeedContext, bulk_insert
 from portal.demo.locations import LOCATIONS, weight
 from portal.demo.names import FEMALE, LAST, MALE, TRADES_FOA, TRADES_OTHER
 from portal.models import Caseworker, Member, ServiceLocation, User
+from portal.models.jobcentre import JobcentreStaff
+from portal.services import municipalities
 from portal.timeutil import to_local
 
 CASEWORKER_COUNT = 220
@@ -21,6 +24,7 @@ DEMO_LOGINS = [
     ("opsagt", "opsagt medlem (O), 3 måneders opsigelse tilbage"),
     ("sagsbehandler", "sagsbehandler i Odense, egen sagsbehandler for 'medlem'"),
     ("styregruppe", "styregruppen (dashboard)"),
+    ("jobcenter", "medarbejder i Jobcenter Odense ('medlem's jobcenter): godkender aktivering i Min plan"),
     ("admin", "administrator"),
 ]
 
@@ -103,6 +107,9 @@ def _staff(session: Session, ctx: SeedContext) -> None:
     ctx.demo_caseworker_id = cw_ids[0][0]
     _user(session, ctx, "styregruppe", "steering", "Styregruppen")
     _user(session, ctx, "admin", "admin", "Administrator")
+    # A job-centre user of medlem's home municipality (issue 16): Jobcenter Odense.
+    jobcentre_user = _user(session, ctx, "jobcenter", "jobcenter", "Hanne Lund, Jobcenter Odense")
+    session.execute(bulk_insert(JobcentreStaff), [{"user_id": jobcentre_user, "jobcentre_code": 461}])
 
 
 def _slug(name: str) -> str:
@@ -118,13 +125,15 @@ def _demo_members(session: Session, ctx: SeedContext) -> None:
     rows = [
         {**base, "member_number": "1000001", "user_id": medlem_user, "first_name": "Mette", "last_name": "Jensen",
          "email": "medlem@eksempel.dk", "phone": "+4520304050", "birth_date": date(1971, 3, 14), "gender": "female",
-         "location_id": odense, "caseworker_id": ctx.demo_caseworker_id, "status": "ledig", "mark_o": False,
+         "location_id": odense, "municipality_code": 461, "caseworker_id": ctx.demo_caseworker_id,
+         "status": "ledig", "mark_o": False,
          "first_unemployment_day": ctx.today - timedelta(weeks=5), "notice_end_date": None, "target_group": "2a",
          "trade_inside_foa": True, "trade": "Social- og sundhedshjælper",
          "job_goal": "Social- og sundhedshjælper i hjemmeplejen", "preferred_channel": "in_person"},
         {**base, "member_number": "1000002", "user_id": opsagt_user, "first_name": "Lars", "last_name": "Nielsen",
          "email": "opsagt@eksempel.dk", "phone": "+4530405060", "birth_date": date(1979, 9, 2), "gender": "male",
-         "location_id": odense, "caseworker_id": None, "status": "opsagt", "mark_o": True,
+         "location_id": odense, "municipality_code": 480, "caseworker_id": None, "status": "opsagt",
+         "mark_o": True,
          "first_unemployment_day": None, "notice_end_date": _add_months(ctx.today, 3), "target_group": None,
          "trade_inside_foa": True, "trade": "Køkkenassistent", "job_goal": "Køkkenassistent eller ernæringsassistent",
          "preferred_channel": "phone"},
@@ -153,22 +162,39 @@ def _bulk_members(session: Session, ctx: SeedContext, total: int) -> None:
     weights = [weight(n) for n in names]
     remaining = max(0, total - ctx.member_count)
     number = 1000003
+    home_rng = random.Random(ctx.seed + 16)  # its own stream: the other columns stay as they were before issue 16
     while remaining > 0:
         batch = min(BATCH, remaining)
-        rows = [_member_row(ctx, rng, number + i, names, weights) for i in range(batch)]
+        rows = [_member_row(ctx, rng, number + i, names, weights, home_rng) for i in range(batch)]
         session.execute(bulk_insert(Member), rows)
         number += batch
         remaining -= batch
         ctx.member_count += batch
 
 
-def _member_row(ctx: SeedContext, rng: random.Random, number: int, names: list[str], weights: list[int]) -> dict:
+def _home_municipality(rng: random.Random, location_name: str) -> int:
+    """A home municipality around the member's service location (issue 16): its own one mostly, else a
+    neighbour within about 35 km."""
+    codes, weights = _municipalities_around(location_name)
+    return rng.choices(codes, weights)[0]
+
+
+@cache
+def _municipalities_around(location_name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    lat, lon = next((la, lo) for n, _r, la, lo, _f in LOCATIONS if n == location_name)
+    codes, weights = zip(*municipalities.around_location(location_name, lat, lon))
+    return codes, weights
+
+
+def _member_row(ctx: SeedContext, rng: random.Random, number: int, names: list[str], weights: list[int],
+                home_rng: random.Random) -> dict:
     today = ctx.today
     female = rng.random() < 0.78  # FOA's members are mostly women
     first = rng.choice(FEMALE if female else MALE)
     age = min(67, max(18, int(rng.triangular(19, 67, 50))))
     birth = today - timedelta(days=age * 365 + rng.randrange(365))
-    location_id = ctx.location_ids[rng.choices(names, weights)[0]]
+    location_name = rng.choices(names, weights)[0]
+    location_id = ctx.location_ids[location_name]
     roll = rng.random()
     status = "ledig" if roll < 0.70 else "opsagt" if roll < 0.82 else "sygemeldt" if roll < 0.90 else "i_job"
     group = rng.choices(["1", "2a", "2b"], [0.6, 0.25, 0.15])[0]
@@ -191,6 +217,7 @@ def _member_row(ctx: SeedContext, rng: random.Random, number: int, names: list[s
         "member_number": str(number), "user_id": None, "first_name": first, "last_name": rng.choice(LAST),
         "email": f"m{number}@eksempel.dk", "phone": f"+45{rng.randint(20000000, 99999999)}", "birth_date": birth,
         "gender": "female" if female else "male", "location_id": location_id,
+        "municipality_code": _home_municipality(home_rng, location_name),
         "caseworker_id": rng.choice(caseworkers) if has_caseworker else None, "status": status,
         "mark_o": status == "opsagt", "notice_end_date": notice_end, "first_unemployment_day": first_day,
         "target_group": group, "trade_inside_foa": inside, "trade": trade, "job_goal": trade,

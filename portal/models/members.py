@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -63,6 +63,8 @@ class Member(db.Model):
     birth_date: Mapped[date] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(10))
     location_id: Mapped[int] = mapped_column(ForeignKey("service_location.id"))
+    # Home municipality (official code, portal/data/municipalities.csv): its job centre is the member's job centre.
+    municipality_code: Mapped[int | None] = mapped_column(Integer, index=True)
     caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("caseworker.id"))
     status: Mapped[str] = mapped_column(String(12))
     # Mark O: registered in FOA JobMatch as dismissed in the notice period.

@@ -10,12 +10,19 @@ from portal.extensions import db
 from portal.models.base import UTCDateTime
 
 # What kind of thing a plan item is (Danish labels in portal/services/plan.py KIND_LABELS).
-PLAN_KINDS = ("job_search", "education", "upskilling", "activation", "meeting", "agreement", "other")
-# proposed: a member's proposal awaiting the caseworker; active: agreed; done; rejected (a proposal said no to);
-# cancelled (agreed, then dropped).
-PLAN_STATUSES = ("proposed", "active", "done", "rejected", "cancelled")
+# The last three are activation and education the job centre approves by default (issue 16, seed section 6:
+# "Godkender aktivering i MinPlan"): company internship (virksomhedspraktik), wage subsidy (løntilskud), education
+# beyond the 6 weeks' job-oriented education. Which kinds need approval is configuration (JOBCENTRE_APPROVAL_KINDS).
+PLAN_KINDS = ("job_search", "education", "upskilling", "activation", "meeting", "agreement", "other",
+              "company_internship", "wage_subsidy", "education_long")
+# proposed: a member's proposal awaiting the caseworker; awaiting_jc: agreed with the caseworker, awaiting the job
+# centre's approval; active: agreed; done; rejected (a proposal said no to, by the caseworker or the job centre);
+# cancelled (agreed, then dropped; also a request the job centre had not answered yet: withdrawn).
+PLAN_STATUSES = ("proposed", "awaiting_jc", "active", "done", "rejected", "cancelled")
 PROPOSERS = ("member", "caseworker", "system")
-PLAN_EVENT_KINDS = ("proposed", "accepted", "rejected", "status", "comment", "edited")
+PLAN_EVENT_KINDS = ("proposed", "accepted", "rejected", "status", "comment", "edited", "jc_request", "jc_approved",
+                    "jc_rejected")
+JOBCENTRE_DECISIONS = ("approved", "rejected")
 
 # Preparation form (Jobnet), DOMAIN.md "Profiling": Q2 and Q10. Danish labels in portal/services/preparation.py.
 Q2_ANSWERS = ("has_job", "within_3_months", "within_6_months", "more_than_6_months", "leave_or_retirement",
@@ -34,6 +41,8 @@ class PlanItem(db.Model):
         CheckConstraint(f"status IN {PLAN_STATUSES!r}", name="status_known"),
         CheckConstraint(f"proposed_by IN {PROPOSERS!r}", name="proposer_known"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint(f"jobcentre_decision IS NULL OR jobcentre_decision IN {JOBCENTRE_DECISIONS!r}",
+                        name="jobcentre_decision_known"),
         Index("ix_plan_item_member_status", "member_id", "status"),
     )
 
@@ -50,6 +59,9 @@ class PlanItem(db.Model):
     proposed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The job centre's answer to an item that needs its approval (portal/services/jobcentre.py).
+    jobcentre_decision: Mapped[str | None] = mapped_column(String(10))
+    jobcentre_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change (optimistic concurrency)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

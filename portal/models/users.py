@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import UTCDateTime
 
-ROLES = ("member", "caseworker", "steering", "admin")
+ROLES = ("member", "caseworker", "steering", "admin", "jobcenter")  # jobcenter: job-centre staff (issue 16)
 
 
 class User(UserMixin, db.Model):

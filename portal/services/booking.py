@@ -28,6 +28,7 @@ from portal.services.conversation_types import TYPES, channel_label, conversatio
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
 from portal.services.ics import Invitation, build_ics
+from portal.services.referral import jobcenter_address
 from portal.services.slots import check_slot
 from portal.timeutil import local_to_utc
 
@@ -372,7 +373,7 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime
                      when=format_when(booking.starts_at), where=_where(booking))
             ics = booking_ics(booking, now)
         outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
-                       channel="jobcenter", to_address=f"jobcenter:{booking.location.name}", subject=subject,
+                       channel="jobcenter", to_address=jobcenter_address(session, booking.member), subject=subject,
                        body_text=body, member_id=booking.member_id, now=now,
                        attachments=[("samtale.ics", "text/calendar", ics)])
     if is_staff(actor) and booking.member.user_id:

@@ -1,8 +1,12 @@
 """Min plan: activities and agreements proposed by the caseworker or the member, with a full history.
 
-Caseworker proposals are active at once; a member's proposal waits for a caseworker to accept or reject it. Every
-change adds a PlanItemEvent and an audit entry; nothing is overwritten without a trace. Only a caseworker can make an
-item a right-and-duty offer (ret- og pligttilbud), and only a caseworker can cancel an agreed item.
+Caseworker proposals are active at once; a member's proposal waits for a caseworker to accept or reject it. Items
+of the kinds the job centre must approve (JOBCENTRE_APPROVAL_KINDS: activation such as company internships, wage
+subsidy, education beyond the 6 weeks' job-oriented education) go from there to 'awaiting_jc' (*Afventer
+jobcentret*) and the member's job centre is asked (portal/services/jobcentre.py); nobody can mark such an item done
+before the job centre has approved it. Every change adds a PlanItemEvent and an audit entry; nothing is overwritten
+without a trace. Only a caseworker can make an item a right-and-duty offer (ret- og pligttilbud), and only a
+caseworker can cancel an agreed item (or withdraw one awaiting the job centre).
 """
 from __future__ import annotations
 
@@ -33,20 +37,25 @@ KIND_LABELS = {
     "meeting": N_("Møde eller samtale"),
     "agreement": N_("Aftale"),
     "other": N_("Andet"),
+    "company_internship": N_("Aktivering – virksomhedspraktik"),
+    "wage_subsidy": N_("Aktivering – løntilskud"),
+    "education_long": N_("Uddannelse ud over 6 ugers jobrettet uddannelse"),
 }
 STATUS_LABELS = {
     "proposed": N_("Afventer din sagsbehandler"),
+    "awaiting_jc": N_("Afventer jobcentret"),
     "active": N_("Aftalt"),
     "done": N_("Udført"),
     "rejected": N_("Ikke godkendt"),
     "cancelled": N_("Annulleret"),
 }
 TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX = 200, 4000, 2000
-OPEN_STATUSES = ("proposed", "active")
-# Who may move an item from one status to another (set_status); accept/reject are their own functions.
+OPEN_STATUSES = ("proposed", "awaiting_jc", "active")
+# Who may move an item from one status to another (set_status); accept/reject are their own functions, and only
+# the job centre moves an item out of 'awaiting_jc' other than by withdrawing it (jobcentre.decide_plan_item).
 MEMBER_TRANSITIONS = {("active", "done"), ("done", "active"), ("proposed", "cancelled")}
 STAFF_TRANSITIONS = {("active", "done"), ("done", "active"), ("active", "cancelled"), ("done", "cancelled"),
-                     ("cancelled", "active"), ("proposed", "cancelled")}
+                     ("cancelled", "active"), ("proposed", "cancelled"), ("awaiting_jc", "cancelled")}
 
 
 def is_member_actor(actor) -> bool:
@@ -125,7 +134,7 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
                          field="right_and_duty")
     fields = validate_item(kind=kind, title=title, description=description, due_date=due_date,
                            today=to_local(now).date())
-    item = PlanItem(member_id=member.id, status="proposed" if by_member else "active",
+    item = PlanItem(member_id=member.id, status="proposed" if by_member else _agreed_status(fields["kind"]),
                     right_and_duty=bool(right_and_duty), proposed_by="member" if by_member else (
                         "caseworker" if isinstance(actor, User) else "system"),
                     proposed_by_user_id=actor.id if isinstance(actor, User) else None, version=1,
@@ -138,6 +147,8 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
     audit.record(session, actor, "plan.propose", member_id=member.id, target=item, now=now,
                  detail={"kind": item.kind, "title": item.title, "status": item.status,
                          "right_and_duty": item.right_and_duty, "due_date": _iso(item.due_date)})
+    if item.status == "awaiting_jc":
+        _ask_jobcentre(session, item, actor, now)
     _notify_other_side(session, member, item, actor, now,
                        member_text="Din sagsbehandler har tilføjet et punkt til din plan: {title}",
                        staff_text="{name} har foreslået et punkt til sin plan: {title}")
@@ -163,13 +174,15 @@ def _decide(session: Session, item: PlanItem, actor, now: datetime, *, accept: b
         raise Conflict(_("Punktet afventer ikke godkendelse længere."))
     reason = _clean_text(reason, "reason", _("Begrundelse"), COMMENT_MAX, required=False)
     old = item.status
-    item.status = "active" if accept else "rejected"
+    item.status = _agreed_status(item.kind) if accept else "rejected"
     item.decided_at, item.decided_by_user_id = now, actor.id if isinstance(actor, User) else None
     _touch(item, now)
     _event(item, actor, now, "accepted" if accept else "rejected", from_status=old, to_status=item.status,
            text=reason)
     audit.record(session, actor, "plan.accept" if accept else "plan.reject", member_id=item.member_id, target=item,
                  now=now, detail={"from": old, "to": item.status, "reason": reason})
+    if item.status == "awaiting_jc":
+        _ask_jobcentre(session, item, actor, now)
     text = ("Din sagsbehandler har godkendt dit forslag: {title}" if accept
             else "Din sagsbehandler har ikke godkendt dit forslag: {title}")
     _notify_member(session, item.member, text.format(title=item.title), now)
@@ -185,6 +198,9 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
         raise ValidationFailed(_("Ukendt status."), field="status")
     if status == item.status:
         return item
+    if item.status == "awaiting_jc" and status in ("active", "done"):
+        raise NotAllowed(_("»%(title)s« afventer jobcentrets godkendelse og kan ikke markeres som aftalt eller "
+                           "udført, før jobcentret har godkendt den.", title=item.title), field="status")
     allowed = MEMBER_TRANSITIONS if is_member_actor(actor) else STAFF_TRANSITIONS
     if (item.status, status) not in allowed:
         if is_member_actor(actor) and status == "cancelled" and item.status == "active":
@@ -194,12 +210,79 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
                                  old=_(STATUS_LABELS.get(item.status, item.status)).lower(),
                                  new=_(STATUS_LABELS.get(status, status)).lower()), field="status")
     old = item.status
+    if old == "cancelled" and status == "active" and needs_jobcentre(item):
+        status = "awaiting_jc"  # taken up again: the job centre is asked again
     item.status = status
     _touch(item, now)
     _event(item, actor, now, "status", from_status=old, to_status=status)
     audit.record(session, actor, "plan.status", member_id=item.member_id, target=item, now=now,
                  detail={"from": old, "to": status})
+    if old == "awaiting_jc" and status == "cancelled":
+        from portal.services import jobcentre
+
+        jobcentre.withdraw_plan_request(session, item, actor, now)
+    elif status == "awaiting_jc":
+        _ask_jobcentre(session, item, actor, now)
     return item
+
+
+# -- the job centre's approval (issue 16) ------------------------------------------------------------------------
+def needs_jobcentre(item: PlanItem) -> bool:
+    """The item's kind needs the job centre's approval and the job centre has not approved it."""
+    from portal.services import jobcentre
+
+    return jobcentre.needs_approval(item.kind) and item.jobcentre_decision != "approved"
+
+
+def _agreed_status(kind: str) -> str:
+    from portal.services import jobcentre
+
+    return "awaiting_jc" if jobcentre.needs_approval(kind) else "active"
+
+
+def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> None:
+    from portal.services import jobcentre
+
+    item.jobcentre_decision = item.jobcentre_decided_at = None
+    message = jobcentre.request_plan_approval(session, item, now)
+    _event(item, actor, now, "jc_request", text=jobcentre.jobcentre_label(item.member) if message else
+           _("Bopælskommunen er ukendt: anmodningen kunne ikke sendes. Ret medlemmets bopælskommune."))
+
+
+def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor,
+                             now: datetime) -> PlanItem:
+    """The job centre's answer (called by jobcentre.decide_plan_item, which checks who may answer)."""
+    if item.status != "awaiting_jc":
+        raise Conflict(_("Punktet afventer ikke jobcentret længere."))
+    old = item.status
+    item.status = "active" if approve else "rejected"
+    item.jobcentre_decision, item.jobcentre_decided_at = ("approved" if approve else "rejected"), now
+    _touch(item, now)
+    _event(item, actor, now, "jc_approved" if approve else "jc_rejected", from_status=old, to_status=item.status,
+           text=reason)
+    audit.record(session, actor, "plan.jobcentre_decision", member_id=item.member_id, target=item, now=now,
+                 detail={"from": old, "to": item.status, "reason": reason})
+    text = ("Jobcentret har godkendt: {title}" if approve else "Jobcentret har ikke godkendt: {title}")
+    _notify_member(session, item.member, text.format(title=item.title), now)
+    caseworker = item.member.caseworker
+    if caseworker is not None:
+        notifications.notify(session, caseworker.user_id,
+                             f"{text.format(title=item.title)} ({item.member.full_name})",
+                             link=f"/sagsbehandler/medlem/{item.member.member_number}#plan", now=now)
+    return item
+
+
+def next_actor(item: PlanItem) -> str | None:
+    """Who must act next on an item, in the member's words ('Din sagsbehandler', 'Jobcenter Odense', 'Dig')."""
+    if item.status == "proposed":
+        return _("Din sagsbehandler")
+    if item.status == "awaiting_jc":
+        from portal.services import jobcentre
+
+        return jobcentre.jobcentre_label(item.member)
+    if item.status == "active":
+        return _("Dig")
+    return None
 
 
 def add_comment(session: Session, item: PlanItem, text: str, actor, now: datetime,
@@ -265,7 +348,7 @@ def list_items(session: Session, member: Member) -> list[PlanItem]:
     ))
     far = date.max
     open_items = sorted((i for i in items if i.status in OPEN_STATUSES),
-                        key=lambda i: (i.status != "proposed", i.due_date or far, i.id))
+                        key=lambda i: (i.status == "active", i.due_date or far, i.id))
     closed = sorted((i for i in items if i.status not in OPEN_STATUSES), key=lambda i: i.updated_at, reverse=True)
     return open_items + closed
 
@@ -273,7 +356,7 @@ def list_items(session: Session, member: Member) -> list[PlanItem]:
 def has_draft_plan(session: Session, member: Member) -> bool:
     """Has a (draft) Min plan with proposed activities: at least one item that is not rejected or cancelled."""
     return bool(session.scalar(select(exists().where(
-        PlanItem.member_id == member.id, PlanItem.status.in_(("proposed", "active", "done"))))))
+        PlanItem.member_id == member.id, PlanItem.status.in_(("proposed", "awaiting_jc", "active", "done"))))))
 
 
 def pending_proposals(session: Session, member: Member) -> list[PlanItem]:

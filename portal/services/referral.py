@@ -1,8 +1,9 @@
 """Referral to the job centre (visitation): members with complex problems get a parallel contact course there.
 
 DOMAIN.md "Target groups": "Members with complex problems may be referred (visitation) to a parallel contact
-course at the job centre." The job centre interface is out of reach: the referral is recorded here and its
-dispatch is an outbox row on the "jobcenter" channel, written in the same transaction.
+course at the job centre." The referral is recorded here and goes, in the same transaction, to the member's job
+centre through the job-centre exchange (portal/services/jobcentre.py) and as an outbox row on the "jobcenter"
+channel (e-mail, when PORTAL_JOBCENTER_MAIL is set).
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Member, ServiceLocation
+from portal.models import Member
 from portal.models.casework import VISITATION_STATUSES, JobcenterReferral
-from portal.services import audit, outbox
+from portal.services import audit, jobcentre, municipalities, outbox
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import utcnow
@@ -28,9 +29,11 @@ TRANSITIONS = {"sent": ("accepted", "rejected", "closed"), "accepted": ("closed"
 
 
 def jobcenter_address(session: Session, member: Member) -> str:
-    """The job centre serving the member's area, as an address on the jobcenter channel."""
-    name = session.scalar(select(ServiceLocation.name).where(ServiceLocation.id == member.location_id))
-    return f"jobcenter:{name or 'ukendt'}"
+    """The member's job centre, their home municipality's (issue 16), as an address on the jobcenter channel:
+    "jobcenter:<municipality>" ("{location}" in PORTAL_JOBCENTER_MAIL); "jobcenter:ukendt" while the home
+    municipality is unknown (never the a-kasse's service location: that is not the member's job centre)."""
+    municipality = municipalities.get(municipalities.jobcentre_code_for(member.municipality_code))
+    return f"jobcenter:{municipality.name if municipality else 'ukendt'}"
 
 
 def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, reason: str,
@@ -79,6 +82,8 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
     )
     session.flush()
     referral.outbox_message_id = message.id
+    jobcentre.send(session, member, kind="visitation", key=f"visitation:{referral.id}", subject=message.subject,
+                   body=message.body_text, now=now, referral_id=referral.id)
     audit.record(session, scope.user, "visitation.created", member_id=member.id, target=referral,
                  detail={"referred_on": referred_on.isoformat()}, now=now)
     return referral

@@ -97,7 +97,7 @@ def _content(session: Session, conversation: HeldConversation, *, today: date) -
     })
     # The plan as it stood that day: the summary is a record, never today's plan under an old date.
     open_items = [i for i in plan.list_items(session, member)
-                  if i.status in ("proposed", "active") and to_local(i.created_at).date() <= today]
+                  if i.status in ("proposed", "awaiting_jc", "active") and to_local(i.created_at).date() <= today]
     sections.append({
         "heading": _("Din plan lige nu"),
         "items": [_plan_line(i) for i in open_items],
@@ -219,6 +219,11 @@ def send(session: Session, scope: StaffScope, summary: ConversationSummary, *,
         session.flush()
         session.add(SummaryDispatch(summary=summary, recipient="jobcenter", dispatched_at=now,
                                     outbox_message_id=message.id, actor_user_id=scope.user.id))
+        from portal.services import jobcentre  # the job-centre exchange (issue 16): its inbox or DFDG
+
+        jobcentre.send(session, member, kind="summary", key=f"summary:{summary.id}",
+                       subject=f"Samtalereferat – medlem {member.member_number}",
+                       body=_plain_text(summary.content), now=now, summary_id=summary.id)
     session.flush()
     audit.record(session, scope.user, "summary.sent", member_id=member.id, target=summary, now=now,
                  detail={"to_jobcenter": bool(summary.content.get("to_jobcenter"))})

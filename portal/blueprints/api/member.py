@@ -77,6 +77,8 @@ def item_json(item: PlanItem) -> dict:
         "version": item.version,
         "created_at": _iso(item.created_at),
         "updated_at": _iso(item.updated_at),
+        "jobcentre_decision": item.jobcentre_decision,
+        "next_actor": {"proposed": "caseworker", "awaiting_jc": "jobcentre", "active": "member"}.get(item.status),
         "history": [{
             "at": _iso(e.at), "kind": e.kind, "by": _event_by(item, e), "from_status": e.from_status,
             "to_status": e.to_status, "text": e.text,
@@ -87,6 +89,8 @@ def item_json(item: PlanItem) -> dict:
 def _event_by(item: PlanItem, event) -> str:
     if event.actor_user_id is not None and event.actor_user_id == item.member.user_id:
         return "member"
+    if event.kind in ("jc_approved", "jc_rejected"):
+        return "jobcentre"
     return "caseworker" if event.actor_user_id is not None else "system"
 
 

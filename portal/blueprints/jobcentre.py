@@ -1,0 +1,108 @@
+"""The job centre's pages (/jobcenter, issue 16): the inbox of what concerns its citizens, one case, one citizen,
+and the answer to a Min plan approval. Only users of the role 'jobcenter', each bound to one job centre; another
+job centre's case or citizen is 'not found'. Views are thin: the rules are in portal/services/jobcentre.py.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.decorators import role_required
+from portal.extensions import db
+from portal.query_args import DB_MAX
+from portal.services import jobcentre, municipalities, plan
+from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.timeutil import utcnow
+
+bp = Blueprint("jobcentre", __name__)
+
+
+def _scope() -> jobcentre.JobcentreScope:
+    if "jobcentre_scope" not in g:
+        g.jobcentre_scope = jobcentre.jobcentre_scope(db.session, current_user)
+    return g.jobcentre_scope
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    """Labels and helpers the Min plan and conversation-screen templates use too (who acts next, the request)."""
+    return {"JC_KIND_LABELS": jobcentre.KIND_LABELS, "JC_STATUS_LABELS": jobcentre.STATUS_LABELS,
+            "JC_DECISION_LABELS": jobcentre.DECISION_LABELS, "municipality_name": _municipality_name,
+            "plan_next_actor": plan.next_actor, "jobcentre_answer_days": jobcentre.answer_days(),
+            "plan_jobcentre_request": lambda item: jobcentre.open_request_for(db.session, item),
+            "plan_jobcentre_name": jobcentre.jobcentre_label,
+            "jobcentre_messages": lambda member: jobcentre.messages_for_member(db.session, member)}
+
+
+def _id(value: int) -> int:
+    """A path id the database can hold (a larger one is simply not found)."""
+    if value > DB_MAX:
+        abort(404)
+    return value
+
+
+def _municipality_name(code: int | None) -> str:
+    municipality = municipalities.get(code)
+    return f"{municipality.name} ({municipality.code})" if municipality else _("ukendt")
+
+
+@bp.route("/jobcenter/", methods=["GET"])
+@role_required("jobcenter")
+def inbox():
+    scope = _scope()
+    show_all = request.args.get("vis") == "alle"
+    messages = jobcentre.inbox(db.session, scope, now=utcnow(), show_all=show_all)
+    db.session.commit()  # the audit entry of the read
+    return render_template("jobcentre/inbox.html", scope=scope, messages=messages, show_all=show_all)
+
+
+@bp.route("/jobcenter/sag/<int:case_id>", methods=["GET"])
+@role_required("jobcenter")
+def message(case_id: int):
+    scope = _scope()
+    found = jobcentre.open_message(db.session, scope, _id(case_id), utcnow())
+    db.session.commit()  # read state and the audit entry
+    return _message_page(scope, found)
+
+
+def _message_page(scope, found, *, error: str | None = None, reason: str = "", status: int = 200):
+    return render_template("jobcentre/message.html", scope=scope, message=found, error=error, reason=reason,
+                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS), status
+
+
+@bp.route("/jobcenter/sag/<int:case_id>/svar", methods=["POST"])
+@role_required("jobcenter")
+def answer(case_id: int):
+    """Approve or reject a Min plan item. A refusal (answered already, withdrawn, no reason) changes nothing."""
+    scope = _scope()
+    jobcentre.get_message(db.session, scope, _id(case_id))  # another job centre's case: 404 before anything else
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        abort(400)
+    reason = (request.form.get("reason") or "")[:5000]
+    try:
+        found = jobcentre.decide_plan_item(db.session, scope, _id(case_id),
+                                           approve=decision == "approve", reason=reason, now=utcnow())
+    except NotFound:
+        raise
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        found = jobcentre.get_message(db.session, scope, _id(case_id))
+        return _message_page(scope, found, error=exc.message, reason=reason,
+                             status=422 if isinstance(exc, ValidationFailed) else 409)
+    db.session.commit()
+    flash(_("Aktiviteten er godkendt. Medlemmet og a-kassen kan se det.") if found.decision == "approved" else
+          _("Aktiviteten er afvist. Medlemmet og a-kassen kan se begrundelsen."), "success")
+    return redirect(url_for("jobcentre.inbox"))
+
+
+@bp.route("/jobcenter/borger/<member_number>", methods=["GET"])
+@role_required("jobcenter")
+def citizen(member_number: str):
+    scope = _scope()
+    member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
+    items = [i for i in plan.list_items(db.session, member) if i.status in ("awaiting_jc", "active", "done")]
+    db.session.commit()  # the audit entry of the read
+    return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
+                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)

@@ -1,0 +1,325 @@
+"""The job centre in the loop (issue 16): home municipalities, Min plan approval by the member's job centre, the
+job centre's inbox and what it may see, the routing of summaries and visitations, escalation."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEntry, Member, Notification, User
+from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
+from portal.models.plan import PlanItem
+from portal.services import jobcentre, municipalities, plan, referral
+from portal.services.access import staff_scope
+from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 3, 2)
+pytestmark = pytest.mark.clock(NOW)
+
+
+@pytest.fixture
+def people(make):
+    cw = make.caseworker("sagsb", display_name="Birgitte Holm")
+    member = make.member("mette", caseworker=cw, first_unemployment_day=date(2026, 1, 7))  # Odense → 461
+    odense_jc = make.jobcentre_user(461, "jc-odense", display_name="Hanne Lund")
+    aarhus_jc = make.jobcentre_user(751, "jc-aarhus", display_name="Jens Aarhus")
+    make.commit()
+    return cw, member, odense_jc, aarhus_jc
+
+
+def count(session, model, *where):
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def internship(session, member, cw, now=NOW):
+    return plan.propose_item(session, member, kind="company_internship", title="Virksomhedspraktik på plejecenter",
+                             description="4 uger", due_date=TODAY + timedelta(days=20), actor=cw.user, now=now)
+
+
+# ---- the municipalities ------------------------------------------------------------------------------------------
+
+def test_the_data_file_holds_the_98_municipalities_with_their_official_codes():
+    all_ = municipalities.all_municipalities()
+    assert len(all_) == 98
+    assert all_[101].name == "København" and all_[860].name == "Hjørring" and all_[461].name == "Odense"
+    assert 411 not in all_  # Christiansø is not a municipality
+    regions = {}
+    for m in all_.values():
+        regions[m.region] = regions.get(m.region, 0) + 1
+    assert regions == {"Hovedstaden": 29, "Sjælland": 17, "Syddanmark": 22, "Midtjylland": 19, "Nordjylland": 11}
+    assert all(m.jobcentre.startswith("Jobcenter ") for m in all_.values())
+    assert "Danmarks Statistik" in municipalities.DATA_FILE.read_text(encoding="utf-8").splitlines()[1]
+
+
+def test_every_service_location_lies_in_a_known_municipality_and_has_neighbours():
+    from portal.demo.locations import LOCATIONS
+
+    for name, _region, lat, lon, _fvu in LOCATIONS:
+        around = municipalities.around_location(name, lat, lon)
+        assert around[0] == (municipalities.LOCATION_MUNICIPALITY[name], 8), name
+        assert all(municipalities.get(code) for code, _w in around)
+    odense = dict(municipalities.around_location("Odense", 55.40, 10.39))
+    assert {461, 440, 480} <= set(odense)  # Odense, Kerteminde, Nordfyns
+
+
+# ---- Min plan approval -------------------------------------------------------------------------------------------
+
+def test_an_internship_awaits_the_members_job_centre_which_is_told(session, people):
+    cw, member, odense_jc, _ = people
+    item = internship(session, member, cw)
+    assert item.status == "awaiting_jc"
+    [message] = session.scalars(select(JobcentreMessage)).all()
+    assert (message.kind, message.jobcentre_code, message.status, message.plan_item_id) == (
+        "plan_approval", 461, "sent", item.id)
+    assert "Virksomhedspraktik på plejecenter" in message.body_text and member.member_number in message.body_text
+    # the job centre's user is told (embedded adapter); the member sees who acts next
+    assert count(session, Notification, Notification.user_id == odense_jc.id) == 1
+    assert plan.next_actor(item) == "Jobcenter Odense"
+    assert [e.kind for e in item.events] == ["proposed", "jc_request"]
+
+
+def test_kinds_not_needing_approval_are_agreed_at_once_and_the_list_is_configuration(app, session, people):
+    cw, member, *_ = people
+    job_search = plan.propose_item(session, member, kind="job_search", title="Søg 3 job", actor=cw.user, now=NOW)
+    assert job_search.status == "active"
+    app.config["JOBCENTRE_APPROVAL_KINDS"] = ("wage_subsidy",)
+    assert internship(session, member, cw).status == "active"
+    wage = plan.propose_item(session, member, kind="wage_subsidy", title="Løntilskud", actor=cw.user, now=NOW)
+    assert wage.status == "awaiting_jc"
+    assert count(session, JobcentreMessage) == 1
+
+
+def test_a_members_proposal_goes_to_the_job_centre_once_the_caseworker_accepts(session, people):
+    cw, member, *_ = people
+    item = plan.propose_item(session, member, kind="education_long", title="SOSU-assistentuddannelsen",
+                             actor=member.user, now=NOW)
+    assert item.status == "proposed" and count(session, JobcentreMessage) == 0
+    plan.accept_item(session, item, cw.user, NOW + timedelta(hours=1))
+    assert item.status == "awaiting_jc" and count(session, JobcentreMessage) == 1
+
+
+def test_nobody_can_mark_an_unapproved_item_done(session, people):
+    cw, member, *_ = people
+    item = internship(session, member, cw)
+    for actor in (member.user, cw.user):
+        for status in ("done", "active"):
+            with pytest.raises(NotAllowed, match="afventer jobcentrets godkendelse"):
+                plan.set_status(session, item, status, actor, NOW)
+    assert item.status == "awaiting_jc"
+
+
+def test_the_job_centre_approves_and_member_and_caseworker_see_it(session, people):
+    cw, member, odense_jc, _ = people
+    item = internship(session, member, cw)
+    message = session.scalar(select(JobcentreMessage))
+    scope = jobcentre.jobcentre_scope(session, odense_jc)
+    later = NOW + timedelta(days=2)
+    jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=later)
+    assert item.status == "active" and item.jobcentre_decision == "approved" and item.jobcentre_decided_at == later
+    assert (message.status, message.decision, message.decided_by_user_id) == ("answered", "approved", odense_jc.id)
+    assert plan.next_actor(item) == "Dig"
+    texts = set(session.scalars(select(Notification.text).where(Notification.user_id.in_((member.user_id,
+                                                                                            cw.user_id)))))
+    assert "Jobcentret har godkendt: Virksomhedspraktik på plejecenter" in texts
+    # now the member can do it and mark it done
+    plan.set_status(session, item, "done", member.user, later)
+    assert item.status == "done"
+    assert jobcentre.approval_counts(session) == {"asked": 1, "approved": 1, "rejected": 0, "open": 0,
+                                                  "withdrawn": 0, "median_wait_hours": 48.0}
+
+
+def test_rejecting_needs_a_reason_the_member_sees(session, people):
+    cw, member, odense_jc, _ = people
+    item = internship(session, member, cw)
+    message = session.scalar(select(JobcentreMessage))
+    scope = jobcentre.jobcentre_scope(session, odense_jc)
+    with pytest.raises(ValidationFailed, match="begrundelse"):
+        jobcentre.decide_plan_item(session, scope, message.id, approve=False, reason="  ", now=NOW)
+    assert item.status == "awaiting_jc" and message.status == "sent"
+    jobcentre.decide_plan_item(session, scope, message.id, approve=False,
+                               reason="Praktikstedet har ikke en mentor", now=NOW)
+    assert item.status == "rejected" and item.jobcentre_decision == "rejected"
+    assert item.events[-1].kind == "jc_rejected" and item.events[-1].text == "Praktikstedet har ikke en mentor"
+
+
+def test_approving_twice_is_refused_with_nothing_changed(session, people):
+    cw, member, odense_jc, _ = people
+    item = internship(session, member, cw)
+    message = session.scalar(select(JobcentreMessage))
+    scope = jobcentre.jobcentre_scope(session, odense_jc)
+    jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW)
+    version, events = item.version, len(item.events)
+    with pytest.raises(Conflict, match="allerede godkendt af jobcentret"):
+        jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW)
+    with pytest.raises(Conflict):
+        jobcentre.decide_plan_item(session, scope, message.id, approve=False, reason="For sent", now=NOW)
+    assert (item.status, item.version, len(item.events), message.decision) == ("active", version, events, "approved")
+
+
+def test_approving_an_item_the_a_kasse_withdrew_meanwhile_is_refused(session, people):
+    cw, member, odense_jc, _ = people
+    item = internship(session, member, cw)
+    message = session.scalar(select(JobcentreMessage))
+    plan.set_status(session, item, "cancelled", cw.user, NOW + timedelta(hours=1))
+    assert message.status == "withdrawn"
+    scope = jobcentre.jobcentre_scope(session, odense_jc)
+    with pytest.raises(Conflict, match="trukket aktiviteten .* tilbage"):
+        jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW + timedelta(hours=2))
+    assert item.status == "cancelled" and item.jobcentre_decision is None
+    # taken up again: the job centre is asked again, in a new request
+    plan.set_status(session, item, "active", cw.user, NOW + timedelta(hours=3))
+    assert item.status == "awaiting_jc"
+    assert count(session, JobcentreMessage, JobcentreMessage.status == "sent") == 1
+
+
+def test_a_member_without_a_home_municipality_cannot_reach_a_job_centre(session, make, people):
+    cw, *_ = people
+    nomad = make.member("nomad", caseworker=cw, municipality_code=None)
+    item = internship(session, nomad, cw)
+    assert item.status == "awaiting_jc" and count(session, JobcentreMessage) == 0
+    assert "Bopælskommunen er ukendt" in item.events[-1].text
+    assert referral.jobcenter_address(session, nomad) == "jobcenter:ukendt"
+
+
+# ---- who sees what -----------------------------------------------------------------------------------------------
+
+def test_a_job_centre_sees_only_its_own_citizens_and_every_read_is_audited(session, people):
+    cw, member, odense_jc, aarhus_jc = people
+    internship(session, member, cw)
+    message = session.scalar(select(JobcentreMessage))
+    aarhus = jobcentre.jobcentre_scope(session, aarhus_jc)
+    assert jobcentre.inbox(session, aarhus, now=NOW) == []
+    with pytest.raises(NotFound):
+        jobcentre.open_message(session, aarhus, message.id, NOW)
+    with pytest.raises(NotFound):
+        jobcentre.citizen(session, aarhus, member.member_number, NOW)
+    with pytest.raises(NotFound):
+        jobcentre.decide_plan_item(session, aarhus, message.id, approve=True, reason=None, now=NOW)
+    odense = jobcentre.jobcentre_scope(session, odense_jc)
+    assert [m.id for m in jobcentre.inbox(session, odense, now=NOW)] == [message.id]
+    jobcentre.open_message(session, odense, message.id, NOW)
+    assert message.status == "read" and message.read_at == NOW
+    jobcentre.citizen(session, odense, member.member_number, NOW)
+    opened = session.scalars(select(AuditEntry).where(AuditEntry.action == "member.file_opened",
+                                                      AuditEntry.member_id == member.id)).all()
+    assert [e.actor_user_id for e in opened] == [odense_jc.id, odense_jc.id]
+    assert opened[0].detail["access"] == "medlemmets jobcenter"
+    assert count(session, AuditEntry, AuditEntry.action == "jobcentre.inbox_viewed") == 2
+
+
+def test_only_jobcentre_users_bound_to_a_job_centre_get_a_scope(session, make, people):
+    cw, *_ = people
+    with pytest.raises(NotAllowed):
+        jobcentre.jobcentre_scope(session, cw.user)
+    loose = make.user("loose-jc", role="jobcenter")
+    with pytest.raises(NotAllowed, match="ikke knyttet til et jobcenter"):
+        jobcentre.jobcentre_scope(session, loose)
+    with pytest.raises(ValidationFailed):
+        jobcentre.create_staff(session, loose, 999)
+
+
+# ---- routing: the member's home municipality, not the a-kasse's location ----------------------------------------
+
+def test_job_centre_messages_go_to_the_home_municipality_not_the_service_location(session, make, people):
+    cw, *_ = people
+    commuter = make.member("pendler", caseworker=cw, municipality_code=480)  # served in Odense, lives in Nordfyns
+    assert referral.jobcenter_address(session, commuter) == "jobcenter:Nordfyns"
+    scope = staff_scope(session, cw.user)
+    visitation = referral.refer_to_jobcenter(session, scope, commuter, reason="Komplekse helbredsproblemer",
+                                             referred_on=None, today=TODAY, now=NOW)
+    message = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == visitation.id))
+    assert (message.kind, message.jobcentre_code) == ("visitation", 480)
+
+
+# ---- escalation --------------------------------------------------------------------------------------------------
+
+def test_a_job_centre_that_does_not_answer_for_a_week_is_escalated_to_the_caseworker_once(session, people):
+    cw, member, *_ = people
+    internship(session, member, cw)
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=6)) == 0
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=7, minutes=1)) == 1
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=9)) == 0
+    [note] = session.scalars(select(Notification).where(Notification.user_id == cw.user_id,
+                                                        Notification.text.contains("har ikke svaret"))).all()
+    assert "Jobcenter Odense har ikke svaret i 7 dage" in note.text and member.full_name in note.text
+
+
+# ---- pages -------------------------------------------------------------------------------------------------------
+
+def test_journey_caseworker_adds_internship_job_centre_approves_member_sees_it(app, client, auth, session, people):
+    _cw, member, _odense_jc, _ = people
+    auth.login("sagsb")
+    response = auth.post(f"/sagsbehandler/medlem/{member.member_number}/plan",
+                         {"kind": "company_internship", "title": "Praktik på Plejecenter Solhaven"},
+                         page=f"/sagsbehandler/medlem/{member.member_number}")
+    assert response.status_code == 302
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert "Afventer jobcentret" in screen and "Venter på Jobcenter Odense" in screen
+    auth.logout()
+
+    auth.login("mette")
+    page = client.get("/min-side/plan").get_data(as_text=True)
+    assert "Afventer jobcentret" in page and "Jobcenter Odense skal godkende aktiviteten" in page
+    assert "Markér som udført" not in page
+    auth.logout()
+
+    assert auth.login("jc-odense").headers["Location"].endswith("/jobcenter/")
+    inbox = client.get("/jobcenter/").get_data(as_text=True)
+    assert "Praktik på Plejecenter Solhaven" in inbox and member.full_name in inbox
+    message = session.scalar(select(JobcentreMessage))
+    assert client.get(f"/jobcenter/sag/{message.id}").status_code == 200
+    done = auth.post(f"/jobcenter/sag/{message.id}/svar", {"decision": "approve"}, page=f"/jobcenter/sag/{message.id}")
+    assert done.status_code == 302
+    again = auth.post(f"/jobcenter/sag/{message.id}/svar", {"decision": "approve"}, page="/jobcenter/")
+    assert again.status_code == 409 and "allerede godkendt af jobcentret" in again.get_data(as_text=True)
+    auth.logout()
+
+    auth.login("mette")
+    page = client.get("/min-side/plan").get_data(as_text=True)
+    assert "Jobcentrets afgørelse" in page and "Godkendt" in page and "Markér som udført" in page
+    auth.logout()
+    auth.login("sagsb")
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert "Godkendt af jobcentret" in screen
+
+
+def test_another_job_centres_user_gets_404_on_the_pages(client, auth, session, people):
+    cw, member, _, _ = people
+    internship(session, member, cw)
+    session.commit()
+    message = session.scalar(select(JobcentreMessage))
+    auth.login("jc-aarhus")
+    assert client.get(f"/jobcenter/sag/{message.id}").status_code == 404
+    assert client.get(f"/jobcenter/borger/{member.member_number}").status_code == 404
+    refused = auth.post(f"/jobcenter/sag/{message.id}/svar", {"decision": "approve"}, page="/jobcenter/")
+    assert refused.status_code == 404
+    assert member.full_name not in client.get("/jobcenter/").get_data(as_text=True)
+    assert session.get(PlanItem, message.plan_item_id).status == "awaiting_jc"
+    assert client.get(f"/sagsbehandler/medlem/{member.member_number}").status_code == 403
+    assert client.get("/min-side").status_code == 403
+
+
+def test_demo_seed_spreads_members_over_municipalities_and_has_a_jobcenter_login(session):
+    from portal.demo import seed_demo
+
+    summary = seed_demo(session, members=300, seed=3, password="demo-adgangskode")
+    medlem = session.scalar(select(Member).where(Member.member_number == "1000001"))
+    assert medlem.municipality_code == 461
+    user = session.scalar(select(User).where(User.username == "jobcenter"))
+    assert user.role == "jobcenter"
+    assert session.scalar(select(JobcentreStaff.jobcentre_code).where(JobcentreStaff.user_id == user.id)) == 461
+    codes = session.scalars(select(Member.municipality_code)).all()
+    assert None not in codes and len(set(codes)) >= 40
+    assert all(municipalities.get(c) for c in codes)
+    # the job centre's inbox: medlem's internship awaiting approval, among others; agreed activations approved
+    assert summary["jobcentre_awaiting"] == 4 and summary["jobcentre_approved_items"] > 0
+    waiting = session.scalars(select(JobcentreMessage).where(JobcentreMessage.jobcentre_code == 461,
+                                                             JobcentreMessage.status == "sent",
+                                                             JobcentreMessage.kind == "plan_approval")).all()
+    assert medlem.id in {m.member_id for m in waiting} and len(waiting) == 4
+    unapproved = session.scalar(select(func.count()).select_from(PlanItem).where(
+        PlanItem.kind.in_(jobcentre.approval_kinds()), PlanItem.status.in_(("active", "done")),
+        PlanItem.jobcentre_decision.is_(None)))
+    assert unapproved == 0
