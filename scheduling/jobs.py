@@ -111,6 +111,15 @@ def caseload_next_steps(session: Session, now: datetime, app: Flask) -> dict:
     return {"refreshed": int(refreshed or 0)}
 
 
+def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
+    """Job-centre requests unanswered for PORTAL_JOBCENTRE_ANSWER_DAYS: the caseworker is told (issue 16)."""
+    from portal.services.jobcentre import escalate_unanswered
+
+    escalated = escalate_unanswered(session, now)
+    session.commit()
+    return {"escalated": escalated}
+
+
 def retention(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.retention import run_retention
 
@@ -138,6 +147,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "cron", "hour": 2, "minute": 30}, reprofiling),
     JobSpec("caseload_next_steps", N_("Sagsbehandlernes oversigt: næste lovpligtige skridt genberegnes"),
             {"trigger": "cron", "hour": 1, "minute": 45}, caseload_next_steps),
+    JobSpec("jobcentre_escalation", N_("Jobcentret har ikke svaret i en uge: besked til sagsbehandleren"),
+            {"trigger": "cron", "hour": 6, "minute": 30}, jobcentre_escalation),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}

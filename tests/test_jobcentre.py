@@ -323,3 +323,27 @@ def test_demo_seed_spreads_members_over_municipalities_and_has_a_jobcenter_login
         PlanItem.kind.in_(jobcentre.approval_kinds()), PlanItem.status.in_(("active", "done")),
         PlanItem.jobcentre_decision.is_(None)))
     assert unapproved == 0
+
+
+# ---- operations: the scheduler job and the CLI ------------------------------------------------------------------
+
+def test_the_scheduler_job_escalates_unanswered_requests(app, session, people):
+    from scheduling.jobs import run_job
+
+    cw, member, *_ = people
+    internship(session, member, cw)
+    session.commit()
+    run = run_job("jobcentre_escalation", app=app, now=NOW + timedelta(days=8))
+    assert run.status == "ok" and run.summary == {"escalated": 1}
+
+
+def test_cli_creates_a_jobcentre_user_bound_to_its_job_centre(runner, session):
+    result = runner.invoke(args=["users", "create", "--username", "jc-vejle", "--role", "jobcenter", "--name",
+                                 "Jobcenter Vejle", "--jobcentre", "630", "--password", "lang-nok-kode"])
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.username == "jc-vejle"))
+    assert jobcentre.jobcentre_scope(session, user).name == "Jobcenter Vejle"
+    refused = runner.invoke(args=["users", "create", "--username", "jc-x", "--role", "jobcenter", "--name", "X",
+                                  "--password", "lang-nok-kode"])
+    assert refused.exit_code == 2 and "--jobcentre" in refused.output
+    assert session.scalar(select(User).where(User.username == "jc-x")) is None

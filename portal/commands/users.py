@@ -23,8 +23,10 @@ cli = AppGroup("users", help="Accounts: create and list.")
 @click.option("--email", default=None)
 @click.option("--location", default=None, help="Service location (caseworkers), e.g. Odense")
 @click.option("--group2-specialist", is_flag=True, default=False)
+@click.option("--jobcentre", "jobcentre_code", type=int, default=None,
+              help="Job-centre users: the municipality code of their job centre, e.g. 461 (Odense)")
 @click.password_option("--password", help="At least 10 characters; asked for if not given")
-def create(username, role, display_name, email, location, group2_specialist, password):
+def create(username, role, display_name, email, location, group2_specialist, jobcentre_code, password):
     """Create an account (admin task)."""
     try:
         user = create_user(db.session, username=username, password=password, role=role,
@@ -34,6 +36,12 @@ def create(username, role, display_name, email, location, group2_specialist, pas
             if loc is None:
                 raise DomainError(f"Ukendt betjeningssted: {location!r} (angiv --location)")
             db.session.add(Caseworker(user_id=user.id, location_id=loc.id, group2_specialist=group2_specialist))
+        if role == "jobcenter":
+            from portal.services.jobcentre import create_staff
+
+            if jobcentre_code is None:
+                raise DomainError("Angiv jobcentrets kommunekode med --jobcentre, fx 461 (Odense)")
+            create_staff(db.session, user, jobcentre_code)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

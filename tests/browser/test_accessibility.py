@@ -22,7 +22,7 @@ from tests.test_security_authz_matrix import MATRIX, ROLE_OF, _param_values
 ROOT = Path(__file__).resolve().parents[2]
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LOGINS = {"anonymous": None, "member": "medlem", "dismissed": "opsagt", "caseworker": "sagsbehandler",
-          "steering": "styregruppe", "admin": "admin"}
+          "steering": "styregruppe", "admin": "admin", "jobcenter": "jobcenter"}
 NOT_HTML = re.compile(r"(\.ics|\.pdf|\.csv|\.json|/download|/beskeder|^/api/|^/healthz|^/webhooks|^/model/|^/logout)")
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
