@@ -35,13 +35,16 @@ def test_dashboard_shows_every_criterion_with_target_value_n_and_status(client, 
     response = client.get("/styring" + QUERY)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for text in ("I job efter 13 uger", "Stadig på ydelse efter 13 uger – uden tilbagevenden",
+    for text in ("Målgruppe 1 i job efter 13 uger", "Stadig på ydelse efter 13 uger – uden tilbagevenden",
                  "Samlet tilfredshed – nyindplacerede", "Sagsbehandleren kendte mit fag og arbejdsmarked",
                  "Deltaget i det ekstra kontaktforløb", "Har udkast til Min plan med aktiviteter",
                  "Deltaget i samtale i opsigelsesperioden", "Formidlet til job via FOA JobMatch pr. år",
-                 "Rettidig CV-samtale (14 dage)", "Samarbejdsaftaler tilbudt og jobcentre tilfredse"):
+                 "Rettidig CV-samtale (14 dage)", "Samarbejdsaftaler tilbudt alle jobcentre i forsøgskommunerne",
+                 "Målgruppe 2 har deltaget i det ekstra kontaktforløb", "Oplever at være kommet tættere på næste job"):
         assert text in html, text
-    assert "60,0 %" in html  # in a job after 13 weeks: 3 of 5
+    assert "40,0 %" in html  # still on benefit after 13 weeks (without return): 2 of 5
+    assert "Ansøgningen, afsnit 1.1 · gælder målgruppe 1" in html  # where the criterion comes from
+    assert "kilde: Jobindsats.dk" in html
     assert "≥ 80 %" in html and "≤ 10 %" in html
     assert "Ikke opfyldt" in html and "Opfyldt" in html and "Måles ikke i portalen" in html
     assert "<details class=\"definition\">" in html  # the definition on expand
@@ -77,7 +80,7 @@ def test_bad_filters_give_a_danish_error_summary_and_no_numbers(client, steering
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html and 'class="error-summary"' in html and 'aria-invalid="true"' in html
-    assert "I job efter 13 uger" not in html
+    assert "i job efter 13 uger" not in html
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "kpi.view")) is None
 
 
@@ -115,11 +118,14 @@ def test_csv_export_has_the_same_numbers_as_the_page(client, steering, fixture):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     by_key = {(r["measure"], r["split"]): r for r in rows}
-    assert by_key[("in_job_13w", "all")]["value"] == "60.0" and by_key[("in_job_13w", "all")]["n"] == "5"
-    assert by_key[("in_job_13w", "group2")]["value"] == "0.0"
+    assert by_key[("in_job_13w", "all")]["value"] == "100.0" and by_key[("in_job_13w", "all")]["n"] == "2"
+    assert ("in_job_13w", "group2") not in by_key  # stated for målgruppe 1 only
+    assert by_key[("in_job_13w", "all")]["group"] == "Målgruppe 1"
+    assert by_key[("came_closer", "all")]["source"] == "FIKS og SurveyXact"
+    assert by_key[("extra_course_group2", "all")]["application_section"] == "1.1"
     assert by_key[("survival_without_return", "all")]["value"] == "40.0"
     assert by_key[("satisfaction_overall", "all")]["value"] == "59.3"
-    assert by_key[("in_job_13w", "all")]["status_text"] == "Ikke opfyldt"
+    assert by_key[("survival_without_return", "all")]["status_text"] == "Ikke opfyldt"
 
 
 def test_json_export_and_its_bad_input(client, steering, fixture):  # noqa: F811
@@ -128,7 +134,7 @@ def test_json_export_and_its_bad_input(client, steering, fixture):  # noqa: F811
     doc = json.loads(response.get_data(as_text=True))
     assert doc["filters"]["from"] == "2026-01-01"
     values = {(m["measure"], m["split"]): m["value"] for m in doc["measures"]}
-    assert values[("in_job_26w", "all")] == 75.0
+    assert values[("in_job_26w", "all")] == 100.0 and values[("survival_with_return", "all")] is not None
     assert doc["survival_curves"]["without"]["all"][13]["survival_pct"] == 40.0
     bad = client.get("/styring/eksport.json?til=igår")
     assert bad.status_code == 400

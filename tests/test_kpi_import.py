@@ -142,7 +142,7 @@ def test_report_prints_the_same_numbers_as_the_dashboard(runner, session, fixtur
                                                    date(2026, 11, 27)))
     assert doc["measures"] == expected
     rows = list(csv.DictReader(io.StringIO(runner.invoke(args=args + ["--format", "csv"]).output)))
-    assert {(r["measure"], r["split"]): r["value"] for r in rows}[("in_job_13w", "all")] == "60.0"
+    assert {(r["measure"], r["split"]): r["value"] for r in rows}[("in_job_13w", "all")] == "100.0"
 
 
 def test_report_refuses_bad_dates(runner):

@@ -151,15 +151,23 @@ def rows(session, filters=PERIOD):
 
 def test_in_a_job_after_13_and_26_weeks(session, fixture):
     r, _ = rows(session)
-    # 13 weeks: A, B, C, D, E have reached day 92; in a job: A (job), C (odd hours), E (job) → 3 of 5.
-    assert (r["in_job_13w"].total.value, r["in_job_13w"].total.n) == (60.0, 5)
-    # 26 weeks: D has not reached day 183 yet; A, C, E of A, B, C, E → 3 of 4.
-    assert (r["in_job_26w"].total.value, r["in_job_26w"].total.n) == (75.0, 4)
-    split = r["in_job_13w"].by_split
-    assert (split["group1"].value, split["group1"].n) == (100.0, 2)
-    assert (split["group2"].value, split["group2"].n) == (0.0, 2)
-    assert (split["dismissed"].value, split["dismissed"].n) == (100.0, 1)
-    assert r["in_job_13w"].total.status == "not_met" and split["group1"].status == "met"
+    # The application states these for målgruppe 1 only: A and C (B, D are group 2, E is dismissed).
+    # 13 weeks: both have reached day 92; in a job: A (job), C (odd hours) → 2 of 2.
+    assert (r["in_job_13w"].total.value, r["in_job_13w"].total.n) == (100.0, 2)
+    # 26 weeks: A (from 5 Jan) and C (from 2 Feb) have reached day 183, both still in a job.
+    assert (r["in_job_26w"].total.value, r["in_job_26w"].total.n) == (100.0, 2)
+    assert set(r["in_job_13w"].by_split) == {"group1"}  # no row for groups the target is not stated for
+    assert r["in_job_13w"].total.status == "met"
+    assert r["in_job_13w"].measure.group == "group1"
+
+
+def test_in_a_job_counts_a_group_1_period_that_is_not_in_a_job(session, make, fixture):
+    late = make.member(target_group="1", first_unemployment_day=date(2026, 3, 2), status="ledig")
+    period(session, late, date(2026, 3, 2), group="1")
+    make.commit()
+    r, _ = rows(session)
+    assert (r["in_job_13w"].total.value, r["in_job_13w"].total.n) == (66.7, 3)
+    assert r["in_job_13w"].total.status == "not_met"
 
 
 def test_survival_without_return_matches_hand_computed_kaplan_meier(session, fixture):
@@ -195,8 +203,18 @@ def test_satisfaction_on_the_0_to_100_scale(session, fixture):
     assert r["satisfaction_new"].total.status == "met" and r["satisfaction_returning"].total.status == "not_met"
     # knew my trade: 7 → 66.7, 10 → 100, 4 → 33.3
     assert (r["knew_trade"].total.value, r["knew_trade"].total.n) == (66.7, 3)
-    # came closer: only B (group 2a, took part in a focus conversation): 8 → 77.8
-    assert (r["came_closer"].total.value, r["came_closer"].total.n) == (77.8, 1)
+    # came closer, a share of members who agree (6–10): only B (group 2a, took part in a focus conversation)
+    # answered, with 8 → agrees.
+    assert (r["came_closer"].total.value, r["came_closer"].total.n) == (100.0, 1)
+
+
+def test_came_closer_takes_the_members_latest_answer(session, fixture):
+    b = fixture["b"]
+    answer(session, b, fixture["cw"], datetime(2026, 5, 20, 12, 0), 6, 6, closer=5, placement="returning")
+    session.commit()
+    r, _ = rows(session)
+    assert (r["came_closer"].total.value, r["came_closer"].total.n) == (0.0, 1)  # 5 is on the disagreeing half
+    assert r["came_closer"].total.status == "not_met"
 
 
 def test_participation_of_members_still_unemployed_after_13_weeks(session, fixture):
@@ -205,6 +223,9 @@ def test_participation_of_members_still_unemployed_after_13_weeks(session, fixtu
     assert (r["extra_course"].total.value, r["extra_course"].total.n) == (50.0, 2)
     # B proposed a plan item; C's only item was rejected.
     assert (r["plan_draft"].total.value, r["plan_draft"].total.n) == (50.0, 2)
+    # Group 2 only (95 %): B; D's period ended before day 92.
+    assert (r["extra_course_group2"].total.value, r["extra_course_group2"].total.n) == (100.0, 1)
+    assert set(r["extra_course_group2"].by_split) == {"group2"}
 
 
 def test_attended_fvu_course_counts_as_extra_course(session, fixture):
@@ -256,15 +277,17 @@ def test_filters_location_segment_and_placement(session, make, fixture):
     r, _ = rows(session, kpi.Filters(PERIOD.date_from, PERIOD.date_to, location_id=other.id, split="none"))
     assert (r["in_job_13w"].total.value, r["in_job_13w"].total.n) == (0.0, 1)
     r, _ = rows(session, kpi.Filters(PERIOD.date_from, PERIOD.date_to, segment="group2", split="placement"))
-    assert r["in_job_13w"].total.n == 2
-    assert set(r["in_job_13w"].by_split) == {"new", "returning"}
+    assert r["survival_without_return"].total.n == 2  # B and D
+    assert set(r["survival_without_return"].by_split) == {"new", "returning"}
+    assert r["in_job_13w"].total.n == 0  # a group 1 criterion: nothing left when filtered to group 2
     r, _ = rows(session, kpi.Filters(PERIOD.date_from, PERIOD.date_to, placement="returning", split="location"))
-    assert r["in_job_13w"].total.n == 1
+    assert r["survival_without_return"].total.n == 1  # B
 
 
 def test_measures_without_a_source_say_so(session, fixture):
     r, _ = rows(session)
-    for key in ("matching_satisfaction_members", "matching_satisfaction_employers", "jobcentre_cooperation"):
+    for key in ("matching_satisfaction_members", "matching_satisfaction_employers", "jobcentre_agreements",
+                "jobcentre_satisfied"):
         assert r[key].total.status == "not_measured" and r[key].total.value is None
 
 

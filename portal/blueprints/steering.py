@@ -101,6 +101,11 @@ def export_json():
                     mimetype="application/json")
 
 
+@bp.context_processor
+def _labels():
+    return {"SEGMENT_LABELS": kpi.SEGMENTS}
+
+
 @bp.app_template_filter("kpi_value")
 def kpi_value(cell: kpi.Cell, measure: kpi.Measure) -> str:
     """A value as the steering group reads it: "11,5 %", "86,2", "612 pr. år", or a dash."""

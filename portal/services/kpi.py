@@ -55,6 +55,10 @@ class Measure:
     baseline_label: str | None = None  # where the baseline comes from ("2017")
     lower_is_better: bool = False
     margin: float = 5.0  # "close" when within this of the target (or better than the baseline, if there is one)
+    # Where the application states the criterion (docs/kpi.md "The application's success criteria"):
+    group: str | None = None  # the target group it is stated for (a SEGMENTS key); None: its population says whom
+    source: str | None = None  # the application's "Kilde" (FIKS, Jobindsats.dk, Ennova, SurveyXact, FagJob, …)
+    application_section: str | None = None  # the section of the application; None: not an application criterion
 
 
 @dataclass
@@ -168,82 +172,108 @@ def parse_filters(session: Session, args: Mapping[str, str], today: date) -> Fil
 # --- The measures -------------------------------------------------------------------------------------------------
 
 COHORT = N_("Ydelsesforløb med 1. ledighedsdag i perioden")
+COHORT_GROUP1 = N_("Ydelsesforløb i målgruppe 1 med 1. ledighedsdag i perioden")
 STILL_13 = N_("Ydelsesforløb med 1. ledighedsdag i perioden, stadig på ydelse efter 13 uger")
+STILL_13_GROUP2 = N_("Ydelsesforløb i målgruppe 2 med 1. ledighedsdag i perioden, stadig på ydelse efter 13 uger")
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("in_job_13w", N_("Beskæftigelse"), N_("I job efter 13 uger"), COHORT,
-            N_("Andel af forløbene, hvor medlemmet er i job på dag 92 (1. ledighedsdag + 13 uger). I job = i "
-               "arbejde, eller på ydelse med fast tilknytning, frigørelsesattest eller skæve timer (en registreret "
-               "jobstart, der dækker dagen). Kun forløb, hvor dag 92 er nået, tæller med."), "share", target=80),
-    Measure("in_job_26w", N_("Beskæftigelse"), N_("I job efter 26 uger"), COHORT,
-            N_("Andel af forløbene, hvor medlemmet er i job på dag 183 (1. ledighedsdag + 26 uger). I job = i "
-               "arbejde, eller på ydelse med fast tilknytning, frigørelsesattest eller skæve timer (en registreret "
-               "jobstart, der dækker dagen). Kun forløb, hvor dag 183 er nået, tæller med."), "share", target=90),
+    Measure("in_job_13w", N_("Beskæftigelse"), N_("Målgruppe 1 i job efter 13 uger"), COHORT_GROUP1,
+            N_("Andel af målgruppe 1's forløb, hvor medlemmet er i job på dag 92 (1. ledighedsdag + 13 uger). I "
+               "job = i arbejde, eller på ydelse med fast tilknytning, frigørelsesattest eller skæve timer (en "
+               "registreret jobstart, der dækker dagen). Kun forløb, hvor dag 92 er nået, tæller med. Ansøgningen "
+               "sætter målet for målgruppe 1."), "share", target=80,
+            group="group1", application_section="1.1"),
+    Measure("in_job_26w", N_("Beskæftigelse"), N_("Målgruppe 1 i job efter 26 uger"), COHORT_GROUP1,
+            N_("Andel af målgruppe 1's forløb, hvor medlemmet er i job på dag 183 (1. ledighedsdag + 26 uger). I "
+               "job = i arbejde, eller på ydelse med fast tilknytning, frigørelsesattest eller skæve timer (en "
+               "registreret jobstart, der dækker dagen). Kun forløb, hvor dag 183 er nået, tæller med. Ansøgningen "
+               "sætter målet for målgruppe 1."), "share", target=90,
+            group="group1", application_section="1.1"),
     Measure("survival_without_return", N_("Forløbskurver"),
             N_("Stadig på ydelse efter 13 uger – uden tilbagevenden"), COHORT,
             N_("Kaplan–Meier-estimat af andelen, der stadig er på ydelse efter 13 uger (mere end 91 dage). "
                "Forløbet slutter på ydelsesperiodens sidste dag; igangværende perioder censureres i dag. "
                "n = antal forløb."), "survival", target=10, baseline=11.5, baseline_label=N_("2017"),
-            lower_is_better=True),
+            lower_is_better=True, source="Jobindsats.dk", application_section="1.1"),
     Measure("survival_with_return", N_("Forløbskurver"),
             N_("Stadig på ydelse efter 13 uger – med tilbagevenden"), COHORT,
             N_("Som uden tilbagevenden, men en afgang, hvor medlemmet igen kommer på ydelse inden for 13 uger, "
                "tæller ikke: forløbet løber videre til første afgang uden ny ydelsesperiode inden for 13 uger. "
                "En afgang for under 13 uger siden uden ny periode censureres ved afgangen. n = antal forløb."),
-            "survival", target=38, baseline=40.8, baseline_label=N_("2017"), lower_is_better=True),
+            "survival", target=38, baseline=40.8, baseline_label=N_("2017"), lower_is_better=True,
+            source="Jobindsats.dk", application_section="1.1"),
     Measure("satisfaction_overall", N_("Tilfredshed (0–100)"), N_("Samlet tilfredshed med samtalerne"),
             N_("Svar givet i et ydelsesforløb fra perioden"),
             N_("Gennemsnit af svarene på «Hvor tilfreds er du alt i alt med samtalen?» omregnet fra 1–10 til "
                "0–100 (1 → 0, 10 → 100). n = antal svar."), "mean", baseline=86,
-            baseline_label=N_("2018")),
+            baseline_label=N_("2018"), source="Ennova"),
     Measure("satisfaction_new", N_("Tilfredshed (0–100)"), N_("Samlet tilfredshed – nyindplacerede"),
             N_("Svar givet i et ydelsesforløb fra perioden, nyindplacerede"),
-            N_("Som samlet tilfredshed, kun forløb registreret som nyindplaceret."), "mean", target=80),
+            N_("Som samlet tilfredshed, kun forløb registreret som nyindplaceret."), "mean", target=80,
+            source="Ennova", application_section="1.1"),
     Measure("satisfaction_returning", N_("Tilfredshed (0–100)"), N_("Samlet tilfredshed – genindplacerede"),
             N_("Svar givet i et ydelsesforløb fra perioden, genindplacerede"),
-            N_("Som samlet tilfredshed, kun forløb registreret som genindplaceret."), "mean", target=85),
+            N_("Som samlet tilfredshed, kun forløb registreret som genindplaceret."), "mean", target=85,
+            source="Ennova", application_section="1.1"),
     Measure("knew_trade", N_("Tilfredshed (0–100)"), N_("Sagsbehandleren kendte mit fag og arbejdsmarked"),
             N_("Svar givet i et ydelsesforløb fra perioden"),
             N_("Gennemsnit af svarene på «Sagsbehandleren kendte mit fag og arbejdsmarked» omregnet til 0–100. "
-               "n = antal svar."), "mean", target=87),
-    Measure("came_closer", N_("Tilfredshed (0–100)"), N_("Kommet tættere på næste job"),
-            N_("Målgruppe 2, der har deltaget i det ekstra kontaktforløb"),
-            N_("Gennemsnit af svarene på «Jeg er kommet tættere på mit næste job» (0–100) fra medlemmer i "
-               "målgruppe 2 (2a/2b), der i forløbet har deltaget i en fokussamtale, et webinar eller et FVU-kursus. "
-               "n = antal svar."), "mean", target=85),
+               "n = antal svar. Ansøgningen nævner 2018-niveauet (87) som dokumentation for sagsbehandlernes "
+               "kendskab til faget, ikke som et succeskriterium."), "mean", baseline=87, baseline_label=N_("2018")),
+    Measure("came_closer", N_("Deltagelse"), N_("Oplever at være kommet tættere på næste job"),
+            N_("Målgruppe 2, der har deltaget i det ekstra kontaktforløb og har svaret"),
+            N_("Andel af forløbene i målgruppe 2 med deltagelse i en fokussamtale, et webinar eller et FVU-kursus, "
+               "hvor medlemmet er enig i «Jeg er kommet tættere på mit næste job»: seneste svar i forløbet er 6–10 "
+               "på skalaen 1–10. n = forløb med et svar."), "share", target=85,
+            group="group2", source="FIKS og SurveyXact", application_section="2.1.4"),
     Measure("extra_course", N_("Deltagelse"), N_("Deltaget i det ekstra kontaktforløb"), STILL_13,
             N_("Andel, der i ydelsesforløbet har haft en afholdt fokussamtale eller er registreret som deltaget "
                "i et webinar eller et FVU-kursus. Nævner: forløb, der stadig er på ydelse på dag 92."),
-            "share", target=90),
+            "share", target=90, source="FIKS", application_section="2.1.4"),
+    Measure("extra_course_group2", N_("Deltagelse"), N_("Målgruppe 2 har deltaget i det ekstra kontaktforløb"),
+            STILL_13_GROUP2,
+            N_("Som «Deltaget i det ekstra kontaktforløb», kun målgruppe 2 (2a/2b), som forløbet er lavet til. "
+               "Nævner: målgruppe 2's forløb, der stadig er på ydelse på dag 92."),
+            "share", target=95, group="group2", application_section="1.1"),
     Measure("plan_draft", N_("Deltagelse"), N_("Har udkast til Min plan med aktiviteter"), STILL_13,
             N_("Andel, der i ydelsesforløbet har mindst ét punkt i Min plan (foreslået, aftalt eller udført). "
-               "Nævner: forløb, der stadig er på ydelse på dag 92."), "share", target=100),
+               "Nævner: forløb, der stadig er på ydelse på dag 92."), "share", target=100,
+            application_section="2.1.4"),
     Measure("dismissed_conversation", N_("Opsagte med samtykke"), N_("Deltaget i samtale i opsigelsesperioden"),
             N_("Opsagte (mærke O) med samtykke, hvis opsigelsesperiode sluttede i perioden"),
             N_("Andel med en afholdt samtale fra samtykkedagen til og med opsigelsesperiodens sidste dag. "
                "Perioden filtrerer her på opsigelsesperiodens sidste dag; kun afsluttede opsigelsesperioder."),
-            "share", target=50),
+            "share", target=50, group="dismissed", source="FIKS", application_section="6.2"),
     Measure("dismissed_job", N_("Opsagte med samtykke"), N_("Fået job i opsigelsesperioden"),
             N_("Opsagte (mærke O) med samtykke, hvis opsigelsesperiode sluttede i perioden"),
             N_("Andel med en jobstart (arbejde) fra samtykkedagen til og med dagen efter opsigelsesperiodens "
-               "sidste dag, så medlemmet ikke skal melde sig ledig."), "share", target=50),
+               "sidste dag, så medlemmet ikke skal melde sig ledig."), "share", target=50,
+            group="dismissed", source="FIKS", application_section="6.2"),
     Measure("jobmatch_per_year", N_("FOA JobMatch"), N_("Formidlet til job via FOA JobMatch pr. år"),
             N_("Ansættelser via JobMatch med startdato i perioden"),
             N_("Antal ansættelser registreret i JobMatch med startdato i perioden, omregnet til et år "
-               "(antal × 365,25 / periodens dage). n = antal ansættelser."), "per_year", target=600, margin=60),
+               "(antal × 365,25 / periodens dage). n = antal ansættelser."), "per_year", target=600, margin=60,
+            source="FagJob", application_section="7.4"),
     Measure("jobmatch_permanent", N_("FOA JobMatch"), N_("Andel fastansættelser blandt JobMatch-ansættelser"),
             N_("Ansættelser via JobMatch med startdato i perioden"),
             N_("Andel af ansættelserne, der er faste stillinger."), "share", target=40,
-            baseline=40, baseline_label=N_("siden 2016, ca. 2/5")),
+            baseline=40, baseline_label=N_("siden 2016, ca. 2/5"), source="FagJob", application_section="7.4"),
     Measure("matching_satisfaction_members", N_("FOA JobMatch"), N_("Formidlede medlemmer tilfredse med matchet"),
             N_("Medlemmer formidlet via JobMatch"),
-            N_("Spørges ikke i portalen endnu; målet er 90 procent."), "not_measured", target=90),
+            N_("Spørges ikke i portalen endnu; målet er 90 procent."), "not_measured", target=90,
+            baseline=77, baseline_label=N_("2. halvår 2018"), source="SurveyXact", application_section="7.4"),
     Measure("matching_satisfaction_employers", N_("FOA JobMatch"), N_("Arbejdsgivere tilfredse med matchet"),
-            N_("Arbejdsgivere med jobordrer"),
-            N_("Spørges ikke i portalen endnu; målet er 90 procent."), "not_measured", target=90),
-    Measure("jobcentre_cooperation", N_("Jobcentre"), N_("Samarbejdsaftaler tilbudt og jobcentre tilfredse"),
-            N_("Jobcentre"), N_("Registreres ikke i portalen; målet er alle jobcentre."), "not_measured",
-            target_label=N_("alle")),
+            N_("Arbejdsgivere, der har fået formidlet medlemmer i forsøget"),
+            N_("Spørges ikke i portalen endnu; målet er 90 procent."), "not_measured", target=90,
+            baseline=90, baseline_label=N_("2. halvår 2018"), source="SurveyXact", application_section="7.4"),
+    Measure("jobcentre_agreements", N_("Jobcentre"), N_("Samarbejdsaftaler tilbudt alle jobcentre i forsøgskommunerne"),
+            N_("Jobcentre i forsøgskommunerne"),
+            N_("Registreres ikke i portalen (FOAs arkivsystem); målet er alle jobcentre."), "not_measured",
+            target_label=N_("alle"), source="FOAs arkivsystem", application_section="4.2"),
+    Measure("jobcentre_satisfied", N_("Jobcentre"), N_("Jobcentrene er tilfredse med samarbejdet"),
+            N_("Jobcentre i forsøgskommunerne"),
+            N_("Måles af STAR, ellers af a-kassen selv i SurveyXact; registreres ikke i portalen."), "not_measured",
+            target_label=N_("tilfredse"), source="SurveyXact", application_section="4.2"),
 )
 
 TIMELINESS_TITLES = {
@@ -369,14 +399,15 @@ def build_report(session: Session, filters: Filters, today: date) -> Report:
 def _aggregate(session: Session, filters: Filters, scope: Scope, today: date):
     """Run every measure's aggregation (the cohort table is in place)."""
     sums: dict[str, dict[str, tuple]] = {
-        "in_job_13w": q.in_job_after(session, scope, q.WEEK13),
-        "in_job_26w": q.in_job_after(session, scope, q.WEEK26),
+        "in_job_13w": q.in_job_after(session, scope, q.WEEK13, segment="group1"),
+        "in_job_26w": q.in_job_after(session, scope, q.WEEK26, segment="group1"),
         "satisfaction_overall": q.satisfaction(session, scope, "overall"),
         "satisfaction_new": q.satisfaction(session, scope, "overall", placement="new"),
         "satisfaction_returning": q.satisfaction(session, scope, "overall", placement="returning"),
         "knew_trade": q.satisfaction(session, scope, "knew_trade"),
         "came_closer": q.came_closer_group2(session, scope),
         "extra_course": q.still_unemployed_share(session, scope, "extra_course"),
+        "extra_course_group2": q.still_unemployed_share(session, scope, "extra_course", segment="group2"),
         "plan_draft": q.still_unemployed_share(session, scope, "plan_draft"),
     }
     dismissed = q.dismissed(session, scope)
@@ -420,7 +451,8 @@ def with_filters(filters: Filters, **changes) -> Filters:
 # --- Export: the same numbers as the page ---------------------------------------------------------------------------
 
 EXPORT_FIELDS = ("measure", "section", "title", "population", "split", "split_label", "value", "unit", "n",
-                 "numerator", "target", "baseline", "status", "status_text", "small_n", "definition")
+                 "numerator", "target", "baseline", "status", "status_text", "small_n", "definition", "group",
+                 "source", "application_section")
 
 
 def unit_of(measure: Measure) -> str:
@@ -443,6 +475,8 @@ def report_records(report: Report, translate: Callable[[str], str] = lambda s: s
                 "target": m.target if m.target is not None else (translate(m.target_label) if m.target_label else None),
                 "baseline": m.baseline, "status": cell.status, "status_text": translate(STATUS_TEXT[cell.status]),
                 "small_n": cell.small, "definition": translate(m.definition),
+                "group": translate(SEGMENTS[m.group]) if m.group else None, "source": m.source,
+                "application_section": m.application_section,
             })
     return records
 

@@ -50,6 +50,9 @@ WEEK26 = 26 * 7
 MAX_DAYS = 52 * 7  # survival curves stop at week 52
 RETURN_WINDOW_DAYS = 13 * 7  # a return to benefit within 13 weeks cancels the exit (curve "with return")
 EXTRA_COURSE_OFFER_KINDS = ("webinar", "fvu_course")
+# "Oplever, at de er kommet nærmere til deres næste job" is a share of members who agree. The question is answered
+# on 1–10 ("hvor enig du er"); 6–10 is the agreeing half of the scale.
+AGREE_FROM = 6
 
 
 @dataclass(frozen=True)
@@ -197,8 +200,9 @@ def _rows(session: Session, stmt) -> dict[str, tuple]:
 
 # --- "In a job" after 13 / 26 weeks -----------------------------------------------------------------------------
 
-def in_job_after(session: Session, scope: Scope, days: int) -> dict[str, tuple]:
-    """(in a job on start + days, periods with start + days <= today) per split."""
+def in_job_after(session: Session, scope: Scope, days: int, segment: str | None = None) -> dict[str, tuple]:
+    """(in a job on start + days, periods with start + days <= today) per split; only `segment`'s periods when
+    given (the application states the in-job criteria for målgruppe 1)."""
     c = cohort(scope)
     js = JobStart.__table__
     check_day = add_days(c.c.start_date, days)
@@ -206,6 +210,8 @@ def in_job_after(session: Session, scope: Scope, days: int) -> dict[str, tuple]:
                             or_(js.c.end_date.is_(None), js.c.end_date >= check_day))
     stmt = (select(c.c.split, func.sum(case((in_job, 1), else_=0)), func.count())
             .where(check_day <= scope.today).group_by(c.c.split))
+    if segment is not None:
+        stmt = stmt.where(c.c.segment == segment)
     return _rows(session, stmt)
 
 
@@ -267,14 +273,18 @@ def satisfaction(session: Session, scope: Scope, field: str, placement: str | No
 
 
 def came_closer_group2(session: Session, scope: Scope) -> dict[str, tuple]:
-    """(sum of 0–100 "came closer to my next job", answers) by group 2 members who took part in the extra course."""
+    """(periods whose member agrees they came closer to their next job, periods with an answer), for group 2
+    periods that took part in the extra course. A member's latest answer in the period counts (agree: ≥ AGREE_FROM)."""
     c = cohort(scope)
     sa, joined = _answers_in_cohort(scope, c)
-    stmt = (select(c.c.split, func.sum(_score(sa.c.closer_to_job)), func.count(sa.c.closer_to_job))
-            .select_from(c.table.join(sa, joined))
-            .where(sa.c.closer_to_job.isnot(None), c.c.target_group.in_(("2a", "2b")),
-                   _took_extra_course(scope, c))
-            .group_by(c.c.split))
+    latest = func.row_number().over(partition_by=c.c.period_id,
+                                     order_by=(sa.c.answered_at.desc(), sa.c.id.desc()))
+    ranked = (select(c.c.split.label("split"), sa.c.closer_to_job.label("answer"), latest.label("rank"))
+              .select_from(c.table.join(sa, joined))
+              .where(sa.c.closer_to_job.isnot(None), c.c.segment == "group2", _took_extra_course(scope, c))
+              .subquery("closer_answers"))
+    stmt = (select(ranked.c.split, func.sum(case((ranked.c.answer >= AGREE_FROM, 1), else_=0)), func.count())
+            .where(ranked.c.rank == 1).group_by(ranked.c.split))
     return _rows(session, stmt)
 
 
@@ -303,13 +313,17 @@ def _has_plan_draft(scope: Scope, c):
                           created >= c.c.start_date, created <= func.coalesce(c.c.end_date, scope.today))
 
 
-def still_unemployed_share(session: Session, scope: Scope, what: str) -> dict[str, tuple]:
-    """(with `what`, periods still on benefit on start + 13 weeks and start + 13 weeks <= today)."""
+def still_unemployed_share(session: Session, scope: Scope, what: str, segment: str | None = None
+                           ) -> dict[str, tuple]:
+    """(with `what`, periods still on benefit on start + 13 weeks and start + 13 weeks <= today); only
+    `segment`'s periods when given."""
     c = cohort(scope)
     check_day = add_days(c.c.start_date, WEEK13)
     condition = _took_extra_course(scope, c) if what == "extra_course" else _has_plan_draft(scope, c)
     stmt = (select(c.c.split, func.sum(case((condition, 1), else_=0)), func.count())
             .where(check_day <= scope.today, _still_on_benefit(c, check_day)).group_by(c.c.split))
+    if segment is not None:
+        stmt = stmt.where(c.c.segment == segment)
     return _rows(session, stmt)
 
 
