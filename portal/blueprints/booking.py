@@ -96,7 +96,8 @@ def _own_booking(booking_id: int) -> Booking:
 
 def _member_types(member: Member) -> list:
     return [t for t in TYPES.values()
-            if t.member_bookable and (not t.target_groups or member.target_group in t.target_groups)]
+            if t.member_bookable and (not t.target_groups or member.target_group in t.target_groups)
+            and (not t.member_statuses or member.status in t.member_statuses)]
 
 
 def _sections(slots, member: Member) -> list[dict]:

@@ -39,6 +39,7 @@ CONVERSATION_TYPES = (
     "focus",  # fokussamtale (group 2)
     "followup_phone",  # opfølgning pr. telefon
     "followup_video",  # opfølgning pr. video
+    "dismissed_first",  # a dismissed member's first conversation: how to move on (in person, phone or video)
 )
 BOOKING_STATUSES = ("booked", "held", "no_show", "cancelled_member", "cancelled_fund")
 ACTIVE_BOOKING_STATUSES = ("booked", "held")

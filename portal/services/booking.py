@@ -174,6 +174,9 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
     if ctype.target_groups and member.target_group not in ctype.target_groups:
         return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
                  "video, eller kontakt din sagsbehandler.")
+    if ctype.member_statuses and member.status not in ctype.member_statuses:
+        return _("Samtalen om, hvordan du kommer videre, er for medlemmer i opsigelsesperioden. Book en anden "
+                 "samtale, eller kontakt din sagsbehandler.")
     if ctype.member_limit is not None:
         # The right to 2 focus conversations belongs to the current contact course (DOMAIN.md): a member who
         # returns to benefit has it again.
@@ -376,6 +379,9 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime
                        channel="jobcenter", to_address=jobcenter_address(session, booking.member), subject=subject,
                        body_text=body, member_id=booking.member_id, now=now,
                        attachments=[("samtale.ics", "text/calendar", ics)])
+        from portal.services import joint_conversation  # the job-centre exchange (issue 16): it answers there
+
+        joint_conversation.booking_changed(session, booking, kind, subject=subject, body=body, now=now)
     if is_staff(actor) and booking.member.user_id:
         with force_locale(booking.member.user.locale or "da"):
             text = _note(booking, kind, reason)

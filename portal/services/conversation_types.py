@@ -63,6 +63,7 @@ class ConversationType:
     member_bookable: bool = True  # False: only a caseworker books it (the joint conversation)
     target_groups: tuple[str, ...] | None = None  # None: every member
     member_limit: int | None = None  # active + used bookings a member may book themselves
+    member_statuses: tuple[str, ...] | None = None  # None: members of any status may book it
 
     @property
     def label(self) -> SafeLazyString:
@@ -84,6 +85,9 @@ TYPES: dict[str, ConversationType] = {t.code: t for t in (
                      target_groups=("2a", "2b"), member_limit=2),
     ConversationType("followup_phone", N_("Opfølgning pr. telefon"), 30, ("phone",)),
     ConversationType("followup_video", N_("Opfølgning pr. video"), 30, ("video",)),
+    # DOMAIN.md "Dismissed members": the a-kasse offers a conversation on how to move on, as the member prefers.
+    ConversationType("dismissed_first", N_("Samtale om, hvordan du kommer videre"), 45,
+                     ("in_person", "phone", "video"), member_statuses=("opsagt",)),
 )}
 assert set(TYPES) == set(CONVERSATION_TYPES)
 
