@@ -72,10 +72,11 @@ def _wait_until_up(process) -> None:
     pytest.fail("action server did not start within 90 s")
 
 
-def _call(action: str, sender: str, slots: dict | None = None, intent: str = "greet") -> requests.Response:
+def _call(action: str, sender: str, slots: dict | None = None, intent: str = "greet",
+          text: str = "x") -> requests.Response:
     domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
     tracker = {"sender_id": sender, "slots": {"language": "da", **(slots or {})},
-               "latest_message": {"text": "x", "intent": {"name": intent, "confidence": 1.0}, "entities": []},
+               "latest_message": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
                "events": [], "paused": False, "followup_action": None, "active_loop": {},
                "latest_action_name": "action_listen"}
     return requests.post(f"http://127.0.0.1:{PORT}/webhook", timeout=30, json={
@@ -99,7 +100,7 @@ def test_action_server_answers_rasas_webhook_and_writes_to_the_portal(action_ser
     assert {"event": "followup", "name": "utter_ask_consent"} in [{k: e[k] for k in ("event", "name")}
                                                                   for e in events if e["event"] == "followup"]
 
-    consent = _call("action_record_consent", "afsender-1")
+    consent = _call("action_record_consent", "afsender-1", intent="give_consent", text="/give_consent")
     assert consent.status_code == 200
     body = consent.json()
     assert body["responses"][0]["response"] == "utter_consent_given"

@@ -59,6 +59,12 @@ def test_flyer_visitor_registers_books_and_asks_for_a_human(app, client, session
     # The booking resumes: channel question with buttons.
     assert "Hvordan vil du helst holde samtalen?" in texts(replies)
     replies = say(client, sender, '/book_conversation{"channel":"phone"}')
+    # A phone conversation needs a number, and the registration gave only an e-mail: the bot asks for it.
+    assert "telefonnummer" in texts(replies)
+    replies = say(client, sender, "ring til mig")
+    assert "ikke et dansk telefonnummer" in texts(replies)
+    replies = say(client, sender, "20 30 40 50")
+    assert "+4520304050" in texts(replies)
     slot_buttons = [b for b in replies[-1]["buttons"] if "slot_choice" in b["payload"]]
     assert slot_buttons, texts(replies)
     assert "Hanne Holm" in slot_buttons[0]["title"]
@@ -76,10 +82,12 @@ def test_flyer_visitor_registers_books_and_asks_for_a_human(app, client, session
     assert "book_conversation" in [i["intent"] for i in handoff.context["intents"]]
     assert "FOA A-kasse Odense" in texts(replies)
 
-    assert say(client, sender, "hallo? er der nogen?") == []
+    # Nobody has taken it yet: the message waits for the person, and the member is told so.
+    assert "i kø hos" in texts(say(client, sender, "hallo? er der nogen?"))
     conversation = session.scalar(select(ChatConversation))
     assert conversation.state == "handed_off"
-    last = session.scalars(select(ChatMessage).order_by(ChatMessage.id.desc())).first()
-    assert last.sender == "user" and last.text == "hallo? er der nogen?"
+    said = session.scalars(select(ChatMessage).where(ChatMessage.sender == "user")
+                           .order_by(ChatMessage.id.desc())).first()
+    assert said.text == "hallo? er der nogen?"
     actions = set(session.scalars(select(AuditEntry.action)))
     assert {"consent.give", "member.register_from_chat", "booking.create", "handoff.request"} <= actions

@@ -112,6 +112,9 @@ def test_consent_is_recorded_and_withdrawal_deletes_the_transcript(client, sessi
     sender = flyer_sender(client)
     say(client, sender, "hej")
     replies = say(client, sender, "jeg giver samtykke")
+    # A typed consent out of the blue is only a classifier's guess: the bot asks the question, a "ja" confirms.
+    assert "Giver du samtykke?" in texts(replies) and session.scalar(select(Consent)) is None
+    replies = say(client, sender, "ja")
     assert "samtykke er registreret" in texts(replies)
     consent = session.scalar(select(Consent))
     assert consent.purpose == "chat_contact" and consent.withdrawn_at is None

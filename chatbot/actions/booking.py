@@ -54,7 +54,11 @@ class ActionOfferSlots(Action):
             waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
                 return waiting
-            location = find_location(session, tracker.get_slot("location")) or conversation.member.location
+            member = conversation.member
+            if channel == "phone" and not member.phone:
+                # A phone conversation needs a number to call: ask for it, then come back here.
+                return [SlotSet("phone_number", None), FollowupAction("phone_form")]
+            location = find_location(session, tracker.get_slot("location")) or member.location
             now = bridge.utcnow()
             slots = first_free_slots(session, conversation.member, channel=channel, location_id=location.id,
                                      now=now, limit=SLOTS_SHOWN)
@@ -114,6 +118,59 @@ class ActionBookConversation(Action):
                 return cleared + [FollowupAction("action_offer_slots")]
             when = bridge.local_when(booking.starts_at, lang)
             caseworker = booking.caseworker.name
+            details = booking_details(domain, lang, conversation.member, channel)
         dispatcher.utter_message(response="utter_booking_confirmed", when=when, caseworker=caseworker,
-                                 channel_label=bridge.channel_label(channel, lang))
+                                 channel_label=bridge.channel_label(channel, lang), details=details)
         return cleared
+
+
+def booking_details(domain, lang: str, member, channel: str) -> str:
+    """What happens next, promising only what exists for this member: an e-mail confirmation if we have the
+    address, the number we call, and where to move the time (Min side needs a login; else the chat)."""
+    parts = []
+    if member.email:
+        parts.append(bridge.response_text(domain, "utter_booked_email", lang).format(email=member.email))
+    if channel == "phone" and member.phone:
+        parts.append(bridge.response_text(domain, "utter_booked_phone", lang).format(phone=member.phone))
+    move = "utter_booked_move_minside" if member.user_id else "utter_booked_move_chat"
+    parts.append(bridge.response_text(domain, move, lang))
+    return " ".join(parts)
+
+
+class ValidatePhoneForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_phone_form"
+
+    def validate_phone_number(self, value, dispatcher, tracker, domain):
+        from portal.services.chat import clean_danish_phone
+        from portal.services.errors import ValidationFailed
+
+        try:
+            return {"phone_number": clean_danish_phone(str(value))}
+        except ValidationFailed:
+            dispatcher.utter_message(response="utter_invalid_phone_number")
+            return {"phone_number": None}
+
+
+class ActionSavePhoneNumber(Action):
+    """Store the number on the member (audited), then offer the phone times."""
+
+    def name(self) -> str:
+        return "action_save_phone_number"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.chat import set_member_phone
+        from portal.services.errors import ValidationFailed
+
+        with bridge.portal_session() as session:
+            conversation = steps.known_conversation(session, tracker, dispatcher)
+            if conversation is None or conversation.member is None:
+                return [SlotSet("phone_number", None)]
+            try:
+                phone = set_member_phone(session, conversation.member, str(tracker.get_slot("phone_number")),
+                                         now=bridge.utcnow())
+            except ValidationFailed:
+                dispatcher.utter_message(response="utter_invalid_phone_number")
+                return [SlotSet("phone_number", None), FollowupAction("phone_form")]
+        dispatcher.utter_message(response="utter_phone_number_saved", phone=phone)
+        return [SlotSet("phone_number", None), FollowupAction("action_offer_slots")]

@@ -11,7 +11,7 @@ from datetime import datetime
 
 _app = None
 _app_lock = threading.Lock()
-PERSONAL_SLOTS = ("full_name", "birth_date", "contact", "notice_end_date")
+PERSONAL_SLOTS = ("full_name", "birth_date", "contact", "notice_end_date", "phone_number")
 
 
 def _standalone_app():

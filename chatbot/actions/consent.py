@@ -15,6 +15,12 @@ class ActionRecordConsent(Action):
         from portal.services.chat import record_chat_consent
 
         lang = bridge.language(tracker)
+        decision = consent_decision(tracker)
+        if decision == "ask":  # a typed message the classifier read as consent: ask the question itself
+            return [bridge.ask("utter_ask_consent")]
+        if decision == "unclear":  # an answer to the question that is not a clear yes: nothing is recorded
+            dispatcher.utter_message(response="utter_consent_not_recorded")
+            return [bridge.ask("utter_ask_consent")]
         with bridge.portal_session() as session:
             conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
@@ -35,6 +41,37 @@ class ActionRecordConsent(Action):
         else:
             events.append(FollowupAction("utter_anything_else"))
         return events
+
+
+CONSENT_QUESTIONS = ("utter_ask_consent", "utter_handoff_needs_consent")
+
+
+def consent_decision(tracker) -> str:
+    """"record" only on an explicit confirmation: the consent button (payload /give_consent), or a typed yes
+    that answers the consent question and says no "not"/"withdraw". "ask" for a typed message read as consent
+    out of the blue (a classifier guess alone never records consent); "unclear" for a hedged answer."""
+    from chatbot.runtime.nlu import says_no
+
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "").strip()
+    if text.startswith(("/give_consent", "/affirm")):
+        return "record" if text.startswith("/give_consent") or _question_before(tracker) else "ask"
+    if not _question_before(tracker):
+        return "ask"
+    return "unclear" if says_no(text) else "record"
+
+
+def _question_before(tracker) -> bool:
+    """Whether the bot's last step before this user message was the consent question."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") not in (None, "action_listen"):
+            return event["name"] in CONSENT_QUESTIONS
+    return False
 
 
 class ActionDeclineConsent(Action):

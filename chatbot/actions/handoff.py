@@ -34,7 +34,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.handoff import open_handoff, request_handoff
+        from portal.services.handoff import open_handoff, reply_reach, request_handoff
 
         lang = bridge.language(tracker)
         reason = tracker.get_slot("handoff_reason") or "request_human"
@@ -58,5 +58,10 @@ class ActionHandoff(Action):
                 where = (f"FOA A-kasse {handoff.location.name}")
             else:
                 where = "FOA A-kasses centrale enhed" if lang == "da" else "FOA A-kasse's central unit"
-        dispatcher.utter_message(response="utter_handoff_started", where=where)
+            channel, address = reply_reach(session, conversation)
+        if channel == "email":
+            reach = bridge.response_text(domain, "utter_reach_email", lang).format(email=address)
+        else:  # never a channel that does not exist for this person (no SMS gateway, no address given)
+            reach = bridge.response_text(domain, "utter_reach_here_only", lang)
+        dispatcher.utter_message(response="utter_handoff_started", where=where, reach=reach)
         return [SlotSet("handoff_reason", None), SlotSet("pending_intent", None)]

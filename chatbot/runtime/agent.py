@@ -57,7 +57,8 @@ class Agent:
         `slots` are values the caller knows better than the tracker (language, consent, member_known from the
         database); `action_guard()` is a context manager around each custom action (a DB savepoint).
         """
-        turn = _Turn(self, copy.deepcopy(state) if state else new_state(self.project), sender_id, action_guard)
+        # The stored state may hold only what the portal keeps beside the dialogue (e.g. the widget's language).
+        turn = _Turn(self, {**new_state(self.project), **copy.deepcopy(state or {})}, sender_id, action_guard)
         for name, value in (slots or {}).items():
             turn.state["slots"][name] = value
         parse = self.nlu.parse(text)
@@ -68,18 +69,23 @@ class Agent:
 
     def render(self, name: str, slots: dict, variables: dict | None = None) -> dict:
         """A domain response for the current slots (Rasa's conditional variations), placeholders filled."""
-        variations = self.project.responses.get(name) or self.project.responses["utter_default"]
-        chosen = None
-        for variation in variations:
-            conditions = variation.get("condition") or []
-            if conditions and all(slots.get(c.get("name")) == c.get("value") for c in conditions):
-                chosen = variation
-                break
-        if chosen is None:
-            chosen = next((v for v in variations if not v.get("condition")), variations[0])
-        values = {**{k: v for k, v in slots.items() if v is not None}, **(variables or {})}
-        text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), chosen.get("text", ""))
-        return {"text": text, "buttons": [dict(b) for b in chosen.get("buttons", [])]}
+        return render_response(self.project, name, slots, variables)
+
+
+def render_response(project: Project, name: str, slots: dict, variables: dict | None = None) -> dict:
+    """A domain response for `slots` (Rasa's conditional variations, e.g. on `language`), placeholders filled."""
+    variations = project.responses.get(name) or project.responses["utter_default"]
+    chosen = None
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        if conditions and all(slots.get(c.get("name")) == c.get("value") for c in conditions):
+            chosen = variation
+            break
+    if chosen is None:
+        chosen = next((v for v in variations if not v.get("condition")), variations[0])
+    values = {**{k: v for k, v in slots.items() if v is not None}, **(variables or {})}
+    text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), chosen.get("text", ""))
+    return {"text": text, "buttons": [dict(b) for b in chosen.get("buttons", [])]}
 
 
 class _Turn:
@@ -136,9 +142,19 @@ class _Turn:
             self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, None))
             return
         self.state["fallback_stage"] = None
+        interrupted = self.state["active_loop"]
+        asked_before = len(self.messages)
         self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, self.state["active_loop"]))
-        if self.state["active_loop"] in self.agent.project.forms and self.slots.get("requested_slot"):
-            self.ask(self.slots["requested_slot"])  # back to the interrupted form's question
+        loop = self.state["active_loop"]
+        if loop in self.agent.project.forms and loop == interrupted and self.slots.get("requested_slot") \
+                and not self._asked_since(asked_before, self.slots["requested_slot"]):
+            # Back to the interrupted form's question, unless this turn asked it already (a form opened by this
+            # turn asks its first question itself: asking again showed "Hvad er dit fulde navn?" twice).
+            self.ask(self.slots["requested_slot"])
+
+    def _asked_since(self, index: int, slot: str) -> bool:
+        question = self.agent.render(f"utter_ask_{slot}", self.slots)["text"]
+        return any(m.get("text") == question for m in self.messages[index:])
 
     def apply_global_mappings(self, parse: dict) -> None:
         """from_entity mappings without conditions fill slots whatever the dialogue state (Rasa 3)."""

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from chatbot.runtime.nlu import build_pipeline, normalise, training_examples
+from chatbot.runtime.nlu import build_pipeline, consent_guard, normalise, training_examples
 from chatbot.runtime.project import load_project
 
 
@@ -23,7 +23,10 @@ def cross_validate(folds: int = 5, seed: int = 2026) -> dict:
     for train_idx, test_idx in splitter.split(texts, labels):
         model = clone(build_pipeline())
         model.fit(list(texts[train_idx]), list(labels[train_idx]))
-        predicted[test_idx] = model.predict(list(texts[test_idx]))
+        # The same decision as NLU.parse: the classifier, then the consent guard.
+        labels_seen = [str(label) for label in model.classes_]
+        for i, row in zip(test_idx, model.predict_proba(list(texts[test_idx]))):
+            predicted[i] = labels_seen[int(np.argmax(consent_guard(texts[i], labels_seen, row)))]
     confusions = Counter((t, p) for t, p in zip(labels, predicted) if t != p)
     per_intent = f1_score(labels, predicted, average=None, labels=sorted(set(labels)))
     return {
@@ -34,6 +37,8 @@ def cross_validate(folds: int = 5, seed: int = 2026) -> dict:
         "macro_f1": float(f1_score(labels, predicted, average="macro")),
         "per_intent_f1": dict(zip(sorted(set(labels)), (float(v) for v in per_intent))),
         "confusions": [{"true": t, "predicted": p, "count": n} for (t, p), n in confusions.most_common(15)],
+        "withdraw_read_as_consent": int(sum(1 for t, p in zip(labels, predicted)
+                                            if t == "withdraw_consent" and p == "give_consent")),
         "errors": [{"text": str(examples[i].text), "true": str(labels[i]), "predicted": str(predicted[i])}
                    for i in range(len(labels)) if labels[i] != predicted[i]][:40],
     }

@@ -42,6 +42,31 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# Words that make a message anything but a consent: a negation or a withdrawal (normalised: "ikke" → "ike",
+# "annuller" → "anuler"). A message with one of them is never classified give_consent (consent_guard) and never
+# confirms the consent question (chatbot/actions/consent.py): reading a withdrawal as a consent is the worst error
+# this bot can make, so the rule is lexical and does not depend on the classifier.
+_SAYS_NO = re.compile(
+    r"(?<!\w)(ike|ik|nej|aldrig|ingen|intet|tilbage\w*|tilbagekald\w*|tilbagetraek\w*|slet\w*|fortryd\w*|"
+    r"anul\w*|fjern\w*|glem\w*|stop\w*|lad vaere|laengere|withdraw\w*|revoke\w*|delete\w*|remove\w*|erase\w*|"
+    r"cancel\w*|not|no|nope|never|dont|don|won|longer|forget)(?!\w)")
+
+
+def says_no(text: str) -> bool:
+    """Whether the message contains a negation or a withdrawal word (see _SAYS_NO)."""
+    return bool(_SAYS_NO.search(normalise(text)))
+
+
+def consent_guard(normalised: str, labels: list[str], probabilities: np.ndarray) -> np.ndarray:
+    """give_consent's probability set to 0 (the rest renormalised) when the message says no (_SAYS_NO)."""
+    if "give_consent" not in labels or not _SAYS_NO.search(normalised):
+        return probabilities
+    guarded = np.array(probabilities, dtype=float)
+    guarded[labels.index("give_consent")] = 0.0
+    total = guarded.sum()
+    return guarded / total if total > 0 else guarded
+
+
 @dataclass
 class Example:
     text: str
@@ -148,7 +173,8 @@ class NLU:
         payload = _PAYLOAD.match(text.strip())
         if payload and payload.group("intent") in self.project.intents:
             return self._parse_payload(text, payload)
-        probabilities = self.pipeline.predict_proba([normalise(text)])[0]
+        normalised = normalise(text)
+        probabilities = consent_guard(normalised, self.labels, self.pipeline.predict_proba([normalised])[0])
         order = np.argsort(probabilities)[::-1]
         ranking = [{"name": self.labels[i], "confidence": round(float(probabilities[i]), 4)} for i in order[:10]]
         top = ranking[0]

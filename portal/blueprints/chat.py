@@ -33,6 +33,7 @@ from portal.models import Member
 from portal.models.chat import ChatConversation
 from portal.query_args import db_int
 from portal.services import chat as chat_service
+from portal.services import chat_states
 from portal.services import handoff as handoff_service
 from portal.services.errors import DomainError, ValidationFailed
 from portal.timeutil import utcnow
@@ -125,8 +126,11 @@ def widget_context(kind: str = "minside") -> dict | None:
         return None
     conversation = chat_service.conversation_for_sender(db.session, sender)
     messages = chat_service.messages_after(db.session, conversation) if conversation is not None else []
+    status = chat_states.status(db.session, conversation) if conversation is not None else None
     return {"sender": sender, "kind": kind, "messages": messages,
-            "state": conversation.state if conversation is not None else "bot"}
+            "state": conversation.state if conversation is not None else "bot", "status": status,
+            "buttons": chat_states.quick_replies(db.session, conversation, messages[-1] if messages else None,
+                                                 _language())}
 
 
 def init_app(app) -> None:
@@ -182,7 +186,8 @@ def conversation_page():
         text = request.form.get("payload") or request.form.get("message", "")
         try:
             conversation = conversation_for(sender, create=True)
-            chat_service.handle_user_message(db.session, conversation, text, now=utcnow(), agent=_agent())
+            chat_service.handle_user_message(db.session, conversation, text, now=utcnow(), agent=_agent(),
+                                             widget_language=_language())
             db.session.commit()
             return redirect(url_for("chat.conversation_page", kanal=kind, _anchor="seneste"))
         except ValidationFailed as err:
@@ -238,10 +243,10 @@ def rest_webhook():
         return problem(400, "Ukendt afsender. Åbn chatten igen fra siden, så får du en ny samtale.",
                        code="unknown_sender")
     metadata = data.get("metadata")
-    if isinstance(metadata, dict) and metadata.get("language") in ("da", "en"):
-        conversation.language = metadata["language"]
+    widget_language = metadata.get("language") if isinstance(metadata, dict) else None
     try:
-        replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(), agent=_agent())
+        replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(), agent=_agent(),
+                                                   widget_language=widget_language)
     except ValidationFailed as err:
         db.session.rollback()
         return problem(422, err.message, code="message_refused")
@@ -280,7 +285,8 @@ def poll():
     if conversation is None:
         if sender_claims(sender) is None:
             return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
-        return jsonify(messages=[], state="bot")
+        return jsonify(messages=[], state="bot", status=None, buttons=chat_states.quick_replies(
+            db.session, None, None, _language()))
     if conversation_for(sender, create=False) is None:
         return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
     now = utcnow()
@@ -288,7 +294,11 @@ def poll():
         chat_service.mark_seen(conversation, now)
         db.session.commit()
     messages = chat_service.messages_after(db.session, conversation, after)
-    return jsonify(state=conversation.state, messages=[_message_json(m) for m in messages])
+    status = chat_states.status(db.session, conversation)
+    last = messages[-1] if messages else chat_service.last_message(db.session, conversation)
+    return jsonify(state=conversation.state, messages=[_message_json(m) for m in messages],
+                   status={"state": status["state"], "text": status["text"]} if status else None,
+                   buttons=chat_states.quick_replies(db.session, conversation, last))
 
 
 def _message_json(message) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -97,6 +98,11 @@ def messages_after(session: Session, conversation: ChatConversation, after_id: i
         .order_by(ChatMessage.id).limit(MESSAGE_PAGE)))
 
 
+def last_message(session: Session, conversation: ChatConversation) -> ChatMessage | None:
+    return session.scalar(select(ChatMessage).where(ChatMessage.conversation_id == conversation.id)
+                          .order_by(ChatMessage.id.desc()).limit(1))
+
+
 def mark_seen(conversation: ChatConversation, now: datetime) -> None:
     conversation.last_seen_at = now
 
@@ -113,22 +119,35 @@ def bot_slots(session: Session, conversation: ChatConversation) -> dict:
 
 
 def handle_user_message(session: Session, conversation: ChatConversation, text: str, *, now: datetime,
-                        agent) -> list[dict]:
-    """One user turn. Returns the bot's messages in Rasa's REST format; [] while a caseworker has the chat.
+                        agent, widget_language: str | None = None) -> list[dict]:
+    """One user turn. Returns the bot's messages in Rasa's REST format.
 
-    Once handed off the bot stays silent: the message goes to the caseworker's view only.
+    Every message gets an answer in every state (portal/services/chat_states.py): while a person holds the chat
+    the bot only answers the commands that always work, and [] means the person answers. A withdrawal of consent
+    is honoured in every state before anything else. `widget_language` is the page's language (da/en); a
+    message clearly written in the other language switches the answers to it.
     """
+    from portal.services import chat_states
+
     text = check_message_text(text)
     conversation.last_activity_at = now
     conversation.last_seen_at = now
+    choose_language(conversation, text, widget_language)
+    shown = _payload_title(session, conversation, text) if text.startswith("/") else text
     if conversation.state == "handed_off":
-        add_message(session, conversation, sender="user", text=text, now=now)
-        return []
+        replies = chat_states.handle_while_handed_off(session, conversation, text, shown, now=now, agent=agent)
+        if replies is not None:
+            return replies
     if conversation.state == "closed":
         conversation.state = "bot"
-    shown = _payload_title(session, conversation, text) if text.startswith("/") else text
+    command = chat_states.member_command(text, agent.nlu.parse(text) if not text.startswith("/") else None)
+    if command == "withdraw_consent":
+        return chat_states.withdraw(session, conversation, now=now, said=shown)
+    if command == "stop":
+        text = "/deny"  # nobody holds the chat: "stop" leaves whatever the bot was asking (never a withdrawal)
     said = add_message(session, conversation, sender="user", text=shown, now=now)
     session.flush()
+    consent_before = conversation.consent_given
     messages, state, parse = agent.handle(
         conversation.tracker or None, text, sender_id=conversation.sender_id,
         slots=bot_slots(session, conversation), action_guard=lambda: session.begin_nested())
@@ -137,6 +156,8 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     if not (state_of_said.deleted or state_of_said.was_deleted or state_of_said.detached):
         # (a withdrawn consent deletes the transcript, this line included)
         said.intent, said.confidence = intent.get("name"), intent.get("confidence")
+    if consent_before and not conversation.consent_given and messages:
+        messages[0]["custom"] = {"transcript_deleted": True}
     for message in messages:
         add_message(session, conversation, sender="bot", text=message.get("text", ""), now=now,
                     buttons=message.get("buttons"))
@@ -145,6 +166,54 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
         state["events"] = [e for e in state.get("events", []) if e.get("event") not in ("user", "bot")][-20:]
     conversation.tracker = state
     return messages
+
+
+# Function words that tell Danish from English in a short message (words both languages use, such as "i", "to",
+# "hej"/"hi", are left out). A message switches the answers only when it is clearly one language.
+_ENGLISH_WORDS = ("the is are what how can could would should do does did my me you your am want need to about "
+                  "please when where which who with for and of it this that have has get be will an a if tell know "
+                  "any there thanks thank hello speak someone person book help job jobs course courses unemployed "
+                  "notice")
+_DANISH_WORDS = ("jeg du hvad hvordan hvornår kan min mit mine er og det ikke på med til en et vil gerne tak ja nej "
+                 "om har mig der at skal få tale må noget samtale hvor hvis jer af kurser hjælp ledig opsagt bliver "
+                 "blevet")
+
+
+@lru_cache(maxsize=1)
+def _language_words() -> tuple[frozenset, frozenset]:
+    from chatbot.runtime.nlu import (
+        normalise,  # the chatbot's normalisation (imports scikit-learn: on first use)
+    )
+
+    return (frozenset(normalise(_ENGLISH_WORDS).split()),
+            frozenset(normalise(_DANISH_WORDS).split()))
+
+
+def detect_language(text: str) -> str | None:
+    """"da" or "en" when the message is clearly written in one of them, else None."""
+    from chatbot.runtime.nlu import normalise
+
+    english_words, danish_words = _language_words()
+    words = normalise(text).split()
+    english = sum(1 for w in words if w in english_words)
+    danish = sum(1 for w in words if w in danish_words)
+    if english >= 2 and english > 2 * danish:
+        return "en"
+    if danish >= 2 and danish > 2 * english:
+        return "da"
+    return None
+
+
+def choose_language(conversation: ChatConversation, text: str, widget_language: str | None) -> None:
+    """The language the bot answers in: the widget's (when it changes), unless the message is clearly another."""
+    tracker = conversation.tracker or {}
+    if widget_language in ("da", "en") and tracker.get("widget_language") != widget_language:
+        conversation.language = widget_language
+        conversation.tracker = {**tracker, "widget_language": widget_language}
+    if not text.startswith("/"):
+        detected = detect_language(text)
+        if detected is not None:
+            conversation.language = detected
 
 
 def _payload_title(session: Session, conversation: ChatConversation, payload: str) -> str:
@@ -156,7 +225,12 @@ def _payload_title(session: Session, conversation: ChatConversation, payload: st
         if isinstance(button, dict) and button.get("payload") == payload and button.get("title"):
             return str(button["title"])[:200]
     from chatbot.runtime.labels import intent_label
+    from portal.services.chat_states import quick_replies, render
 
+    defaults = render(conversation, "utter_quick_default")["buttons"]
+    for button in quick_replies(session, conversation, None) + defaults:  # the state's and the default buttons
+        if button.get("payload") == payload:
+            return str(button["title"])[:200]
     name = payload[1:].split("{", 1)[0]
     return intent_label(name, conversation.language)
 
@@ -206,7 +280,7 @@ def forget_transcript(session: Session, conversation: ChatConversation) -> int:
     tracker = dict(conversation.tracker or {})
     tracker["events"] = []
     slots = dict(tracker.get("slots") or {})
-    for name in ("full_name", "birth_date", "contact", "notice_end_date"):
+    for name in ("full_name", "birth_date", "contact", "notice_end_date", "phone_number"):
         slots[name] = None
     tracker["slots"] = slots
     conversation.tracker = tracker
@@ -219,7 +293,12 @@ def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor, now: d
         (ChatConversation.consent_id == consent.id)
         | ((ChatConversation.member_id == consent.member_id) & (ChatConversation.member_id.is_not(None)))
     )).all()
+    from portal.services.handoff import close_by_member, open_handoff
+
     for conversation in conversations:
+        handoff = open_handoff(session, conversation)
+        if handoff is not None:  # nobody may go on reading or answering a chat whose consent is gone
+            close_by_member(session, handoff, why="consent_withdrawn", now=now)
         conversation.consent_given = False
         conversation.consent_id = None
         forget_transcript(session, conversation)
@@ -262,6 +341,18 @@ def parse_danish_date(text: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def clean_danish_phone(text: str) -> str:
+    """A Danish phone number in E.164 (+45…), or ValidationFailed with the reason (phonenumbers' rules)."""
+    try:
+        number = phonenumbers.parse((text or "").strip(), "DK")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or number.country_code != 45 or not phonenumbers.is_valid_number(number):
+        raise ValidationFailed("Det er ikke et dansk telefonnummer. Skriv 8 cifre, fx 20 30 40 50.",
+                               field="phone_number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def clean_contact(text: str) -> tuple[str | None, str | None]:
@@ -368,29 +459,62 @@ def register_dismissed_member(session: Session, conversation: ChatConversation, 
 
 # ---- booking the first conversation -----------------------------------------------------------------------
 
-# A dismissed member's first conversation ("how to move on") is not statutory: in person it is held as a
-# contact-course conversation, by phone or video as a follow-up (portal/services/conversation_types.py).
-FIRST_CONVERSATION_TYPE = {"in_person": "contact_course", "phone": "followup_phone", "video": "followup_video"}
+# A dismissed member's first conversation ("how to move on", DOMAIN.md "Dismissed members") is its own type,
+# held in person, by phone or by video as the member chooses (portal/services/conversation_types.py).
+FIRST_CONVERSATION_TYPE = "dismissed_first"
 SLOT_SEARCH_DAYS = 28
+# The choices offered are different times (not one time with four caseworkers), at most this many on one day.
+TIMES_PER_DAY = 2
 
 
 def first_free_slots(session: Session, member: Member, *, channel: str, location_id: int | None, now: datetime,
                      limit: int = 4):
+    """Up to `limit` free times for the first conversation: distinct times, the member's own department first.
+
+    slots.free_slots ranks the member's own caseworker, then their department, then the nearest others; here
+    each time is offered once (with the first caseworker free then), spread over days (TIMES_PER_DAY).
+    """
     from portal.services.slots import free_slots
 
-    return free_slots(session, type=FIRST_CONVERSATION_TYPE[channel], start=now,
-                      end=now + timedelta(days=SLOT_SEARCH_DAYS), now=now, member=member,
-                      location_id=location_id or member.location_id, channel=channel, limit=limit)
+    candidates = free_slots(session, type=FIRST_CONVERSATION_TYPE, start=now,
+                            end=now + timedelta(days=SLOT_SEARCH_DAYS), now=now, member=member,
+                            location_id=location_id or member.location_id, channel=channel, limit=400)
+    home = location_id or member.location_id
+    candidates.sort(key=lambda slot: (slot.location_id != home, 0))  # stable: keeps free_slots' order within
+    chosen, times, per_day = [], set(), {}
+    for slot in candidates:
+        day = to_local(slot.starts_at).date()
+        if slot.starts_at in times or per_day.get(day, 0) >= TIMES_PER_DAY:
+            continue
+        chosen.append(slot)
+        times.add(slot.starts_at)
+        per_day[day] = per_day.get(day, 0) + 1
+        if len(chosen) >= limit:
+            break
+    return sorted(chosen, key=lambda slot: (slot.location_id != home, slot.starts_at))
 
 
 def book_first_conversation(session: Session, member: Member, *, caseworker_id: int, starts_at: datetime,
                             channel: str, now: datetime, actor="chatbot"):
+    """Book the first conversation; by phone only when a phone number is known (the adviser calls it)."""
     from portal.services.booking import book_slot
 
-    if channel not in FIRST_CONVERSATION_TYPE:
+    if channel not in ("in_person", "phone", "video"):
         raise ValidationFailed("Vælg fremmøde, telefon eller video.", field="channel")
+    if channel == "phone" and not member.phone:
+        raise ValidationFailed("En telefonsamtale kræver et telefonnummer.", field="phone_number")
     return book_slot(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at,
-                     type=FIRST_CONVERSATION_TYPE[channel], channel=channel, actor=actor, now=now)
+                     type=FIRST_CONVERSATION_TYPE, channel=channel, actor=actor, now=now)
+
+
+def set_member_phone(session: Session, member: Member, text: str, *, now: datetime, actor="chatbot") -> str:
+    """Store the phone number the member gave in the chat (for a phone conversation). Returns it in E.164."""
+    phone = clean_danish_phone(text)
+    if member.phone != phone:
+        member.phone = phone
+        member.updated_at = now
+        audit.record(session, actor, "member.phone_from_chat", member_id=member.id, target=member, now=now)
+    return phone
 
 
 def init_app(app) -> None:

@@ -204,33 +204,44 @@ def reply(session: Session, user: User, handoff_id: int, text: str, *, now: date
     return message, delivered
 
 
-def _contact_for(session: Session, handoff: Handoff) -> tuple[str | None, str | None]:
-    member = handoff.member
-    if member is not None:
-        return member.email, member.phone
-    slots = (handoff.conversation.tracker or {}).get("slots") or {}
-    contact = slots.get("contact")
-    if contact:
-        from portal.services.chat import clean_contact
+def sms_available() -> bool:
+    """Whether an SMS can reach anyone. The trial has no SMS gateway (portal/services/dispatch.py: sms rows wait),
+    so the chat neither sends nor promises SMS; when a gateway exists, this is the one place that says so."""
+    return False
 
-        try:
-            return clean_contact(contact)
-        except ValidationFailed:
-            return None, None
+
+def reply_reach(session: Session, conversation: ChatConversation) -> tuple[str | None, str | None]:
+    """How a caseworker's answer reaches a member who left the chat: ("email", address), ("sms", number) or
+    (None, None) when only the chat itself can (the handoff message promises exactly this)."""
+    member = session.get(Member, conversation.member_id) if conversation.member_id else None
+    email, phone = (member.email, member.phone) if member is not None else (None, None)
+    if member is None:
+        contact = ((conversation.tracker or {}).get("slots") or {}).get("contact")
+        if contact:
+            from portal.services.chat import clean_contact
+
+            try:
+                email, phone = clean_contact(contact)
+            except ValidationFailed:
+                email, phone = None, None
+    if email:
+        return "email", email
+    if phone and sms_available():
+        return "sms", phone
     return None, None
 
 
 def _send_offline(session: Session, handoff: Handoff, message: ChatMessage, now: datetime) -> str:
-    email, phone = _contact_for(session, handoff)
+    channel, address = reply_reach(session, handoff.conversation)
     body = (f"Du har fået svar fra FOA A-kasse på din chat:\n\n{message.text}\n\n"
             "Svar ved at åbne chatten igen på foa.dk/opsagt eller på Min side.")
-    if email:
-        outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=email,
+    if channel == "email":
+        outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=address,
                        subject="Svar fra FOA A-kasse på din chat", body_text=body, member_id=handoff.member_id,
                        channel="email", now=now)
         return "email"
-    if phone:
-        outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=phone,
+    if channel == "sms":
+        outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=address,
                        subject="FOA A-kasse", body_text=body[:600], member_id=handoff.member_id, channel="sms",
                        now=now)
         return "sms"
@@ -256,6 +267,29 @@ def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note
                 text="Medarbejderen har afsluttet samtalen. Du kan skrive til chatbotten igen.")
     audit.record(session, user, "handoff.resolve", member_id=handoff.member_id, target=handoff, now=now,
                  detail={"outcome": outcome})
+    return handoff
+
+
+# Why a member ended a handoff from the chat (outcome_note; the caseworker sees it in the inbox and the handoff).
+CLOSED_BY_MEMBER = {
+    "stopped": "Medlemmet afsluttede selv i chatten.",
+    "consent_withdrawn": "Medlemmet trak samtykket tilbage; samtalen er slettet.",
+}
+
+
+def close_by_member(session: Session, handoff: Handoff, *, why: str, now: datetime) -> Handoff:
+    """The member ended the handoff from the chat (left the queue, ended it, withdrew consent): closed at once,
+    the bot answers again, and the caseworker who had it is told."""
+    handoff.status = "resolved"
+    handoff.resolved_at = now
+    handoff.outcome = "other"
+    handoff.outcome_note = CLOSED_BY_MEMBER[why]
+    handoff.conversation.state = "bot"
+    if handoff.claimed_by is not None:
+        notifications.notify(session, handoff.claimed_by.user_id, f"Chatten er afsluttet: {CLOSED_BY_MEMBER[why]}",
+                             link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    audit.record(session, "chatbot", "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
+                 now=now, detail={"why": why})
     return handoff
 
 

@@ -76,15 +76,35 @@
       if (hadFocus) { (buttons.querySelector("button") || input).focus(); }
     }
 
+    var stateLine = form.querySelector(".chat-state");
+    var shownButtons = null;
+    var shownState = stateLine ? stateLine.textContent : "";
+
+    // The server says which buttons belong under the chat now (the state's own while a person has the chat,
+    // else the bot's last ones or the default three) and who has the chat: shown as it changes.
     var refresh = poller(widget.dataset.poll + "?sender=" + encodeURIComponent(widget.dataset.sender), log, widget, function (data) {
       var messages = data.messages || [];
-      if (messages.length) {
-        if (hello) { hello.remove(); hello = null; }
-        var lastBot = null;
-        messages.forEach(function (m) { if (m.sender !== "user") { lastBot = m; } });
-        if (lastBot) { renderButtons(lastBot.buttons || []); }
+      if (messages.length && hello) { hello.remove(); hello = null; }
+      if (data.buttons) {
+        var key = JSON.stringify(data.buttons);
+        if (key !== shownButtons) { shownButtons = key; renderButtons(data.buttons); }
+      }
+      if (stateLine) {
+        var text = data.status ? data.status.text : "";
+        if (text !== shownState) {
+          shownState = text;
+          stateLine.textContent = text;
+          stateLine.hidden = !text;
+        }
       }
     });
+
+    function clearTranscript() {
+      // Consent withdrawn: the transcript is deleted on the server, so it goes from the screen too.
+      var lines = log.querySelector(".chat-lines") || log;
+      lines.textContent = "";
+      log.dataset.lastId = "0";
+    }
 
     function send(text, shown) {
       text = (text || "").trim();
@@ -102,7 +122,11 @@
         if (r.ok) {
           input.value = "";
           status.textContent = "";
-          return refresh();
+          return r.json().then(function (replies) {
+            var deleted = (replies || []).some(function (m) { return m.custom && m.custom.transcript_deleted; });
+            if (deleted) { clearTranscript(); }
+            return refresh();
+          });
         }
         return r.json().then(function (problem) {
           status.textContent = (problem && problem.detail) || widget.dataset.errorText;
