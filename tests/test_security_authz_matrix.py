@@ -56,6 +56,7 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "GET /jobcenter/": ('jobcenter',),
     "GET /jobcenter/borger/<member_number>": ('jobcenter',),
     "GET /jobcenter/sag/<int:case_id>": ('jobcenter',),
+    "POST /jobcenter/sag/<int:case_id>/faellessamtale": ('jobcenter',),
     "POST /jobcenter/sag/<int:case_id>/svar": ('jobcenter',),
     "GET /kalender": ('caseworker', 'admin'),
     "GET /kalender/arbejdstider": ('caseworker', 'admin'),

@@ -4,6 +4,8 @@ job centre's case or citizen is 'not found'. Views are thin: the rules are in po
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,9 +13,9 @@ from flask_login import current_user
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.query_args import DB_MAX
-from portal.services import jobcentre, municipalities, plan
-from portal.services.errors import Conflict, NotFound, ValidationFailed
-from portal.timeutil import utcnow
+from portal.services import jobcentre, joint_conversation, municipalities, plan
+from portal.services.errors import Conflict, ValidationFailed
+from portal.timeutil import local_to_utc, utcnow
 
 bp = Blueprint("jobcentre", __name__)
 
@@ -52,9 +54,12 @@ def _municipality_name(code: int | None) -> str:
 def inbox():
     scope = _scope()
     show_all = request.args.get("vis") == "alle"
-    messages = jobcentre.inbox(db.session, scope, now=utcnow(), show_all=show_all)
+    now = utcnow()
+    messages = jobcentre.inbox(db.session, scope, now=now, show_all=show_all)
+    upcoming = joint_conversation.upcoming(db.session, scope, now)
     db.session.commit()  # the audit entry of the read
-    return render_template("jobcentre/inbox.html", scope=scope, messages=messages, show_all=show_all)
+    return render_template("jobcentre/inbox.html", scope=scope, messages=messages, show_all=show_all,
+                           upcoming=upcoming)
 
 
 @bp.route("/jobcenter/sag/<int:case_id>", methods=["GET"])
@@ -66,8 +71,10 @@ def message(case_id: int):
     return _message_page(scope, found)
 
 
-def _message_page(scope, found, *, error: str | None = None, reason: str = "", status: int = 200):
+def _message_page(scope, found, *, error: str | None = None, reason: str = "", counter: str = "",
+                  status: int = 200):
     return render_template("jobcentre/message.html", scope=scope, message=found, error=error, reason=reason,
+                           counter=counter, joint_deadline=joint_conversation.joint_deadline(found.member),
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS), status
 
 
@@ -84,8 +91,6 @@ def answer(case_id: int):
     try:
         found = jobcentre.decide_plan_item(db.session, scope, _id(case_id),
                                            approve=decision == "approve", reason=reason, now=utcnow())
-    except NotFound:
-        raise
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()
         found = jobcentre.get_message(db.session, scope, _id(case_id))
@@ -106,3 +111,35 @@ def citizen(member_number: str):
     db.session.commit()  # the audit entry of the read
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)
+
+
+@bp.route("/jobcenter/sag/<int:case_id>/faellessamtale", methods=["POST"])
+@role_required("jobcenter")
+def answer_joint(case_id: int):
+    """Accept the proposed time of a joint conversation, or propose another inside the 13-week deadline."""
+    scope = _scope()
+    jobcentre.get_message(db.session, scope, _id(case_id))  # another job centre's case: 404 before anything else
+    decision = request.form.get("decision")
+    if decision not in ("accept", "counter"):
+        abort(400)
+    counter_text = (request.form.get("counter_time") or "")[:40]
+    reason = (request.form.get("reason") or "")[:5000]
+    try:
+        counter = None
+        if decision == "counter" and counter_text.strip():
+            try:
+                counter = local_to_utc(datetime.fromisoformat(counter_text.strip()).replace(tzinfo=None))
+            except ValueError:
+                raise ValidationFailed(_("Skriv tidspunktet som dato og klokkeslæt, fx 2026-03-20 10:00."),
+                                       field="counter_time") from None
+        found = joint_conversation.answer(db.session, scope, _id(case_id), accept=decision == "accept",
+                                          counter_time=counter, reason=reason, now=utcnow())
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        found = jobcentre.get_message(db.session, scope, _id(case_id))
+        return _message_page(scope, found, error=exc.message, reason=reason, counter=counter_text,
+                             status=422 if isinstance(exc, ValidationFailed) else 409)
+    db.session.commit()
+    flash(_("Jobcentret deltager i fællessamtalen. A-kassen har fået besked.") if found.decision == "accepted" else
+          _("Jeres forslag til et andet tidspunkt er sendt til a-kassen."), "success")
+    return redirect(url_for("jobcentre.inbox"))

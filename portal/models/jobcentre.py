@@ -73,4 +73,5 @@ class JobcentreMessage(db.Model):
 
     member = relationship("Member")
     plan_item = relationship("PlanItem")
+    booking = relationship("Booking")
     decided_by = relationship("User", foreign_keys=[decided_by_user_id])

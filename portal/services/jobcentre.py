@@ -253,7 +253,7 @@ def citizen(session: Session, scope: JobcentreScope, member_number: str, now: da
     return member, messages
 
 
-def _clean_reason(reason: str | None, *, required: bool) -> str | None:
+def clean_reason(reason: str | None, *, required: bool) -> str | None:
     reason = (reason or "").strip()
     if required and len(reason) < REASON_MIN:
         raise ValidationFailed(_("Skriv en begrundelse (mindst %(n)d tegn), som medlemmet og a-kassen kan se.",
@@ -272,7 +272,7 @@ def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *
     message = get_message(session, scope, message_id)
     if message.kind != "plan_approval" or message.plan_item is None:
         raise ValidationFailed(_("Sagen er ikke en anmodning om godkendelse."))
-    reason = _clean_reason(reason, required=not approve)
+    reason = clean_reason(reason, required=not approve)
     item = message.plan_item
     if message.status == "withdrawn" or item.status == "cancelled":
         raise Conflict(_("A-kassen har trukket aktiviteten »%(title)s« tilbage. Der er ikke noget at godkende, "

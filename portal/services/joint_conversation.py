@@ -1,0 +1,104 @@
+"""The joint conversation (fællessamtale) through the job-centre exchange (issue 16).
+
+DOMAIN.md: within 13 weeks the joint conversation with the job centre; job centre and member are invited after 9
+weeks so it is on time; it is held at the a-kasse unless the job centre wishes otherwise. Booking it (a 'joint'
+booking, portal.services.booking) proposes its time to the member's job centre; the job centre accepts, or
+proposes another time inside the 13-week deadline, and the caseworker is told. Moving or cancelling the booking
+withdraws an unanswered invitation (a moved one is proposed again).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.models.jobcentre import JobcentreMessage
+from portal.services import audit, notifications
+from portal.services.errors import Conflict, ValidationFailed
+from portal.services.jobcentre import (
+    DECISION_LABELS,
+    OPEN_STATUSES,
+    JobcentreScope,
+    clean_reason,
+    get_message,
+    send,
+)
+from portal.services.minside_i18n import _
+
+
+def joint_deadline(member):
+    """The last day the joint conversation is on time: 13 weeks from the first day of unemployment (DOMAIN.md)."""
+    from portal.services.contact_course import RULES_BY_KEY, course_start, due_date_for
+
+    start = course_start(member)
+    return due_date_for(start, RULES_BY_KEY["joint"].due_day) if start else None
+
+
+def booking_changed(session: Session, booking, kind: str, *, subject: str, body: str, now: datetime
+                          ) -> JobcentreMessage | None:
+    """A joint conversation was booked, moved or cancelled (portal.services.booking): an earlier invitation the job
+    centre has not answered is withdrawn, and a booked or moved time is proposed to the member's job centre."""
+    for earlier in session.scalars(select(JobcentreMessage).where(
+            JobcentreMessage.booking_id == booking.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
+        earlier.status, earlier.updated_at = "withdrawn", now
+    if kind == "cancelled":
+        return None
+    return send(session, booking.member, kind="joint_invitation", key=f"joint:{booking.id}:{booking.sequence}",
+                subject=subject, body=body, now=now, booking_id=booking.id)
+
+
+def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
+                 counter_time: datetime | None, reason: str | None, now: datetime) -> JobcentreMessage:
+    """The job centre accepts the proposed time, or proposes another inside the 13-week deadline. Refused, with
+    nothing changed, if it was answered already or the a-kasse has moved or cancelled the conversation since."""
+    from portal.models import Booking
+    from portal.timeutil import to_local
+
+    message = get_message(session, scope, message_id)
+    if message.kind != "joint_invitation" or message.booking_id is None:
+        raise ValidationFailed(_("Sagen er ikke en invitation til fællessamtale."))
+    booking = session.get(Booking, message.booking_id)
+    if message.status == "withdrawn" or booking is None or booking.status != "booked":
+        raise Conflict(_("A-kassen har flyttet eller aflyst fællessamtalen siden. Se den nyeste invitation. "
+                         "Intet er ændret."))
+    if message.status == "answered":
+        raise Conflict(_("Invitationen er allerede besvaret (%(decision)s). Intet er ændret.",
+                         decision=_(DECISION_LABELS[message.decision or "accepted"]).lower()))
+    reason = clean_reason(reason, required=False)
+    member = message.member
+    if not accept:
+        deadline = joint_deadline(member)
+        if counter_time is None:
+            raise ValidationFailed(_("Angiv det tidspunkt, jobcentret foreslår."), field="counter_time")
+        if counter_time <= now:
+            raise ValidationFailed(_("Det foreslåede tidspunkt skal ligge i fremtiden."), field="counter_time")
+        if deadline is not None and to_local(counter_time).date() > deadline:
+            raise ValidationFailed(_("Fællessamtalen skal holdes senest %(day)s (13 uger). Foreslå et tidligere "
+                                     "tidspunkt.", day=deadline.strftime("%d.%m.%Y")), field="counter_time")
+    message.status, message.decision = "answered", "accepted" if accept else "counter"
+    message.counter_time, message.decision_reason = (None if accept else counter_time), reason
+    message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
+    message.read_at = message.read_at or now
+    audit.record(session, scope.user, "jobcentre.joint_accepted" if accept else "jobcentre.joint_counter",
+                 member_id=member.id, target=message, now=now,
+                 detail={"booking": booking.id, "counter_time": counter_time.isoformat() if counter_time else None})
+    if member.caseworker is not None:
+        when = to_local(booking.starts_at if accept else counter_time).strftime("%d.%m.%Y kl. %H.%M")
+        text = (f"{scope.name} deltager i fællessamtalen med {member.full_name} {when}." if accept else
+                f"{scope.name} foreslår fællessamtalen med {member.full_name} flyttet til {when}. Flyt samtalen, "
+                "hvis tidspunktet passer medlemmet.")
+        notifications.notify(session, member.caseworker.user_id, text,
+                             link=f"/kalender/samtale/{booking.id}", now=now)
+    return message
+
+
+def upcoming(session: Session, scope: JobcentreScope, now: datetime) -> list[JobcentreMessage]:
+    """The job centre's calendar: joint conversations it accepted that have not started yet."""
+    from portal.models import Booking
+
+    return list(session.scalars(
+        select(JobcentreMessage).join(Booking, Booking.id == JobcentreMessage.booking_id)
+        .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code, JobcentreMessage.decision == "accepted",
+               Booking.status == "booked", Booking.starts_at > now)
+        .options(selectinload(JobcentreMessage.member)).order_by(Booking.starts_at)))

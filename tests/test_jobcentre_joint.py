@@ -1,0 +1,126 @@
+"""The joint conversation through the job-centre exchange (issue 16): booking it proposes its time to the member's
+job centre, which accepts or proposes another time inside the 13-week deadline; moving or cancelling withdraws an
+unanswered invitation."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Notification
+from portal.models.jobcentre import JobcentreMessage
+from portal.services import booking as booking_svc
+from portal.services import jobcentre, joint_conversation
+from portal.services.errors import Conflict, ValidationFailed
+from tests.booking_helpers import NOW, hours, utc
+
+pytestmark = pytest.mark.clock(NOW)  # Monday 22 March 2027, 09:00 in Copenhagen
+
+
+@pytest.fixture
+def world(make, session):
+    loc = make.location("Odense", lat=55.40, lon=10.39)
+    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
+    hours(session, cw)
+    # week 10: first day of unemployment 11 January 2027, so the joint conversation is due by Friday 9 April
+    member = make.member("mette", location=loc, caseworker=cw, target_group="2a",
+                         first_unemployment_day=date(2027, 1, 11))
+    odense = make.jobcentre_user(461, "jc-odense", display_name="Hanne Lund")
+    aarhus = make.jobcentre_user(751, "jc-aarhus")
+    make.commit()
+    return {"cw": cw, "member": member, "odense": odense, "aarhus": aarhus}
+
+
+def book_joint(session, world, starts_at):
+    booking = booking_svc.book_slot(session, member=world["member"], caseworker_id=world["cw"].id,
+                                    starts_at=starts_at, type="joint", channel="in_person", actor=world["cw"].user,
+                                    now=NOW)
+    session.commit()
+    return booking
+
+
+def invitation(session) -> JobcentreMessage:
+    return session.scalar(select(JobcentreMessage).where(JobcentreMessage.kind == "joint_invitation")
+                          .order_by(JobcentreMessage.id.desc()))
+
+
+def test_booking_the_joint_conversation_invites_the_members_job_centre(session, world):
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    message = invitation(session)
+    assert (message.jobcentre_code, message.booking_id, message.status) == (461, booking.id, "sent")
+    assert "Fællessamtale" in message.body_text and world["member"].member_number in message.body_text
+    assert joint_conversation.joint_deadline(world["member"]) == date(2027, 4, 9)
+
+
+def test_the_job_centre_accepts_and_the_conversation_is_on_its_calendar(session, world):
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    scope = jobcentre.jobcentre_scope(session, world["odense"])
+    message = joint_conversation.answer(session, scope, invitation(session).id, accept=True, counter_time=None,
+                                        reason=None, now=NOW)
+    assert (message.status, message.decision) == ("answered", "accepted")
+    assert [m.booking_id for m in joint_conversation.upcoming(session, scope, NOW)] == [booking.id]
+    note = session.scalar(select(Notification).where(Notification.user_id == world["cw"].user_id,
+                                                     Notification.text.contains("deltager i fællessamtalen")))
+    assert note is not None and "24.03.2027 kl. 10.00" in note.text
+    with pytest.raises(Conflict, match="allerede besvaret"):
+        joint_conversation.answer(session, scope, message.id, accept=False, counter_time=utc(2027, 3, 30, 9, 0),
+                                  reason=None, now=NOW)
+    assert message.decision == "accepted"
+
+
+def test_the_job_centre_proposes_another_time_inside_the_13_weeks(session, world):
+    book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    scope = jobcentre.jobcentre_scope(session, world["odense"])
+    message = invitation(session)
+    for when, problem in ((None, "Angiv det tidspunkt"), (NOW - timedelta(hours=1), "i fremtiden"),
+                          (utc(2027, 4, 12, 9, 0), "senest 09.04.2027")):
+        with pytest.raises(ValidationFailed, match=problem):
+            joint_conversation.answer(session, scope, message.id, accept=False, counter_time=when, reason=None,
+                                      now=NOW)
+        assert message.status == "sent"
+    joint_conversation.answer(session, scope, message.id, accept=False, counter_time=utc(2027, 3, 31, 8, 0),
+                              reason="Vores rådgiver er på kursus den 24.", now=NOW)
+    assert (message.decision, message.counter_time) == ("counter", utc(2027, 3, 31, 8, 0))
+    note = session.scalar(select(Notification).where(Notification.user_id == world["cw"].user_id,
+                                                     Notification.text.contains("foreslår")))
+    assert "31.03.2027 kl. 10.00" in note.text
+
+
+def test_moving_the_booking_withdraws_the_invitation_and_proposes_the_new_time(session, world):
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    first = invitation(session)
+    booking_svc.reschedule_booking(session, booking, starts_at=utc(2027, 3, 31, 8, 0), actor=world["cw"].user,
+                                   now=NOW, reason="Jobcentrets ønske")
+    session.commit()
+    second = invitation(session)
+    assert first.status == "withdrawn" and second.id != first.id and second.status == "sent"
+    scope = jobcentre.jobcentre_scope(session, world["odense"])
+    with pytest.raises(Conflict, match="flyttet eller aflyst"):
+        joint_conversation.answer(session, scope, first.id, accept=True, counter_time=None, reason=None, now=NOW)
+    booking_svc.cancel_booking(session, booking, actor=world["cw"].user, now=NOW, reason="Medlemmet er i job")
+    session.commit()
+    assert second.status == "withdrawn"
+    assert joint_conversation.upcoming(session, scope, NOW) == []
+
+
+def test_pages_accept_and_another_job_centre_gets_404(client, auth, session, world):
+    book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    message = invitation(session)
+    auth.login("jc-aarhus")
+    refused = auth.post(f"/jobcenter/sag/{message.id}/faellessamtale", {"decision": "accept"}, page="/jobcenter/")
+    assert refused.status_code == 404
+    auth.logout()
+    auth.login("jc-odense")
+    page = client.get(f"/jobcenter/sag/{message.id}").get_data(as_text=True)
+    assert "Vi deltager på det tidspunkt" in page and "Rettidig senest" in page
+    bad = auth.post(f"/jobcenter/sag/{message.id}/faellessamtale", {"decision": "counter", "counter_time": "i morgen"},
+                    page="/jobcenter/")
+    assert bad.status_code == 422 and "dato og klokkeslæt" in bad.get_data(as_text=True)
+    late = auth.post(f"/jobcenter/sag/{message.id}/faellessamtale",
+                     {"decision": "counter", "counter_time": "2027-04-14T10:00"}, page="/jobcenter/")
+    assert late.status_code == 422 and "senest 09.04.2027" in late.get_data(as_text=True)
+    ok = auth.post(f"/jobcenter/sag/{message.id}/faellessamtale", {"decision": "accept"}, page="/jobcenter/")
+    assert ok.status_code == 302
+    inbox = client.get("/jobcenter/").get_data(as_text=True)
+    assert "Kommende fællessamtaler" in inbox and world["member"].full_name in inbox
