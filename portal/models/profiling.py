@@ -145,3 +145,27 @@ class GroupDecision(db.Model):
 
     decided_by_user = relationship("User")
     assessment = relationship("ProfilingAssessment")
+
+
+class GroupObjection(db.Model):
+    """A member saying, on Min side, that they disagree with their target group or its reasons.
+
+    Open until a caseworker makes a new group decision for the member (keeping or changing the group, with a
+    reason the member sees); that decision answers every open objection."""
+
+    __tablename__ = "profiling_group_objection"
+    __table_args__ = (
+        CheckConstraint("length(text) > 0", name="text_given"),
+        Index("ix_profiling_group_objection_member_open", "member_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("profiling_group_decision.id"))  # what was objected to
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_by_decision_id: Mapped[int | None] = mapped_column(ForeignKey("profiling_group_decision.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    decision = relationship("GroupDecision", foreign_keys=[decision_id])
+    answer = relationship("GroupDecision", foreign_keys=[answered_by_decision_id])
