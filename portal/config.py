@@ -86,6 +86,11 @@ class Config:
             if k.strip())
         # Days a job centre has to answer before the caseworker is told (escalation).
         self.JOBCENTRE_ANSWER_DAYS = _env_int("JOBCENTRE_ANSWER_DAYS", 7)
+        # The job-centre exchange's adapter: "embedded" (job centres answer in this portal) or "dfdg" (also queued
+        # for DFDG at DFDG_URL; a stub, docs/jobcentre.md).
+        self.JOBCENTRE_EXCHANGE = _env("JOBCENTRE_EXCHANGE", "embedded")
+        self.DFDG_URL = _env("DFDG_URL")
+        self.DFDG_TIMEOUT = _env_int("DFDG_TIMEOUT", 10)
         self.LOG_LEVEL = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
         self.LOG_JSON = _env("LOG_JSON", "1") == "1"
         self.TESTING = False

@@ -120,6 +120,13 @@ def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
     return {"escalated": escalated}
 
 
+def dfdg_outbound(session: Session, now: datetime, app: Flask) -> dict:
+    """Post the DFDG adapter's outbound queue (nothing to do with the embedded adapter; waits without DFDG_URL)."""
+    from portal.services.dfdg import dispatch
+
+    return dispatch(session, now).as_dict()
+
+
 def retention(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.retention import run_retention
 
@@ -149,6 +156,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "cron", "hour": 1, "minute": 45}, caseload_next_steps),
     JobSpec("jobcentre_escalation", N_("Jobcentret har ikke svaret i en uge: besked til sagsbehandleren"),
             {"trigger": "cron", "hour": 6, "minute": 30}, jobcentre_escalation),
+    JobSpec("dfdg_outbound", N_("Send til jobcentrene via DFDG (kun med DFDG-adapteren)"),
+            {"trigger": "interval", "minutes": 1}, dfdg_outbound),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -75,3 +75,29 @@ class JobcentreMessage(db.Model):
     plan_item = relationship("PlanItem")
     booking = relationship("Booking")
     decided_by = relationship("User", foreign_keys=[decided_by_user_id])
+
+
+OUTBOUND_STATUSES = ("pending", "sent", "failed", "dead")
+
+
+class DfdgOutbound(db.Model):
+    """The outbound queue of the DFDG adapter (portal/services/dfdg.py): one envelope per job-centre message,
+    retried with backoff until DFDG's exchange accepts it (docs/jobcentre.md)."""
+
+    __tablename__ = "dfdg_outbound"
+    __table_args__ = (
+        CheckConstraint(f"status IN {OUTBOUND_STATUSES!r}", name="status_known"),
+        Index("ix_dfdg_outbound_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("jobcentre_message.id"), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    message = relationship("JobcentreMessage")
