@@ -73,6 +73,8 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "POST /logout": "any",
     "GET /min-side": ('member',),
     "GET /min-side/adgang": ('member',),
+    "GET /min-side/maalgruppe": ('member',),
+    "POST /min-side/maalgruppe/uenig": ('member',),
     "GET /min-side/forberedelse": ('member',),
     "POST /min-side/forberedelse": ('member',),
     "GET /min-side/mine-data": ('member',),

@@ -23,6 +23,7 @@ from portal.query_args import db_int
 from portal.services import consent as consent_svc
 from portal.services import (
     contact_course,
+    member_profiling,
     my_data,
     notifications,
     plan,
@@ -30,7 +31,7 @@ from portal.services import (
     profile,
     registration_state,
 )
-from portal.services.errors import NotFound, ValidationFailed
+from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import local_today, to_local, utcnow
 
 bp = Blueprint("minside", __name__, url_prefix="/min-side")
@@ -41,6 +42,7 @@ BOOKING_TYPE_LABELS = {
     "followup_phone": _l("Opfølgning pr. telefon"), "followup_video": _l("Opfølgning pr. video"),
 }
 # Danish names of the tables shown on My data (others fall back to the table's own name).
+GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
 TABLE_LABELS = {
     "plan_item": _l("Min plan"), "plan_item_event": _l("Historik i Min plan"),
     "preparation_answer": _l("Svar på spørgsmål 2 og 10"), "booking": _l("Samtaler"), "consent": _l("Samtykker"),
@@ -54,6 +56,7 @@ TABLE_LABELS = {
     "placement": _l("Job"), "satisfaction_survey": _l("Tilfredshedsundersøgelser"),
     "survey_answer": _l("Dine svar på tilfredshedsundersøgelser"), "chat_conversation": _l("Chatsamtaler"),
     "handoff": _l("Overdragelser fra chatten til en medarbejder"),
+    "profiling_group_objection": _l("Din uenighed om målgruppen"),
 }
 
 
@@ -65,6 +68,7 @@ def _labels():
         "Q2_LABELS": preparation.Q2_LABELS, "Q10_LABELS": preparation.Q10_LABELS,
         "PURPOSE_LABELS": consent_svc.PURPOSE_LABELS, "BOOKING_TYPE_LABELS": BOOKING_TYPE_LABELS,
         "TABLE_LABELS": TABLE_LABELS, "to_local": to_local, "registration_state": registration_state.describe,
+        "GROUP_LABELS": GROUP_LABELS,
     }
 
 
@@ -97,7 +101,40 @@ def home():
         notes=notifications.recent(db.session, current_user.id, 5),
         unread=notifications.unread_count(db.session, current_user.id),
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
+        group_view=member_profiling.group_view(db.session, member),
     )
+
+
+# -- the member's target group (profiling as a caseworker confirmed it) -----------------------------------------
+
+@bp.route("/maalgruppe", methods=["GET"], endpoint="group")
+@role_required("member")
+def group_page():
+    return _group_page(_member())
+
+
+def _group_page(member: Member, *, error: str | None = None, text: str = "", status: int = 200):
+    from portal.services.summary import CONCLUSIONS
+
+    view = member_profiling.group_view(db.session, member)
+    return render_template("minside/group.html", member=member, view=view, error=error, text=text,
+                           conclusions=CONCLUSIONS, max_len=member_profiling.OBJECTION_MAX), status
+
+
+@bp.route("/maalgruppe/uenig", methods=["POST"], endpoint="group_objection")
+@role_required("member")
+def group_objection():
+    member = _member()
+    text = request.form.get("text", "")
+    try:
+        member_profiling.object_to_group(db.session, member, text, actor=current_user, now=utcnow())
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        return _group_page(member, error=exc.message, text=text, status=422 if isinstance(exc, ValidationFailed)
+                           else 409)
+    db.session.commit()
+    flash(_("Tak. Din sagsbehandler har fået besked og svarer dig her på siden."), "success")
+    return redirect(url_for("minside.group"))
 
 
 # The caseworker invites to the joint conversation; the member books the others.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.demo.context import SeedContext
 from portal.models import Member
-from portal.models.profiling import GroupDecision, MemberRegisterFacts, ProfilingAssessment
+from portal.models.profiling import GroupDecision, GroupObjection, MemberRegisterFacts, ProfilingAssessment
 from portal.profiling import synth
 from portal.profiling.training import train
 from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND
@@ -110,3 +110,21 @@ def _demo_decision(session, ctx: SeedContext) -> None:
         decided_by_user_id=caseworker_user, decided_by=f"user:{caseworker_user}" if caseworker_user else "cli",
         decided_at=ctx.now - timedelta(weeks=4),
     ))
+    session.flush()
+    first = session.scalar(select(GroupDecision).where(GroupDecision.member_id == member.id))
+    # She disagreed on Min side a few days later; her caseworker kept the group and said why (Min side shows both).
+    session.add(GroupObjection(
+        member_id=member.id, decision_id=first.id, created_at=ctx.now - timedelta(weeks=3, days=2),
+        text="Jeg tror ikke, jeg har brug for et ekstra forløb. Jeg har 20 års erfaring og søger mange job."))
+    session.flush()
+    answer = GroupDecision(
+        member_id=member.id, assessment_id=assessment_id, model_label=first.model_label,
+        probability=first.probability, proposed_group=first.proposed_group, previous_group="2a", decided_group="2a",
+        overrides_proposal=first.overrides_proposal,
+        comment="Din erfaring er en stor styrke. Vi beholder målgruppe 2a, fordi du har ret til to fokussamtaler, "
+                "hvor vi kan se på job, der passer til din skulder. Du bestemmer selv, om du vil bruge dem.",
+        decided_by_user_id=caseworker_user, decided_by=first.decided_by, decided_at=ctx.now - timedelta(weeks=3))
+    session.add(answer)
+    session.flush()
+    objection = session.scalar(select(GroupObjection).where(GroupObjection.member_id == member.id))
+    objection.answered_by_decision_id, objection.answered_at = answer.id, answer.decided_at

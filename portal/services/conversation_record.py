@@ -20,7 +20,7 @@ from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import CONVERSATION_OUTCOMES, ConversationAgreement, HeldConversation
 from portal.models.members import CHANNELS, TARGET_GROUPS
-from portal.services import audit
+from portal.services import audit, member_profiling
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import ValidationFailed
 from portal.services.optional import NotAvailable, service_function
@@ -317,6 +317,7 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
         "weeks": weeks_unemployed(member, today),
         "assessment": assessment,
         "decisions": decisions,
+        "group_objections": member_profiling.open_objections(session, member),
         "answers": answers,
         "show_q10": show_q10 and answers is not None,
         "suggestions": suggested_offers(member, group=group, barriers=barriers,

@@ -30,13 +30,14 @@ from portal.models.outcomes import BenefitPeriod, BenefitWeek
 from portal.models.profiling import (
     MODEL_KINDS,
     GroupDecision,
+    GroupObjection,
     MemberRegisterFacts,
     ProfilingAssessment,
     ProfilingModel,
 )
 from portal.profiling import labels, registry, scoring
 from portal.profiling.variables import AGE_BANDS, FEATURES_BY_KIND, Q10_BARRIERS
-from portal.services import audit
+from portal.services import audit, notifications
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.timeutil import LOCAL_TZ
@@ -146,11 +147,25 @@ def override_group(session: Session, member: Member, *, group: str, comment: str
     member.target_group = group
     member.updated_at = now
     session.flush()
+    _answer_objections(session, member, decision, now)
     audit.record(session, actor, "profiling.group_decided", member_id=member.id, target=decision, now=now,
                  reason=comment[:200], detail={"from": decision.previous_group, "to": group,
                                                "proposed": decision.proposed_group, "model": decision.model_label,
                                                "overrides_proposal": decision.overrides_proposal})
     return decision
+
+
+def _answer_objections(session: Session, member: Member, decision: GroupDecision, now: datetime) -> None:
+    """A new decision answers the member's open objections (Min side, portal.services.member_profiling)."""
+    objections = list(session.scalars(select(GroupObjection).where(GroupObjection.member_id == member.id,
+                                                                   GroupObjection.answered_at.is_(None))))
+    for objection in objections:
+        objection.answered_by_decision_id = decision.id
+        objection.answered_at = now
+    if objections and member.user_id is not None:
+        notifications.notify(session, member.user_id,
+                             _("Din sagsbehandler har svaret på det, du skrev om din målgruppe."),
+                             link="/min-side/maalgruppe", now=now)
 
 
 # ---- features from the database ----------------------------------------------------------------------------
