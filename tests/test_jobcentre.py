@@ -347,3 +347,24 @@ def test_cli_creates_a_jobcentre_user_bound_to_its_job_centre(runner, session):
                                   "--password", "lang-nok-kode"])
     assert refused.exit_code == 2 and "--jobcentre" in refused.output
     assert session.scalar(select(User).where(User.username == "jc-x")) is None
+
+
+def test_the_steering_dashboard_counts_approvals_asked_given_refused_and_the_waiting_time(client, auth, make,
+                                                                                          session, people):
+    cw, member, odense_jc, _ = people
+    scope = jobcentre.jobcentre_scope(session, odense_jc)
+    first, second = internship(session, member, cw), internship(session, member, cw)
+    internship(session, member, cw)  # still open
+    for item, approve, hours in ((first, True, 24), (second, False, 72)):
+        message = jobcentre.open_request_for(session, item)
+        jobcentre.decide_plan_item(session, scope, message.id, approve=approve, reason="Mangler mentor",
+                                   now=NOW + timedelta(hours=hours))
+    make.user("styr", role="steering")
+    make.commit()
+    counts = jobcentre.cooperation(session)
+    assert counts["total"] == {"asked": 3, "approved": 1, "rejected": 1, "open": 1, "withdrawn": 0,
+                               "median_wait_hours": 48.0}
+    assert [name for name, _c in counts["by_jobcentre"]] == ["Jobcenter Odense"]
+    auth.login("styr")
+    page = client.get("/styring?fra=2026-01-01&til=2026-12-31").get_data(as_text=True)
+    assert "Samarbejdet med jobcentrene" in page and "Jobcenter Odense" in page and "2,0 døgn" in page

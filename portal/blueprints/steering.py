@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_decimal
@@ -69,7 +70,22 @@ def dashboard():
     _audit("kpi.view", filters)
     return render_template("steering/dashboard.html", report=report, errors={}, message=None,
                            args=filters.as_args(), locations=locations, charts=_charts(report),
-                           sections=_sections(report))
+                           sections=_sections(report), jobcentres=_jobcentre_cooperation(filters))
+
+
+def _jobcentre_cooperation(filters: kpi.Filters) -> dict:
+    """Job-centre approvals asked, given, refused and their waiting time in the period (issue 16, seed 4.2)."""
+    from portal.services import jobcentre
+    from portal.timeutil import local_to_utc
+
+    since = local_to_utc(datetime.combine(filters.date_from, datetime.min.time()))
+    until = local_to_utc(datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()))
+    result = jobcentre.cooperation(db.session, since=since, until=until)
+    for counts in [result["total"], *(c for _name, c in result["by_jobcentre"])]:
+        hours = counts["median_wait_hours"]
+        counts["median_wait_text"] = (_("%(d)s døgn", d=format_decimal(round(hours / 24, 1), format="0.0"))
+                                      if hours is not None else "–")
+    return result
 
 
 @bp.route("/eksport.csv")

@@ -314,14 +314,33 @@ def escalate_unanswered(session: Session, now: datetime) -> int:
     return len(due)
 
 
-def approval_counts(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> dict:
-    """Approvals asked, given, refused, still open, and the median waiting time in hours (steering, seed 4.2)."""
+def _approval_rows(session: Session, since: datetime | None, until: datetime | None) -> list[JobcentreMessage]:
     query = select(JobcentreMessage).where(JobcentreMessage.kind == "plan_approval")
     if since is not None:
         query = query.where(JobcentreMessage.created_at >= since)
     if until is not None:
         query = query.where(JobcentreMessage.created_at < until)
-    rows = session.scalars(query).all()
+    return list(session.scalars(query))
+
+
+def approval_counts(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """Approvals asked, given, refused, still open, and the median waiting time in hours (steering, seed 4.2)."""
+    return _counts(_approval_rows(session, since, until))
+
+
+def cooperation(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """The steering dashboard's job-centre section: the counts in all and per job centre (most requests first)."""
+    rows = _approval_rows(session, since, until)
+    by_centre: dict[int, list[JobcentreMessage]] = {}
+    for row in rows:
+        by_centre.setdefault(row.jobcentre_code, []).append(row)
+    centres = sorted(by_centre.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return {"total": _counts(rows),
+            "by_jobcentre": [(municipalities.jobcentre_name(code) or str(code), _counts(group))
+                             for code, group in centres]}
+
+
+def _counts(rows: list[JobcentreMessage]) -> dict:
     waits = sorted((m.decided_at - m.created_at).total_seconds() / 3600 for m in rows if m.decided_at)
     median = None
     if waits:
