@@ -130,3 +130,53 @@ def test_activate_shows_fairness_and_needs_a_reason_then_score(runner, session, 
 def test_score_without_an_active_model_exits_2(runner):
     result = runner.invoke(args=["profiling", "score", "--all"])
     assert result.exit_code == 2 and "ingen aktiv model" in result.output
+
+
+def test_show_gives_the_fairness_verdict_on_origin_and_json_on_request(runner, session, csv, model_dir):
+    result = runner.invoke(args=["profiling", "train", "--data", str(csv), "--target", "long_term",
+                                 "--features", FEATURES, "--categorical", CATEGORICAL])
+    assert result.exit_code == 0, result.output
+    shown = runner.invoke(args=["profiling", "show", "--kind", "B", "--version", "1"])
+    assert shown.exit_code == 0, shown.output
+    origin_in_model = "origin" in FEATURES.split(",")
+    expected = "variabel i modellen" if origin_in_model else "ikke en variabel i modellen"
+    assert f"Fairness, herkomst ({expected}): " in shown.output
+    assert "herkomst fra et ikke-vestligt land: n=" in shown.output and "andel i målgruppe 2" in shown.output
+    as_json = json.loads(runner.invoke(args=["profiling", "show", "--kind", "B", "--version", "1", "--json"]).output)
+    assert as_json["fairness"]["attributes"]["origin"]["reference"] == "dansk"
+
+
+def test_exclude_origin_trains_both_prints_them_side_by_side_and_registers_the_model_without(
+        runner, session, csv, model_dir):
+    features = FEATURES if "origin" in FEATURES.split(",") else FEATURES + ",origin"
+    categorical = CATEGORICAL if "origin" in CATEGORICAL.split(",") else CATEGORICAL + ",origin"
+    result = runner.invoke(args=["profiling", "train", "--data", str(csv), "--target", "long_term",
+                                 "--features", features, "--categorical", categorical, "--exclude", "origin"])
+    assert result.exit_code == 0, result.output
+    assert "Virkning af at udelade origin (den registrerede model er uden):" in result.output
+    lines = {line.strip().split("  ")[0]: line for line in result.output.splitlines() if line.startswith("  ")}
+    assert any(key.startswith("AUC (uden for stikprøven)") for key in lines)
+    assert any("herkomst 'herkomst fra et ikke-vestligt land': fejlagtigt høj risiko" in key for key in lines)
+    model = session.scalar(select(ProfilingModel))
+    assert "origin" not in model.report["features"] and model.report["excluded"]["features"] == ["origin"]
+    assert models_in_db(session) == 1  # only the model without origin is registered
+    # The synthetic data gives origin a real effect: with it the model flags non-western origin more often.
+    rows = {row[0]: row[1:] for row in model.report["excluded"]["side_by_side"]["origin"]}
+    share = rows["herkomst 'herkomst fra et ikke-vestligt land': andel i målgruppe 2"]
+    assert float(share[0].replace(",", ".")) > float(share[1].replace(",", "."))
+    warnings = rows["Fairness-advarsler om herkomst"]
+    assert int(warnings[0]) >= int(warnings[1])
+    shown = runner.invoke(args=["profiling", "show", "--kind", "B", "--version", "1"])
+    assert "Udeladt af ejeren: origin" in shown.output
+    assert "Fairness, herkomst (ikke en variabel i modellen)" in shown.output
+
+
+@pytest.mark.parametrize("exclude, message", [
+    ("nope", "--exclude nope: nope er ikke blandt --features."),
+])
+def test_exclude_of_an_unknown_variable_is_refused_and_nothing_is_registered(runner, session, csv, model_dir,
+                                                                             exclude, message):
+    result = runner.invoke(args=["profiling", "train", "--data", str(csv), "--target", "long_term",
+                                 "--features", FEATURES, "--categorical", CATEGORICAL, "--exclude", exclude])
+    assert result.exit_code == 2 and message in result.output
+    assert models_in_db(session) == 0

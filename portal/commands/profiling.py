@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models.profiling import MODEL_KINDS
 from portal.profiling import synth
 from portal.profiling.design import TrainingDataError
+from portal.profiling.fairness import side_by_side, verdict
 from portal.profiling.registry import check_writable
 from portal.services import profiling as service
 from portal.services.errors import DomainError
@@ -62,7 +63,11 @@ def synth_command(rows: int, out: Path, seed: int):
 @click.option("--folds", default=5, show_default=True, type=int)
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--threshold", default=None, type=float, help="Fixed threshold for group 2 (default: Youden)")
-def train_command(data, target, features, categorical, references, out, report_path, kind, folds, seed, threshold):
+@click.option("--exclude", "excluded", multiple=True,
+              help="Leave a variable of --features out, e.g. --exclude origin: the model is also trained with it "
+                   "and accuracy and fairness are printed side by side; the model without it is registered")
+def train_command(data, target, features, categorical, references, out, report_path, kind, folds, seed, threshold,
+                  excluded):
     """Train a logistic regression on any CSV, write the artefact and the report, register it (inactive)."""
     if not data.exists():
         _fail(f"Filen {data} findes ikke.")
@@ -76,6 +81,13 @@ def train_command(data, target, features, categorical, references, out, report_p
         if not sep or not name.strip() or not level.strip():
             _fail(f"--reference skal have formen kolonne=niveau (fik {item!r}).")
         refs[name.strip()] = level.strip()
+    feature_list, categorical_list = _csv_list(features), _csv_list(categorical)
+    for name in excluded:
+        if name not in feature_list:
+            _fail(f"--exclude {name}: {name} er ikke blandt --features.")
+    kept = [f for f in feature_list if f not in excluded]
+    if not kept:
+        _fail("--exclude lader ingen variabler tilbage at træne på.")
     if out is not None and (problem := check_writable(out)):
         _fail(problem)
     if report_path is not None and report_path.exists():
@@ -84,10 +96,16 @@ def train_command(data, target, features, categorical, references, out, report_p
         frame = pd.read_csv(data, low_memory=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         _fail(f"Filen {data} kan ikke læses som CSV: {exc}")
+    common = {"target": target, "folds": folds, "seed": seed, "threshold": threshold, "kind": kind}
     try:
-        trained = train_model(frame, target=target, features=_csv_list(features),
-                              categorical=_csv_list(categorical), references=refs, folds=folds, seed=seed,
-                              threshold=threshold, kind=kind)
+        trained = train_model(frame, features=kept, categorical=[c for c in categorical_list if c not in excluded],
+                              references={k: v for k, v in refs.items() if k not in excluded}, **common)
+        comparison = None
+        if excluded:
+            with_all = train_model(frame, features=feature_list, categorical=categorical_list, references=refs,
+                                   **common)
+            comparison = {name: side_by_side(with_all.report, trained.report, name) for name in excluded}
+            trained.report["excluded"] = {"features": list(excluded), "side_by_side": comparison}
     except TrainingDataError as exc:
         _fail(exc.message)
     try:
@@ -108,8 +126,18 @@ def train_command(data, target, features, categorical, references, out, report_p
     for note in report["fit"]["notes_da"] + report["notes_da"]:
         click.echo(f"  Bemærk: {note}")
     _echo_fairness(report["fairness"]["warnings"])
+    for name, rows in (comparison or {}).items():
+        _echo_side_by_side(name, rows)
     click.echo(f"Artefakt: {model.artefact_path}")
     click.echo(f"Aktivér med: flask --app portal profiling activate --kind {model.kind} --version {model.version}")
+
+
+def _echo_side_by_side(name: str, rows: list[tuple[str, str, str]]) -> None:
+    width = max(len(what) for what, _w, _o in rows)
+    click.echo(f"Virkning af at udelade {name} (den registrerede model er uden):")
+    click.echo(f"  {'':<{width}}  {'med':>8}  {'uden':>8}")
+    for what, with_value, without_value in rows:
+        click.echo(f"  {what:<{width}}  {with_value:>8}  {without_value:>8}")
 
 
 def _echo_fairness(warnings: list[str]) -> None:
@@ -186,13 +214,39 @@ def list_command():
 @cli.command("show")
 @click.option("--kind", required=True, type=click.Choice(MODEL_KINDS))
 @click.option("--version", "version", required=True, type=int)
-def show_command(kind, version):
-    """Print a registered model's report as JSON."""
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON")
+def show_command(kind, version, as_json):
+    """A registered model: accuracy, the variables, and the fairness report's verdict per attribute."""
     try:
         model = service.get_model(db.session, kind, version)
     except DomainError as exc:
         _fail(exc.message)
-    click.echo(json.dumps(model.report, indent=2, ensure_ascii=False))
+    report = model.report
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Model {model.label}{' (aktiv)' if model.active else ''}: {report['n']} rækker, "
+               f"AUC {report['cv']['auc']:.3f}, Brier {report['cv']['brier']:.4f}, "
+               f"tærskel {report['threshold']['value']:.3f}.")
+    click.echo(f"Variabler: {', '.join(report['features'])}")
+    left_out = (report.get("excluded") or {}).get("features", [])
+    if left_out:
+        click.echo(f"Udeladt af ejeren: {', '.join(left_out)}")
+    for attribute in report["fairness"]["attributes"]:
+        found = verdict(report, attribute)
+        used = "variabel i modellen" if attribute in report["features"] else "ikke en variabel i modellen"
+        click.echo(f"Fairness, {found['label_da']} ({used}): {found['verdict']}")
+        for level in found["levels"]:
+            ratio = level["wrongly_high_risk_ratio"]
+            share = f"{100 * level['share_group2']:.1f}".replace(".", ",")
+            times = f"{ratio:.2f}".replace(".", ",") if ratio is not None else ""
+            click.echo(f"  {level['label_da']}: n={level['n']}, andel i målgruppe 2 {share} %"
+                       + (f", fejlagtigt høj risiko {times} × reference" if times
+                          and level["level"] != found["reference"] else ""))
+        for warning in found["warnings"]:
+            click.echo(f"  ! {warning}")
+    for name, rows in (report.get("excluded") or {}).get("side_by_side", {}).items():
+        _echo_side_by_side(name, [tuple(row) for row in rows])
 
 
 def train_model(*args, **kwargs):

@@ -110,3 +110,46 @@ def _warnings(attribute: str, row: dict, ref: dict) -> list[str]:
 
 def _da(number: float, digits: int = 2) -> str:
     return f"{number:.{digits}f}".replace(".", ",")
+
+
+def verdict(report: dict, attribute: str) -> dict | None:
+    """The fairness report's verdict on one attribute: its warnings and, per level, n, the share put in group 2 and
+    the ratios to the reference level. None when the data had no such column."""
+    section = (report.get("fairness") or report).get("attributes", {}).get(attribute)
+    if section is None:
+        return None
+    label = ATTRIBUTE_LABELS.get(attribute, attribute)
+    warnings = [w for w in (report.get("fairness") or report).get("warnings", []) if w.startswith(f"{label} '")]
+    return {"attribute": attribute, "label_da": section["label_da"], "reference": section["reference"],
+            "warnings": warnings, "verdict": "ingen advarsler" if not warnings else f"{len(warnings)} advarsler",
+            "levels": [{"label_da": g["label_da"], "level": g["level"], "n": g["n"], "share_group2": g["share_group2"],
+                        "wrongly_high_risk_ratio": g["ratios"]["wrongly_high_risk_rate"],
+                        "missed_ratio": g["ratios"]["missed_rate"], "calibration_ratio": g["calibration_ratio"]}
+                       for g in section["groups"]]}
+
+
+def side_by_side(with_report: dict, without_report: dict, attribute: str) -> list[tuple[str, str, str]]:
+    """Accuracy and fairness of a model trained with `attribute` and one trained without it, as rows
+    (what, with, without) for the model owner deciding whether to leave it out."""
+    def num(value, digits=3):
+        return "–" if value is None else _da(value, digits)
+
+    rows = [("AUC (uden for stikprøven)", num(with_report["cv"]["auc"]), num(without_report["cv"]["auc"])),
+            ("Brier", num(with_report["cv"]["brier"], 4), num(without_report["cv"]["brier"], 4)),
+            ("Andel i målgruppe 2", num(with_report["threshold"]["share_group2"]),
+             num(without_report["threshold"]["share_group2"]))]
+    with_v, without_v = verdict(with_report, attribute), verdict(without_report, attribute)
+    if with_v is not None and without_v is not None:
+        other = {g["level"]: g for g in without_v["levels"]}
+        for g in with_v["levels"]:
+            o = other.get(g["level"], {})
+            rows.append((f"{with_v['label_da']} '{g['label_da']}': andel i målgruppe 2",
+                         num(g["share_group2"]), num(o.get("share_group2"))))
+            if g["level"] != with_v["reference"]:
+                rows.append((f"{with_v['label_da']} '{g['label_da']}': fejlagtigt høj risiko, forhold",
+                             num(g["wrongly_high_risk_ratio"], 2), num(o.get("wrongly_high_risk_ratio"), 2)))
+        rows.append((f"Fairness-advarsler om {with_v['label_da']}", str(len(with_v["warnings"])),
+                     str(len(without_v["warnings"]))))
+    rows.append(("Fairness-advarsler i alt", str(len(with_report["fairness"]["warnings"])),
+                 str(len(without_report["fairness"]["warnings"]))))
+    return rows
