@@ -368,3 +368,31 @@ def test_the_steering_dashboard_counts_approvals_asked_given_refused_and_the_wai
     auth.login("styr")
     page = client.get("/styring?fra=2026-01-01&til=2026-12-31").get_data(as_text=True)
     assert "Samarbejdet med jobcentrene" in page and "Jobcenter Odense" in page and "2,0 døgn" in page
+
+
+def test_the_job_centre_takes_over_or_refuses_a_visitation(session, make, people):
+    cw, member, odense_jc, aarhus_jc = people
+    scope = staff_scope(session, cw.user)
+    odense = jobcentre.jobcentre_scope(session, odense_jc)
+    first = referral.refer_to_jobcenter(session, scope, member, reason="Komplekse helbredsproblemer",
+                                        referred_on=None, today=TODAY, now=NOW)
+    message = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == first.id))
+    with pytest.raises(NotFound):
+        jobcentre.answer_visitation(session, jobcentre.jobcentre_scope(session, aarhus_jc), message.id, accept=True,
+                                    reason=None, now=NOW)
+    with pytest.raises(ValidationFailed):
+        jobcentre.answer_visitation(session, odense, message.id, accept=False, reason="", now=NOW)
+    jobcentre.answer_visitation(session, odense, message.id, accept=True, reason=None, now=NOW)
+    assert first.status == "accepted" and jobcentre.decision_label(message) == "Modtaget af jobcentret"
+    with pytest.raises(Conflict, match="allerede besvaret"):
+        jobcentre.answer_visitation(session, odense, message.id, accept=False, reason="Fejl", now=NOW)
+    assert first.status == "accepted"
+    # closed by the a-kasse before the job centre answered: refused, nothing changed
+    other = make.member("ole", caseworker=cw)
+    second = referral.refer_to_jobcenter(session, scope, other, reason="Misbrugsproblemer og gæld",
+                                         referred_on=None, today=TODAY, now=NOW)
+    referral.set_status(session, scope, second, "closed", now=NOW)
+    late = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == second.id))
+    with pytest.raises(Conflict, match="afsluttet visitationen"):
+        jobcentre.answer_visitation(session, odense, late.id, accept=True, reason=None, now=NOW)
+    assert second.status == "closed" and late.status == "sent"

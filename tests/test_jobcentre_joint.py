@@ -124,3 +124,21 @@ def test_pages_accept_and_another_job_centre_gets_404(client, auth, session, wor
     assert ok.status_code == 302
     inbox = client.get("/jobcenter/").get_data(as_text=True)
     assert "Kommende fællessamtaler" in inbox and world["member"].full_name in inbox
+
+
+def test_from_week_9_the_conversation_screen_prompts_the_caseworker_to_invite(client, auth, session, world):
+    member = world["member"]
+    auth.login("birgitte")
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert "Medlemmet er i uge 10: inviter medlem og jobcenter til fællessamtalen." in screen
+    assert "senest fredag 9. april 2027" in screen or "senest 9. april 2027" in screen
+    assert f"/kalender/ny?medlem={member.member_number}&amp;type=joint" in screen
+    book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert "inviter medlem og jobcenter" not in screen
+    assert joint_conversation.invitation_prompt(session, member, date(2027, 3, 22)) is None
+
+
+def test_no_prompt_before_week_9(session, make, world):
+    early = make.member("tidlig", caseworker=world["cw"], first_unemployment_day=date(2027, 2, 1))  # week 7
+    assert joint_conversation.invitation_prompt(session, early, date(2027, 3, 22)) is None

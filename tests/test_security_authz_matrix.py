@@ -58,6 +58,7 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "GET /jobcenter/sag/<int:case_id>": ('jobcenter',),
     "POST /jobcenter/sag/<int:case_id>/faellessamtale": ('jobcenter',),
     "POST /jobcenter/sag/<int:case_id>/svar": ('jobcenter',),
+    "POST /jobcenter/sag/<int:case_id>/visitation": ('jobcenter',),
     "GET /kalender": ('caseworker', 'admin'),
     "GET /kalender/arbejdstider": ('caseworker', 'admin'),
     "POST /kalender/arbejdstider": ('caseworker', 'admin'),

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.query_args import DB_MAX
 from portal.services import jobcentre, joint_conversation, municipalities, plan
 from portal.services.errors import Conflict, ValidationFailed
-from portal.timeutil import local_to_utc, utcnow
+from portal.timeutil import local_to_utc, local_today, utcnow
 
 bp = Blueprint("jobcentre", __name__)
 
@@ -31,10 +31,12 @@ def _labels() -> dict:
     """Labels and helpers the Min plan and conversation-screen templates use too (who acts next, the request)."""
     return {"JC_KIND_LABELS": jobcentre.KIND_LABELS, "JC_STATUS_LABELS": jobcentre.STATUS_LABELS,
             "JC_DECISION_LABELS": jobcentre.DECISION_LABELS, "municipality_name": _municipality_name,
+            "jc_decision": jobcentre.decision_label,
             "plan_next_actor": plan.next_actor, "jobcentre_answer_days": jobcentre.answer_days(),
             "plan_jobcentre_request": lambda item: jobcentre.open_request_for(db.session, item),
             "plan_jobcentre_name": jobcentre.jobcentre_label,
-            "jobcentre_messages": lambda member: jobcentre.messages_for_member(db.session, member)}
+            "jobcentre_messages": lambda member: jobcentre.messages_for_member(db.session, member),
+            "joint_prompt": lambda member: joint_conversation.invitation_prompt(db.session, member, local_today())}
 
 
 def _id(value: int) -> int:
@@ -142,4 +144,28 @@ def answer_joint(case_id: int):
     db.session.commit()
     flash(_("Jobcentret deltager i fællessamtalen. A-kassen har fået besked.") if found.decision == "accepted" else
           _("Jeres forslag til et andet tidspunkt er sendt til a-kassen."), "success")
+    return redirect(url_for("jobcentre.inbox"))
+
+
+@bp.route("/jobcenter/sag/<int:case_id>/visitation", methods=["POST"])
+@role_required("jobcenter")
+def answer_visitation(case_id: int):
+    """Take over a referred member (parallel contact course), or refuse the visitation with a reason."""
+    scope = _scope()
+    jobcentre.get_message(db.session, scope, _id(case_id))  # another job centre's case: 404 before anything else
+    decision = request.form.get("decision")
+    if decision not in ("accept", "reject"):
+        abort(400)
+    reason = (request.form.get("reason") or "")[:5000]
+    try:
+        found = jobcentre.answer_visitation(db.session, scope, _id(case_id), accept=decision == "accept",
+                                            reason=reason, now=utcnow())
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        found = jobcentre.get_message(db.session, scope, _id(case_id))
+        return _message_page(scope, found, error=exc.message, reason=reason,
+                             status=422 if isinstance(exc, ValidationFailed) else 409)
+    db.session.commit()
+    flash(_("Visitationen er modtaget. A-kassen har fået besked.") if found.decision == "approved" else
+          _("Visitationen er afvist. A-kassen kan se begrundelsen."), "success")
     return redirect(url_for("jobcentre.inbox"))

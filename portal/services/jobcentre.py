@@ -29,7 +29,7 @@ from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFai
 from portal.services.minside_i18n import _
 
 DEFAULT_APPROVAL_KINDS = ("activation", "company_internship", "wage_subsidy", "education_long")
-ANSWERED_KINDS = ("plan_approval", "joint_invitation")  # the kinds the job centre answers
+ANSWERED_KINDS = ("plan_approval", "joint_invitation", "visitation")  # the kinds the job centre answers
 OPEN_STATUSES = ("sent", "read")
 REASON_MIN, REASON_MAX = 5, 2000
 
@@ -51,6 +51,7 @@ DECISION_LABELS = {
     "accepted": N_("Tidspunktet er accepteret af jobcentret"),
     "counter": N_("Jobcentret foreslår et andet tidspunkt"),
 }
+VISITATION_DECISION_LABELS = {"approved": N_("Modtaget af jobcentret"), "rejected": N_("Afvist af jobcentret")}
 # The access log's purpose and reason for a job-centre read (translated where shown, portal.services.access).
 PURPOSE_JOBCENTRE = N_("Jobcentrets opgaver i forsøget")
 REASON_JOBCENTRE = N_("medlemmets jobcenter")
@@ -289,6 +290,47 @@ def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *
     message.read_at = message.read_at or now
     audit.record(session, scope.user, "jobcentre.plan_approved" if approve else "jobcentre.plan_rejected",
                  member_id=message.member_id, target=message, now=now, detail={"item": item.id, "reason": reason})
+    return message
+
+
+def decision_label(message: JobcentreMessage) -> str:
+    """The job centre's answer in words ('Godkendt af jobcentret', a visitation 'Modtaget af jobcentret' …)."""
+    labels = VISITATION_DECISION_LABELS if message.kind == "visitation" else DECISION_LABELS
+    return _(labels[message.decision]) if message.decision else _(STATUS_LABELS[message.status])
+
+
+def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
+                      reason: str | None, now: datetime) -> JobcentreMessage:
+    """The job centre takes over a referred member (parallel contact course) or refuses with a reason; the
+    visitation's state (portal.services.referral) follows. Refused, nothing changed, if answered or closed."""
+    from portal.models.casework import JobcenterReferral
+    from portal.services import referral as visitation
+
+    message = get_message(session, scope, message_id)
+    referral = session.get(JobcenterReferral, message.referral_id) if message.referral_id else None
+    if message.kind != "visitation" or referral is None:
+        raise ValidationFailed(_("Sagen er ikke en visitation."))
+    if message.status == "answered":
+        raise Conflict(_("Visitationen er allerede besvaret (%(decision)s). Intet er ændret.",
+                         decision=decision_label(message).lower()))
+    new_status = "accepted" if accept else "rejected"
+    if new_status not in visitation.TRANSITIONS[referral.status]:
+        raise Conflict(_("A-kassen har afsluttet visitationen. Intet er ændret."))
+    reason = clean_reason(reason, required=not accept)
+    old = referral.status
+    referral.status, referral.updated_at = new_status, now
+    referral.status_note = reason or referral.status_note
+    message.status, message.decision, message.decision_reason = "answered", "approved" if accept else "rejected", reason
+    message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
+    message.read_at = message.read_at or now
+    audit.record(session, scope.user, "visitation.status", member_id=referral.member_id, target=referral, now=now,
+                 detail={"from": old, "to": new_status, "by": "jobcentre", "reason": reason})
+    member = message.member
+    if member.caseworker is not None:
+        text = (f"{scope.name} har modtaget visitationen af {member.full_name}." if accept else
+                f"{scope.name} har afvist visitationen af {member.full_name}: {reason}")
+        notifications.notify(session, member.caseworker.user_id, text,
+                             link=f"/sagsbehandler/medlem/{member.member_number}#visitation", now=now)
     return message
 
 

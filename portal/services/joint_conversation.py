@@ -102,3 +102,25 @@ def upcoming(session: Session, scope: JobcentreScope, now: datetime) -> list[Job
         .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code, JobcentreMessage.decision == "accepted",
                Booking.status == "booked", Booking.starts_at > now)
         .options(selectinload(JobcentreMessage.member)).order_by(Booking.starts_at)))
+
+
+def invitation_prompt(session: Session, member, today) -> dict | None:
+    """From week 9 until the joint conversation is booked (or held): what the caseworker is prompted with on the
+    conversation screen — the deadline and whether it has passed. None when there is nothing to invite to."""
+    from portal.models import Booking
+    from portal.models.booking import ACTIVE_BOOKING_STATUSES
+    from portal.services.contact_course import weeks_unemployed
+    from portal.services.deadlines import JOINT_INVITATION_WEEK
+    from portal.timeutil import local_to_utc
+
+    weeks = weeks_unemployed(member, today)
+    if weeks is None or weeks < JOINT_INVITATION_WEEK:
+        return None
+    start = local_to_utc(datetime.combine(member.first_unemployment_day, datetime.min.time()))
+    booked = session.scalar(select(Booking.id).where(Booking.member_id == member.id, Booking.type == "joint",
+                                                     Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                                                     Booking.starts_at >= start).limit(1))
+    if booked is not None:
+        return None
+    deadline = joint_deadline(member)
+    return {"weeks": weeks, "deadline": deadline, "overdue": deadline is not None and today > deadline}
