@@ -5,6 +5,8 @@
 - Sent summaries and visitations went to the member's job centre (read by it when older than two days).
 - The login 'jobcenter' (Jobcenter Odense, medlem's) finds an inbox: medlem's company internship awaiting its
   approval, made by 'sagsbehandler' two days ago, and a few more Odense citizens' activations.
+- Booked joint conversations were proposed to the member's job centre: two in three accepted (on the job centre's
+  list of coming joint conversations), the rest awaiting an answer.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from portal.models.casework import ConversationSummary, JobcenterReferral
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.plan import PlanItem, PlanItemEvent
 from portal.services import jobcentre, municipalities, plan
+from portal.timeutil import to_local
 
 ODENSE = 461
 
@@ -28,7 +31,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
     rng = random.Random(ctx.seed + 16)
     jc_user = ctx.users.get("jobcenter")
     approved = _approved_items(session, ctx, rng, jc_user)
-    shared = _summaries_and_visitations(session, ctx)
+    shared = _summaries_and_visitations(session, ctx) + _joint_invitations(session, ctx, rng, jc_user)
     waiting = _waiting_in_odense(session, ctx, rng)
     ctx.summary.update(jobcentre_approved_items=approved, jobcentre_messages_shared=shared,
                        jobcentre_awaiting=waiting)
@@ -123,6 +126,33 @@ def _summaries_and_visitations(session: Session, ctx: SeedContext) -> int:
                              f"Medlem: {member[2]} {member[3]} ({member[1]})\n\nBegrundelse:\n{reason}", created,
                              referral_id=referral_id, status="read" if created < read_before else "sent",
                              read_at=created + timedelta(days=1) if created < read_before else None))
+    if rows:
+        session.execute(bulk_insert(JobcentreMessage), rows)
+    return len(rows)
+
+
+def _joint_invitations(session: Session, ctx: SeedContext, rng: random.Random, jc_user: int | None) -> int:
+    from portal.models import Booking
+
+    bookings = session.execute(select(Booking.id, Booking.member_id, Booking.sequence, Booking.starts_at,
+                                      Booking.created_at)
+                               .where(Booking.type == "joint", Booking.status == "booked",
+                                      Booking.starts_at > ctx.now)).all()
+    members = _members(session, {b.member_id for b in bookings})
+    rows = []
+    for booking_id, member_id, sequence, starts_at, created in bookings:
+        member = members[member_id]
+        code = municipalities.jobcentre_code_for(member[4])
+        if code is None:
+            continue
+        when = to_local(starts_at).strftime("%d.%m.%Y kl. %H.%M")
+        answered = rng.random() < 2 / 3
+        decided = min(ctx.now, created + timedelta(days=rng.uniform(0.5, 3)))
+        extra = {"status": "answered", "decision": "accepted", "decided_at": decided, "read_at": decided,
+                 "decided_by_user_id": jc_user if code == ODENSE else None, "updated_at": decided} if answered else {}
+        rows.append(_message(ctx, f"joint:{booking_id}:{sequence}", member, "joint_invitation",
+                             f"Fællessamtale {when}", f"Fællessamtale for medlem {member[1]} {when}.",
+                             created, booking_id=booking_id, **extra))
     if rows:
         session.execute(bulk_insert(JobcentreMessage), rows)
     return len(rows)

@@ -38,7 +38,11 @@ def joint_deadline(member):
 def booking_changed(session: Session, booking, kind: str, *, subject: str, body: str, now: datetime
                           ) -> JobcentreMessage | None:
     """A joint conversation was booked, moved or cancelled (portal.services.booking): an earlier invitation the job
-    centre has not answered is withdrawn, and a booked or moved time is proposed to the member's job centre."""
+    centre has not answered is withdrawn, and a booked or moved time is proposed to the member's job centre.
+    Other conversations with the job centre (a sick-listed member's round table, held by the job centre) are not
+    invitations for it to answer."""
+    if booking.type != "joint":
+        return None
     for earlier in session.scalars(select(JobcentreMessage).where(
             JobcentreMessage.booking_id == booking.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
         earlier.status, earlier.updated_at = "withdrawn", now
