@@ -112,12 +112,15 @@ def caseload_next_steps(session: Session, now: datetime, app: Flask) -> dict:
 
 
 def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
-    """Job-centre requests unanswered for PORTAL_JOBCENTRE_ANSWER_DAYS: the caseworker is told (issue 16)."""
+    """Job-centre requests unanswered for PORTAL_JOBCENTRE_ANSWER_DAYS: the caseworker is told; accepted joint
+    conversations starting within PORTAL_REMINDER_HOURS: the job centre's users are reminded (issue 16)."""
     from portal.services.jobcentre import escalate_unanswered
+    from portal.services.joint_conversation import remind
 
     escalated = escalate_unanswered(session, now)
+    reminded = remind(session, now, hours=int(setting(app.config, "REMINDER_HOURS")))
     session.commit()
-    return {"escalated": escalated}
+    return {"escalated": escalated, "joint_reminders": reminded}
 
 
 def dfdg_outbound(session: Session, now: datetime, app: Flask) -> dict:
@@ -154,8 +157,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "cron", "hour": 2, "minute": 30}, reprofiling),
     JobSpec("caseload_next_steps", N_("Sagsbehandlernes oversigt: næste lovpligtige skridt genberegnes"),
             {"trigger": "cron", "hour": 1, "minute": 45}, caseload_next_steps),
-    JobSpec("jobcentre_escalation", N_("Jobcentret har ikke svaret i en uge: besked til sagsbehandleren"),
-            {"trigger": "cron", "hour": 6, "minute": 30}, jobcentre_escalation),
+    JobSpec("jobcentre_escalation", N_("Jobcentret: ubesvarede anmodninger til sagsbehandleren, påmindelser om "
+                                       "fællessamtaler"), {"trigger": "interval", "minutes": 30}, jobcentre_escalation),
     JobSpec("dfdg_outbound", N_("Send til jobcentrene via DFDG (kun med DFDG-adapteren)"),
             {"trigger": "interval", "minutes": 1}, dfdg_outbound),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},

@@ -334,7 +334,7 @@ def test_the_scheduler_job_escalates_unanswered_requests(app, session, people):
     internship(session, member, cw)
     session.commit()
     run = run_job("jobcentre_escalation", app=app, now=NOW + timedelta(days=8))
-    assert run.status == "ok" and run.summary == {"escalated": 1}
+    assert run.status == "ok" and run.summary == {"escalated": 1, "joint_reminders": 0}
 
 
 def test_cli_creates_a_jobcentre_user_bound_to_its_job_centre(runner, session):

@@ -142,3 +142,20 @@ def test_from_week_9_the_conversation_screen_prompts_the_caseworker_to_invite(cl
 def test_no_prompt_before_week_9(session, make, world):
     early = make.member("tidlig", caseworker=world["cw"], first_unemployment_day=date(2027, 2, 1))  # week 7
     assert joint_conversation.invitation_prompt(session, early, date(2027, 3, 22)) is None
+
+
+def test_the_job_centre_is_reminded_of_an_accepted_joint_conversation_once(client, auth, session, world):
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    scope = jobcentre.jobcentre_scope(session, world["odense"])
+    assert joint_conversation.remind(session, NOW) == 0  # not accepted yet
+    joint_conversation.answer(session, scope, invitation(session).id, accept=True, counter_time=None, reason=None,
+                              now=NOW)
+    assert joint_conversation.remind(session, booking.starts_at - timedelta(hours=25)) == 0  # too early
+    day_before = booking.starts_at - timedelta(hours=20)
+    assert joint_conversation.remind(session, day_before) == 1
+    assert joint_conversation.remind(session, day_before + timedelta(hours=1)) == 0  # once
+    session.commit()
+    auth.login("jc-odense")
+    inbox = client.get("/jobcenter/").get_data(as_text=True)
+    assert "Påmindelse: fællessamtale med" in inbox and "Ny:" in inbox
+    assert "Ny:" not in client.get("/jobcenter/").get_data(as_text=True)  # read once shown

@@ -13,7 +13,7 @@ from flask_login import current_user
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.query_args import DB_MAX
-from portal.services import jobcentre, joint_conversation, municipalities, plan
+from portal.services import jobcentre, joint_conversation, municipalities, notifications, plan
 from portal.services.errors import Conflict, ValidationFailed
 from portal.timeutil import local_to_utc, local_today, utcnow
 
@@ -59,9 +59,12 @@ def inbox():
     now = utcnow()
     messages = jobcentre.inbox(db.session, scope, now=now, show_all=show_all)
     upcoming = joint_conversation.upcoming(db.session, scope, now)
-    db.session.commit()  # the audit entry of the read
+    notes = notifications.recent(db.session, current_user.id, limit=8)
+    unread = {n.id for n in notes if n.read_at is None}
+    notifications.mark_all_read(db.session, current_user.id, now)
+    db.session.commit()  # the audit entry of the read, the notes read
     return render_template("jobcentre/inbox.html", scope=scope, messages=messages, show_all=show_all,
-                           upcoming=upcoming)
+                           upcoming=upcoming, notes=notes, unread=unread)
 
 
 @bp.route("/jobcenter/sag/<int:case_id>", methods=["GET"])

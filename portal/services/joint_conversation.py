@@ -128,3 +128,38 @@ def invitation_prompt(session: Session, member, today) -> dict | None:
         return None
     deadline = joint_deadline(member)
     return {"weeks": weeks, "deadline": deadline, "overdue": deadline is not None and today > deadline}
+
+
+def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
+    """The job centre's reminder of a joint conversation it accepted, `hours` before it starts, once (the member's
+    and the caseworker's come from the booking reminders and the calendar). Returns how many were reminded."""
+    from datetime import timedelta
+
+    from portal.models import AuditEntry, Booking
+    from portal.models.jobcentre import JobcentreStaff
+    from portal.services import municipalities
+    from portal.timeutil import to_local
+
+    due = session.execute(
+        select(JobcentreMessage, Booking).join(Booking, Booking.id == JobcentreMessage.booking_id)
+        .where(JobcentreMessage.kind == "joint_invitation", JobcentreMessage.decision == "accepted",
+               Booking.status == "booked", Booking.starts_at > now, Booking.starts_at <= now + timedelta(hours=hours))
+    ).all()
+    reminded = 0
+    for message, booking in due:
+        done = session.scalar(select(AuditEntry.id).where(AuditEntry.action == "jobcentre.joint_reminded",
+                                                          AuditEntry.target_type == "JobcentreMessage",
+                                                          AuditEntry.target_id == str(message.id)).limit(1))
+        if done:
+            continue
+        when = to_local(booking.starts_at).strftime("%d.%m.%Y kl. %H.%M")
+        staff = session.scalars(select(JobcentreStaff.user_id).where(
+            JobcentreStaff.jobcentre_code == message.jobcentre_code)).all()
+        for user_id in staff:
+            notifications.notify(session, user_id, f"Påmindelse: fællessamtale med {message.member.full_name} "
+                                 f"{when}, {booking.location.name}.", link=f"/jobcenter/sag/{message.id}", now=now)
+        audit.record(session, "scheduler", "jobcentre.joint_reminded", member_id=message.member_id, target=message,
+                     now=now, detail={"jobcentre": municipalities.jobcentre_name(message.jobcentre_code),
+                                      "users": len(staff)})
+        reminded += 1
+    return reminded
