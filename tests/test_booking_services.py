@@ -397,7 +397,7 @@ def test_each_party_is_told_in_their_own_language_not_the_clickers(app, session,
     assert "Fællessamtale" in mails["email"].subject and "kl." in mails["email"].subject
     assert Calendar.from_ical(mails["email"].attachments[0].content).walk("VEVENT")[0]["SUMMARY"].endswith(
         "med FOA A-kasse")
-    assert mails["jobcenter"].body_text.startswith("Fællessamtale for medlem")
+    assert mails["jobcenter"].body_text.startswith("Fællessamtale med jobcentret for medlem")
     note = session.scalar(select(Notification.text).where(Notification.user_id == member.user_id))
     assert "er booket" in note
 

@@ -112,7 +112,7 @@ def test_sick_member_has_the_course_paused(client, auth, make):
     make.commit()
     auth.login("sygen")
     _, html = page(client, "/min-side")
-    assert "sat på pause" in html and "Dit næste skridt" not in html
+    assert "ingen frister hos os, mens du er sygemeldt" in html and "Dit næste skridt" not in html
 
 
 def test_overdue_step_is_said_in_words(client, auth, make):

@@ -397,6 +397,8 @@ def staff_new():
             errors["medlem"] = _("Der er intet medlem med nummer %(number)s.", number=number)
     if type_code and type_code not in TYPES:
         errors["type"] = _("Vælg en samtaletype fra listen.")
+    elif member is not None and type_code and (refusal := svc.staff_type_refusal(member, TYPES[type_code])):
+        errors["type"] = refusal
     if request.method == "POST" and member is not None and not errors:
         try:
             starts_at = _parse_start(source.get("start"))

@@ -31,16 +31,14 @@ from portal.services import (
     profile,
     registration_state,
 )
+from portal.services.conversation_types import TYPES
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import local_today, to_local, utcnow
 
 bp = Blueprint("minside", __name__, url_prefix="/min-side")
 
-BOOKING_TYPE_LABELS = {
-    "cv": _l("CV-samtale"), "contact_course": _l("Kontaktforløbssamtale"), "availability": _l("Rådighedssamtale"),
-    "joint": _l("Fællessamtale med jobcentret"), "focus": _l("Fokussamtale"),
-    "followup_phone": _l("Opfølgning pr. telefon"), "followup_video": _l("Opfølgning pr. video"),
-}
+# The conversation types' names, from their one definition (portal.services.conversation_types).
+BOOKING_TYPE_LABELS = {code: ctype.label for code, ctype in TYPES.items()}
 # Danish names of the tables shown on My data (others fall back to the table's own name).
 GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
 TABLE_LABELS = {
@@ -56,6 +54,7 @@ TABLE_LABELS = {
     "placement": _l("Job"), "satisfaction_survey": _l("Tilfredshedsundersøgelser"),
     "survey_answer": _l("Dine svar på tilfredshedsundersøgelser"), "chat_conversation": _l("Chatsamtaler"),
     "handoff": _l("Overdragelser fra chatten til en medarbejder"),
+    "jobcentre_message": _l("Sendt til dit jobcenter"),
     "profiling_group_objection": _l("Din uenighed om målgruppen"),
 }
 

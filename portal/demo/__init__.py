@@ -19,7 +19,8 @@ from portal.models import Member, ServiceLocation
 from portal.timeutil import utcnow
 
 # Area steps in dependency order; a module that does not exist yet is skipped.
-AREA_STEPS = ["plan", "booking", "offers", "profiling", "chat", "casework", "jobcentre", "scheduling", "outcomes"]
+AREA_STEPS = ["plan", "booking", "offers", "profiling", "chat", "casework", "jobcentre", "sick_listed", "scheduling",
+              "outcomes"]
 
 
 def database_is_empty(session: Session) -> bool:

@@ -153,8 +153,9 @@ def _pick_type(rng: random.Random, member: tuple, day: date) -> tuple[str, str]:
 
 def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_off: dict[int, int],
                    taken: set) -> int:
-    # 'medlem' has exactly the plan of _demo_member_bookings; filler bookings must not pile onto it.
-    members = {cw: [m for m in pool if m[0] != ctx.demo_member_id]
+    # 'medlem' has exactly the plan of _demo_member_bookings, 'sygemeldt' her round table (sick_listed.py); filler
+    # bookings must not pile onto them.
+    members = {cw: [m for m in pool if m[0] not in (ctx.demo_member_id, ctx.sick_member_id)]
                for cw, pool in _members_by_caseworker(session).items()}
     location_of = {cw: loc for loc, cws in ctx.caseworkers_by_location.items() for cw in cws}
     hours_location = {}

@@ -23,6 +23,7 @@ class SeedContext:
     users: dict[str, int] = field(default_factory=dict)  # username → user id
     demo_member_id: int | None = None  # "medlem"
     dismissed_member_id: int | None = None  # "opsagt"
+    sick_member_id: int | None = None  # "sygemeldt"
     demo_caseworker_id: int | None = None  # "sagsbehandler"
     member_count: int = 0
     summary: dict = field(default_factory=dict)

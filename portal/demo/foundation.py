@@ -22,6 +22,7 @@ BATCH = 10_000
 DEMO_LOGINS = [
     ("medlem", "ledigt medlem, 5 uger, målgruppe 2a, har egen sagsbehandler"),
     ("opsagt", "opsagt medlem (O), 3 måneders opsigelse tilbage"),
+    ("sygemeldt", "sygemeldt medlem, rundbordssamtale med jobcentret booket, tilmeldt et webinar"),
     ("sagsbehandler", "sagsbehandler i Odense, egen sagsbehandler for 'medlem'"),
     ("styregruppe", "styregruppen (dashboard)"),
     ("jobcenter", "medarbejder i Jobcenter Odense ('medlem's jobcenter): godkender aktivering i Min plan"),
@@ -122,6 +123,7 @@ def _demo_members(session: Session, ctx: SeedContext) -> None:
     base = {"created_at": ctx.now, "updated_at": ctx.now, "language": "da", "placement": "new"}
     medlem_user = _user(session, ctx, "medlem", "member", "Mette Jensen")
     opsagt_user = _user(session, ctx, "opsagt", "member", "Lars Nielsen")
+    sick_user = _user(session, ctx, "sygemeldt", "member", "Susanne Berg")
     rows = [
         {**base, "member_number": "1000001", "user_id": medlem_user, "first_name": "Mette", "last_name": "Jensen",
          "email": "medlem@eksempel.dk", "phone": "+4520304050", "birth_date": date(1971, 3, 14), "gender": "female",
@@ -137,10 +139,18 @@ def _demo_members(session: Session, ctx: SeedContext) -> None:
          "first_unemployment_day": None, "notice_end_date": _add_months(ctx.today, 3), "target_group": None,
          "trade_inside_foa": True, "trade": "Køkkenassistent", "job_goal": "Køkkenassistent eller ernæringsassistent",
          "preferred_channel": "phone"},
+        # Sick-listed from her job in home care (sygedagpenge); her caseworker follows her with the job centre.
+        {**base, "member_number": "1000003", "user_id": sick_user, "first_name": "Susanne", "last_name": "Berg",
+         "email": "sygemeldt@eksempel.dk", "phone": "+4540506070", "birth_date": date(1968, 6, 21),
+         "gender": "female", "location_id": odense, "municipality_code": 461,
+         "caseworker_id": ctx.demo_caseworker_id, "status": "sygemeldt", "mark_o": False,
+         "first_unemployment_day": None, "notice_end_date": None, "target_group": None,
+         "trade_inside_foa": True, "trade": "Social- og sundhedsassistent",
+         "job_goal": "Social- og sundhedsassistent, gerne med færre tunge løft", "preferred_channel": "in_person"},
     ]
     ids = session.execute(bulk_insert(Member).returning(Member.id, sort_by_parameter_order=True), rows).scalars().all()
-    ctx.demo_member_id, ctx.dismissed_member_id = ids
-    ctx.member_count += 2
+    ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id = ids
+    ctx.member_count += 3
 
 
 def _add_months(day: date, months: int) -> date:
@@ -161,7 +171,7 @@ def _bulk_members(session: Session, ctx: SeedContext, total: int) -> None:
     names = list(ctx.location_ids)
     weights = [weight(n) for n in names]
     remaining = max(0, total - ctx.member_count)
-    number = 1000003
+    number = 1000004
     home_rng = random.Random(ctx.seed + 16)  # its own stream: the other columns stay as they were before issue 16
     while remaining > 0:
         batch = min(BATCH, remaining)

@@ -182,7 +182,7 @@ def _sessions(ctx: SeedContext, offers, locations, by_size) -> list[dict]:
 
 def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict], locations) -> list[dict]:
     rng = ctx.rng
-    demo_ids = {ctx.demo_member_id, ctx.dismissed_member_id}
+    demo_ids = {ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id}
     pool: dict[tuple[int, str], list[int]] = {}
     everywhere: dict[str, list[int]] = {}
     for mid, loc, status, group in session.execute(

@@ -52,7 +52,7 @@ def seed(session, ctx: SeedContext) -> None:
     with_weeks = 0
     for m in members:
         first_period, first_job = len(periods), len(jobs)
-        if m.id in (ctx.demo_member_id, ctx.dismissed_member_id):
+        if m.id in (ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id):
             anchor = m.first_unemployment_day
             if anchor:
                 periods.append(_period(m.id, anchor, None, None, m.placement))

@@ -40,6 +40,7 @@ CONVERSATION_TYPES = (
     "followup_phone",  # opfølgning pr. telefon
     "followup_video",  # opfølgning pr. video
     "dismissed_first",  # a dismissed member's first conversation: how to move on (in person, phone or video)
+    "round_table",  # rundbordssamtale with the job centre, for members moving from sickness benefit
 )
 BOOKING_STATUSES = ("booked", "held", "no_show", "cancelled_member", "cancelled_fund")
 ACTIVE_BOOKING_STATUSES = ("booked", "held")

@@ -143,8 +143,11 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     _require_member_access(actor, member)
     if not staff:
         _member_may_book(session, member, ctype)
-    if ctype.code == "joint":
-        with_jobcenter = True  # the joint conversation is with the job centre (DOMAIN.md, 13 weeks)
+    if ctype.with_jobcenter:
+        with_jobcenter = True  # the joint and round-table conversations are with the job centre
+    refusal = staff_type_refusal(member, ctype)
+    if refusal:
+        raise ValidationFailed(refusal, field="type")
     note = _member_note(note)
     serialise_booking_writes(session)
     slot = check_slot(session, ctype=ctype, caseworker_id=caseworker_id, starts_at=starts_at, channel=channel,
@@ -167,9 +170,19 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     return booking
 
 
+def staff_type_refusal(member: Member, ctype) -> str | None:
+    """Why this type cannot be booked for this member at all, by anyone (a Danish sentence), or None."""
+    if ctype.for_statuses and member.status not in ctype.for_statuses:
+        return _("En rundbordssamtale er for sygemeldte medlemmer og ledige, der kommer fra sygedagpenge. Vælg en "
+                 "anden samtaletype.")
+    return None
+
+
 def member_booking_refusal(session: Session, member: Member, ctype) -> str | None:
     """Why the member may not book this type themselves (a Danish sentence), or None when they may."""
     if not ctype.member_bookable:
+        if ctype.code == "round_table":
+            return _("Rundbordssamtalen bookes af din sagsbehandler sammen med jobcentret.")
         return _("Fællessamtalen bookes af din sagsbehandler sammen med jobcentret.")
     if ctype.target_groups and member.target_group not in ctype.target_groups:
         return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
@@ -372,8 +385,8 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime
     if booking.with_jobcenter:
         with force_locale("da"):  # the job centre's correspondence is Danish
             subject = _member_email(booking, kind, reason, old_start)[0]
-            body = _("Fællessamtale for medlem %(number)s %(when)s. %(where)s", number=booking.member.member_number,
-                     when=format_when(booking.starts_at), where=_where(booking))
+            body = _("%(type)s for medlem %(number)s %(when)s. %(where)s", type=TYPES[booking.type].label,
+                     number=booking.member.member_number, when=format_when(booking.starts_at), where=_where(booking))
             ics = booking_ics(booking, now)
         outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
                        channel="jobcenter", to_address=jobcenter_address(session, booking.member), subject=subject,

@@ -64,6 +64,8 @@ class ConversationType:
     target_groups: tuple[str, ...] | None = None  # None: every member
     member_limit: int | None = None  # active + used bookings a member may book themselves
     member_statuses: tuple[str, ...] | None = None  # None: members of any status may book it
+    with_jobcenter: bool = False  # held with the member's job centre: invited through the job-centre exchange
+    for_statuses: tuple[str, ...] | None = None  # None: any member; else staff may book it only for these
 
     @property
     def label(self) -> SafeLazyString:
@@ -79,7 +81,7 @@ TYPES: dict[str, ConversationType] = {t.code: t for t in (
     ConversationType("contact_course", N_("Kontaktforløbssamtale"), 45, ("in_person",), statutory=True),
     ConversationType("availability", N_("Rådighedssamtale"), 45, ("in_person",), statutory=True),
     ConversationType("joint", N_("Fællessamtale med jobcentret"), 60, ("in_person",), statutory=True,
-                     member_bookable=False),
+                     member_bookable=False, with_jobcenter=True),
     # Group 2's right to 2 focus conversations; a third needs the caseworker.
     ConversationType("focus", N_("Fokussamtale"), 45, ("in_person", "phone", "video"),
                      target_groups=("2a", "2b"), member_limit=2),
@@ -88,6 +90,10 @@ TYPES: dict[str, ConversationType] = {t.code: t for t in (
     # DOMAIN.md "Dismissed members": the a-kasse offers a conversation on how to move on, as the member prefers.
     ConversationType("dismissed_first", N_("Samtale om, hvordan du kommer videre"), 45,
                      ("in_person", "phone", "video"), member_statuses=("opsagt",)),
+    # The application, section 4.1: for members moving from sickness benefit to unemployment benefit the a-kasse
+    # takes part in round-table conversations with the job centre. Booked by a caseworker, with the job centre.
+    ConversationType("round_table", N_("Rundbordssamtale med jobcentret"), 60, ("in_person", "video"),
+                     member_bookable=False, with_jobcenter=True, for_statuses=("sygemeldt", "ledig")),
 )}
 assert set(TYPES) == set(CONVERSATION_TYPES)
 

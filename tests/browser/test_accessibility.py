@@ -21,7 +21,8 @@ from tests.test_security_authz_matrix import MATRIX, ROLE_OF, _param_values
 
 ROOT = Path(__file__).resolve().parents[2]
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-LOGINS = {"anonymous": None, "member": "medlem", "dismissed": "opsagt", "caseworker": "sagsbehandler",
+LOGINS = {"anonymous": None, "member": "medlem", "dismissed": "opsagt", "sick": "sygemeldt",
+          "caseworker": "sagsbehandler",
           "steering": "styregruppe", "admin": "admin", "jobcenter": "jobcenter"}
 NOT_HTML = re.compile(r"(\.ics|\.pdf|\.csv|\.json|/download|/beskeder|^/api/|^/healthz|^/webhooks|^/model/|^/logout)")
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -29,7 +30,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 
 
 def pages_for(role: str, values: dict) -> list[str]:
-    matrix_role = "member" if role == "dismissed" else role
+    matrix_role = "member" if role in ("dismissed", "sick") else role
     urls = []
     for key, spec in MATRIX.items():
         method, rule = key.split(" ", 1)
