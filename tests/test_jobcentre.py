@@ -396,3 +396,28 @@ def test_the_job_centre_takes_over_or_refuses_a_visitation(session, make, people
     with pytest.raises(Conflict, match="afsluttet visitationen"):
         jobcentre.answer_visitation(session, odense, late.id, accept=True, reason=None, now=NOW)
     assert second.status == "closed" and late.status == "sent"
+
+
+def test_two_answers_at_the_same_moment_only_the_first_counts(app, session, make, people):
+    """Two job-centre users approve the same request in two sessions: the second finds it answered."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    cw, member, odense_jc, _ = people
+    colleague = make.jobcentre_user(461, "jc-odense-2")
+    internship(session, member, cw)
+    session.commit()
+    message_id = session.scalar(select(JobcentreMessage.id))
+    engine = session.get_bind()
+    with OrmSession(engine) as first, OrmSession(engine) as second:
+        scope_1 = jobcentre.jobcentre_scope(first, first.get(User, odense_jc.id))
+        scope_2 = jobcentre.jobcentre_scope(second, second.get(User, colleague.id))
+        jobcentre.get_message(second, scope_2, message_id).plan_item.status  # noqa: B018 - loaded before the race
+        jobcentre.decide_plan_item(first, scope_1, message_id, approve=True, reason=None, now=NOW)
+        first.commit()
+        with pytest.raises(Conflict, match="allerede"):
+            jobcentre.decide_plan_item(second, scope_2, message_id, approve=False, reason="For dyrt", now=NOW)
+        second.rollback()
+    session.expire_all()
+    message = session.get(JobcentreMessage, message_id)
+    assert (message.decision, message.decided_by_user_id) == ("approved", odense_jc.id)
+    assert session.get(PlanItem, message.plan_item_id).status == "active"

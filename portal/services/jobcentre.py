@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import N_
@@ -254,6 +254,19 @@ def citizen(session: Session, scope: JobcentreScope, member_number: str, now: da
     return member, messages
 
 
+def claim(session: Session, message: JobcentreMessage, now: datetime) -> bool:
+    """Take an open message for answering in one conditional UPDATE: of two answers arriving at the same moment
+    (two job-centre users, a double click) only the first finds it open; the second is refused, nothing changed."""
+    claimed = session.execute(
+        update(JobcentreMessage).where(JobcentreMessage.id == message.id,
+                                       JobcentreMessage.status.in_(OPEN_STATUSES))
+        .values(status="answered", updated_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        session.refresh(message)
+        return False
+    return True
+
+
 def clean_reason(reason: str | None, *, required: bool) -> str | None:
     reason = (reason or "").strip()
     if required and len(reason) < REASON_MIN:
@@ -283,6 +296,9 @@ def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *
                          decision=_(DECISION_LABELS[message.decision or "approved"]).lower()))
     if item.status != "awaiting_jc":
         raise Conflict(_("Aktiviteten »%(title)s« afventer ikke jobcentret længere. Intet er ændret.",
+                         title=item.title))
+    if not claim(session, message, now):
+        raise Conflict(_("Aktiviteten »%(title)s« er allerede besvaret af jobcentret. Intet er ændret.",
                          title=item.title))
     plan.apply_jobcentre_decision(session, item, approve=approve, reason=reason, actor=scope.user, now=now)
     message.status, message.decision, message.decision_reason = "answered", "approved" if approve else "rejected", reason
@@ -317,6 +333,8 @@ def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, 
     if new_status not in visitation.TRANSITIONS[referral.status]:
         raise Conflict(_("A-kassen har afsluttet visitationen. Intet er ændret."))
     reason = clean_reason(reason, required=not accept)
+    if not claim(session, message, now):
+        raise Conflict(_("Visitationen er allerede besvaret. Intet er ændret."))
     old = referral.status
     referral.status, referral.updated_at = new_status, now
     referral.status_note = reason or referral.status_note

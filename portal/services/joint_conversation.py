@@ -20,6 +20,7 @@ from portal.services.jobcentre import (
     DECISION_LABELS,
     OPEN_STATUSES,
     JobcentreScope,
+    claim,
     clean_reason,
     get_message,
     send,
@@ -80,6 +81,8 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
         if deadline is not None and to_local(counter_time).date() > deadline:
             raise ValidationFailed(_("Fællessamtalen skal holdes senest %(day)s (13 uger). Foreslå et tidligere "
                                      "tidspunkt.", day=deadline.strftime("%d.%m.%Y")), field="counter_time")
+    if not claim(session, message, now):
+        raise Conflict(_("Invitationen er allerede besvaret. Intet er ændret."))
     message.status, message.decision = "answered", "accepted" if accept else "counter"
     message.counter_time, message.decision_reason = (None if accept else counter_time), reason
     message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
