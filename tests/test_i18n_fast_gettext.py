@@ -1,0 +1,35 @@
+"""Templates' gettext looks the translations up once per locale per request (portal.i18n.request_translations):
+still the right language inside force_locale and after it, still escaping like the i18n extension's newstyle
+gettext, and ngettext with `num`."""
+from __future__ import annotations
+
+from flask import render_template_string
+from flask_babel import force_locale
+
+
+def test_force_locale_inside_a_page_gets_its_own_language_and_the_page_keeps_its_own(app):
+    with app.test_request_context("/?lang=da"):
+        page = "{{ _('Min plan') }}"
+        assert render_template_string(page) == "Min plan"
+        with force_locale("en"):
+            assert render_template_string(page) == "My plan"
+        assert render_template_string(page) == "Min plan"
+    with app.app_context(), app.test_request_context("/?lang=en"):  # a request of its own (its own g)
+        assert render_template_string(page) == "My plan"
+
+
+def test_variables_are_escaped_where_the_template_escapes_and_percent_is_applied(app):
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Hej %(name)s', name='<b>Ole</b>') }}") == "Hej &lt;b&gt;Ole&lt;/b&gt;"
+        raw = "{% autoescape false %}{{ _('Hej %(name)s', name='<b>Ole</b>') }}{% endautoescape %}"
+        assert render_template_string(raw) == "Hej <b>Ole</b>"
+        assert render_template_string("{{ _('100%% sikkert') }}") == "100% sikkert"
+
+
+def test_ngettext_takes_num(app):
+    with app.test_request_context("/?lang=da"):
+        tpl = "{{ ngettext('%(num)s ledig plads', '%(num)s ledige pladser', n) }}"
+        assert render_template_string(tpl, n=1) == "1 ledig plads"
+        assert render_template_string(tpl, n=3) == "3 ledige pladser"
+        with force_locale("en"):
+            assert render_template_string(tpl, n=3) == "3 places available"
