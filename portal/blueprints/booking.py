@@ -313,15 +313,16 @@ def caseworker_calendar():
         days = [d for d in days if d.weekday() < 5 or by_day[d]]
     audit.record(db.session, current_user, "booking.calendar_view", detail={
         "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days), "bookings": len(bookings)})
-    db.session.commit()
     step = timedelta(days=1 if view == "day" else 7)
     caseworkers = list(db.session.execute(
         select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
         .order_by(User.display_name))) if current_user.role == "admin" else []
-    return render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
+    html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
                            by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
                            status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker), caseworkers=caseworkers,
                            now=utcnow())
+    db.session.commit()  # after rendering: a commit expires the loaded bookings, and each would be read again
+    return html
 
 
 def _staff_booking(booking_id: int) -> Booking:

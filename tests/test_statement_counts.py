@@ -1,0 +1,84 @@
+"""Pages run a constant number of SQL statements whatever the number of rows they show (issue 19): an N+1 (a
+query per booking, per member, per registration) makes the second count larger than the first and fails here.
+
+Each page is read twice, once with a small and once with a larger caseload/diary, and the statements of the second
+read are counted (the first warms the per-process caches)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.models import Booking
+from portal.services import offers
+from tests.booking_helpers import NOW, hours
+from tests.offers_helpers import make_offer, make_session
+
+pytestmark = pytest.mark.clock(NOW)  # Monday 22 March 2027, 09:00 in Copenhagen
+
+
+class Statements:
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args):
+        self.count += 1
+
+
+def _count(client, path: str) -> int:
+    assert client.get(path).status_code == 200, path
+    with Statements(db.engine) as seen:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return seen.count
+
+
+def _fill(session, make, loc, cw, mette, start: int, n: int) -> None:
+    """n more members of the caseworker, each with a conversation this week and one for mette, and n offer
+    sessions mette is registered for."""
+    for i in range(start, start + n):
+        other = make.member(f"m{i}", location=loc, caseworker=cw, target_group="1")
+        for member, hour in ((other, 9 + i % 6), (mette, 9 + i % 6)):
+            starts = NOW + timedelta(days=1 + i // 6, hours=hour - 9, minutes=30 if member is mette else 0)
+            session.add(Booking(uid=f"{uuid4()}@t", member_id=member.id, caseworker_id=cw.id, location_id=loc.id,
+                                type="followup_phone", channel="phone", starts_at=starts,
+                                ends_at=starts + timedelta(minutes=15), status="booked", sequence=0,
+                                created_at=NOW, updated_at=NOW))
+        offer = make_offer(session, title=f"Temamøde {i}")
+        seat = make_session(session, offer, location=loc, starts_in=timedelta(days=20 + i), now=NOW)
+        session.flush()
+        offers.register(session, mette, seat.id, actor="cli", now=NOW)
+    make.commit()
+
+
+@pytest.mark.parametrize("login, path", [
+    ("birgitte", "/kalender?dato=2027-03-22"),
+    ("birgitte", "/sagsbehandler/"),
+    ("mette", "/min-side"),
+    ("mette", "/samtaler/mine"),
+    ("mette", "/tilbud/mine"),
+    ("mette", "/tilbud"),
+    ("mette", "/min-side/plan"),
+])
+def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, make, session, login, path):
+    loc = make.location("Odense")
+    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
+    hours(session, cw)
+    mette = make.member("mette", location=loc, caseworker=cw, target_group="2a", weeks_unemployed=5)
+    make.commit()
+    _fill(session, make, loc, cw, mette, 0, 2)
+    auth.login(login)
+    small = _count(client, path)
+    _fill(session, make, loc, cw, mette, 2, 10)
+    large = _count(client, path)
+    assert large == small, f"{path}: {small} statements with 2 rows, {large} with 12"
