@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from portal.models.casework import ConversationSummary, JobOrder
 from portal.models.chat import ChatConversation, Handoff
-from portal.models.profiling import ProfilingAssessment, ProfilingModel
 from portal.profiling.variables import factor_text
 from portal.timeutil import LOCAL_TZ, local_today, utcnow
 from tests.booking_helpers import hours
+from tests.profiling_helpers import add_assessment
 from tests.test_caseworker_caseload import book
 
 TODAY = local_today()
@@ -82,17 +82,10 @@ def world(make, session):
     make.user("admin", role="admin")
     book(session, mette, cw, type="cv", days_from_now=3)
     now = utcnow()
-    model = ProfilingModel(kind="B", version=1, artefact_path="-", artefact_sha256="0" * 64, target="long_term",
-                           features=[], spec={}, report={}, training_rows=0, trained_at=now, trained_by="test",
-                           active=False)
-    session.add(model)
-    session.flush()
-    session.add(ProfilingAssessment(
-        member_id=mette.id, model_id=model.id, probability=0.4, proposed_group="2a", unseen_levels=[],
-        input_hash="x", scored_at=now, scored_by="test", factors=[
-            {"text": factor_text("work_experience_years", 25.0, above_reference=True), "contribution": 0.3},
-            {"text": factor_text("q2", "more_than_6_months", above_reference=True), "contribution": 0.2},
-            {"text": factor_text("children_at_home", 1.0, above_reference=True), "contribution": -0.2}]))
+    add_assessment(session, mette, now=now, factors=[
+        {"text": factor_text("work_experience_years", 25.0, above_reference=True), "contribution": 0.3},
+        {"text": factor_text("q2", "more_than_6_months", above_reference=True), "contribution": 0.2},
+        {"text": factor_text("children_at_home", 1.0, above_reference=True), "contribution": -0.2}])
     order = JobOrder(employer="Odense Kommune, Hjemmeplejen Øst", title="Social- og sundhedshjælper, dag",
                      trade="Social- og sundhedshjælper", location_id=odense.id, hours_per_week=32,
                      employment="permanent", deadline=TODAY + timedelta(days=14), contact_name="Hanne Lund",

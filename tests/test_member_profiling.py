@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Booking, Notification
-from portal.models.profiling import GroupDecision, GroupObjection, ProfilingAssessment, ProfilingModel
+from portal.models.profiling import GroupDecision, GroupObjection
 from portal.profiling.variables import factor_text
 from portal.services import profiling
 from portal.timeutil import utcnow
+from tests.profiling_helpers import add_assessment
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -24,17 +25,10 @@ def world(make, session):
     mette = make.member("mette", caseworker=cw, location=odense, first_name="Mette", last_name="Jensen",
                         target_group=None, weeks_unemployed=5)
     now = utcnow()
-    model = ProfilingModel(kind="B", version=1, artefact_path="-", artefact_sha256="0" * 64, target="long_term",
-                           features=[], spec={}, report={}, training_rows=0, trained_at=now, trained_by="test",
-                           active=False)
-    session.add(model)
-    session.flush()
-    session.add(ProfilingAssessment(
-        member_id=mette.id, model_id=model.id, probability=0.73, proposed_group="2a", unseen_levels=[],
-        input_hash="x", scored_at=now, scored_by="test", factors=[
-            {"text": factor_text("work_experience_years", 25.0, above_reference=True), "contribution": -0.4},
-            {"text": factor_text("q2", "more_than_6_months", above_reference=True), "contribution": 0.6},
-            {"text": factor_text("children_at_home", 1.0, above_reference=True), "contribution": 0.2}]))
+    add_assessment(session, mette, probability=0.73, now=now, factors=[
+        {"text": factor_text("work_experience_years", 25.0, above_reference=True), "contribution": -0.4},
+        {"text": factor_text("q2", "more_than_6_months", above_reference=True), "contribution": 0.6},
+        {"text": factor_text("children_at_home", 1.0, above_reference=True), "contribution": 0.2}])
     make.commit()
     profiling.override_group(session, mette, group="2a", comment="Du får to fokussamtaler om job i hjemmeplejen.",
                              actor=cw.user, now=now)

@@ -26,6 +26,7 @@ from portal.services import (
     member_profiling,
     my_data,
     notifications,
+    offer_overview,
     plan,
     preparation,
     profile,
@@ -100,7 +101,7 @@ def home():
         notes=notifications.recent(db.session, current_user.id, 5),
         unread=notifications.unread_count(db.session, current_user.id),
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
-        group_view=member_profiling.group_view(db.session, member),
+        group_view=member_profiling.group_view(db.session, member), offer_overview=offer_overview.for_member(member),
     )
 
 
