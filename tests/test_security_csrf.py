@@ -12,7 +12,7 @@ def _role_for(spec) -> str | None:
         return "member"
     if spec == "public":
         return "anonymous"
-    for role in ("member", "caseworker", "admin", "steering"):
+    for role in ("member", "caseworker", "admin", "steering", "jobcenter"):
         if role in spec:
             return role
     return None

@@ -33,10 +33,10 @@ pytestmark = [
     pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="watches the SQLite file; the SQLite leg covers the forms"),
 ]
 
-ROLES = ("anonymous", "member", "caseworker", "steering", "admin")
+ROLES = ("anonymous", "member", "caseworker", "steering", "admin", "jobcenter")
 # Forms found on the day this was written (per role, after deduplication by action route): fewer means the
 # discovery broke (a page moved, a link vanished), not that the portal lost forms.
-FLOOR = {"anonymous": 5, "member": 20, "caseworker": 30, "steering": 5, "admin": 19}
+FLOOR = {"anonymous": 5, "member": 20, "caseworker": 30, "steering": 5, "admin": 19, "jobcenter": 3}
 # Inputs per form: the suite's budget (about a minute and a half for the module); FORM_FUZZ_EXAMPLES=200 for a
 # deeper hunt by hand.
 EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "20"))
