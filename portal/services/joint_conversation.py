@@ -134,8 +134,8 @@ def invitation_prompt(session: Session, member, today) -> dict | None:
 
 
 def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
-    """The job centre's reminder of a joint conversation it accepted, `hours` before it starts, once (the member's
-    and the caseworker's come from the booking reminders and the calendar). Returns how many were reminded."""
+    """The reminder of a joint conversation the job centre accepted, `hours` before it starts, once, to the job
+    centre's users and the caseworker (the member's comes from the booking reminders). Returns how many."""
     from datetime import timedelta
 
     from portal.models import AuditEntry, Booking
@@ -161,6 +161,11 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
         for user_id in staff:
             notifications.notify(session, user_id, f"Påmindelse: fællessamtale med {message.member.full_name} "
                                  f"{when}, {booking.location.name}.", link=f"/jobcenter/sag/{message.id}", now=now)
+        if booking.caseworker is not None:
+            centre = municipalities.jobcentre_name(message.jobcentre_code)
+            notifications.notify(session, booking.caseworker.user_id,
+                                 f"Påmindelse: fællessamtale med {message.member.full_name} og {centre} {when}.",
+                                 link=f"/kalender/samtale/{booking.id}", now=now)
         audit.record(session, "scheduler", "jobcentre.joint_reminded", member_id=message.member_id, target=message,
                      now=now, detail={"jobcentre": municipalities.jobcentre_name(message.jobcentre_code),
                                       "users": len(staff)})
