@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, Member, Notification, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
-from portal.services import jobcentre, municipalities, plan, referral
+from portal.services import jobcentre, jobcentre_stats, municipalities, plan, referral
 from portal.services.access import staff_scope
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
@@ -126,7 +126,7 @@ def test_the_job_centre_approves_and_member_and_caseworker_see_it(session, peopl
     # now the member can do it and mark it done
     plan.set_status(session, item, "done", member.user, later)
     assert item.status == "done"
-    assert jobcentre.approval_counts(session) == {"asked": 1, "approved": 1, "rejected": 0, "open": 0,
+    assert jobcentre_stats.approval_counts(session) == {"asked": 1, "approved": 1, "rejected": 0, "open": 0,
                                                   "withdrawn": 0, "median_wait_hours": 48.0}
 
 
@@ -361,7 +361,7 @@ def test_the_steering_dashboard_counts_approvals_asked_given_refused_and_the_wai
                                    now=NOW + timedelta(hours=hours))
     make.user("styr", role="steering")
     make.commit()
-    counts = jobcentre.cooperation(session)
+    counts = jobcentre_stats.cooperation(session)
     assert counts["total"] == {"asked": 3, "approved": 1, "rejected": 1, "open": 1, "withdrawn": 0,
                                "median_wait_hours": 48.0}
     assert [name for name, _c in counts["by_jobcentre"]] == ["Jobcenter Odense"]

@@ -75,12 +75,12 @@ def dashboard():
 
 def _jobcentre_cooperation(filters: kpi.Filters) -> dict:
     """Job-centre approvals asked, given, refused and their waiting time in the period (issue 16, seed 4.2)."""
-    from portal.services import jobcentre
+    from portal.services import jobcentre_stats
     from portal.timeutil import local_to_utc
 
     since = local_to_utc(datetime.combine(filters.date_from, datetime.min.time()))
     until = local_to_utc(datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()))
-    result = jobcentre.cooperation(db.session, since=since, until=until)
+    result = jobcentre_stats.cooperation(db.session, since=since, until=until)
     for counts in [result["total"], *(c for _name, c in result["by_jobcentre"])]:
         hours = counts["median_wait_hours"]
         counts["median_wait_text"] = (_("%(d)s døgn", d=format_decimal(round(hours / 24, 1), format="0.0"))
