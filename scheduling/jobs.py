@@ -145,7 +145,7 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "interval", "minutes": 10}, session_reminders),
     JobSpec("satisfaction_surveys", N_("Tilfredshedsundersøgelser efter afholdte samtaler"),
             {"trigger": "interval", "minutes": 15}, satisfaction_surveys),
-    JobSpec("joint_invitations", N_("Invitation til fællessamtale (9 uger)"),
+    JobSpec("joint_invitations", N_("Invitation til fællessamtale (efter 9 uger)"),
             {"trigger": "cron", "hour": 6, "minute": 0}, joint_invitations),
     JobSpec("deadline_alerts", N_("Fristvarsler og Min plan-påmindelser til sagsbehandlere"),
             {"trigger": "cron", "hour": 6, "minute": 15}, deadline_alerts),

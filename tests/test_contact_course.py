@@ -85,7 +85,10 @@ def test_due_dates_count_from_day_one_and_move_back_from_closed_days(first_day, 
     steps = by_key(cc.statutory_steps(member(first_day, group="2a"), [], today=first_day))
     assert steps["cv"].due_date == steps["contact_course_1"].due_date == within_14_days
     assert steps["availability"].due_date == steps["contact_course_2"].due_date == within_9_weeks
-    assert steps["joint_invitation"].due_date == within_9_weeks
+    # the invitation: after 9 weeks (from day 64), by day 77, two weeks before the 13-week deadline
+    assert steps["joint_invitation"].opens_on == first_day + timedelta(days=63)
+    assert steps["joint_invitation"].due_date == cc.due_date_for(first_day, 77)
+    assert within_9_weeks < steps["joint_invitation"].due_date < within_13_weeks
     assert steps["joint"].due_date == within_13_weeks
     assert steps["focus_1"].due_date == steps["focus_2"].due_date == within_13_weeks
 
@@ -154,15 +157,26 @@ def test_joint_booking_is_the_invitation_and_the_joint_conversation():
     steps = by_key(cc.statutory_steps(member(first), [joint], today=date(2026, 3, 15)))
     assert steps["joint"].status == "booked" and steps["joint"].booking_id == joint.id
     assert steps["joint_invitation"].status == "held" and not steps["joint_invitation"].late
+    in_week_11 = booking("joint", date(2026, 4, 6))
+    in_week_11.created_at = datetime(2026, 3, 20, 10, tzinfo=UTC)  # day 73: after 9 weeks, before day 77
+    steps = by_key(cc.statutory_steps(member(first), [in_week_11], today=date(2026, 3, 25)))
+    assert steps["joint_invitation"].status == "held" and not steps["joint_invitation"].late
     late_invite = booking("joint", date(2026, 4, 6))
-    late_invite.created_at = datetime(2026, 3, 20, 10, tzinfo=UTC)
-    steps = by_key(cc.statutory_steps(member(first), [late_invite], today=date(2026, 3, 25)))
+    late_invite.created_at = datetime(2026, 3, 25, 10, tzinfo=UTC)  # day 78
+    steps = by_key(cc.statutory_steps(member(first), [late_invite], today=date(2026, 3, 26)))
     assert steps["joint_invitation"].late
 
 
-def test_joint_invitation_overdue_after_week_9_without_a_joint_booking():
-    steps = by_key(cc.statutory_steps(member(date(2026, 1, 7)), [], today=date(2026, 3, 11)))
-    assert steps["joint_invitation"].status == "overdue"
+@pytest.mark.parametrize("today,status", [
+    (date(2026, 3, 10), "planned"),  # day 63: the invitation is not due yet (it goes out after 9 weeks)
+    (date(2026, 3, 11), "planned"),  # day 64: it opens
+    (date(2026, 3, 24), "planned"),  # day 77: the last day it is on time
+    (date(2026, 3, 25), "overdue"),  # day 78
+])
+def test_joint_invitation_goes_out_after_week_9_and_is_overdue_after_day_77(today, status):
+    steps = by_key(cc.statutory_steps(member(date(2026, 1, 7)), [], today=today))
+    assert steps["joint_invitation"].status == status
+    assert steps["joint_invitation"].opens_on == date(2026, 3, 11)
     assert steps["joint"].status == "planned"
 
 

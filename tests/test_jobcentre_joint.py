@@ -130,7 +130,7 @@ def test_from_week_9_the_conversation_screen_prompts_the_caseworker_to_invite(cl
     member = world["member"]
     auth.login("birgitte")
     screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
-    assert "Medlemmet er i uge 10: inviter medlem og jobcenter til fællessamtalen." in screen
+    assert "Medlemmet har været ledig i 10 uger: inviter medlem og jobcenter til fællessamtalen." in screen
     assert "senest fredag 9. april 2027" in screen or "senest 9. april 2027" in screen
     assert f"/kalender/ny?medlem={member.member_number}&amp;type=joint" in screen
     book_joint(session, world, utc(2027, 3, 24, 9, 0))

@@ -43,7 +43,7 @@ def course(session, make):
     # T2: CV late; the only contact-course conversation after day 14 goes to the 2nd step; invitation late.
     booking(session, t2, cw, "cv", datetime(2026, 8, 30, 9, 0))
     booking(session, t2, cw, "contact_course", datetime(2026, 8, 28, 10, 0))
-    booking(session, t2, cw, "joint", datetime(2026, 11, 5, 10, 0), created=datetime(2026, 10, 20, 12, 0))
+    booking(session, t2, cw, "joint", datetime(2026, 11, 5, 10, 0), created=datetime(2026, 10, 26, 12, 0))  # day 78
     # T3: no-shows and cancellations do not count; CV only booked; two focus conversations held in time;
     # a contact-course conversation before the first day belongs to no step.
     booking(session, t3, cw, "contact_course", datetime(2026, 8, 14, 10, 0))

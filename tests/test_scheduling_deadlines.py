@@ -20,10 +20,10 @@ def rows(session, kind):
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
 
 
-def test_joint_invitation_goes_in_week_9_to_member_and_job_centre_once(session, make):
+def test_joint_invitation_goes_after_9_weeks_to_member_and_job_centre_once(session, make):
     cw = make.caseworker(display_name="Birgitte Holm")
-    week9 = make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=8, days=1))
-    make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=7))  # too early
+    week9 = make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=9))  # day 64: after 9 weeks
+    make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=9, days=-2))  # day 62 (63 tomorrow)
     booked = make.member(caseworker=cw, first_unemployment_day=TODAY - timedelta(weeks=9))
     booking(session, booked, cw, starts_at=NOW + timedelta(days=10), type="joint")
     make.member(caseworker=cw, status="opsagt", first_unemployment_day=None)  # no statutory course
@@ -86,9 +86,11 @@ def test_min_plan_draft_reminder_in_week_12_without_a_draft(session, make):
     counts = send_caseworker_alerts(session, today=TODAY, now=NOW)
 
     assert counts["plan_draft"] == 1
-    # Steps overdue for more than 14 days (week 12: the availability conversation) are not alerted on.
-    week12_kinds = set(session.scalars(select(SentNotice.kind).where(SentNotice.member_id == week12.id)))
-    assert "overdue" not in week12_kinds
+    # Steps overdue for more than 14 days (day 80: the availability conversation, due day 63) are not alerted on;
+    # the invitation to the joint conversation (due day 77) is.
+    week12_keys = set(session.scalars(select(SentNotice.key).where(SentNotice.member_id == week12.id,
+                                                                   SentNotice.kind == "overdue")))
+    assert [k.split(":")[2] for k in week12_keys] == ["joint_invitation"]
     assert session.scalar(select(SentNotice).where(SentNotice.kind == "plan_draft")).member_id == week12.id
     assert "Min plan" in rows(session, "caseworker_digest")[0].body_text
 

@@ -34,17 +34,24 @@ class StepRule:
     conversation_types: tuple[str, ...]
     due_day: int  # day number in the course; day 1 = the first day of unemployment
     group2_only: bool = False
+    opens_day: int | None = None  # the first day the step should be done (None: from day 1)
 
 
 # DOMAIN.md: within 14 days CV + contact-course conversation; within 9 weeks availability + contact-course
-# conversation and the invitation to the joint conversation; within 13 weeks the joint conversation; group 2 has a
-# right to two focus conversations (Bilag 2 places them between week 9 and the joint conversation).
+# conversation; within 13 weeks the joint conversation; group 2 has a right to two focus conversations (Bilag 2 places
+# them between week 9 and the joint conversation). The application (section 4.2) proposes that job centre and member
+# are invited to the joint conversation *after* 9 weeks of unemployment "so that it can be on time": the invitation
+# opens on day 64 and is due by day 77, two weeks before the 13-week deadline, which leaves the job centre its week
+# to answer (PORTAL_JOBCENTRE_ANSWER_DAYS) and a week to agree another time (docs/contact-course.md).
+JOINT_INVITATION_OPENS_DAY = 9 * 7 + 1
+JOINT_INVITATION_DUE_DAY = 11 * 7
 RULES: tuple[StepRule, ...] = (
     StepRule("cv", N_("CV-samtale"), ("cv",), 14),
     StepRule("contact_course_1", N_("Kontaktforløbssamtale"), ("contact_course",), 14),
     StepRule("availability", N_("Rådighedssamtale"), ("availability",), 9 * 7),
     StepRule("contact_course_2", N_("Kontaktforløbssamtale"), ("contact_course",), 9 * 7),
-    StepRule("joint_invitation", N_("Invitation til fællessamtale"), ("joint",), 9 * 7),
+    StepRule("joint_invitation", N_("Invitation til fællessamtale"), ("joint",), JOINT_INVITATION_DUE_DAY,
+             opens_day=JOINT_INVITATION_OPENS_DAY),
     StepRule("joint", N_("Fællessamtale med jobcentret"), ("joint",), 13 * 7),
     StepRule("focus_1", N_("1. fokussamtale"), ("focus",), 13 * 7, group2_only=True),
     StepRule("focus_2", N_("2. fokussamtale"), ("focus",), 13 * 7, group2_only=True),
@@ -64,6 +71,7 @@ class Step:
     held_at: datetime | None = None  # when the satisfying conversation was held
     booked_for: datetime | None = None  # when the satisfying conversation starts (booked or held)
     late: bool = False  # satisfied by a conversation after the due date
+    opens_on: date | None = None  # not to be done before this day (the joint invitation: after 9 weeks)
 
     @property
     def conversation_type(self) -> str:
@@ -120,8 +128,9 @@ def statutory_steps(member, bookings: Iterable, today: date) -> list[Step]:
     steps: dict[str, Step] = {}
     for rule in RULES:
         status = "not_required" if rule.group2_only and not group2 else "planned"
+        opens_on = start + timedelta(days=rule.opens_day - 1) if rule.opens_day else None
         steps[rule.key] = Step(rule.key, rule.title, rule.conversation_types, due_date_for(start, rule.due_day),
-                               status)
+                               status, opens_on=opens_on)
     course_bookings = sorted((b for b in bookings if _in_course(b, start)), key=lambda b: (b.starts_at, b.id or 0))
     joint_bookings = []
     for booking in course_bookings:
@@ -157,7 +166,8 @@ def _satisfied(step: Step, booking) -> Step:
 
 
 def _invited(step: Step, booking) -> Step:
-    """The invitation is done when the joint conversation is booked; on time if booked by the due date."""
+    """The invitation is done when the joint conversation is booked; on time if booked by the due date (booked
+    before the invitation opens is early, not late: the conversation is arranged)."""
     sent = getattr(booking, "created_at", None) or booking.starts_at
     return replace(step, status="held", booking_id=booking.id, held_at=sent, booked_for=booking.starts_at,
                    late=_local_day(sent) > step.due_date)
@@ -181,7 +191,8 @@ def course_for(session: Session, member: Member, today: date) -> list[Step]:
 
 
 def next_step(steps: list[Step]) -> Step | None:
-    """The step to act on now: the open step with the earliest due date (overdue first), else None."""
+    """The step to act on next: the open step with the earliest due date (overdue first), else None. A step that
+    has not opened yet (the joint invitation before week 10) can be next: it says from when."""
     open_steps = [s for s in steps if s.open]
     if not open_steps:
         return None

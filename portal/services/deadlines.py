@@ -159,15 +159,17 @@ def _member_link(member: Member) -> str:
 # -- the invitation to the joint conversation (member and job centre) ----------------------------------------------
 
 def joint_invitations_due(session: Session, today: date) -> list[tuple[Member, object]]:
-    """Members in week 9 or later whose joint conversation is neither booked nor held, up to its due date."""
+    """Members unemployed for 9 weeks or more (the invitation opens on day 64) whose joint conversation is neither
+    booked nor held, up to its due date."""
     due = []
     for batch in members_in_course(session, today):
         for member, bookings in batch:
-            if weeks_unemployed(member, today) < JOINT_INVITATION_WEEK - 1:
+            if weeks_unemployed(member, today) < JOINT_INVITATION_WEEK:
                 continue
             steps = {s.key: s for s in statutory_steps(member, bookings, today)}
             invitation, joint = steps.get("joint_invitation"), steps.get("joint")
-            if invitation and joint and invitation.open and joint.open and today <= joint.due_date:
+            if (invitation and joint and invitation.open and joint.open
+                    and invitation.opens_on <= today <= joint.due_date):
                 due.append((member, joint))
     return due
 

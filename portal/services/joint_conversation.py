@@ -112,11 +112,12 @@ def upcoming(session: Session, scope: JobcentreScope, now: datetime) -> list[Job
 
 
 def invitation_prompt(session: Session, member, today) -> dict | None:
-    """From week 9 until the joint conversation is booked (or held): what the caseworker is prompted with on the
-    conversation screen — the deadline and whether it has passed. None when there is nothing to invite to."""
+    """After 9 weeks of unemployment until the joint conversation is booked (or held): what the caseworker is
+    prompted with on the conversation screen — invite by, the conversation's deadline and whether it has passed.
+    None when there is nothing to invite to."""
     from portal.models import Booking
     from portal.models.booking import ACTIVE_BOOKING_STATUSES
-    from portal.services.contact_course import weeks_unemployed
+    from portal.services.contact_course import RULES_BY_KEY, due_date_for, weeks_unemployed
     from portal.services.deadlines import JOINT_INVITATION_WEEK
     from portal.timeutil import local_to_utc
 
@@ -130,7 +131,9 @@ def invitation_prompt(session: Session, member, today) -> dict | None:
     if booked is not None:
         return None
     deadline = joint_deadline(member)
-    return {"weeks": weeks, "deadline": deadline, "overdue": deadline is not None and today > deadline}
+    invite_by = due_date_for(member.first_unemployment_day, RULES_BY_KEY["joint_invitation"].due_day)
+    return {"weeks": weeks, "deadline": deadline, "invite_by": invite_by,
+            "overdue": deadline is not None and today > deadline}
 
 
 def remind(session: Session, now: datetime, *, hours: int = 24) -> int:

@@ -281,7 +281,7 @@ TIMELINESS_TITLES = {
     "contact_course_1": N_("Rettidig 1. kontaktforløbssamtale (14 dage)"),
     "availability": N_("Rettidig rådighedssamtale (9 uger)"),
     "contact_course_2": N_("Rettidig 2. kontaktforløbssamtale (9 uger)"),
-    "joint_invitation": N_("Rettidig invitation til fællessamtale (9 uger)"),
+    "joint_invitation": N_("Rettidig invitation til fællessamtale (efter 9 uger, senest dag 77)"),
     "joint": N_("Rettidig fællessamtale (13 uger)"),
     "focus_1": N_("Rettidig 1. fokussamtale (målgruppe 2, 13 uger)"),
     "focus_2": N_("Rettidig 2. fokussamtale (målgruppe 2, 13 uger)"),
