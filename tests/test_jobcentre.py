@@ -246,6 +246,25 @@ def test_a_job_centre_that_does_not_answer_for_a_week_is_escalated_to_the_casewo
     assert "Jobcenter Odense har ikke svaret i 7 dage" in note.text and member.full_name in note.text
 
 
+def test_the_caseload_says_which_members_wait_for_their_job_centre(client, auth, session, people):
+    cw, member, odense_jc, _ = people
+    internship(session, member, cw)
+    session.commit()
+    auth.login("sagsb")
+    caseload = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "Afventer jobcentret (1)" in caseload and "Jobcentret har ikke svaret" not in caseload
+    jobcentre.escalate_unanswered(session, NOW + timedelta(days=8))
+    session.commit()
+    caseload = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "Jobcentret har ikke svaret på 1 anmodning" in caseload
+    message = session.scalar(select(JobcentreMessage))
+    jobcentre.decide_plan_item(session, jobcentre.jobcentre_scope(session, odense_jc), message.id, approve=True,
+                               reason=None, now=NOW + timedelta(days=9))
+    session.commit()
+    caseload = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "Afventer jobcentret" not in caseload and "Jobcentret har ikke svaret" not in caseload
+
+
 # ---- pages -------------------------------------------------------------------------------------------------------
 
 def test_journey_caseworker_adds_internship_job_centre_approves_member_sees_it(app, client, auth, session, people):

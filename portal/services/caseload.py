@@ -26,7 +26,7 @@ from portal.models import Booking, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.casework import HeldConversation, MemberNextStep
 from portal.query_args import db_int
-from portal.services import audit
+from portal.services import audit, jobcentre
 from portal.services.access import StaffScope, visible_members_clause
 from portal.services.contact_course import Step, next_step, statutory_steps, weeks_unemployed
 from portal.timeutil import local_to_utc
@@ -202,6 +202,8 @@ class CaseloadRow:
     last_contact: datetime | None = None
     open_handoffs: int = 0
     right_and_duty_missed: int = 0
+    jobcentre_waiting: int = 0  # requests the job centre has not answered yet (approvals, invitations, visitations)
+    jobcentre_late: int = 0  # of those, unanswered past PORTAL_JOBCENTRE_ANSWER_DAYS
 
     @property
     def overdue(self) -> bool:
@@ -328,6 +330,7 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     last_contact = _last_contacts(session, ids, now)
     handoffs = _open_handoffs(session, ids)
     missed = _right_and_duty_missed(session, ids)
+    jobcentre_open = jobcentre.open_requests_by_member(session, ids)
     rows = []
     for member in members:
         step = steps.get(member.id)
@@ -335,7 +338,9 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
         rows.append(CaseloadRow(member=member, weeks=weeks_unemployed(member, today), step=step,
                                 overdue_days=overdue_days, last_contact=last_contact.get(member.id),
                                 open_handoffs=handoffs.get(member.id, 0),
-                                right_and_duty_missed=missed.get(member.id, 0)))
+                                right_and_duty_missed=missed.get(member.id, 0),
+                                jobcentre_waiting=jobcentre_open.get(member.id, (0, 0))[0],
+                                jobcentre_late=jobcentre_open.get(member.id, (0, 0))[1]))
     audit.record(session, staff.user, "caseload.viewed", now=now,
                  detail={**query.as_args(), "shown": ids[:PER_PAGE]})
     return CaseloadPage(rows=rows, total=total, query=query)

@@ -353,6 +353,19 @@ def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, 
 
 
 # -- escalation and counts -------------------------------------------------------------------------------------
+def open_requests_by_member(session: Session, member_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For a page of members (the caseload): per member, the requests waiting for the job centre's answer and how
+    many of them went unanswered past the answer time (escalated). One query."""
+    if not member_ids:
+        return {}
+    rows = session.execute(
+        select(JobcentreMessage.member_id, func.count(), func.count(JobcentreMessage.escalated_at))
+        .where(JobcentreMessage.member_id.in_(member_ids), JobcentreMessage.kind.in_(ANSWERED_KINDS),
+               JobcentreMessage.status.in_(OPEN_STATUSES))
+        .group_by(JobcentreMessage.member_id)).all()
+    return {member_id: (waiting, late) for member_id, waiting, late in rows}
+
+
 def escalate_unanswered(session: Session, now: datetime) -> int:
     """Requests the job centre has not answered within JOBCENTRE_ANSWER_DAYS: the member's caseworker is told,
     once. Returns how many were escalated."""
