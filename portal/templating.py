@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, url_for
+from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal.i18n import format_local_date, format_local_datetime
 from portal.navigation import nav_items
@@ -37,8 +36,8 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("summary_content")
     def summary_content(content: dict) -> dict:
-        """A conversation summary's content in the reader's language (portal.services.summary.in_language)."""
-        from portal.services.summary import in_language
+        """A conversation summary's content in the reader's language (portal.services.summary_pdf.in_language)."""
+        from portal.services.summary_pdf import in_language
 
         return in_language(content or {})
 
@@ -69,15 +68,6 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale() or "da"),
             "staff_badges": _staff_badges(),
         }
-
-    app.jinja_env.globals["safe_url_for"] = _safe_url_for
-
-
-def _safe_url_for(endpoint: str, **values) -> str | None:
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:  # endpoint of an area not installed
-        return None
 
 
 # Areas register functions here that return {"label": ..., "count": ..., "url": ...} for staff pages

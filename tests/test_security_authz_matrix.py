@@ -261,7 +261,6 @@ def _first(session, model, **where):
 
 
 def _param_values(session, medlem) -> dict[str, object]:
-    from portal.models import area_models  # noqa: F401
     from portal.models.casework import ConversationSummary, JobcenterReferral, JobOrder, JobReferral
     from portal.models.chat import Handoff
     from portal.models.jobcentre import JobcentreMessage

@@ -37,7 +37,7 @@ def request_unlock(session: Session, login: str, *, secret: str, now: datetime) 
     if user is None or not user.active or not user.email:
         return False
     token = _serializer(secret).dumps({"u": user.id})
-    link = external_url("auth.unlock_link", fallback="/login", token=token)
+    link = external_url("auth.unlock_link", token=token)
     email = render_email("login_unlock", user.locale, user=user, link=link, expires_at=now + VALID_FOR)
     window = int(now.timestamp() // ONE_MAIL_PER.total_seconds())
     outbox.enqueue(session, idempotency_key=f"login-unlock:{user.id}:{window}", kind="login_unlock",

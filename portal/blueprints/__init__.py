@@ -1,33 +1,35 @@
-"""Every blueprint, registered in one place."""
+"""Every blueprint, imported and registered in this one place (no look-ups by name, nothing skipped)."""
 from __future__ import annotations
-
-from importlib import import_module
 
 from flask import Flask
 
-# module name → attribute holding the Blueprint. Each area owns its module.
-BLUEPRINT_MODULES = [
-    "auth",
-    "main",
-    "admin",
-    "minside",
-    "booking",
-    "offers",
-    "caseworker",
-    "chat",
-    "steering",
-    "outbox_admin", "survey",  # (issue: scheduling) /admin/udbakke, /admin/planlaegning, /undersoegelse
-    "jobcentre",  # (issue 16) /jobcenter: the job centre's inbox
-    "api",
-]
-
 
 def register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_MODULES:
-        module = import_module(f"portal.blueprints.{name}")
-        bp = getattr(module, "bp", None)
-        if bp is not None:
-            app.register_blueprint(bp)
-        init = getattr(module, "init_app", None)
-        if init is not None:
-            init(app)
+    # Imported here, not at package level: `portal.blueprints.<area>` modules import this package first.
+    # offers_staff adds the staff's offer pages to the offers blueprint, so it is imported before that is registered.
+    from portal.blueprints import (
+        admin,
+        api,
+        auth,
+        booking,
+        caseworker,
+        chat,
+        jobcentre,
+        main,
+        minside,
+        offers,
+        offers_staff,  # noqa: F401
+        outbox_admin,
+        steering,
+        survey,
+    )
+
+    # Order matters only for readers: sign-in and the public pages first, then each audience's pages, the API last.
+    for module in (auth, main, admin, minside, booking, offers, caseworker, chat, steering, outbox_admin, survey,
+                   jobcentre, api):
+        app.register_blueprint(module.bp)
+    # Areas that also hook into the app (badges, template globals, the in-process scheduler, bench routes).
+    main.init_app(app)
+    booking.init_app(app)
+    chat.init_app(app)
+    outbox_admin.init_app(app)

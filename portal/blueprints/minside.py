@@ -148,19 +148,15 @@ def _member_next_step(steps: list[contact_course.Step]) -> contact_course.Step |
 
 
 def _registrations(member: Member, now) -> list:
-    """Event/offer registrations from the offers area, when it is installed."""
-    try:
-        from portal.services.offers import member_registrations
-    except ImportError:
-        return []
+    """Event/offer registrations (the offers area)."""
+    from portal.services.offers import member_registrations
+
     return member_registrations(db.session, member, now)
 
 
 def _offers(member: Member, now) -> list:
-    try:
-        from portal.services.offers import list_offers
-    except ImportError:
-        return []
+    from portal.services.offers import list_offers
+
     return list_offers(db.session, member=member, now=now)[:4]
 
 

@@ -240,5 +240,3 @@ def accept_link(token: str):
         return redirect(url_for("offers.mine"))
     return render_template("offers/accept.html", reg=reg, token=token, problem=None)
 
-
-from portal.blueprints import offers_staff  # noqa: F401  (the staff views on the same blueprint)

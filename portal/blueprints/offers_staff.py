@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
-from portal.blueprints.offers import _waitlist_lengths, bp
+from portal.blueprints.offers import bp
 from portal.extensions import db
 from portal.models import Member, ServiceLocation
 from portal.models.offers import (
@@ -156,7 +156,7 @@ def staff_offer(offer_id: int):
              else query.where(OfferSession.ends_at > now).order_by(OfferSession.starts_at))
     sessions = list(db.session.scalars(query.limit(200)))
     return render_template("offers/staff_offer.html", offer=offer, sessions=sessions, past=past,
-                           waits=_waitlist_lengths([s.id for s in sessions]))
+                           waits=svc.waitlist_lengths(db.session, [s.id for s in sessions]))
 
 
 def _session_data() -> dict:

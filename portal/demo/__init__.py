@@ -1,6 +1,6 @@
 """Demo data: the foundation (locations, caseworkers, members, demo accounts) then each area's step.
 
-Each area adds a module portal/demo/<area>.py with `seed(session, ctx: SeedContext)` and lists it in AREA_STEPS.
+Each area adds a module portal/demo/<area>.py with `seed(session, ctx: SeedContext)` and lists it in `area_steps`.
 Everything is deterministic for a given seed and `now`, and everything is placed relative to `now` (bookings, offer
 sessions, benefit periods, outcomes, deadlines): the demo looks the same lived-in way on whatever day it is seeded.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from importlib import import_module
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,9 +17,25 @@ from portal.demo.foundation import DEMO_LOGINS, seed_foundation  # noqa: F401
 from portal.models import Member, ServiceLocation
 from portal.timeutil import utcnow
 
-# Area steps in dependency order; a module that does not exist yet is skipped.
-AREA_STEPS = ["plan", "booking", "offers", "profiling", "chat", "casework", "jobcentre", "sick_listed", "scheduling",
-              "outcomes"]
+
+def area_steps() -> dict:
+    """The area steps by name, in dependency order (imported here: each imports portal.demo first)."""
+    from portal.demo import (
+        booking,
+        casework,
+        chat,
+        jobcentre,
+        offers,
+        outcomes,
+        plan,
+        profiling,
+        scheduling,
+        sick_listed,
+    )
+
+    return {"plan": plan, "booking": booking, "offers": offers, "profiling": profiling, "chat": chat,
+            "casework": casework, "jobcentre": jobcentre, "sick_listed": sick_listed, "scheduling": scheduling,
+            "outcomes": outcomes}
 
 
 def database_is_empty(session: Session) -> bool:
@@ -35,13 +50,9 @@ def seed_demo(session: Session, *, members: int = 5744, seed: int = 2026, now: d
     started = time.perf_counter()
     ctx = seed_foundation(session, members=members, seed=seed, now=now or utcnow(), password=password)
     timings = {"foundation": round(time.perf_counter() - started, 1)}
-    for name in AREA_STEPS if areas is None else areas:
-        try:
-            module = import_module(f"portal.demo.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"portal.demo.{name}":
-                continue
-            raise
+    steps = area_steps()
+    for name in steps if areas is None else areas:
+        module = steps[name]  # an unknown name is a KeyError: nothing is skipped silently
         step_started = time.perf_counter()
         module.seed(session, ctx)
         session.commit()

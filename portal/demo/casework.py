@@ -195,8 +195,6 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
 
 
 def _plan_item_ids(session: Session, member_id: int) -> dict[str, int]:
-    try:
-        from portal.models.plan import PlanItem
-    except ImportError:
-        return {}
+    from portal.models.plan import PlanItem
+
     return dict(session.execute(select(PlanItem.title, PlanItem.id).where(PlanItem.member_id == member_id)).all())

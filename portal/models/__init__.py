@@ -1,8 +1,5 @@
-"""All models, imported here so Alembic and the app see the whole schema.
-
-One module per area; each issue adds its own module and imports it below.
-"""
-from portal.models import area_models  # noqa: F401  (the other areas' modules)
+"""All models, imported here so Alembic and the app see the whole schema: one module per area."""
+# isort: off
 from portal.models.audit import AuditEntry  # noqa: F401
 from portal.models.base import Base, UTCDateTime  # noqa: F401
 from portal.models.booking import Booking  # noqa: F401
@@ -11,3 +8,12 @@ from portal.models.locations import ServiceLocation  # noqa: F401
 from portal.models.members import Caseworker, Member  # noqa: F401
 from portal.models.messaging import Notification, OutboxAttachment, OutboxMessage  # noqa: F401
 from portal.models.users import User  # noqa: F401
+# The areas' own tables (Min side, offers, profiling, chat, casework, scheduling, outcomes, the job centre).
+from portal.models import plan  # noqa: F401
+from portal.models import offers  # noqa: F401
+from portal.models import profiling  # noqa: F401
+from portal.models import chat  # noqa: F401
+from portal.models import casework  # noqa: F401
+from portal.models import scheduling  # noqa: F401
+from portal.models import outcomes  # noqa: F401
+from portal.models import jobcentre  # noqa: F401

@@ -128,13 +128,6 @@ def require_edit(scope: StaffScope, member: Member) -> None:
                        "Kontakt medlemmets eget betjeningssted."))
 
 
-def member_by_number(session: Session, member_number: str) -> Member:
-    member = session.scalar(select(Member).where(Member.member_number == member_number[:12]))
-    if member is None:
-        raise NotFound(_("Medlemmet findes ikke."))
-    return member
-
-
 def open_member_file(session: Session, scope: StaffScope, member: Member, *, purpose: str,
                      now: datetime | None = None) -> str:
     """Authorise and audit one opening of a member's file. Returns the reason; raises NotFound if not allowed.

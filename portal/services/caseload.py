@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, joinedload
 from portal.models import Booking, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.casework import HeldConversation, MemberNextStep
+from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
+from portal.models.offers import OfferRegistration
 from portal.query_args import db_int
 from portal.services import audit, jobcentre
 from portal.services.access import StaffScope, visible_members_clause
@@ -380,11 +382,7 @@ def _last_contacts(session: Session, ids: list[int], now: datetime) -> dict[int,
 
 
 def _open_handoffs(session: Session, ids: list[int]) -> dict[int, int]:
-    """Open chatbot handoffs per member (the chatbot area's model; absent → none)."""
-    try:
-        from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
-    except ImportError:
-        return {}
+    """Open chatbot handoffs per member."""
     if not ids:
         return {}
     return dict(session.execute(select(Handoff.member_id, func.count())
@@ -393,11 +391,7 @@ def _open_handoffs(session: Session, ids: list[int]) -> dict[int, int]:
 
 
 def _right_and_duty_missed(session: Session, ids: list[int]) -> dict[int, int]:
-    """Right-and-duty offers the member did not attend (the offers area's registrations; absent → none)."""
-    try:
-        from portal.models.offers import OfferRegistration
-    except ImportError:
-        return {}
+    """Right-and-duty offers the member did not attend."""
     if not ids:
         return {}
     return dict(session.execute(select(OfferRegistration.member_id, func.count())
@@ -433,10 +427,6 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
 
 def waiting_handoffs(session: Session, staff: StaffScope) -> int:
     """Handoffs waiting for this caseworker (the chatbot area's queue rule: portal.services.handoff)."""
-    from portal.services.optional import NotAvailable, service_function
+    from portal.services.handoff import waiting_count
 
-    try:
-        waiting_count = service_function("handoff", "waiting_count")
-    except NotAvailable:
-        return 0
     return waiting_count(session, staff.user)

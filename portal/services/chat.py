@@ -47,10 +47,6 @@ def check_message_text(text) -> str:
 
 # ---- conversations ------------------------------------------------------------------------------------------
 
-def new_sender_id() -> str:
-    return secrets.token_urlsafe(18)
-
-
 def conversation_for_sender(session: Session, sender_id: str) -> ChatConversation | None:
     if not isinstance(sender_id, str) or not sender_id or len(sender_id) > 200:
         return None
@@ -519,10 +515,8 @@ def set_member_phone(session: Session, member: Member, text: str, *, now: dateti
 
 def init_app(app) -> None:
     """Hook the chat into the consent service (withdrawal elsewhere deletes chat transcripts)."""
-    try:
-        from portal.services.consent import WITHDRAWAL_HANDLERS
-    except ImportError:  # consent service not installed
-        return
+    from portal.services.consent import WITHDRAWAL_HANDLERS
+
     handlers = WITHDRAWAL_HANDLERS.setdefault(CHAT_CONSENT_PURPOSE, [])
     if _on_chat_consent_withdrawn not in handlers:
         handlers.append(_on_chat_consent_withdrawn)

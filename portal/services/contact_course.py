@@ -197,9 +197,3 @@ def next_step(steps: list[Step]) -> Step | None:
     if not open_steps:
         return None
     return min(open_steps, key=lambda s: (s.status != "overdue", s.due_date, STEP_KEYS.index(s.key)))
-
-
-def upcoming_deadline(steps: list[Step]) -> date | None:
-    """The earliest due date among open steps (for lists and reminders)."""
-    step = next_step(steps)
-    return step.due_date if step else None

@@ -23,7 +23,6 @@ from portal.models.members import CHANNELS, TARGET_GROUPS
 from portal.services import audit, member_profiling
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import ValidationFailed
-from portal.services.optional import NotAvailable, service_function
 from portal.timeutil import local_to_utc, to_local
 
 # The contact course counts booked conversations (portal.services.contact_course); these types must therefore be
@@ -211,11 +210,8 @@ def decide_group(session: Session, scope: StaffScope, member: Member, *, group: 
                  now: datetime):
     """The caseworker's group decision, through the profiling area's rule (comment required, history kept)."""
     require_edit(scope, member)
-    try:
-        override_group = service_function("profiling", "override_group")
-    except NotAvailable:
-        raise ValidationFailed(_("Målgruppen kan ikke ændres lige nu: profileringen er ikke installeret."),
-                               field="group_decision") from None
+    from portal.services.profiling import override_group
+
     try:
         return override_group(session, member, group=group, comment=comment, actor=scope.user, now=now)
     except ValidationFailed as exc:
@@ -336,30 +332,19 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
 
 
 def _profiling(session: Session, member: Member):
-    try:
-        latest = service_function("profiling", "latest_assessment")
-    except NotAvailable:
-        return None, []
-    assessment = latest(session, member)
-    try:
-        history = service_function("profiling", "group_decision_history")
-    except NotAvailable:
-        return assessment, []
-    return assessment, list(history(session, member))
+    from portal.services.profiling import group_decision_history, latest_assessment
+
+    return latest_assessment(session, member), list(group_decision_history(session, member))
 
 
 def _registrations(session: Session, member: Member, now: datetime) -> list:
-    try:
-        registrations = service_function("offers", "member_registrations")
-    except NotAvailable:
-        return []
-    return registrations(session, member, now, include_past=True)
+    from portal.services.offers import member_registrations
+
+    return member_registrations(session, member, now, include_past=True)
 
 
 def _handoffs(session: Session, member: Member) -> list:
-    try:
-        from portal.models.chat import Handoff
-    except ImportError:
-        return []
+    from portal.models.chat import Handoff
+
     return list(session.scalars(select(Handoff).where(Handoff.member_id == member.id)
                                 .order_by(Handoff.created_at.desc()).limit(20)))

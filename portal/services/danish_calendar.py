@@ -24,13 +24,6 @@ def is_closed_day(d: date) -> bool:
     return d in _closed_days(d.year)
 
 
-def holiday_name(d: date) -> str | None:
-    """The holiday's (English) name if `d` is a holiday or closing day, else None."""
-    if d not in _closed_days(d.year):
-        return None
-    return holidays.country_holidays("DK", years=[d.year], categories=CATEGORIES).get(d)
-
-
 def is_working_day(d: date) -> bool:
     """Monday–Friday and not a Danish public holiday or office closing day."""
     return d.weekday() < 5 and d not in _closed_days(d.year)

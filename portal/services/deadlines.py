@@ -23,7 +23,6 @@ from portal.services.contact_course import statutory_steps, weeks_unemployed
 from portal.services.danish_calendar import add_working_days
 from portal.services.email_render import render_email
 from portal.services.links import external_url, internal_path
-from portal.services.optional import NotAvailable, service_function
 
 ALERT_WORKING_DAYS = 3  # the issue: alert 3 working days before a statutory step is due
 JOINT_INVITATION_WEEK = 9  # DOMAIN.md: job centre and member are invited after 9 weeks, so 13 weeks is on time
@@ -98,13 +97,10 @@ def _claim_notice(session: Session, key: str, kind: str, member_id: int | None, 
 
 def send_caseworker_alerts(session: Session, *, today: date, now: datetime) -> dict:
     """In-app alerts per step, and one e-mail digest per caseworker per day with the new ones. Commits per chunk."""
-    try:
-        has_draft = service_function("plan", "has_draft_plan")
+    from portal.services.plan import has_draft_plan
 
-        def draft_check(member: Member) -> bool:
-            return has_draft(session, member)
-    except NotAvailable:  # the Min plan area is not installed: skip that reminder, keep the others
-        draft_check = None
+    def draft_check(member: Member) -> bool:
+        return has_draft_plan(session, member)
     counts = {"members": 0, "soon": 0, "overdue": 0, "plan_draft": 0, "without_caseworker": 0, "digests": 0}
     digest: dict[int, list[Alert]] = defaultdict(list)
     caseworkers: dict[int, Caseworker] = {}
@@ -153,7 +149,7 @@ def _alert_text(alert: Alert) -> str:
 
 
 def _member_link(member: Member) -> str:
-    return internal_path(MEMBER_FILE_ENDPOINT, fallback="/", member_number=member.member_number)
+    return internal_path(MEMBER_FILE_ENDPOINT, member_number=member.member_number)
 
 
 # -- the invitation to the joint conversation (member and job centre) ----------------------------------------------
@@ -206,7 +202,6 @@ def send_joint_invitations(session: Session, *, today: date, now: datetime) -> d
 
 
 def _jobcenter_address(session: Session, member: Member) -> str:
-    try:
-        return service_function("referral", "jobcenter_address")(session, member)
-    except NotAvailable:
-        return f"jobcenter:{member.location.name if member.location else 'ukendt'}"
+    from portal.services.referral import jobcenter_address
+
+    return jobcenter_address(session, member)

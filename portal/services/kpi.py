@@ -7,7 +7,7 @@ print what this returns. Every definition here is also in docs/kpi.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -442,10 +442,6 @@ def _split_values(session: Session, filters: Filters, rows: list[Row]) -> tuple[
     else:
         return [], {}
     return keys, labels
-
-
-def with_filters(filters: Filters, **changes) -> Filters:
-    return replace(filters, **changes)
 
 
 # --- Export: the same numbers as the page ---------------------------------------------------------------------------

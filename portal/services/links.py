@@ -2,23 +2,16 @@
 from __future__ import annotations
 
 from flask import current_app, url_for
-from werkzeug.routing import BuildError
 
 
-def external_url(endpoint: str, fallback: str = "/", **values) -> str:
-    """`url_for(endpoint, _external=True)` against BASE_URL; `fallback` path if the endpoint is not installed."""
+def external_url(endpoint: str, **values) -> str:
+    """`url_for(endpoint, _external=True)` against BASE_URL (an unknown endpoint is a BuildError: a bug)."""
     base = current_app.config["BASE_URL"].rstrip("/")
     with current_app.test_request_context("/", base_url=base):
-        try:
-            return url_for(endpoint, _external=True, **values)
-        except BuildError:
-            return base + fallback
+        return url_for(endpoint, _external=True, **values)
 
 
-def internal_path(endpoint: str, fallback: str = "/", **values) -> str:
-    """A site-relative path for in-app notification links; `fallback` if the endpoint is not installed."""
+def internal_path(endpoint: str, **values) -> str:
+    """A site-relative path for in-app notification links."""
     with current_app.test_request_context("/"):
-        try:
-            return url_for(endpoint, **values)
-        except BuildError:
-            return fallback
+        return url_for(endpoint, **values)

@@ -359,11 +359,6 @@ def has_draft_plan(session: Session, member: Member) -> bool:
         PlanItem.member_id == member.id, PlanItem.status.in_(("proposed", "awaiting_jc", "active", "done"))))))
 
 
-def pending_proposals(session: Session, member: Member) -> list[PlanItem]:
-    return list(session.scalars(select(PlanItem).where(PlanItem.member_id == member.id,
-                                                       PlanItem.status == "proposed").order_by(PlanItem.id)))
-
-
 def summary(items: list[PlanItem]) -> dict:
     """Counts for the Min side card."""
     counts = {status: 0 for status in STATUS_LABELS}

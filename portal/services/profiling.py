@@ -205,10 +205,8 @@ def member_features(session: Session, *, today: date, member_ids: list[int] | No
 
 def _attach_answers(session: Session, df: pd.DataFrame, member_ids: list[int] | None) -> None:
     """Questions 2 and 10 from the Min side area's preparation answers (the newest row per member)."""
-    try:
-        from portal.models.plan import PreparationAnswer
-    except ImportError:  # the Min side area is not installed: model B only
-        return
+    from portal.models.plan import PreparationAnswer
+
     ranked = select(PreparationAnswer.member_id, PreparationAnswer.q2, PreparationAnswer.q10_barriers,
                     func.row_number().over(partition_by=PreparationAnswer.member_id,
                                            order_by=(PreparationAnswer.answered_at.desc(),
@@ -456,25 +454,6 @@ def benefit_labels(session: Session, *, today: date, member_ids: list[int] | Non
     """The long-term label per member and benefit period, from the benefit history as known today (censored → NaN)."""
     frames = [labels.long_term_labels(w) for w in benefit_windows(session, today=today, member_ids=member_ids)]
     return pd.concat(frames, ignore_index=True) if frames else labels.long_term_labels(pd.DataFrame())
-
-
-def set_register_facts(session: Session, member: Member, facts: dict, *, actor, now: datetime
-                       ) -> MemberRegisterFacts:
-    """Create or update the member's register facts (audited; unknown keys are refused)."""
-    unknown = sorted(set(facts) - set(FACT_COLUMNS))
-    if unknown:
-        raise ValidationFailed(_("Ukendte registeroplysninger: %(names)s.", names=", ".join(unknown)))
-    row = session.get(MemberRegisterFacts, member.id)
-    if row is None:
-        row = MemberRegisterFacts(member_id=member.id, updated_at=now)
-        session.add(row)
-    for key, value in facts.items():
-        setattr(row, key, value)
-    row.updated_at = now
-    session.flush()
-    audit.record(session, actor, "profiling.facts_updated", member_id=member.id, target=row, now=now,
-                 detail={"fields": sorted(facts)})
-    return row
 
 
 def benefit_survival_by_group(session: Session, *, today: date, max_week: int = 52

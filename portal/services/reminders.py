@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Booking, Caseworker, Member
 from portal.services import outbox
+from portal.services.booking import booking_ics
 from portal.services.email_render import render_email
-from portal.services.ics import Invitation, build_ics
 from portal.services.links import external_url
-from portal.services.optional import NotAvailable, service_function
+from portal.services.offers import session_ics, sessions_starting_between
 
 DEFAULT_HOURS = 24
 # A booking made shortly before it starts already got its confirmation; a reminder on top is noise.
@@ -95,22 +95,8 @@ def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict)
 
 
 def booking_calendar(booking: Booking, now: datetime) -> bytes:
-    """The booking area's .ics if it offers one, else built here from the booking (same UID and SEQUENCE)."""
-    try:
-        return service_function("booking", "booking_ics")(booking, now)
-    except NotAvailable:
-        pass
-    from portal.services.conversation_types import TYPES
-
-    conv = TYPES.get(booking.type)
-    member = booking.member
-    return build_ics(Invitation(
-        uid=booking.uid, sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
-        summary=f"{conv.label if conv else booking.type} · FOA A-kasse",
-        location=f"FOA {booking.location.name}" if booking.channel == "in_person" and booking.location else "",
-        url=booking.meeting_link if booking.channel == "video" else None,
-        attendee_email=member.email, attendee_name=member.full_name,
-    ), now=now)
+    """The booking's .ics (the booking area's: same UID and SEQUENCE as its confirmations)."""
+    return booking_ics(booking, now)
 
 
 # Offer sessions (webinars, theme meetings, FVU …): the offers area says who is registered.
@@ -121,10 +107,9 @@ def session_reminder_key(session_id: int, member_id: int, starts_at: datetime, h
 
 def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS) -> dict:
     """One reminder per registered member of each offer session starting within `hours`."""
-    sessions_between = service_function("offers", "sessions_starting_between")
     counts = {"due": 0, "enqueued": 0, "already": 0}
     links = {"minside": external_url("minside.home"), "offers": external_url("offers.catalogue")}
-    for offer_session in sessions_between(session, now, now + timedelta(hours=hours)):
+    for offer_session in sessions_starting_between(session, now, now + timedelta(hours=hours)):
         wanted = {session_reminder_key(offer_session.id, r.member_id, offer_session.starts_at, hours): r
                   for r in offer_session.registrations
                   if r.status == "registered" and r.member is not None and r.member.email}
@@ -138,12 +123,7 @@ def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = D
 
 def _session_reminder(offer_session, registration, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
     member = registration.member
-    attachments = []
-    try:
-        ics = service_function("offers", "session_ics")(offer_session, registration, now)
-        attachments.append(("tilbud.ics", "text/calendar", ics))
-    except NotAvailable:
-        pass
+    attachments = [("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))]
     email = render_email("session_reminder", member.language, member=member, offer=offer_session.offer,
                          offer_session=offer_session, links=links,
                          location_name=offer_session.location.name if offer_session.location_id else "")

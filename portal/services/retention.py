@@ -2,8 +2,7 @@
 
 Rules (docs/scheduling.md "Retention"):
 - Chat transcripts without consent: the chat area's `purge_expired_transcripts` (session-only, stricter than the
-  30 days of the issue) when installed; otherwise anonymous conversations without an active consent are deleted
-  30 days after the last message. A withdrawn chat consent deletes the transcript at once (portal.services.chat).
+  30 days of the issue). A withdrawn chat consent deletes the transcript at once (portal.services.chat).
 - Sent outbox messages: bodies and attachments deleted after 180 days (the metadata row stays as the record that
   something was sent); given-up messages after 180 days too.
 - The scheduler's own logs: job runs after 90 days; expired, unanswered survey invitations after 90 days.
@@ -13,13 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from portal.models import Consent, OutboxAttachment, OutboxMessage
+from portal.models import OutboxAttachment, OutboxMessage
 from portal.models.scheduling import JobRun, PurgeLog, SatisfactionSurvey
 from portal.services import audit
-from portal.services.optional import NotAvailable, service_function
 
 CHAT_DAYS = 30
 OUTBOX_DAYS = 180
@@ -33,32 +31,11 @@ def log_purge(session: Session, category: str, count: int, *, actor: str, now: d
 
 
 def purge_chat_transcripts(session: Session, *, now: datetime) -> int:
-    """Anonymous conversations without an active consent, idle for CHAT_DAYS; the chat area's own purge if it
-    has one. Conversations with an open handoff are kept until it is resolved."""
-    try:
-        # The chat area's own rule is stricter (a transcript without consent lives only for the session) and
-        # within the 30 days; it returns the number of messages deleted.
-        return int(service_function("chat", "purge_expired_transcripts")(session, now=now) or 0)
-    except NotAvailable:
-        pass
-    try:
-        from portal.models.chat import OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
-    except ImportError as exc:
-        raise NotAvailable("portal.models.chat har ikke samtaler endnu") from exc
+    """Chat transcripts without consent: the chat area's rule (a transcript without consent lives only for the
+    session, stricter than CHAT_DAYS); returns the number of messages deleted."""
+    from portal.services.chat import purge_expired_transcripts
 
-    cutoff = now - timedelta(days=CHAT_DAYS)
-    active_consent = exists().where(Consent.id == ChatConversation.consent_id, Consent.withdrawn_at.is_(None))
-    open_handoff = exists().where(Handoff.conversation_id == ChatConversation.id,
-                                  Handoff.status.in_(OPEN_HANDOFF_STATUSES))
-    ids = list(session.scalars(select(ChatConversation.id).where(
-        ChatConversation.member_id.is_(None), ChatConversation.last_activity_at < cutoff,
-        or_(ChatConversation.consent_given.is_(False), ~active_consent), ~open_handoff)))
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        session.execute(delete(Handoff).where(Handoff.conversation_id.in_(chunk)))
-        session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(chunk)))
-        session.execute(delete(ChatConversation).where(ChatConversation.id.in_(chunk)))
-    return len(ids)
+    return int(purge_expired_transcripts(session, now=now) or 0)
 
 
 def purge_outbox_bodies(session: Session, *, now: datetime) -> int:
@@ -96,12 +73,7 @@ def run_retention(session: Session, *, now: datetime, actor: str = "scheduler") 
     }
     counts: dict[str, int | str] = {}
     for category, (rule, detail) in rules.items():
-        try:
-            count = rule(session, now=now)
-        except NotAvailable as exc:
-            session.rollback()
-            counts[category] = f"ikke tilgængelig: {exc}"
-            continue
+        count = rule(session, now=now)
         log_purge(session, category, count, actor=actor, now=now, **detail)
         audit.record(session, actor, "retention.purge", reason=category, detail={"count": count, **detail},
                      now=now)

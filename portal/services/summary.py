@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.i18n import N_, current_language, format_local_date, format_local_datetime
+from portal.i18n import N_, format_local_date, format_local_datetime
 from portal.models import Member, User
 from portal.models.casework import ConversationSummary, HeldConversation, SummaryDispatch
 from portal.services import audit, notifications, outbox
@@ -63,13 +63,6 @@ def build_content(session: Session, conversation: HeldConversation, *, today: da
     content = renderings.pop(LANGUAGES[0])
     content["translations"] = renderings
     return content
-
-
-def in_language(content: dict, language: str | None = None) -> dict:
-    """The content as the reader sees it: the rendering in `language` (default: the current one) if the summary
-    has one, else the Danish document (summaries made before the English rendering existed)."""
-    language = language or current_language()
-    return (content.get("translations") or {}).get(language, content)
 
 
 def _content(session: Session, conversation: HeldConversation, *, today: date) -> dict:

@@ -134,11 +134,16 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def in_language(content: dict, language: str | None = None) -> dict:
+    """A summary's content as the reader sees it (pages and PDF): the rendering in `language` (default: the current
+    one) if the summary has one, else the Danish document (summaries made before the English rendering existed)."""
+    language = language or current_language()
+    return (content.get("translations") or {}).get(language, content)
+
+
 def render_summary_pdf(content: dict, language: str | None = None) -> bytes:
     """A4 PDF of a summary's content dict (portal.services.summary.build_content), in `language` if the summary
     has a rendering in it (default: the reader's language), else the Danish document."""
-    from portal.services.summary import in_language
-
     language = language or current_language()
     used = language if language in (content.get("translations") or {}) else "da"  # else the Danish document
     content = in_language(content, language)

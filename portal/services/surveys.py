@@ -100,7 +100,7 @@ def create_survey(session: Session, booking: Booking, *, now: datetime, secret: 
                                 created_at=now, expires_at=now + VALID_FOR)
     session.add(survey)
     session.flush()
-    link = external_url("survey.answer", fallback="/undersoegelse/", token=make_token(survey, secret))
+    link = external_url("survey.answer", token=make_token(survey, secret))
     email = render_email("survey_invitation", survey.language, member=member, booking=booking, link=link,
                          expires_at=survey.expires_at)
     outbox.enqueue(session, idempotency_key=f"survey:booking:{booking.id}", kind="survey_invitation",

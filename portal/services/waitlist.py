@@ -19,7 +19,7 @@ from portal.i18n import format_local_datetime
 from portal.models import Member, User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
 from portal.services import audit, notifications, outbox, registration_state
-from portal.services.errors import Conflict, NotAllowed, NotFound
+from portal.services.errors import Conflict, NotFound
 
 DEFAULT_HOLD_HOURS = 24
 
@@ -277,7 +277,7 @@ def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: 
     from portal.services.links import external_url
 
     token = accept_token(reg)
-    link = external_url("offers.accept_link", fallback=f"/tilbud/plads/{token}", token=token)
+    link = external_url("offers.accept_link", token=token)
     until = format_local_datetime(reg.held_until, WHEN)
     title = offer_session.offer.title
     text = _("Der er blevet en plads ledig på %(title)s %(when)s, og vi holder den til dig til %(until)s.\n\n"
@@ -306,8 +306,3 @@ def _tell_member(session: Session, member: Member, now: datetime, *, key: str, k
 
 def tell_member(*args, **kwargs) -> None:  # used by portal.services.offers
     _tell_member(*args, **kwargs)
-
-
-def require_member_actor(actor: User | str) -> None:
-    if isinstance(actor, User) and actor.role not in ("member", "caseworker", "admin"):
-        raise NotAllowed(_("Din rolle kan ikke ændre tilmeldinger."))

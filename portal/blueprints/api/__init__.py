@@ -1,33 +1,10 @@
 """The JSON API (/api/v1/…) and its OpenAPI 3.1 document (/api/openapi.json).
 
 Bearer tokens only (no cookies), so no CSRF; errors are application/problem+json.
-Areas add routes to `bp` in their own module under this package and a spec fragment in spec/<area>.yaml.
+Areas add routes to `bp` (api/blueprint.py) in their own module under this package and a spec fragment in
+spec/<area>.yaml; the route modules are imported here, so importing this package gives the whole API.
 """
 from __future__ import annotations
 
-from importlib import import_module
-
-from flask import Blueprint, jsonify
-
-from portal.auth.decorators import public
-from portal.extensions import csrf
-
-bp = Blueprint("api", __name__, url_prefix="/api")
-csrf.exempt(bp)
-
-# Route modules of this package; each area owns one.
-ROUTE_MODULES = ["tokens", "member", "booking", "offers", "chat"]
-for _name in ROUTE_MODULES:
-    try:
-        import_module(f"portal.blueprints.api.{_name}")
-    except ModuleNotFoundError as exc:  # an area not built yet
-        if exc.name != f"portal.blueprints.api.{_name}":
-            raise
-
-
-@bp.route("/openapi.json")
-@public
-def openapi():
-    from portal.blueprints.api.openapi import build_document
-
-    return jsonify(build_document())
+from portal.blueprints.api import booking, member, offers, tokens  # noqa: F401  (they add their routes to bp)
+from portal.blueprints.api.blueprint import bp  # noqa: F401  (registered by portal.blueprints)

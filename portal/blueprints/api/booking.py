@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response, g, jsonify, request, url_for
 
-from portal.blueprints.api import bp
 from portal.blueprints.api.auth import api_role_required, json_body
+from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Booking, Member
 from portal.query_args import db_int

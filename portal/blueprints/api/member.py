@@ -5,8 +5,8 @@ from datetime import date
 
 from flask import g, jsonify
 
-from portal.blueprints.api import bp
 from portal.blueprints.api.auth import api_role_required, json_body
+from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Member
 from portal.models.plan import PlanItem

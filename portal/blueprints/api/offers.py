@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from portal.blueprints.api import bp
 from portal.blueprints.api.auth import api_role_required, json_body
+from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Member
 from portal.models.offers import OFFER_KINDS, Offer, OfferRegistration, OfferSession

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 
 from portal.auth.decorators import public
 from portal.auth.service import LoginFailed, authenticate
-from portal.blueprints.api import bp
 from portal.blueprints.api.auth import TOKEN_SECONDS, issue_token, json_body
+from portal.blueprints.api.blueprint import bp
 from portal.errors import problem
 from portal.extensions import db, limiter
 
