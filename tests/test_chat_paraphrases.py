@@ -5,8 +5,10 @@ intents, 6 short SMS-style messages, 6 long worried ones, 6 with spelling errors
 was committed before the training data was changed for it, and no example in nlu.yml is copied from it.
 
 Measured on the training data before that change: 80.2 % right (SMS 90.2 %, worried 68.2 %, typos 85.6 %,
-English 75.0 %); no withdrawal read as a consent. The floors below are what the bot must keep; the figures of the
-current training data are in docs/chatbot.md.
+English 75.0 %); after it (243 new examples written without reading these, most of them long worried messages and
+English): 85.7 % (SMS 93.9 %, worried 75.0 %, typos 92.4 %, English 79.5 %). No withdrawal read as a consent either
+time. The floors below are what the bot must keep (a little under today's figures: training is deterministic, so
+they only move when nlu.yml does); docs/chatbot.md has the figures.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import yaml
 from chatbot.runtime.nlu import FALLBACK_INTENT
 
 DATA = Path(__file__).parent / "data" / "chat_paraphrases.yml"
-FLOORS = {"all": 0.80, "sms": 0.88, "worried": 0.66, "typos": 0.84, "english": 0.72}
+FLOORS = {"all": 0.84, "sms": 0.92, "worried": 0.73, "typos": 0.90, "english": 0.77}
 MAX_WRONG_INTENT = 0.05  # read as another real intent (not "I did not understand"): the bot answers the wrong thing
 
 
