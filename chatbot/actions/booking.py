@@ -132,10 +132,7 @@ def booking_details(domain, lang: str, member, channel: str) -> str:
         parts.append(bridge.response_text(domain, "utter_booked_email", lang).format(email=member.email))
     if channel == "phone" and member.phone:
         parts.append(bridge.response_text(domain, "utter_booked_phone", lang).format(phone=member.phone))
-    # Min side only for a member who can get in: a password, or a sign-in link we can send (portal/auth/signin_link)
-    from portal.auth.signin_link import can_sign_in
-
-    move = "utter_booked_move_minside" if can_sign_in(member) else "utter_booked_move_chat"
+    move = "utter_booked_move_minside" if member.user_id else "utter_booked_move_chat"
     parts.append(bridge.response_text(domain, move, lang))
     return " ".join(parts)
 

@@ -78,7 +78,6 @@ class ActionRegisterMember(Action):
         return "action_register_member"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.auth.signin_link import send_link
         from portal.services.chat import register_dismissed_member
         from portal.services.errors import Conflict, NotAllowed
 
@@ -95,14 +94,9 @@ class ActionRegisterMember(Action):
             except (Conflict, NotAllowed) as err:
                 dispatcher.utter_message(text=err.message)
                 return [SlotSet("handoff_reason", "action_failed"), FollowupAction("action_handoff")]
-            # A way in to Min side without a password: a sign-in link by e-mail (or SMS when only a number is known).
-            sent = send_link(session, member, now=bridge.utcnow())
-            by_email = bool(member.email)
             full_name, number, location = member.full_name, member.member_number, member.location.name
         dispatcher.utter_message(response="utter_registered", full_name=full_name, member_number=number,
                                  location=location)
-        if sent:
-            dispatcher.utter_message(response="utter_signin_link_email" if by_email else "utter_signin_link_sms")
         events = [SlotSet("member_known", True), SlotSet("location", location)]
         events += [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
         events.append(SlotSet("pending_intent", None))

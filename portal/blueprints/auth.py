@@ -13,7 +13,6 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.auth import devices, unlock
-from portal.auth import signin_link as signin_link_service
 from portal.auth.decorators import public
 from portal.auth.service import LoginFailed, authenticate, end_session, find_user
 from portal.extensions import db, limiter
@@ -162,52 +161,3 @@ def unlock_link(token: str):
     db.session.commit()
     flash(_("Kontoen er låst op på denne computer eller telefon. Log ind med din adgangskode."), "info")
     return devices.remember(redirect(url_for("auth.login")), user.id)
-
-
-# -- sign-in links (members without a password: the chatbot registered them) -------------------------------------
-
-@bp.route("/login/link", methods=["GET", "POST"])
-@public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def signin_link_request():
-    """Ask for a sign-in link with the e-mail address or phone number we have; the answer is the same whether we
-    know it or not."""
-    address = (request.form.get("address") or "").strip()[:254] if request.method == "POST" else ""
-    if request.method == "POST":
-        try:
-            signin_link_service.request_link(db.session, address, now=utcnow())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return render_template("auth/signin_link_request.html", sent=False, address=address,
-                                   errors={"address": exc.message}), 422
-        db.session.commit()
-        return render_template("auth/signin_link_request.html", sent=True, address="", errors={})
-    return render_template("auth/signin_link_request.html", sent=False, address="", errors={})
-
-
-@bp.route("/login/link/<token>", methods=["GET", "POST"])
-@public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def signin_link(token: str):
-    """The link from the e-mail or SMS. GET shows a button (mail scanners fetch links: they must not spend it); the
-    POST signs the member in, in a fresh session, and goes to Min side."""
-    now = utcnow()
-    try:
-        if request.method == "GET":
-            signin_link_service.check(db.session, token, now=now)
-            return render_template("auth/signin_link_open.html", token=token)
-        user = signin_link_service.redeem(db.session, token, now=now)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return render_template("auth/signin_link_request.html", sent=False, address="", errors={},
-                               problem=exc.message), 410
-    db.session.commit()
-    lang = session.get("lang")
-    session.clear()  # nothing from before the sign-in survives (session fixation)
-    session["sid"] = secrets.token_urlsafe(16)
-    if lang:
-        session["lang"] = lang
-    login_user(user)
-    session.permanent = True
-    flash(_("Du er logget ind. Næste gang kan du bede om et nyt link på siden Log ind."), "success")
-    return redirect(url_for("minside.home"))
