@@ -88,7 +88,7 @@ def test_forged_and_tampered_links_are_refused_before_the_database_and_change_no
 
 
 def test_phone_number_sends_an_sms_through_the_outbox_and_bad_input_is_a_clear_message(make, session, clock):
-    member, _user = _passwordless_member(make, session, clock, phone="+4520304050")
+    _member, _user = _passwordless_member(make, session, clock, phone="+4520304050")
     assert signin_link.request_link(session, "20 30 40 50", secret=SECRET, now=clock.now)
     (sms,) = _links(session)
     assert sms.channel == "sms" and sms.to_address == "+4520304050" and "/login/link/" in sms.body_text
@@ -142,7 +142,7 @@ def test_the_answer_page_is_the_same_for_known_and_unknown_addresses(app, make, 
 
 
 def test_opening_the_link_signs_in_once_and_lands_on_min_side(app, make, session, clock):
-    member, user = _passwordless_member(make, session, clock)
+    member, _user = _passwordless_member(make, session, clock)
     client = app.test_client()
     _ask(client, member.email)
     link = "/login/link/" + _token_from(_links(session)[0])

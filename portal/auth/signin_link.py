@@ -142,7 +142,7 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
                        member_id=member.id, now=now)
     else:
         text = (f"Log ind på FOA A-kasses Min side (gælder 30 min., kun én gang): {link}" if lang == "da" else
-                f"Sign in to FOA A-kasse's Min side (valid 30 min, once): {link}")
+                f"Sign in to FOA A-kasse's My page (valid 30 min, once): {link}")
         outbox.enqueue(session, idempotency_key=f"signin-link:{link_row.id}", kind="signin_link", channel="sms",
                        to_address=member.phone, subject="Login-link", body_text=text, member_id=member.id, now=now)
     audit.record(session, None, "login.link_sent", member_id=member.id, detail={"user_id": user.id,
