@@ -178,3 +178,21 @@ def test_requests_are_rate_limited_per_client_address_and_per_typed_address(app,
     assert statuses == [200] * 5 + [429]
     statuses = [_ask(client, "samme@eksempel.dk", remote=f"198.51.100.{i}").status_code for i in range(6)]
     assert statuses == [200] * 5 + [429]
+
+
+# ---- demo ---------------------------------------------------------------------------------------------------
+
+def test_the_demo_has_a_chat_registered_member_without_a_password_and_nothing_pending(app, session, clock):
+    from portal.demo import seed_demo
+    from portal.demo.chat import CHAT_MEMBER_EMAIL
+    from portal.models import Member
+
+    summary = seed_demo(session, members=200, seed=5, now=clock.now, password="demo-adgangskode", areas=["chat"])
+    member = session.scalar(select(Member).where(Member.email == CHAT_MEMBER_EMAIL))
+    assert member.member_number == summary["chat_registered_member"] and member.status == "opsagt"
+    user = session.get(User, member.user_id)
+    assert not signin_link.has_password(user)
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.status == "pending")) == 0
+    assert [m.status for m in _links(session)] == ["sent"]
+    assert signin_link.request_link(session, CHAT_MEMBER_EMAIL, secret=SECRET, now=clock.now)  # a new one works
