@@ -119,7 +119,7 @@ def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_conse
     page.goto("/min-side/mine-data")
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Træk samtykket tilbage").first.click()
-    page.get_by_text("Chatsamtalerne er slettet").wait_for()
+    page.locator(".flash-success", has_text="Chatsamtalerne er slettet").wait_for()
     shot(page, "15-link-6-consent-withdrawn-transcript-gone-phone")
 
     def transcript_left(session):
