@@ -152,7 +152,9 @@ def test_opening_the_link_signs_in_once_and_lands_on_min_side(app, make, session
     used = client.post(link, data={"csrf_token": csrf_from(shown.get_data(as_text=True))})
     assert used.status_code == 302 and used.headers["Location"].endswith("/min-side")
     assert client.get_cookie("session").value != (pre_login_cookie.value if pre_login_cookie else None)
-    assert client.get("/min-side").status_code == 200
+    for page in ("/min-side", "/tilbud", "/samtaler/mine", "/min-side/mine-data", "/min-side/mine-data/download"):
+        assert client.get(page).status_code == 200, page  # Min side works as for any member
+    assert "login.success" in set(session.scalars(select(AuditEntry.action)))
     again = app.test_client().get(link)
     assert again.status_code == 410 and "Bed om et nyt link" in again.get_data(as_text=True)
 
