@@ -104,6 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("LOGIN_FREE_FAILURES", 5, _int, "wrong passwords in a row before an account's next attempt waits 1, 2, 4 … s "
       "(a browser that signed in to the account before is not held back: no lockout anyone can trigger)"),
     S("LOGIN_MAX_DELAY_MINUTES", 15, _int, "the longest such wait"),
+    S("SIGNIN_LINK_RATE_LIMIT", "5 per 10 minutes", _str, "sign-in link requests per client address and per "
+      "typed e-mail/phone (each account also gets at most 3 links per 30 minutes)"),
     # -- e-mail and the outbox
     S("SMTP_HOST", "127.0.0.1", _str, "SMTP server of the outbox dispatcher"),
     S("SMTP_PORT", 1025, _int, "its port"),
