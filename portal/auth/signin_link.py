@@ -114,6 +114,14 @@ def request_link(session: Session, address: str, *, secret: str, now: datetime) 
     return send_link(session, member, user, secret=secret, now=now, channel="sms" if phone else "email")
 
 
+def sms_available() -> bool:
+    """Whether the outbox sends its SMS channel. Until an SMS gateway does, a phone-only member gets no link (and the
+    chatbot promises none): a link queued for a channel nothing sends would never arrive."""
+    from portal.services.dispatch import SENDABLE_CHANNELS
+
+    return "sms" in SENDABLE_CHANNELS
+
+
 def send_link(session: Session, member: Member, user: User, *, secret: str, now: datetime,
               channel: str | None = None) -> bool:
     """Make and send one link (SMS to a known number when asked or when there is no e-mail). False when the
@@ -123,10 +131,11 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
     if recent >= PER_ACCOUNT:
         audit.record(session, None, "login.link_throttled", detail={"user_id": user.id}, now=now)
         return False
-    if channel == "sms" and not member.phone or channel == "email" and not member.email:
+    sms = bool(member.phone) and sms_available()
+    if channel == "sms" and not sms or channel == "email" and not member.email:
         channel = None
-    channel = channel or ("email" if member.email else "sms" if member.phone else None)
-    if channel is None:
+    channel = channel or ("email" if member.email else "sms" if sms else None)
+    if channel is None:  # nothing that reaches the member: no link, and nobody is told one is coming
         return False
     nonce = secrets.token_urlsafe(32)
     link_row = SignInLink(user_id=user.id, token_hash=_hash(nonce), channel=channel, created_at=now,
