@@ -119,6 +119,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("OUTBOX_MAX_ATTEMPTS", 8, _int, "give up on a message (status `dead`, shown on /admin/udbakke) after this "
       "many tries"),
     S("OUTBOX_BATCH", 200, _int, "messages per dispatcher run (one SMTP connection)"),
+    S("SMS_GATEWAY_URL", None, _str, "the HTTP SMS gateway (JSON, GatewayAPI-style; docs/scheduling.md); unset: SMS "
+      "messages wait and nothing promises an SMS", "unset"),
+    S("SMS_GATEWAY_TOKEN", None, _str, "the gateway's API token (`Authorization: Token …`)", "unset"),
+    S("SMS_SENDER", "FOA", _str, "the sender name shown on the phone (at most 11 characters)"),
+    S("SMS_TIMEOUT", 10.0, _float, "seconds per request to the SMS gateway"),
     # -- the scheduler
     S("SCHEDULER_IN_PROCESS", False, _bool, "`1`: run the scheduler inside the web process (development; `make run` "
       "sets it)"),

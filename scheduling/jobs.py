@@ -45,6 +45,15 @@ def dispatch_outbox(session: Session, now: datetime, app: Flask) -> dict:
     return result.as_dict()
 
 
+def dispatch_sms(session: Session, now: datetime, app: Flask) -> dict:
+    from portal.services.sms import SmsSettings
+    from portal.services.sms import dispatch_sms as send
+
+    result = send(session, SmsSettings.from_config(app.config), now=now, batch_size=int(app.config["OUTBOX_BATCH"]),
+                  max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
+    return result.as_dict()
+
+
 def booking_reminders(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.reminders import enqueue_booking_reminders
 
@@ -138,6 +147,8 @@ def retention(session: Session, now: datetime, app: Flask) -> dict:
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
     JobSpec("dispatch_outbox", N_("Send e-mails fra udbakken"), {"trigger": "interval", "minutes": 1},
             dispatch_outbox),
+    JobSpec("dispatch_sms", N_("Send SMS'er fra udbakken (kun med en SMS-gateway)"),
+            {"trigger": "interval", "minutes": 1}, dispatch_sms),
     JobSpec("booking_reminders", N_("Påmindelser om samtaler"), {"trigger": "interval", "minutes": 10},
             booking_reminders),
     JobSpec("session_reminders", N_("Påmindelser om webinarer, temamøder og kurser"),

@@ -10,6 +10,7 @@ from portal.auth import signin_link
 from portal.auth.passwords import verify_password
 from portal.models import AuditEntry, OutboxMessage, User
 from portal.models.users import SignInLink
+from portal.services import sms
 from portal.services.errors import ValidationFailed
 from tests.conftest import csrf_from
 
@@ -90,7 +91,7 @@ def test_forged_and_tampered_links_are_refused_before_the_database_and_change_no
 def test_a_phone_number_finds_the_member_but_no_sms_is_queued_while_nothing_sends_sms(make, session, clock):
     # The outbox has no SMS gateway (dispatch.SENDABLE_CHANNELS): the link goes to the member's e-mail instead,
     # and a member with only a phone number gets none rather than a message that would never arrive.
-    assert not signin_link.sms_available()
+    assert not sms.available()
     member, _user = _passwordless_member(make, session, clock, phone="+4520304050")
     assert signin_link.request_link(session, "20 30 40 50", secret=SECRET, now=clock.now)
     (mail,) = _links(session)

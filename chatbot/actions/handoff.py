@@ -61,6 +61,8 @@ class ActionHandoff(Action):
             channel, address = reply_reach(session, conversation)
         if channel == "email":
             reach = bridge.response_text(domain, "utter_reach_email", lang).format(email=address)
+        elif channel == "sms":  # only when an SMS gateway is configured (portal.services.sms.available)
+            reach = bridge.response_text(domain, "utter_reach_sms", lang).format(phone=address)
         else:  # never a channel that does not exist for this person (no SMS gateway, no address given)
             reach = bridge.response_text(domain, "utter_reach_here_only", lang)
         dispatcher.utter_message(response="utter_handoff_started", where=where, reach=reach)

@@ -27,6 +27,7 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.users import SignInLink
 from portal.services import audit, outbox
+from portal.services import sms as sms_channel
 from portal.services.email_render import render_email
 from portal.services.errors import ValidationFailed
 from portal.services.links import external_url
@@ -114,14 +115,6 @@ def request_link(session: Session, address: str, *, secret: str, now: datetime) 
     return send_link(session, member, user, secret=secret, now=now, channel="sms" if phone else "email")
 
 
-def sms_available() -> bool:
-    """Whether the outbox sends its SMS channel. Until an SMS gateway does, a phone-only member gets no link (and the
-    chatbot promises none): a link queued for a channel nothing sends would never arrive."""
-    from portal.services.dispatch import SENDABLE_CHANNELS
-
-    return "sms" in SENDABLE_CHANNELS
-
-
 def send_link(session: Session, member: Member, user: User, *, secret: str, now: datetime,
               channel: str | None = None) -> bool:
     """Make and send one link (SMS to a known number when asked or when there is no e-mail). False when the
@@ -131,7 +124,9 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
     if recent >= PER_ACCOUNT:
         audit.record(session, None, "login.link_throttled", detail={"user_id": user.id}, now=now)
         return False
-    sms = bool(member.phone) and sms_available()
+    # Without an SMS gateway a phone-only member gets no link (and the chatbot promises none): a link queued for a
+    # channel nothing sends would never arrive.
+    sms = bool(member.phone) and sms_channel.available()
     if channel == "sms" and not sms or channel == "email" and not member.email:
         channel = None
     channel = channel or ("email" if member.email else "sms" if sms else None)

@@ -10,7 +10,6 @@ import secrets
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from portal.models.chat import ChatConversation, ChatMessage
 from portal.services import audit
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.person_names import clean_person_name
+from portal.services.sms import parse_danish_phone
 from portal.timeutil import to_local
 
 MAX_MESSAGE_CHARS = 2000
@@ -341,14 +341,11 @@ def parse_danish_date(text: str) -> date | None:
 
 def clean_danish_phone(text: str) -> str:
     """A Danish phone number in E.164 (+45…), or ValidationFailed with the reason (phonenumbers' rules)."""
-    try:
-        number = phonenumbers.parse((text or "").strip(), "DK")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or number.country_code != 45 or not phonenumbers.is_valid_number(number):
+    number = parse_danish_phone(text)
+    if number is None:
         raise ValidationFailed("Det er ikke et dansk telefonnummer. Skriv 8 cifre, fx 20 30 40 50.",
                                field="phone_number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def clean_contact(text: str) -> tuple[str | None, str | None]:
@@ -359,13 +356,10 @@ def clean_contact(text: str) -> tuple[str | None, str | None]:
             return validate_email(text, check_deliverability=False).normalized, None
         except EmailNotValidError:
             raise ValidationFailed("E-mailadressen er ikke gyldig.", field="contact") from None
-    try:
-        number = phonenumbers.parse(text, "DK")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = parse_danish_phone(text)
+    if number is None:
         raise ValidationFailed("Skriv en gyldig e-mailadresse eller et dansk telefonnummer.", field="contact")
-    return None, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None, number
 
 
 def check_notice_end(value: date | None, today: date) -> date:

@@ -34,7 +34,7 @@ from portal.timeutil import utcnow
 
 log = logging.getLogger("portal.dispatch")
 
-# SMS rows wait for an SMS gateway (none in the trial); "jobcenter" rows ("jobcenter:<location>") go by e-mail to
+# SMS rows are sent by portal.services.sms (an HTTP gateway); "jobcenter" rows ("jobcenter:<location>") go by e-mail to
 # PORTAL_JOBCENTER_MAIL ("{location}" replaced by the location's slug) and wait while that is not configured.
 SENDABLE_CHANNELS = ("email", "jobcenter")
 RETRYABLE = ("pending", "failed", "sending")  # 'sending' only once its lease has run out
@@ -155,7 +155,7 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
         raise SmtpUnavailable(f"SMTP {settings.host}:{settings.port}: {exc}") from exc
 
 
-def _claim(session: Session, message_id_: int, *, now: datetime, lease: timedelta) -> OutboxMessage | None:
+def claim(session: Session, message_id_: int, *, now: datetime, lease: timedelta) -> OutboxMessage | None:
     """Take the row for sending in its own committed transaction; None if someone else has it."""
     claimed = session.execute(
         update(OutboxMessage)
@@ -170,7 +170,7 @@ def _claim(session: Session, message_id_: int, *, now: datetime, lease: timedelt
     return session.get(OutboxMessage, message_id_, populate_existing=True)
 
 
-def _finish(session: Session, message: OutboxMessage, claimed_attempts: int, **values) -> bool:
+def finish(session: Session, message: OutboxMessage, claimed_attempts: int, **values) -> bool:
     """Write the outcome only if the claim is still ours (fencing on attempts)."""
     done = session.execute(
         update(OutboxMessage)
@@ -211,13 +211,13 @@ def dispatch_pending(session: Session, settings: SmtpSettings, *, now: datetime 
     smtp = smtp_factory(settings)
     try:
         for id_ in ids:
-            message = _claim(session, id_, now=now, lease=lease)
+            message = claim(session, id_, now=now, lease=lease)
             if message is None:
                 result.skipped += 1
                 continue
             attempts = message.attempts
             if attempts > max_attempts:  # a crashed send used the last attempt
-                _finish(session, message, attempts, status="dead",
+                finish(session, message, attempts, status="dead",
                         last_error="Afsendelsen blev afbrudt for mange gange; e-mailen er muligvis ikke sendt.")
                 result.dead += 1
                 continue
@@ -229,11 +229,11 @@ def dispatch_pending(session: Session, settings: SmtpSettings, *, now: datetime 
                 if _server_refuses_everything(exc):
                     # Not this message's fault (TLS or login required, sender not allowed): put it back untouched,
                     # stop the batch and report it, so a misconfiguration cannot burn every message's attempts.
-                    _finish(session, message, attempts, status="pending", attempts=attempts - 1,
+                    finish(session, message, attempts, status="pending", attempts=attempts - 1,
                             next_attempt_at=now, last_error=f"{type(exc).__name__}: {exc}"[:1000])
                     raise SmtpUnavailable(f"SMTP {settings.host}:{settings.port} afviser afsendelse: {exc}") from exc
                 give_up = _permanent(exc) or attempts >= max_attempts
-                _finish(session, message, attempts, status="dead" if give_up else "failed",
+                finish(session, message, attempts, status="dead" if give_up else "failed",
                         next_attempt_at=now + backoff(attempts), last_error=f"{type(exc).__name__}: {exc}"[:1000])
                 result.dead += give_up
                 result.failed += not give_up
@@ -244,7 +244,7 @@ def dispatch_pending(session: Session, settings: SmtpSettings, *, now: datetime 
                     if smtp is None:
                         break  # the rest stay pending, untouched
                 continue
-            if _finish(session, message, attempts, status="sent", sent_at=now, last_error=None):
+            if finish(session, message, attempts, status="sent", sent_at=now, last_error=None):
                 result.sent += 1
     finally:
         if smtp is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.i18n import N_
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, ChatConversation, ChatMessage, Handoff
-from portal.services import audit, notifications, outbox
+from portal.services import audit, notifications, outbox, sms
 from portal.services.chat import add_message, check_message_text, member_present
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
@@ -204,12 +204,6 @@ def reply(session: Session, user: User, handoff_id: int, text: str, *, now: date
     return message, delivered
 
 
-def sms_available() -> bool:
-    """Whether an SMS can reach anyone. The trial has no SMS gateway (portal/services/dispatch.py: sms rows wait),
-    so the chat neither sends nor promises SMS; when a gateway exists, this is the one place that says so."""
-    return False
-
-
 def reply_reach(session: Session, conversation: ChatConversation) -> tuple[str | None, str | None]:
     """How a caseworker's answer reaches a member who left the chat: ("email", address), ("sms", number) or
     (None, None) when only the chat itself can (the handoff message promises exactly this)."""
@@ -226,7 +220,7 @@ def reply_reach(session: Session, conversation: ChatConversation) -> tuple[str |
                 email, phone = None, None
     if email:
         return "email", email
-    if phone and sms_available():
+    if phone and sms.available():  # only with an SMS gateway: the chat never promises a channel that is not there
         return "sms", phone
     return None, None
 

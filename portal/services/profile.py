@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from portal.models.members import CHANNELS, LANGUAGES
 from portal.services import audit
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _, _l
+from portal.services.sms import parse_danish_phone
 
 EDITABLE = ("email", "phone", "job_goal", "trade_inside_foa", "preferred_channel", "language")
 JOB_GOAL_MAX = 500
@@ -35,16 +35,11 @@ def normalise_phone(value) -> str | None:
     """A Danish phone number in E.164 (+4512345678); empty means no phone number."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or len(value) > 30:
-        raise ValidationFailed(_("Skriv et dansk telefonnummer med 8 cifre, fx 20 30 40 50."), field="phone")
-    try:
-        number = phonenumbers.parse(value, "DK")
-    except phonenumbers.NumberParseException:
-        raise ValidationFailed(_("Skriv et dansk telefonnummer med 8 cifre, fx 20 30 40 50."), field="phone") from None
-    if number.country_code != 45 or not phonenumbers.is_valid_number(number):
+    number = parse_danish_phone(value)
+    if number is None:
         raise ValidationFailed(_("Telefonnummeret skal være et gyldigt dansk nummer (8 cifre, evt. med +45)."),
                                field="phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def validate_changes(changes: dict) -> dict:
