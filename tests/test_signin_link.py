@@ -43,6 +43,15 @@ def test_a_member_without_a_password_gets_an_account_no_password_opens(make, ses
     assert f"{user.username}\tmember" in listed
 
 
+def test_in_development_the_cli_prints_a_fresh_link_that_signs_in(app, make, session, clock, runner):
+    member, user = _passwordless_member(make, session, clock)
+    result = runner.invoke(args=["users", "signin-link", member.email])
+    assert result.exit_code == 0 and "/login/link/" in result.output
+    token = result.output.strip().split("/login/link/")[1]
+    assert signin_link.use_link(session, token, secret=SECRET, now=clock.now) is user
+    assert runner.invoke(args=["users", "signin-link", "ukendt@eksempel.dk"]).exit_code == 1
+
+
 def test_link_lifecycle_stores_only_a_hash_is_single_use_and_expires(make, session, clock, app):
     member, user = _passwordless_member(make, session, clock)
     assert signin_link.request_link(session, member.email.upper(), secret=SECRET, now=clock.now)
