@@ -41,7 +41,7 @@ FLOOR = {"anonymous": 5, "member": 20, "caseworker": 30, "steering": 5, "admin":
 # deeper hunt by hand.
 EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "20"))
 # Forms every role sees that do the same for all of them: fuzzed as anonymous and as a member only.
-SHARED = {"/sprog/<lang>", "/login/laas-op", "/login", "/chat/samtale"}
+SHARED = {"/sprog/<lang>", "/login/laas-op", "/login/link", "/login", "/chat/samtale"}
 # Not fuzzed, and why.
 SKIPPED = {"/logout": "ends the session the role's other forms need (tests/test_auth.py covers logging out)"}
 

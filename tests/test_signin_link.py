@@ -44,6 +44,15 @@ def test_a_member_without_a_password_gets_an_account_no_password_opens(make, ses
     assert f"{user.username}\tmember" in listed
 
 
+def test_in_development_the_cli_prints_a_fresh_link_that_signs_in(app, make, session, clock, runner):
+    member, user = _passwordless_member(make, session, clock)
+    result = runner.invoke(args=["users", "signin-link", member.email])
+    assert result.exit_code == 0 and "/login/link/" in result.output
+    token = result.output.strip().split("/login/link/")[1]
+    assert signin_link.use_link(session, token, secret=SECRET, now=clock.now) is user
+    assert runner.invoke(args=["users", "signin-link", "ukendt@eksempel.dk"]).exit_code == 1
+
+
 def test_link_lifecycle_stores_only_a_hash_is_single_use_and_expires(make, session, clock, app):
     member, user = _passwordless_member(make, session, clock)
     assert signin_link.request_link(session, member.email.upper(), secret=SECRET, now=clock.now)
@@ -70,6 +79,22 @@ def test_link_lifecycle_stores_only_a_hash_is_single_use_and_expires(make, sessi
         signin_link.use_link(session, later, secret=SECRET, now=clock.now + timedelta(minutes=30))
     session.rollback()
     assert session.scalar(select(func.count()).select_from(SignInLink).where(SignInLink.used_at.is_not(None))) == 1
+
+
+def test_two_tabs_opening_one_link_at_once_sign_in_only_once(make, session, clock, db):
+    from sqlalchemy.orm import Session
+
+    member, _user = _passwordless_member(make, session, clock)
+    signin_link.request_link(session, member.email, secret=SECRET, now=clock.now)
+    session.commit()
+    token = _token_from(_links(session)[0])
+    assert session.scalar(select(SignInLink)).used_at is None  # this tab has read the link as unused …
+    with Session(db.engine) as other_tab:  # … when the other tab uses it and commits
+        signin_link.use_link(other_tab, token, secret=SECRET, now=clock.now)
+        other_tab.commit()
+    with pytest.raises(ValidationFailed):  # the conditional UPDATE finds it used, whatever this tab saw
+        signin_link.use_link(session, token, secret=SECRET, now=clock.now)
+    session.rollback()
 
 
 def test_forged_and_tampered_links_are_refused_before_the_database_and_change_nothing(make, session, clock):

@@ -90,7 +90,7 @@ def clean_address(text: str) -> tuple[str | None, str | None]:
         raise ValidationFailed(_(ADDRESS_INVALID), field="address") from None
 
 
-def _member_for(session: Session, email: str | None, phone: str | None) -> Member | None:
+def member_for(session: Session, email: str | None, phone: str | None) -> Member | None:
     if email:
         query = select(Member).where(func.lower(Member.email) == email)
     else:
@@ -104,7 +104,7 @@ def request_link(session: Session, address: str, *, secret: str, now: datetime) 
     transaction. ValidationFailed if the address is not an address at all; otherwise False when nothing was sent
     (unknown address, inactive or staff account, too many links) — the caller answers the same either way."""
     email, phone = clean_address(address)
-    member = _member_for(session, email, phone)
+    member = member_for(session, email, phone)
     if member is None:
         return False
     user = session.get(User, member.user_id) if member.user_id else None
@@ -112,18 +112,18 @@ def request_link(session: Session, address: str, *, secret: str, now: datetime) 
         return False
     if user is None:
         user = ensure_member_account(session, member, now=now, actor=None)
-    return send_link(session, member, user, secret=secret, now=now, channel="sms" if phone else "email")
+    return send_link(session, member, user, secret=secret, now=now, channel="sms" if phone else "email") is not None
 
 
 def send_link(session: Session, member: Member, user: User, *, secret: str, now: datetime,
-              channel: str | None = None) -> bool:
-    """Make and send one link (SMS to a known number when asked or when there is no e-mail). False when the
-    account already had PER_ACCOUNT links in the window, or the member has neither address."""
+              channel: str | None = None) -> str | None:
+    """Make and send one link (SMS to a known number when asked or when there is no e-mail); returns the link.
+    None when the account already had PER_ACCOUNT links in the window, or the member has neither address."""
     recent = session.scalar(select(func.count()).select_from(SignInLink).where(
         SignInLink.user_id == user.id, SignInLink.created_at > now - PER_ACCOUNT_WINDOW))
     if recent >= PER_ACCOUNT:
         audit.record(session, None, "login.link_throttled", detail={"user_id": user.id}, now=now)
-        return False
+        return None
     # Without an SMS gateway a phone-only member gets no link (and the chatbot promises none): a link queued for a
     # channel nothing sends would never arrive.
     sms = bool(member.phone) and sms_channel.available()
@@ -131,7 +131,7 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
         channel = None
     channel = channel or ("email" if member.email else "sms" if sms else None)
     if channel is None:  # nothing that reaches the member: no link, and nobody is told one is coming
-        return False
+        return None
     nonce = secrets.token_urlsafe(32)
     link_row = SignInLink(user_id=user.id, token_hash=_hash(nonce), channel=channel, created_at=now,
                           expires_at=now + VALID_FOR)
@@ -151,7 +151,7 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
                        to_address=member.phone, subject="Login-link", body_text=text, member_id=member.id, now=now)
     audit.record(session, None, "login.link_sent", member_id=member.id, detail={"user_id": user.id,
                                                                                    "channel": channel}, now=now)
-    return True
+    return link
 
 
 def _read(session: Session, token: str, *, secret: str, now: datetime) -> SignInLink:

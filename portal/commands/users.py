@@ -1,4 +1,4 @@
-"""`flask users create|list`."""
+"""`flask users create|list|signin-link`."""
 from __future__ import annotations
 
 import sys
@@ -58,3 +58,34 @@ def list_users(role):
         query = query.where(User.role == role)
     for user in db.session.scalars(query.limit(500)):
         click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.display_name}")
+
+
+@cli.command("signin-link")
+@click.argument("address")
+def signin_link_command(address):
+    """Development: send the member at ADDRESS (e-mail or phone) a sign-in link through the outbox and print it."""
+    from flask import current_app
+
+    from portal.auth import signin_link
+    from portal.timeutil import utcnow
+
+    if current_app.config["ENV"] == "production":
+        click.echo("Not in production: members ask for links at /login/link.", err=True)
+        sys.exit(1)
+    now = utcnow()
+    try:
+        email, phone = signin_link.clean_address(address)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    member = signin_link.member_for(db.session, email, phone)
+    if member is None:
+        click.echo("No single member with that address.", err=True)
+        sys.exit(1)
+    user = signin_link.ensure_member_account(db.session, member, now=now, actor="cli")
+    link = signin_link.send_link(db.session, member, user, secret=current_app.config["SECRET_KEY"], now=now)
+    if link is None:
+        click.echo("Not sent: the account had 3 links in the last 30 minutes.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(link)
