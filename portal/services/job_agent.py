@@ -45,8 +45,8 @@ def run_job_agent(session: Session, *, now: datetime) -> dict:
                              .order_by(JobOrder.created_at, JobOrder.id)).all()
     if not orders:
         return counts
-    told = set(session.execute(select(JobAgentHit.member_id, JobAgentHit.job_order_id).where(
-        JobAgentHit.member_id.in_([cv.member_id for cv in cvs]))).tuples())
+    told = {(m, o) for m, o in session.execute(select(JobAgentHit.member_id, JobAgentHit.job_order_id).where(
+        JobAgentHit.member_id.in_([cv.member_id for cv in cvs])))}
     link = external_url("jobmatch_cv.page")
     for cv in cvs:
         member = cv.member
