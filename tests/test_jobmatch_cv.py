@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEntry, OutboxMessage
+from portal.models import AuditEntry, Member, OutboxMessage
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import JobAgentHit, JobmatchCv
 from portal.services import jobmatch, jobmatch_cv
@@ -287,3 +287,21 @@ def test_caseworker_sees_the_cv_on_the_member_screen_and_the_read_is_audited(cli
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "jobmatch.cv_viewed", AuditEntry.member_id == member.id,
         AuditEntry.actor_user_id == cw.user_id)) == 1
+
+
+# ---------------------------------------------------------------- demo
+def test_demo_member_has_a_cv_with_the_agent_on_and_the_dismissed_one_mark_o(app, session, clock):
+    from portal.demo import seed_demo
+    from portal.models import User
+
+    summary = seed_demo(session, members=80, seed=5, now=clock.now, password="demo-adgangskode",
+                        areas=["casework", "jobmatch_cv"])
+    cvs = {u: session.scalar(select(JobmatchCv).join(Member, Member.id == JobmatchCv.member_id)
+                             .join(User, User.id == Member.user_id).where(User.username == u))
+           for u in ("medlem", "opsagt")}
+    assert cvs["medlem"].job_agent and cvs["medlem"].municipalities[0] == 461
+    assert not cvs["opsagt"].job_agent and jobmatch_cv.has_mark_o(cvs["opsagt"].member)
+    assert summary["job_agent_mails"] == 1
+    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "job_agent")).one()
+    assert mail.status == "sent" and mail.to_address == "medlem@eksempel.dk"
+    assert "Social- og sundhedshjælper" in mail.body_text
