@@ -305,3 +305,16 @@ def test_demo_member_has_a_cv_with_the_agent_on_and_the_dismissed_one_mark_o(app
     mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "job_agent")).one()
     assert mail.status == "sent" and mail.to_address == "medlem@eksempel.dk"
     assert "Social- og sundhedshjælper" in mail.body_text
+
+
+def test_chatbot_cv_request_gives_consent_mark_o_and_a_task_once(session, make, clock, odense):
+    from portal.models import Consent, Notification
+
+    cw = make.caseworker("sb-chat-cv", location=odense)
+    member = make.member(status="opsagt", mark_o=False, caseworker=cw, location=odense)
+    told = jobmatch_cv.request_cv_via_chat(session, member, text_shown="Må vi lægge dit CV i FOA JobMatch?",
+                                           now=clock.now)
+    jobmatch_cv.request_cv_via_chat(session, member, text_shown="Må vi lægge dit CV i FOA JobMatch?", now=clock.now)
+    assert told == [cw.user_id] and member.mark_o
+    assert session.scalar(select(func.count()).select_from(Consent).where(Consent.member_id == member.id)) == 1
+    assert "Opret CV i FOA JobMatch" in session.scalars(select(Notification.text)).first()
