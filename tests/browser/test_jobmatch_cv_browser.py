@@ -70,7 +70,7 @@ def test_member_fills_cv_on_phone_and_the_job_agent_mails_a_new_matching_order(p
     page.get_by_label("Hygiejnekursus").check()
     page.get_by_label("Fuld tid", exact=True).check()
     page.get_by_label("Kommuner, du vil arbejde i").select_option(["461", "479"])
-    page.get_by_label("Arbejdsgivere, der giver FOA jobordrer, må se mit CV", exact=False).check()
+    page.get_by_label("Arbejdsgivere, der giver FOA jobordrer, må se mit CV").check()
     page.get_by_role("button", name="Gem CV").click()
     page.wait_for_load_state()
     assert "Dit CV er gemt i FOA JobMatch." in page.locator("main").inner_text()
