@@ -58,6 +58,7 @@ TABLE_LABELS = {
     "handoff": _l("Overdragelser fra chatten til en medarbejder"),
     "jobcentre_message": _l("Sendt til dit jobcenter"),
     "profiling_group_objection": _l("Din uenighed om målgruppen"),
+    "jobmatch_cv": _l("Dit CV i FOA JobMatch"), "job_agent_hit": _l("Job, jobagenten har sendt dig"),
 }
 
 
