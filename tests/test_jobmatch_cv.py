@@ -91,6 +91,8 @@ def test_dismissed_member_gets_mark_o_when_saving_the_cv(session, make, clock):
      "municipalities", "højst 10 kommuner"),
     ({"radius_km": "0"}, "radius_km", "mellem 1 og 200"),
     ({"radius_km": "-5"}, "radius_km", "mellem 1 og 200"),
+    ({"radius_km": "9" * 100_000}, "radius_km", "mellem 1 og 200"),
+    ({"hours_per_week": "²"}, "hours_per_week", "mellem 1 og 48"),
 ])
 def test_bad_input_gives_a_danish_message_and_saves_nothing(session, make, clock, changes, field, text):
     member = make.member()

@@ -42,6 +42,7 @@ MARK_O_TEXT = _l("Mærket O betyder, at du er opsagt og stadig er i din opsigels
 # Words in a job order that ask for SOSU authorisation (Styrelsen for Patientsikkerhed's register).
 _AUTHORISATION = re.compile(r"autori[sz]a", re.IGNORECASE)
 # C0 control characters and DEL, as in Min plan (portal/services/plan.py); tab and line breaks are ordinary text.
+_DIGITS = re.compile(r"[0-9]{1,6}")  # ASCII digits only ("²".isdigit() is true), and never a 100,000-digit int
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -93,14 +94,26 @@ def _text(value, field_name: str, label: str, limit: int, errors: dict, *, requi
     return value or None
 
 
-def _whole(value, low: int, high: int) -> int | None | bool:
-    """An int in [low, high], None for empty, False for anything else."""
-    text = (value or "").strip() if isinstance(value, str) else str(value)
+class _NotWhole(ValueError):
+    pass
+
+
+def _whole(value, low: int, high: int) -> int | None:
+    """An int in [low, high] from a form value; None for empty; _NotWhole for anything else."""
+    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
-        return False
+    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
+        raise _NotWhole(text[:10])
     return int(text)
+
+
+def _number(value, low: int, high: int, field_name: str, message: str, errors: dict) -> int | None:
+    try:
+        return _whole(value, low, high)
+    except _NotWhole:
+        errors[field_name] = message
+        return None
 
 
 def validate_cv(data: CvInput) -> dict:
@@ -116,15 +129,13 @@ def validate_cv(data: CvInput) -> dict:
         title = _text(row.get("title"), f"experience_{i}_title", _("Stilling"), EXPERIENCE_TEXT_MAX, errors)
         employer = _text(row.get("employer"), f"experience_{i}_employer", _("Arbejdsplads"), EXPERIENCE_TEXT_MAX,
                          errors)
-        years = _whole(row.get("years") or "", 0, 50)
-        if years is False:
-            errors[f"experience_{i}_years"] = _("Antal år skal være et helt tal mellem 0 og 50.")
-        if not title and not employer and years in (None, False):
+        years = _number(row.get("years"), 0, 50, f"experience_{i}_years",
+                        _("Antal år skal være et helt tal mellem 0 og 50."), errors)
+        if not title and not employer and years is None:
             continue
         if not title:
             errors.setdefault(f"experience_{i}_title", _("Skriv stillingen for hver erfaring, du har udfyldt."))
-        experience.append({"title": title or "", "employer": employer or "",
-                           "years": years if isinstance(years, int) and years is not False else None})
+        experience.append({"title": title or "", "employer": employer or "", "years": years})
     if len(experience) > EXPERIENCE_ROWS:
         errors["experience"] = _("Du kan højst skrive %(n)d erfaringer.", n=EXPERIENCE_ROWS)
     values["experience"] = experience
@@ -136,27 +147,23 @@ def validate_cv(data: CvInput) -> dict:
     if data.hours_wanted not in HOURS_WANTED:
         errors["hours_wanted"] = _("Vælg fuld tid, deltid eller begge dele.")
     values["hours_wanted"] = data.hours_wanted
-    hours = _whole(data.hours_per_week, 1, 48)
-    if hours is False:
-        errors["hours_per_week"] = _("Timer pr. uge skal være et helt tal mellem 1 og 48.")
-    values["hours_per_week"] = hours if hours is not False else None
+    values["hours_per_week"] = _number(data.hours_per_week, 1, 48, "hours_per_week",
+                                       _("Timer pr. uge skal være et helt tal mellem 1 og 48."), errors)
     codes = []
     for raw in data.municipalities or []:
-        code = _whole(raw, 101, 999)
-        if code is None:
-            continue
-        if code is False or municipalities.get(code) is None:
+        code = _number(raw, 101, 999, "municipalities", _("Vælg kommuner fra listen."), errors)
+        if code is not None and municipalities.get(code) is None:
             errors["municipalities"] = _("Vælg kommuner fra listen.")
+        if "municipalities" in errors:
             break
-        codes.append(code)
+        if code is not None:
+            codes.append(code)
     codes = list(dict.fromkeys(codes))
     if len(codes) > MUNICIPALITIES_MAX:
         errors["municipalities"] = _("Vælg højst %(n)d kommuner.", n=MUNICIPALITIES_MAX)
     values["municipalities"] = codes
-    radius = _whole(data.radius_km, 1, 200)
-    if radius is False:
-        errors["radius_km"] = _("Afstanden skal være et helt antal km mellem 1 og 200.")
-    values["radius_km"] = radius if radius is not False else None
+    values["radius_km"] = _number(data.radius_km, 1, 200, "radius_km",
+                                  _("Afstanden skal være et helt antal km mellem 1 og 200."), errors)
     values["visible_to_employers"] = bool(data.visible_to_employers)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
