@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Member
@@ -48,6 +48,7 @@ def run_job_agent(session: Session, *, now: datetime) -> dict:
     told = {(m, o) for m, o in session.execute(select(JobAgentHit.member_id, JobAgentHit.job_order_id).where(
         JobAgentHit.member_id.in_([cv.member_id for cv in cvs])))}
     link = external_url("jobmatch_cv.page")
+    messages, hits = [], []
     for cv in cvs:
         member = cv.member
         fresh = [(order, match) for order in orders
@@ -60,16 +61,18 @@ def run_job_agent(session: Session, *, now: datetime) -> dict:
             counts["no_email"] += 1
             continue
         fresh.sort(key=lambda pair: (-pair[1].score, pair[0].deadline))
-        fresh = fresh[:AGENT_ORDERS_PER_MAIL]
+        fresh = fresh[:AGENT_ORDERS_PER_MAIL]  # the rest go in the next run's e-mail
         key = agent_key(member.id, [order.id for order, _m in fresh])
         email = render_email("job_agent", member.language, member=member, matches=fresh, link=link)
-        written = outbox.enqueue_many(session, [outbox.NewMessage(
-            idempotency_key=key, kind="job_agent", to_address=member.email, subject=email.subject,
-            body_text=email.text, body_html=email.html, member_id=member.id)], now=now)
-        for order, _m in fresh:
-            session.add(JobAgentHit(member_id=member.id, job_order_id=order.id, outbox_key=key, sent_at=now))
+        messages.append(outbox.NewMessage(idempotency_key=key, kind="job_agent", to_address=member.email,
+                                          subject=email.subject, body_text=email.text, body_html=email.html,
+                                          member_id=member.id))
+        hits += [{"member_id": member.id, "job_order_id": order.id, "outbox_key": key, "sent_at": now}
+                 for order, _m in fresh]
         counts["members"] += 1
         counts["orders"] += len(fresh)
-        counts["enqueued"] += len(written)
+    counts["enqueued"] = len(outbox.enqueue_many(session, messages, now=now))
+    if hits:
+        session.execute(insert(JobAgentHit), hits)
     session.flush()
     return counts
