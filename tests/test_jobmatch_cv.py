@@ -320,3 +320,26 @@ def test_chatbot_cv_request_gives_consent_mark_o_and_a_task_once(session, make, 
     assert told == [cw.user_id] and member.mark_o
     assert session.scalar(select(func.count()).select_from(Consent).where(Consent.member_id == member.id)) == 1
     assert "Opret CV i FOA JobMatch" in session.scalars(select(Notification.text)).first()
+
+
+def test_chatbot_action_asks_for_the_cv_through_the_service(app, client, auth, make, session):
+    import re
+
+    from portal.models import Consent, Notification
+    from tests.test_chat_support import say, texts
+
+    cw = make.caseworker("sb-chat-action")
+    member = make.member("chat-opsagt", status="opsagt", mark_o=False, caseworker=cw)
+    make.commit()
+    auth.login("chat-opsagt")
+    page = client.get("/chat/samtale?kanal=minside").get_data(as_text=True)
+    sender = re.search(r'data-sender="([^"]+)"', page).group(1)
+    say(client, sender, '/job_matching{"jobmatch_cv":"yes"}')
+    replies = say(client, sender, "/give_consent")
+    assert "Vi opretter dit CV i FOA JobMatch med mærke O" in texts(replies)
+    session.expire_all()
+    assert session.get(Member, member.id).mark_o
+    assert set(session.scalars(select(Consent.purpose).where(Consent.member_id == member.id))) == {
+        "chat_contact", "jobmatch_cv"}
+    assert session.scalar(select(Notification.text).where(Notification.user_id == cw.user_id)).startswith(
+        "Opret CV i FOA JobMatch")
