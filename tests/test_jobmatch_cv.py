@@ -343,3 +343,12 @@ def test_chatbot_action_asks_for_the_cv_through_the_service(app, client, auth, m
         "chat_contact", "jobmatch_cv"}
     assert session.scalar(select(Notification.text).where(Notification.user_id == cw.user_id)).startswith(
         "Opret CV i FOA JobMatch")
+
+
+def test_radius_without_a_home_municipality_counts_from_the_service_location(session, make, clock, odense, aalborg):
+    member = make.member(location=odense, municipality_code=None)
+    jobmatch_cv.save_cv(session, member, cv_input(municipalities=[], radius_km="20"), actor=member.user,
+                        now=clock.now)
+    here = new_order(session, odense, clock.now)
+    new_order(session, aalborg, clock.now)
+    assert [o.id for o, _m in jobmatch.matching_orders(session, member, today=clock.today)] == [here.id]

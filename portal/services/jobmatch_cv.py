@@ -254,7 +254,8 @@ def area_fits(cv: JobmatchCv, member: Member, location: ServiceLocation | None) 
         return False
     if order_municipality(location) in (cv.municipalities or []):
         return True
-    home = municipalities.get(member.municipality_code)
+    # The radius is measured from the home municipality's centre; without one, from the member's service location.
+    home = municipalities.get(member.municipality_code) or member.location
     if cv.radius_km and home is not None:
         km = municipalities.distance_km(home.latitude, home.longitude, location.latitude, location.longitude)
         return km <= cv.radius_km
