@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 
 from flask import Flask
+
+from portal.config import reloader_child
 
 log = logging.getLogger("portal.scheduler")
 
@@ -26,7 +27,7 @@ def _is_serving_process() -> bool:
     reload = ctx.params.get("reload")
     if reload is None:
         reload = get_debug_flag()
-    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    return not reload or reloader_child()
 
 
 def start_in_process(app: Flask):

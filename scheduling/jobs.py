@@ -20,7 +20,6 @@ from portal.models.scheduling import JobRun
 from portal.services import audit
 from portal.services.dispatch import SmtpUnavailable
 from portal.timeutil import LOCAL_TZ, utcnow
-from scheduling.settings import setting
 
 log = logging.getLogger("portal.scheduler")
 
@@ -41,21 +40,21 @@ def dispatch_outbox(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.dispatch import SmtpSettings, dispatch_pending
 
     result = dispatch_pending(session, SmtpSettings.from_config(app.config), now=now,
-                              batch_size=setting(app.config, "OUTBOX_BATCH"),
-                              max_attempts=setting(app.config, "OUTBOX_MAX_ATTEMPTS"))
+                              batch_size=int(app.config["OUTBOX_BATCH"]),
+                              max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
     return result.as_dict()
 
 
 def booking_reminders(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.reminders import enqueue_booking_reminders
 
-    return enqueue_booking_reminders(session, now=now, hours=setting(app.config, "REMINDER_HOURS"))
+    return enqueue_booking_reminders(session, now=now, hours=int(app.config["REMINDER_HOURS"]))
 
 
 def session_reminders(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.reminders import enqueue_session_reminders
 
-    return enqueue_session_reminders(session, now=now, hours=setting(app.config, "REMINDER_HOURS"))
+    return enqueue_session_reminders(session, now=now, hours=int(app.config["REMINDER_HOURS"]))
 
 
 def satisfaction_surveys(session: Session, now: datetime, app: Flask) -> dict:
@@ -87,7 +86,7 @@ def waiting_list(session: Session, now: datetime, app: Flask) -> dict:
 def handoff_sla(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.handoff import escalate_overdue_handoffs
 
-    result = escalate_overdue_handoffs(session, now=now, sla_minutes=setting(app.config, "HANDOFF_SLA_MINUTES"))
+    result = escalate_overdue_handoffs(session, now=now, sla_minutes=int(app.config["HANDOFF_SLA_MINUTES"]))
     session.commit()
     return result if isinstance(result, dict) else {"escalated": len(result) if hasattr(result, "__len__")
                                                     else int(result or 0)}
@@ -118,7 +117,7 @@ def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.joint_conversation import remind
 
     escalated = escalate_unanswered(session, now)
-    reminded = remind(session, now, hours=int(setting(app.config, "REMINDER_HOURS")))
+    reminded = remind(session, now, hours=int(app.config["REMINDER_HOURS"]))
     session.commit()
     return {"escalated": escalated, "joint_reminders": reminded}
 

@@ -20,7 +20,6 @@ from portal.extensions import db
 from portal.timeutil import LOCAL_TZ
 from scheduling.jobs import JOBS, RUNNERS, run_job
 from scheduling.lease import Lease
-from scheduling.settings import setting
 
 log = logging.getLogger("portal.scheduler")
 ENTRY = "scheduling.jobs:scheduled_entry"
@@ -32,9 +31,8 @@ class SchedulerRunner:
         self.app = app
         with app.app_context():
             self.engine = db.engine
-        ttl = lease_seconds if lease_seconds is not None else setting(app.config, "SCHEDULER_LEASE_SECONDS")
-        self.poll_seconds = poll_seconds if poll_seconds is not None else setting(app.config,
-                                                                                  "SCHEDULER_POLL_SECONDS")
+        ttl = lease_seconds if lease_seconds is not None else int(app.config["SCHEDULER_LEASE_SECONDS"])
+        self.poll_seconds = poll_seconds if poll_seconds is not None else int(app.config["SCHEDULER_POLL_SECONDS"])
         self.lease = Lease(self.engine, holder=holder, ttl=timedelta(seconds=ttl))
         self.jobs = jobs if jobs is not None else JOBS
         self.scheduler: BackgroundScheduler | None = None

@@ -40,8 +40,8 @@ def test_flyer_link_in_english(runner, make, tmp_path):
     assert "lang=en" in result.stdout and (tmp_path / "opsagt-aalborg-en.png").exists()
 
 
-def test_chatbot_train_and_evaluate(runner, tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_CHATBOT_MODEL_DIR", str(tmp_path))
+def test_chatbot_train_and_evaluate(app, runner, tmp_path):
+    app.config["CHATBOT_MODEL_DIR"] = str(tmp_path)
     from chatbot.runtime import reset_agent
 
     reset_agent()

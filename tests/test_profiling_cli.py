@@ -15,7 +15,7 @@ CATEGORICAL = "age_band,gender,education,origin"
 
 @pytest.fixture
 def model_dir(app, tmp_path):
-    app.config["PORTAL_MODEL_DIR"] = str(tmp_path / "models")
+    app.config["MODEL_DIR"] = str(tmp_path / "models")
     return tmp_path / "models"
 
 

@@ -8,7 +8,7 @@ from portal.services import profiling as service
 
 
 def test_demo_seed_scores_every_member_with_an_active_model(app, session, tmp_path):
-    app.config["PORTAL_MODEL_DIR"] = str(tmp_path / "models")
+    app.config["MODEL_DIR"] = str(tmp_path / "models")
     summary = seed_demo(session, members=400, seed=7, password="demo-adgangskode", areas=["profiling"])
     members = session.scalar(select(func.count()).select_from(Member))
     assert summary["profiling_scored"] == members == 400

@@ -37,7 +37,7 @@ def trained_ab():
 
 @pytest.fixture
 def model_dir(app, tmp_path):
-    app.config["PORTAL_MODEL_DIR"] = str(tmp_path / "models")
+    app.config["MODEL_DIR"] = str(tmp_path / "models")
     return tmp_path / "models"
 
 

@@ -118,13 +118,16 @@ class ActionBookConversation(Action):
                 return cleared + [FollowupAction("action_offer_slots")]
             when = bridge.local_when(booking.starts_at, lang)
             caseworker = booking.caseworker.name
-            details = booking_details(domain, lang, conversation.member, channel)
+            from chatbot.actions.registration import send_signin_link
+
+            link_to = send_signin_link(session, conversation.member)
+            details = booking_details(domain, lang, conversation.member, channel, link_to)
         dispatcher.utter_message(response="utter_booking_confirmed", when=when, caseworker=caseworker,
                                  channel_label=bridge.channel_label(channel, lang), details=details)
         return cleared
 
 
-def booking_details(domain, lang: str, member, channel: str) -> str:
+def booking_details(domain, lang: str, member, channel: str, link_to: str | None = None) -> str:
     """What happens next, promising only what exists for this member: an e-mail confirmation if we have the
     address, the number we call, and where to move the time (Min side needs a login; else the chat)."""
     parts = []
@@ -132,8 +135,11 @@ def booking_details(domain, lang: str, member, channel: str) -> str:
         parts.append(bridge.response_text(domain, "utter_booked_email", lang).format(email=member.email))
     if channel == "phone" and member.phone:
         parts.append(bridge.response_text(domain, "utter_booked_phone", lang).format(phone=member.phone))
-    move = "utter_booked_move_minside" if member.user_id else "utter_booked_move_chat"
-    parts.append(bridge.response_text(domain, move, lang))
+    if link_to:  # a fresh sign-in link went out with this booking (portal.auth.signin_link)
+        parts.append(bridge.response_text(domain, "utter_booked_move_link", lang).format(address=link_to))
+    else:
+        move = "utter_booked_move_minside" if member.user_id else "utter_booked_move_chat"
+        parts.append(bridge.response_text(domain, move, lang))
     return " ".join(parts)
 
 

@@ -73,6 +73,19 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
             return {"notice_end_date": None}
 
 
+def send_signin_link(session, member) -> str | None:
+    """Give the member a password-less account and send a sign-in link (portal.auth.signin_link). Returns where
+    it went (e-mail address or phone number), or None when nothing was sent (no address, or the account's limit)."""
+    from flask import current_app
+
+    from portal.auth.signin_link import ensure_member_account, send_link
+
+    user = ensure_member_account(session, member, now=bridge.utcnow())
+    if not send_link(session, member, user, secret=current_app.config["SECRET_KEY"], now=bridge.utcnow()):
+        return None
+    return member.email or member.phone
+
+
 class ActionRegisterMember(Action):
     def name(self) -> str:
         return "action_register_member"
@@ -95,8 +108,11 @@ class ActionRegisterMember(Action):
                 dispatcher.utter_message(text=err.message)
                 return [SlotSet("handoff_reason", "action_failed"), FollowupAction("action_handoff")]
             full_name, number, location = member.full_name, member.member_number, member.location.name
+            sent_to = send_signin_link(session, member)
         dispatcher.utter_message(response="utter_registered", full_name=full_name, member_number=number,
                                  location=location)
+        if sent_to:
+            dispatcher.utter_message(response="utter_signin_link_sent", address=sent_to)
         events = [SlotSet("member_known", True), SlotSet("location", location)]
         events += [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
         events.append(SlotSet("pending_intent", None))

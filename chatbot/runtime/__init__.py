@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,18 +16,12 @@ _lock = threading.Lock()
 
 
 def model_dir() -> Path:
-    """Where trained models are cached: $PORTAL_CHATBOT_MODEL_DIR, else <instance>/chatbot."""
-    configured = os.environ.get("PORTAL_CHATBOT_MODEL_DIR")
-    if configured:
-        return Path(configured)
-    try:
-        from flask import current_app
+    """Where trained models are cached: PORTAL_CHATBOT_MODEL_DIR (the app's config, else the environment), else
+    <instance>/chatbot."""
+    from portal.config import INSTANCE, value
 
-        return Path(current_app.instance_path) / "chatbot"
-    except RuntimeError:
-        from portal.config import INSTANCE
-
-        return INSTANCE / "chatbot"
+    configured = value("CHATBOT_MODEL_DIR")
+    return Path(configured) if configured else INSTANCE / "chatbot"
 
 
 def get_agent(*, retrain: bool = False) -> Agent:

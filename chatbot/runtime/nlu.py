@@ -49,7 +49,7 @@ def normalise(text: str) -> str:
 _SAYS_NO = re.compile(
     r"(?<!\w)(ike|ik|nej|aldrig|ingen|intet|tilbage\w*|tilbagekald\w*|tilbagetraek\w*|slet\w*|fortryd\w*|"
     r"anul\w*|fjern\w*|glem\w*|stop\w*|lad vaere|laengere|withdraw\w*|revoke\w*|delete\w*|remove\w*|erase\w*|"
-    r"cancel\w*|not|no|nope|never|dont|don|won|longer|forget)(?!\w)")
+    r"cancel\w*|not|no|nope|never|dont|don|won|longer|forget|back)(?!\w)")
 
 
 def says_no(text: str) -> bool:

@@ -1,7 +1,7 @@
 """a member's own JobMatch CV on Min side and the job agent's sent orders
 
 Revision ID: 0019_jobmatch_cv
-Revises: 0015_round_table
+Revises: 0016_signin_link
 Create Date: 2026-12-04
 
 `jobmatch_cv`: one CV per member (job goals, experience, education, certificates, driving licence, hours wanted,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0019_jobmatch_cv'
-down_revision = '0015_round_table'
+down_revision = '0016_signin_link'
 branch_labels = None
 depends_on = None
 

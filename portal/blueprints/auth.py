@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.auth import devices, unlock
+from portal.auth import devices, signin_link, unlock
 from portal.auth.decorators import public
 from portal.auth.service import LoginFailed, authenticate, end_session, find_user
 from portal.extensions import db, limiter
@@ -29,6 +29,10 @@ class LoginForm(FlaskForm):
 
 class UnlockForm(FlaskForm):
     login = StringField("login", validators=[DataRequired(), Length(max=80)])
+
+
+class SignInLinkForm(FlaskForm):
+    address = StringField("address", validators=[Length(max=254)])
 
 
 def login_form_errors(form) -> dict[str, str]:
@@ -104,13 +108,7 @@ def login():
             except LoginFailed as exc:
                 errors = {"_": exc.message}
             else:
-                lang = session.get("lang")
-                session.clear()  # nothing from before login survives (session fixation)
-                session["sid"] = secrets.token_urlsafe(16)  # a fresh session identity at every login
-                if lang:
-                    session["lang"] = lang
-                login_user(user)
-                session.permanent = True
+                _start_session(user)
                 target = safe_next(request.args.get("next"))
                 endpoint = home_for(user)
                 fallback = url_for(endpoint) if endpoint in current_app.view_functions else url_for("main.index")
@@ -119,6 +117,16 @@ def login():
             errors = login_form_errors(form)
     status = 401 if errors and request.method == "POST" else 200
     return render_template("auth/login.html", form=form, errors=errors), status
+
+
+def _start_session(user) -> None:
+    lang = session.get("lang")
+    session.clear()  # nothing from before login survives (session fixation)
+    session["sid"] = secrets.token_urlsafe(16)  # a fresh session identity at every login
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session.permanent = True
 
 
 @bp.route("/logout", methods=["POST"])
@@ -161,3 +169,56 @@ def unlock_link(token: str):
     db.session.commit()
     flash(_("Kontoen er låst op på denne computer eller telefon. Log ind med din adgangskode."), "info")
     return devices.remember(redirect(url_for("auth.login")), user.id)
+
+
+def _address_key() -> str:
+    return "signin:" + ((request.form.get("address") or "").strip().lower()[:254] or "-")
+
+
+@bp.route("/login/link", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["SIGNIN_LINK_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_LINK_RATE_LIMIT"], methods=["POST"], key_func=_address_key)
+def signin_link_request():
+    """"Få et login-link": the answer is the same whether the address is known or not (no enumeration)."""
+    form = SignInLinkForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/signin_link_request.html", form=form, sent=False,
+                                   errors={"_": _("Formularen er udløbet. Genindlæs siden og prøv igen.")}), 422
+        try:
+            signin_link.request_link(db.session, form.address.data or "",
+                                     secret=current_app.config["SECRET_KEY"], now=utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("auth/signin_link_request.html", form=form, sent=False,
+                                   errors={"address": exc.message}), 422
+        db.session.commit()
+        return render_template("auth/signin_link_request.html", form=form, sent=True)
+    return render_template("auth/signin_link_request.html", form=form, sent=False)
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def signin_link_open(token: str):
+    """The link from the e-mail or SMS. GET shows a button (so mail scanners that fetch links do not use it up);
+    POST uses the link and signs the member in, in one transaction. A bad link changes nothing."""
+    token = token[:500]
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        if request.method == "POST":
+            form = FlaskForm()
+            if not form.validate_on_submit():
+                raise ValidationFailed(_("Formularen er udløbet. Genindlæs siden og prøv igen."))
+            user = signin_link.use_link(db.session, token, secret=secret, now=utcnow())
+        else:
+            signin_link.check_link(db.session, token, secret=secret, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("auth/signin_link_invalid.html", message=exc.message), 410
+    if request.method == "GET":
+        return render_template("auth/signin_link_open.html", token=token)
+    db.session.commit()
+    _start_session(user)
+    return redirect(url_for("minside.home"))

@@ -57,7 +57,5 @@ def healthz():
 
 def init_app(app) -> None:
     """Benchmark-only bare route (PORTAL_BENCH_ROUTES=1): the server's cost without the portal's work."""
-    import os
-
-    if app.config.get("BENCH_ROUTES") or os.environ.get("PORTAL_BENCH_ROUTES") == "1":
+    if app.config["BENCH_ROUTES"]:
         app.add_url_rule("/bench/hello", "bench_hello", public(lambda: "hello"))

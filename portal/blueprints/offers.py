@@ -17,6 +17,7 @@ from portal.blueprints.auth import safe_next
 from portal.extensions import db
 from portal.models import Member, ServiceLocation
 from portal.models.offers import (
+    CURRENT_STATUSES,
     OFFER_KINDS,
     OfferRegistration,
     OfferSession,
@@ -104,7 +105,7 @@ def offer_detail(offer_id: int):
     hidden = 0 if show_all else len(svc.open_sessions(db.session, offer.id, now)) - len(sessions)
     regs = {r.session_id: r for r in db.session.scalars(select(OfferRegistration).where(
         OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_([s.id for s in sessions]),
-        OfferRegistration.status.in_(("waitlisted", "offered", "registered"))))}
+        OfferRegistration.status.in_(CURRENT_STATUSES)))}
     waits = _waitlist_lengths([s.id for s in sessions])
     positions = {sid: svc.waitlist_position(db.session, r) for sid, r in regs.items() if r.status == "waitlisted"}
     current = svc.registration_per_offer(svc.member_registrations(db.session, member, now)).get(offer.id)
@@ -146,7 +147,7 @@ def mine():
     member = _member()
     now = utcnow()
     regs = svc.member_registrations(db.session, member, now, include_past=True)
-    current = [r for r in regs if r.status in ("waitlisted", "offered", "registered") and
+    current = [r for r in regs if r.status in CURRENT_STATUSES and
                r.offer_session.ends_at > now]
     past = [r for r in reversed(regs) if r not in current][:30]
     positions = {r.id: svc.waitlist_position(db.session, r) for r in current if r.status == "waitlisted"}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import datetime, timedelta
 
@@ -35,8 +34,7 @@ def _filters():
 
 
 def _report(filters: kpi.Filters, today) -> kpi.Report:
-    ttl = int(current_app.config.get("KPI_CACHE_SECONDS",
-                                     os.environ.get("PORTAL_KPI_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)))
+    ttl = int(current_app.config["KPI_CACHE_SECONDS"])
     cache = current_app.extensions.setdefault("kpi_cache", {})
     key = (filters, today)
     hit = cache.get(key)

@@ -77,6 +77,37 @@ def seed(session: Session, ctx: SeedContext) -> None:
             made += _handoff(session, ctx, member_id=member_id, location_id=location_id, script=TRYGHED[:5],
                              minutes_ago=minutes, status="waiting", source="flyer", level=level)
     ctx.summary["chat_handoffs"] = made
+    _chat_registered_member(session, ctx, odense)
+
+
+CHAT_MEMBER_EMAIL = "camilla.holm@eksempel.dk"
+
+
+def _chat_registered_member(session: Session, ctx: SeedContext, location_id: int) -> None:
+    """A dismissed member the chatbot registered (issue 15): no password, a member account, and the sign-in link
+    the bot sent (marked sent, so the demo leaves nothing pending). Ask for a new link at /login/link with
+    CHAT_MEMBER_EMAIL; in development it is in the outbox (/admin/udbakke) and the SMTP sink."""
+    from flask import current_app
+
+    from portal.auth.signin_link import ensure_member_account, send_link
+    from portal.models import OutboxMessage
+    from portal.services.chat import _new_member_number
+
+    now = ctx.now - timedelta(hours=2)
+    member = Member(
+        member_number=_new_member_number(session), first_name="Camilla", last_name="Holm", email=CHAT_MEMBER_EMAIL,
+        phone=None, birth_date=ctx.today.replace(year=ctx.today.year - 41, day=1), gender="other",
+        location_id=location_id, status="opsagt", mark_o=True, notice_end_date=ctx.today + timedelta(days=75),
+        trade_inside_foa=True, placement="new", preferred_channel="in_person", language="da",
+        created_at=now, updated_at=now)
+    session.add(member)
+    session.flush()
+    user = ensure_member_account(session, member, now=now)
+    send_link(session, member, user, secret=current_app.config["SECRET_KEY"], now=now)
+    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.member_id == member.id,
+                                                              OutboxMessage.status == "pending")):
+        message.status, message.sent_at, message.attempts = "sent", now, 1
+    ctx.summary["chat_registered_member"] = member.member_number
 
 
 def _handoff(session: Session, ctx: SeedContext, *, member_id: int, location_id: int, script: list, minutes_ago: int,

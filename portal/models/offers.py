@@ -46,6 +46,9 @@ REGISTRATION_STATUSES = (
 SEAT_STATUSES = ("offered", "registered", "attended", "no_show")
 # Statuses of a live registration: a member holds at most one per session.
 ACTIVE_STATUSES = ("waitlisted", "offered", "registered", "attended", "no_show")
+# Statuses of a current registration: the member is on the list, offered a seat or registered (the session is
+# ahead of them; registration_state.describe names each for pages, API and e-mails).
+CURRENT_STATUSES = ("waitlisted", "offered", "registered")
 
 
 def _in(values: tuple[str, ...]) -> str:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from portal.config import INSTANCE, value
 
 if TYPE_CHECKING:  # training pulls in statsmodels: not needed to start the web app
     from portal.profiling.training import TrainedModel
@@ -20,16 +21,9 @@ if TYPE_CHECKING:  # training pulls in statsmodels: not needed to start the web 
 
 
 def model_dir() -> Path:
-    """PORTAL_MODEL_DIR from the app config or the environment; else instance/models."""
-    try:
-        from flask import current_app
-
-        configured = current_app.config.get("PORTAL_MODEL_DIR") or os.environ.get("PORTAL_MODEL_DIR")
-        instance = Path(current_app.instance_path)
-    except RuntimeError:  # outside an app context
-        configured = os.environ.get("PORTAL_MODEL_DIR")
-        instance = Path(os.environ.get("PORTAL_INSTANCE_PATH", "instance"))
-    return Path(configured) if configured else instance / "models"
+    """PORTAL_MODEL_DIR (the app's config, else the environment); else <instance>/models."""
+    configured = value("MODEL_DIR")
+    return Path(configured) if configured else INSTANCE / "models"
 
 
 def check_writable(out: Path) -> str | None:

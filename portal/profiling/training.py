@@ -7,7 +7,6 @@ separation (detected and reported; then a penalised fit, and the report says so)
 from __future__ import annotations
 
 import logging
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from statsmodels.tools.sm_exceptions import (
 )
 from threadpoolctl import threadpool_limits
 
+from portal.config import value
 from portal.profiling import metrics
 from portal.profiling.design import DesignSpec, attach_columns, design_matrix, prepare
 from portal.profiling.fairness import fairness_groups, fairness_report
@@ -52,7 +52,7 @@ def blas_threads() -> int:
     On a small shared server, one thread per process is several times faster than OpenBLAS' default, which
     oversubscribes the cores when the web workers and the scheduler run beside training.
     """
-    return max(1, int(os.environ.get("PORTAL_PROFILING_BLAS_THREADS", "1")))
+    return max(1, int(value("PROFILING_BLAS_THREADS")))
 
 
 def train(df: pd.DataFrame, *, target: str, features: list[str], categorical: list[str] | None = None,

@@ -6,13 +6,13 @@ a-kasse; focus conversations (group 2) in person or by phone/video as the member
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import has_request_context
 from flask_babel import gettext
 
+from portal.config import value
 from portal.models.booking import CONVERSATION_TYPES
 
 
@@ -121,11 +121,8 @@ def conversation_type(code: str | None) -> ConversationType:
     return TYPES[code]
 
 
-def _minutes(name: str, default: int) -> int:
-    try:
-        return max(0, int(os.environ.get(f"PORTAL_BOOKING_{name}", default)))
-    except ValueError:
-        return default
+def _minutes(name: str) -> int:
+    return max(0, int(value(f"BOOKING_{name}")))
 
 
 @dataclass(frozen=True)
@@ -141,11 +138,11 @@ class BookingRules:
     @classmethod
     def from_env(cls) -> BookingRules:
         return cls(
-            min_notice=timedelta(minutes=_minutes("MIN_NOTICE_MINUTES", 24 * 60)),
-            horizon=timedelta(days=_minutes("HORIZON_DAYS", 60)),
-            buffer=timedelta(minutes=_minutes("BUFFER_MINUTES", 15)),
-            step=timedelta(minutes=max(5, _minutes("STEP_MINUTES", 30))),
-            video_base_url=os.environ.get("PORTAL_BOOKING_VIDEO_BASE_URL", "https://video.foa.dk/samtale/"),
+            min_notice=timedelta(minutes=_minutes("MIN_NOTICE_MINUTES")),
+            horizon=timedelta(days=_minutes("HORIZON_DAYS")),
+            buffer=timedelta(minutes=_minutes("BUFFER_MINUTES")),
+            step=timedelta(minutes=max(5, _minutes("STEP_MINUTES"))),
+            video_base_url=str(value("BOOKING_VIDEO_BASE_URL")),
         )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import smtplib
 import ssl
@@ -27,6 +26,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from portal.config import BY_NAME
 from portal.models import OutboxMessage
 from portal.services import audit
 from portal.services.errors import Conflict, NotFound
@@ -62,8 +62,8 @@ class SmtpSettings:
         return cls(host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]), mail_from=config["MAIL_FROM"],
                    starttls=bool(config.get("SMTP_STARTTLS")), username=config.get("SMTP_USERNAME"),
                    password=config.get("SMTP_PASSWORD"),
-                   timeout=float(config.get("SMTP_TIMEOUT") or os.environ.get("PORTAL_SMTP_TIMEOUT", "30")),
-                   jobcenter_mail=config.get("JOBCENTER_MAIL") or os.environ.get("PORTAL_JOBCENTER_MAIL"))
+                   timeout=float(config.get("SMTP_TIMEOUT", BY_NAME["SMTP_TIMEOUT"].default)),
+                   jobcenter_mail=config.get("JOBCENTER_MAIL"))
 
     @property
     def channels(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from portal.models import Member, User
 from portal.models.offers import (
     ACTIVE_STATUSES,
+    CURRENT_STATUSES,
     FVU_MAX_HOURS,
     Offer,
     OfferRegistration,
@@ -187,7 +188,7 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
              .where(OfferRegistration.member_id == member.id)
              .order_by(OfferSession.starts_at, OfferRegistration.id))
     if not include_past:
-        query = query.where(OfferRegistration.status.in_(("waitlisted", "offered", "registered")),
+        query = query.where(OfferRegistration.status.in_(CURRENT_STATUSES),
                             OfferSession.ends_at > now)
     return list(session.scalars(query))
 
@@ -282,7 +283,7 @@ def _live_registration_for_offer(session: Session, member_id: int, offer_session
         .where(OfferRegistration.member_id == member_id, OfferSession.offer_id == offer_session.offer_id,
                OfferSession.id != offer_session.id, OfferSession.status == "open",
                OfferSession.ends_at > now,
-               OfferRegistration.status.in_(("waitlisted", "offered", "registered")))
+               OfferRegistration.status.in_(CURRENT_STATUSES))
         .order_by(OfferSession.starts_at).limit(1)).first()
 
 

@@ -10,7 +10,6 @@ The PDF is rendered from the summary's frozen content, so it is the same documen
 from __future__ import annotations
 
 import io
-import os
 import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -26,12 +25,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from portal.config import value
 from portal.i18n import current_language
 
-FONT_DIRS = [Path(p) for p in os.environ.get("PORTAL_PDF_FONT_DIRS", "").split(":") if p] + [
+FONT_DIRS = list(value("PDF_FONT_DIRS")) + [
     Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
 ]
-FALLBACK_FONT_FILES = [Path(p) for p in os.environ.get("PORTAL_PDF_FALLBACK_FONTS", "").split(":") if p] + [
+FALLBACK_FONT_FILES = list(value("PDF_FALLBACK_FONTS")) + [
     Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
     Path("/usr/share/fonts/truetype/symbola/Symbola.ttf"),
 ]

@@ -7,14 +7,14 @@ bug cannot overbook: the transaction fails and nothing is written.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.config import value
 from portal.i18n import format_local_datetime
 from portal.models import Member, User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
@@ -37,10 +37,7 @@ def _(text: str, **values) -> str:
 
 def default_hold_hours() -> int:
     """PORTAL_OFFER_HOLD_HOURS (default 24): the hold given to new offers; each offer can change its own."""
-    try:
-        return max(1, min(168, int(os.environ.get("PORTAL_OFFER_HOLD_HOURS", DEFAULT_HOLD_HOURS))))
-    except ValueError:
-        return DEFAULT_HOLD_HOURS
+    return max(1, min(168, int(value("OFFER_HOLD_HOURS"))))
 
 
 def lock_session(session: Session, session_id: int) -> OfferSession:
@@ -268,9 +265,7 @@ def _when(offer_session: OfferSession) -> str:
 
 
 def base_url() -> str:
-    if has_app_context():
-        return current_app.config.get("BASE_URL", "").rstrip("/")
-    return os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return str(value("BASE_URL")).rstrip("/")
 
 
 def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: OfferSession, now: datetime):

@@ -15,7 +15,7 @@ from portal.blueprints.api.auth import api_role_required, json_body
 from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Member
-from portal.models.offers import OFFER_KINDS, Offer, OfferRegistration, OfferSession
+from portal.models.offers import CURRENT_STATUSES, OFFER_KINDS, Offer, OfferRegistration, OfferSession
 from portal.query_args import db_int
 from portal.services import offers as svc
 from portal.services import registration_state
@@ -107,7 +107,7 @@ def api_offer_sessions(offer_id: int):
     if member is not None and ids:
         regs = {r.session_id: r for r in db.session.scalars(select(OfferRegistration).where(
             OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_(ids),
-            OfferRegistration.status.in_(("waitlisted", "offered", "registered"))))}
+            OfferRegistration.status.in_(CURRENT_STATUSES)))}
     waits = svc.waitlist_lengths(db.session, ids)
     return jsonify(offer=_offer_json(offer, None),
                    sessions=[_session_json(s, regs.get(s.id), waits.get(s.id, 0)) for s in sessions])
@@ -134,7 +134,7 @@ def api_cancel(session_id: int):
     """Cancel the seat, leave the waiting list or decline a held seat. Right-and-duty needs {"reason": "…"}."""
     member = _member()
     reg = svc.live_registration(db.session, member.id, session_id)
-    if reg is None or reg.status not in ("waitlisted", "offered", "registered"):
+    if reg is None or reg.status not in CURRENT_STATUSES:
         raise NotFound(_("Du er ikke tilmeldt dette hold."))
     data = json_body() if request.get_data() else {}
     reason = data.get("reason", request.args.get("reason"))
