@@ -144,6 +144,15 @@ def retention(session: Session, now: datetime, app: Flask) -> dict:
     return run_retention(session, now=now, actor="scheduler")
 
 
+def job_agent(session: Session, now: datetime, app: Flask) -> dict:
+    """Members with the job agent on get one e-mail listing new job orders that match their JobMatch CV."""
+    from portal.services.job_agent import run_job_agent
+
+    result = run_job_agent(session, now=now)
+    session.commit()
+    return result
+
+
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
     JobSpec("dispatch_outbox", N_("Send e-mails fra udbakken"), {"trigger": "interval", "minutes": 1},
             dispatch_outbox),
@@ -171,6 +180,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
                                        "fællessamtaler"), {"trigger": "interval", "minutes": 30}, jobcentre_escalation),
     JobSpec("dfdg_outbound", N_("Send til jobcentrene via DFDG (kun med DFDG-adapteren)"),
             {"trigger": "interval", "minutes": 1}, dfdg_outbound),
+    JobSpec("job_agent", N_("Jobagent: nye jobordrer, der passer til medlemmernes CV"),
+            {"trigger": "interval", "minutes": 30}, job_agent),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}

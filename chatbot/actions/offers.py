@@ -119,36 +119,16 @@ class ActionRequestJobmatchCv(Action):
         return "action_request_jobmatch_cv"
 
     def run(self, dispatcher, tracker, domain):
-        from sqlalchemy import select
-
-        from portal.models import Caseworker, Consent
-        from portal.services import audit, notifications
-        from portal.services.consent import give_consent
+        from portal.services.jobmatch_cv import request_cv_via_chat
 
         with bridge.portal_session() as session:
             conversation = bridge.conversation(session, tracker)
             waiting = steps.prerequisites(conversation, "job_matching")
             if waiting:
                 return [SlotSet("jobmatch_cv", "yes")] + waiting
-            member, now = conversation.member, bridge.utcnow()
-            active = session.scalar(select(Consent.id).where(Consent.member_id == member.id,
-                                                             Consent.purpose == "jobmatch_cv",
-                                                             Consent.withdrawn_at.is_(None)).limit(1))
-            if active is None:
-                give_consent(session, purpose="jobmatch_cv", source="chatbot", actor="chatbot", now=now,
-                             member_id=member.id, text_shown=bridge.response_text(
-                                 domain, "utter_explain_job_matching", bridge.language(tracker)))
-            member.mark_o = member.status == "opsagt" or member.mark_o
-            member.updated_at = now
-            if member.caseworker_id:
-                users = [member.caseworker.user_id]
-            else:
-                users = list(session.scalars(select(Caseworker.user_id).where(
-                    Caseworker.location_id == member.location_id).limit(20)))
-            for user_id in users:
-                notifications.notify(session, user_id, f"Opret CV i FOA JobMatch for {member.full_name} "
-                                     f"({member.member_number}), bestilt i chatten", now=now)
-            audit.record(session, "chatbot", "jobmatch.cv_requested", member_id=member.id, target=member, now=now)
+            member = conversation.member
+            request_cv_via_chat(session, member, now=bridge.utcnow(), text_shown=bridge.response_text(
+                domain, "utter_explain_job_matching", bridge.language(tracker)))
             location = member.location.name
         dispatcher.utter_message(response="utter_jobmatch_requested", location=location)
         return [SlotSet("jobmatch_cv", None)]

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         jobcentre,
         main,
         minside,
+        minside_jobmatch,
         offers,
         offers_staff,  # noqa: F401
         outbox_admin,
@@ -25,7 +26,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     # Order matters only for readers: sign-in and the public pages first, then each audience's pages, the API last.
-    for module in (auth, main, admin, minside, booking, offers, caseworker, chat, steering, outbox_admin, survey,
+    for module in (auth, main, admin, minside, minside_jobmatch, booking, offers, caseworker, chat, steering, outbox_admin, survey,
                    jobcentre, api):
         app.register_blueprint(module.bp)
     # Areas that also hook into the app (badges, template globals, the in-process scheduler, bench routes).

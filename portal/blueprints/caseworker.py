@@ -525,7 +525,15 @@ def _labels():
         "referral_labels": REFERRAL_LABELS,
         "order_status_labels": ORDER_STATUS_LABELS,
         "employment_labels": EMPLOYMENT_LABELS,
+        "cv_labels": _cv_labels,
     }
+
+
+def _cv_labels() -> dict:
+    from portal.services import jobmatch_cv, municipalities
+
+    return {"certificates": jobmatch_cv.CERTIFICATE_LABELS, "hours": jobmatch_cv.HOURS_LABELS,
+            "municipality": lambda code: (municipalities.get(code).name if municipalities.get(code) else code)}
 
 
 MEMBER_STATUS_LABELS = {"ledig": _l("Ledig"), "opsagt": _l("Opsagt (O)"), "sygemeldt": _l("Sygemeldt"), "i_job": _l("I job")}

@@ -23,6 +23,7 @@ from portal.query_args import db_int
 from portal.services import consent as consent_svc
 from portal.services import (
     contact_course,
+    jobmatch_cv,
     member_profiling,
     my_data,
     notifications,
@@ -57,6 +58,7 @@ TABLE_LABELS = {
     "handoff": _l("Overdragelser fra chatten til en medarbejder"),
     "jobcentre_message": _l("Sendt til dit jobcenter"),
     "profiling_group_objection": _l("Din uenighed om målgruppen"),
+    "jobmatch_cv": _l("Dit CV i FOA JobMatch"), "job_agent_hit": _l("Job, jobagenten har sendt dig"),
 }
 
 
@@ -102,6 +104,7 @@ def home():
         unread=notifications.unread_count(db.session, current_user.id),
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
         group_view=member_profiling.group_view(db.session, member), offer_overview=offer_overview.for_member(member),
+        jobmatch_cv=jobmatch_cv.get_cv(db.session, member),
     )
 
 

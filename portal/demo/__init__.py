@@ -25,6 +25,7 @@ def area_steps() -> dict:
         casework,
         chat,
         jobcentre,
+        jobmatch_cv,
         offers,
         outcomes,
         plan,
@@ -34,8 +35,8 @@ def area_steps() -> dict:
     )
 
     return {"plan": plan, "booking": booking, "offers": offers, "profiling": profiling, "chat": chat,
-            "casework": casework, "jobcentre": jobcentre, "sick_listed": sick_listed, "scheduling": scheduling,
-            "outcomes": outcomes}
+            "casework": casework, "jobmatch_cv": jobmatch_cv, "jobcentre": jobcentre, "sick_listed": sick_listed,
+            "scheduling": scheduling, "outcomes": outcomes}
 
 
 def database_is_empty(session: Session) -> bool:

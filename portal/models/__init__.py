@@ -17,3 +17,4 @@ from portal.models import casework  # noqa: F401
 from portal.models import scheduling  # noqa: F401
 from portal.models import outcomes  # noqa: F401
 from portal.models import jobcentre  # noqa: F401
+from portal.models import jobmatch  # noqa: F401

@@ -293,7 +293,7 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
     The Q10 answers (GDPR art. 9) are only read with the actor and reason when the caseworker asks to see them;
     the Min side area's `latest_answers` audits that read. Without it only Q2 and "answered or not" are used.
     """
-    from portal.services import booking, jobmatch, plan, preparation, referral
+    from portal.services import booking, jobmatch, jobmatch_cv, plan, preparation, referral
     from portal.services.contact_course import course_for, next_step, weeks_unemployed
 
     today = to_local(now).date()
@@ -306,6 +306,7 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
     assessment, decisions = _profiling(session, member)
     group = member.target_group or (assessment.proposed_group if assessment is not None else None)
     location = member.location
+    cv = jobmatch_cv.read_for_staff(session, scope.user, member, now=now)
     return {
         "today": today,
         "steps": steps,
@@ -320,7 +321,8 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
                                         q2=answers.q2 if answers is not None else None,
                                         fvu_city=bool(location and location.fvu_city)),
         "suggestions_partial": answers is not None and answers.q10_has_barriers and not show_q10,
-        "job_matches": jobmatch.matching_orders(session, member, today=today),
+        "job_matches": jobmatch.matching_orders(session, member, today=today, cv=cv),
+        "jobmatch_cv": cv,
         "plan_items": plan.list_items(session, member),
         "conversations": member_conversations(session, member),
         "bookings": booking.member_bookings(session, member, now=now),

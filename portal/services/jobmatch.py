@@ -24,7 +24,8 @@ from portal.models.casework import (
     JobReferral,
     Placement,
 )
-from portal.services import audit
+from portal.models.jobmatch import JobmatchCv
+from portal.services import audit, jobmatch_cv
 from portal.services.access import StaffScope, require_edit, visible_members_clause
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import utcnow
@@ -195,36 +196,86 @@ def _words(text: str | None) -> set[str]:
     return {w for w in _WORD.findall((text or "").lower()) if w not in _STOP}
 
 
-def score_match(order: JobOrder, member: Member, *, order_location: ServiceLocation | None,
-                member_location: ServiceLocation | None, today: date) -> Match | None:
-    """How well a member fits a job order, with reasons; None if the member cannot take the job."""
-    if member.status not in MATCHABLE_STATUSES:
-        return None
-    if member.status == "opsagt" and not member.mark_o:
-        return None  # no CV in JobMatch without mark O
-    km = distance_km(order_location, member_location)
-    if km is not None and km > MAX_DISTANCE_KM:
-        return None
-    match = Match(score=0, distance_km=km)
+def _goal_fit(match: Match, order: JobOrder, member: Member, goals: str | None) -> bool:
     same_trade = bool(member.trade) and member.trade.strip().lower() == order.trade.strip().lower()
     if same_trade:
         match.score += 40
         match.reasons.append(_("Samme fag: %(trade)s", trade=order.trade))
-    goal_words = _words(member.job_goal) & (_words(order.title) | _words(order.trade))
+    goal_words = _words(goals) & (_words(order.title) | _words(order.trade))
     if goal_words:
         match.score += 25
         match.reasons.append(_("Jobmålet passer: %(words)s", words=", ".join(sorted(goal_words))))
-    if not same_trade and not goal_words:
-        return None  # neither trade nor job goal: not a match worth a caseworker's time
-    if km is not None:
-        if km <= 25:
-            match.score += 20
-            match.reasons.append(_("Tæt på: samme område") if km < 1 else _("Tæt på: ca. %(km)s km", km=round(km)))
-        elif km <= 60:
-            match.score += 10
-            match.reasons.append(_("Pendlerafstand: ca. %(km)s km", km=round(km)))
-        else:
-            match.reasons.append(_("Langt væk: ca. %(km)s km", km=round(km)))
+    return same_trade or bool(goal_words)  # neither: not a match worth a caseworker's time
+
+
+def _distance_points(match: Match, km: float | None) -> None:
+    if km is None:
+        return
+    if km <= 25:
+        match.score += 20
+        match.reasons.append(_("Tæt på: samme område") if km < 1 else _("Tæt på: ca. %(km)s km", km=round(km)))
+    elif km <= 60:
+        match.score += 10
+        match.reasons.append(_("Pendlerafstand: ca. %(km)s km", km=round(km)))
+    else:
+        match.reasons.append(_("Langt væk: ca. %(km)s km", km=round(km)))
+
+
+def _profile_fit(order: JobOrder, member: Member, order_location: ServiceLocation | None,
+                 member_location: ServiceLocation | None) -> Match | None:
+    km = distance_km(order_location, member_location)
+    if km is not None and km > MAX_DISTANCE_KM:
+        return None
+    match = Match(score=0, distance_km=km)
+    if not _goal_fit(match, order, member, member.job_goal):
+        return None
+    _distance_points(match, km)
+    return match
+
+
+def _cv_fit(order: JobOrder, member: Member, cv: JobmatchCv, order_location: ServiceLocation | None) -> Match | None:
+    """The member's own CV: job goals, hours wanted, area and the SOSU authorisation an order asks for."""
+    if not jobmatch_cv.hours_fit(cv, order):
+        return None
+    authorised = "sosu_assistant_autorisation" in (cv.certificates or [])
+    if jobmatch_cv.needs_authorisation(order) and not authorised:
+        return None
+    in_area = jobmatch_cv.area_fits(cv, member, order_location)
+    km = distance_km(order_location, member.location)
+    if in_area is False or (in_area is None and km is not None and km > MAX_DISTANCE_KM):
+        return None
+    match = Match(score=0, distance_km=km)
+    if not _goal_fit(match, order, member, cv.job_goals):
+        return None
+    if in_area:
+        match.score += 20
+        match.reasons.append(_("I det område, medlemmet søger job i"))
+    else:
+        _distance_points(match, km)
+    if authorised and jobmatch_cv.needs_authorisation(order):
+        match.score += 10
+        match.reasons.append(_("Har autorisation som social- og sundhedsassistent"))
+    if order.hours_per_week is not None and cv.hours_wanted != "any":
+        match.score += 5
+        match.reasons.append(_("Timetallet passer: %(hours)s timer/uge", hours=order.hours_per_week))
+    return match
+
+
+def score_match(order: JobOrder, member: Member, *, order_location: ServiceLocation | None,
+                member_location: ServiceLocation | None, today: date, cv: JobmatchCv | None = None) -> Match | None:
+    """How well a member fits a job order, with reasons; None if the member cannot take the job.
+
+    With a JobMatch CV (portal/services/jobmatch_cv.py) its job goals, certificates, hours and area decide the fit;
+    without one, the member's trade, job goal and service location do.
+    """
+    if member.status not in MATCHABLE_STATUSES:
+        return None
+    if member.status == "opsagt" and not member.mark_o:
+        return None  # no CV in JobMatch without mark O
+    match = (_cv_fit(order, member, cv, order_location) if cv is not None
+             else _profile_fit(order, member, order_location, member_location))
+    if match is None:
+        return None
     if member.status == "ledig":
         match.score += 15
         match.reasons.append(_("Ledig nu – kan starte med det samme"))
@@ -255,8 +306,10 @@ def matching_members(session: Session, scope: StaffScope, order: JobOrder, *, to
     words = _words(order.title) | _words(order.trade)
     text_match = [Member.trade.ilike(order.trade.strip())]
     text_match += [Member.job_goal.ilike(f"%{w}%") for w in sorted(words)[:6]]
-    candidates = session.scalars(
-        select(Member).options(joinedload(Member.location))
+    text_match += [JobmatchCv.job_goals.ilike(f"%{w}%") for w in sorted(words)[:6]]
+    rows = session.execute(
+        select(Member, JobmatchCv).outerjoin(JobmatchCv, JobmatchCv.member_id == Member.id)
+        .options(joinedload(Member.location))
         .where(visible_members_clause(scope), Member.status.in_(MATCHABLE_STATUSES),
                or_(Member.status != "opsagt", Member.mark_o.is_(True)), or_(*text_match))
         .limit(5000)
@@ -264,30 +317,33 @@ def matching_members(session: Session, scope: StaffScope, order: JobOrder, *, to
     already = set(session.scalars(select(JobReferral.member_id).where(JobReferral.job_order_id == order.id)))
     order_location = order.location
     ranked = []
-    for member in candidates:
+    for member, cv in rows:
         if member.id in already:
             continue
         match = score_match(order, member, order_location=order_location, member_location=member.location,
-                            today=today)
+                            today=today, cv=cv)
         if match is not None:
             ranked.append((member, match))
     ranked.sort(key=lambda pair: (-pair[1].score, pair[1].distance_km or 0, pair[0].last_name))
     return ranked[:limit]
 
 
-def matching_orders(session: Session, member: Member, *, today: date, limit: int = 5) -> list[tuple[JobOrder, Match]]:
-    """Open job orders that fit a member (the conversation screen), best first."""
+def matching_orders(session: Session, member: Member, *, today: date, limit: int = 5,
+                    cv: JobmatchCv | None = ...) -> list[tuple[JobOrder, Match]]:  # type: ignore[assignment]
+    """Open job orders that fit a member (the conversation screen), best first; by their CV where they have one."""
     orders = session.scalars(
         select(JobOrder).options(joinedload(JobOrder.location))
         .where(JobOrder.status == "open", JobOrder.deadline >= today).limit(2000)
     ).all()
     referred = set(session.scalars(select(JobReferral.job_order_id).where(JobReferral.member_id == member.id)))
+    if cv is ...:  # the caller did not look it up
+        cv = jobmatch_cv.get_cv(session, member)
     ranked = []
     for order in orders:
         if order.id in referred:
             continue
         match = score_match(order, member, order_location=order.location, member_location=member.location,
-                            today=today)
+                            today=today, cv=cv)
         if match is not None:
             ranked.append((order, match))
     ranked.sort(key=lambda pair: (-pair[1].score, pair[0].deadline))
