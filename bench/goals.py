@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, demo_database
@@ -39,7 +39,7 @@ CONNECTIONS = 16
 class Mode:
     def __init__(self, quick: bool) -> None:
         self.quick = quick
-        self.members = int(os.environ.get("BENCH_MEMBERS", 20_000 if quick else 250_000))
+        self.members = int(os.environ.get("BENCH_MEMBERS", "20000" if quick else "250000"))
         self.runs = 20 if quick else 60
         self.seconds = 4.0 if quick else 10.0
         self.rounds = 2
@@ -91,7 +91,8 @@ def load(port: int, path: str, seconds: float, cookie: str = "") -> dict:
         args = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s"]
         if cookie:
             args += ["-H", f"Cookie: {cookie}"]
-        text = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
+        text = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                              check=False).stdout
         return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), "errors": 0}
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
@@ -306,7 +307,7 @@ def profiling(mode: Mode) -> dict:
 
 
 def password_profile() -> str:
-    from portal.auth import passwords  # noqa: F401 - the hasher the login uses
+    from portal.auth import passwords  # the hasher the login uses
 
     hasher = getattr(passwords, "HASHER", None) or getattr(passwords, "_hasher", None)
     if hasher is None:
@@ -365,7 +366,7 @@ def main(argv: list[str]) -> int:
     at = datetime.now(UTC)
     print(f"== bench goals ({'QUICK' if mode.quick else 'full'}: {mode.members:,} members)", flush=True)
     db_file, seed_s = demo_database(members=mode.members)
-    print(f"   demo database {db_file.name} ({'seeded in %.0f s' % seed_s if seed_s else 'cached'})", flush=True)
+    print(f"   demo database {db_file.name} ({f'seeded in {seed_s:.0f} s' if seed_s else 'cached'})", flush=True)
     s = served(db_file, mode)
     print("   served done", flush=True)
     p = in_process(db_file, mode)
