@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup tools translations messages migrate seed lint lock clean
+.PHONY: run test bench bench-detail setup tools translations messages migrate seed lint lock clean
 
 # Installs exactly the locked versions, checked against their hashes (requirements.lock, made by `make lock`).
 $(STAMP): requirements.lock pyproject.toml
@@ -58,7 +58,10 @@ test: setup tools
 	echo "SQLite leg exit $$sqlite, PostgreSQL leg exit $$postgres, date leg exit $$dates"; \
 	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ] && [ $$dates -eq 0 ]
 
-bench: setup
+bench: setup  ## every goal of issue 19 as one table (QUICK=1: smaller data, a few minutes); never part of `make test`
+	$(BIN)/python -m bench.goals $(if $(QUICK),--quick)
+
+bench-detail: setup  ## the older per-area benchmarks (bench/bench_*.py), JSON in bench/results/<name>.json
 	$(BIN)/python -m bench
 
 lint: setup

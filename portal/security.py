@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = "; ".join([  # noqa: FLY002 - one directive a line reads best
     "default-src 'self'",
@@ -18,6 +19,8 @@ CSP = "; ".join([  # noqa: FLY002 - one directive a line reads best
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CachedSessionInterface()
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -30,3 +33,16 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class CachedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its signing serializer built once per secret key instead of on every
+    request (issue 19: about a tenth of an empty request's cost). Same cookie, same key rotation."""
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self.__dict__.get("_serializer")
+        if cached is None or cached[0] != key:
+            cached = (key, super().get_signing_serializer(app))
+            self._serializer = cached
+        return cached[1]

@@ -64,6 +64,7 @@ def _fill(session, make, loc, cw, mette, start: int, n: int) -> None:
 @pytest.mark.parametrize("login, path", [
     ("birgitte", "/kalender?dato=2027-03-22"),
     ("birgitte", "/sagsbehandler/"),
+    ("birgitte", "/sagsbehandler/medlem/{mette}"),  # the conversation screen: mette's bookings and registrations
     ("mette", "/min-side"),
     ("mette", "/samtaler/mine"),
     ("mette", "/tilbud/mine"),
@@ -77,6 +78,7 @@ def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, mak
     mette = make.member("mette", location=loc, caseworker=cw, target_group="2a", weeks_unemployed=5)
     make.commit()
     _fill(session, make, loc, cw, mette, 0, 2)
+    path = path.format(mette=mette.member_number)
     auth.login(login)
     small = _count(client, path)
     _fill(session, make, loc, cw, mette, 2, 10)

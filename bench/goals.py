@@ -1,0 +1,412 @@
+"""Issue 19: every performance goal as one row of one table, measured side by side in one run.
+
+`make bench` (or `python -m bench.goals`): 250,000 demo members, 60 in-process runs per page, 2 × 10 s per served
+measure, 1,000,000 profiling rows. `make bench QUICK=1` (`--quick`): 20,000 members, 20 runs, 2 × 4 s,
+100,000 rows; finishes in a few minutes (the table says which mode and N it used).
+
+Prints the table (measure, goal, today, ratio, pass/fail) and writes bench/results/goals-<UTC time>.md and .json.
+Served measures: the bare Flask app (bench/bare_app.py) and the portal, both under `gunicorn -c gunicorn.conf.py`
+on loopback, alternated (bare, portal, bare, portal, ...) so both see the same machine load; a Python load
+generator (2 processes × 8 keep-alive connections) unless `wrk` is installed. Ratios are medians of the rounds.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import ROOT, demo_database
+
+RESULTS = ROOT / "bench" / "results"
+PASSWORD = "demo-adgangskode"
+CONNECTIONS = 16
+
+
+class Mode:
+    def __init__(self, quick: bool) -> None:
+        self.quick = quick
+        self.members = int(os.environ.get("BENCH_MEMBERS", "20000" if quick else "250000"))
+        self.runs = 20 if quick else 60
+        self.seconds = 4.0 if quick else 10.0
+        self.rounds = 3
+        self.kpi_runs = 1 if quick else 3
+        self.profiling_rows = 100_000 if quick else 1_000_000
+        self.logins = 3 if quick else 5
+
+
+# ----------------------------------------------------------------------------------------------- load generator
+
+def _hammer(port: int, path: str, cookie: str, seconds: float, threads: int, out) -> None:
+    counts = [0] * threads
+    errors = [0] * threads
+    stop = time.perf_counter() + seconds
+    headers = {"Cookie": cookie} if cookie else {}
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < stop:
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    counts[i] += 1
+                else:
+                    errors[i] += 1
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.put((sum(counts), sum(errors)))
+
+
+def load(port: int, path: str, seconds: float, cookie: str = "") -> dict:
+    """Requests/s at CONNECTIONS keep-alive connections (wrk if installed, else 2 Python processes)."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        args = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s"]
+        if cookie:
+            args += ["-H", f"Cookie: {cookie}"]
+        text = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                              check=False).stdout
+        return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), "errors": 0}
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_hammer, args=(port, path, cookie, seconds, CONNECTIONS // 2, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return {"rps": sum(r[0] for r in results) / seconds, "errors": sum(r[1] for r in results)}
+
+
+# ----------------------------------------------------------------------------------------------- served
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gunicorn(app: str, env: dict, port: int) -> subprocess.Popen:
+    env = {**env, "PORTAL_BIND": f"127.0.0.1:{port}"}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/bench/hello")
+            if conn.getresponse().status == 200:
+                for _ in range(40):  # every worker imported and warm
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", "/bench/hello")
+                    c.getresponse().read()
+                    c.close()
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise RuntimeError(f"gunicorn {app} did not start")
+
+
+def _cookies(response, jar: dict) -> str:
+    for header in response.msg.get_all("Set-Cookie") or []:
+        name, _, value = header.split(";")[0].partition("=")
+        jar[name.strip()] = value
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def _login_cookie(port: int, username: str) -> str:
+    """Log in once over HTTP and return the Cookie header every load connection then sends."""
+    jar: dict = {}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookie = _cookies(response, jar)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    body = urllib.parse.urlencode({"login": username, "password": PASSWORD, "csrf_token": token})
+    conn.request("POST", "/login", body=body, headers={"Cookie": cookie,
+                                                       "Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    response.read()
+    cookie = _cookies(response, jar)
+    conn.request("GET", "/min-side", headers={"Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"served login as {username}: /min-side answered {response.status}")
+    return cookie
+
+
+def served(db_file: Path, mode: Mode) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="bench-goals-"))
+    copy = work / "served.sqlite3"
+    shutil.copy(db_file, copy)
+    env = dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-goals",
+               PORTAL_BENCH_ROUTES="1", PORTAL_LOG_LEVEL="WARNING", PORTAL_LOGIN_RATE_LIMIT="1000000 per minute",
+               PORTAL_INSTANCE_PATH=str(work))
+    bare_port, portal_port = _free_port(), _free_port()
+    bare = _gunicorn("bench.bare_app:app", env, bare_port)
+    portal = _gunicorn("portal:create_app()", env, portal_port)
+    try:
+        cookie = _login_cookie(portal_port, "medlem")
+        rounds = {"bare_hello": [], "portal_hello": [], "min_side": []}
+        errors = 0
+        for _ in range(mode.rounds):
+            for key, port, path, c in (("bare_hello", bare_port, "/bench/hello", ""),
+                                       ("portal_hello", portal_port, "/bench/hello", ""),
+                                       ("min_side", portal_port, "/min-side", cookie)):
+                r = load(port, path, mode.seconds, c)
+                rounds[key].append(r["rps"])
+                errors += r["errors"]
+    finally:
+        for proc in (bare, portal):
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+    bare_rps = statistics.median(rounds["bare_hello"])
+    return {"rounds_rps": {k: [round(v, 1) for v in vs] for k, vs in rounds.items()},
+            "bare_rps": round(bare_rps, 1),
+            "hello_ratio": round(statistics.median(rounds["portal_hello"]) / bare_rps, 3),
+            "min_side_ratio": round(statistics.median(rounds["min_side"]) / bare_rps, 3),
+            "errors": errors, "load_generator": "wrk" if shutil.which("wrk") else "python (2 processes)"}
+
+
+# ----------------------------------------------------------------------------------------------- in-process
+
+class Statements:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, *args) -> None:
+        self.n += 1
+
+
+def _client_login(app, username: str) -> tuple[object, float]:
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    started = time.perf_counter()
+    response = client.post("/login", data={"login": username, "password": PASSWORD, "csrf_token": token})
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (302, 303), f"login {username}: {response.status_code}"
+    return client, elapsed
+
+
+def _page(client, path: str, runs: int, counter: Statements) -> dict:
+    for _ in range(3):
+        assert client.get(path).status_code == 200, path
+    times = []
+    for _ in range(runs):
+        counter.n = 0
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, path
+    return {"median_ms": round(statistics.median(times), 2), "sql": counter.n, "runs": runs}
+
+
+def in_process(db_file: Path, mode: Mode) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="bench-goals-"))
+    copy = work / "inproc.sqlite3"
+    shutil.copy(db_file, copy)
+    os.environ.update(PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-goals",
+                      PORTAL_LOG_LEVEL="WARNING", PORTAL_INSTANCE_PATH=str(work),
+                      PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
+    from sqlalchemy import event, select
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import Member, User
+
+    app = create_app({"KPI_CACHE_SECONDS": 0})
+    out: dict = {}
+    try:
+        with app.app_context():
+            counter = Statements()
+            event.listen(db.engine, "before_cursor_execute", counter)
+            number = db.session.scalar(select(Member.member_number).join(User, User.id == Member.user_id)
+                                       .where(User.username == "medlem"))
+            db.session.remove()
+        login_times = []
+        for _ in range(mode.logins):
+            member, seconds = _client_login(app, "medlem")
+            login_times.append(seconds * 1000)
+        out["login_ms"] = round(statistics.median(login_times), 1)
+        staff, _ = _client_login(app, "sagsbehandler")
+        pages = {"min_side": (member, "/min-side"), "min_plan": (member, "/min-side/plan"),
+                 "tilbud": (member, "/tilbud"), "samtaler": (member, "/samtaler/mine"),
+                 "caseload": (staff, "/sagsbehandler/"), "calendar": (staff, "/kalender"),
+                 "conversation_screen": (staff, f"/sagsbehandler/medlem/{number}")}
+        for key, (client, path) in pages.items():
+            out[key] = {"path": path, **_page(client, path, mode.runs, counter)}
+        out["dashboard"] = _dashboard(app, mode)
+        out["reminders"] = _reminders(app)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _dashboard(app, mode: Mode) -> dict:
+    from portal.extensions import db
+    from portal.services import kpi
+    from portal.timeutil import local_today
+
+    walls = []
+    with app.app_context():
+        today = local_today()
+        filters = kpi.default_filters(today)
+        for _ in range(mode.kpi_runs):
+            started = time.perf_counter()
+            kpi.build_report(db.session, filters, today)
+            walls.append(time.perf_counter() - started)
+            db.session.rollback()
+    return {"median_s": round(statistics.median(walls), 2), "runs": mode.kpi_runs}
+
+
+def _reminders(app) -> dict:
+    """Booking reminders for every booked conversation of the next 60 days: rendered (text, HTML, .ics) and
+    written to the outbox through the production job, on the copy."""
+    from portal.extensions import db
+    from portal.services.reminders import enqueue_booking_reminders
+    from portal.timeutil import utcnow
+
+    with app.app_context():
+        now = utcnow()
+        started = time.perf_counter()
+        counts = enqueue_booking_reminders(db.session, now=now, hours=24 * 60)
+        wall = time.perf_counter() - started
+    return {"messages": counts["enqueued"], "seconds": round(wall, 2),
+            "per_second": round(counts["enqueued"] / wall, 1) if wall else 0.0}
+
+
+def profiling(mode: Mode) -> dict:
+    from bench import bench_profiling
+
+    bench_profiling.TRAIN_ROWS = mode.profiling_rows
+    result = bench_profiling._train_and_compare()
+    return {"rows": mode.profiling_rows, "train_s": result["train_seconds_total"],
+            "bare_s": result["bare_logit_seconds"], "ratio": result["ratio_total_to_bare"]}
+
+
+def password_profile() -> str:
+    from portal.auth import passwords  # the hasher the login uses
+
+    hasher = getattr(passwords, "HASHER", None) or getattr(passwords, "_hasher", None)
+    if hasher is None:
+        return "argon2id"
+    return f"argon2id m={hasher.memory_cost // 1024} MiB t={hasher.time_cost} p={hasher.parallelism}"
+
+
+# ----------------------------------------------------------------------------------------------- table
+
+def rows(mode: Mode, s: dict, p: dict, prof: dict) -> list[dict]:
+    n = f"{mode.members:,}"
+    out = [
+        {"measure": "portal /bench/hello served ÷ bare Flask hello (gunicorn.conf.py, same run)", "goal": "≥ 0.8",
+         "today": f"{s['rounds_rps']['portal_hello']} vs {s['rounds_rps']['bare_hello']} req/s "
+                  f"({s['errors']} errors in the served run)",
+         "ratio": s["hello_ratio"], "pass": s["hello_ratio"] >= 0.8},
+        {"measure": "Min side served ÷ bare Flask hello (same run)", "goal": "≥ 0.15",
+         "today": f"{s['rounds_rps']['min_side']} req/s", "ratio": s["min_side_ratio"],
+         "pass": s["min_side_ratio"] >= 0.15},
+    ]
+    for key, label, goal in (("min_side", "Min side", 5), ("min_plan", "/min-side/plan", 5), ("tilbud", "/tilbud", 5),
+                             ("samtaler", "/samtaler/mine", 5), ("caseload", "caseload /sagsbehandler/", 10),
+                             ("calendar", "calendar /kalender", 10),
+                             ("conversation_screen", "conversation screen", 10)):
+        r = p[key]
+        out.append({"measure": f"{label} in-process median, {n} members", "goal": f"≤ {goal} ms",
+                    "today": f"{r['median_ms']} ms, {r['sql']} SQL", "ratio": round(r["median_ms"] / goal, 2),
+                    "pass": r["median_ms"] <= goal})
+    d = p["dashboard"]
+    out.append({"measure": f"steering dashboard uncached, {n} members" + (" (QUICK: goal is at 250,000)"
+                                                                           if mode.quick else ""),
+                "goal": "≤ 1 s", "today": f"{d['median_s']} s", "ratio": round(d["median_s"] / 1.0, 2),
+                "pass": d["median_s"] <= 1.0})
+    r = p["reminders"]
+    out.append({"measure": f"booking reminders rendered + queued ({r['messages']} messages)", "goal": "≥ 2000 msg/s",
+                "today": f"{r['per_second']} msg/s", "ratio": round(r["per_second"] / 2000, 2),
+                "pass": r["per_second"] >= 2000})
+    out.append({"measure": f"profiling training ÷ bare statsmodels Logit, {prof['rows']:,} rows", "goal": "≤ 2×",
+                "today": f"{prof['train_s']} s vs {prof['bare_s']} s", "ratio": prof["ratio"],
+                "pass": prof["ratio"] <= 2})
+    out.append({"measure": f"login (POST /login, {password_profile()}), measured separately", "goal": "hash unchanged",
+                "today": f"{p['login_ms']} ms", "ratio": "", "pass": True})
+    return out
+
+
+def markdown(table: list[dict], header: str) -> str:
+    lines = [header, "", "| measure | goal | today | ratio | pass |", "| --- | --- | --- | --- | --- |"]
+    for r in table:
+        lines.append(f"| {r['measure']} | {r['goal']} | {r['today']} | {r['ratio']} | "
+                     f"{'pass' if r['pass'] else '**fail**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    mode = Mode(quick="--quick" in argv or os.environ.get("QUICK") not in (None, "", "0"))
+    started = time.perf_counter()
+    at = datetime.now(UTC)
+    print(f"== bench goals ({'QUICK' if mode.quick else 'full'}: {mode.members:,} members)", flush=True)
+    db_file, seed_s = demo_database(members=mode.members)
+    print(f"   demo database {db_file.name} ({f'seeded in {seed_s:.0f} s' if seed_s else 'cached'})", flush=True)
+    s = served(db_file, mode)
+    print("   served done", flush=True)
+    p = in_process(db_file, mode)
+    print("   in-process done", flush=True)
+    prof = profiling(mode)
+    table = rows(mode, s, p, prof)
+    wall = time.perf_counter() - started
+    header = (f"`make bench{' QUICK=1' if mode.quick else ''}` at {at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f} at the end, SQLite, {mode.members:,} demo members, "
+              f"{s['load_generator']} load generator at {CONNECTIONS} connections, "
+              f"{mode.rounds} × {mode.seconds:.0f} s alternating rounds, {mode.runs} in-process runs per page; "
+              f"wall {wall:.0f} s")
+    text = markdown(table, header)
+    print(text, flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    stem = f"goals-{at:%Y%m%dT%H%M%SZ}{'-quick' if mode.quick else ''}"
+    (RESULTS / f"{stem}.md").write_text(text)
+    (RESULTS / f"{stem}.json").write_text(json.dumps({
+        "at": at.isoformat(timespec="seconds"), "quick": mode.quick, "members": mode.members,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average_end": os.getloadavg()}, "wall_seconds": round(wall, 1),
+        "table": table, "served": s, "in_process": p, "profiling": prof}, indent=2, ensure_ascii=False) + "\n")
+    print(f"   written bench/results/{stem}.md and .json", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
