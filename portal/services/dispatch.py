@@ -170,6 +170,22 @@ def claim(session: Session, message_id_: int, *, now: datetime, lease: timedelta
     return session.get(OutboxMessage, message_id_, populate_existing=True)
 
 
+def claim_to_send(session: Session, message_id_: int, *, now: datetime, lease: timedelta, max_attempts: int,
+                  result: DispatchResult) -> OutboxMessage | None:
+    """`claim`, counted in `result`: None when someone else has the row (skipped) or when a crashed send used its
+    last attempt (given up: it may or may not have gone out, and the admin sees it)."""
+    message = claim(session, message_id_, now=now, lease=lease)
+    if message is None:
+        result.skipped += 1
+        return None
+    if message.attempts > max_attempts:
+        finish(session, message, message.attempts, status="dead",
+               last_error="Afsendelsen blev afbrudt for mange gange; beskeden er muligvis ikke sendt.")
+        result.dead += 1
+        return None
+    return message
+
+
 def finish(session: Session, message: OutboxMessage, claimed_attempts: int, **values) -> bool:
     """Write the outcome only if the claim is still ours (fencing on attempts)."""
     done = session.execute(
@@ -211,16 +227,10 @@ def dispatch_pending(session: Session, settings: SmtpSettings, *, now: datetime 
     smtp = smtp_factory(settings)
     try:
         for id_ in ids:
-            message = claim(session, id_, now=now, lease=lease)
+            message = claim_to_send(session, id_, now=now, lease=lease, max_attempts=max_attempts, result=result)
             if message is None:
-                result.skipped += 1
                 continue
             attempts = message.attempts
-            if attempts > max_attempts:  # a crashed send used the last attempt
-                finish(session, message, attempts, status="dead",
-                        last_error="Afsendelsen blev afbrudt for mange gange; e-mailen er muligvis ikke sendt.")
-                result.dead += 1
-                continue
             try:
                 to_address = recipient(message, settings)
                 smtp.send_message(build_email(message, settings.mail_from, now, to_address),

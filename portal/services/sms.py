@@ -28,7 +28,7 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from portal.config import value
-from portal.services.dispatch import DispatchResult, backoff, claim, due_message_ids, finish
+from portal.services.dispatch import DispatchResult, backoff, claim_to_send, due_message_ids, finish
 from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
 
@@ -107,16 +107,10 @@ def dispatch_sms(session: Session, settings: SmsSettings, *, now: datetime | Non
     ids = due_message_ids(session, now=now, limit=batch_size, channels=("sms",))
     session.commit()
     for id_ in ids:
-        message = claim(session, id_, now=now, lease=lease)
+        message = claim_to_send(session, id_, now=now, lease=lease, max_attempts=max_attempts, result=result)
         if message is None:
-            result.skipped += 1
             continue
         attempts = message.attempts
-        if attempts > max_attempts:
-            finish(session, message, attempts, status="dead",
-                    last_error="Afsendelsen blev afbrudt for mange gange; SMS'en er muligvis ikke sendt.")
-            result.dead += 1
-            continue
         try:
             status = send(settings, payload(message, settings))
             error = None if 200 <= status < 300 else f"SMS-gateway svarede HTTP {status}"

@@ -10,30 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.browser.chat_steps import TIMEOUT, bot_says, in_app, send
 from tests.browser.conftest import DESKTOP, PHONE, shot
 
 REPLY = "Hej Birgit, jeg har set din booking. Book gerne selv en samtale mere her, hvis du vil."
-TIMEOUT = 20000
-
-
-def _in_app(app, fn):
-    from portal.extensions import db
-
-    with app.app_context():
-        try:
-            return fn(db.session)
-        finally:
-            db.session.remove()
-
-
-def _bot_says(log, text) -> None:
-    log.locator(".chat-msg-bot, .chat-msg-system", has_text=text).last.wait_for(timeout=TIMEOUT)
-
-
-def _send(widget, text: str) -> None:
-    box = widget.get_by_label("Din besked")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_again(portal, pages):
@@ -41,7 +21,7 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
     from portal.timeutil import local_today
 
     base_url, app = portal
-    token = _in_app(app, lambda s: campaign_token(app.config["SECRET_KEY"], location_by_name(s, "Odense")))
+    token = in_app(app, lambda s: campaign_token(app.config["SECRET_KEY"], location_by_name(s, "Odense")))
     page = pages.new(PHONE)
     page.goto(flyer_link(base_url, token))
     widget = page.get_by_role("region", name="Chat med FOA A-kasse")
@@ -49,40 +29,40 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
     shot(page, "15-1-flyer-phone")
 
     # Consent first, in plain words; the button is an explicit yes.
-    _send(widget, "Jeg vil gerne booke en samtale")
+    send(widget, "Jeg vil gerne booke en samtale")
     log.get_by_text(re.compile("Giver du samtykke")).wait_for(timeout=TIMEOUT)
     shot(page, "15-2-consent-question-phone")
     widget.get_by_role("button", name="Ja, jeg giver samtykke").click()
-    _bot_says(log, "Vil du registreres")
+    bot_says(log, "Vil du registreres")
     widget.get_by_role("button", name="Ja, registrér mig").click()
-    _bot_says(log, "Hvad er dit fulde navn?")
+    bot_says(log, "Hvad er dit fulde navn?")
     page.wait_for_timeout(500)
     assert log.locator(".chat-msg-bot", has_text="Hvad er dit fulde navn?").count() == 1  # asked once
     shot(page, "15-3-registration-name-once-phone")
-    _send(widget, "Birgit Browsersen")
-    _bot_says(log, "fødselsdato")
-    _send(widget, "05-05-1970")
-    _bot_says(log, "Hvilken e-mail")
-    _send(widget, "birgit.browsersen@eksempel.dk")
-    _bot_says(log, "sidste arbejdsdag")
-    _send(widget, (local_today() + timedelta(days=60)).strftime("%d-%m-%Y"))
-    _bot_says(log, "registreret som opsagt medlem")
+    send(widget, "Birgit Browsersen")
+    bot_says(log, "fødselsdato")
+    send(widget, "05-05-1970")
+    bot_says(log, "Hvilken e-mail")
+    send(widget, "birgit.browsersen@eksempel.dk")
+    bot_says(log, "sidste arbejdsdag")
+    send(widget, (local_today() + timedelta(days=60)).strftime("%d-%m-%Y"))
+    bot_says(log, "registreret som opsagt medlem")
 
     # The booking resumes: by phone, and the bot asks for the number it needs.
-    _bot_says(log, "Hvordan vil du helst holde samtalen?")
+    bot_says(log, "Hvordan vil du helst holde samtalen?")
     widget.get_by_role("button", name="Telefon").click()
-    _bot_says(log, "Hvilket telefonnummer")
-    _send(widget, "mit nummer er 1234")
-    _bot_says(log, "ikke et dansk telefonnummer")
-    _send(widget, "20 30 40 50")
-    _bot_says(log, "Vælg en tid")
+    bot_says(log, "Hvilket telefonnummer")
+    send(widget, "mit nummer er 1234")
+    bot_says(log, "ikke et dansk telefonnummer")
+    send(widget, "20 30 40 50")
+    bot_says(log, "Vælg en tid")
     times = widget.locator(".chat-buttons button").filter(has_text=re.compile(r"\d{2}:\d{2}"))
     titles = [times.nth(i).inner_text() for i in range(times.count())]
     assert len(titles) >= 2 and len({re.search(r"\d+\. \w+\.? \d{2}:\d{2}", t).group(0) for t in titles}) == \
         len(titles), titles  # distinct times
     shot(page, "15-4-phone-times-phone")
     times.first.click()
-    _bot_says(log, "Din samtale er booket")
+    bot_says(log, "Din samtale er booket")
     confirmed = log.locator(".chat-msg-bot", has_text="Din samtale er booket").last.inner_text()
     assert "+4520304050" in confirmed and "login-link" in confirmed  # a sign-in link, not a password
 
@@ -93,11 +73,11 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
         booking = session.scalar(select(Booking).where(Booking.member_id == member.id))
         return member.first_name, member.last_name, member.phone, booking.type, booking.channel
 
-    assert _in_app(app, booking_of) == ("Birgit", "Browsersen", "+4520304050", "dismissed_first", "phone")
+    assert in_app(app, booking_of) == ("Birgit", "Browsersen", "+4520304050", "dismissed_first", "phone")
 
     # A person: the member sees who has the chat and what happens next.
-    _send(widget, "Jeg vil gerne tale med et menneske")
-    _bot_says(log, "sendt samtalen videre")
+    send(widget, "Jeg vil gerne tale med et menneske")
+    bot_says(log, "sendt samtalen videre")
     state = widget.locator(".chat-state")
     state.filter(has_text="i kø").wait_for(timeout=TIMEOUT)
     assert "SMS" not in log.inner_text()
@@ -112,7 +92,7 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
         conversation = conversation_for_sender(session, sender)
         return session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation.id))
 
-    hid = _in_app(app, handoff_id)
+    hid = in_app(app, handoff_id)
     staff = pages.login("sagsbehandler", DESKTOP)
     staff.goto(f"/sagsbehandler/overdragelser/{hid}")
     staff.get_by_role("button", name="Tag samtalen").click()
@@ -127,12 +107,12 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
 
     staff.get_by_role("button", name="Giv tilbage til chatbotten").click()
     staff.get_by_text("Samtalen er givet tilbage til chatbotten.").wait_for()
-    _bot_says(log, "Du skriver nu med chatbotten igen")
+    bot_says(log, "Du skriver nu med chatbotten igen")
     state.wait_for(state="hidden", timeout=TIMEOUT)
     book = widget.get_by_role("button", name="Book en samtale")
     book.wait_for(timeout=TIMEOUT)
     book.click()
-    _bot_says(log, "Hvordan vil du helst holde samtalen?")
+    bot_says(log, "Hvordan vil du helst holde samtalen?")
     assert log.locator(".chat-msg-user", has_text="/book_conversation").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "15-7-book-again-after-hand-back-phone")

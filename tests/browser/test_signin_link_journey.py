@@ -10,30 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.browser.chat_steps import TIMEOUT, bot_says, in_app, send
 from tests.browser.conftest import PHONE, shot
 
 EMAIL = "lone.linksen@eksempel.dk"
-TIMEOUT = 20000
-
-
-def _in_app(app, fn):
-    from portal.extensions import db
-
-    with app.app_context():
-        try:
-            return fn(db.session)
-        finally:
-            db.session.remove()
-
-
-def _bot_says(log, text) -> None:
-    log.locator(".chat-msg-bot, .chat-msg-system", has_text=text).last.wait_for(timeout=TIMEOUT)
-
-
-def _send(widget, text: str) -> None:
-    box = widget.get_by_label("Din besked")
-    box.fill(text)
-    box.press("Enter")
 
 
 def _latest_link_path(session) -> str:
@@ -58,42 +38,42 @@ def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_conse
     from portal.timeutil import local_today
 
     base_url, app = portal
-    token = _in_app(app, lambda s: campaign_token(app.config["SECRET_KEY"], location_by_name(s, "Odense")))
+    token = in_app(app, lambda s: campaign_token(app.config["SECRET_KEY"], location_by_name(s, "Odense")))
     page = pages.new(PHONE)
     page.goto(flyer_link(base_url, token))
     widget = page.get_by_role("region", name="Chat med FOA A-kasse")
     log = widget.get_by_role("log", name="Samtalen")
 
-    _send(widget, "Jeg vil gerne booke en samtale")
+    send(widget, "Jeg vil gerne booke en samtale")
     log.get_by_text(re.compile("Giver du samtykke")).wait_for(timeout=TIMEOUT)
     widget.get_by_role("button", name="Ja, jeg giver samtykke").click()
-    _bot_says(log, "Vil du registreres")
+    bot_says(log, "Vil du registreres")
     widget.get_by_role("button", name="Ja, registrér mig").click()
-    _bot_says(log, "Hvad er dit fulde navn?")
-    _send(widget, "Lone Linksen")
-    _bot_says(log, "fødselsdato")
-    _send(widget, "12-03-1972")
-    _bot_says(log, "Hvilken e-mail")
-    _send(widget, EMAIL)
-    _bot_says(log, "sidste arbejdsdag")
-    _send(widget, (local_today() + timedelta(days=60)).strftime("%d-%m-%Y"))
-    _bot_says(log, "registreret som opsagt medlem")
-    _bot_says(log, "Vi har sendt et login-link til " + EMAIL)  # told, instead of assuming a password
+    bot_says(log, "Hvad er dit fulde navn?")
+    send(widget, "Lone Linksen")
+    bot_says(log, "fødselsdato")
+    send(widget, "12-03-1972")
+    bot_says(log, "Hvilken e-mail")
+    send(widget, EMAIL)
+    bot_says(log, "sidste arbejdsdag")
+    send(widget, (local_today() + timedelta(days=60)).strftime("%d-%m-%Y"))
+    bot_says(log, "registreret som opsagt medlem")
+    bot_says(log, "Vi har sendt et login-link til " + EMAIL)  # told, instead of assuming a password
     shot(page, "15-link-1-registered-link-sent-phone")
 
-    _bot_says(log, "Hvordan vil du helst holde samtalen?")
+    bot_says(log, "Hvordan vil du helst holde samtalen?")
     widget.get_by_role("button", name="Fremmøde").click()
-    _bot_says(log, "Vælg en tid")
+    bot_says(log, "Vælg en tid")
     widget.locator(".chat-buttons button").filter(has_text=re.compile(r"\d{2}:\d{2}")).first.click()
-    _bot_says(log, "Din samtale er booket")
+    bot_says(log, "Din samtale er booket")
     confirmed = log.locator(".chat-msg-bot", has_text="Din samtale er booket").last.inner_text()
     assert "login-link" in confirmed and "adgangskode" not in confirmed
     shot(page, "15-link-2-booked-phone")
-    (booked,) = _in_app(app, _booking)
+    (booked,) = in_app(app, _booking)
     first_start = booked.starts_at
 
     # The link arrives (read from the outbox the dispatcher sends from) and signs in on the same phone.
-    link = _in_app(app, _latest_link_path)
+    link = in_app(app, _latest_link_path)
     page.goto(link)
     page.get_by_role("heading", name="Log ind med dit link").wait_for()
     shot(page, "15-link-3-open-link-phone")
@@ -112,7 +92,7 @@ def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_conse
     page.get_by_role("button", name="Flyt samtalen").click()
     page.get_by_text("Samtalen er flyttet").wait_for()
     shot(page, "15-link-5-moved-phone")
-    (moved,) = _in_app(app, _booking)
+    (moved,) = in_app(app, _booking)
     assert moved.starts_at != first_start
 
     # Mine data: withdraw the chat consent; the member is told the transcript is gone.
@@ -130,7 +110,7 @@ def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_conse
         ids = select(ChatConversation.id).where(ChatConversation.member_id == member.id)
         return len(session.scalars(select(ChatMessage.id).where(ChatMessage.conversation_id.in_(ids))).all())
 
-    assert _in_app(app, transcript_left) == 0
+    assert in_app(app, transcript_left) == 0
     # The link was single-use: opening it again gets the clear page with a way to ask for a new one.
     page.goto(link)
     page.get_by_role("link", name="Bed om et nyt link").wait_for()
