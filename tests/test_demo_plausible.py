@@ -1,0 +1,59 @@
+"""The demo tells a believable story: every criterion of docs/kpi.md's criteria table lands in a plausible range, and
+less than a fifth of any caseworker's caseload is overdue (by the caseload page's own rule).
+
+Marked xfail (strict) until the demo seed is fixed (issue 17, docs/kpi.md "What the demo shows"): when the seed is
+fixed this test starts passing, strict xfail then fails, and the marker must be removed.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from portal.demo import seed_demo
+from portal.models import Member
+from portal.services import caseload, kpi
+
+# key: (low, high) with the reason. Shares in %, satisfaction on 0-100, JobMatch per year in placements.
+PLAUSIBLE = {
+    "in_job_13w": (55, 90),  # most group 1 members find work within 13 weeks; around, not at, the 80 % target
+    "in_job_26w": (65, 97),  # more than after 13 weeks, still below 100 %
+    "survival_without_return": (5, 25),  # few are still on benefit after 13 weeks (baseline 11.5 %)
+    "survival_with_return": (20, 55),  # returns within 13 weeks raise it (baseline 40.8 %)
+    "satisfaction_new": (65, 95),  # survey mean on 0-100 around the 80 target
+    "satisfaction_returning": (65, 95),  # same, around 85
+    "extra_course": (60, 98),  # most still unemployed after 13 weeks take part, not all
+    "extra_course_group2": (75, 99),  # group 2's extra course is high but not 100 %
+    "plan_draft": (70, 100),  # the rule asks for all; a plan draft is cheap, so close to it
+    "came_closer": (55, 98),  # a survey share; most say yes
+    "dismissed_conversation": (25, 80),  # around the 50 % target
+    "dismissed_job": (20, 80),  # around the 50 % target
+    "jobmatch_permanent": (20, 70),  # around the 40 % baseline
+}
+TIMELINESS = (75, 98)  # most statutory conversations on time, a realistic 5-20 % late
+
+
+@pytest.mark.xfail(strict=True, reason="demo seed not yet plausible (issue 17); see docs/kpi.md")
+def test_demo_figures_are_plausible(app, session, clock):
+    today = clock.today
+    seed_demo(session, members=1500, seed=7, now=clock.now, password="demo-kode-123")
+    report = kpi.build_report(session, kpi.default_filters(today), today)
+    values = {r["measure"]: r["value"] for r in kpi.report_records(report) if r["split"] == "all"}
+    wrong = {}
+    for key, (low, high) in PLAUSIBLE.items():
+        if values.get(key) is None or not low <= values[key] <= high:
+            wrong[key] = values.get(key)
+    for key, value in values.items():
+        if key.startswith("timeliness_") and (value is None or not TIMELINESS[0] <= value <= TIMELINESS[1]):
+            wrong[key] = value
+    members = list(session.scalars(select(Member).where(Member.caseworker_id.is_not(None))))
+    steps = caseload.compute_next_steps(session, members, today)
+    total, overdue = Counter(), Counter()
+    for m in members:
+        total[m.caseworker_id] += 1
+        step = steps.get(m.id)
+        overdue[m.caseworker_id] += bool(step and step.due_date and step.due_date < today)
+    shares = {cw: overdue[cw] / total[cw] for cw in total if total[cw] >= 5}
+    assert not wrong, wrong
+    assert max(shares.values()) < 0.2, sorted(shares.values())[-5:]
