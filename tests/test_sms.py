@@ -130,3 +130,20 @@ def test_the_scheduler_job_sends_them_as_an_operator_runs_it(app, session, sink,
     statuses = sorted(session.scalars(select(OutboxMessage.status)))
     session.commit()
     assert statuses == ["failed", "sent", "sent", "sent", "sent"] and len(sink.messages) == 4
+
+
+def test_the_admin_sees_waiting_and_given_up_sms_and_can_send_one_again(app, client, auth, make, session, sink, clock):
+    make.user("admin1", role="admin")
+    [message] = queue(session, now=clock.now)
+    auth.login("admin1")
+    page = client.get("/admin/udbakke").get_data(as_text=True)
+    assert "1 SMS'er venter: der er ikke sat en SMS-gateway op" in page
+    app.config["SMS_GATEWAY_URL"] = sink.url
+    sink.fail_next(1, 400)
+    dispatch_sms(session, settings_for(sink.url), now=clock.now)
+    page = client.get("/admin/udbakke").get_data(as_text=True)
+    assert "SMS-gateway op" not in page and "+4520304050" in page and "HTTP 400" in page
+    again = auth.post(f"/admin/udbakke/{message.id}/send-igen", page="/admin/udbakke")
+    assert again.status_code == 302
+    assert dispatch_sms(session, settings_for(sink.url), now=utcnow()).sent == 1
+    assert [m["body"]["userref"] for m in sink.messages] == ["sms:0"]

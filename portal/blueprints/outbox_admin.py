@@ -68,7 +68,7 @@ def outbox():
     return render_template(
         "outbox_admin/outbox.html", messages=messages[:PAGE_SIZE], has_more=len(messages) > PAGE_SIZE,
         page=page, chosen=chosen, counts=counts, settings=settings, last_dispatch=last_dispatch,
-        sms_waiting=waiting_channels.get("sms", 0),
+        sms_waiting=waiting_channels.get("sms", 0) if not current_app.config.get("SMS_GATEWAY_URL") else 0,
         jobcenter_waiting=waiting_channels.get("jobcenter", 0) if not settings.jobcenter_mail else 0,
         now=utcnow(),
     )
