@@ -90,8 +90,9 @@ def _chat_registered_member(session: Session, ctx: SeedContext, location_id: int
     from flask import current_app
 
     from portal.auth.signin_link import ensure_member_account, send_link
-    from portal.models import OutboxMessage
+    from portal.models import OutboxMessage, ServiceLocation
     from portal.services.chat import _new_member_number
+    from portal.services.municipalities import LOCATION_MUNICIPALITY
 
     now = ctx.now - timedelta(hours=2)
     member = Member(
@@ -99,6 +100,8 @@ def _chat_registered_member(session: Session, ctx: SeedContext, location_id: int
         phone=None, birth_date=ctx.today.replace(year=ctx.today.year - 41, day=1), gender="other",
         location_id=location_id, status="opsagt", mark_o=True, notice_end_date=ctx.today + timedelta(days=75),
         trade_inside_foa=True, placement="new", preferred_channel="in_person", language="da",
+        # the chat does not ask for it; in the demo a caseworker has since recorded her home municipality
+        municipality_code=LOCATION_MUNICIPALITY.get(session.get(ServiceLocation, location_id).name),
         created_at=now, updated_at=now)
     session.add(member)
     session.flush()

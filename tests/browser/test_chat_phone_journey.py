@@ -1,6 +1,7 @@
-"""Issue 15's real-browser journey on a phone (390 × 844, Debian's chromium): flyer link → chat → consent →
-registration (the name asked once) → booking a phone conversation (asked for a number) → a person →
-the caseworker replies (desktop) → hands back → "Book en samtale" works again.
+"""Issue 15's real-browser journey on a phone (390 × 844, Debian's chromium), the whole path in one walk: flyer link →
+chat → consent → registration (the name asked once) → booking a phone conversation (asked for a number) → a person →
+the caseworker replies (desktop) → hands back → "Book en samtale" works again → the sign-in link from the outbox →
+Min side shows the booking → move it → withdraw consent → the transcript is gone and the member is told so.
 Screenshots of each step go to docs/screenshots/journeys/ (the CI artefacts).
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.browser.chat_steps import TIMEOUT, bot_says, in_app, send
+from tests.browser.chat_steps import TIMEOUT, bookings_of, bot_says, in_app, send, sign_in_move_and_withdraw
 from tests.browser.conftest import DESKTOP, PHONE, shot
 
 REPLY = "Hej Birgit, jeg har set din booking. Book gerne selv en samtale mere her, hvis du vil."
@@ -116,3 +117,8 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
     assert log.locator(".chat-msg-user", has_text="/book_conversation").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "15-7-book-again-after-hand-back-phone")
+
+    # The rest of the path on the same phone: the sign-in link the chatbot sent → Min side shows the booking → move
+    # it → withdraw the consent → the transcript is gone (tests/browser/chat_steps.py).
+    (booked,) = in_app(app, lambda session: bookings_of(session, "birgit.browsersen@eksempel.dk"))
+    sign_in_move_and_withdraw(page, app, "birgit.browsersen@eksempel.dk", booked, prefix="15-8")

@@ -8,29 +8,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from tests.browser.chat_steps import TIMEOUT, bot_says, in_app, send
+from tests.browser.chat_steps import TIMEOUT, bookings_of, bot_says, in_app, send, sign_in_move_and_withdraw
 from tests.browser.conftest import PHONE, shot
 
 EMAIL = "lone.linksen@eksempel.dk"
-
-
-def _latest_link_path(session) -> str:
-    from portal.models import Member, OutboxMessage
-
-    member = session.scalar(select(Member).where(Member.email == EMAIL))
-    message = session.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id,
-                                                         OutboxMessage.kind == "signin_link")
-                             .order_by(OutboxMessage.id.desc()))
-    return "/login/link/" + message.body_text.split("/login/link/")[1].split()[0]
-
-
-def _booking(session):
-    from portal.models import Booking, Member
-
-    member = session.scalar(select(Member).where(Member.email == EMAIL))
-    return session.scalars(select(Booking).where(Booking.member_id == member.id, Booking.status == "booked")).all()
 
 
 def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_consent(portal, pages):
@@ -69,50 +50,6 @@ def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_conse
     confirmed = log.locator(".chat-msg-bot", has_text="Din samtale er booket").last.inner_text()
     assert "login-link" in confirmed and "adgangskode" not in confirmed
     shot(page, "15-link-2-booked-phone")
-    (booked,) = in_app(app, _booking)
-    first_start = booked.starts_at
+    (booked,) = in_app(app, lambda session: bookings_of(session, EMAIL))
 
-    # The link arrives (read from the outbox the dispatcher sends from) and signs in on the same phone.
-    link = in_app(app, _latest_link_path)
-    page.goto(link)
-    page.get_by_role("heading", name="Log ind med dit link").wait_for()
-    shot(page, "15-link-3-open-link-phone")
-    page.get_by_role("button", name="Log ind på Min side").click()
-    page.wait_for_url(re.compile(r"/min-side$"))
-    shot(page, "15-link-4-min-side-phone")
-
-    # Min side: the booking, moved.
-    page.goto("/samtaler/mine")
-    page.locator(f"a[href$='/samtaler/mine/{booked.id}']").first.wait_for()
-    page.goto(f"/samtaler/mine/{booked.id}")
-    page.get_by_role("link", name="Flyt samtalen").click()
-    slot = page.locator("a.slot").nth(1)
-    slot.wait_for()
-    slot.click()
-    page.get_by_role("button", name="Flyt samtalen").click()
-    page.get_by_text("Samtalen er flyttet").wait_for()
-    shot(page, "15-link-5-moved-phone")
-    (moved,) = in_app(app, _booking)
-    assert moved.starts_at != first_start
-
-    # Mine data: withdraw the chat consent; the member is told the transcript is gone.
-    page.goto("/min-side/mine-data")
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Træk samtykket tilbage").first.click()
-    page.locator(".flash-success", has_text="Chatsamtalerne er slettet").wait_for()
-    shot(page, "15-link-6-consent-withdrawn-transcript-gone-phone")
-
-    def transcript_left(session):
-        from portal.models import Member
-        from portal.models.chat import ChatConversation, ChatMessage
-
-        member = session.scalar(select(Member).where(Member.email == EMAIL))
-        ids = select(ChatConversation.id).where(ChatConversation.member_id == member.id)
-        return len(session.scalars(select(ChatMessage.id).where(ChatMessage.conversation_id.in_(ids))).all())
-
-    assert in_app(app, transcript_left) == 0
-    # The link was single-use: opening it again gets the clear page with a way to ask for a new one.
-    page.goto(link)
-    page.get_by_role("link", name="Bed om et nyt link").wait_for()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shot(page, "15-link-7-used-link-phone")
+    sign_in_move_and_withdraw(page, app, EMAIL, booked, prefix="15-link")
