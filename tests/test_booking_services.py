@@ -408,3 +408,28 @@ def test_each_party_is_told_in_their_own_language_not_the_clickers(app, session,
                        actor=own.user)
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key.like(f"booking-{booking.id}-%")))
     assert mail.subject.startswith("Confirmation:") and "Dear" in mail.body_text, mail.subject
+
+
+def test_confirmations_go_by_sms_only_with_a_number_and_a_gateway(app, session, odense):
+    member = odense["member"]
+    member.phone = "20 30 40 50"
+    session.commit()
+    book(session, member, odense["own"], utc(2027, 3, 24, 9, 0))  # no gateway: e-mail only, nothing waits
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.channel == "sms")) == 0
+    app.config["SMS_GATEWAY_URL"] = "http://127.0.0.1:9/rest/mtsms"
+    booking = book(session, member, odense["own"], utc(2027, 3, 30, 9, 0))
+    svc.cancel_booking(session, booking, actor=member.user, now=NOW)
+    session.commit()
+    texts = list(session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms")
+                                 .order_by(OutboxMessage.id)))
+    assert [m.kind for m in texts] == ["booking_created", "booking_cancelled"]
+    assert {m.to_address for m in texts} == {"+4520304050"} and all(m.status == "pending" for m in texts)
+    assert "CV-samtale" in texts[0].body_text and "Odense" in texts[0].body_text
+    assert texts[0].idempotency_key == f"booking-{booking.id}-0-created-sms"
+    member.phone = "ikke et nummer"  # an old, invalid number: no SMS rather than a dead row
+    session.commit()
+    other = book(session, member, odense["own"], utc(2027, 3, 31, 9, 0))
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.channel == "sms", OutboxMessage.idempotency_key.like(
+                              f"booking-{other.id}-%"))) == 0

@@ -195,3 +195,24 @@ def test_reminder_written_by_a_parallel_run_after_the_lookup_counts_as_already_t
     again = enqueue_booking_reminders(session, now=NOW + timedelta(minutes=10))
 
     assert again == {"due": 1, "enqueued": 0, "already": 1} and len(reminders(session)) == 1
+
+
+def test_the_reminder_goes_by_sms_too_when_the_member_has_a_number_and_the_channel_is_on(app, session, make):
+    cw = make.caseworker()
+    texted = make.member(caseworker=cw)
+    texted.phone = "+45 20 30 40 50"
+    no_phone = make.member(caseworker=cw)
+    b = booking(session, texted, cw, starts_at=NOW + timedelta(hours=20))
+    booking(session, no_phone, cw, starts_at=NOW + timedelta(hours=21))
+    make.commit()
+
+    assert "sms" not in enqueue_booking_reminders(session, now=NOW)  # no gateway: e-mail only, nothing waits
+    assert {r.channel for r in reminders(session)} == {"email"}
+
+    app.config["SMS_GATEWAY_URL"] = "http://127.0.0.1:9/rest/mtsms"
+    counts = enqueue_booking_reminders(session, now=NOW + timedelta(minutes=5))  # switched on later: SMS added
+    assert counts == {"due": 2, "enqueued": 0, "already": 2, "sms": 1}
+    [text] = [r for r in reminders(session) if r.channel == "sms"]
+    assert text.to_address == "+4520304050" and text.idempotency_key == f"reminder:booking:{b.id}:s0:24h:sms"
+    assert "CV-samtale" in text.body_text and text.status == "pending"
+    assert enqueue_booking_reminders(session, now=NOW + timedelta(minutes=10))["sms"] == 0  # once only

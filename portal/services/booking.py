@@ -382,6 +382,7 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime
                        subject=subject, body_text=body, member_id=booking.member_id, now=now,
                        attachments=[("samtale.ics", "text/calendar; method="
                                      + ("CANCEL" if kind == "cancelled" else "REQUEST"), ics)])
+    _tell_by_sms(session, booking, kind, key=key + "-sms", now=now)
     if booking.with_jobcenter:
         with force_locale("da"):  # the job centre's correspondence is Danish
             subject = _member_email(booking, kind, reason, old_start)[0]
@@ -404,6 +405,22 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime
             text = _note(booking, kind, reason)
         notifications.notify(session, booking.caseworker.user_id, f"{booking.member.full_name}: {text}",
                              link=f"/kalender/samtale/{booking.id}", now=now)
+
+
+def _tell_by_sms(session: Session, booking: Booking, kind: str, *, key: str, now: datetime) -> None:
+    """The same news by SMS (subject and place, no new wording) when the member has a valid Danish number and the
+    SMS channel is on (sms.available()); otherwise nothing is written, so nothing waits for a gateway that is not
+    there. Its own idempotency key beside the e-mail's."""
+    from portal.services import sms
+
+    number = sms.parse_danish_phone(booking.member.phone)
+    if number is None or not sms.available():
+        return
+    with force_locale(booking.member.language or "da"):
+        subject = _member_email(booking, kind, None, None)[0]
+        text = str(subject) if kind == "cancelled" else f"{subject}. {_where(booking)}"
+    outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", channel="sms", to_address=number,
+                   subject=str(subject), body_text=text, member_id=booking.member_id, now=now)
 
 
 def _member_email(booking: Booking, kind: str, reason: str | None, old_start: datetime | None) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Booking, Caseworker, Member
-from portal.services import outbox
+from portal.services import outbox, sms
 from portal.services.booking import booking_ics
 from portal.services.email_render import render_email
 from portal.services.links import external_url
@@ -61,12 +61,29 @@ def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = D
     counts = {"due": 0, "enqueued": 0, "already": 0}
     links = {"minside": external_url("minside.home"), "bookings": external_url("booking.member_bookings",
                                                                                fallback="/")}
+    sms_on = sms.available()  # the same reminder by SMS too, only when the channel is on (issue 15)
     for bookings in due_booking_reminders(session, now=now, hours=hours, chunk=chunk):
         keys = [booking_reminder_key(b, hours) for b in bookings]
-        seen = outbox.existing_keys(session, keys)  # before rendering: a second run renders nothing
-        messages = [_booking_reminder(booking, key, now=now, links=links)
-                    for booking, key in zip(bookings, keys) if key not in seen]
-        _count(counts, due=len(keys), written=outbox.enqueue_many(session, messages, now=now))
+        numbers = {b.id: sms.parse_danish_phone(b.member.phone) for b in bookings} if sms_on else {}
+        sms_keys = [key + ":sms" for b, key in zip(bookings, keys) if numbers.get(b.id)]
+        seen = outbox.existing_keys(session, keys + sms_keys)  # before rendering: a second run renders nothing
+        messages = []
+        for booking, key in zip(bookings, keys):
+            wants_sms = bool(numbers.get(booking.id)) and key + ":sms" not in seen
+            if key in seen and not wants_sms:
+                continue
+            email = _booking_reminder(booking, key, now=now, links=links)
+            if key not in seen:
+                messages.append(email)
+            if wants_sms:
+                messages.append(outbox.NewMessage(
+                    idempotency_key=key + ":sms", kind="booking_reminder", channel="sms",
+                    to_address=numbers[booking.id], subject=email.subject, body_text=email.subject,
+                    member_id=booking.member_id))
+        written = outbox.enqueue_many(session, messages, now=now)
+        _count(counts, due=len(keys), written=written & set(keys))
+        if sms_on:
+            counts["sms"] = counts.get("sms", 0) + len(written & set(sms_keys))
         session.commit()
     return counts
 
