@@ -320,6 +320,23 @@ def profiling(mode: Mode) -> dict:
             "bare_s": result["bare_logit_seconds"], "ratio": result["ratio_total_to_bare"]}
 
 
+def chatbot_accuracy() -> dict:
+    """Issue 15: the Danish intent classifier, 5-fold cross-validated on nlu.yml and on the 484 paraphrases nobody
+    on the team wrote (tests/data/chat_paraphrases.yml)."""
+    import yaml
+
+    from chatbot.runtime.evaluate import cross_validate
+    from chatbot.runtime.nlu import train
+
+    cv = cross_validate()
+    nlu = train()
+    data = yaml.safe_load((ROOT / "tests" / "data" / "chat_paraphrases.yml").read_text())["paraphrases"]
+    pairs = [(intent, text) for intent, styles in data.items() for texts in styles.values() for text in texts]
+    right = sum(nlu.parse(text)["intent"]["name"] == intent for intent, text in pairs)
+    return {"cv_accuracy": round(cv["accuracy"], 3), "withdraw_as_consent": cv["withdraw_read_as_consent"],
+            "unseen_accuracy": round(right / len(pairs), 3), "unseen_n": len(pairs)}
+
+
 def password_profile() -> str:
     from portal.auth import passwords  # the hasher the login uses
 
@@ -362,6 +379,14 @@ def rows(mode: Mode, s: dict, p: dict, prof: dict) -> list[dict]:
     out.append({"measure": f"profiling training ÷ bare statsmodels Logit, {prof['rows']:,} rows", "goal": "≤ 2×",
                 "today": f"{prof['train_s']} s vs {prof['bare_s']} s", "ratio": prof["ratio"],
                 "pass": prof["ratio"] <= 2})
+    c = chatbot_accuracy()
+    out.append({"measure": "chatbot intent accuracy, 5-fold cross-validated (withdrawals read as consent)",
+                "goal": "≥ 0.779 (before issue 15's round), 0 withdrawals as consent",
+                "today": f"{c['cv_accuracy']} ({c['withdraw_as_consent']})", "ratio": round(c["cv_accuracy"] / 0.779, 2),
+                "pass": c["cv_accuracy"] >= 0.779 and c["withdraw_as_consent"] == 0})
+    out.append({"measure": f"chatbot intent accuracy on {c['unseen_n']} phrasings nobody on the team wrote",
+                "goal": "≥ 0.802 (before issue 15's round)", "today": str(c["unseen_accuracy"]),
+                "ratio": round(c["unseen_accuracy"] / 0.802, 2), "pass": c["unseen_accuracy"] >= 0.802})
     out.append({"measure": f"login (POST /login, {password_profile()}), measured separately", "goal": "hash unchanged",
                 "today": f"{p['login_ms']} ms", "ratio": "", "pass": True})
     return out
