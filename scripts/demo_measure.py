@@ -7,14 +7,10 @@ The overdue share uses portal.services.caseload.compute_next_steps, the rule the
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from datetime import date
-
-from sqlalchemy import select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Member
 from portal.services import caseload
 
 
@@ -22,17 +18,10 @@ def main(today: date) -> None:
     app = create_app()
     with app.app_context():
         session = db.session
-        members = list(session.scalars(select(Member).where(Member.caseworker_id.is_not(None))))
-        steps = caseload.compute_next_steps(session, members, today)
-        total, overdue = Counter(), Counter()
-        for m in members:
-            total[m.caseworker_id] += 1
-            step = steps.get(m.id)
-            if step and step.due_date and step.due_date < today:
-                overdue[m.caseworker_id] += 1
-        shares = sorted(overdue[c] / total[c] for c in total)
-        print(f"caseworkers {len(total)}; overdue share min {shares[0]:.2f}, max {shares[-1]:.2f}, "
-              f"overall {sum(overdue.values()) / sum(total.values()):.2f}")
+        counts = caseload.overdue_by_caseworker(session, today)
+        shares = sorted(overdue / total for total, overdue in counts.values())
+        print(f"caseworkers {len(counts)}; overdue share min {shares[0]:.2f}, max {shares[-1]:.2f}, "
+              f"overall {sum(o for _, o in counts.values()) / sum(t for t, _ in counts.values()):.2f}")
 
 
 if __name__ == "__main__":

@@ -430,3 +430,16 @@ def waiting_handoffs(session: Session, staff: StaffScope) -> int:
     from portal.services.handoff import waiting_count
 
     return waiting_count(session, staff.user)
+
+
+def overdue_by_caseworker(session: Session, today: date) -> dict[int, tuple[int, int]]:
+    """Per caseworker: (members, members whose next statutory step is overdue), by the caseload page's own rule.
+    For measuring a whole population (the demo's plausibility); the page itself counts per page."""
+    members = list(session.scalars(select(Member).where(Member.caseworker_id.is_not(None))))
+    steps = compute_next_steps(session, members, today)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for member in members:
+        step = steps.get(member.id)
+        counts[member.caseworker_id][0] += 1
+        counts[member.caseworker_id][1] += bool(step and step.due_date and step.due_date < today)
+    return {caseworker: (total, overdue) for caseworker, (total, overdue) in counts.items()}

@@ -1,4 +1,5 @@
-"""Steps the chat journeys share (no tests here): the app's session, waiting for the bot, typing a message."""
+"""Steps the browser journeys share (no tests here): the served app's session, waiting for the bot, typing a message,
+and the sign-in-link tail of the member's journey."""
 from __future__ import annotations
 
 import re

@@ -21,6 +21,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from tests.browser.chat_steps import in_app
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, shot
 from tests.live import DEMO_PASSWORD
 
@@ -29,17 +30,6 @@ SLOT_START = re.compile(r"start=(\d{8}T\d{4}Z)")
 
 
 # ---- helpers --------------------------------------------------------------------------------------------------
-
-def in_app(app, fn):
-    """Run fn(session) in the served app's context (read-only look-ups of ids the pages need)."""
-    from portal.extensions import db
-
-    with app.app_context():
-        try:
-            return fn(db.session)
-        finally:
-            db.session.remove()
-
 
 def log_in(page, username: str) -> None:
     """Log in through the labelled form, as a person would."""
