@@ -120,7 +120,9 @@
         body: JSON.stringify({ sender: widget.dataset.sender, message: text, metadata: { language: widget.dataset.lang } })
       }).then(function (r) {
         if (r.ok) {
-          input.value = "";
+          // Clear the box only if it still holds what was sent: a button's request can finish after the member
+          // has typed the next message, which must not be wiped (a lost message, seen in the phone journey).
+          if (input.value.trim() === text) { input.value = ""; }
           status.textContent = "";
           return r.json().then(function (replies) {
             var deleted = (replies || []).some(function (m) { return m.custom && m.custom.transcript_deleted; });
