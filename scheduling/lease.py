@@ -33,6 +33,7 @@ class Lease:
         self.holder = holder or new_holder_id()
         self.ttl = ttl
         self.clock = clock
+        self.confirmed_until: datetime | None = None  # the expiry the database last confirmed to us
 
     def try_acquire(self) -> bool:
         """Take the lease if it is free, expired or already ours. True if we hold it now."""
@@ -50,10 +51,10 @@ class Lease:
                         update(LEASE).where(LEASE.c.name == self.name, LEASE.c.holder == self.holder)
                         .values(**values)
                     ).rowcount
-            if taken:
-                return True
-            with self.engine.begin() as conn:
-                conn.execute(insert(LEASE).values(name=self.name, acquired_at=now, **values))
+            if not taken:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(LEASE).values(name=self.name, acquired_at=now, **values))
+            self.confirmed_until = values["expires_at"]
             return True
         except IntegrityError:  # someone else inserted the row first
             return False
@@ -61,17 +62,23 @@ class Lease:
             return False
 
     def renew(self) -> bool:
-        """Extend our lease; False if it is no longer ours (expired and taken by another)."""
+        """Extend our lease; False if it is no longer ours (expired, or taken by another).
+
+        A database that is busy for a moment (SQLite's lock, a PostgreSQL failover) does not cost the lease: while
+        the expiry the database last confirmed is still ahead by a third of the lifetime, nobody else can take it, so
+        we still hold it and try again at the next renewal."""
         now = self.clock()
         try:
             with self.engine.begin() as conn:
-                return bool(conn.execute(
+                renewed = bool(conn.execute(
                     update(LEASE)
                     .where(LEASE.c.name == self.name, LEASE.c.holder == self.holder, LEASE.c.expires_at >= now)
                     .values(renewed_at=now, expires_at=now + self.ttl)
                 ).rowcount)
         except OperationalError:
-            return False
+            return self.confirmed_until is not None and now + self.ttl / 3 < self.confirmed_until
+        self.confirmed_until = now + self.ttl if renewed else None
+        return renewed
 
     def held(self) -> bool:
         """Do we hold an unexpired lease right now (checked before each job run)?"""
@@ -90,6 +97,7 @@ class Lease:
                              .values(expires_at=self.clock() - timedelta(seconds=1)))
         except OperationalError:
             pass
+        self.confirmed_until = None
 
 
 def current_holder(engine: Engine, name: str = "scheduler", now: datetime | None = None) -> dict | None:
