@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Consent, Member, ServiceLocation
@@ -114,6 +114,21 @@ def bot_slots(session: Session, conversation: ChatConversation) -> dict:
     return slots
 
 
+def take_turn(session: Session, conversation: ChatConversation, now: datetime) -> None:
+    """One turn at a time per conversation: lock the conversation's row, then read its tracker again.
+
+    A member can send the next message before the last answer's request has finished (a slow phone, a double tap,
+    two tabs). Without the lock both turns read the same tracker and the later commit silently undoes the earlier
+    one's dialogue state (the bot re-asked "Telefon eller video?" after the member had chosen, seen in the phone
+    journey). The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until the turn commits, so the
+    second turn waits and then continues from what the first one stored."""
+    if conversation.id is None:
+        session.flush()  # a new conversation: the INSERT holds the lock already
+    session.execute(update(ChatConversation).where(ChatConversation.id == conversation.id)
+                    .values(last_activity_at=now), execution_options={"synchronize_session": False})
+    session.refresh(conversation)
+
+
 def handle_user_message(session: Session, conversation: ChatConversation, text: str, *, now: datetime,
                         agent, widget_language: str | None = None) -> list[dict]:
     """One user turn. Returns the bot's messages in Rasa's REST format.
@@ -126,7 +141,7 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     from portal.services import chat_states
 
     text = check_message_text(text)
-    conversation.last_activity_at = now
+    take_turn(session, conversation, now)
     conversation.last_seen_at = now
     choose_language(conversation, text, widget_language)
     shown = _payload_title(session, conversation, text) if text.startswith("/") else text

@@ -23,7 +23,12 @@ def in_app(app, fn):
 
 
 def bot_says(log, text) -> None:
-    log.locator(".chat-msg-bot, .chat-msg-system", has_text=text).last.wait_for(timeout=TIMEOUT)
+    try:
+        log.locator(".chat-msg-bot, .chat-msg-system", has_text=text).last.wait_for(timeout=TIMEOUT)
+    except Exception as err:  # say what the member saw instead: the last lines and the status under the box
+        lines = log.locator(".chat-msg").all_inner_texts()[-6:]
+        status = log.page.locator(".chat-status").all_inner_texts()
+        raise AssertionError(f"the bot never said {text!r}; the chat shows {lines}, status {status}") from err
 
 
 def send(widget, text: str) -> None:
