@@ -323,3 +323,24 @@ def test_a_member_cannot_record_feedback(client, auth, session, make, clock):
     response = auth.post(f"/personale/tilbud/tilmelding/{reg.id}/fvu-tilbagemelding", GOOD, page="/min-side")
     assert response.status_code == 403 and _count(session, FvuFeedback) == 0
 
+
+
+# -- the demo ----------------------------------------------------------------------------------------------------
+
+def test_the_demo_says_up_to_60_hours_and_has_feedback_but_nothing_left_to_send(app, session, clock):
+    from portal.demo import seed_demo
+    from portal.models.offers import Offer
+
+    seed_demo(session, members=600, seed=5, now=clock.now, password="demo-adgangskode",
+              areas=["offers", "fvu_feedback"])
+    courses = session.scalars(select(Offer).where(Offer.kind == "fvu_course")).all()
+    assert courses and all(o.course_hours == 60 and "Op til 60 timer" in o.description for o in courses)
+    sources = dict(session.execute(select(FvuFeedback.source, func.count()).group_by(FvuFeedback.source)).all())
+    assert sources.get("provider", 0) >= 2 and sources.get("staff") == 2
+    # Every participant of a finished course has had its link: the job finds nothing, and nothing is pending.
+    assert fvu_feedback.participants_to_ask(session, now=clock.now) == []
+    assert _send(session, clock.now)["queued"] == 0
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.status == "pending")) == 0
+    for feedback in session.scalars(select(FvuFeedback)):
+        assert feedback.recorded_at <= clock.now and 0 <= feedback.hours_attended <= 60
