@@ -344,3 +344,14 @@ def test_the_demo_says_up_to_60_hours_and_has_feedback_but_nothing_left_to_send(
                           .where(OutboxMessage.status == "pending")) == 0
     for feedback in session.scalars(select(FvuFeedback)):
         assert feedback.recorded_at <= clock.now and 0 <= feedback.hours_attended <= 60
+
+
+def test_the_provider_form_in_english(client, session, make, clock):
+    _course(session, make, now=clock.now)
+    _send(session, clock.now)
+    session.commit()
+    html = client.get(f"/fvu-tilbagemelding/{_token_from_mail(session)}?lang=en").get_data(as_text=True)
+    assert "Feedback after an FVU course" in html and "Stopped during the course" in html
+    assert "Tilbagemelding efter FVU-kursus" not in html
+    expired_page = client.get("/fvu-tilbagemelding/ugyldig?lang=en").get_data(as_text=True)
+    assert "The feedback link does not work" in expired_page
