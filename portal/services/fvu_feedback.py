@@ -212,11 +212,8 @@ def send_feedback_requests(session: Session, *, now: datetime, secret: str, to_a
     due = participants_to_ask(session, now=now)
     if not to_address:
         return {"queued": 0, "waiting_for_address": len(due)}
-    for registration in due:
+    for registration in due:  # the job's run is audited once, with these counts (scheduling/jobs.py run_job)
         create_link(session, registration, to_address=to_address, secret=secret, now=now)
-    if due:
-        audit.record(session, "scheduler", "fvu.feedback_requested", now=now,
-                     detail={"registrations": len(due), "sessions": len({r.session_id for r in due})})
     return {"queued": len(due), "waiting_for_address": 0}
 
 
