@@ -239,10 +239,11 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
                  detail={"members": len(regs), "fvu_feedback": len(feedback)})
     db.session.commit()
     now = utcnow()
+    feedback_allowed = {r.id for r in seated if is_fvu_course and fvu_feedback.can_receive_feedback(r, now)}
     return render_template("offers/staff_session.html", s=offer_session, offer=offer_session.offer, seated=seated,
                            waiting=waiting, ended=ended, now=now, errors=errors or {}, feedback=feedback,
-                           feedback_for=feedback_for, feedback_open=is_fvu_course and offer_session.status == "open"
-                           and offer_session.starts_at <= now, hours_limit=fvu_feedback.offer_hours_limit(offer_session.offer),
+                           feedback_for=feedback_for, feedback_allowed=feedback_allowed,
+                           hours_limit=fvu_feedback.offer_hours_limit(offer_session.offer),
                            check_in_open=now >= offer_session.starts_at - svc.CHECK_IN_OPENS,
                            form=request.form), status
 
