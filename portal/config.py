@@ -139,6 +139,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("BOOKING_VIDEO_BASE_URL", "https://video.foa.dk/samtale/", _str, "video links are this plus the booking's "
       "code"),
     S("OFFER_HOLD_HOURS", 24, _int, "how long a freed seat is held for the next in line (new offers; 1–168)"),
+    S("FVU_PROVIDER_EMAIL", None, _str, "the FVU course provider's (AOF's) address for course feedback: after an FVU "
+      "course each participant's single-use feedback form link is e-mailed here; unset: the requests wait", "unset"),
     # -- the job centre
     S("JOBCENTRE_APPROVAL_KINDS", ("activation", "company_internship", "wage_subsidy", "education_long"), _words,
       "Min plan kinds the member's job centre must approve", "`activation,company_internship,wage_subsidy,"

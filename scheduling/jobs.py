@@ -131,6 +131,17 @@ def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
     return {"escalated": escalated, "joint_reminders": reminded}
 
 
+def fvu_feedback_requests(session: Session, now: datetime, app: Flask) -> dict:
+    """After an FVU course the provider (PORTAL_FVU_PROVIDER_EMAIL) gets one single-use feedback form link per
+    participant (application §2.1.3: the a-kasse is told each member's situation after the course)."""
+    from portal.services.fvu_feedback import send_feedback_requests
+
+    result = send_feedback_requests(session, now=now, secret=app.config["SECRET_KEY"],
+                                    to_address=app.config.get("FVU_PROVIDER_EMAIL"))
+    session.commit()
+    return result
+
+
 def dfdg_outbound(session: Session, now: datetime, app: Flask) -> dict:
     """Post the DFDG adapter's outbound queue (nothing to do with the embedded adapter; waits without DFDG_URL)."""
     from portal.services.dfdg import dispatch
@@ -178,6 +189,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "cron", "hour": 1, "minute": 45}, caseload_next_steps),
     JobSpec("jobcentre_escalation", N_("Jobcentret: ubesvarede anmodninger til sagsbehandleren, påmindelser om "
                                        "fællessamtaler"), {"trigger": "interval", "minutes": 30}, jobcentre_escalation),
+    JobSpec("fvu_feedback_requests", N_("FVU: links til udbyderens tilbagemelding efter afsluttede kurser"),
+            {"trigger": "interval", "minutes": 30}, fvu_feedback_requests),
     JobSpec("dfdg_outbound", N_("Send til jobcentrene via DFDG (kun med DFDG-adapteren)"),
             {"trigger": "interval", "minutes": 1}, dfdg_outbound),
     JobSpec("job_agent", N_("Jobagent: nye jobordrer, der passer til medlemmernes CV"),

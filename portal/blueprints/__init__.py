@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         booking,
         caseworker,
         chat,
+        fvu_feedback,
         jobcentre,
         main,
         minside,
@@ -27,7 +28,7 @@ def register_blueprints(app: Flask) -> None:
 
     # Order matters only for readers: sign-in and the public pages first, then each audience's pages, the API last.
     for module in (auth, main, admin, minside, minside_jobmatch, booking, offers, caseworker, chat, steering, outbox_admin, survey,
-                   jobcentre, api):
+                   fvu_feedback, jobcentre, api):
         app.register_blueprint(module.bp)
     # Areas that also hook into the app (badges, template globals, the in-process scheduler, bench routes).
     main.init_app(app)

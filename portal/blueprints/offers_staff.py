@@ -21,7 +21,7 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
-from portal.services import audit
+from portal.services import audit, fvu_feedback
 from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
@@ -221,8 +221,10 @@ def session_edit(session_id: int):
 
 @bp.route("/personale/tilbud/hold/<int:session_id>")
 @role_required(*STAFF)
-def staff_session(session_id: int, errors: dict | None = None, status: int = 200):
-    """The session with its check-in list and waiting list (a staff read of personal data: audited)."""
+def staff_session(session_id: int, errors: dict | None = None, status: int = 200, feedback_for: int | None = None):
+    """The session with its check-in list and waiting list (a staff read of personal data: audited); FVU courses
+    also show each participant's latest course feedback and a form to record it (feedback_for: the row whose
+    form failed validation, shown open with its errors)."""
     offer_session = _session(session_id)
     regs = list(db.session.scalars(
         select(OfferRegistration).options(joinedload(OfferRegistration.member).joinedload(Member.caseworker))
@@ -231,12 +233,17 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
     seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
     waiting = sorted([r for r in regs if r.status == "waitlisted"], key=lambda r: r.id)
     ended = [r for r in regs if not r.live]
+    is_fvu_course = offer_session.offer.kind == "fvu_course"
+    feedback = fvu_feedback.latest_by_registration(db.session, [r.id for r in seated]) if is_fvu_course else {}
     audit.record(db.session, current_user, "offers.checkin_list_viewed", target=offer_session,
-                 detail={"members": len(regs)})
+                 detail={"members": len(regs), "fvu_feedback": len(feedback)})
     db.session.commit()
     now = utcnow()
+    feedback_allowed = {r.id for r in seated if is_fvu_course and fvu_feedback.can_receive_feedback(r, now)}
     return render_template("offers/staff_session.html", s=offer_session, offer=offer_session.offer, seated=seated,
-                           waiting=waiting, ended=ended, now=now, errors=errors or {},
+                           waiting=waiting, ended=ended, now=now, errors=errors or {}, feedback=feedback,
+                           feedback_for=feedback_for, feedback_allowed=feedback_allowed,
+                           hours_limit=fvu_feedback.offer_hours_limit(offer_session.offer),
                            check_in_open=now >= offer_session.starts_at - svc.CHECK_IN_OPENS,
                            form=request.form), status
 
@@ -308,3 +315,24 @@ def staff_cancel(reg_id: int):
     return _staff_action(reg.session_id, lambda: svc.cancel_registration(
         db.session, reg, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:2000]),
         _("%(name)s er afmeldt.", name=reg.member.full_name))
+
+
+@bp.route("/personale/tilbud/tilmelding/<int:reg_id>/fvu-tilbagemelding", methods=["POST"])
+@role_required(*STAFF)
+def fvu_feedback_record(reg_id: int):
+    """Staff record the FVU course provider's feedback on one participant (portal/services/fvu_feedback.py)."""
+    reg = _staff_registration(reg_id)
+    values = {k: request.form.get(k, "")[:2100] for k in ("outcome", "hours", "situation")}
+    try:
+        fvu_feedback.record_by_staff(db.session, reg, values, actor=current_user, now=utcnow())
+        db.session.commit()
+    except ValidationFailed as err:
+        db.session.rollback()
+        errors = {f"{field}-{reg_id}": message for field, message in err.errors.items()} or {"_": err.message}
+        return staff_session(reg.session_id, errors=errors, status=422, feedback_for=reg_id)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Tilbagemeldingen om %(name)s er gemt.", name=reg.member.full_name), "success")
+    return redirect(url_for("offers.staff_session", session_id=reg.session_id) + f"#r{reg.id}")

@@ -24,6 +24,7 @@ def area_steps() -> dict:
         booking,
         casework,
         chat,
+        fvu_feedback,
         jobcentre,
         jobmatch_cv,
         offers,
@@ -34,7 +35,8 @@ def area_steps() -> dict:
         sick_listed,
     )
 
-    return {"plan": plan, "booking": booking, "offers": offers, "profiling": profiling, "chat": chat,
+    return {"plan": plan, "booking": booking, "offers": offers, "fvu_feedback": fvu_feedback,
+            "profiling": profiling, "chat": chat,
             "casework": casework, "jobmatch_cv": jobmatch_cv, "jobcentre": jobcentre, "sick_listed": sick_listed,
             "scheduling": scheduling, "outcomes": outcomes}
 

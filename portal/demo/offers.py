@@ -1,9 +1,10 @@
 """Demo offers: a realistic programme from two weeks ago to eight weeks ahead, with registrations.
 
 Webinars on the four topics, theme meetings in the larger departments, FVU tests and courses at AOF in the FVU
-cities (one SOSU variant), IT café, job club and job dating. Past sessions have attendance recorded. The demo
-member "medlem" is registered for a webinar, waiting as no. 2 for a full theme meeting, has a held seat on a full
-IT café, a right-and-duty FVU test from "sagsbehandler", and attended a job club last week.
+cities (one SOSU variant; "op til 60 timer", a few runs already finished), IT café, job club and job dating. Past
+sessions have attendance recorded. The demo member "medlem" is registered for a webinar, waiting as no. 2 for a
+full theme meeting, has a held seat on a full IT café, a right-and-duty FVU test from "sagsbehandler", and attended
+a job club last week.
 """
 from __future__ import annotations
 
@@ -43,14 +44,17 @@ THEMES = [
     ("it_tools", "Temamøde: IT-værktøjer", "Jobnet, foa.dk, FOA Job og jobagenter – vi sætter dem op sammen."),
     ("education", "Temamøde: Uddannelse", "Kurser og uddannelse i FOAs fag, sporskifte og 6 ugers jobrettet uddannelse."),
 ]
+# The application §2.1.3: FVU courses of "op til 60 timer" at AOF; the catalogue says so.
 FVU_COURSES = [
-    ("reading", False, 40, "FVU-læsning og skrivning",
-     "Læs jobopslag, skriv ansøgninger og CV med mere sikkerhed. Op til 40 timer hos AOF."),
-    ("maths", False, 30, "FVU-matematik", "Tal, regning og skemaer i hverdagen og på jobbet. 30 timer hos AOF."),
-    ("digital", False, 20, "FVU-digital", "Brug computer, Jobnet og e-mail trygt. 20 timer hos AOF."),
-    ("reading", True, 40, "FVU for SOSU'er: dokumentation",
-     "Skriv journalnotater og dokumentation i omsorgsfagene. 40 timer hos AOF."),
+    ("reading", False, 60, "FVU-læsning og skrivning",
+     "Læs jobopslag, skriv ansøgninger og CV med mere sikkerhed. Op til 60 timer hos AOF."),
+    ("maths", False, 60, "FVU-matematik",
+     "Tal, regning og skemaer i hverdagen og på jobbet. Op til 60 timer hos AOF."),
+    ("digital", False, 60, "FVU-digital", "Brug computer, Jobnet og e-mail trygt. Op til 60 timer hos AOF."),
+    ("reading", True, 60, "FVU for SOSU'er: dokumentation",
+     "Skriv journalnotater og dokumentation i omsorgsfagene. Op til 60 timer hos AOF."),
 ]
+FINISHED_FVU_RUNS = 4  # course runs that ended in the last two weeks (their feedback: portal/demo/fvu_feedback.py)
 EMPLOYERS = [
     ("Jobdating: Aarhus Kommune, Sundhed og Omsorg", "Århus"),
     ("Jobdating: Odense Kommune, Ældre- og Handicapforvaltningen", "Odense"),
@@ -172,6 +176,15 @@ def _sessions(ctx: SeedContext, offers, locations, by_size) -> list[dict]:
             start = weeks[WEEKS_BACK + 1 + (j + k) % 5] + timedelta(days=1)
             rows.append(_session_row(ctx, offer, start, (9, 0), 180, 12, (name, locations[name][0]),
                                      end_day=start + timedelta(weeks=7), venue=f"AOF {name}"))
+    # Finished runs, seven weeks from a Tuesday to a Tuesday one or two weeks ago; Odense (the demo caseworker's
+    # department) first, so "sagsbehandler" finds course feedback on members of their own location.
+    this_monday = ctx.today - timedelta(days=ctx.today.weekday())
+    finished_cities = list(dict.fromkeys([n for n in fvu_cities if n == "Odense"] + fvu_cities))[:FINISHED_FVU_RUNS]
+    for j, name in enumerate(finished_cities):
+        end = this_monday - timedelta(weeks=1 + j % 2) + timedelta(days=1)
+        start = end - timedelta(weeks=7)
+        rows.append(_session_row(ctx, offers["fvu_course"][j % 3], start, (9, 0), 180, 12,
+                                 (name, locations[name][0]), end_day=end, venue=f"AOF {name}"))
     for (title, city), offer in zip(EMPLOYERS, offers["job_dating"]):
         for n in (2, 5):
             day = weeks[WEEKS_BACK + n] + timedelta(days=(len(title) % 4) + 1)

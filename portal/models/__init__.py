@@ -11,6 +11,7 @@ from portal.models.users import SignInLink, User  # noqa: F401
 # The areas' own tables (Min side, offers, profiling, chat, casework, scheduling, outcomes, the job centre).
 from portal.models import plan  # noqa: F401
 from portal.models import offers  # noqa: F401
+from portal.models import fvu_feedback  # noqa: F401
 from portal.models import profiling  # noqa: F401
 from portal.models import chat  # noqa: F401
 from portal.models import casework  # noqa: F401

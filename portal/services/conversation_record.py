@@ -293,7 +293,7 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
     The Q10 answers (GDPR art. 9) are only read with the actor and reason when the caseworker asks to see them;
     the Min side area's `latest_answers` audits that read. Without it only Q2 and "answered or not" are used.
     """
-    from portal.services import booking, jobmatch, jobmatch_cv, plan, preparation, referral
+    from portal.services import booking, fvu_feedback, jobmatch, jobmatch_cv, plan, preparation, referral
     from portal.services.contact_course import course_for, next_step, weeks_unemployed
 
     today = to_local(now).date()
@@ -327,6 +327,7 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
         "conversations": member_conversations(session, member),
         "bookings": booking.member_bookings(session, member, now=now),
         "registrations": _registrations(session, member, now),
+        "fvu_feedback": fvu_feedback.latest_for_member(session, member),
         "handoffs": _handoffs(session, member),
         "job_referrals": jobmatch.member_referrals(session, member),
         "visitations": referral.member_referrals(session, member),
