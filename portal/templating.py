@@ -55,6 +55,13 @@ def init_app(app: Flask) -> None:
 
         return translate_factor(text)
 
+    @app.template_filter("hours")
+    def hours(value) -> str:
+        """Course hours the reader's way: 57,5 (Danish) or 57.5, and 60 rather than 60.0."""
+        from babel.numbers import format_decimal
+
+        return "" if value is None else format_decimal(value, format="#,##0.#", locale=str(get_locale() or "da"))
+
     @app.template_filter("capfirst")
     def capfirst(value: str) -> str:
         """The first letter upper-case, the rest as written ("capitalize" would write "Thursday 3 december")."""

@@ -7,7 +7,7 @@ two participants in Odense were recorded by "sagsbehandler" on the check-in list
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from portal.models import ServiceLocation
 from portal.models.fvu_feedback import FvuFeedback, FvuFeedbackLink
 from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.services.fvu_feedback import PARTICIPANT_STATUSES, VALID_FOR
+from portal.timeutil import LOCAL_TZ, local_to_utc, to_local
 
 ANSWER_RATE = 0.65
 PROVIDER_ADDRESS = "fvu-tilbagemelding@aof.example"
@@ -80,6 +81,15 @@ def _feedback(ctx: SeedContext, row, sent) -> dict:
     else:  # registered but never checked in, or a no-show: stopped along the way
         outcome = "dropped_out"
         hours = Decimal(rng.choice([0, 6, 9, 12, 18]))
-    recorded = min(sent + timedelta(hours=rng.randint(2, 6 * 24)), ctx.now - timedelta(minutes=5))
+    recorded = min(_office_moment(rng, sent), ctx.now - timedelta(minutes=5))
     return {"registration_id": row.id, "member_id": row.member_id, "outcome": outcome, "hours_attended": hours,
             "situation": rng.choice(SITUATIONS[outcome]), "recorded_at": recorded}
+
+
+def _office_moment(rng, sent: datetime) -> datetime:
+    """A working-day moment (8–16 local time) within a week after the link went out: when AOF's staff answer."""
+    day = to_local(sent).date() + timedelta(days=rng.randint(1, 7))
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    moment = datetime.combine(day, time(rng.randint(8, 15), rng.choice([0, 10, 20, 30, 40, 50])), tzinfo=LOCAL_TZ)
+    return local_to_utc(moment)
