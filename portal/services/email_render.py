@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 
 from portal.timeutil import LOCAL_TZ
@@ -34,10 +34,13 @@ def render_email(name: str, language: str | None, **context) -> RenderedEmail:
         "day": lambda value: format_day(value, lang),
         "clock": lambda value: format_time(value.astimezone(LOCAL_TZ), "HH:mm", locale=lang),
     }
+    # Straight from the app's Jinja environment: an e-mail needs none of the page context processors (navigation,
+    # staff badges, the signed-in user), which cost a tenth of a bulk reminder run and have no business in e-mails.
+    env = current_app.jinja_env
     with force_locale(lang):  # labels from other areas (lazy_gettext) in the recipient's language
-        text = render_template(f"email/{name}.{lang}.txt", **helpers, **context)
+        text = env.get_template(f"email/{name}.{lang}.txt").render(**helpers, **context)
         subject, _, body = text.partition("\n")
-        html = render_template(f"email/{name}.{lang}.html", subject=subject.strip(), **helpers, **context)
+        html = env.get_template(f"email/{name}.{lang}.html").render(subject=subject.strip(), **helpers, **context)
     return RenderedEmail(subject=subject.strip()[:300], text=body.lstrip("\n"), html=html)
 
 
