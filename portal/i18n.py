@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -47,6 +48,13 @@ def format_local_date(value: date | datetime, pattern: str, language: str | None
         value = to_local(value).date()
     language = language or current_language()
     return format_date(value, localized_pattern(pattern, language), locale=language)
+
+
+def format_hours(value, language: str | None = None) -> str:
+    """Course hours the reader's way: 57,5 (Danish) or 57.5, and 60 rather than 60.0; "" for none."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(value, format="0.#", locale=language or current_language())
 
 
 def select_locale() -> str:

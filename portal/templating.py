@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.i18n import format_local_date, format_local_datetime
+from portal.i18n import format_hours, format_local_date, format_local_datetime
 from portal.navigation import nav_items
 
 
@@ -55,12 +55,7 @@ def init_app(app: Flask) -> None:
 
         return translate_factor(text)
 
-    @app.template_filter("hours")
-    def hours(value) -> str:
-        """Course hours the reader's way: 57,5 (Danish) or 57.5, and 60 rather than 60.0."""
-        from babel.numbers import format_decimal
-
-        return "" if value is None else format_decimal(value, format="#,##0.#", locale=str(get_locale() or "da"))
+    app.add_template_filter(format_hours, "hours")
 
     @app.template_filter("capfirst")
     def capfirst(value: str) -> str:

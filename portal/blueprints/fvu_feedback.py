@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from portal.auth.decorators import public
 from portal.extensions import db, limiter
+from portal.i18n import format_hours
 from portal.models.fvu_feedback import FVU_OUTCOMES
 from portal.services import fvu_feedback
 from portal.services.errors import NotFound, ValidationFailed
@@ -55,7 +56,7 @@ def provider_form(token: str):
             errors = err.errors or {"_": err.message}
     else:
         hours = registration.attended_hours
-        values = {"hours": f"{hours:g}".replace(".", ",") if hours is not None else ""}
+        values = {"hours": format_hours(hours)}
     return render_template("fvu_feedback/form.html", registration=registration,
                            offer_session=registration.offer_session, values=values, errors=errors,
                            limit=fvu_feedback.hours_limit(registration)), (422 if errors else 200)
