@@ -34,7 +34,7 @@ from portal.profiling.design import (
     prepare,
     training_design,
 )
-from portal.profiling.fairness import fairness_groups, fairness_report
+from portal.profiling.fairness import FAIRNESS_COLUMNS, fairness_groups, fairness_report
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,11 @@ def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: l
     fit_seconds = time.perf_counter() - started
 
     cv = _cross_validate(X, y, folds=folds, seed=seed, penalised=method != "mle", start=params)
-    oof = cv.pop("predictions")
-    chosen = threshold if threshold is not None else metrics.youden_threshold(y, oof)
+    oof, order = cv.pop("predictions"), cv.pop("order")
+    chosen = threshold if threshold is not None else metrics.youden_threshold(y, oof, order)
     sens, spec_ = metrics.sensitivity_specificity(y, oof, chosen)
-    fairness = fairness_report(fairness_groups(df.loc[clean.index]), y, oof, chosen)
+    groups = fairness_groups(df.loc[clean.index, [c for c in FAIRNESS_COLUMNS if c in df.columns]])
+    fairness = fairness_report(groups, y, oof, chosen, order=order)
 
     report = {
         "kind": kind, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -113,7 +114,7 @@ def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: l
         "coefficients": _coefficient_table(results, method),
         **_likelihoods(results, method, y, p_fit),
         "cv": {**cv, "brier": round(metrics.brier(y, oof), 6),
-               "calibration_by_decile": metrics.calibration_by_decile(y, oof)},
+               "calibration_by_decile": metrics.calibration_by_decile(y, oof, order=order)},
         "threshold": {"value": float(chosen), "method": "fixed" if threshold is not None else "youden",
                       "sensitivity": _round(sens), "specificity": _round(spec_),
                       "share_group2": round(float(np.mean(oof >= chosen)), 6)},
@@ -223,8 +224,9 @@ def _cross_validate(X: np.ndarray, y: np.ndarray, *, folds: int, seed: int, pena
     for test, p in zip(rows, oof_by_fold):
         oof[test] = p
         aucs.append(metrics.auc(y[test], p))
+    order = np.argsort(oof, kind="stable")  # sorted once for AUC, threshold, calibration and fairness
     return {"folds": folds, "seed": seed, "refit": "one_newton_step" if one_step else "exact",
-            "auc": round(metrics.auc(y, oof), 6),
+            "auc": round(metrics.auc(y, oof, order), 6), "order": order,
             "auc_by_fold": [round(a, 6) if a is not None else None for a in aucs], "predictions": oof}
 
 
