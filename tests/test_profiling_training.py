@@ -6,9 +6,10 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.formula.api as smf
 
-from portal.profiling import metrics, synth
-from portal.profiling.design import TrainingDataError
+from portal.profiling import metrics, synth, training
+from portal.profiling.design import TrainingDataError, prepare
 from portal.profiling.scoring import factors, proposed_group, score_frame
 from portal.profiling.training import train
 from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND, RARE_LEVEL
@@ -103,6 +104,22 @@ def test_report_numbers_match_an_independent_computation(model_ab):
     flagged = p >= report["threshold"]["value"]
     assert sens == pytest.approx(flagged[y == 1].mean()) and spec == pytest.approx((~flagged[y == 0]).mean())
     assert report["threshold"]["sensitivity"] == pytest.approx(sens, abs=1e-6)
+
+
+def test_one_newton_step_folds_give_the_exact_refits_numbers_at_100000_rows(monkeypatch):
+    """From EXACT_CV_BELOW rows on, each fold's refit is a Newton step (and two chord steps) from the full fit;
+    at 100,000 rows its out-of-fold AUC and Brier score equal those of folds refitted to convergence."""
+    df, _ = synth.generate(100_000, seed=2026)
+    args = {"target": synth.TARGET, "features": B, "categorical": B_CATEGORICAL}
+    fast = train(df, **args)
+    monkeypatch.setattr(training, "EXACT_CV_BELOW", 10**9)
+    exact = train(df, **args)
+    assert (fast.report["cv"]["refit"], exact.report["cv"]["refit"]) == ("one_newton_step", "exact")
+    assert round(fast.report["cv"]["auc"], 4) == round(exact.report["cv"]["auc"], 4)
+    assert round(fast.report["cv"]["brier"], 4) == round(exact.report["cv"]["brier"], 4)
+    assert np.allclose(fast.report["cv"]["auc_by_fold"], exact.report["cv"]["auc_by_fold"], atol=1e-4)
+    assert np.max(np.abs(fast.oof_predictions - exact.oof_predictions)) < 1e-3
+    assert fast.report["threshold"]["value"] == pytest.approx(exact.report["threshold"]["value"], abs=1e-4)
 
 
 def test_metrics_on_a_tiny_hand_example():
@@ -221,9 +238,16 @@ def test_rare_and_missing_levels_and_missing_numbers_are_handled(synthetic):
 
 def test_scoring_matches_statsmodels_and_handles_unseen_levels(model_ab, synthetic):
     df, _ = synthetic
+    features = FEATURES_BY_KIND["AB"]
+    clean, spec, _ = prepare(df, target="long_term", features=features,
+                             categorical=[f for f in features if f in CATEGORICAL])
+    # statsmodels' formula API (patsy) builds its own design: same columns, same order, same fit
+    formula = smf.logit(spec.formula(), clean).fit(disp=0, method="newton", start_params=model_ab.spec["params"])
+    assert list(formula.params.index) == model_ab.spec["columns"]
+    assert np.allclose(formula.params, model_ab.spec["params"], atol=1e-6)
     rows = df.head(200).copy()
     ours = score_frame(model_ab.spec, rows).probability
-    theirs = model_ab.results.predict(rows)
+    theirs = formula.predict(rows)
     assert np.allclose(ours, np.asarray(theirs), atol=1e-10)
 
     odd = df.head(2).copy()

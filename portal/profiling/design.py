@@ -153,31 +153,46 @@ def prepare(df: pd.DataFrame, *, target: str, features: list[str], categorical: 
 
 def _clean_categorical(values: pd.Series, name: str, spec: DesignSpec, reference: str | None,
                        min_level_count: int, notes: list[str]) -> pd.Series:
-    text = pd.Series(level_strings(values), index=values.index)
-    counts = text.value_counts()
+    # Work on the distinct values (pandas.factorize) and integer codes: no per-row string work at a million rows.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    slot_text = [_one_level(v) for v in uniques.tolist()] + [MISSING_LEVEL]
+    slots = np.where(codes < 0, len(uniques), codes)
+    slot_count = np.bincount(slots, minlength=len(slot_text))
+    counts = _counts_by_text(slot_text, slot_count)
     rare = sorted(lvl for lvl, c in counts.items() if c < min_level_count and lvl != reference)
     if rare:
-        text = text.where(~text.isin(rare), RARE_LEVEL)
+        slot_text = [RARE_LEVEL if t in rare else t for t in slot_text]
         notes.append(f"{name}: {len(rare)} sjældne niveauer (under {min_level_count} rækker) er slået sammen til "
                      f"'{RARE_LEVEL}': {', '.join(rare[:10])}{' …' if len(rare) > 10 else ''}.")
-        counts = text.value_counts()
+        counts = _counts_by_text(slot_text, slot_count)
     if counts.get(MISSING_LEVEL):
         notes.append(f"{name}: {int(counts[MISSING_LEVEL])} manglende værdier er en egen kategori '{MISSING_LEVEL}'.")
-    if reference not in counts.index:
-        chosen = str(counts.index[0])
+    if reference not in counts:
+        chosen = next(iter(counts))
         if reference is not None:
             notes.append(f"{name}: referenceniveauet '{reference}' findes ikke i data; bruger det hyppigste, "
                          f"'{chosen}'.")
         reference = chosen
     if len(counts) < 2:
-        raise TrainingDataError(f"Kolonnen '{name}' har kun én værdi ('{counts.index[0]}') og kan ikke forklare noget.")
-    levels = sorted(map(str, counts.index))
-    spec.categorical[name] = {"levels": levels, "reference": reference, "merged": rare,
-                              "counts": {str(k): int(v) for k, v in counts.items()}}
+        raise TrainingDataError(f"Kolonnen '{name}' har kun én værdi ('{next(iter(counts))}') og kan ikke forklare "
+                                "noget.")
+    levels = sorted(counts)
+    spec.categorical[name] = {"levels": levels, "reference": reference, "merged": rare, "counts": counts}
     # A pandas Categorical with the reference level first: treatment coding makes the first level the reference,
     # and the formula engine reads the codes instead of looking at a million strings one by one.
     ordered = [reference] + [lvl for lvl in levels if lvl != reference]
-    return pd.Series(pd.Categorical(text.to_numpy(dtype=object), categories=ordered), index=text.index)
+    position = {lvl: i for i, lvl in enumerate(ordered)}
+    slot_code = np.array([position.get(t, -1) for t in slot_text], dtype=np.int16)
+    return pd.Series(pd.Categorical.from_codes(slot_code[slots], categories=ordered), index=values.index)
+
+
+def _counts_by_text(slot_text: list[str], slot_count: np.ndarray) -> dict[str, int]:
+    """Rows per level text, most frequent first (ties alphabetically); levels without rows left out."""
+    counts: dict[str, int] = {}
+    for text, count in zip(slot_text, slot_count.tolist()):
+        if count:
+            counts[text] = counts.get(text, 0) + count
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def level_strings(raw: pd.Series) -> np.ndarray:
@@ -252,6 +267,44 @@ def attach_columns(spec: DesignSpec, names: list[str]) -> None:
                 spec.column_levels.append("missing")
             else:
                 raise RuntimeError(f"unexpected design column {col!r}")
+
+
+def design_columns(spec: DesignSpec, frame: pd.DataFrame) -> list[str]:
+    """The design's column names, in the order statsmodels' formula API (patsy) gives them for `spec.formula()`.
+
+    Patsy puts the intercept and the terms without numeric factors first (the treatment dummies, `name[T.level]`,
+    levels in the prepared Categorical's order, reference left out), then each numeric column, in formula order.
+    tests/test_profiling_training.py checks this against the formula API.
+    """
+    dummies, numbers = ["Intercept"], []
+    for name in spec.features:
+        if name in spec.categorical:
+            dummies += [f"{spec.term(name)}[T.{level}]" for level in frame[name].cat.categories[1:]]
+        else:
+            numbers.append(name)
+            if spec.numeric[name]["missing_indicator"]:
+                numbers.append(missing_column(name))
+    return dummies + numbers
+
+
+def training_design(spec: DesignSpec, frame: pd.DataFrame) -> np.ndarray:
+    """The design matrix of a prepared frame (from `prepare`, after `attach_columns`), read from the category codes.
+
+    Equal to `design_matrix(spec, raw rows)`, the scoring path; training checks a sample of rows against it.
+    """
+    X = np.empty((len(frame), len(spec.columns)), dtype=float)
+    codes = {name: frame[name].cat.codes.to_numpy() for name in spec.categorical}
+    position = {name: {lvl: i for i, lvl in enumerate(frame[name].cat.categories)} for name in spec.categorical}
+    for j, (feature, level) in enumerate(zip(spec.column_features, spec.column_levels)):
+        if feature is None:
+            X[:, j] = 1.0
+        elif feature in spec.categorical:
+            X[:, j] = codes[feature] == position[feature][level]
+        elif level == "missing":
+            X[:, j] = frame[missing_column(feature)].to_numpy(dtype=float)
+        else:
+            X[:, j] = frame[feature].to_numpy(dtype=float)
+    return X
 
 
 def design_matrix(spec: DesignSpec, df: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:

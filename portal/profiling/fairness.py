@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from portal.profiling.metrics import auc
+from portal.profiling.metrics import auc_sorted
 from portal.profiling.variables import AGE_BANDS, FAIRNESS_ATTRIBUTES, VARIABLES
 
 RATIO_BAND = (0.8, 1.25)
 MIN_GROUP = 100  # smaller groups are reported but not judged
 AUC_GAP = 0.05
+FAIRNESS_COLUMNS = (*FAIRNESS_ATTRIBUTES, "age")  # what fairness_groups reads (age for a missing age band)
 ATTRIBUTE_LABELS = {"gender": "køn", "age_band": "aldersgruppe", "origin": "herkomst"}
 
 
@@ -38,24 +39,31 @@ def _level_label(attribute: str, level: str) -> str:
 
 
 def fairness_report(groups: dict[str, np.ndarray], y: np.ndarray, p: np.ndarray, threshold: float,
-                    references: dict[str, str] | None = None) -> dict:
-    """Per attribute and level: n, AUC, calibration, share in group 2, wrongly-high-risk rate, ratios, warnings."""
+                    references: dict[str, str] | None = None, order: np.ndarray | None = None) -> dict:
+    """Per attribute and level: n, AUC, calibration, share in group 2, wrongly-high-risk rate, ratios, warnings.
+
+    `order` (optional) sorts `p` ascending; each group's AUC reads its rows in that order instead of sorting again.
+    """
     references = {**FAIRNESS_ATTRIBUTES, **(references or {})}
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
+    if order is None:
+        order = np.argsort(p, kind="stable")
     flagged = p >= threshold
     report: dict = {"threshold": threshold, "attributes": {}, "warnings": []}
     for attribute, values in groups.items():
         rows = {}
-        for level in sorted(set(values)):
-            m = values == level
+        codes, levels = pd.factorize(np.asarray(values, dtype=object))
+        for code, level in sorted(enumerate(levels.tolist()), key=lambda item: item[1]):
+            m = codes == code
+            in_order = order[m[order]]
             neg = m & (y == 0)
             pos = m & (y == 1)
             mean_pred = float(p[m].mean())
             observed = float(y[m].mean())
             rows[level] = {
                 "level": level, "label_da": _level_label(attribute, level), "n": int(m.sum()),
-                "events": int(pos.sum()), "auc": auc(y[m], p[m]),
+                "events": int(pos.sum()), "auc": auc_sorted(y[in_order], p[in_order]),
                 "mean_predicted": round(mean_pred, 6), "observed_rate": round(observed, 6),
                 # observed / expected: 1 is well calibrated; below 1 the model overstates the group's risk
                 "calibration_ratio": round(observed / mean_pred, 4) if mean_pred > 0 else None,
