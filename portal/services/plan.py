@@ -52,7 +52,7 @@ STATUS_LABELS = {
 TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX = 200, 4000, 2000
 OPEN_STATUSES = ("proposed", "awaiting_jc", "active")
 # Who may move an item from one status to another (set_status); accept/reject are their own functions, and only
-# the job centre moves an item out of 'awaiting_jc' other than by withdrawing it (jobcentre.decide_plan_item).
+# the job centre moves an item out of 'awaiting_jc' other than by withdrawing it (jobcentre_answers.decide_plan_item).
 MEMBER_TRANSITIONS = {("active", "done"), ("done", "active"), ("proposed", "cancelled")}
 STAFF_TRANSITIONS = {("active", "done"), ("done", "active"), ("active", "cancelled"), ("done", "cancelled"),
                      ("cancelled", "active"), ("proposed", "cancelled"), ("awaiting_jc", "cancelled")}
@@ -251,7 +251,7 @@ def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> No
 
 def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor,
                              now: datetime) -> PlanItem:
-    """The job centre's answer (called by jobcentre.decide_plan_item, which checks who may answer)."""
+    """The job centre's answer (called by jobcentre_answers.decide_plan_item, which checks who may answer)."""
     if item.status != "awaiting_jc":
         raise Conflict(_("Punktet afventer ikke jobcentret længere."))
     old = item.status
