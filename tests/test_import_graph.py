@@ -16,9 +16,6 @@ KNOWN_CIRCLES = {
     ("portal.services.chat", "portal.services.chat_states"),
     ("portal.services.chat", "portal.services.handoff"),
     ("portal.services.chat_states", "portal.services.handoff"),
-    ("portal.services.offer_editing", "portal.services.offers"),
-    ("portal.services.offer_editing", "portal.services.waitlist"),
-    ("portal.services.offers", "portal.services.waitlist"),
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.models import AuditEntry, Notification, OutboxMessage, User
 from portal.models.offers import OfferRegistration, OfferSession
-from portal.services import offers
+from portal.services import offer_messages, offers
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from tests.offers_helpers import NOW, make_offer, make_session
 
@@ -309,9 +309,9 @@ def test_session_ics_request_then_cancel_with_stable_uid(session, make, setup):
     s = make_session(session, offer, location=odense)
     member = make.member(location=odense)
     reg = offers.register(session, member, s.id, actor="cli", now=NOW)
-    first = offers.session_ics(s, reg, NOW).decode()
+    first = offer_messages.session_ics(s, reg, NOW).decode()
     offers.cancel_registration(session, reg, actor=_user(session, member), now=NOW)
-    second = offers.session_ics(s, reg, NOW).decode()
+    second = offer_messages.session_ics(s, reg, NOW).decode()
     uid = f"offer-registration-{reg.id}@portal.foa.dk"
     assert uid in first and uid in second
     assert "METHOD:REQUEST" in first and "METHOD:CANCEL" in second

@@ -22,8 +22,8 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
+from portal.services import offer_messages, registration_state
 from portal.services import offers as svc
-from portal.services import registration_state
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
 
@@ -50,7 +50,7 @@ AUDIENCE_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l(
 def _labels():
     return {"KIND_LABELS": KIND_LABELS, "TOPIC_LABELS": TOPIC_LABELS, "FVU_LABELS": FVU_LABELS,
             "AUDIENCE_LABELS": AUDIENCE_LABELS, "registration_state": registration_state.describe,
-            "place_text": svc.place_text, "to_local": to_local}
+            "place_text": offer_messages.place_text, "to_local": to_local}
 
 
 def _member() -> Member:
@@ -215,7 +215,7 @@ def leave(reg_id: int):
 @role_required("member")
 def registration_ics(reg_id: int):
     reg = _own_registration(reg_id)
-    body = svc.session_ics(reg.offer_session, reg, utcnow())
+    body = offer_messages.session_ics(reg.offer_session, reg, utcnow())
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="tilbud-{reg.id}.ics"'})
 

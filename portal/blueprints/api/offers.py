@@ -20,7 +20,7 @@ from portal.query_args import db_int
 from portal.services import offers as svc
 from portal.services import registration_state
 from portal.services.errors import NotFound, ValidationFailed
-from portal.services.waitlist import _
+from portal.services.minside_i18n import _
 from portal.timeutil import utcnow
 
 ROLES = ("member", "caseworker", "admin")
