@@ -148,7 +148,7 @@ class ValidatePhoneForm(FormValidationAction):
         return "validate_phone_form"
 
     def validate_phone_number(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import clean_danish_phone
+        from portal.services.contact_details import clean_danish_phone
         from portal.services.errors import ValidationFailed
 
         try:

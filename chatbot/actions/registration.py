@@ -51,7 +51,7 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
             return {"birth_date": None}
 
     def validate_contact(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import clean_contact
+        from portal.services.contact_details import clean_contact
         from portal.services.errors import ValidationFailed
 
         try:

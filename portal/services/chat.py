@@ -10,16 +10,15 @@ import secrets
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
 from portal.services import audit
+from portal.services.contact_details import clean_contact, clean_danish_phone
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.person_names import clean_person_name
-from portal.services.sms import parse_danish_phone
 from portal.timeutil import to_local
 
 MAX_MESSAGE_CHARS = 2000
@@ -352,29 +351,6 @@ def parse_danish_date(text: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
-
-
-def clean_danish_phone(text: str) -> str:
-    """A Danish phone number in E.164 (+45…), or ValidationFailed with the reason (phonenumbers' rules)."""
-    number = parse_danish_phone(text)
-    if number is None:
-        raise ValidationFailed("Det er ikke et dansk telefonnummer. Skriv 8 cifre, fx 20 30 40 50.",
-                               field="phone_number")
-    return number
-
-
-def clean_contact(text: str) -> tuple[str | None, str | None]:
-    """(email, phone in E.164) from what the person typed, or ValidationFailed."""
-    text = (text or "").strip()
-    if "@" in text:
-        try:
-            return validate_email(text, check_deliverability=False).normalized, None
-        except EmailNotValidError:
-            raise ValidationFailed("E-mailadressen er ikke gyldig.", field="contact") from None
-    number = parse_danish_phone(text)
-    if number is None:
-        raise ValidationFailed("Skriv en gyldig e-mailadresse eller et dansk telefonnummer.", field="contact")
-    return None, number
 
 
 def check_notice_end(value: date | None, today: date) -> date:
