@@ -19,7 +19,7 @@ from portal.i18n import N_
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, ChatConversation, ChatMessage, Handoff
 from portal.services import audit, notifications, outbox, sms
-from portal.services.chat import add_message, check_message_text, member_present
+from portal.services.chat_transcript import add_message, check_message_text, member_present
 from portal.services.contact_details import clean_contact
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
