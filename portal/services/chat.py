@@ -117,7 +117,7 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     consent_before = conversation.consent_given
     messages, state, parse = agent.handle(
         conversation.tracker or None, text, sender_id=conversation.sender_id,
-        slots=bot_slots(session, conversation), action_guard=lambda: session.begin_nested())
+        slots=bot_slots(session, conversation), session=session, action_guard=lambda: session.begin_nested())
     intent = parse.get("intent") or {}
     state_of_said = inspect(said)
     if not (state_of_said.deleted or state_of_said.was_deleted or state_of_said.detached):
