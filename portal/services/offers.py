@@ -1,8 +1,9 @@
 """Offers with seats (tilbud): the catalogue, registration and cancellation, right-and-duty, attendance.
 
-Seats, waiting lists and held seats live in portal/services/waitlist.py and are re-exported here; what the member
-is told (e-mail, Min side, calendar invitation) is offer_messages.py. Functions change the session and write the
-audit log and the outbox; the caller (view, API, scheduler job) commits.
+Seats, waiting lists and held seats are portal/services/waitlist.py, staff editing of offers and sessions
+offer_editing.py, what the member is told (e-mail, Min side, calendar invitation) offer_messages.py; callers import
+each from its own module. Functions change the session and write the audit log and the outbox; the caller (view,
+API, scheduler job) commits.
 """
 from __future__ import annotations
 
@@ -28,20 +29,7 @@ from portal.services import audit, clashes, notifications, registration_state
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import session_ics, session_when, tell_member, tell_registered
-from portal.services.waitlist import (  # noqa: F401  (re-exported: the offers interface)
-    accept_offered_seat,
-    accept_token,
-    decline_offered_seat,
-    default_hold_hours,
-    expire_held_seats,
-    leave_waitlist,
-    lock_session,
-    promote_waitlist,
-    registration_from_token,
-    set_status,
-    waitlist_length,
-    waitlist_position,
-)
+from portal.services.waitlist import leave_waitlist, lock_session, promote_waitlist, set_status
 
 Registration = OfferRegistration
 
@@ -490,31 +478,17 @@ def _require_staff(actor) -> None:
         raise NotAllowed(_("Kun sagsbehandlere og administratorer kan gøre dette."))
 
 
-# -- staff: offers and sessions ---------------------------------------------------------------------------------
-from portal.services.offer_editing import (  # noqa: F401  (re-exported)
-    cancel_session,
-    create_offer,
-    create_session,
-    update_offer,
-    update_session,
-)
-
 __all__ = [
     "AlreadyRegistered",
     "NotOpenToMember",
     "Registration",
     "SessionClosed",
     "SessionFull",
-    "accept_offered_seat",
     "assign_right_and_duty",
     "cancel_registration",
-    "decline_offered_seat",
-    "expire_held_seats",
-    "leave_waitlist",
     "list_offers",
     "member_registrations",
     "open_sessions",
-    "promote_waitlist",
     "record_attendance",
     "register",
     "sessions_starting_between",
