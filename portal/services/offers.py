@@ -25,7 +25,7 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
-from portal.services import audit, clashes, notifications, registration_state
+from portal.services import access, audit, clashes, notifications, registration_state
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import session_ics, session_when, tell_member, tell_registered
@@ -468,8 +468,6 @@ def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, te
 
 def require_may_act_for(session: Session, actor: User, member: Member) -> None:
     """The casework rule (portal/services/access.py): caseworkers change their own location's members."""
-    from portal.services import access
-
     access.require_edit(access.staff_scope(session, actor), member)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
-from portal.services import audit, notifications
+from portal.services import audit, jobcentre, notifications
 from portal.services.audit import actor_label
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -218,8 +218,6 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
     audit.record(session, actor, "plan.status", member_id=item.member_id, target=item, now=now,
                  detail={"from": old, "to": status})
     if old == "awaiting_jc" and status == "cancelled":
-        from portal.services import jobcentre
-
         jobcentre.withdraw_plan_request(session, item, actor, now)
     elif status == "awaiting_jc":
         _ask_jobcentre(session, item, actor, now)
@@ -229,20 +227,14 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
 # -- the job centre's approval (issue 16) ------------------------------------------------------------------------
 def needs_jobcentre(item: PlanItem) -> bool:
     """The item's kind needs the job centre's approval and the job centre has not approved it."""
-    from portal.services import jobcentre
-
     return jobcentre.needs_approval(item.kind) and item.jobcentre_decision != "approved"
 
 
 def _agreed_status(kind: str) -> str:
-    from portal.services import jobcentre
-
     return "awaiting_jc" if jobcentre.needs_approval(kind) else "active"
 
 
 def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> None:
-    from portal.services import jobcentre
-
     item.jobcentre_decision = item.jobcentre_decided_at = None
     message = jobcentre.request_plan_approval(session, item, now)
     _event(item, actor, now, "jc_request", text=jobcentre.jobcentre_label(item.member) if message else
@@ -277,8 +269,6 @@ def next_actor(item: PlanItem) -> str | None:
     if item.status == "proposed":
         return _("Din sagsbehandler")
     if item.status == "awaiting_jc":
-        from portal.services import jobcentre
-
         return jobcentre.jobcentre_label(item.member)
     if item.status == "active":
         return _("Dig")

@@ -18,7 +18,7 @@ from portal.config import value
 from portal.i18n import format_local_datetime
 from portal.models import User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
-from portal.services import audit, registration_state
+from portal.services import audit, clashes, registration_state
 from portal.services.errors import Conflict, NotFound
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import WHEN, session_when, tell_member, tell_registered
@@ -166,8 +166,6 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
         raise Conflict(_("Fristen for at tage pladsen er udløbet, og pladsen er givet videre."))
     if offer_session.starts_at <= now or offer_session.status != "open":
         raise Conflict(_("Holdet er begyndt eller aflyst."))
-    from portal.services import clashes
-
     clashes.refuse_clash(session, registration.member, offer_session.starts_at, offer_session.ends_at, actor=actor,
                          now=now, exclude_session_id=offer_session.id)
     set_status(registration, offer_session, "registered", now)
