@@ -21,7 +21,7 @@ class HoldingAgent:
         self.release_first = threading.Event()
         self.seen: list[int] = []
 
-    def handle(self, state, text, *, sender_id, slots=None, action_guard=None):
+    def handle(self, state, text, *, sender_id, slots=None, session=None, action_guard=None):
         turns = (state or {}).get("turns", 0)
         self.seen.append(turns)
         if turns == 0:

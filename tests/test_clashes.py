@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, Booking
 from portal.models.offers import OfferRegistration
 from portal.services import booking as booking_svc
-from portal.services import offers
+from portal.services import offers, waitlist
 from portal.services.clashes import Clash
 from portal.services.errors import Conflict
 from tests.booking_helpers import NOW, hours, utc
@@ -130,7 +130,7 @@ def test_a_held_seat_is_a_place_and_a_waiting_list_place_is_not(session, world, 
     session.refresh(waiting)
     assert waiting.status == "offered"
     with pytest.raises(Clash) as refused:
-        offers.accept_offered_seat(session, waiting, actor=member.user, now=NOW)
+        waitlist.accept_offered_seat(session, waiting, actor=member.user, now=NOW)
     session.rollback()
     assert "Sådan søger du jobbet" in refused.value.message
 

@@ -2,7 +2,8 @@
 
 grimp (import-linter's graph library) reads every import statement, at module level and inside functions: a
 circle through a function-level import is still a circle for a reader. The circles not untangled yet are listed
-in KNOWN_CIRCLES; the test fails on any new one, and on a listed one that is gone (so the list only shrinks).
+in KNOWN_CIRCLES (empty since issue 20); the test fails on any new one, and on a listed one that is gone (so the
+list only shrinks).
 """
 from __future__ import annotations
 
@@ -11,17 +12,8 @@ import importlib
 import grimp
 import pytest
 
-# Each pair depends on each other directly or through others; to be untangled (docs/architecture.md).
-KNOWN_CIRCLES = {
-    ("portal.services.chat", "portal.services.chat_states"),
-    ("portal.services.chat", "portal.services.handoff"),
-    ("portal.services.chat_states", "portal.services.handoff"),
-    ("portal.services.jobcentre", "portal.services.plan"),
-    ("portal.services.jobcentre", "portal.services.referral"),
-    ("portal.services.offer_editing", "portal.services.offers"),
-    ("portal.services.offer_editing", "portal.services.waitlist"),
-    ("portal.services.offers", "portal.services.waitlist"),
-}
+# Each pair depends on each other directly or through others; to be untangled (docs/architecture.md). None left.
+KNOWN_CIRCLES: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, Member, Notification, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
-from portal.services import jobcentre, jobcentre_stats, municipalities, plan, referral
+from portal.services import jobcentre, jobcentre_answers, jobcentre_stats, municipalities, plan, referral
 from portal.services.access import staff_scope
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
@@ -116,7 +116,7 @@ def test_the_job_centre_approves_and_member_and_caseworker_see_it(session, peopl
     message = session.scalar(select(JobcentreMessage))
     scope = jobcentre.jobcentre_scope(session, odense_jc)
     later = NOW + timedelta(days=2)
-    jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=later)
+    jobcentre_answers.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=later)
     assert item.status == "active" and item.jobcentre_decision == "approved" and item.jobcentre_decided_at == later
     assert (message.status, message.decision, message.decided_by_user_id) == ("answered", "approved", odense_jc.id)
     assert plan.next_actor(item) == "Dig"
@@ -136,9 +136,9 @@ def test_rejecting_needs_a_reason_the_member_sees(session, people):
     message = session.scalar(select(JobcentreMessage))
     scope = jobcentre.jobcentre_scope(session, odense_jc)
     with pytest.raises(ValidationFailed, match="begrundelse"):
-        jobcentre.decide_plan_item(session, scope, message.id, approve=False, reason="  ", now=NOW)
+        jobcentre_answers.decide_plan_item(session, scope, message.id, approve=False, reason="  ", now=NOW)
     assert item.status == "awaiting_jc" and message.status == "sent"
-    jobcentre.decide_plan_item(session, scope, message.id, approve=False,
+    jobcentre_answers.decide_plan_item(session, scope, message.id, approve=False,
                                reason="Praktikstedet har ikke en mentor", now=NOW)
     assert item.status == "rejected" and item.jobcentre_decision == "rejected"
     assert item.events[-1].kind == "jc_rejected" and item.events[-1].text == "Praktikstedet har ikke en mentor"
@@ -149,12 +149,12 @@ def test_approving_twice_is_refused_with_nothing_changed(session, people):
     item = internship(session, member, cw)
     message = session.scalar(select(JobcentreMessage))
     scope = jobcentre.jobcentre_scope(session, odense_jc)
-    jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW)
+    jobcentre_answers.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW)
     version, events = item.version, len(item.events)
     with pytest.raises(Conflict, match="allerede godkendt af jobcentret"):
-        jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW)
+        jobcentre_answers.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW)
     with pytest.raises(Conflict):
-        jobcentre.decide_plan_item(session, scope, message.id, approve=False, reason="For sent", now=NOW)
+        jobcentre_answers.decide_plan_item(session, scope, message.id, approve=False, reason="For sent", now=NOW)
     assert (item.status, item.version, len(item.events), message.decision) == ("active", version, events, "approved")
 
 
@@ -166,7 +166,7 @@ def test_approving_an_item_the_a_kasse_withdrew_meanwhile_is_refused(session, pe
     assert message.status == "withdrawn"
     scope = jobcentre.jobcentre_scope(session, odense_jc)
     with pytest.raises(Conflict, match="trukket aktiviteten .* tilbage"):
-        jobcentre.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW + timedelta(hours=2))
+        jobcentre_answers.decide_plan_item(session, scope, message.id, approve=True, reason=None, now=NOW + timedelta(hours=2))
     assert item.status == "cancelled" and item.jobcentre_decision is None
     # taken up again: the job centre is asked again, in a new request
     plan.set_status(session, item, "active", cw.user, NOW + timedelta(hours=3))
@@ -196,7 +196,7 @@ def test_a_job_centre_sees_only_its_own_citizens_and_every_read_is_audited(sessi
     with pytest.raises(NotFound):
         jobcentre.citizen(session, aarhus, member.member_number, NOW)
     with pytest.raises(NotFound):
-        jobcentre.decide_plan_item(session, aarhus, message.id, approve=True, reason=None, now=NOW)
+        jobcentre_answers.decide_plan_item(session, aarhus, message.id, approve=True, reason=None, now=NOW)
     odense = jobcentre.jobcentre_scope(session, odense_jc)
     assert [m.id for m in jobcentre.inbox(session, odense, now=NOW)] == [message.id]
     jobcentre.open_message(session, odense, message.id, NOW)
@@ -258,7 +258,7 @@ def test_the_caseload_says_which_members_wait_for_their_job_centre(client, auth,
     caseload = client.get("/sagsbehandler/").get_data(as_text=True)
     assert "Jobcentret har ikke svaret på 1 anmodning" in caseload
     message = session.scalar(select(JobcentreMessage))
-    jobcentre.decide_plan_item(session, jobcentre.jobcentre_scope(session, odense_jc), message.id, approve=True,
+    jobcentre_answers.decide_plan_item(session, jobcentre.jobcentre_scope(session, odense_jc), message.id, approve=True,
                                reason=None, now=NOW + timedelta(days=9))
     session.commit()
     caseload = client.get("/sagsbehandler/").get_data(as_text=True)
@@ -376,7 +376,7 @@ def test_the_steering_dashboard_counts_approvals_asked_given_refused_and_the_wai
     internship(session, member, cw)  # still open
     for item, approve, hours in ((first, True, 24), (second, False, 72)):
         message = jobcentre.open_request_for(session, item)
-        jobcentre.decide_plan_item(session, scope, message.id, approve=approve, reason="Mangler mentor",
+        jobcentre_answers.decide_plan_item(session, scope, message.id, approve=approve, reason="Mangler mentor",
                                    now=NOW + timedelta(hours=hours))
     make.user("styr", role="steering")
     make.commit()
@@ -397,14 +397,14 @@ def test_the_job_centre_takes_over_or_refuses_a_visitation(session, make, people
                                         referred_on=None, today=TODAY, now=NOW)
     message = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == first.id))
     with pytest.raises(NotFound):
-        jobcentre.answer_visitation(session, jobcentre.jobcentre_scope(session, aarhus_jc), message.id, accept=True,
+        jobcentre_answers.answer_visitation(session, jobcentre.jobcentre_scope(session, aarhus_jc), message.id, accept=True,
                                     reason=None, now=NOW)
     with pytest.raises(ValidationFailed):
-        jobcentre.answer_visitation(session, odense, message.id, accept=False, reason="", now=NOW)
-    jobcentre.answer_visitation(session, odense, message.id, accept=True, reason=None, now=NOW)
+        jobcentre_answers.answer_visitation(session, odense, message.id, accept=False, reason="", now=NOW)
+    jobcentre_answers.answer_visitation(session, odense, message.id, accept=True, reason=None, now=NOW)
     assert first.status == "accepted" and jobcentre.decision_label(message) == "Modtaget af jobcentret"
     with pytest.raises(Conflict, match="allerede besvaret"):
-        jobcentre.answer_visitation(session, odense, message.id, accept=False, reason="Fejl", now=NOW)
+        jobcentre_answers.answer_visitation(session, odense, message.id, accept=False, reason="Fejl", now=NOW)
     assert first.status == "accepted"
     # closed by the a-kasse before the job centre answered: refused, nothing changed
     other = make.member("ole", caseworker=cw)
@@ -413,7 +413,7 @@ def test_the_job_centre_takes_over_or_refuses_a_visitation(session, make, people
     referral.set_status(session, scope, second, "closed", now=NOW)
     late = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == second.id))
     with pytest.raises(Conflict, match="afsluttet visitationen"):
-        jobcentre.answer_visitation(session, odense, late.id, accept=True, reason=None, now=NOW)
+        jobcentre_answers.answer_visitation(session, odense, late.id, accept=True, reason=None, now=NOW)
     assert second.status == "closed" and late.status == "sent"
 
 
@@ -431,10 +431,10 @@ def test_two_answers_at_the_same_moment_only_the_first_counts(app, session, make
         scope_1 = jobcentre.jobcentre_scope(first, first.get(User, odense_jc.id))
         scope_2 = jobcentre.jobcentre_scope(second, second.get(User, colleague.id))
         jobcentre.get_message(second, scope_2, message_id).plan_item.status  # noqa: B018 - loaded before the race
-        jobcentre.decide_plan_item(first, scope_1, message_id, approve=True, reason=None, now=NOW)
+        jobcentre_answers.decide_plan_item(first, scope_1, message_id, approve=True, reason=None, now=NOW)
         first.commit()
         with pytest.raises(Conflict, match="allerede"):
-            jobcentre.decide_plan_item(second, scope_2, message_id, approve=False, reason="For dyrt", now=NOW)
+            jobcentre_answers.decide_plan_item(second, scope_2, message_id, approve=False, reason="For dyrt", now=NOW)
         second.rollback()
     session.expire_all()
     message = session.get(JobcentreMessage, message_id)

@@ -38,7 +38,7 @@ def test_demo_member_has_every_situation(app, session, clock):
     waiting = next(r for r in regs if r.status == "waitlisted")
     full = session.get(OfferSession, waiting.session_id)
     assert full.seats_taken == full.capacity
-    from portal.services.offers import waitlist_position
+    from portal.services.waitlist import waitlist_position
 
     assert waitlist_position(session, waiting) == 2
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.models import AuditEntry, Notification, OutboxMessage, User
 from portal.models.offers import OfferRegistration, OfferSession
-from portal.services import offers
+from portal.services import offer_editing, offer_messages, offers, waitlist
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from tests.offers_helpers import NOW, make_offer, make_session
 
@@ -52,7 +52,7 @@ def test_full_session_puts_member_on_the_waiting_list_in_order(session, make, se
     r2 = offers.register(session, second, s.id, actor="cli", now=NOW + timedelta(minutes=1))
     r3 = offers.register(session, third, s.id, actor="cli", now=NOW + timedelta(minutes=2))
     assert (r2.status, r3.status) == ("waitlisted", "waitlisted")
-    assert offers.waitlist_position(session, r2) == 1 and offers.waitlist_position(session, r3) == 2
+    assert waitlist.waitlist_position(session, r2) == 1 and waitlist.waitlist_position(session, r3) == 2
     assert session.get(OfferSession, s.id).seats_taken == 1
 
 
@@ -144,12 +144,12 @@ def test_held_seat_accepted_in_time_becomes_a_registration(session, make, setup)
     reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
     w = offers.register(session, waiting, s.id, actor="cli", now=NOW)
     offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Syg i dag")
-    offers.accept_offered_seat(session, w, actor=_user(session, waiting), now=NOW + timedelta(hours=23))
+    waitlist.accept_offered_seat(session, w, actor=_user(session, waiting), now=NOW + timedelta(hours=23))
     session.commit()
     assert session.get(OfferRegistration, w.id).status == "registered"
     assert session.get(OfferSession, s.id).seats_taken == 1
     with pytest.raises(Conflict):
-        offers.accept_offered_seat(session, w, actor=_user(session, waiting), now=NOW + timedelta(hours=23))
+        waitlist.accept_offered_seat(session, w, actor=_user(session, waiting), now=NOW + timedelta(hours=23))
 
 
 def test_expired_hold_passes_to_the_next_and_accepting_late_is_refused(session, make, setup):
@@ -161,14 +161,14 @@ def test_expired_hold_passes_to_the_next_and_accepting_late_is_refused(session, 
     w2 = offers.register(session, second, s.id, actor="cli", now=NOW + timedelta(seconds=2))
     offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Fik arbejde")
     session.commit()
-    assert offers.expire_held_seats(session, NOW + timedelta(hours=23, minutes=59)) == 0
-    assert offers.expire_held_seats(session, NOW + timedelta(hours=24)) == 1
+    assert waitlist.expire_held_seats(session, NOW + timedelta(hours=23, minutes=59)) == 0
+    assert waitlist.expire_held_seats(session, NOW + timedelta(hours=24)) == 1
     session.commit()
     assert session.get(OfferRegistration, w1.id).status == "expired"
     assert session.get(OfferRegistration, w2.id).status == "offered"
     assert session.get(OfferSession, s.id).seats_taken == 1
     with pytest.raises(Conflict):
-        offers.accept_offered_seat(session, session.get(OfferRegistration, w1.id), actor=_user(session, first),
+        waitlist.accept_offered_seat(session, session.get(OfferRegistration, w1.id), actor=_user(session, first),
                                    now=NOW + timedelta(hours=25))
     kinds = set(session.scalars(select(OutboxMessage.kind)))
     assert {"offers.hold_expired", "offers.seat_offered"} <= kinds
@@ -202,10 +202,10 @@ def test_declining_or_leaving_passes_the_seat_on(session, make, setup):
     reg = offers.register(session, a, s.id, actor="cli", now=NOW)
     wb = offers.register(session, b, s.id, actor="cli", now=NOW + timedelta(seconds=1))
     wc = offers.register(session, c, s.id, actor="cli", now=NOW + timedelta(seconds=2))
-    offers.leave_waitlist(session, wc, actor=_user(session, c), now=NOW)
+    waitlist.leave_waitlist(session, wc, actor=_user(session, c), now=NOW)
     assert wc.status == "cancelled"
     offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Andet møde")
-    offers.decline_offered_seat(session, wb, actor=_user(session, b), now=NOW)
+    waitlist.decline_offered_seat(session, wb, actor=_user(session, b), now=NOW)
     assert wb.status == "declined"
     assert session.get(OfferSession, s.id).seats_taken == 0  # nobody left in line
 
@@ -309,9 +309,9 @@ def test_session_ics_request_then_cancel_with_stable_uid(session, make, setup):
     s = make_session(session, offer, location=odense)
     member = make.member(location=odense)
     reg = offers.register(session, member, s.id, actor="cli", now=NOW)
-    first = offers.session_ics(s, reg, NOW).decode()
+    first = offer_messages.session_ics(s, reg, NOW).decode()
     offers.cancel_registration(session, reg, actor=_user(session, member), now=NOW)
-    second = offers.session_ics(s, reg, NOW).decode()
+    second = offer_messages.session_ics(s, reg, NOW).decode()
     uid = f"offer-registration-{reg.id}@portal.foa.dk"
     assert uid in first and uid in second
     assert "METHOD:REQUEST" in first and "METHOD:CANCEL" in second
@@ -342,11 +342,11 @@ def test_capacity_increase_promotes_and_decrease_below_taken_is_refused(session,
     session.commit()
     form = {"start_date": "2026-12-08", "start_time": "10:00", "end_time": "12:00", "capacity": "2",
             "location_id": str(odense.id), "venue": "Mødelokale 1"}
-    offers.update_session(session, s, form, actor=_user(session, cw), now=NOW)
+    offer_editing.update_session(session, s, form, actor=_user(session, cw), now=NOW)
     session.commit()
     assert session.get(OfferRegistration, w.id).status == "offered"
     with pytest.raises(ValidationFailed) as err:
-        offers.update_session(session, s, {**form, "capacity": "1"}, actor=_user(session, cw), now=NOW)
+        offer_editing.update_session(session, s, {**form, "capacity": "1"}, actor=_user(session, cw), now=NOW)
     assert "capacity" in err.value.errors
 
 
@@ -356,7 +356,7 @@ def test_cancelling_a_session_ends_every_registration_and_tells_everyone(session
     a, b = make.member(location=odense), make.member(location=odense)
     offers.register(session, a, s.id, actor="cli", now=NOW)
     offers.register(session, b, s.id, actor="cli", now=NOW)
-    offers.cancel_session(session, s, reason="Underviseren er syg", actor=_user(session, cw), now=NOW)
+    offer_editing.cancel_session(session, s, reason="Underviseren er syg", actor=_user(session, cw), now=NOW)
     session.commit()
     statuses = set(session.scalars(select(OfferRegistration.status)))
     assert statuses == {"cancelled"}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.models import OutboxMessage
 from portal.models.offers import REGISTRATION_STATUSES, OfferRegistration
-from portal.services import offers, registration_state
+from portal.services import offers, registration_state, waitlist
 from portal.timeutil import utcnow
 from tests.offers_helpers import make_offer, make_session
 from tests.test_offers_api import _token
@@ -78,7 +78,7 @@ def test_waiting_list_then_held_seat_then_registered_named_alike_everywhere(clie
             offers.cancel_registration(session, first, actor=ole.user, now=utcnow())
             session.commit()
         elif advance == "mette accepts":
-            offers.accept_offered_seat(session, session.get(OfferRegistration, mine.id), actor="cli", now=utcnow())
+            waitlist.accept_offered_seat(session, session.get(OfferRegistration, mine.id), actor="cli", now=utcnow())
             session.commit()
         session.expire_all()
         surfaces = _surfaces(client, auth, mette, "sb")

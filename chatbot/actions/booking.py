@@ -17,7 +17,7 @@ class ActionStartBooking(Action):
         return "action_start_booking"
 
     def run(self, dispatcher, tracker, domain):
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
             waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
@@ -49,7 +49,7 @@ class ActionOfferSlots(Action):
 
         lang = bridge.language(tracker)
         channel = tracker.get_slot("channel") or "in_person"
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
             waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
@@ -101,7 +101,7 @@ class ActionBookConversation(Action):
             dispatcher.utter_message(response="utter_booking_failed",
                                      reason="tiden kunne ikke læses" if lang == "da" else "the time was unreadable")
             return cleared + [FollowupAction("action_offer_slots")]
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
             waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
@@ -148,7 +148,7 @@ class ValidatePhoneForm(FormValidationAction):
         return "validate_phone_form"
 
     def validate_phone_number(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import clean_danish_phone
+        from portal.services.contact_details import clean_danish_phone
         from portal.services.errors import ValidationFailed
 
         try:
@@ -168,7 +168,7 @@ class ActionSavePhoneNumber(Action):
         from portal.services.chat import set_member_phone
         from portal.services.errors import ValidationFailed
 
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None or conversation.member is None:
                 return [SlotSet("phone_number", None)]

@@ -1,7 +1,8 @@
 """How actions reach the portal: a database session, the sender's conversation, texts from the domain.
 
-In the embedded runtime the action runs inside the web request (its session, committed by the view); in the
-standalone action server each action gets its own app context and commits when it succeeds.
+In the embedded runtime the action works in the caller's session, which the runtime hands over on the dispatcher
+(chatbot/runtime/agent.py: SessionDispatcher; the view commits). In the standalone action server rasa-sdk's plain
+dispatcher carries none: each action gets its own app context and session and commits when it succeeds.
 """
 from __future__ import annotations
 
@@ -25,14 +26,19 @@ def _standalone_app():
 
 
 @contextmanager
-def portal_session():
+def portal_session(dispatcher):
+    """The session an action works in: the one the embedded runtime handed over on `dispatcher` (its caller
+    commits), else, in the standalone action server, a session of its own, committed when the action succeeds."""
     from flask import has_app_context
 
     from portal.extensions import db
 
-    if has_app_context():
-        yield db.session
+    session = getattr(dispatcher, "session", None)
+    if session is not None:
+        yield session
         return
+    if has_app_context():  # inside the portal an action never reaches for the global db.session
+        raise RuntimeError("an action run inside the portal needs the caller's session: Agent.handle(session=...)")
     app = _standalone_app()
     with app.app_context():
         try:

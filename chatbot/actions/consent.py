@@ -12,7 +12,7 @@ class ActionRecordConsent(Action):
         return "action_record_consent"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat import record_chat_consent
+        from portal.services.chat_transcript import record_chat_consent
 
         lang = bridge.language(tracker)
         decision = consent_decision(tracker)
@@ -21,7 +21,7 @@ class ActionRecordConsent(Action):
         if decision == "unclear":  # an answer to the question that is not a clear yes: nothing is recorded
             dispatcher.utter_message(response="utter_consent_not_recorded")
             return [bridge.ask("utter_ask_consent")]
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
                 return []
@@ -88,10 +88,10 @@ class ActionWithdrawConsent(Action):
         return "action_withdraw_consent"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat import withdraw_chat_consent
+        from portal.services.chat_transcript import withdraw_chat_consent
 
         lang = bridge.language(tracker)
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
             consent = withdraw_chat_consent(session, conversation, now=bridge.utcnow()) if conversation else None
             when = bridge.local_when(consent.withdrawn_at, lang, "d. MMMM y 'kl.' HH:mm") if consent else ""

@@ -40,7 +40,7 @@ class ActionHandoff(Action):
         reason = tracker.get_slot("handoff_reason") or "request_human"
         if reason not in ("request_human", "fallback", "action_failed"):
             reason = "request_human"
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
                 return []

@@ -56,7 +56,7 @@ class ActionRegisterSession(Action):
     def run(self, dispatcher, tracker, domain):
         kind = tracker.get_slot("session_kind") or ("fvu" if _intent(tracker) == "fvu" else "webinar")
         pending = "fvu" if kind == "fvu" else "new_trade"
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
             waiting = steps.prerequisites(conversation, pending)
             if waiting:
@@ -121,7 +121,7 @@ class ActionRequestJobmatchCv(Action):
     def run(self, dispatcher, tracker, domain):
         from portal.services.jobmatch_cv import request_cv_via_chat
 
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
             waiting = steps.prerequisites(conversation, "job_matching")
             if waiting:

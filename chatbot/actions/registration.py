@@ -12,7 +12,7 @@ class ActionStartRegistration(Action):
         return "action_start_registration"
 
     def run(self, dispatcher, tracker, domain):
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
                 return []
@@ -51,7 +51,7 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
             return {"birth_date": None}
 
     def validate_contact(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import clean_contact
+        from portal.services.contact_details import clean_contact
         from portal.services.errors import ValidationFailed
 
         try:
@@ -94,7 +94,7 @@ class ActionRegisterMember(Action):
         from portal.services.chat import register_dismissed_member
         from portal.services.errors import Conflict, NotAllowed
 
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             conversation = steps.known_conversation(session, tracker, dispatcher)
             if conversation is None:
                 return []

@@ -53,7 +53,7 @@ class LocationSlot:
     def validate_location(self, value, dispatcher, tracker, domain):
         from portal.services.chat import find_location
 
-        with bridge.portal_session() as session:
+        with bridge.portal_session(dispatcher) as session:
             location = find_location(session, str(value))
             name = location.name if location is not None else None
         if name is None:

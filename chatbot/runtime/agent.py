@@ -13,7 +13,7 @@ import logging
 import re
 import time
 
-from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from chatbot.runtime.labels import intent_label
 from chatbot.runtime.nlu import FALLBACK_INTENT, NLU
@@ -39,6 +39,17 @@ def new_state(project: Project) -> dict:
     return {"slots": slots, "active_loop": None, "prev_action": None, "fallback_stage": None, "events": []}
 
 
+class SessionDispatcher(CollectingDispatcher):
+    """rasa-sdk's dispatcher, carrying the caller's database session to the actions (chatbot/actions/bridge.py).
+
+    Action.run(dispatcher, tracker, domain) keeps rasa-sdk's signature, so the standalone action server (a plain
+    CollectingDispatcher, no session) runs the same classes."""
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+
 class Agent:
     def __init__(self, project: Project, nlu: NLU, executor: ActionExecutor | None = None) -> None:
         self.project = project
@@ -51,14 +62,16 @@ class Agent:
 
     # ---- one turn -------------------------------------------------------------------------------------------
     def handle(self, state: dict | None, text: str, *, sender_id: str, slots: dict | None = None,
-               action_guard=None) -> tuple[list[dict], dict, dict]:
+               session=None, action_guard=None) -> tuple[list[dict], dict, dict]:
         """Process one user message. Returns (messages, new state, parse data).
 
         `slots` are values the caller knows better than the tracker (language, consent, member_known from the
-        database); `action_guard()` is a context manager around each custom action (a DB savepoint).
+        database); `session` is the caller's database session, handed to each custom action on its dispatcher
+        (the caller commits); `action_guard()` is a context manager around each custom action (a DB savepoint).
         """
         # The stored state may hold only what the portal keeps beside the dialogue (e.g. the widget's language).
-        turn = _Turn(self, {**new_state(self.project), **copy.deepcopy(state or {})}, sender_id, action_guard)
+        turn = _Turn(self, {**new_state(self.project), **copy.deepcopy(state or {})}, sender_id, session,
+                     action_guard)
         for name, value in (slots or {}).items():
             turn.state["slots"][name] = value
         parse = self.nlu.parse(text)
@@ -89,10 +102,11 @@ def render_response(project: Project, name: str, slots: dict, variables: dict | 
 
 
 class _Turn:
-    def __init__(self, agent: Agent, state: dict, sender_id: str, action_guard) -> None:
+    def __init__(self, agent: Agent, state: dict, sender_id: str, session, action_guard) -> None:
         self.agent = agent
         self.state = state
         self.sender_id = sender_id
+        self.session = session
         self.messages: list[dict] = []
         self.action_guard = action_guard or contextlib.nullcontext
         self.latest_message: dict = {}
@@ -327,7 +341,7 @@ class _Turn:
                 "domain": self.agent.project.domain, "version": "3.6.21"}
         try:
             with self.action_guard():
-                result = _run_async(self.agent.executor.run(call))
+                result = _run_async(self.agent.executor.run(call, dispatcher=SessionDispatcher(self.session)))
         except Exception:
             log.exception("chatbot action %s failed", name)
             if name == "action_handoff":
@@ -378,7 +392,8 @@ def _run_async(coroutine):
     except RuntimeError:
         return asyncio.run(coroutine)
     # Called from inside an event loop (the rasa_sdk server, or a thread where a loop is running): run in a helper
-    # thread that carries this thread's context, so the action sees the same Flask app and database session.
+    # thread that carries this thread's context, so the action sees the same Flask app (and request, for the
+    # language).
     import concurrent.futures
     import contextvars
 

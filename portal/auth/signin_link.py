@@ -28,6 +28,7 @@ from portal.models import Member, User
 from portal.models.users import SignInLink
 from portal.services import audit, outbox
 from portal.services import sms as sms_channel
+from portal.services.contact_details import clean_danish_phone
 from portal.services.email_render import render_email
 from portal.services.errors import ValidationFailed
 from portal.services.links import external_url
@@ -75,8 +76,6 @@ def ensure_member_account(session: Session, member: Member, *, now: datetime, ac
 def clean_address(text: str) -> tuple[str | None, str | None]:
     """(email, phone in E.164) from what the member typed, or ValidationFailed (Danish, for the form)."""
     from flask_babel import gettext as _
-
-    from portal.services.chat import clean_danish_phone
 
     text = (text or "").strip()[:254]
     if "@" in text:

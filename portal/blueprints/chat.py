@@ -33,7 +33,7 @@ from portal.models import Member
 from portal.models.chat import ChatConversation
 from portal.query_args import db_int
 from portal.services import chat as chat_service
-from portal.services import chat_states
+from portal.services import chat_states, chat_transcript
 from portal.services import handoff as handoff_service
 from portal.services.errors import DomainError, ValidationFailed
 from portal.timeutil import utcnow
@@ -125,7 +125,7 @@ def widget_context(kind: str = "minside") -> dict | None:
     if sender is None:
         return None
     conversation = chat_service.conversation_for_sender(db.session, sender)
-    messages = chat_service.messages_after(db.session, conversation) if conversation is not None else []
+    messages = chat_transcript.messages_after(db.session, conversation) if conversation is not None else []
     status = chat_states.status(db.session, conversation) if conversation is not None else None
     return {"sender": sender, "kind": kind, "messages": messages,
             "state": conversation.state if conversation is not None else "bot", "status": status,
@@ -267,8 +267,8 @@ def model_parse():
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         return problem(400, "Feltet \"text\" mangler eller er tomt.")
-    if len(text) > chat_service.MAX_MESSAGE_CHARS:
-        return problem(400, f"Teksten er for lang (højst {chat_service.MAX_MESSAGE_CHARS} tegn).")
+    if len(text) > chat_transcript.MAX_MESSAGE_CHARS:
+        return problem(400, f"Teksten er for lang (højst {chat_transcript.MAX_MESSAGE_CHARS} tegn).")
     return jsonify(_agent().nlu.parse(text))
 
 
@@ -291,11 +291,11 @@ def poll():
         return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
     now = utcnow()
     if (now - conversation.last_seen_at).total_seconds() > POLL_SEEN_WRITE_SECONDS:
-        chat_service.mark_seen(conversation, now)
+        chat_transcript.mark_seen(conversation, now)
         db.session.commit()
-    messages = chat_service.messages_after(db.session, conversation, after)
+    messages = chat_transcript.messages_after(db.session, conversation, after)
     status = chat_states.status(db.session, conversation)
-    last = messages[-1] if messages else chat_service.last_message(db.session, conversation)
+    last = messages[-1] if messages else chat_transcript.last_message(db.session, conversation)
     return jsonify(state=conversation.state, messages=[_message_json(m) for m in messages],
                    status={"state": status["state"], "text": status["text"]} if status else None,
                    buttons=chat_states.quick_replies(db.session, conversation, last))
@@ -337,14 +337,14 @@ def handoff_detail(handoff_id: int):
 
     now = utcnow()
     handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
-    messages = chat_service.messages_after(db.session, handoff.conversation)
+    messages = chat_transcript.messages_after(db.session, handoff.conversation)
     me = handoff_service.caseworker_of(db.session, current_user)
     colleagues = handoff_service.colleagues(db.session, current_user) if handoff.status == "claimed" else []
     db.session.commit()  # the audited read
     return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes(handoff, now),
-                           present=chat_service.member_present(handoff.conversation, now),
+                           present=chat_transcript.member_present(handoff.conversation, now),
                            handoff_overview=handoff_overview,
                            member_status_label=lambda code: MEMBER_STATUS_LABELS.get(code, code),
                            errors=request.args.get("fejl"))
@@ -358,7 +358,7 @@ def handoff_messages(handoff_id: int):
         after = max(0, db_int(request.args.get("after", "0")))
     except ValueError:
         return problem(400, "Parameteren \"after\" skal være et helt tal.")
-    messages = chat_service.messages_after(db.session, handoff.conversation, after)
+    messages = chat_transcript.messages_after(db.session, handoff.conversation, after)
     return jsonify(status=handoff.status, messages=[_message_json(m) for m in messages])
 
 

@@ -13,7 +13,14 @@ from flask_login import current_user
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.query_args import DB_MAX
-from portal.services import jobcentre, joint_conversation, municipalities, notifications, plan
+from portal.services import (
+    jobcentre,
+    jobcentre_answers,
+    joint_conversation,
+    municipalities,
+    notifications,
+    plan,
+)
 from portal.services.errors import Conflict, ValidationFailed
 from portal.timeutil import local_to_utc, local_today, utcnow
 
@@ -94,7 +101,7 @@ def answer(case_id: int):
         abort(400)
     reason = (request.form.get("reason") or "")[:5000]
     try:
-        found = jobcentre.decide_plan_item(db.session, scope, _id(case_id),
+        found = jobcentre_answers.decide_plan_item(db.session, scope, _id(case_id),
                                            approve=decision == "approve", reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()
@@ -161,7 +168,7 @@ def answer_visitation(case_id: int):
         abort(400)
     reason = (request.form.get("reason") or "")[:5000]
     try:
-        found = jobcentre.answer_visitation(db.session, scope, _id(case_id), accept=decision == "accept",
+        found = jobcentre_answers.answer_visitation(db.session, scope, _id(case_id), accept=decision == "accept",
                                             reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()

@@ -22,8 +22,8 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
+from portal.services import offer_messages, registration_state, waitlist
 from portal.services import offers as svc
-from portal.services import registration_state
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
 
@@ -50,7 +50,7 @@ AUDIENCE_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l(
 def _labels():
     return {"KIND_LABELS": KIND_LABELS, "TOPIC_LABELS": TOPIC_LABELS, "FVU_LABELS": FVU_LABELS,
             "AUDIENCE_LABELS": AUDIENCE_LABELS, "registration_state": registration_state.describe,
-            "place_text": svc.place_text, "to_local": to_local}
+            "place_text": offer_messages.place_text, "to_local": to_local}
 
 
 def _member() -> Member:
@@ -107,7 +107,7 @@ def offer_detail(offer_id: int):
         OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_([s.id for s in sessions]),
         OfferRegistration.status.in_(CURRENT_STATUSES)))}
     waits = _waitlist_lengths([s.id for s in sessions])
-    positions = {sid: svc.waitlist_position(db.session, r) for sid, r in regs.items() if r.status == "waitlisted"}
+    positions = {sid: waitlist.waitlist_position(db.session, r) for sid, r in regs.items() if r.status == "waitlisted"}
     current = svc.registration_per_offer(svc.member_registrations(db.session, member, now)).get(offer.id)
     groups = svc.sessions_by_place(sessions, home_location_id=member.location_id) if show_all else None
     return render_template("offers/offer.html", offer=offer, sessions=sessions, regs=regs, waits=waits,
@@ -127,7 +127,7 @@ def register(session_id: int):
     back = _back(url_for("offers.offer_detail", offer_id=offer_session.offer_id))
     try:
         reg = svc.register(db.session, member, session_id, actor=current_user, now=utcnow())
-        position = svc.waitlist_position(db.session, reg)
+        position = waitlist.waitlist_position(db.session, reg)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -150,7 +150,7 @@ def mine():
     current = [r for r in regs if r.status in CURRENT_STATUSES and
                r.offer_session.ends_at > now]
     past = [r for r in reversed(regs) if r not in current][:30]
-    positions = {r.id: svc.waitlist_position(db.session, r) for r in current if r.status == "waitlisted"}
+    positions = {r.id: waitlist.waitlist_position(db.session, r) for r in current if r.status == "waitlisted"}
     return render_template("offers/mine.html", current=current, past=past, positions=positions, now=now)
 
 
@@ -195,27 +195,27 @@ def _member_action(reg_id: int, action, done: str):
 @bp.route("/tilbud/tilmelding/<int:reg_id>/tag-plads", methods=["POST"])
 @role_required("member")
 def accept(reg_id: int):
-    return _member_action(reg_id, svc.accept_offered_seat,
+    return _member_action(reg_id, waitlist.accept_offered_seat,
                           _("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."))
 
 
 @bp.route("/tilbud/tilmelding/<int:reg_id>/nej-tak", methods=["POST"])
 @role_required("member")
 def decline(reg_id: int):
-    return _member_action(reg_id, svc.decline_offered_seat, _("Tak for svaret. Pladsen går videre til den næste."))
+    return _member_action(reg_id, waitlist.decline_offered_seat, _("Tak for svaret. Pladsen går videre til den næste."))
 
 
 @bp.route("/tilbud/tilmelding/<int:reg_id>/forlad-venteliste", methods=["POST"])
 @role_required("member")
 def leave(reg_id: int):
-    return _member_action(reg_id, svc.leave_waitlist, _("Du er taget af ventelisten."))
+    return _member_action(reg_id, waitlist.leave_waitlist, _("Du er taget af ventelisten."))
 
 
 @bp.route("/tilbud/tilmelding/<int:reg_id>/kalender.ics")
 @role_required("member")
 def registration_ics(reg_id: int):
     reg = _own_registration(reg_id)
-    body = svc.session_ics(reg.offer_session, reg, utcnow())
+    body = offer_messages.session_ics(reg.offer_session, reg, utcnow())
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="tilbud-{reg.id}.ics"'})
 
@@ -225,14 +225,14 @@ def registration_ics(reg_id: int):
 def accept_link(token: str):
     """The one-click link in the e-mail: GET only shows the seat; the POST button takes it (single-use, signed)."""
     try:
-        reg = svc.registration_from_token(db.session, token[:500])
+        reg = waitlist.registration_from_token(db.session, token[:500])
         if reg.member_id != _member().id:
             raise NotFound(_("Linket hører til en anden bruger. Log ind som den, der fik e-mailen."))
     except DomainError as err:
         return render_template("offers/accept.html", reg=None, problem=err.message), err.status
     if request.method == "POST":
         try:
-            svc.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
+            waitlist.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
             db.session.commit()
         except DomainError as err:
             db.session.rollback()

@@ -21,7 +21,7 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
-from portal.services import audit, fvu_feedback
+from portal.services import audit, fvu_feedback, offer_editing, waitlist
 from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
@@ -94,7 +94,7 @@ def offer_new():
     errors = {}
     if request.method == "POST":
         try:
-            offer = svc.create_offer(db.session, _offer_data(), actor=current_user, now=utcnow())
+            offer = offer_editing.create_offer(db.session, _offer_data(), actor=current_user, now=utcnow())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -103,7 +103,7 @@ def offer_new():
             flash(_("Tilbuddet er oprettet. Opret nu et eller flere hold."), "success")
             return redirect(url_for("offers.staff_offer", offer_id=offer.id))
     values = _offer_data() if request.method == "POST" else {"active": True, "audiences": ["1", "2a", "2b"],
-                                                               "hold_hours": svc.default_hold_hours()}
+                                                               "hold_hours": waitlist.default_hold_hours()}
     return render_template("offers/offer_form.html", offer=None, values=values, errors=errors,
                            **_form_choices()), (422 if errors else 200)
 
@@ -131,7 +131,7 @@ def offer_edit(offer_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            svc.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow())
+            offer_editing.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -179,7 +179,7 @@ def session_new(offer_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            offer_session = svc.create_session(db.session, offer, _session_data(), actor=current_user, now=utcnow())
+            offer_session = offer_editing.create_session(db.session, offer, _session_data(), actor=current_user, now=utcnow())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -205,7 +205,7 @@ def session_edit(session_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            svc.update_session(db.session, offer_session, _session_data(), actor=current_user, now=utcnow())
+            offer_editing.update_session(db.session, offer_session, _session_data(), actor=current_user, now=utcnow())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -267,7 +267,7 @@ def _staff_action(session_id: int, action, done: str, anchor: str = ""):
 @role_required(*STAFF)
 def session_cancel(session_id: int):
     offer_session = _session(session_id)
-    return _staff_action(session_id, lambda: svc.cancel_session(
+    return _staff_action(session_id, lambda: offer_editing.cancel_session(
         db.session, offer_session, reason=request.form.get("reason", "")[:2000], actor=current_user, now=utcnow()),
         _("Holdet er aflyst, og alle tilmeldte og ventende har fået besked."))
 

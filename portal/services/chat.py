@@ -1,7 +1,8 @@
-"""Chat conversations: one user turn through the embedded bot, transcripts, consent, registration and booking.
+"""Chat conversations: one user turn through the embedded bot, registration and booking from the chat.
 
-The bot's dialogue lives in chatbot/ (Rasa project + runtime); this module is the portal side: what is stored,
-when, and what a chat may change. Actions in chatbot/actions call these functions with actor "chatbot".
+The bot's dialogue lives in chatbot/ (Rasa project + runtime); this module is the portal side: what a chat may
+change. What is stored and for how long (messages, the chat consent) is portal/services/chat_transcript.py; the
+states while a person holds the chat are chat_states.py, the handoff itself handoff.py. Actions in chatbot/actions call these functions with actor "chatbot".
 """
 from __future__ import annotations
 
@@ -10,40 +11,25 @@ import secrets
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
-from portal.services import audit
+from portal.services import audit, chat_states
+from portal.services.chat_states import quick_replies, render
+from portal.services.chat_transcript import (
+    CHAT_CONSENT_PURPOSE,
+    add_message,
+    check_message_text,
+    forget_transcript,
+)
+from portal.services.consent import WITHDRAWAL_HANDLERS
+from portal.services.contact_details import clean_contact, clean_danish_phone
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from portal.services.handoff import close_by_member, open_handoff
 from portal.services.person_names import clean_person_name
-from portal.services.sms import parse_danish_phone
 from portal.timeutil import to_local
-
-MAX_MESSAGE_CHARS = 2000
-# A conversation without consent keeps its transcript only for the session: idle this long, it is deleted.
-SESSION_IDLE_MINUTES = 120
-# The widget polls every few seconds; not seen for this long means the member has left.
-PRESENCE_SECONDS = 60
-CHAT_CONSENT_PURPOSE = "chat_contact"
-MESSAGE_PAGE = 200
-
-
-def check_message_text(text) -> str:
-    """The user's message as it will be processed, or ValidationFailed with a polite Danish reason."""
-    if not isinstance(text, str):
-        raise ValidationFailed("Beskeden skal være tekst.", field="message")
-    text = text.replace("\x00", "").strip()
-    if not text:
-        raise ValidationFailed("Skriv en besked først.", field="message")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise ValidationFailed(
-            f"Beskeden er for lang ({len(text)} tegn). Skriv højst {MAX_MESSAGE_CHARS} tegn ad gangen, "
-            "gerne i flere beskeder.", field="message")
-    return text
-
 
 # ---- conversations ------------------------------------------------------------------------------------------
 
@@ -79,34 +65,6 @@ def _member_has_chat_consent(session: Session, member: Member | None) -> bool:
     ).limit(1)) is not None
 
 
-def add_message(session: Session, conversation: ChatConversation, *, sender: str, text: str, now: datetime,
-                buttons: list | None = None, intent: str | None = None, confidence: float | None = None,
-                author_user_id: int | None = None) -> ChatMessage:
-    message = ChatMessage(conversation_id=conversation.id, at=now, sender=sender, text=text, buttons=buttons or None,
-                          intent=intent, confidence=confidence, author_user_id=author_user_id)
-    session.add(message)
-    return message
-
-
-def messages_after(session: Session, conversation: ChatConversation, after_id: int = 0) -> list[ChatMessage]:
-    return list(session.scalars(
-        select(ChatMessage).where(ChatMessage.conversation_id == conversation.id, ChatMessage.id > after_id)
-        .order_by(ChatMessage.id).limit(MESSAGE_PAGE)))
-
-
-def last_message(session: Session, conversation: ChatConversation) -> ChatMessage | None:
-    return session.scalar(select(ChatMessage).where(ChatMessage.conversation_id == conversation.id)
-                          .order_by(ChatMessage.id.desc()).limit(1))
-
-
-def mark_seen(conversation: ChatConversation, now: datetime) -> None:
-    conversation.last_seen_at = now
-
-
-def member_present(conversation: ChatConversation, now: datetime) -> bool:
-    return conversation.last_seen_at >= now - timedelta(seconds=PRESENCE_SECONDS)
-
-
 def bot_slots(session: Session, conversation: ChatConversation) -> dict:
     """What the database knows better than the tracker: language, consent, whether we know the member."""
     slots = {"language": conversation.language, "consent": conversation.consent_given,
@@ -138,8 +96,6 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     is honoured in every state before anything else. `widget_language` is the page's language (da/en); a
     message clearly written in the other language switches the answers to it.
     """
-    from portal.services import chat_states
-
     text = check_message_text(text)
     take_turn(session, conversation, now)
     conversation.last_seen_at = now
@@ -161,7 +117,7 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     consent_before = conversation.consent_given
     messages, state, parse = agent.handle(
         conversation.tracker or None, text, sender_id=conversation.sender_id,
-        slots=bot_slots(session, conversation), action_guard=lambda: session.begin_nested())
+        slots=bot_slots(session, conversation), session=session, action_guard=lambda: session.begin_nested())
     intent = parse.get("intent") or {}
     state_of_said = inspect(said)
     if not (state_of_said.deleted or state_of_said.was_deleted or state_of_said.detached):
@@ -236,7 +192,6 @@ def _payload_title(session: Session, conversation: ChatConversation, payload: st
         if isinstance(button, dict) and button.get("payload") == payload and button.get("title"):
             return str(button["title"])[:200]
     from chatbot.runtime.labels import intent_label
-    from portal.services.chat_states import quick_replies, render
 
     defaults = render(conversation, "utter_quick_default")["buttons"]
     for button in quick_replies(session, conversation, None) + defaults:  # the state's and the default buttons
@@ -248,63 +203,12 @@ def _payload_title(session: Session, conversation: ChatConversation, payload: st
 
 # ---- consent ------------------------------------------------------------------------------------------------
 
-def record_chat_consent(session: Session, conversation: ChatConversation, *, text_shown: str, now: datetime,
-                        actor="chatbot") -> Consent:
-    """Consent to store this conversation and the contact details given in it (purpose chat_contact)."""
-    from portal.services.consent import give_consent
-
-    if conversation.consent_given and conversation.consent_id:
-        existing = session.get(Consent, conversation.consent_id)
-        if existing is not None and existing.withdrawn_at is None:
-            return existing
-    consent = give_consent(session, purpose=CHAT_CONSENT_PURPOSE, text_shown=text_shown, source="chatbot",
-                           actor=actor, now=now, member_id=conversation.member_id,
-                           subject_ref=None if conversation.member_id else f"chat:{conversation.sender_id[:60]}")
-    conversation.consent_given = True
-    conversation.consent_id = consent.id
-    return consent
-
-
-def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, now: datetime,
-                          actor="chatbot") -> Consent | None:
-    """Withdraw the chat consent: the transcript is deleted and nothing more is stored. None if none was given."""
-    from portal.services.consent import withdraw_consent
-
-    consent = session.get(Consent, conversation.consent_id) if conversation.consent_id else None
-    if consent is None and conversation.member_id:
-        consent = session.scalar(select(Consent).where(
-            Consent.member_id == conversation.member_id, Consent.purpose == CHAT_CONSENT_PURPOSE,
-            Consent.withdrawn_at.is_(None)).order_by(Consent.given_at.desc()).limit(1))
-    if consent is None or consent.withdrawn_at is not None:
-        conversation.consent_given = False
-        return None
-    withdraw_consent(session, consent, actor=actor, now=now)
-    conversation.consent_given = False
-    conversation.consent_id = None
-    forget_transcript(session, conversation)
-    return consent
-
-
-def forget_transcript(session: Session, conversation: ChatConversation) -> int:
-    """Delete the stored messages and the typed text in the tracker; returns how many messages went."""
-    result = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == conversation.id))
-    tracker = dict(conversation.tracker or {})
-    tracker["events"] = []
-    slots = dict(tracker.get("slots") or {})
-    for name in ("full_name", "birth_date", "contact", "notice_end_date", "phone_number"):
-        slots[name] = None
-    tracker["slots"] = slots
-    conversation.tracker = tracker
-    return result.rowcount or 0
-
-
 def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor, now: datetime) -> str | None:
     """Registered with the consent service: a withdrawal from Min side also stops the chat storing transcripts."""
     conversations = session.scalars(select(ChatConversation).where(
         (ChatConversation.consent_id == consent.id)
         | ((ChatConversation.member_id == consent.member_id) & (ChatConversation.member_id.is_not(None)))
     )).all()
-    from portal.services.handoff import close_by_member, open_handoff
 
     for conversation in conversations:
         handoff = open_handoff(session, conversation)
@@ -314,20 +218,6 @@ def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor, now: d
         conversation.consent_id = None
         forget_transcript(session, conversation)
     return "Chatsamtalerne er slettet." if conversations else None
-
-
-def purge_expired_transcripts(session: Session, *, now: datetime, idle_minutes: int = SESSION_IDLE_MINUTES) -> int:
-    """Without consent a transcript lives only for the session: delete those idle longer than `idle_minutes`."""
-    cutoff = now - timedelta(minutes=idle_minutes)
-    ids = list(session.scalars(select(ChatConversation.id).where(
-        ChatConversation.consent_given.is_(False), ChatConversation.last_activity_at < cutoff,
-        ChatConversation.state != "handed_off")))
-    if not ids:
-        return 0
-    count = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids))).rowcount or 0
-    for conversation in session.scalars(select(ChatConversation).where(ChatConversation.id.in_(ids))):
-        conversation.tracker = {}
-    return count
 
 
 # ---- registration of a dismissed person -------------------------------------------------------------------
@@ -352,29 +242,6 @@ def parse_danish_date(text: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
-
-
-def clean_danish_phone(text: str) -> str:
-    """A Danish phone number in E.164 (+45…), or ValidationFailed with the reason (phonenumbers' rules)."""
-    number = parse_danish_phone(text)
-    if number is None:
-        raise ValidationFailed("Det er ikke et dansk telefonnummer. Skriv 8 cifre, fx 20 30 40 50.",
-                               field="phone_number")
-    return number
-
-
-def clean_contact(text: str) -> tuple[str | None, str | None]:
-    """(email, phone in E.164) from what the person typed, or ValidationFailed."""
-    text = (text or "").strip()
-    if "@" in text:
-        try:
-            return validate_email(text, check_deliverability=False).normalized, None
-        except EmailNotValidError:
-            raise ValidationFailed("E-mailadressen er ikke gyldig.", field="contact") from None
-    number = parse_danish_phone(text)
-    if number is None:
-        raise ValidationFailed("Skriv en gyldig e-mailadresse eller et dansk telefonnummer.", field="contact")
-    return None, number
 
 
 def check_notice_end(value: date | None, today: date) -> date:
@@ -524,8 +391,6 @@ def set_member_phone(session: Session, member: Member, text: str, *, now: dateti
 
 def init_app(app) -> None:
     """Hook the chat into the consent service (withdrawal elsewhere deletes chat transcripts)."""
-    from portal.services.consent import WITHDRAWAL_HANDLERS
-
     handlers = WITHDRAWAL_HANDLERS.setdefault(CHAT_CONSENT_PURPOSE, [])
     if _on_chat_consent_withdrawn not in handlers:
         handlers.append(_on_chat_consent_withdrawn)

@@ -14,7 +14,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
-from portal.services.chat import add_message
+from portal.services import handoff as handoff_service
+from portal.services.chat_transcript import add_message, withdraw_chat_consent
+from portal.services.handoff import open_handoff
 
 BOT, WAITING, WITH_PERSON = "bot", "waiting", "with_person"
 # Typed "stop" commands (normalised, see chatbot.runtime.nlu.normalise); the buttons send /stop.
@@ -30,8 +32,6 @@ COMMANDS = ("withdraw_consent", "stop", "request_human")
 
 def phase(session: Session, conversation: ChatConversation) -> tuple[str, Handoff | None]:
     """(BOT | WAITING | WITH_PERSON, the open handoff)."""
-    from portal.services.handoff import open_handoff
-
     if conversation.state != "handed_off":
         return BOT, None
     handoff = open_handoff(session, conversation)
@@ -107,8 +107,6 @@ def member_command(text: str, parse: dict | None) -> str | None:
 def handle_while_handed_off(session: Session, conversation: ChatConversation, text: str, shown: str, *,
                             now: datetime, agent) -> list[dict] | None:
     """One member message while a person holds the chat. None when no handoff is open (the bot answers it)."""
-    from portal.services import handoff as handoff_service
-
     kind, handoff = phase(session, conversation)
     if handoff is None:
         conversation.state = "bot"
@@ -143,7 +141,6 @@ def withdraw(session: Session, conversation: ChatConversation, *, now: datetime,
     member told so at once (the reply carries custom.transcript_deleted for the widget)."""
     from babel.dates import format_datetime
 
-    from portal.services.chat import withdraw_chat_consent
     from portal.timeutil import to_local
 
     consent = withdraw_chat_consent(session, conversation, now=now)

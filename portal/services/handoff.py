@@ -19,7 +19,8 @@ from portal.i18n import N_
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, ChatConversation, ChatMessage, Handoff
 from portal.services import audit, notifications, outbox, sms
-from portal.services.chat import add_message, check_message_text, member_present
+from portal.services.chat_transcript import add_message, check_message_text, member_present
+from portal.services.contact_details import clean_contact
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
 # Danish source strings, translated where shown (templates/chat/inbox.html, handoff.html).
@@ -212,8 +213,6 @@ def reply_reach(session: Session, conversation: ChatConversation) -> tuple[str |
     if member is None:
         contact = ((conversation.tracker or {}).get("slots") or {}).get("contact")
         if contact:
-            from portal.services.chat import clean_contact
-
             try:
                 email, phone = clean_contact(contact)
             except ValidationFailed:

@@ -1,4 +1,4 @@
-"""The job-centre exchange (issue 16): what the a-kasse sends a member's job centre, and the job centre's answers.
+"""The job-centre exchange (issue 16): what the a-kasse sends a member's job centre, and who may read it there.
 
 The member's job centre is their home municipality's (Member.municipality_code, portal/data/municipalities.csv).
 Everything sent is a JobcentreMessage row, written in the same transaction as the change it reports; an adapter
@@ -8,7 +8,8 @@ behind `Exchange` then delivers it:
 - `DfdgExchange` (portal/services/dfdg.py): the row is also queued for DFDG's exchange (a stub, see docs/jobcentre.md).
 
 Job-centre staff see only their own job centre's citizens, and only what the a-kasse shared with it; every read
-is audited like a staff read ('member.file_opened', shown to the member under "who opened my file").
+is audited like a staff read ('member.file_opened', shown to the member under "who opened my file"). The job
+centre's answers to a plan approval or a visitation are portal/services/jobcentre_answers.py.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
 from portal.services import audit, municipalities, notifications
-from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 
 DEFAULT_APPROVAL_KINDS = ("activation", "company_internship", "wage_subsidy", "education_long")
@@ -277,79 +278,10 @@ def clean_reason(reason: str | None, *, required: bool) -> str | None:
     return reason or None
 
 
-def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *, approve: bool,
-                     reason: str | None, now: datetime) -> JobcentreMessage:
-    """Approve or reject a plan item. Refused, with nothing changed, if it was answered already or the a-kasse
-    withdrew it meanwhile."""
-    from portal.services import plan
-
-    message = get_message(session, scope, message_id)
-    if message.kind != "plan_approval" or message.plan_item is None:
-        raise ValidationFailed(_("Sagen er ikke en anmodning om godkendelse."))
-    reason = clean_reason(reason, required=not approve)
-    item = message.plan_item
-    if message.status == "withdrawn" or item.status == "cancelled":
-        raise Conflict(_("A-kassen har trukket aktiviteten »%(title)s« tilbage. Der er ikke noget at godkende, "
-                         "og intet er ændret.", title=item.title))
-    if message.status == "answered":
-        raise Conflict(_("Aktiviteten »%(title)s« er allerede %(decision)s. Intet er ændret.", title=item.title,
-                         decision=_(DECISION_LABELS[message.decision or "approved"]).lower()))
-    if item.status != "awaiting_jc":
-        raise Conflict(_("Aktiviteten »%(title)s« afventer ikke jobcentret længere. Intet er ændret.",
-                         title=item.title))
-    if not claim(session, message, now):
-        raise Conflict(_("Aktiviteten »%(title)s« er allerede besvaret af jobcentret. Intet er ændret.",
-                         title=item.title))
-    plan.apply_jobcentre_decision(session, item, approve=approve, reason=reason, actor=scope.user, now=now)
-    message.status, message.decision, message.decision_reason = "answered", "approved" if approve else "rejected", reason
-    message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
-    message.read_at = message.read_at or now
-    audit.record(session, scope.user, "jobcentre.plan_approved" if approve else "jobcentre.plan_rejected",
-                 member_id=message.member_id, target=message, now=now, detail={"item": item.id, "reason": reason})
-    return message
-
-
 def decision_label(message: JobcentreMessage) -> str:
     """The job centre's answer in words ('Godkendt af jobcentret', a visitation 'Modtaget af jobcentret' …)."""
     labels = VISITATION_DECISION_LABELS if message.kind == "visitation" else DECISION_LABELS
     return _(labels[message.decision]) if message.decision else _(STATUS_LABELS[message.status])
-
-
-def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
-                      reason: str | None, now: datetime) -> JobcentreMessage:
-    """The job centre takes over a referred member (parallel contact course) or refuses with a reason; the
-    visitation's state (portal.services.referral) follows. Refused, nothing changed, if answered or closed."""
-    from portal.models.casework import JobcenterReferral
-    from portal.services import referral as visitation
-
-    message = get_message(session, scope, message_id)
-    referral = session.get(JobcenterReferral, message.referral_id) if message.referral_id else None
-    if message.kind != "visitation" or referral is None:
-        raise ValidationFailed(_("Sagen er ikke en visitation."))
-    if message.status == "answered":
-        raise Conflict(_("Visitationen er allerede besvaret (%(decision)s). Intet er ændret.",
-                         decision=decision_label(message).lower()))
-    new_status = "accepted" if accept else "rejected"
-    if new_status not in visitation.TRANSITIONS[referral.status]:
-        raise Conflict(_("A-kassen har afsluttet visitationen. Intet er ændret."))
-    reason = clean_reason(reason, required=not accept)
-    if not claim(session, message, now):
-        raise Conflict(_("Visitationen er allerede besvaret. Intet er ændret."))
-    old = referral.status
-    referral.status, referral.updated_at = new_status, now
-    referral.status_note = reason or referral.status_note
-    message.status, message.decision, message.decision_reason = "answered", "approved" if accept else "rejected", reason
-    message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
-    message.read_at = message.read_at or now
-    audit.record(session, scope.user, "visitation.status", member_id=referral.member_id, target=referral, now=now,
-                 detail={"from": old, "to": new_status, "by": "jobcentre", "reason": reason})
-    member = message.member
-    if member.caseworker is not None:
-        text = (f"{scope.name} har modtaget visitationen af {member.full_name}." if accept else
-                f"{scope.name} har afvist visitationen af {member.full_name}: {reason}")
-        notifications.notify(session, member.caseworker.user_id, text,
-                             link=f"/sagsbehandler/medlem/{member.member_number}#visitation", now=now)
-    return message
 
 
 # -- escalation and counts -------------------------------------------------------------------------------------

@@ -29,15 +29,9 @@ from portal.models.offers import (
 from portal.query_args import db_int
 from portal.services import audit, registration_state
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
-from portal.services.waitlist import (
-    WHEN,
-    _,
-    default_hold_hours,
-    lock_session,
-    promote_waitlist,
-    set_status,
-    tell_member,
-)
+from portal.services.minside_i18n import _
+from portal.services.offer_messages import WHEN, session_ics, tell_member
+from portal.services.waitlist import default_hold_hours, lock_session, promote_waitlist, set_status
 from portal.timeutil import local_to_utc
 
 OFFER_FIELDS = ("kind", "title", "description", "topic", "fvu_subject", "sosu_variant", "provider", "course_hours",
@@ -261,8 +255,6 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
                  detail={"fields": sorted(changed)}, now=now)
     session.flush()
     if moved:
-        from portal.services.offers import session_ics
-
         for reg in _live(session, offer_session, ("registered", "offered")):
             when = format_local_datetime(offer_session.starts_at, WHEN)
             tell_member(session, reg.member, now, key=f"offer-session-moved-{reg.id}-{offer_session.sequence}",
@@ -291,8 +283,6 @@ def cancel_session(session: Session, offer_session: OfferSession, *, reason: str
         raise Conflict(_("Holdet er allerede aflyst."))
     if offer_session.ends_at <= now:
         raise Conflict(_("Holdet er afholdt og kan ikke aflyses."))
-    from portal.services.offers import session_ics
-
     offer_session.status = "cancelled"
     offer_session.cancel_reason = reason
     offer_session.sequence += 1

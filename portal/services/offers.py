@@ -1,8 +1,9 @@
 """Offers with seats (tilbud): the catalogue, registration and cancellation, right-and-duty, attendance.
 
-Seats, waiting lists and held seats live in portal/services/waitlist.py and are re-exported here, so the other
-areas import everything from this module. Functions change the session and write the audit log and the outbox;
-the caller (view, API, scheduler job) commits.
+Seats, waiting lists and held seats are portal/services/waitlist.py, staff editing of offers and sessions
+offer_editing.py, what the member is told (e-mail, Min side, calendar invitation) offer_messages.py; callers import
+each from its own module. Functions change the session and write the audit log and the outbox; the caller (view,
+API, scheduler job) commits.
 """
 from __future__ import annotations
 
@@ -24,25 +25,11 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
-from portal.services import audit, clashes, notifications, registration_state
+from portal.services import access, audit, clashes, notifications, registration_state
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from portal.services.ics import Invitation, build_ics
-from portal.services.waitlist import (  # noqa: F401  (re-exported: the offers interface)
-    _,
-    accept_offered_seat,
-    accept_token,
-    decline_offered_seat,
-    default_hold_hours,
-    expire_held_seats,
-    leave_waitlist,
-    lock_session,
-    promote_waitlist,
-    registration_from_token,
-    set_status,
-    tell_member,
-    waitlist_length,
-    waitlist_position,
-)
+from portal.services.minside_i18n import _
+from portal.services.offer_messages import session_ics, session_when, tell_member, tell_registered
+from portal.services.waitlist import leave_waitlist, lock_session, promote_waitlist, set_status
 
 Registration = OfferRegistration
 
@@ -262,7 +249,7 @@ def _check_can_join(session: Session, member: Member, offer_session: OfferSessio
         raise AlreadyRegistered(messages.get(existing.status, _("Du er allerede tilmeldt dette hold.")))
     other = _live_registration_for_offer(session, member.id, offer_session, now)
     if other is not None:
-        when = _when(other.offer_session)
+        when = session_when(other.offer_session)
         messages = {
             "waitlisted": _("Du står allerede på ventelisten til holdet %(when)s. Man kan kun være på ét hold af "
                             "hvert tilbud: forlad ventelisten under Mine tilmeldinger, hvis du hellere vil her.",
@@ -408,13 +395,14 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
     title = offer_session.offer.title
     tell_member(session, member, now, key=f"offer-cancelled-{registration.id}", kind="offers.cancelled",
                 subject=registration_state.subject(registration.status, title),
-                text="\n\n".join((_("Du er afmeldt %(title)s %(when)s.", title=title, when=_when(offer_session)),
-                                   registration_state.status_line(registration.status))),
+                text="\n\n".join((_("Du er afmeldt %(title)s %(when)s.", title=title,
+                                      when=session_when(offer_session)),
+                                    registration_state.status_line(registration.status))),
                 attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))])
     if registration.right_and_duty:
         _flag_caseworker(session, registration, now, _(
             "%(name)s har meldt fra ret- og pligttilbuddet %(title)s %(when)s. Begrundelse: %(reason)s",
-            name=member.full_name, title=title, when=_when(offer_session), reason=reason))
+            name=member.full_name, title=title, when=session_when(offer_session), reason=reason))
     session.flush()
     promote_waitlist(session, offer_session, now=now)
     return registration
@@ -451,7 +439,7 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
     if not attended and registration.right_and_duty and was != "no_show":
         _flag_caseworker(session, registration, now, _(
             "%(name)s mødte ikke op til ret- og pligttilbuddet %(title)s %(when)s.",
-            name=registration.member.full_name, title=offer.title, when=_when(offer_session)))
+            name=registration.member.full_name, title=offer.title, when=session_when(offer_session)))
     return registration
 
 
@@ -480,8 +468,6 @@ def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, te
 
 def require_may_act_for(session: Session, actor: User, member: Member) -> None:
     """The casework rule (portal/services/access.py): caseworkers change their own location's members."""
-    from portal.services import access
-
     access.require_edit(access.staff_scope(session, actor), member)
 
 
@@ -490,82 +476,18 @@ def _require_staff(actor) -> None:
         raise NotAllowed(_("Kun sagsbehandlere og administratorer kan gøre dette."))
 
 
-# -- confirmations ---------------------------------------------------------------------------------------------
-
-def _when(offer_session: OfferSession) -> str:
-    from portal.services.waitlist import _when as when
-
-    return when(offer_session)
-
-
-def place_text(offer_session: OfferSession) -> str:
-    if offer_session.location_id is None:
-        return _("Online")
-    parts = [offer_session.venue or "", offer_session.location.name if offer_session.location else ""]
-    return ", ".join(p for p in parts if p)
-
-
-def session_ics(offer_session: OfferSession, registration: OfferRegistration, now: datetime) -> bytes:
-    """An iCalendar invitation for the member's seat; CANCEL once the seat or the session is cancelled."""
-    cancelled = offer_session.status == "cancelled" or registration.status in ("cancelled", "declined", "expired")
-    offer = offer_session.offer
-    description = offer.description or ""
-    if offer_session.online_link:
-        description = f"{description}\n\n{_('Link')}: {offer_session.online_link}".strip()
-    invitation = Invitation(
-        uid=f"offer-registration-{registration.id}@portal.foa.dk",
-        sequence=(registration.sequence or 0) + (offer_session.sequence or 0),
-        starts_at=offer_session.starts_at, ends_at=offer_session.ends_at, summary=offer.title,
-        description=description, location=place_text(offer_session), url=offer_session.online_link,
-        attendee_email=registration.member.email, attendee_name=registration.member.full_name,
-    )
-    return build_ics(invitation, method="CANCEL" if cancelled else "REQUEST", now=now)
-
-
-def tell_registered(session: Session, reg: OfferRegistration, now: datetime) -> None:
-    offer_session = reg.offer_session or session.get(OfferSession, reg.session_id)
-    title = offer_session.offer.title
-    lines = [_("Du er tilmeldt %(title)s %(when)s.", title=title, when=_when(offer_session)),
-             _("Sted: %(place)s", place=place_text(offer_session))]
-    if offer_session.online_link:
-        lines.append(_("Link: %(link)s", link=offer_session.online_link))
-    if reg.right_and_duty:
-        lines.append(_("Din sagsbehandler har gjort det til et ret- og pligttilbud: du skal deltage, og melder du "
-                       "fra, skal du skrive hvorfor."))
-    lines.append(_("Kan du ikke komme, så meld fra under Tilbud på Min side, så pladsen kan gå til en anden."))
-    lines.append(registration_state.status_line(reg.status))
-    tell_member(session, reg.member, now, key=f"offer-registered-{reg.id}-{reg.sequence}", kind="offers.registered",
-                subject=registration_state.subject(reg.status, title), text="\n".join(lines),
-                attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
-
-
-# -- staff: offers and sessions ---------------------------------------------------------------------------------
-from portal.services.offer_editing import (  # noqa: F401  (re-exported)
-    cancel_session,
-    create_offer,
-    create_session,
-    update_offer,
-    update_session,
-)
-
 __all__ = [
     "AlreadyRegistered",
     "NotOpenToMember",
     "Registration",
     "SessionClosed",
     "SessionFull",
-    "accept_offered_seat",
     "assign_right_and_duty",
     "cancel_registration",
-    "decline_offered_seat",
-    "expire_held_seats",
-    "leave_waitlist",
     "list_offers",
     "member_registrations",
     "open_sessions",
-    "promote_waitlist",
     "record_attendance",
     "register",
-    "session_ics",
     "sessions_starting_between",
 ]

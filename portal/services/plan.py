@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
-from portal.services import audit, notifications
+from portal.services import audit, jobcentre, notifications
 from portal.services.audit import actor_label
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -52,7 +52,7 @@ STATUS_LABELS = {
 TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX = 200, 4000, 2000
 OPEN_STATUSES = ("proposed", "awaiting_jc", "active")
 # Who may move an item from one status to another (set_status); accept/reject are their own functions, and only
-# the job centre moves an item out of 'awaiting_jc' other than by withdrawing it (jobcentre.decide_plan_item).
+# the job centre moves an item out of 'awaiting_jc' other than by withdrawing it (jobcentre_answers.decide_plan_item).
 MEMBER_TRANSITIONS = {("active", "done"), ("done", "active"), ("proposed", "cancelled")}
 STAFF_TRANSITIONS = {("active", "done"), ("done", "active"), ("active", "cancelled"), ("done", "cancelled"),
                      ("cancelled", "active"), ("proposed", "cancelled"), ("awaiting_jc", "cancelled")}
@@ -218,8 +218,6 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
     audit.record(session, actor, "plan.status", member_id=item.member_id, target=item, now=now,
                  detail={"from": old, "to": status})
     if old == "awaiting_jc" and status == "cancelled":
-        from portal.services import jobcentre
-
         jobcentre.withdraw_plan_request(session, item, actor, now)
     elif status == "awaiting_jc":
         _ask_jobcentre(session, item, actor, now)
@@ -229,20 +227,14 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
 # -- the job centre's approval (issue 16) ------------------------------------------------------------------------
 def needs_jobcentre(item: PlanItem) -> bool:
     """The item's kind needs the job centre's approval and the job centre has not approved it."""
-    from portal.services import jobcentre
-
     return jobcentre.needs_approval(item.kind) and item.jobcentre_decision != "approved"
 
 
 def _agreed_status(kind: str) -> str:
-    from portal.services import jobcentre
-
     return "awaiting_jc" if jobcentre.needs_approval(kind) else "active"
 
 
 def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> None:
-    from portal.services import jobcentre
-
     item.jobcentre_decision = item.jobcentre_decided_at = None
     message = jobcentre.request_plan_approval(session, item, now)
     _event(item, actor, now, "jc_request", text=jobcentre.jobcentre_label(item.member) if message else
@@ -251,7 +243,7 @@ def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> No
 
 def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor,
                              now: datetime) -> PlanItem:
-    """The job centre's answer (called by jobcentre.decide_plan_item, which checks who may answer)."""
+    """The job centre's answer (called by jobcentre_answers.decide_plan_item, which checks who may answer)."""
     if item.status != "awaiting_jc":
         raise Conflict(_("Punktet afventer ikke jobcentret længere."))
     old = item.status
@@ -277,8 +269,6 @@ def next_actor(item: PlanItem) -> str | None:
     if item.status == "proposed":
         return _("Din sagsbehandler")
     if item.status == "awaiting_jc":
-        from portal.services import jobcentre
-
         return jobcentre.jobcentre_label(item.member)
     if item.status == "active":
         return _("Dig")

@@ -16,7 +16,8 @@ from portal.services import outbox, sms
 from portal.services.booking import booking_ics
 from portal.services.email_render import render_email
 from portal.services.links import external_url
-from portal.services.offers import session_ics, sessions_starting_between
+from portal.services.offer_messages import session_ics
+from portal.services.offers import sessions_starting_between
 
 DEFAULT_HOURS = 24
 # A booking made shortly before it starts already got its confirmation; a reminder on top is noise.

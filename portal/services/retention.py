@@ -33,7 +33,7 @@ def log_purge(session: Session, category: str, count: int, *, actor: str, now: d
 def purge_chat_transcripts(session: Session, *, now: datetime) -> int:
     """Chat transcripts without consent: the chat area's rule (a transcript without consent lives only for the
     session, stricter than CHAT_DAYS); returns the number of messages deleted."""
-    from portal.services.chat import purge_expired_transcripts
+    from portal.services.chat_transcript import purge_expired_transcripts
 
     return int(purge_expired_transcripts(session, now=now) or 0)
 

@@ -9,30 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.config import value
 from portal.i18n import format_local_datetime
-from portal.models import Member, User
+from portal.models import User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
-from portal.services import audit, notifications, outbox, registration_state
+from portal.services import audit, clashes, registration_state
 from portal.services.errors import Conflict, NotFound
+from portal.services.minside_i18n import _
+from portal.services.offer_messages import WHEN, session_when, tell_member, tell_registered
 
 DEFAULT_HOLD_HOURS = 24
-
-WHEN = "dd.MM.y 'kl.' HH:mm"  # "03.12.2026 kl. 10:00"; "… at 10:00" in English (portal.i18n)
-
-
-def _(text: str, **values) -> str:
-    """gettext when a request picks the language; plain Danish for the scheduler and the CLI."""
-    if has_request_context():
-        from flask_babel import gettext
-
-        return gettext(text, **values)
-    return text % values if values else text
 
 
 def default_hold_hours() -> int:
@@ -147,14 +138,14 @@ def expire_held_seats(session: Session, now: datetime) -> int:
         for reg in regs:
             set_status(reg, offer_session, "expired", now)
             audit.record(session, "scheduler", "offers.hold_expired", member_id=reg.member_id, target=reg, now=now)
-            _tell_member(session, reg.member, now, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
-                         kind="offers.hold_expired",
-                         subject=_("Pladsen på %(title)s er givet videre", title=offer_session.offer.title),
-                         text="\n\n".join((
-                             _("Du svarede ikke i tide, så pladsen på %(title)s %(when)s er givet videre til "
-                               "den næste på ventelisten. Du kan stadig tilmelde dig et andet hold.",
-                               title=offer_session.offer.title, when=_when(offer_session)),
-                             registration_state.status_line(reg.status))))
+            tell_member(session, reg.member, now, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
+                        kind="offers.hold_expired",
+                        subject=_("Pladsen på %(title)s er givet videre", title=offer_session.offer.title),
+                        text="\n\n".join((
+                            _("Du svarede ikke i tide, så pladsen på %(title)s %(when)s er givet videre til "
+                              "den næste på ventelisten. Du kan stadig tilmelde dig et andet hold.",
+                              title=offer_session.offer.title, when=session_when(offer_session)),
+                            registration_state.status_line(reg.status))))
             expired += 1
         session.flush()
         promote_waitlist(session, offer_session, now=now)
@@ -175,16 +166,12 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
         raise Conflict(_("Fristen for at tage pladsen er udløbet, og pladsen er givet videre."))
     if offer_session.starts_at <= now or offer_session.status != "open":
         raise Conflict(_("Holdet er begyndt eller aflyst."))
-    from portal.services import clashes
-
     clashes.refuse_clash(session, registration.member, offer_session.starts_at, offer_session.ends_at, actor=actor,
                          now=now, exclude_session_id=offer_session.id)
     set_status(registration, offer_session, "registered", now)
     registration.registered_at = now
     audit.record(session, actor, "offers.seat_accepted", member_id=registration.member_id, target=registration,
                  now=now)
-    from portal.services.offers import tell_registered
-
     tell_registered(session, registration, now)
     return registration
 
@@ -260,10 +247,6 @@ def _own(reg: OfferRegistration, actor: User | str) -> None:
             raise NotFound(_("Tilmeldingen findes ikke."))
 
 
-def _when(offer_session: OfferSession) -> str:
-    return format_local_datetime(offer_session.starts_at, WHEN)
-
-
 def base_url() -> str:
     return str(value("BASE_URL")).rstrip("/")
 
@@ -279,25 +262,9 @@ def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: 
              "Tag pladsen med ét klik (du logger ind først): %(link)s\n\n"
              "Du kan også tage den eller sige nej tak under Tilbud på Min side. Svarer du ikke, går pladsen "
              "videre til den næste på ventelisten.",
-             title=title, when=_when(offer_session), until=until, link=link)
+             title=title, when=session_when(offer_session), until=until, link=link)
     text = f"{text}\n\n{registration_state.status_line(reg.status)}"
-    _tell_member(session, reg.member, now, key=f"offer-seat-offered-{reg.id}-{reg.hold_round}",
-                 kind="offers.seat_offered", subject=_("Der er en plads til dig: %(title)s", title=title), text=text,
-                 note=_("Der er en plads til dig på %(title)s. Svar senest %(until)s.", title=title, until=until),
-                 link="/tilbud/mine")
-
-
-def _tell_member(session: Session, member: Member, now: datetime, *, key: str, kind: str, subject: str, text: str,
-                 note: str | None = None, link: str | None = "/tilbud/mine",
-                 attachments: list[tuple[str, str, bytes]] | None = None) -> None:
-    """E-mail (outbox, same transaction) and an in-app line on Min side."""
-    if member.email:
-        outbox.enqueue(session, idempotency_key=key, kind=kind, to_address=member.email, subject=subject,
-                       body_text=f"{_('Kære %(name)s', name=member.first_name)}\n\n{text}\n\n{_('Venlig hilsen')}\n"
-                                 f"FOA A-kasse", member_id=member.id, attachments=attachments, now=now)
-    if member.user_id:
-        notifications.notify(session, member.user_id, note or subject, link=link, now=now)
-
-
-def tell_member(*args, **kwargs) -> None:  # used by portal.services.offers
-    _tell_member(*args, **kwargs)
+    tell_member(session, reg.member, now, key=f"offer-seat-offered-{reg.id}-{reg.hold_round}",
+                kind="offers.seat_offered", subject=_("Der er en plads til dig: %(title)s", title=title), text=text,
+                note=_("Der er en plads til dig på %(title)s. Svar senest %(until)s.", title=title, until=until),
+                link="/tilbud/mine")

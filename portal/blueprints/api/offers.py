@@ -18,9 +18,9 @@ from portal.models import Member
 from portal.models.offers import CURRENT_STATUSES, OFFER_KINDS, Offer, OfferRegistration, OfferSession
 from portal.query_args import db_int
 from portal.services import offers as svc
-from portal.services import registration_state
+from portal.services import registration_state, waitlist
 from portal.services.errors import NotFound, ValidationFailed
-from portal.services.waitlist import _
+from portal.services.minside_i18n import _
 from portal.timeutil import utcnow
 
 ROLES = ("member", "caseworker", "admin")
@@ -56,7 +56,7 @@ def _registration_json(reg: OfferRegistration | None) -> dict | None:
         return None
     return {"id": reg.id, "session_id": reg.session_id, "status": reg.status,
             "status_label": registration_state.label(reg.status),
-            "waitlist_position": svc.waitlist_position(db.session, reg), "held_until": _iso(reg.held_until),
+            "waitlist_position": waitlist.waitlist_position(db.session, reg), "held_until": _iso(reg.held_until),
             "right_and_duty": reg.right_and_duty, "registered_at": _iso(reg.registered_at)}
 
 
@@ -153,7 +153,7 @@ def api_accept(session_id: int):
     reg = svc.live_registration(db.session, member.id, session_id)
     if reg is None:
         raise NotFound(_("Du er ikke tilmeldt dette hold."))
-    svc.accept_offered_seat(db.session, reg, actor=g.api_user, now=utcnow())
+    waitlist.accept_offered_seat(db.session, reg, actor=g.api_user, now=utcnow())
     body = _registration_json(reg)
     db.session.commit()
     return jsonify(body)
