@@ -10,7 +10,7 @@ NAV = {
         ("minside.plan", _l("Min plan")),
         ("booking.member_slots", _l("Book samtale")),
         ("offers.catalogue", _l("Tilbud")),
-        ("caseworker.my_summaries", _l("Referater")),
+        ("minside_summaries.my_summaries", _l("Referater")),
         ("minside.profile", _l("Profil")),
         ("minside.my_data", _l("Mine data")),
     ],

@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         minside,
         minside_jobmatch,
+        minside_summaries,
         offers,
         offers_staff,  # noqa: F401
         outbox_admin,
@@ -27,8 +28,8 @@ def register_blueprints(app: Flask) -> None:
     )
 
     # Order matters only for readers: sign-in and the public pages first, then each audience's pages, the API last.
-    for module in (auth, main, admin, minside, minside_jobmatch, booking, offers, caseworker, chat, steering, outbox_admin, survey,
-                   fvu_feedback, jobcentre, api):
+    for module in (auth, main, admin, minside, minside_jobmatch, minside_summaries, booking, offers, caseworker, chat,
+                   steering, outbox_admin, survey, fvu_feedback, jobcentre, api):
         app.register_blueprint(module.bp)
     # Areas that also hook into the app (badges, template globals, the in-process scheduler, bench routes).
     main.init_app(app)

@@ -1,5 +1,5 @@
 """The caseworker workspace (/sagsbehandler): caseload, the conversation screen (samtalebillede), registering a
-conversation, summaries, visitation and FOA JobMatch; plus the member's own summaries on Min side.
+conversation, summaries, visitation and FOA JobMatch. The member's own summaries are in minside_summaries.py.
 
 Views are thin: parse, authorise (portal.services.access), call a service, render. Domain errors on plain actions
 become Danish error pages centrally (portal/errors.py); form views catch ValidationFailed and re-render the form with
@@ -300,10 +300,11 @@ def summary_pdf(summary_id: int):
     item = _staff_summary(summary_id)
     access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PDF_PURPOSE, now=utcnow())
     db.session.commit()
-    return _pdf_response(item)
+    return summary_pdf_response(item)
 
 
-def _pdf_response(item) -> Response:
+def summary_pdf_response(item) -> Response:
+    """The summary as an inline PDF, never cached: the staff's and the member's download (minside_summaries.py)."""
     pdf = render_summary_pdf(item.content)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{summary.pdf_filename(item)}"'
@@ -461,50 +462,6 @@ def job_referral_action(referral_id: int):
         flash(_("Henvisningen er opdateret."), "success")
     db.session.commit()
     return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
-
-
-# ---------------------------------------------------------------- the member's own pages (Min side)
-def _own_member() -> Member:
-    member = db.session.scalar(select(Member).where(Member.user_id == current_user.id))
-    if member is None:
-        abort(404)
-    return member
-
-
-@bp.route("/min-side/referater")
-@role_required("member")
-def my_summaries():
-    member = _own_member()
-    return render_template("caseworker/my_summaries.html", summaries=summary.member_summaries(db.session, member))
-
-
-@bp.route("/min-side/referater/<int:summary_id>")
-@role_required("member")
-def my_summary(summary_id: int):
-    member = _own_member()
-    item = summary.member_summary(db.session, member, summary_id)
-    summary.record_member_read(db.session, current_user, item, utcnow())
-    html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=False,
-                           can_edit=False)
-    db.session.commit()
-    return html
-
-
-@bp.route("/min-side/referater/<int:summary_id>.pdf")
-@role_required("member")
-def my_summary_pdf(summary_id: int):
-    member = _own_member()
-    item = summary.member_summary(db.session, member, summary_id)
-    return _pdf_response(item)
-
-
-@bp.route("/min-side/adgang")
-@role_required("member")
-def my_file_openings():
-    """Who has opened my file (DOMAIN.md, data protection; the issue: members see who opened their file)."""
-    member = _own_member()
-    entries = access.file_openings(db.session, member)
-    return render_template("caseworker/my_file_openings.html", entries=entries)
 
 
 @bp.context_processor
