@@ -6,12 +6,14 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     # Imported here, not at package level: `portal.blueprints.<area>` modules import this package first.
-    # offers_staff adds the staff's offer pages to the offers blueprint, so it is imported before that is registered.
+    # booking_staff and offers_staff add the staff's pages to the booking and offers blueprints, so they are imported
+    # before those are registered.
     from portal.blueprints import (
         admin,
         api,
         auth,
         booking,
+        booking_staff,
         caseworker,
         chat,
         fvu_feedback,
@@ -34,5 +36,6 @@ def register_blueprints(app: Flask) -> None:
     # Areas that also hook into the app (badges, template globals, the in-process scheduler, bench routes).
     main.init_app(app)
     booking.init_app(app)
+    booking_staff.init_app(app)
     chat.init_app(app)
     outbox_admin.init_app(app)

@@ -1,5 +1,6 @@
-"""Booking conversations: the member's slot list, confirmation, own bookings; the caseworker's calendar,
-booking for a member, outcomes and working hours. Views are thin: rules live in portal/services/."""
+"""Booking conversations, the member's side: the slot list, confirmation, own bookings (and the calendar file, which
+staff may fetch too). The caseworker's calendar and working hours are in booking_staff.py, on this blueprint.
+Views are thin: rules live in portal/services/."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -7,17 +8,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import Booking, Caseworker, Member, ServiceLocation, User
+from portal.models import Booking, Caseworker, Member, ServiceLocation
 from portal.query_args import db_int
-from portal.services import audit
 from portal.services import availability as avail
 from portal.services import booking as svc
-from portal.services.clashes import Clash
-from portal.services.conversation_types import CHANNEL_NAMES, STAFF_STATUS_NAMES, STATUS_NAMES, TYPES, rules
+from portal.services.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from portal.services.slots import free_slots
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
@@ -40,14 +39,14 @@ def start_param(value: datetime) -> str:
     return value.astimezone(UTC).strftime(START_FORMAT)
 
 
-def _parse_start(raw: str | None) -> datetime:
+def parse_start(raw: str | None) -> datetime:
     try:
         return datetime.strptime((raw or "")[:20], START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise ValidationFailed(_("Tidspunktet kunne ikke læses. Vælg en tid fra listen."), field="starts_at") from None
 
 
-def _parse_date(raw: str | None, default: date | None = None, field: str = "fra") -> date | None:
+def parse_date(raw: str | None, default: date | None = None, field: str = "fra") -> date | None:
     if not raw:
         return default
     try:
@@ -56,16 +55,7 @@ def _parse_date(raw: str | None, default: date | None = None, field: str = "fra"
         raise ValidationFailed(_("Datoen skal skrives som åååå-mm-dd."), field=field) from None
 
 
-def _parse_time(raw: str | None, field: str) -> time | None:
-    if not raw:
-        return None
-    try:
-        return time.fromisoformat(raw.strip()[:5].replace(".", ":"))
-    except ValueError:
-        raise ValidationFailed(_("Tiden skal skrives som tt:mm, fx 09:30."), field=field) from None
-
-
-def _int(raw, field: str) -> int | None:
+def parse_int(raw, field: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
@@ -121,7 +111,7 @@ def _sections(slots, member: Member) -> list[dict]:
 def member_slots():
     member = _member()
     now, today = utcnow(), local_today()
-    moving = _own_booking(_int(request.args.get("flyt"), "flyt")) if request.args.get("flyt") else None
+    moving = _own_booking(parse_int(request.args.get("flyt"), "flyt")) if request.args.get("flyt") else None
     type_code = moving.type if moving else request.args.get("type") or ""
     errors: dict = {}
     if type_code and type_code not in TYPES:
@@ -133,8 +123,8 @@ def member_slots():
         channel = None
     location_id = None
     try:
-        location_id = _int(request.args.get("location"), "location")
-        start_day = max(today, _parse_date(request.args.get("fra"), today))
+        location_id = parse_int(request.args.get("location"), "location")
+        start_day = max(today, parse_date(request.args.get("fra"), today))
     except ValidationFailed as exc:
         errors[exc.field or "_"] = exc.message
         start_day = today
@@ -171,13 +161,13 @@ def member_confirm():
     source = request.form if request.method == "POST" else request.args
     errors: dict = {}
     type_code = source.get("type") or ""
-    moving = _own_booking(_int(source.get("flyt"), "flyt")) if source.get("flyt") else None
+    moving = _own_booking(parse_int(source.get("flyt"), "flyt")) if source.get("flyt") else None
     try:
         if moving:
             type_code = moving.type
         ctype = svc.conversation_type(type_code)
-        starts_at = _parse_start(source.get("start"))
-        caseworker = db.session.get(Caseworker, _int(source.get("caseworker"), "caseworker") or 0)
+        starts_at = parse_start(source.get("start"))
+        caseworker = db.session.get(Caseworker, parse_int(source.get("caseworker"), "caseworker") or 0)
         if caseworker is None:
             raise NotFound(_("Sagsbehandleren findes ikke."))
     except DomainError:
@@ -271,245 +261,5 @@ def member_cancel(booking_id: int):
     return render_template("booking/cancel.html", booking=booking, ctype=TYPES[booking.type])
 
 
-# --- caseworker --------------------------------------------------------------------------------------------------
-
-def _staff_caseworker() -> Caseworker:
-    """The caseworker whose calendar is shown: oneself, or for an admin the one chosen (?sagsbehandler=id)."""
-    wanted = request.values.get("sagsbehandler", type=db_int)
-    if current_user.role == "admin":
-        caseworker = db.session.get(Caseworker, wanted) if wanted else None
-        if caseworker is None:
-            caseworker = db.session.scalar(select(Caseworker).order_by(Caseworker.id).limit(1))
-    else:
-        caseworker = current_user.caseworker
-    if caseworker is None:
-        abort(404)
-    return caseworker
-
-
-def _cw_args(caseworker: Caseworker) -> dict:
-    return {"sagsbehandler": caseworker.id} if current_user.role == "admin" else {}
-
-
-@bp.route("/kalender")
-@role_required("caseworker", "admin")
-def caseworker_calendar():
-    caseworker = _staff_caseworker()
-    today = local_today()
-    view = "day" if request.args.get("visning") == "dag" else "week"
-    try:
-        day = _parse_date(request.args.get("dato"), today, "dato")
-    except ValidationFailed as exc:
-        flash(exc.message, "error")
-        day = today
-    first = day if view == "day" else day - timedelta(days=day.weekday())
-    days = [first + timedelta(days=i) for i in range(1 if view == "day" else 7)]
-    bookings = svc.caseworker_bookings(db.session, caseworker.id, local_midnight(days[0]),
-                                       local_midnight(days[-1] + timedelta(days=1)))
-    by_day = {d: [] for d in days}
-    for b in bookings:
-        by_day.setdefault(to_local(b.starts_at).date(), []).append(b)
-    if view == "week":  # the weekend only when something is booked then
-        days = [d for d in days if d.weekday() < 5 or by_day[d]]
-    audit.record(db.session, current_user, "booking.calendar_view", detail={
-        "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days), "bookings": len(bookings)})
-    step = timedelta(days=1 if view == "day" else 7)
-    caseworkers = list(db.session.execute(
-        select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
-        .order_by(User.display_name))) if current_user.role == "admin" else []
-    html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
-                           by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
-                           status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker), caseworkers=caseworkers,
-                           now=utcnow())
-    db.session.commit()  # after rendering: a commit expires the loaded bookings, and each would be read again
-    return html
-
-
-def _staff_booking(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        abort(404)
-    return booking
-
-
-@bp.route("/kalender/samtale/<int:booking_id>", methods=["GET", "POST"])
-@role_required("caseworker", "admin")
-def staff_booking(booking_id: int):
-    booking = _staff_booking(booking_id)
-    errors: dict = {}
-    form = request.form
-    if request.method == "POST":
-        action = form.get("action")
-        now = utcnow()
-        try:
-            if action == "outcome":
-                svc.register_outcome(db.session, booking, outcome=form.get("outcome", ""), actor=current_user,
-                                     now=now, reason=form.get("reason"))
-                message = _("Udfaldet er registreret.")
-            elif action == "move":
-                day = _parse_date(form.get("day"), None, "day")
-                at = _parse_time(form.get("time"), "time")
-                if day is None or at is None:
-                    raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
-                starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
-                svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=current_user, now=now,
-                                       reason=form.get("reason"))
-                message = _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
-            elif action == "cancel":
-                svc.cancel_booking(db.session, booking, actor=current_user, now=now, reason=form.get("reason"))
-                message = _("Samtalen er aflyst, og medlemmet har fået besked med begrundelsen.")
-            else:
-                raise ValidationFailed(_("Ukendt handling."))
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("booking.staff_booking", booking_id=booking.id))
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {f"{action}-{exc.field or 'form'}": exc.message}
-            booking = _staff_booking(booking_id)
-    audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
-    db.session.commit()
-    return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
-                           errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
-                           cw_args=_cw_args(booking.caseworker)), (422 if errors else 200)
-
-
-@bp.route("/kalender/ny", methods=["GET", "POST"])
-@role_required("caseworker", "admin")
-def staff_new():
-    """Book for a member: find the member, pick type (the joint conversation only here) and a free time."""
-    caseworker = _staff_caseworker()
-    source = request.form if request.method == "POST" else request.args
-    errors: dict = {}
-    clash = None
-    number = (source.get("medlem") or "").strip()[:12]
-    type_code = source.get("type") or ""
-    channel = source.get("channel") or None
-    member = None
-    slots = []
-    try:
-        from_day = max(local_today(), _parse_date(source.get("fra"), local_today()))
-    except ValidationFailed as exc:
-        errors["fra"] = exc.message
-        from_day = local_today()
-    if number:
-        member = db.session.scalar(select(Member).where(Member.member_number == number))
-        if member is None:
-            errors["medlem"] = _("Der er intet medlem med nummer %(number)s.", number=number)
-    if type_code and type_code not in TYPES:
-        errors["type"] = _("Vælg en samtaletype fra listen.")
-    elif member is not None and type_code and (refusal := svc.staff_type_refusal(member, TYPES[type_code])):
-        errors["type"] = refusal
-    if request.method == "POST" and member is not None and not errors:
-        try:
-            starts_at = _parse_start(source.get("start"))
-            booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id, starts_at=starts_at,
-                                    type=type_code, channel=channel or TYPES[type_code].channels[0],
-                                    actor=current_user, now=utcnow(), note=source.get("note"),
-                                    override_reason=source.get("override_reason"))
-            db.session.commit()
-            flash(_("Samtalen er booket, og medlemmet har fået en bekræftelse."), "success")
-            return redirect(url_for("booking.staff_booking", booking_id=booking.id))
-        except Clash as exc:  # the member is elsewhere then: say where, and offer to go ahead with a reason
-            db.session.rollback()
-            clash = {"message": exc.message, "start": source.get("start"), "reason": source.get("override_reason")}
-        except DomainError as exc:
-            db.session.rollback()
-            errors[exc.field or "_"] = exc.message
-    if member is not None and type_code in TYPES and "type" not in errors:
-        audit.record(db.session, current_user, "booking.member_lookup", member_id=member.id)
-        db.session.commit()
-        start = local_midnight(from_day)
-        try:
-            slots = free_slots(db.session, type=type_code, start=start, end=start + timedelta(days=7),
-                               now=utcnow(), member=member, caseworker_id=caseworker.id, channel=channel, staff=True)
-        except ValidationFailed as exc:
-            errors[exc.field or "_"] = exc.message
-    by_day: dict = {}
-    for slot in slots:
-        by_day.setdefault(to_local(slot.starts_at).date(), []).append(slot)
-    return render_template("booking/staff_new.html", caseworker=caseworker, member=member, number=number,
-                           type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
-                           next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
-                           start_param=start_param, searched=bool(number and type_code), clash=clash), \
-        (422 if (errors or clash) and request.method == "POST" else 200)
-
-
-@bp.route("/kalender/arbejdstider", methods=["GET", "POST"])
-@role_required("caseworker", "admin")
-def working_hours():
-    caseworker = _staff_caseworker()
-    errors: dict = {}
-    affected: list = []
-    form = request.form
-    if request.method == "POST":
-        action = form.get("action")
-        now = utcnow()
-        try:
-            if action == "add_hours":
-                avail.add_working_hours(
-                    db.session, caseworker=caseworker, location_id=_int(form.get("location_id"), "location_id"),
-                    weekday=_int(form.get("weekday"), "weekday"), start_time=_parse_time(form.get("start_time"),
-                                                                                         "start_time"),
-                    end_time=_parse_time(form.get("end_time"), "end_time"), actor=current_user, now=now)
-                message = _("Arbejdstiden er tilføjet.")
-            elif action == "remove_hours":
-                avail.remove_working_hours(db.session, _int(form.get("id"), "id") or 0, caseworker=caseworker,
-                                           actor=current_user, now=now)
-                message = _("Arbejdstiden er fjernet.")
-            elif action == "add_exception":
-                _item, affected = avail.add_exception(
-                    db.session, caseworker=caseworker, day=_parse_date(form.get("day"), None, "day"),
-                    kind=form.get("kind", ""), start_time=_parse_time(form.get("ex_start_time"), "ex_start_time"),
-                    end_time=_parse_time(form.get("ex_end_time"), "ex_end_time"),
-                    location_id=_int(form.get("ex_location_id"), "ex_location_id"), note=form.get("note"),
-                    actor=current_user, today=local_today(), now=now)
-                message = _("Undtagelsen er gemt.")
-            elif action == "remove_exception":
-                avail.remove_exception(db.session, _int(form.get("id"), "id") or 0, caseworker=caseworker,
-                                       actor=current_user, now=now)
-                message = _("Undtagelsen er fjernet.")
-            else:
-                raise ValidationFailed(_("Ukendt handling."))
-            db.session.commit()
-            flash(message, "success")
-            if affected:
-                flash(_("Du har %(n)s bookede samtaler i fraværet. Flyt eller aflys dem i kalenderen.",
-                        n=len(affected)), "warning")
-            return redirect(url_for("booking.working_hours", **_cw_args(caseworker)))
-        except DomainError as exc:
-            db.session.rollback()
-            field = exc.field or "_"
-            if action == "add_exception" and field in ("start_time", "end_time", "location_id"):
-                field = "ex_" + field
-            errors[field] = exc.message
-    today = local_today()
-    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
-    return render_template(
-        "booking/hours.html", caseworker=caseworker, hours=avail.weekly_hours(db.session, caseworker.id),
-        exceptions=avail.exceptions(db.session, caseworker.id, today, today + timedelta(days=365)),
-        locations=locations, weekdays=avail.WEEKDAYS, errors=errors, form=form, cw_args=_cw_args(caseworker),
-    ), (422 if errors else 200)
-
-
-def _upcoming_count(user) -> dict | None:
-    """Staff badge: today's remaining booked conversations."""
-    caseworker = getattr(user, "caseworker", None)
-    if caseworker is None:
-        return None
-    count = db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.caseworker_id == caseworker.id, Booking.status == "booked", Booking.ends_at > utcnow(),
-        Booking.starts_at < local_midnight(local_today() + timedelta(days=1))))
-    if not count:
-        return None
-    return {"label": _("Samtaler i dag"), "count": count, "url": url_for("booking.caseworker_calendar", visning="dag")}
-
-
 def init_app(app) -> None:
-    from portal.templating import STAFF_BADGE_PROVIDERS
-
-    if _upcoming_count not in STAFF_BADGE_PROVIDERS:
-        STAFF_BADGE_PROVIDERS.append(_upcoming_count)
     app.jinja_env.globals.setdefault("booking_start_param", start_param)
-
-
