@@ -6,8 +6,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     # Imported here, not at package level: `portal.blueprints.<area>` modules import this package first.
-    # booking_staff and offers_staff add the staff's pages to the booking and offers blueprints, so they are imported
-    # before those are registered.
+    # booking_staff, chat_staff and offers_staff add the staff's pages to the booking, chat and offers blueprints, so
+    # they are imported before those are registered.
     from portal.blueprints import (
         admin,
         api,
@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
         booking_staff,
         caseworker,
         chat,
+        chat_staff,
         fvu_feedback,
         jobcentre,
         main,
@@ -38,4 +39,5 @@ def register_blueprints(app: Flask) -> None:
     booking.init_app(app)
     booking_staff.init_app(app)
     chat.init_app(app)
+    chat_staff.init_app(app)
     outbox_admin.init_app(app)

@@ -1,5 +1,5 @@
-"""The chatbot on the web: /opsagt landing page, the widget (also on Min side), the no-JS form, the Rasa-compatible
-REST endpoints, polling, and the caseworkers' handoff inbox /sagsbehandler/overdragelser.
+"""The chatbot on the web, the member's side: /opsagt landing page, the widget (also on Min side), the no-JS form,
+the Rasa-compatible REST endpoints and polling. The caseworkers' handoff inbox is in chat_staff.py, on this blueprint.
 
 Sender ids are issued here, signed, and carry where the chat came from (flyer location, or the logged-in member);
 an unsigned sender id the database does not know is refused.
@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -21,12 +20,10 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from chatbot.runtime.labels import handoff_overview
-from portal.auth.decorators import public, role_required
+from portal.auth.decorators import public
 from portal.errors import problem
 from portal.extensions import csrf, db, limiter
 from portal.models import Member
@@ -34,8 +31,7 @@ from portal.models.chat import ChatConversation
 from portal.query_args import db_int
 from portal.services import chat as chat_service
 from portal.services import chat_states, chat_transcript
-from portal.services import handoff as handoff_service
-from portal.services.errors import DomainError, ValidationFailed
+from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
 
 bp = Blueprint("chat", __name__)
@@ -134,15 +130,11 @@ def widget_context(kind: str = "minside") -> dict | None:
 
 
 def init_app(app) -> None:
-    from portal.templating import STAFF_BADGE_PROVIDERS
-
     app.jinja_env.globals["chat_widget"] = widget_context
-    if handoff_service.staff_badge not in STAFF_BADGE_PROVIDERS:
-        STAFF_BADGE_PROVIDERS.append(handoff_service.staff_badge)
     chat_service.init_app(app)
 
 
-def _agent():
+def chatbot_agent():
     from chatbot.runtime import get_agent
 
     return get_agent()
@@ -186,7 +178,7 @@ def conversation_page():
         text = request.form.get("payload") or request.form.get("message", "")
         try:
             conversation = conversation_for(sender, create=True)
-            chat_service.handle_user_message(db.session, conversation, text, now=utcnow(), agent=_agent(),
+            chat_service.handle_user_message(db.session, conversation, text, now=utcnow(), agent=chatbot_agent(),
                                              widget_language=_language())
             db.session.commit()
             return redirect(url_for("chat.conversation_page", kanal=kind, _anchor="seneste"))
@@ -245,8 +237,8 @@ def rest_webhook():
     metadata = data.get("metadata")
     widget_language = metadata.get("language") if isinstance(metadata, dict) else None
     try:
-        replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(), agent=_agent(),
-                                                   widget_language=widget_language)
+        replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(),
+                                                   agent=chatbot_agent(), widget_language=widget_language)
     except ValidationFailed as err:
         db.session.rollback()
         return problem(422, err.message, code="message_refused")
@@ -269,7 +261,7 @@ def model_parse():
         return problem(400, "Feltet \"text\" mangler eller er tomt.")
     if len(text) > chat_transcript.MAX_MESSAGE_CHARS:
         return problem(400, f"Teksten er for lang (højst {chat_transcript.MAX_MESSAGE_CHARS} tegn).")
-    return jsonify(_agent().nlu.parse(text))
+    return jsonify(chatbot_agent().nlu.parse(text))
 
 
 @bp.route("/chat/beskeder")
@@ -296,144 +288,15 @@ def poll():
     messages = chat_transcript.messages_after(db.session, conversation, after)
     status = chat_states.status(db.session, conversation)
     last = messages[-1] if messages else chat_transcript.last_message(db.session, conversation)
-    return jsonify(state=conversation.state, messages=[_message_json(m) for m in messages],
+    return jsonify(state=conversation.state, messages=[message_json(m) for m in messages],
                    status={"state": status["state"], "text": status["text"]} if status else None,
                    buttons=chat_states.quick_replies(db.session, conversation, last))
 
 
-def _message_json(message) -> dict:
+def message_json(message) -> dict:
     data = {"id": message.id, "sender": message.sender, "text": message.text, "at": message.at.isoformat()}
     if message.buttons:
         data["buttons"] = message.buttons
     if message.sender == "caseworker" and message.author is not None:
         data["author"] = message.author.display_name
     return data
-
-
-# ---- the caseworkers' inbox ---------------------------------------------------------------------------------
-
-TABS = ("waiting", "mine", "resolved")
-
-
-@bp.route("/sagsbehandler/overdragelser")
-@role_required("caseworker", "admin")
-def inbox():
-    tab = request.args.get("vis", "waiting")
-    if tab not in TABS:
-        tab = "waiting"
-    now = utcnow()
-    handoffs = handoff_service.list_handoffs(db.session, current_user, tab, now=now)
-    counts = {t: len(handoff_service.list_handoffs(db.session, current_user, t, now=now)) if t != tab
-              else len(handoffs) for t in TABS}
-    return render_template("chat/inbox.html", tab=tab, handoffs=handoffs, counts=counts, now=now,
-                           outcome_labels=handoff_service.OUTCOME_LABELS,
-                           waiting_minutes=handoff_service.waiting_minutes)
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>")
-@role_required("caseworker", "admin")
-def handoff_detail(handoff_id: int):
-    from portal.blueprints.caseworker import MEMBER_STATUS_LABELS
-
-    now = utcnow()
-    handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
-    messages = chat_transcript.messages_after(db.session, handoff.conversation)
-    me = handoff_service.caseworker_of(db.session, current_user)
-    colleagues = handoff_service.colleagues(db.session, current_user) if handoff.status == "claimed" else []
-    db.session.commit()  # the audited read
-    return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
-                           colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
-                           waiting_minutes=handoff_service.waiting_minutes(handoff, now),
-                           present=chat_transcript.member_present(handoff.conversation, now),
-                           handoff_overview=handoff_overview,
-                           member_status_label=lambda code: MEMBER_STATUS_LABELS.get(code, code),
-                           errors=request.args.get("fejl"))
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/beskeder")
-@role_required("caseworker", "admin")
-def handoff_messages(handoff_id: int):
-    handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=utcnow(), audit_read=False)
-    try:
-        after = max(0, db_int(request.args.get("after", "0")))
-    except ValueError:
-        return problem(400, "Parameteren \"after\" skal være et helt tal.")
-    messages = chat_transcript.messages_after(db.session, handoff.conversation, after)
-    return jsonify(status=handoff.status, messages=[_message_json(m) for m in messages])
-
-
-def _act(handoff_id: int, action, success: str):
-    try:
-        action()
-        db.session.commit()
-        flash(success, "success")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/tag", methods=["POST"])
-@role_required("caseworker", "admin")
-def claim(handoff_id: int):
-    try:
-        handoff_service.claim(db.session, current_user, handoff_id, now=utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        if request.accept_mimetypes.best == "application/json":
-            return problem(err.status, err.message)
-        flash(err.message, "error")
-        return redirect(url_for("chat.inbox"))
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(status="claimed", id=handoff_id)
-    flash(_("Du har taget samtalen. Medlemmet kan se, at du svarer."), "success")
-    return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/svar", methods=["POST"])
-@role_required("caseworker", "admin")
-def reply(handoff_id: int):
-    result = {}
-
-    def send():
-        result["delivered"] = handoff_service.reply(db.session, current_user, handoff_id,
-                                                    request.form.get("message", ""), now=utcnow())[1]
-
-    response = _act(handoff_id, send, _("Svaret er sendt."))
-    if result.get("delivered") in ("email", "sms"):
-        flash(_("Medlemmet har forladt chatten; svaret sendes også som %(via)s.",
-                via=_("e-mail") if result["delivered"] == "email" else _("SMS")), "info")
-    elif result.get("delivered") == "none":
-        flash(_("Medlemmet har forladt chatten, og vi har ingen kontaktoplysninger. Svaret ses, når de vender "
-                "tilbage."), "warning")
-    return response
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/afslut", methods=["POST"])
-@role_required("caseworker", "admin")
-def resolve(handoff_id: int):
-    return _act(handoff_id, lambda: handoff_service.resolve(
-        db.session, current_user, handoff_id, outcome=request.form.get("outcome", ""),
-        note=request.form.get("note"), now=utcnow()), _("Samtalen er afsluttet."))
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/videregiv", methods=["POST"])
-@role_required("caseworker", "admin")
-def hand_on(handoff_id: int):
-    try:
-        colleague_id = db_int(request.form.get("colleague_id", ""))
-    except ValueError:
-        flash(_("Vælg en kollega."), "error")
-        return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
-    return _act(handoff_id, lambda: handoff_service.hand_on(
-        db.session, current_user, handoff_id, colleague_id=colleague_id, note=request.form.get("note"),
-        now=utcnow()), _("Samtalen er givet videre."))
-
-
-@bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/tilbage-til-bot", methods=["POST"])
-@role_required("caseworker", "admin")
-def hand_back(handoff_id: int):
-    return _act(handoff_id, lambda: handoff_service.hand_back_to_bot(
-        db.session, current_user, handoff_id, now=utcnow(), agent=_agent()),
-        _("Samtalen er givet tilbage til chatbotten."))
