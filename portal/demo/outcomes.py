@@ -1,10 +1,7 @@
 """Demo outcome data: 4 years of benefit periods and job starts per member, consistent with each member's status.
 
-- `ledig`: the current benefit period starts on `first_unemployment_day` and is still running;
-- `i_job`: the last period started on `first_unemployment_day` and ended with a job, which is still running;
-- returning members (genindplacerede) have earlier periods; new members (nyindplacerede) have none;
-- earlier periods end with a job (mostly) or otherwise; some members come back to benefit within weeks;
-- some periods have odd hours (skæve timer) or a permanent attachment while on benefit ("in a job");
+The periods and jobs are planned in portal/demo/history.py (shared with the booking step); this step writes them,
+and adds:
 - formerly dismissed members (mark O) with a past notice period, a consent and, for some, a conversation in the
   notice period: some of them got a job before the notice ended (never signed on), the others signed on;
 - the weekly detail (benefit_week) of every period of a sample of members, derived from those periods: full weeks
@@ -17,12 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
 from portal.demo.context import SeedContext
+from portal.demo.history import history_of
 from portal.models import Booking, Consent, Member
 from portal.models.outcomes import JobStart
 from portal.services import benefit_history
@@ -33,45 +30,23 @@ from portal.timeutil import local_to_utc, to_local
 BATCH = 20_000
 BENEFIT_WEEK_MEMBERS = 2_000  # members whose periods get weekly detail (labels, survival curves); keeps 250k fast
 IN_JOB_ON_BENEFIT = ("odd_hours", "permanent_attachment", "release_certificate")
-HISTORY_DAYS = 4 * 365 + 1
 CONSENT_TEXT = ("Jeg giver samtykke til, at FOA's fagforening fortæller FOA A-kasse, at jeg er opsagt, så a-kassen "
                 "kan kontakte mig med tilbud i opsigelsesperioden.")
 
 
 def seed(session, ctx: SeedContext) -> None:
-    rng = random.Random(ctx.seed + 9)
     week_rng = random.Random(ctx.seed + 10)  # its own stream: the weeks do not shift the other draws
-    members = session.execute(select(
-        Member.id, Member.status, Member.first_unemployment_day, Member.placement, Member.target_group,
-        Member.location_id, Member.caseworker_id,
-    ).order_by(Member.id)).all()
-    horizon = ctx.today - timedelta(days=HISTORY_DAYS)
-    periods: list[PeriodRecord] = []
-    jobs: list[tuple] = []
-    dismissed: list[tuple] = []  # (member, notice_end, got_job)
-    with_weeks = 0
-    for m in members:
-        first_period, first_job = len(periods), len(jobs)
-        if m.id in (ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id):
-            anchor = m.first_unemployment_day
-            if anchor:
-                periods.append(_period(m.id, anchor, None, None, m.placement))
-        else:
-            _member_history(ctx, rng, m, horizon, periods, jobs, dismissed)
-        if with_weeks < BENEFIT_WEEK_MEMBERS and len(periods) > first_period:
-            with_weeks += 1
-            periods[first_period:] = [_with_weeks(p, jobs[first_job:], ctx.today, week_rng)
-                                      for p in periods[first_period:]]
+    history = history_of(session, ctx)
+    periods, jobs = list(history.periods), history.jobs
+    for _member, first_period, last_period, first_job, last_job in history.slices[:BENEFIT_WEEK_MEMBERS]:
+        periods[first_period:last_period] = [_with_weeks(p, jobs[first_job:last_job], ctx.today, week_rng)
+                                             for p in periods[first_period:last_period]]
     saved = benefit_history.save_periods(session, periods, source="demo", today=ctx.today, now=ctx.now)
     _insert_raw(session, jobs)
-    consents, bookings = _dismissed_records(session, ctx, rng, dismissed)
+    consents, bookings = _dismissed_records(session, ctx, history.rng, history.dismissed)
     ctx.summary.update(benefit_periods=saved.created, benefit_weeks=saved.weeks_written, job_starts=len(jobs),
-                       dismissed_history=len(dismissed), notice_consents=consents, notice_conversations=bookings)
-
-
-def _period(member_id, start, end, reason, placement, group=None) -> PeriodRecord:
-    return PeriodRecord(member_id=member_id, start_date=start, end_date=end, end_reason=reason,
-                        placement=placement, target_group=group)
+                       dismissed_history=len(history.dismissed), notice_consents=consents,
+                       notice_conversations=bookings)
 
 
 def _with_weeks(period: PeriodRecord, jobs: list[tuple], today: date, rng: random.Random) -> PeriodRecord:
@@ -89,87 +64,7 @@ def _with_weeks(period: PeriodRecord, jobs: list[tuple], today: date, rng: rando
     return dataclasses.replace(period, weeks=tuple(weeks))
 
 
-def _job(member_id, start, end, permanent, kind, ctx) -> tuple:
-    return (member_id, start, end, permanent, kind, "demo", _naive_utc(ctx.now))
-
-
 JOB_COLUMNS = ("member_id", "start_date", "end_date", "permanent", "kind", "source", "imported_at")
-
-
-@lru_cache(maxsize=4)
-def _naive_utc(moment: datetime) -> datetime:
-    """UTCDateTime stores naive UTC; the raw insert below bypasses its bind processing."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _duration(rng: random.Random, group: str | None) -> int:
-    """Days on benefit in a completed period; group 2 stays longer (DOMAIN.md: at risk of long-term)."""
-    roll = rng.random() - (0.12 if group in ("2a", "2b") else 0.0)
-    if roll < 0.50:
-        return rng.randint(5, 60)
-    if roll < 0.86:
-        return rng.randint(61, 91)
-    if roll < 0.95:
-        return rng.randint(92, 182)
-    return rng.randint(183, 500)
-
-
-def _member_history(ctx, rng, m, horizon: date, periods: list, jobs: list, dismissed: list) -> None:
-    today = ctx.today
-    group = m.target_group
-    # The period the member record describes, if any; earlier history is laid out backwards from it.
-    anchor = today
-    later_period_start = None
-    if m.status == "ledig" and m.first_unemployment_day:
-        if rng.random() < 0.08:  # dismissed before, signed on when the notice ended
-            dismissed.append((m, m.first_unemployment_day - timedelta(days=1), False))
-        _odd_hours(ctx, rng, m.id, m.first_unemployment_day, today, jobs)
-        periods.append(_period(m.id, m.first_unemployment_day, None, None, m.placement))
-        anchor = later_period_start = m.first_unemployment_day
-    elif m.status == "i_job" and m.first_unemployment_day:
-        if rng.random() < 0.3:  # dismissed, found a job before the notice ended: never signed on
-            notice_end = today - timedelta(days=rng.randint(20, 700))
-            dismissed.append((m, notice_end, True))
-            job_start = notice_end + timedelta(days=1 - rng.randint(0, 30))
-            jobs.append(_job(m.id, job_start, None, rng.random() < 0.5, "employment", ctx))
-            anchor = job_start - timedelta(days=rng.randint(200, 900))
-            later_period_start = None
-        else:
-            start = m.first_unemployment_day
-            end = min(start + timedelta(days=_duration(rng, group) - 1), today - timedelta(days=1))
-            periods.append(_period(m.id, start, end, "job", m.placement))
-            jobs.append(_job(m.id, end + timedelta(days=1), None, rng.random() < 0.42, "employment", ctx))
-            anchor = later_period_start = start
-    if m.placement != "returning" and later_period_start is not None:
-        return  # nyindplaceret: this is the first period
-    # Earlier, completed periods (returning members; and others' history before the record's period).
-    count = rng.choices((0, 1, 2, 3), (0.25, 0.4, 0.25, 0.1))[0] if m.placement == "returning" else \
-        rng.choices((0, 1, 2), (0.55, 0.35, 0.1))[0]
-    if m.placement == "returning" and later_period_start is not None:
-        count = max(1, count)
-    for _ in range(count):
-        gap = rng.randint(7, 80) if rng.random() < 0.35 else rng.randint(92, 600)
-        end = anchor - timedelta(days=gap + 1)
-        start = end - timedelta(days=_duration(rng, group) - 1)
-        if start < horizon:
-            break
-        reason = "job" if rng.random() < 0.8 else "other"
-        placement = "returning" if rng.random() < 0.4 else "new"
-        periods.append(_period(m.id, start, end, reason, placement))
-        _odd_hours(ctx, rng, m.id, start, end, jobs)
-        if reason == "job":
-            job_end = None if anchor >= today else anchor - timedelta(days=1)
-            jobs.append(_job(m.id, end + timedelta(days=1), job_end, rng.random() < 0.4, "employment", ctx))
-        anchor = start
-
-
-def _odd_hours(ctx, rng, member_id: int, start: date, end: date, jobs: list) -> None:
-    """Some members are "in a job" while on benefit: odd hours or a permanent part-time attachment."""
-    if (end - start).days < 21 or rng.random() >= 0.12:
-        return
-    begin = start + timedelta(days=rng.randint(7, (end - start).days - 7))
-    kind = rng.choice(("odd_hours", "permanent_attachment", "release_certificate"))
-    jobs.append(_job(member_id, begin, None if end >= ctx.today else end, kind == "permanent_attachment", kind, ctx))
 
 
 def _insert_raw(session, rows: list[tuple]) -> None:
