@@ -199,8 +199,9 @@ def _municipalities_around(location_name: str) -> tuple[tuple[int, ...], tuple[i
 
 
 # Issue 17: most members whose benefit period began more than 13 weeks ago have found a job by now (DOMAIN.md: the
-# 2017 baseline has 11.5 % still on benefit after 13 weeks); the rest are the long-term unemployed.
-STILL_UNEMPLOYED_AFTER_13_WEEKS = 0.12
+# 2017 baseline has 11.5 % still on benefit after 13 weeks); the rest are the long-term unemployed, more of them in
+# target group 2 (at risk of long-term unemployment).
+STILL_UNEMPLOYED_AFTER_13_WEEKS = {"1": 0.07, "2a": 0.22, "2b": 0.22}
 
 
 def _found_a_job(rng: random.Random, today: date, row: dict) -> dict:
@@ -209,7 +210,8 @@ def _found_a_job(rng: random.Random, today: date, row: dict) -> dict:
     first_day = row["first_unemployment_day"]
     if row["status"] != "ledig" or (today - first_day).days < 13 * 7:
         return row
-    return row if rng.random() < STILL_UNEMPLOYED_AFTER_13_WEEKS else {**row, "status": "i_job"}
+    still = STILL_UNEMPLOYED_AFTER_13_WEEKS.get(row["target_group"], 0.07)
+    return row if rng.random() < still else {**row, "status": "i_job"}
 
 
 def _member_row(ctx: SeedContext, rng: random.Random, number: int, names: list[str], weights: list[int],

@@ -29,7 +29,15 @@ HISTORY_DAYS = 4 * 365 + 1
 # Of the members in a job, those who were dismissed and found the job before their notice ended (never signed on).
 # Most members in a job came off benefit (portal/demo/foundation.py), so this share is small: the dismissed with a
 # job in the notice period stay around the 50 % target (docs/kpi.md).
-DISMISSED_GOT_JOB = 0.07
+DISMISSED_GOT_JOB = 0.1
+DISMISSED_BEFORE = 0.08  # of the members whose period the member record describes: dismissed before it began
+# The extra contact course (focus conversations, webinars, FVU) is a right, not a duty: a few members say no to it.
+DECLINES_EXTRA_COURSE = 0.08
+
+
+def declines_extra_course(ctx: SeedContext, member_id: int) -> bool:
+    """Whether the member said no to the extra contact course (the same answer in every step that asks)."""
+    return random.Random(ctx.seed * 1_000_003 + member_id).random() < DECLINES_EXTRA_COURSE
 
 
 @dataclass
@@ -106,7 +114,7 @@ def _member_history(ctx, rng, m, horizon: date, history: History) -> None:
     anchor = today
     later_period_start = None
     if m.status == "ledig" and m.first_unemployment_day:
-        if rng.random() < 0.08:  # dismissed before, signed on when the notice ended
+        if rng.random() < DISMISSED_BEFORE:  # dismissed before, signed on when the notice ended
             dismissed.append((m, m.first_unemployment_day - timedelta(days=1), False))
         _odd_hours(ctx, rng, m.id, m.first_unemployment_day, today, jobs)
         periods.append(period(m.id, m.first_unemployment_day, None, None, m.placement))
@@ -121,6 +129,8 @@ def _member_history(ctx, rng, m, horizon: date, history: History) -> None:
             later_period_start = None
         else:
             start = m.first_unemployment_day
+            if rng.random() < DISMISSED_BEFORE:  # dismissed before, signed on when the notice ended
+                dismissed.append((m, start - timedelta(days=1), False))
             end = min(start + timedelta(days=_duration(rng, group) - 1), today - timedelta(days=1))
             periods.append(period(m.id, start, end, "job", m.placement))
             jobs.append(job(m.id, end + timedelta(days=1), None, rng.random() < 0.42, "employment", ctx))

@@ -18,21 +18,22 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from portal.demo.context import SeedContext
-from portal.demo.history import history_of
+from portal.demo.history import declines_extra_course, history_of
 from portal.models import Member
 from portal.services.contact_course import statutory_steps
 
 # Periods that began up to this many days ago get their conversations: the KPI's default cohort (first days 13 to 65
 # weeks back) with its deadlines, and every running period.
 HORIZON_DAYS = 65 * 7 + 14
-ON_TIME, LATE = 0.90, 0.06  # the rest: missed (no-show), rebooked in a running period
+ON_TIME, LATE = 0.92, 0.05  # the rest: missed (no-show), rebooked in a running period
 REBOOK_ENDED = 0.5  # in a period that has ended since, a missed conversation was rebooked this often
 # When in the course the a-kasse holds each step's conversation: (first, last) day number, day 1 = the first day of
 # unemployment. Every window ends before the step's due day (contact_course.RULES); the joint conversation is
 # arranged after 9 weeks (its invitation step).
 WINDOWS = {"cv": (2, 12), "contact_course_1": (3, 13), "availability": (36, 60), "contact_course_2": (36, 60),
-           "focus_1": (57, 74), "focus_2": (76, 89), "joint": (72, 89)}
-JOINT_INVITED = (64, 76)  # days on which the joint conversation is booked (the invitation, due day 77)
+           "focus_1": (57, 69), "focus_2": (70, 84), "joint": (72, 89)}
+JOINT_INVITED = (64, 76)  # days on which the joint conversation is booked (the invitation, due day 77) …
+JOINT_INVITED_LATE = (78, 84)  # … or, when it is late, after the invitation's due day
 LATE_DAYS = (1, 14)
 LEAD_DAYS = (5, 21)  # how long before a conversation it was booked
 
@@ -74,8 +75,10 @@ class _Course:
         return self.end if self.end is not None else self.ctx.today + timedelta(weeks=8)
 
     def plan(self) -> None:
+        declined = declines_extra_course(self.ctx, self.member.id)  # no focus conversations (in a running
+        # period the caseworker books them anyway, see catch_up: the step is the a-kasse's to offer)
         for step in statutory_steps(self.course_member, [], self.ctx.today):
-            if step.status == "not_required" or step.key not in WINDOWS:
+            if step.status == "not_required" or step.key not in WINDOWS or (declined and step.key.startswith("focus")):
                 continue
             first, last = WINDOWS[step.key]
             roll = self.rng.random()
@@ -86,7 +89,7 @@ class _Course:
                 if slot is None:  # the caseworker's calendar was full: held after the due date
                     slot = self.calendar.first_free(self.caseworker, self._late_days(step.due_date))
                 if slot is not None:
-                    self._book(step.key, step.conversation_type, slot, "held")
+                    self._book(step.key, step.conversation_type, slot, "held", late=late)
                 continue
             slot = self.calendar.first_free(self.caseworker, self._shuffled(window))
             if slot is None:
@@ -128,11 +131,11 @@ class _Course:
                           due + timedelta(days=LATE_DAYS[1] + 7))
 
     def _book(self, step_key: str, type_: str, slot: tuple[date, time, int], status: str,
-              created: datetime | None = None) -> None:
+              created: datetime | None = None, late: bool = False) -> None:
         day, at, location = slot
         starts = self.calendar.utc(day, at)
         if created is None:
-            created = self._created(step_key, day, starts)
+            created = self._created(step_key, day, starts, late)
         if created > self.ctx.now:
             return  # not booked yet: the step is still to book (due later)
         if starts > self.ctx.now:
@@ -142,9 +145,9 @@ class _Course:
         self.rows.append(self.calendar.row(self.member.id, self.caseworker, location, type_, channel, starts, status,
                                            created))
 
-    def _created(self, step_key: str, day: date, starts: datetime) -> datetime:
+    def _created(self, step_key: str, day: date, starts: datetime, late: bool) -> datetime:
         if step_key == "joint":  # the booking is the job centre's invitation: after 9 weeks, by day 77 mostly
-            first, last = JOINT_INVITED
+            first, last = JOINT_INVITED_LATE if late else JOINT_INVITED
             latest = min(self._day(last), day - timedelta(days=5))
             created_day = self._day(first) + timedelta(days=self.rng.randint(0, max(0, (latest - self._day(first)).days)))
             created = self.calendar.utc(min(created_day, day), time(8, 30)) + timedelta(minutes=self.rng.randint(0, 420))
