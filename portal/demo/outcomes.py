@@ -18,9 +18,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
+from portal.demo.booking import DAY_BLOCKS
 from portal.demo.context import SeedContext
 from portal.demo.history import history_of
 from portal.models import Booking, Consent, Member
+from portal.models.booking import WorkingHours
 from portal.models.outcomes import JobStart
 from portal.services import benefit_history
 from portal.services.benefit_history import PeriodRecord
@@ -92,6 +94,7 @@ def _dismissed_records(session, ctx, rng, dismissed) -> tuple[int, int]:
         return 0, 0
     updates, consents, bookings = [], [], []
     used_slots = _occupied_slots(session, ctx, min(d[1] for d in dismissed) - timedelta(days=150))
+    hours = _working_hours(session)
     for m, notice_end, got_job in dismissed:
         row = {"b_id": m.id, "notice_end_date": notice_end}
         if got_job:
@@ -104,7 +107,7 @@ def _dismissed_records(session, ctx, rng, dismissed) -> tuple[int, int]:
         consents.append({"member_id": m.id, "purpose": "union_to_akasse", "text_shown": CONSENT_TEXT,
                          "source": "union_department", "given_at": given_at})
         if rng.random() < (0.65 if got_job else 0.45) and m.caseworker_id:
-            booking = _notice_conversation(ctx, rng, m, given_day, notice_end, used_slots)
+            booking = _notice_conversation(ctx, rng, m, given_day, notice_end, used_slots, hours)
             if booking:
                 bookings.append(booking)
     table = Member.__table__
@@ -124,23 +127,44 @@ def _dismissed_records(session, ctx, rng, dismissed) -> tuple[int, int]:
     return len(consents), len(bookings)
 
 
+SLOTS = 13  # half hours from 09:00 to 15:00
+
+
+def _slot_time(slot: int) -> time:
+    return time(9 + slot // 2, 30 * (slot % 2))
+
+
 def _occupied_slots(session, ctx, since: date) -> set[tuple[int, date, int]]:
-    """Half-hour slots (08:00–14:00) already taken by active bookings, so the overlap guards never fire."""
+    """Half-hour slots (09:00–15:00) already taken by active bookings, so the overlap guards never fire."""
     used: set[tuple[int, date, int]] = set()
     rows = session.execute(select(Booking.caseworker_id, Booking.starts_at, Booking.ends_at).where(
         Booking.status.in_(("booked", "held")), Booking.starts_at >= local_to_utc(datetime.combine(since, time())),
         Booking.starts_at < local_to_utc(datetime.combine(ctx.today, time()))))
     for caseworker_id, starts, ends in rows:
         local_start, local_end = to_local(starts), to_local(ends)
-        for slot in range(12):
-            slot_start = datetime.combine(local_start.date(), time(8 + slot // 2, 30 * (slot % 2)),
-                                          tzinfo=local_start.tzinfo)
+        for slot in range(SLOTS):
+            slot_start = datetime.combine(local_start.date(), _slot_time(slot), tzinfo=local_start.tzinfo)
             if slot_start < local_end and slot_start + timedelta(minutes=30) > local_start:
                 used.add((caseworker_id, local_start.date(), slot))
     return used
 
 
-def _notice_conversation(ctx, rng, m, given_day: date, notice_end: date, used: set) -> dict | None:
+def _working_hours(session) -> dict[tuple[int, int], list[tuple[time, time]]]:
+    """(caseworker, weekday) → working blocks; without the booking step's hours, its usual week for everyone."""
+    hours: dict[tuple[int, int], list[tuple[time, time]]] = {}
+    for cw, weekday, start, end in session.execute(select(WorkingHours.caseworker_id, WorkingHours.weekday,
+                                                          WorkingHours.start_time, WorkingHours.end_time)):
+        hours.setdefault((cw, weekday), []).append((start, end))
+    return hours
+
+
+def _at_work(hours: dict, caseworker_id: int, day: date, at: time, minutes: int) -> bool:
+    end = (datetime.combine(day, at) + timedelta(minutes=minutes)).time()
+    blocks = hours.get((caseworker_id, day.weekday())) if hours else DAY_BLOCKS.get(day.weekday())
+    return any(start <= at and end <= stop for start, stop in blocks or ())
+
+
+def _notice_conversation(ctx, rng, m, given_day: date, notice_end: date, used: set, hours: dict) -> dict | None:
     """A held phone conversation on a working day between the consent and the notice end, at a free half hour."""
     span = (notice_end - given_day).days
     if span < 3:
@@ -149,12 +173,12 @@ def _notice_conversation(ctx, rng, m, given_day: date, notice_end: date, used: s
         day = given_day + timedelta(days=rng.randint(1, span))
         if not is_working_day(day) or day >= ctx.today:
             continue
-        slot = rng.randint(0, 11)  # 08:00–13:30, half hours
+        slot = rng.randint(0, SLOTS - 1)
         key = (m.caseworker_id, day, slot)
-        if key in used:
+        if key in used or not _at_work(hours, m.caseworker_id, day, _slot_time(slot), 30):
             continue
         used.add(key)
-        starts = local_to_utc(datetime.combine(day, time(8 + slot // 2, 30 * (slot % 2))))
+        starts = local_to_utc(datetime.combine(day, _slot_time(slot)))
         return {"uid": f"demo-notice-{m.id}@foa-akasse.dk", "member_id": m.id, "caseworker_id": m.caseworker_id,
                 "location_id": m.location_id, "type": "followup_phone", "channel": "phone", "starts_at": starts,
                 "ends_at": starts + timedelta(minutes=30), "status": "held", "sequence": 0,
