@@ -32,7 +32,7 @@ HISTORY_DAYS = 4 * 365 + 1
 DISMISSED_GOT_JOB = 0.1
 DISMISSED_BEFORE = 0.08  # of the members whose period the member record describes: dismissed before it began
 # The extra contact course (focus conversations, webinars, FVU) is a right, not a duty: a few members say no to it.
-DECLINES_EXTRA_COURSE = 0.08
+DECLINES_EXTRA_COURSE = 0.06
 
 
 def declines_extra_course(ctx: SeedContext, member_id: int) -> bool:

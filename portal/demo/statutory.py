@@ -25,7 +25,9 @@ from portal.services.contact_course import statutory_steps
 # Periods that began up to this many days ago get their conversations: the KPI's default cohort (first days 13 to 65
 # weeks back) with its deadlines, and every running period.
 HORIZON_DAYS = 65 * 7 + 14
-ON_TIME, LATE = 0.92, 0.05  # the rest: missed (no-show), rebooked in a running period
+ON_TIME, LATE = 0.93, 0.04  # the rest: missed (no-show), rebooked in a running period
+# The focus conversations can be by phone or video, as the member prefers (conversation_types): rarely late.
+LATE_BY_STEP = {"focus_1": 0.015, "focus_2": 0.015}
 REBOOK_ENDED = 0.5  # in a period that has ended since, a missed conversation was rebooked this often
 # When in the course the a-kasse holds each step's conversation: (first, last) day number, day 1 = the first day of
 # unemployment. Every window ends before the step's due day (contact_course.RULES); the joint conversation is
@@ -83,7 +85,8 @@ class _Course:
             first, last = WINDOWS[step.key]
             roll = self.rng.random()
             window = self._days(self._day(first), min(self._day(last), step.due_date))
-            if roll < ON_TIME + LATE:
+            late_share = LATE_BY_STEP.get(step.key, LATE)
+            if roll < ON_TIME + late_share:
                 late = roll >= ON_TIME
                 slot = None if late else self.calendar.first_free(self.caseworker, self._shuffled(window))
                 if slot is None:  # the caseworker's calendar was full: held after the due date
@@ -95,8 +98,8 @@ class _Course:
             if slot is None:
                 continue
             self._book(step.key, step.conversation_type, slot, "no_show")
-            if self.end is None or self.rng.random() < REBOOK_ENDED:
-                again = self._days(slot[0] + timedelta(days=5), slot[0] + timedelta(days=5 + LATE_DAYS[1]))
+            if self.end is None or self.rng.random() < REBOOK_ENDED:  # rebooked, before the due date if it can be
+                again = self._days(slot[0] + timedelta(days=2), slot[0] + timedelta(days=2 + LATE_DAYS[1]))
                 retry = self.calendar.first_free(self.caseworker, again)
                 if retry is not None:
                     self._book(step.key, step.conversation_type, retry, "held")
@@ -107,13 +110,14 @@ class _Course:
                   for i, r in enumerate(self.rows)]
         steps = statutory_steps(self.course_member, booked, self.ctx.today)
         overdue = [s for s in steps if s.status == "overdue"]
+        earliest = self.ctx.today + timedelta(days=1)
         for step in overdue:
             if step.key == "joint_invitation" and any(s.key == "joint" for s in overdue):
                 continue  # one joint booking is both the invitation and the conversation
-            tomorrow = self.ctx.today + timedelta(days=1)
-            slot = self.calendar.first_free(self.caseworker, self._days(tomorrow, tomorrow + timedelta(weeks=3)))
+            slot = self.calendar.first_free(self.caseworker, self._days(earliest, earliest + timedelta(weeks=3)))
             if slot is not None:
                 self._book(step.key, step.conversation_type, slot, "held", created=self.ctx.now - timedelta(hours=2))
+                earliest = slot[0] + timedelta(days=2)  # not two conversations on one day
 
     def _days(self, first: date, last: date) -> list[date]:
         first, last = max(first, self.start), min(last, self._last_day())
