@@ -212,7 +212,8 @@ def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_o
         weekday = day.weekday()
         if is_working_day(day):  # no conversations at weekends, on public holidays or closing days
             ahead_weeks = (day - ctx.today).days / 7
-            density = 0.55 if ahead_weeks < 0 else max(0.15, 0.6 - 0.12 * ahead_weeks)
+            # The statutory conversations (statutory.py) fill part of the calendar; follow-ups some of the rest.
+            density = 0.42 if ahead_weeks < 0 else max(0.12, 0.47 - 0.1 * ahead_weeks)
             for cw in ctx.caseworker_ids:
                 pool = members.get(cw)
                 if not pool or day_off.get(cw) == weekday or (cw, day) in absent:
