@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ LENGTH = {"cv": 60, "contact_course": 45, "availability": 45, "joint": 60, "focu
 BATCH = 10_000
 
 
+@lru_cache(maxsize=8192)  # the statutory conversations look up the same grid times many times
 def _utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
 
@@ -98,6 +100,7 @@ class _Calendar:
         self.ctx, self.rng, self.day_off, self.absent, self.taken = ctx, rng, day_off, absent, taken
         self.location_of = {cw: loc for loc, cws in ctx.caseworkers_by_location.items() for cw in cws}
         self.uid = 0
+        self.full: set[tuple[int, date]] = set()  # days found without a free slot
         if ctx.demo_caseworker_id and "Middelfart" in ctx.location_ids:  # her Fridays (_working_hours)
             self.friday_location = {ctx.demo_caseworker_id: ctx.location_ids["Middelfart"]}
         else:
@@ -110,12 +113,13 @@ class _Calendar:
         for day in days:
             weekday = day.weekday()
             if weekday not in GRID or self.day_off.get(cw) == weekday or (cw, day) in self.absent \
-                    or not is_working_day(day):
+                    or (cw, day) in self.full or not is_working_day(day):
                 continue
             free = [at for at in GRID[weekday] if (cw, _utc(day, at)) not in self.taken]
             if free:
                 location = self.friday_location.get(cw) if weekday == 4 else None
                 return day, self.rng.choice(free), location or self.location_of[cw]
+            self.full.add((cw, day))
         return None
 
     def take(self, cw: int, day: date, at: time) -> None:

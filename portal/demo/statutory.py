@@ -25,9 +25,13 @@ from portal.services.contact_course import statutory_steps
 # Periods that began up to this many days ago get their conversations: the KPI's default cohort (first days 13 to 65
 # weeks back) with its deadlines, and every running period.
 HORIZON_DAYS = 65 * 7 + 14
-ON_TIME, LATE = 0.93, 0.04  # the rest: missed (no-show), rebooked in a running period
-# The focus conversations can be by phone or video, as the member prefers (conversation_types): rarely late.
-LATE_BY_STEP = {"focus_1": 0.015, "focus_2": 0.015}
+# 220 caseworkers hold the conversations of about this many periods (the default demo of 5,744 members has ~4,000);
+# a bigger seed (a performance test) books these and leaves the rest unbooked, so it stays fast.
+MAX_PERIODS = 12_000
+# (on time, late) per step; the rest are missed (a no-show), rebooked before the due date where the calendar allows.
+ON_TIME_LATE = (0.90, 0.06)
+# The focus conversations can be by phone or video, as the member prefers (conversation_types): rarely missed.
+ON_TIME_LATE_BY_STEP = {"focus_1": (0.95, 0.015), "focus_2": (0.95, 0.015)}
 REBOOK_ENDED = 0.5  # in a period that has ended since, a missed conversation was rebooked this often
 # When in the course the a-kasse holds each step's conversation: (first, last) day number, day 1 = the first day of
 # unemployment. Every window ends before the step's due day (contact_course.RULES); the joint conversation is
@@ -46,10 +50,11 @@ def seed(session, ctx: SeedContext, rng: random.Random, calendar) -> list[dict]:
         Member.id, Member.caseworker_id, Member.location_id, Member.target_group, Member.preferred_channel))}
     skip = {ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id}  # their stories are told elsewhere
     since = ctx.today - timedelta(days=HORIZON_DAYS)
+    periods = [p for p in history_of(session, ctx).periods
+               if p.member_id not in skip and (p.end_date is None or p.start_date >= since)]
+    periods.sort(key=lambda p: p.end_date is not None)  # running periods first (the caseload), then ended ones
     rows: list[dict] = []
-    for period in history_of(session, ctx).periods:
-        if period.member_id in skip or (period.end_date is not None and period.start_date < since):
-            continue
+    for period in periods[:MAX_PERIODS]:
         member = members[period.member_id]
         caseworker = member.caseworker_id or rng.choice(ctx.caseworkers_by_location[member.location_id])
         course = _Course(ctx, rng, calendar, member, caseworker, period)
@@ -85,9 +90,9 @@ class _Course:
             first, last = WINDOWS[step.key]
             roll = self.rng.random()
             window = self._days(self._day(first), min(self._day(last), step.due_date))
-            late_share = LATE_BY_STEP.get(step.key, LATE)
-            if roll < ON_TIME + late_share:
-                late = roll >= ON_TIME
+            on_time, late_share = ON_TIME_LATE_BY_STEP.get(step.key, ON_TIME_LATE)
+            if roll < on_time + late_share:
+                late = roll >= on_time
                 slot = None if late else self.calendar.first_free(self.caseworker, self._shuffled(window))
                 if slot is None:  # the caseworker's calendar was full: held after the due date
                     slot = self.calendar.first_free(self.caseworker, self._late_days(step.due_date))
