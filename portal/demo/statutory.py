@@ -102,12 +102,16 @@ class _Course:
             slot = self.calendar.first_free(self.caseworker, self._shuffled(window))
             if slot is None:
                 continue
-            self._book(step.key, step.conversation_type, slot, "no_show")
-            if self.end is None or self.rng.random() < REBOOK_ENDED:  # rebooked, before the due date if it can be
-                again = self._days(slot[0] + timedelta(days=2), slot[0] + timedelta(days=2 + LATE_DAYS[1]))
-                retry = self.calendar.first_free(self.caseworker, again)
-                if retry is not None:
-                    self._book(step.key, step.conversation_type, retry, "held")
+            missed_at = self.calendar.utc(slot[0], slot[1])
+            self._book(step.key, step.conversation_type, slot, "no_show")  # still "booked" if in the future
+            if missed_at > self.ctx.now or (self.end is not None and self.rng.random() >= REBOOK_ENDED):
+                continue
+            # Rebooked after the no-show, before the due date if the calendar allows.
+            again = self._days(slot[0] + timedelta(days=2), slot[0] + timedelta(days=2 + LATE_DAYS[1]))
+            retry = self.calendar.first_free(self.caseworker, again)
+            if retry is not None:
+                self._book(step.key, step.conversation_type, retry, "held",
+                           created=min(self.ctx.now, missed_at + timedelta(hours=3)))
 
     def catch_up(self) -> None:
         """In a running period, rebook every step the rule still finds overdue (first free slot from tomorrow)."""
