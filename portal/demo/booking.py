@@ -1,15 +1,19 @@
-"""Demo data for conversations: working hours for every caseworker, some absence, and 12 weeks of bookings
-(8 weeks back: held / no-show / cancelled; 4 weeks ahead: booked), including the demo member 'medlem' with
-'sagsbehandler'. Bulk inserts; deterministic from ctx.rng and ctx.today."""
+"""Demo data for conversations: working hours for every caseworker, some absence, the statutory conversations of
+every running or recent benefit period (portal/demo/statutory.py, by the contact-course rule), the demo member
+'medlem' with 'sagsbehandler', and follow-up conversations filling the calendars 8 weeks back and 4 ahead (held /
+no-show / cancelled; booked). One conversation per caseworker per grid slot, inside working hours and outside
+absence. Bulk inserts; deterministic from the seed and ctx.today."""
 from __future__ import annotations
 
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.demo import statutory
 from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member
 from portal.models.booking import AvailabilityException, WorkingHours
@@ -28,6 +32,7 @@ LENGTH = {"cv": 60, "contact_course": 45, "availability": 45, "joint": 60, "focu
 BATCH = 10_000
 
 
+@lru_cache(maxsize=8192)  # the statutory conversations look up the same grid times many times
 def _utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
 
@@ -35,11 +40,17 @@ def _utc(day: date, at: time) -> datetime:
 def seed(session: Session, ctx: SeedContext) -> None:
     rng = random.Random(ctx.seed * 31 + 4)  # own stream: adding areas before us does not change our data
     part_time = _working_hours(session, ctx, rng)
-    _absence(session, ctx, rng)
+    absent = _absence(session, ctx, rng)
     taken = _demo_member_bookings(session, ctx)
-    count = _bulk_bookings(session, ctx, rng, part_time, taken)
+    demo_bookings = len(taken)
+    calendar = _Calendar(ctx, random.Random(ctx.seed * 31 + 5), part_time, absent, taken)
+    statutory_rows = statutory.seed(session, ctx, random.Random(ctx.seed * 31 + 6), calendar)
+    for start in range(0, len(statutory_rows), BATCH):
+        session.execute(bulk_insert(Booking), statutory_rows[start:start + BATCH])
+    count = _bulk_bookings(session, ctx, rng, part_time, taken, absent)
     ctx.summary.update(working_hours=session.scalar(select(WorkingHours.id).order_by(WorkingHours.id.desc())
-                                                    .limit(1)) or 0, bookings=count + len(taken))
+                                                    .limit(1)) or 0, bookings=count + demo_bookings + len(statutory_rows),
+                       statutory_conversations=len(statutory_rows))
 
 
 def _working_hours(session: Session, ctx: SeedContext, rng: random.Random) -> dict[int, int]:
@@ -64,8 +75,8 @@ def _working_hours(session: Session, ctx: SeedContext, rng: random.Random) -> di
     return day_off
 
 
-def _absence(session: Session, ctx: SeedContext, rng: random.Random) -> None:
-    """A week's holiday ahead for about one in ten caseworkers."""
+def _absence(session: Session, ctx: SeedContext, rng: random.Random) -> set[tuple[int, date]]:
+    """A week's holiday ahead for about one in ten caseworkers; returns the (caseworker, day)s away."""
     rows = []
     monday = ctx.today - timedelta(days=ctx.today.weekday())
     for cw in ctx.caseworker_ids:
@@ -77,6 +88,52 @@ def _absence(session: Session, ctx: SeedContext, rng: random.Random) -> None:
                   "created_by_user_id": None} for d in range(5)]
     if rows:
         session.execute(bulk_insert(AvailabilityException), rows)
+    return {(r["caseworker_id"], r["day"]) for r in rows}
+
+
+class _Calendar:
+    """The caseworkers' free grid slots: working days, their own working weekdays and location, no absence, and
+    one conversation per slot (`taken`: (caseworker, start in UTC), shared with the other bookings)."""
+
+    def __init__(self, ctx: SeedContext, rng: random.Random, day_off: dict[int, int],
+                 absent: set[tuple[int, date]], taken: set[tuple[int, datetime]]) -> None:
+        self.ctx, self.rng, self.day_off, self.absent, self.taken = ctx, rng, day_off, absent, taken
+        self.location_of = {cw: loc for loc, cws in ctx.caseworkers_by_location.items() for cw in cws}
+        self.uid = 0
+        self.full: set[tuple[int, date]] = set()  # days found without a free slot
+        if ctx.demo_caseworker_id and "Middelfart" in ctx.location_ids:  # her Fridays (_working_hours)
+            self.friday_location = {ctx.demo_caseworker_id: ctx.location_ids["Middelfart"]}
+        else:
+            self.friday_location = {}
+
+    utc = staticmethod(_utc)
+
+    def first_free(self, cw: int, days: list[date]) -> tuple[date, time, int] | None:
+        """The first of `days` with a free slot for the caseworker, at a random free time: (day, time, location)."""
+        for day in days:
+            weekday = day.weekday()
+            if weekday not in GRID or self.day_off.get(cw) == weekday or (cw, day) in self.absent \
+                    or (cw, day) in self.full or not is_working_day(day):
+                continue
+            free = [at for at in GRID[weekday] if (cw, _utc(day, at)) not in self.taken]
+            if free:
+                location = self.friday_location.get(cw) if weekday == 4 else None
+                return day, self.rng.choice(free), location or self.location_of[cw]
+            self.full.add((cw, day))
+        return None
+
+    def take(self, cw: int, day: date, at: time) -> None:
+        self.taken.add((cw, _utc(day, at)))
+
+    def row(self, member_id: int, cw: int, location: int, type_: str, channel: str, starts: datetime, status: str,
+            created: datetime) -> dict:
+        self.uid += 1
+        row = _row(0, member_id, cw, location, type_, channel, starts, status, self.ctx)
+        updated = starts + timedelta(hours=2) if status in ("held", "no_show") else created
+        row.update(uid=f"booking-demo-{self.ctx.seed}-s{self.uid}@portal.foa.dk", created_at=created,
+                   updated_at=updated,
+                   meeting_link=f"https://video.foa.dk/samtale/demo-s{self.uid}" if channel == "video" else None)
+        return row
 
 
 def _row(n: int, member_id: int, cw: int, loc: int, type_: str, channel: str, starts: datetime, status: str,
@@ -132,27 +189,14 @@ def _members_by_caseworker(session: Session) -> dict[int, list[tuple]]:
     return result
 
 
-def _pick_type(rng: random.Random, member: tuple, day: date) -> tuple[str, str]:
-    _id, _cw, group, status, first_day, preferred = member
-    weeks = (day - first_day).days / 7 if first_day and status == "ledig" else 30
-    if weeks < 0:
-        weeks = 30
-    if weeks < 2:
-        type_ = rng.choice(["cv", "contact_course"])
-    elif weeks < 9:
-        type_ = rng.choices(["contact_course", "availability", "followup_phone", "followup_video"], [3, 3, 2, 1])[0]
-    elif weeks < 13:
-        type_ = rng.choices(["joint", "focus", "followup_phone"], [3, 3 if group in ("2a", "2b") else 0, 2])[0]
-    else:
-        type_ = rng.choices(["focus", "followup_phone", "followup_video"], [2 if group in ("2a", "2b") else 0, 3, 1])[0]
-    channel = {"followup_phone": "phone", "followup_video": "video"}.get(type_, "in_person")
-    if type_ == "focus":
-        channel = preferred
-    return type_, channel
+def _pick_type(rng: random.Random) -> tuple[str, str]:
+    """A follow-up between the statutory conversations (those are portal/demo/statutory.py's, by the rule: a
+    random CV or availability conversation here would satisfy or spoil a step)."""
+    return ("followup_phone", "phone") if rng.random() < 0.65 else ("followup_video", "video")
 
 
 def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_off: dict[int, int],
-                   taken: set) -> int:
+                   taken: set, absent: set[tuple[int, date]]) -> int:
     # 'medlem' has exactly the plan of _demo_member_bookings, 'sygemeldt' her round table (sick_listed.py); filler
     # bookings must not pile onto them.
     members = {cw: [m for m in pool if m[0] not in (ctx.demo_member_id, ctx.sick_member_id)]
@@ -172,18 +216,20 @@ def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_o
         weekday = day.weekday()
         if is_working_day(day):  # no conversations at weekends, on public holidays or closing days
             ahead_weeks = (day - ctx.today).days / 7
-            density = 0.55 if ahead_weeks < 0 else max(0.15, 0.6 - 0.12 * ahead_weeks)
+            # The statutory conversations (statutory.py) fill part of the calendar; follow-ups some of the rest.
+            density = 0.42 if ahead_weeks < 0 else max(0.12, 0.47 - 0.1 * ahead_weeks)
             for cw in ctx.caseworker_ids:
                 pool = members.get(cw)
-                if not pool or day_off.get(cw) == weekday:
+                if not pool or day_off.get(cw) == weekday or (cw, day) in absent:
                     continue
                 loc = hours_location.get((cw, weekday), location_of[cw])
                 for at in GRID[weekday]:
                     starts = _utc(day, at)
                     if (cw, starts) in taken or rng.random() >= density:
                         continue
+                    taken.add((cw, starts))
                     member = rng.choice(pool)
-                    type_, channel = _pick_type(rng, member, day)
+                    type_, channel = _pick_type(rng)
                     if starts < now:
                         status = rng.choices(["held", "no_show", "cancelled_member", "cancelled_fund"],
                                              [85, 7, 5, 3])[0]

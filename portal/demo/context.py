@@ -26,6 +26,7 @@ class SeedContext:
     sick_member_id: int | None = None  # "sygemeldt"
     demo_caseworker_id: int | None = None  # "sagsbehandler"
     member_count: int = 0
+    history: object | None = None  # portal.demo.history.History, planned on first use
     summary: dict = field(default_factory=dict)
 
 

@@ -173,9 +173,11 @@ def _bulk_members(session: Session, ctx: SeedContext, total: int) -> None:
     remaining = max(0, total - ctx.member_count)
     number = 1000004
     home_rng = random.Random(ctx.seed + 16)  # its own stream: the other columns stay as they were before issue 16
+    job_rng = random.Random(ctx.seed + 17)  # its own stream too (issue 17)
     while remaining > 0:
         batch = min(BATCH, remaining)
-        rows = [_member_row(ctx, rng, number + i, names, weights, home_rng) for i in range(batch)]
+        rows = [_found_a_job(job_rng, ctx.today, _member_row(ctx, rng, number + i, names, weights, home_rng))
+                for i in range(batch)]
         session.execute(bulk_insert(Member), rows)
         number += batch
         remaining -= batch
@@ -194,6 +196,22 @@ def _municipalities_around(location_name: str) -> tuple[tuple[int, ...], tuple[i
     lat, lon = next((la, lo) for n, _r, la, lo, _f in LOCATIONS if n == location_name)
     codes, weights = zip(*municipalities.around_location(location_name, lat, lon))
     return codes, weights
+
+
+# Issue 17: most members whose benefit period began more than 13 weeks ago have found a job by now (DOMAIN.md: the
+# 2017 baseline has 11.5 % still on benefit after 13 weeks); the rest are the long-term unemployed, more of them in
+# target group 2 (at risk of long-term unemployment).
+STILL_UNEMPLOYED_AFTER_13_WEEKS = {"1": 0.07, "2a": 0.22, "2b": 0.22}
+
+
+def _found_a_job(rng: random.Random, today: date, row: dict) -> dict:
+    """A `ledig` member past 13 weeks becomes, mostly, a member in a job: the benefit period that began on their
+    first day ended with a job (portal/demo/outcomes.py lays it out), usually before day 92."""
+    first_day = row["first_unemployment_day"]
+    if row["status"] != "ledig" or (today - first_day).days < 13 * 7:
+        return row
+    still = STILL_UNEMPLOYED_AFTER_13_WEEKS.get(row["target_group"], 0.07)
+    return row if rng.random() < still else {**row, "status": "i_job"}
 
 
 def _member_row(ctx: SeedContext, rng: random.Random, number: int, names: list[str], weights: list[int],

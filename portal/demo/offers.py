@@ -5,9 +5,14 @@ cities (one SOSU variant; "op til 60 timer", a few runs already finished), IT ca
 sessions have attendance recorded. The demo member "medlem" is registered for a webinar, waiting as no. 2 for a
 full theme meeting, has a held seat on a full IT café, a right-and-duty FVU test from "sagsbehandler", and attended
 a job club last week.
+
+Before that programme, the webinars of the past 15 months, attended by most group 1 members whose benefit period
+lasted past 9 weeks (the extra contact course; group 2's are its focus conversations, portal/demo/statutory.py).
 """
 from __future__ import annotations
 
+import random
+from bisect import bisect_left
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -15,18 +20,24 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext, bulk_insert
+from portal.demo.history import declines_extra_course, history_of
 from portal.demo.locations import weight
 from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.services.clashes import MAX_MEETING
 from portal.services.danish_calendar import is_closed_day
+from portal.services.kpi_measures import EXTRA_COURSE_OFFER_KINDS
 from portal.timeutil import local_to_utc, to_local
 
 WEEKS_AHEAD = 8
 WEEKS_BACK = 2
 BATCH = 5000
 EVERYONE = ("1", "2a", "2b", "opsagt", "sygemeldt")
+HISTORY_WEEKS = 66  # the webinars' past: the KPI's default cohort (first days 13 to 65 weeks back) and its courses
+EXTRA_COURSE_FROM_DAY = 64  # after 9 weeks on benefit, the extra contact course is offered
+EXTRA_COURSE_SHARE = 0.8
+EXTRA_COURSE_KINDS = ("webinar", "fvu_course")  # portal.services.kpi_measures.EXTRA_COURSE_OFFER_KINDS  # of group 1's periods that lasted that long, the share that joined a webinar
 
 WEBINARS = [
     ("find_job", "Sådan finder du dit nye job",
@@ -70,12 +81,15 @@ def seed(session: Session, ctx: SeedContext) -> None:
         select(ServiceLocation.id, ServiceLocation.name, ServiceLocation.fvu_city))}
     by_size = sorted(locations, key=lambda n: (-weight(n), n))
     offers = _offers(session, ctx)
-    rows = _sessions(ctx, offers, locations, by_size)
+    programme = _sessions(ctx, offers, locations, by_size)
+    past = _past_webinars(ctx, offers)
+    rows = programme + past
     ids = session.execute(bulk_insert(OfferSession).returning(OfferSession.id, sort_by_parameter_order=True),
                           rows).scalars().all()
     for row, sid in zip(rows, ids):
         row["id"] = sid
-    regs = _registrations(session, ctx, offers, rows, locations)
+    regs = _registrations(session, ctx, offers, programme, locations)
+    regs += _extra_course_history(session, ctx, past)
     for start in range(0, len(regs), BATCH):
         session.execute(bulk_insert(OfferRegistration), regs[start:start + BATCH])
     taken: dict[int, int] = {}
@@ -193,6 +207,53 @@ def _sessions(ctx: SeedContext, offers, locations, by_size) -> list[dict]:
     return [row for row in rows if not is_closed_day(to_local(row["starts_at"]).date())]
 
 
+def _past_webinars(ctx: SeedContext, offers) -> list[dict]:
+    """The webinars before the programme of `_sessions`, on the same rota: each topic every other week."""
+    rows: list[dict] = []
+    first_monday = ctx.today - timedelta(days=ctx.today.weekday()) - timedelta(weeks=HISTORY_WEEKS)
+    for w in range(HISTORY_WEEKS - WEEKS_BACK):
+        monday = first_monday + timedelta(weeks=w)
+        for i, offer in enumerate(offers["webinar"]):
+            if (w + i) % 2 == 0:
+                day, start = (_weekday(monday, 1), (10, 0)) if i % 2 == 0 else (_weekday(monday, 3), (13, 0))
+                rows.append(_session_row(ctx, offer, day, start, 75, 40,
+                                         link=f"https://moede.foa.dk/webinar/{offer['topic']}-h{w + 1}"))
+    return [row for row in rows if not is_closed_day(to_local(row["starts_at"]).date())]
+
+
+def _extra_course_history(session: Session, ctx: SeedContext, rows: list[dict]) -> list[dict]:
+    """Attended seats on the past webinars for group 1 members in the weeks after their 9th week on benefit."""
+    rng = random.Random(ctx.seed + 21)  # its own stream: the programme's registrations stay as they were
+    groups = dict(session.execute(select(Member.id, Member.target_group)).all())
+    skip = {ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id}
+    rows = sorted(rows, key=lambda r: r["starts_at"])
+    starts = [to_local(r["starts_at"]).date() for r in rows]
+    seats = {id(r): 0 for r in rows}
+    diary = _Diary(session, ctx.now)
+    regs: list[dict] = []
+    for period in history_of(session, ctx).periods:
+        group = period.target_group or groups.get(period.member_id)
+        if period.member_id in skip or group in ("2a", "2b") or rng.random() >= EXTRA_COURSE_SHARE \
+                or declines_extra_course(ctx, period.member_id):
+            continue
+        first = period.start_date + timedelta(days=EXTRA_COURSE_FROM_DAY - 1)
+        last = min(period.end_date or ctx.today, ctx.today - timedelta(days=1))
+        window = range(bisect_left(starts, first), bisect_left(starts, last + timedelta(days=1)))
+        if not window:
+            continue
+        offset = rng.randrange(len(window))
+        for i in list(window[offset:]) + list(window[:offset]):
+            row = rows[i]
+            if row["ends_at"] <= ctx.now and seats[id(row)] < row["capacity"] \
+                    and diary.free(period.member_id, row, "attended"):
+                diary.take(period.member_id, row, "attended")
+                seats[id(row)] += 1
+                regs.append(_reg(ctx, row, period.member_id, "attended",
+                                 row["starts_at"] - timedelta(days=rng.randint(3, 12))))
+                break
+    return regs
+
+
 def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict], locations) -> list[dict]:
     rng = ctx.rng
     demo_ids = {ctx.demo_member_id, ctx.dismissed_member_id, ctx.sick_member_id}
@@ -215,6 +276,8 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
         candidates: list[int] = []
         for a in audiences:
             candidates += everywhere.get(a, []) if row["location_id"] is None else pool.get((row["location_id"], a), [])
+        if row["_kind"] in EXTRA_COURSE_OFFER_KINDS:
+            candidates = [m for m in candidates if not declines_extra_course(ctx, m)]
         if not candidates:
             continue
         wanted = special.get(id(row), {}).get("fill")

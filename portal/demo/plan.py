@@ -3,7 +3,7 @@
 The demo member "medlem" gets a plan a caseworker and a member would recognise: two agreed activities (one a
 right-and-duty offer), one own proposal awaiting the caseworker, one done with a comment. A share of the bulk
 unemployed members get 1–3 items and Q2/Q10 answers, inserted in bulk (the seed must reach 250,000 members in
-under 2 minutes).
+under 2 minutes). Benefit periods that ended after 13 weeks (portal/demo/history.py) had a plan too, now done.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext
+from portal.demo.history import history_of
 from portal.models import Caseworker, Member, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
 
@@ -21,8 +22,9 @@ BATCH = 10_000
 ITEMS, EVENTS, ANSWERS = PlanItem.__table__, PlanItemEvent.__table__, PreparationAnswer.__table__
 # Share of unemployed members with a plan: most of those past 13 weeks (the trial's target is all of them, DOMAIN.md
 # success criteria), few before; answers for some of those past their first week.
-PLAN_SHARE_AFTER_13_WEEKS = 0.45
-PLAN_SHARE_BEFORE = 0.08
+PLAN_SHARE_AFTER_13_WEEKS = 0.9
+PLAN_SHARE_BEFORE = 0.3
+PLAN_HISTORY_DAYS = 65 * 7 + 14  # ended periods this recent had their plan (the KPI's default cohort)
 ANSWER_SHARE = 0.35
 
 # (kind, title, description, right_and_duty) — typical agreements in FOA's fields.
@@ -137,6 +139,9 @@ def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]
                 row, meta = _item(rng, ctx, member_id, cw_user, days)
                 item_rows.append(row)
                 item_meta.append(meta)
+    for row, meta in _ended_period_items(session, ctx, user_of_caseworker):
+        item_rows.append(row)
+        item_meta.append(meta)
     total_items = 0
     for start in range(0, len(item_rows), BATCH):
         rows, metas = item_rows[start:start + BATCH], item_meta[start:start + BATCH]
@@ -160,6 +165,29 @@ def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]
     for start in range(0, len(answer_rows), BATCH):
         _fast_insert(session, ANSWERS, answer_rows[start:start + BATCH])
     return total_items, len(answer_rows)
+
+
+def _ended_period_items(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]) -> list[tuple]:
+    """Done plan items in recent periods that lasted past 13 weeks and have ended (the member found a job)."""
+    rng = random.Random(ctx.seed + 22)  # its own stream: the running periods' plans stay as they were
+    caseworker_of = dict(session.execute(select(Member.id, Member.caseworker_id)).all())
+    since = ctx.today - timedelta(days=PLAN_HISTORY_DAYS)
+    result = []
+    for period in history_of(session, ctx).periods:
+        if period.end_date is None or period.start_date < since or (period.end_date - period.start_date).days < 91 \
+                or rng.random() >= PLAN_SHARE_AFTER_13_WEEKS or period.member_id == ctx.demo_member_id:
+            continue
+        cw_user = user_of_caseworker.get(caseworker_of.get(period.member_id))
+        for _ in range(rng.choice((1, 2, 2, 3))):
+            row, _meta = _item(rng, ctx, period.member_id, cw_user, 7)
+            created = datetime.combine(period.start_date, datetime.min.time(), tzinfo=ctx.now.tzinfo) + timedelta(
+                days=rng.uniform(7, (period.end_date - period.start_date).days - 7))
+            done_at = created + timedelta(days=rng.uniform(1, 20))
+            row.update(status="done", proposed_by="caseworker", proposed_by_user_id=cw_user, right_and_duty=False,
+                       decided_by_user_id=cw_user, decided_at=created, version=3, created_at=created,
+                       updated_at=done_at, due_date=created.date() + timedelta(days=rng.randint(3, 20)))
+            result.append((row, (None, done_at)))
+    return result
 
 
 def _fast_insert(session: Session, table, rows: list[dict]) -> None:
