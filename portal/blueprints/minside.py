@@ -94,7 +94,7 @@ def home():
         .where(Booking.member_id == member.id, Booking.status == "booked", Booking.ends_at >= now)
         .order_by(Booking.starts_at).limit(5)
     ).unique().all()
-    items = plan.list_items(db.session, member)
+    items = plan.list_items(db.session, member, with_history=False)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != "not_required"],
         next_step=_member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
