@@ -13,7 +13,25 @@ keepalive = 5
 # kept-alive connections: a client that sends on one at that instant sees a reset (browsers retry such requests).
 max_requests = settings["MAX_REQUESTS"]
 max_requests_jitter = max_requests // 10
+# The master imports and warms the app once (portal.warmup); workers, also the recycled ones, fork from it ready.
+preload_app = True
 accesslog = "-"
 errorlog = "-"
 loglevel = settings["LOG_LEVEL"].lower()
 forwarded_allow_ips = settings["FORWARDED_ALLOW_IPS"]
+
+
+def when_ready(server):
+    app = server.app.wsgi()
+    if getattr(app, "import_name", None) == "portal":
+        from portal.warmup import warm_up
+
+        warm_up(app)
+
+
+def post_fork(server, worker):
+    app = server.app.wsgi()
+    if getattr(app, "import_name", None) == "portal":
+        from portal.warmup import after_fork
+
+        after_fork(app)

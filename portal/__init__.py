@@ -34,8 +34,17 @@ def create_app(config: dict | None = None) -> Flask:
     # Explicit, because Flask-Limiter's init_app otherwise inherits "enabled" from the previous app in the process.
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
-    from portal import errors, i18n, json_bodies, logging_setup, request_text, security, templating
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal import (
+        errors,
+        i18n,
+        json_bodies,
+        logging_setup,
+        rate_limits,
+        request_text,
+        security,
+        templating,
+    )
+    from portal.extensions import csrf, db, login_manager, migrate
 
     logging_setup.init_app(app)
     json_bodies.init_app(app)  # before the CSRF check and the rate limiter, which may read the body
@@ -43,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     i18n.init_app(app)
     _init_login(app, login_manager)
     security.init_app(app)

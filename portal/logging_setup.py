@@ -10,6 +10,8 @@ from flask import Flask, g, request
 
 from portal.request_context import assign_request_id, current_request_id
 
+_json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
+
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -18,17 +20,33 @@ class RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line: ts, level, logger, request_id, msg (and exc).
+
+    Every request logs a line (issue 19: json.dumps and strftime were a third of the access log's cost), so the
+    object is joined from strings encoded by json's own string encoder (the text json.dumps gives, without setting
+    up an encoder per call), and the timestamp, which has whole seconds, is formatted once a second."""
+
+    TS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ts: tuple[int, str] = (-1, "")
+
+    def _timestamp(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        cached = self._ts
+        if cached[0] != second:
+            cached = self._ts = (second, self.formatTime(record, self.TS_FORMAT))
+        return cached[1]
+
     def format(self, record: logging.LogRecord) -> str:
-        payload = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "request_id": getattr(record, "request_id", "-"),
-            "msg": record.getMessage(),
-        }
+        fields = [("ts", self._timestamp(record)), ("level", record.levelname), ("logger", record.name),
+                  ("request_id", getattr(record, "request_id", "-")), ("msg", record.getMessage())]
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+            fields.append(("exc", self.formatException(record.exc_info)))
+        if not all(type(value) is str for _, value in fields):  # e.g. a request_id passed in `extra`
+            return json.dumps(dict(fields), ensure_ascii=False)
+        return "{" + ", ".join(f'"{name}": {_json_string(value)}' for name, value in fields) + "}"
 
 
 def configure_root(level: str = "INFO", as_json: bool = True) -> None:
@@ -55,6 +73,19 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         response.headers["X-Request-ID"] = current_request_id() or ""
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        access.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        if access.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            _log_access(access, (request.method, request.path, response.status_code, elapsed))
         return response
+
+
+def _log_access(access: logging.Logger, args: tuple) -> None:
+    """What `access.info("%s %s %s %.1fms", *args)` does, without its search of the call stack for the caller
+    (a third of a log line's cost, for a caller that is always this module)."""
+    record = access.makeRecord(access.name, logging.INFO, __file__, _ACCESS_LINE, ACCESS_FORMAT, args, None,
+                               func="_finish")
+    access.handle(record)
+
+
+ACCESS_FORMAT = "%s %s %s %.1fms"  # method, path, status, milliseconds
+_ACCESS_LINE = _log_access.__code__.co_firstlineno

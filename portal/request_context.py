@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 
 from flask import g, has_request_context, request
 
@@ -11,7 +11,7 @@ _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 
 def assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _SAFE.match(incoming) else uuid.uuid4().hex[:16]
+    g.request_id = incoming if _SAFE.match(incoming) else secrets.token_hex(8)  # 16 hex digits, as before
 
 
 def current_request_id() -> str | None:

@@ -18,20 +18,40 @@ CSP = "; ".join([  # noqa: FLY002 - one directive a line reads best
 ])
 
 
+# Replaced on every response (a view's own value gives way), in this order; HSTS only in production.
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = CachedSessionInterface()
+    # Built once (issue 19: setting seven headers one by one was a tenth of an empty request's cost).
+    appended = {False: (("Content-Security-Policy", CSP), *FIXED_HEADERS),
+                True: (("Content-Security-Policy", CSP), *FIXED_HEADERS, HSTS)}
+    ours = {name.lower() for name, _ in (*appended[True], ("Cache-Control", ""))}
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if app.config.get("PRODUCTION"):
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        production = bool(app.config.get("PRODUCTION"))
+        headers = response.headers
+        if ours.isdisjoint(name.lower() for name, _ in headers.items()):
+            # The usual case, a view that set none of them: appending gives the same list as setting each.
+            headers.extend(appended[production])
+            if response.mimetype == "text/html":
+                headers.add("Cache-Control", "no-store")
+            return response
+        headers.setdefault("Content-Security-Policy", CSP)
+        for name, value in FIXED_HEADERS:
+            headers[name] = value
+        if production:
+            headers[HSTS[0]] = HSTS[1]
         if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+            headers.setdefault("Cache-Control", "no-store")
         return response
 
 

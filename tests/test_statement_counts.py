@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import Booking
-from portal.services import offers
+from portal.services import offers, plan
 from tests.booking_helpers import NOW, hours
 from tests.offers_helpers import make_offer, make_session
 
@@ -44,9 +44,11 @@ def _count(client, path: str) -> int:
 
 
 def _fill(session, make, loc, cw, mette, start: int, n: int) -> None:
-    """n more members of the caseworker, each with a conversation this week and one for mette, and n offer
-    sessions mette is registered for."""
+    """n more members of the caseworker, each with a conversation this week and one for mette, n offer
+    sessions mette is registered for, and n items in mette's plan (proposed by the caseworker)."""
     for i in range(start, start + n):
+        plan.propose_item(session, mette, kind="job_search", title=f"Søg job {i}", due_date=NOW.date()
+                          + timedelta(days=7 + i), actor=cw.user, now=NOW)
         other = make.member(f"m{i}", location=loc, caseworker=cw, target_group="1")
         for member, hour in ((other, 9 + i % 6), (mette, 9 + i % 6)):
             starts = NOW + timedelta(days=1 + i // 6, hours=hour - 9, minutes=30 if member is mette else 0)

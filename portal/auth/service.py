@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.auth.passwords import hash_password, verify_password
 from portal.models import AuditEntry, Member, User
@@ -118,7 +118,8 @@ def load_user(session: Session, user_id: str) -> User | None:
     """Flask-Login loader: the id is "<id>:<generation>"; a stale generation loads nobody."""
     try:
         raw_id, raw_gen = user_id.split(":", 1)
-        user = session.get(User, int(raw_id))
+        # With the member or caseworker row in the same statement: nearly every page reads one of them.
+        user = session.get(User, int(raw_id), options=[joinedload(User.member), joinedload(User.caseworker)])
         gen = int(raw_gen)
     except (ValueError, TypeError):
         return None

@@ -105,10 +105,9 @@ def widget_sender(kind: str) -> str | None:
     member = _current_member()
     if kind == "minside" and member is None:
         return None
-    if sender and sender_claims(sender) is not None:
-        claims = sender_claims(sender)
-        if kind == "flyer" or claims.get("m") == member.id:
-            return sender
+    claims = sender_claims(sender) if sender else None
+    if claims is not None and (kind == "flyer" or claims.get("m") == member.id):
+        return sender
     sender = issue_sender(kind, member_id=member.id if member else None,
                           location_id=session.get("chat_location_id") if kind == "flyer" else None)
     session[key] = sender

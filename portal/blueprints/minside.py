@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import Booking, Consent, Member
+from portal.models import Booking, Caseworker, Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.query_args import db_int
 from portal.services import consent as consent_svc
@@ -90,11 +90,12 @@ def home():
     today, now = local_today(), utcnow()
     steps = contact_course.course_for(db.session, member, today)
     bookings = db.session.scalars(
-        select(Booking).options(joinedload(Booking.caseworker), joinedload(Booking.location))
+        select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
+                                joinedload(Booking.location))
         .where(Booking.member_id == member.id, Booking.status == "booked", Booking.ends_at >= now)
         .order_by(Booking.starts_at).limit(5)
     ).unique().all()
-    items = plan.list_items(db.session, member)
+    items = plan.list_items(db.session, member, with_history=False)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != "not_required"],
         next_step=_member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
