@@ -33,6 +33,8 @@ def _limiter_ran() -> bool:
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
+    if not limiter.enabled:  # RATELIMIT_ENABLED = False: Flask-Limiter registered no hooks at all
+        return
     check, inject_headers, release = _limiter_hooks(app)
 
     def check_limits_outside_views():

@@ -36,3 +36,12 @@ def test_a_default_limit_brings_the_full_check_back_for_every_page(app, client, 
     assert limits_outside_views()
     statuses = [client.get("/login").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_an_app_with_rate_limiting_switched_off_starts_and_serves(tmp_path):
+    """RATELIMIT_ENABLED = False (the API fuzzing tests): Flask-Limiter registers no hooks, and nothing is wrapped."""
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'off.sqlite3'}",
+                      "SECRET_KEY": "off", "RATELIMIT_ENABLED": False})
+    assert app.test_client().get("/healthz").status_code in (200, 503)
