@@ -115,10 +115,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _gunicorn(app: str, env: dict, port: int) -> subprocess.Popen:
+def gunicorn_server(app: str, env: dict, port: int, tree: Path = ROOT) -> subprocess.Popen:
+    """`gunicorn -c gunicorn.conf.py app` from `tree` (bench.side_by_side serves an older tree too), warmed up."""
     env = {**env, "PORTAL_BIND": f"127.0.0.1:{port}"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(tree / "gunicorn.conf.py"), app],
+                            env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -135,7 +136,7 @@ def _gunicorn(app: str, env: dict, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGTERM)
-    raise RuntimeError(f"gunicorn {app} did not start")
+    raise RuntimeError(f"gunicorn {app} in {tree} did not start")
 
 
 def _cookies(response, jar: dict) -> str:
@@ -177,8 +178,8 @@ def served(db_file: Path, mode: Mode) -> dict:
                PORTAL_BENCH_ROUTES="1", PORTAL_LOG_LEVEL="WARNING", PORTAL_LOGIN_RATE_LIMIT="1000000 per minute",
                PORTAL_INSTANCE_PATH=str(work))
     bare_port, portal_port = _free_port(), _free_port()
-    bare = _gunicorn("bench.bare_app:app", env, bare_port)
-    portal = _gunicorn("portal:create_app()", env, portal_port)
+    bare = gunicorn_server("bench.bare_app:app", env, bare_port)
+    portal = gunicorn_server("portal:create_app()", env, portal_port)
     try:
         cookie = _login_cookie(portal_port, "medlem")
         rounds = {"bare_hello": [], "portal_hello": [], "min_side": []}

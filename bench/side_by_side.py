@@ -10,7 +10,6 @@ column from a run with PORTAL_MAX_REQUESTS=0).
 """
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
 import signal
@@ -18,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench import goals
@@ -39,25 +37,7 @@ def cpu_seconds(master: int) -> float:
 
 
 def start(app: str, env: dict, port: int, tree: Path) -> subprocess.Popen:
-    env = {**env, "PORTAL_BIND": f"127.0.0.1:{port}", "PYTHONPATH": str(tree)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(tree / "gunicorn.conf.py"), app], env=env,
-                            cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/bench/hello")
-            if conn.getresponse().status == 200:
-                for _ in range(40):
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                    conn.request("GET", "/bench/hello")
-                    conn.getresponse().read()
-                    conn.close()
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise RuntimeError(f"{app} in {tree} did not start")
+    return goals.gunicorn_server(app, {**env, "PYTHONPATH": str(tree)}, port, tree)
 
 
 def main(argv: list[str]) -> int:
