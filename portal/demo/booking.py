@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.demo import statutory
-from portal.demo.context import SeedContext, bulk_insert
+from portal.demo.context import SeedContext, bulk_insert, fast_insert
 from portal.models import Booking, Member
 from portal.models.booking import AvailabilityException, WorkingHours
 from portal.services.danish_calendar import is_working_day, next_working_day
@@ -46,7 +46,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
     calendar = _Calendar(ctx, random.Random(ctx.seed * 31 + 5), part_time, absent, taken)
     statutory_rows = statutory.seed(session, ctx, random.Random(ctx.seed * 31 + 6), calendar)
     for start in range(0, len(statutory_rows), BATCH):
-        session.execute(bulk_insert(Booking), statutory_rows[start:start + BATCH])
+        fast_insert(session, Booking.__table__, statutory_rows[start:start + BATCH])
     count = _bulk_bookings(session, ctx, rng, part_time, taken, absent)
     ctx.summary.update(working_hours=session.scalar(select(WorkingHours.id).order_by(WorkingHours.id.desc())
                                                     .limit(1)) or 0, bookings=count + demo_bookings + len(statutory_rows),
@@ -239,11 +239,11 @@ def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_o
                     rows.append(_row(n, member[0], cw, loc, type_, channel, starts, status, ctx, reason=reason))
                     n += 1
                     if len(rows) >= BATCH:
-                        session.execute(bulk_insert(Booking), rows)
+                        fast_insert(session, Booking.__table__, rows)
                         count += len(rows)
                         rows = []
         day += timedelta(days=1)
     if rows:
-        session.execute(bulk_insert(Booking), rows)
+        fast_insert(session, Booking.__table__, rows)
         count += len(rows)
     return count

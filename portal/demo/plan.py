@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from portal.demo.context import SeedContext
+from portal.demo.context import SeedContext, fast_insert
 from portal.demo.history import history_of
 from portal.models import Caseworker, Member, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
@@ -148,7 +148,7 @@ def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]
         # Core executemany, then read the new ids back in order: the ORM's bulk insert splits batches wherever a
         # row's None columns differ, and ordered RETURNING makes SQLite insert row by row.
         before = session.scalar(select(func.max(ITEMS.c.id))) or 0
-        _fast_insert(session, ITEMS, rows)
+        fast_insert(session, ITEMS, rows)
         ids = session.scalars(select(ITEMS.c.id).where(ITEMS.c.id > before).order_by(ITEMS.c.id)).all()
         assert len(ids) == len(rows), "plan items inserted concurrently with the demo seed"
         events = []
@@ -160,10 +160,10 @@ def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]
                 events.append(_event(item_id, done_at, None, "status", from_status="active", to_status="done"))
                 if member_user_comment:
                     events.append(_event(item_id, done_at, None, "comment", text=member_user_comment))
-        _fast_insert(session, EVENTS, events)
+        fast_insert(session, EVENTS, events)
         total_items += len(ids)
     for start in range(0, len(answer_rows), BATCH):
-        _fast_insert(session, ANSWERS, answer_rows[start:start + BATCH])
+        fast_insert(session, ANSWERS, answer_rows[start:start + BATCH])
     return total_items, len(answer_rows)
 
 
@@ -188,23 +188,6 @@ def _ended_period_items(session: Session, ctx: SeedContext, user_of_caseworker: 
                        updated_at=done_at, due_date=created.date() + timedelta(days=rng.randint(3, 20)))
             result.append((row, (None, done_at)))
     return result
-
-
-def _fast_insert(session: Session, table, rows: list[dict]) -> None:
-    """executemany with the columns' own bind processors (same stored format as the ORM) but without
-    SQLAlchemy's per-row parameter compilation, which dominates at 250,000 members. PostgreSQL uses Core."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    if dialect.name != "sqlite":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # nosec B608 - table and column names are the model's own constants
-    connection.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(columns, processors))
-                                     for r in rows])
 
 
 def _item(rng: random.Random, ctx: SeedContext, member_id: int, cw_user: int | None, days: int):

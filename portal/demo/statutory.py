@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 
 from sqlalchemy import select
@@ -65,6 +66,13 @@ def seed(session, ctx: SeedContext, rng: random.Random, calendar) -> list[dict]:
     return rows
 
 
+@lru_cache(maxsize=4096)
+def _steps_without_bookings(first_day: date, target_group: str | None, today: date) -> tuple:
+    """The rule's steps and due dates for a course with nothing booked yet (many periods share a first day)."""
+    member = SimpleNamespace(status="ledig", first_unemployment_day=first_day, target_group=target_group)
+    return tuple(statutory_steps(member, [], today))
+
+
 class _Course:
     """One benefit period's conversations."""
 
@@ -84,7 +92,7 @@ class _Course:
     def plan(self) -> None:
         declined = declines_extra_course(self.ctx, self.member.id)  # no focus conversations (in a running
         # period the caseworker books them anyway, see catch_up: the step is the a-kasse's to offer)
-        for step in statutory_steps(self.course_member, [], self.ctx.today):
+        for step in _steps_without_bookings(self.start, self.course_member.target_group, self.ctx.today):
             if step.status == "not_required" or step.key not in WINDOWS or (declined and step.key.startswith("focus")):
                 continue
             first, last = WINDOWS[step.key]
