@@ -14,19 +14,17 @@ address is known, unknown or held back, so the form cannot be used to learn who 
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.users import SignInLink
-from portal.services import audit, outbox
+from portal.services import audit, link_tokens, outbox
 from portal.services import sms as sms_channel
 from portal.services.contact_details import clean_danish_phone
 from portal.services.email_render import render_email
@@ -41,14 +39,6 @@ NO_PASSWORD = "!no-password"  # not an argon2 hash: verify_password is always Fa
 LINK_INVALID = N_("Linket virker ikke. Det kan være udløbet (det gælder i 30 minutter), allerede brugt, eller "
                   "ikke kopieret helt. Bed om et nyt link.")
 ADDRESS_INVALID = N_("Skriv en gyldig e-mailadresse eller et dansk telefonnummer.")
-
-
-def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=SALT)
-
-
-def _hash(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 def has_password(user: User) -> bool:
@@ -131,12 +121,12 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
     channel = channel or ("email" if member.email else "sms" if sms else None)
     if channel is None:  # nothing that reaches the member: no link, and nobody is told one is coming
         return None
-    nonce = secrets.token_urlsafe(32)
-    link_row = SignInLink(user_id=user.id, token_hash=_hash(nonce), channel=channel, created_at=now,
+    token, token_hash = link_tokens.new_token(secret, SALT)
+    link_row = SignInLink(user_id=user.id, token_hash=token_hash, channel=channel, created_at=now,
                           expires_at=now + VALID_FOR)
     session.add(link_row)
     session.flush()
-    link = external_url("auth.signin_link_open", token=_serializer(secret).dumps(nonce))
+    link = external_url("auth.signin_link_open", token=token)
     lang = user.locale if user.locale in ("da", "en") else "da"
     if channel == "email":
         mail = render_email("signin_link", lang, user=user, link=link, expires_at=link_row.expires_at)
@@ -156,13 +146,10 @@ def send_link(session: Session, member: Member, user: User, *, secret: str, now:
 def _read(session: Session, token: str, *, secret: str, now: datetime) -> SignInLink:
     from flask_babel import gettext as _
 
-    try:
-        nonce = _serializer(secret).loads(token or "")
-    except BadSignature:
-        raise ValidationFailed(_(LINK_INVALID)) from None
-    if not isinstance(nonce, str):
+    token_hash = link_tokens.stored_hash(token, secret, SALT)
+    if token_hash is None:
         raise ValidationFailed(_(LINK_INVALID))
-    row = session.scalar(select(SignInLink).where(SignInLink.token_hash == _hash(nonce)))
+    row = session.scalar(select(SignInLink).where(SignInLink.token_hash == token_hash))
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise ValidationFailed(_(LINK_INVALID))
     return row

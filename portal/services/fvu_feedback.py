@@ -7,20 +7,17 @@ screen shows `latest_for_member`. Functions change the session and write the aud
 (view, job, CLI) commits. Invalid input raises ValidationFailed with every problem by field, before anything is
 written.
 
-The link follows portal/auth/signin_link.py: a random secret signed with itsdangerous (salt `SALT`), only its
+The link is made and read by portal/services/link_tokens.py, as the sign-in link is (salt `SALT`), only its
 SHA-256 stored, used once by a conditional UPDATE (two tabs submitting at once store one answer).
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -28,7 +25,7 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.fvu_feedback import FVU_OUTCOMES, FvuFeedback, FvuFeedbackLink
 from portal.models.offers import FVU_MAX_HOURS, Offer, OfferRegistration, OfferSession
-from portal.services import audit, outbox
+from portal.services import audit, link_tokens, outbox
 from portal.services.email_render import render_email
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.links import external_url
@@ -159,14 +156,6 @@ def record_by_staff(session: Session, registration: OfferRegistration, data, *, 
 
 # -- the provider's link -----------------------------------------------------------------------------------------
 
-def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=SALT)
-
-
-def _hash(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
-
-
 def participants_to_ask(session: Session, *, now: datetime) -> list[OfferRegistration]:
     """Participants of FVU courses that ended within LOOK_BACK and whose provider has not been asked yet."""
     return list(session.scalars(
@@ -190,12 +179,12 @@ def create_link(session: Session, registration: OfferRegistration, *, to_address
     A second call for the same participation is refused by the unique registration_id (IntegrityError) and the
     outbox's idempotency key: the provider is never asked twice.
     """
-    nonce = secrets.token_urlsafe(32)
-    row = FvuFeedbackLink(registration_id=registration.id, token_hash=_hash(nonce), to_address=to_address,
+    token, token_hash = link_tokens.new_token(secret, SALT)
+    row = FvuFeedbackLink(registration_id=registration.id, token_hash=token_hash, to_address=to_address,
                           created_at=now, expires_at=now + VALID_FOR)
     session.add(row)
     session.flush()
-    link = external_url("fvu_feedback.provider_form", token=_serializer(secret).dumps(nonce))
+    link = external_url("fvu_feedback.provider_form", token=token)
     offer_session = registration.offer_session
     mail = render_email("fvu_feedback_request", "da", registration=registration, member=registration.member,
                         offer=offer_session.offer, offer_session=offer_session, link=link,
@@ -220,15 +209,12 @@ def send_feedback_requests(session: Session, *, now: datetime, secret: str, to_a
 def link_from_token(session: Session, token: str, *, secret: str, now: datetime) -> FvuFeedbackLink:
     """The open link a token names. NotFound (forged, mangled, unknown), LinkUsed or LinkExpired otherwise;
     the messages are Danish source strings (N_) for the page to translate."""
-    try:
-        nonce = _serializer(secret).loads(token or "")
-    except BadSignature:
-        raise NotFound(LINK_INVALID) from None
-    if not isinstance(nonce, str):
+    token_hash = link_tokens.stored_hash(token, secret, SALT)
+    if token_hash is None:
         raise NotFound(LINK_INVALID)
     row = session.scalar(select(FvuFeedbackLink).options(
         joinedload(FvuFeedbackLink.registration).joinedload(OfferRegistration.member))
-        .where(FvuFeedbackLink.token_hash == _hash(nonce)))
+        .where(FvuFeedbackLink.token_hash == token_hash))
     if row is None:
         raise NotFound(LINK_INVALID)
     if row.used_at is not None:
