@@ -4,7 +4,7 @@
 extensions); `value(name)` gives a setting to code that runs with or without an app (the app's config when there is
 one, so tests and `create_app(config)` can override it; else the environment). Nothing else in `portal/`,
 `chatbot/` or `scheduling/` reads `os.environ`. README's configuration table is generated from `SETTINGS`
-(`flask --app portal settings table`) and tested against it (tests/test_settings.py).
+(`flask --app portal settings table`) and tested against it (tests/core/test_settings.py).
 
 A value that does not parse stops the process at start with the variable's name and what it expects, instead of
 being replaced by a default without a word.
@@ -215,7 +215,7 @@ class Config:
         self.PRODUCTION = self.ENV == "production"
         self.SQLALCHEMY_DATABASE_URI = self.DATABASE_URL or f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
         # A pooled connection is tested before use: after a database restart, failover or pg_terminate_backend the
-        # next request gets a fresh connection instead of a 500 (tests/test_pg_reconnect.py).
+        # next request gets a fresh connection instead of a 500 (tests/core/test_pg_reconnect.py).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         if not self.SECRET_KEY:
             if self.PRODUCTION:

@@ -145,7 +145,7 @@ _install_openapi_check(IsolatedClient)
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    """The form fuzzing leg's report (tests/test_security_form_fuzz.py): inputs tried per form, if it ran now."""
+    """The form fuzzing leg's report (tests/security/test_security_form_fuzz.py): inputs tried per form, if it ran now."""
     from tests.form_fuzz import report_lines
 
     lines = report_lines(since=getattr(config, "_form_fuzz_started", None))

@@ -1,4 +1,4 @@
-"""Helpers for the form fuzzing leg (tests/test_security_form_fuzz.py): find the forms, draw inputs, watch the database.
+"""Helpers for the form fuzzing leg (tests/security/test_security_form_fuzz.py): find the forms, draw inputs, watch the database.
 
 - `discover_forms` crawls a role's pages (every GET route plus the links they show) and collects each
   `<form method="post">` with its fields, one form per (action route pattern).

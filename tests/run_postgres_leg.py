@@ -19,10 +19,10 @@ from sqlalchemy.engine import make_url
 DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # The tests that must also pass on PostgreSQL (migrations, booking concurrency, waiting lists, outbox, scheduler
 # lock, KPIs, the benefit history, login/roles); a missing pattern is simply skipped.
-PATTERNS = ["tests/test_app.py", "tests/test_auth.py", "tests/test_pg_*.py", "tests/test_booking_*.py",
-            "tests/test_offers_*.py", "tests/test_outbox_*.py", "tests/test_scheduling_*.py", "tests/test_kpi_*.py",
-            "tests/test_chat_handoff*.py", "tests/test_minside_*.py", "tests/test_contact_course.py",
-            "tests/test_benefit_history*.py", "tests/test_disk_full.py", "tests/test_request_text.py"]
+PATTERNS = ["tests/core/test_app.py", "tests/core/test_auth.py", "tests/*/test_pg_*.py", "tests/*/test_booking_*.py",
+            "tests/*/test_offers_*.py", "tests/*/test_outbox_*.py", "tests/*/test_scheduling_*.py", "tests/*/test_kpi_*.py",
+            "tests/*/test_chat_handoff*.py", "tests/*/test_minside_*.py", "tests/booking/test_contact_course.py",
+            "tests/*/test_benefit_history*.py", "tests/core/test_disk_full.py", "tests/core/test_request_text.py"]
 
 
 def main(extra: list[str]) -> int:

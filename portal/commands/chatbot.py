@@ -43,6 +43,6 @@ def evaluate(folds: int, as_json: bool):
         click.echo(f"  {row['true']} → {row['predicted']}: {row['count']}")
     weakest = sorted(result["per_intent_f1"].items(), key=lambda kv: kv[1])[:5]
     click.echo("Svageste intents (F1): " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))
-    # The worst error this bot can make (issue 15): must stay 0, tests/test_chat_states.py checks it.
+    # The worst error this bot can make (issue 15): must stay 0, tests/chat/test_chat_states.py checks it.
     click.echo(f"Tilbagetrækning læst som samtykke (withdraw_consent → give_consent): "
                f"{result['withdraw_read_as_consent']}")

@@ -274,7 +274,7 @@ def design_columns(spec: DesignSpec, frame: pd.DataFrame) -> list[str]:
 
     Patsy puts the intercept and the terms without numeric factors first (the treatment dummies, `name[T.level]`,
     levels in the prepared Categorical's order, reference left out), then each numeric column, in formula order.
-    tests/test_profiling_training.py checks this against the formula API.
+    tests/profiling/test_profiling_training.py checks this against the formula API.
     """
     dummies, numbers = ["Intercept"], []
     for name in spec.features:

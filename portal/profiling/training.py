@@ -205,7 +205,7 @@ def _cross_validate(X: np.ndarray, y: np.ndarray, *, folds: int, seed: int, pena
     fold's rows), then CV_CHORD_STEPS steps with that Hessian and the other folds' score at the new estimate (two
     matrix-vector passes each). The full-data estimate is within O(1/√n) of the refit and Newton's error squares
     each step: at 20,000–100,000 synthetic rows the out-of-fold predictions are within 3·10⁻⁵ of exact refits
-    and AUC and Brier score equal to 6 decimals (tests/test_profiling_training.py checks 4 at 100,000 rows).
+    and AUC and Brier score equal to 6 decimals (tests/profiling/test_profiling_training.py checks 4 at 100,000 rows).
     """
     fold_of = metrics.stratified_folds(y, folds, seed)
     rows = [np.flatnonzero(fold_of == k) for k in range(folds)]

@@ -17,7 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from tests.browser.conftest import DESKTOP
-from tests.test_security_authz_matrix import MATRIX, ROLE_OF, _param_values
+from tests.security.test_security_authz_matrix import MATRIX, ROLE_OF, _param_values
 
 ROOT = Path(__file__).resolve().parents[2]
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

@@ -1,0 +1,425 @@
+"""The conversation screen, registering a conversation, the summary (page, PDF, Min side, job centre), access."""
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEntry, Booking, OutboxMessage
+from portal.models.casework import ConversationSummary, HeldConversation, JobcenterReferral, SummaryDispatch
+from portal.models.plan import PlanItem
+from portal.timeutil import local_today, utcnow
+from tests.casework.test_caseworker_caseload import book
+
+TODAY = local_today()
+
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+def cw(make):
+    return make.caseworker("sb-odense", display_name="Birgitte Holm")
+
+
+@pytest.fixture
+def mette(make, cw):
+    return make.member("mette", caseworker=cw, first_name="Mette", last_name="Jensen", target_group="2a",
+                       weeks_unemployed=5, job_goal="Social- og sundhedshjælper i hjemmeplejen")
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def screen(client, member, query=""):
+    return client.get(f"/sagsbehandler/medlem/{member.member_number}{query}")
+
+
+def test_opening_the_screen_is_audited_and_the_member_sees_who(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    response = screen(client, mette)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for heading in ("Kontaktforløb", "Profilering", "Spørgsmål 2 og 10", "CV og jobmål", "Forslag til tilbud",
+                    "Matchende jobordrer", "Min plan", "Visitation til jobcentret", "Historik"):
+        assert heading in html
+    assert "Mette Jensen" in html and "5 uger ledig" in html
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "member.file_opened"))
+    assert entry.member_id == mette.id and "egen sagsbehandler" in entry.reason
+    auth.logout()
+    auth.login("mette")
+    page = client.get("/min-side/adgang").get_data(as_text=True)
+    assert "Birgitte Holm" in page and "Åbnede din sag" in page
+
+
+def test_another_locations_member_is_not_found(client, auth, make, cw):
+    aarhus = make.location("Århus", "Midtjylland", 56.16, 10.20)
+    stranger = make.member(location=aarhus)
+    make.commit()
+    auth.login("sb-odense")
+    assert screen(client, stranger).status_code == 404
+    assert screen(client, type("M", (), {"member_number": "9999999"})).status_code == 404
+
+
+def test_q10_answers_hidden_until_asked_for_and_the_view_is_audited(client, auth, make, session, cw, mette):
+    from portal.services import preparation
+
+    preparation.record_answers(session, mette, q2="more_than_6_months", q10_has_barriers=True,
+                               q10_barriers=["mental_health", "reading_spelling"], actor=cw.user, now=utcnow())
+    make.commit()
+    auth.login("sb-odense")
+    html = screen(client, mette).get_data(as_text=True)
+    assert "Mere end 6 måneder" in html
+    assert "Psykisk helbred" not in html.split("Registrér svar")[0]  # not shown before asking
+    assert "FVU-test" not in html  # Q10-derived suggestions wait too
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "preparation.view")) == 0
+    html = screen(client, mette, "?vis=q10&formaal=samtale").get_data(as_text=True)
+    shown = html.split("Registrér svar")[0]
+    assert "Psykisk helbred" in shown and "Læse- og stavevanskeligheder" in shown
+    assert "FVU-test" in html
+    view = session.scalar(select(AuditEntry).where(AuditEntry.action == "preparation.view"))
+    assert view.member_id == mette.id and view.actor_user_id == cw.user_id and view.reason == "Samtale med medlemmet"
+
+
+def test_caseworker_records_q2_and_q10_answers(client, auth, make, session, cw, mette):
+    from portal.models.plan import PreparationAnswer
+
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/svar"
+    response = auth.post(path, {"q2": "within_3_months", "q10_has_barriers": "ja",
+                                "q10_barriers": ["it_skills"]}, page=f"/sagsbehandler/medlem/{mette.member_number}")
+    assert response.status_code == 302
+    answer = session.scalar(select(PreparationAnswer))
+    assert answer.q2 == "within_3_months" and answer.q10_barriers == ["it_skills"]
+    assert answer.answered_by == "caseworker"
+
+
+def test_suggested_offers_follow_group_and_answers(make):
+    from portal.services.conversation_record import suggested_offers
+
+    member = make.member(target_group="2b", trade_inside_foa=False)
+    keys = [s.key for s in suggested_offers(member, group="2b", barriers=["reading_spelling"])]
+    assert {"fvu_test", "focus", "webinar_job", "webinar_change", "jobmatch"} <= set(keys)
+    one = make.member(target_group="1")
+    keys = [s.key for s in suggested_offers(one, group="1", barriers=[])]
+    assert "focus" not in keys and "fvu_test" not in keys and "webinar_change" not in keys
+    assert "jobmatch" in keys
+
+
+def test_group_override_needs_a_comment_and_nothing_changes_without(client, auth, make, session, cw, mette):
+    from portal.models.profiling import GroupDecision
+
+    make.commit()
+    auth.login("sb-odense")
+    page = f"/sagsbehandler/medlem/{mette.member_number}"
+    auth.post(page + "/maalgruppe", {"group": "1", "comment": "   "}, page=page)
+    assert "Skriv en begrundelse" in client.get(page).get_data(as_text=True)
+    session.refresh(mette)
+    assert mette.target_group == "2a" and count(session, GroupDecision) == 0
+    auth.post(page + "/maalgruppe", {"group": "1", "comment": "Har job på hånden, kun sparring"}, page=page)
+    session.refresh(mette)
+    assert mette.target_group == "1" and count(session, GroupDecision) == 1
+
+
+def test_registering_a_followup_makes_plan_items_and_a_draft_summary(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    due = (TODAY + timedelta(days=14)).isoformat()
+    response = auth.post(path, {
+        "type": "followup_phone", "channel": "phone", "outcome": "held",
+        "member_summary": "Vi talte om ansøgninger til hjemmeplejen i Odense.",
+        "notes": "Intern: virker presset økonomisk.",
+        "agreement-1-text": "Søg 3 job i hjemmeplejen", "agreement-1-due": due,
+        "agreement-2-text": "Deltag i webinaret om jobsamtaler", "agreement-2-rad": "1",
+    })
+    assert response.status_code == 302 and "/sagsbehandler/referat/" in response.headers["Location"]
+    conversation = session.scalar(select(HeldConversation))
+    assert conversation.outcome == "held" and len(conversation.agreements) == 2
+    items = session.scalars(select(PlanItem).order_by(PlanItem.id)).all()
+    assert [i.title for i in items] == ["Søg 3 job i hjemmeplejen", "Deltag i webinaret om jobsamtaler"]
+    assert items[1].right_and_duty and items[0].status == "active"
+    summary = session.scalar(select(ConversationSummary))
+    assert summary.status == "draft"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Søg 3 job i hjemmeplejen" in html and "ret- og pligttilbud" in html
+    assert "Intern: virker presset" not in html  # internal notes never in the summary
+    assert "Kladde" in html
+    # The member cannot see a draft.
+    auth.logout()
+    auth.login("mette")
+    assert client.get(f"/min-side/referater/{summary.id}").status_code == 404
+
+
+def test_sending_the_summary_hands_it_to_the_member_and_the_job_centre(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    auth.post(path, {"type": "followup_video", "channel": "video", "outcome": "held",
+                     "member_summary": "Næste skridt: jobsøgning i ældreplejen.",
+                     "agreement-1-text": "Opdatér CV'et på Jobnet"})
+    summary = session.scalar(select(ConversationSummary))
+    response = auth.post(f"/sagsbehandler/referat/{summary.id}/send", page=f"/sagsbehandler/referat/{summary.id}")
+    assert response.status_code == 302
+    session.refresh(summary)
+    assert summary.status == "sent" and summary.sent_at is not None
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "jobcenter"))
+    assert message.kind == "conversation_summary" and message.member_id == mette.id
+    assert message.to_address == "jobcenter:Odense"
+    assert message.attachments[0].content.startswith(b"%PDF") and message.attachments[0].content_type == \
+        "application/pdf"
+    assert {d.recipient for d in session.scalars(select(SummaryDispatch))} == {"member", "jobcenter"}
+    again = auth.post(f"/sagsbehandler/referat/{summary.id}/send", page=f"/sagsbehandler/referat/{summary.id}")
+    assert again.status_code == 409 and count(session, OutboxMessage) == 1
+    staff_page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Venter" in staff_page and "pending" not in staff_page  # the outbox state in words, in Danish
+    auth.logout()
+    auth.login("mette")
+    listing = client.get("/min-side/referater").get_data(as_text=True)
+    assert "Samtalereferat – Opfølgning pr. video" in listing
+    page = client.get(f"/min-side/referater/{summary.id}").get_data(as_text=True)
+    assert "Opdatér CV'et på Jobnet" in page or "Opdatér CV&#39;et på Jobnet" in page
+    assert "Vi vil gerne give dig ekstra støtte" in page and "langvarig" not in page
+    pdf = client.get(f"/min-side/referater/{summary.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+
+def test_another_member_cannot_read_my_summary(client, auth, make, session, cw, mette):
+    make.member("nabo")
+    make.commit()
+    auth.login("sb-odense")
+    auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held"})
+    summary = session.scalar(select(ConversationSummary))
+    auth.post(f"/sagsbehandler/referat/{summary.id}/send", page=f"/sagsbehandler/referat/{summary.id}")
+    auth.logout()
+    auth.login("nabo")
+    assert client.get(f"/min-side/referater/{summary.id}").status_code == 404
+    assert client.get(f"/min-side/referater/{summary.id}.pdf").status_code == 404
+
+
+def test_pdf_has_the_danish_letters_right(app, make, session, cw, mette):
+    from portal.services.summary_pdf import render_summary_pdf
+
+    pdf = render_summary_pdf({"title": "Samtalereferat – Rådighedssamtale", "facts": [["Medlem", "Søren Ærø"]],
+                              "sections": [{"heading": "Det aftalte vi", "items": ["Søg job på Østerbro"]}],
+                              "footer": "Spørgsmål? Skriv til os."})
+    path = app.instance_path + "/t.pdf" if False else None  # noqa: F841 - written to tmp below
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        try:
+            text = subprocess.run(["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True).stdout
+        except FileNotFoundError:
+            pytest.skip("pdftotext not installed")
+    assert "Rådighedssamtale" in text and "Søren Ærø" in text and "Østerbro" in text
+
+
+def test_statutory_conversation_without_booking_is_refused_and_nothing_changes(client, auth, make, session, cw,
+                                                                               mette):
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+                         {"type": "cv", "channel": "in_person", "outcome": "held",
+                          "agreement-1-text": "Søg job"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Vælg den bookede samtale" in html
+    assert 'value="Søg job"' in html  # the entered values are kept
+    assert count(session, HeldConversation) == 0 and count(session, PlanItem) == 0
+
+
+def test_agreement_due_in_the_past_is_refused_and_nothing_changes(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale", {
+        "type": "followup_phone", "channel": "phone", "outcome": "held",
+        "agreement-1-text": "Søg job", "agreement-1-due": (TODAY - timedelta(days=1)).isoformat()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Aftale 1: Fristen kan ikke ligge i fortiden." in html
+    assert 'aria-invalid="true"' in html and 'href="#agreement-1-due"' in html
+    assert count(session, HeldConversation) == 0 and count(session, PlanItem) == 0
+    assert count(session, ConversationSummary) == 0
+
+
+def test_group_decision_in_registration_needs_comment(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale", {
+        "type": "followup_phone", "channel": "phone", "outcome": "held", "group_decision": "2b"})
+    assert response.status_code == 422 and "begrundelse" in response.get_data(as_text=True)
+    session.refresh(mette)
+    assert mette.target_group == "2a" and count(session, HeldConversation) == 0
+
+
+def test_registering_the_booked_cv_conversation_marks_it_held(client, auth, make, session, cw, mette):
+    booking = book(session, mette, cw, type="cv", status="booked", days_from_now=-1)
+    make.commit()
+    auth.login("sb-odense")
+    form = auth.client.get(f"/sagsbehandler/medlem/{mette.member_number}/samtale?booking={booking.id}")
+    assert "CV-samtale" in form.get_data(as_text=True)
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale", {
+        "booking_id": str(booking.id), "channel": "in_person", "outcome": "held",
+        "group_decision": "2a", "group_comment": "Enig i profileringen: fysiske skånehensyn"})
+    assert response.status_code == 302
+    session.refresh(booking)
+    assert booking.status == "held"
+    conversation = session.scalar(select(HeldConversation))
+    assert conversation.type == "cv" and conversation.booking_id == booking.id
+    html = screen(client, mette).get_data(as_text=True)
+    assert "Holdt" in html
+    again = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale", {
+        "booking_id": str(booking.id), "channel": "in_person", "outcome": "held"})
+    assert again.status_code == 422 and "allerede registreret" in again.get_data(as_text=True)
+
+
+def test_no_show_makes_no_summary(client, auth, make, session, cw, mette):
+    booking = book(session, mette, cw, type="contact_course", status="booked", days_from_now=-2)
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale", {
+        "booking_id": str(booking.id), "channel": "in_person", "outcome": "no_show"})
+    assert response.status_code == 302
+    session.refresh(booking)
+    assert booking.status == "no_show" and count(session, ConversationSummary) == 0
+
+
+def test_editing_another_locations_member_is_refused(client, auth, make, session):
+    odense = make.location()
+    svendborg = make.location("Svendborg", "Syddanmark", 55.06, 10.61)
+    make.caseworker("specialist", location=odense, group2_specialist=True)
+    member = make.member(location=svendborg, target_group="2a")
+    make.commit()
+    auth.login("specialist")
+    page = f"/sagsbehandler/medlem/{member.member_number}"
+    html = client.get(page).get_data(as_text=True)
+    assert "Du kan se sagen, men ikke ændre i den" in html and "Registrér samtale</a>" not in html
+    token_page = "/sagsbehandler/"
+    response = auth.post(page + "/plan", {"kind": "agreement", "title": "Søg job"}, page=token_page)
+    assert response.status_code == 403 and "andet betjeningssted" in response.get_data(as_text=True)
+    response = auth.post(page + "/samtale", {"type": "followup_phone", "channel": "phone", "outcome": "held"},
+                         page=token_page)
+    assert response.status_code == 403
+    response = auth.post(page + "/maalgruppe", {"group": "1", "comment": "x" * 20}, page=token_page)
+    assert response.status_code == 403
+    session.refresh(member)
+    assert member.target_group == "2a" and count(session, PlanItem) == 0 and count(session, HeldConversation) == 0
+
+
+def test_plan_editor_accepts_member_proposal_and_refuses_past_due(client, auth, make, session, cw, mette):
+    from portal.services import plan
+
+    item = plan.propose_item(session, mette, kind="education", title="Kursus i demens", actor=mette.user,
+                             now=utcnow())
+    make.commit()
+    auth.login("sb-odense")
+    page = f"/sagsbehandler/medlem/{mette.member_number}"
+    html = client.get(page).get_data(as_text=True)
+    assert "Kursus i demens" in html and "Godkend forslag" in html
+    auth.post(f"{page}/plan/{item.id}", {"action": "accept"}, page=page)
+    session.refresh(item)
+    assert item.status == "active"
+    auth.post(f"{page}/plan", {"kind": "agreement", "title": "Søg job",
+                               "due_date": (TODAY - timedelta(days=3)).isoformat()}, page=page)
+    assert "Fristen kan ikke ligge i fortiden" in client.get(page).get_data(as_text=True)
+    assert count(session, PlanItem) == 1
+
+
+def test_plan_item_title_with_a_control_character_is_refused_with_a_message(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    page = f"/sagsbehandler/medlem/{mette.member_number}"
+    # (NUL itself is refused for every request before the view: tests/core/test_request_text.py)
+    response = auth.post(f"{page}/plan", {"kind": "agreement", "title": "Søg\x07job"}, page=page)
+    assert response.status_code == 302
+    assert "usynlige styretegn" in client.get(page).get_data(as_text=True)
+    assert count(session, PlanItem) == 0
+
+
+def test_visitation_to_the_job_centre(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    page = f"/sagsbehandler/medlem/{mette.member_number}"
+    auth.post(page + "/visitation", {"reason": "kort"}, page=page)
+    assert "mindst 10 tegn" in client.get(page).get_data(as_text=True)
+    assert count(session, JobcenterReferral) == 0
+    auth.post(page + "/visitation", {"reason": "Komplekse helbredsproblemer og misbrug; behov for "
+                                                "tværfaglig indsats."}, page=page)
+    referral = session.scalar(select(JobcenterReferral))
+    assert referral.status == "sent" and referral.referred_on == TODAY
+    message = session.get(OutboxMessage, referral.outbox_message_id)
+    assert message.channel == "jobcenter" and message.kind == "jobcenter_visitation"
+    twice = auth.post(page + "/visitation", {"reason": "Endnu en visitation af samme medlem"}, page=page)
+    assert twice.status_code == 409 and count(session, JobcenterReferral) == 1
+    auth.post(f"/sagsbehandler/visitation/{referral.id}/status", {"status": "accepted"}, page=page)
+    session.refresh(referral)
+    assert referral.status == "accepted"
+    assert "Modtaget af jobcentret" in client.get(page).get_data(as_text=True)
+
+
+def test_admin_can_read_but_not_change(client, auth, make, session, cw, mette):
+    make.user("adm", role="admin")
+    make.commit()
+    auth.login("adm")
+    page = f"/sagsbehandler/medlem/{mette.member_number}"
+    html = client.get(page).get_data(as_text=True)
+    assert "Administratorer kan se sagen" in html
+    assert count(session, Booking) == 0
+
+
+def test_the_summary_says_how_the_booked_conversation_was_held_not_the_preferred_channel(client, auth, make,
+                                                                                        session, cw, mette):
+    mette.preferred_channel = "in_person"
+    booking = book(session, mette, cw, type="contact_course", days_from_now=-1)
+    booking.channel = "phone"
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    form = client.get(f"{path}?booking={booking.id}").get_data(as_text=True)
+    assert '<option value="phone" selected>' in form and '<option value="in_person" selected>' not in form
+
+    response = auth.post(path, {"booking_id": str(booking.id), "channel": "", "outcome": "held"},
+                         page=f"{path}?booking={booking.id}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert session.scalar(select(HeldConversation.channel)) == "phone"
+    summary = session.scalar(select(ConversationSummary))
+    page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Telefon" in page and "Fremmøde" not in page
+    pdf = client.get(f"/sagsbehandler/referat/{summary.id}.pdf")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+    assert "Telefon" in text and "Fremmøde" not in text
+
+
+def test_without_a_booking_the_channel_must_be_chosen(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    response = auth.post(path, {"type": "followup_phone", "channel": "", "outcome": "held"})
+    assert response.status_code == 422 and "Vælg samtaleform" in response.get_data(as_text=True)
+    assert count(session, HeldConversation) == 0
+
+
+def test_a_summary_shows_the_plan_as_it_stood_that_day_not_today(client, auth, make, session, cw, mette):
+    from portal.services import summary as summary_service
+
+    make.commit()
+    auth.login("sb-odense")
+    auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held",
+               "agreement-1-text": "Søg tre stillinger i hjemmeplejen"})
+    conversation = session.scalar(select(HeldConversation))
+    assert count(session, PlanItem) == 1
+
+    def plan_section(today):
+        content = summary_service.build_content(session, conversation, today=today)
+        return next(s for s in content["sections"] if s["heading"] == "Din plan lige nu")["items"]
+
+    assert any("Søg tre stillinger" in line for line in plan_section(TODAY))
+    assert plan_section(TODAY - timedelta(days=1)) == []  # added after that day: not in that day's record

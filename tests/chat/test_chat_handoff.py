@@ -1,0 +1,258 @@
+"""Handoffs: the inbox, claiming (atomic), replies reaching the member, resolving, handing on/back, escalation."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Notification, OutboxMessage
+from portal.models.chat import ChatConversation, Handoff
+from portal.services import chat as chat_service
+from portal.services import handoff as handoff_service
+from portal.timeutil import utcnow
+from tests.chat.test_chat_support import flyer_sender, say, texts
+
+# The test's data and the views read one frozen instant (tests/clock.py).
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+def _handed_off(client, session, token=None):
+    """A flyer visitor (consent given) who asked for a person; returns (sender, handoff)."""
+    sender = flyer_sender(client, token)
+    say(client, sender, "/give_consent")
+    say(client, sender, "kan jeg tale med en sagsbehandler")
+    handoff = session.scalar(select(Handoff).order_by(Handoff.id.desc()))
+    assert handoff is not None
+    return sender, handoff
+
+
+@pytest.fixture
+def odense(app, make, session):
+    from portal.services.flyer import campaign_token
+
+    location = make.location("Odense")
+    make.commit()
+    return location, campaign_token(app.config["SECRET_KEY"], location)
+
+
+def test_new_handoff_is_announced_and_waits_in_the_location_inbox(app, client, session, make, auth, odense):
+    location, token = odense
+    hanne = make.caseworker("hanne", location=location)
+    elsewhere = make.caseworker("aalborg1", location=make.location("Aalborg", region="Nordjylland"))
+    make.commit()
+    _sender, handoff = _handed_off(client, session, token)
+    assert handoff.location_id == location.id and handoff.escalation_level == 0
+    assert session.scalar(select(Notification).where(Notification.user_id == hanne.user_id)) is not None
+    assert session.scalar(select(Notification).where(Notification.user_id == elsewhere.user_id)) is None
+
+    auth.login("hanne")
+    inbox = client.get("/sagsbehandler/overdragelser").get_data(as_text=True)
+    assert "Ikke registreret" in inbox and "Bad om en medarbejder" in inbox
+    assert re.search(r"Chats venter <span class=\"badge\">1</span>", inbox)  # the count on every staff page
+    detail = client.get(f"/sagsbehandler/overdragelser/{handoff.id}").get_data(as_text=True)
+    assert "Tale med en medarbejder" in detail  # what the bot understood
+    assert "Gav samtalen videre til en medarbejder" in detail  # what it did, in words
+    assert "action_" not in detail and " %)" not in detail and "Ikke forstået" not in detail
+    auth.logout()
+    auth.login("aalborg1")
+    assert client.get(f"/sagsbehandler/overdragelser/{handoff.id}").status_code == 404
+    assert "Ingen chats venter" in client.get("/sagsbehandler/overdragelser").get_data(as_text=True)
+
+
+def test_claim_reply_shows_in_member_widget_then_resolve_returns_to_bot(client, session, make, auth, odense, app):
+    location, token = odense
+    make.caseworker("hanne", location=location, display_name="Hanne Holm")
+    make.commit()
+    member_client = app.test_client()
+    sender, handoff = _handed_off(member_client, session, token)
+    auth.login("hanne")
+    claim = auth.post(f"/sagsbehandler/overdragelser/{handoff.id}/tag", page="/sagsbehandler/overdragelser")
+    assert claim.status_code == 302
+    session.refresh(handoff)
+    assert handoff.status == "claimed"
+
+    # While handed off the bot is silent.
+    assert say(member_client, sender, "hvad er tryghedspuljen?") == []
+    reply = auth.post(f"/sagsbehandler/overdragelser/{handoff.id}/svar",
+                      data={"message": "Hej, jeg hedder Hanne <3 Hvad kan jeg gøre?"},
+                      page=f"/sagsbehandler/overdragelser/{handoff.id}")
+    assert reply.status_code == 302
+    polled = member_client.get(f"/chat/beskeder?sender={sender}&after=0").get_json()
+    caseworker_lines = [m for m in polled["messages"] if m["sender"] == "caseworker"]
+    assert caseworker_lines[-1]["text"] == "Hej, jeg hedder Hanne <3 Hvad kan jeg gøre?"
+    assert caseworker_lines[-1]["author"] == "Hanne Holm"
+    assert polled["state"] == "handed_off"
+    assert any(m["text"] == "hvad er tryghedspuljen?" for m in polled["messages"])
+    assert session.scalar(select(OutboxMessage)) is None  # the member is present: no e-mail
+
+    resolved = auth.post(f"/sagsbehandler/overdragelser/{handoff.id}/afslut", data={"outcome": "answered"},
+                         page=f"/sagsbehandler/overdragelser/{handoff.id}")
+    assert resolved.status_code == 302
+    session.refresh(handoff)
+    assert handoff.status == "resolved" and handoff.outcome == "answered"
+    assert "tryghedspulje" in texts(say(member_client, sender, "hvad er tryghedspuljen?")).lower()
+    assert "Afsluttede" in client.get("/sagsbehandler/overdragelser?vis=resolved").get_data(as_text=True)
+
+
+def test_reply_after_the_member_left_goes_to_the_outbox(session, make, client, odense):
+    location, _token = odense
+    caseworker = make.caseworker("hanne", location=location)
+    member = make.member("birgit", status="opsagt", location=location, email="birgit@eksempel.dk")
+    conversation = chat_service.open_conversation(session, sender_id="s-1", source="minside", now=utcnow(),
+                                                  member=member)
+    conversation.consent_given = True
+    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
+                                              now=utcnow())
+    later = utcnow() + timedelta(minutes=10)
+    handoff_service.claim(session, caseworker.user, handoff.id, now=later)
+    _message, delivered = handoff_service.reply(session, caseworker.user, handoff.id, "Ring til mig i morgen",
+                                               now=later)
+    assert delivered == "email"
+    mail = session.scalar(select(OutboxMessage))
+    assert mail.to_address == "birgit@eksempel.dk" and "Ring til mig i morgen" in mail.body_text
+    assert mail.member_id == member.id and mail.kind == "chat_reply"
+
+
+def test_refusals_change_nothing(session, make, odense):
+    location, _ = odense
+    hanne = make.caseworker("hanne", location=location)
+    karl = make.caseworker("karl", location=location)
+    conversation = chat_service.open_conversation(session, sender_id="s-2", source="flyer", now=utcnow(),
+                                                  location_id=location.id)
+    from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+
+    with pytest.raises(NotAllowed):  # no consent, no handoff (the transcript would be personal data)
+        handoff_service.request_handoff(session, conversation, reason="request_human", context={}, now=utcnow())
+    conversation.consent_given = True
+    handoff = handoff_service.request_handoff(session, conversation, reason="fallback", context={}, now=utcnow())
+    assert handoff_service.request_handoff(session, conversation, reason="fallback", context={},
+                                           now=utcnow()).id == handoff.id  # never two open handoffs
+    with pytest.raises(NotAllowed):
+        handoff_service.reply(session, hanne.user, handoff.id, "hej", now=utcnow())  # not claimed yet
+    handoff_service.claim(session, hanne.user, handoff.id, now=utcnow())
+    with pytest.raises(Conflict, match="allerede taget"):
+        handoff_service.claim(session, karl.user, handoff.id, now=utcnow())
+    with pytest.raises(ValidationFailed):
+        handoff_service.reply(session, hanne.user, handoff.id, "x" * 2001, now=utcnow())
+    with pytest.raises(ValidationFailed):
+        handoff_service.resolve(session, hanne.user, handoff.id, outcome="whatever", note=None, now=utcnow())
+    assert handoff.status == "claimed" and handoff.claimed_by_id == hanne.id
+
+
+def test_hand_on_to_a_colleague_and_back_to_the_bot(session, make, odense):
+    location, _ = odense
+    hanne = make.caseworker("hanne", location=location)
+    karl = make.caseworker("karl", location=location)
+    conversation = chat_service.open_conversation(session, sender_id="s-3", source="flyer", now=utcnow(),
+                                                  location_id=location.id)
+    conversation.consent_given = True
+    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
+                                              now=utcnow())
+    handoff_service.claim(session, hanne.user, handoff.id, now=utcnow())
+    handoff_service.hand_on(session, hanne.user, handoff.id, colleague_id=karl.id, note="Kender reglerne",
+                            now=utcnow())
+    assert handoff.status == "waiting" and handoff.target_caseworker_id == karl.id
+    assert handoff in handoff_service.list_handoffs(session, karl.user, "waiting", now=utcnow())
+    assert session.scalar(select(Notification).where(Notification.user_id == karl.user_id,
+                                                     Notification.text.contains("givet dig en chat")))
+    handoff_service.claim(session, karl.user, handoff.id, now=utcnow())
+    handoff_service.hand_back_to_bot(session, karl.user, handoff.id, now=utcnow())
+    assert handoff.status == "returned_to_bot" and conversation.state == "bot"
+    assert conversation.messages[-1].sender == "bot" and "chatbotten igen" in conversation.messages[-1].text
+
+
+def test_overdue_handoffs_escalate_and_never_drop_out(session, make, odense):
+    location, _ = odense
+    own = make.caseworker("own", location=location)
+    colleague = make.caseworker("colleague", location=location)
+    central = make.caseworker("central", location=make.location("Valby", region="Hovedstaden"), central_unit=True)
+    member = make.member("m1", status="opsagt", location=location, caseworker=own)
+    conversation = chat_service.open_conversation(session, sender_id="s-4", source="minside", now=utcnow(),
+                                                  member=member)
+    conversation.consent_given = True
+    start = utcnow()
+    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={}, now=start)
+    assert handoff.target_caseworker_id == own.id
+    assert handoff not in handoff_service.list_handoffs(session, colleague.user, "waiting", now=start)
+
+    assert handoff_service.escalate_overdue_handoffs(session, now=start + timedelta(minutes=10), sla_minutes=30) == 0
+    assert handoff_service.escalate_overdue_handoffs(session, now=start + timedelta(minutes=31), sla_minutes=30) == 1
+    assert handoff.escalation_level == 1
+    assert handoff in handoff_service.list_handoffs(session, colleague.user, "waiting", now=start)
+    assert handoff_service.escalate_overdue_handoffs(session, now=start + timedelta(minutes=62), sla_minutes=30) == 1
+    assert handoff.escalation_level == 2
+    assert handoff in handoff_service.list_handoffs(session, central.user, "waiting", now=start)
+    assert session.scalar(select(Notification).where(Notification.user_id == central.user_id))
+    # Still waiting for everyone it concerned: nothing drops out unclaimed.
+    assert handoff in handoff_service.list_handoffs(session, own.user, "waiting", now=start)
+    assert handoff_service.escalate_overdue_handoffs(session, now=start + timedelta(hours=5), sla_minutes=30) == 0
+
+
+@pytest.mark.slow
+def test_two_caseworkers_claiming_at_once_only_one_gets_it(app, session, make, odense):
+    """Against a served app (real sockets, threads), as in production."""
+    import requests
+    from werkzeug.serving import make_server
+
+    location, _ = odense
+    for name in ("anna", "bent"):
+        make.caseworker(name, location=location)
+    conversation = chat_service.open_conversation(session, sender_id="s-5", source="flyer", now=utcnow(),
+                                                  location_id=location.id)
+    conversation.consent_given = True
+    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
+                                              now=utcnow())
+    make.commit()
+    handoff_id, conversation_id = handoff.id, conversation.id
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # a free port (5106 is the dev server's)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        browsers = []
+        for name in ("anna", "bent"):
+            browser = requests.Session()
+            login_page = browser.get(base + "/login").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+            browser.post(base + "/login", data={"login": name, "password": "korrekt-hest-batteri",
+                                                "csrf_token": csrf}, allow_redirects=False)
+            page = browser.get(base + "/sagsbehandler/overdragelser").text
+            browsers.append((browser, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)))
+        barrier = threading.Barrier(2)
+        results = []
+
+        def click(browser, csrf):
+            barrier.wait()
+            response = browser.post(f"{base}/sagsbehandler/overdragelser/{handoff_id}/tag",
+                                    data={"csrf_token": csrf}, headers={"Accept": "application/json"})
+            results.append(response.status_code)
+
+        threads = [threading.Thread(target=click, args=pair) for pair in browsers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        server.shutdown()
+    assert sorted(results) == [200, 409]
+    session.expire_all()
+    claimed = session.get(Handoff, handoff_id)
+    assert claimed.status == "claimed" and claimed.claimed_by_id is not None
+    assert session.get(ChatConversation, conversation_id).state == "handed_off"
+
+
+def test_handoff_overview_says_topics_and_steps_in_words_and_leaves_out_form_answers():
+    from chatbot.runtime.labels import handoff_overview
+
+    context = {"intents": [{"intent": "ask_offers", "confidence": 0.91}, {"intent": "nlu_fallback", "confidence": 0.4},
+                           {"intent": "affirm", "confidence": 0.99}, {"intent": "ask_offers", "confidence": 0.8},
+                           {"intent": "request_human", "confidence": 0.97}],
+               "actions_tried": ["action_list_offers", "utter_ask_email", "registration_form",
+                                 "action_register_member", "action_handoff"]}
+    asked, tried = handoff_overview(context)
+    assert asked == ["Se jeres tilbud", "Tale med en medarbejder"]
+    assert tried == ["Viste tilbud", "Registrerede medlemmet", "Gav samtalen videre til en medarbejder"]
+    assert handoff_overview(context, "en")[1][0] == "Showed offers"

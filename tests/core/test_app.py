@@ -1,0 +1,160 @@
+"""Health check, headers, error pages, language switch, migrations."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/login", "/nope", "/healthz"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Request-ID"]
+
+
+def test_404_page_is_danish(client):
+    response = client.get("/findes-ikke")
+    assert response.status_code == 404
+    assert "Siden findes ikke" in response.get_data(as_text=True)
+
+
+def test_api_errors_are_problem_json(client):
+    response = client.get("/api/v1/findes-ikke")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+def test_unexpected_error_shows_no_stack_trace(app, client):
+    @app.route("/boom-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/boom-test")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and "secret internals" not in body
+    assert "uventet fejl" in body
+
+
+def test_danish_by_default_and_english_on_request(client):
+    assert '<html lang="da">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # kept in the session
+
+
+def test_page_has_landmarks_and_skip_link(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'class="skip-link" href="#indhold"' in html and '<main id="indhold"' in html
+    assert '<label for="login">' in html
+
+
+def test_all_assets_are_local(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "http://" not in html.replace("http://localhost", "") and "https://" not in html
+
+
+@pytest.mark.skipif(bool(os.environ.get("PORTAL_TEST_DATABASE_URL")), reason="the PostgreSQL leg is migrated")
+def test_healthz_reports_behind_without_migrations(client):
+    response = client.get("/healthz")  # test schema made with create_all, no alembic_version
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"] == "ok"
+
+
+def test_migrations_build_the_schema_from_nothing_and_match_the_models(tmp_path):
+    db_file = tmp_path / "mig.sqlite3"
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{db_file}", "PORTAL_SECRET_KEY": "x", "PATH": "/usr/bin:/bin",
+           "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"], env=env,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    check = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "check"], env=env,
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    tables = set(inspect(create_engine(f"sqlite:///{db_file}")).get_table_names())
+    assert {"member", "caseworker", "service_location", "user_account", "consent", "audit_entry"} <= tables
+
+
+def test_healthz_ok_when_migrated(tmp_path):
+    from portal import create_app
+    from portal.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["checks"]["migrations"] == "ok"
+        db.engine.dispose()
+    # alembic's logging setup leaves the portal's loggers alone (it used to disable them for the whole process,
+    # so an error page after an in-process migration logged nothing)
+    assert not logging.getLogger("portal.errors").disabled
+    assert not logging.getLogger("portal.access").disabled
+
+
+def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
+    """With foreign keys enforced: batch mode rebuilds tables under demo data (env.py turns the pragma off for the
+    migration and runs foreign_key_check after it), and the portal's connections enforce them again afterwards."""
+    db_file = tmp_path / "rt.sqlite3"
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{db_file}", "PORTAL_SECRET_KEY": "x",
+           "PATH": "/usr/bin:/bin", "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    steps = (["db", "upgrade"], ["demo", "seed", "--members", "20"], ["db", "downgrade", "0002_minside"],
+             ["db", "upgrade"], ["db", "downgrade", "base"], ["db", "upgrade"])
+    for args in steps:
+        run = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], env=env,
+                             capture_output=True, text=True, check=False)
+        assert run.returncode == 0, f"{' '.join(args)}: {run.stderr[-2000:]}"
+        if args[:2] == ["db", "upgrade"] and steps.index(args) == 3:  # rebuilt under the demo data: nothing lost
+            engine = create_engine(f"sqlite:///{db_file}")
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM member").scalar() == 20
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            engine.dispose()
+
+
+def test_connections_enforce_foreign_keys_after_migrating(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fk.sqlite3'}",
+                      "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade()  # the migration's connection goes back to the pool: it must enforce again
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        with pytest.raises(IntegrityError, match="FOREIGN KEY constraint failed"):  # no member 424242
+            db.session.execute(text("INSERT INTO consent (member_id, purpose, text_shown, source, given_at) "
+                                    "VALUES (424242, 'chat_contact', 'ja', 'chatbot', '2026-11-27 09:00:00')"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_translations_work_outside_a_request(app):
+    from flask_babel import force_locale, gettext
+
+    assert gettext("Log ind") == "Log ind"  # the scheduler and CLI get Danish by default
+    with force_locale("en"):
+        assert gettext("Log ind") in ("Log in", "Log ind")  # English where the catalogue has it
+
+
+def test_code_is_ruff_clean():
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-m", "ruff", "check", "portal", "chatbot", "scheduling", "tests", "bench"],
+                         cwd=root, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout[-3000:]
