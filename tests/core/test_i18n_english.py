@@ -19,8 +19,8 @@ from portal.models.chat import ChatConversation, Handoff
 from portal.profiling.variables import factor_text
 from portal.timeutil import LOCAL_TZ, local_today, utcnow
 from tests.booking_helpers import hours
-from tests.profiling_helpers import add_assessment
 from tests.casework.test_caseworker_caseload import book
+from tests.profiling_helpers import add_assessment
 
 TODAY = local_today()
 CATALOGUE = Path(__file__).resolve().parents[2] / "translations" / "en" / "LC_MESSAGES" / "messages.po"
