@@ -48,6 +48,12 @@ def channel_job(channel: type[Channel]) -> Callable[[Session, datetime, Flask], 
     return run
 
 
+def channel_jobs(channels: list[type[Channel]]) -> list[JobSpec]:
+    """One job per registered outbound channel (dispatch_outbox, dispatch_sms, dfdg_outbound), every minute."""
+    return [JobSpec(channel.job_id, channel.job_title, {"trigger": "interval", "minutes": 1}, channel_job(channel))
+            for channel in channels]
+
+
 def booking_reminders(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.reminders import enqueue_booking_reminders
 
@@ -152,9 +158,7 @@ def job_agent(session: Session, now: datetime, app: Flask) -> dict:
 
 
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
-    # One job per outbound channel (dispatch_outbox, dispatch_sms, dfdg_outbound), every minute.
-    *(JobSpec(channel.job_id, channel.job_title, {"trigger": "interval", "minutes": 1}, channel_job(channel))
-      for channel in CHANNELS),
+    *channel_jobs(CHANNELS),
     JobSpec("booking_reminders", N_("Påmindelser om samtaler"), {"trigger": "interval", "minutes": 10},
             booking_reminders),
     JobSpec("session_reminders", N_("Påmindelser om webinarer, temamøder og kurser"),
