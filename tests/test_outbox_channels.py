@@ -7,6 +7,7 @@ code, and the loop, the outbox and the database are the real ones.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select, text
@@ -31,8 +32,8 @@ class Fax(Channel):
     job_id = "dispatch_fax"
     job_title = "Send faxer fra udbakken"
     row_channels = ("fax",)
-    script: list[str] = []
-    received: list[str] = []
+    script: ClassVar[list[str]] = []
+    received: ClassVar[list[str]] = []
 
     @classmethod
     def from_config(cls, config) -> Fax:
