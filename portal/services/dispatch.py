@@ -38,6 +38,7 @@ from portal.timeutil import utcnow
 
 log = logging.getLogger("portal.dispatch")
 
+
 @dataclass
 class DispatchResult:
     sent: int = 0
@@ -46,10 +47,10 @@ class DispatchResult:
     skipped: int = 0  # claimed by someone else meanwhile
     waiting: int = 0  # due, but the channel is not configured: untouched
     errors: list[str] = field(default_factory=list)
-    keys: tuple[str, ...] = ("sent", "failed", "dead", "skipped")  # what `as_dict` reports (the queue's summary)
+    reported: tuple[str, ...] = ("sent", "failed", "dead", "skipped")  # in `as_dict`: the queue's summary
 
     def as_dict(self) -> dict:
-        return {key: getattr(self, key) for key in self.keys}
+        return {key: getattr(self, key) for key in self.reported}
 
 
 def deliver_due(session: Session, channel: Channel, *, now: datetime | None = None,
@@ -62,7 +63,7 @@ def deliver_due(session: Session, channel: Channel, *, now: datetime | None = No
     now = now or utcnow()
     policy = policy or RetryPolicy()
     queue = channel.queue
-    result = DispatchResult(keys=queue.summary)
+    result = DispatchResult(reported=queue.summary)
     ids = due_ids(session, queue, now=now, limit=policy.batch_size,
                   channels=channel.channels() if queue.by_channel else None)
     session.commit()
