@@ -189,7 +189,8 @@ def _dispatch(app, now: datetime) -> dict:
     from aiosmtpd.controller import Controller
 
     from portal.extensions import db
-    from portal.services.dispatch import SmtpSettings, dispatch_pending
+    from portal.services.channels.email_smtp import SmtpSettings
+    from portal.services.dispatch import dispatch_pending
 
     class Sink:
         async def handle_DATA(self, server, session, envelope):

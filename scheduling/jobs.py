@@ -18,7 +18,9 @@ from portal.extensions import db
 from portal.i18n import N_
 from portal.models.scheduling import JobRun
 from portal.services import audit
-from portal.services.dispatch import SmtpUnavailable
+from portal.services.channels import CHANNELS, Channel
+from portal.services.channels.base import ChannelUnavailable
+from portal.services.dispatch import deliver_due
 from portal.timeutil import LOCAL_TZ, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -36,22 +38,20 @@ def _today(now: datetime):
     return now.astimezone(LOCAL_TZ).date()
 
 
-def dispatch_outbox(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.dispatch import SmtpSettings, dispatch_pending
+def channel_job(channel: type[Channel]) -> Callable[[Session, datetime, Flask], dict]:
+    """The job of one outbound channel (portal/services/channels/): the one dispatch loop with its adapter."""
+    def run(session: Session, now: datetime, app: Flask) -> dict:
+        adapter = channel.from_config(app.config)
+        return deliver_due(session, adapter, now=now, policy=channel.policy(app.config)).as_dict()
 
-    result = dispatch_pending(session, SmtpSettings.from_config(app.config), now=now,
-                              batch_size=int(app.config["OUTBOX_BATCH"]),
-                              max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
-    return result.as_dict()
+    run.__name__ = channel.job_id
+    return run
 
 
-def dispatch_sms(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.sms import SmsSettings
-    from portal.services.sms import dispatch_sms as send
-
-    result = send(session, SmsSettings.from_config(app.config), now=now, batch_size=int(app.config["OUTBOX_BATCH"]),
-                  max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
-    return result.as_dict()
+def channel_jobs(channels: list[type[Channel]]) -> list[JobSpec]:
+    """One job per registered outbound channel (dispatch_outbox, dispatch_sms, dfdg_outbound), every minute."""
+    return [JobSpec(channel.job_id, channel.job_title, {"trigger": "interval", "minutes": 1}, channel_job(channel))
+            for channel in channels]
 
 
 def booking_reminders(session: Session, now: datetime, app: Flask) -> dict:
@@ -142,13 +142,6 @@ def fvu_feedback_requests(session: Session, now: datetime, app: Flask) -> dict:
     return result
 
 
-def dfdg_outbound(session: Session, now: datetime, app: Flask) -> dict:
-    """Post the DFDG adapter's outbound queue (nothing to do with the embedded adapter; waits without DFDG_URL)."""
-    from portal.services.dfdg import dispatch
-
-    return dispatch(session, now).as_dict()
-
-
 def retention(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.retention import run_retention
 
@@ -165,10 +158,7 @@ def job_agent(session: Session, now: datetime, app: Flask) -> dict:
 
 
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
-    JobSpec("dispatch_outbox", N_("Send e-mails fra udbakken"), {"trigger": "interval", "minutes": 1},
-            dispatch_outbox),
-    JobSpec("dispatch_sms", N_("Send SMS'er fra udbakken (kun med en SMS-gateway)"),
-            {"trigger": "interval", "minutes": 1}, dispatch_sms),
+    *channel_jobs(CHANNELS),
     JobSpec("booking_reminders", N_("Påmindelser om samtaler"), {"trigger": "interval", "minutes": 10},
             booking_reminders),
     JobSpec("session_reminders", N_("Påmindelser om webinarer, temamøder og kurser"),
@@ -191,8 +181,6 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
                                        "fællessamtaler"), {"trigger": "interval", "minutes": 30}, jobcentre_escalation),
     JobSpec("fvu_feedback_requests", N_("FVU: links til udbyderens tilbagemelding efter afsluttede kurser"),
             {"trigger": "interval", "minutes": 30}, fvu_feedback_requests),
-    JobSpec("dfdg_outbound", N_("Send til jobcentrene via DFDG (kun med DFDG-adapteren)"),
-            {"trigger": "interval", "minutes": 1}, dfdg_outbound),
     JobSpec("job_agent", N_("Jobagent: nye jobordrer, der passer til medlemmernes CV"),
             {"trigger": "interval", "minutes": 30}, job_agent),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
@@ -216,9 +204,9 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
             summary = spec.func(session, now or utcnow(), app)
             session.commit()
             status, error = "ok", None
-        except SmtpUnavailable as exc:  # expected while the mail server is down: no traceback every minute
+        except ChannelUnavailable as exc:  # expected while e.g. the mail server is down: no traceback every minute
             session.rollback()
-            summary, status, error = {}, "error", f"SmtpUnavailable: {exc}"
+            summary, status, error = {}, "error", f"{type(exc).__name__}: {exc}"
             log.warning("job %s: %s", job_id, exc)
         except Exception as exc:  # a failing job must not stop the scheduler; the run log shows why
             session.rollback()

@@ -16,6 +16,7 @@ from portal.models import OutboxMessage
 from portal.models.scheduling import JobRun, apscheduler_jobs
 from portal.query_args import db_int
 from portal.services import audit, dispatch
+from portal.services.channels.email_smtp import SmtpSettings
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
 
@@ -60,7 +61,7 @@ def outbox():
     waiting_channels = dict(db.session.execute(
         select(OutboxMessage.channel, func.count()).where(OutboxMessage.status == "pending")
         .group_by(OutboxMessage.channel)).all())
-    settings = dispatch.SmtpSettings.from_config(current_app.config)
+    settings = SmtpSettings.from_config(current_app.config)
     last_dispatch = db.session.scalar(select(JobRun).where(JobRun.job_id == "dispatch_outbox")
                                       .order_by(JobRun.started_at.desc()).limit(1))
     audit.record(db.session, current_user, "outbox.view", detail={"filter": chosen, "page": page})

@@ -1,6 +1,6 @@
 """Scheduler and outbox area: the scheduler lease, the job-run log, satisfaction surveys, the purge log.
 
-The outbox rows themselves are `portal.models.messaging.OutboxMessage` (foundation); the dispatcher uses its
+The outbox rows themselves are `portal.models.messaging.OutboxMessage` (foundation); the dispatch loop uses its
 `status='sending'` + `next_attempt_at` as the sending lease and `attempts` as the fencing token (see
 portal/services/dispatch.py), so it needs no extra columns.
 """

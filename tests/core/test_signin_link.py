@@ -114,7 +114,7 @@ def test_forged_and_tampered_links_are_refused_before_the_database_and_change_no
 
 
 def test_a_phone_number_finds_the_member_but_no_sms_is_queued_while_nothing_sends_sms(make, session, clock):
-    # The outbox has no SMS gateway (dispatch.SENDABLE_CHANNELS): the link goes to the member's e-mail instead,
+    # The outbox has no SMS gateway (channels.email_smtp.SENDABLE_CHANNELS): the link goes to the member's e-mail instead,
     # and a member with only a phone number gets none rather than a message that would never arrive.
     assert not sms.available()
     member, _user = _passwordless_member(make, session, clock, phone="+4520304050")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.models.jobcentre import DfdgOutbound, JobcentreMessage
 from portal.services import dfdg, plan, referral
 from portal.services.access import staff_scope
+from portal.services.channels.jobcentre_exchange import MAX_ATTEMPTS
 from portal.services.municipalities import DATA_FILE
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -123,13 +124,13 @@ def test_without_an_endpoint_the_queue_waits_and_gives_up_after_max_attempts(app
     app.config["DFDG_URL"] = None
     assert dfdg.dispatch(session, NOW).as_dict() == {"sent": 0, "failed": 0, "dead": 0, "waiting": 1}
     assert row.status == "pending" and row.attempts == 0
-    with FakeDfdg(script=[500] * dfdg.MAX_ATTEMPTS) as fake:
+    with FakeDfdg(script=[500] * MAX_ATTEMPTS) as fake:
         app.config["DFDG_URL"] = fake.url
         moment = NOW
-        for _ in range(dfdg.MAX_ATTEMPTS):
+        for _ in range(MAX_ATTEMPTS):
             dfdg.dispatch(session, moment)
             moment = row.next_attempt_at
-    assert row.status == "dead" and row.attempts == dfdg.MAX_ATTEMPTS and len(fake.received) == dfdg.MAX_ATTEMPTS
+    assert row.status == "dead" and row.attempts == MAX_ATTEMPTS and len(fake.received) == MAX_ATTEMPTS
 
 
 def test_the_embedded_adapter_queues_nothing(app, session, world):

@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 
 from portal.models import OutboxMessage
 from portal.services import outbox
-from portal.services.dispatch import backoff, message_id
+from portal.services.channels.email_smtp import message_id
+from portal.services.dispatch import backoff
 from portal.timeutil import utcnow
 from tests.scheduling_support import free_port
 

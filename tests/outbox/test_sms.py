@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from portal.models import OutboxMessage
 from portal.services import outbox, sms
+from portal.services.channels.sms_gateway import SmsSettings
 from portal.services.dispatch import backoff
 from portal.services.errors import ValidationFailed
-from portal.services.sms import SmsSettings, dispatch_sms, normalise_phone
+from portal.services.sms import dispatch_sms, normalise_phone
 from portal.timeutil import utcnow
 from tests.scheduling_support import free_port
 from tests.sms_sink import SmsSink

@@ -8,7 +8,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from portal.models import OutboxMessage
-from portal.services.dispatch import SmtpSettings, dispatch_pending
+from portal.services.channels.email_smtp import SmtpSettings
+from portal.services.dispatch import dispatch_pending
 from portal.services.reminders import enqueue_booking_reminders
 from tests.scheduling_support import NOW, SmtpServer, booking, statements
 
