@@ -84,12 +84,6 @@ def _own_booking(booking_id: int) -> Booking:
     return booking
 
 
-def _member_types(member: Member) -> list:
-    return [t for t in TYPES.values()
-            if t.member_bookable and (not t.target_groups or member.target_group in t.target_groups)
-            and (not t.member_statuses or member.status in t.member_statuses)]
-
-
 def _sections(slots, member: Member) -> list[dict]:
     """Own caseworker / same location / nearby, each as days → caseworker rows (first DAYS_PER_SECTION days)."""
     titles = [_("Din egen sagsbehandler"), _("Andre sagsbehandlere i %(place)s", place=member.location.name),
@@ -146,7 +140,7 @@ def member_slots():
         sections = _sections(slots, member)
     locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
     return render_template(
-        "booking/member_slots.html", member=member, types=_member_types(member), type_code=type_code,
+        "booking/member_slots.html", member=member, types=svc.member_bookable_types(db.session, member), type_code=type_code,
         ctype=TYPES.get(type_code), channel=channel, location_id=location_id, start_day=start_day,
         sections=sections, slot_count=slot_count, errors=errors, locations=locations, moving=moving,
         next_day=start_day + timedelta(days=SLOT_DAYS), prev_day=max(today, start_day - timedelta(days=SLOT_DAYS)),
@@ -221,7 +215,7 @@ def member_bookings():
     upcoming = sorted((b for b in bookings if b.status == "booked" and b.ends_at > now), key=lambda b: b.starts_at)
     past = [b for b in bookings if b not in upcoming]
     return render_template("booking/my_bookings.html", upcoming=upcoming, past=past, status_names=STATUS_NAMES,
-                           types=_member_types(member))
+                           types=svc.member_bookable_types(db.session, member))
 
 
 @bp.route("/samtaler/mine/<int:booking_id>")

@@ -187,6 +187,11 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
     if ctype.target_groups and member.target_group not in ctype.target_groups:
         return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
                  "video, eller kontakt din sagsbehandler.")
+    if ctype.statutory and member.status != "ledig":
+        # The statutory conversations belong to the contact course, which only unemployed members have
+        # (contact_course.course_start); a dismissed or sick-listed member has no deadlines with us.
+        return _("%(type)s er en del af det lovpligtige kontaktforløb for ledige medlemmer, og det har du ikke nu. "
+                 "Book en anden samtale, eller kontakt din sagsbehandler.", type=_(ctype.name))
     if ctype.member_statuses and member.status not in ctype.member_statuses:
         return _("Samtalen om, hvordan du kommer videre, er for medlemmer i opsigelsesperioden. Book en anden "
                  "samtale, eller kontakt din sagsbehandler.")
@@ -203,6 +208,13 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
             return _("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
                      "har brug for endnu en.", n=ctype.member_limit)
     return None
+
+
+def member_bookable_types(session: Session, member: Member) -> list:
+    """The conversation types the member may book themselves, the ones for their status first (a dismissed
+    member's own conversation before the follow-ups)."""
+    types = [t for t in TYPES.values() if member_booking_refusal(session, member, t) is None]
+    return sorted(types, key=lambda t: t.member_statuses is None)
 
 
 def _member_may_book(session: Session, member: Member, ctype) -> None:

@@ -4,7 +4,8 @@ back or resolved (the bot again), consent withdrawn (the bot again, nothing kept
 While a person holds the chat (waiting or claimed) the bot is silent except for the commands that must always
 work: withdraw consent, stop (leave the queue / end the conversation with the person) and asking for a person
 again ("one is already coming"). Every other message reaches the caseworker; while nobody has taken the chat yet
-the member is told it waits for them; a button from an earlier message is answered and shown by its title.
+the member is told it waits for them; a button from an earlier message is answered and shown by its title; a
+message the classifier reads as a withdrawal, but not surely enough for the command, is asked back with the button.
 The texts are the bot's own (chatbot/domain.yml, Danish and English).
 """
 from __future__ import annotations
@@ -125,6 +126,11 @@ def handle_while_handed_off(session: Session, conversation: ChatConversation, te
     elif command == "request_human":
         reply = (render(conversation, "utter_person_already_waiting", where=_where(handoff, conversation.language))
                  if kind == WAITING else render(conversation, "utter_person_already_here", name=_person(handoff)))
+    elif intent.get("name") == "withdraw_consent":
+        # Read as a withdrawal, but not surely enough to delete the transcript on it (member_command): ask back
+        # with the button, which always works; the message has reached the person all the same.
+        reply = render(conversation, "utter_confirm_withdrawal_while_handed_off",
+                       who=_where(handoff, conversation.language) if kind == WAITING else _person(handoff))
     elif text.startswith("/"):
         reply = (render(conversation, "utter_button_while_waiting", title=shown) if kind == WAITING
                  else render(conversation, "utter_button_while_person", title=shown, name=_person(handoff)))
@@ -139,9 +145,7 @@ def handle_while_handed_off(session: Session, conversation: ChatConversation, te
 def withdraw(session: Session, conversation: ChatConversation, *, now: datetime, said: str) -> list[dict]:
     """Withdraw the chat consent from any state: an open handoff is closed, the transcript deleted, and the
     member told so at once (the reply carries custom.transcript_deleted for the widget)."""
-    from babel.dates import format_datetime
-
-    from portal.timeutil import to_local
+    from portal.i18n import format_local_datetime
 
     consent = withdraw_chat_consent(session, conversation, now=now)
     _reset_dialogue(conversation)
@@ -149,8 +153,7 @@ def withdraw(session: Session, conversation: ChatConversation, *, now: datetime,
         add_message(session, conversation, sender="user", text=said, now=now)
         reply = render(conversation, "utter_no_consent_to_withdraw")
     else:
-        when = format_datetime(to_local(consent.withdrawn_at), "d. MMMM y 'kl.' HH:mm",
-                               locale="en_GB" if conversation.language == "en" else "da_DK")
+        when = format_local_datetime(consent.withdrawn_at, "d. MMMM y 'kl.' HH:mm", conversation.language)
         reply = render(conversation, "utter_consent_withdrawn", withdrawn_time=when)
     add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"], now=now)
     message = _rest(conversation, reply)

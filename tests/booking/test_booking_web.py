@@ -275,3 +275,37 @@ def test_a_note_over_500_characters_is_refused_and_kept_for_shortening(client, a
     assert response.status_code == 200 and "højst være 500 tegn" in html and f"Den er {len(note)} tegn" in html
     assert note in html  # nothing cut: the member shortens it themselves
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+# Issue 15, point 6: the dismissed member's Min side says "Du har ingen frister hos os" and its button "Book en
+# samtale om, hvordan du kommer videre" led to a list headed by the CV, contact-course and availability
+# conversations, each "en del af dit lovpligtige kontaktforløb". Statutory conversations are for members in a
+# contact course (ledige); a dismissed or sick-listed member is offered what is theirs, and the button opens the
+# dismissed members' conversation itself.
+@pytest.mark.parametrize("status", ["opsagt", "sygemeldt"])
+def test_a_member_without_a_contact_course_is_offered_no_statutory_conversations(client, auth, make, session,
+                                                                                   setup, clock, status):
+    from portal.services import booking as booking_svc
+    from portal.services.conversation_types import TYPES
+    from portal.services.errors import NotAllowed
+
+    member = make.member(f"m-{status}", location=setup["loc"], caseworker=setup["own"], status=status,
+                         target_group=None, notice_end_date=local_today() + timedelta(days=60))
+    make.commit()
+    auth.login(f"m-{status}")
+    page = client.get("/samtaler").get_data(as_text=True)
+    assert "lovpligtige kontaktforløb" not in page and "CV-samtale" not in page and "Rådighedssamtale" not in page
+    assert "Opfølgning pr. telefon" in page
+    assert ("Samtale om, hvordan du kommer videre" in page) == (status == "opsagt")
+    if status == "opsagt":  # the member's own conversation comes first
+        assert page.index("Samtale om, hvordan du kommer videre") < page.index("Opfølgning pr. telefon")
+        home = client.get("/min-side").get_data(as_text=True)
+        assert "Du har ingen frister hos os" in home and "/samtaler?type=dismissed_first" in home
+    refused = client.get("/samtaler?type=cv").get_data(as_text=True)
+    assert "lovpligtige kontaktforløb for ledige medlemmer" in refused
+    with pytest.raises(NotAllowed):
+        booking_svc.book_slot(session, member=member, caseworker_id=setup["own"].id,
+                              starts_at=_next_weekday(), type="cv", channel="in_person", actor=member.user,
+                              now=clock.now)
+    session.rollback()
+    assert TYPES["cv"].statutory
