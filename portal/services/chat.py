@@ -107,9 +107,12 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
             return replies
     if conversation.state == "closed":
         conversation.state = "bot"
-    command = chat_states.member_command(text, agent.nlu.parse(text) if not text.startswith("/") else None)
+    parse = agent.nlu.parse(text) if not text.startswith("/") else None
+    command = chat_states.member_command(text, parse)
     if command == "withdraw_consent":
         return chat_states.withdraw(session, conversation, now=now, said=shown)
+    if command is None and conversation.consent_given and chat_states.unsure_withdrawal(text, parse):
+        return chat_states.ask_back_withdrawal(session, conversation, shown=shown, parse=parse, now=now)
     if command == "stop":
         text = "/deny"  # nobody holds the chat: "stop" leaves whatever the bot was asking (never a withdrawal)
     said = add_message(session, conversation, sender="user", text=shown, now=now)

@@ -105,6 +105,26 @@ def member_command(text: str, parse: dict | None) -> str | None:
     return None
 
 
+def unsure_withdrawal(text: str, parse: dict | None) -> bool:
+    """A typed message the classifier reads as a withdrawal, but not surely enough to delete a transcript on
+    ("slet ikke" scores 0.55): asked back with the button instead of acted on, in every state."""
+    if text.startswith("/"):
+        return False
+    intent = (parse or {}).get("intent") or {}
+    return intent.get("name") == "withdraw_consent" and (intent.get("confidence") or 0) < COMMAND_CONFIDENCE
+
+
+def ask_back_withdrawal(session: Session, conversation: ChatConversation, *, shown: str, parse: dict,
+                        now: datetime) -> list[dict]:
+    """The bot holds the chat and a message might be a withdrawal: the member confirms it with the button."""
+    intent = parse.get("intent") or {}
+    add_message(session, conversation, sender="user", text=shown, now=now, intent=intent.get("name"),
+                confidence=intent.get("confidence"))
+    reply = render(conversation, "utter_confirm_withdrawal")
+    add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"], now=now)
+    return [_rest(conversation, reply)]
+
+
 def handle_while_handed_off(session: Session, conversation: ChatConversation, text: str, shown: str, *,
                             now: datetime, agent) -> list[dict] | None:
     """One member message while a person holds the chat. None when no handoff is open (the bot answers it)."""
