@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.i18n import N_
 from portal.models.scheduling import JobRun
+from portal.models.statuses import JobRunStatus
 from portal.services import audit
 from portal.services.channels import CHANNELS, Channel
 from portal.services.channels.base import ChannelUnavailable
@@ -195,7 +196,7 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
     with app.app_context():
         session = db.session
         started = utcnow()
-        run = JobRun(job_id=job_id, holder=holder, trigger=trigger, started_at=started, status="running",
+        run = JobRun(job_id=job_id, holder=holder, trigger=trigger, started_at=started, status=JobRunStatus.RUNNING,
                      summary={})
         session.add(run)
         session.commit()
@@ -203,14 +204,14 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         try:
             summary = spec.func(session, now or utcnow(), app)
             session.commit()
-            status, error = "ok", None
+            status, error = JobRunStatus.OK, None
         except ChannelUnavailable as exc:  # expected while e.g. the mail server is down: no traceback every minute
             session.rollback()
-            summary, status, error = {}, "error", f"{type(exc).__name__}: {exc}"
+            summary, status, error = {}, JobRunStatus.ERROR, f"{type(exc).__name__}: {exc}"
             log.warning("job %s: %s", job_id, exc)
         except Exception as exc:  # a failing job must not stop the scheduler; the run log shows why
             session.rollback()
-            summary, status = {}, "error"
+            summary, status = {}, JobRunStatus.ERROR
             error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
             log.exception("job %s failed", job_id)
         run = session.get(JobRun, run_id)

@@ -7,6 +7,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from chatbot.actions import bridge, steps
+from portal.models.statuses import RegistrationStatus
 
 EXPLAINED = {"job_matching", "job_search_help", "courses_in_trade", "new_trade", "it_skills", "danish_dyslexia",
              "fvu", "tryghedspulje"}
@@ -84,7 +85,7 @@ class ActionRegisterSession(Action):
             return cleared
         offer_session = offers.get_session(session, registration.session_id)
         title = offer_session.offer.title
-        if registration.status != "registered":
+        if registration.status != RegistrationStatus.REGISTERED:
             title += " (venteliste)" if lang == "da" else " (waiting list)"
         dispatcher.utter_message(response="utter_session_registered", title=title,
                                  when=bridge.local_when(offer_session.starts_at, lang))

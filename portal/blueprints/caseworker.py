@@ -22,6 +22,7 @@ from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.models.statuses import BookingStatus, JobOrderStatus, MemberStatus
 from portal.query_args import db_int
 from portal.services import access, jobmatch, registration_state, summary
 from portal.services import caseload as caseload_service
@@ -227,7 +228,8 @@ def _registrable_bookings(member: Member) -> list[Booking]:
 
     registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
     return list(db.session.scalars(
-        select(Booking).where(Booking.member_id == member.id, Booking.status.in_(("booked", "held", "no_show")),
+        select(Booking).where(Booking.member_id == member.id,
+                              Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)),
                               Booking.starts_at <= utcnow(), Booking.id.not_in(registered))
         .order_by(Booking.starts_at.desc()).limit(20)))
 
@@ -339,9 +341,9 @@ def visitation_status(referral_id: int):
 @role_required(*STAFF)
 def job_orders():
     today = local_today()
-    status = request.args.get("status", "open")
-    if status not in ("open", "expired", "filled", "closed"):
-        status = "open"
+    status = request.args.get("status", JobOrderStatus.OPEN)
+    if status not in (JobOrderStatus.OPEN, "expired", JobOrderStatus.FILLED, JobOrderStatus.CLOSED):
+        status = JobOrderStatus.OPEN
     location_id = request.args.get("sted", type=db_int)
     q = (request.args.get("q") or "").strip()[:80]
     page = max(1, request.args.get("side", 1, type=db_int) or 1)
@@ -493,7 +495,8 @@ def _cv_labels() -> dict:
             "municipality": lambda code: (municipalities.get(code).name if municipalities.get(code) else code)}
 
 
-MEMBER_STATUS_LABELS = {"ledig": _l("Ledig"), "opsagt": _l("Opsagt (O)"), "sygemeldt": _l("Sygemeldt"), "i_job": _l("I job")}
+MEMBER_STATUS_LABELS = {MemberStatus.LEDIG: _l("Ledig"), MemberStatus.OPSAGT: _l("Opsagt (O)"),
+                        MemberStatus.SYGEMELDT: _l("Sygemeldt"), MemberStatus.I_JOB: _l("I job")}
 GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
 REFERRAL_LABELS = {"referred": _l("Henvist"), "interview": _l("Til samtale"), "hired": _l("Ansat"), "rejected": _l("Ikke valgt"),
                    "withdrawn": _l("Trukket tilbage")}

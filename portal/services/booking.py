@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
+from portal.models.statuses import BookingStatus
 from portal.services import audit, clashes, notifications, outbox
 from portal.services.contact_course import course_start
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
@@ -32,7 +33,7 @@ from portal.services.referral import jobcenter_address
 from portal.services.slots import check_slot
 from portal.timeutil import local_to_utc
 
-OUTCOMES = ("held", "no_show", "cancelled_fund")
+OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
 STAFF_ROLES = ("caseworker", "admin")
 UID_DOMAIN = "portal.foa.dk"
 
@@ -157,7 +158,7 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     booking = Booking(
         uid=f"booking-{uuid.uuid4().hex}@{UID_DOMAIN}", member_id=member.id, caseworker_id=caseworker_id,
         location_id=slot.location_id, type=ctype.code, channel=channel, starts_at=slot.starts_at,
-        ends_at=slot.ends_at, status="booked", sequence=0, with_jobcenter=with_jobcenter,
+        ends_at=slot.ends_at, status=BookingStatus.BOOKED, sequence=0, with_jobcenter=with_jobcenter,
         meeting_link=rules().video_base_url + secrets.token_urlsafe(12) if channel == "video" else None,
         booked_by_user_id=actor.id if isinstance(actor, User) else None, created_at=now, updated_at=now,
         member_note=note,
@@ -195,7 +196,7 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
         # returns to benefit has it again.
         query = select(func.count()).select_from(Booking).where(
             Booking.member_id == member.id, Booking.type == ctype.code,
-            Booking.status.in_(("booked", "held", "no_show")))
+            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)))
         first_day = course_start(member)
         if first_day is not None:
             query = query.where(Booking.starts_at >= local_to_utc(datetime.combine(first_day, datetime.min.time())))
@@ -213,7 +214,7 @@ def _member_may_book(session: Session, member: Member, ctype) -> None:
 
 def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> None:
     """The booking's state refuses the change: 409 Conflict (the actor may act, but not now)."""
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
     if booking.starts_at <= now:
         raise Conflict(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
@@ -271,7 +272,7 @@ def cancel_booking(session: Session, booking: Booking, *, actor, now: datetime, 
     _require_member_access(actor, booking.member)
     _require_changeable(booking, actor, now, "cancel")
     reason = _staff_reason(actor, reason)
-    booking.status = "cancelled_fund" if is_staff(actor) else "cancelled_member"
+    booking.status = BookingStatus.CANCELLED_FUND if is_staff(actor) else BookingStatus.CANCELLED_MEMBER
     booking.cancel_reason = reason
     booking.sequence += 1
     booking.updated_at = now
@@ -289,17 +290,17 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor,
         raise NotAllowed(_("Kun a-kassens medarbejdere kan registrere udfaldet af en samtale."))
     if outcome not in OUTCOMES:
         raise ValidationFailed(_("Vælg afholdt, udeblevet eller aflyst af a-kassen."), field="outcome")
-    if booking.status not in ("booked", "held", "no_show"):
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW):
         raise Conflict(_("Samtalen er aflyst; udfaldet kan ikke registreres."))
-    if outcome == "cancelled_fund" and booking.starts_at > now:
+    if outcome == BookingStatus.CANCELLED_FUND and booking.starts_at > now:
         return cancel_booking(session, booking, actor=actor, now=now, reason=reason or _("Aflyst af a-kassen."))
-    if outcome in ("held", "no_show") and booking.starts_at > now:
+    if outcome in (BookingStatus.HELD, BookingStatus.NO_SHOW) and booking.starts_at > now:
         raise ValidationFailed(_("Samtalen er ikke begyndt endnu."), field="outcome")
     previous = booking.status
     booking.status = outcome
     booking.outcome_registered_at = now
     booking.updated_at = now
-    if outcome == "cancelled_fund":
+    if outcome == BookingStatus.CANCELLED_FUND:
         booking.cancel_reason = (reason or "").strip()[:500] or None
     session.flush()
     audit.record(session, actor, "booking.outcome", member_id=booking.member_id, target=booking, now=now,
@@ -313,7 +314,7 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
     query = (select(Booking).where(Booking.member_id == member.id)
              .options(selectinload(Booking.caseworker).selectinload(Caseworker.user), selectinload(Booking.location)))
     if upcoming_only:
-        query = query.where(Booking.status == "booked", Booking.ends_at > now).order_by(Booking.starts_at)
+        query = query.where(Booking.status == BookingStatus.BOOKED, Booking.ends_at > now).order_by(Booking.starts_at)
     else:
         query = query.order_by(Booking.starts_at.desc())
     return list(session.scalars(query))
@@ -363,7 +364,7 @@ def _invitation(booking: Booking) -> Invitation:
 
 def booking_ics(booking: Booking, now: datetime) -> bytes:
     """The booking's current invitation: METHOD REQUEST while active, CANCEL when cancelled."""
-    method = "CANCEL" if booking.status in ("cancelled_member", "cancelled_fund") else "REQUEST"
+    method = "CANCEL" if booking.status in (BookingStatus.CANCELLED_MEMBER, BookingStatus.CANCELLED_FUND) else "REQUEST"
     return build_ics(_invitation(booking), method=method, now=now)
 
 

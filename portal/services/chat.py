@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.statuses import ChatState, MemberStatus
 from portal.services import audit, chat_states
 from portal.services.chat_states import quick_replies, render
 from portal.services.chat_transcript import (
@@ -49,7 +50,7 @@ def open_conversation(session: Session, *, sender_id: str, source: str, now: dat
         location_id = member.location_id
     conversation = ChatConversation(
         sender_id=sender_id, source=source, location_id=location_id, member_id=member.id if member else None,
-        language=language if language in ("da", "en") else "da", state="bot",
+        language=language if language in ("da", "en") else "da", state=ChatState.BOT,
         consent_given=_member_has_chat_consent(session, member), tracker={}, created_at=now,
         last_activity_at=now, last_seen_at=now)
     session.add(conversation)
@@ -101,12 +102,12 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     conversation.last_seen_at = now
     choose_language(conversation, text, widget_language)
     shown = _payload_title(session, conversation, text) if text.startswith("/") else text
-    if conversation.state == "handed_off":
+    if conversation.state == ChatState.HANDED_OFF:
         replies = chat_states.handle_while_handed_off(session, conversation, text, shown, now=now, agent=agent)
         if replies is not None:
             return replies
-    if conversation.state == "closed":
-        conversation.state = "bot"
+    if conversation.state == ChatState.CLOSED:
+        conversation.state = ChatState.BOT
     command = chat_states.member_command(text, agent.nlu.parse(text) if not text.startswith("/") else None)
     if command == "withdraw_consent":
         return chat_states.withdraw(session, conversation, now=now, said=shown)
@@ -313,7 +314,7 @@ def register_dismissed_member(session: Session, conversation: ChatConversation, 
         member_number=_new_member_number(session), user_id=None, first_name=first[:80], last_name=last[:80],
         email=email, phone=phone, birth_date=born,
         gender="other",  # not asked in the chat; the caseworker corrects it at the first conversation
-        location_id=place.id, caseworker_id=None, status="opsagt", mark_o=True, notice_end_date=notice_end,
+        location_id=place.id, caseworker_id=None, status=MemberStatus.OPSAGT, mark_o=True, notice_end_date=notice_end,
         trade_inside_foa=True, placement="new", preferred_channel="in_person", language=conversation.language,
         created_at=now, updated_at=now)
     session.add(member)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Consent
 from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.statuses import ChatState
 from portal.services.consent import give_consent, withdraw_consent
 from portal.services.errors import ValidationFailed
 
@@ -120,7 +121,7 @@ def purge_expired_transcripts(session: Session, *, now: datetime, idle_minutes: 
     cutoff = now - timedelta(minutes=idle_minutes)
     ids = list(session.scalars(select(ChatConversation.id).where(
         ChatConversation.consent_given.is_(False), ChatConversation.last_activity_at < cutoff,
-        ChatConversation.state != "handed_off")))
+        ChatConversation.state != ChatState.HANDED_OFF)))
     if not ids:
         return 0
     count = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids))).rowcount or 0

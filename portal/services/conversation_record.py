@@ -20,6 +20,7 @@ from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import CONVERSATION_OUTCOMES, ConversationAgreement, HeldConversation
 from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit, member_profiling
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import ValidationFailed
@@ -99,7 +100,7 @@ def _booking(session: Session, member: Member, data: ConversationInput, errors: 
     if booking is None or booking.member_id != member.id:
         errors["booking_id"] = _("Vælg en af medlemmets bookede samtaler.")
         return None
-    if booking.status not in ("booked", "held", "no_show"):
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW):
         errors["booking_id"] = _("Den valgte samtale er aflyst og kan ikke registreres.")
     elif session.scalar(select(HeldConversation.id).where(HeldConversation.booking_id == booking.id)):
         errors["booking_id"] = _("Den valgte samtale er allerede registreret.")
@@ -275,7 +276,7 @@ def suggested_offers(member: Member, *, group: str | None, barriers: list[str] |
     if "it_skills" in barriers:
         out.append(Suggestion("it", _("IT-café og hjælp til Jobnet, FOA Job og jobagenter"),
                               _("Svar på spørgsmål 10: manglende IT-færdigheder.")))
-    if member.status == "opsagt":
+    if member.status == MemberStatus.OPSAGT:
         out.append(Suggestion("notice", _("Kurser i opsigelsesperioden (fx 6 ugers jobrettet uddannelse)"),
                               _("Opsagt medlem: brug opsigelsesperioden – evt. tryghedspuljen.")))
     if q2 in ("more_than_6_months", "dont_know") and group == "1":

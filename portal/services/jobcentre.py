@@ -25,13 +25,14 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
+from portal.models.statuses import JobcentreMessageStatus
 from portal.services import audit, municipalities, notifications
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 
 DEFAULT_APPROVAL_KINDS = ("activation", "company_internship", "wage_subsidy", "education_long")
 ANSWERED_KINDS = ("plan_approval", "joint_invitation", "visitation")  # the kinds the job centre answers
-OPEN_STATUSES = ("sent", "read")
+OPEN_STATUSES = (JobcentreMessageStatus.SENT, JobcentreMessageStatus.READ)
 REASON_MIN, REASON_MAX = 5, 2000
 
 KIND_LABELS = {
@@ -129,8 +130,8 @@ def send(session: Session, member: Member, *, kind: str, key: str, subject: str,
     message = JobcentreMessage(
         idempotency_key=key[:120], jobcentre_code=code, member_id=member.id, kind=kind,
         plan_item_id=plan_item.id if plan_item is not None else None, summary_id=summary_id,
-        referral_id=referral_id, booking_id=booking_id, subject=subject[:200], body_text=body, status="sent",
-        adapter=adapter.name, created_at=now, updated_at=now)
+        referral_id=referral_id, booking_id=booking_id, subject=subject[:200], body_text=body,
+        status=JobcentreMessageStatus.SENT, adapter=adapter.name, created_at=now, updated_at=now)
     session.add(message)
     session.flush()
     adapter.deliver(session, message, now)
@@ -157,7 +158,7 @@ def withdraw_plan_request(session: Session, item: PlanItem, actor, now: datetime
     """The a-kasse took an item back before the job centre answered: its open request is withdrawn."""
     for message in session.scalars(select(JobcentreMessage).where(
             JobcentreMessage.plan_item_id == item.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
-        message.status, message.updated_at = "withdrawn", now
+        message.status, message.updated_at = JobcentreMessageStatus.WITHDRAWN, now
         audit.record(session, actor, "jobcentre.withdrawn", member_id=item.member_id, target=message, now=now)
 
 
@@ -238,8 +239,8 @@ def get_message(session: Session, scope: JobcentreScope, message_id: int) -> Job
 def open_message(session: Session, scope: JobcentreScope, message_id: int, now: datetime) -> JobcentreMessage:
     """Open one message: marks it read (the a-kasse sees 'Læst af jobcentret') and audits the read."""
     message = get_message(session, scope, message_id)
-    if message.status == "sent":
-        message.status, message.read_at, message.updated_at = "read", now, now
+    if message.status == JobcentreMessageStatus.SENT:
+        message.status, message.read_at, message.updated_at = JobcentreMessageStatus.READ, now, now
     _audit_read(session, scope, message.member, message, now)
     return message
 
@@ -261,7 +262,8 @@ def claim(session: Session, message: JobcentreMessage, now: datetime) -> bool:
     claimed = session.execute(
         update(JobcentreMessage).where(JobcentreMessage.id == message.id,
                                        JobcentreMessage.status.in_(OPEN_STATUSES))
-        .values(status="answered", updated_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(status=JobcentreMessageStatus.ANSWERED,
+                updated_at=now).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         session.refresh(message)
         return False

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.models import Caseworker, Consent, Member, ServiceLocation, User
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import CERTIFICATES, HOURS_WANTED, JobmatchCv
+from portal.models.statuses import MemberStatus
 from portal.services import audit, municipalities, notifications
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.minside_i18n import _, _l
@@ -62,7 +63,7 @@ class CvInput:
 
 def has_mark_o(member: Member) -> bool:
     """Mark O: dismissed and in the notice period (status "opsagt"), or registered so by the a-kasse."""
-    return member.status == "opsagt" or bool(member.mark_o)
+    return member.status == MemberStatus.OPSAGT or bool(member.mark_o)
 
 
 def get_cv(session: Session, member: Member) -> JobmatchCv | None:
@@ -183,7 +184,7 @@ def save_cv(session: Session, member: Member, data: CvInput, *, actor: User | st
     for key, value in values.items():
         setattr(cv, key, value)
     cv.updated_at = now
-    if member.status == "opsagt" and not member.mark_o:
+    if member.status == MemberStatus.OPSAGT and not member.mark_o:
         member.mark_o = True
         member.updated_at = now
     session.flush()

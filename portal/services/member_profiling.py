@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from portal.models import Booking, Member
 from portal.models.casework import HeldConversation
 from portal.models.profiling import GroupDecision, GroupObjection
+from portal.models.statuses import BookingStatus
 from portal.services import audit, notifications
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -45,7 +46,7 @@ class MemberGroupView:
 def cv_conversation_held(session: Session, member: Member) -> bool:
     return bool(session.scalar(select(or_(
         exists().where(HeldConversation.member_id == member.id, HeldConversation.type == "cv"),
-        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == "held"),
+        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
     ))))
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.models.statuses import RegistrationStatus
+
 LABELS = {
     "waitlisted": _l("På venteliste"), "offered": _l("Plads holdt til dig"), "registered": _l("Tilmeldt"),
     "cancelled": _l("Afmeldt"), "declined": _l("Sagt nej tak"), "expired": _l("Fristen udløb"),
@@ -31,7 +33,7 @@ class RegistrationState:
     @property
     def has_seat(self) -> bool:
         """True when the member holds a seat (not a waiting-list place, not a seat merely held for an answer)."""
-        return self.code in ("registered", "attended", "no_show")
+        return self.code in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW)
 
 
 def describe(status: str) -> RegistrationState:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import OutboxAttachment, OutboxMessage
 from portal.models.scheduling import JobRun, PurgeLog, SatisfactionSurvey
+from portal.models.statuses import OutboxStatus
 from portal.services import audit
 
 CHAT_DAYS = 30
@@ -40,7 +41,7 @@ def purge_chat_transcripts(session: Session, *, now: datetime) -> int:
 
 def purge_outbox_bodies(session: Session, *, now: datetime) -> int:
     cutoff = now - timedelta(days=OUTBOX_DAYS)
-    old = and_(OutboxMessage.status.in_(("sent", "dead")),
+    old = and_(OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD)),
                func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
                OutboxMessage.body_text != PURGED_BODY)
     ids = list(session.scalars(select(OutboxMessage.id).where(old)))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
+from portal.models.statuses import BookingStatus
 from portal.services import audit, outbox
 from portal.services.email_render import render_email
 from portal.services.errors import Conflict, NotFound, ValidationFailed
@@ -85,7 +86,7 @@ def held_conversations_to_survey(session: Session, *, now: datetime) -> list[Boo
         .join(Member, Member.id == Booking.member_id)
         .outerjoin(SatisfactionSurvey, SatisfactionSurvey.booking_id == Booking.id)
         .options(joinedload(Booking.member))
-        .where(Booking.status == "held", SatisfactionSurvey.id.is_(None), Member.email.is_not(None),
+        .where(Booking.status == BookingStatus.HELD, SatisfactionSurvey.id.is_(None), Member.email.is_not(None),
                Booking.starts_at >= oldest_end - timedelta(hours=12), Booking.starts_at <= newest_end,
                Booking.ends_at >= oldest_end, Booking.ends_at <= newest_end)
         .order_by(Booking.ends_at, Booking.id)

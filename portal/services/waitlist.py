@@ -18,6 +18,7 @@ from portal.config import value
 from portal.i18n import format_local_datetime
 from portal.models import User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit, clashes, registration_state
 from portal.services.errors import Conflict, NotFound
 from portal.services.minside_i18n import _
@@ -60,7 +61,7 @@ def set_status(reg: OfferRegistration, offer_session: OfferSession, status: str,
     reg.status = status
     reg.updated_at = now
     reg.sequence = (reg.sequence or 0) + 1
-    if status != "offered":
+    if status != RegistrationStatus.OFFERED:
         reg.held_until = None
 
 
@@ -70,12 +71,12 @@ def waitlist_position(session: Session, reg: OfferRegistration) -> int | None:
     The line is in id order: ids are given inside the locked transaction, so they follow the order in which
     members really joined (a request's own clock, read before it waited for the lock, need not).
     """
-    if reg.status != "waitlisted":
+    if reg.status != RegistrationStatus.WAITLISTED:
         return None
     ahead = session.scalar(
         select(func.count()).select_from(OfferRegistration).where(
             OfferRegistration.session_id == reg.session_id,
-            OfferRegistration.status == "waitlisted",
+            OfferRegistration.status == RegistrationStatus.WAITLISTED,
             OfferRegistration.id < reg.id,
         )
     )
@@ -84,7 +85,7 @@ def waitlist_position(session: Session, reg: OfferRegistration) -> int | None:
 
 def waitlist_length(session: Session, session_id: int) -> int:
     return session.scalar(select(func.count()).select_from(OfferRegistration).where(
-        OfferRegistration.session_id == session_id, OfferRegistration.status == "waitlisted")) or 0
+        OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.WAITLISTED)) or 0
 
 
 def promote_waitlist(session: Session, offer_session: OfferSession, *, now: datetime) -> list[OfferRegistration]:
@@ -94,18 +95,19 @@ def promote_waitlist(session: Session, offer_session: OfferSession, *, now: date
     """
     offer_session = lock_session(session, offer_session.id)
     promoted: list[OfferRegistration] = []
-    if offer_session.status != "open" or offer_session.starts_at <= now:
+    if offer_session.status != SessionStatus.OPEN or offer_session.starts_at <= now:
         return promoted
     hold = timedelta(hours=offer_session.offer.hold_hours or DEFAULT_HOLD_HOURS)
     while offer_session.seats_left > 0:
         reg = session.scalar(
             select(OfferRegistration).options(joinedload(OfferRegistration.member))
-            .where(OfferRegistration.session_id == offer_session.id, OfferRegistration.status == "waitlisted")
+            .where(OfferRegistration.session_id == offer_session.id,
+                   OfferRegistration.status == RegistrationStatus.WAITLISTED)
             .order_by(OfferRegistration.id).limit(1)
         )
         if reg is None:
             break
-        set_status(reg, offer_session, "offered", now)
+        set_status(reg, offer_session, RegistrationStatus.OFFERED, now)
         reg.held_until = min(now + hold, offer_session.starts_at)
         reg.hold_round = (reg.hold_round or 0) + 1
         session.flush()
@@ -123,7 +125,7 @@ def expire_held_seats(session: Session, now: datetime) -> int:
     """
     due = session.execute(
         select(OfferRegistration.id, OfferRegistration.session_id)
-        .where(OfferRegistration.status == "offered", OfferRegistration.held_until <= now)
+        .where(OfferRegistration.status == RegistrationStatus.OFFERED, OfferRegistration.held_until <= now)
         .order_by(OfferRegistration.session_id, OfferRegistration.id)
     ).all()
     expired = 0
@@ -131,7 +133,7 @@ def expire_held_seats(session: Session, now: datetime) -> int:
         offer_session = lock_session(session, session_id)
         regs = session.scalars(
             select(OfferRegistration).options(joinedload(OfferRegistration.member))
-            .where(OfferRegistration.session_id == session_id, OfferRegistration.status == "offered",
+            .where(OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.OFFERED,
                    OfferRegistration.held_until <= now)
             .execution_options(populate_existing=True)
         ).all()
@@ -158,17 +160,17 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
-    if registration.status == "registered":
+    if registration.status == RegistrationStatus.REGISTERED:
         raise Conflict(_("Du har allerede taget pladsen. Du er tilmeldt."))
-    if registration.status != "offered":
+    if registration.status != RegistrationStatus.OFFERED:
         raise Conflict(_("Pladsen er ikke længere holdt til dig. Du kan skrive dig på ventelisten igen."))
     if registration.held_until <= now:
         raise Conflict(_("Fristen for at tage pladsen er udløbet, og pladsen er givet videre."))
-    if offer_session.starts_at <= now or offer_session.status != "open":
+    if offer_session.starts_at <= now or offer_session.status != SessionStatus.OPEN:
         raise Conflict(_("Holdet er begyndt eller aflyst."))
     clashes.refuse_clash(session, registration.member, offer_session.starts_at, offer_session.ends_at, actor=actor,
                          now=now, exclude_session_id=offer_session.id)
-    set_status(registration, offer_session, "registered", now)
+    set_status(registration, offer_session, RegistrationStatus.REGISTERED, now)
     registration.registered_at = now
     audit.record(session, actor, "offers.seat_accepted", member_id=registration.member_id, target=registration,
                  now=now)
@@ -182,9 +184,9 @@ def decline_offered_seat(session: Session, registration: OfferRegistration, *, a
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
-    if registration.status != "offered":
+    if registration.status != RegistrationStatus.OFFERED:
         raise Conflict(_("Der er ingen plads holdt til dig på dette hold."))
-    set_status(registration, offer_session, "declined", now)
+    set_status(registration, offer_session, RegistrationStatus.DECLINED, now)
     audit.record(session, actor, "offers.seat_declined", member_id=registration.member_id, target=registration,
                  now=now)
     session.flush()
@@ -195,14 +197,14 @@ def decline_offered_seat(session: Session, registration: OfferRegistration, *, a
 def leave_waitlist(session: Session, registration: OfferRegistration, *, actor: User | str,
                    now: datetime) -> OfferRegistration:
     """The member leaves the waiting list (a held seat is declined the same way)."""
-    if registration.status == "offered":
+    if registration.status == RegistrationStatus.OFFERED:
         return decline_offered_seat(session, registration, actor=actor, now=now)
     lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
-    if registration.status != "waitlisted":
+    if registration.status != RegistrationStatus.WAITLISTED:
         raise Conflict(_("Du står ikke på ventelisten til dette hold."))
-    registration.status = "cancelled"
+    registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = registration.updated_at = now
     audit.record(session, actor, "offers.waitlist_left", member_id=registration.member_id, target=registration,
                  now=now)
@@ -231,8 +233,8 @@ def registration_from_token(session: Session, token: str, *, max_age_hours: int 
     reg = session.get(OfferRegistration, data.get("r")) if isinstance(data, dict) else None
     if reg is None:
         raise NotFound(_("Linket er ugyldigt. Se dine tilmeldinger på Min side."))
-    if reg.hold_round != data.get("n") or reg.status != "offered":
-        if reg.status == "registered" and reg.hold_round == data.get("n"):
+    if reg.hold_round != data.get("n") or reg.status != RegistrationStatus.OFFERED:
+        if reg.status == RegistrationStatus.REGISTERED and reg.hold_round == data.get("n"):
             raise Conflict(_("Linket er allerede brugt: du har taget pladsen og er tilmeldt."))
         raise Conflict(_("Linket er brugt eller udløbet. Se dine tilmeldinger på Min side."))
     return reg

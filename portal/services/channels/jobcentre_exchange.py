@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from portal.i18n import N_
 from portal.models.jobcentre import DfdgOutbound
+from portal.models.statuses import DfdgOutboundStatus
 from portal.services import audit
 from portal.services.channels.base import Channel, DeliveryFailed, Queue, RetryPolicy
 
@@ -39,7 +40,8 @@ def _audit_outcome(session: Session, row: DfdgOutbound, outcome: dict, now: date
 
 # Its own table (one envelope per job-centre message, kept with the exchange's other tables): no 'sending' status,
 # so a claimed row keeps its status and the lease (next_attempt_at) alone keeps a second run off it.
-DFDG_OUTBOUND = Queue("dfdg_outbound", DfdgOutbound, claimable=("pending", "failed"), claimed=None, by_channel=False,
+DFDG_OUTBOUND = Queue("dfdg_outbound", DfdgOutbound, claimable=(DfdgOutboundStatus.PENDING, DfdgOutboundStatus.FAILED),
+                      claimed=None, by_channel=False,
                       summary=("sent", "failed", "dead", "waiting"), on_finish=_audit_outcome)
 
 
