@@ -19,6 +19,7 @@ from portal.i18n import N_
 from portal.models.scheduling import JobRun
 from portal.models.statuses import JobRunStatus
 from portal.services import audit
+from portal.services.actors import SystemActor
 from portal.services.channels import CHANNELS, Channel
 from portal.services.channels.base import ChannelUnavailable
 from portal.services.dispatch import deliver_due
@@ -146,7 +147,7 @@ def fvu_feedback_requests(session: Session, now: datetime, app: Flask) -> dict:
 def retention(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.retention import run_retention
 
-    return run_retention(session, now=now, actor="scheduler")
+    return run_retention(session, now=now, actor=SystemActor.SCHEDULER)
 
 
 def job_agent(session: Session, now: datetime, app: Flask) -> dict:
@@ -220,7 +221,7 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         run.summary = _jsonable(summary)
         run.error = error
         # One audit entry per run (what the job changed, as counts), not one per e-mail or alert.
-        audit.record(session, "scheduler", f"job.{job_id}", target=run, reason=status, detail=run.summary)
+        audit.record(session, SystemActor.SCHEDULER, f"job.{job_id}", target=run, reason=status, detail=run.summary)
         session.commit()
         session.refresh(run)
         session.expunge(run)  # returned to callers outside this app context

@@ -8,6 +8,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 
 from chatbot.actions import bridge, steps
 from portal.models.statuses import RegistrationStatus
+from portal.services.actors import SystemActor
 
 EXPLAINED = {"job_matching", "job_search_help", "courses_in_trade", "new_trade", "it_skills", "danish_dyslexia",
              "fvu", "tryghedspulje"}
@@ -76,7 +77,8 @@ class ActionRegisterSession(Action):
         try:
             session_id = int(str(choice))
             with session.begin_nested():
-                registration = offers.register(session, member, session_id, actor="chatbot", now=bridge.utcnow())
+                registration = offers.register(session, member, session_id, actor=SystemActor.CHATBOT,
+                                               now=bridge.utcnow())
         except ValueError:
             dispatcher.utter_message(response="utter_session_failed", reason="ukendt hold")
             return cleared

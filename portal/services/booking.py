@@ -24,6 +24,7 @@ from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
 from portal.models.statuses import BookingStatus
 from portal.services import audit, clashes, notifications, outbox
+from portal.services.actors import Actor, SystemActor
 from portal.services.contact_course import course_start
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
 from portal.services.conversation_types import safe_gettext as _
@@ -40,22 +41,22 @@ UID_DOMAIN = "portal.foa.dk"
 
 # --- who may do what ---------------------------------------------------------------------------------------------
 
-def is_staff(actor: User | str | None) -> bool:
+def is_staff(actor: Actor | None) -> bool:
     """Caseworkers, admins and the CLI act for the fund; members and the chatbot act for the member."""
     if isinstance(actor, str):
-        return actor in ("cli", "scheduler")
+        return actor in (SystemActor.CLI, SystemActor.SCHEDULER)
     return actor is not None and actor.role in STAFF_ROLES
 
 
-def _require_member_access(actor, member: Member) -> None:
-    if is_staff(actor) or actor == "chatbot":
+def _require_member_access(actor: Actor, member: Member) -> None:
+    if is_staff(actor) or actor == SystemActor.CHATBOT:
         return
     if isinstance(actor, User) and actor.role == "member" and member.user_id == actor.id:
         return
     raise NotFound(_("Samtalen findes ikke."))  # another member's booking looks like nothing
 
 
-def get_booking_for(session: Session, booking_id: int, actor) -> Booking:
+def get_booking_for(session: Session, booking_id: int, actor: Actor) -> Booking:
     """A booking the actor may see; anything else is 'not found'."""
     booking = session.get(Booking, booking_id)
     if booking is None:
@@ -132,7 +133,7 @@ def _member_note(note: str | None) -> str | None:
 
 
 def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,
-              actor, now: datetime, with_jobcenter: bool = False, note: str | None = None,
+              actor: Actor, now: datetime, with_jobcenter: bool = False, note: str | None = None,
               override_reason: str | None = None) -> Booking:
     """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
 
@@ -212,7 +213,7 @@ def _member_may_book(session: Session, member: Member, ctype) -> None:
         raise NotAllowed(refusal)
 
 
-def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> None:
+def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str) -> None:
     """The booking's state refuses the change: 409 Conflict (the actor may act, but not now)."""
     if booking.status != BookingStatus.BOOKED:
         raise Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
@@ -227,14 +228,14 @@ def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> No
                            "a-kassen, hvis du ikke kan komme.", hours=hours))
 
 
-def _staff_reason(actor, reason: str | None) -> str | None:
+def _staff_reason(actor: Actor, reason: str | None) -> str | None:
     reason = (reason or "").strip()[:500] or None
     if is_staff(actor) and not reason and not isinstance(actor, str):
         raise ValidationFailed(_("Skriv en begrundelse. Medlemmet får den at vide."), field="reason")
     return reason
 
 
-def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor, now: datetime,
+def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor: Actor, now: datetime,
                        reason: str | None = None, channel: str | None = None,
                        override_reason: str | None = None) -> Booking:
     """Move a booked conversation to a new start (same caseworker; optionally another allowed channel)."""
@@ -267,7 +268,8 @@ def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetim
     return booking
 
 
-def cancel_booking(session: Session, booking: Booking, *, actor, now: datetime, reason: str | None = None) -> Booking:
+def cancel_booking(session: Session, booking: Booking, *, actor: Actor, now: datetime,
+                   reason: str | None = None) -> Booking:
     """Cancel: a member up to the minimum notice; the fund any time before the start, with a reason."""
     _require_member_access(actor, booking.member)
     _require_changeable(booking, actor, now, "cancel")
@@ -283,7 +285,7 @@ def cancel_booking(session: Session, booking: Booking, *, actor, now: datetime, 
     return booking
 
 
-def register_outcome(session: Session, booking: Booking, *, outcome: str, actor, now: datetime,
+def register_outcome(session: Session, booking: Booking, *, outcome: str, actor: Actor, now: datetime,
                      reason: str | None = None) -> Booking:
     """Held / no-show (after the start) or cancelled by the fund; staff only. A wrong outcome can be corrected."""
     if not is_staff(actor):
@@ -368,7 +370,7 @@ def booking_ics(booking: Booking, now: datetime) -> bytes:
     return build_ics(_invitation(booking), method=method, now=now)
 
 
-def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime, reason: str | None = None,
+def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: datetime, reason: str | None = None,
           old_start: datetime | None = None) -> None:
     """E-mail with .ics to the member (and the job centre for a joint conversation); in-app notes to the other
     party: the member when the fund changed something, the caseworker when the member did. Each text is written in

@@ -18,6 +18,7 @@ from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
 from portal.models.statuses import ChatState, MemberStatus
 from portal.services import audit, chat_states
+from portal.services.actors import Actor, SystemActor
 from portal.services.chat_states import quick_replies, render
 from portal.services.chat_transcript import (
     CHAT_CONSENT_PURPOSE,
@@ -204,7 +205,7 @@ def _payload_title(session: Session, conversation: ChatConversation, payload: st
 
 # ---- consent ------------------------------------------------------------------------------------------------
 
-def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor, now: datetime) -> str | None:
+def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor: Actor, now: datetime) -> str | None:
     """Registered with the consent service: a withdrawal from Min side also stops the chat storing transcripts."""
     conversations = session.scalars(select(ChatConversation).where(
         (ChatConversation.consent_id == consent.id)
@@ -287,7 +288,7 @@ def _new_member_number(session: Session) -> str:
 
 def register_dismissed_member(session: Session, conversation: ChatConversation, *, full_name: str, birth_date: str,
                               contact: str, notice_end_date: str, location: str, now: datetime,
-                              actor="chatbot") -> Member:
+                              actor: Actor = SystemActor.CHATBOT) -> Member:
     """Register the person chatting as a member with status opsagt and mark O. Needs the chat consent first."""
     if not conversation.consent_given:
         raise NotAllowed("Registrering kræver samtykke.")
@@ -368,7 +369,7 @@ def first_free_slots(session: Session, member: Member, *, channel: str, location
 
 
 def book_first_conversation(session: Session, member: Member, *, caseworker_id: int, starts_at: datetime,
-                            channel: str, now: datetime, actor="chatbot"):
+                            channel: str, now: datetime, actor: Actor = SystemActor.CHATBOT):
     """Book the first conversation; by phone only when a phone number is known (the adviser calls it)."""
     from portal.services.booking import book_slot
 
@@ -380,7 +381,8 @@ def book_first_conversation(session: Session, member: Member, *, caseworker_id: 
                      type=FIRST_CONVERSATION_TYPE, channel=channel, actor=actor, now=now)
 
 
-def set_member_phone(session: Session, member: Member, text: str, *, now: datetime, actor="chatbot") -> str:
+def set_member_phone(session: Session, member: Member, text: str, *, now: datetime,
+                     actor: Actor = SystemActor.CHATBOT) -> str:
     """Store the phone number the member gave in the chat (for a phone conversation). Returns it in E.164."""
     phone = clean_danish_phone(text)
     if member.phone != phone:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.models import Consent
 from portal.models.chat import ChatConversation, ChatMessage
 from portal.models.statuses import ChatState
+from portal.services.actors import Actor, SystemActor
 from portal.services.consent import give_consent, withdraw_consent
 from portal.services.errors import ValidationFailed
 
@@ -71,7 +72,7 @@ def member_present(conversation: ChatConversation, now: datetime) -> bool:
 # ---- consent ------------------------------------------------------------------------------------------------
 
 def record_chat_consent(session: Session, conversation: ChatConversation, *, text_shown: str, now: datetime,
-                        actor="chatbot") -> Consent:
+                        actor: Actor = SystemActor.CHATBOT) -> Consent:
     """Consent to store this conversation and the contact details given in it (purpose chat_contact)."""
     if conversation.consent_given and conversation.consent_id:
         existing = session.get(Consent, conversation.consent_id)
@@ -86,7 +87,7 @@ def record_chat_consent(session: Session, conversation: ChatConversation, *, tex
 
 
 def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, now: datetime,
-                          actor="chatbot") -> Consent | None:
+                          actor: Actor = SystemActor.CHATBOT) -> Consent | None:
     """Withdraw the chat consent: the transcript is deleted and nothing more is stored. None if none was given."""
     consent = session.get(Consent, conversation.consent_id) if conversation.consent_id else None
     if consent is None and conversation.member_id:

@@ -23,6 +23,7 @@ from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.conversation_types import TYPES
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, ValidationFailed
@@ -84,7 +85,8 @@ def find_clash(session: Session, member_id: int, starts_at: datetime, ends_at: d
     return None
 
 
-def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor, now: datetime,
+def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor: Actor,
+                 now: datetime,
                  staff: bool = False, override_reason: str | None = None, exclude_booking_id: int | None = None,
                  exclude_session_id: int | None = None) -> None:
     """Raise Clash if the member has another place at that time; staff may go ahead with a reason (audited)."""

@@ -26,6 +26,7 @@ from portal.models import OutboxMessage
 from portal.models.messaging import OUTBOX_STATUSES
 from portal.models.statuses import OutboxStatus
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.channels.base import (
     Channel,
     ChannelUnavailable,
@@ -180,7 +181,7 @@ def status_counts(session: Session) -> dict[str, int]:
     return {status: 0 for status in OUTBOX_STATUSES} | dict(rows)
 
 
-def retry_message(session: Session, message_id_: int, actor, *, now: datetime | None = None) -> OutboxMessage:
+def retry_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:
     """An admin sends a given-up (or failing) message again now; counts attempts afresh."""
     now = now or utcnow()
     message = session.get(OutboxMessage, message_id_)
@@ -196,7 +197,7 @@ def retry_message(session: Session, message_id_: int, actor, *, now: datetime | 
     return message
 
 
-def cancel_message(session: Session, message_id_: int, actor, *, now: datetime | None = None) -> OutboxMessage:
+def cancel_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:
     """An admin stops a message that keeps failing (e.g. a wrong address): it will not be sent."""
     now = now or utcnow()
     message = session.get(OutboxMessage, message_id_)

@@ -27,6 +27,7 @@ from portal.models.fvu_feedback import FVU_OUTCOMES, FvuFeedback, FvuFeedbackLin
 from portal.models.offers import FVU_MAX_HOURS, Offer, OfferRegistration, OfferSession
 from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit, link_tokens, outbox
+from portal.services.actors import SystemActor
 from portal.services.email_render import render_email
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.links import external_url
@@ -237,7 +238,8 @@ def record_by_provider(session: Session, token: str, data, *, secret: str, now: 
     if claimed.rowcount != 1:
         raise LinkUsed(LINK_USED)
     feedback = _add(session, registration, cleaned, now=now, source="provider", link=row)
-    audit.record(session, "fvu-link", "fvu.feedback_recorded", member_id=registration.member_id, target=feedback,
+    audit.record(session, SystemActor.FVU_LINK, "fvu.feedback_recorded", member_id=registration.member_id,
+                 target=feedback,
                  detail={"registration_id": registration.id, "outcome": cleaned.outcome,
                          "hours": str(cleaned.hours_attended), "source": "provider"}, now=now)
     return feedback

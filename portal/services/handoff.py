@@ -20,6 +20,7 @@ from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
 from portal.models.statuses import ChatState, HandoffStatus
 from portal.services import audit, notifications, outbox, sms
+from portal.services.actors import Actor, SystemActor
 from portal.services.chat_transcript import add_message, check_message_text, member_present
 from portal.services.contact_details import clean_contact
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -113,7 +114,7 @@ def open_handoff(session: Session, conversation: ChatConversation) -> Handoff | 
 
 
 def request_handoff(session: Session, conversation: ChatConversation, *, reason: str, context: dict,
-                    now: datetime, actor="chatbot") -> Handoff:
+                    now: datetime, actor: Actor = SystemActor.CHATBOT) -> Handoff:
     """Queue the conversation for a person; the bot goes silent. An already open handoff is returned as is."""
     if not conversation.consent_given:
         raise NotAllowed("En medarbejder kan først læse med, når du har givet samtykke.")
@@ -282,7 +283,7 @@ def close_by_member(session: Session, handoff: Handoff, *, why: str, now: dateti
     if handoff.claimed_by is not None:
         notifications.notify(session, handoff.claimed_by.user_id, f"Chatten er afsluttet: {CLOSED_BY_MEMBER[why]}",
                              link=f"{INBOX_LINK}/{handoff.id}", now=now)
-    audit.record(session, "chatbot", "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
+    audit.record(session, SystemActor.CHATBOT, "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
                  now=now, detail={"why": why})
     return handoff
 
@@ -365,7 +366,8 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
             handoff.escalation_level = 2
         handoff.queued_at = now
         _announce(session, handoff, f"Chat har ventet over {sla_minutes} minutter", now)
-        audit.record(session, "scheduler", "handoff.escalate", member_id=handoff.member_id, target=handoff, now=now,
+        audit.record(session, SystemActor.SCHEDULER, "handoff.escalate", member_id=handoff.member_id,
+                     target=handoff, now=now,
                      detail={"from_level": before, "to_level": handoff.escalation_level})
     return len(overdue)
 

@@ -27,6 +27,7 @@ from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
 from portal.models.statuses import JobcentreMessageStatus
 from portal.services import audit, municipalities, notifications
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 
@@ -135,7 +136,8 @@ def send(session: Session, member: Member, *, kind: str, key: str, subject: str,
     session.add(message)
     session.flush()
     adapter.deliver(session, message, now)
-    audit.record(session, "jobcentre-exchange", "jobcentre.sent", member_id=member.id, target=message, now=now,
+    audit.record(session, SystemActor.JOBCENTRE_EXCHANGE, "jobcentre.sent", member_id=member.id,
+                 target=message, now=now,
                  detail={"kind": kind, "jobcentre": code, "adapter": adapter.name})
     return message
 
@@ -154,7 +156,7 @@ def request_plan_approval(session: Session, item: PlanItem, now: datetime) -> Jo
                 subject=f"Godkendelse i Min plan: {item.title}", body="\n".join(lines), now=now, plan_item=item)
 
 
-def withdraw_plan_request(session: Session, item: PlanItem, actor, now: datetime) -> None:
+def withdraw_plan_request(session: Session, item: PlanItem, actor: Actor, now: datetime) -> None:
     """The a-kasse took an item back before the job centre answered: its open request is withdrawn."""
     for message in session.scalars(select(JobcentreMessage).where(
             JobcentreMessage.plan_item_id == item.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
@@ -317,5 +319,6 @@ def escalate_unanswered(session: Session, now: datetime) -> int:
                 f"{municipalities.jobcentre_name(message.jobcentre_code)} har ikke svaret i {answer_days()} dage: "
                 f"{message.subject} ({member.full_name}). Ring til jobcentret, eller træk anmodningen tilbage.",
                 link=f"/sagsbehandler/medlem/{member.member_number}#jobcenter", now=now)
-        audit.record(session, "scheduler", "jobcentre.escalated", member_id=member.id, target=message, now=now)
+        audit.record(session, SystemActor.SCHEDULER, "jobcentre.escalated", member_id=member.id,
+                     target=message, now=now)
     return len(due)

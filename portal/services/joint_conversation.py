@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.statuses import BookingStatus, JobcentreDecision, JobcentreMessageStatus
 from portal.services import audit, notifications
+from portal.services.actors import SystemActor
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import (
     DECISION_LABELS,
@@ -173,7 +174,8 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
             notifications.notify(session, booking.caseworker.user_id,
                                  f"Påmindelse: fællessamtale med {message.member.full_name} og {centre} {when}.",
                                  link=f"/kalender/samtale/{booking.id}", now=now)
-        audit.record(session, "scheduler", "jobcentre.joint_reminded", member_id=message.member_id, target=message,
+        audit.record(session, SystemActor.SCHEDULER, "jobcentre.joint_reminded", member_id=message.member_id,
+                     target=message,
                      now=now, detail={"jobcentre": municipalities.jobcentre_name(message.jobcentre_code),
                                       "users": len(staff)})
         reminded += 1

@@ -22,6 +22,7 @@ from portal.models.casework import HeldConversation
 from portal.models.profiling import GroupDecision, GroupObjection
 from portal.models.statuses import BookingStatus
 from portal.services import audit, notifications
+from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.profiling import Factor
@@ -73,7 +74,7 @@ def group_view(session: Session, member: Member) -> MemberGroupView | None:
                            answered=[o for o in objections if o.answered_at is not None])
 
 
-def object_to_group(session: Session, member: Member, text: str, *, actor, now: datetime) -> GroupObjection:
+def object_to_group(session: Session, member: Member, text: str, *, actor: Actor, now: datetime) -> GroupObjection:
     """The member disagrees with their group or its reasons: kept, the caseworker told. One open at a time."""
     view = group_view(session, member)
     if view is None:

@@ -29,6 +29,7 @@ from portal.models.offers import (
 from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.query_args import db_int
 from portal.services import audit, registration_state
+from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import WHEN, session_ics, tell_member
@@ -39,7 +40,7 @@ OFFER_FIELDS = ("kind", "title", "description", "topic", "fvu_subject", "sosu_va
                 "requires_fvu_test", "hold_hours", "active")
 
 
-def _staff(actor) -> None:
+def _staff(actor: Actor) -> None:
     if not isinstance(actor, User) or actor.role not in ("caseworker", "admin"):
         raise NotAllowed(_("Kun sagsbehandlere og administratorer kan redigere tilbud."))
 

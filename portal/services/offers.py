@@ -27,6 +27,7 @@ from portal.models.offers import (
 )
 from portal.models.statuses import MemberStatus, RegistrationStatus, SessionStatus
 from portal.services import access, audit, clashes, notifications, registration_state
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import session_ics, session_when, tell_member, tell_registered
@@ -292,7 +293,7 @@ def _new_registration(member: Member, offer_session: OfferSession, now: datetime
                              **values)
 
 
-def register(session: Session, member: Member, session_id: int, *, actor: User | str, now: datetime,
+def register(session: Session, member: Member, session_id: int, *, actor: Actor, now: datetime,
              waitlist_if_full: bool = True) -> OfferRegistration:
     """Register the member; a full session puts them on the waiting list instead (status tells which).
 
@@ -367,7 +368,7 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     return reg
 
 
-def cancel_registration(session: Session, registration: OfferRegistration, *, actor: User | str, now: datetime,
+def cancel_registration(session: Session, registration: OfferRegistration, *, actor: Actor, now: datetime,
                         reason: str | None = None) -> OfferRegistration:
     """Cancel a seat (or leave the waiting list). Right-and-duty needs a reason; the freed seat is offered on."""
     if registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED):
@@ -468,7 +469,7 @@ def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, te
     user_id = member.caseworker.user_id if member.caseworker else reg.assigned_by_user_id
     if user_id:
         notifications.notify(session, user_id, text, link=f"/personale/tilbud/hold/{reg.session_id}", now=now)
-    audit.record(session, "system", "offers.caseworker_flagged", member_id=member.id, target=reg,
+    audit.record(session, SystemActor.SYSTEM, "offers.caseworker_flagged", member_id=member.id, target=reg,
                  detail={"notified_user_id": user_id}, now=now)
 
 
@@ -477,7 +478,7 @@ def require_may_act_for(session: Session, actor: User, member: Member) -> None:
     access.require_edit(access.staff_scope(session, actor), member)
 
 
-def _require_staff(actor) -> None:
+def _require_staff(actor: Actor) -> None:
     if not isinstance(actor, User) or actor.role not in ("caseworker", "admin"):
         raise NotAllowed(_("Kun sagsbehandlere og administratorer kan gøre dette."))
 

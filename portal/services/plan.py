@@ -20,6 +20,7 @@ from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
 from portal.models.statuses import JobcentreDecision, PlanStatus
 from portal.services import audit, jobcentre, notifications
+from portal.services.actors import Actor
 from portal.services.audit import actor_label
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -62,17 +63,17 @@ STAFF_TRANSITIONS = {(PlanStatus.ACTIVE, PlanStatus.DONE), (PlanStatus.DONE, Pla
                      (PlanStatus.AWAITING_JC, PlanStatus.CANCELLED)}
 
 
-def is_member_actor(actor) -> bool:
+def is_member_actor(actor: Actor) -> bool:
     return isinstance(actor, User) and actor.role == "member"
 
 
-def _check_access(member: Member, actor) -> None:
+def _check_access(member: Member, actor: Actor) -> None:
     """A member acts only on their own plan; anyone else's item is 'not found' (never 'forbidden')."""
     if is_member_actor(actor) and member.user_id != actor.id:
         raise NotFound(_("Punktet findes ikke i din plan."))
 
 
-def _event(item: PlanItem, actor, now: datetime, kind: str, *, from_status=None, to_status=None, text=None,
+def _event(item: PlanItem, actor: Actor, now: datetime, kind: str, *, from_status=None, to_status=None, text=None,
            changes=None) -> PlanItemEvent:
     event = PlanItemEvent(at=now, actor_user_id=actor.id if isinstance(actor, User) else None,
                           actor_label=actor_label(actor), kind=kind, from_status=from_status, to_status=to_status,
@@ -129,7 +130,7 @@ def validate_item(*, kind, title, description, due_date, today: date) -> dict:
 
 
 def propose_item(session: Session, member: Member, *, kind: str, title: str, description: str | None = None,
-                 due_date: date | None = None, right_and_duty: bool = False, actor, now: datetime) -> PlanItem:
+                 due_date: date | None = None, right_and_duty: bool = False, actor: Actor, now: datetime) -> PlanItem:
     """Add an item to the member's plan: active if a caseworker proposes it, 'proposed' if the member does."""
     _check_access(member, actor)
     by_member = is_member_actor(actor)
@@ -159,17 +160,17 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
     return item
 
 
-def accept_item(session: Session, item: PlanItem, actor, now: datetime) -> PlanItem:
+def accept_item(session: Session, item: PlanItem, actor: Actor, now: datetime) -> PlanItem:
     """A caseworker accepts a member's proposal: it becomes an agreed (active) item."""
     return _decide(session, item, actor, now, accept=True)
 
 
-def reject_item(session: Session, item: PlanItem, actor, now: datetime, reason: str | None = None) -> PlanItem:
+def reject_item(session: Session, item: PlanItem, actor: Actor, now: datetime, reason: str | None = None) -> PlanItem:
     """A caseworker rejects a member's proposal, optionally with a reason the member sees."""
     return _decide(session, item, actor, now, accept=False, reason=reason)
 
 
-def _decide(session: Session, item: PlanItem, actor, now: datetime, *, accept: bool,
+def _decide(session: Session, item: PlanItem, actor: Actor, now: datetime, *, accept: bool,
             reason: str | None = None) -> PlanItem:
     if is_member_actor(actor):
         _check_access(item.member, actor)
@@ -193,7 +194,7 @@ def _decide(session: Session, item: PlanItem, actor, now: datetime, *, accept: b
     return item
 
 
-def set_status(session: Session, item: PlanItem, status: str, actor, now: datetime,
+def set_status(session: Session, item: PlanItem, status: str, actor: Actor, now: datetime,
                expected_version: int | None = None) -> PlanItem:
     """Move an item between statuses; the member may mark items done (and undo that) or withdraw a proposal."""
     _check_access(item.member, actor)
@@ -238,14 +239,14 @@ def _agreed_status(kind: str) -> str:
     return PlanStatus.AWAITING_JC if jobcentre.needs_approval(kind) else PlanStatus.ACTIVE
 
 
-def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> None:
+def _ask_jobcentre(session: Session, item: PlanItem, actor: Actor, now: datetime) -> None:
     item.jobcentre_decision = item.jobcentre_decided_at = None
     message = jobcentre.request_plan_approval(session, item, now)
     _event(item, actor, now, "jc_request", text=jobcentre.jobcentre_label(item.member) if message else
            _("Bopælskommunen er ukendt: anmodningen kunne ikke sendes. Ret medlemmets bopælskommune."))
 
 
-def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor,
+def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor: Actor,
                              now: datetime) -> PlanItem:
     """The job centre's answer (called by jobcentre_answers.decide_plan_item, which checks who may answer)."""
     if item.status != PlanStatus.AWAITING_JC:
@@ -280,7 +281,7 @@ def next_actor(item: PlanItem) -> str | None:
     return None
 
 
-def add_comment(session: Session, item: PlanItem, text: str, actor, now: datetime,
+def add_comment(session: Session, item: PlanItem, text: str, actor: Actor, now: datetime,
                 expected_version: int | None = None) -> PlanItemEvent:
     """A comment on an item, by the member or staff; kept in the item's history."""
     _check_access(item.member, actor)
@@ -315,7 +316,7 @@ def _notify_member(session: Session, member: Member, text: str, now: datetime) -
         notifications.notify(session, member.user_id, text, link="/min-side/plan", now=now)
 
 
-def _notify_other_side(session, member: Member, item: PlanItem, actor, now, *, member_text: str,
+def _notify_other_side(session, member: Member, item: PlanItem, actor: Actor, now, *, member_text: str,
                        staff_text: str) -> None:
     if is_member_actor(actor):
         caseworker = member.caseworker

@@ -20,6 +20,7 @@ from portal.models import Booking, Member
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
 from portal.models.statuses import BookingStatus
 from portal.services import audit, outbox
+from portal.services.actors import SystemActor
 from portal.services.email_render import render_email
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.links import external_url
@@ -166,7 +167,7 @@ def submit_answer(session: Session, survey: SatisfactionSurvey, ratings: Ratings
     )
     survey.answered_at = now
     session.add(answer)
-    audit.record(session, "survey-link", "survey.answer", member_id=member.id, target=survey, now=now,
+    audit.record(session, SystemActor.SURVEY_LINK, "survey.answer", member_id=member.id, target=survey, now=now,
                  detail={"booking_id": booking.id})
     try:
         session.flush()

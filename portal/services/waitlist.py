@@ -20,6 +20,7 @@ from portal.models import User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
 from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit, clashes, registration_state
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, NotFound
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import WHEN, session_when, tell_member, tell_registered
@@ -111,7 +112,7 @@ def promote_waitlist(session: Session, offer_session: OfferSession, *, now: date
         reg.held_until = min(now + hold, offer_session.starts_at)
         reg.hold_round = (reg.hold_round or 0) + 1
         session.flush()
-        audit.record(session, "system", "offers.seat_offered", member_id=reg.member_id, target=reg,
+        audit.record(session, SystemActor.SYSTEM, "offers.seat_offered", member_id=reg.member_id, target=reg,
                      detail={"session_id": offer_session.id, "held_until": reg.held_until.isoformat()}, now=now)
         _tell_seat_offered(session, reg, offer_session, now)
         promoted.append(reg)
@@ -138,8 +139,9 @@ def expire_held_seats(session: Session, now: datetime) -> int:
             .execution_options(populate_existing=True)
         ).all()
         for reg in regs:
-            set_status(reg, offer_session, "expired", now)
-            audit.record(session, "scheduler", "offers.hold_expired", member_id=reg.member_id, target=reg, now=now)
+            set_status(reg, offer_session, RegistrationStatus.EXPIRED, now)
+            audit.record(session, SystemActor.SCHEDULER, "offers.hold_expired", member_id=reg.member_id,
+                         target=reg, now=now)
             tell_member(session, reg.member, now, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
                         kind="offers.hold_expired",
                         subject=_("Pladsen på %(title)s er givet videre", title=offer_session.offer.title),
@@ -154,7 +156,7 @@ def expire_held_seats(session: Session, now: datetime) -> int:
     return expired
 
 
-def accept_offered_seat(session: Session, registration: OfferRegistration, *, actor: User | str,
+def accept_offered_seat(session: Session, registration: OfferRegistration, *, actor: Actor,
                         now: datetime) -> OfferRegistration:
     """The member takes the seat held for them (one click from Min side or the e-mail)."""
     offer_session = lock_session(session, registration.session_id)
@@ -178,7 +180,7 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
     return registration
 
 
-def decline_offered_seat(session: Session, registration: OfferRegistration, *, actor: User | str,
+def decline_offered_seat(session: Session, registration: OfferRegistration, *, actor: Actor,
                          now: datetime) -> OfferRegistration:
     """The member says no thanks to a held seat; it goes to the next in line at once."""
     offer_session = lock_session(session, registration.session_id)
@@ -194,7 +196,7 @@ def decline_offered_seat(session: Session, registration: OfferRegistration, *, a
     return registration
 
 
-def leave_waitlist(session: Session, registration: OfferRegistration, *, actor: User | str,
+def leave_waitlist(session: Session, registration: OfferRegistration, *, actor: Actor,
                    now: datetime) -> OfferRegistration:
     """The member leaves the waiting list (a held seat is declined the same way)."""
     if registration.status == RegistrationStatus.OFFERED:
@@ -242,7 +244,7 @@ def registration_from_token(session: Session, token: str, *, max_age_hours: int 
 
 # -- helpers --------------------------------------------------------------------------------------------------
 
-def _own(reg: OfferRegistration, actor: User | str) -> None:
+def _own(reg: OfferRegistration, actor: Actor) -> None:
     if isinstance(actor, User) and actor.role == "member":
         member = actor.member
         if member is None or member.id != reg.member_id:

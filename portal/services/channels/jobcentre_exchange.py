@@ -22,6 +22,7 @@ from portal.i18n import N_
 from portal.models.jobcentre import DfdgOutbound
 from portal.models.statuses import DfdgOutboundStatus
 from portal.services import audit
+from portal.services.actors import SystemActor
 from portal.services.channels.base import Channel, DeliveryFailed, Queue, RetryPolicy
 
 log = logging.getLogger("portal.dfdg")
@@ -33,7 +34,7 @@ RETRYABLE_4XX = (408, 409, 425, 429)
 
 
 def _audit_outcome(session: Session, row: DfdgOutbound, outcome: dict, now: datetime) -> None:
-    audit.record(session, "scheduler", f"dfdg.{outcome['status']}", member_id=row.message.member_id, target=row,
+    audit.record(session, SystemActor.SCHEDULER, f"dfdg.{outcome['status']}", member_id=row.message.member_id, target=row,
                  now=now, detail={"attempts": outcome.get("attempts", row.attempts),
                                   "error": outcome.get("last_error")})
 
