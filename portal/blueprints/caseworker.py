@@ -22,7 +22,7 @@ from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
-from portal.models.statuses import BookingStatus, JobOrderStatus, MemberStatus
+from portal.models.statuses import BookingStatus, JobOrderStatus, MemberStatus, PlanStatus, ReferralStatus
 from portal.query_args import db_int
 from portal.services import access, jobmatch, registration_state, summary
 from portal.services import caseload as caseload_service
@@ -200,7 +200,7 @@ def plan_item_action(member_number: str, item_id: int):
         plan.accept_item(db.session, item, current_user, now)
     elif action == "reject":
         plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
-    elif action in ("done", "active", "cancelled"):
+    elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
         plan.set_status(db.session, item, action, current_user, now)
     else:
         abort(400)
@@ -448,7 +448,7 @@ def job_referral_action(referral_id: int):
     item = jobmatch.get_referral(db.session, referral_id)
     _member(item.member.member_number)
     action = request.form.get("action", "")
-    if action == "hired":
+    if action == ReferralStatus.HIRED:
         permanent = {"fast": True, "midlertidig": False}.get(request.form.get("permanent", ""))
         try:
             jobmatch.register_placement(db.session, staff, item, permanent=permanent,

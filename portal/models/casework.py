@@ -24,9 +24,17 @@ from portal.extensions import db
 from portal.models.base import UTCDateTime
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.members import CHANNELS, TARGET_GROUPS
-from portal.models.statuses import JobOrderStatus, ReferralStatus, SummaryStatus, VisitationStatus, codes
+from portal.models.statuses import (
+    BookingStatus,
+    JobOrderStatus,
+    ReferralStatus,
+    SummaryStatus,
+    VisitationStatus,
+    codes,
+)
 
-CONVERSATION_OUTCOMES = ("held", "no_show")
+# A held conversation's outcome is the status it gives its booking (portal/services/conversation_record.py).
+CONVERSATION_OUTCOMES = codes(BookingStatus.HELD, BookingStatus.NO_SHOW)
 SUMMARY_STATUSES = codes(SummaryStatus)
 DISPATCH_RECIPIENTS = ("member", "jobcenter")
 VISITATION_STATUSES = codes(VisitationStatus)

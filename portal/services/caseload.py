@@ -371,7 +371,7 @@ def _last_contacts(session: Session, ids: list[int], now: datetime) -> dict[int,
         return {}
     result: dict[int, datetime] = {}
     rows = session.execute(select(HeldConversation.member_id, func.max(HeldConversation.held_at))
-                           .where(HeldConversation.member_id.in_(ids), HeldConversation.outcome == "held")
+                           .where(HeldConversation.member_id.in_(ids), HeldConversation.outcome == BookingStatus.HELD)
                            .group_by(HeldConversation.member_id)).all()
     rows += session.execute(select(Booking.member_id, func.max(Booking.starts_at))
                             .where(Booking.member_id.in_(ids), Booking.status == BookingStatus.HELD,

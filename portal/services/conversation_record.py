@@ -45,7 +45,7 @@ class ConversationInput:
     booking_id: int | None = None
     type: str = ""
     channel: str = ""
-    outcome: str = "held"
+    outcome: str = BookingStatus.HELD
     held_date: str = ""
     held_time: str = ""
     notes: str = ""
@@ -139,7 +139,7 @@ def validate(session: Session, member: Member, data: ConversationInput, *, now: 
     today = to_local(now).date()
     filled = [(i, a) for i, a in enumerate(data.agreements[:MAX_AGREEMENTS], start=1)
               if (a.text or "").strip() or (a.due_date or "").strip()]
-    if filled and data.outcome == "no_show":
+    if filled and data.outcome == BookingStatus.NO_SHOW:
         errors[f"agreement-{filled[0][0]}-text"] = _("Der kan ikke laves aftaler, når medlemmet er udeblevet.")
     for i, a in filled:
         due = None
@@ -201,7 +201,7 @@ def record_conversation(session: Session, scope: StaffScope, member: Member, dat
     audit.record(session, scope.user, "conversation.recorded", member_id=member.id, target=conversation, now=now,
                  detail={"type": data.type, "outcome": data.outcome, "booking_id": conversation.booking_id,
                          "agreements": len(agreements), "group_decision": data.group_decision or None})
-    if data.outcome == "held":
+    if data.outcome == BookingStatus.HELD:
         summary.create_draft(session, conversation, today=to_local(now).date(), now=now)
     caseload.refresh_next_steps(session, [member], to_local(now).date())
     return conversation
