@@ -498,7 +498,9 @@ def _cv_labels() -> dict:
 MEMBER_STATUS_LABELS = {MemberStatus.LEDIG: _l("Ledig"), MemberStatus.OPSAGT: _l("Opsagt (O)"),
                         MemberStatus.SYGEMELDT: _l("Sygemeldt"), MemberStatus.I_JOB: _l("I job")}
 GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
-REFERRAL_LABELS = {"referred": _l("Henvist"), "interview": _l("Til samtale"), "hired": _l("Ansat"), "rejected": _l("Ikke valgt"),
-                   "withdrawn": _l("Trukket tilbage")}
-ORDER_STATUS_LABELS = {"open": _l("Åben"), "filled": _l("Besat"), "closed": _l("Lukket")}
+REFERRAL_LABELS = {ReferralStatus.REFERRED: _l("Henvist"), ReferralStatus.INTERVIEW: _l("Til samtale"),
+                   ReferralStatus.HIRED: _l("Ansat"), ReferralStatus.REJECTED: _l("Ikke valgt"),
+                   ReferralStatus.WITHDRAWN: _l("Trukket tilbage")}
+ORDER_STATUS_LABELS = {JobOrderStatus.OPEN: _l("Åben"), JobOrderStatus.FILLED: _l("Besat"),
+                       JobOrderStatus.CLOSED: _l("Lukket")}
 EMPLOYMENT_LABELS = {"permanent": _l("Fast"), "temporary": _l("Midlertidig")}

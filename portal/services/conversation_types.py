@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from portal.config import value
 from portal.models.booking import CONVERSATION_TYPES
-from portal.models.statuses import MemberStatus
+from portal.models.statuses import BookingStatus, MemberStatus
 
 
 def N_(text: str) -> str:  # marks a string for translation (Babel keyword); translated where shown
@@ -101,10 +101,10 @@ assert set(TYPES) == set(CONVERSATION_TYPES)
 
 CHANNEL_NAMES = {"in_person": N_("Fremmøde"), "phone": N_("Telefon"), "video": N_("Video")}
 STATUS_NAMES = {
-    "booked": N_("Booket"), "held": N_("Afholdt"), "no_show": N_("Udeblevet"),
-    "cancelled_member": N_("Aflyst af dig"), "cancelled_fund": N_("Aflyst af a-kassen"),
+    BookingStatus.BOOKED: N_("Booket"), BookingStatus.HELD: N_("Afholdt"), BookingStatus.NO_SHOW: N_("Udeblevet"),
+    BookingStatus.CANCELLED_MEMBER: N_("Aflyst af dig"), BookingStatus.CANCELLED_FUND: N_("Aflyst af a-kassen"),
 }
-STAFF_STATUS_NAMES = {**STATUS_NAMES, "cancelled_member": N_("Aflyst af medlemmet")}
+STAFF_STATUS_NAMES = {**STATUS_NAMES, BookingStatus.CANCELLED_MEMBER: N_("Aflyst af medlemmet")}
 # Translated-when-shown versions, for other areas' pages and documents.
 CHANNEL_LABELS = {k: SafeLazyString(v) for k, v in CHANNEL_NAMES.items()}
 STATUS_LABELS = {k: SafeLazyString(v) for k, v in STATUS_NAMES.items()}

@@ -25,7 +25,7 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
-from portal.models.statuses import JobcentreMessageStatus
+from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus
 from portal.services import audit, municipalities, notifications
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -43,18 +43,19 @@ KIND_LABELS = {
     "joint_invitation": N_("Invitation til fællessamtale"),
 }
 STATUS_LABELS = {
-    "sent": N_("Sendt til jobcentret"),
-    "read": N_("Læst af jobcentret"),
-    "answered": N_("Besvaret af jobcentret"),
-    "withdrawn": N_("Trukket tilbage"),
+    JobcentreMessageStatus.SENT: N_("Sendt til jobcentret"),
+    JobcentreMessageStatus.READ: N_("Læst af jobcentret"),
+    JobcentreMessageStatus.ANSWERED: N_("Besvaret af jobcentret"),
+    JobcentreMessageStatus.WITHDRAWN: N_("Trukket tilbage"),
 }
 DECISION_LABELS = {
-    "approved": N_("Godkendt af jobcentret"),
-    "rejected": N_("Afvist af jobcentret"),
-    "accepted": N_("Tidspunktet er accepteret af jobcentret"),
-    "counter": N_("Jobcentret foreslår et andet tidspunkt"),
+    JobcentreDecision.APPROVED: N_("Godkendt af jobcentret"),
+    JobcentreDecision.REJECTED: N_("Afvist af jobcentret"),
+    JobcentreDecision.ACCEPTED: N_("Tidspunktet er accepteret af jobcentret"),
+    JobcentreDecision.COUNTER: N_("Jobcentret foreslår et andet tidspunkt"),
 }
-VISITATION_DECISION_LABELS = {"approved": N_("Modtaget af jobcentret"), "rejected": N_("Afvist af jobcentret")}
+VISITATION_DECISION_LABELS = {JobcentreDecision.APPROVED: N_("Modtaget af jobcentret"),
+                              JobcentreDecision.REJECTED: N_("Afvist af jobcentret")}
 # The access log's purpose and reason for a job-centre read (translated where shown, portal.services.access).
 PURPOSE_JOBCENTRE = N_("Jobcentrets opgaver i forsøget")
 REASON_JOBCENTRE = N_("medlemmets jobcenter")

@@ -44,12 +44,12 @@ KIND_LABELS = {
     "education_long": N_("Uddannelse ud over 6 ugers jobrettet uddannelse"),
 }
 STATUS_LABELS = {
-    "proposed": N_("Afventer din sagsbehandler"),
-    "awaiting_jc": N_("Afventer jobcentret"),
-    "active": N_("Aftalt"),
-    "done": N_("Udført"),
-    "rejected": N_("Ikke godkendt"),
-    "cancelled": N_("Annulleret"),
+    PlanStatus.PROPOSED: N_("Afventer din sagsbehandler"),
+    PlanStatus.AWAITING_JC: N_("Afventer jobcentret"),
+    PlanStatus.ACTIVE: N_("Aftalt"),
+    PlanStatus.DONE: N_("Udført"),
+    PlanStatus.REJECTED: N_("Ikke godkendt"),
+    PlanStatus.CANCELLED: N_("Annulleret"),
 }
 TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX = 200, 4000, 2000
 OPEN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.AWAITING_JC, PlanStatus.ACTIVE)

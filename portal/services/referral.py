@@ -23,8 +23,9 @@ from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import utcnow
 
 # Translated when shown (lazy): the conversation screen prints them as they are.
-STATUS_LABELS = {"sent": _l("Sendt til jobcentret"), "accepted": _l("Modtaget af jobcentret"),
-                 "rejected": _l("Afvist af jobcentret"), "closed": _l("Afsluttet")}
+STATUS_LABELS = {VisitationStatus.SENT: _l("Sendt til jobcentret"),
+                 VisitationStatus.ACCEPTED: _l("Modtaget af jobcentret"),
+                 VisitationStatus.REJECTED: _l("Afvist af jobcentret"), VisitationStatus.CLOSED: _l("Afsluttet")}
 OPEN_STATUSES = (VisitationStatus.SENT, VisitationStatus.ACCEPTED)
 TRANSITIONS = {
     VisitationStatus.SENT: (VisitationStatus.ACCEPTED, VisitationStatus.REJECTED, VisitationStatus.CLOSED),
