@@ -22,7 +22,14 @@ from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
-from portal.models.statuses import BookingStatus, JobOrderStatus, MemberStatus, PlanStatus, ReferralStatus
+from portal.models.statuses import (
+    BookingStatus,
+    HandoffStatus,
+    JobOrderStatus,
+    MemberStatus,
+    PlanStatus,
+    ReferralStatus,
+)
 from portal.query_args import db_int
 from portal.services import access, jobmatch, registration_state, summary
 from portal.services import caseload as caseload_service
@@ -473,8 +480,9 @@ def _labels():
 
     return {
         "registration_status_label": registration_state.label,
-        "handoff_labels": {"waiting": _l("Venter"), "claimed": _l("Taget af en sagsbehandler"),
-                           "resolved": _l("Afsluttet"), "returned_to_bot": _l("Sendt tilbage til chatbotten")},
+        "handoff_labels": {HandoffStatus.WAITING: _l("Venter"), HandoffStatus.CLAIMED: _l("Taget af en sagsbehandler"),
+                           HandoffStatus.RESOLVED: _l("Afsluttet"),
+                           HandoffStatus.RETURNED_TO_BOT: _l("Sendt tilbage til chatbotten")},
         "type_label": lambda code: TYPES[code].label if code in TYPES else code,
         "channel_label": lambda code: CHANNEL_LABELS.get(code, code),
         "booking_status_label": lambda code: STAFF_STATUS_LABELS.get(code, code),
