@@ -3,8 +3,8 @@
 The enums are `StrEnum`s: a member is the very string stored in the database, sent in JSON and compared with a
 value read back (`member.status == MemberStatus.LEDIG` is true for the plain string "ledig"), so naming a status
 changes no stored value and needs no migration. The models' CHECK constraints are built from these enums through
-`codes()`, which keeps the generated SQL exactly as the migrations wrote it. tests/test_status_literals.py fails if a
-bare status string comes back into the services, views, API, chatbot actions or scheduler.
+`codes()`, which keeps the generated SQL exactly as the migrations wrote it. tests/core/test_status_literals.py
+fails if a bare status string comes back into the services, views, API, chatbot actions or scheduler.
 """
 from __future__ import annotations
 

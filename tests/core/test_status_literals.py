@@ -15,7 +15,7 @@ import pytest
 
 from portal.models import statuses
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ["portal/services", "portal/blueprints", "portal/auth", "portal/commands", "chatbot/actions", "scheduling"]
 STATUS_ATTRIBUTES = {"status", "state", "from_status", "to_status", "decision", "jobcentre_decision"}
 STATUS_NAMES = {"status", "state", "new_status", "old_status"}
