@@ -8,10 +8,14 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.i18n import format_hours, format_local_date, format_local_datetime
+from portal.models.statuses import BY_NAME as STATUS_ENUMS
 from portal.navigation import nav_items
 
 
 def init_app(app: Flask) -> None:
+    # The status enums by name (portal/models/statuses.py), so templates compare with `PlanStatus.ACTIVE`, not "active".
+    app.jinja_env.globals.update(STATUS_ENUMS)
+
     # Patterns are written the Danish way ("d. MMM 'kl.' HH:mm"); portal.i18n makes them English ones in English.
     @app.template_filter("local_dt")
     def local_dt(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:

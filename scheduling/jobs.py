@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.i18n import N_
 from portal.models.scheduling import JobRun
+from portal.models.statuses import JobRunStatus
 from portal.services import audit
+from portal.services.actors import SystemActor
 from portal.services.channels import CHANNELS, Channel
 from portal.services.channels.base import ChannelUnavailable
 from portal.services.dispatch import deliver_due
@@ -145,7 +147,7 @@ def fvu_feedback_requests(session: Session, now: datetime, app: Flask) -> dict:
 def retention(session: Session, now: datetime, app: Flask) -> dict:
     from portal.services.retention import run_retention
 
-    return run_retention(session, now=now, actor="scheduler")
+    return run_retention(session, now=now, actor=SystemActor.SCHEDULER)
 
 
 def job_agent(session: Session, now: datetime, app: Flask) -> dict:
@@ -195,7 +197,7 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
     with app.app_context():
         session = db.session
         started = utcnow()
-        run = JobRun(job_id=job_id, holder=holder, trigger=trigger, started_at=started, status="running",
+        run = JobRun(job_id=job_id, holder=holder, trigger=trigger, started_at=started, status=JobRunStatus.RUNNING,
                      summary={})
         session.add(run)
         session.commit()
@@ -203,14 +205,14 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         try:
             summary = spec.func(session, now or utcnow(), app)
             session.commit()
-            status, error = "ok", None
+            status, error = JobRunStatus.OK, None
         except ChannelUnavailable as exc:  # expected while e.g. the mail server is down: no traceback every minute
             session.rollback()
-            summary, status, error = {}, "error", f"{type(exc).__name__}: {exc}"
+            summary, status, error = {}, JobRunStatus.ERROR, f"{type(exc).__name__}: {exc}"
             log.warning("job %s: %s", job_id, exc)
         except Exception as exc:  # a failing job must not stop the scheduler; the run log shows why
             session.rollback()
-            summary, status = {}, "error"
+            summary, status = {}, JobRunStatus.ERROR
             error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
             log.exception("job %s failed", job_id)
         run = session.get(JobRun, run_id)
@@ -219,7 +221,7 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         run.summary = _jsonable(summary)
         run.error = error
         # One audit entry per run (what the job changed, as counts), not one per e-mail or alert.
-        audit.record(session, "scheduler", f"job.{job_id}", target=run, reason=status, detail=run.summary)
+        audit.record(session, SystemActor.SCHEDULER, f"job.{job_id}", target=run, reason=status, detail=run.summary)
         session.commit()
         session.refresh(run)
         session.expunge(run)  # returned to callers outside this app context

@@ -7,6 +7,8 @@ from rasa_sdk import Action
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from chatbot.actions import bridge, steps
+from portal.models.statuses import RegistrationStatus
+from portal.services.actors import SystemActor
 
 EXPLAINED = {"job_matching", "job_search_help", "courses_in_trade", "new_trade", "it_skills", "danish_dyslexia",
              "fvu", "tryghedspulje"}
@@ -75,7 +77,8 @@ class ActionRegisterSession(Action):
         try:
             session_id = int(str(choice))
             with session.begin_nested():
-                registration = offers.register(session, member, session_id, actor="chatbot", now=bridge.utcnow())
+                registration = offers.register(session, member, session_id, actor=SystemActor.CHATBOT,
+                                               now=bridge.utcnow())
         except ValueError:
             dispatcher.utter_message(response="utter_session_failed", reason="ukendt hold")
             return cleared
@@ -84,7 +87,7 @@ class ActionRegisterSession(Action):
             return cleared
         offer_session = offers.get_session(session, registration.session_id)
         title = offer_session.offer.title
-        if registration.status != "registered":
+        if registration.status != RegistrationStatus.REGISTERED:
             title += " (venteliste)" if lang == "da" else " (waiting list)"
         dispatcher.utter_message(response="utter_session_registered", title=title,
                                  when=bridge.local_when(offer_session.starts_at, lang))

@@ -21,6 +21,7 @@ from portal.auth.passwords import hash_password, verify_password
 from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
 from portal.services import audit
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, ValidationFailed
 from portal.services.person_names import clean_person_name
 from portal.timeutil import utcnow
@@ -130,7 +131,7 @@ def load_user(session: Session, user_id: str) -> User | None:
 
 def create_user(
     session: Session, *, username: str, password: str, role: str, display_name: str,
-    email: str | None = None, actor: User | str | None = "cli", now: datetime | None = None,
+    email: str | None = None, actor: Actor | None = SystemActor.CLI, now: datetime | None = None,
 ) -> User:
     if role not in ROLES:
         raise ValidationFailed(f"Ukendt rolle: {role}", field="role")

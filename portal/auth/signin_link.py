@@ -26,6 +26,7 @@ from portal.models import Member, User
 from portal.models.users import SignInLink
 from portal.services import audit, link_tokens, outbox
 from portal.services import sms as sms_channel
+from portal.services.actors import Actor, SystemActor
 from portal.services.contact_details import clean_danish_phone
 from portal.services.email_render import render_email
 from portal.services.errors import ValidationFailed
@@ -45,7 +46,8 @@ def has_password(user: User) -> bool:
     return user.password_hash != NO_PASSWORD
 
 
-def ensure_member_account(session: Session, member: Member, *, now: datetime, actor="chatbot") -> User:
+def ensure_member_account(session: Session, member: Member, *, now: datetime,
+                          actor: Actor | None = SystemActor.CHATBOT) -> User:
     """The member's login account, made without a password if they have none. Username: the member number."""
     if member.user_id is not None:
         return session.get(User, member.user_id)

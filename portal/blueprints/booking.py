@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
+from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
 from portal.services import availability as avail
 from portal.services import booking as svc
@@ -212,7 +213,8 @@ def member_bookings():
     member = _member()
     now = utcnow()
     bookings = svc.member_bookings(db.session, member, now=now)
-    upcoming = sorted((b for b in bookings if b.status == "booked" and b.ends_at > now), key=lambda b: b.starts_at)
+    upcoming = sorted((b for b in bookings if b.status == BookingStatus.BOOKED and b.ends_at > now),
+                      key=lambda b: b.starts_at)
     past = [b for b in bookings if b not in upcoming]
     return render_template("booking/my_bookings.html", upcoming=upcoming, past=past, status_names=STATUS_NAMES,
                            types=svc.member_bookable_types(db.session, member))
@@ -223,7 +225,7 @@ def member_bookings():
 def member_booking(booking_id: int):
     booking = _own_booking(booking_id)
     now = utcnow()
-    changeable = booking.status == "booked" and booking.starts_at - now >= rules().min_notice
+    changeable = booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
     return render_template("booking/my_booking.html", booking=booking, ctype=TYPES[booking.type],
                            changeable=changeable, status_names=STATUS_NAMES, now=now,
                            min_notice_hours=int(rules().min_notice.total_seconds() // 3600))

@@ -14,6 +14,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.booking import bp, local_midnight, parse_date, parse_int, parse_start, start_param
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
+from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
 from portal.services import audit
 from portal.services import availability as avail
@@ -259,7 +260,7 @@ def _upcoming_count(user) -> dict | None:
     if caseworker is None:
         return None
     count = db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.caseworker_id == caseworker.id, Booking.status == "booked", Booking.ends_at > utcnow(),
+        Booking.caseworker_id == caseworker.id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > utcnow(),
         Booking.starts_at < local_midnight(local_today() + timedelta(days=1))))
     if not count:
         return None

@@ -22,6 +22,14 @@ from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.models.statuses import (
+    BookingStatus,
+    HandoffStatus,
+    JobOrderStatus,
+    MemberStatus,
+    PlanStatus,
+    ReferralStatus,
+)
 from portal.query_args import db_int
 from portal.services import access, jobmatch, registration_state, summary
 from portal.services import caseload as caseload_service
@@ -199,7 +207,7 @@ def plan_item_action(member_number: str, item_id: int):
         plan.accept_item(db.session, item, current_user, now)
     elif action == "reject":
         plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
-    elif action in ("done", "active", "cancelled"):
+    elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
         plan.set_status(db.session, item, action, current_user, now)
     else:
         abort(400)
@@ -227,7 +235,8 @@ def _registrable_bookings(member: Member) -> list[Booking]:
 
     registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
     return list(db.session.scalars(
-        select(Booking).where(Booking.member_id == member.id, Booking.status.in_(("booked", "held", "no_show")),
+        select(Booking).where(Booking.member_id == member.id,
+                              Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)),
                               Booking.starts_at <= utcnow(), Booking.id.not_in(registered))
         .order_by(Booking.starts_at.desc()).limit(20)))
 
@@ -339,9 +348,9 @@ def visitation_status(referral_id: int):
 @role_required(*STAFF)
 def job_orders():
     today = local_today()
-    status = request.args.get("status", "open")
-    if status not in ("open", "expired", "filled", "closed"):
-        status = "open"
+    status = request.args.get("status", JobOrderStatus.OPEN)
+    if status not in (JobOrderStatus.OPEN, "expired", JobOrderStatus.FILLED, JobOrderStatus.CLOSED):
+        status = JobOrderStatus.OPEN
     location_id = request.args.get("sted", type=db_int)
     q = (request.args.get("q") or "").strip()[:80]
     page = max(1, request.args.get("side", 1, type=db_int) or 1)
@@ -446,7 +455,7 @@ def job_referral_action(referral_id: int):
     item = jobmatch.get_referral(db.session, referral_id)
     _member(item.member.member_number)
     action = request.form.get("action", "")
-    if action == "hired":
+    if action == ReferralStatus.HIRED:
         permanent = {"fast": True, "midlertidig": False}.get(request.form.get("permanent", ""))
         try:
             jobmatch.register_placement(db.session, staff, item, permanent=permanent,
@@ -471,8 +480,9 @@ def _labels():
 
     return {
         "registration_status_label": registration_state.label,
-        "handoff_labels": {"waiting": _l("Venter"), "claimed": _l("Taget af en sagsbehandler"),
-                           "resolved": _l("Afsluttet"), "returned_to_bot": _l("Sendt tilbage til chatbotten")},
+        "handoff_labels": {HandoffStatus.WAITING: _l("Venter"), HandoffStatus.CLAIMED: _l("Taget af en sagsbehandler"),
+                           HandoffStatus.RESOLVED: _l("Afsluttet"),
+                           HandoffStatus.RETURNED_TO_BOT: _l("Sendt tilbage til chatbotten")},
         "type_label": lambda code: TYPES[code].label if code in TYPES else code,
         "channel_label": lambda code: CHANNEL_LABELS.get(code, code),
         "booking_status_label": lambda code: STAFF_STATUS_LABELS.get(code, code),
@@ -493,9 +503,12 @@ def _cv_labels() -> dict:
             "municipality": lambda code: (municipalities.get(code).name if municipalities.get(code) else code)}
 
 
-MEMBER_STATUS_LABELS = {"ledig": _l("Ledig"), "opsagt": _l("Opsagt (O)"), "sygemeldt": _l("Sygemeldt"), "i_job": _l("I job")}
+MEMBER_STATUS_LABELS = {MemberStatus.LEDIG: _l("Ledig"), MemberStatus.OPSAGT: _l("Opsagt (O)"),
+                        MemberStatus.SYGEMELDT: _l("Sygemeldt"), MemberStatus.I_JOB: _l("I job")}
 GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
-REFERRAL_LABELS = {"referred": _l("Henvist"), "interview": _l("Til samtale"), "hired": _l("Ansat"), "rejected": _l("Ikke valgt"),
-                   "withdrawn": _l("Trukket tilbage")}
-ORDER_STATUS_LABELS = {"open": _l("Åben"), "filled": _l("Besat"), "closed": _l("Lukket")}
+REFERRAL_LABELS = {ReferralStatus.REFERRED: _l("Henvist"), ReferralStatus.INTERVIEW: _l("Til samtale"),
+                   ReferralStatus.HIRED: _l("Ansat"), ReferralStatus.REJECTED: _l("Ikke valgt"),
+                   ReferralStatus.WITHDRAWN: _l("Trukket tilbage")}
+ORDER_STATUS_LABELS = {JobOrderStatus.OPEN: _l("Åben"), JobOrderStatus.FILLED: _l("Besat"),
+                       JobOrderStatus.CLOSED: _l("Lukket")}
 EMPLOYMENT_LABELS = {"permanent": _l("Fast"), "temporary": _l("Midlertidig")}

@@ -28,6 +28,7 @@ from portal.errors import problem
 from portal.extensions import csrf, db, limiter
 from portal.models import Member
 from portal.models.chat import ChatConversation
+from portal.models.statuses import ChatState
 from portal.query_args import db_int
 from portal.services import chat as chat_service
 from portal.services import chat_states, chat_transcript
@@ -276,7 +277,7 @@ def poll():
     if conversation is None:
         if sender_claims(sender) is None:
             return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
-        return jsonify(messages=[], state="bot", status=None, buttons=chat_states.quick_replies(
+        return jsonify(messages=[], state=ChatState.BOT, status=None, buttons=chat_states.quick_replies(
             db.session, None, None, _language()))
     if conversation_for(sender, create=False) is None:
         return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")

@@ -12,6 +12,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.chat import bp, chatbot_agent, message_json
 from portal.errors import problem
 from portal.extensions import db
+from portal.models.statuses import HandoffStatus
 from portal.query_args import db_int
 from portal.services import chat_transcript
 from portal.services import handoff as handoff_service
@@ -53,7 +54,7 @@ def handoff_detail(handoff_id: int):
     handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
     messages = chat_transcript.messages_after(db.session, handoff.conversation)
     me = handoff_service.caseworker_of(db.session, current_user)
-    colleagues = handoff_service.colleagues(db.session, current_user) if handoff.status == "claimed" else []
+    colleagues = handoff_service.colleagues(db.session, current_user) if handoff.status == HandoffStatus.CLAIMED else []
     db.session.commit()  # the audited read
     return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
@@ -100,7 +101,7 @@ def claim(handoff_id: int):
         flash(err.message, "error")
         return redirect(url_for("chat.inbox"))
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(status="claimed", id=handoff_id)
+        return jsonify(status=HandoffStatus.CLAIMED, id=handoff_id)
     flash(_("Du har taget samtalen. Medlemmet kan se, at du svarer."), "success")
     return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
+from portal.models.statuses import JobcentreDecision, PlanStatus
 from portal.query_args import DB_MAX
 from portal.services import (
     jobcentre,
@@ -109,7 +110,8 @@ def answer(case_id: int):
         return _message_page(scope, found, error=exc.message, reason=reason,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
     db.session.commit()
-    flash(_("Aktiviteten er godkendt. Medlemmet og a-kassen kan se det.") if found.decision == "approved" else
+    flash(_("Aktiviteten er godkendt. Medlemmet og a-kassen kan se det.")
+          if found.decision == JobcentreDecision.APPROVED else
           _("Aktiviteten er afvist. Medlemmet og a-kassen kan se begrundelsen."), "success")
     return redirect(url_for("jobcentre.inbox"))
 
@@ -119,7 +121,8 @@ def answer(case_id: int):
 def citizen(member_number: str):
     scope = _scope()
     member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
-    items = [i for i in plan.list_items(db.session, member) if i.status in ("awaiting_jc", "active", "done")]
+    items = [i for i in plan.list_items(db.session, member) if i.status in (PlanStatus.AWAITING_JC,
+                                                                            PlanStatus.ACTIVE, PlanStatus.DONE)]
     db.session.commit()  # the audit entry of the read
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)
@@ -152,7 +155,8 @@ def answer_joint(case_id: int):
         return _message_page(scope, found, error=exc.message, reason=reason, counter=counter_text,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
     db.session.commit()
-    flash(_("Jobcentret deltager i fællessamtalen. A-kassen har fået besked.") if found.decision == "accepted" else
+    flash(_("Jobcentret deltager i fællessamtalen. A-kassen har fået besked.")
+          if found.decision == JobcentreDecision.ACCEPTED else
           _("Jeres forslag til et andet tidspunkt er sendt til a-kassen."), "success")
     return redirect(url_for("jobcentre.inbox"))
 
@@ -176,6 +180,6 @@ def answer_visitation(case_id: int):
         return _message_page(scope, found, error=exc.message, reason=reason,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
     db.session.commit()
-    flash(_("Visitationen er modtaget. A-kassen har fået besked.") if found.decision == "approved" else
+    flash(_("Visitationen er modtaget. A-kassen har fået besked.") if found.decision == JobcentreDecision.APPROVED else
           _("Visitationen er afvist. A-kassen kan se begrundelsen."), "success")
     return redirect(url_for("jobcentre.inbox"))

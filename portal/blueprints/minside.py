@@ -19,6 +19,7 @@ from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
+from portal.models.statuses import BookingStatus, StepStatus
 from portal.query_args import db_int
 from portal.services import consent as consent_svc
 from portal.services import (
@@ -92,12 +93,12 @@ def home():
     bookings = db.session.scalars(
         select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
                                 joinedload(Booking.location))
-        .where(Booking.member_id == member.id, Booking.status == "booked", Booking.ends_at >= now)
+        .where(Booking.member_id == member.id, Booking.status == BookingStatus.BOOKED, Booking.ends_at >= now)
         .order_by(Booking.starts_at).limit(5)
     ).unique().all()
     items = plan.list_items(db.session, member, with_history=False)
     return render_template(
-        "minside/home.html", member=member, steps=[s for s in steps if s.status != "not_required"],
+        "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=_member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         bookings=bookings, registrations=_registrations(member, now), open_items=[
             i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),

@@ -22,6 +22,7 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
+from portal.models.statuses import RegistrationStatus
 from portal.services import offer_messages, registration_state, waitlist
 from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
@@ -107,7 +108,8 @@ def offer_detail(offer_id: int):
         OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_([s.id for s in sessions]),
         OfferRegistration.status.in_(CURRENT_STATUSES)))}
     waits = _waitlist_lengths([s.id for s in sessions])
-    positions = {sid: waitlist.waitlist_position(db.session, r) for sid, r in regs.items() if r.status == "waitlisted"}
+    positions = {sid: waitlist.waitlist_position(db.session, r) for sid,
+                 r in regs.items() if r.status == RegistrationStatus.WAITLISTED}
     current = svc.registration_per_offer(svc.member_registrations(db.session, member, now)).get(offer.id)
     groups = svc.sessions_by_place(sessions, home_location_id=member.location_id) if show_all else None
     return render_template("offers/offer.html", offer=offer, sessions=sessions, regs=regs, waits=waits,
@@ -133,7 +135,7 @@ def register(session_id: int):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(back)
-    if reg.status == "registered":
+    if reg.status == RegistrationStatus.REGISTERED:
         flash(_("Du er tilmeldt. Vi har sendt en bekræftelse med en kalenderinvitation."), "success")
     else:
         flash(_("Holdet er fuldt, så du er skrevet på ventelisten som nr. %(n)s. Bliver der en plads, holder vi "
@@ -150,7 +152,8 @@ def mine():
     current = [r for r in regs if r.status in CURRENT_STATUSES and
                r.offer_session.ends_at > now]
     past = [r for r in reversed(regs) if r not in current][:30]
-    positions = {r.id: waitlist.waitlist_position(db.session, r) for r in current if r.status == "waitlisted"}
+    positions = {r.id: waitlist.waitlist_position(db.session,
+                                                  r) for r in current if r.status == RegistrationStatus.WAITLISTED}
     return render_template("offers/mine.html", current=current, past=past, positions=positions, now=now)
 
 

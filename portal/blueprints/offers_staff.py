@@ -21,6 +21,7 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit, fvu_feedback, offer_editing, waitlist
 from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
@@ -75,7 +76,8 @@ def _staff_stats(offer_ids: list[int], location_id: int | None, now) -> dict[int
     """Upcoming sessions, seats taken/capacity and waiting list per offer, in two grouped queries."""
     if not offer_ids:
         return {}
-    where = [OfferSession.offer_id.in_(offer_ids), OfferSession.status == "open", OfferSession.starts_at > now]
+    where = [OfferSession.offer_id.in_(offer_ids), OfferSession.status == SessionStatus.OPEN,
+             OfferSession.starts_at > now]
     if location_id:
         where.append(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
     rows = db.session.execute(select(OfferSession.offer_id, func.count(), func.min(OfferSession.starts_at),
@@ -83,7 +85,8 @@ def _staff_stats(offer_ids: list[int], location_id: int | None, now) -> dict[int
                               .where(*where).group_by(OfferSession.offer_id)).all()
     waiting = dict(db.session.execute(
         select(OfferSession.offer_id, func.count()).join(OfferRegistration.offer_session)
-        .where(*where, OfferRegistration.status == "waitlisted").group_by(OfferSession.offer_id)).all())
+        .where(*where,
+               OfferRegistration.status == RegistrationStatus.WAITLISTED).group_by(OfferSession.offer_id)).all())
     return {oid: {"sessions": n, "next": first, "taken": int(taken or 0), "capacity": int(cap or 0),
                   "waiting": waiting.get(oid, 0)} for oid, n, first, taken, cap in rows}
 
@@ -231,7 +234,7 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
         .where(OfferRegistration.session_id == session_id)
         .order_by(OfferRegistration.status, OfferRegistration.waitlisted_at, OfferRegistration.id)))
     seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
-    waiting = sorted([r for r in regs if r.status == "waitlisted"], key=lambda r: r.id)
+    waiting = sorted([r for r in regs if r.status == RegistrationStatus.WAITLISTED], key=lambda r: r.id)
     ended = [r for r in regs if not r.live]
     is_fvu_course = offer_session.offer.kind == "fvu_course"
     feedback = fvu_feedback.latest_by_registration(db.session, [r.id for r in seated]) if is_fvu_course else {}

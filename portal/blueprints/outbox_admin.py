@@ -14,6 +14,7 @@ from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.models.scheduling import JobRun, apscheduler_jobs
+from portal.models.statuses import JobRunStatus, OutboxStatus
 from portal.query_args import db_int
 from portal.services import audit, dispatch
 from portal.services.channels.email_smtp import SmtpSettings
@@ -25,12 +26,12 @@ bp = Blueprint("outbox_admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 # URL value → statuses shown. "problemer" (default): what needs an admin's eye.
 FILTERS = {
-    "problemer": ("failed", "dead"),
-    "afventer": ("pending", "sending"),
-    "opgivet": ("dead",),
-    "fejlet": ("failed",),
-    "sendt": ("sent",),
-    "alle": ("pending", "sending", "sent", "failed", "dead"),
+    "problemer": (OutboxStatus.FAILED, OutboxStatus.DEAD),
+    "afventer": (OutboxStatus.PENDING, OutboxStatus.SENDING),
+    "opgivet": (OutboxStatus.DEAD,),
+    "fejlet": (OutboxStatus.FAILED,),
+    "sendt": (OutboxStatus.SENT,),
+    "alle": (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.DEAD),
 }
 
 
@@ -59,7 +60,7 @@ def outbox():
     messages = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
     counts = dispatch.status_counts(db.session)
     waiting_channels = dict(db.session.execute(
-        select(OutboxMessage.channel, func.count()).where(OutboxMessage.status == "pending")
+        select(OutboxMessage.channel, func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
         .group_by(OutboxMessage.channel)).all())
     settings = SmtpSettings.from_config(current_app.config)
     last_dispatch = db.session.scalar(select(JobRun).where(JobRun.job_id == "dispatch_outbox")
@@ -132,11 +133,11 @@ def run_now(job_id: str):
     db.session.commit()
     run = run_job(job_id, app=current_app._get_current_object(), holder=f"admin:{current_user.id}",
                   trigger="manual")
-    messages = {"ok": (_("Jobbet er kørt."), "success"),
-                "unavailable": (_("Jobbet kunne ikke køre: en del af portalen, det bruger, er ikke installeret."),
-                                "error"),
-                "error": (_("Jobbet fejlede. Se fejlen i listen nedenfor."), "error")}
-    text, category = messages.get(run.status, messages["error"])
+    messages = {JobRunStatus.OK: (_("Jobbet er kørt."), "success"),
+                JobRunStatus.UNAVAILABLE: (
+                    _("Jobbet kunne ikke køre: en del af portalen, det bruger, er ikke installeret."), "error"),
+                JobRunStatus.ERROR: (_("Jobbet fejlede. Se fejlen i listen nedenfor."), "error")}
+    text, category = messages.get(run.status, messages[JobRunStatus.ERROR])
     flash(text, category)
     return redirect(url_for(".jobs"))
 
@@ -145,7 +146,7 @@ def _outbox_badge(user):
     if user.role != "admin":
         return None
     dead = db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                             .where(OutboxMessage.status == "dead"))
+                             .where(OutboxMessage.status == OutboxStatus.DEAD))
     if not dead:
         return None
     return {"label": _("Udbakke: opgivet"), "count": dead, "url": url_for("outbox_admin.outbox", vis="opgivet")}

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.services import kpi
+from portal.services.actors import SystemActor
 from portal.services.errors import ValidationFailed
 from portal.services.outcomes_import import import_outcomes
 from portal.timeutil import local_today, utcnow
@@ -27,7 +28,7 @@ def import_outcomes_command(file: str, skip_bad: bool):
     except UnicodeDecodeError:
         raise click.ClickException("Filen er ikke UTF-8. Gem den som UTF-8 (CSV) og prøv igen.") from None
     try:
-        result = import_outcomes(db.session, text, actor="cli", today=local_today(), now=utcnow(),
+        result = import_outcomes(db.session, text, actor=SystemActor.CLI, today=local_today(), now=utcnow(),
                                  skip_bad=skip_bad)
     except ValidationFailed as exc:
         db.session.rollback()

@@ -19,6 +19,7 @@ from portal.profiling.design import TrainingDataError
 from portal.profiling.fairness import side_by_side, verdict
 from portal.profiling.registry import check_writable
 from portal.services import profiling as service
+from portal.services.actors import SystemActor
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
 
@@ -109,7 +110,7 @@ def train_command(data, target, features, categorical, references, out, report_p
     except TrainingDataError as exc:
         _fail(exc.message)
     try:
-        model = service.register_model(db.session, trained, kind=kind, actor="cli", now=utcnow(), out_dir=out)
+        model = service.register_model(db.session, trained, kind=kind, actor=SystemActor.CLI, now=utcnow(), out_dir=out)
         db.session.commit()
     except DomainError as exc:
         _fail(exc.message)
@@ -159,7 +160,7 @@ def activate_command(kind, version, reason):
         model = service.get_model(db.session, kind, version)
         click.echo(f"Model {model.label}: {model.training_rows} rækker, AUC {model.cv_auc:.3f}.")
         _echo_fairness(model.report["fairness"]["warnings"])
-        previous = service.activate_model(db.session, model, actor="cli", now=utcnow(), reason=reason)
+        previous = service.activate_model(db.session, model, actor=SystemActor.CLI, now=utcnow(), reason=reason)
         db.session.commit()
     except DomainError as exc:
         _fail(exc.message)
@@ -182,7 +183,7 @@ def score_command(score_all, member_number):
             member = db.session.scalar(select(Member).where(Member.member_number == member_number))
             if member is None:
                 _fail(f"Intet medlem med medlemsnummer {member_number}.")
-            result = service.score_member(db.session, member, now=now, actor="cli")
+            result = service.score_member(db.session, member, now=now, actor=SystemActor.CLI)
             db.session.commit()
             factors = "; ".join(f.text_da for f in result.factors[:3])
             click.echo(f"{member_number}: {result.probability:.1%} → målgruppe {result.proposed_group} "
@@ -190,7 +191,7 @@ def score_command(score_all, member_number):
             return
         if not service.active_models(db.session):
             _fail("Der er ingen aktiv model. Træn og aktivér en først (profiling train / activate).")
-        count = service.score_all(db.session, now=now, only_changed=not score_all, actor="cli")
+        count = service.score_all(db.session, now=now, only_changed=not score_all, actor=SystemActor.CLI)
         db.session.commit()
     except DomainError as exc:
         _fail(exc.message)

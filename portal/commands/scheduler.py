@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.scheduling import JobRun, apscheduler_jobs
+from portal.models.statuses import JobRunStatus
 from portal.timeutil import to_local
 
 cli = AppGroup("scheduler", help="Planlagte job: påmindelser, frister, undersøgelser, udbakken.")
@@ -82,5 +83,5 @@ def run_once_command(job_id: str) -> None:
     click.echo(f"{job_id}: {run.status} {run.summary}")
     if run.error:
         click.echo(run.error.splitlines()[0], err=True)
-    if run.status == "error":
+    if run.status == JobRunStatus.ERROR:
         sys.exit(1)

@@ -11,6 +11,7 @@ from portal.auth.service import create_user
 from portal.extensions import db
 from portal.models import Caseworker, ServiceLocation, User
 from portal.models.users import ROLES
+from portal.services.actors import SystemActor
 from portal.services.errors import DomainError
 
 cli = AppGroup("users", help="Accounts: create and list.")
@@ -30,7 +31,7 @@ def create(username, role, display_name, email, location, group2_specialist, job
     """Create an account (admin task)."""
     try:
         user = create_user(db.session, username=username, password=password, role=role,
-                           display_name=display_name, email=email, actor="cli")
+                           display_name=display_name, email=email, actor=SystemActor.CLI)
         if role == "caseworker":
             loc = db.session.scalar(select(ServiceLocation).where(ServiceLocation.name == (location or "")))
             if loc is None:
@@ -82,7 +83,7 @@ def signin_link_command(address):
     if member is None:
         click.echo("No single member with that address.", err=True)
         sys.exit(1)
-    user = signin_link.ensure_member_account(db.session, member, now=now, actor="cli")
+    user = signin_link.ensure_member_account(db.session, member, now=now, actor=SystemActor.CLI)
     link = signin_link.send_link(db.session, member, user, secret=current_app.config["SECRET_KEY"], now=now)
     if link is None:
         click.echo("Not sent: the account had 3 links in the last 30 minutes.", err=True)

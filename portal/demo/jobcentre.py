@@ -22,6 +22,7 @@ from portal.models.casework import ConversationSummary, JobcenterReferral
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.plan import PlanItem, PlanItemEvent
 from portal.services import jobcentre, municipalities, plan
+from portal.services.actors import SystemActor
 from portal.timeutil import to_local
 
 ODENSE = 461
@@ -73,7 +74,7 @@ def _approved_items(session: Session, ctx: SeedContext, rng: random.Random, jc_u
                                  plan_item_id=item_id, status="answered", decision="approved",
                                  decided_by_user_id=decider, decided_at=decided, read_at=decided,
                                  updated_at=decided))
-        events += [{"item_id": item_id, "at": created, "actor_user_id": None, "actor_label": "jobcentre-exchange",
+        events += [{"item_id": item_id, "at": created, "actor_user_id": None, "actor_label": SystemActor.JOBCENTRE_EXCHANGE,
                     "kind": "jc_request", "from_status": None, "to_status": None,
                     "text": municipalities.jobcentre_name(member[4]), "changes": {}},
                    {"item_id": item_id, "at": decided, "actor_user_id": decider,

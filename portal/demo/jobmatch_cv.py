@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext
 from portal.models import Member, OutboxMessage
 from portal.services import jobmatch_cv
+from portal.services.actors import SystemActor
 from portal.services.job_agent import run_job_agent
 
 
@@ -27,15 +28,15 @@ def seed(session: Session, ctx: SeedContext) -> None:
             education="Social- og sundhedshjælper, SOSU Fyn 2008",
             certificates=["sosu_hjaelper", "forflytning", "foerstehjaelp"], driving_licence=True,
             hours_wanted="any", municipalities=["461", "479", "430"], visible_to_employers=True),
-            actor="demo", now=since)
-        jobmatch_cv.set_job_agent(session, medlem, True, actor="demo", now=since)
+            actor=SystemActor.DEMO, now=since)
+        jobmatch_cv.set_job_agent(session, medlem, True, actor=SystemActor.DEMO, now=since)
         cvs += 1
     if opsagt is not None:
         jobmatch_cv.save_cv(session, opsagt, jobmatch_cv.CvInput(
             job_goals="Køkkenassistent eller ernæringsassistent i et storkøkken",
             experience=[{"title": "Køkkenassistent", "employer": "Plejecenter Engen, Odense", "years": "9"}],
             education="Ernæringsassistent (trin 1), 2012", certificates=["hygiejne"], driving_licence=False,
-            hours_wanted="full", radius_km="40", visible_to_employers=True), actor="demo", now=ctx.now)
+            hours_wanted="full", radius_km="40", visible_to_employers=True), actor=SystemActor.DEMO, now=ctx.now)
         cvs += 1
     session.flush()
     result = run_job_agent(session, now=ctx.now)

@@ -17,6 +17,7 @@ from portal.demo.context import SeedContext, fast_insert
 from portal.demo.history import history_of
 from portal.models import Caseworker, Member, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
+from portal.services.actors import SystemActor
 
 BATCH = 10_000
 ITEMS, EVENTS, ANSWERS = PlanItem.__table__, PlanItemEvent.__table__, PreparationAnswer.__table__
@@ -114,7 +115,7 @@ def _demo_member(session: Session, ctx: SeedContext, user_of_caseworker: dict[in
 def _event(item_id: int, at: datetime, user_id: int | None, kind: str, *, from_status=None, to_status=None,
            text=None) -> dict:
     return {"item_id": item_id, "at": at, "actor_user_id": user_id,
-            "actor_label": f"user:{user_id}" if user_id else "system", "kind": kind, "from_status": from_status,
+            "actor_label": f"user:{user_id}" if user_id else SystemActor.SYSTEM, "kind": kind, "from_status": from_status,
             "to_status": to_status, "text": text, "changes": {}}
 
 

@@ -18,6 +18,7 @@ from portal.profiling import synth
 from portal.profiling.training import train
 from portal.profiling.variables import CATEGORICAL, FEATURES_BY_KIND
 from portal.services import profiling as service
+from portal.services.actors import SystemActor
 
 BATCH = 10_000
 TRAINING_ROWS = 20_000  # synthetic members for the demo model: a couple of seconds to train
@@ -40,7 +41,7 @@ def seed(session, ctx: SeedContext) -> None:
                                      Member.first_unemployment_day).order_by(Member.id)).all()
     _register_facts(session, ctx, rng, members)
     model = _demo_model(session, ctx)
-    scored = service.score_all(session, now=ctx.now, actor="cli")
+    scored = service.score_all(session, now=ctx.now, actor=SystemActor.CLI)
     _demo_decision(session, ctx)
     ctx.summary.update(profiling_model=model.label, profiling_scored=scored)
 
@@ -86,8 +87,8 @@ def _demo_model(session, ctx: SeedContext):
     features = FEATURES_BY_KIND["B"]
     trained = train(data, target=synth.TARGET, features=features,
                     categorical=[f for f in features if f in CATEGORICAL], kind="B", seed=ctx.seed)
-    model = service.register_model(session, trained, kind="B", actor="cli", now=ctx.now)
-    service.activate_model(session, model, actor="cli", now=ctx.now,
+    model = service.register_model(session, trained, kind="B", actor=SystemActor.CLI, now=ctx.now)
+    service.activate_model(session, model, actor=SystemActor.CLI, now=ctx.now,
                            reason="Demo-model trænet på syntetiske data; fairness-rapporten er gennemgået.")
     return model
 
@@ -107,7 +108,7 @@ def _demo_decision(session, ctx: SeedContext) -> None:
         previous_group=None, decided_group="2a",
         overrides_proposal=bool(latest and latest.proposed_group != "2a"),
         comment="Ønsker at blive i faget, men har fysiske begrænsninger efter en skulderskade. Aftalt fokussamtaler.",
-        decided_by_user_id=caseworker_user, decided_by=f"user:{caseworker_user}" if caseworker_user else "cli",
+        decided_by_user_id=caseworker_user, decided_by=f"user:{caseworker_user}" if caseworker_user else SystemActor.CLI,
         decided_at=ctx.now - timedelta(weeks=4),
     ))
     session.flush()

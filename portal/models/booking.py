@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import UTCDateTime
 from portal.models.members import CHANNELS
+from portal.models.statuses import BookingStatus, codes
 
 # DOMAIN.md "The statutory contact course" and the booking issue. Lengths and channels: portal/services/conversation_types.py
 CONVERSATION_TYPES = (
@@ -42,8 +43,8 @@ CONVERSATION_TYPES = (
     "dismissed_first",  # a dismissed member's first conversation: how to move on (in person, phone or video)
     "round_table",  # rundbordssamtale with the job centre, for members moving from sickness benefit
 )
-BOOKING_STATUSES = ("booked", "held", "no_show", "cancelled_member", "cancelled_fund")
-ACTIVE_BOOKING_STATUSES = ("booked", "held")
+BOOKING_STATUSES = codes(BookingStatus)
+ACTIVE_BOOKING_STATUSES = codes(BookingStatus.BOOKED, BookingStatus.HELD)
 EXCEPTION_KINDS = ("absence", "extra")  # fravær / ekstra tid
 
 
@@ -68,7 +69,7 @@ class Booking(db.Model):
     channel: Mapped[str] = mapped_column(String(10))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="booked")
+    status: Mapped[str] = mapped_column(String(20), default=BookingStatus.BOOKED)
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE, bumped on every change
     meeting_link: Mapped[str | None] = mapped_column(String(300))
     with_jobcenter: Mapped[bool] = mapped_column(default=False)
@@ -141,7 +142,7 @@ class AvailabilityException(db.Model):
 
 
 # --- Database-level overlap guards (also emitted by migration 0003; keep the two in step) ---------------------
-_ACTIVE = "('booked', 'held')"
+_ACTIVE = repr(ACTIVE_BOOKING_STATUSES)  # "('booked', 'held')"
 
 PG_NO_OVERLAP = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",

@@ -24,14 +24,23 @@ from portal.extensions import db
 from portal.models.base import UTCDateTime
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.models.statuses import (
+    BookingStatus,
+    JobOrderStatus,
+    ReferralStatus,
+    SummaryStatus,
+    VisitationStatus,
+    codes,
+)
 
-CONVERSATION_OUTCOMES = ("held", "no_show")
-SUMMARY_STATUSES = ("draft", "sent")
+# A held conversation's outcome is the status it gives its booking (portal/services/conversation_record.py).
+CONVERSATION_OUTCOMES = codes(BookingStatus.HELD, BookingStatus.NO_SHOW)
+SUMMARY_STATUSES = codes(SummaryStatus)
 DISPATCH_RECIPIENTS = ("member", "jobcenter")
-VISITATION_STATUSES = ("sent", "accepted", "rejected", "closed")
-JOB_ORDER_STATUSES = ("open", "filled", "closed")
+VISITATION_STATUSES = codes(VisitationStatus)
+JOB_ORDER_STATUSES = codes(JobOrderStatus)
 EMPLOYMENT_TYPES = ("permanent", "temporary")
-JOB_REFERRAL_STATUSES = ("referred", "interview", "hired", "rejected", "withdrawn")
+JOB_REFERRAL_STATUSES = codes(ReferralStatus)
 
 
 class HeldConversation(db.Model):
@@ -101,7 +110,7 @@ class ConversationSummary(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("held_conversation.id"), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    status: Mapped[str] = mapped_column(String(10), default=SummaryStatus.DRAFT)
     content: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -144,7 +153,7 @@ class JobcenterReferral(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     reason: Mapped[str] = mapped_column(Text)
     referred_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="sent")
+    status: Mapped[str] = mapped_column(String(10), default=VisitationStatus.SENT)
     status_note: Mapped[str | None] = mapped_column(Text)
     outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -181,7 +190,7 @@ class JobOrder(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=JobOrderStatus.OPEN)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -202,7 +211,7 @@ class JobReferral(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_order_id: Mapped[int] = mapped_column(ForeignKey("job_order.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
-    status: Mapped[str] = mapped_column(String(10), default="referred")
+    status: Mapped[str] = mapped_column(String(10), default=ReferralStatus.REFERRED)
     note: Mapped[str | None] = mapped_column(Text)
     referred_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)

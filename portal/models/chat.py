@@ -8,12 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime
+from portal.models.statuses import ChatState, HandoffStatus, codes
 
 CONVERSATION_SOURCES = ("flyer", "minside", "rest")
-CONVERSATION_STATES = ("bot", "handed_off", "closed")
+CONVERSATION_STATES = codes(ChatState)
 MESSAGE_SENDERS = ("user", "bot", "caseworker", "system")
-HANDOFF_STATUSES = ("waiting", "claimed", "resolved", "returned_to_bot")
-OPEN_HANDOFF_STATUSES = ("waiting", "claimed")
+HANDOFF_STATUSES = codes(HandoffStatus)
+OPEN_HANDOFF_STATUSES = codes(HandoffStatus.WAITING, HandoffStatus.CLAIMED)
 HANDOFF_REASONS = ("request_human", "fallback", "action_failed")
 HANDOFF_OUTCOMES = ("answered", "booked", "registered", "referred", "no_contact", "other")
 
@@ -36,7 +37,7 @@ class ChatConversation(db.Model):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("service_location.id"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     language: Mapped[str] = mapped_column(String(2), default="da")
-    state: Mapped[str] = mapped_column(String(12), default="bot")
+    state: Mapped[str] = mapped_column(String(12), default=ChatState.BOT)
     consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
     # Rasa tracker state: slots, active_loop, latest action, fallback stage, recent intents.
@@ -83,12 +84,13 @@ class Handoff(db.Model):
         CheckConstraint(f"status IN {HANDOFF_STATUSES!r}", name="status_known"),
         CheckConstraint(f"reason IN {HANDOFF_REASONS!r}", name="reason_known"),
         CheckConstraint(f"outcome IS NULL OR outcome IN {HANDOFF_OUTCOMES!r}", name="outcome_known"),
-        CheckConstraint("status != 'claimed' OR claimed_by_id IS NOT NULL", name="claimed_has_owner"),
+        CheckConstraint(f"status != '{HandoffStatus.CLAIMED}' OR claimed_by_id IS NOT NULL",
+                        name="claimed_has_owner"),
         CheckConstraint("escalation_level BETWEEN 0 AND 2", name="escalation_range"),
         # At most one open handoff per conversation.
         Index("uq_chat_handoff_open_conversation", "conversation_id", unique=True,
-              sqlite_where=text("status IN ('waiting', 'claimed')"),
-              postgresql_where=text("status IN ('waiting', 'claimed')")),
+              sqlite_where=text(f"status IN {OPEN_HANDOFF_STATUSES!r}"),
+              postgresql_where=text(f"status IN {OPEN_HANDOFF_STATUSES!r}")),
         Index("ix_chat_handoff_status_location", "status", "location_id"),
         Index("ix_chat_handoff_status_target", "status", "target_caseworker_id"),
         Index("ix_chat_handoff_claimed_by_status", "claimed_by_id", "status"),
@@ -100,7 +102,7 @@ class Handoff(db.Model):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("service_location.id"))
     # The member's own caseworker when known (escalation level 0 goes to them first).
     target_caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("caseworker.id"))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.WAITING)
     reason: Mapped[str] = mapped_column(String(20))
     # 0 = own caseworker or location queue, 1 = whole location queue, 2 = central unit (see services/handoff.py)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)

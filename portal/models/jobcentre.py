@@ -12,14 +12,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime
+from portal.models.statuses import DfdgOutboundStatus, JobcentreDecision, JobcentreMessageStatus, codes
 
 # What the a-kasse sends a job centre (seed section 6: approval of activation in Min plan, information, the joint
 # conversation; DOMAIN.md: visitation of complex cases).
 MESSAGE_KINDS = ("plan_approval", "summary", "visitation", "joint_invitation")
 # sent: delivered to the job centre; read: opened there; answered: decided; withdrawn: the a-kasse took it back.
-MESSAGE_STATUSES = ("sent", "read", "answered", "withdrawn")
+MESSAGE_STATUSES = codes(JobcentreMessageStatus)
 # approved/rejected: a plan item; accepted/counter: a joint-conversation time (counter = proposed another time).
-DECISIONS = ("approved", "rejected", "accepted", "counter")
+DECISIONS = codes(JobcentreDecision)
 ADAPTERS = ("embedded", "dfdg")
 
 
@@ -59,7 +60,7 @@ class JobcentreMessage(db.Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="sent")
+    status: Mapped[str] = mapped_column(String(12), default=JobcentreMessageStatus.SENT)
     decision: Mapped[str | None] = mapped_column(String(10))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     counter_time: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the job centre's proposed time
@@ -77,7 +78,7 @@ class JobcentreMessage(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_user_id])
 
 
-OUTBOUND_STATUSES = ("pending", "sent", "failed", "dead")
+OUTBOUND_STATUSES = codes(DfdgOutboundStatus)
 
 
 class DfdgOutbound(db.Model):
@@ -93,7 +94,7 @@ class DfdgOutbound(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("jobcentre_message.id"), unique=True)
     payload: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=DfdgOutboundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime
+from portal.models.statuses import MemberStatus, codes
 
 # DOMAIN.md "Who uses the system": opsagt = dismissed, still employed in the notice period (mark O).
-MEMBER_STATUSES = ("opsagt", "ledig", "sygemeldt", "i_job")
+MEMBER_STATUSES = codes(MemberStatus)
 TARGET_GROUPS = ("1", "2a", "2b")
 GENDERS = ("female", "male", "other")
 PLACEMENTS = ("new", "returning")  # nyindplaceret / genindplaceret
@@ -46,8 +47,10 @@ class Member(db.Model):
         CheckConstraint(f"placement IN {PLACEMENTS!r}", name="placement_known"),
         CheckConstraint(f"preferred_channel IN {CHANNELS!r}", name="channel_known"),
         CheckConstraint(f"language IN {LANGUAGES!r}", name="language_known"),
-        CheckConstraint("status != 'ledig' OR first_unemployment_day IS NOT NULL", name="ledig_has_first_day"),
-        CheckConstraint("status != 'opsagt' OR notice_end_date IS NOT NULL", name="opsagt_has_notice_end"),
+        CheckConstraint(f"status != '{MemberStatus.LEDIG}' OR first_unemployment_day IS NOT NULL",
+                        name="ledig_has_first_day"),
+        CheckConstraint(f"status != '{MemberStatus.OPSAGT}' OR notice_end_date IS NOT NULL",
+                        name="opsagt_has_notice_end"),
         Index("ix_member_location_status", "location_id", "status"),
         Index("ix_member_caseworker_status", "caseworker_id", "status"),
         Index("ix_member_last_name_first_name", "last_name", "first_name"),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime
+from portal.models.statuses import RegistrationStatus, SessionStatus, codes
 
 # DOMAIN.md "Offers" and the booking issue.
 OFFER_KINDS = (
@@ -31,24 +32,16 @@ FVU_SUBJECTS = ("reading", "maths", "digital")
 FVU_MAX_HOURS = 60
 # Who an offer is open to: the target groups plus dismissed (opsagt) and sick-listed members (DOMAIN.md).
 AUDIENCES = ("1", "2a", "2b", "opsagt", "sygemeldt")
-SESSION_STATUSES = ("open", "cancelled")
-REGISTRATION_STATUSES = (
-    "waitlisted",  # on the waiting list, in order of joining (id)
-    "offered",  # a freed seat held for the member until held_until
-    "registered",
-    "cancelled",  # by the member (left the list or cancelled the seat) or by staff
-    "declined",  # said no to a held seat
-    "expired",  # did not accept a held seat in time
-    "attended",
-    "no_show",
-)
+SESSION_STATUSES = codes(SessionStatus)
+REGISTRATION_STATUSES = codes(RegistrationStatus)  # what each means: portal/models/statuses.py
+_R = RegistrationStatus
 # Statuses that occupy a seat (count towards seats_taken).
-SEAT_STATUSES = ("offered", "registered", "attended", "no_show")
+SEAT_STATUSES = codes(_R.OFFERED, _R.REGISTERED, _R.ATTENDED, _R.NO_SHOW)
 # Statuses of a live registration: a member holds at most one per session.
-ACTIVE_STATUSES = ("waitlisted", "offered", "registered", "attended", "no_show")
+ACTIVE_STATUSES = codes(_R.WAITLISTED, _R.OFFERED, _R.REGISTERED, _R.ATTENDED, _R.NO_SHOW)
 # Statuses of a current registration: the member is on the list, offered a seat or registered (the session is
 # ahead of them; registration_state.describe names each for pages, API and e-mails).
-CURRENT_STATUSES = ("waitlisted", "offered", "registered")
+CURRENT_STATUSES = codes(_R.WAITLISTED, _R.OFFERED, _R.REGISTERED)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -128,7 +121,7 @@ class OfferSession(db.Model):
     online_link: Mapped[str | None] = mapped_column(String(300))
     capacity: Mapped[int] = mapped_column(Integer)
     seats_taken: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=SessionStatus.OPEN)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE, bumped on every change
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -152,8 +145,8 @@ class OfferRegistration(db.Model):
     __tablename__ = "offer_registration"
     __table_args__ = (
         CheckConstraint(f"status IN {_in(REGISTRATION_STATUSES)}", name="status_known"),
-        CheckConstraint("status != 'offered' OR held_until IS NOT NULL", name="offered_has_hold"),
-        CheckConstraint("status != 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlisted_has_time"),
+        CheckConstraint(f"status != '{_R.OFFERED}' OR held_until IS NOT NULL", name="offered_has_hold"),
+        CheckConstraint(f"status != '{_R.WAITLISTED}' OR waitlisted_at IS NOT NULL", name="waitlisted_has_time"),
         CheckConstraint(f"attended_hours IS NULL OR (attended_hours >= 0 AND attended_hours <= {FVU_MAX_HOURS})",
                         name="hours_range"),
         # A member holds at most one live registration per session (duplicates refused by the database too).

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime
+from portal.models.statuses import JobcentreDecision, PlanStatus, codes
 
 # What kind of thing a plan item is (Danish labels in portal/services/plan.py KIND_LABELS).
 # The last three are activation and education the job centre approves by default (issue 16, seed section 6:
@@ -18,11 +19,11 @@ PLAN_KINDS = ("job_search", "education", "upskilling", "activation", "meeting", 
 # proposed: a member's proposal awaiting the caseworker; awaiting_jc: agreed with the caseworker, awaiting the job
 # centre's approval; active: agreed; done; rejected (a proposal said no to, by the caseworker or the job centre);
 # cancelled (agreed, then dropped; also a request the job centre had not answered yet: withdrawn).
-PLAN_STATUSES = ("proposed", "awaiting_jc", "active", "done", "rejected", "cancelled")
+PLAN_STATUSES = codes(PlanStatus)
 PROPOSERS = ("member", "caseworker", "system")
 PLAN_EVENT_KINDS = ("proposed", "accepted", "rejected", "status", "comment", "edited", "jc_request", "jc_approved",
                     "jc_rejected")
-JOBCENTRE_DECISIONS = ("approved", "rejected")
+JOBCENTRE_DECISIONS = codes(JobcentreDecision.APPROVED, JobcentreDecision.REJECTED)
 
 # Preparation form (Jobnet), DOMAIN.md "Profiling": Q2 and Q10. Danish labels in portal/services/preparation.py.
 Q2_ANSWERS = ("has_job", "within_3_months", "within_6_months", "more_than_6_months", "leave_or_retirement",

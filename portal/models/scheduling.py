@@ -28,8 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import UTCDateTime
 from portal.models.booking import Booking
+from portal.models.statuses import JobRunStatus, codes
 
-JOB_RUN_STATUSES = ("running", "ok", "error", "unavailable")
+JOB_RUN_STATUSES = codes(JobRunStatus)
 
 
 class SchedulerLease(db.Model):
@@ -64,7 +65,7 @@ class JobRun(db.Model):
     trigger: Mapped[str] = mapped_column(String(20), default="schedule")  # schedule / manual
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(12), default="running")
+    status: Mapped[str] = mapped_column(String(12), default=JobRunStatus.RUNNING)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -8,22 +8,24 @@ from sqlalchemy.orm import Session
 
 from portal.models import AuditEntry, User
 from portal.request_context import current_request_id
+from portal.services.actors import Actor
 from portal.timeutil import utcnow
 
 log = logging.getLogger("portal.audit")
 
 
-def actor_label(actor: User | str | None) -> str:
+def actor_label(actor: Actor | None) -> str:
+    """`user:<id>`, a system actor's name ("scheduler", "chatbot", "cli" …), or "anonymous" for nobody."""
     if actor is None:
         return "anonymous"
-    if isinstance(actor, str):
-        return actor  # "scheduler", "chatbot", "cli"
+    if isinstance(actor, str):  # a SystemActor (or its plain name, as older callers pass it)
+        return str(actor)
     return f"user:{actor.id}"
 
 
 def record(
     session: Session,
-    actor: User | str | None,
+    actor: Actor | None,
     action: str,
     *,
     member_id: int | None = None,

@@ -22,6 +22,7 @@ from portal.models.booking import (
     WorkingHours,
 )
 from portal.services import audit
+from portal.services.actors import Actor, SystemActor
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.danish_calendar import is_closed_day
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -39,14 +40,14 @@ class OpenInterval:
     location_id: int
 
 
-def may_edit(actor: User | str, caseworker: Caseworker) -> bool:
+def may_edit(actor: Actor, caseworker: Caseworker) -> bool:
     """A caseworker edits their own hours; admins edit everyone's."""
     if isinstance(actor, str):
-        return actor == "cli"
+        return actor == SystemActor.CLI
     return actor.role == "admin" or (actor.role == "caseworker" and caseworker.user_id == actor.id)
 
 
-def _require_edit(actor, caseworker: Caseworker) -> None:
+def _require_edit(actor: Actor, caseworker: Caseworker) -> None:
     if not may_edit(actor, caseworker):
         raise NotAllowed(_("Du kan kun ændre dine egne arbejdstider."))
 
@@ -75,7 +76,7 @@ def weekly_hours(session: Session, caseworker_id: int) -> list[WorkingHours]:
 
 
 def add_working_hours(session: Session, *, caseworker: Caseworker, location_id: int | None, weekday: int | None,
-                      start_time: time | None, end_time: time | None, actor, now: datetime) -> WorkingHours:
+                      start_time: time | None, end_time: time | None, actor: Actor, now: datetime) -> WorkingHours:
     """Add a weekly block; blocks of one caseworker on one weekday may not overlap (whatever the location)."""
     _require_edit(actor, caseworker)
     if weekday not in range(7):
@@ -97,7 +98,8 @@ def add_working_hours(session: Session, *, caseworker: Caseworker, location_id: 
     return hours
 
 
-def remove_working_hours(session: Session, hours_id: int, *, caseworker: Caseworker, actor, now: datetime) -> None:
+def remove_working_hours(session: Session, hours_id: int, *, caseworker: Caseworker, actor: Actor,
+                         now: datetime) -> None:
     _require_edit(actor, caseworker)
     hours = session.get(WorkingHours, hours_id)
     if hours is None or hours.caseworker_id != caseworker.id:
@@ -120,7 +122,7 @@ def exceptions(session: Session, caseworker_id: int, start: date, end: date) -> 
 
 def add_exception(session: Session, *, caseworker: Caseworker, day: date | None, kind: str,
                   start_time: time | None, end_time: time | None, location_id: int | None, note: str | None,
-                  actor, today: date, now: datetime) -> tuple[AvailabilityException, list[Booking]]:
+                  actor: Actor, today: date, now: datetime) -> tuple[AvailabilityException, list[Booking]]:
     """Add absence (whole day when no times) or extra hours. Returns the exception and the booked conversations
     that now fall in an absence, so the caseworker can move or cancel them (they are not moved automatically)."""
     _require_edit(actor, caseworker)
@@ -153,7 +155,8 @@ def add_exception(session: Session, *, caseworker: Caseworker, day: date | None,
     return item, affected
 
 
-def remove_exception(session: Session, exception_id: int, *, caseworker: Caseworker, actor, now: datetime) -> None:
+def remove_exception(session: Session, exception_id: int, *, caseworker: Caseworker, actor: Actor,
+                     now: datetime) -> None:
     _require_edit(actor, caseworker)
     item = session.get(AvailabilityException, exception_id)
     if item is None or item.caseworker_id != caseworker.id:

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
+from portal.models.statuses import BookingStatus
 from portal.services import audit, clashes, notifications, outbox
+from portal.services.actors import Actor, SystemActor
 from portal.services.contact_course import course_start
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
 from portal.services.conversation_types import safe_gettext as _
@@ -32,29 +34,29 @@ from portal.services.referral import jobcenter_address
 from portal.services.slots import check_slot
 from portal.timeutil import local_to_utc
 
-OUTCOMES = ("held", "no_show", "cancelled_fund")
+OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
 STAFF_ROLES = ("caseworker", "admin")
 UID_DOMAIN = "portal.foa.dk"
 
 
 # --- who may do what ---------------------------------------------------------------------------------------------
 
-def is_staff(actor: User | str | None) -> bool:
+def is_staff(actor: Actor | None) -> bool:
     """Caseworkers, admins and the CLI act for the fund; members and the chatbot act for the member."""
     if isinstance(actor, str):
-        return actor in ("cli", "scheduler")
+        return actor in (SystemActor.CLI, SystemActor.SCHEDULER)
     return actor is not None and actor.role in STAFF_ROLES
 
 
-def _require_member_access(actor, member: Member) -> None:
-    if is_staff(actor) or actor == "chatbot":
+def _require_member_access(actor: Actor, member: Member) -> None:
+    if is_staff(actor) or actor == SystemActor.CHATBOT:
         return
     if isinstance(actor, User) and actor.role == "member" and member.user_id == actor.id:
         return
     raise NotFound(_("Samtalen findes ikke."))  # another member's booking looks like nothing
 
 
-def get_booking_for(session: Session, booking_id: int, actor) -> Booking:
+def get_booking_for(session: Session, booking_id: int, actor: Actor) -> Booking:
     """A booking the actor may see; anything else is 'not found'."""
     booking = session.get(Booking, booking_id)
     if booking is None:
@@ -131,7 +133,7 @@ def _member_note(note: str | None) -> str | None:
 
 
 def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,
-              actor, now: datetime, with_jobcenter: bool = False, note: str | None = None,
+              actor: Actor, now: datetime, with_jobcenter: bool = False, note: str | None = None,
               override_reason: str | None = None) -> Booking:
     """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
 
@@ -157,7 +159,7 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     booking = Booking(
         uid=f"booking-{uuid.uuid4().hex}@{UID_DOMAIN}", member_id=member.id, caseworker_id=caseworker_id,
         location_id=slot.location_id, type=ctype.code, channel=channel, starts_at=slot.starts_at,
-        ends_at=slot.ends_at, status="booked", sequence=0, with_jobcenter=with_jobcenter,
+        ends_at=slot.ends_at, status=BookingStatus.BOOKED, sequence=0, with_jobcenter=with_jobcenter,
         meeting_link=rules().video_base_url + secrets.token_urlsafe(12) if channel == "video" else None,
         booked_by_user_id=actor.id if isinstance(actor, User) else None, created_at=now, updated_at=now,
         member_note=note,
@@ -200,7 +202,7 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
         # returns to benefit has it again.
         query = select(func.count()).select_from(Booking).where(
             Booking.member_id == member.id, Booking.type == ctype.code,
-            Booking.status.in_(("booked", "held", "no_show")))
+            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)))
         first_day = course_start(member)
         if first_day is not None:
             query = query.where(Booking.starts_at >= local_to_utc(datetime.combine(first_day, datetime.min.time())))
@@ -223,9 +225,9 @@ def _member_may_book(session: Session, member: Member, ctype) -> None:
         raise NotAllowed(refusal)
 
 
-def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> None:
+def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str) -> None:
     """The booking's state refuses the change: 409 Conflict (the actor may act, but not now)."""
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
     if booking.starts_at <= now:
         raise Conflict(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
@@ -238,14 +240,14 @@ def _require_changeable(booking: Booking, actor, now: datetime, verb: str) -> No
                            "a-kassen, hvis du ikke kan komme.", hours=hours))
 
 
-def _staff_reason(actor, reason: str | None) -> str | None:
+def _staff_reason(actor: Actor, reason: str | None) -> str | None:
     reason = (reason or "").strip()[:500] or None
     if is_staff(actor) and not reason and not isinstance(actor, str):
         raise ValidationFailed(_("Skriv en begrundelse. Medlemmet får den at vide."), field="reason")
     return reason
 
 
-def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor, now: datetime,
+def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor: Actor, now: datetime,
                        reason: str | None = None, channel: str | None = None,
                        override_reason: str | None = None) -> Booking:
     """Move a booked conversation to a new start (same caseworker; optionally another allowed channel)."""
@@ -278,12 +280,13 @@ def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetim
     return booking
 
 
-def cancel_booking(session: Session, booking: Booking, *, actor, now: datetime, reason: str | None = None) -> Booking:
+def cancel_booking(session: Session, booking: Booking, *, actor: Actor, now: datetime,
+                   reason: str | None = None) -> Booking:
     """Cancel: a member up to the minimum notice; the fund any time before the start, with a reason."""
     _require_member_access(actor, booking.member)
     _require_changeable(booking, actor, now, "cancel")
     reason = _staff_reason(actor, reason)
-    booking.status = "cancelled_fund" if is_staff(actor) else "cancelled_member"
+    booking.status = BookingStatus.CANCELLED_FUND if is_staff(actor) else BookingStatus.CANCELLED_MEMBER
     booking.cancel_reason = reason
     booking.sequence += 1
     booking.updated_at = now
@@ -294,24 +297,24 @@ def cancel_booking(session: Session, booking: Booking, *, actor, now: datetime, 
     return booking
 
 
-def register_outcome(session: Session, booking: Booking, *, outcome: str, actor, now: datetime,
+def register_outcome(session: Session, booking: Booking, *, outcome: str, actor: Actor, now: datetime,
                      reason: str | None = None) -> Booking:
     """Held / no-show (after the start) or cancelled by the fund; staff only. A wrong outcome can be corrected."""
     if not is_staff(actor):
         raise NotAllowed(_("Kun a-kassens medarbejdere kan registrere udfaldet af en samtale."))
     if outcome not in OUTCOMES:
         raise ValidationFailed(_("Vælg afholdt, udeblevet eller aflyst af a-kassen."), field="outcome")
-    if booking.status not in ("booked", "held", "no_show"):
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW):
         raise Conflict(_("Samtalen er aflyst; udfaldet kan ikke registreres."))
-    if outcome == "cancelled_fund" and booking.starts_at > now:
+    if outcome == BookingStatus.CANCELLED_FUND and booking.starts_at > now:
         return cancel_booking(session, booking, actor=actor, now=now, reason=reason or _("Aflyst af a-kassen."))
-    if outcome in ("held", "no_show") and booking.starts_at > now:
+    if outcome in (BookingStatus.HELD, BookingStatus.NO_SHOW) and booking.starts_at > now:
         raise ValidationFailed(_("Samtalen er ikke begyndt endnu."), field="outcome")
     previous = booking.status
     booking.status = outcome
     booking.outcome_registered_at = now
     booking.updated_at = now
-    if outcome == "cancelled_fund":
+    if outcome == BookingStatus.CANCELLED_FUND:
         booking.cancel_reason = (reason or "").strip()[:500] or None
     session.flush()
     audit.record(session, actor, "booking.outcome", member_id=booking.member_id, target=booking, now=now,
@@ -325,7 +328,7 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
     query = (select(Booking).where(Booking.member_id == member.id)
              .options(selectinload(Booking.caseworker).selectinload(Caseworker.user), selectinload(Booking.location)))
     if upcoming_only:
-        query = query.where(Booking.status == "booked", Booking.ends_at > now).order_by(Booking.starts_at)
+        query = query.where(Booking.status == BookingStatus.BOOKED, Booking.ends_at > now).order_by(Booking.starts_at)
     else:
         query = query.order_by(Booking.starts_at.desc())
     return list(session.scalars(query))
@@ -375,11 +378,11 @@ def _invitation(booking: Booking) -> Invitation:
 
 def booking_ics(booking: Booking, now: datetime) -> bytes:
     """The booking's current invitation: METHOD REQUEST while active, CANCEL when cancelled."""
-    method = "CANCEL" if booking.status in ("cancelled_member", "cancelled_fund") else "REQUEST"
+    method = "CANCEL" if booking.status in (BookingStatus.CANCELLED_MEMBER, BookingStatus.CANCELLED_FUND) else "REQUEST"
     return build_ics(_invitation(booking), method=method, now=now)
 
 
-def _tell(session: Session, booking: Booking, kind: str, *, actor, now: datetime, reason: str | None = None,
+def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: datetime, reason: str | None = None,
           old_start: datetime | None = None) -> None:
     """E-mail with .ics to the member (and the job centre for a joint conversation); in-app notes to the other
     party: the member when the fund changed something, the caseworker when the member did. Each text is written in

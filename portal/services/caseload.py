@@ -27,6 +27,7 @@ from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.casework import HeldConversation, MemberNextStep
 from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
 from portal.models.offers import OfferRegistration
+from portal.models.statuses import BookingStatus, MemberStatus, RegistrationStatus
 from portal.query_args import db_int
 from portal.services import audit, jobcentre
 from portal.services.access import StaffScope, visible_members_clause
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 PER_PAGE = 25
 SORTS = ("due", "name", "number", "weeks", "group")
 GROUP_FILTERS = ("1", "2a", "2b", "2", "none")
-STATUS_FILTERS = ("ledig", "opsagt", "sygemeldt", "i_job")
+STATUS_FILTERS = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT, MemberStatus.I_JOB)
 SCOPES = ("mine", "all")
 COURSE_FIELDS = ("status", "first_unemployment_day", "target_group")
 REFRESH_BATCH = 2000
@@ -49,7 +50,7 @@ NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
 # ---------------------------------------------------------------- the stored next step
 def compute_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
     """The next statutory step for each member, from the contact-course rule. One bookings query in all."""
-    ledig = [m for m in members if m.status == "ledig" and m.first_unemployment_day is not None]
+    ledig = [m for m in members if m.status == MemberStatus.LEDIG and m.first_unemployment_day is not None]
     bookings: dict[int, list[Booking]] = defaultdict(list)
     for chunk_start in range(0, len(ledig), REFRESH_BATCH):
         ids = [m.id for m in ledig[chunk_start:chunk_start + REFRESH_BATCH]]
@@ -91,7 +92,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
     session.execute(insert(MemberNextStep).from_select(
         ["member_id", "step_code", "step_label", "due_date", "sort_due", "computed_on", "stale"],
         select(Member.id, null(), null(), null(), literal(NO_STEP), literal(today), false())
-        .where(or_(Member.status != "ledig", Member.first_unemployment_day.is_(None)))))
+        .where(or_(Member.status != MemberStatus.LEDIG, Member.first_unemployment_day.is_(None)))))
     done = session.scalar(select(func.count()).select_from(MemberNextStep)) or 0
     last_id = 0
     member_cols = (Member.id, Member.status, Member.first_unemployment_day, Member.target_group)
@@ -100,7 +101,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
     no_booking_steps: dict[tuple, Step | None] = {}
     while True:
         members = session.execute(select(*member_cols).where(
-            Member.id > last_id, Member.status == "ledig", Member.first_unemployment_day.is_not(None))
+            Member.id > last_id, Member.status == MemberStatus.LEDIG, Member.first_unemployment_day.is_not(None))
             .order_by(Member.id).limit(batch)).all()
         if not members:
             return done
@@ -370,10 +371,11 @@ def _last_contacts(session: Session, ids: list[int], now: datetime) -> dict[int,
         return {}
     result: dict[int, datetime] = {}
     rows = session.execute(select(HeldConversation.member_id, func.max(HeldConversation.held_at))
-                           .where(HeldConversation.member_id.in_(ids), HeldConversation.outcome == "held")
+                           .where(HeldConversation.member_id.in_(ids), HeldConversation.outcome == BookingStatus.HELD)
                            .group_by(HeldConversation.member_id)).all()
     rows += session.execute(select(Booking.member_id, func.max(Booking.starts_at))
-                            .where(Booking.member_id.in_(ids), Booking.status == "held", Booking.starts_at <= now)
+                            .where(Booking.member_id.in_(ids), Booking.status == BookingStatus.HELD,
+                                   Booking.starts_at <= now)
                             .group_by(Booking.member_id)).all()
     for member_id, at in rows:  # func.max keeps the column type, so `at` is aware UTC
         if at is not None and (member_id not in result or at > result[member_id]):
@@ -397,7 +399,7 @@ def _right_and_duty_missed(session: Session, ids: list[int]) -> dict[int, int]:
     return dict(session.execute(select(OfferRegistration.member_id, func.count())
                                 .where(OfferRegistration.member_id.in_(ids),
                                        OfferRegistration.right_and_duty.is_(True),
-                                       OfferRegistration.status == "no_show")
+                                       OfferRegistration.status == RegistrationStatus.NO_SHOW)
                                 .group_by(OfferRegistration.member_id)).all())
 
 
@@ -418,7 +420,8 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
     bookings = list(session.scalars(
         select(Booking).options(joinedload(Booking.member))
         .where(Booking.caseworker_id == staff.caseworker.id, Booking.starts_at >= start,
-               Booking.starts_at < week_end, Booking.status.in_(("booked", "held", "no_show")))
+               Booking.starts_at < week_end, Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD,
+                                                                 BookingStatus.NO_SHOW)))
         .order_by(Booking.starts_at)
     ))
     return Agenda(today=[b for b in bookings if b.starts_at < tomorrow],

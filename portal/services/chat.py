@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.statuses import ChatState, MemberStatus
 from portal.services import audit, chat_states
+from portal.services.actors import Actor, SystemActor
 from portal.services.chat_states import quick_replies, render
 from portal.services.chat_transcript import (
     CHAT_CONSENT_PURPOSE,
@@ -49,7 +51,7 @@ def open_conversation(session: Session, *, sender_id: str, source: str, now: dat
         location_id = member.location_id
     conversation = ChatConversation(
         sender_id=sender_id, source=source, location_id=location_id, member_id=member.id if member else None,
-        language=language if language in ("da", "en") else "da", state="bot",
+        language=language if language in ("da", "en") else "da", state=ChatState.BOT,
         consent_given=_member_has_chat_consent(session, member), tracker={}, created_at=now,
         last_activity_at=now, last_seen_at=now)
     session.add(conversation)
@@ -101,12 +103,12 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     conversation.last_seen_at = now
     choose_language(conversation, text, widget_language)
     shown = _payload_title(session, conversation, text) if text.startswith("/") else text
-    if conversation.state == "handed_off":
+    if conversation.state == ChatState.HANDED_OFF:
         replies = chat_states.handle_while_handed_off(session, conversation, text, shown, now=now, agent=agent)
         if replies is not None:
             return replies
-    if conversation.state == "closed":
-        conversation.state = "bot"
+    if conversation.state == ChatState.CLOSED:
+        conversation.state = ChatState.BOT
     parse = agent.nlu.parse(text) if not text.startswith("/") else None
     command = chat_states.member_command(text, parse)
     if command == "withdraw_consent":
@@ -206,7 +208,7 @@ def _payload_title(session: Session, conversation: ChatConversation, payload: st
 
 # ---- consent ------------------------------------------------------------------------------------------------
 
-def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor, now: datetime) -> str | None:
+def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor: Actor, now: datetime) -> str | None:
     """Registered with the consent service: a withdrawal from Min side also stops the chat storing transcripts."""
     conversations = session.scalars(select(ChatConversation).where(
         (ChatConversation.consent_id == consent.id)
@@ -289,7 +291,7 @@ def _new_member_number(session: Session) -> str:
 
 def register_dismissed_member(session: Session, conversation: ChatConversation, *, full_name: str, birth_date: str,
                               contact: str, notice_end_date: str, location: str, now: datetime,
-                              actor="chatbot") -> Member:
+                              actor: Actor = SystemActor.CHATBOT) -> Member:
     """Register the person chatting as a member with status opsagt and mark O. Needs the chat consent first."""
     if not conversation.consent_given:
         raise NotAllowed("Registrering kræver samtykke.")
@@ -316,7 +318,7 @@ def register_dismissed_member(session: Session, conversation: ChatConversation, 
         member_number=_new_member_number(session), user_id=None, first_name=first[:80], last_name=last[:80],
         email=email, phone=phone, birth_date=born,
         gender="other",  # not asked in the chat; the caseworker corrects it at the first conversation
-        location_id=place.id, caseworker_id=None, status="opsagt", mark_o=True, notice_end_date=notice_end,
+        location_id=place.id, caseworker_id=None, status=MemberStatus.OPSAGT, mark_o=True, notice_end_date=notice_end,
         trade_inside_foa=True, placement="new", preferred_channel="in_person", language=conversation.language,
         created_at=now, updated_at=now)
     session.add(member)
@@ -370,7 +372,7 @@ def first_free_slots(session: Session, member: Member, *, channel: str, location
 
 
 def book_first_conversation(session: Session, member: Member, *, caseworker_id: int, starts_at: datetime,
-                            channel: str, now: datetime, actor="chatbot"):
+                            channel: str, now: datetime, actor: Actor = SystemActor.CHATBOT):
     """Book the first conversation; by phone only when a phone number is known (the adviser calls it)."""
     from portal.services.booking import book_slot
 
@@ -382,7 +384,8 @@ def book_first_conversation(session: Session, member: Member, *, caseworker_id: 
                      type=FIRST_CONVERSATION_TYPE, channel=channel, actor=actor, now=now)
 
 
-def set_member_phone(session: Session, member: Member, text: str, *, now: datetime, actor="chatbot") -> str:
+def set_member_phone(session: Session, member: Member, text: str, *, now: datetime,
+                     actor: Actor = SystemActor.CHATBOT) -> str:
     """Store the phone number the member gave in the chat (for a phone conversation). Returns it in E.164."""
     phone = clean_danish_phone(text)
     if member.phone != phone:

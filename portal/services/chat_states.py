@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
+from portal.models.statuses import ChatState, HandoffStatus
 from portal.services import handoff as handoff_service
 from portal.services.chat_transcript import add_message, withdraw_chat_consent
 from portal.services.handoff import open_handoff
@@ -33,12 +34,12 @@ COMMANDS = ("withdraw_consent", "stop", "request_human")
 
 def phase(session: Session, conversation: ChatConversation) -> tuple[str, Handoff | None]:
     """(BOT | WAITING | WITH_PERSON, the open handoff)."""
-    if conversation.state != "handed_off":
+    if conversation.state != ChatState.HANDED_OFF:
         return BOT, None
     handoff = open_handoff(session, conversation)
     if handoff is None:
         return BOT, None
-    return (WITH_PERSON if handoff.status == "claimed" else WAITING), handoff
+    return (WITH_PERSON if handoff.status == HandoffStatus.CLAIMED else WAITING), handoff
 
 
 def render(conversation: ChatConversation, response: str, **variables) -> dict:
@@ -130,7 +131,7 @@ def handle_while_handed_off(session: Session, conversation: ChatConversation, te
     """One member message while a person holds the chat. None when no handoff is open (the bot answers it)."""
     kind, handoff = phase(session, conversation)
     if handoff is None:
-        conversation.state = "bot"
+        conversation.state = ChatState.BOT
         return None
     parse = agent.nlu.parse(text)
     command = member_command(text, parse)

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import Consent
 from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.statuses import ChatState
+from portal.services.actors import Actor, SystemActor
 from portal.services.consent import give_consent, withdraw_consent
 from portal.services.errors import ValidationFailed
 
@@ -70,7 +72,7 @@ def member_present(conversation: ChatConversation, now: datetime) -> bool:
 # ---- consent ------------------------------------------------------------------------------------------------
 
 def record_chat_consent(session: Session, conversation: ChatConversation, *, text_shown: str, now: datetime,
-                        actor="chatbot") -> Consent:
+                        actor: Actor = SystemActor.CHATBOT) -> Consent:
     """Consent to store this conversation and the contact details given in it (purpose chat_contact)."""
     if conversation.consent_given and conversation.consent_id:
         existing = session.get(Consent, conversation.consent_id)
@@ -85,7 +87,7 @@ def record_chat_consent(session: Session, conversation: ChatConversation, *, tex
 
 
 def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, now: datetime,
-                          actor="chatbot") -> Consent | None:
+                          actor: Actor = SystemActor.CHATBOT) -> Consent | None:
     """Withdraw the chat consent: the transcript is deleted and nothing more is stored. None if none was given."""
     consent = session.get(Consent, conversation.consent_id) if conversation.consent_id else None
     if consent is None and conversation.member_id:
@@ -120,7 +122,7 @@ def purge_expired_transcripts(session: Session, *, now: datetime, idle_minutes: 
     cutoff = now - timedelta(minutes=idle_minutes)
     ids = list(session.scalars(select(ChatConversation.id).where(
         ChatConversation.consent_given.is_(False), ChatConversation.last_activity_at < cutoff,
-        ChatConversation.state != "handed_off")))
+        ChatConversation.state != ChatState.HANDED_OFF)))
     if not ids:
         return 0
     count = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids))).rowcount or 0

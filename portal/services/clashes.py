@@ -21,12 +21,14 @@ from portal.i18n import format_local_datetime
 from portal.models import Booking, Member, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.offers import Offer, OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.conversation_types import TYPES
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, ValidationFailed
 
-PLACE_STATUSES = ("registered", "offered")
+PLACE_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED)
 # A session longer than this is a course period (an FVU course runs for weeks); its meeting times are not modelled,
 # so it neither blocks nor is blocked. Single meetings (webinars, theme meetings, tests, conversations) are shorter.
 MAX_MEETING = timedelta(hours=12)
@@ -73,7 +75,7 @@ def find_clash(session: Session, member_id: int, starts_at: datetime, ends_at: d
                 .join(OfferRegistration, OfferRegistration.session_id == OfferSession.id)
                 .join(Offer, Offer.id == OfferSession.offer_id)
                 .where(OfferRegistration.member_id == member_id,
-                       OfferRegistration.status.in_(PLACE_STATUSES), OfferSession.status == "open",
+                       OfferRegistration.status.in_(PLACE_STATUSES), OfferSession.status == SessionStatus.OPEN,
                        OfferSession.starts_at < ends_at, OfferSession.ends_at > starts_at))
     if exclude_session_id is not None:
         sessions = sessions.where(OfferSession.id != exclude_session_id)
@@ -83,7 +85,8 @@ def find_clash(session: Session, member_id: int, starts_at: datetime, ends_at: d
     return None
 
 
-def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor, now: datetime,
+def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor: Actor,
+                 now: datetime,
                  staff: bool = False, override_reason: str | None = None, exclude_booking_id: int | None = None,
                  exclude_session_id: int | None = None) -> None:
     """Raise Clash if the member has another place at that time; staff may go ahead with a reason (audited)."""

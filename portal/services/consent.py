@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from portal.models import Consent, Member, User
 from portal.models.consent import CONSENT_PURPOSES
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.minside_i18n import _, _l, plain
 
@@ -35,7 +36,7 @@ assert set(PURPOSE_LABELS) == set(CONSENT_PURPOSES) == set(WITHDRAWAL_EFFECTS)
 WITHDRAWAL_HANDLERS: dict[str, list] = {purpose: [] for purpose in CONSENT_PURPOSES}
 
 
-def give_consent(session: Session, *, purpose: str, text_shown: str, source: str, actor, now: datetime,
+def give_consent(session: Session, *, purpose: str, text_shown: str, source: str, actor: Actor, now: datetime,
                  member_id: int | None = None, subject_ref: str | None = None) -> Consent:
     """Record a consent. Needs a member id or a subject reference (e.g. a chat sender id) and the exact wording."""
     if purpose not in CONSENT_PURPOSES:
@@ -57,7 +58,7 @@ def give_consent(session: Session, *, purpose: str, text_shown: str, source: str
     return consent
 
 
-def withdraw_consent(session: Session, consent: Consent, *, actor, now: datetime) -> Consent:
+def withdraw_consent(session: Session, consent: Consent, *, actor: Actor, now: datetime) -> Consent:
     """Withdraw: stop what the consent allowed and record the effect. A member may withdraw only their own."""
     if isinstance(actor, User) and actor.role == "member":
         member = session.get(Member, consent.member_id) if consent.member_id else None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Booking, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
+from portal.models.statuses import BookingStatus, MemberStatus, StepStatus, codes
 from portal.services.danish_calendar import previous_working_day
 from portal.timeutil import to_local
 
@@ -23,8 +24,8 @@ def N_(text: str) -> str:  # marks a string for translation without translating 
     return text
 
 
-STEP_STATUSES = ("planned", "booked", "held", "overdue", "not_required")
-DONE_STATUSES = ("held",)
+STEP_STATUSES = codes(StepStatus)
+DONE_STATUSES = codes(StepStatus.HELD)
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,12 @@ class Step:
     @property
     def open(self) -> bool:
         """Still needs a booking: planned or overdue."""
-        return self.status in ("planned", "overdue")
+        return self.status in (StepStatus.PLANNED, StepStatus.OVERDUE)
 
 
 def course_start(member) -> date | None:
     """Day 1 of the current course, or None when the member has no statutory course (not ledig)."""
-    if getattr(member, "status", None) != "ledig" or member.first_unemployment_day is None:
+    if getattr(member, "status", None) != MemberStatus.LEDIG or member.first_unemployment_day is None:
         return None
     return member.first_unemployment_day
 
@@ -127,7 +128,7 @@ def statutory_steps(member, bookings: Iterable, today: date) -> list[Step]:
     group2 = (member.target_group or "").startswith("2")
     steps: dict[str, Step] = {}
     for rule in RULES:
-        status = "not_required" if rule.group2_only and not group2 else "planned"
+        status = StepStatus.NOT_REQUIRED if rule.group2_only and not group2 else StepStatus.PLANNED
         opens_on = start + timedelta(days=rule.opens_day - 1) if rule.opens_day else None
         steps[rule.key] = Step(rule.key, rule.title, rule.conversation_types, due_date_for(start, rule.due_day),
                                status, opens_on=opens_on)
@@ -139,7 +140,7 @@ def statutory_steps(member, bookings: Iterable, today: date) -> list[Step]:
         key = _step_for_booking(steps, booking)
         if key is not None:
             steps[key] = _satisfied(steps[key], booking)
-    if joint_bookings and steps["joint_invitation"].status == "planned":
+    if joint_bookings and steps["joint_invitation"].status == StepStatus.PLANNED:
         # Booking the joint conversation is the invitation of the job centre and the member.
         steps["joint_invitation"] = _invited(steps["joint_invitation"], joint_bookings[0])
     return [_with_overdue(step, today) for step in steps.values()]
@@ -149,7 +150,7 @@ def _step_for_booking(steps: dict[str, Step], booking) -> str | None:
     day = _local_day(booking.starts_at)
     candidates = [s for s in steps.values()
                   if booking.type in s.conversation_types and s.key != "joint_invitation"
-                  and s.status == "planned"]
+                  and s.status == StepStatus.PLANNED]
     if not candidates:
         return None
     upcoming = [s for s in candidates if s.due_date >= day]
@@ -159,8 +160,8 @@ def _step_for_booking(steps: dict[str, Step], booking) -> str | None:
 
 
 def _satisfied(step: Step, booking) -> Step:
-    held = booking.status == "held"
-    return replace(step, status="held" if held else "booked", booking_id=booking.id,
+    held = booking.status == BookingStatus.HELD
+    return replace(step, status=StepStatus.HELD if held else StepStatus.BOOKED, booking_id=booking.id,
                    held_at=booking.starts_at if held else None, booked_for=booking.starts_at,
                    late=_local_day(booking.starts_at) > step.due_date)
 
@@ -169,13 +170,13 @@ def _invited(step: Step, booking) -> Step:
     """The invitation is done when the joint conversation is booked; on time if booked by the due date (booked
     before the invitation opens is early, not late: the conversation is arranged)."""
     sent = getattr(booking, "created_at", None) or booking.starts_at
-    return replace(step, status="held", booking_id=booking.id, held_at=sent, booked_for=booking.starts_at,
+    return replace(step, status=StepStatus.HELD, booking_id=booking.id, held_at=sent, booked_for=booking.starts_at,
                    late=_local_day(sent) > step.due_date)
 
 
 def _with_overdue(step: Step, today: date) -> Step:
-    if step.status == "planned" and step.due_date is not None and today > step.due_date:
-        return replace(step, status="overdue")
+    if step.status == StepStatus.PLANNED and step.due_date is not None and today > step.due_date:
+        return replace(step, status=StepStatus.OVERDUE)
     return step
 
 
@@ -196,4 +197,4 @@ def next_step(steps: list[Step]) -> Step | None:
     open_steps = [s for s in steps if s.open]
     if not open_steps:
         return None
-    return min(open_steps, key=lambda s: (s.status != "overdue", s.due_date, STEP_KEYS.index(s.key)))
+    return min(open_steps, key=lambda s: (s.status != StepStatus.OVERDUE, s.due_date, STEP_KEYS.index(s.key)))

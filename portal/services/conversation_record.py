@@ -20,6 +20,7 @@ from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import CONVERSATION_OUTCOMES, ConversationAgreement, HeldConversation
 from portal.models.members import CHANNELS, TARGET_GROUPS
+from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit, member_profiling
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import ValidationFailed
@@ -44,7 +45,7 @@ class ConversationInput:
     booking_id: int | None = None
     type: str = ""
     channel: str = ""
-    outcome: str = "held"
+    outcome: str = BookingStatus.HELD
     held_date: str = ""
     held_time: str = ""
     notes: str = ""
@@ -99,7 +100,7 @@ def _booking(session: Session, member: Member, data: ConversationInput, errors: 
     if booking is None or booking.member_id != member.id:
         errors["booking_id"] = _("Vælg en af medlemmets bookede samtaler.")
         return None
-    if booking.status not in ("booked", "held", "no_show"):
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW):
         errors["booking_id"] = _("Den valgte samtale er aflyst og kan ikke registreres.")
     elif session.scalar(select(HeldConversation.id).where(HeldConversation.booking_id == booking.id)):
         errors["booking_id"] = _("Den valgte samtale er allerede registreret.")
@@ -138,7 +139,7 @@ def validate(session: Session, member: Member, data: ConversationInput, *, now: 
     today = to_local(now).date()
     filled = [(i, a) for i, a in enumerate(data.agreements[:MAX_AGREEMENTS], start=1)
               if (a.text or "").strip() or (a.due_date or "").strip()]
-    if filled and data.outcome == "no_show":
+    if filled and data.outcome == BookingStatus.NO_SHOW:
         errors[f"agreement-{filled[0][0]}-text"] = _("Der kan ikke laves aftaler, når medlemmet er udeblevet.")
     for i, a in filled:
         due = None
@@ -200,7 +201,7 @@ def record_conversation(session: Session, scope: StaffScope, member: Member, dat
     audit.record(session, scope.user, "conversation.recorded", member_id=member.id, target=conversation, now=now,
                  detail={"type": data.type, "outcome": data.outcome, "booking_id": conversation.booking_id,
                          "agreements": len(agreements), "group_decision": data.group_decision or None})
-    if data.outcome == "held":
+    if data.outcome == BookingStatus.HELD:
         summary.create_draft(session, conversation, today=to_local(now).date(), now=now)
     caseload.refresh_next_steps(session, [member], to_local(now).date())
     return conversation
@@ -275,7 +276,7 @@ def suggested_offers(member: Member, *, group: str | None, barriers: list[str] |
     if "it_skills" in barriers:
         out.append(Suggestion("it", _("IT-café og hjælp til Jobnet, FOA Job og jobagenter"),
                               _("Svar på spørgsmål 10: manglende IT-færdigheder.")))
-    if member.status == "opsagt":
+    if member.status == MemberStatus.OPSAGT:
         out.append(Suggestion("notice", _("Kurser i opsigelsesperioden (fx 6 ugers jobrettet uddannelse)"),
                               _("Opsagt medlem: brug opsigelsesperioden – evt. tryghedspuljen.")))
     if q2 in ("more_than_6_months", "dont_know") and group == "1":

@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from portal.config import value
 from portal.models.booking import CONVERSATION_TYPES
+from portal.models.statuses import BookingStatus, MemberStatus
 
 
 def N_(text: str) -> str:  # marks a string for translation (Babel keyword); translated where shown
@@ -89,20 +90,21 @@ TYPES: dict[str, ConversationType] = {t.code: t for t in (
     ConversationType("followup_video", N_("Opfølgning pr. video"), 30, ("video",)),
     # DOMAIN.md "Dismissed members": the a-kasse offers a conversation on how to move on, as the member prefers.
     ConversationType("dismissed_first", N_("Samtale om, hvordan du kommer videre"), 45,
-                     ("in_person", "phone", "video"), member_statuses=("opsagt",)),
+                     ("in_person", "phone", "video"), member_statuses=(MemberStatus.OPSAGT,)),
     # The application, section 4.1: for members moving from sickness benefit to unemployment benefit the a-kasse
     # takes part in round-table conversations with the job centre. Booked by a caseworker, with the job centre.
     ConversationType("round_table", N_("Rundbordssamtale med jobcentret"), 60, ("in_person", "video"),
-                     member_bookable=False, with_jobcenter=True, for_statuses=("sygemeldt", "ledig")),
+                     member_bookable=False, with_jobcenter=True, for_statuses=(MemberStatus.SYGEMELDT,
+                                                                               MemberStatus.LEDIG)),
 )}
 assert set(TYPES) == set(CONVERSATION_TYPES)
 
 CHANNEL_NAMES = {"in_person": N_("Fremmøde"), "phone": N_("Telefon"), "video": N_("Video")}
 STATUS_NAMES = {
-    "booked": N_("Booket"), "held": N_("Afholdt"), "no_show": N_("Udeblevet"),
-    "cancelled_member": N_("Aflyst af dig"), "cancelled_fund": N_("Aflyst af a-kassen"),
+    BookingStatus.BOOKED: N_("Booket"), BookingStatus.HELD: N_("Afholdt"), BookingStatus.NO_SHOW: N_("Udeblevet"),
+    BookingStatus.CANCELLED_MEMBER: N_("Aflyst af dig"), BookingStatus.CANCELLED_FUND: N_("Aflyst af a-kassen"),
 }
-STAFF_STATUS_NAMES = {**STATUS_NAMES, "cancelled_member": N_("Aflyst af medlemmet")}
+STAFF_STATUS_NAMES = {**STATUS_NAMES, BookingStatus.CANCELLED_MEMBER: N_("Aflyst af medlemmet")}
 # Translated-when-shown versions, for other areas' pages and documents.
 CHANNEL_LABELS = {k: SafeLazyString(v) for k, v in CHANNEL_NAMES.items()}
 STATUS_LABELS = {k: SafeLazyString(v) for k, v in STATUS_NAMES.items()}

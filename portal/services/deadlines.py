@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.models import Booking, Caseworker, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.scheduling import SentNotice
+from portal.models.statuses import MemberStatus, StepStatus
 from portal.services import notifications, outbox
 from portal.services.contact_course import statutory_steps, weeks_unemployed
 from portal.services.danish_calendar import add_working_days
@@ -50,7 +51,7 @@ def members_in_course(session: Session, today: date, *, chunk: int = CHUNK):
         members = list(session.scalars(
             select(Member)
             .options(joinedload(Member.caseworker).joinedload(Caseworker.user))
-            .where(Member.status == "ledig", Member.first_unemployment_day >= earliest,
+            .where(Member.status == MemberStatus.LEDIG, Member.first_unemployment_day >= earliest,
                    Member.first_unemployment_day <= today, Member.id > last_id)
             .order_by(Member.id).limit(chunk)
         ).unique())
@@ -68,12 +69,12 @@ def alerts_for(member: Member, steps, today: date, *, has_draft_plan=None) -> li
     """What the caseworker should hear about this member today (before de-duplication)."""
     alerts = []
     for step in steps:
-        if step.status == "overdue":
+        if step.status == StepStatus.OVERDUE:
             if (today - step.due_date).days > OVERDUE_ALERT_DAYS:
                 continue  # long overdue: on the caseload page already; no alert flood on first deployment
             alerts.append(Alert(f"deadline:{member.id}:{step.key}:{step.due_date}:overdue", "overdue", member,
                                 step.title, step.due_date))
-        elif step.status == "planned" and today >= add_working_days(step.due_date, -ALERT_WORKING_DAYS):
+        elif step.status == StepStatus.PLANNED and today >= add_working_days(step.due_date, -ALERT_WORKING_DAYS):
             alerts.append(Alert(f"deadline:{member.id}:{step.key}:{step.due_date}:soon", "soon", member,
                                 step.title, step.due_date))
     if weeks_unemployed(member, today) == PLAN_DRAFT_WEEK - 1 and has_draft_plan is not None \

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from portal.models.jobcentre import DfdgOutbound, JobcentreMessage
+from portal.models.statuses import DfdgOutboundStatus
 from portal.services import municipalities
 from portal.services.channels.jobcentre_exchange import DfdgSettings, JobcentreExchange
 from portal.services.dispatch import DispatchResult, deliver_due
@@ -57,8 +58,8 @@ class DfdgExchange:
     name = "dfdg"
 
     def deliver(self, session: Session, message: JobcentreMessage, now: datetime) -> None:
-        session.add(DfdgOutbound(message_id=message.id, payload=envelope(message), status="pending", attempts=0,
-                                 next_attempt_at=now, created_at=now))
+        session.add(DfdgOutbound(message_id=message.id, payload=envelope(message), status=DfdgOutboundStatus.PENDING,
+                                 attempts=0, next_attempt_at=now, created_at=now))
 
 
 def dispatch(session: Session, now: datetime, settings: DfdgSettings | None = None) -> DispatchResult:

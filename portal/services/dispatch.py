@@ -23,7 +23,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import OutboxMessage
+from portal.models.messaging import OUTBOX_STATUSES
+from portal.models.statuses import OutboxStatus
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.channels.base import (
     Channel,
     ChannelUnavailable,
@@ -60,6 +63,7 @@ def deliver_due(session: Session, channel: Channel, *, now: datetime | None = No
     Raises ChannelUnavailable (e.g. SmtpUnavailable) when the channel is down before anything was claimed (the
     rows stay untouched and the next run tries again) or refuses every message (that row is put back untouched).
     """
+    # Both queues store the same codes for these outcomes (OutboxStatus; DfdgOutboundStatus has no 'sending').
     now = now or utcnow()
     policy = policy or RetryPolicy()
     queue = channel.queue
@@ -82,12 +86,12 @@ def deliver_due(session: Session, channel: Channel, *, now: datetime | None = No
             try:
                 channel.deliver(row, now)
             except ChannelUnavailable as exc:
-                finish(session, queue, row, attempts, now, status="pending", attempts=attempts - 1,
+                finish(session, queue, row, attempts, now, status=OutboxStatus.PENDING, attempts=attempts - 1,
                        next_attempt_at=now, last_error=exc.error[:1000])
                 raise
             except DeliveryFailed as failure:
                 give_up = failure.permanent or attempts >= policy.max_attempts
-                finish(session, queue, row, attempts, now, status="dead" if give_up else "failed",
+                finish(session, queue, row, attempts, now, status=OutboxStatus.DEAD if give_up else OutboxStatus.FAILED,
                        next_attempt_at=now + backoff(attempts), last_error=failure.error[:1000])
                 result.dead += give_up
                 result.failed += not give_up
@@ -97,7 +101,7 @@ def deliver_due(session: Session, channel: Channel, *, now: datetime | None = No
                 if failure.connection_lost and not channel.reconnect():
                     break  # the rest stay due, untouched
                 continue
-            if finish(session, queue, row, attempts, now, status="sent", sent_at=now, last_error=None):
+            if finish(session, queue, row, attempts, now, status=OutboxStatus.SENT, sent_at=now, last_error=None):
                 result.sent += 1
     finally:
         channel.close()
@@ -149,7 +153,7 @@ def claim_to_send(session: Session, queue: Queue, row_id: int, *, now: datetime,
         result.skipped += 1
         return None
     if row.attempts > policy.max_attempts:
-        finish(session, queue, row, row.attempts, now, status="dead",
+        finish(session, queue, row, row.attempts, now, status=OutboxStatus.DEAD,
                last_error="Afsendelsen blev afbrudt for mange gange; beskeden er muligvis ikke sendt.")
         result.dead += 1
         return None
@@ -174,18 +178,18 @@ def finish(session: Session, queue: Queue, row, claimed_attempts: int, now: date
 
 def status_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    return {status: 0 for status in ("pending", "sending", "sent", "failed", "dead")} | dict(rows)
+    return {status: 0 for status in OUTBOX_STATUSES} | dict(rows)
 
 
-def retry_message(session: Session, message_id_: int, actor, *, now: datetime | None = None) -> OutboxMessage:
+def retry_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:
     """An admin sends a given-up (or failing) message again now; counts attempts afresh."""
     now = now or utcnow()
     message = session.get(OutboxMessage, message_id_)
     if message is None:
         raise NotFound(gettext("Beskeden findes ikke."))
-    if message.status not in ("dead", "failed"):
+    if message.status not in (OutboxStatus.DEAD, OutboxStatus.FAILED):
         raise Conflict(gettext("Kun beskeder, der er fejlet eller opgivet, kan sendes igen."))
-    message.status = "pending"
+    message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = now
     audit.record(session, actor, "outbox.retry", member_id=message.member_id, target=message,
@@ -193,15 +197,15 @@ def retry_message(session: Session, message_id_: int, actor, *, now: datetime | 
     return message
 
 
-def cancel_message(session: Session, message_id_: int, actor, *, now: datetime | None = None) -> OutboxMessage:
+def cancel_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:
     """An admin stops a message that keeps failing (e.g. a wrong address): it will not be sent."""
     now = now or utcnow()
     message = session.get(OutboxMessage, message_id_)
     if message is None:
         raise NotFound(gettext("Beskeden findes ikke."))
-    if message.status not in ("pending", "failed"):
+    if message.status not in (OutboxStatus.PENDING, OutboxStatus.FAILED):
         raise Conflict(gettext("Beskeden kan ikke stoppes, fordi den er sendt, opgivet eller ved at blive sendt."))
-    message.status = "dead"
+    message.status = OutboxStatus.DEAD
     message.last_error = f"Stoppet af administrator. {message.last_error or ''}".strip()[:1000]
     audit.record(session, actor, "outbox.cancel", member_id=message.member_id, target=message,
                  detail={"kind": message.kind}, now=now)

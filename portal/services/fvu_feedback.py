@@ -25,7 +25,9 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.fvu_feedback import FVU_OUTCOMES, FvuFeedback, FvuFeedbackLink
 from portal.models.offers import FVU_MAX_HOURS, Offer, OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit, link_tokens, outbox
+from portal.services.actors import SystemActor
 from portal.services.email_render import render_email
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.links import external_url
@@ -35,7 +37,7 @@ LOOK_BACK = timedelta(days=14)  # courses that ended longer ago are not asked ab
 SALT = "portal.fvu-feedback-link"
 SITUATION_MIN, SITUATION_MAX = 5, 2000
 # Who took part in a course: registrations that held a seat when it ended (a no-show may have dropped out).
-PARTICIPANT_STATUSES = ("registered", "attended", "no_show")
+PARTICIPANT_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW)
 OUTCOME_LABELS = {"completed": _l("Gennemført"), "dropped_out": _l("Stoppet undervejs"),
                   "continuing": _l("Fortsætter")}
 SOURCE_LABELS = {"staff": _l("Medarbejder"), "provider": _l("Udbyderen via link")}
@@ -117,7 +119,7 @@ def can_receive_feedback(registration: OfferRegistration, now: datetime) -> bool
     """A participant of an FVU course that has begun (feedback may come at the end or when someone stops)."""
     offer_session = registration.offer_session
     return (is_fvu_course(registration) and registration.status in PARTICIPANT_STATUSES
-            and offer_session.status == "open" and offer_session.starts_at <= now)
+            and offer_session.status == SessionStatus.OPEN and offer_session.starts_at <= now)
 
 
 def _require_open_for_feedback(registration: OfferRegistration, now: datetime) -> None:
@@ -165,7 +167,7 @@ def participants_to_ask(session: Session, *, now: datetime) -> list[OfferRegistr
         .options(joinedload(OfferRegistration.member),
                  joinedload(OfferRegistration.offer_session).joinedload(OfferSession.offer),
                  joinedload(OfferRegistration.offer_session).joinedload(OfferSession.location))
-        .where(Offer.kind == "fvu_course", OfferSession.status == "open", OfferSession.ends_at <= now,
+        .where(Offer.kind == "fvu_course", OfferSession.status == SessionStatus.OPEN, OfferSession.ends_at <= now,
                OfferSession.ends_at > now - LOOK_BACK, OfferRegistration.status.in_(PARTICIPANT_STATUSES),
                FvuFeedbackLink.id.is_(None))
         .order_by(OfferSession.ends_at, OfferRegistration.id)
@@ -236,7 +238,8 @@ def record_by_provider(session: Session, token: str, data, *, secret: str, now: 
     if claimed.rowcount != 1:
         raise LinkUsed(LINK_USED)
     feedback = _add(session, registration, cleaned, now=now, source="provider", link=row)
-    audit.record(session, "fvu-link", "fvu.feedback_recorded", member_id=registration.member_id, target=feedback,
+    audit.record(session, SystemActor.FVU_LINK, "fvu.feedback_recorded", member_id=registration.member_id,
+                 target=feedback,
                  detail={"registration_id": registration.id, "outcome": cleaned.outcome,
                          "hours": str(cleaned.hours_attended), "source": "provider"}, now=now)
     return feedback

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.i18n import N_
 from portal.models import Caseworker, Member, User
-from portal.models.chat import HANDOFF_OUTCOMES, ChatConversation, ChatMessage, Handoff
+from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
+from portal.models.statuses import ChatState, HandoffStatus
 from portal.services import audit, notifications, outbox, sms
+from portal.services.actors import Actor, SystemActor
 from portal.services.chat_transcript import add_message, check_message_text, member_present
 from portal.services.contact_details import clean_contact
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -65,7 +67,7 @@ def _visible(user: User, caseworker: Caseworker | None):
 def waiting_count(session: Session, user: User) -> int:
     caseworker = caseworker_of(session, user)
     return session.scalar(select(func.count()).select_from(Handoff).where(
-        Handoff.status == "waiting", _visible(user, caseworker))) or 0
+        Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))) or 0
 
 
 def list_handoffs(session: Session, user: User, tab: str, *, now: datetime) -> list[Handoff]:
@@ -76,14 +78,14 @@ def list_handoffs(session: Session, user: User, tab: str, *, now: datetime) -> l
     if tab == "mine":
         if caseworker is None:
             return []
-        query = query.where(Handoff.status == "claimed", Handoff.claimed_by_id == caseworker.id)
+        query = query.where(Handoff.status == HandoffStatus.CLAIMED, Handoff.claimed_by_id == caseworker.id)
         query = query.order_by(Handoff.claimed_at)
     elif tab == "resolved":
-        query = query.where(Handoff.status.in_(("resolved", "returned_to_bot")), _visible(user, caseworker),
+        query = query.where(Handoff.status.in_((HandoffStatus.RESOLVED, HandoffStatus.RETURNED_TO_BOT)), _visible(user, caseworker),
                             Handoff.resolved_at >= now - timedelta(days=RESOLVED_DAYS_SHOWN))
         query = query.order_by(Handoff.resolved_at.desc()).limit(200)
     else:
-        query = query.where(Handoff.status == "waiting", _visible(user, caseworker))
+        query = query.where(Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))
         query = query.order_by(Handoff.escalation_level.desc(), Handoff.created_at)
     return list(session.scalars(query).unique())
 
@@ -100,7 +102,7 @@ def get_for_staff(session: Session, user: User, handoff_id: int, *, now: datetim
 
 
 def waiting_minutes(handoff: Handoff, now: datetime) -> int:
-    end = handoff.claimed_at if handoff.status != "waiting" and handoff.claimed_at else now
+    end = handoff.claimed_at if handoff.status != HandoffStatus.WAITING and handoff.claimed_at else now
     return max(0, int((end - handoff.created_at).total_seconds() // 60))
 
 
@@ -108,11 +110,11 @@ def waiting_minutes(handoff: Handoff, now: datetime) -> int:
 
 def open_handoff(session: Session, conversation: ChatConversation) -> Handoff | None:
     return session.scalar(select(Handoff).where(Handoff.conversation_id == conversation.id,
-                                                Handoff.status.in_(("waiting", "claimed"))))
+                                                Handoff.status.in_(OPEN_HANDOFF_STATUSES)))
 
 
 def request_handoff(session: Session, conversation: ChatConversation, *, reason: str, context: dict,
-                    now: datetime, actor="chatbot") -> Handoff:
+                    now: datetime, actor: Actor = SystemActor.CHATBOT) -> Handoff:
     """Queue the conversation for a person; the bot goes silent. An already open handoff is returned as is."""
     if not conversation.consent_given:
         raise NotAllowed("En medarbejder kan først læse med, når du har givet samtykke.")
@@ -124,10 +126,10 @@ def request_handoff(session: Session, conversation: ChatConversation, *, reason:
     location_id = member.location_id if member is not None else conversation.location_id
     level = 0 if location_id is not None else 2
     handoff = Handoff(conversation_id=conversation.id, member_id=conversation.member_id, location_id=location_id,
-                      target_caseworker_id=target, status="waiting", reason=reason, escalation_level=level,
+                      target_caseworker_id=target, status=HandoffStatus.WAITING, reason=reason, escalation_level=level,
                       context=context, created_at=now, queued_at=now)
     session.add(handoff)
-    conversation.state = "handed_off"
+    conversation.state = ChatState.HANDED_OFF
     session.flush()
     _announce(session, handoff, "Ny chat venter på svar", now)
     audit.record(session, actor, "handoff.request", member_id=handoff.member_id, target=handoff, now=now,
@@ -166,8 +168,8 @@ def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Ha
         raise NotAllowed(gettext("Kun sagsbehandlere kan tage en overdragelse."))
     handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
     result = session.execute(
-        update(Handoff).where(Handoff.id == handoff.id, Handoff.status == "waiting")
-        .values(status="claimed", claimed_by_id=caseworker.id, claimed_at=now)
+        update(Handoff).where(Handoff.id == handoff.id, Handoff.status == HandoffStatus.WAITING)
+        .values(status=HandoffStatus.CLAIMED, claimed_by_id=caseworker.id, claimed_at=now)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         session.refresh(handoff)
@@ -184,7 +186,7 @@ def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Ha
 def _own_claimed(session: Session, user: User, handoff_id: int, now: datetime) -> tuple[Handoff, Caseworker]:
     caseworker = caseworker_of(session, user)
     handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
-    if caseworker is None or handoff.status != "claimed" or handoff.claimed_by_id != caseworker.id:
+    if caseworker is None or handoff.status != HandoffStatus.CLAIMED or handoff.claimed_by_id != caseworker.id:
         raise NotAllowed(gettext("Tag overdragelsen, før du svarer eller afslutter den."))
     return handoff, caseworker
 
@@ -250,12 +252,12 @@ def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note
     if len(note) > 2000:
         raise ValidationFailed(gettext("Noten må højst være 2.000 tegn."), field="note")
     handoff, caseworker = _own_claimed(session, user, handoff_id, now)
-    handoff.status = "resolved"
+    handoff.status = HandoffStatus.RESOLVED
     handoff.resolved_at = now
     handoff.resolved_by_id = caseworker.id
     handoff.outcome = outcome
     handoff.outcome_note = note or None
-    handoff.conversation.state = "bot"
+    handoff.conversation.state = ChatState.BOT
     add_message(session, handoff.conversation, sender="system", now=now,
                 text="Medarbejderen har afsluttet samtalen. Du kan skrive til chatbotten igen.")
     audit.record(session, user, "handoff.resolve", member_id=handoff.member_id, target=handoff, now=now,
@@ -273,15 +275,15 @@ CLOSED_BY_MEMBER = {
 def close_by_member(session: Session, handoff: Handoff, *, why: str, now: datetime) -> Handoff:
     """The member ended the handoff from the chat (left the queue, ended it, withdrew consent): closed at once,
     the bot answers again, and the caseworker who had it is told."""
-    handoff.status = "resolved"
+    handoff.status = HandoffStatus.RESOLVED
     handoff.resolved_at = now
     handoff.outcome = "other"
     handoff.outcome_note = CLOSED_BY_MEMBER[why]
-    handoff.conversation.state = "bot"
+    handoff.conversation.state = ChatState.BOT
     if handoff.claimed_by is not None:
         notifications.notify(session, handoff.claimed_by.user_id, f"Chatten er afsluttet: {CLOSED_BY_MEMBER[why]}",
                              link=f"{INBOX_LINK}/{handoff.id}", now=now)
-    audit.record(session, "chatbot", "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
+    audit.record(session, SystemActor.CHATBOT, "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
                  now=now, detail={"why": why})
     return handoff
 
@@ -293,7 +295,7 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     colleague = session.get(Caseworker, colleague_id)
     if colleague is None or colleague.id == caseworker.id or not colleague.user.active:
         raise ValidationFailed(gettext("Vælg en aktiv kollega."), field="colleague_id")
-    handoff.status = "waiting"
+    handoff.status = HandoffStatus.WAITING
     handoff.claimed_by_id = None
     handoff.claimed_at = None
     handoff.target_caseworker_id = colleague.id
@@ -317,11 +319,11 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
 def hand_back_to_bot(session: Session, user: User, handoff_id: int, *, now: datetime, agent=None) -> Handoff:
     """The caseworker gives the conversation back to the chatbot, which says so to the member."""
     handoff, caseworker = _own_claimed(session, user, handoff_id, now)
-    handoff.status = "returned_to_bot"
+    handoff.status = HandoffStatus.RETURNED_TO_BOT
     handoff.resolved_at = now
     handoff.resolved_by_id = caseworker.id
     conversation = handoff.conversation
-    conversation.state = "bot"
+    conversation.state = ChatState.BOT
     text = "Du skriver nu med chatbotten igen. Hvad kan jeg hjælpe med?"
     buttons = None
     if agent is not None:
@@ -354,7 +356,7 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
         raise ValidationFailed(gettext("SLA skal være et positivt antal minutter."), field="sla_minutes")
     cutoff = now - timedelta(minutes=sla_minutes)
     overdue = session.scalars(select(Handoff).options(joinedload(Handoff.location)).where(
-        Handoff.status == "waiting", Handoff.escalation_level < 2, Handoff.queued_at <= cutoff)
+        Handoff.status == HandoffStatus.WAITING, Handoff.escalation_level < 2, Handoff.queued_at <= cutoff)
         .order_by(Handoff.created_at).with_for_update(of=Handoff, skip_locked=True)).unique().all()
     for handoff in overdue:
         before = handoff.escalation_level
@@ -364,7 +366,8 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
             handoff.escalation_level = 2
         handoff.queued_at = now
         _announce(session, handoff, f"Chat har ventet over {sla_minutes} minutter", now)
-        audit.record(session, "scheduler", "handoff.escalate", member_id=handoff.member_id, target=handoff, now=now,
+        audit.record(session, SystemActor.SCHEDULER, "handoff.escalate", member_id=handoff.member_id,
+                     target=handoff, now=now,
                      detail={"from_level": before, "to_level": handoff.escalation_level})
     return len(overdue)
 

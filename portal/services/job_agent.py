@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.models import Member
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import JobAgentHit, JobmatchCv
+from portal.models.statuses import JobOrderStatus
 from portal.services import outbox
 from portal.services.email_render import render_email
 from portal.services.jobmatch import score_match
@@ -40,7 +41,7 @@ def run_job_agent(session: Session, *, now: datetime) -> dict:
         return counts
     earliest = min(cv.job_agent_since or now for cv in cvs)
     orders = session.scalars(select(JobOrder).options(joinedload(JobOrder.location))
-                             .where(JobOrder.status == "open", JobOrder.deadline >= today,
+                             .where(JobOrder.status == JobOrderStatus.OPEN, JobOrder.deadline >= today,
                                     JobOrder.created_at > earliest, JobOrder.created_at <= now)
                              .order_by(JobOrder.created_at, JobOrder.id)).all()
     if not orders:

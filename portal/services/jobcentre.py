@@ -25,13 +25,15 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
+from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus
 from portal.services import audit, municipalities, notifications
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 
 DEFAULT_APPROVAL_KINDS = ("activation", "company_internship", "wage_subsidy", "education_long")
 ANSWERED_KINDS = ("plan_approval", "joint_invitation", "visitation")  # the kinds the job centre answers
-OPEN_STATUSES = ("sent", "read")
+OPEN_STATUSES = (JobcentreMessageStatus.SENT, JobcentreMessageStatus.READ)
 REASON_MIN, REASON_MAX = 5, 2000
 
 KIND_LABELS = {
@@ -41,18 +43,19 @@ KIND_LABELS = {
     "joint_invitation": N_("Invitation til fællessamtale"),
 }
 STATUS_LABELS = {
-    "sent": N_("Sendt til jobcentret"),
-    "read": N_("Læst af jobcentret"),
-    "answered": N_("Besvaret af jobcentret"),
-    "withdrawn": N_("Trukket tilbage"),
+    JobcentreMessageStatus.SENT: N_("Sendt til jobcentret"),
+    JobcentreMessageStatus.READ: N_("Læst af jobcentret"),
+    JobcentreMessageStatus.ANSWERED: N_("Besvaret af jobcentret"),
+    JobcentreMessageStatus.WITHDRAWN: N_("Trukket tilbage"),
 }
 DECISION_LABELS = {
-    "approved": N_("Godkendt af jobcentret"),
-    "rejected": N_("Afvist af jobcentret"),
-    "accepted": N_("Tidspunktet er accepteret af jobcentret"),
-    "counter": N_("Jobcentret foreslår et andet tidspunkt"),
+    JobcentreDecision.APPROVED: N_("Godkendt af jobcentret"),
+    JobcentreDecision.REJECTED: N_("Afvist af jobcentret"),
+    JobcentreDecision.ACCEPTED: N_("Tidspunktet er accepteret af jobcentret"),
+    JobcentreDecision.COUNTER: N_("Jobcentret foreslår et andet tidspunkt"),
 }
-VISITATION_DECISION_LABELS = {"approved": N_("Modtaget af jobcentret"), "rejected": N_("Afvist af jobcentret")}
+VISITATION_DECISION_LABELS = {JobcentreDecision.APPROVED: N_("Modtaget af jobcentret"),
+                              JobcentreDecision.REJECTED: N_("Afvist af jobcentret")}
 # The access log's purpose and reason for a job-centre read (translated where shown, portal.services.access).
 PURPOSE_JOBCENTRE = N_("Jobcentrets opgaver i forsøget")
 REASON_JOBCENTRE = N_("medlemmets jobcenter")
@@ -129,12 +132,13 @@ def send(session: Session, member: Member, *, kind: str, key: str, subject: str,
     message = JobcentreMessage(
         idempotency_key=key[:120], jobcentre_code=code, member_id=member.id, kind=kind,
         plan_item_id=plan_item.id if plan_item is not None else None, summary_id=summary_id,
-        referral_id=referral_id, booking_id=booking_id, subject=subject[:200], body_text=body, status="sent",
-        adapter=adapter.name, created_at=now, updated_at=now)
+        referral_id=referral_id, booking_id=booking_id, subject=subject[:200], body_text=body,
+        status=JobcentreMessageStatus.SENT, adapter=adapter.name, created_at=now, updated_at=now)
     session.add(message)
     session.flush()
     adapter.deliver(session, message, now)
-    audit.record(session, "jobcentre-exchange", "jobcentre.sent", member_id=member.id, target=message, now=now,
+    audit.record(session, SystemActor.JOBCENTRE_EXCHANGE, "jobcentre.sent", member_id=member.id,
+                 target=message, now=now,
                  detail={"kind": kind, "jobcentre": code, "adapter": adapter.name})
     return message
 
@@ -153,11 +157,11 @@ def request_plan_approval(session: Session, item: PlanItem, now: datetime) -> Jo
                 subject=f"Godkendelse i Min plan: {item.title}", body="\n".join(lines), now=now, plan_item=item)
 
 
-def withdraw_plan_request(session: Session, item: PlanItem, actor, now: datetime) -> None:
+def withdraw_plan_request(session: Session, item: PlanItem, actor: Actor, now: datetime) -> None:
     """The a-kasse took an item back before the job centre answered: its open request is withdrawn."""
     for message in session.scalars(select(JobcentreMessage).where(
             JobcentreMessage.plan_item_id == item.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
-        message.status, message.updated_at = "withdrawn", now
+        message.status, message.updated_at = JobcentreMessageStatus.WITHDRAWN, now
         audit.record(session, actor, "jobcentre.withdrawn", member_id=item.member_id, target=message, now=now)
 
 
@@ -238,8 +242,8 @@ def get_message(session: Session, scope: JobcentreScope, message_id: int) -> Job
 def open_message(session: Session, scope: JobcentreScope, message_id: int, now: datetime) -> JobcentreMessage:
     """Open one message: marks it read (the a-kasse sees 'Læst af jobcentret') and audits the read."""
     message = get_message(session, scope, message_id)
-    if message.status == "sent":
-        message.status, message.read_at, message.updated_at = "read", now, now
+    if message.status == JobcentreMessageStatus.SENT:
+        message.status, message.read_at, message.updated_at = JobcentreMessageStatus.READ, now, now
     _audit_read(session, scope, message.member, message, now)
     return message
 
@@ -261,7 +265,8 @@ def claim(session: Session, message: JobcentreMessage, now: datetime) -> bool:
     claimed = session.execute(
         update(JobcentreMessage).where(JobcentreMessage.id == message.id,
                                        JobcentreMessage.status.in_(OPEN_STATUSES))
-        .values(status="answered", updated_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(status=JobcentreMessageStatus.ANSWERED,
+                updated_at=now).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         session.refresh(message)
         return False
@@ -315,5 +320,6 @@ def escalate_unanswered(session: Session, now: datetime) -> int:
                 f"{municipalities.jobcentre_name(message.jobcentre_code)} har ikke svaret i {answer_days()} dage: "
                 f"{message.subject} ({member.full_name}). Ring til jobcentret, eller træk anmodningen tilbage.",
                 link=f"/sagsbehandler/medlem/{member.member_number}#jobcenter", now=now)
-        audit.record(session, "scheduler", "jobcentre.escalated", member_id=member.id, target=message, now=now)
+        audit.record(session, SystemActor.SCHEDULER, "jobcentre.escalated", member_id=member.id,
+                     target=message, now=now)
     return len(due)

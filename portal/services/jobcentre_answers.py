@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.models.casework import JobcenterReferral
 from portal.models.jobcentre import JobcentreMessage
+from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus, PlanStatus, VisitationStatus
 from portal.services import audit, notifications, plan
 from portal.services import referral as visitation
 from portal.services.errors import Conflict, ValidationFailed
@@ -35,20 +36,21 @@ def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *
         raise ValidationFailed(_("Sagen er ikke en anmodning om godkendelse."))
     reason = clean_reason(reason, required=not approve)
     item = message.plan_item
-    if message.status == "withdrawn" or item.status == "cancelled":
+    if message.status == JobcentreMessageStatus.WITHDRAWN or item.status == PlanStatus.CANCELLED:
         raise Conflict(_("A-kassen har trukket aktiviteten »%(title)s« tilbage. Der er ikke noget at godkende, "
                          "og intet er ændret.", title=item.title))
-    if message.status == "answered":
+    if message.status == JobcentreMessageStatus.ANSWERED:
         raise Conflict(_("Aktiviteten »%(title)s« er allerede %(decision)s. Intet er ændret.", title=item.title,
-                         decision=_(DECISION_LABELS[message.decision or "approved"]).lower()))
-    if item.status != "awaiting_jc":
+                         decision=_(DECISION_LABELS[message.decision or JobcentreDecision.APPROVED]).lower()))
+    if item.status != PlanStatus.AWAITING_JC:
         raise Conflict(_("Aktiviteten »%(title)s« afventer ikke jobcentret længere. Intet er ændret.",
                          title=item.title))
     if not claim(session, message, now):
         raise Conflict(_("Aktiviteten »%(title)s« er allerede besvaret af jobcentret. Intet er ændret.",
                          title=item.title))
     plan.apply_jobcentre_decision(session, item, approve=approve, reason=reason, actor=scope.user, now=now)
-    message.status, message.decision, message.decision_reason = "answered", "approved" if approve else "rejected", reason
+    decision = JobcentreDecision.APPROVED if approve else JobcentreDecision.REJECTED
+    message.status, message.decision, message.decision_reason = JobcentreMessageStatus.ANSWERED, decision, reason
     message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
     message.read_at = message.read_at or now
     audit.record(session, scope.user, "jobcentre.plan_approved" if approve else "jobcentre.plan_rejected",
@@ -64,10 +66,10 @@ def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, 
     referral = session.get(JobcenterReferral, message.referral_id) if message.referral_id else None
     if message.kind != "visitation" or referral is None:
         raise ValidationFailed(_("Sagen er ikke en visitation."))
-    if message.status == "answered":
+    if message.status == JobcentreMessageStatus.ANSWERED:
         raise Conflict(_("Visitationen er allerede besvaret (%(decision)s). Intet er ændret.",
                          decision=decision_label(message).lower()))
-    new_status = "accepted" if accept else "rejected"
+    new_status = VisitationStatus.ACCEPTED if accept else VisitationStatus.REJECTED
     if new_status not in visitation.TRANSITIONS[referral.status]:
         raise Conflict(_("A-kassen har afsluttet visitationen. Intet er ændret."))
     reason = clean_reason(reason, required=not accept)
@@ -76,7 +78,8 @@ def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, 
     old = referral.status
     referral.status, referral.updated_at = new_status, now
     referral.status_note = reason or referral.status_note
-    message.status, message.decision, message.decision_reason = "answered", "approved" if accept else "rejected", reason
+    decision = JobcentreDecision.APPROVED if accept else JobcentreDecision.REJECTED
+    message.status, message.decision, message.decision_reason = JobcentreMessageStatus.ANSWERED, decision, reason
     message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
     message.read_at = message.read_at or now
     audit.record(session, scope.user, "visitation.status", member_id=referral.member_id, target=referral, now=now,

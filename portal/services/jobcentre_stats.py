@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models.jobcentre import JobcentreMessage
+from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus
 from portal.services import municipalities
 from portal.services.jobcentre import OPEN_STATUSES
 
@@ -45,7 +46,7 @@ def _counts(rows: list[JobcentreMessage]) -> dict:
     if waits:
         mid = len(waits) // 2
         median = round(waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2, 1)
-    return {"asked": len(rows), "approved": sum(m.decision == "approved" for m in rows),
-            "rejected": sum(m.decision == "rejected" for m in rows),
+    return {"asked": len(rows), "approved": sum(m.decision == JobcentreDecision.APPROVED for m in rows),
+            "rejected": sum(m.decision == JobcentreDecision.REJECTED for m in rows),
             "open": sum(m.status in OPEN_STATUSES for m in rows),
-            "withdrawn": sum(m.status == "withdrawn" for m in rows), "median_wait_hours": median}
+            "withdrawn": sum(m.status == JobcentreMessageStatus.WITHDRAWN for m in rows), "median_wait_hours": median}

@@ -25,18 +25,20 @@ from portal.models.casework import (
     Placement,
 )
 from portal.models.jobmatch import JobmatchCv
+from portal.models.statuses import JobOrderStatus, MemberStatus, ReferralStatus
 from portal.services import audit, jobmatch_cv
 from portal.services.access import StaffScope, require_edit, visible_members_clause
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import utcnow
 
-MATCHABLE_STATUSES = ("ledig", "opsagt", "sygemeldt")
+MATCHABLE_STATUSES = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT)
 REFERRAL_TRANSITIONS = {
-    "referred": ("interview", "hired", "rejected", "withdrawn"),
-    "interview": ("hired", "rejected", "withdrawn"),
-    "hired": (),
-    "rejected": (),
-    "withdrawn": (),
+    ReferralStatus.REFERRED: (ReferralStatus.INTERVIEW, ReferralStatus.HIRED, ReferralStatus.REJECTED,
+                              ReferralStatus.WITHDRAWN),
+    ReferralStatus.INTERVIEW: (ReferralStatus.HIRED, ReferralStatus.REJECTED, ReferralStatus.WITHDRAWN),
+    ReferralStatus.HIRED: (),
+    ReferralStatus.REJECTED: (),
+    ReferralStatus.WITHDRAWN: (),
 }
 MAX_DISTANCE_KM = 120  # beyond this a match is not shown: nobody commutes Skagen–Gedser for a part-time job
 _WORD = re.compile(r"[a-zæøå]{4,}")
@@ -115,7 +117,7 @@ def create_job_order(session: Session, data: JobOrderInput, *, actor: User, toda
                      now: datetime | None = None) -> JobOrder:
     now = now or utcnow()
     values = validate_job_order(session, data, today)
-    order = JobOrder(**values, status="open", created_by_user_id=actor.id, created_at=now, updated_at=now)
+    order = JobOrder(**values, status=JobOrderStatus.OPEN, created_by_user_id=actor.id, created_at=now, updated_at=now)
     session.add(order)
     session.flush()
     audit.record(session, actor, "jobmatch.order_created", target=order,
@@ -146,22 +148,22 @@ def get_job_order(session: Session, order_id: int) -> JobOrder:
 
 
 def is_open(order: JobOrder, today: date) -> bool:
-    return order.status == "open" and order.deadline >= today
+    return order.status == JobOrderStatus.OPEN and order.deadline >= today
 
 
-def list_job_orders(session: Session, *, today: date, status: str = "open", location_id: int | None = None,
+def list_job_orders(session: Session, *, today: date, status: str = JobOrderStatus.OPEN, location_id: int | None = None,
                     q: str = "", page: int = 1, per_page: int = 25) -> tuple[list[tuple[JobOrder, int]], int]:
     """Job orders with the number of referrals each, newest deadline last; `status` "open" hides expired ones."""
     referrals = (select(JobReferral.job_order_id, func.count().label("n"))
                  .group_by(JobReferral.job_order_id).subquery())
     query = select(JobOrder, func.coalesce(referrals.c.n, 0)).outerjoin(
         referrals, referrals.c.job_order_id == JobOrder.id).options(joinedload(JobOrder.location))
-    if status == "open":
-        query = query.where(JobOrder.status == "open", JobOrder.deadline >= today)
+    if status == JobOrderStatus.OPEN:
+        query = query.where(JobOrder.status == JobOrderStatus.OPEN, JobOrder.deadline >= today)
     elif status in JOB_ORDER_STATUSES:
         query = query.where(JobOrder.status == status)
     elif status == "expired":
-        query = query.where(JobOrder.status == "open", JobOrder.deadline < today)
+        query = query.where(JobOrder.status == JobOrderStatus.OPEN, JobOrder.deadline < today)
     if location_id:
         query = query.where(JobOrder.location_id == location_id)
     if q:
@@ -270,16 +272,16 @@ def score_match(order: JobOrder, member: Member, *, order_location: ServiceLocat
     """
     if member.status not in MATCHABLE_STATUSES:
         return None
-    if member.status == "opsagt" and not member.mark_o:
+    if member.status == MemberStatus.OPSAGT and not member.mark_o:
         return None  # no CV in JobMatch without mark O
     match = (_cv_fit(order, member, cv, order_location) if cv is not None
              else _profile_fit(order, member, order_location, member_location))
     if match is None:
         return None
-    if member.status == "ledig":
+    if member.status == MemberStatus.LEDIG:
         match.score += 15
         match.reasons.append(_("Ledig nu – kan starte med det samme"))
-    elif member.status == "opsagt":
+    elif member.status == MemberStatus.OPSAGT:
         notice_end = member.notice_end_date
         if notice_end and notice_end <= order.deadline + timedelta(days=45):
             match.score += 12
@@ -311,7 +313,7 @@ def matching_members(session: Session, scope: StaffScope, order: JobOrder, *, to
         select(Member, JobmatchCv).outerjoin(JobmatchCv, JobmatchCv.member_id == Member.id)
         .options(joinedload(Member.location))
         .where(visible_members_clause(scope), Member.status.in_(MATCHABLE_STATUSES),
-               or_(Member.status != "opsagt", Member.mark_o.is_(True)), or_(*text_match))
+               or_(Member.status != MemberStatus.OPSAGT, Member.mark_o.is_(True)), or_(*text_match))
         .limit(5000)
     ).all()
     already = set(session.scalars(select(JobReferral.member_id).where(JobReferral.job_order_id == order.id)))
@@ -333,7 +335,7 @@ def matching_orders(session: Session, member: Member, *, today: date, limit: int
     """Open job orders that fit a member (the conversation screen), best first; by their CV where they have one."""
     orders = session.scalars(
         select(JobOrder).options(joinedload(JobOrder.location))
-        .where(JobOrder.status == "open", JobOrder.deadline >= today).limit(2000)
+        .where(JobOrder.status == JobOrderStatus.OPEN, JobOrder.deadline >= today).limit(2000)
     ).all()
     referred = set(session.scalars(select(JobReferral.job_order_id).where(JobReferral.member_id == member.id)))
     if cv is ...:  # the caller did not look it up
@@ -357,7 +359,7 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
     require_edit(scope, member)
     if not is_open(order, today):
         raise Conflict(_("Jobordren er lukket eller ansøgningsfristen er overskredet. Der kan ikke henvises til den."))
-    if member.status not in MATCHABLE_STATUSES or (member.status == "opsagt" and not member.mark_o):
+    if member.status not in MATCHABLE_STATUSES or (member.status == MemberStatus.OPSAGT and not member.mark_o):
         raise ValidationFailed(_("Medlemmet kan ikke henvises: kun ledige, sygemeldte og opsagte medlemmer med "
                                  "mærket O kan henvises til job."))
     exists = session.scalar(select(JobReferral.id).where(JobReferral.job_order_id == order.id,
@@ -365,7 +367,7 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
     if exists:
         raise Conflict(_("Medlemmet er allerede henvist til denne jobordre."))
     now = now or utcnow()
-    referral = JobReferral(job_order_id=order.id, member_id=member.id, status="referred",
+    referral = JobReferral(job_order_id=order.id, member_id=member.id, status=ReferralStatus.REFERRED,
                            note=_clean(note, 1000) or None, referred_by_user_id=scope.user.id,
                            referred_at=now, updated_at=now)
     session.add(referral)
@@ -386,7 +388,7 @@ def set_referral_status(session: Session, scope: StaffScope, referral: JobReferr
                         now: datetime | None = None) -> JobReferral:
     """Move a referral on (interview, rejected, withdrawn). Hiring goes through `register_placement`."""
     require_edit(scope, referral.member)
-    if status == "hired":
+    if status == ReferralStatus.HIRED:
         raise ValidationFailed(_("Registrér ansættelsen med startdato og ansættelsesform."), field="status")
     if status not in REFERRAL_TRANSITIONS.get(referral.status, ()):
         raise Conflict(_("Henvisningen kan ikke ændres til den status nu."))
@@ -417,18 +419,18 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
         errors["start_date"] = _("Startdatoen ligger mere end et år tilbage. Tjek datoen.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    if "hired" not in REFERRAL_TRANSITIONS.get(referral.status, ()):
+    if ReferralStatus.HIRED not in REFERRAL_TRANSITIONS.get(referral.status, ()):
         raise Conflict(_("Ansættelsen er allerede registreret, eller henvisningen er afsluttet."))
     now = now or utcnow()
-    referral.status = "hired"
+    referral.status = ReferralStatus.HIRED
     referral.updated_at = now
     placement = Placement(job_referral_id=referral.id, member_id=referral.member_id,
                           job_order_id=referral.job_order_id, permanent=bool(permanent), start_date=start_date,
                           registered_by_user_id=scope.user.id, registered_at=now)
     session.add(placement)
     order = referral.job_order
-    if order.status == "open":
-        order.status = "filled"
+    if order.status == JobOrderStatus.OPEN:
+        order.status = JobOrderStatus.FILLED
         order.updated_at = now
     session.flush()
     audit.record(session, scope.user, "jobmatch.placed", member_id=referral.member_id, target=placement,

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from portal.models import Caseworker, Consent, Member, ServiceLocation, User
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import CERTIFICATES, HOURS_WANTED, JobmatchCv
+from portal.models.statuses import MemberStatus
 from portal.services import audit, municipalities, notifications
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.minside_i18n import _, _l
 
@@ -62,7 +64,7 @@ class CvInput:
 
 def has_mark_o(member: Member) -> bool:
     """Mark O: dismissed and in the notice period (status "opsagt"), or registered so by the a-kasse."""
-    return member.status == "opsagt" or bool(member.mark_o)
+    return member.status == MemberStatus.OPSAGT or bool(member.mark_o)
 
 
 def get_cv(session: Session, member: Member) -> JobmatchCv | None:
@@ -171,7 +173,7 @@ def validate_cv(data: CvInput) -> dict:
 
 
 # ---------------------------------------------------------------- state changes
-def save_cv(session: Session, member: Member, data: CvInput, *, actor: User | str, now: datetime) -> JobmatchCv:
+def save_cv(session: Session, member: Member, data: CvInput, *, actor: Actor, now: datetime) -> JobmatchCv:
     """Create or replace the member's CV (all fields or nothing); sets mark O for a dismissed member."""
     values = validate_cv(data)
     cv = get_cv(session, member)
@@ -183,7 +185,7 @@ def save_cv(session: Session, member: Member, data: CvInput, *, actor: User | st
     for key, value in values.items():
         setattr(cv, key, value)
     cv.updated_at = now
-    if member.status == "opsagt" and not member.mark_o:
+    if member.status == MemberStatus.OPSAGT and not member.mark_o:
         member.mark_o = True
         member.updated_at = now
     session.flush()
@@ -192,7 +194,7 @@ def save_cv(session: Session, member: Member, data: CvInput, *, actor: User | st
     return cv
 
 
-def set_job_agent(session: Session, member: Member, on: bool, *, actor: User | str, now: datetime) -> JobmatchCv:
+def set_job_agent(session: Session, member: Member, on: bool, *, actor: Actor, now: datetime) -> JobmatchCv:
     """Switch the job agent on (orders created from now on are news) or off (no further e-mails, at once)."""
     cv = get_cv(session, member)
     if cv is None:
@@ -225,7 +227,7 @@ def request_cv_via_chat(session: Session, member: Member, *, text_shown: str, no
     active = session.scalar(select(Consent.id).where(Consent.member_id == member.id, Consent.purpose == "jobmatch_cv",
                                                      Consent.withdrawn_at.is_(None)).limit(1))
     if active is None:
-        give_consent(session, purpose="jobmatch_cv", source="chatbot", actor="chatbot", now=now,
+        give_consent(session, purpose="jobmatch_cv", source="chatbot", actor=SystemActor.CHATBOT, now=now,
                      member_id=member.id, text_shown=text_shown)
     member.mark_o = has_mark_o(member)
     member.updated_at = now
@@ -237,7 +239,7 @@ def request_cv_via_chat(session: Session, member: Member, *, text_shown: str, no
     for user_id in users:
         notifications.notify(session, user_id, f"Opret CV i FOA JobMatch for {member.full_name} "
                              f"({member.member_number}), bestilt i chatten", now=now)
-    audit.record(session, "chatbot", "jobmatch.cv_requested", member_id=member.id, target=member, now=now)
+    audit.record(session, SystemActor.CHATBOT, "jobmatch.cv_requested", member_id=member.id, target=member, now=now)
     return users
 
 

@@ -14,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models.jobcentre import JobcentreMessage
+from portal.models.statuses import BookingStatus, JobcentreDecision, JobcentreMessageStatus
 from portal.services import audit, notifications
+from portal.services.actors import SystemActor
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import (
     DECISION_LABELS,
@@ -46,7 +48,7 @@ def booking_changed(session: Session, booking, kind: str, *, subject: str, body:
         return None
     for earlier in session.scalars(select(JobcentreMessage).where(
             JobcentreMessage.booking_id == booking.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
-        earlier.status, earlier.updated_at = "withdrawn", now
+        earlier.status, earlier.updated_at = JobcentreMessageStatus.WITHDRAWN, now
     if kind == "cancelled":
         return None
     return send(session, booking.member, kind="joint_invitation", key=f"joint:{booking.id}:{booking.sequence}",
@@ -64,12 +66,12 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
     if message.kind != "joint_invitation" or message.booking_id is None:
         raise ValidationFailed(_("Sagen er ikke en invitation til fællessamtale."))
     booking = session.get(Booking, message.booking_id)
-    if message.status == "withdrawn" or booking is None or booking.status != "booked":
+    if message.status == JobcentreMessageStatus.WITHDRAWN or booking is None or booking.status != BookingStatus.BOOKED:
         raise Conflict(_("A-kassen har flyttet eller aflyst fællessamtalen siden. Se den nyeste invitation. "
                          "Intet er ændret."))
-    if message.status == "answered":
+    if message.status == JobcentreMessageStatus.ANSWERED:
         raise Conflict(_("Invitationen er allerede besvaret (%(decision)s). Intet er ændret.",
-                         decision=_(DECISION_LABELS[message.decision or "accepted"]).lower()))
+                         decision=_(DECISION_LABELS[message.decision or JobcentreDecision.ACCEPTED]).lower()))
     reason = clean_reason(reason, required=False)
     member = message.member
     if not accept:
@@ -83,7 +85,8 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
                                      "tidspunkt.", day=deadline.strftime("%d.%m.%Y")), field="counter_time")
     if not claim(session, message, now):
         raise Conflict(_("Invitationen er allerede besvaret. Intet er ændret."))
-    message.status, message.decision = "answered", "accepted" if accept else "counter"
+    decision = JobcentreDecision.ACCEPTED if accept else JobcentreDecision.COUNTER
+    message.status, message.decision = JobcentreMessageStatus.ANSWERED, decision
     message.counter_time, message.decision_reason = (None if accept else counter_time), reason
     message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
     message.read_at = message.read_at or now
@@ -106,8 +109,9 @@ def upcoming(session: Session, scope: JobcentreScope, now: datetime) -> list[Job
 
     return list(session.scalars(
         select(JobcentreMessage).join(Booking, Booking.id == JobcentreMessage.booking_id)
-        .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code, JobcentreMessage.decision == "accepted",
-               Booking.status == "booked", Booking.starts_at > now)
+        .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code,
+               JobcentreMessage.decision == JobcentreDecision.ACCEPTED,
+               Booking.status == BookingStatus.BOOKED, Booking.starts_at > now)
         .options(selectinload(JobcentreMessage.member)).order_by(Booking.starts_at)))
 
 
@@ -148,8 +152,9 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
 
     due = session.execute(
         select(JobcentreMessage, Booking).join(Booking, Booking.id == JobcentreMessage.booking_id)
-        .where(JobcentreMessage.kind == "joint_invitation", JobcentreMessage.decision == "accepted",
-               Booking.status == "booked", Booking.starts_at > now, Booking.starts_at <= now + timedelta(hours=hours))
+        .where(JobcentreMessage.kind == "joint_invitation", JobcentreMessage.decision == JobcentreDecision.ACCEPTED,
+               Booking.status == BookingStatus.BOOKED, Booking.starts_at > now,
+               Booking.starts_at <= now + timedelta(hours=hours))
     ).all()
     reminded = 0
     for message, booking in due:
@@ -169,7 +174,8 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
             notifications.notify(session, booking.caseworker.user_id,
                                  f"Påmindelse: fællessamtale med {message.member.full_name} og {centre} {when}.",
                                  link=f"/kalender/samtale/{booking.id}", now=now)
-        audit.record(session, "scheduler", "jobcentre.joint_reminded", member_id=message.member_id, target=message,
+        audit.record(session, SystemActor.SCHEDULER, "jobcentre.joint_reminded", member_id=message.member_id,
+                     target=message,
                      now=now, detail={"jobcentre": municipalities.jobcentre_name(message.jobcentre_code),
                                       "users": len(staff)})
         reminded += 1

@@ -42,6 +42,7 @@ from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.models.outcomes import BenefitPeriod, JobStart
 from portal.models.plan import PlanItem
 from portal.models.scheduling import SurveyAnswer
+from portal.models.statuses import BookingStatus, PlanStatus, RegistrationStatus
 from portal.services.contact_course import RULES, due_date_for
 from portal.services.kpi_sql import add_days, days_between, local_day
 
@@ -295,10 +296,11 @@ def _took_extra_course(scope: Scope, c):
     b = Booking.__table__
     reg, ses, off = OfferRegistration.__table__, OfferSession.__table__, Offer.__table__
     until = func.coalesce(c.c.end_date, scope.today)
-    focus = exists().where(b.c.member_id == c.c.member_id, b.c.type == "focus", b.c.status == "held",
+    focus = exists().where(b.c.member_id == c.c.member_id, b.c.type == "focus", b.c.status == BookingStatus.HELD,
                            local_day(b.c.starts_at) >= c.c.start_date, local_day(b.c.starts_at) <= until)
     attended = exists().select_from(reg.join(ses, ses.c.id == reg.c.session_id).join(off, off.c.id == ses.c.offer_id)
-                                    ).where(reg.c.member_id == c.c.member_id, reg.c.status == "attended",
+                                    ).where(reg.c.member_id == c.c.member_id,
+                                            reg.c.status == RegistrationStatus.ATTENDED,
                                             off.c.kind.in_(EXTRA_COURSE_OFFER_KINDS),
                                             local_day(ses.c.starts_at) >= c.c.start_date,
                                             local_day(ses.c.starts_at) <= until)
@@ -309,7 +311,8 @@ def _has_plan_draft(scope: Scope, c):
     """At least one Min plan item (proposed, agreed or done) created during the benefit period."""
     p = PlanItem.__table__
     created = local_day(p.c.created_at)
-    return exists().where(p.c.member_id == c.c.member_id, p.c.status.in_(("proposed", "active", "done")),
+    return exists().where(p.c.member_id == c.c.member_id, p.c.status.in_((PlanStatus.PROPOSED,
+                                                                          PlanStatus.ACTIVE, PlanStatus.DONE)),
                           created >= c.c.start_date, created <= func.coalesce(c.c.end_date, scope.today))
 
 
@@ -340,7 +343,7 @@ def dismissed(session: Session, scope: Scope) -> dict[str, tuple]:
     segment = segment_expr(m.c.mark_o, m.c.target_group)
     split = _split_key(scope, segment, m.c.placement, m.c.location_id)
     consent_day = local_day(consented.c.given_at)
-    conversation = exists().where(b.c.member_id == m.c.id, b.c.status == "held",
+    conversation = exists().where(b.c.member_id == m.c.id, b.c.status == BookingStatus.HELD,
                                   local_day(b.c.starts_at) >= consent_day,
                                   local_day(b.c.starts_at) <= m.c.notice_end_date)
     # A job starting no later than the day after the notice ends: the member never signs on.
@@ -429,7 +432,7 @@ def timeliness_flags(session: Session, scope: Scope):
         return due.c[f"due_{rules[key].due_day}"]
 
     def held_by(day_col, status_col, deadline):
-        return and_(day_col.isnot(None), day_col <= deadline, status_col == "held")
+        return and_(day_col.isnot(None), day_col <= deadline, status_col == BookingStatus.HELD)
 
     on_time = {
         "cv": held_by(k.cv1_day, k.cv1_status, due_of("cv")),

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from portal.models import Booking, Member
 from portal.models.casework import HeldConversation
 from portal.models.profiling import GroupDecision, GroupObjection
+from portal.models.statuses import BookingStatus
 from portal.services import audit, notifications
+from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.profiling import Factor
@@ -45,7 +47,7 @@ class MemberGroupView:
 def cv_conversation_held(session: Session, member: Member) -> bool:
     return bool(session.scalar(select(or_(
         exists().where(HeldConversation.member_id == member.id, HeldConversation.type == "cv"),
-        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == "held"),
+        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
     ))))
 
 
@@ -72,7 +74,7 @@ def group_view(session: Session, member: Member) -> MemberGroupView | None:
                            answered=[o for o in objections if o.answered_at is not None])
 
 
-def object_to_group(session: Session, member: Member, text: str, *, actor, now: datetime) -> GroupObjection:
+def object_to_group(session: Session, member: Member, text: str, *, actor: Actor, now: datetime) -> GroupObjection:
     """The member disagrees with their group or its reasons: kept, the caseworker told. One open at a time."""
     view = group_view(session, member)
     if view is None:

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, Member, User
 from portal.services import audit
 from portal.services.access import reason_text
+from portal.services.actors import Actor
 from portal.services.minside_i18n import _l, plain
 
 log = logging.getLogger("portal.my_data")
@@ -61,7 +62,7 @@ def _row(mapping) -> dict:
     return {k: _json_value(v) for k, v in mapping.items() if k not in SECRET_COLUMNS}
 
 
-def export(session: Session, member: Member, *, actor, now: datetime, record_export: bool = True) -> dict:
+def export(session: Session, member: Member, *, actor: Actor, now: datetime, record_export: bool = True) -> dict:
     """All data about the member; a download (record_export) is itself audited."""
     member_row = session.execute(select(Member.__table__).where(Member.__table__.c.id == member.id)).mappings().one()
     data: dict = {"exported_at": now.isoformat(), "member": _row(member_row)}

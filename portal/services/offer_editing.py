@@ -26,8 +26,10 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.query_args import db_int
 from portal.services import audit, registration_state
+from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import WHEN, session_ics, tell_member
@@ -38,7 +40,7 @@ OFFER_FIELDS = ("kind", "title", "description", "topic", "fvu_subject", "sosu_va
                 "requires_fvu_test", "hold_hours", "active")
 
 
-def _staff(actor) -> None:
+def _staff(actor: Actor) -> None:
     if not isinstance(actor, User) or actor.role not in ("caseworker", "admin"):
         raise NotAllowed(_("Kun sagsbehandlere og administratorer kan redigere tilbud."))
 
@@ -227,7 +229,7 @@ def create_session(session: Session, offer: Offer, data: dict[str, Any], *, acto
                    now: datetime) -> OfferSession:
     _staff(actor)
     values = validate_session(session, offer, data, now=now)
-    offer_session = OfferSession(offer_id=offer.id, **values, seats_taken=0, status="open", sequence=0,
+    offer_session = OfferSession(offer_id=offer.id, **values, seats_taken=0, status=SessionStatus.OPEN, sequence=0,
                                  created_at=now, updated_at=now)
     session.add(offer_session)
     session.flush()
@@ -241,7 +243,7 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
     """Change time, place or capacity. More seats go to the waiting list; a new time or place is sent to all."""
     _staff(actor)
     offer_session = lock_session(session, offer_session.id)
-    if offer_session.status != "open":
+    if offer_session.status != SessionStatus.OPEN:
         raise Conflict(_("Holdet er aflyst og kan ikke ændres."))
     values = validate_session(session, offer_session.offer, data, now=now, existing=offer_session)
     changed = {k: v for k, v in values.items() if getattr(offer_session, k) != v}
@@ -255,7 +257,7 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
                  detail={"fields": sorted(changed)}, now=now)
     session.flush()
     if moved:
-        for reg in _live(session, offer_session, ("registered", "offered")):
+        for reg in _live(session, offer_session, (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED)):
             when = format_local_datetime(offer_session.starts_at, WHEN)
             tell_member(session, reg.member, now, key=f"offer-session-moved-{reg.id}-{offer_session.sequence}",
                         kind="offers.session_changed",
@@ -279,17 +281,17 @@ def cancel_session(session: Session, offer_session: OfferSession, *, reason: str
     if len(reason) < 5 or len(reason) > 1000:
         raise ValidationFailed(_("Skriv en begrundelse til deltagerne (5-1000 tegn)."), field="reason")
     offer_session = lock_session(session, offer_session.id)
-    if offer_session.status == "cancelled":
+    if offer_session.status == SessionStatus.CANCELLED:
         raise Conflict(_("Holdet er allerede aflyst."))
     if offer_session.ends_at <= now:
         raise Conflict(_("Holdet er afholdt og kan ikke aflyses."))
-    offer_session.status = "cancelled"
+    offer_session.status = SessionStatus.CANCELLED
     offer_session.cancel_reason = reason
     offer_session.sequence += 1
     offer_session.updated_at = now
     title = offer_session.offer.title
     for reg in _live(session, offer_session, ACTIVE_STATUSES):
-        set_status(reg, offer_session, "cancelled", now)
+        set_status(reg, offer_session, RegistrationStatus.CANCELLED, now)
         reg.cancelled_at = now
         reg.cancel_reason = _("Holdet er aflyst: %(reason)s", reason=reason)
         tell_member(session, reg.member, now, key=f"offer-session-cancelled-{reg.id}", kind="offers.session_cancelled",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from portal.i18n import format_local_datetime
 from portal.models import Member
 from portal.models.offers import OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import notifications, outbox, registration_state
 from portal.services.ics import Invitation, build_ics
 from portal.services.minside_i18n import _
@@ -34,7 +35,8 @@ def place_text(offer_session: OfferSession) -> str:
 
 def session_ics(offer_session: OfferSession, registration: OfferRegistration, now: datetime) -> bytes:
     """An iCalendar invitation for the member's seat; CANCEL once the seat or the session is cancelled."""
-    cancelled = offer_session.status == "cancelled" or registration.status in ("cancelled", "declined", "expired")
+    cancelled = offer_session.status == SessionStatus.CANCELLED or registration.status in (
+        RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED, RegistrationStatus.EXPIRED)
     offer = offer_session.offer
     description = offer.description or ""
     if offer_session.online_link:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from portal.models import Member
+from portal.models.statuses import MemberStatus
 
 CONVERSATION = _l("En samtale om, hvordan du kommer videre")
 JOBMATCH = _l("Jobmatch: dit CV i FOA JobMatch, så vi kan sende dig videre til ledige job")
@@ -47,12 +48,12 @@ GROUP_1 = Overview(_l("Vi giver dig sparring på din jobsøgning og matcher dig 
 
 def for_member(member: Member) -> Overview | None:
     """None for a member in a job: nothing to offer on Min side."""
-    if member.status == "opsagt":
+    if member.status == MemberStatus.OPSAGT:
         return DISMISSED
     if member.target_group in ("2a", "2b"):
         return GROUP_2
-    if member.status == "sygemeldt":
+    if member.status == MemberStatus.SYGEMELDT:
         return SICK_LISTED
-    if member.status == "ledig":
+    if member.status == MemberStatus.LEDIG:
         return GROUP_1
     return None

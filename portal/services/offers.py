@@ -25,7 +25,9 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
+from portal.models.statuses import MemberStatus, RegistrationStatus, SessionStatus
 from portal.services import access, audit, clashes, notifications, registration_state
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import session_ics, session_when, tell_member, tell_registered
@@ -59,12 +61,12 @@ MIN_REASON = 5
 
 def member_audiences(member: Member) -> set[str]:
     """The audiences a member belongs to. A member not yet profiled counts as group 1 (the majority)."""
-    if member.status == "i_job":
+    if member.status == MemberStatus.I_JOB:
         return set()
-    if member.status == "opsagt":
+    if member.status == MemberStatus.OPSAGT:
         return {"opsagt"}
     groups = {member.target_group or "1"}
-    if member.status == "sygemeldt":
+    if member.status == MemberStatus.SYGEMELDT:
         groups.add("sygemeldt")
     return groups
 
@@ -88,7 +90,8 @@ def list_offers(session: Session, *, member: Member | None = None, kind: str | N
 
     location_id keeps sessions at that location (and online sessions unless include_online is False).
     """
-    upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == "open", OfferSession.starts_at > now]
+    upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == SessionStatus.OPEN,
+                OfferSession.starts_at > now]
     if location_id is not None:
         where_place = OfferSession.location_id == location_id
         upcoming.append(or_(where_place, OfferSession.location_id.is_(None)) if include_online else where_place)
@@ -115,7 +118,7 @@ def offer_stats(session: Session, offer_ids: list[int], *, location_id: int | No
         return {}
     query = (select(OfferSession.offer_id, func.min(OfferSession.starts_at), func.count(),
                     func.sum(OfferSession.capacity - OfferSession.seats_taken))
-             .where(OfferSession.offer_id.in_(offer_ids), OfferSession.status == "open",
+             .where(OfferSession.offer_id.in_(offer_ids), OfferSession.status == SessionStatus.OPEN,
                     OfferSession.starts_at > now)
              .group_by(OfferSession.offer_id))
     if location_id is not None:
@@ -127,7 +130,8 @@ def open_sessions(session: Session, offer_id: int, now: datetime, *,
                   location_id: int | None = None) -> list[OfferSession]:
     """Upcoming, not cancelled sessions of an offer (full ones too: they have a waiting list)."""
     query = (select(OfferSession).options(joinedload(OfferSession.location), joinedload(OfferSession.offer))
-             .where(OfferSession.offer_id == offer_id, OfferSession.status == "open", OfferSession.starts_at > now)
+             .where(OfferSession.offer_id == offer_id, OfferSession.status == SessionStatus.OPEN,
+                    OfferSession.starts_at > now)
              .order_by(OfferSession.starts_at, OfferSession.id))
     if location_id is not None:
         query = query.where(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
@@ -140,7 +144,7 @@ def waitlist_lengths(session: Session, session_ids: list[int]) -> dict[int, int]
         return {}
     return dict(session.execute(
         select(OfferRegistration.session_id, func.count()).where(
-            OfferRegistration.session_id.in_(session_ids), OfferRegistration.status == "waitlisted")
+            OfferRegistration.session_id.in_(session_ids), OfferRegistration.status == RegistrationStatus.WAITLISTED)
         .group_by(OfferRegistration.session_id)).all())
 
 
@@ -182,7 +186,7 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
 
 # Which of a member's live registrations for one offer says most about it: a seat, then a held seat, then a
 # waiting-list place (a member may be on one session's list while registered for another).
-_TELLING_ORDER = ("registered", "offered", "waitlisted")
+_TELLING_ORDER = (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED, RegistrationStatus.WAITLISTED)
 
 
 def registration_per_offer(registrations: list[OfferRegistration]) -> dict[int, OfferRegistration]:
@@ -217,7 +221,7 @@ def sessions_starting_between(session: Session, start: datetime, end: datetime) 
         select(OfferSession)
         .options(joinedload(OfferSession.offer), joinedload(OfferSession.location),
                  selectinload(OfferSession.registrations).joinedload(OfferRegistration.member))
-        .where(OfferSession.status == "open", OfferSession.starts_at >= start, OfferSession.starts_at < end)
+        .where(OfferSession.status == SessionStatus.OPEN, OfferSession.starts_at >= start, OfferSession.starts_at < end)
         .order_by(OfferSession.starts_at)
     ))
 
@@ -227,7 +231,7 @@ def sessions_starting_between(session: Session, start: datetime, end: datetime) 
 def _check_can_join(session: Session, member: Member, offer_session: OfferSession, now: datetime, *,
                     by_caseworker: bool) -> None:
     offer = offer_session.offer
-    if offer_session.status != "open":
+    if offer_session.status != SessionStatus.OPEN:
         raise SessionClosed(_("Holdet er aflyst."))
     if offer_session.starts_at <= now:
         raise SessionClosed(_("Holdet er allerede begyndt eller afholdt. Vælg et senere hold."))
@@ -268,7 +272,7 @@ def _live_registration_for_offer(session: Session, member_id: int, offer_session
     return session.scalars(
         select(OfferRegistration).join(OfferRegistration.offer_session)
         .where(OfferRegistration.member_id == member_id, OfferSession.offer_id == offer_session.offer_id,
-               OfferSession.id != offer_session.id, OfferSession.status == "open",
+               OfferSession.id != offer_session.id, OfferSession.status == SessionStatus.OPEN,
                OfferSession.ends_at > now,
                OfferRegistration.status.in_(CURRENT_STATUSES))
         .order_by(OfferSession.starts_at).limit(1)).first()
@@ -278,17 +282,18 @@ def _has_taken_fvu_test(session: Session, member: Member) -> bool:
     return session.scalar(
         select(func.count()).select_from(OfferRegistration).join(OfferRegistration.offer_session)
         .join(OfferSession.offer)
-        .where(OfferRegistration.member_id == member.id, OfferRegistration.status == "attended",
+        .where(OfferRegistration.member_id == member.id, OfferRegistration.status == RegistrationStatus.ATTENDED,
                Offer.kind == "fvu_test")
     ) > 0
 
 
 def _new_registration(member: Member, offer_session: OfferSession, now: datetime, **values) -> OfferRegistration:
     return OfferRegistration(member_id=member.id, session_id=offer_session.id, created_at=now, updated_at=now,
-                             sequence=0, hold_round=0, right_and_duty=False, status="cancelled", **values)
+                             sequence=0, hold_round=0, right_and_duty=False, status=RegistrationStatus.CANCELLED,
+                             **values)
 
 
-def register(session: Session, member: Member, session_id: int, *, actor: User | str, now: datetime,
+def register(session: Session, member: Member, session_id: int, *, actor: Actor, now: datetime,
              waitlist_if_full: bool = True) -> OfferRegistration:
     """Register the member; a full session puts them on the waiting list instead (status tells which).
 
@@ -301,10 +306,10 @@ def register(session: Session, member: Member, session_id: int, *, actor: User |
     if offer_session.seats_left > 0:
         clashes.refuse_clash(session, member, offer_session.starts_at, offer_session.ends_at, actor=actor, now=now,
                              staff=False, exclude_session_id=offer_session.id)
-        set_status(reg, offer_session, "registered", now)
+        set_status(reg, offer_session, RegistrationStatus.REGISTERED, now)
         reg.registered_at = now
     elif waitlist_if_full:
-        reg.status = "waitlisted"
+        reg.status = RegistrationStatus.WAITLISTED
         reg.waitlisted_at = now
     else:
         raise SessionFull(_("Holdet er fuldt. Du kan skrive dig på ventelisten."))
@@ -313,7 +318,7 @@ def register(session: Session, member: Member, session_id: int, *, actor: User |
     _flush(session)
     audit.record(session, actor, f"offers.{reg.status}", member_id=member.id, target=reg,
                  detail={"session_id": offer_session.id, "offer_id": offer_session.offer_id}, now=now)
-    if reg.status == "registered":
+    if reg.status == RegistrationStatus.REGISTERED:
         tell_registered(session, reg, now)
     return reg
 
@@ -337,22 +342,22 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     _require_staff(actor)
     require_may_act_for(session, actor, member)
     offer_session = lock_session(session, session_id)
-    if offer_session.status != "open" or offer_session.starts_at <= now:
+    if offer_session.status != SessionStatus.OPEN or offer_session.starts_at <= now:
         raise Conflict(_("Holdet er aflyst, begyndt eller afholdt. Vælg et senere hold."))
     reg = live_registration(session, member.id, offer_session.id)
     if reg is not None and reg.right_and_duty:
         raise Conflict(_("Holdet er allerede tildelt medlemmet som ret- og pligttilbud."))
     clashes.refuse_clash(session, member, offer_session.starts_at, offer_session.ends_at, actor=actor, now=now,
                          staff=True, override_reason=override_reason, exclude_session_id=offer_session.id)
-    if reg is None or reg.status == "waitlisted":
+    if reg is None or reg.status == RegistrationStatus.WAITLISTED:
         if offer_session.seats_left <= 0:
             raise SessionFull(_("Holdet er fuldt. Vælg et andet hold, eller sæt antallet af pladser op."))
         if reg is None:
             reg = _new_registration(member, offer_session, now)
             session.add(reg)
-        set_status(reg, offer_session, "registered", now)
-    elif reg.status == "offered":
-        set_status(reg, offer_session, "registered", now)
+        set_status(reg, offer_session, RegistrationStatus.REGISTERED, now)
+    elif reg.status == RegistrationStatus.OFFERED:
+        set_status(reg, offer_session, RegistrationStatus.REGISTERED, now)
     reg.registered_at = reg.registered_at or now
     reg.right_and_duty = True
     reg.assigned_by_user_id = actor.id
@@ -363,10 +368,10 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     return reg
 
 
-def cancel_registration(session: Session, registration: OfferRegistration, *, actor: User | str, now: datetime,
+def cancel_registration(session: Session, registration: OfferRegistration, *, actor: Actor, now: datetime,
                         reason: str | None = None) -> OfferRegistration:
     """Cancel a seat (or leave the waiting list). Right-and-duty needs a reason; the freed seat is offered on."""
-    if registration.status in ("waitlisted", "offered"):
+    if registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED):
         return leave_waitlist(session, registration, actor=actor, now=now)
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
@@ -375,7 +380,7 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
         raise NotFound(_("Tilmeldingen findes ikke."))
     if isinstance(actor, User) and not is_member:
         _require_staff(actor)
-    if registration.status != "registered":
+    if registration.status != RegistrationStatus.REGISTERED:
         raise Conflict(_("Tilmeldingen er allerede afmeldt eller afsluttet."))
     if offer_session.starts_at <= now:
         raise Conflict(_("Holdet er begyndt, så du kan ikke længere afmelde dig her. Kontakt din sagsbehandler."))
@@ -386,7 +391,7 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
         raise ValidationFailed(message, field="reason")
     if len(reason) > 1000:
         raise ValidationFailed(_("Begrundelsen må højst være 1000 tegn."), field="reason")
-    set_status(registration, offer_session, "cancelled", now)
+    set_status(registration, offer_session, RegistrationStatus.CANCELLED, now)
     registration.cancelled_at = now
     registration.cancel_reason = reason or None
     audit.record(session, actor, "offers.cancelled", member_id=registration.member_id, target=registration,
@@ -418,7 +423,8 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
     _require_staff(actor)
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
-    if registration.status not in ("registered", "attended", "no_show"):
+    if registration.status not in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED,
+                                   RegistrationStatus.NO_SHOW):
         raise Conflict(_("Kun tilmeldte kan registreres som mødt eller udeblevet."))
     if now < offer_session.starts_at - CHECK_IN_OPENS:
         raise Conflict(_("Fremmøde kan først registreres fra en time før holdet begynder."))
@@ -427,7 +433,8 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
     if parsed_hours is None and attended and offer.kind == "fvu_course":
         raise ValidationFailed(_("Skriv hvor mange timer medlemmet har gennemført af FVU-kurset."), field="hours")
     was = registration.status
-    set_status(registration, offer_session, "attended" if attended else "no_show", now)
+    outcome = RegistrationStatus.ATTENDED if attended else RegistrationStatus.NO_SHOW
+    set_status(registration, offer_session, outcome, now)
     registration.attendance_recorded_at = now
     registration.attendance_by_user_id = actor.id
     registration.attended_hours = parsed_hours
@@ -436,7 +443,7 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
     audit.record(session, actor, "offers.attendance", member_id=registration.member_id, target=registration,
                  detail={"attended": attended, "hours": str(parsed_hours) if parsed_hours is not None else None,
                          "before": was}, now=now)
-    if not attended and registration.right_and_duty and was != "no_show":
+    if not attended and registration.right_and_duty and was != RegistrationStatus.NO_SHOW:
         _flag_caseworker(session, registration, now, _(
             "%(name)s mødte ikke op til ret- og pligttilbuddet %(title)s %(when)s.",
             name=registration.member.full_name, title=offer.title, when=session_when(offer_session)))
@@ -462,7 +469,7 @@ def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, te
     user_id = member.caseworker.user_id if member.caseworker else reg.assigned_by_user_id
     if user_id:
         notifications.notify(session, user_id, text, link=f"/personale/tilbud/hold/{reg.session_id}", now=now)
-    audit.record(session, "system", "offers.caseworker_flagged", member_id=member.id, target=reg,
+    audit.record(session, SystemActor.SYSTEM, "offers.caseworker_flagged", member_id=member.id, target=reg,
                  detail={"notified_user_id": user_id}, now=now)
 
 
@@ -471,7 +478,7 @@ def require_may_act_for(session: Session, actor: User, member: Member) -> None:
     access.require_edit(access.staff_scope(session, actor), member)
 
 
-def _require_staff(actor) -> None:
+def _require_staff(actor: Actor) -> None:
     if not isinstance(actor, User) or actor.role not in ("caseworker", "admin"):
         raise NotAllowed(_("Kun sagsbehandlere og administratorer kan gøre dette."))
 

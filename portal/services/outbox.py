@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.models import OutboxAttachment, OutboxMessage
+from portal.models.statuses import OutboxStatus
 from portal.timeutil import utcnow
 
 # Keys per `IN (...)` and rows per insert: 12 columns × 500 stays far below SQLite's 32,766 bound parameters.
@@ -101,7 +102,7 @@ def _insert(session: Session, messages: list[NewMessage], now: datetime) -> set[
     rows = [{
         "idempotency_key": m.idempotency_key, "kind": m.kind, "channel": m.channel, "member_id": m.member_id,
         "to_address": m.to_address, "subject": m.subject, "body_text": m.body_text, "body_html": m.body_html,
-        "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
+        "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "next_attempt_at": now,
     } for m in messages]
     table = OutboxMessage.__table__
     statement = _insert_skipping_existing_keys(session, table)

@@ -30,6 +30,7 @@ from portal.models import Member
 from portal.models.members import PLACEMENTS, TARGET_GROUPS
 from portal.models.outcomes import END_REASONS, JOB_KINDS, BenefitPeriod, JobStart
 from portal.services import audit, benefit_history
+from portal.services.actors import Actor
 from portal.services.benefit_history import PeriodRecord
 from portal.services.errors import ValidationFailed
 
@@ -190,7 +191,7 @@ def _duplicate_jobs(jobs: list[dict]) -> list[tuple[int, str]]:
     return errors
 
 
-def import_outcomes(session: Session, text: str, *, actor, today: date, now: datetime,
+def import_outcomes(session: Session, text: str, *, actor: Actor, today: date, now: datetime,
                     skip_bad: bool = False) -> ImportResult:
     """Validate all lines, then write them (or nothing). The caller commits when `result.imported`."""
     _, raw_rows = _read(text)

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
+from portal.models.statuses import JobcentreDecision, PlanStatus
 from portal.services import audit, jobcentre, notifications
+from portal.services.actors import Actor
 from portal.services.audit import actor_label
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -42,33 +44,36 @@ KIND_LABELS = {
     "education_long": N_("Uddannelse ud over 6 ugers jobrettet uddannelse"),
 }
 STATUS_LABELS = {
-    "proposed": N_("Afventer din sagsbehandler"),
-    "awaiting_jc": N_("Afventer jobcentret"),
-    "active": N_("Aftalt"),
-    "done": N_("Udført"),
-    "rejected": N_("Ikke godkendt"),
-    "cancelled": N_("Annulleret"),
+    PlanStatus.PROPOSED: N_("Afventer din sagsbehandler"),
+    PlanStatus.AWAITING_JC: N_("Afventer jobcentret"),
+    PlanStatus.ACTIVE: N_("Aftalt"),
+    PlanStatus.DONE: N_("Udført"),
+    PlanStatus.REJECTED: N_("Ikke godkendt"),
+    PlanStatus.CANCELLED: N_("Annulleret"),
 }
 TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX = 200, 4000, 2000
-OPEN_STATUSES = ("proposed", "awaiting_jc", "active")
+OPEN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.AWAITING_JC, PlanStatus.ACTIVE)
 # Who may move an item from one status to another (set_status); accept/reject are their own functions, and only
 # the job centre moves an item out of 'awaiting_jc' other than by withdrawing it (jobcentre_answers.decide_plan_item).
-MEMBER_TRANSITIONS = {("active", "done"), ("done", "active"), ("proposed", "cancelled")}
-STAFF_TRANSITIONS = {("active", "done"), ("done", "active"), ("active", "cancelled"), ("done", "cancelled"),
-                     ("cancelled", "active"), ("proposed", "cancelled"), ("awaiting_jc", "cancelled")}
+MEMBER_TRANSITIONS = {(PlanStatus.ACTIVE, PlanStatus.DONE), (PlanStatus.DONE, PlanStatus.ACTIVE),
+                      (PlanStatus.PROPOSED, PlanStatus.CANCELLED)}
+STAFF_TRANSITIONS = {(PlanStatus.ACTIVE, PlanStatus.DONE), (PlanStatus.DONE, PlanStatus.ACTIVE),
+                     (PlanStatus.ACTIVE, PlanStatus.CANCELLED), (PlanStatus.DONE, PlanStatus.CANCELLED),
+                     (PlanStatus.CANCELLED, PlanStatus.ACTIVE), (PlanStatus.PROPOSED, PlanStatus.CANCELLED),
+                     (PlanStatus.AWAITING_JC, PlanStatus.CANCELLED)}
 
 
-def is_member_actor(actor) -> bool:
+def is_member_actor(actor: Actor) -> bool:
     return isinstance(actor, User) and actor.role == "member"
 
 
-def _check_access(member: Member, actor) -> None:
+def _check_access(member: Member, actor: Actor) -> None:
     """A member acts only on their own plan; anyone else's item is 'not found' (never 'forbidden')."""
     if is_member_actor(actor) and member.user_id != actor.id:
         raise NotFound(_("Punktet findes ikke i din plan."))
 
 
-def _event(item: PlanItem, actor, now: datetime, kind: str, *, from_status=None, to_status=None, text=None,
+def _event(item: PlanItem, actor: Actor, now: datetime, kind: str, *, from_status=None, to_status=None, text=None,
            changes=None) -> PlanItemEvent:
     event = PlanItemEvent(at=now, actor_user_id=actor.id if isinstance(actor, User) else None,
                           actor_label=actor_label(actor), kind=kind, from_status=from_status, to_status=to_status,
@@ -125,7 +130,7 @@ def validate_item(*, kind, title, description, due_date, today: date) -> dict:
 
 
 def propose_item(session: Session, member: Member, *, kind: str, title: str, description: str | None = None,
-                 due_date: date | None = None, right_and_duty: bool = False, actor, now: datetime) -> PlanItem:
+                 due_date: date | None = None, right_and_duty: bool = False, actor: Actor, now: datetime) -> PlanItem:
     """Add an item to the member's plan: active if a caseworker proposes it, 'proposed' if the member does."""
     _check_access(member, actor)
     by_member = is_member_actor(actor)
@@ -134,7 +139,7 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
                          field="right_and_duty")
     fields = validate_item(kind=kind, title=title, description=description, due_date=due_date,
                            today=to_local(now).date())
-    item = PlanItem(member_id=member.id, status="proposed" if by_member else _agreed_status(fields["kind"]),
+    item = PlanItem(member_id=member.id, status=PlanStatus.PROPOSED if by_member else _agreed_status(fields["kind"]),
                     right_and_duty=bool(right_and_duty), proposed_by="member" if by_member else (
                         "caseworker" if isinstance(actor, User) else "system"),
                     proposed_by_user_id=actor.id if isinstance(actor, User) else None, version=1,
@@ -147,7 +152,7 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
     audit.record(session, actor, "plan.propose", member_id=member.id, target=item, now=now,
                  detail={"kind": item.kind, "title": item.title, "status": item.status,
                          "right_and_duty": item.right_and_duty, "due_date": _iso(item.due_date)})
-    if item.status == "awaiting_jc":
+    if item.status == PlanStatus.AWAITING_JC:
         _ask_jobcentre(session, item, actor, now)
     _notify_other_side(session, member, item, actor, now,
                        member_text="Din sagsbehandler har tilføjet et punkt til din plan: {title}",
@@ -155,33 +160,33 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
     return item
 
 
-def accept_item(session: Session, item: PlanItem, actor, now: datetime) -> PlanItem:
+def accept_item(session: Session, item: PlanItem, actor: Actor, now: datetime) -> PlanItem:
     """A caseworker accepts a member's proposal: it becomes an agreed (active) item."""
     return _decide(session, item, actor, now, accept=True)
 
 
-def reject_item(session: Session, item: PlanItem, actor, now: datetime, reason: str | None = None) -> PlanItem:
+def reject_item(session: Session, item: PlanItem, actor: Actor, now: datetime, reason: str | None = None) -> PlanItem:
     """A caseworker rejects a member's proposal, optionally with a reason the member sees."""
     return _decide(session, item, actor, now, accept=False, reason=reason)
 
 
-def _decide(session: Session, item: PlanItem, actor, now: datetime, *, accept: bool,
+def _decide(session: Session, item: PlanItem, actor: Actor, now: datetime, *, accept: bool,
             reason: str | None = None) -> PlanItem:
     if is_member_actor(actor):
         _check_access(item.member, actor)
         raise NotAllowed(_("Det er din sagsbehandler, der godkender forslag til planen."))
-    if item.status != "proposed":
+    if item.status != PlanStatus.PROPOSED:
         raise Conflict(_("Punktet afventer ikke godkendelse længere."))
     reason = _clean_text(reason, "reason", _("Begrundelse"), COMMENT_MAX, required=False)
     old = item.status
-    item.status = _agreed_status(item.kind) if accept else "rejected"
+    item.status = _agreed_status(item.kind) if accept else PlanStatus.REJECTED
     item.decided_at, item.decided_by_user_id = now, actor.id if isinstance(actor, User) else None
     _touch(item, now)
     _event(item, actor, now, "accepted" if accept else "rejected", from_status=old, to_status=item.status,
            text=reason)
     audit.record(session, actor, "plan.accept" if accept else "plan.reject", member_id=item.member_id, target=item,
                  now=now, detail={"from": old, "to": item.status, "reason": reason})
-    if item.status == "awaiting_jc":
+    if item.status == PlanStatus.AWAITING_JC:
         _ask_jobcentre(session, item, actor, now)
     text = ("Din sagsbehandler har godkendt dit forslag: {title}" if accept
             else "Din sagsbehandler har ikke godkendt dit forslag: {title}")
@@ -189,7 +194,7 @@ def _decide(session: Session, item: PlanItem, actor, now: datetime, *, accept: b
     return item
 
 
-def set_status(session: Session, item: PlanItem, status: str, actor, now: datetime,
+def set_status(session: Session, item: PlanItem, status: str, actor: Actor, now: datetime,
                expected_version: int | None = None) -> PlanItem:
     """Move an item between statuses; the member may mark items done (and undo that) or withdraw a proposal."""
     _check_access(item.member, actor)
@@ -198,28 +203,28 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
         raise ValidationFailed(_("Ukendt status."), field="status")
     if status == item.status:
         return item
-    if item.status == "awaiting_jc" and status in ("active", "done"):
+    if item.status == PlanStatus.AWAITING_JC and status in (PlanStatus.ACTIVE, PlanStatus.DONE):
         raise NotAllowed(_("»%(title)s« afventer jobcentrets godkendelse og kan ikke markeres som aftalt eller "
                            "udført, før jobcentret har godkendt den.", title=item.title), field="status")
     allowed = MEMBER_TRANSITIONS if is_member_actor(actor) else STAFF_TRANSITIONS
     if (item.status, status) not in allowed:
-        if is_member_actor(actor) and status == "cancelled" and item.status == "active":
+        if is_member_actor(actor) and status == PlanStatus.CANCELLED and item.status == PlanStatus.ACTIVE:
             raise NotAllowed(_("Et aftalt punkt kan kun annulleres af din sagsbehandler. Skriv en kommentar, "
                                "hvis det ikke længere passer."), field="status")
         raise ValidationFailed(_("Punktet kan ikke skifte fra %(old)s til %(new)s.",
                                  old=_(STATUS_LABELS.get(item.status, item.status)).lower(),
                                  new=_(STATUS_LABELS.get(status, status)).lower()), field="status")
     old = item.status
-    if old == "cancelled" and status == "active" and needs_jobcentre(item):
-        status = "awaiting_jc"  # taken up again: the job centre is asked again
+    if old == PlanStatus.CANCELLED and status == PlanStatus.ACTIVE and needs_jobcentre(item):
+        status = PlanStatus.AWAITING_JC  # taken up again: the job centre is asked again
     item.status = status
     _touch(item, now)
     _event(item, actor, now, "status", from_status=old, to_status=status)
     audit.record(session, actor, "plan.status", member_id=item.member_id, target=item, now=now,
                  detail={"from": old, "to": status})
-    if old == "awaiting_jc" and status == "cancelled":
+    if old == PlanStatus.AWAITING_JC and status == PlanStatus.CANCELLED:
         jobcentre.withdraw_plan_request(session, item, actor, now)
-    elif status == "awaiting_jc":
+    elif status == PlanStatus.AWAITING_JC:
         _ask_jobcentre(session, item, actor, now)
     return item
 
@@ -227,28 +232,29 @@ def set_status(session: Session, item: PlanItem, status: str, actor, now: dateti
 # -- the job centre's approval (issue 16) ------------------------------------------------------------------------
 def needs_jobcentre(item: PlanItem) -> bool:
     """The item's kind needs the job centre's approval and the job centre has not approved it."""
-    return jobcentre.needs_approval(item.kind) and item.jobcentre_decision != "approved"
+    return jobcentre.needs_approval(item.kind) and item.jobcentre_decision != JobcentreDecision.APPROVED
 
 
 def _agreed_status(kind: str) -> str:
-    return "awaiting_jc" if jobcentre.needs_approval(kind) else "active"
+    return PlanStatus.AWAITING_JC if jobcentre.needs_approval(kind) else PlanStatus.ACTIVE
 
 
-def _ask_jobcentre(session: Session, item: PlanItem, actor, now: datetime) -> None:
+def _ask_jobcentre(session: Session, item: PlanItem, actor: Actor, now: datetime) -> None:
     item.jobcentre_decision = item.jobcentre_decided_at = None
     message = jobcentre.request_plan_approval(session, item, now)
     _event(item, actor, now, "jc_request", text=jobcentre.jobcentre_label(item.member) if message else
            _("Bopælskommunen er ukendt: anmodningen kunne ikke sendes. Ret medlemmets bopælskommune."))
 
 
-def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor,
+def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool, reason: str | None, actor: Actor,
                              now: datetime) -> PlanItem:
     """The job centre's answer (called by jobcentre_answers.decide_plan_item, which checks who may answer)."""
-    if item.status != "awaiting_jc":
+    if item.status != PlanStatus.AWAITING_JC:
         raise Conflict(_("Punktet afventer ikke jobcentret længere."))
     old = item.status
-    item.status = "active" if approve else "rejected"
-    item.jobcentre_decision, item.jobcentre_decided_at = ("approved" if approve else "rejected"), now
+    item.status = PlanStatus.ACTIVE if approve else PlanStatus.REJECTED
+    decision = JobcentreDecision.APPROVED if approve else JobcentreDecision.REJECTED
+    item.jobcentre_decision, item.jobcentre_decided_at = decision, now
     _touch(item, now)
     _event(item, actor, now, "jc_approved" if approve else "jc_rejected", from_status=old, to_status=item.status,
            text=reason)
@@ -266,16 +272,16 @@ def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool,
 
 def next_actor(item: PlanItem) -> str | None:
     """Who must act next on an item, in the member's words ('Din sagsbehandler', 'Jobcenter Odense', 'Dig')."""
-    if item.status == "proposed":
+    if item.status == PlanStatus.PROPOSED:
         return _("Din sagsbehandler")
-    if item.status == "awaiting_jc":
+    if item.status == PlanStatus.AWAITING_JC:
         return jobcentre.jobcentre_label(item.member)
-    if item.status == "active":
+    if item.status == PlanStatus.ACTIVE:
         return _("Dig")
     return None
 
 
-def add_comment(session: Session, item: PlanItem, text: str, actor, now: datetime,
+def add_comment(session: Session, item: PlanItem, text: str, actor: Actor, now: datetime,
                 expected_version: int | None = None) -> PlanItemEvent:
     """A comment on an item, by the member or staff; kept in the item's history."""
     _check_access(item.member, actor)
@@ -310,7 +316,7 @@ def _notify_member(session: Session, member: Member, text: str, now: datetime) -
         notifications.notify(session, member.user_id, text, link="/min-side/plan", now=now)
 
 
-def _notify_other_side(session, member: Member, item: PlanItem, actor, now, *, member_text: str,
+def _notify_other_side(session, member: Member, item: PlanItem, actor: Actor, now, *, member_text: str,
                        staff_text: str) -> None:
     if is_member_actor(actor):
         caseworker = member.caseworker
@@ -341,7 +347,7 @@ def list_items(session: Session, member: Member, *, with_history: bool = True) -
     items = list(session.scalars(query))
     far = date.max
     open_items = sorted((i for i in items if i.status in OPEN_STATUSES),
-                        key=lambda i: (i.status == "active", i.due_date or far, i.id))
+                        key=lambda i: (i.status == PlanStatus.ACTIVE, i.due_date or far, i.id))
     closed = sorted((i for i in items if i.status not in OPEN_STATUSES), key=lambda i: i.updated_at, reverse=True)
     return open_items + closed
 
@@ -349,7 +355,8 @@ def list_items(session: Session, member: Member, *, with_history: bool = True) -
 def has_draft_plan(session: Session, member: Member) -> bool:
     """Has a (draft) Min plan with proposed activities: at least one item that is not rejected or cancelled."""
     return bool(session.scalar(select(exists().where(
-        PlanItem.member_id == member.id, PlanItem.status.in_(("proposed", "awaiting_jc", "active", "done"))))))
+        PlanItem.member_id == member.id, PlanItem.status.in_((PlanStatus.PROPOSED, PlanStatus.AWAITING_JC,
+                                                              PlanStatus.ACTIVE, PlanStatus.DONE))))))
 
 
 def summary(items: list[PlanItem]) -> dict:

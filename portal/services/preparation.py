@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.models import Member, User
 from portal.models.plan import Q2_ANSWERS, Q10_BARRIERS, PreparationAnswer
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _, _l
 
@@ -42,7 +43,7 @@ Q10_LABELS = {
 assert set(Q2_LABELS) == set(Q2_ANSWERS) and set(Q10_LABELS) == set(Q10_BARRIERS)
 
 
-def _answered_by(member: Member, actor) -> str:
+def _answered_by(member: Member, actor: Actor) -> str:
     if isinstance(actor, User) and actor.role == "member":
         if member.user_id != actor.id:
             raise NotFound(_("Medlemmet findes ikke."))
@@ -70,7 +71,7 @@ def validate_answers(q2, q10_has_barriers, q10_barriers) -> tuple[str, bool, lis
 
 
 def record_answers(session: Session, member: Member, *, q2: str, q10_has_barriers: bool,
-                   q10_barriers: list[str] | None, actor, now: datetime) -> PreparationAnswer:
+                   q10_barriers: list[str] | None, actor: Actor, now: datetime) -> PreparationAnswer:
     """Store a new answer (older answers are kept as history). Raises ValidationFailed on bad input."""
     answered_by = _answered_by(member, actor)
     q2, has_barriers, barriers = validate_answers(q2, q10_has_barriers, q10_barriers)
@@ -85,7 +86,7 @@ def record_answers(session: Session, member: Member, *, q2: str, q10_has_barrier
     return answer
 
 
-def latest_answers(session: Session, member: Member, *, actor=None, reason: str | None = None,
+def latest_answers(session: Session, member: Member, *, actor: Actor | None = None, reason: str | None = None,
                    now: datetime | None = None) -> PreparationAnswer | None:
     """The member's current answers (the newest row), or None. A staff `actor` is audited as a read with `reason`."""
     answer = session.scalar(select(PreparationAnswer).where(PreparationAnswer.member_id == member.id)

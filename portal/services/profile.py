@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from portal.models import Member, User
 from portal.models.members import CHANNELS, LANGUAGES
 from portal.services import audit
+from portal.services.actors import Actor
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _, _l
 from portal.services.sms import parse_danish_phone
@@ -89,7 +90,7 @@ def _clean(field: str, value):
     raise AssertionError(field)
 
 
-def update_profile(session: Session, member: Member, changes: dict, actor, now: datetime) -> dict:
+def update_profile(session: Session, member: Member, changes: dict, actor: Actor, now: datetime) -> dict:
     """Apply validated `changes`; returns {field: [old, new]} for what actually changed (audited)."""
     if isinstance(actor, User) and actor.role == "member" and member.user_id != actor.id:
         raise NotFound(_("Medlemmet findes ikke."))

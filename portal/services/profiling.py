@@ -38,6 +38,7 @@ from portal.models.profiling import (
 from portal.profiling import labels, registry, scoring
 from portal.profiling.variables import AGE_BANDS, FEATURES_BY_KIND, Q10_BARRIERS
 from portal.services import audit, notifications
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.timeutil import LOCAL_TZ
@@ -118,7 +119,7 @@ def list_models(session: Session) -> list[ProfilingModel]:
 
 # ---- the caseworker's decision -----------------------------------------------------------------------------
 
-def override_group(session: Session, member: Member, *, group: str, comment: str, actor, now: datetime
+def override_group(session: Session, member: Member, *, group: str, comment: str, actor: Actor, now: datetime
                    ) -> GroupDecision:
     """Set the member's target group with the caseworker's reason; keeps proposal, model version and decision."""
     if isinstance(actor, User) and actor.role not in ("caseworker", "admin"):
@@ -300,7 +301,7 @@ def _local_today(now: datetime) -> date:
     return now.astimezone(LOCAL_TZ).date()
 
 
-def score_member(session: Session, member: Member, *, now: datetime, actor) -> Assessment:
+def score_member(session: Session, member: Member, *, now: datetime, actor: Actor) -> Assessment:
     """Score one member with the best active model and store it (audited)."""
     models = active_models(session)
     if not models:
@@ -321,7 +322,8 @@ def score_member(session: Session, member: Member, *, now: datetime, actor) -> A
     return _to_assessment(record)
 
 
-def score_all(session: Session, *, now: datetime, only_changed: bool = False, actor="scheduler") -> int:
+def score_all(session: Session, *, now: datetime, only_changed: bool = False,
+              actor: Actor = SystemActor.SCHEDULER) -> int:
     """Score every member in bulk; with only_changed, only members whose inputs or active model changed.
 
     Returns the number of new assessments. One audit entry for the run (not one per member).
@@ -360,7 +362,7 @@ def score_all(session: Session, *, now: datetime, only_changed: bool = False, ac
 
 # ---- the registry -------------------------------------------------------------------------------------------
 
-def register_model(session: Session, trained: TrainedModel, *, kind: str, actor, now: datetime,
+def register_model(session: Session, trained: TrainedModel, *, kind: str, actor: Actor, now: datetime,
                    out_dir: Path | None = None) -> ProfilingModel:
     """Save the artefact and add it to the registry as the next version of `kind` (inactive)."""
     if kind not in MODEL_KINDS:
@@ -395,7 +397,7 @@ def get_model(session: Session, kind: str, version: int) -> ProfilingModel:
     return model
 
 
-def activate_model(session: Session, model: ProfilingModel, *, actor, now: datetime,
+def activate_model(session: Session, model: ProfilingModel, *, actor: Actor, now: datetime,
                    reason: str | None = None) -> ProfilingModel | None:
     """Make `model` the active one of its kind (audited). Returns the model it replaced, if any.
 

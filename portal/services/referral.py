@@ -16,16 +16,23 @@ from sqlalchemy.orm import Session
 
 from portal.models import Member
 from portal.models.casework import VISITATION_STATUSES, JobcenterReferral
+from portal.models.statuses import MemberStatus, VisitationStatus
 from portal.services import audit, jobcentre, municipalities, outbox
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import utcnow
 
 # Translated when shown (lazy): the conversation screen prints them as they are.
-STATUS_LABELS = {"sent": _l("Sendt til jobcentret"), "accepted": _l("Modtaget af jobcentret"),
-                 "rejected": _l("Afvist af jobcentret"), "closed": _l("Afsluttet")}
-OPEN_STATUSES = ("sent", "accepted")
-TRANSITIONS = {"sent": ("accepted", "rejected", "closed"), "accepted": ("closed",), "rejected": (), "closed": ()}
+STATUS_LABELS = {VisitationStatus.SENT: _l("Sendt til jobcentret"),
+                 VisitationStatus.ACCEPTED: _l("Modtaget af jobcentret"),
+                 VisitationStatus.REJECTED: _l("Afvist af jobcentret"), VisitationStatus.CLOSED: _l("Afsluttet")}
+OPEN_STATUSES = (VisitationStatus.SENT, VisitationStatus.ACCEPTED)
+TRANSITIONS = {
+    VisitationStatus.SENT: (VisitationStatus.ACCEPTED, VisitationStatus.REJECTED, VisitationStatus.CLOSED),
+    VisitationStatus.ACCEPTED: (VisitationStatus.CLOSED,),
+    VisitationStatus.REJECTED: (),
+    VisitationStatus.CLOSED: (),
+}
 
 
 def jobcenter_address(session: Session, member: Member) -> str:
@@ -58,7 +65,7 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
         referred_on = today
     if referred_on is not None and not (today - timedelta(days=30) <= referred_on <= today):
         errors["visitation_date"] = _("Datoen skal ligge inden for de sidste 30 dage og ikke i fremtiden.")
-    if member.status != "ledig":
+    if member.status != MemberStatus.LEDIG:
         errors["visitation_reason"] = _("Kun ledige medlemmer kan visiteres til jobcentret.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
@@ -67,7 +74,8 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
     if open_one:
         raise Conflict(_("Medlemmet har allerede en åben visitation til jobcentret."))
     now = now or utcnow()
-    referral = JobcenterReferral(member_id=member.id, reason=reason, referred_on=referred_on, status="sent",
+    referral = JobcenterReferral(member_id=member.id, reason=reason, referred_on=referred_on,
+                                 status=VisitationStatus.SENT,
                                  created_by_user_id=scope.user.id, created_at=now, updated_at=now)
     session.add(referral)
     session.flush()

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.models.statuses import RegistrationStatus
+
 LABELS = {
-    "waitlisted": _l("På venteliste"), "offered": _l("Plads holdt til dig"), "registered": _l("Tilmeldt"),
-    "cancelled": _l("Afmeldt"), "declined": _l("Sagt nej tak"), "expired": _l("Fristen udløb"),
-    "attended": _l("Deltog"), "no_show": _l("Udeblev"),
+    RegistrationStatus.WAITLISTED: _l("På venteliste"), RegistrationStatus.OFFERED: _l("Plads holdt til dig"),
+    RegistrationStatus.REGISTERED: _l("Tilmeldt"), RegistrationStatus.CANCELLED: _l("Afmeldt"),
+    RegistrationStatus.DECLINED: _l("Sagt nej tak"), RegistrationStatus.EXPIRED: _l("Fristen udløb"),
+    RegistrationStatus.ATTENDED: _l("Deltog"), RegistrationStatus.NO_SHOW: _l("Udeblev"),
 }
 # The badge's colour class: a seat is "ok", a place that still needs something (a wait, an answer) is "warn".
-TONES = {"registered": "ok", "attended": "ok", "offered": "warn", "waitlisted": "warn", "no_show": "bad",
-         "expired": "bad", "cancelled": "muted", "declined": "muted"}
+TONES = {RegistrationStatus.REGISTERED: "ok", RegistrationStatus.ATTENDED: "ok", RegistrationStatus.OFFERED: "warn",
+         RegistrationStatus.WAITLISTED: "warn", RegistrationStatus.NO_SHOW: "bad", RegistrationStatus.EXPIRED: "bad",
+         RegistrationStatus.CANCELLED: "muted", RegistrationStatus.DECLINED: "muted"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class RegistrationState:
     @property
     def has_seat(self) -> bool:
         """True when the member holds a seat (not a waiting-list place, not a seat merely held for an answer)."""
-        return self.code in ("registered", "attended", "no_show")
+        return self.code in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW)
 
 
 def describe(status: str) -> RegistrationState:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Booking, Caseworker, Member
+from portal.models.statuses import BookingStatus, RegistrationStatus
 from portal.services import outbox, sms
 from portal.services.booking import booking_ics
 from portal.services.email_render import render_email
@@ -44,7 +45,7 @@ def due_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAU
             .join(Member, Member.id == Booking.member_id)
             .options(joinedload(Booking.member), joinedload(Booking.location),
                      joinedload(Booking.caseworker).joinedload(Caseworker.user))
-            .where(Booking.status == "booked", Booking.starts_at <= end, Member.email.is_not(None),
+            .where(Booking.status == BookingStatus.BOOKED, Booking.starts_at <= end, Member.email.is_not(None),
                    (Booking.starts_at > after[0]) | ((Booking.starts_at == after[0]) & (Booking.id > after[1])))
             .order_by(Booking.starts_at, Booking.id)
             .limit(chunk)
@@ -130,7 +131,7 @@ def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = D
     for offer_session in sessions_starting_between(session, now, now + timedelta(hours=hours)):
         wanted = {session_reminder_key(offer_session.id, r.member_id, offer_session.starts_at, hours): r
                   for r in offer_session.registrations
-                  if r.status == "registered" and r.member is not None and r.member.email}
+                  if r.status == RegistrationStatus.REGISTERED and r.member is not None and r.member.email}
         seen = outbox.existing_keys(session, list(wanted))
         messages = [_session_reminder(offer_session, registration, key, now=now, links=links)
                     for key, registration in wanted.items() if key not in seen]

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from portal.models import OutboxAttachment, OutboxMessage
 from portal.models.scheduling import JobRun, PurgeLog, SatisfactionSurvey
+from portal.models.statuses import OutboxStatus
 from portal.services import audit
+from portal.services.actors import Actor, SystemActor
 
 CHAT_DAYS = 30
 OUTBOX_DAYS = 180
@@ -26,7 +28,7 @@ SURVEY_DAYS = 90
 PURGED_BODY = "[slettet efter opbevaringsperioden]"
 
 
-def log_purge(session: Session, category: str, count: int, *, actor: str, now: datetime, **detail) -> None:
+def log_purge(session: Session, category: str, count: int, *, actor: Actor, now: datetime, **detail) -> None:
     session.add(PurgeLog(at=now, category=category, count=count, actor=actor, detail=detail))
 
 
@@ -40,7 +42,7 @@ def purge_chat_transcripts(session: Session, *, now: datetime) -> int:
 
 def purge_outbox_bodies(session: Session, *, now: datetime) -> int:
     cutoff = now - timedelta(days=OUTBOX_DAYS)
-    old = and_(OutboxMessage.status.in_(("sent", "dead")),
+    old = and_(OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD)),
                func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
                OutboxMessage.body_text != PURGED_BODY)
     ids = list(session.scalars(select(OutboxMessage.id).where(old)))
@@ -63,7 +65,7 @@ def purge_unanswered_surveys(session: Session, *, now: datetime) -> int:
         SatisfactionSurvey.expires_at < now - timedelta(days=SURVEY_DAYS))).rowcount
 
 
-def run_retention(session: Session, *, now: datetime, actor: str = "scheduler") -> dict:
+def run_retention(session: Session, *, now: datetime, actor: Actor = SystemActor.SCHEDULER) -> dict:
     """Every rule in its own transaction, each logged with its count (also when 0, so the log shows it ran)."""
     rules = {
         "chat_transcripts": (purge_chat_transcripts, {"days": CHAT_DAYS}),

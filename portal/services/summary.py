@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.i18n import N_, format_local_date, format_local_datetime
 from portal.models import Member, User
 from portal.models.casework import ConversationSummary, HeldConversation, SummaryDispatch
+from portal.models.statuses import MemberStatus, PlanStatus, SummaryStatus
 from portal.services import audit, notifications, outbox
 from portal.services.access import StaffScope, require_edit
 from portal.services.contact_course import course_for, next_step
@@ -90,7 +91,8 @@ def _content(session: Session, conversation: HeldConversation, *, today: date) -
     })
     # The plan as it stood that day: the summary is a record, never today's plan under an old date.
     open_items = [i for i in plan.list_items(session, member)
-                  if i.status in ("proposed", "awaiting_jc", "active") and to_local(i.created_at).date() <= today]
+                  if i.status in (PlanStatus.PROPOSED, PlanStatus.AWAITING_JC,
+                                  PlanStatus.ACTIVE) and to_local(i.created_at).date() <= today]
     sections.append({
         "heading": _("Din plan lige nu"),
         "items": [_plan_line(i) for i in open_items],
@@ -105,7 +107,7 @@ def _content(session: Session, conversation: HeldConversation, *, today: date) -
                          "text": _("%(step)s senest %(date)s.", step=_(step.title), date=long_date(step.due_date))
                          + " " + (_("Du kan booke tiden på Min side.") if bookable
                                   else _("Vi sender dig en indkaldelse."))})
-    goes_to_jobcenter = member.status == "ledig"
+    goes_to_jobcenter = member.status == MemberStatus.LEDIG
     footer = (_("Referatet ligger på Min side under Referater og er også sendt til dit jobcenter.")
               if goes_to_jobcenter else _("Referatet ligger på Min side under Referater."))
     footer += " " + _("Er der noget, der ikke passer, så skriv til din sagsbehandler.")
@@ -147,7 +149,7 @@ def create_draft(session: Session, conversation: HeldConversation, *, today: dat
                  now: datetime) -> ConversationSummary:
     """Make the summary for a held conversation (a draft until the caseworker sends it)."""
     summary = ConversationSummary(conversation_id=conversation.id, member_id=conversation.member_id,
-                                  status="draft", content=build_content(session, conversation, today=today),
+                                  status=SummaryStatus.DRAFT, content=build_content(session, conversation, today=today),
                                   created_at=now)
     session.add(summary)
     session.flush()
@@ -166,14 +168,14 @@ def get_summary(session: Session, summary_id: int) -> ConversationSummary:
 def member_summary(session: Session, member: Member, summary_id: int) -> ConversationSummary:
     """A sent summary of this member (the member's own view); anything else is 'not found'."""
     summary = session.get(ConversationSummary, summary_id)
-    if summary is None or summary.member_id != member.id or summary.status != "sent":
+    if summary is None or summary.member_id != member.id or summary.status != SummaryStatus.SENT:
         raise NotFound(_("Referatet findes ikke."))
     return summary
 
 
 def member_summaries(session: Session, member: Member) -> list[ConversationSummary]:
     return list(session.scalars(select(ConversationSummary).where(
-        ConversationSummary.member_id == member.id, ConversationSummary.status == "sent")
+        ConversationSummary.member_id == member.id, ConversationSummary.status == SummaryStatus.SENT)
         .order_by(ConversationSummary.sent_at.desc())))
 
 
@@ -189,10 +191,10 @@ def send(session: Session, scope: StaffScope, summary: ConversationSummary, *,
 
     member = summary.member
     require_edit(scope, member)
-    if summary.status == "sent":
+    if summary.status == SummaryStatus.SENT:
         raise Conflict(_("Referatet er allerede sendt."))
     now = now or utcnow()
-    summary.status = "sent"
+    summary.status = SummaryStatus.SENT
     summary.sent_at = now
     session.add(SummaryDispatch(summary=summary, recipient="member", dispatched_at=now,
                                 actor_user_id=scope.user.id))

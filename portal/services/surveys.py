@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, joinedload
 from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
+from portal.models.statuses import BookingStatus
 from portal.services import audit, outbox
+from portal.services.actors import SystemActor
 from portal.services.email_render import render_email
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.links import external_url
@@ -85,7 +87,7 @@ def held_conversations_to_survey(session: Session, *, now: datetime) -> list[Boo
         .join(Member, Member.id == Booking.member_id)
         .outerjoin(SatisfactionSurvey, SatisfactionSurvey.booking_id == Booking.id)
         .options(joinedload(Booking.member))
-        .where(Booking.status == "held", SatisfactionSurvey.id.is_(None), Member.email.is_not(None),
+        .where(Booking.status == BookingStatus.HELD, SatisfactionSurvey.id.is_(None), Member.email.is_not(None),
                Booking.starts_at >= oldest_end - timedelta(hours=12), Booking.starts_at <= newest_end,
                Booking.ends_at >= oldest_end, Booking.ends_at <= newest_end)
         .order_by(Booking.ends_at, Booking.id)
@@ -165,7 +167,7 @@ def submit_answer(session: Session, survey: SatisfactionSurvey, ratings: Ratings
     )
     survey.answered_at = now
     session.add(answer)
-    audit.record(session, "survey-link", "survey.answer", member_id=member.id, target=survey, now=now,
+    audit.record(session, SystemActor.SURVEY_LINK, "survey.answer", member_id=member.id, target=survey, now=now,
                  detail={"booking_id": booking.id})
     try:
         session.flush()

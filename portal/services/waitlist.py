@@ -18,7 +18,9 @@ from portal.config import value
 from portal.i18n import format_local_datetime
 from portal.models import User
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services import audit, clashes, registration_state
+from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, NotFound
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import WHEN, session_when, tell_member, tell_registered
@@ -60,7 +62,7 @@ def set_status(reg: OfferRegistration, offer_session: OfferSession, status: str,
     reg.status = status
     reg.updated_at = now
     reg.sequence = (reg.sequence or 0) + 1
-    if status != "offered":
+    if status != RegistrationStatus.OFFERED:
         reg.held_until = None
 
 
@@ -70,12 +72,12 @@ def waitlist_position(session: Session, reg: OfferRegistration) -> int | None:
     The line is in id order: ids are given inside the locked transaction, so they follow the order in which
     members really joined (a request's own clock, read before it waited for the lock, need not).
     """
-    if reg.status != "waitlisted":
+    if reg.status != RegistrationStatus.WAITLISTED:
         return None
     ahead = session.scalar(
         select(func.count()).select_from(OfferRegistration).where(
             OfferRegistration.session_id == reg.session_id,
-            OfferRegistration.status == "waitlisted",
+            OfferRegistration.status == RegistrationStatus.WAITLISTED,
             OfferRegistration.id < reg.id,
         )
     )
@@ -84,7 +86,7 @@ def waitlist_position(session: Session, reg: OfferRegistration) -> int | None:
 
 def waitlist_length(session: Session, session_id: int) -> int:
     return session.scalar(select(func.count()).select_from(OfferRegistration).where(
-        OfferRegistration.session_id == session_id, OfferRegistration.status == "waitlisted")) or 0
+        OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.WAITLISTED)) or 0
 
 
 def promote_waitlist(session: Session, offer_session: OfferSession, *, now: datetime) -> list[OfferRegistration]:
@@ -94,22 +96,23 @@ def promote_waitlist(session: Session, offer_session: OfferSession, *, now: date
     """
     offer_session = lock_session(session, offer_session.id)
     promoted: list[OfferRegistration] = []
-    if offer_session.status != "open" or offer_session.starts_at <= now:
+    if offer_session.status != SessionStatus.OPEN or offer_session.starts_at <= now:
         return promoted
     hold = timedelta(hours=offer_session.offer.hold_hours or DEFAULT_HOLD_HOURS)
     while offer_session.seats_left > 0:
         reg = session.scalar(
             select(OfferRegistration).options(joinedload(OfferRegistration.member))
-            .where(OfferRegistration.session_id == offer_session.id, OfferRegistration.status == "waitlisted")
+            .where(OfferRegistration.session_id == offer_session.id,
+                   OfferRegistration.status == RegistrationStatus.WAITLISTED)
             .order_by(OfferRegistration.id).limit(1)
         )
         if reg is None:
             break
-        set_status(reg, offer_session, "offered", now)
+        set_status(reg, offer_session, RegistrationStatus.OFFERED, now)
         reg.held_until = min(now + hold, offer_session.starts_at)
         reg.hold_round = (reg.hold_round or 0) + 1
         session.flush()
-        audit.record(session, "system", "offers.seat_offered", member_id=reg.member_id, target=reg,
+        audit.record(session, SystemActor.SYSTEM, "offers.seat_offered", member_id=reg.member_id, target=reg,
                      detail={"session_id": offer_session.id, "held_until": reg.held_until.isoformat()}, now=now)
         _tell_seat_offered(session, reg, offer_session, now)
         promoted.append(reg)
@@ -123,7 +126,7 @@ def expire_held_seats(session: Session, now: datetime) -> int:
     """
     due = session.execute(
         select(OfferRegistration.id, OfferRegistration.session_id)
-        .where(OfferRegistration.status == "offered", OfferRegistration.held_until <= now)
+        .where(OfferRegistration.status == RegistrationStatus.OFFERED, OfferRegistration.held_until <= now)
         .order_by(OfferRegistration.session_id, OfferRegistration.id)
     ).all()
     expired = 0
@@ -131,13 +134,14 @@ def expire_held_seats(session: Session, now: datetime) -> int:
         offer_session = lock_session(session, session_id)
         regs = session.scalars(
             select(OfferRegistration).options(joinedload(OfferRegistration.member))
-            .where(OfferRegistration.session_id == session_id, OfferRegistration.status == "offered",
+            .where(OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.OFFERED,
                    OfferRegistration.held_until <= now)
             .execution_options(populate_existing=True)
         ).all()
         for reg in regs:
-            set_status(reg, offer_session, "expired", now)
-            audit.record(session, "scheduler", "offers.hold_expired", member_id=reg.member_id, target=reg, now=now)
+            set_status(reg, offer_session, RegistrationStatus.EXPIRED, now)
+            audit.record(session, SystemActor.SCHEDULER, "offers.hold_expired", member_id=reg.member_id,
+                         target=reg, now=now)
             tell_member(session, reg.member, now, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
                         kind="offers.hold_expired",
                         subject=_("Pladsen på %(title)s er givet videre", title=offer_session.offer.title),
@@ -152,23 +156,23 @@ def expire_held_seats(session: Session, now: datetime) -> int:
     return expired
 
 
-def accept_offered_seat(session: Session, registration: OfferRegistration, *, actor: User | str,
+def accept_offered_seat(session: Session, registration: OfferRegistration, *, actor: Actor,
                         now: datetime) -> OfferRegistration:
     """The member takes the seat held for them (one click from Min side or the e-mail)."""
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
-    if registration.status == "registered":
+    if registration.status == RegistrationStatus.REGISTERED:
         raise Conflict(_("Du har allerede taget pladsen. Du er tilmeldt."))
-    if registration.status != "offered":
+    if registration.status != RegistrationStatus.OFFERED:
         raise Conflict(_("Pladsen er ikke længere holdt til dig. Du kan skrive dig på ventelisten igen."))
     if registration.held_until <= now:
         raise Conflict(_("Fristen for at tage pladsen er udløbet, og pladsen er givet videre."))
-    if offer_session.starts_at <= now or offer_session.status != "open":
+    if offer_session.starts_at <= now or offer_session.status != SessionStatus.OPEN:
         raise Conflict(_("Holdet er begyndt eller aflyst."))
     clashes.refuse_clash(session, registration.member, offer_session.starts_at, offer_session.ends_at, actor=actor,
                          now=now, exclude_session_id=offer_session.id)
-    set_status(registration, offer_session, "registered", now)
+    set_status(registration, offer_session, RegistrationStatus.REGISTERED, now)
     registration.registered_at = now
     audit.record(session, actor, "offers.seat_accepted", member_id=registration.member_id, target=registration,
                  now=now)
@@ -176,15 +180,15 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
     return registration
 
 
-def decline_offered_seat(session: Session, registration: OfferRegistration, *, actor: User | str,
+def decline_offered_seat(session: Session, registration: OfferRegistration, *, actor: Actor,
                          now: datetime) -> OfferRegistration:
     """The member says no thanks to a held seat; it goes to the next in line at once."""
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
-    if registration.status != "offered":
+    if registration.status != RegistrationStatus.OFFERED:
         raise Conflict(_("Der er ingen plads holdt til dig på dette hold."))
-    set_status(registration, offer_session, "declined", now)
+    set_status(registration, offer_session, RegistrationStatus.DECLINED, now)
     audit.record(session, actor, "offers.seat_declined", member_id=registration.member_id, target=registration,
                  now=now)
     session.flush()
@@ -192,17 +196,17 @@ def decline_offered_seat(session: Session, registration: OfferRegistration, *, a
     return registration
 
 
-def leave_waitlist(session: Session, registration: OfferRegistration, *, actor: User | str,
+def leave_waitlist(session: Session, registration: OfferRegistration, *, actor: Actor,
                    now: datetime) -> OfferRegistration:
     """The member leaves the waiting list (a held seat is declined the same way)."""
-    if registration.status == "offered":
+    if registration.status == RegistrationStatus.OFFERED:
         return decline_offered_seat(session, registration, actor=actor, now=now)
     lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
-    if registration.status != "waitlisted":
+    if registration.status != RegistrationStatus.WAITLISTED:
         raise Conflict(_("Du står ikke på ventelisten til dette hold."))
-    registration.status = "cancelled"
+    registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = registration.updated_at = now
     audit.record(session, actor, "offers.waitlist_left", member_id=registration.member_id, target=registration,
                  now=now)
@@ -231,8 +235,8 @@ def registration_from_token(session: Session, token: str, *, max_age_hours: int 
     reg = session.get(OfferRegistration, data.get("r")) if isinstance(data, dict) else None
     if reg is None:
         raise NotFound(_("Linket er ugyldigt. Se dine tilmeldinger på Min side."))
-    if reg.hold_round != data.get("n") or reg.status != "offered":
-        if reg.status == "registered" and reg.hold_round == data.get("n"):
+    if reg.hold_round != data.get("n") or reg.status != RegistrationStatus.OFFERED:
+        if reg.status == RegistrationStatus.REGISTERED and reg.hold_round == data.get("n"):
             raise Conflict(_("Linket er allerede brugt: du har taget pladsen og er tilmeldt."))
         raise Conflict(_("Linket er brugt eller udløbet. Se dine tilmeldinger på Min side."))
     return reg
@@ -240,7 +244,7 @@ def registration_from_token(session: Session, token: str, *, max_age_hours: int 
 
 # -- helpers --------------------------------------------------------------------------------------------------
 
-def _own(reg: OfferRegistration, actor: User | str) -> None:
+def _own(reg: OfferRegistration, actor: Actor) -> None:
     if isinstance(actor, User) and actor.role == "member":
         member = actor.member
         if member is None or member.id != reg.member_id:

@@ -10,6 +10,7 @@ from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Member
 from portal.models.plan import PlanItem
+from portal.models.statuses import PlanStatus
 from portal.services import contact_course, plan, profile
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -78,7 +79,8 @@ def item_json(item: PlanItem) -> dict:
         "created_at": _iso(item.created_at),
         "updated_at": _iso(item.updated_at),
         "jobcentre_decision": item.jobcentre_decision,
-        "next_actor": {"proposed": "caseworker", "awaiting_jc": "jobcentre", "active": "member"}.get(item.status),
+        "next_actor": {PlanStatus.PROPOSED: "caseworker", PlanStatus.AWAITING_JC: "jobcentre",
+                       PlanStatus.ACTIVE: "member"}.get(item.status),
         "history": [{
             "at": _iso(e.at), "kind": e.kind, "by": _event_by(item, e), "from_status": e.from_status,
             "to_status": e.to_status, "text": e.text,

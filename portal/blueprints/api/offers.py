@@ -16,6 +16,7 @@ from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Member
 from portal.models.offers import CURRENT_STATUSES, OFFER_KINDS, Offer, OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus
 from portal.query_args import db_int
 from portal.services import offers as svc
 from portal.services import registration_state, waitlist
@@ -65,7 +66,7 @@ def _session_json(s: OfferSession, reg: OfferRegistration | None = None, waiting
         "id": s.id, "offer_id": s.offer_id, "starts_at": _iso(s.starts_at), "ends_at": _iso(s.ends_at),
         "location": s.location.name if s.location else None, "location_id": s.location_id, "venue": s.venue,
         "online": s.location_id is None,
-        "online_link": s.online_link if reg is not None and reg.status == "registered" else None,
+        "online_link": s.online_link if reg is not None and reg.status == RegistrationStatus.REGISTERED else None,
         "capacity": s.capacity, "seats_left": s.seats_left, "waitlist_length": waiting,
         "my_registration": _registration_json(reg),
     }

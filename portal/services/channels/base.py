@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from portal.models import OutboxMessage
+from portal.models.statuses import OutboxStatus
 
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
@@ -78,7 +79,8 @@ class Queue:
 
 # The outbox (portal/services/outbox.py): e-mail, SMS and e-mail to job centres. 'sending' rows are claimable again
 # once their lease has run out (the run that claimed them died).
-OUTBOX = Queue("outbox", OutboxMessage, claimable=("pending", "failed", "sending"), claimed="sending",
+OUTBOX = Queue("outbox", OutboxMessage, claimable=(OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.SENDING),
+               claimed=OutboxStatus.SENDING,
                by_channel=True, summary=("sent", "failed", "dead", "skipped"))
 
 

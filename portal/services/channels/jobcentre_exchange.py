@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from portal.i18n import N_
 from portal.models.jobcentre import DfdgOutbound
+from portal.models.statuses import DfdgOutboundStatus
 from portal.services import audit
+from portal.services.actors import SystemActor
 from portal.services.channels.base import Channel, DeliveryFailed, Queue, RetryPolicy
 
 log = logging.getLogger("portal.dfdg")
@@ -32,14 +34,15 @@ RETRYABLE_4XX = (408, 409, 425, 429)
 
 
 def _audit_outcome(session: Session, row: DfdgOutbound, outcome: dict, now: datetime) -> None:
-    audit.record(session, "scheduler", f"dfdg.{outcome['status']}", member_id=row.message.member_id, target=row,
+    audit.record(session, SystemActor.SCHEDULER, f"dfdg.{outcome['status']}", member_id=row.message.member_id, target=row,
                  now=now, detail={"attempts": outcome.get("attempts", row.attempts),
                                   "error": outcome.get("last_error")})
 
 
 # Its own table (one envelope per job-centre message, kept with the exchange's other tables): no 'sending' status,
 # so a claimed row keeps its status and the lease (next_attempt_at) alone keeps a second run off it.
-DFDG_OUTBOUND = Queue("dfdg_outbound", DfdgOutbound, claimable=("pending", "failed"), claimed=None, by_channel=False,
+DFDG_OUTBOUND = Queue("dfdg_outbound", DfdgOutbound, claimable=(DfdgOutboundStatus.PENDING, DfdgOutboundStatus.FAILED),
+                      claimed=None, by_channel=False,
                       summary=("sent", "failed", "dead", "waiting"), on_finish=_audit_outcome)
 
 
