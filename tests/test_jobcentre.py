@@ -412,9 +412,37 @@ def test_the_job_centre_takes_over_or_refuses_a_visitation(session, make, people
                                          referred_on=None, today=TODAY, now=NOW)
     referral.set_status(session, scope, second, "closed", now=NOW)
     late = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == second.id))
+    assert late.status == "withdrawn"  # nothing left for the job centre to answer
     with pytest.raises(Conflict, match="afsluttet visitationen"):
         jobcentre_answers.answer_visitation(session, odense, late.id, accept=True, reason=None, now=NOW)
-    assert second.status == "closed" and late.status == "sent"
+    assert second.status == "closed" and late.status == "withdrawn" and late.decision is None
+
+
+def test_a_visitation_the_caseworker_settles_is_no_longer_awaited_from_the_job_centre(session, make, people):
+    """Closed by the a-kasse, or the job centre's answer registered by the caseworker (given by phone, or through
+    DFDG, which has no inbound side): its request is not open any more, so it is neither escalated a week later nor
+    counted as awaiting the job centre on the caseload, and the job centre cannot answer it a second time."""
+    cw, member, odense_jc, _ = people
+    scope = staff_scope(session, cw.user)
+    closed = referral.refer_to_jobcenter(session, scope, member, reason="Komplekse helbredsproblemer",
+                                         referred_on=None, today=TODAY, now=NOW)
+    referral.set_status(session, scope, closed, "closed", now=NOW + timedelta(hours=1))
+    other = make.member("ole", caseworker=cw)
+    phoned = referral.refer_to_jobcenter(session, scope, other, reason="Misbrugsproblemer og gæld",
+                                         referred_on=None, today=TODAY, now=NOW)
+    referral.set_status(session, scope, phoned, "accepted", note="Jobcentret ringede", now=NOW + timedelta(hours=2))
+    by_referral = {m.referral_id: m for m in session.scalars(select(JobcentreMessage))}
+    assert by_referral[closed.id].status == "withdrawn"
+    recorded = by_referral[phoned.id]
+    assert (recorded.status, recorded.decision, recorded.decision_reason) == ("answered", "approved",
+                                                                              "Jobcentret ringede")
+    assert jobcentre.decision_label(recorded) == "Modtaget af jobcentret"
+    assert jobcentre.open_requests_by_member(session, [member.id, other.id]) == {}
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=8)) == 0
+    with pytest.raises(Conflict, match="allerede besvaret"):
+        jobcentre_answers.answer_visitation(session, jobcentre.jobcentre_scope(session, odense_jc), recorded.id,
+                                            accept=False, reason="Ikke vores borger", now=NOW + timedelta(days=1))
+    assert phoned.status == "accepted"
 
 
 def test_two_answers_at_the_same_moment_only_the_first_counts(app, session, make, people):

@@ -161,6 +161,26 @@ def withdraw_plan_request(session: Session, item: PlanItem, actor, now: datetime
         audit.record(session, actor, "jobcentre.withdrawn", member_id=item.member_id, target=message, now=now)
 
 
+def settle_visitation_request(session: Session, referral_id: int, status: str, actor, now: datetime,
+                              note: str | None = None) -> None:
+    """The a-kasse changed a visitation's state itself (portal.services.referral.set_status): its request to the job
+    centre, if still open, is closed with it — withdrawn when the a-kasse closes the visitation, the job centre's
+    answer recorded when the caseworker registers one given outside the portal (by phone, or through DFDG, which
+    has no inbound side). Otherwise it would wait, be escalated and tag the caseload for an answer nobody owes."""
+    for message in session.scalars(select(JobcentreMessage).where(
+            JobcentreMessage.referral_id == referral_id, JobcentreMessage.kind == "visitation",
+            JobcentreMessage.status.in_(OPEN_STATUSES))):
+        message.updated_at = now
+        if status in ("accepted", "rejected"):
+            message.status, message.decision = "answered", "approved" if status == "accepted" else "rejected"
+            message.decision_reason, message.decided_at = (note or "").strip()[:1000] or None, now
+            action = "jobcentre.answer_recorded"
+        else:
+            message.status, action = "withdrawn", "jobcentre.withdrawn"
+        audit.record(session, actor, action, member_id=message.member_id, target=message, now=now,
+                     detail={"visitation": status})
+
+
 def messages_for_member(session: Session, member: Member) -> list[JobcentreMessage]:
     """What went to the member's job centre, newest first (the caseworker's screen: delivery state)."""
     return list(session.scalars(select(JobcentreMessage).where(JobcentreMessage.member_id == member.id)
