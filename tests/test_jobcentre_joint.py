@@ -163,3 +163,31 @@ def test_the_job_centre_is_reminded_of_an_accepted_joint_conversation_once(clien
     inbox = client.get("/jobcenter/").get_data(as_text=True)
     assert "Påmindelse: fællessamtale med" in inbox and "Ny:" in inbox
     assert "Ny:" not in client.get("/jobcenter/").get_data(as_text=True)  # read once shown
+
+
+def test_the_caseworker_sees_the_time_the_job_centre_proposes_and_moves_the_booking_there(client, auth, session,
+                                                                                         world):
+    """The job centre proposes another time: the conversation screen and the booking page say which (not only
+    that it proposed one), the booking page's move form is filled in with it, and moving sends the new time."""
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    scope = jobcentre.jobcentre_scope(session, world["odense"])
+    joint_conversation.answer(session, scope, invitation(session).id, accept=False,
+                              counter_time=utc(2027, 3, 31, 8, 0), reason="Rådgiveren er på kursus", now=NOW)
+    session.commit()
+    member = world["member"]
+    auth.login("birgitte")
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert "Jobcentret foreslår et andet tidspunkt</strong> <strong>31. mar. 2027 kl. 10:00</strong>" in screen
+    assert f"/kalender/samtale/{booking.id}" in screen
+    page = client.get(f"/kalender/samtale/{booking.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Jobcentret foreslår et andet tidspunkt</strong> 31. mar. 2027 kl. 10:00" in page
+    assert "Rådgiveren er på kursus" in page
+    assert 'name="day" value="2027-03-31"' in page and 'name="time" value="10:00"' in page
+    moved = auth.post(f"/kalender/samtale/{booking.id}", {"action": "move", "day": "2027-03-31", "time": "10:00",
+                                                         "reason": "Jobcentrets forslag"})
+    assert moved.status_code == 302
+    session.expire_all()
+    latest = invitation(session)
+    assert latest.status == "sent" and latest.booking.starts_at == utc(2027, 3, 31, 8, 0)
+    page = client.get(f"/kalender/samtale/{booking.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Sendt til jobcentret</strong>" in page and 'name="day" value=""' in page

@@ -15,7 +15,7 @@ from portal.blueprints.booking import bp, local_midnight, parse_date, parse_int,
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.query_args import db_int
-from portal.services import audit
+from portal.services import audit, joint_conversation
 from portal.services import availability as avail
 from portal.services import booking as svc
 from portal.services.clashes import Clash
@@ -130,9 +130,12 @@ def staff_booking(booking_id: int):
             booking = _staff_booking(booking_id)
     audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
     db.session.commit()
+    invitation = joint_conversation.latest_invitation(db.session, booking)
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
-                           cw_args=_cw_args(booking.caseworker)), (422 if errors else 200)
+                           cw_args=_cw_args(booking.caseworker), invitation=invitation,
+                           counter=to_local(invitation.counter_time) if invitation and invitation.decision == "counter"
+                           else None), (422 if errors else 200)
 
 
 @bp.route("/kalender/ny", methods=["GET", "POST"])

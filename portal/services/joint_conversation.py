@@ -53,6 +53,16 @@ def booking_changed(session: Session, booking, kind: str, *, subject: str, body:
                 subject=subject, body=body, now=now, booking_id=booking.id)
 
 
+def latest_invitation(session: Session, booking) -> JobcentreMessage | None:
+    """The newest invitation of a joint booking to the job centre, with its state and answer (the caseworker's
+    booking page: has the job centre accepted, or which time does it propose?)."""
+    if booking.type != "joint":
+        return None
+    return session.scalar(select(JobcentreMessage).where(JobcentreMessage.booking_id == booking.id,
+                                                         JobcentreMessage.kind == "joint_invitation")
+                          .order_by(JobcentreMessage.id.desc()).limit(1))
+
+
 def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
                  counter_time: datetime | None, reason: str | None, now: datetime) -> JobcentreMessage:
     """The job centre accepts the proposed time, or proposes another inside the 13-week deadline. Refused, with
