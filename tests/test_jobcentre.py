@@ -233,6 +233,42 @@ def test_job_centre_messages_go_to_the_home_municipality_not_the_service_locatio
     assert (message.kind, message.jobcentre_code) == ("visitation", 480)
 
 
+def test_a_summary_reaches_the_members_job_centre_and_the_caseworker_sees_it_read(client, auth, session, people):
+    """Through the exchange, not only as an e-mail waiting for PORTAL_JOBCENTER_MAIL: the job centre has it in
+    its inbox, the caseworker sees it sent and then read; read, it leaves the open list (nothing to answer)."""
+    from portal.models.casework import ConversationSummary
+
+    _cw, member, _odense_jc, _aarhus_jc = people
+    auth.login("sagsb")
+    auth.post(f"/sagsbehandler/medlem/{member.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held"})
+    summary = session.scalar(select(ConversationSummary))
+    auth.post(f"/sagsbehandler/referat/{summary.id}/send", page=f"/sagsbehandler/referat/{summary.id}")
+    message = session.scalar(select(JobcentreMessage).where(JobcentreMessage.kind == "summary"))
+    assert (message.jobcentre_code, message.summary_id, message.status) == (461, summary.id, "sent")
+    page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Sendt til jobcentret</strong>" in page
+    auth.logout()
+    auth.login("jc-aarhus")
+    assert member.full_name not in client.get("/jobcenter/").get_data(as_text=True)
+    auth.logout()
+    auth.login("jc-odense")
+    def cases(path):  # the inbox's list of cases (the notes above it name the summary too)
+        page = client.get(path).get_data(as_text=True)
+        return page.split('class="chat-tabs"', 1)[1].split('id="h-upcoming"', 1)[0]
+
+    assert message.subject in cases("/jobcenter/")
+    assert client.get(f"/jobcenter/sag/{message.id}").status_code == 200
+    assert message.subject not in cases("/jobcenter/") and "Ingen åbne sager" in cases("/jobcenter/")
+    assert message.subject in cases("/jobcenter/?vis=alle")
+    auth.logout()
+    auth.login("sagsb")
+    page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Læst af jobcentret</strong> 2. mar. 2026" in page
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert f"Samtalereferat: {message.subject} · <strong>Læst af jobcentret</strong>" in screen
+
+
 # ---- escalation --------------------------------------------------------------------------------------------------
 
 def test_a_job_centre_that_does_not_answer_for_a_week_is_escalated_to_the_caseworker_once(session, people):
