@@ -191,3 +191,19 @@ def test_the_caseworker_sees_the_time_the_job_centre_proposes_and_moves_the_book
     assert latest.status == "sent" and latest.booking.starts_at == utc(2027, 3, 31, 8, 0)
     page = client.get(f"/kalender/samtale/{booking.id}").get_data(as_text=True)
     assert "Jobcenter Odense: <strong>Sendt til jobcentret</strong>" in page and 'name="day" value=""' in page
+
+
+def test_an_invitation_never_answered_is_withdrawn_once_the_conversation_is_held(session, world):
+    """The conversation took place (or the member did not come) before the job centre answered: nothing is left to
+    answer, so it is not escalated to the caseworker a week later nor counted as awaiting the job centre."""
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    message = invitation(session)
+    after = utc(2027, 3, 24, 11, 0)
+    booking_svc.register_outcome(session, booking, outcome="held", actor=world["cw"].user, now=after)
+    session.commit()
+    assert message.status == "withdrawn" and message.decision is None
+    assert jobcentre.open_requests_by_member(session, [world["member"].id]) == {}
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=8)) == 0
+    with pytest.raises(Conflict, match="flyttet eller aflyst"):
+        joint_conversation.answer(session, jobcentre.jobcentre_scope(session, world["odense"]), message.id,
+                                  accept=True, counter_time=None, reason=None, now=after)
