@@ -209,6 +209,28 @@ def test_a_job_centre_sees_only_its_own_citizens_and_every_read_is_audited(sessi
     assert count(session, AuditEntry, AuditEntry.action == "jobcentre.inbox_viewed") == 2
 
 
+def test_the_job_centre_sees_only_what_the_trial_shares(client, auth, session, people):
+    """The citizen page: Min plan's agreed and awaiting items and what was sent — not the caseworker's internal
+    notes, the member's own unaccepted proposals, nor the profiling (Q10 answers, risk)."""
+    cw, member, *_ = people
+    internship(session, member, cw)
+    plan.propose_item(session, member, kind="education", title="Mit eget hemmelige forslag", actor=member.user, now=NOW)
+    session.commit()
+    auth.login("sagsb")
+    auth.post(f"/sagsbehandler/medlem/{member.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held",
+               "notes": "Intern: virker presset økonomisk."})
+    from portal.models.casework import HeldConversation
+
+    assert session.scalar(select(HeldConversation.notes)) == "Intern: virker presset økonomisk."
+    auth.logout()
+    auth.login("jc-odense")
+    page = client.get(f"/jobcenter/borger/{member.member_number}").get_data(as_text=True)
+    assert "Virksomhedspraktik på plejecenter" in page and "Afventer jobcentret" in page
+    for private in ("Intern: virker presset", "Mit eget hemmelige forslag", "Profilering", "langvarig", "Q10"):
+        assert private not in page, private
+
+
 def test_only_jobcentre_users_bound_to_a_job_centre_get_a_scope(session, make, people):
     cw, *_ = people
     with pytest.raises(NotAllowed):
