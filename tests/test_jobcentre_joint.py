@@ -3,6 +3,7 @@ job centre, which accepts or proposes another time inside the 13-week deadline; 
 unanswered invitation."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -207,3 +208,17 @@ def test_an_invitation_never_answered_is_withdrawn_once_the_conversation_is_held
     with pytest.raises(Conflict, match="flyttet eller aflyst"):
         joint_conversation.answer(session, jobcentre.jobcentre_scope(session, world["odense"]), message.id,
                                   accept=True, counter_time=None, reason=None, now=after)
+
+
+def test_booking_the_joint_conversation_shows_the_13_week_deadline_and_marks_later_days(client, auth, world):
+    """The invitation should propose a time inside the 13 weeks: the booking page says the last day and marks
+    the days after it (a late conversation can still be booked; it is late, not forbidden)."""
+    number = world["member"].member_number
+    auth.login("birgitte")
+    page = client.get(f"/kalender/ny?medlem={number}&type=joint&fra=2027-04-06").get_data(as_text=True)
+    assert "Den skal holdes senest 9. april 2027 for at være rettidig." in page
+    days = re.findall(r'<h2 class="slot-day">([^<]*)(<span class="status status-bad">efter fristen</span>)?', page)
+    assert [(d.strip(), bool(late)) for d, late in days] == [
+        ("Tirsdag 6. april", False), ("Onsdag 7. april", False), ("Torsdag 8. april", False),
+        ("Fredag 9. april", False), ("Mandag 12. april", True)]
+    assert "efter fristen" not in client.get(f"/kalender/ny?medlem={number}&type=joint").get_data(as_text=True)

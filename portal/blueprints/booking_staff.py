@@ -195,7 +195,9 @@ def staff_new():
     return render_template("booking/staff_new.html", caseworker=caseworker, member=member, number=number,
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
-                           start_param=start_param, searched=bool(number and type_code), clash=clash), \
+                           start_param=start_param, searched=bool(number and type_code), clash=clash,
+                           joint_deadline=joint_conversation.joint_deadline(member)
+                           if member is not None and type_code == "joint" else None), \
         (422 if (errors or clash) and request.method == "POST" else 200)
 
 
