@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
-from portal.services import audit
+from portal.services import audit, joint_conversation
 from portal.services import availability as avail
 from portal.services import booking as svc
 from portal.services.clashes import Clash
@@ -131,9 +131,12 @@ def staff_booking(booking_id: int):
             booking = _staff_booking(booking_id)
     audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
     db.session.commit()
+    invitation = joint_conversation.latest_invitation(db.session, booking)
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
-                           cw_args=_cw_args(booking.caseworker)), (422 if errors else 200)
+                           cw_args=_cw_args(booking.caseworker), invitation=invitation,
+                           counter=to_local(invitation.counter_time) if invitation and invitation.decision == "counter"
+                           else None), (422 if errors else 200)
 
 
 @bp.route("/kalender/ny", methods=["GET", "POST"])
@@ -193,7 +196,9 @@ def staff_new():
     return render_template("booking/staff_new.html", caseworker=caseworker, member=member, number=number,
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
-                           start_param=start_param, searched=bool(number and type_code), clash=clash), \
+                           start_param=start_param, searched=bool(number and type_code), clash=clash,
+                           joint_deadline=joint_conversation.joint_deadline(member)
+                           if member is not None and type_code == "joint" else None), \
         (422 if (errors or clash) and request.method == "POST" else 200)
 
 

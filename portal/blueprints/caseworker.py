@@ -31,7 +31,7 @@ from portal.models.statuses import (
     ReferralStatus,
 )
 from portal.query_args import db_int
-from portal.services import access, jobmatch, registration_state, summary
+from portal.services import access, jobcentre, jobmatch, registration_state, summary
 from portal.services import caseload as caseload_service
 from portal.services import conversation_record as record_service
 from portal.services import referral as visitation
@@ -285,7 +285,8 @@ def summary_view(summary_id: int):
     item = _staff_summary(summary_id)
     access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PURPOSE, now=utcnow())
     html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
-                           can_edit=access.can_edit(_scope(), item.member))
+                           can_edit=access.can_edit(_scope(), item.member),
+                           jobcentre_message=jobcentre.message_for_summary(db.session, item.id))
     db.session.commit()
     return html
 

@@ -319,6 +319,9 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor:
     session.flush()
     audit.record(session, actor, "booking.outcome", member_id=booking.member_id, target=booking, now=now,
                  detail={"outcome": outcome, "previous": previous})
+    from portal.services import joint_conversation  # the job-centre exchange (issue 16), as in _tell
+
+    joint_conversation.conversation_over(session, booking, actor, now)
     return booking
 
 

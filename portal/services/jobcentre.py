@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import N_
@@ -165,10 +165,36 @@ def withdraw_plan_request(session: Session, item: PlanItem, actor: Actor, now: d
         audit.record(session, actor, "jobcentre.withdrawn", member_id=item.member_id, target=message, now=now)
 
 
+def settle_visitation_request(session: Session, referral_id: int, status: str, actor, now: datetime,
+                              note: str | None = None) -> None:
+    """The a-kasse changed a visitation's state itself (portal.services.referral.set_status): its request to the job
+    centre, if still open, is closed with it — withdrawn when the a-kasse closes the visitation, the job centre's
+    answer recorded when the caseworker registers one given outside the portal (by phone, or through DFDG, which
+    has no inbound side). Otherwise it would wait, be escalated and tag the caseload for an answer nobody owes."""
+    for message in session.scalars(select(JobcentreMessage).where(
+            JobcentreMessage.referral_id == referral_id, JobcentreMessage.kind == "visitation",
+            JobcentreMessage.status.in_(OPEN_STATUSES))):
+        message.updated_at = now
+        if status in ("accepted", "rejected"):
+            message.status, message.decision = "answered", "approved" if status == "accepted" else "rejected"
+            message.decision_reason, message.decided_at = (note or "").strip()[:1000] or None, now
+            action = "jobcentre.answer_recorded"
+        else:
+            message.status, action = "withdrawn", "jobcentre.withdrawn"
+        audit.record(session, actor, action, member_id=message.member_id, target=message, now=now,
+                     detail={"visitation": status})
+
+
 def messages_for_member(session: Session, member: Member) -> list[JobcentreMessage]:
     """What went to the member's job centre, newest first (the caseworker's screen: delivery state)."""
     return list(session.scalars(select(JobcentreMessage).where(JobcentreMessage.member_id == member.id)
                                 .order_by(JobcentreMessage.created_at.desc(), JobcentreMessage.id.desc())))
+
+
+def message_for_summary(session: Session, summary_id: int) -> JobcentreMessage | None:
+    """What went to the job centre with a conversation summary (the caseworker's summary page: sent, read)."""
+    return session.scalar(select(JobcentreMessage).where(JobcentreMessage.summary_id == summary_id,
+                                                         JobcentreMessage.kind == "summary").limit(1))
 
 
 def open_request_for(session: Session, item: PlanItem) -> JobcentreMessage | None:
@@ -209,6 +235,14 @@ def create_staff(session: Session, user: User, jobcentre_code: int) -> Jobcentre
     return staff
 
 
+def is_open(message: JobcentreMessage) -> bool:
+    """Still the job centre's to deal with: a request not answered yet, or anything not read yet (a summary once
+    read needs nothing more, so it leaves the open list and stays under 'all')."""
+    if message.kind in ANSWERED_KINDS:
+        return message.status in OPEN_STATUSES
+    return message.status == "sent"
+
+
 def inbox(session: Session, scope: JobcentreScope, *, now: datetime, show_all: bool = False
           ) -> list[JobcentreMessage]:
     """The job centre's messages: open ones first (oldest first: who waits longest), then the answered ones.
@@ -216,9 +250,11 @@ def inbox(session: Session, scope: JobcentreScope, *, now: datetime, show_all: b
     query = (select(JobcentreMessage).where(JobcentreMessage.jobcentre_code == scope.jobcentre_code)
              .options(selectinload(JobcentreMessage.member), selectinload(JobcentreMessage.plan_item)))
     if not show_all:
-        query = query.where(JobcentreMessage.status.in_(OPEN_STATUSES))
+        query = query.where(or_(and_(JobcentreMessage.kind.in_(ANSWERED_KINDS),
+                                     JobcentreMessage.status.in_(OPEN_STATUSES)),
+                                JobcentreMessage.status == "sent"))
     messages = list(session.scalars(query.order_by(JobcentreMessage.created_at, JobcentreMessage.id).limit(500)))
-    messages.sort(key=lambda m: (m.status not in OPEN_STATUSES, m.created_at))
+    messages.sort(key=lambda m: (not is_open(m), m.created_at))
     audit.record(session, scope.user, "jobcentre.inbox_viewed", now=now,
                  detail={"jobcentre": scope.jobcentre_code, "members": sorted({m.member_id for m in messages})})
     return messages

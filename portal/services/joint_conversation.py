@@ -55,6 +55,29 @@ def booking_changed(session: Session, booking, kind: str, *, subject: str, body:
                 subject=subject, body=body, now=now, booking_id=booking.id)
 
 
+def conversation_over(session: Session, booking, actor, now: datetime) -> None:
+    """The joint conversation's outcome is registered (held, no-show, cancelled after its start): an invitation the
+    job centre never answered has nothing left to answer, so it is withdrawn — not escalated a week later, and not
+    'awaiting the job centre' on the caseload."""
+    if booking.type != "joint":
+        return
+    for message in session.scalars(select(JobcentreMessage).where(
+            JobcentreMessage.booking_id == booking.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
+        message.status, message.updated_at = "withdrawn", now
+        audit.record(session, actor, "jobcentre.withdrawn", member_id=message.member_id, target=message,
+                     now=now, detail={"outcome": booking.status})
+
+
+def latest_invitation(session: Session, booking) -> JobcentreMessage | None:
+    """The newest invitation of a joint booking to the job centre, with its state and answer (the caseworker's
+    booking page: has the job centre accepted, or which time does it propose?)."""
+    if booking.type != "joint":
+        return None
+    return session.scalar(select(JobcentreMessage).where(JobcentreMessage.booking_id == booking.id,
+                                                         JobcentreMessage.kind == "joint_invitation")
+                          .order_by(JobcentreMessage.id.desc()).limit(1))
+
+
 def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
                  counter_time: datetime | None, reason: str | None, now: datetime) -> JobcentreMessage:
     """The job centre accepts the proposed time, or proposes another inside the 13-week deadline. Refused, with

@@ -112,6 +112,7 @@ def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral,
     referral.updated_at = now
     audit.record(session, scope.user, "visitation.status", member_id=referral.member_id, target=referral,
                  detail={"from": old, "to": status}, now=now)
+    jobcentre.settle_visitation_request(session, referral.id, status, scope.user, now, note=note)
     return referral
 
 

@@ -189,3 +189,15 @@ def test_journey_joint_conversation_invited_at_week_9_accepted_on_all_three_cale
     assert name in week
     to_address, files = _invitation_mail(app, number)  # the member's calendar: the invitation with its .ics
     assert to_address and "samtale.ics" in files
+
+
+def test_the_job_centres_inbox_is_readable_on_a_phone(pages):
+    """On a 390 px phone each case is a stacked card (its cells full width, each with its column name), not a
+    four-column table that breaks names letter by letter; the Åbne/Alle tabs are tabs, not a bulleted list."""
+    inbox = pages.login("jobcenter", PHONE)
+    assert inbox.url.endswith("/jobcenter/")
+    cell = inbox.locator("table.jc-inbox tbody td[data-label='Borger']").first
+    assert cell.bounding_box()["width"] > 300
+    assert inbox.locator("nav.chat-tabs ul").evaluate("e => getComputedStyle(e).listStyleType") == "none"
+    assert inbox.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(inbox, "jobcentre-6-inbox-phone")

@@ -34,6 +34,7 @@ def stuffed(portal):
     from portal.models import Booking, Member, User
     from portal.models.casework import ConversationSummary
     from portal.models.chat import ChatConversation, ChatMessage, Handoff
+    from portal.models.jobcentre import JobcentreMessage
     from portal.models.plan import PlanItem, PlanItemEvent
 
     with app.app_context():
@@ -57,16 +58,20 @@ def stuffed(portal):
             .order_by(ConversationSummary.id))
         summary.content = _stuffed_content(summary.content)
         handoff = db.session.scalar(select(Handoff.id).order_by(Handoff.id))
-        number, summary_id = member.member_number, summary.id
+        case = db.session.scalar(select(JobcentreMessage).where(JobcentreMessage.member_id == member.id)
+                                 .order_by(JobcentreMessage.id))
+        case.body_text = _long(2000)
+        number, summary_id, case_id = member.member_number, summary.id, case.id
         db.session.commit()
         db.session.remove()
-    return {"number": number, "handoff": handoff, "summary": summary_id}
+    return {"number": number, "handoff": handoff, "summary": summary_id, "case": case_id}
 
 
 MEMBER_PAGES = ["/min-side", "/min-side/plan", "/min-side/profil", "/min-side/mine-data", "/samtaler/mine",
                 "/tilbud", "/tilbud/mine", "/min-side/referater", "/min-side/referater/{summary}"]
 STAFF_PAGES = ["/sagsbehandler/", "/sagsbehandler/medlem/{number}", "/kalender", "/sagsbehandler/overdragelser",
                "/sagsbehandler/overdragelser/{handoff}", "/sagsbehandler/referat/{summary}"]
+JOBCENTRE_PAGES = ["/jobcenter/", "/jobcenter/sag/{case}", "/jobcenter/borger/{number}", "/jobcenter/?vis=alle"]
 
 
 def _overflow(page) -> tuple[int, int]:
@@ -76,7 +81,7 @@ def _overflow(page) -> tuple[int, int]:
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_no_page_is_wider_than_the_screen_with_long_unbroken_text(pages, stuffed, viewport):
     wide = []
-    for login, urls in (("medlem", MEMBER_PAGES), ("sagsbehandler", STAFF_PAGES)):
+    for login, urls in (("medlem", MEMBER_PAGES), ("sagsbehandler", STAFF_PAGES), ("jobcenter", JOBCENTRE_PAGES)):
         page = pages.login(login, viewport)
         for url in urls:
             url = url.format(**stuffed)

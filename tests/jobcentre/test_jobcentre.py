@@ -209,6 +209,28 @@ def test_a_job_centre_sees_only_its_own_citizens_and_every_read_is_audited(sessi
     assert count(session, AuditEntry, AuditEntry.action == "jobcentre.inbox_viewed") == 2
 
 
+def test_the_job_centre_sees_only_what_the_trial_shares(client, auth, session, people):
+    """The citizen page: Min plan's agreed and awaiting items and what was sent — not the caseworker's internal
+    notes, the member's own unaccepted proposals, nor the profiling (Q10 answers, risk)."""
+    cw, member, *_ = people
+    internship(session, member, cw)
+    plan.propose_item(session, member, kind="education", title="Mit eget hemmelige forslag", actor=member.user, now=NOW)
+    session.commit()
+    auth.login("sagsb")
+    auth.post(f"/sagsbehandler/medlem/{member.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held",
+               "notes": "Intern: virker presset økonomisk."})
+    from portal.models.casework import HeldConversation
+
+    assert session.scalar(select(HeldConversation.notes)) == "Intern: virker presset økonomisk."
+    auth.logout()
+    auth.login("jc-odense")
+    page = client.get(f"/jobcenter/borger/{member.member_number}").get_data(as_text=True)
+    assert "Virksomhedspraktik på plejecenter" in page and "Afventer jobcentret" in page
+    for private in ("Intern: virker presset", "Mit eget hemmelige forslag", "Profilering", "langvarig", "Q10"):
+        assert private not in page, private
+
+
 def test_only_jobcentre_users_bound_to_a_job_centre_get_a_scope(session, make, people):
     cw, *_ = people
     with pytest.raises(NotAllowed):
@@ -231,6 +253,42 @@ def test_job_centre_messages_go_to_the_home_municipality_not_the_service_locatio
                                              referred_on=None, today=TODAY, now=NOW)
     message = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == visitation.id))
     assert (message.kind, message.jobcentre_code) == ("visitation", 480)
+
+
+def test_a_summary_reaches_the_members_job_centre_and_the_caseworker_sees_it_read(client, auth, session, people):
+    """Through the exchange, not only as an e-mail waiting for PORTAL_JOBCENTER_MAIL: the job centre has it in
+    its inbox, the caseworker sees it sent and then read; read, it leaves the open list (nothing to answer)."""
+    from portal.models.casework import ConversationSummary
+
+    _cw, member, _odense_jc, _aarhus_jc = people
+    auth.login("sagsb")
+    auth.post(f"/sagsbehandler/medlem/{member.member_number}/samtale",
+              {"type": "followup_phone", "channel": "phone", "outcome": "held"})
+    summary = session.scalar(select(ConversationSummary))
+    auth.post(f"/sagsbehandler/referat/{summary.id}/send", page=f"/sagsbehandler/referat/{summary.id}")
+    message = session.scalar(select(JobcentreMessage).where(JobcentreMessage.kind == "summary"))
+    assert (message.jobcentre_code, message.summary_id, message.status) == (461, summary.id, "sent")
+    page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Sendt til jobcentret</strong>" in page
+    auth.logout()
+    auth.login("jc-aarhus")
+    assert member.full_name not in client.get("/jobcenter/").get_data(as_text=True)
+    auth.logout()
+    auth.login("jc-odense")
+    def cases(path):  # the inbox's list of cases (the notes above it name the summary too)
+        page = client.get(path).get_data(as_text=True)
+        return page.split('class="chat-tabs"', 1)[1].split('id="h-upcoming"', 1)[0]
+
+    assert message.subject in cases("/jobcenter/")
+    assert client.get(f"/jobcenter/sag/{message.id}").status_code == 200
+    assert message.subject not in cases("/jobcenter/") and "Ingen åbne sager" in cases("/jobcenter/")
+    assert message.subject in cases("/jobcenter/?vis=alle")
+    auth.logout()
+    auth.login("sagsb")
+    page = client.get(f"/sagsbehandler/referat/{summary.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Læst af jobcentret</strong> 2. mar. 2026" in page
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert f"Samtalereferat: {message.subject} · <strong>Læst af jobcentret</strong>" in screen
 
 
 # ---- escalation --------------------------------------------------------------------------------------------------
@@ -412,9 +470,37 @@ def test_the_job_centre_takes_over_or_refuses_a_visitation(session, make, people
                                          referred_on=None, today=TODAY, now=NOW)
     referral.set_status(session, scope, second, "closed", now=NOW)
     late = session.scalar(select(JobcentreMessage).where(JobcentreMessage.referral_id == second.id))
+    assert late.status == "withdrawn"  # nothing left for the job centre to answer
     with pytest.raises(Conflict, match="afsluttet visitationen"):
         jobcentre_answers.answer_visitation(session, odense, late.id, accept=True, reason=None, now=NOW)
-    assert second.status == "closed" and late.status == "sent"
+    assert second.status == "closed" and late.status == "withdrawn" and late.decision is None
+
+
+def test_a_visitation_the_caseworker_settles_is_no_longer_awaited_from_the_job_centre(session, make, people):
+    """Closed by the a-kasse, or the job centre's answer registered by the caseworker (given by phone, or through
+    DFDG, which has no inbound side): its request is not open any more, so it is neither escalated a week later nor
+    counted as awaiting the job centre on the caseload, and the job centre cannot answer it a second time."""
+    cw, member, odense_jc, _ = people
+    scope = staff_scope(session, cw.user)
+    closed = referral.refer_to_jobcenter(session, scope, member, reason="Komplekse helbredsproblemer",
+                                         referred_on=None, today=TODAY, now=NOW)
+    referral.set_status(session, scope, closed, "closed", now=NOW + timedelta(hours=1))
+    other = make.member("ole", caseworker=cw)
+    phoned = referral.refer_to_jobcenter(session, scope, other, reason="Misbrugsproblemer og gæld",
+                                         referred_on=None, today=TODAY, now=NOW)
+    referral.set_status(session, scope, phoned, "accepted", note="Jobcentret ringede", now=NOW + timedelta(hours=2))
+    by_referral = {m.referral_id: m for m in session.scalars(select(JobcentreMessage))}
+    assert by_referral[closed.id].status == "withdrawn"
+    recorded = by_referral[phoned.id]
+    assert (recorded.status, recorded.decision, recorded.decision_reason) == ("answered", "approved",
+                                                                              "Jobcentret ringede")
+    assert jobcentre.decision_label(recorded) == "Modtaget af jobcentret"
+    assert jobcentre.open_requests_by_member(session, [member.id, other.id]) == {}
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=8)) == 0
+    with pytest.raises(Conflict, match="allerede besvaret"):
+        jobcentre_answers.answer_visitation(session, jobcentre.jobcentre_scope(session, odense_jc), recorded.id,
+                                            accept=False, reason="Ikke vores borger", now=NOW + timedelta(days=1))
+    assert phoned.status == "accepted"
 
 
 def test_two_answers_at_the_same_moment_only_the_first_counts(app, session, make, people):

@@ -3,6 +3,7 @@ job centre, which accepts or proposes another time inside the 13-week deadline; 
 unanswered invitation."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -163,3 +164,61 @@ def test_the_job_centre_is_reminded_of_an_accepted_joint_conversation_once(clien
     inbox = client.get("/jobcenter/").get_data(as_text=True)
     assert "Påmindelse: fællessamtale med" in inbox and "Ny:" in inbox
     assert "Ny:" not in client.get("/jobcenter/").get_data(as_text=True)  # read once shown
+
+
+def test_the_caseworker_sees_the_time_the_job_centre_proposes_and_moves_the_booking_there(client, auth, session,
+                                                                                         world):
+    """The job centre proposes another time: the conversation screen and the booking page say which (not only
+    that it proposed one), the booking page's move form is filled in with it, and moving sends the new time."""
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    scope = jobcentre.jobcentre_scope(session, world["odense"])
+    joint_conversation.answer(session, scope, invitation(session).id, accept=False,
+                              counter_time=utc(2027, 3, 31, 8, 0), reason="Rådgiveren er på kursus", now=NOW)
+    session.commit()
+    member = world["member"]
+    auth.login("birgitte")
+    screen = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
+    assert "Jobcentret foreslår et andet tidspunkt</strong> <strong>31. mar. 2027 kl. 10:00</strong>" in screen
+    assert f"/kalender/samtale/{booking.id}" in screen
+    page = client.get(f"/kalender/samtale/{booking.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Jobcentret foreslår et andet tidspunkt</strong> 31. mar. 2027 kl. 10:00" in page
+    assert "Rådgiveren er på kursus" in page
+    assert 'name="day" value="2027-03-31"' in page and 'name="time" value="10:00"' in page
+    moved = auth.post(f"/kalender/samtale/{booking.id}", {"action": "move", "day": "2027-03-31", "time": "10:00",
+                                                         "reason": "Jobcentrets forslag"})
+    assert moved.status_code == 302
+    session.expire_all()
+    latest = invitation(session)
+    assert latest.status == "sent" and latest.booking.starts_at == utc(2027, 3, 31, 8, 0)
+    page = client.get(f"/kalender/samtale/{booking.id}").get_data(as_text=True)
+    assert "Jobcenter Odense: <strong>Sendt til jobcentret</strong>" in page and 'name="day" value=""' in page
+
+
+def test_an_invitation_never_answered_is_withdrawn_once_the_conversation_is_held(session, world):
+    """The conversation took place (or the member did not come) before the job centre answered: nothing is left to
+    answer, so it is not escalated to the caseworker a week later nor counted as awaiting the job centre."""
+    booking = book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    message = invitation(session)
+    after = utc(2027, 3, 24, 11, 0)
+    booking_svc.register_outcome(session, booking, outcome="held", actor=world["cw"].user, now=after)
+    session.commit()
+    assert message.status == "withdrawn" and message.decision is None
+    assert jobcentre.open_requests_by_member(session, [world["member"].id]) == {}
+    assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=8)) == 0
+    with pytest.raises(Conflict, match="flyttet eller aflyst"):
+        joint_conversation.answer(session, jobcentre.jobcentre_scope(session, world["odense"]), message.id,
+                                  accept=True, counter_time=None, reason=None, now=after)
+
+
+def test_booking_the_joint_conversation_shows_the_13_week_deadline_and_marks_later_days(client, auth, world):
+    """The invitation should propose a time inside the 13 weeks: the booking page says the last day and marks
+    the days after it (a late conversation can still be booked; it is late, not forbidden)."""
+    number = world["member"].member_number
+    auth.login("birgitte")
+    page = client.get(f"/kalender/ny?medlem={number}&type=joint&fra=2027-04-06").get_data(as_text=True)
+    assert "Den skal holdes senest 9. april 2027 for at være rettidig." in page
+    days = re.findall(r'<h2 class="slot-day">([^<]*)(<span class="status status-bad">efter fristen</span>)?', page)
+    assert [(d.strip(), bool(late)) for d, late in days] == [
+        ("Tirsdag 6. april", False), ("Onsdag 7. april", False), ("Torsdag 8. april", False),
+        ("Fredag 9. april", False), ("Mandag 12. april", True)]
+    assert "efter fristen" not in client.get(f"/kalender/ny?medlem={number}&type=joint").get_data(as_text=True)
