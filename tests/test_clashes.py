@@ -13,6 +13,7 @@ from portal.services import booking as booking_svc
 from portal.services import offers, waitlist
 from portal.services.clashes import Clash
 from portal.services.errors import Conflict
+from portal.services.slots import free_slots
 from tests.booking_helpers import NOW, hours, utc
 from tests.offers_helpers import make_offer, make_session
 
@@ -107,6 +108,24 @@ def test_moving_a_conversation_onto_a_session_is_refused(session, world):
     session.rollback()
     session.refresh(booking)
     assert booking.starts_at == WED_10 - timedelta(days=1) and booking.sequence == 0
+
+
+def test_a_members_slot_list_leaves_out_the_times_of_their_sessions(session, world, make):
+    """The list offered only times the booking would then refuse: 10:00 on the day of the webinar was shown."""
+    member, other = world["member"], make.member("ole", location=world["loc"], caseworker=world["cw"])
+    make.commit()
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)  # 10:00–11:15 Wednesday
+    session.commit()
+
+    def starts(who, staff=False):
+        return {s.starts_at for s in free_slots(session, type="followup_phone", start=WED_10 - timedelta(hours=1),
+                                                end=WED_10 + timedelta(hours=5), now=NOW, member=who, staff=staff)}
+
+    during = {WED_10, WED_10 + timedelta(minutes=30), WED_10 + timedelta(hours=1)}
+    assert during <= starts(other)  # the caseworker is free then
+    assert not during & starts(member)  # ... but the member is at the webinar
+    assert WED_10 + timedelta(hours=1, minutes=30) in starts(member)  # free again after it
+    assert during <= starts(member, staff=True)  # the caseworker sees them and may book anyway with a reason
 
 
 def test_a_held_seat_is_a_place_and_a_waiting_list_place_is_not(session, world, make):
