@@ -239,6 +239,33 @@ def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, aut
     assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1
 
 
+def test_the_caseworker_moving_a_conversation_onto_a_session_is_told_and_may_move_with_a_reason(
+        client, auth, session, world):
+    """The move form said 'gå videre med en begrundelse' but had no field for one: a dead end."""
+    member, cw = world["member"], world["cw"]
+    booking = booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10 - timedelta(days=1),
+                                    type="followup_phone", channel="phone", actor=cw.user, now=NOW)
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    auth.login("birgitte")
+    page = f"/kalender/samtale/{booking.id}"
+    form = {"action": "move", "day": "2027-03-24", "time": "10:00", "reason": "Jeg er på kursus tirsdag"}
+    refused = auth.post(page, form, page=page)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Medlemmet er optaget" in html and "Webinar: Sådan finder du dit nye job" in html
+    assert 'name="override_reason"' in html and 'href="#move-override_reason"' in html
+    session.refresh(booking)
+    assert booking.starts_at == WED_10 - timedelta(days=1)
+
+    moved = auth.post(page, {**form, "override_reason": "Medlemmet ser webinaret som optagelse"}, page=page)
+    assert moved.status_code == 302
+    session.refresh(booking)
+    assert booking.starts_at == WED_10
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "clash.override"))
+    assert entry.member_id == member.id and entry.reason == "Medlemmet ser webinaret som optagelse"
+
+
 def test_assigning_a_clashing_session_needs_the_caseworkers_reason(session, world):
     member, cw = world["member"], world["cw"]
     offers.register(session, member, world["a"].id, actor="cli", now=NOW)
