@@ -115,7 +115,7 @@ def staff_booking(booking_id: int):
                     raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
                 starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
                 svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=current_user, now=now,
-                                       reason=form.get("reason"))
+                                       reason=form.get("reason"), override_reason=form.get("override_reason"))
                 message = _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
             elif action == "cancel":
                 svc.cancel_booking(db.session, booking, actor=current_user, now=now, reason=form.get("reason"))

@@ -240,8 +240,20 @@ def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str
                            "a-kassen, hvis du ikke kan komme.", hours=hours))
 
 
+REASON_MAX = 500
+
+
+def _reason_within_limit(reason: str | None) -> str | None:
+    """A caseworker's reason (the member is told it): kept whole or refused with the limit, never cut."""
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(_("Begrundelsen må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
+                                 max=REASON_MAX, n=len(reason)), field="reason")
+    return reason or None
+
+
 def _staff_reason(actor: Actor, reason: str | None) -> str | None:
-    reason = (reason or "").strip()[:500] or None
+    reason = _reason_within_limit(reason)
     if is_staff(actor) and not reason and not isinstance(actor, str):
         raise ValidationFailed(_("Skriv en begrundelse. Medlemmet får den at vide."), field="reason")
     return reason
@@ -310,12 +322,13 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor:
         return cancel_booking(session, booking, actor=actor, now=now, reason=reason or _("Aflyst af a-kassen."))
     if outcome in (BookingStatus.HELD, BookingStatus.NO_SHOW) and booking.starts_at > now:
         raise ValidationFailed(_("Samtalen er ikke begyndt endnu."), field="outcome")
+    cancel_reason = _reason_within_limit(reason) if outcome == BookingStatus.CANCELLED_FUND else None
     previous = booking.status
     booking.status = outcome
     booking.outcome_registered_at = now
     booking.updated_at = now
     if outcome == BookingStatus.CANCELLED_FUND:
-        booking.cancel_reason = (reason or "").strip()[:500] or None
+        booking.cancel_reason = cancel_reason
     session.flush()
     audit.record(session, actor, "booking.outcome", member_id=booking.member_id, target=booking, now=now,
                  detail={"outcome": outcome, "previous": previous})

@@ -71,12 +71,7 @@ def find_clash(session: Session, member_id: int, starts_at: datetime, ends_at: d
     if booking is not None:
         return Place("booking", str(TYPES[booking.type].label) if booking.type in TYPES else booking.type,
                      booking.starts_at, booking.ends_at)
-    sessions = (select(OfferSession.starts_at, OfferSession.ends_at, Offer.title)
-                .join(OfferRegistration, OfferRegistration.session_id == OfferSession.id)
-                .join(Offer, Offer.id == OfferSession.offer_id)
-                .where(OfferRegistration.member_id == member_id,
-                       OfferRegistration.status.in_(PLACE_STATUSES), OfferSession.status == SessionStatus.OPEN,
-                       OfferSession.starts_at < ends_at, OfferSession.ends_at > starts_at))
+    sessions = _session_places(member_id, starts_at, ends_at)
     if exclude_session_id is not None:
         sessions = sessions.where(OfferSession.id != exclude_session_id)
     for row in session.execute(sessions.order_by(OfferSession.starts_at)):
@@ -85,8 +80,24 @@ def find_clash(session: Session, member_id: int, starts_at: datetime, ends_at: d
     return None
 
 
-def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor: Actor,
-                 now: datetime,
+def _session_places(member_id: int, starts_at: datetime, ends_at: datetime):
+    return (select(OfferSession.starts_at, OfferSession.ends_at, Offer.title)
+            .join(OfferRegistration, OfferRegistration.session_id == OfferSession.id)
+            .join(Offer, Offer.id == OfferSession.offer_id)
+            .where(OfferRegistration.member_id == member_id,
+                   OfferRegistration.status.in_(PLACE_STATUSES), OfferSession.status == SessionStatus.OPEN,
+                   OfferSession.starts_at < ends_at, OfferSession.ends_at > starts_at))
+
+
+def session_times(session: Session, member_id: int, starts_at: datetime,
+                  ends_at: datetime) -> list[tuple[datetime, datetime]]:
+    """(start, end) of the member's seats in offer sessions overlapping [starts_at, ends_at): the times a member's
+    slot list leaves out, so it never offers a time the booking would then refuse. Course periods aside."""
+    return [(row.starts_at, row.ends_at) for row in session.execute(_session_places(member_id, starts_at, ends_at))
+            if row.ends_at - row.starts_at <= MAX_MEETING]
+
+
+def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor: Actor, now: datetime,
                  staff: bool = False, override_reason: str | None = None, exclude_booking_id: int | None = None,
                  exclude_session_id: int | None = None) -> None:
     """Raise Clash if the member has another place at that time; staff may go ahead with a reason (audited)."""

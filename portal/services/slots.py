@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES, WorkingHours
+from portal.services import clashes
 from portal.services.availability import open_intervals
 from portal.services.conversation_types import (
     BookingRules,
@@ -167,6 +168,10 @@ def free_slots(session: Session, *, type: str, start: datetime, end: datetime, n
     length = ctype.length
     intervals = open_intervals(session, wanted, earliest, latest + length, location_ids=wanted)
     busy, own_busy = _busy(session, list(wanted), earliest, latest + length, r.buffer, member, exclude_booking_id)
+    if member is not None and not staff:
+        # One person, one place: a member is not offered a time they are at a webinar or meeting (a caseworker
+        # sees it and may book anyway with a reason, see clashes.refuse_clash).
+        own_busy = _merge(own_busy + clashes.session_times(session, member.id, earliest, latest + length))
     names = dict(session.execute(select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
                                  .where(Caseworker.id.in_(list(wanted)))).all())
     own_id = member.caseworker_id if member is not None else None

@@ -233,6 +233,26 @@ def test_member_cannot_cancel_inside_minimum_notice_but_caseworker_can_with_reas
     assert "Sygdom" in note.text
 
 
+def test_a_caseworkers_reason_over_the_limit_is_refused_whole_not_cut(session, odense):
+    """The member is told the reason: it is kept whole or refused with the limit (it was cut at 500 silently)."""
+    member, own = odense["member"], odense["own"]
+    booking = book(session, member, own, utc(2027, 3, 24, 9, 0))
+    long_reason = "Sygdom. " + "x" * 600
+    with pytest.raises(ValidationFailed, match="højst være 500 tegn. Den er 608 tegn") as refused:
+        svc.cancel_booking(session, booking, actor=own.user, now=NOW, reason=long_reason)
+    session.rollback()
+    assert refused.value.field == "reason"
+    with pytest.raises(ValidationFailed, match="højst være 500 tegn"):
+        svc.reschedule_booking(session, booking, starts_at=utc(2027, 3, 25, 9, 0), actor=own.user, now=NOW,
+                               reason=long_reason)
+    session.rollback()
+    session.refresh(booking)
+    assert booking.status == "booked" and booking.starts_at == utc(2027, 3, 24, 9, 0) and booking.sequence == 0
+    svc.cancel_booking(session, booking, actor=own.user, now=NOW, reason="x" * 500)  # the limit itself is kept
+    session.commit()
+    assert booking.cancel_reason == "x" * 500
+
+
 def test_outcome_only_after_start_and_only_by_staff(session, odense):
     member, own = odense["member"], odense["own"]
     booking = book(session, member, own, utc(2027, 3, 24, 9, 0))

@@ -13,6 +13,7 @@ from portal.services import booking as booking_svc
 from portal.services import offers, waitlist
 from portal.services.clashes import Clash
 from portal.services.errors import Conflict
+from portal.services.slots import free_slots
 from tests.booking_helpers import NOW, hours, utc
 from tests.offers_helpers import make_offer, make_session
 
@@ -107,6 +108,24 @@ def test_moving_a_conversation_onto_a_session_is_refused(session, world):
     session.rollback()
     session.refresh(booking)
     assert booking.starts_at == WED_10 - timedelta(days=1) and booking.sequence == 0
+
+
+def test_a_members_slot_list_leaves_out_the_times_of_their_sessions(session, world, make):
+    """The list offered only times the booking would then refuse: 10:00 on the day of the webinar was shown."""
+    member, other = world["member"], make.member("ole", location=world["loc"], caseworker=world["cw"])
+    make.commit()
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)  # 10:00–11:15 Wednesday
+    session.commit()
+
+    def starts(who, staff=False):
+        return {s.starts_at for s in free_slots(session, type="followup_phone", start=WED_10 - timedelta(hours=1),
+                                                end=WED_10 + timedelta(hours=5), now=NOW, member=who, staff=staff)}
+
+    during = {WED_10, WED_10 + timedelta(minutes=30), WED_10 + timedelta(hours=1)}
+    assert during <= starts(other)  # the caseworker is free then
+    assert not during & starts(member)  # ... but the member is at the webinar
+    assert WED_10 + timedelta(hours=1, minutes=30) in starts(member)  # free again after it
+    assert during <= starts(member, staff=True)  # the caseworker sees them and may book anyway with a reason
 
 
 def test_a_held_seat_is_a_place_and_a_waiting_list_place_is_not(session, world, make):
@@ -218,6 +237,33 @@ def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, aut
     assert booked.status_code == 302
     assert _count(session, Booking) == 1
     assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1
+
+
+def test_the_caseworker_moving_a_conversation_onto_a_session_is_told_and_may_move_with_a_reason(
+        client, auth, session, world):
+    """The move form said 'gå videre med en begrundelse' but had no field for one: a dead end."""
+    member, cw = world["member"], world["cw"]
+    booking = booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=WED_10 - timedelta(days=1),
+                                    type="followup_phone", channel="phone", actor=cw.user, now=NOW)
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    auth.login("birgitte")
+    page = f"/kalender/samtale/{booking.id}"
+    form = {"action": "move", "day": "2027-03-24", "time": "10:00", "reason": "Jeg er på kursus tirsdag"}
+    refused = auth.post(page, form, page=page)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Medlemmet er optaget" in html and "Webinar: Sådan finder du dit nye job" in html
+    assert 'name="override_reason"' in html and 'href="#move-override_reason"' in html
+    session.refresh(booking)
+    assert booking.starts_at == WED_10 - timedelta(days=1)
+
+    moved = auth.post(page, {**form, "override_reason": "Medlemmet ser webinaret som optagelse"}, page=page)
+    assert moved.status_code == 302
+    session.refresh(booking)
+    assert booking.starts_at == WED_10
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "clash.override"))
+    assert entry.member_id == member.id and entry.reason == "Medlemmet ser webinaret som optagelse"
 
 
 def test_assigning_a_clashing_session_needs_the_caseworkers_reason(session, world):

@@ -42,7 +42,10 @@ def stuffed(portal):
                                    .where(User.username == "medlem"))
         member.first_name, member.last_name = _long(80), _long(80)
         member.job_goal, member.trade = _long(2000), _long(80)
-        for booking in db.session.scalars(select(Booking).where(Booking.member_id == member.id)):
+        booking_id = None
+        for booking in db.session.scalars(select(Booking).where(Booking.member_id == member.id)
+                                          .order_by(Booking.starts_at.desc())):
+            booking_id = booking_id or booking.id
             booking.member_note = _long(500)
             booking.cancel_reason = _long(2000) if booking.cancel_reason else None
         for item in db.session.scalars(select(PlanItem).where(PlanItem.member_id == member.id)):
@@ -64,13 +67,16 @@ def stuffed(portal):
         number, summary_id, case_id = member.member_number, summary.id, case.id
         db.session.commit()
         db.session.remove()
-    return {"number": number, "handoff": handoff, "summary": summary_id, "case": case_id}
+    return {"number": number, "handoff": handoff, "summary": summary_id, "booking": booking_id, "case": case_id}
 
 
-MEMBER_PAGES = ["/min-side", "/min-side/plan", "/min-side/profil", "/min-side/mine-data", "/samtaler/mine",
-                "/tilbud", "/tilbud/mine", "/min-side/referater", "/min-side/referater/{summary}"]
-STAFF_PAGES = ["/sagsbehandler/", "/sagsbehandler/medlem/{number}", "/kalender", "/sagsbehandler/overdragelser",
-               "/sagsbehandler/overdragelser/{handoff}", "/sagsbehandler/referat/{summary}"]
+# Every page of the main menu (portal/navigation.py) plus the pages free text is shown on.
+MEMBER_PAGES = ["/min-side", "/min-side/plan", "/min-side/profil", "/min-side/mine-data", "/samtaler",
+                "/samtaler/mine", "/samtaler/mine/{booking}", "/tilbud", "/tilbud?type=fvu_test&sted=alle",
+                "/tilbud/mine", "/min-side/referater", "/min-side/referater/{summary}"]
+STAFF_PAGES = ["/sagsbehandler/", "/sagsbehandler/medlem/{number}", "/kalender", "/kalender/samtale/{booking}",
+               "/sagsbehandler/overdragelser", "/sagsbehandler/overdragelser/{handoff}",
+               "/sagsbehandler/referat/{summary}", "/personale/tilbud", "/sagsbehandler/jobordrer"]
 JOBCENTRE_PAGES = ["/jobcenter/", "/jobcenter/sag/{case}", "/jobcenter/borger/{number}", "/jobcenter/?vis=alle"]
 
 
