@@ -1,5 +1,9 @@
-"""The one unit-of-work helper (portal/unit_of_work.py): a view's writes are committed together or not at all."""
+"""The one unit-of-work helper (portal/unit_of_work.py): a view's writes are committed together or not at all, and
+no view module commits or rolls back by hand again."""
 from __future__ import annotations
+
+import ast
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -7,6 +11,8 @@ from sqlalchemy import func, select
 from portal.models import ServiceLocation
 from portal.services.errors import ValidationFailed
 from portal.unit_of_work import unit_of_work
+
+BLUEPRINTS = Path(__file__).resolve().parent.parent / "portal" / "blueprints"
 
 
 def _locations(session) -> int:
@@ -87,3 +93,19 @@ def test_an_unexpected_error_in_a_view_is_a_500_page_and_writes_nothing(uow_rout
 def test_a_view_that_succeeds_commits(uow_routes, client, session):
     assert client.post("/test-uow/ok").status_code == 200
     assert _locations(session) == 1
+
+
+def _direct_transaction_calls(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [f"{path.relative_to(BLUEPRINTS.parent.parent)}:{node.lineno}: .{node.func.attr}()"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("commit", "rollback")]
+
+
+def test_no_view_module_commits_or_rolls_back_by_hand():
+    """Views and API handlers end their transaction through portal.unit_of_work, nowhere else (issue 20)."""
+    modules = sorted(BLUEPRINTS.rglob("*.py"))
+    assert len(modules) > 10
+    found = [call for module in modules for call in _direct_transaction_calls(module)]
+    assert found == [], "use `with unit_of_work():` (portal/unit_of_work.py) instead of:\n" + "\n".join(found)
