@@ -13,6 +13,7 @@ from portal.models import AuditEntry, Member, User
 from portal.query_args import db_int
 from portal.services import audit
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,9 +50,9 @@ def audit_log():
         staff_user = db.session.scalar(select(User).where(User.username == staff))
         query = query.where(AuditEntry.actor_user_id == (staff_user.id if staff_user else -1))
     entries = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    audit.record(db.session, current_user, "audit.view", member_id=member.id if member else None,
-                 detail={"member_number": member_number, "staff": staff})
-    db.session.commit()
+    with unit_of_work():
+        audit.record(db.session, current_user, "audit.view", member_id=member.id if member else None,
+                     detail={"member_number": member_number, "staff": staff})
     return render_template(
         "admin/audit.html", entries=entries[:PAGE_SIZE], has_more=len(entries) > PAGE_SIZE, page=page,
         member_number=member_number, staff=staff,

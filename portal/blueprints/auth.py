@@ -18,6 +18,7 @@ from portal.auth.service import LoginFailed, authenticate, end_session, find_use
 from portal.extensions import db, limiter
 from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
@@ -147,9 +148,9 @@ def unlock_request():
     form = UnlockForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            unlock.request_unlock(db.session, form.login.data, secret=current_app.config["SECRET_KEY"],
-                                  now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                unlock.request_unlock(db.session, form.login.data, secret=current_app.config["SECRET_KEY"],
+                                      now=utcnow())
             return render_template("auth/unlock_request.html", form=form, sent=True)
         return render_template("auth/unlock_request.html", form=form, sent=False,
                                errors=login_form_errors(form)), 422
@@ -161,12 +162,11 @@ def unlock_request():
 def unlock_link(token: str):
     """The link from the e-mail: ends the account's wait and makes this browser a known device for it."""
     try:
-        user = unlock.unlock(db.session, token[:500], secret=current_app.config["SECRET_KEY"], now=utcnow())
+        with unit_of_work():
+            user = unlock.unlock(db.session, token[:500], secret=current_app.config["SECRET_KEY"], now=utcnow())
     except ValidationFailed as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("auth.unlock_request"))
-    db.session.commit()
     flash(_("Kontoen er låst op på denne computer eller telefon. Log ind med din adgangskode."), "info")
     return devices.remember(redirect(url_for("auth.login")), user.id)
 
@@ -187,13 +187,12 @@ def signin_link_request():
             return render_template("auth/signin_link_request.html", form=form, sent=False,
                                    errors={"_": _("Formularen er udløbet. Genindlæs siden og prøv igen.")}), 422
         try:
-            signin_link.request_link(db.session, form.address.data or "",
-                                     secret=current_app.config["SECRET_KEY"], now=utcnow())
+            with unit_of_work():
+                signin_link.request_link(db.session, form.address.data or "",
+                                         secret=current_app.config["SECRET_KEY"], now=utcnow())
         except ValidationFailed as exc:
-            db.session.rollback()
             return render_template("auth/signin_link_request.html", form=form, sent=False,
                                    errors={"address": exc.message}), 422
-        db.session.commit()
         return render_template("auth/signin_link_request.html", form=form, sent=True)
     return render_template("auth/signin_link_request.html", form=form, sent=False)
 
@@ -211,14 +210,13 @@ def signin_link_open(token: str):
             form = FlaskForm()
             if not form.validate_on_submit():
                 raise ValidationFailed(_("Formularen er udløbet. Genindlæs siden og prøv igen."))
-            user = signin_link.use_link(db.session, token, secret=secret, now=utcnow())
+            with unit_of_work():
+                user = signin_link.use_link(db.session, token, secret=secret, now=utcnow())
         else:
-            signin_link.check_link(db.session, token, secret=secret, now=utcnow())
+            signin_link.check_link(db.session, token, secret=secret, now=utcnow())  # changes nothing
     except ValidationFailed as exc:
-        db.session.rollback()
         return render_template("auth/signin_link_invalid.html", message=exc.message), 410
     if request.method == "GET":
         return render_template("auth/signin_link_open.html", token=token)
-    db.session.commit()
     _start_session(user)
     return redirect(url_for("minside.home"))

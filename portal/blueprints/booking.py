@@ -21,6 +21,7 @@ from portal.services.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPE
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from portal.services.slots import free_slots
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("booking", __name__)
 
@@ -174,20 +175,18 @@ def member_confirm():
     note = source.get("note") or ""  # shown again whole when refused, so the member can shorten it
     if request.method == "POST":
         try:
-            if moving:
-                booking = svc.reschedule_booking(db.session, moving, starts_at=starts_at, actor=current_user,
-                                                 now=utcnow(), channel=channel)
-                db.session.commit()
-                flash(_("Samtalen er flyttet. Du får en ny kalenderinvitation på e-mail."), "success")
-            else:
-                booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id, starts_at=starts_at,
-                                        type=ctype.code, channel=channel, actor=current_user, now=utcnow(),
-                                        note=note)
-                db.session.commit()
-                flash(_("Samtalen er booket. Du får en bekræftelse med kalenderinvitation på e-mail."), "success")
+            with unit_of_work():
+                if moving:
+                    booking = svc.reschedule_booking(db.session, moving, starts_at=starts_at, actor=current_user,
+                                                     now=utcnow(), channel=channel)
+                else:
+                    booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id,
+                                            starts_at=starts_at, type=ctype.code, channel=channel,
+                                            actor=current_user, now=utcnow(), note=note)
+            flash(_("Samtalen er flyttet. Du får en ny kalenderinvitation på e-mail.") if moving else
+                  _("Samtalen er booket. Du får en bekræftelse med kalenderinvitation på e-mail."), "success")
             return redirect(url_for("booking.member_booking", booking_id=booking.id))
         except (Conflict, ValidationFailed, NotAllowed) as exc:
-            db.session.rollback()
             if isinstance(exc, NotAllowed) or exc.code in ("slot_taken", "conflict") or exc.field == "starts_at":
                 flash(exc.message, "error")
                 return redirect(url_for("booking.member_slots", type=ctype.code,
@@ -246,12 +245,11 @@ def member_cancel(booking_id: int):
     booking = _own_booking(booking_id)
     if request.method == "POST":
         try:
-            svc.cancel_booking(db.session, booking, actor=current_user, now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                svc.cancel_booking(db.session, booking, actor=current_user, now=utcnow())
             flash(_("Samtalen er aflyst. Tiden er givet fri til andre."), "success")
             return redirect(url_for("booking.member_bookings"))
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("booking.member_booking", booking_id=booking.id))
     return render_template("booking/cancel.html", booking=booking, ctype=TYPES[booking.type])

@@ -14,7 +14,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.booking import bp, local_midnight, parse_date, parse_int, parse_start, start_param
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
-from portal.models.statuses import BookingStatus
+from portal.models.statuses import BookingStatus, JobcentreDecision
 from portal.query_args import db_int
 from portal.services import audit, joint_conversation
 from portal.services import availability as avail
@@ -24,6 +24,7 @@ from portal.services.conversation_types import STAFF_STATUS_NAMES, TYPES
 from portal.services.errors import DomainError, ValidationFailed
 from portal.services.slots import free_slots
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 
 def _parse_time(raw: str | None, field: str) -> time | None:
@@ -73,17 +74,19 @@ def caseworker_calendar():
         by_day.setdefault(to_local(b.starts_at).date(), []).append(b)
     if view == "week":  # the weekend only when something is booked then
         days = [d for d in days if d.weekday() < 5 or by_day[d]]
-    audit.record(db.session, current_user, "booking.calendar_view", detail={
-        "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days), "bookings": len(bookings)})
     step = timedelta(days=1 if view == "day" else 7)
     caseworkers = list(db.session.execute(
         select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
         .order_by(User.display_name))) if current_user.role == "admin" else []
-    html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
-                           by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
-                           status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker), caseworkers=caseworkers,
-                           now=utcnow())
-    db.session.commit()  # after rendering: a commit expires the loaded bookings, and each would be read again
+    # Committed after rendering: a commit expires the loaded bookings, and each would be read again.
+    with unit_of_work():
+        audit.record(db.session, current_user, "booking.calendar_view", detail={
+            "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days),
+            "bookings": len(bookings)})
+        html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
+                               by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
+                               status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker),
+                               caseworkers=caseworkers, now=utcnow())
     return html
 
 
@@ -104,39 +107,43 @@ def staff_booking(booking_id: int):
         action = form.get("action")
         now = utcnow()
         try:
-            if action == "outcome":
-                svc.register_outcome(db.session, booking, outcome=form.get("outcome", ""), actor=current_user,
-                                     now=now, reason=form.get("reason"))
-                message = _("Udfaldet er registreret.")
-            elif action == "move":
-                day = parse_date(form.get("day"), None, "day")
-                at = _parse_time(form.get("time"), "time")
-                if day is None or at is None:
-                    raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
-                starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
-                svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=current_user, now=now,
-                                       reason=form.get("reason"), override_reason=form.get("override_reason"))
-                message = _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
-            elif action == "cancel":
-                svc.cancel_booking(db.session, booking, actor=current_user, now=now, reason=form.get("reason"))
-                message = _("Samtalen er aflyst, og medlemmet har fået besked med begrundelsen.")
-            else:
-                raise ValidationFailed(_("Ukendt handling."))
-            db.session.commit()
+            with unit_of_work():
+                message = _staff_booking_action(booking, action, form, now)
             flash(message, "success")
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
         except DomainError as exc:
-            db.session.rollback()
             errors = {f"{action}-{exc.field or 'form'}": exc.message}
             booking = _staff_booking(booking_id)
-    audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
-    db.session.commit()
+    with unit_of_work():
+        audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
     invitation = joint_conversation.latest_invitation(db.session, booking)
+    counter = (to_local(invitation.counter_time)
+               if invitation and invitation.decision == JobcentreDecision.COUNTER else None)
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
                            cw_args=_cw_args(booking.caseworker), invitation=invitation,
-                           counter=to_local(invitation.counter_time) if invitation and invitation.decision == "counter"
-                           else None), (422 if errors else 200)
+                           counter=counter), (422 if errors else 200)
+
+
+def _staff_booking_action(booking: Booking, action: str | None, form, now: datetime) -> str:
+    """Register the outcome of, move or cancel `booking` as `action` says; returns what to tell the caseworker."""
+    if action == "outcome":
+        svc.register_outcome(db.session, booking, outcome=form.get("outcome", ""), actor=current_user,
+                             now=now, reason=form.get("reason"))
+        return _("Udfaldet er registreret.")
+    if action == "move":
+        day = parse_date(form.get("day"), None, "day")
+        at = _parse_time(form.get("time"), "time")
+        if day is None or at is None:
+            raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
+        starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+        svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=current_user, now=now,
+                               reason=form.get("reason"), override_reason=form.get("override_reason"))
+        return _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
+    if action == "cancel":
+        svc.cancel_booking(db.session, booking, actor=current_user, now=now, reason=form.get("reason"))
+        return _("Samtalen er aflyst, og medlemmet har fået besked med begrundelsen.")
+    raise ValidationFailed(_("Ukendt handling."))
 
 
 @bp.route("/kalender/ny", methods=["GET", "POST"])
@@ -168,22 +175,21 @@ def staff_new():
     if request.method == "POST" and member is not None and not errors:
         try:
             starts_at = parse_start(source.get("start"))
-            booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id, starts_at=starts_at,
-                                    type=type_code, channel=channel or TYPES[type_code].channels[0],
-                                    actor=current_user, now=utcnow(), note=source.get("note"),
-                                    override_reason=source.get("override_reason"))
-            db.session.commit()
+            with unit_of_work():
+                booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id,
+                                        starts_at=starts_at, type=type_code,
+                                        channel=channel or TYPES[type_code].channels[0], actor=current_user,
+                                        now=utcnow(), note=source.get("note"),
+                                        override_reason=source.get("override_reason"))
             flash(_("Samtalen er booket, og medlemmet har fået en bekræftelse."), "success")
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
         except Clash as exc:  # the member is elsewhere then: say where, and offer to go ahead with a reason
-            db.session.rollback()
             clash = {"message": exc.message, "start": source.get("start"), "reason": source.get("override_reason")}
         except DomainError as exc:
-            db.session.rollback()
             errors[exc.field or "_"] = exc.message
     if member is not None and type_code in TYPES and "type" not in errors:
-        audit.record(db.session, current_user, "booking.member_lookup", member_id=member.id)
-        db.session.commit()
+        with unit_of_work():
+            audit.record(db.session, current_user, "booking.member_lookup", member_id=member.id)
         start = local_midnight(from_day)
         try:
             slots = free_slots(db.session, type=type_code, start=start, end=start + timedelta(days=7),
@@ -213,39 +219,14 @@ def working_hours():
         action = form.get("action")
         now = utcnow()
         try:
-            if action == "add_hours":
-                avail.add_working_hours(
-                    db.session, caseworker=caseworker, location_id=parse_int(form.get("location_id"), "location_id"),
-                    weekday=parse_int(form.get("weekday"), "weekday"), start_time=_parse_time(form.get("start_time"),
-                                                                                         "start_time"),
-                    end_time=_parse_time(form.get("end_time"), "end_time"), actor=current_user, now=now)
-                message = _("Arbejdstiden er tilføjet.")
-            elif action == "remove_hours":
-                avail.remove_working_hours(db.session, parse_int(form.get("id"), "id") or 0, caseworker=caseworker,
-                                           actor=current_user, now=now)
-                message = _("Arbejdstiden er fjernet.")
-            elif action == "add_exception":
-                _item, affected = avail.add_exception(
-                    db.session, caseworker=caseworker, day=parse_date(form.get("day"), None, "day"),
-                    kind=form.get("kind", ""), start_time=_parse_time(form.get("ex_start_time"), "ex_start_time"),
-                    end_time=_parse_time(form.get("ex_end_time"), "ex_end_time"),
-                    location_id=parse_int(form.get("ex_location_id"), "ex_location_id"), note=form.get("note"),
-                    actor=current_user, today=local_today(), now=now)
-                message = _("Undtagelsen er gemt.")
-            elif action == "remove_exception":
-                avail.remove_exception(db.session, parse_int(form.get("id"), "id") or 0, caseworker=caseworker,
-                                       actor=current_user, now=now)
-                message = _("Undtagelsen er fjernet.")
-            else:
-                raise ValidationFailed(_("Ukendt handling."))
-            db.session.commit()
+            with unit_of_work():
+                message, affected = _working_hours_action(caseworker, action, form, now)
             flash(message, "success")
             if affected:
                 flash(_("Du har %(n)s bookede samtaler i fraværet. Flyt eller aflys dem i kalenderen.",
                         n=len(affected)), "warning")
             return redirect(url_for("booking.working_hours", **_cw_args(caseworker)))
         except DomainError as exc:
-            db.session.rollback()
             field = exc.field or "_"
             if action == "add_exception" and field in ("start_time", "end_time", "location_id"):
                 field = "ex_" + field
@@ -257,6 +238,35 @@ def working_hours():
         exceptions=avail.exceptions(db.session, caseworker.id, today, today + timedelta(days=365)),
         locations=locations, weekdays=avail.WEEKDAYS, errors=errors, form=form, cw_args=_cw_args(caseworker),
     ), (422 if errors else 200)
+
+
+def _working_hours_action(caseworker: Caseworker, action: str | None, form, now: datetime) -> tuple[str, list]:
+    """Add or remove working hours or an exception as `action` says; returns what to tell the caseworker and the
+    booked conversations a new absence falls on."""
+    if action == "add_hours":
+        avail.add_working_hours(
+            db.session, caseworker=caseworker, location_id=parse_int(form.get("location_id"), "location_id"),
+            weekday=parse_int(form.get("weekday"), "weekday"),
+            start_time=_parse_time(form.get("start_time"), "start_time"),
+            end_time=_parse_time(form.get("end_time"), "end_time"), actor=current_user, now=now)
+        return _("Arbejdstiden er tilføjet."), []
+    if action == "remove_hours":
+        avail.remove_working_hours(db.session, parse_int(form.get("id"), "id") or 0, caseworker=caseworker,
+                                   actor=current_user, now=now)
+        return _("Arbejdstiden er fjernet."), []
+    if action == "add_exception":
+        _item, affected = avail.add_exception(
+            db.session, caseworker=caseworker, day=parse_date(form.get("day"), None, "day"),
+            kind=form.get("kind", ""), start_time=_parse_time(form.get("ex_start_time"), "ex_start_time"),
+            end_time=_parse_time(form.get("ex_end_time"), "ex_end_time"),
+            location_id=parse_int(form.get("ex_location_id"), "ex_location_id"), note=form.get("note"),
+            actor=current_user, today=local_today(), now=now)
+        return _("Undtagelsen er gemt."), affected
+    if action == "remove_exception":
+        avail.remove_exception(db.session, parse_int(form.get("id"), "id") or 0, caseworker=caseworker,
+                               actor=current_user, now=now)
+        return _("Undtagelsen er fjernet."), []
+    raise ValidationFailed(_("Ukendt handling."))
 
 
 def _upcoming_count(user) -> dict | None:

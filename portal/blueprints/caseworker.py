@@ -38,6 +38,7 @@ from portal.services import referral as visitation
 from portal.services.errors import ValidationFailed
 from portal.services.summary_pdf import render_summary_pdf
 from portal.timeutil import local_today, to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("caseworker", __name__)
 
@@ -70,23 +71,23 @@ def _back_to_member(member: Member, anchor: str = ""):
     return redirect(url_for("caseworker.member", member_number=member.member_number) + (f"#{anchor}" if anchor else ""))
 
 
-def _saved(member: Member, anchor: str, message: str):
-    """Commit, say so, and go back to the section of the conversation screen the form was in."""
-    db.session.commit()
+def _saved(member: Member, anchor: str, message: str, change: Callable[[], object]):
+    """Run `change` as one unit of work, say so, and go back to the section of the conversation screen the form
+    was in."""
+    with unit_of_work():
+        change()
     flash(message, "success")
     return _back_to_member(member, anchor)
 
 
 def _save_or_explain(member: Member, anchor: str, message: str, change: Callable[[], object]):
-    """A small form on the conversation screen: run `change` and `_saved`; a ValidationFailed is rolled back and
-    flashed instead (these forms have no page of their own to show the errors on)."""
+    """A small form on the conversation screen: as `_saved`, but a ValidationFailed (rolled back) is flashed
+    instead (these forms have no page of their own to show the errors on)."""
     try:
-        change()
+        return _saved(member, anchor, message, change)
     except ValidationFailed as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return _back_to_member(member, anchor)
-    return _saved(member, anchor, message)
 
 
 def _form_int(name: str) -> int | None:
@@ -116,9 +117,11 @@ def caseload():
     agenda = caseload_service.agenda(db.session, staff, today=today)
     waiting = caseload_service.waiting_handoffs(db.session, staff)
     locations = _visible_locations(staff)
-    html = render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
-                           locations=locations, staff=staff, today=today)
-    db.session.commit()  # after rendering: committing expires the loaded rows (that would be one query per row)
+    # Commits the stored next steps and the audited read above, after rendering: committing expires the loaded
+    # rows (that would be one query per row).
+    with unit_of_work():
+        html = render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
+                               locations=locations, staff=staff, today=today)
     return html
 
 
@@ -142,17 +145,20 @@ def member(member_number: str):
     purpose_key = request.args.get("formaal", "samtale")
     purpose = access.SCREEN_PURPOSES.get(purpose_key, access.SCREEN_PURPOSES["samtale"])
     now = utcnow()
-    access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
-    show_q10 = request.args.get("vis") == "q10"
-    context = record_service.screen_data(db.session, staff, member, now=now, show_q10=show_q10, purpose=purpose)
     from portal.services.plan import KIND_LABELS, STATUS_LABELS
     from portal.services.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
 
-    html = render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
-                           purpose_key=purpose_key, purposes=access.SCREEN_PURPOSES, can_edit=access.can_edit(staff, member),
-                           q2_labels=Q2_LABELS, q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
-                           plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now, **context)
-    db.session.commit()
+    with unit_of_work():  # the audited opening, committed after rendering (a commit expires the loaded rows)
+        access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
+        show_q10 = request.args.get("vis") == "q10"
+        context = record_service.screen_data(db.session, staff, member, now=now, show_q10=show_q10,
+                                             purpose=purpose)
+        html = render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
+                               purpose_key=purpose_key, purposes=access.SCREEN_PURPOSES,
+                               can_edit=access.can_edit(staff, member), q2_labels=Q2_LABELS,
+                               q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
+                               plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now,
+                               **context)
     return html
 
 
@@ -203,15 +209,18 @@ def plan_item_action(member_number: str, item_id: int):
     item = plan.get_item(db.session, item_id, member=member)
     action = request.form.get("action")
     now = utcnow()
-    if action == "accept":
-        plan.accept_item(db.session, item, current_user, now)
-    elif action == "reject":
-        plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
-    elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
-        plan.set_status(db.session, item, action, current_user, now)
-    else:
-        abort(400)
-    return _saved(member, "plan", _("Planen er opdateret."))
+
+    def change():
+        if action == "accept":
+            plan.accept_item(db.session, item, current_user, now)
+        elif action == "reject":
+            plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
+        elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
+            plan.set_status(db.session, item, action, current_user, now)
+        else:
+            abort(400)
+
+    return _saved(member, "plan", _("Planen er opdateret."), change)
 
 
 # ---------------------------------------------------------------- registering a conversation
@@ -252,12 +261,11 @@ def record_conversation(member_number: str):
         db.session, member, request.args.get("booking", type=db_int))
     if request.method == "POST":
         try:
-            conversation = record_service.record_conversation(db.session, staff, member, data, now=utcnow())
+            with unit_of_work():
+                conversation = record_service.record_conversation(db.session, staff, member, data, now=utcnow())
         except ValidationFailed as exc:
-            db.session.rollback()
             errors = exc.errors or {"_": exc.message}
         else:
-            db.session.commit()
             if conversation.summary is not None:
                 flash(_("Samtalen er registreret. Gennemse referatet og send det til medlemmet."), "success")
                 return redirect(url_for("caseworker.summary_view", summary_id=conversation.summary.id))
@@ -283,11 +291,11 @@ def _staff_summary(summary_id: int):
 @role_required(*STAFF)
 def summary_view(summary_id: int):
     item = _staff_summary(summary_id)
-    access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PURPOSE, now=utcnow())
-    html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
-                           can_edit=access.can_edit(_scope(), item.member),
-                           jobcentre_message=jobcentre.message_for_summary(db.session, item.id))
-    db.session.commit()
+    with unit_of_work():  # the audited opening, committed after rendering
+        access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PURPOSE, now=utcnow())
+        html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=True,
+                               can_edit=access.can_edit(_scope(), item.member),
+                               jobcentre_message=jobcentre.message_for_summary(db.session, item.id))
     return html
 
 
@@ -295,8 +303,8 @@ def summary_view(summary_id: int):
 @role_required("caseworker")
 def summary_send(summary_id: int):
     item = _staff_summary(summary_id)
-    summary.send(db.session, _scope(), item, now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        summary.send(db.session, _scope(), item, now=utcnow())
     if item.content.get("to_jobcenter"):
         flash(_("Referatet ligger nu på medlemmets Min side og er sendt til jobcentret."), "success")
     else:
@@ -308,8 +316,9 @@ def summary_send(summary_id: int):
 @role_required(*STAFF)
 def summary_pdf(summary_id: int):
     item = _staff_summary(summary_id)
-    access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PDF_PURPOSE, now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        access.open_member_file(db.session, _scope(), item.member, purpose=access.SUMMARY_PDF_PURPOSE,
+                                now=utcnow())
     return summary_pdf_response(item)
 
 
@@ -339,9 +348,9 @@ def create_visitation(member_number: str):
 def visitation_status(referral_id: int):
     item: JobcenterReferral = visitation.get(db.session, referral_id)
     member = _member(item.member.member_number)
-    visitation.set_status(db.session, _scope(), item, request.form.get("status", ""),
-                          note=request.form.get("note", ""), now=utcnow())
-    return _saved(member, "visitation", _("Visitationens status er opdateret."))
+    return _saved(member, "visitation", _("Visitationens status er opdateret."),
+                  lambda: visitation.set_status(db.session, _scope(), item, request.form.get("status", ""),
+                                                note=request.form.get("note", ""), now=utcnow()))
 
 
 # ---------------------------------------------------------------- FOA JobMatch
@@ -384,13 +393,12 @@ def new_job_order():
     if request.method == "POST":
         data = _job_order_input()
         try:
-            order = jobmatch.create_job_order(db.session, data, actor=current_user, today=local_today(),
-                                              now=utcnow())
+            with unit_of_work():
+                order = jobmatch.create_job_order(db.session, data, actor=current_user, today=local_today(),
+                                                  now=utcnow())
         except ValidationFailed as exc:
-            db.session.rollback()
             errors = exc.errors or {"_": exc.message}
         else:
-            db.session.commit()
             flash(_("Jobordren er oprettet. Her er de medlemmer, der passer bedst."), "success")
             return redirect(url_for("caseworker.job_order", order_id=order.id))
     locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
@@ -413,12 +421,12 @@ def job_order(order_id: int):
         Member.id.in_([r.member_id for r in referrals]), access.visible_members_clause(staff)))}
     from portal.services import audit
 
-    audit.record(db.session, current_user, "jobmatch.order_viewed", target=order,
-                 detail={"matches_shown": [m.id for m, _m in matches]})
-    html = render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
-                           visible=visible, today=today, is_open=jobmatch.is_open(order, today),
-                           can_refer=current_user.role == "caseworker")
-    db.session.commit()
+    with unit_of_work():  # committed after rendering
+        audit.record(db.session, current_user, "jobmatch.order_viewed", target=order,
+                     detail={"matches_shown": [m.id for m, _m in matches]})
+        html = render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
+                               visible=visible, today=today, is_open=jobmatch.is_open(order, today),
+                               can_refer=current_user.role == "caseworker")
     return html
 
 
@@ -426,9 +434,9 @@ def job_order(order_id: int):
 @role_required("caseworker")
 def job_order_status(order_id: int):
     order = jobmatch.get_job_order(db.session, order_id)
-    jobmatch.set_job_order_status(db.session, order, request.form.get("status", ""), actor=current_user,
-                                  now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        jobmatch.set_job_order_status(db.session, order, request.form.get("status", ""), actor=current_user,
+                                      now=utcnow())
     flash(_("Jobordrens status er ændret."), "success")
     return redirect(url_for("caseworker.job_order", order_id=order.id))
 
@@ -439,9 +447,9 @@ def refer_to_job(order_id: int):
     staff = _scope()
     order = jobmatch.get_job_order(db.session, order_id)
     member = _member((request.form.get("member_number") or "").strip())
-    jobmatch.refer_member(db.session, staff, order, member, note=request.form.get("note", ""),
-                         today=local_today(), now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        jobmatch.refer_member(db.session, staff, order, member, note=request.form.get("note", ""),
+                              today=local_today(), now=utcnow())
     flash(_("%(name)s er henvist til jobbet hos %(employer)s.", name=member.full_name, employer=order.employer),
           "success")
     if request.form.get("back") == "member":
@@ -459,18 +467,18 @@ def job_referral_action(referral_id: int):
     if action == ReferralStatus.HIRED:
         permanent = {"fast": True, "midlertidig": False}.get(request.form.get("permanent", ""))
         try:
-            jobmatch.register_placement(db.session, staff, item, permanent=permanent,
-                                        start_date=request.form.get("start_date", ""), today=local_today(),
-                                        now=utcnow())
+            with unit_of_work():
+                jobmatch.register_placement(db.session, staff, item, permanent=permanent,
+                                            start_date=request.form.get("start_date", ""), today=local_today(),
+                                            now=utcnow())
         except ValidationFailed as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
         flash(_("Ansættelsen er registreret."), "success")
     else:
-        jobmatch.set_referral_status(db.session, staff, item, action, now=utcnow())
+        with unit_of_work():
+            jobmatch.set_referral_status(db.session, staff, item, action, now=utcnow())
         flash(_("Henvisningen er opdateret."), "success")
-    db.session.commit()
     return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
 
 

@@ -34,6 +34,7 @@ from portal.services import chat as chat_service
 from portal.services import chat_states, chat_transcript
 from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("chat", __name__)
 
@@ -177,13 +178,12 @@ def conversation_page():
         sender = widget_sender(kind)
         text = request.form.get("payload") or request.form.get("message", "")
         try:
-            conversation = conversation_for(sender, create=True)
-            chat_service.handle_user_message(db.session, conversation, text, now=utcnow(), agent=chatbot_agent(),
-                                             widget_language=_language())
-            db.session.commit()
+            with unit_of_work():
+                conversation = conversation_for(sender, create=True)
+                chat_service.handle_user_message(db.session, conversation, text, now=utcnow(),
+                                                 agent=chatbot_agent(), widget_language=_language())
             return redirect(url_for("chat.conversation_page", kanal=kind, _anchor="seneste"))
         except ValidationFailed as err:
-            db.session.rollback()
             errors = {f"chat-message-{kind}": err.message}
     widget = widget_context(kind)
     status = 422 if errors else 200
@@ -237,12 +237,11 @@ def rest_webhook():
     metadata = data.get("metadata")
     widget_language = metadata.get("language") if isinstance(metadata, dict) else None
     try:
-        replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(),
-                                                   agent=chatbot_agent(), widget_language=widget_language)
+        with unit_of_work():
+            replies = chat_service.handle_user_message(db.session, conversation, message, now=utcnow(),
+                                                       agent=chatbot_agent(), widget_language=widget_language)
     except ValidationFailed as err:
-        db.session.rollback()
         return problem(422, err.message, code="message_refused")
-    db.session.commit()
     return jsonify(replies)
 
 
@@ -283,8 +282,8 @@ def poll():
         return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
     now = utcnow()
     if (now - conversation.last_seen_at).total_seconds() > POLL_SEEN_WRITE_SECONDS:
-        chat_transcript.mark_seen(conversation, now)
-        db.session.commit()
+        with unit_of_work():
+            chat_transcript.mark_seen(conversation, now)
     messages = chat_transcript.messages_after(db.session, conversation, after)
     status = chat_states.status(db.session, conversation)
     last = messages[-1] if messages else chat_transcript.last_message(db.session, conversation)

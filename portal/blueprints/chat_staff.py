@@ -18,6 +18,7 @@ from portal.services import chat_transcript
 from portal.services import handoff as handoff_service
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 
 def init_app(app) -> None:
@@ -51,11 +52,12 @@ def handoff_detail(handoff_id: int):
     from portal.blueprints.caseworker import MEMBER_STATUS_LABELS
 
     now = utcnow()
-    handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
-    messages = chat_transcript.messages_after(db.session, handoff.conversation)
-    me = handoff_service.caseworker_of(db.session, current_user)
-    colleagues = handoff_service.colleagues(db.session, current_user) if handoff.status == HandoffStatus.CLAIMED else []
-    db.session.commit()  # the audited read
+    with unit_of_work():  # the audited read
+        handoff = handoff_service.get_for_staff(db.session, current_user, handoff_id, now=now)
+        messages = chat_transcript.messages_after(db.session, handoff.conversation)
+        me = handoff_service.caseworker_of(db.session, current_user)
+        claimed = handoff.status == HandoffStatus.CLAIMED
+        colleagues = handoff_service.colleagues(db.session, current_user) if claimed else []
     return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes(handoff, now),
@@ -79,11 +81,10 @@ def handoff_messages(handoff_id: int):
 
 def _act(handoff_id: int, action, success: str):
     try:
-        action()
-        db.session.commit()
+        with unit_of_work():
+            action()
         flash(success, "success")
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
     return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
 
@@ -92,10 +93,9 @@ def _act(handoff_id: int, action, success: str):
 @role_required("caseworker", "admin")
 def claim(handoff_id: int):
     try:
-        handoff_service.claim(db.session, current_user, handoff_id, now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            handoff_service.claim(db.session, current_user, handoff_id, now=utcnow())
     except DomainError as err:
-        db.session.rollback()
         if request.accept_mimetypes.best == "application/json":
             return problem(err.status, err.message)
         flash(err.message, "error")

@@ -11,6 +11,7 @@ from portal.models.fvu_feedback import FVU_OUTCOMES
 from portal.services import fvu_feedback
 from portal.services.errors import NotFound, ValidationFailed
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("fvu_feedback", __name__, url_prefix="/fvu-tilbagemelding")
 
@@ -45,14 +46,12 @@ def provider_form(token: str):
     if request.method == "POST":
         values = {k: request.form.get(k, "")[:2100] for k in ("outcome", "hours", "situation")}
         try:
-            fvu_feedback.record_by_provider(db.session, token, values, secret=secret, now=now)
-            db.session.commit()
+            with unit_of_work():
+                fvu_feedback.record_by_provider(db.session, token, values, secret=secret, now=now)
             return render_template("fvu_feedback/thanks.html", name=name)
         except fvu_feedback.LinkUsed as err:  # another tab was quicker
-            db.session.rollback()
             return _closed(err.message, "used", 409)
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors or {"_": err.message}
     else:
         hours = registration.attended_hours

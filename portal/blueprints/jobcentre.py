@@ -24,6 +24,7 @@ from portal.services import (
 )
 from portal.services.errors import Conflict, ValidationFailed
 from portal.timeutil import local_to_utc, local_today, utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("jobcentre", __name__)
 
@@ -65,12 +66,12 @@ def inbox():
     scope = _scope()
     show_all = request.args.get("vis") == "alle"
     now = utcnow()
-    messages = jobcentre.inbox(db.session, scope, now=now, show_all=show_all)
-    upcoming = joint_conversation.upcoming(db.session, scope, now)
-    notes = notifications.recent(db.session, current_user.id, limit=8)
-    unread = {n.id for n in notes if n.read_at is None}
-    notifications.mark_all_read(db.session, current_user.id, now)
-    db.session.commit()  # the audit entry of the read, the notes read
+    with unit_of_work():  # the audit entry of the read, the notes read
+        messages = jobcentre.inbox(db.session, scope, now=now, show_all=show_all)
+        upcoming = joint_conversation.upcoming(db.session, scope, now)
+        notes = notifications.recent(db.session, current_user.id, limit=8)
+        unread = {n.id for n in notes if n.read_at is None}
+        notifications.mark_all_read(db.session, current_user.id, now)
     return render_template("jobcentre/inbox.html", scope=scope, messages=messages, show_all=show_all,
                            upcoming=upcoming, notes=notes, unread=unread)
 
@@ -79,8 +80,8 @@ def inbox():
 @role_required("jobcenter")
 def message(case_id: int):
     scope = _scope()
-    found = jobcentre.open_message(db.session, scope, _id(case_id), utcnow())
-    db.session.commit()  # read state and the audit entry
+    with unit_of_work():  # read state and the audit entry
+        found = jobcentre.open_message(db.session, scope, _id(case_id), utcnow())
     return _message_page(scope, found)
 
 
@@ -102,14 +103,13 @@ def answer(case_id: int):
         abort(400)
     reason = (request.form.get("reason") or "")[:5000]
     try:
-        found = jobcentre_answers.decide_plan_item(db.session, scope, _id(case_id),
-                                           approve=decision == "approve", reason=reason, now=utcnow())
+        with unit_of_work():
+            found = jobcentre_answers.decide_plan_item(db.session, scope, _id(case_id),
+                                                       approve=decision == "approve", reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
         found = jobcentre.get_message(db.session, scope, _id(case_id))
         return _message_page(scope, found, error=exc.message, reason=reason,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
-    db.session.commit()
     flash(_("Aktiviteten er godkendt. Medlemmet og a-kassen kan se det.")
           if found.decision == JobcentreDecision.APPROVED else
           _("Aktiviteten er afvist. Medlemmet og a-kassen kan se begrundelsen."), "success")
@@ -120,10 +120,10 @@ def answer(case_id: int):
 @role_required("jobcenter")
 def citizen(member_number: str):
     scope = _scope()
-    member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
-    items = [i for i in plan.list_items(db.session, member) if i.status in (PlanStatus.AWAITING_JC,
-                                                                            PlanStatus.ACTIVE, PlanStatus.DONE)]
-    db.session.commit()  # the audit entry of the read
+    with unit_of_work():  # the audit entry of the read
+        member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
+        shown = (PlanStatus.AWAITING_JC, PlanStatus.ACTIVE, PlanStatus.DONE)
+        items = [i for i in plan.list_items(db.session, member) if i.status in shown]
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)
 
@@ -147,14 +147,13 @@ def answer_joint(case_id: int):
             except ValueError:
                 raise ValidationFailed(_("Skriv tidspunktet som dato og klokkeslæt, fx 2026-03-20 10:00."),
                                        field="counter_time") from None
-        found = joint_conversation.answer(db.session, scope, _id(case_id), accept=decision == "accept",
-                                          counter_time=counter, reason=reason, now=utcnow())
+        with unit_of_work():
+            found = joint_conversation.answer(db.session, scope, _id(case_id), accept=decision == "accept",
+                                              counter_time=counter, reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
         found = jobcentre.get_message(db.session, scope, _id(case_id))
         return _message_page(scope, found, error=exc.message, reason=reason, counter=counter_text,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
-    db.session.commit()
     flash(_("Jobcentret deltager i fællessamtalen. A-kassen har fået besked.")
           if found.decision == JobcentreDecision.ACCEPTED else
           _("Jeres forslag til et andet tidspunkt er sendt til a-kassen."), "success")
@@ -172,14 +171,13 @@ def answer_visitation(case_id: int):
         abort(400)
     reason = (request.form.get("reason") or "")[:5000]
     try:
-        found = jobcentre_answers.answer_visitation(db.session, scope, _id(case_id), accept=decision == "accept",
-                                            reason=reason, now=utcnow())
+        with unit_of_work():
+            found = jobcentre_answers.answer_visitation(db.session, scope, _id(case_id),
+                                                        accept=decision == "accept", reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
         found = jobcentre.get_message(db.session, scope, _id(case_id))
         return _message_page(scope, found, error=exc.message, reason=reason,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
-    db.session.commit()
     flash(_("Visitationen er modtaget. A-kassen har fået besked.") if found.decision == JobcentreDecision.APPROVED else
           _("Visitationen er afvist. A-kassen kan se begrundelsen."), "success")
     return redirect(url_for("jobcentre.inbox"))

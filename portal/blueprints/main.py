@@ -8,6 +8,7 @@ from sqlalchemy import text
 from portal.auth.decorators import public
 from portal.blueprints.auth import home_for, safe_next
 from portal.extensions import csrf, db
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("main", __name__)
 
@@ -28,8 +29,8 @@ def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated and current_user.locale != lang:
-            current_user.locale = lang
-            db.session.commit()
+            with unit_of_work():
+                current_user.locale = lang
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 

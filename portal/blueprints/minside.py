@@ -37,6 +37,7 @@ from portal.services import (
 from portal.services.conversation_types import TYPES
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.timeutil import local_today, to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("minside", __name__, url_prefix="/min-side")
 
@@ -132,12 +133,11 @@ def group_objection():
     member = _member()
     text = request.form.get("text", "")
     try:
-        member_profiling.object_to_group(db.session, member, text, actor=current_user, now=utcnow())
+        with unit_of_work():
+            member_profiling.object_to_group(db.session, member, text, actor=current_user, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
         return _group_page(member, error=exc.message, text=text, status=422 if isinstance(exc, ValidationFailed)
                            else 409)
-    db.session.commit()
     flash(_("Tak. Din sagsbehandler har fået besked og svarer dig her på siden."), "success")
     return redirect(url_for("minside.group"))
 
@@ -168,8 +168,8 @@ def _offers(member: Member, now) -> list:
 @bp.route("/notifikationer/laest", methods=["POST"])
 @role_required("member")
 def notifications_read():
-    notifications.mark_all_read(db.session, current_user.id, utcnow())
-    db.session.commit()
+    with unit_of_work():
+        notifications.mark_all_read(db.session, current_user.id, utcnow())
     return redirect(url_for("minside.home") + "#beskeder")
 
 
@@ -194,13 +194,12 @@ def profile_page():
     if request.method == "POST":
         changes = _profile_form_changes(request.form)
         try:
-            diff = profile.update_profile(db.session, member, changes, current_user, utcnow())
+            with unit_of_work():
+                diff = profile.update_profile(db.session, member, changes, current_user, utcnow())
         except ValidationFailed as exc:
-            db.session.rollback()
             errors = exc.errors or {"_": exc.message}
             values = {**values, **{k: v for k, v in changes.items()}}
         else:
-            db.session.commit()
             flash(_("Dine oplysninger er gemt.") if diff else _("Der var ingen ændringer at gemme."), "success")
             return redirect(url_for("minside.profile"))
     return render_template("minside/profile.html", member=member, values=values, errors=errors), (
@@ -231,13 +230,12 @@ def plan_propose():
               "due_date": form.get("due_date", "")}
     try:
         due = _parse_date(values["due_date"])
-        plan.propose_item(db.session, member, kind=values["kind"], title=values["title"],
-                          description=values["description"], due_date=due, right_and_duty=False,
-                          actor=current_user, now=utcnow())
+        with unit_of_work():
+            plan.propose_item(db.session, member, kind=values["kind"], title=values["title"],
+                              description=values["description"], due_date=due, right_and_duty=False,
+                              actor=current_user, now=utcnow())
     except ValidationFailed as exc:
-        db.session.rollback()
         return _plan_page(member, errors=exc.errors or {"_": exc.message}, values=values, status=422)
-    db.session.commit()
     flash(_("Dit forslag er sendt til din sagsbehandler, som skal godkende det."), "success")
     return redirect(url_for("minside.plan"))
 
@@ -260,8 +258,8 @@ def plan_status(item_id: int):
     item = plan.get_item(db.session, item_id, member=member)
     new_status = request.form.get("status", "")
     version = request.form.get("version", type=db_int)
-    plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
-    db.session.commit()
+    with unit_of_work():
+        plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
     flash({"done": _("Punktet er markeret som udført."), "active": _("Punktet er sat tilbage til aftalt."),
            "cancelled": _("Dit forslag er trukket tilbage.")}.get(new_status, _("Gemt.")), "success")
     return redirect(url_for("minside.plan") + f"#punkt-{item.id}")
@@ -274,11 +272,10 @@ def plan_comment(item_id: int):
     item = plan.get_item(db.session, item_id, member=member)
     text = request.form.get("comment", "")
     try:
-        plan.add_comment(db.session, item, text, current_user, utcnow())
+        with unit_of_work():
+            plan.add_comment(db.session, item, text, current_user, utcnow())
     except ValidationFailed as exc:
-        db.session.rollback()
         return _plan_page(member, item_errors={item.id: {"message": exc.message, "text": text}}, status=422)
-    db.session.commit()
     flash(_("Din kommentar er gemt."), "success")
     return redirect(url_for("minside.plan") + f"#punkt-{item.id}")
 
@@ -300,14 +297,14 @@ def preparation_page():
         if values["q10"] == "nej":
             values["barriers"] = []  # the tick boxes are "if yes" (and hidden by minside.js on "no")
         try:
-            preparation.record_answers(
-                db.session, member, q2=values["q2"], q10_has_barriers={"ja": True, "nej": False}.get(values["q10"]),
-                q10_barriers=values["barriers"], actor=current_user, now=utcnow())
+            with unit_of_work():
+                preparation.record_answers(
+                    db.session, member, q2=values["q2"],
+                    q10_has_barriers={"ja": True, "nej": False}.get(values["q10"]),
+                    q10_barriers=values["barriers"], actor=current_user, now=utcnow())
         except ValidationFailed as exc:
-            db.session.rollback()
             errors = exc.errors or {"_": exc.message}
         else:
-            db.session.commit()
             flash(_("Tak. Dine svar er gemt, og din sagsbehandler kan se dem til jeres samtale."), "success")
             return redirect(url_for("minside.preparation"))
     return render_template("minside/preparation.html", member=member, latest=latest, values=values, errors=errors,
@@ -334,8 +331,8 @@ def my_data_page():
 @role_required("member")
 def my_data_download():
     member = _member()
-    data = my_data.export(db.session, member, actor=current_user, now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        data = my_data.export(db.session, member, actor=current_user, now=utcnow())
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     filename = f"mine-data-{member.member_number}-{local_today().isoformat()}.json"
     return Response(body, mimetype="application/json",
@@ -349,8 +346,8 @@ def withdraw_consent(consent_id: int):
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.member_id != member.id:
         raise NotFound(_("Samtykket findes ikke."))
-    consent_svc.withdraw_consent(db.session, consent, actor=current_user, now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        consent_svc.withdraw_consent(db.session, consent, actor=current_user, now=utcnow())
     flash(_("Dit samtykke er trukket tilbage. %(effect)s", effect=consent.withdrawal_effect), "success")
     return redirect(url_for("minside.my_data") + "#samtykker")
 

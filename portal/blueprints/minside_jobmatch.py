@@ -11,6 +11,7 @@ from portal.models import Member
 from portal.services import jobmatch_cv, municipalities
 from portal.services.errors import Conflict, ValidationFailed
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("jobmatch_cv", __name__, url_prefix="/min-side/jobmatch-cv")
 
@@ -70,12 +71,11 @@ def save():
     member = _member()
     data = _form_input(request.form)
     try:
-        jobmatch_cv.save_cv(db.session, member, data, actor=current_user, now=utcnow())
+        with unit_of_work():
+            jobmatch_cv.save_cv(db.session, member, data, actor=current_user, now=utcnow())
     except ValidationFailed as exc:
-        db.session.rollback()
         values = {**data.__dict__, "municipalities": [int(c) for c in data.municipalities if c.isdigit()]}
         return _page(member, values=values, errors=exc.errors or {"_": exc.message}, status=422)
-    db.session.commit()
     flash(_("Dit CV er gemt i FOA JobMatch."), "success")
     return redirect(url_for("jobmatch_cv.page"))
 
@@ -86,11 +86,10 @@ def agent():
     member = _member()
     on = request.form.get("on") == "1"
     try:
-        jobmatch_cv.set_job_agent(db.session, member, on, actor=current_user, now=utcnow())
+        with unit_of_work():
+            jobmatch_cv.set_job_agent(db.session, member, on, actor=current_user, now=utcnow())
     except Conflict as exc:
-        db.session.rollback()
         return _page(member, values=_values(None), errors={"_": exc.message}, status=409)
-    db.session.commit()
     flash(_("Jobagenten er slået til. Du får en e-mail, når der kommer nye job, der passer til dit CV.") if on
           else _("Jobagenten er slået fra. Du får ikke flere e-mails fra den."), "success")
     return redirect(url_for("jobmatch_cv.page"))

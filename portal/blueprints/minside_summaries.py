@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models import Member
 from portal.services import access, summary
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("minside_summaries", __name__)
 
@@ -35,10 +36,10 @@ def my_summaries():
 def my_summary(summary_id: int):
     member = _own_member()
     item = summary.member_summary(db.session, member, summary_id)
-    summary.record_member_read(db.session, current_user, item, utcnow())
-    html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=False,
-                           can_edit=False)
-    db.session.commit()
+    with unit_of_work():  # committed after rendering, as the staff's summary page
+        summary.record_member_read(db.session, current_user, item, utcnow())
+        html = render_template("caseworker/summary.html", summary=item, content=item.content, staff_view=False,
+                               can_edit=False)
     return html
 
 

@@ -27,6 +27,7 @@ from portal.services import offer_messages, registration_state, waitlist
 from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("offers", __name__)
 
@@ -128,11 +129,10 @@ def register(session_id: int):
     offer_session = svc.get_session(db.session, session_id)
     back = _back(url_for("offers.offer_detail", offer_id=offer_session.offer_id))
     try:
-        reg = svc.register(db.session, member, session_id, actor=current_user, now=utcnow())
-        position = waitlist.waitlist_position(db.session, reg)
-        db.session.commit()
+        with unit_of_work():
+            reg = svc.register(db.session, member, session_id, actor=current_user, now=utcnow())
+            position = waitlist.waitlist_position(db.session, reg)
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
         return redirect(back)
     if reg.status == RegistrationStatus.REGISTERED:
@@ -164,14 +164,12 @@ def cancel(reg_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            svc.cancel_registration(db.session, reg, actor=current_user, now=utcnow(),
-                                    reason=request.form.get("reason", "")[:2000])
-            db.session.commit()
+            with unit_of_work():
+                svc.cancel_registration(db.session, reg, actor=current_user, now=utcnow(),
+                                        reason=request.form.get("reason", "")[:2000])
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors or {"_": err.message}
         except DomainError as err:
-            db.session.rollback()
             flash(err.message, "error")
             return redirect(url_for("offers.mine"))
         else:
@@ -185,10 +183,9 @@ def cancel(reg_id: int):
 def _member_action(reg_id: int, action, done: str):
     reg = _own_registration(reg_id)
     try:
-        action(db.session, reg, actor=current_user, now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            action(db.session, reg, actor=current_user, now=utcnow())
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
     else:
         flash(done, "success")
@@ -235,10 +232,9 @@ def accept_link(token: str):
         return render_template("offers/accept.html", reg=None, problem=err.message), err.status
     if request.method == "POST":
         try:
-            waitlist.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                waitlist.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
         except DomainError as err:
-            db.session.rollback()
             return render_template("offers/accept.html", reg=None, problem=err.message), err.status
         flash(_("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."), "success")
         return redirect(url_for("offers.mine"))

@@ -26,6 +26,7 @@ from portal.services import audit, fvu_feedback, offer_editing, waitlist
 from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.timeutil import to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 STAFF = ("caseworker", "admin")
 PAGE = 50
@@ -97,10 +98,9 @@ def offer_new():
     errors = {}
     if request.method == "POST":
         try:
-            offer = offer_editing.create_offer(db.session, _offer_data(), actor=current_user, now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                offer = offer_editing.create_offer(db.session, _offer_data(), actor=current_user, now=utcnow())
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors or {"_": err.message}
         else:
             flash(_("Tilbuddet er oprettet. Opret nu et eller flere hold."), "success")
@@ -134,10 +134,9 @@ def offer_edit(offer_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            offer_editing.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                offer_editing.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow())
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors or {"_": err.message}
         else:
             flash(_("Ændringerne er gemt."), "success")
@@ -182,10 +181,10 @@ def session_new(offer_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            offer_session = offer_editing.create_session(db.session, offer, _session_data(), actor=current_user, now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                offer_session = offer_editing.create_session(db.session, offer, _session_data(), actor=current_user,
+                                                             now=utcnow())
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors or {"_": err.message}
         else:
             flash(_("Holdet er oprettet."), "success")
@@ -208,10 +207,10 @@ def session_edit(session_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            offer_editing.update_session(db.session, offer_session, _session_data(), actor=current_user, now=utcnow())
-            db.session.commit()
+            with unit_of_work():
+                offer_editing.update_session(db.session, offer_session, _session_data(), actor=current_user,
+                                             now=utcnow())
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors or {"_": err.message}
         else:
             flash(_("Holdet er gemt. Tilmeldte får besked, hvis tid eller sted er ændret."), "success")
@@ -238,9 +237,9 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
     ended = [r for r in regs if not r.live]
     is_fvu_course = offer_session.offer.kind == "fvu_course"
     feedback = fvu_feedback.latest_by_registration(db.session, [r.id for r in seated]) if is_fvu_course else {}
-    audit.record(db.session, current_user, "offers.checkin_list_viewed", target=offer_session,
-                 detail={"members": len(regs), "fvu_feedback": len(feedback)})
-    db.session.commit()
+    with unit_of_work():
+        audit.record(db.session, current_user, "offers.checkin_list_viewed", target=offer_session,
+                     detail={"members": len(regs), "fvu_feedback": len(feedback)})
     now = utcnow()
     feedback_allowed = {r.id for r in seated if is_fvu_course and fvu_feedback.can_receive_feedback(r, now)}
     return render_template("offers/staff_session.html", s=offer_session, offer=offer_session.offer, seated=seated,
@@ -253,13 +252,11 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
 
 def _staff_action(session_id: int, action, done: str, anchor: str = ""):
     try:
-        action()
-        db.session.commit()
+        with unit_of_work():
+            action()
     except ValidationFailed as err:
-        db.session.rollback()
         return staff_session(session_id, errors=err.errors or {"_": err.message}, status=422)
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
     else:
         flash(done, "success")
@@ -327,14 +324,12 @@ def fvu_feedback_record(reg_id: int):
     reg = _staff_registration(reg_id)
     values = {k: request.form.get(k, "")[:2100] for k in ("outcome", "hours", "situation")}
     try:
-        fvu_feedback.record_by_staff(db.session, reg, values, actor=current_user, now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            fvu_feedback.record_by_staff(db.session, reg, values, actor=current_user, now=utcnow())
     except ValidationFailed as err:
-        db.session.rollback()
         errors = {f"{field}-{reg_id}": message for field, message in err.errors.items()} or {"_": err.message}
         return staff_session(reg.session_id, errors=errors, status=422, feedback_for=reg_id)
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
     else:
         flash(_("Tilbagemeldingen om %(name)s er gemt.", name=reg.member.full_name), "success")

@@ -20,6 +20,7 @@ from portal.services import audit, dispatch
 from portal.services.channels.email_smtp import SmtpSettings
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("outbox_admin", __name__, url_prefix="/admin")
 
@@ -65,8 +66,8 @@ def outbox():
     settings = SmtpSettings.from_config(current_app.config)
     last_dispatch = db.session.scalar(select(JobRun).where(JobRun.job_id == "dispatch_outbox")
                                       .order_by(JobRun.started_at.desc()).limit(1))
-    audit.record(db.session, current_user, "outbox.view", detail={"filter": chosen, "page": page})
-    db.session.commit()
+    with unit_of_work():
+        audit.record(db.session, current_user, "outbox.view", detail={"filter": chosen, "page": page})
     return render_template(
         "outbox_admin/outbox.html", messages=messages[:PAGE_SIZE], has_more=len(messages) > PAGE_SIZE,
         page=page, chosen=chosen, counts=counts, settings=settings, last_dispatch=last_dispatch,
@@ -92,11 +93,10 @@ def cancel(message_id: int):
 def _act_on_message(action: Callable[..., object], message_id: int, done: str):
     """Retry or stop one message as the admin: commit and say `done`, or say why not; back to the list shown."""
     try:
-        action(db.session, message_id, current_user)
-        db.session.commit()
+        with unit_of_work():
+            action(db.session, message_id, current_user)
         flash(done, "success")
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
     return redirect(url_for(".outbox", vis=request.form.get("vis", "problemer")))
 
@@ -129,8 +129,8 @@ def run_now(job_id: str):
     if job_id not in JOBS:
         flash(_("Jobbet findes ikke."), "error")
         return redirect(url_for(".jobs"))
-    audit.record(db.session, current_user, "scheduler.run_once", reason=job_id)
-    db.session.commit()
+    with unit_of_work():
+        audit.record(db.session, current_user, "scheduler.run_once", reason=job_id)
     run = run_job(job_id, app=current_app._get_current_object(), holder=f"admin:{current_user.id}",
                   trigger="manual")
     messages = {JobRunStatus.OK: (_("Jobbet er kørt."), "success"),

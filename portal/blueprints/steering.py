@@ -19,6 +19,7 @@ from portal.models import ServiceLocation
 from portal.services import audit, kpi
 from portal.services.errors import ValidationFailed
 from portal.timeutil import local_today, utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("steering", __name__, url_prefix="/styring")
 
@@ -50,8 +51,8 @@ def _report(filters: kpi.Filters, today) -> kpi.Report:
 
 
 def _audit(action: str, filters: kpi.Filters) -> None:
-    audit.record(db.session, current_user, action, detail=filters.as_args(), now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        audit.record(db.session, current_user, action, detail=filters.as_args(), now=utcnow())
 
 
 @bp.route("")

@@ -9,6 +9,7 @@ from portal.extensions import db, limiter
 from portal.services import surveys
 from portal.services.errors import NotFound, ValidationFailed
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("survey", __name__, url_prefix="/undersoegelse")
 
@@ -41,15 +42,13 @@ def answer(token: str):
     if request.method == "POST":
         values = {name: request.form.get(name, "") for name in surveys.QUESTIONS}
         try:
-            ratings = surveys.parse_ratings(request.form, survey)
-            surveys.submit_answer(db.session, survey, ratings, now=now)
-            db.session.commit()
+            with unit_of_work():
+                ratings = surveys.parse_ratings(request.form, survey)
+                surveys.submit_answer(db.session, survey, ratings, now=now)
             return _page("survey/thanks.html", survey=survey, already=False)
         except surveys.SurveyAnswered:
-            db.session.rollback()
             return _page("survey/thanks.html", survey=survey, already=True)
         except ValidationFailed as err:
-            db.session.rollback()
             errors = err.errors
     return _page("survey/form.html", survey=survey, status=422 if errors else 200, values=values, errors=errors,
                  booking=survey.booking)

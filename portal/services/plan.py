@@ -297,6 +297,18 @@ def add_comment(session: Session, item: PlanItem, text: str, actor: Actor, now: 
     return event
 
 
+def update_item(session: Session, item: PlanItem, actor, now: datetime, *, status: str | None = None,
+                comment: str | None = None, expected_version: int | None = None) -> PlanItem:
+    """Change the status and/or add a comment in one go (the API's PATCH); `expected_version` is checked once,
+    before the first change (each change moves the version on)."""
+    if status is not None:
+        set_status(session, item, status, actor, now, expected_version=expected_version)
+        expected_version = None
+    if comment is not None:
+        add_comment(session, item, comment, actor, now, expected_version=expected_version)
+    return item
+
+
 def _touch(item: PlanItem, now: datetime) -> None:
     item.updated_at = now
     item.version = (item.version or 1) + 1

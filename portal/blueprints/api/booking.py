@@ -20,6 +20,7 @@ from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.slots import MAX_WINDOW, Slot, free_slots
 from portal.timeutil import LOCAL_TZ, to_local, utcnow
+from portal.unit_of_work import unit_of_work
 
 DEFAULT_DAYS = 28
 MAX_LIMIT = 2000
@@ -176,10 +177,11 @@ def create_my_booking():
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 500):
         raise ValidationFailed(_("note skal være tekst på højst 500 tegn."), field="note")
-    booking = svc.book_slot(db.session, member=_member(), caseworker_id=caseworker_id,
-                            starts_at=_parse_moment(data.get("starts_at"), "starts_at"), type=type_code,
-                            channel=channel, actor=g.api_user, now=utcnow(), note=note)
-    db.session.commit()
+    member = _member()
+    starts_at = _parse_moment(data.get("starts_at"), "starts_at")
+    with unit_of_work():
+        booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker_id, starts_at=starts_at,
+                                type=type_code, channel=channel, actor=g.api_user, now=utcnow(), note=note)
     response = jsonify(booking_json(booking))
     response.status_code = 201
     response.headers["Location"] = url_for("api.my_booking", booking_id=booking.id)
@@ -205,15 +207,15 @@ def _move(booking: Booking):
     if "starts_at" not in data and "channel" not in data:
         raise ValidationFailed(_("Angiv starts_at og/eller channel."), field="starts_at")
     starts_at = _parse_moment(data["starts_at"], "starts_at") if "starts_at" in data else booking.starts_at
-    svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=g.api_user, now=utcnow(),
-                           channel=data.get("channel"))
-    db.session.commit()
+    with unit_of_work():
+        svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=g.api_user, now=utcnow(),
+                               channel=data.get("channel"))
     return jsonify(booking_json(booking))
 
 
 def _cancel(booking: Booking):
-    svc.cancel_booking(db.session, booking, actor=g.api_user, now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        svc.cancel_booking(db.session, booking, actor=g.api_user, now=utcnow())
     return jsonify(booking_json(booking))
 
 

@@ -15,6 +15,7 @@ from portal.services import contact_course, plan, profile
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.timeutil import local_today, utcnow
+from portal.unit_of_work import unit_of_work
 
 
 def _iso(value) -> str | None:
@@ -125,8 +126,8 @@ def get_me():
 def patch_me():
     member = _current_member()
     data = json_body()
-    profile.update_profile(db.session, member, data, g.api_user, utcnow())
-    db.session.commit()
+    with unit_of_work():
+        profile.update_profile(db.session, member, data, g.api_user, utcnow())
     return jsonify(me_json(member, local_today()))
 
 
@@ -159,12 +160,12 @@ def post_plan():
     member = _current_member()
     data = json_body()
     _refuse_unknown(data, ("kind", "title", "description", "due_date", "right_and_duty"))
-    item = plan.propose_item(
-        db.session, member, kind=data.get("kind"), title=data.get("title"), description=data.get("description"),
-        due_date=_parse_due_date(data.get("due_date")), right_and_duty=bool(data.get("right_and_duty")),
-        actor=g.api_user, now=utcnow(),
-    )
-    db.session.commit()
+    with unit_of_work():
+        item = plan.propose_item(
+            db.session, member, kind=data.get("kind"), title=data.get("title"), description=data.get("description"),
+            due_date=_parse_due_date(data.get("due_date")), right_and_duty=bool(data.get("right_and_duty")),
+            actor=g.api_user, now=utcnow(),
+        )
     response = jsonify(item_json(item))
     response.status_code = 201
     return response
@@ -182,14 +183,13 @@ def patch_plan_item(item_id: int):
     version = data.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise ValidationFailed(_("version skal være et heltal."), field="version")
-    now = utcnow()
-    if "status" in data:
-        if not isinstance(data["status"], str):
-            raise ValidationFailed(_("Ukendt status."), field="status")
-        plan.set_status(db.session, item, data["status"], g.api_user, now, expected_version=version)
-        version = None  # checked once
+    if "status" in data and not isinstance(data["status"], str):
+        raise ValidationFailed(_("Ukendt status."), field="status")
+    comment = None
     if "comment" in data:
-        plan.add_comment(db.session, item, data["comment"], g.api_user, now, expected_version=version)
-    db.session.commit()
+        comment = "" if data["comment"] is None else data["comment"]  # null is an empty comment: refused
+    with unit_of_work():
+        plan.update_item(db.session, item, g.api_user, utcnow(), status=data.get("status"), comment=comment,
+                         expected_version=version)
     return jsonify(item_json(item))
 

@@ -23,6 +23,7 @@ from portal.services import registration_state, waitlist
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.timeutil import utcnow
+from portal.unit_of_work import unit_of_work
 
 ROLES = ("member", "caseworker", "admin")
 
@@ -123,9 +124,9 @@ def api_register(session_id: int):
     join = data.get("join_waitlist", False)
     if not isinstance(join, bool):
         raise ValidationFailed(_("join_waitlist skal være true eller false."), field="join_waitlist")
-    reg = svc.register(db.session, member, session_id, actor=g.api_user, now=utcnow(), waitlist_if_full=join)
-    body = _registration_json(reg)
-    db.session.commit()
+    with unit_of_work():
+        reg = svc.register(db.session, member, session_id, actor=g.api_user, now=utcnow(), waitlist_if_full=join)
+        body = _registration_json(reg)  # before the commit expires the rows it reads
     return jsonify(body), 201
 
 
@@ -141,8 +142,8 @@ def api_cancel(session_id: int):
     reason = data.get("reason", request.args.get("reason"))
     if reason is not None and not isinstance(reason, str):
         raise ValidationFailed(_("reason skal være tekst."), field="reason")
-    svc.cancel_registration(db.session, reg, actor=g.api_user, now=utcnow(), reason=reason)
-    db.session.commit()
+    with unit_of_work():
+        svc.cancel_registration(db.session, reg, actor=g.api_user, now=utcnow(), reason=reason)
     return "", 204
 
 
@@ -154,9 +155,9 @@ def api_accept(session_id: int):
     reg = svc.live_registration(db.session, member.id, session_id)
     if reg is None:
         raise NotFound(_("Du er ikke tilmeldt dette hold."))
-    waitlist.accept_offered_seat(db.session, reg, actor=g.api_user, now=utcnow())
-    body = _registration_json(reg)
-    db.session.commit()
+    with unit_of_work():
+        waitlist.accept_offered_seat(db.session, reg, actor=g.api_user, now=utcnow())
+        body = _registration_json(reg)
     return jsonify(body)
 
 
