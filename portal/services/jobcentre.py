@@ -172,6 +172,16 @@ def open_request_for(session: Session, item: PlanItem) -> JobcentreMessage | Non
                           .order_by(JobcentreMessage.id.desc()).limit(1))
 
 
+def requests_by_plan_item(messages: list[JobcentreMessage]) -> dict[int, JobcentreMessage]:
+    """`open_request_for` for every plan item at once, from the member's `messages_for_member` (no query)."""
+    latest: dict[int, JobcentreMessage] = {}
+    for message in messages:
+        if message.plan_item_id is not None and (message.plan_item_id not in latest
+                                                 or message.id > latest[message.plan_item_id].id):
+            latest[message.plan_item_id] = message
+    return latest
+
+
 # -- job-centre staff ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class JobcentreScope:
