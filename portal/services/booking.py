@@ -18,7 +18,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
@@ -323,10 +323,11 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
 
 
 def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
+    """The caseworker's calendar between start and end, with each booking's member (one statement)."""
     return list(session.scalars(
         select(Booking).where(Booking.caseworker_id == caseworker_id, Booking.starts_at < end,
                               Booking.ends_at > start)
-        .options(selectinload(Booking.member), selectinload(Booking.location))
+        .options(joinedload(Booking.member))
         .order_by(Booking.starts_at)
     ))
 

@@ -295,17 +295,14 @@ def decision_label(message: JobcentreMessage) -> str:
 
 
 # -- escalation and counts -------------------------------------------------------------------------------------
-def open_requests_by_member(session: Session, member_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """For a page of members (the caseload): per member, the requests waiting for the job centre's answer and how
-    many of them went unanswered past the answer time (escalated). One query."""
-    if not member_ids:
-        return {}
-    rows = session.execute(
-        select(JobcentreMessage.member_id, func.count(), func.count(JobcentreMessage.escalated_at))
-        .where(JobcentreMessage.member_id.in_(member_ids), JobcentreMessage.kind.in_(ANSWERED_KINDS),
-               JobcentreMessage.status.in_(OPEN_STATUSES))
-        .group_by(JobcentreMessage.member_id)).all()
-    return {member_id: (waiting, late) for member_id, waiting, late in rows}
+def open_request_counts(member_id) -> tuple:
+    """A member's requests waiting for the job centre's answer and how many of them went unanswered past the answer
+    time (escalated), as two correlated scalar subqueries on a member id column: the caseload reads them with its
+    other per-member counts in one statement."""
+    where = (JobcentreMessage.member_id == member_id, JobcentreMessage.kind.in_(ANSWERED_KINDS),
+             JobcentreMessage.status.in_(OPEN_STATUSES))
+    return (select(func.count()).select_from(JobcentreMessage).where(*where).scalar_subquery(),
+            select(func.count(JobcentreMessage.escalated_at)).where(*where).scalar_subquery())
 
 
 def escalate_unanswered(session: Session, now: datetime) -> int:
