@@ -44,17 +44,20 @@ COURSE_FIELDS = ("status", "first_unemployment_day", "target_group")
 REFRESH_BATCH = 2000
 COUNT_CAP = 10_000
 NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
+# What the contact-course rule reads of a booking (statutory_steps).
+BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
 
 
 # ---------------------------------------------------------------- the stored next step
 def compute_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
-    """The next statutory step for each member, from the contact-course rule. One bookings query in all."""
+    """The next statutory step for each member, from the contact-course rule. One bookings query in all, of the
+    columns the rule reads (plain rows, as `refresh_all`: no ORM objects to build for a page's hundred bookings)."""
     ledig = [m for m in members if m.status == "ledig" and m.first_unemployment_day is not None]
-    bookings: dict[int, list[Booking]] = defaultdict(list)
+    bookings: dict[int, list] = defaultdict(list)
     for chunk_start in range(0, len(ledig), REFRESH_BATCH):
         ids = [m.id for m in ledig[chunk_start:chunk_start + REFRESH_BATCH]]
-        for booking in session.scalars(select(Booking).where(Booking.member_id.in_(ids),
-                                                             Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+        for booking in session.execute(select(*BOOKING_COLUMNS).where(
+                Booking.member_id.in_(ids), Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
             bookings[booking.member_id].append(booking)
     return {m.id: next_step(statutory_steps(m, bookings.get(m.id, []), today)) for m in members}
 
@@ -95,8 +98,6 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
     done = session.scalar(select(func.count()).select_from(MemberNextStep)) or 0
     last_id = 0
     member_cols = (Member.id, Member.status, Member.first_unemployment_day, Member.target_group)
-    booking_cols = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at,
-                    Booking.created_at)
     no_booking_steps: dict[tuple, Step | None] = {}
     while True:
         members = session.execute(select(*member_cols).where(
@@ -106,7 +107,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
             return done
         last_id = members[-1].id
         bookings: dict[int, list] = defaultdict(list)
-        for row in session.execute(select(*booking_cols).where(
+        for row in session.execute(select(*BOOKING_COLUMNS).where(
                 Booking.member_id >= members[0].id, Booking.member_id <= last_id,
                 Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
             bookings[row.member_id].append(row)
