@@ -173,7 +173,8 @@ def open_request_for(session: Session, item: PlanItem) -> JobcentreMessage | Non
 
 
 def requests_by_plan_item(messages: list[JobcentreMessage]) -> dict[int, JobcentreMessage]:
-    """`open_request_for` for every plan item at once, from the member's `messages_for_member` (no query)."""
+    """`open_request_for` for every plan item at once, from the member's `messages_for_member` (no query): the
+    conversation screen shows the request of each item awaiting the job centre."""
     latest: dict[int, JobcentreMessage] = {}
     for message in messages:
         if message.plan_item_id is not None and (message.plan_item_id not in latest
