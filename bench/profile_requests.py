@@ -88,6 +88,7 @@ def main(argv: list[str]) -> int:
             get()
         profiler.disable()
         print(f"{path}: {per_request:.3f} ms per request unprofiled ({n} requests)")
+        profiler.dump_stats(os.environ.get("PROFILE_OUT", "/tmp/profile.out"))
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)

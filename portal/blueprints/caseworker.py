@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import Booking, Member, ServiceLocation
+from portal.models import Booking, Caseworker, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
@@ -51,9 +52,9 @@ def _scope() -> access.StaffScope:
     return g.staff_scope
 
 
-def _member(member_number: str) -> Member:
+def _member(member_number: str, *options) -> Member:
     """The member, if the staff user may see them (else 404 – no hint that the number exists)."""
-    member = db.session.scalar(select(Member).where(Member.member_number == member_number[:12]))
+    member = db.session.scalar(select(Member).where(Member.member_number == member_number[:12]).options(*options))
     if member is None or access.view_reason(db.session, _scope(), member) is None:
         abort(404)
     return member
@@ -141,7 +142,9 @@ def _visible_locations(staff: access.StaffScope) -> list[ServiceLocation]:
 @role_required(*STAFF)
 def member(member_number: str):
     staff = _scope()
-    member = _member(member_number)
+    # The header shows the member's location and caseworker: read with the member, not one by one.
+    member = _member(member_number, joinedload(Member.location),
+                     joinedload(Member.caseworker).joinedload(Caseworker.user))
     purpose_key = request.args.get("formaal", "samtale")
     purpose = access.SCREEN_PURPOSES.get(purpose_key, access.SCREEN_PURPOSES["samtale"])
     now = utcnow()

@@ -42,9 +42,7 @@ def _labels() -> dict:
             "JC_DECISION_LABELS": jobcentre.DECISION_LABELS, "municipality_name": _municipality_name,
             "jc_decision": jobcentre.decision_label,
             "plan_next_actor": plan.next_actor, "jobcentre_answer_days": jobcentre.answer_days(),
-            "plan_jobcentre_request": lambda item: jobcentre.open_request_for(db.session, item),
             "plan_jobcentre_name": jobcentre.jobcentre_label,
-            "jobcentre_messages": lambda member: jobcentre.messages_for_member(db.session, member),
             "joint_prompt": lambda member: joint_conversation.invitation_prompt(db.session, member, local_today())}
 
 

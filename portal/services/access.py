@@ -67,7 +67,7 @@ def staff_scope(session: Session, user: User) -> StaffScope:
     """The user's scope; refuses anyone who is not a caseworker or an admin."""
     if user.role not in ("caseworker", "admin"):
         raise NotAllowed(_("Kun medarbejdere har adgang til medlemmernes sager."))
-    caseworker = session.scalar(select(Caseworker).where(Caseworker.user_id == user.id))
+    caseworker = user.caseworker  # read with the signed-in user (portal.auth.service.load_user)
     if user.role == "caseworker" and caseworker is None:
         raise NotAllowed(_("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator."))
     region = None

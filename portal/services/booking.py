@@ -18,7 +18,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
@@ -338,11 +338,14 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor:
     return booking
 
 
-def member_bookings(session: Session, member: Member, *, upcoming_only: bool = False,
-                    now: datetime) -> list[Booking]:
-    """The member's bookings by start time; upcoming_only: booked ones not yet ended."""
-    query = (select(Booking).where(Booking.member_id == member.id)
-             .options(selectinload(Booking.caseworker).selectinload(Caseworker.user), selectinload(Booking.location)))
+def member_bookings(session: Session, member: Member, *, upcoming_only: bool = False, now: datetime,
+                    with_staff_and_place: bool = True) -> list[Booking]:
+    """The member's bookings by start time; upcoming_only: booked ones not yet ended. `with_staff_and_place=False`
+    for a page that shows neither the caseworker nor the place (one statement instead of four)."""
+    query = select(Booking).where(Booking.member_id == member.id)
+    if with_staff_and_place:
+        query = query.options(selectinload(Booking.caseworker).selectinload(Caseworker.user),
+                              selectinload(Booking.location))
     if upcoming_only:
         query = query.where(Booking.status == BookingStatus.BOOKED, Booking.ends_at > now).order_by(Booking.starts_at)
     else:
@@ -351,10 +354,11 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
 
 
 def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
+    """The caseworker's calendar between start and end, with each booking's member (one statement)."""
     return list(session.scalars(
         select(Booking).where(Booking.caseworker_id == caseworker_id, Booking.starts_at < end,
                               Booking.ends_at > start)
-        .options(selectinload(Booking.member), selectinload(Booking.location))
+        .options(joinedload(Booking.member))
         .order_by(Booking.starts_at)
     ))
 

@@ -45,17 +45,20 @@ COURSE_FIELDS = ("status", "first_unemployment_day", "target_group")
 REFRESH_BATCH = 2000
 COUNT_CAP = 10_000
 NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
+# What the contact-course rule reads of a booking (statutory_steps).
+BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
 
 
 # ---------------------------------------------------------------- the stored next step
 def compute_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
-    """The next statutory step for each member, from the contact-course rule. One bookings query in all."""
+    """The next statutory step for each member, from the contact-course rule. One bookings query in all, of the
+    columns the rule reads (plain rows, as `refresh_all`: no ORM objects to build for a page's hundred bookings)."""
     ledig = [m for m in members if m.status == MemberStatus.LEDIG and m.first_unemployment_day is not None]
-    bookings: dict[int, list[Booking]] = defaultdict(list)
+    bookings: dict[int, list] = defaultdict(list)
     for chunk_start in range(0, len(ledig), REFRESH_BATCH):
         ids = [m.id for m in ledig[chunk_start:chunk_start + REFRESH_BATCH]]
-        for booking in session.scalars(select(Booking).where(Booking.member_id.in_(ids),
-                                                             Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+        for booking in session.execute(select(*BOOKING_COLUMNS).where(
+                Booking.member_id.in_(ids), Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
             bookings[booking.member_id].append(booking)
     return {m.id: next_step(statutory_steps(m, bookings.get(m.id, []), today)) for m in members}
 
@@ -96,8 +99,6 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
     done = session.scalar(select(func.count()).select_from(MemberNextStep)) or 0
     last_id = 0
     member_cols = (Member.id, Member.status, Member.first_unemployment_day, Member.target_group)
-    booking_cols = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at,
-                    Booking.created_at)
     no_booking_steps: dict[tuple, Step | None] = {}
     while True:
         members = session.execute(select(*member_cols).where(
@@ -107,7 +108,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
             return done
         last_id = members[-1].id
         bookings: dict[int, list] = defaultdict(list)
-        for row in session.execute(select(*booking_cols).where(
+        for row in session.execute(select(*BOOKING_COLUMNS).where(
                 Booking.member_id >= members[0].id, Booking.member_id <= last_id,
                 Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
             bookings[row.member_id].append(row)
@@ -324,36 +325,30 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     total = session.scalar(select(func.count()).select_from(limited)) or 0
     pages = max(1, math.ceil(min(total, COUNT_CAP) / PER_PAGE))
     query.page = min(query.page, pages)
-    members = list(session.scalars(
-        base.options(joinedload(Member.location)).order_by(*_order(query))
+    # The page's members with their stored next step (the row the list was sorted and filtered by).
+    page_rows = session.execute(
+        base.add_columns(MemberNextStep).options(joinedload(Member.location)).order_by(*_order(query))
         .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
-    ).unique())
-    steps = _page_steps(session, members, today)
+    ).unique().all()
+    members = [member for member, _stored in page_rows]
+    steps = _page_steps(session, members, {m.id: stored for m, stored in page_rows if stored is not None}, today)
     ids = [m.id for m in members]
-    last_contact = _last_contacts(session, ids, now)
-    handoffs = _open_handoffs(session, ids)
-    missed = _right_and_duty_missed(session, ids)
-    jobcentre_open = jobcentre.open_requests_by_member(session, ids)
+    facts = _row_facts(session, ids, now)
     rows = []
     for member in members:
         step = steps.get(member.id)
         overdue_days = (today - step.due_date).days if step and step.due_date and step.due_date < today else 0
         rows.append(CaseloadRow(member=member, weeks=weeks_unemployed(member, today), step=step,
-                                overdue_days=overdue_days, last_contact=last_contact.get(member.id),
-                                open_handoffs=handoffs.get(member.id, 0),
-                                right_and_duty_missed=missed.get(member.id, 0),
-                                jobcentre_waiting=jobcentre_open.get(member.id, (0, 0))[0],
-                                jobcentre_late=jobcentre_open.get(member.id, (0, 0))[1]))
+                                overdue_days=overdue_days, **facts.get(member.id, {})))
     audit.record(session, staff.user, "caseload.viewed", now=now,
                  detail={**query.as_args(), "shown": ids[:PER_PAGE]})
     return CaseloadPage(rows=rows, total=total, query=query)
 
 
-def _page_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+def _page_steps(session: Session, members: list[Member], stored: dict[int, MemberNextStep],
+                today: date) -> dict[int, Step | None]:
     """The rule for the page's rows; stored rows that disagree (or are missing) are corrected."""
     steps = compute_next_steps(session, members, today)
-    stored = {row.member_id: row for row in session.scalars(
-        select(MemberNextStep).where(MemberNextStep.member_id.in_([m.id for m in members])))}
     changed = {}
     for member_id, step in steps.items():
         row = stored.get(member_id)
@@ -366,41 +361,33 @@ def _page_steps(session: Session, members: list[Member], today: date) -> dict[in
     return steps
 
 
-def _last_contacts(session: Session, ids: list[int], now: datetime) -> dict[int, datetime]:
+def _row_facts(session: Session, ids: list[int], now: datetime) -> dict[int, dict]:
+    """Per member of the page: last contact (the latest held conversation, registered or booked), open chatbot
+    handoffs, right-and-duty offers not attended and requests waiting for the job centre. One statement of
+    correlated subqueries over the page's ids (each on an indexed member_id) instead of one query per fact."""
     if not ids:
         return {}
-    result: dict[int, datetime] = {}
-    rows = session.execute(select(HeldConversation.member_id, func.max(HeldConversation.held_at))
-                           .where(HeldConversation.member_id.in_(ids), HeldConversation.outcome == BookingStatus.HELD)
-                           .group_by(HeldConversation.member_id)).all()
-    rows += session.execute(select(Booking.member_id, func.max(Booking.starts_at))
-                            .where(Booking.member_id.in_(ids), Booking.status == BookingStatus.HELD,
-                                   Booking.starts_at <= now)
-                            .group_by(Booking.member_id)).all()
-    for member_id, at in rows:  # func.max keeps the column type, so `at` is aware UTC
-        if at is not None and (member_id not in result or at > result[member_id]):
-            result[member_id] = at
-    return result
-
-
-def _open_handoffs(session: Session, ids: list[int]) -> dict[int, int]:
-    """Open chatbot handoffs per member."""
-    if not ids:
-        return {}
-    return dict(session.execute(select(Handoff.member_id, func.count())
-                                .where(Handoff.member_id.in_(ids), Handoff.status.in_(OPEN_HANDOFF_STATUSES))
-                                .group_by(Handoff.member_id)).all())
-
-
-def _right_and_duty_missed(session: Session, ids: list[int]) -> dict[int, int]:
-    """Right-and-duty offers the member did not attend."""
-    if not ids:
-        return {}
-    return dict(session.execute(select(OfferRegistration.member_id, func.count())
-                                .where(OfferRegistration.member_id.in_(ids),
-                                       OfferRegistration.right_and_duty.is_(True),
-                                       OfferRegistration.status == RegistrationStatus.NO_SHOW)
-                                .group_by(OfferRegistration.member_id)).all())
+    held = (select(func.max(HeldConversation.held_at))
+            .where(HeldConversation.member_id == Member.id, HeldConversation.outcome == BookingStatus.HELD).scalar_subquery())
+    held_booking = (select(func.max(Booking.starts_at))
+                    .where(Booking.member_id == Member.id, Booking.status == BookingStatus.HELD, Booking.starts_at <= now)
+                    .scalar_subquery())
+    handoffs = (select(func.count()).select_from(Handoff)
+                .where(Handoff.member_id == Member.id, Handoff.status.in_(OPEN_HANDOFF_STATUSES)).scalar_subquery())
+    missed = (select(func.count()).select_from(OfferRegistration)
+              .where(OfferRegistration.member_id == Member.id, OfferRegistration.right_and_duty.is_(True),
+                     OfferRegistration.status == RegistrationStatus.NO_SHOW).scalar_subquery())
+    jobcentre_waiting, jobcentre_late = jobcentre.open_request_counts(Member.id)
+    facts = {}
+    for member_id, *values in session.execute(
+            select(Member.id, held, held_booking, handoffs, missed, jobcentre_waiting, jobcentre_late)
+            .where(Member.id.in_(ids))):
+        held_at, booked_at, open_handoffs, right_and_duty_missed, waiting, late = values
+        contacts = [at for at in (held_at, booked_at) if at is not None]
+        facts[member_id] = {"last_contact": max(contacts) if contacts else None, "open_handoffs": open_handoffs,
+                            "right_and_duty_missed": right_and_duty_missed, "jobcentre_waiting": waiting,
+                            "jobcentre_late": late}
+    return facts
 
 
 # ---------------------------------------------------------------- agenda and counts

@@ -180,14 +180,19 @@ def _with_overdue(step: Step, today: date) -> Step:
     return step
 
 
-def course_for(session: Session, member: Member, today: date) -> list[Step]:
-    """`statutory_steps` with the member's bookings loaded from the database."""
+def course_for(session: Session, member: Member, today: date, *, bookings: list[Booking] | None = None
+               ) -> list[Step]:
+    """`statutory_steps` with the member's bookings loaded from the database, or from `bookings` when the caller has
+    already read all of the member's bookings (any status: the cancelled ones are left out here)."""
     start = course_start(member)
     if start is None:
         return []
-    bookings = session.scalars(
-        select(Booking).where(Booking.member_id == member.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
-    ).all()
+    if bookings is None:
+        bookings = session.scalars(
+            select(Booking).where(Booking.member_id == member.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+        ).all()
+    else:
+        bookings = [b for b in bookings if b.status in ACTIVE_BOOKING_STATUSES]
     return statutory_steps(member, bookings, today)
 
 

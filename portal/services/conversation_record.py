@@ -232,11 +232,12 @@ def record_preparation_answers(session: Session, scope: StaffScope, member: Memb
 
 
 def member_conversations(session: Session, member: Member) -> list[HeldConversation]:
-    from sqlalchemy.orm import joinedload, selectinload
+    """The member's registered conversations with their summaries, newest first (not their agreements: those
+    are in the plan)."""
+    from sqlalchemy.orm import joinedload
 
     return list(session.scalars(
-        select(HeldConversation).options(selectinload(HeldConversation.agreements),
-                                         joinedload(HeldConversation.summary))
+        select(HeldConversation).options(joinedload(HeldConversation.summary))
         .where(HeldConversation.member_id == member.id).order_by(HeldConversation.held_at.desc())
     ).unique())
 
@@ -294,11 +295,22 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
     The Q10 answers (GDPR art. 9) are only read with the actor and reason when the caseworker asks to see them;
     the Min side area's `latest_answers` audits that read. Without it only Q2 and "answered or not" are used.
     """
-    from portal.services import booking, fvu_feedback, jobmatch, jobmatch_cv, plan, preparation, referral
+    from portal.services import (
+        booking,
+        fvu_feedback,
+        jobcentre,
+        jobmatch,
+        jobmatch_cv,
+        plan,
+        preparation,
+        referral,
+    )
     from portal.services.contact_course import course_for, next_step, weeks_unemployed
 
     today = to_local(now).date()
-    steps = course_for(session, member, today)
+    bookings = booking.member_bookings(session, member, now=now, with_staff_and_place=False)
+    steps = course_for(session, member, today, bookings=bookings)
+    sent_to_jobcentre = jobcentre.messages_for_member(session, member)
     if show_q10:
         answers = preparation.latest_answers(session, member, actor=scope.user, reason=purpose[:200], now=now)
     else:
@@ -324,9 +336,11 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
         "suggestions_partial": answers is not None and answers.q10_has_barriers and not show_q10,
         "job_matches": jobmatch.matching_orders(session, member, today=today, cv=cv),
         "jobmatch_cv": cv,
-        "plan_items": plan.list_items(session, member),
+        "plan_items": plan.list_items(session, member, with_people=False),
+        "jobcentre_sent": sent_to_jobcentre,
+        "jobcentre_requests": jobcentre.requests_by_plan_item(sent_to_jobcentre),
         "conversations": member_conversations(session, member),
-        "bookings": booking.member_bookings(session, member, now=now),
+        "bookings": bookings,
         "registrations": _registrations(session, member, now),
         "fvu_feedback": fvu_feedback.latest_for_member(session, member),
         "handoffs": _handoffs(session, member),

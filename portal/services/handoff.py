@@ -44,7 +44,7 @@ INBOX_LINK = "/sagsbehandler/overdragelser"
 def caseworker_of(session: Session, user: User) -> Caseworker | None:
     if user is None or getattr(user, "role", None) != "caseworker":
         return None
-    return session.scalar(select(Caseworker).where(Caseworker.user_id == user.id))
+    return user.caseworker  # the signed-in user's is read with the user (portal.auth.service.load_user)
 
 
 def _visible(user: User, caseworker: Caseworker | None):

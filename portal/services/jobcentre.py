@@ -202,6 +202,17 @@ def open_request_for(session: Session, item: PlanItem) -> JobcentreMessage | Non
                           .order_by(JobcentreMessage.id.desc()).limit(1))
 
 
+def requests_by_plan_item(messages: list[JobcentreMessage]) -> dict[int, JobcentreMessage]:
+    """`open_request_for` for every plan item at once, from the member's `messages_for_member` (no query): the
+    conversation screen shows the request of each item awaiting the job centre."""
+    latest: dict[int, JobcentreMessage] = {}
+    for message in messages:
+        if message.plan_item_id is not None and (message.plan_item_id not in latest
+                                                 or message.id > latest[message.plan_item_id].id):
+            latest[message.plan_item_id] = message
+    return latest
+
+
 # -- job-centre staff ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class JobcentreScope:
@@ -326,17 +337,14 @@ def decision_label(message: JobcentreMessage) -> str:
 
 
 # -- escalation and counts -------------------------------------------------------------------------------------
-def open_requests_by_member(session: Session, member_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """For a page of members (the caseload): per member, the requests waiting for the job centre's answer and how
-    many of them went unanswered past the answer time (escalated). One query."""
-    if not member_ids:
-        return {}
-    rows = session.execute(
-        select(JobcentreMessage.member_id, func.count(), func.count(JobcentreMessage.escalated_at))
-        .where(JobcentreMessage.member_id.in_(member_ids), JobcentreMessage.kind.in_(ANSWERED_KINDS),
-               JobcentreMessage.status.in_(OPEN_STATUSES))
-        .group_by(JobcentreMessage.member_id)).all()
-    return {member_id: (waiting, late) for member_id, waiting, late in rows}
+def open_request_counts(member_id) -> tuple:
+    """A member's requests waiting for the job centre's answer and how many of them went unanswered past the answer
+    time (escalated), as two correlated scalar subqueries on a member id column: the caseload reads them with its
+    other per-member counts in one statement."""
+    where = (JobcentreMessage.member_id == member_id, JobcentreMessage.kind.in_(ANSWERED_KINDS),
+             JobcentreMessage.status.in_(OPEN_STATUSES))
+    return (select(func.count()).select_from(JobcentreMessage).where(*where).scalar_subquery(),
+            select(func.count(JobcentreMessage.escalated_at)).where(*where).scalar_subquery())
 
 
 def escalate_unanswered(session: Session, now: datetime) -> int:

@@ -347,15 +347,19 @@ def get_item(session: Session, item_id: int, *, member: Member | None = None) ->
     return item
 
 
-def list_items(session: Session, member: Member, *, with_history: bool = True) -> list[PlanItem]:
+def list_items(session: Session, member: Member, *, with_history: bool = True,
+               with_people: bool = True) -> list[PlanItem]:
     """The member's plan items with their history: open items first by due date, then the rest, newest first.
 
     `with_history=False` loads the items alone (one statement instead of four), for a page that shows neither the
-    history nor who proposed an item (the Min side card)."""
+    history nor who proposed an item (the Min side card); `with_people=False` loads the history without the users
+    who wrote it and proposed the items (two statements, the conversation screen)."""
     query = select(PlanItem).where(PlanItem.member_id == member.id)
-    if with_history:
+    if with_history and with_people:
         query = query.options(selectinload(PlanItem.events).selectinload(PlanItemEvent.actor),
                               selectinload(PlanItem.proposed_by_user))
+    elif with_history:
+        query = query.options(selectinload(PlanItem.events))
     items = list(session.scalars(query))
     far = date.max
     open_items = sorted((i for i in items if i.status in OPEN_STATUSES),
