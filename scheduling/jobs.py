@@ -19,6 +19,7 @@ from portal.i18n import N_
 from portal.models.scheduling import JobRun
 from portal.services import audit
 from portal.services.dispatch import SmtpUnavailable
+from portal.services.kpi_summary import REFRESH_MINUTES as KPI_SUMMARY_MINUTES
 from portal.timeutil import LOCAL_TZ, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -155,6 +156,13 @@ def retention(session: Session, now: datetime, app: Flask) -> dict:
     return run_retention(session, now=now, actor="scheduler")
 
 
+def kpi_summary(session: Session, now: datetime, app: Flask) -> dict:
+    """The steering dashboard's summary table, recomputed for today (issue 19; docs/kpi.md "The summary table")."""
+    from portal.services.kpi_summary import refresh
+
+    return refresh(session, now=now)
+
+
 def job_agent(session: Session, now: datetime, app: Flask) -> dict:
     """Members with the job agent on get one e-mail listing new job orders that match their JobMatch CV."""
     from portal.services.job_agent import run_job_agent
@@ -195,6 +203,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "interval", "minutes": 1}, dfdg_outbound),
     JobSpec("job_agent", N_("Jobagent: nye jobordrer, der passer til medlemmernes CV"),
             {"trigger": "interval", "minutes": 30}, job_agent),
+    # The dashboard states this interval as how old its numbers may be.
+    JobSpec("kpi_summary", N_("Styringsdashboardets tal genberegnes"),
+            {"trigger": "interval", "minutes": KPI_SUMMARY_MINUTES}, kpi_summary),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}
