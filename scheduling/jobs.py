@@ -23,6 +23,7 @@ from portal.services.actors import SystemActor
 from portal.services.channels import CHANNELS, Channel
 from portal.services.channels.base import ChannelUnavailable
 from portal.services.dispatch import deliver_due
+from portal.services.kpi_summary import REFRESH_MINUTES as KPI_SUMMARY_MINUTES
 from portal.timeutil import LOCAL_TZ, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -150,6 +151,13 @@ def retention(session: Session, now: datetime, app: Flask) -> dict:
     return run_retention(session, now=now, actor=SystemActor.SCHEDULER)
 
 
+def kpi_summary(session: Session, now: datetime, app: Flask) -> dict:
+    """The steering dashboard's summary table, recomputed for today (issue 19; docs/kpi.md "The summary table")."""
+    from portal.services.kpi_summary import refresh
+
+    return refresh(session, now=now)
+
+
 def job_agent(session: Session, now: datetime, app: Flask) -> dict:
     """Members with the job agent on get one e-mail listing new job orders that match their JobMatch CV."""
     from portal.services.job_agent import run_job_agent
@@ -185,6 +193,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             {"trigger": "interval", "minutes": 30}, fvu_feedback_requests),
     JobSpec("job_agent", N_("Jobagent: nye jobordrer, der passer til medlemmernes CV"),
             {"trigger": "interval", "minutes": 30}, job_agent),
+    # The dashboard states this interval as how old its numbers may be.
+    JobSpec("kpi_summary", N_("Styringsdashboardets tal genberegnes"),
+            {"trigger": "interval", "minutes": KPI_SUMMARY_MINUTES}, kpi_summary),
     JobSpec("retention", N_("Sletning efter opbevaringsregler"), {"trigger": "cron", "hour": 3, "minute": 15},
             retention),
 )}

@@ -1,10 +1,9 @@
 """iCalendar (.ics) invitations for bookings and offer sessions: METHOD REQUEST/CANCEL, stable UID, SEQUENCE."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
-
-from icalendar import Calendar, Event, vCalAddress, vText
+from datetime import UTC, datetime
 
 PRODID = "-//FOA A-kasse//Portal//DA"
 
@@ -26,35 +25,80 @@ class Invitation:
 
 
 def build_ics(invitation: Invitation, *, method: str = "REQUEST", now: datetime) -> bytes:
-    """One VEVENT in a VCALENDAR with METHOD REQUEST (new or changed) or CANCEL."""
+    """One VEVENT in a VCALENDAR with METHOD REQUEST (new or changed) or CANCEL.
+
+    Written directly, byte for byte what the icalendar library writes for the same event (its property order,
+    TEXT escaping, parameter quoting and RFC 6868 escaping, 75-octet folding): a reminder run writes thousands,
+    and building each through icalendar's objects cost more than rendering the whole e-mail (issue 19).
+    tests/test_ics.py compares the two on many invitations and parses the result back with icalendar. Times are
+    written in UTC (an aware time in another zone is converted; icalendar would name a TZID without defining it).
+    """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(method)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    event = Event()
-    event.add("uid", invitation.uid)
-    event.add("sequence", invitation.sequence)
-    event.add("dtstamp", now)
-    event.add("dtstart", invitation.starts_at)
-    event.add("dtend", invitation.ends_at)
-    event.add("summary", invitation.summary)
-    if invitation.description:
-        event.add("description", invitation.description)
-    if invitation.location:
-        event.add("location", invitation.location)
-    if invitation.url:
-        event.add("url", invitation.url)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{invitation.organizer_email}")
-    organizer.params["cn"] = vText(invitation.organizer_name)
-    event["organizer"] = organizer
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_text(PRODID)}", f"METHOD:{_text(method)}",
+             "BEGIN:VEVENT", f"SUMMARY:{_text(invitation.summary)}",
+             f"DTSTART:{_time(invitation.starts_at)}", f"DTEND:{_time(invitation.ends_at)}",
+             f"DTSTAMP:{_stamp(now)}", f"UID:{_text(invitation.uid)}", f"SEQUENCE:{int(invitation.sequence)}"]
+    # After the canonical ones, icalendar writes the properties in alphabetical order.
     if invitation.attendee_email:
-        attendee = vCalAddress(f"mailto:{invitation.attendee_email}")
-        if invitation.attendee_name:
-            attendee.params["cn"] = vText(invitation.attendee_name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        event.add("attendee", attendee, encode=0)
-    cal.add_component(event)
-    return cal.to_ical()
+        params = f"CN={_param('CN', invitation.attendee_name)};" if invitation.attendee_name else ""
+        lines.append(f"ATTENDEE;{params}ROLE=REQ-PARTICIPANT:mailto:{invitation.attendee_email}")
+    if invitation.description:
+        lines.append(f"DESCRIPTION:{_text(invitation.description)}")
+    if invitation.location:
+        lines.append(f"LOCATION:{_text(invitation.location)}")
+    lines.append(f"ORGANIZER;CN={_param('CN', invitation.organizer_name)}:mailto:{invitation.organizer_email}")
+    lines.append(f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}")
+    if invitation.url:
+        lines.append(f"URL:{invitation.url}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return b"".join(_fold(line) + b"\r\n" for line in lines)
+
+
+def _text(value: str) -> str:
+    """RFC 5545 TEXT escaping, in icalendar's order."""
+    return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
+            .replace("\r\n", r"\n").replace("\n", r"\n"))
+
+
+_RFC6868 = re.compile(r'\^|\r\n|\r|\n|"')
+_RFC6868_TO = {"^": "^^", "\n": "^n", "\r": "^n", "\r\n": "^n", '"': "^'"}
+_QUOTABLE = re.compile("[,;:’]")
+_QUOTE_ALSO = {"CN": " '"}  # icalendar quotes a CN holding a space or an apostrophe too
+
+
+def _param(name: str, value: str) -> str:
+    escaped = _RFC6868.sub(lambda m: _RFC6868_TO[m.group(0)], value).replace('"', "'")
+    if _QUOTABLE.search(escaped) or any(c in value for c in _QUOTE_ALSO.get(name, "")):
+        return f'"{escaped}"'
+    return escaped
+
+
+def _time(value: datetime) -> str:
+    if value.tzinfo is None:
+        return value.strftime("%Y%m%dT%H%M%S")  # floating time, as given
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _stamp(value: datetime) -> str:
+    """DTSTAMP is always UTC (a naive time is the portal's naive UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str, limit: int = 75) -> bytes:
+    """RFC 5545 folding exactly as icalendar's foldline: greedy pieces of at most limit - 1 octets, never splitting
+    a UTF-8 character."""
+    data = line.encode("utf-8")
+    if len(data) < limit:
+        return data
+    pieces = []
+    start = 0
+    while start < len(data):
+        end = min(start + limit - 1, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    return b"\r\n ".join(pieces)

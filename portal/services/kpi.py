@@ -114,6 +114,7 @@ class Report:
     curves: dict[str, dict[str, list[dict]]]  # "without"/"with" → segment or "all" → km_curve points
     location_name: str | None = None
     computed_at: datetime | None = None  # set by the caller when it shows or caches the report
+    stale_minutes: int | None = None  # from the summary table: refreshed this often (kpi_summary.REFRESH_MINUTES)
 
 
 def default_filters(today: date) -> Filters:
@@ -364,12 +365,55 @@ def _survival_cell(measure: Measure, points: list[dict]) -> Cell:
 def build_report(session: Session, filters: Filters, today: date) -> Report:
     """Every measure for the filters, total and per split value. One SQL aggregation per measure."""
     scope = filters.scope(today)
-    period_days = (filters.date_to - filters.date_from).days + 1
     q.prepare_cohort(session, scope)
     try:
-        sums, placed, survival_rows, segment_rows = _aggregate(session, filters, scope, today)
+        sums = cohort_sums(session, scope)
+        survival_rows = cohort_survival(session, scope)
+        segment_rows = {}
+        if filters.split != "segment":  # the charts are always by group (DOMAIN.md)
+            segment_rows = cohort_survival(session, filters.scope(today, split="segment"))
     finally:
         q.drop_cohort(session)
+    return assemble_report(session, filters, today, sums, survival_rows, segment_rows)
+
+
+def cohort_sums(session: Session, scope: Scope) -> dict[str, dict]:
+    """{measure key: {split key: sums}} for every measure counted over the cohort table (in place); with the
+    "period" split, each benefit period's share (portal.services.kpi_summary stores those)."""
+    sums: dict[str, dict] = {
+        "in_job_13w": q.in_job_after(session, scope, q.WEEK13, segment="group1"),
+        "in_job_26w": q.in_job_after(session, scope, q.WEEK26, segment="group1"),
+        "satisfaction_overall": q.satisfaction(session, scope, "overall"),
+        "satisfaction_new": q.satisfaction(session, scope, "overall", placement="new"),
+        "satisfaction_returning": q.satisfaction(session, scope, "overall", placement="returning"),
+        "knew_trade": q.satisfaction(session, scope, "knew_trade"),
+        "came_closer": q.came_closer_group2(session, scope),
+        "extra_course": q.still_unemployed_share(session, scope, "extra_course"),
+        "extra_course_group2": q.still_unemployed_share(session, scope, "extra_course", segment="group2"),
+        "plan_draft": q.still_unemployed_share(session, scope, "plan_draft"),
+    }
+    for key, per_split in q.timeliness(session, scope).items():
+        sums[f"timeliness_{key}"] = per_split
+    return sums
+
+
+def cohort_survival(session: Session, scope: Scope) -> dict[str, list[tuple]]:
+    """Kaplan–Meier inputs (split, days, event, count), without and with return to benefit."""
+    return {"without": q.survival_without_return(session, scope), "with": q.survival_with_return(session, scope)}
+
+
+def assemble_report(session: Session, filters: Filters, today: date, sums: dict[str, dict],
+                    survival_rows: dict[str, list[tuple]], segment_rows: dict[str, list[tuple]]) -> Report:
+    """The report from the cohort's sums (live or from the summary table); the dismissed members and the
+    JobMatch placements, which are not counted over benefit periods, are aggregated here."""
+    scope = filters.scope(today)
+    period_days = (filters.date_to - filters.date_from).days + 1
+    sums = dict(sums)
+    dismissed = q.dismissed(session, scope)
+    sums["dismissed_conversation"] = {k: (v[0], v[2]) for k, v in dismissed.items()}
+    sums["dismissed_job"] = {k: (v[1], v[2]) for k, v in dismissed.items()}
+    placed = q.placements(session, scope)
+    sums["jobmatch_permanent"] = {k: (v[1], v[0]) for k, v in placed.items()}
     curves_by_split = {name: _survival_cells(rows) for name, rows in survival_rows.items()}
 
     rows: list[Row] = []
@@ -394,37 +438,6 @@ def build_report(session: Session, filters: Filters, today: date) -> Report:
     split_keys, split_labels = _split_values(session, filters, rows)
     location_name = session.get(ServiceLocation, filters.location_id).name if filters.location_id else None
     return Report(filters, today, rows, split_keys, split_labels, curves, location_name)
-
-
-def _aggregate(session: Session, filters: Filters, scope: Scope, today: date):
-    """Run every measure's aggregation (the cohort table is in place)."""
-    sums: dict[str, dict[str, tuple]] = {
-        "in_job_13w": q.in_job_after(session, scope, q.WEEK13, segment="group1"),
-        "in_job_26w": q.in_job_after(session, scope, q.WEEK26, segment="group1"),
-        "satisfaction_overall": q.satisfaction(session, scope, "overall"),
-        "satisfaction_new": q.satisfaction(session, scope, "overall", placement="new"),
-        "satisfaction_returning": q.satisfaction(session, scope, "overall", placement="returning"),
-        "knew_trade": q.satisfaction(session, scope, "knew_trade"),
-        "came_closer": q.came_closer_group2(session, scope),
-        "extra_course": q.still_unemployed_share(session, scope, "extra_course"),
-        "extra_course_group2": q.still_unemployed_share(session, scope, "extra_course", segment="group2"),
-        "plan_draft": q.still_unemployed_share(session, scope, "plan_draft"),
-    }
-    dismissed = q.dismissed(session, scope)
-    sums["dismissed_conversation"] = {k: (v[0], v[2]) for k, v in dismissed.items()}
-    sums["dismissed_job"] = {k: (v[1], v[2]) for k, v in dismissed.items()}
-    placed = q.placements(session, scope)
-    sums["jobmatch_permanent"] = {k: (v[1], v[0]) for k, v in placed.items()}
-    for key, per_split in q.timeliness(session, scope).items():
-        sums[f"timeliness_{key}"] = per_split
-    survival_rows = {"without": q.survival_without_return(session, scope),
-                     "with": q.survival_with_return(session, scope)}
-    segment_rows = {}
-    if filters.split != "segment":  # the charts are always by group (DOMAIN.md)
-        by_segment = filters.scope(today, split="segment")
-        segment_rows = {"without": q.survival_without_return(session, by_segment),
-                        "with": q.survival_with_return(session, by_segment)}
-    return sums, placed, survival_rows, segment_rows
 
 
 def _split_values(session: Session, filters: Filters, rows: list[Row]) -> tuple[list[str], dict[str, str]]:

@@ -66,7 +66,7 @@ class Scope:
     location_id: int | None = None
     segment: str | None = None  # group1 / group2 / dismissed / unknown
     placement: str | None = None  # new / returning
-    split: str = "none"  # none / segment / placement / location
+    split: str = "none"  # none / segment / placement / location; "period" (cohort measures only): per benefit period
 
 
 def segment_expr(mark_o, target_group):
@@ -79,7 +79,9 @@ def segment_expr(mark_o, target_group):
     )
 
 
-def _split_key(scope: Scope, segment, placement, location_id):
+def _split_key(scope: Scope, segment, placement, location_id, period_id=None):
+    if scope.split == "period" and period_id is not None:  # per benefit period: the summary table's rows
+        return period_id
     if scope.split == "segment":
         return segment
     if scope.split == "placement":
@@ -174,7 +176,8 @@ class _Cohort:
 
     def __init__(self, scope: Scope) -> None:
         t = COHORT
-        self.c = _Columns(t, _split_key(scope, t.c.segment, t.c.placement, t.c.location_id).label("split"))
+        self.c = _Columns(t, _split_key(scope, t.c.segment, t.c.placement, t.c.location_id, t.c.period_id)
+                          .label("split"))
         self.table = t
 
 

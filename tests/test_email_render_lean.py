@@ -1,0 +1,39 @@
+"""E-mails rendered in the lean e-mail environment (issue 19) read exactly as through the app's page environment."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from flask_babel import force_locale
+
+from portal.services.email_render import format_local, render_email
+
+STARTS = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
+
+
+def _context(channel: str) -> dict:
+    member = SimpleNamespace(first_name="Åse", phone="+45 12 34 56 78")
+    booking = SimpleNamespace(starts_at=STARTS, channel=channel, meeting_link="https://video.foa.dk/m/abc")
+    return {"member": member, "booking": booking, "links": {"bookings": "https://portal.foa.dk/samtaler/mine",
+                                                            "minside": "https://portal.foa.dk/min-side"},
+            "type_label": "CV-samtale", "caseworker_name": "Bo Hansen", "location_name": "Århus"}
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("channel", ["in_person", "phone", "video"])
+def test_booking_reminder_reads_as_through_the_page_environment(app, lang, channel):
+    with app.app_context():
+        email = render_email("booking_reminder", lang, **_context(channel))
+        helpers = {"lang": lang, "when": lambda v: format_local(v, lang), "day": lambda v: v, "clock": lambda v: v}
+        with force_locale(lang):
+            text = app.jinja_env.get_template(f"email/booking_reminder.{lang}.txt").render(**helpers,
+                                                                                          **_context(channel))
+            subject = text.partition("\n")[0].strip()
+            html = app.jinja_env.get_template(f"email/booking_reminder.{lang}.html").render(
+                subject=subject, **helpers, **_context(channel))
+    assert email.subject == subject
+    assert email.text == text.partition("\n")[2].lstrip("\n")
+    assert email.html == html
+    when = "tirsdag den 8. december 2026 kl. 10:30" if lang == "da" else "Tuesday 8 December 2026 at 10:30"
+    assert when in email.subject and when in email.text and "Åse" in email.html
