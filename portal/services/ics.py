@@ -30,7 +30,7 @@ def build_ics(invitation: Invitation, *, method: str = "REQUEST", now: datetime)
     Written directly, byte for byte what the icalendar library writes for the same event (its property order,
     TEXT escaping, parameter quoting and RFC 6868 escaping, 75-octet folding): a reminder run writes thousands,
     and building each through icalendar's objects cost more than rendering the whole e-mail (issue 19).
-    tests/test_ics.py compares the two on many invitations and parses the result back with icalendar. Times are
+    tests/booking/test_ics.py compares the two on many invitations and parses the result back with icalendar. Times are
     written in UTC (an aware time in another zone is converted; icalendar would name a TZID without defining it).
     """
     if method not in ("REQUEST", "CANCEL"):
