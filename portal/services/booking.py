@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
-from portal.models.statuses import BookingStatus
+from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit, clashes, notifications, outbox
 from portal.services.actors import Actor, SystemActor
 from portal.services.contact_course import course_start
@@ -189,7 +189,7 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
     if ctype.target_groups and member.target_group not in ctype.target_groups:
         return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
                  "video, eller kontakt din sagsbehandler.")
-    if ctype.statutory and member.status != "ledig":
+    if ctype.statutory and member.status != MemberStatus.LEDIG:
         # The statutory conversations belong to the contact course, which only unemployed members have
         # (contact_course.course_start); a dismissed or sick-listed member has no deadlines with us.
         return _("%(type)s er en del af det lovpligtige kontaktforløb for ledige medlemmer, og det har du ikke nu. "

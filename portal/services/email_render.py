@@ -61,7 +61,7 @@ def email_environment(app: Flask) -> Environment:
     env = app.extensions.get("email_jinja_env")
     if env is None:
         page = app.jinja_env
-        env = Environment(loader=page.loader, autoescape=page.autoescape, auto_reload=page.auto_reload,
+        env = Environment(loader=page.loader, autoescape=page.autoescape, auto_reload=page.auto_reload,  # nosec B701 - the page environment's own select_autoescape (HTML escaped)
                           extensions=list(page.extensions), undefined=page.undefined)
         env.filters.update(page.filters)
         env.tests.update(page.tests)

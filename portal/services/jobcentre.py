@@ -25,7 +25,7 @@ from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
-from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus
+from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus, VisitationStatus
 from portal.services import audit, municipalities, notifications
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
@@ -175,12 +175,14 @@ def settle_visitation_request(session: Session, referral_id: int, status: str, a
             JobcentreMessage.referral_id == referral_id, JobcentreMessage.kind == "visitation",
             JobcentreMessage.status.in_(OPEN_STATUSES))):
         message.updated_at = now
-        if status in ("accepted", "rejected"):
-            message.status, message.decision = "answered", "approved" if status == "accepted" else "rejected"
+        if status in (VisitationStatus.ACCEPTED, VisitationStatus.REJECTED):
+            message.status = JobcentreMessageStatus.ANSWERED
+            message.decision = (JobcentreDecision.APPROVED if status == VisitationStatus.ACCEPTED
+                                else JobcentreDecision.REJECTED)
             message.decision_reason, message.decided_at = (note or "").strip()[:1000] or None, now
             action = "jobcentre.answer_recorded"
         else:
-            message.status, action = "withdrawn", "jobcentre.withdrawn"
+            message.status, action = JobcentreMessageStatus.WITHDRAWN, "jobcentre.withdrawn"
         audit.record(session, actor, action, member_id=message.member_id, target=message, now=now,
                      detail={"visitation": status})
 
@@ -251,7 +253,7 @@ def is_open(message: JobcentreMessage) -> bool:
     read needs nothing more, so it leaves the open list and stays under 'all')."""
     if message.kind in ANSWERED_KINDS:
         return message.status in OPEN_STATUSES
-    return message.status == "sent"
+    return message.status == JobcentreMessageStatus.SENT
 
 
 def inbox(session: Session, scope: JobcentreScope, *, now: datetime, show_all: bool = False
@@ -263,7 +265,7 @@ def inbox(session: Session, scope: JobcentreScope, *, now: datetime, show_all: b
     if not show_all:
         query = query.where(or_(and_(JobcentreMessage.kind.in_(ANSWERED_KINDS),
                                      JobcentreMessage.status.in_(OPEN_STATUSES)),
-                                JobcentreMessage.status == "sent"))
+                                JobcentreMessage.status == JobcentreMessageStatus.SENT))
     messages = list(session.scalars(query.order_by(JobcentreMessage.created_at, JobcentreMessage.id).limit(500)))
     messages.sort(key=lambda m: (not is_open(m), m.created_at))
     audit.record(session, scope.user, "jobcentre.inbox_viewed", now=now,

@@ -12,7 +12,7 @@ from portal.models import ServiceLocation
 from portal.services.errors import ValidationFailed
 from portal.unit_of_work import unit_of_work
 
-BLUEPRINTS = Path(__file__).resolve().parent.parent / "portal" / "blueprints"
+BLUEPRINTS = Path(__file__).resolve().parents[2] / "portal" / "blueprints"
 
 
 def _locations(session) -> int:

@@ -203,7 +203,7 @@ def test_an_invitation_never_answered_is_withdrawn_once_the_conversation_is_held
     booking_svc.register_outcome(session, booking, outcome="held", actor=world["cw"].user, now=after)
     session.commit()
     assert message.status == "withdrawn" and message.decision is None
-    assert jobcentre.open_requests_by_member(session, [world["member"].id]) == {}
+    assert tuple(session.execute(select(*jobcentre.open_request_counts(world["member"].id))).one()) == (0, 0)
     assert jobcentre.escalate_unanswered(session, NOW + timedelta(days=8)) == 0
     with pytest.raises(Conflict, match="flyttet eller aflyst"):
         joint_conversation.answer(session, jobcentre.jobcentre_scope(session, world["odense"]), message.id,
