@@ -145,7 +145,7 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
 _ENGLISH_WORDS = ("the is are what how can could would should do does did my me you your am want need to about "
                   "please when where which who with for and of it this that have has get be will an a if tell know "
                   "any there thanks thank hello speak someone person book help job jobs course courses unemployed "
-                  "notice")
+                  "notice withdraw consent delete remove")
 _DANISH_WORDS = ("jeg du hvad hvordan hvornår kan min mit mine er og det ikke på med til en et vil gerne tak ja nej "
                  "om har mig der at skal få tale må noget samtale hvor hvis jer af kurser hjælp ledig opsagt bliver "
                  "blevet")

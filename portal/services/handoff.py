@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -226,21 +226,26 @@ def reply_reach(session: Session, conversation: ChatConversation) -> tuple[str |
     return None, None
 
 
+# A caseworker's reply sent by SMS is at most this long (the whole reply stays in the chat).
+SMS_REPLY_MAX = 480
+
+
 def _send_offline(session: Session, handoff: Handoff, message: ChatMessage, now: datetime) -> str:
     channel, address = reply_reach(session, handoff.conversation)
-    body = (f"Du har fået svar fra FOA A-kasse på din chat:\n\n{message.text}\n\n"
-            "Svar ved at åbne chatten igen på foa.dk/opsagt eller på Min side.")
-    if channel == "email":
-        outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=address,
-                       subject="Svar fra FOA A-kasse på din chat", body_text=body, member_id=handoff.member_id,
-                       channel="email", now=now)
-        return "email"
-    if channel == "sms":
-        outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=address,
-                       subject="FOA A-kasse", body_text=body[:600], member_id=handoff.member_id, channel="sms",
-                       now=now)
-        return "sms"
-    return "none"
+    if channel not in ("email", "sms"):
+        return "none"
+    text = message.text
+    if channel == "sms" and len(text) > SMS_REPLY_MAX:  # the rest waits in the chat, and the SMS says so
+        text = text[:SMS_REPLY_MAX - 1].rstrip() + "…"
+    with force_locale(handoff.conversation.language or "da"):  # the language the member wrote in
+        body = gettext("Du har fået svar fra FOA A-kasse på din chat:\n\n%(text)s\n\nSvar ved at åbne chatten "
+                       "igen på foa.dk/opsagt eller på Min side.", text=text)
+        if text != message.text:
+            body += "\n" + gettext("Hele svaret står i chatten.")
+        subject = gettext("Svar fra FOA A-kasse på din chat") if channel == "email" else "FOA A-kasse"
+    outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=address,
+                   subject=subject, body_text=body, member_id=handoff.member_id, channel=channel, now=now)
+    return channel
 
 
 def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note: str | None,

@@ -116,6 +116,24 @@ def test_reply_after_the_member_left_goes_to_the_outbox(session, make, client, o
     assert mail.member_id == member.id and mail.kind == "chat_reply"
 
 
+def test_a_reply_to_a_member_who_wrote_in_english_goes_in_english(session, make, odense):
+    location, _token = odense
+    caseworker = make.caseworker("hanne", location=location)
+    member = make.member("birgit", status="opsagt", location=location, email="birgit@eksempel.dk")
+    conversation = chat_service.open_conversation(session, sender_id="s-en", source="minside", now=utcnow(),
+                                                  member=member)
+    conversation.consent_given, conversation.language = True, "en"
+    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
+                                              now=utcnow())
+    later = utcnow() + timedelta(minutes=10)
+    handoff_service.claim(session, caseworker.user, handoff.id, now=later)
+    handoff_service.reply(session, caseworker.user, handoff.id, "Call me tomorrow", now=later)
+    mail = session.scalar(select(OutboxMessage))
+    assert mail.subject == "FOA A-kasse has answered your chat"
+    assert mail.body_text.startswith("FOA A-kasse has answered your chat:") and "Call me tomorrow" in mail.body_text
+    assert "Du har fået svar" not in mail.body_text
+
+
 def test_refusals_change_nothing(session, make, odense):
     location, _ = odense
     hanne = make.caseworker("hanne", location=location)
