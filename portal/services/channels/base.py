@@ -8,6 +8,9 @@ channel (docs/architecture.md "Outbound channels").
 """
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,3 +128,14 @@ class Channel:
 
     def close(self) -> None:
         """After the run, also when it failed."""
+
+
+def post_json(url: str, body: dict, headers: dict[str, str], timeout: float) -> int:
+    """POST one JSON body to an HTTP adapter's configured URL; the HTTP status (OSError for no answer at all)."""
+    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310 - the configured http(s) URL
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code

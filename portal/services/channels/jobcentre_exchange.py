@@ -8,10 +8,7 @@ envelope would be refused again). Without PORTAL_DFDG_URL the queue waits. Every
 """
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +20,7 @@ from portal.models.jobcentre import DfdgOutbound
 from portal.models.statuses import DfdgOutboundStatus
 from portal.services import audit
 from portal.services.actors import SystemActor
-from portal.services.channels.base import Channel, DeliveryFailed, Queue, RetryPolicy
+from portal.services.channels.base import Channel, DeliveryFailed, Queue, RetryPolicy, post_json
 
 log = logging.getLogger("portal.dfdg")
 
@@ -66,14 +63,7 @@ class DfdgSettings:
 
 def post(url: str, payload: dict, timeout: float) -> int:
     """POST one envelope; the HTTP status (OSError for no answer at all)."""
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(f"{url.rstrip('/')}/messages", data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "Idempotency-Key": payload["messageId"]})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310 - the configured DFDG_URL
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return post_json(f"{url.rstrip('/')}/messages", payload, {"Idempotency-Key": payload["messageId"]}, timeout)
 
 
 class JobcentreExchange(Channel):

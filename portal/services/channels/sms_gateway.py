@@ -10,15 +10,12 @@ the duplicate. Without a gateway URL the rows wait (and nobody is promised an SM
 """
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 
 from portal.i18n import N_
 from portal.models import OutboxMessage
-from portal.services.channels.base import Channel, DeliveryFailed
+from portal.services.channels.base import Channel, DeliveryFailed, post_json
 
 RETRY_STATUSES = (408, 425, 429)
 MAX_LENGTH = 612  # four concatenated SMS parts
@@ -44,14 +41,8 @@ def payload(message: OutboxMessage, settings: SmsSettings) -> dict:
 
 def post(settings: SmsSettings, body: dict) -> int:
     """POST one message to the gateway; the HTTP status (OSError for no answer at all)."""
-    request = urllib.request.Request(settings.url, data=json.dumps(body).encode("utf-8"), method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Token {settings.token or ''}",
-        "Idempotency-Key": body["userref"]})
-    try:
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:  # nosec B310 - configured URL
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return post_json(settings.url, body, {"Authorization": f"Token {settings.token or ''}",
+                                          "Idempotency-Key": body["userref"]}, settings.timeout)
 
 
 class SmsGateway(Channel):
