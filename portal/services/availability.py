@@ -26,6 +26,7 @@ from portal.services.actors import Actor, SystemActor
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.danish_calendar import is_closed_day
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
+from portal.services.text_limits import kept_whole
 from portal.timeutil import LOCAL_TZ
 
 # Danish source strings, translated where shown (templates/booking/hours.html).
@@ -120,6 +121,10 @@ def exceptions(session: Session, caseworker_id: int, start: date, end: date) -> 
     ))
 
 
+# A note on an absence or extra hours: kept whole up to this length or refused.
+NOTE_MAX = 200
+
+
 def add_exception(session: Session, *, caseworker: Caseworker, day: date | None, kind: str,
                   start_time: time | None, end_time: time | None, location_id: int | None, note: str | None,
                   actor: Actor, today: date, now: datetime) -> tuple[AvailabilityException, list[Booking]]:
@@ -135,7 +140,7 @@ def add_exception(session: Session, *, caseworker: Caseworker, day: date | None,
     if start_time is not None or end_time is not None or kind == "extra":
         _check_times(start_time, end_time)
     location = _location(session, location_id) if kind == "extra" else None
-    note = (note or "").strip()[:200] or None
+    note = kept_whole(note, NOTE_MAX, field="note")
     item = AvailabilityException(
         caseworker_id=caseworker.id, day=day, kind=kind, start_time=start_time, end_time=end_time,
         location_id=location.id if location else None, note=note, created_at=now,

@@ -24,6 +24,7 @@ from portal.services.actors import Actor, SystemActor
 from portal.services.chat_transcript import add_message, check_message_text, member_present
 from portal.services.contact_details import clean_contact
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.text_limits import kept_whole
 
 # Danish source strings, translated where shown (templates/chat/inbox.html, handoff.html).
 OUTCOME_LABELS = {
@@ -293,10 +294,15 @@ def close_by_member(session: Session, handoff: Handoff, *, why: str, now: dateti
     return handoff
 
 
+# A note handing a chat on to a colleague: kept whole up to this length or refused.
+HAND_ON_NOTE_MAX = 500
+
+
 def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int, note: str | None,
             now: datetime) -> Handoff:
     """Give the handoff to a colleague: it waits in their queue (and keeps counting towards the SLA)."""
     handoff, caseworker = _own_claimed(session, user, handoff_id, now)
+    note = kept_whole(note, HAND_ON_NOTE_MAX, field="note")
     colleague = session.get(Caseworker, colleague_id)
     if colleague is None or colleague.id == caseworker.id or not colleague.user.active:
         raise ValidationFailed(gettext("Vælg en aktiv kollega."), field="colleague_id")
@@ -309,7 +315,7 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     handoff.queued_at = now
     context = dict(handoff.context or {})
     history = list(context.get("handed_on", []))
-    history.append({"from": caseworker.id, "to": colleague.id, "at": now.isoformat(), "note": (note or "")[:500]})
+    history.append({"from": caseworker.id, "to": colleague.id, "at": now.isoformat(), "note": note or ""})
     context["handed_on"] = history
     handoff.context = context
     notifications.notify(session, colleague.user_id, f"{user.display_name} har givet dig en chat",

@@ -31,6 +31,7 @@ from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
 from portal.services.offer_messages import session_ics, session_when, tell_member, tell_registered
+from portal.services.text_limits import kept_whole
 from portal.services.waitlist import leave_waitlist, lock_session, promote_waitlist, set_status
 
 Registration = OfferRegistration
@@ -55,6 +56,8 @@ class NotOpenToMember(NotAllowed):
 # Attendance can be registered from an hour before the start (check-in at the door).
 CHECK_IN_OPENS = timedelta(hours=1)
 MIN_REASON = 5
+# A course completion note (staff, on the check-in list) is kept whole up to this length or refused.
+COMPLETION_NOTE_MAX = 2000
 
 
 # -- who may take part -----------------------------------------------------------------------------------------
@@ -429,6 +432,7 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
     if now < offer_session.starts_at - CHECK_IN_OPENS:
         raise Conflict(_("Fremmøde kan først registreres fra en time før holdet begynder."))
     offer = offer_session.offer
+    completion_note = kept_whole(note, COMPLETION_NOTE_MAX, field="note") if note is not None else None
     parsed_hours = _parse_hours(hours, offer) if attended else None
     if parsed_hours is None and attended and offer.kind == "fvu_course":
         raise ValidationFailed(_("Skriv hvor mange timer medlemmet har gennemført af FVU-kurset."), field="hours")
@@ -439,7 +443,7 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
     registration.attendance_by_user_id = actor.id
     registration.attended_hours = parsed_hours
     if note is not None:
-        registration.completion_note = note.strip()[:2000] or None
+        registration.completion_note = completion_note
     audit.record(session, actor, "offers.attendance", member_id=registration.member_id, target=registration,
                  detail={"attended": attended, "hours": str(parsed_hours) if parsed_hours is not None else None,
                          "before": was}, now=now)

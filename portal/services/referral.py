@@ -20,6 +20,7 @@ from portal.models.statuses import MemberStatus, VisitationStatus
 from portal.services import audit, jobcentre, municipalities, outbox
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.services.text_limits import kept_whole
 from portal.timeutil import utcnow
 
 # Translated when shown (lazy): the conversation screen prints them as they are.
@@ -97,6 +98,10 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
     return referral
 
 
+# A caseworker's note on a visitation's new state: kept whole up to this length or refused.
+STATUS_NOTE_MAX = 1000
+
+
 def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral, status: str, *,
                note: str = "", now: datetime | None = None) -> JobcenterReferral:
     require_edit(scope, referral.member)
@@ -105,10 +110,11 @@ def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral,
     if status not in TRANSITIONS[referral.status]:
         raise Conflict(_("Visitationen er %(status)s og kan ikke ændres til '%(new)s'.",
                          status=str(STATUS_LABELS[referral.status]).lower(), new=str(STATUS_LABELS[status]).lower()))
+    kept = kept_whole(note, STATUS_NOTE_MAX, field="note")
     now = now or utcnow()
     old = referral.status
     referral.status = status
-    referral.status_note = (note or "").strip()[:1000] or referral.status_note
+    referral.status_note = kept or referral.status_note
     referral.updated_at = now
     audit.record(session, scope.user, "visitation.status", member_id=referral.member_id, target=referral,
                  detail={"from": old, "to": status}, now=now)

@@ -453,3 +453,15 @@ def test_confirmations_go_by_sms_only_with_a_number_and_a_gateway(app, session, 
     assert session.scalar(select(func.count()).select_from(OutboxMessage)
                           .where(OutboxMessage.channel == "sms", OutboxMessage.idempotency_key.like(
                               f"booking-{other.id}-%"))) == 0
+
+
+def test_an_absence_note_over_the_limit_is_refused_whole_not_cut(session, odense):
+    own = odense["own"]
+    with pytest.raises(ValidationFailed, match="højst 200 tegn"):
+        add_exception(session, caseworker=own, day=date(2027, 3, 24), kind="absence", start_time=None,
+                      end_time=None, location_id=None, note="k" * 201, actor=own.user, today=date(2027, 3, 22),
+                      now=NOW)
+    item, _affected = add_exception(session, caseworker=own, day=date(2027, 3, 24), kind="absence", start_time=None,
+                                    end_time=None, location_id=None, note="k" * 200, actor=own.user,
+                                    today=date(2027, 3, 22), now=NOW)
+    assert item.note == "k" * 200

@@ -274,3 +274,23 @@ def test_handoff_overview_says_topics_and_steps_in_words_and_leaves_out_form_ans
     assert asked == ["Se jeres tilbud", "Tale med en medarbejder"]
     assert tried == ["Viste tilbud", "Registrerede medlemmet", "Gav samtalen videre til en medarbejder"]
     assert handoff_overview(context, "en")[1][0] == "Showed offers"
+
+
+def test_a_hand_on_note_over_the_limit_is_refused_whole_not_cut(session, make, odense):
+    location, _ = odense
+    hanne = make.caseworker("hanne", location=location)
+    karl = make.caseworker("karl", location=location)
+    conversation = chat_service.open_conversation(session, sender_id="s-9", source="flyer", now=utcnow(),
+                                                  location_id=location.id)
+    conversation.consent_given = True
+    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
+                                              now=utcnow())
+    handoff_service.claim(session, hanne.user, handoff.id, now=utcnow())
+    from portal.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="højst 500 tegn"):
+        handoff_service.hand_on(session, hanne.user, handoff.id, colleague_id=karl.id, note="n" * 501,
+                                now=utcnow())
+    assert handoff.status == "claimed" and handoff.claimed_by_id == hanne.id
+    handoff_service.hand_on(session, hanne.user, handoff.id, colleague_id=karl.id, note="n" * 500, now=utcnow())
+    assert handoff.context["handed_on"][-1]["note"] == "n" * 500

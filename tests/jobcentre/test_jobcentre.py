@@ -527,3 +527,16 @@ def test_two_answers_at_the_same_moment_only_the_first_counts(app, session, make
     message = session.get(JobcentreMessage, message_id)
     assert (message.decision, message.decided_by_user_id) == ("approved", odense_jc.id)
     assert session.get(PlanItem, message.plan_item_id).status == "active"
+
+
+def test_a_visitation_note_over_the_limit_is_refused_whole_not_cut(session, make, people):
+    cw, member, _odense_jc, _aarhus_jc = people
+    scope = staff_scope(session, cw.user)
+    item = referral.refer_to_jobcenter(session, scope, member, reason="Komplekse helbredsproblemer",
+                                       referred_on=None, today=TODAY, now=NOW)
+    with pytest.raises(ValidationFailed, match="højst 1000 tegn"):
+        referral.set_status(session, scope, item, "closed", note="v" * 1001, now=NOW)
+    assert item.status == "sent" and item.status_note is None
+    referral.set_status(session, scope, item, "closed", note="v" * 1000, now=NOW)
+    assert item.status == "closed" and item.status_note == "v" * 1000
+

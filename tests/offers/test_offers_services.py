@@ -363,3 +363,18 @@ def test_cancelling_a_session_ends_every_registration_and_tells_everyone(session
     assert session.get(OfferSession, s.id).seats_taken == 0
     assert session.scalar(select(func.count()).select_from(OutboxMessage)
                           .where(OutboxMessage.kind == "offers.session_cancelled")) == 2
+
+
+def test_a_completion_note_over_the_limit_is_refused_whole_not_cut(session, make, setup):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, starts_in=timedelta(days=1))
+    member = make.member(location=odense, caseworker=cw)
+    reg = offers.register(session, member, s.id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(ValidationFailed, match="højst 2000 tegn"):
+        offers.record_attendance(session, reg, attended=True, actor=_user(session, cw), now=s.ends_at,
+                                 note="x" * 2001)
+    session.rollback()
+    assert reg.status == "registered" and reg.completion_note is None
+    offers.record_attendance(session, reg, attended=True, actor=_user(session, cw), now=s.ends_at, note="y" * 2000)
+    assert reg.completion_note == "y" * 2000
