@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import gettext
+
+from portal.i18n import N_
 from portal.services.errors import ValidationFailed
 
 ALLOWED_PUNCTUATION = frozenset(" -'’.")
-RULE = "Et navn må kun indeholde bogstaver, mellemrum, bindestreg, apostrof og punktum."
+RULE = N_("Et navn må kun indeholde bogstaver, mellemrum, bindestreg, apostrof og punktum.")
 
 
 def name_is_allowed(name: str) -> bool:
@@ -30,7 +33,7 @@ def clean_person_name(value: str | None, *, field: str, max_len: int = 160) -> s
     """The name with spaces tidied (NFC); refused with the rule if it holds anything else or is too long."""
     name = " ".join(unicodedata.normalize("NFC", value or "").split())
     if not name_is_allowed(name):
-        raise ValidationFailed(RULE, field=field)
+        raise ValidationFailed(gettext(RULE), field=field)
     if len(name) > max_len:
-        raise ValidationFailed(f"Navnet må højst være {max_len} tegn.", field=field)
+        raise ValidationFailed(gettext("Navnet må højst være %(n)d tegn.", n=max_len), field=field)
     return name
