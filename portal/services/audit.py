@@ -23,6 +23,10 @@ def actor_label(actor: Actor | None) -> str:
     return f"user:{actor.id}"
 
 
+# AuditEntry.reason's length (String(200)).
+REASON_MAX = 200
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -34,7 +38,11 @@ def record(
     detail: dict | None = None,
     now: datetime | None = None,
 ) -> AuditEntry:
-    """Add one audit entry to the session (committed with the change it describes)."""
+    """Add one audit entry to the session (committed with the change it describes). A reason longer than the
+    entry's reason column is shortened there and kept whole in `detail["reason"]`, never lost and never an error."""
+    if reason is not None and len(reason) > REASON_MAX:
+        detail = {**(detail or {}), "reason": reason}
+        reason = reason[:REASON_MAX - 1] + "…"
     entry = AuditEntry(
         at=now or utcnow(),
         actor_user_id=actor.id if isinstance(actor, User) else None,

@@ -251,6 +251,9 @@ def test_a_caseworkers_reason_over_the_limit_is_refused_whole_not_cut(session, o
     svc.cancel_booking(session, booking, actor=own.user, now=NOW, reason="x" * 500)  # the limit itself is kept
     session.commit()
     assert booking.cancel_reason == "x" * 500
+    # The audit entry's reason column holds 200 (a 500 on PostgreSQL before): shortened there, whole in its detail.
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.cancel"))
+    assert len(entry.reason) == 200 and entry.detail["reason"] == "x" * 500
 
 
 def test_outcome_only_after_start_and_only_by_staff(session, odense):
