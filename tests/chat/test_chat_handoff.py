@@ -160,16 +160,23 @@ def test_refusals_change_nothing(session, make, odense):
     assert handoff.status == "claimed" and handoff.claimed_by_id == hanne.id
 
 
-def test_hand_on_to_a_colleague_and_back_to_the_bot(session, make, odense):
+def _claimed_with_colleague(session, make, odense, sender_id):
+    """A flyer chat claimed by hanne, with karl a colleague at the same place."""
     location, _ = odense
     hanne = make.caseworker("hanne", location=location)
     karl = make.caseworker("karl", location=location)
-    conversation = chat_service.open_conversation(session, sender_id="s-3", source="flyer", now=utcnow(),
+    conversation = chat_service.open_conversation(session, sender_id=sender_id, source="flyer", now=utcnow(),
                                                   location_id=location.id)
     conversation.consent_given = True
     handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
                                               now=utcnow())
     handoff_service.claim(session, hanne.user, handoff.id, now=utcnow())
+    return hanne, karl, handoff
+
+
+def test_hand_on_to_a_colleague_and_back_to_the_bot(session, make, odense):
+    hanne, karl, handoff = _claimed_with_colleague(session, make, odense, "s-3")
+    conversation = handoff.conversation
     handoff_service.hand_on(session, hanne.user, handoff.id, colleague_id=karl.id, note="Kender reglerne",
                             now=utcnow())
     assert handoff.status == "waiting" and handoff.target_caseworker_id == karl.id
@@ -277,15 +284,7 @@ def test_handoff_overview_says_topics_and_steps_in_words_and_leaves_out_form_ans
 
 
 def test_a_hand_on_note_over_the_limit_is_refused_whole_not_cut(session, make, odense):
-    location, _ = odense
-    hanne = make.caseworker("hanne", location=location)
-    karl = make.caseworker("karl", location=location)
-    conversation = chat_service.open_conversation(session, sender_id="s-9", source="flyer", now=utcnow(),
-                                                  location_id=location.id)
-    conversation.consent_given = True
-    handoff = handoff_service.request_handoff(session, conversation, reason="request_human", context={},
-                                              now=utcnow())
-    handoff_service.claim(session, hanne.user, handoff.id, now=utcnow())
+    hanne, karl, handoff = _claimed_with_colleague(session, make, odense, "s-9")
     from portal.services.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed, match="højst 500 tegn"):
