@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from flask_babel import gettext as _
@@ -319,15 +320,23 @@ def status_of(measure: Measure, cell: Cell) -> str:
     return "close" if -gap <= measure.margin else "not_met"
 
 
+def one_decimal(value: float) -> float:
+    """A figure as the dashboard shows it: one decimal, halves rounded up (81.25 → 81.3), after the float noise of
+    the sum that produced it is dropped (nine decimals), so the same numbers give the same figure whichever way they
+    were added up: the summary table and the live query add in a different order, and 81.25 from one and
+    81.2500000001 from the other once showed as 81.2 and 81.3."""
+    return float(Decimal(repr(round(value, 9))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _share(num, den) -> Cell:
     den = int(den or 0)
     num = float(num or 0)
-    return Cell(round(100.0 * num / den, 1) if den else None, den, num)
+    return Cell(one_decimal(100.0 * num / den) if den else None, den, num)
 
 
 def _mean(total, count) -> Cell:
     count = int(count or 0)
-    return Cell(round(float(total) / count, 1) if count else None, count, float(total or 0))
+    return Cell(one_decimal(float(total) / count) if count else None, count, float(total or 0))
 
 
 def _cells(measure: Measure, sums: dict[str, tuple], make: Callable[..., Cell]) -> tuple[Cell, dict[str, Cell]]:
@@ -357,7 +366,7 @@ def _survival_cell(measure: Measure, points: list[dict]) -> Cell:
     if not points:
         cell = Cell(None, 0)
     else:
-        cell = Cell(round(100.0 * points[13]["survival"], 1), points[0]["at_risk"])
+        cell = Cell(one_decimal(100.0 * points[13]["survival"]), points[0]["at_risk"])
     cell.status = status_of(measure, cell)
     return cell
 
@@ -426,7 +435,7 @@ def assemble_report(session: Session, filters: Filters, today: date, sums: dict[
                             {k: _survival_cell(measure, pts) for k, pts in per_split.items()}))
         elif measure.kind == "per_year":
             total, by_split = _cells(measure, {k: (v[0],) for k, v in placed.items()},
-                                     lambda n: Cell(round(float(n) * 365.25 / period_days, 1), int(n), float(n)))
+                                     lambda n: Cell(one_decimal(float(n) * 365.25 / period_days), int(n), float(n)))
             rows.append(Row(measure, total, by_split))
         elif measure.kind == "mean":
             rows.append(Row(measure, *_cells(measure, sums[measure.key], _mean)))
@@ -501,7 +510,7 @@ def report_document(report: Report, translate: Callable[[str], str] = lambda s: 
                     "split": f.split},
         "measures": report_records(report, translate),
         "survival_curves": {
-            name: {key: [{"week": p["week"], "survival_pct": round(100 * p["survival"], 1),
+            name: {key: [{"week": p["week"], "survival_pct": one_decimal(100 * p["survival"]),
                           "at_risk": p["at_risk"]} for p in points] for key, points in by_key.items()}
             for name, by_key in report.curves.items()
         },
