@@ -124,6 +124,7 @@ class Database:
 def _hammer(port: int, path: str, cookie: str, seconds: float, threads: int, out) -> None:
     counts = [0] * threads
     errors = [0] * threads
+    kinds: dict[str, int] = {}  # what went wrong: the status code or the exception's name
     stop = time.perf_counter() + seconds
     headers = {"Cookie": cookie} if cookie else {}
 
@@ -138,11 +139,13 @@ def _hammer(port: int, path: str, cookie: str, seconds: float, threads: int, out
                     counts[i] += 1
                 else:
                     errors[i] += 1
+                    kinds[str(response.status)] = kinds.get(str(response.status), 0) + 1
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as exc:
                 errors[i] += 1
+                kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.close()
@@ -152,7 +155,7 @@ def _hammer(port: int, path: str, cookie: str, seconds: float, threads: int, out
         t.start()
     for t in pool:
         t.join()
-    out.put((sum(counts), sum(errors)))
+    out.put((sum(counts), sum(errors), kinds))
 
 
 def load(port: int, path: str, seconds: float, cookie: str = "") -> dict:
@@ -164,7 +167,7 @@ def load(port: int, path: str, seconds: float, cookie: str = "") -> dict:
             args += ["-H", f"Cookie: {cookie}"]
         text = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
                               check=False).stdout
-        return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), "errors": 0}
+        return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), "errors": 0, "kinds": {}}
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     procs = [ctx.Process(target=_hammer, args=(port, path, cookie, seconds, CONNECTIONS // 2, out)) for _ in range(2)]
@@ -173,7 +176,11 @@ def load(port: int, path: str, seconds: float, cookie: str = "") -> dict:
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
-    return {"rps": sum(r[0] for r in results) / seconds, "errors": sum(r[1] for r in results)}
+    kinds: dict[str, int] = {}
+    for r in results:
+        for kind, n in r[2].items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    return {"rps": sum(r[0] for r in results) / seconds, "errors": sum(r[1] for r in results), "kinds": kinds}
 
 
 # ----------------------------------------------------------------------------------------------- served
@@ -253,6 +260,7 @@ def served(database: Database, mode: Mode) -> dict:
         cookie = _login_cookie(portal_port, "medlem")
         rounds = {"bare_hello": [], "portal_hello": [], "min_side": []}
         errors = 0
+        kinds: dict[str, dict[str, int]] = {}
         for _ in range(mode.rounds):
             for key, port, path, c in (("bare_hello", bare_port, "/bench/hello", ""),
                                        ("portal_hello", portal_port, "/bench/hello", ""),
@@ -260,6 +268,8 @@ def served(database: Database, mode: Mode) -> dict:
                 r = load(port, path, mode.seconds, c)
                 rounds[key].append(r["rps"])
                 errors += r["errors"]
+                for kind, n in r["kinds"].items():
+                    kinds.setdefault(key, {})[kind] = kinds.get(key, {}).get(kind, 0) + n
     finally:
         for proc in (bare, portal):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -270,7 +280,7 @@ def served(database: Database, mode: Mode) -> dict:
             "bare_rps": round(bare_rps, 1),
             "hello_ratio": round(statistics.median(rounds["portal_hello"]) / bare_rps, 3),
             "min_side_ratio": round(statistics.median(rounds["min_side"]) / bare_rps, 3),
-            "errors": errors, "load_generator": "wrk" if shutil.which("wrk") else "python (2 processes)"}
+            "errors": errors, "error_kinds": kinds, "load_generator": "wrk" if shutil.which("wrk") else "python (2 processes)"}
 
 
 # ----------------------------------------------------------------------------------------------- in-process
@@ -432,7 +442,9 @@ def rows(mode: Mode, s: dict, p: dict, prof: dict | None) -> list[dict]:
     out = [
         {"measure": "portal /bench/hello served ÷ bare Flask hello (gunicorn.conf.py, same run)", "goal": "≥ 0.8",
          "today": f"{s['rounds_rps']['portal_hello']} vs {s['rounds_rps']['bare_hello']} req/s "
-                  f"({s['errors']} errors in the served run)",
+                  f"({s['errors']} errors in the served run"
+                  + "".join(f"; {key}: " + ", ".join(f"{n} × {kind}" for kind, n in by.items())
+                            for key, by in s.get("error_kinds", {}).items()) + ")",
          "ratio": s["hello_ratio"], "pass": s["hello_ratio"] >= 0.8},
         {"measure": "Min side served ÷ bare Flask hello (same run)", "goal": "≥ 0.15",
          "today": f"{s['rounds_rps']['min_side']} req/s", "ratio": s["min_side_ratio"],
