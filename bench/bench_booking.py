@@ -79,7 +79,7 @@ def _listing_in_process(db_file: Path) -> dict:
     from portal import create_app
     from portal.extensions import db
     from portal.models import Booking, Caseworker, ServiceLocation
-    from portal.services.slots import free_slots
+    from portal.services.booking.slots import free_slots
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "SECRET_KEY": "bench"})
     with app.app_context():
@@ -130,8 +130,8 @@ def _plans(db_copy: Path, member_ids: list[int]) -> list[list[dict]]:
     from portal import create_app
     from portal.extensions import db
     from portal.models import Caseworker, Member
-    from portal.services.conversation_types import rules
-    from portal.services.slots import free_slots
+    from portal.services.booking.conversation_types import rules
+    from portal.services.booking.slots import free_slots
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_copy}", "SECRET_KEY": "bench"})
     buffer = rules().buffer

@@ -24,7 +24,7 @@ def run() -> dict:
     from portal.extensions import db
     from portal.models import Member
     from portal.models.outcomes import BenefitPeriod, JobStart
-    from portal.services import kpi
+    from portal.services.steering import kpi
     from portal.timeutil import local_today
 
     app = create_app({"KPI_CACHE_SECONDS": 0})

@@ -35,8 +35,8 @@ def run() -> dict:
     from portal.extensions import db
     from portal.models import Member
     from portal.models.offers import Offer, OfferSession
-    from portal.services import offers
     from portal.services.errors import DomainError
+    from portal.services.offers import offers
     from portal.timeutil import utcnow
 
     db_file, seed_seconds = demo_database()

@@ -147,7 +147,7 @@ def _measure(fn):
 def run() -> dict:
     from portal.extensions import db
     from portal.models import OutboxMessage
-    from portal.services.reminders import due_booking_reminders, enqueue_booking_reminders
+    from portal.services.messaging.reminders import due_booking_reminders, enqueue_booking_reminders
     from portal.timeutil import local_to_utc
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -189,8 +189,8 @@ def _dispatch(app, now: datetime) -> dict:
     from aiosmtpd.controller import Controller
 
     from portal.extensions import db
-    from portal.services.channels.email_smtp import SmtpSettings
-    from portal.services.dispatch import dispatch_pending
+    from portal.services.messaging.channels.email_smtp import SmtpSettings
+    from portal.services.messaging.dispatch import dispatch_pending
 
     class Sink:
         async def handle_DATA(self, server, session, envelope):

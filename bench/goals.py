@@ -360,7 +360,7 @@ def _dashboard(app, mode: Mode) -> dict:
     """The page's path uncached: the report from the summary table (kpi_summary), after one refresh (the
     scheduler's job, timed too); and the live computation it replaces, for comparison."""
     from portal.extensions import db
-    from portal.services import kpi, kpi_summary
+    from portal.services.steering import kpi, kpi_summary
     from portal.timeutil import local_today, utcnow
 
     walls, live = [], []
@@ -388,7 +388,7 @@ def _reminders(app) -> dict:
     """Booking reminders for every booked conversation of the next 60 days: rendered (text, HTML, .ics) and
     written to the outbox through the production job, on the copy."""
     from portal.extensions import db
-    from portal.services.reminders import enqueue_booking_reminders
+    from portal.services.messaging.reminders import enqueue_booking_reminders
     from portal.timeutil import utcnow
 
     with app.app_context():

@@ -40,8 +40,8 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("summary_content")
     def summary_content(content: dict) -> dict:
-        """A conversation summary's content in the reader's language (portal.services.summary_pdf.in_language)."""
-        from portal.services.summary_pdf import in_language
+        """A conversation summary's content in the reader's language (portal.services.casework.summary_pdf.in_language)."""
+        from portal.services.casework.summary_pdf import in_language
 
         return in_language(content or {})
 

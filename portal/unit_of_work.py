@@ -8,7 +8,7 @@ The request's transaction (everything written since the last commit, normally ju
 when the block ends normally. On any exception it is rolled back as a whole and the exception goes on: to the view, which may catch a DomainError around the block to show the form again with
 the message, or to the central handlers in portal/errors.py (the Danish page or problem+json, the disk-full 503).
 Nothing is half-written either way. The transaction-scoped locks a service takes inside the block (booking's
-advisory lock or BEGIN IMMEDIATE, services/booking.py) end with the commit or the rollback.
+advisory lock or BEGIN IMMEDIATE, services/booking/booking.py) end with the commit or the rollback.
 
 Commit after rendering: a commit expires every loaded row, and a template that walks them then reads each again
 (one query per row; commit acbc315). A view that records an audited read and renders a list renders inside the

@@ -20,10 +20,10 @@ from portal.models.scheduling import JobRun
 from portal.models.statuses import JobRunStatus
 from portal.services import audit
 from portal.services.actors import SystemActor
-from portal.services.channels import CHANNELS, Channel
-from portal.services.channels.base import ChannelUnavailable
-from portal.services.dispatch import deliver_due
-from portal.services.kpi_summary import REFRESH_MINUTES as KPI_SUMMARY_MINUTES
+from portal.services.messaging.channels import CHANNELS, Channel
+from portal.services.messaging.channels.base import ChannelUnavailable
+from portal.services.messaging.dispatch import deliver_due
+from portal.services.steering.kpi_summary import REFRESH_MINUTES as KPI_SUMMARY_MINUTES
 from portal.timeutil import LOCAL_TZ, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -42,7 +42,7 @@ def _today(now: datetime):
 
 
 def channel_job(channel: type[Channel]) -> Callable[[Session, datetime, Flask], dict]:
-    """The job of one outbound channel (portal/services/channels/): the one dispatch loop with its adapter."""
+    """The job of one outbound channel (portal/services/messaging/channels/): the one dispatch loop with its adapter."""
     def run(session: Session, now: datetime, app: Flask) -> dict:
         adapter = channel.from_config(app.config)
         return deliver_due(session, adapter, now=now, policy=channel.policy(app.config)).as_dict()
@@ -58,37 +58,37 @@ def channel_jobs(channels: list[type[Channel]]) -> list[JobSpec]:
 
 
 def booking_reminders(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.reminders import enqueue_booking_reminders
+    from portal.services.messaging.reminders import enqueue_booking_reminders
 
     return enqueue_booking_reminders(session, now=now, hours=int(app.config["REMINDER_HOURS"]))
 
 
 def session_reminders(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.reminders import enqueue_session_reminders
+    from portal.services.messaging.reminders import enqueue_session_reminders
 
     return enqueue_session_reminders(session, now=now, hours=int(app.config["REMINDER_HOURS"]))
 
 
 def satisfaction_surveys(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.surveys import send_due_surveys
+    from portal.services.messaging.surveys import send_due_surveys
 
     return send_due_surveys(session, now=now, secret=app.config["SECRET_KEY"])
 
 
 def joint_invitations(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.deadlines import send_joint_invitations
+    from portal.services.booking.deadlines import send_joint_invitations
 
     return send_joint_invitations(session, today=_today(now), now=now)
 
 
 def deadline_alerts(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.deadlines import send_caseworker_alerts
+    from portal.services.booking.deadlines import send_caseworker_alerts
 
     return send_caseworker_alerts(session, today=_today(now), now=now)
 
 
 def waiting_list(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.waitlist import expire_held_seats
+    from portal.services.offers.waitlist import expire_held_seats
 
     count = expire_held_seats(session, now)
     session.commit()
@@ -96,7 +96,7 @@ def waiting_list(session: Session, now: datetime, app: Flask) -> dict:
 
 
 def handoff_sla(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.handoff import escalate_overdue_handoffs
+    from portal.services.chat.handoff import escalate_overdue_handoffs
 
     result = escalate_overdue_handoffs(session, now=now, sla_minutes=int(app.config["HANDOFF_SLA_MINUTES"]))
     session.commit()
@@ -115,7 +115,7 @@ def reprofiling(session: Session, now: datetime, app: Flask) -> dict:
 def caseload_next_steps(session: Session, now: datetime, app: Flask) -> dict:
     """Recompute every member's stored next statutory step: days pass and deadlines become overdue without any
     row changing, and bulk imports bypass the ORM's stale-marking."""
-    from portal.services.caseload import refresh_all
+    from portal.services.casework.caseload import refresh_all
 
     refreshed = refresh_all(session, _today(now))
     session.commit()
@@ -125,8 +125,8 @@ def caseload_next_steps(session: Session, now: datetime, app: Flask) -> dict:
 def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
     """Job-centre requests unanswered for PORTAL_JOBCENTRE_ANSWER_DAYS: the caseworker is told; accepted joint
     conversations starting within PORTAL_REMINDER_HOURS: the job centre's users are reminded (issue 16)."""
-    from portal.services.jobcentre import escalate_unanswered
-    from portal.services.joint_conversation import remind
+    from portal.services.jobcentre.jobcentre import escalate_unanswered
+    from portal.services.jobcentre.joint_conversation import remind
 
     escalated = escalate_unanswered(session, now)
     reminded = remind(session, now, hours=int(app.config["REMINDER_HOURS"]))
@@ -137,7 +137,7 @@ def jobcentre_escalation(session: Session, now: datetime, app: Flask) -> dict:
 def fvu_feedback_requests(session: Session, now: datetime, app: Flask) -> dict:
     """After an FVU course the provider (PORTAL_FVU_PROVIDER_EMAIL) gets one single-use feedback form link per
     participant (application §2.1.3: the a-kasse is told each member's situation after the course)."""
-    from portal.services.fvu_feedback import send_feedback_requests
+    from portal.services.offers.fvu_feedback import send_feedback_requests
 
     result = send_feedback_requests(session, now=now, secret=app.config["SECRET_KEY"],
                                     to_address=app.config.get("FVU_PROVIDER_EMAIL"))
@@ -146,21 +146,21 @@ def fvu_feedback_requests(session: Session, now: datetime, app: Flask) -> dict:
 
 
 def retention(session: Session, now: datetime, app: Flask) -> dict:
-    from portal.services.retention import run_retention
+    from portal.services.messaging.retention import run_retention
 
     return run_retention(session, now=now, actor=SystemActor.SCHEDULER)
 
 
 def kpi_summary(session: Session, now: datetime, app: Flask) -> dict:
     """The steering dashboard's summary table, recomputed for today (issue 19; docs/kpi.md "The summary table")."""
-    from portal.services.kpi_summary import refresh
+    from portal.services.steering.kpi_summary import refresh
 
     return refresh(session, now=now)
 
 
 def job_agent(session: Session, now: datetime, app: Flask) -> dict:
     """Members with the job agent on get one e-mail listing new job orders that match their JobMatch CV."""
-    from portal.services.job_agent import run_job_agent
+    from portal.services.casework.job_agent import run_job_agent
 
     result = run_job_agent(session, now=now)
     session.commit()

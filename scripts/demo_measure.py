@@ -2,7 +2,7 @@
 
 Run after `flask --app portal demo seed` against the same database (PORTAL_DATABASE_URL):
     .venv/bin/python scripts/demo_measure.py [YYYY-MM-DD]
-The overdue share uses portal.services.caseload.compute_next_steps, the rule the caseload page uses.
+The overdue share uses portal.services.casework.caseload.compute_next_steps, the rule the caseload page uses.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date
 
 from portal import create_app
 from portal.extensions import db
-from portal.services import caseload
+from portal.services.casework import caseload
 
 
 def main(today: date) -> None:

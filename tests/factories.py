@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Caseworker, Member, ServiceLocation, User
-from portal.services.municipalities import LOCATION_MUNICIPALITY
+from portal.services.jobcentre.municipalities import LOCATION_MUNICIPALITY
 from portal.timeutil import utcnow
 
 PASSWORD = "korrekt-hest-batteri"
@@ -101,7 +101,7 @@ class Factory:
     def jobcentre_user(self, jobcentre_code: int = 461, username: str | None = None,
                        display_name: str | None = None) -> User:
         """A 'jobcenter' user bound to the job centre of a municipality (default Odense, 461)."""
-        from portal.services import jobcentre
+        from portal.services.jobcentre import jobcentre
 
         user = self.user(username, role="jobcenter", display_name=display_name)
         jobcentre.create_staff(self.session, user, jobcentre_code)

@@ -1,4 +1,4 @@
-"""Finding and booking the first conversation with real free slots (portal/services/slots.py, booking.py)."""
+"""Finding and booking the first conversation with real free slots (portal/services/booking/slots.py, booking.py)."""
 from __future__ import annotations
 
 import json
@@ -45,7 +45,7 @@ class ActionOfferSlots(Action):
         return "action_offer_slots"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat import find_location, first_free_slots
+        from portal.services.chat.chat import find_location, first_free_slots
 
         lang = bridge.language(tracker)
         channel = tracker.get_slot("channel") or "in_person"
@@ -85,7 +85,7 @@ class ActionBookConversation(Action):
         return "action_book_conversation"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat import book_first_conversation
+        from portal.services.chat.chat import book_first_conversation
         from portal.services.errors import DomainError, SlotTaken
 
         lang = bridge.language(tracker)
@@ -148,7 +148,7 @@ class ValidatePhoneForm(FormValidationAction):
         return "validate_phone_form"
 
     def validate_phone_number(self, value, dispatcher, tracker, domain):
-        from portal.services.contact_details import clean_danish_phone
+        from portal.services.chat.contact_details import clean_danish_phone
         from portal.services.errors import ValidationFailed
 
         try:
@@ -165,7 +165,7 @@ class ActionSavePhoneNumber(Action):
         return "action_save_phone_number"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat import set_member_phone
+        from portal.services.chat.chat import set_member_phone
         from portal.services.errors import ValidationFailed
 
         with bridge.portal_session(dispatcher) as session:

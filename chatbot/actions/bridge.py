@@ -58,7 +58,7 @@ def utcnow() -> datetime:
 
 
 def conversation(session, tracker):
-    from portal.services.chat import conversation_for_sender
+    from portal.services.chat.chat import conversation_for_sender
 
     return conversation_for_sender(session, tracker.sender_id)
 

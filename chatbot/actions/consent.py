@@ -12,7 +12,7 @@ class ActionRecordConsent(Action):
         return "action_record_consent"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat_transcript import record_chat_consent
+        from portal.services.chat.chat_transcript import record_chat_consent
 
         lang = bridge.language(tracker)
         decision = consent_decision(tracker)
@@ -88,7 +88,7 @@ class ActionWithdrawConsent(Action):
         return "action_withdraw_consent"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat_transcript import withdraw_chat_consent
+        from portal.services.chat.chat_transcript import withdraw_chat_consent
 
         lang = bridge.language(tracker)
         with bridge.portal_session(dispatcher) as session:

@@ -34,7 +34,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.handoff import open_handoff, reply_reach, request_handoff
+        from portal.services.chat.handoff import open_handoff, reply_reach, request_handoff
 
         lang = bridge.language(tracker)
         reason = tracker.get_slot("handoff_reason") or "request_human"
@@ -61,7 +61,7 @@ class ActionHandoff(Action):
             channel, address = reply_reach(session, conversation)
         if channel == "email":
             reach = bridge.response_text(domain, "utter_reach_email", lang).format(email=address)
-        elif channel == "sms":  # only when an SMS gateway is configured (portal.services.sms.available)
+        elif channel == "sms":  # only when an SMS gateway is configured (portal.services.messaging.sms.available)
             reach = bridge.response_text(domain, "utter_reach_sms", lang).format(phone=address)
         else:  # never a channel that does not exist for this person (no SMS gateway, no address given)
             reach = bridge.response_text(domain, "utter_reach_here_only", lang)

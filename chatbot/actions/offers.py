@@ -69,8 +69,8 @@ class ActionRegisterSession(Action):
             return self._list(session, dispatcher, tracker, conversation.member, kind, pending)
 
     def _register(self, session, dispatcher, tracker, member, choice):
-        from portal.services import offers
         from portal.services.errors import DomainError
+        from portal.services.offers import offers
 
         lang = bridge.language(tracker)
         cleared = [SlotSet("session_choice", None), SlotSet("session_kind", None)]
@@ -94,7 +94,7 @@ class ActionRegisterSession(Action):
         return cleared
 
     def _list(self, session, dispatcher, tracker, member, kind, intent):
-        from portal.services import offers
+        from portal.services.offers import offers
 
         lang = bridge.language(tracker)
         now = bridge.utcnow()
@@ -122,7 +122,7 @@ class ActionRequestJobmatchCv(Action):
         return "action_request_jobmatch_cv"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.jobmatch_cv import request_cv_via_chat
+        from portal.services.casework.jobmatch_cv import request_cv_via_chat
 
         with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)

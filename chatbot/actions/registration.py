@@ -39,7 +39,7 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
         return {"full_name": None}
 
     def validate_birth_date(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import check_birth_date, parse_danish_date
+        from portal.services.chat.chat import check_birth_date, parse_danish_date
         from portal.services.errors import ValidationFailed
         from portal.timeutil import local_today
 
@@ -51,7 +51,7 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
             return {"birth_date": None}
 
     def validate_contact(self, value, dispatcher, tracker, domain):
-        from portal.services.contact_details import clean_contact
+        from portal.services.chat.contact_details import clean_contact
         from portal.services.errors import ValidationFailed
 
         try:
@@ -62,7 +62,7 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
             return {"contact": None}
 
     def validate_notice_end_date(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import check_notice_end, parse_danish_date
+        from portal.services.chat.chat import check_notice_end, parse_danish_date
         from portal.services.errors import ValidationFailed
         from portal.timeutil import local_today
 
@@ -91,7 +91,7 @@ class ActionRegisterMember(Action):
         return "action_register_member"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat import register_dismissed_member
+        from portal.services.chat.chat import register_dismissed_member
         from portal.services.errors import Conflict, NotAllowed
 
         with bridge.portal_session(dispatcher) as session:

@@ -51,7 +51,7 @@ class LocationSlot:
     """`validate_location` for a form (FormValidationAction) that asks for a service location."""
 
     def validate_location(self, value, dispatcher, tracker, domain):
-        from portal.services.chat import find_location
+        from portal.services.chat.chat import find_location
 
         with bridge.portal_session(dispatcher) as session:
             location = find_location(session, str(value))

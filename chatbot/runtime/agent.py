@@ -2,7 +2,7 @@
 
 It runs the same rules, forms and two-stage fallback Rasa would, and calls the custom actions in-process
 through rasa_sdk's ActionExecutor (the same classes `python -m rasa_sdk --actions chatbot.actions` serves).
-The caller owns persistence (portal/services/chat.py stores the state per sender in the database).
+The caller owns persistence (portal/services/chat/chat.py stores the state per sender in the database).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Revision ID: 0019_dashboard_summary
 Revises: 0018_fvu_feedback
 Create Date: 2026-12-04
 
-`kpi_period_summary` is rebuilt whole by the scheduler's `kpi_summary` job (portal.services.kpi_summary.refresh);
+`kpi_period_summary` is rebuilt whole by the scheduler's `kpi_summary` job (portal.services.steering.kpi_summary.refresh);
 the dashboard adds its rows up for the chosen period and filters. `kpi_summary_state` holds the one row saying for
 which day and when it was computed. Nothing else refers to either table; dropping them loses nothing the next run
 does not rebuild.

@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.users import SignInLink
-from portal.services import audit, link_tokens, outbox
-from portal.services import sms as sms_channel
+from portal.services import audit, link_tokens
 from portal.services.actors import Actor, SystemActor
-from portal.services.contact_details import clean_danish_phone
-from portal.services.email_render import render_email
+from portal.services.chat.contact_details import clean_danish_phone
 from portal.services.errors import ValidationFailed
 from portal.services.links import external_url
+from portal.services.messaging import outbox
+from portal.services.messaging import sms as sms_channel
+from portal.services.messaging.email_render import render_email
 
 VALID_FOR = timedelta(minutes=30)
 PER_ACCOUNT = 3

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from portal.auth.service import find_user
 from portal.i18n import N_
 from portal.models import User
-from portal.services import audit, outbox
-from portal.services.email_render import render_email
+from portal.services import audit
 from portal.services.errors import ValidationFailed
 from portal.services.links import external_url
+from portal.services.messaging import outbox
+from portal.services.messaging.email_render import render_email
 
 VALID_FOR = timedelta(minutes=30)
 ONE_MAIL_PER = timedelta(minutes=10)

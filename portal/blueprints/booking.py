@@ -15,11 +15,11 @@ from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
 from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
-from portal.services import availability as avail
-from portal.services import booking as svc
-from portal.services.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
+from portal.services.booking import availability as avail
+from portal.services.booking import booking as svc
+from portal.services.booking.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
+from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
-from portal.services.slots import free_slots
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -16,13 +16,14 @@ from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.statuses import BookingStatus, JobcentreDecision
 from portal.query_args import db_int
-from portal.services import audit, joint_conversation
-from portal.services import availability as avail
-from portal.services import booking as svc
-from portal.services.clashes import Clash
-from portal.services.conversation_types import STAFF_STATUS_NAMES, TYPES
+from portal.services import audit
+from portal.services.booking import availability as avail
+from portal.services.booking import booking as svc
+from portal.services.booking.clashes import Clash
+from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES
+from portal.services.booking.slots import free_slots
 from portal.services.errors import DomainError, ValidationFailed
-from portal.services.slots import free_slots
+from portal.services.jobcentre import joint_conversation
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -32,12 +32,15 @@ from portal.models.statuses import (
     ReferralStatus,
 )
 from portal.query_args import db_int
-from portal.services import access, jobcentre, jobmatch, registration_state, summary
-from portal.services import caseload as caseload_service
-from portal.services import conversation_record as record_service
-from portal.services import referral as visitation
+from portal.services import access
+from portal.services.casework import caseload as caseload_service
+from portal.services.casework import conversation_record as record_service
+from portal.services.casework import jobmatch, summary
+from portal.services.casework import referral as visitation
+from portal.services.casework.summary_pdf import render_summary_pdf
 from portal.services.errors import ValidationFailed
-from portal.services.summary_pdf import render_summary_pdf
+from portal.services.jobcentre import jobcentre
+from portal.services.offers import registration_state
 from portal.timeutil import local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -148,8 +151,8 @@ def member(member_number: str):
     purpose_key = request.args.get("formaal", "samtale")
     purpose = access.SCREEN_PURPOSES.get(purpose_key, access.SCREEN_PURPOSES["samtale"])
     now = utcnow()
-    from portal.services.plan import KIND_LABELS, STATUS_LABELS
-    from portal.services.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
+    from portal.services.minside.plan import KIND_LABELS, STATUS_LABELS
+    from portal.services.minside.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
 
     with unit_of_work():  # the audited opening, committed after rendering (a commit expires the loaded rows)
         access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
@@ -191,7 +194,7 @@ def record_answers(member_number: str):
 @bp.route("/sagsbehandler/medlem/<member_number>/plan", methods=["POST"])
 @role_required("caseworker")
 def propose_plan_item(member_number: str):
-    from portal.services import plan
+    from portal.services.minside import plan
 
     _staff, member = _editable_member(member_number)
     form = request.form
@@ -206,7 +209,7 @@ def propose_plan_item(member_number: str):
 @bp.route("/sagsbehandler/medlem/<member_number>/plan/<int:item_id>", methods=["POST"])
 @role_required("caseworker")
 def plan_item_action(member_number: str, item_id: int):
-    from portal.services import plan
+    from portal.services.minside import plan
 
     _staff, member = _editable_member(member_number)
     item = plan.get_item(db.session, item_id, member=member)
@@ -488,7 +491,7 @@ def job_referral_action(referral_id: int):
 @bp.context_processor
 def _labels():
     """Danish labels for codes, in one place for this blueprint's templates."""
-    from portal.services.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
+    from portal.services.booking.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
 
     return {
         "registration_status_label": registration_state.label,
@@ -509,7 +512,8 @@ def _labels():
 
 
 def _cv_labels() -> dict:
-    from portal.services import jobmatch_cv, municipalities
+    from portal.services.casework import jobmatch_cv
+    from portal.services.jobcentre import municipalities
 
     return {"certificates": jobmatch_cv.CERTIFICATE_LABELS, "hours": jobmatch_cv.HOURS_LABELS,
             "municipality": lambda code: (municipalities.get(code).name if municipalities.get(code) else code)}

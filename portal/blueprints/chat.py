@@ -30,8 +30,8 @@ from portal.models import Member
 from portal.models.chat import ChatConversation
 from portal.models.statuses import ChatState
 from portal.query_args import db_int
-from portal.services import chat as chat_service
-from portal.services import chat_states, chat_transcript
+from portal.services.chat import chat as chat_service
+from portal.services.chat import chat_states, chat_transcript
 from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
@@ -146,7 +146,7 @@ def chatbot_agent():
 @bp.route("/opsagt")
 @public
 def landing():
-    from portal.services.flyer import read_campaign_token
+    from portal.services.chat.flyer import read_campaign_token
 
     token = request.args.get("k")
     location = None

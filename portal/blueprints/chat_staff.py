@@ -14,8 +14,8 @@ from portal.errors import problem
 from portal.extensions import db
 from portal.models.statuses import HandoffStatus
 from portal.query_args import db_int
-from portal.services import chat_transcript
-from portal.services import handoff as handoff_service
+from portal.services.chat import chat_transcript
+from portal.services.chat import handoff as handoff_service
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work

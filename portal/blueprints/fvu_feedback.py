@@ -1,5 +1,5 @@
 """The FVU course provider's feedback form behind the e-mailed link: /fvu-tilbagemelding/<token>, public but
-token-protected (portal/services/fvu_feedback.py); and the labels the staff pages show feedback with."""
+token-protected (portal/services/offers/fvu_feedback.py); and the labels the staff pages show feedback with."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
@@ -8,8 +8,8 @@ from portal.auth.decorators import public
 from portal.extensions import db, limiter
 from portal.i18n import format_hours
 from portal.models.fvu_feedback import FVU_OUTCOMES
-from portal.services import fvu_feedback
 from portal.services.errors import NotFound, ValidationFailed
+from portal.services.offers import fvu_feedback
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -1,6 +1,6 @@
 """The job centre's pages (/jobcenter, issue 16): the inbox of what concerns its citizens, one case, one citizen,
 and the answer to a Min plan approval. Only users of the role 'jobcenter', each bound to one job centre; another
-job centre's case or citizen is 'not found'. Views are thin: the rules are in portal/services/jobcentre.py.
+job centre's case or citizen is 'not found'. Views are thin: the rules are in portal/services/jobcentre/jobcentre.py.
 """
 from __future__ import annotations
 
@@ -14,15 +14,10 @@ from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models.statuses import JobcentreDecision, PlanStatus
 from portal.query_args import DB_MAX
-from portal.services import (
-    jobcentre,
-    jobcentre_answers,
-    joint_conversation,
-    municipalities,
-    notifications,
-    plan,
-)
 from portal.services.errors import Conflict, ValidationFailed
+from portal.services.jobcentre import jobcentre, jobcentre_answers, joint_conversation, municipalities
+from portal.services.messaging import notifications
+from portal.services.minside import plan
 from portal.timeutil import local_to_utc, local_today, utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -21,27 +21,20 @@ from portal.models import Booking, Caseworker, Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.models.statuses import BookingStatus, StepStatus
 from portal.query_args import db_int
-from portal.services import consent as consent_svc
-from portal.services import (
-    contact_course,
-    jobmatch_cv,
-    member_profiling,
-    my_data,
-    notifications,
-    offer_overview,
-    plan,
-    preparation,
-    profile,
-    registration_state,
-)
-from portal.services.conversation_types import TYPES
+from portal.services.booking import contact_course
+from portal.services.booking.conversation_types import TYPES
+from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.services.messaging import notifications
+from portal.services.minside import consent as consent_svc
+from portal.services.minside import member_profiling, my_data, offer_overview, plan, preparation, profile
+from portal.services.offers import registration_state
 from portal.timeutil import local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("minside", __name__, url_prefix="/min-side")
 
-# The conversation types' names, from their one definition (portal.services.conversation_types).
+# The conversation types' names, from their one definition (portal.services.booking.conversation_types).
 BOOKING_TYPE_LABELS = {code: ctype.label for code, ctype in TYPES.items()}
 # Danish names of the tables shown on My data (others fall back to the table's own name).
 GROUP_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l("Målgruppe 2b")}
@@ -120,7 +113,7 @@ def group_page():
 
 
 def _group_page(member: Member, *, error: str | None = None, text: str = "", status: int = 200):
-    from portal.services.summary import CONCLUSIONS
+    from portal.services.casework.summary import CONCLUSIONS
 
     view = member_profiling.group_view(db.session, member)
     return render_template("minside/group.html", member=member, view=view, error=error, text=text,
@@ -154,13 +147,13 @@ def _member_next_step(steps: list[contact_course.Step]) -> contact_course.Step |
 
 def _registrations(member: Member, now) -> list:
     """Event/offer registrations (the offers area)."""
-    from portal.services.offers import member_registrations
+    from portal.services.offers.offers import member_registrations
 
     return member_registrations(db.session, member, now)
 
 
 def _offers(member: Member, now) -> list:
-    from portal.services.offers import list_offers
+    from portal.services.offers.offers import list_offers
 
     return list_offers(db.session, member=member, now=now)[:4]
 

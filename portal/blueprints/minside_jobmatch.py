@@ -8,8 +8,9 @@ from flask_login import current_user
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Member
-from portal.services import jobmatch_cv, municipalities
+from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, ValidationFailed
+from portal.services.jobcentre import municipalities
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 

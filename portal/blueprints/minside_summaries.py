@@ -10,7 +10,8 @@ from portal.auth.decorators import role_required
 from portal.blueprints.caseworker import summary_pdf_response
 from portal.extensions import db
 from portal.models import Member
-from portal.services import access, summary
+from portal.services import access
+from portal.services.casework import summary
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 

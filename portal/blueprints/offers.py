@@ -1,6 +1,6 @@
 """Offers (tilbud): the member catalogue and registrations, and the staff editor with check-in lists.
 
-Thin views: parse, authorise, call portal.services.offers, render. Member actions that a rule refuses are shown as
+Thin views: parse, authorise, call portal.services.offers.offers, render. Member actions that a rule refuses are shown as
 a message on the page they came from (nothing is changed); staff forms re-render with the errors by field.
 """
 from __future__ import annotations
@@ -23,9 +23,9 @@ from portal.models.offers import (
     OfferSession,
 )
 from portal.models.statuses import RegistrationStatus
-from portal.services import offer_messages, registration_state, waitlist
-from portal.services import offers as svc
 from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services.offers import offer_messages, registration_state, waitlist
+from portal.services.offers import offers as svc
 from portal.timeutil import to_local, utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -22,9 +22,10 @@ from portal.models.offers import (
     OfferSession,
 )
 from portal.models.statuses import RegistrationStatus, SessionStatus
-from portal.services import audit, fvu_feedback, offer_editing, waitlist
-from portal.services import offers as svc
+from portal.services import audit
 from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services.offers import fvu_feedback, offer_editing, waitlist
+from portal.services.offers import offers as svc
 from portal.timeutil import to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -320,7 +321,7 @@ def staff_cancel(reg_id: int):
 @bp.route("/personale/tilbud/tilmelding/<int:reg_id>/fvu-tilbagemelding", methods=["POST"])
 @role_required(*STAFF)
 def fvu_feedback_record(reg_id: int):
-    """Staff record the FVU course provider's feedback on one participant (portal/services/fvu_feedback.py)."""
+    """Staff record the FVU course provider's feedback on one participant (portal/services/offers/fvu_feedback.py)."""
     reg = _staff_registration(reg_id)
     values = {k: request.form.get(k, "")[:2100] for k in ("outcome", "hours", "situation")}
     try:

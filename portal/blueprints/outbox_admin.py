@@ -16,9 +16,10 @@ from portal.models import OutboxMessage
 from portal.models.scheduling import JobRun, apscheduler_jobs
 from portal.models.statuses import JobRunStatus, OutboxStatus
 from portal.query_args import db_int
-from portal.services import audit, dispatch
-from portal.services.channels.email_smtp import SmtpSettings
+from portal.services import audit
 from portal.services.errors import DomainError
+from portal.services.messaging import dispatch
+from portal.services.messaging.channels.email_smtp import SmtpSettings
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 

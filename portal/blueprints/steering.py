@@ -16,8 +16,9 @@ from portal.blueprints.steering_charts import Marker, build_chart
 from portal.errors import problem
 from portal.extensions import db
 from portal.models import ServiceLocation
-from portal.services import audit, kpi, kpi_summary
+from portal.services import audit
 from portal.services.errors import ValidationFailed
+from portal.services.steering import kpi, kpi_summary
 from portal.timeutil import local_today, utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -81,7 +82,7 @@ def dashboard():
 
 def _jobcentre_cooperation(filters: kpi.Filters) -> dict:
     """Job-centre approvals asked, given, refused and their waiting time in the period (issue 16, seed 4.2)."""
-    from portal.services import jobcentre_stats
+    from portal.services.jobcentre import jobcentre_stats
     from portal.timeutil import local_to_utc
 
     since = local_to_utc(datetime.combine(filters.date_from, datetime.min.time()))

@@ -6,8 +6,8 @@ from flask_babel import force_locale, gettext
 
 from portal.auth.decorators import public
 from portal.extensions import db, limiter
-from portal.services import surveys
 from portal.services.errors import NotFound, ValidationFailed
+from portal.services.messaging import surveys
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -21,8 +21,8 @@ cli = AppGroup("flyer", help="Flyer for dismissed members (Bilag 6): link and QR
 @click.option("--base-url", default=None, help="Public address of the portal (default PORTAL_BASE_URL).")
 def link(location: str, lang: str, campaign: str, out_dir: Path, base_url: str | None):
     """Print the link and write <out>/opsagt-<location>.png and .svg."""
+    from portal.services.chat.flyer import campaign_token, flyer_link, location_by_name, write_qr
     from portal.services.errors import ValidationFailed
-    from portal.services.flyer import campaign_token, flyer_link, location_by_name, write_qr
 
     try:
         place = location_by_name(db.session, location)

@@ -8,10 +8,10 @@ import click
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.services import kpi
 from portal.services.actors import SystemActor
 from portal.services.errors import ValidationFailed
-from portal.services.outcomes_import import import_outcomes
+from portal.services.steering import kpi
+from portal.services.steering.outcomes_import import import_outcomes
 from portal.timeutil import local_today, utcnow
 
 cli = AppGroup("kpi", help="Styringsdata: import af forløbsdata og rapport over succeskriterierne.")

@@ -38,7 +38,7 @@ def create(username, role, display_name, email, location, group2_specialist, job
                 raise DomainError(f"Ukendt betjeningssted: {location!r} (angiv --location)")
             db.session.add(Caseworker(user_id=user.id, location_id=loc.id, group2_specialist=group2_specialist))
         if role == "jobcenter":
-            from portal.services.jobcentre import create_staff
+            from portal.services.jobcentre.jobcentre import create_staff
 
             if jobcentre_code is None:
                 raise DomainError("Angiv jobcentrets kommunekode med --jobcentre, fx 461 (Odense)")

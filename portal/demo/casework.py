@@ -34,7 +34,7 @@ TITLE_SUFFIX = ["dag", "aften", "nat", "weekend", "vikariat", "fast stilling", "
 
 
 def seed(session: Session, ctx: SeedContext) -> None:
-    from portal.services.caseload import refresh_all
+    from portal.services.casework.caseload import refresh_all
 
     counts = _jobmatch(session, ctx)
     conversations = _demo_member(session, ctx)
@@ -143,7 +143,7 @@ def _order(rng, ctx: SeedContext, names: dict[int, str], location_ids: list[int]
 # ---------------------------------------------------------------- the demo member's conversations
 def _demo_member(session: Session, ctx: SeedContext) -> int:
     """'medlem': the held CV and contact-course conversations (booking demo) registered, with sent summaries."""
-    from portal.services import summary as summary_service
+    from portal.services.casework import summary as summary_service
 
     if ctx.demo_member_id is None or ctx.demo_caseworker_id is None:
         return 0

@@ -91,8 +91,8 @@ def _chat_registered_member(session: Session, ctx: SeedContext, location_id: int
 
     from portal.auth.signin_link import ensure_member_account, send_link
     from portal.models import OutboxMessage, ServiceLocation
-    from portal.services.chat import _new_member_number
-    from portal.services.municipalities import LOCATION_MUNICIPALITY
+    from portal.services.chat.chat import _new_member_number
+    from portal.services.jobcentre.municipalities import LOCATION_MUNICIPALITY
 
     now = ctx.now - timedelta(hours=2)
     member = Member(

@@ -14,7 +14,7 @@ from portal.demo.locations import LOCATIONS, weight
 from portal.demo.names import FEMALE, LAST, MALE, TRADES_FOA, TRADES_OTHER
 from portal.models import Caseworker, Member, ServiceLocation, User
 from portal.models.jobcentre import JobcentreStaff
-from portal.services import municipalities
+from portal.services.jobcentre import municipalities
 from portal.timeutil import to_local
 
 CASEWORKER_COUNT = 220

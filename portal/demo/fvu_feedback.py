@@ -17,7 +17,7 @@ from portal.demo.context import SeedContext, bulk_insert
 from portal.models import ServiceLocation
 from portal.models.fvu_feedback import FvuFeedback, FvuFeedbackLink
 from portal.models.offers import Offer, OfferRegistration, OfferSession
-from portal.services.fvu_feedback import PARTICIPANT_STATUSES, VALID_FOR
+from portal.services.offers.fvu_feedback import PARTICIPANT_STATUSES, VALID_FOR
 from portal.timeutil import LOCAL_TZ, local_to_utc, to_local
 
 ANSWER_RATE = 0.65

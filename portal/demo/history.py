@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from portal.demo.context import SeedContext
 from portal.models import Member
-from portal.services.benefit_history import PeriodRecord
+from portal.services.steering.benefit_history import PeriodRecord
 
 HISTORY_DAYS = 4 * 365 + 1
 # Of the members in a job, those who were dismissed and found the job before their notice ended (never signed on).

@@ -21,8 +21,9 @@ from portal.models import Caseworker, Member, User
 from portal.models.casework import ConversationSummary, JobcenterReferral
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.plan import PlanItem, PlanItemEvent
-from portal.services import jobcentre, municipalities, plan
 from portal.services.actors import SystemActor
+from portal.services.jobcentre import jobcentre, municipalities
+from portal.services.minside import plan
 from portal.timeutil import to_local
 
 ODENSE = 461

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext
 from portal.models import Member, OutboxMessage
-from portal.services import jobmatch_cv
 from portal.services.actors import SystemActor
-from portal.services.job_agent import run_job_agent
+from portal.services.casework import jobmatch_cv
+from portal.services.casework.job_agent import run_job_agent
 
 
 def seed(session: Session, ctx: SeedContext) -> None:

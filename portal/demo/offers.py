@@ -25,9 +25,9 @@ from portal.demo.locations import weight
 from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.offers import Offer, OfferRegistration, OfferSession
-from portal.services.clashes import MAX_MEETING
+from portal.services.booking.clashes import MAX_MEETING
 from portal.services.danish_calendar import is_closed_day
-from portal.services.kpi_measures import EXTRA_COURSE_OFFER_KINDS
+from portal.services.steering.kpi_measures import EXTRA_COURSE_OFFER_KINDS
 from portal.timeutil import local_to_utc, to_local
 
 WEEKS_AHEAD = 8
@@ -37,7 +37,7 @@ EVERYONE = ("1", "2a", "2b", "opsagt", "sygemeldt")
 HISTORY_WEEKS = 66  # the webinars' past: the KPI's default cohort (first days 13 to 65 weeks back) and its courses
 EXTRA_COURSE_FROM_DAY = 64  # after 9 weeks on benefit, the extra contact course is offered
 EXTRA_COURSE_SHARE = 0.8
-EXTRA_COURSE_KINDS = ("webinar", "fvu_course")  # portal.services.kpi_measures.EXTRA_COURSE_OFFER_KINDS  # of group 1's periods that lasted that long, the share that joined a webinar
+EXTRA_COURSE_KINDS = ("webinar", "fvu_course")  # portal.services.steering.kpi_measures.EXTRA_COURSE_OFFER_KINDS  # of group 1's periods that lasted that long, the share that joined a webinar
 
 WEBINARS = [
     ("find_job", "Sådan finder du dit nye job",
@@ -307,7 +307,7 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
 
 class _Diary:
     """Who is where when, so the demo keeps the portal's rules: one person, one place at a time (bookings, seats
-    and held seats; course periods of weeks aside, see portal/services/clashes.py) and one live registration per
+    and held seats; course periods of weeks aside, see portal/services/booking/clashes.py) and one live registration per
     offer."""
 
     def __init__(self, session: Session, now: datetime) -> None:

@@ -7,7 +7,7 @@ and adds:
 - the weekly detail (benefit_week) of every period of a sample of members, derived from those periods: full weeks
   on benefit, a last week cut short by the end, less than full weeks while working odd hours or part-time. The
   profiling label and survival curves read these.
-Periods and weeks are written by portal.services.benefit_history.save_periods, as the import writes them.
+Periods and weeks are written by portal.services.steering.benefit_history.save_periods, as the import writes them.
 Deterministic from ctx.seed; bulk inserts; a few seconds at 250,000 members.
 """
 from __future__ import annotations
@@ -24,9 +24,9 @@ from portal.demo.history import history_of
 from portal.models import Booking, Consent, Member
 from portal.models.booking import WorkingHours
 from portal.models.outcomes import JobStart
-from portal.services import benefit_history
-from portal.services.benefit_history import PeriodRecord
 from portal.services.danish_calendar import is_working_day
+from portal.services.steering import benefit_history
+from portal.services.steering.benefit_history import PeriodRecord
 from portal.timeutil import local_to_utc, to_local
 
 BATCH = 20_000

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member, OutboxMessage
 from portal.models.scheduling import JobRun, SatisfactionSurvey, SurveyAnswer
-from portal.services import outbox
 from portal.services.danish_calendar import next_working_day
-from portal.services.surveys import VALID_FOR
+from portal.services.messaging import outbox
+from portal.services.messaging.surveys import VALID_FOR
 from portal.timeutil import local_to_utc
 
 RESPONSE_RATE = 0.65

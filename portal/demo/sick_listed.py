@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext
 from portal.models import Member, OutboxMessage, User
 from portal.models.offers import Offer, OfferSession
-from portal.services import booking, offers
-from portal.services.clashes import Clash
+from portal.services.booking import booking
+from portal.services.booking.clashes import Clash
+from portal.services.booking.slots import free_slots
 from portal.services.errors import DomainError
-from portal.services.slots import free_slots
+from portal.services.offers import offers
 from portal.timeutil import local_to_utc
 
 

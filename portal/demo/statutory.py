@@ -1,6 +1,6 @@
 """Demo statutory conversations: in every running or recent benefit period, the conversations of the contact course.
 
-Which steps a period has and when each is due come from portal.services.contact_course (`statutory_steps`, the
+Which steps a period has and when each is due come from portal.services.booking.contact_course (`statutory_steps`, the
 rule the caseload, Min side and the KPI use); this module only decides when in each step's window the a-kasse held
 it. Most are held on time, a minority late (after the due date) or missed (a no-show, rebooked later). In a running
 period nothing is left overdue: a missed or late step is rebooked, as a caseworker following the caseload would
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from portal.demo.context import SeedContext
 from portal.demo.history import declines_extra_course, history_of
 from portal.models import Member
-from portal.services.contact_course import statutory_steps
+from portal.services.booking.contact_course import statutory_steps
 
 # Periods that began up to this many days ago get their conversations: the KPI's default cohort (first days 13 to 65
 # weeks back) with its deadlines, and every running period.

@@ -31,7 +31,7 @@ from portal.models.base import UTCDateTime
 from portal.models.members import CHANNELS
 from portal.models.statuses import BookingStatus, codes
 
-# DOMAIN.md "The statutory contact course" and the booking issue. Lengths and channels: portal/services/conversation_types.py
+# DOMAIN.md "The statutory contact course" and the booking issue. Lengths and channels: portal/services/booking/conversation_types.py
 CONVERSATION_TYPES = (
     "cv",  # CV-samtale
     "contact_course",  # kontaktforløbssamtale

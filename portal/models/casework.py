@@ -33,7 +33,7 @@ from portal.models.statuses import (
     codes,
 )
 
-# A held conversation's outcome is the status it gives its booking (portal/services/conversation_record.py).
+# A held conversation's outcome is the status it gives its booking (portal/services/casework/conversation_record.py).
 CONVERSATION_OUTCOMES = codes(BookingStatus.HELD, BookingStatus.NO_SHOW)
 SUMMARY_STATUSES = codes(SummaryStatus)
 DISPATCH_RECIPIENTS = ("member", "jobcenter")
@@ -92,7 +92,7 @@ class ConversationAgreement(db.Model):
     text: Mapped[str] = mapped_column(String(500))
     due_date: Mapped[date | None] = mapped_column(Date)
     right_and_duty: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The Min plan item it became (portal.services.plan.propose_item).
+    # The Min plan item it became (portal.services.minside.plan.propose_item).
     plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
 
     conversation = relationship("HeldConversation", back_populates="agreements")
@@ -243,9 +243,9 @@ class Placement(db.Model):
 
 
 class MemberNextStep(db.Model):
-    """The caseload's stored next statutory step per member, computed by portal.services.contact_course.
+    """The caseload's stored next statutory step per member, computed by portal.services.booking.contact_course.
 
-    A cache, never the rule: portal.services.caseload refreshes rows (on every casework change, for the rows
+    A cache, never the rule: portal.services.casework.caseload refreshes rows (on every casework change, for the rows
     a page shows, and in bulk from `flask demo`/the scheduler); `stale` is set when a booking or the member's
     course-relevant fields change.
     """

@@ -104,7 +104,7 @@ class Handoff(db.Model):
     target_caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("caseworker.id"))
     status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.WAITING)
     reason: Mapped[str] = mapped_column(String(20))
-    # 0 = own caseworker or location queue, 1 = whole location queue, 2 = central unit (see services/handoff.py)
+    # 0 = own caseworker or location queue, 1 = whole location queue, 2 = central unit (see services/chat/handoff.py)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     context: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

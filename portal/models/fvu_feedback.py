@@ -4,7 +4,7 @@ DOMAIN.md "Offers", FVU: "After each course the a-kasse is told each member's si
 (section 2.1.3 of the application). One `FvuFeedback` row per recording, for one course participation (an
 `OfferRegistration` on an FVU course session): recorded by staff, or by the course provider (AOF) through a
 signed, single-use link (`FvuFeedbackLink`, one per participation so the provider is asked once). Rows are never
-changed: a correction is a new row, and the caseworker's screen shows the latest. portal/services/fvu_feedback.py
+changed: a correction is a new row, and the caseworker's screen shows the latest. portal/services/offers/fvu_feedback.py
 writes both tables.
 """
 from __future__ import annotations

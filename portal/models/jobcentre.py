@@ -82,7 +82,7 @@ OUTBOUND_STATUSES = codes(DfdgOutboundStatus)
 
 
 class DfdgOutbound(db.Model):
-    """The outbound queue of the DFDG adapter (portal/services/dfdg.py): one envelope per job-centre message,
+    """The outbound queue of the DFDG adapter (portal/services/jobcentre/dfdg.py): one envelope per job-centre message,
     retried with backoff until DFDG's exchange accepts it (docs/jobcentre.md)."""
 
     __tablename__ = "dfdg_outbound"

@@ -1,6 +1,6 @@
 """The steering dashboard's maintained summary (issue 19): every benefit period's share of each measure's sums.
 
-Written only by portal.services.kpi_summary.refresh (the scheduler's `kpi_summary` job); the dashboard adds the
+Written only by portal.services.steering.kpi_summary.refresh (the scheduler's `kpi_summary` job); the dashboard adds the
 rows of the chosen period up instead of recomputing every measure (docs/kpi.md "The summary table"). One row per
 benefit period: its split columns, `<measure>_a`/`<measure>_b` (the two sums the live aggregation adds per split,
 e.g. periods in a job / periods counted), and its two survival durations. `kpi_summary_state` says for which day
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.extensions import db
 from portal.models.base import UTCDateTime
 
-# The measures summed per period (portal.services.kpi.cohort_sums); the migration names the same columns.
+# The measures summed per period (portal.services.steering.kpi.cohort_sums); the migration names the same columns.
 SUMMED_MEASURES = (
     "in_job_13w", "in_job_26w", "satisfaction_overall", "satisfaction_new", "satisfaction_returning", "knew_trade",
     "came_closer", "extra_course", "extra_course_group2", "plan_draft",

@@ -2,7 +2,7 @@
 
 An offer (Offer) has sessions (OfferSession) with a time, a place or an online link and a capacity; members hold
 registrations (OfferRegistration) that move through the statuses below. `seats_taken` on the session is kept by
-portal/services/offers.py and checked by the database: registrations plus held seats never exceed the capacity.
+portal/services/offers/offers.py and checked by the database: registrations plus held seats never exceed the capacity.
 """
 from __future__ import annotations
 

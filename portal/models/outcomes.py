@@ -2,7 +2,7 @@
 
 A benefit period is the one record of a period on benefit; `benefit_week` is its weekly detail (the share of each
 week on benefit), which the profiling label is computed from. Both are written only through
-portal.services.benefit_history, which keeps the weeks inside their period. The fund's systems export periods and
+portal.services.steering.benefit_history, which keeps the weeks inside their period. The fund's systems export periods and
 job starts (`flask kpi import-outcomes`); the demo seed generates consistent histories.
 A *return to benefit* is a benefit period that starts after an earlier period of the same member ended; it is
 derived, never stored. "In a job" (DOMAIN.md "Success criteria") is a job start covering the day: ordinary work

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models.base import UTCDateTime
 from portal.models.statuses import JobcentreDecision, PlanStatus, codes
 
-# What kind of thing a plan item is (Danish labels in portal/services/plan.py KIND_LABELS).
+# What kind of thing a plan item is (Danish labels in portal/services/minside/plan.py KIND_LABELS).
 # The last three are activation and education the job centre approves by default (issue 16, seed section 6:
 # "Godkender aktivering i MinPlan"): company internship (virksomhedspraktik), wage subsidy (løntilskud), education
 # beyond the 6 weeks' job-oriented education. Which kinds need approval is configuration (JOBCENTRE_APPROVAL_KINDS).
@@ -25,7 +25,7 @@ PLAN_EVENT_KINDS = ("proposed", "accepted", "rejected", "status", "comment", "ed
                     "jc_rejected")
 JOBCENTRE_DECISIONS = codes(JobcentreDecision.APPROVED, JobcentreDecision.REJECTED)
 
-# Preparation form (Jobnet), DOMAIN.md "Profiling": Q2 and Q10. Danish labels in portal/services/preparation.py.
+# Preparation form (Jobnet), DOMAIN.md "Profiling": Q2 and Q10. Danish labels in portal/services/minside/preparation.py.
 Q2_ANSWERS = ("has_job", "within_3_months", "within_6_months", "more_than_6_months", "leave_or_retirement",
               "dont_know")
 Q10_BARRIERS = ("physical_health", "mental_health", "personal_social", "economic", "substance_abuse",
@@ -60,7 +60,7 @@ class PlanItem(db.Model):
     proposed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The job centre's answer to an item that needs its approval (portal/services/jobcentre.py).
+    # The job centre's answer to an item that needs its approval (portal/services/jobcentre/jobcentre.py).
     jobcentre_decision: Mapped[str | None] = mapped_column(String(10))
     jobcentre_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change (optimistic concurrency)

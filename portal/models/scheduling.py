@@ -2,7 +2,7 @@
 
 The outbox rows themselves are `portal.models.messaging.OutboxMessage` (foundation); the dispatch loop uses its
 `status='sending'` + `next_attempt_at` as the sending lease and `attempts` as the fencing token (see
-portal/services/dispatch.py), so it needs no extra columns.
+portal/services/messaging/dispatch.py), so it needs no extra columns.
 """
 from __future__ import annotations
 

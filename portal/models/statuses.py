@@ -93,7 +93,7 @@ class HandoffStatus(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    """An outgoing e-mail or SMS (portal/services/outbox.py, dispatch.py)."""
+    """An outgoing e-mail or SMS (portal/services/messaging/outbox.py, dispatch.py)."""
 
     PENDING = "pending"
     SENDING = "sending"
@@ -121,7 +121,7 @@ class JobcentreDecision(StrEnum):
 
 
 class DfdgOutboundStatus(StrEnum):
-    """An envelope in the DFDG adapter's outbound queue (portal/services/dfdg.py)."""
+    """An envelope in the DFDG adapter's outbound queue (portal/services/jobcentre/dfdg.py)."""
 
     PENDING = "pending"
     SENT = "sent"
@@ -170,7 +170,7 @@ class JobRunStatus(StrEnum):
 
 
 class StepStatus(StrEnum):
-    """A statutory contact-course step, computed (not stored) by portal/services/contact_course.py."""
+    """A statutory contact-course step, computed (not stored) by portal/services/booking/contact_course.py."""
 
     PLANNED = "planned"
     BOOKED = "booked"

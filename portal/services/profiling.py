@@ -37,9 +37,10 @@ from portal.models.profiling import (
 )
 from portal.profiling import labels, registry, scoring
 from portal.profiling.variables import AGE_BANDS, FEATURES_BY_KIND, Q10_BARRIERS
-from portal.services import audit, notifications
+from portal.services import audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
+from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
 from portal.timeutil import LOCAL_TZ
 
@@ -157,7 +158,7 @@ def override_group(session: Session, member: Member, *, group: str, comment: str
 
 
 def _answer_objections(session: Session, member: Member, decision: GroupDecision, now: datetime) -> None:
-    """A new decision answers the member's open objections (Min side, portal.services.member_profiling)."""
+    """A new decision answers the member's open objections (Min side, portal.services.minside.member_profiling)."""
     objections = list(session.scalars(select(GroupObjection).where(GroupObjection.member_id == member.id,
                                                                    GroupObjection.answered_at.is_(None))))
     for objection in objections:

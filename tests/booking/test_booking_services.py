@@ -9,10 +9,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.models import AuditEntry, Booking, Notification, OutboxMessage
-from portal.services import booking as svc
-from portal.services.availability import add_exception
+from portal.services.booking import booking as svc
+from portal.services.booking.availability import add_exception
+from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict, NotAllowed, SlotTaken, ValidationFailed
-from portal.services.slots import free_slots
 from portal.timeutil import to_local
 from tests.booking_helpers import NOW, hours, utc
 
@@ -392,8 +392,8 @@ def test_focus_conversation_right_belongs_to_the_current_course(app, session, ma
     from datetime import timedelta
 
     from portal.models import Booking
-    from portal.services import booking as svc
-    from portal.services.conversation_types import TYPES
+    from portal.services.booking import booking as svc
+    from portal.services.booking.conversation_types import TYPES
 
     cw = make.caseworker()
     member = make.member(target_group="2a", caseworker=cw, first_unemployment_day=NOW.date() - timedelta(days=20))

@@ -69,7 +69,7 @@ def test_taken_slot_sends_member_back_to_the_list_with_danish_message(client, au
     start = _next_weekday()
     other = make.member("ole", location=setup["loc"])
     make.commit()
-    from portal.services.booking import book_slot
+    from portal.services.booking.booking import book_slot
 
     book_slot(session, member=other, caseworker_id=setup["own"].id, starts_at=start, type="cv",
               channel="in_person", actor="cli", now=datetime.now(UTC))
@@ -120,7 +120,7 @@ def test_member_moves_and_cancels_own_booking(client, auth, setup, session):
 def test_member_cannot_touch_another_members_booking(client, auth, setup, make, session):
     other = make.member("ole", location=setup["loc"])
     make.commit()
-    from portal.services.booking import book_slot
+    from portal.services.booking.booking import book_slot
 
     booking = book_slot(session, member=other, caseworker_id=setup["own"].id, starts_at=_next_weekday(),
                         type="cv", channel="in_person", actor="cli", now=datetime.now(UTC))
@@ -135,7 +135,7 @@ def test_member_cannot_touch_another_members_booking(client, auth, setup, make, 
 
 
 def test_caseworker_week_and_day_calendar_and_outcome(client, auth, setup, session):
-    from portal.services.booking import book_slot
+    from portal.services.booking.booking import book_slot
 
     past = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     booking = Booking(uid="b-past@x", member_id=setup["member"].id, caseworker_id=setup["own"].id,
@@ -161,7 +161,7 @@ def test_caseworker_week_and_day_calendar_and_outcome(client, auth, setup, sessi
 
 
 def test_caseworker_cancel_needs_reason_and_member_is_told(client, auth, setup, session):
-    from portal.services.booking import book_slot
+    from portal.services.booking.booking import book_slot
 
     booking = book_slot(session, member=setup["member"], caseworker_id=setup["own"].id, starts_at=_next_weekday(),
                         type="cv", channel="in_person", actor="cli", now=datetime.now(UTC))
@@ -285,8 +285,8 @@ def test_a_note_over_500_characters_is_refused_and_kept_for_shortening(client, a
 @pytest.mark.parametrize("status", ["opsagt", "sygemeldt"])
 def test_a_member_without_a_contact_course_is_offered_no_statutory_conversations(client, auth, make, session,
                                                                                    setup, clock, status):
-    from portal.services import booking as booking_svc
-    from portal.services.conversation_types import TYPES
+    from portal.services.booking import booking as booking_svc
+    from portal.services.booking.conversation_types import TYPES
     from portal.services.errors import NotAllowed
 
     member = make.member(f"m-{status}", location=setup["loc"], caseworker=setup["own"], status=status,

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Booking
 from portal.models.offers import OfferRegistration
-from portal.services import booking as booking_svc
-from portal.services import offers, waitlist
-from portal.services.clashes import Clash
+from portal.services.booking import booking as booking_svc
+from portal.services.booking.clashes import Clash
+from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict
-from portal.services.slots import free_slots
+from portal.services.offers import offers, waitlist
 from tests.booking_helpers import NOW, hours, utc
 from tests.offers_helpers import make_offer, make_session
 

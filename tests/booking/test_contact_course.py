@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.services import contact_course as cc
+from portal.services.booking import contact_course as cc
 from portal.services.danish_calendar import add_working_days, is_working_day, next_working_day
 
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from portal.services.ics import Invitation, build_ics
+from portal.services.booking.ics import Invitation, build_ics
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).

@@ -18,7 +18,7 @@ REPLY = "Hej Birgit, jeg har set din booking. Book gerne selv en samtale mere he
 
 
 def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_again(portal, pages):
-    from portal.services.flyer import campaign_token, flyer_link, location_by_name
+    from portal.services.chat.flyer import campaign_token, flyer_link, location_by_name
     from portal.timeutil import local_today
 
     base_url, app = portal
@@ -88,7 +88,7 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
 
     def handoff_id(session):
         from portal.models.chat import Handoff
-        from portal.services.chat import conversation_for_sender
+        from portal.services.chat.chat import conversation_for_sender
 
         conversation = conversation_for_sender(session, sender)
         return session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation.id))

@@ -38,7 +38,7 @@ def _aarhus_user(app) -> None:
     from portal.auth.passwords import hash_password
     from portal.extensions import db
     from portal.models import User
-    from portal.services import jobcentre
+    from portal.services.jobcentre import jobcentre
     from portal.timeutil import utcnow
     from tests.live import DEMO_PASSWORD
 

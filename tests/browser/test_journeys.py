@@ -181,7 +181,7 @@ def test_journey_1_member_books_downloads_ics_and_cancels(pages, demo):
 # ---- 2. the dismissed person: flyer link, Danish chat, consent, a human ---------------------------------------
 
 def test_journey_2_flyer_chat_consent_and_ask_for_a_human(portal, flyer_visitor):
-    from portal.services.flyer import campaign_token, flyer_link, location_by_name
+    from portal.services.chat.flyer import campaign_token, flyer_link, location_by_name
 
     base_url, app = portal
     token = in_app(app, lambda s: campaign_token(app.config["SECRET_KEY"], location_by_name(s, "Odense")))
@@ -219,7 +219,7 @@ def test_journey_2_flyer_chat_consent_and_ask_for_a_human(portal, flyer_visitor)
 
     def handoff_of(session):
         from portal.models.chat import Handoff
-        from portal.services.chat import conversation_for_sender
+        from portal.services.chat.chat import conversation_for_sender
 
         conversation = conversation_for_sender(session, sender)
         handoff = session.scalar(select(Handoff).where(Handoff.conversation_id == conversation.id))

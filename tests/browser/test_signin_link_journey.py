@@ -15,7 +15,7 @@ EMAIL = "lone.linksen@eksempel.dk"
 
 
 def test_chat_registration_sign_in_link_min_side_move_booking_and_withdraw_consent(portal, pages):
-    from portal.services.flyer import campaign_token, flyer_link, location_by_name
+    from portal.services.chat.flyer import campaign_token, flyer_link, location_by_name
     from portal.timeutil import local_today
 
     base_url, app = portal

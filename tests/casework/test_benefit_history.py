@@ -10,9 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from portal.demo import seed_demo
 from portal.demo.outcomes import BENEFIT_WEEK_MEMBERS
 from portal.models.outcomes import BenefitPeriod, BenefitWeek
-from portal.services.benefit_history import PeriodRecord, last_week_no, save_periods, weeks_for_period
 from portal.services.errors import ValidationFailed
-from portal.services.outcomes_import import import_outcomes
+from portal.services.steering.benefit_history import (
+    PeriodRecord,
+    last_week_no,
+    save_periods,
+    weeks_for_period,
+)
+from portal.services.steering.outcomes_import import import_outcomes
 
 TODAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -212,7 +212,7 @@ def test_agenda_shows_todays_conversations(client, auth, make, session, odense_c
 
 
 def test_refresh_all_computes_every_member(app, make, session):
-    from portal.services import caseload
+    from portal.services.casework import caseload
 
     members = [make.member(login=False, weeks_unemployed=w) for w in (0, 3, 10)]
     make.member(login=False, status="opsagt")

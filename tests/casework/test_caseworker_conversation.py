@@ -66,7 +66,7 @@ def test_another_locations_member_is_not_found(client, auth, make, cw):
 
 
 def test_q10_answers_hidden_until_asked_for_and_the_view_is_audited(client, auth, make, session, cw, mette):
-    from portal.services import preparation
+    from portal.services.minside import preparation
 
     preparation.record_answers(session, mette, q2="more_than_6_months", q10_has_barriers=True,
                                q10_barriers=["mental_health", "reading_spelling"], actor=cw.user, now=utcnow())
@@ -101,7 +101,7 @@ def test_caseworker_records_q2_and_q10_answers(client, auth, make, session, cw, 
 
 
 def test_suggested_offers_follow_group_and_answers(make):
-    from portal.services.conversation_record import suggested_offers
+    from portal.services.casework.conversation_record import suggested_offers
 
     member = make.member(target_group="2b", trade_inside_foa=False)
     keys = [s.key for s in suggested_offers(member, group="2b", barriers=["reading_spelling"])]
@@ -205,7 +205,7 @@ def test_another_member_cannot_read_my_summary(client, auth, make, session, cw, 
 
 
 def test_pdf_has_the_danish_letters_right(app, make, session, cw, mette):
-    from portal.services.summary_pdf import render_summary_pdf
+    from portal.services.casework.summary_pdf import render_summary_pdf
 
     pdf = render_summary_pdf({"title": "Samtalereferat – Rådighedssamtale", "facts": [["Medlem", "Søren Ærø"]],
                               "sections": [{"heading": "Det aftalte vi", "items": ["Søg job på Østerbro"]}],
@@ -314,7 +314,7 @@ def test_editing_another_locations_member_is_refused(client, auth, make, session
 
 
 def test_plan_editor_accepts_member_proposal_and_refuses_past_due(client, auth, make, session, cw, mette):
-    from portal.services import plan
+    from portal.services.minside import plan
 
     item = plan.propose_item(session, mette, kind="education", title="Kursus i demens", actor=mette.user,
                              now=utcnow())
@@ -407,7 +407,7 @@ def test_without_a_booking_the_channel_must_be_chosen(client, auth, make, sessio
 
 
 def test_a_summary_shows_the_plan_as_it_stood_that_day_not_today(client, auth, make, session, cw, mette):
-    from portal.services import summary as summary_service
+    from portal.services.casework import summary as summary_service
 
     make.commit()
     auth.login("sb-odense")

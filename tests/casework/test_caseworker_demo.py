@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from portal.demo import seed_demo
 from portal.models import Member
 from portal.models.casework import ConversationSummary, JobOrder, MemberNextStep
-from portal.services import jobmatch
+from portal.services.casework import jobmatch
 
 
 def test_demo_step_gives_kpi_data_and_summaries_for_medlem(app, session, client, auth, clock):

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models.casework import JobOrder, JobReferral, Placement
-from portal.services import jobmatch
 from portal.services.access import staff_scope
+from portal.services.casework import jobmatch
 from portal.services.errors import Conflict
 from portal.timeutil import local_today, utcnow
 

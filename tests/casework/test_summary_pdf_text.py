@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from reportlab.pdfbase import pdfmetrics
 
-from portal.services import summary_pdf
-from portal.services.summary_pdf import FALLBACK_FONT_FILES, markup, render_summary_pdf
+from portal.services.casework import summary_pdf
+from portal.services.casework.summary_pdf import FALLBACK_FONT_FILES, markup, render_summary_pdf
 
 HAS_FALLBACK = any(f.exists() for f in FALLBACK_FONT_FILES)
 TEXT = "Tak for i dag 👍🏽 ❤️ 🐈 🫠 – Søren Ærø på Østerbro"

@@ -10,7 +10,7 @@ from chatbot.actions import bridge
 from chatbot.runtime import get_agent
 from chatbot.runtime.agent import Agent, SessionDispatcher
 from portal.models import Consent
-from portal.services import chat as chat_service
+from portal.services.chat import chat as chat_service
 from portal.timeutil import utcnow
 
 

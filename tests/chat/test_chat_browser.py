@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from portal.services.flyer import campaign_token
+from portal.services.chat.flyer import campaign_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"

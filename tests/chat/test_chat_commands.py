@@ -58,7 +58,7 @@ def test_chatbot_train_and_evaluate(app, runner, tmp_path):
 
 
 def test_location_named_by_token_must_exist(app, client, session):
-    from portal.services.flyer import campaign_token
+    from portal.services.chat.flyer import campaign_token
 
     ghost = ServiceLocation(id=999, name="Ghost", region="Sjælland", latitude=0, longitude=0, fvu_city=False)
     token = campaign_token(app.config["SECRET_KEY"], ghost)  # signed, but no such location

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.models import Notification, OutboxMessage
 from portal.models.chat import ChatConversation, Handoff
-from portal.services import chat as chat_service
-from portal.services import handoff as handoff_service
+from portal.services.chat import chat as chat_service
+from portal.services.chat import handoff as handoff_service
 from portal.timeutil import utcnow
 from tests.chat.test_chat_support import flyer_sender, say, texts
 
@@ -31,7 +31,7 @@ def _handed_off(client, session, token=None):
 
 @pytest.fixture
 def odense(app, make, session):
-    from portal.services.flyer import campaign_token
+    from portal.services.chat.flyer import campaign_token
 
     location = make.location("Odense")
     make.commit()

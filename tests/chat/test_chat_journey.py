@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEntry, Booking, Consent, Member
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
-from portal.services.flyer import campaign_token
+from portal.services.chat.flyer import campaign_token
 from tests.chat.test_chat_support import flyer_sender, give_hours, say, texts
 
 

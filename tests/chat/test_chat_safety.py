@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Booking, Consent
 from portal.models.chat import ChatConversation, ChatMessage
-from portal.services.chat_transcript import purge_expired_transcripts
+from portal.services.chat.chat_transcript import purge_expired_transcripts
 from portal.timeutil import utcnow
 from tests.chat.test_chat_support import flyer_sender, say, texts
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from portal.auth import signin_link
 from portal.models import Member, OutboxMessage
 from portal.models.chat import ChatMessage, Handoff
-from portal.services import handoff as handoff_service
-from portal.services.sms import SmsSettings, dispatch_sms
+from portal.services.chat import handoff as handoff_service
+from portal.services.messaging.sms import SmsSettings, dispatch_sms
 from portal.timeutil import local_today
 from tests.chat.test_chat_states import odense  # noqa: F401 (fixture)
 from tests.chat.test_chat_support import flyer_sender, say, texts

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from portal.models import Booking, Consent, Member, Notification
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
-from portal.services import chat as chat_service
-from portal.services import handoff as handoff_service
+from portal.services.chat import chat as chat_service
+from portal.services.chat import handoff as handoff_service
 from portal.timeutil import local_today, utcnow
 from tests.chat.test_chat_support import flyer_sender, give_hours, say, texts
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("clock")
 
 @pytest.fixture
 def odense(app, make, session):
-    from portal.services.flyer import campaign_token
+    from portal.services.chat.flyer import campaign_token
 
     location = make.location("Odense")
     hanne = make.caseworker("hanne", location=location, display_name="Hanne Holm")
@@ -288,7 +288,7 @@ def test_first_conversation_offers_distinct_times_own_department_first(session, 
     booking = chat_service.book_first_conversation(session, member, caseworker_id=slots[1].caseworker_id,
                                                    starts_at=slots[1].starts_at, channel="video", now=utcnow())
     assert booking.type == "dismissed_first" and booking.channel == "video"
-    from portal.services.conversation_types import TYPES
+    from portal.services.booking.conversation_types import TYPES
 
     assert TYPES["dismissed_first"].channels == ("in_person", "phone", "video")
 
@@ -311,8 +311,8 @@ def test_a_phone_conversation_needs_a_number(session, make):
 
 
 def test_an_unemployed_member_cannot_book_the_dismissed_members_conversation(session, make):
-    from portal.services.booking import member_booking_refusal
-    from portal.services.conversation_types import TYPES
+    from portal.services.booking.booking import member_booking_refusal
+    from portal.services.booking.conversation_types import TYPES
 
     member = make.member("lise", status="ledig")
     assert "opsigelsesperioden" in member_booking_refusal(session, member, TYPES["dismissed_first"])

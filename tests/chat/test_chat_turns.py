@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.chat import ChatConversation
-from portal.services import chat as chat_service
+from portal.services.chat import chat as chat_service
 from portal.timeutil import utcnow
 
 

@@ -182,7 +182,7 @@ MOMENT = datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ)  # Thursday 3 December 202
 @pytest.mark.parametrize(("lang", "expected"), [
     ("da", "torsdag 3. december 2026 kl. 09.00"), ("en", "Thursday 3 December 2026 at 09:00")])
 def test_booking_format_when_in_both_languages(app, lang, expected):
-    from portal.services.booking import format_when
+    from portal.services.booking.booking import format_when
 
     with force_locale(lang):
         assert format_when(MOMENT) == expected
@@ -191,7 +191,7 @@ def test_booking_format_when_in_both_languages(app, lang, expected):
 @pytest.mark.parametrize(("lang", "day", "moment"), [
     ("da", "3. december 2026", "3. december 2026 kl. 09.00"), ("en", "3 December 2026", "3 December 2026 at 09:00")])
 def test_summary_dates_in_both_languages(app, lang, day, moment):
-    from portal.services.summary import long_date, long_datetime
+    from portal.services.casework.summary import long_date, long_datetime
 
     with force_locale(lang):
         assert long_date(date(2026, 12, 3)) == day
@@ -199,7 +199,7 @@ def test_summary_dates_in_both_languages(app, lang, day, moment):
 
 
 def test_summary_dates_outside_an_app_are_danish():
-    from portal.services.summary import long_date
+    from portal.services.casework.summary import long_date
 
     assert long_date(date(2027, 1, 6)) == "6. januar 2027"
 
@@ -208,7 +208,7 @@ def test_summary_dates_outside_an_app_are_danish():
 def test_weekday_names_in_both_languages(app, lang, expected):
     from flask_babel import gettext
 
-    from portal.services.availability import WEEKDAYS
+    from portal.services.booking.availability import WEEKDAYS
 
     with force_locale(lang):
         assert gettext(WEEKDAYS[5]) == expected
@@ -250,7 +250,7 @@ def test_factor_texts_translate_when_shown(app, lang, expected):
 
 
 def test_match_reasons_in_both_languages(app, make, session):
-    from portal.services.jobmatch import score_match
+    from portal.services.casework.jobmatch import score_match
 
     odense = make.location("Odense")
     member = make.member(location=odense, trade="Portør", job_goal="portør på sygehus", target_group="1")

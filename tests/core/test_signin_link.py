@@ -10,8 +10,8 @@ from portal.auth import signin_link
 from portal.auth.passwords import verify_password
 from portal.models import AuditEntry, OutboxMessage, User
 from portal.models.users import SignInLink
-from portal.services import sms
 from portal.services.errors import ValidationFailed
+from portal.services.messaging import sms
 from tests.conftest import csrf_from
 
 SECRET = "test-secret"

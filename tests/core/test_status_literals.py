@@ -21,7 +21,7 @@ STATUS_ATTRIBUTES = {"status", "state", "from_status", "to_status", "decision", 
 STATUS_NAMES = {"status", "state", "new_status", "old_status"}
 # Not a stored status: the job-order list's filter "expired" (an open order past its deadline) is a view of
 # JobOrderStatus.OPEN, only in the filter values.
-ALLOWED = {("portal/services/jobmatch.py", "expired"), ("portal/blueprints/caseworker.py", "expired"),
+ALLOWED = {("portal/services/casework/jobmatch.py", "expired"), ("portal/blueprints/caseworker.py", "expired"),
            ("portal/blueprints/main.py", "ok"), ("portal/blueprints/main.py", "error")}  # /healthz's own "status"
 
 CODES = {member.value for _, enum in inspect.getmembers(statuses, inspect.isclass)

@@ -17,7 +17,7 @@ from portal.models import Booking, Member, User
 from portal.models.chat import Handoff
 from portal.models.offers import OfferRegistration, OfferSession
 from portal.models.plan import PlanItem
-from portal.services import contact_course
+from portal.services.booking import contact_course
 from portal.services.danish_calendar import is_working_day
 from portal.timeutil import LOCAL_TZ, to_local
 

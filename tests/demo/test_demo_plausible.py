@@ -7,7 +7,8 @@ contact-course rule (portal/demo/statutory.py) and ends most periods with a job 
 from __future__ import annotations
 
 from portal.demo import seed_demo
-from portal.services import caseload, kpi
+from portal.services.casework import caseload
+from portal.services.steering import kpi
 
 # key: (low, high) with the reason. Shares in %, satisfaction on 0-100, JobMatch per year in placements.
 PLAUSIBLE = {

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.models.jobcentre import DfdgOutbound, JobcentreMessage
-from portal.services import dfdg, plan, referral
 from portal.services.access import staff_scope
-from portal.services.channels.jobcentre_exchange import MAX_ATTEMPTS
-from portal.services.municipalities import DATA_FILE
+from portal.services.casework import referral
+from portal.services.jobcentre import dfdg
+from portal.services.jobcentre.municipalities import DATA_FILE
+from portal.services.messaging.channels.jobcentre_exchange import MAX_ATTEMPTS
+from portal.services.minside import plan
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.clock(NOW)

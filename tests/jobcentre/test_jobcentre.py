@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, Member, Notification, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
-from portal.services import jobcentre, jobcentre_answers, jobcentre_stats, municipalities, plan, referral
 from portal.services.access import staff_scope
+from portal.services.casework import referral
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.jobcentre import jobcentre, jobcentre_answers, jobcentre_stats, municipalities
+from portal.services.minside import plan
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)

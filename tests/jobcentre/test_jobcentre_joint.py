@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from portal.models import Notification
 from portal.models.jobcentre import JobcentreMessage
-from portal.services import booking as booking_svc
-from portal.services import jobcentre, joint_conversation
+from portal.services.booking import booking as booking_svc
 from portal.services.errors import Conflict, ValidationFailed
+from portal.services.jobcentre import jobcentre, joint_conversation
 from tests.booking_helpers import NOW, hours, utc
 
 pytestmark = pytest.mark.clock(NOW)  # Monday 22 March 2027, 09:00 in Copenhagen

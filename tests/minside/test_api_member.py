@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Booking
 from portal.models.plan import PlanItem, PlanItemEvent
-from portal.services import plan
+from portal.services.minside import plan
 from portal.timeutil import local_today, utcnow
 from tests import openapi_check
 from tests.factories import PASSWORD

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, Member, OutboxMessage
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import JobAgentHit, JobmatchCv
-from portal.services import jobmatch, jobmatch_cv
+from portal.services.casework import jobmatch, jobmatch_cv
+from portal.services.casework.job_agent import run_job_agent
 from portal.services.errors import Conflict, ValidationFailed
-from portal.services.job_agent import run_job_agent
 from scheduling.jobs import run_job
 
 pytestmark = pytest.mark.usefixtures("clock")

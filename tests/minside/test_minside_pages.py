@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Consent, Member, Notification
 from portal.models.plan import PlanItem, PreparationAnswer
-from portal.services import consent as consent_svc
-from portal.services import plan, preparation
+from portal.services.minside import consent as consent_svc
+from portal.services.minside import plan, preparation
 from portal.timeutil import local_today, utcnow
 
 # The test's data and the views read one frozen instant (tests/clock.py).

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Consent, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
-from portal.services import consent as consent_svc
-from portal.services import my_data, plan, preparation, profile
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.minside import consent as consent_svc
+from portal.services.minside import my_data, plan, preparation, profile
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)

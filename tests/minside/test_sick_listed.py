@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from portal.demo import seed_demo
 from portal.models import Booking, Member, OutboxMessage, User
 from portal.models.jobcentre import JobcentreMessage
-from portal.services import booking as booking_svc
-from portal.services.conversation_types import TYPES
+from portal.services.booking import booking as booking_svc
+from portal.services.booking.conversation_types import TYPES
 from portal.services.errors import NotAllowed, ValidationFailed
 from tests.booking_helpers import NOW, hours, utc
 

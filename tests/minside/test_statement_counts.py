@@ -13,7 +13,8 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import Booking
-from portal.services import offers, plan
+from portal.services.minside import plan
+from portal.services.offers import offers
 from tests.booking_helpers import NOW, hours
 from tests.offers_helpers import make_offer, make_session
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, OutboxMessage, User
 from portal.models.fvu_feedback import FvuFeedback, FvuFeedbackLink
 from portal.models.offers import OfferRegistration
-from portal.services import fvu_feedback
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.offers import fvu_feedback
 from scheduling.jobs import JOBS, run_job
 from tests.offers_helpers import NOW, make_offer, make_session
 

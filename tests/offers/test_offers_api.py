@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models.offers import OfferRegistration, OfferSession
-from portal.services import offers
+from portal.services.offers import offers
 from portal.timeutil import utcnow
 from tests.factories import PASSWORD
 from tests.offers_helpers import make_offer, make_session

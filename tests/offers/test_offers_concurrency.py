@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models.offers import SEAT_STATUSES, OfferRegistration, OfferSession
-from portal.services import offers
+from portal.services.offers import offers
 from portal.timeutil import utcnow
 from tests.factories import PASSWORD
 from tests.live import call_json, gunicorn_portal

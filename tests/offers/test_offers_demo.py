@@ -38,7 +38,7 @@ def test_demo_member_has_every_situation(app, session, clock):
     waiting = next(r for r in regs if r.status == "waitlisted")
     full = session.get(OfferSession, waiting.session_id)
     assert full.seats_taken == full.capacity
-    from portal.services.waitlist import waitlist_position
+    from portal.services.offers.waitlist import waitlist_position
 
     assert waitlist_position(session, waiting) == 2
 
@@ -46,7 +46,7 @@ def test_demo_member_has_every_situation(app, session, clock):
 def test_demo_keeps_one_place_at_a_time_and_one_registration_per_offer(app, session, clock):
     from portal.models import Booking
     from portal.models.booking import ACTIVE_BOOKING_STATUSES
-    from portal.services.clashes import MAX_MEETING
+    from portal.services.booking.clashes import MAX_MEETING
 
     seed_demo(session, members=600, seed=5, now=clock.now, password="demo-adgangskode", areas=["booking", "offers"])
     places: dict[int, list] = {}

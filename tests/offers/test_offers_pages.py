@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEntry, Notification, OutboxMessage
 from portal.models.offers import Offer, OfferRegistration, OfferSession
-from portal.services import offers
+from portal.services.offers import offers
 from portal.timeutil import utcnow
 from tests.offers_helpers import make_offer, make_session
 

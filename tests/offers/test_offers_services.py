@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.models import AuditEntry, Notification, OutboxMessage, User
 from portal.models.offers import OfferRegistration, OfferSession
-from portal.services import offer_editing, offer_messages, offers, waitlist
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from portal.services.offers import offer_editing, offer_messages, offers, waitlist
 from tests.offers_helpers import NOW, make_offer, make_session
 
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.models import OutboxMessage
 from portal.models.offers import REGISTRATION_STATUSES, OfferRegistration
-from portal.services import offers, registration_state, waitlist
+from portal.services.offers import offers, registration_state, waitlist
 from portal.timeutil import utcnow
 from tests.offers.test_offers_api import _token
 from tests.offers_helpers import make_offer, make_session

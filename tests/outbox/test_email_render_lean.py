@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from portal.services.email_render import format_local, render_email
+from portal.services.messaging.email_render import format_local, render_email
 
 STARTS = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEntry, OutboxMessage
 from portal.models.scheduling import JobRun
-from portal.services import outbox
+from portal.services.messaging import outbox
 from portal.timeutil import utcnow
 
 

@@ -1,4 +1,4 @@
-"""A channel added to the list (portal.services.channels.CHANNELS) gets everything but the delivery from the one
+"""A channel added to the list (portal.services.messaging.channels.CHANNELS) gets everything but the delivery from the one
 dispatch loop: its scheduler job, the claim, retries with backoff, giving up, the crash lease, the admin's retry.
 
 The channel here is a fax machine that answers from a script: it is the adapter under test, not a stand-in for our
@@ -14,9 +14,15 @@ from sqlalchemy import select, text
 
 from portal.models import OutboxMessage
 from portal.models.messaging import OUTBOX_CHANNELS
-from portal.services import dispatch, outbox
-from portal.services.channels import CHANNELS
-from portal.services.channels.base import Channel, ChannelUnavailable, DeliveryFailed, RetryPolicy, backoff
+from portal.services.messaging import dispatch, outbox
+from portal.services.messaging.channels import CHANNELS
+from portal.services.messaging.channels.base import (
+    Channel,
+    ChannelUnavailable,
+    DeliveryFailed,
+    RetryPolicy,
+    backoff,
+)
 from scheduling.jobs import JOBS, channel_jobs, run_job
 from tests.scheduling_support import NOW
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import OutboxMessage
-from portal.services import outbox
-from portal.services.channels.email_smtp import SmtpSettings, SmtpUnavailable, connect, message_id
-from portal.services.dispatch import dispatch_pending
+from portal.services.messaging import outbox
+from portal.services.messaging.channels.email_smtp import SmtpSettings, SmtpUnavailable, connect, message_id
+from portal.services.messaging.dispatch import dispatch_pending
 from tests.scheduling_support import NOW, SmtpServer
 
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import OutboxAttachment, OutboxMessage
-from portal.services import outbox
+from portal.services.messaging import outbox
 from tests.scheduling_support import NOW, statements
 
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).

@@ -4,7 +4,7 @@ production). Real processes: the mail server is tests/smtp_sink.py, the dispatch
 
 Every message ends up delivered, each Message-ID once; none is lost. When the server died after storing a message
 but before acknowledging it, that one message arrives twice with the same Message-ID: the documented at-most-one
-duplicate (portal/services/dispatch.py), which receivers drop by Message-ID. When it died before a message started,
+duplicate (portal/services/messaging/dispatch.py), which receivers drop by Message-ID. When it died before a message started,
 nothing arrives twice. Runs on SQLite and, in the PostgreSQL leg, on PostgreSQL."""
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import select, update
 
 from portal.models import OutboxMessage
-from portal.services import outbox
-from portal.services.channels.email_smtp import message_id
-from portal.services.dispatch import backoff
+from portal.services.messaging import outbox
+from portal.services.messaging.channels.email_smtp import message_id
+from portal.services.messaging.dispatch import backoff
 from portal.timeutil import utcnow
 from tests.scheduling_support import free_port
 

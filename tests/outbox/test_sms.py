@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import OutboxMessage
-from portal.services import outbox, sms
-from portal.services.channels.sms_gateway import SmsSettings
-from portal.services.dispatch import backoff
 from portal.services.errors import ValidationFailed
-from portal.services.sms import dispatch_sms, normalise_phone
+from portal.services.messaging import outbox, sms
+from portal.services.messaging.channels.sms_gateway import SmsSettings
+from portal.services.messaging.dispatch import backoff
+from portal.services.messaging.sms import dispatch_sms, normalise_phone
 from portal.timeutil import utcnow
 from tests.scheduling_support import free_port
 from tests.sms_sink import SmsSink

@@ -155,7 +155,7 @@ def test_score_all_then_only_changed(session, make, active_b):
 
 
 def test_answers_to_questions_2_and_10_are_used_by_model_ab(session, make, active_b, trained_ab):
-    from portal.services.preparation import record_answers
+    from portal.services.minside.preparation import record_answers
 
     ab = service.register_model(session, trained_ab, kind="AB", actor="cli", now=NOW)
     service.activate_model(session, ab, actor="cli", now=NOW, reason="test")
@@ -222,7 +222,7 @@ def test_a_member_cannot_set_their_own_group(session, make):
 
 def _history(session, member, *periods, today):
     """Benefit periods (start, end, weekly shares or None) of one member, through the one writer."""
-    from portal.services.benefit_history import PeriodRecord, save_periods
+    from portal.services.steering.benefit_history import PeriodRecord, save_periods
 
     save_periods(session, [PeriodRecord(member_id=member.id, start_date=start, end_date=end,
                                         end_reason=end and "job", weeks=weeks) for start, end, weeks in periods],

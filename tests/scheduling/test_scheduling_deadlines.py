@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.models import Notification, OutboxMessage
 from portal.models.scheduling import SentNotice
-from portal.services.deadlines import send_caseworker_alerts, send_joint_invitations
+from portal.services.booking.deadlines import send_caseworker_alerts, send_joint_invitations
 from tests.scheduling_support import NOW, booking, statements
 
 TODAY = date(2026, 11, 26)  # Thursday; NOW is 10:00 Copenhagen on this day

@@ -8,9 +8,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from portal.models import OutboxMessage
-from portal.services.channels.email_smtp import SmtpSettings
-from portal.services.dispatch import dispatch_pending
-from portal.services.reminders import enqueue_booking_reminders
+from portal.services.messaging.channels.email_smtp import SmtpSettings
+from portal.services.messaging.dispatch import dispatch_pending
+from portal.services.messaging.reminders import enqueue_booking_reminders
 from tests.scheduling_support import NOW, SmtpServer, booking, statements
 
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
@@ -143,7 +143,7 @@ def _register(session, offer_session, member, status="registered"):
 
 
 def test_offer_session_reminder_for_registered_members_only_once_with_link(session, make):
-    from portal.services.reminders import enqueue_session_reminders
+    from portal.services.messaging.reminders import enqueue_session_reminders
 
     registered, waitlisted = make.member(), make.member()
     webinar = _offer_session(session, make.location(), starts_at=NOW + timedelta(hours=20),
@@ -185,7 +185,7 @@ def test_1200_reminders_cost_a_few_statements_per_chunk_and_a_second_run_writes_
 
 
 def test_reminder_written_by_a_parallel_run_after_the_lookup_counts_as_already_there(session, make, monkeypatch):
-    from portal.services import outbox
+    from portal.services.messaging import outbox
 
     cw = make.caseworker()
     booking(session, make.member(caseworker=cw), cw, starts_at=NOW + timedelta(hours=20))

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from portal.models import OutboxMessage
 from portal.models.chat import ChatConversation, ChatMessage
 from portal.models.scheduling import JobRun, PurgeLog
-from portal.services import outbox
-from portal.services.retention import PURGED_BODY, run_retention
+from portal.services.messaging import outbox
+from portal.services.messaging.retention import PURGED_BODY, run_retention
 from tests.scheduling_support import NOW
 
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, OutboxMessage
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
-from portal.services import surveys
+from portal.services.messaging import surveys
 from tests.conftest import csrf_from
 from tests.scheduling_support import booking
 

@@ -250,7 +250,7 @@ def _world(session):
 def _other_jobcentre_user(session) -> User:
     """A job-centre user of Aarhus (751): medlem lives in Odense (461)."""
     from portal.auth.passwords import hash_password
-    from portal.services import jobcentre
+    from portal.services.jobcentre import jobcentre
     from portal.timeutil import utcnow
 
     user = User(username="jobcenter-aarhus", password_hash=hash_password("demo-adgangskode"), role="jobcenter",

@@ -58,8 +58,8 @@ def _start_urls(app, session, world, role: str) -> list[str]:
     """Every GET page the role may open, with ids and link tokens taken from the seeded data."""
     from portal.models.offers import OfferRegistration
     from portal.models.scheduling import SatisfactionSurvey
-    from portal.services.surveys import make_token
-    from portal.services.waitlist import accept_token
+    from portal.services.messaging.surveys import make_token
+    from portal.services.offers.waitlist import accept_token
 
     values = _param_values(session, world["medlem"])
     survey = session.scalar(select(SatisfactionSurvey).where(

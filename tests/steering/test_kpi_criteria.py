@@ -1,5 +1,5 @@
 """docs/kpi.md's table of the application's success criteria is what the code measures: one test per row compares
-the row's group, target, baseline, source and section with the measure's definition in portal/services/kpi.py."""
+the row's group, target, baseline, source and section with the measure's definition in portal/services/steering/kpi.py."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.services import kpi
+from portal.services.steering import kpi
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "kpi.md"
 

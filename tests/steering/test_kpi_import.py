@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry
 from portal.models.outcomes import BenefitPeriod, JobStart
-from portal.services import kpi
+from portal.services.steering import kpi
 from tests.steering.test_kpi_measures import fixture  # noqa: F401
 
 HEADER = "member_number,record,start_date,end_date,end_reason,placement,target_group,permanent,job_kind\n"

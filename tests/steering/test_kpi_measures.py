@@ -20,7 +20,7 @@ from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.models.outcomes import BenefitPeriod, JobStart
 from portal.models.plan import PlanItem
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
-from portal.services import kpi
+from portal.services.steering import kpi
 from portal.timeutil import local_to_utc
 
 TODAY = date(2026, 11, 27)

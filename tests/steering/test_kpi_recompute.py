@@ -25,7 +25,7 @@ from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.models.outcomes import BenefitPeriod, JobStart
 from portal.models.plan import PlanItem
 from portal.models.scheduling import SurveyAnswer
-from portal.services import kpi
+from portal.services.steering import kpi
 from portal.timeutil import to_local
 from tests.steering.test_kpi_criteria import ROWS
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from portal.demo import seed_demo
-from portal.services import kpi, kpi_summary
+from portal.services.steering import kpi, kpi_summary
 from portal.timeutil import to_local
 
 

@@ -11,10 +11,15 @@ import pytest
 from sqlalchemy import literal, select
 
 from portal.models.base import UTCDateTime
-from portal.services import kpi
-from portal.services.contact_course import course_for
-from portal.services.kpi_measures import TIMELINESS_STEPS, drop_cohort, prepare_cohort, timeliness_flags
-from portal.services.kpi_sql import local_day
+from portal.services.booking.contact_course import course_for
+from portal.services.steering import kpi
+from portal.services.steering.kpi_measures import (
+    TIMELINESS_STEPS,
+    drop_cohort,
+    prepare_cohort,
+    timeliness_flags,
+)
+from portal.services.steering.kpi_sql import local_day
 from portal.timeutil import to_local
 from tests.steering.test_kpi_measures import booking, period
 

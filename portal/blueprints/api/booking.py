@@ -14,11 +14,11 @@ from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Booking, Member
 from portal.query_args import db_int
-from portal.services import booking as svc
-from portal.services.conversation_types import TYPES
-from portal.services.conversation_types import safe_gettext as _
+from portal.services.booking import booking as svc
+from portal.services.booking.conversation_types import TYPES
+from portal.services.booking.conversation_types import safe_gettext as _
+from portal.services.booking.slots import MAX_WINDOW, Slot, free_slots
 from portal.services.errors import NotFound, ValidationFailed
-from portal.services.slots import MAX_WINDOW, Slot, free_slots
 from portal.timeutil import LOCAL_TZ, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 

@@ -11,8 +11,9 @@ from portal.extensions import db
 from portal.models import Member
 from portal.models.plan import PlanItem
 from portal.models.statuses import PlanStatus
-from portal.services import contact_course, plan, profile
+from portal.services.booking import contact_course
 from portal.services.errors import NotFound, ValidationFailed
+from portal.services.minside import plan, profile
 from portal.services.minside_i18n import _
 from portal.timeutil import local_today, utcnow
 from portal.unit_of_work import unit_of_work

@@ -18,10 +18,10 @@ from portal.models import Member
 from portal.models.offers import CURRENT_STATUSES, OFFER_KINDS, Offer, OfferRegistration, OfferSession
 from portal.models.statuses import RegistrationStatus
 from portal.query_args import db_int
-from portal.services import offers as svc
-from portal.services import registration_state, waitlist
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.minside_i18n import _
+from portal.services.offers import offers as svc
+from portal.services.offers import registration_state, waitlist
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 

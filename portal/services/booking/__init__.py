@@ -1,0 +1,1 @@
+"""Booking conversations: slots, availability, clashes, the statutory contact course and its deadlines."""

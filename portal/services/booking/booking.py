@@ -1,0 +1,504 @@
+"""Booking conversations: book, move, cancel, register the outcome; confirmations with .ics in the outbox.
+
+Transactions: these functions do not commit; the caller (view, API, chatbot action) commits, so the booking, its
+audit entries, outbox e-mail and notifications are written together or not at all. On SlotTaken/Conflict from the
+database guard the session is left usable (the write ran in a savepoint), but callers should still roll back.
+
+No double booking: `serialise_booking_writes` makes the check-and-write exclusive (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: an advisory lock, which also keeps concurrent exclusion checks from deadlocking); the database refuses
+overlaps on both SQLite (triggers) and PostgreSQL (exclusion constraints), see portal/models/booking.py and
+docs/booking.md. One person, one place: `clashes.refuse_clash` (conversations and offer seats never overlap).
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from flask_babel import force_locale
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from portal.i18n import format_local_datetime
+from portal.models import Booking, Caseworker, Member, User
+from portal.models.statuses import BookingStatus, MemberStatus
+from portal.services import audit
+from portal.services.actors import Actor, SystemActor
+from portal.services.booking import clashes
+from portal.services.booking.contact_course import course_start
+from portal.services.booking.conversation_types import TYPES, channel_label, conversation_type, rules
+from portal.services.booking.conversation_types import safe_gettext as _
+from portal.services.booking.ics import Invitation, build_ics
+from portal.services.booking.slots import check_slot
+from portal.services.casework.referral import jobcenter_address
+from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.messaging import notifications, outbox
+from portal.timeutil import local_to_utc
+
+OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
+STAFF_ROLES = ("caseworker", "admin")
+UID_DOMAIN = "portal.foa.dk"
+
+
+# --- who may do what ---------------------------------------------------------------------------------------------
+
+def is_staff(actor: Actor | None) -> bool:
+    """Caseworkers, admins and the CLI act for the fund; members and the chatbot act for the member."""
+    if isinstance(actor, str):
+        return actor in (SystemActor.CLI, SystemActor.SCHEDULER)
+    return actor is not None and actor.role in STAFF_ROLES
+
+
+def _require_member_access(actor: Actor, member: Member) -> None:
+    if is_staff(actor) or actor == SystemActor.CHATBOT:
+        return
+    if isinstance(actor, User) and actor.role == "member" and member.user_id == actor.id:
+        return
+    raise NotFound(_("Samtalen findes ikke."))  # another member's booking looks like nothing
+
+
+def get_booking_for(session: Session, booking_id: int, actor: Actor) -> Booking:
+    """A booking the actor may see; anything else is 'not found'."""
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(_("Samtalen findes ikke."))
+    _require_member_access(actor, booking.member)
+    return booking
+
+
+# --- serialisation -----------------------------------------------------------------------------------------------
+
+# PostgreSQL advisory lock key for booking writes ("FOA1"), and how long a writer waits for it.
+BOOKING_WRITE_LOCK = 0x464F4131
+LOCK_WAIT = "15s"  # below gunicorn's 30-second worker timeout: a busy portal answers "busy", never a killed worker
+
+
+def serialise_booking_writes(session: Session) -> None:
+    """Make this transaction the only booking writer until it ends.
+
+    SQLite: start the transaction with BEGIN IMMEDIATE (the write lock is taken before the availability check, so
+    two requests cannot both see a slot free). If the connection already wrote in this transaction it holds the
+    write lock already. PostgreSQL: a transaction-scoped advisory lock. The exclusion constraints alone would
+    decide who wins, but concurrent inserts that each wait for the other's exclusion check deadlock (the server
+    then kills one after deadlock_timeout, which used to reach the member as a 500); one writer at a time has no
+    cycles. Booking writes are a few milliseconds each, so the queue is short. A writer that waits longer than
+    LOCK_WAIT (or SQLite's busy timeout) gets SlotTaken "busy, try again".
+    """
+    connection = session.connection()
+    busy = _("Der er travlt lige nu. Prøv igen om et øjeblik.")
+    if connection.dialect.name == "postgresql":
+        try:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BOOKING_WRITE_LOCK})")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+        except OperationalError as exc:  # lock_not_available: the transaction is aborted, the caller rolls back
+            raise SlotTaken(busy) from exc
+        return
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:  # busy beyond the timeout
+            raise SlotTaken(busy) from exc
+
+
+def _write(session: Session, booking: Booking) -> None:
+    """Flush in a savepoint; the database's overlap guard turns into SlotTaken."""
+    try:
+        with session.begin_nested():
+            session.add(booking)
+            session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig).lower()
+        if "member_overlap" in text or "booking_overlap_member" in text:
+            raise Conflict(_("Du har allerede en samtale på det tidspunkt.")) from exc
+        if "overlap" in text:  # ex_booking_caseworker_overlap (PostgreSQL) / booking_overlap_caseworker (SQLite)
+            raise SlotTaken(_("Tiden er lige blevet booket af en anden. Vælg en anden tid.")) from exc
+        raise
+
+
+# --- booking -----------------------------------------------------------------------------------------------------
+
+NOTE_MAX = 500
+
+
+def _member_note(note: str | None) -> str | None:
+    """The member's "what would you like to talk about": kept whole or refused, never cut."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed(_("Din besked må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
+                                 max=NOTE_MAX, n=len(note)), field="note")
+    return note or None
+
+
+def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,
+              actor: Actor, now: datetime, with_jobcenter: bool = False, note: str | None = None,
+              override_reason: str | None = None) -> Booking:
+    """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
+
+    Members (and the chatbot for a member) book their own, within notice and horizon; joint conversations and a
+    third focus conversation need a caseworker. Does not commit.
+    """
+    ctype = conversation_type(type)
+    staff = is_staff(actor)
+    _require_member_access(actor, member)
+    if not staff:
+        _member_may_book(session, member, ctype)
+    if ctype.with_jobcenter:
+        with_jobcenter = True  # the joint and round-table conversations are with the job centre
+    refusal = staff_type_refusal(member, ctype)
+    if refusal:
+        raise ValidationFailed(refusal, field="type")
+    note = _member_note(note)
+    serialise_booking_writes(session)
+    slot = check_slot(session, ctype=ctype, caseworker_id=caseworker_id, starts_at=starts_at, channel=channel,
+                      member=member, now=now, staff=staff)
+    clashes.refuse_clash(session, member, slot.starts_at, slot.ends_at, actor=actor, now=now, staff=staff,
+                         override_reason=override_reason)
+    booking = Booking(
+        uid=f"booking-{uuid.uuid4().hex}@{UID_DOMAIN}", member_id=member.id, caseworker_id=caseworker_id,
+        location_id=slot.location_id, type=ctype.code, channel=channel, starts_at=slot.starts_at,
+        ends_at=slot.ends_at, status=BookingStatus.BOOKED, sequence=0, with_jobcenter=with_jobcenter,
+        meeting_link=rules().video_base_url + secrets.token_urlsafe(12) if channel == "video" else None,
+        booked_by_user_id=actor.id if isinstance(actor, User) else None, created_at=now, updated_at=now,
+        member_note=note,
+    )
+    _write(session, booking)
+    audit.record(session, actor, "booking.create", member_id=member.id, target=booking, now=now, detail={
+        "type": ctype.code, "channel": channel, "caseworker_id": caseworker_id,
+        "starts_at": slot.starts_at.isoformat(), "with_jobcenter": with_jobcenter})
+    _tell(session, booking, "created", actor=actor, now=now)
+    return booking
+
+
+def staff_type_refusal(member: Member, ctype) -> str | None:
+    """Why this type cannot be booked for this member at all, by anyone (a Danish sentence), or None."""
+    if ctype.for_statuses and member.status not in ctype.for_statuses:
+        return _("En rundbordssamtale er for sygemeldte medlemmer og ledige, der kommer fra sygedagpenge. Vælg en "
+                 "anden samtaletype.")
+    return None
+
+
+def member_booking_refusal(session: Session, member: Member, ctype) -> str | None:
+    """Why the member may not book this type themselves (a Danish sentence), or None when they may."""
+    if not ctype.member_bookable:
+        if ctype.code == "round_table":
+            return _("Rundbordssamtalen bookes af din sagsbehandler sammen med jobcentret.")
+        return _("Fællessamtalen bookes af din sagsbehandler sammen med jobcentret.")
+    if ctype.target_groups and member.target_group not in ctype.target_groups:
+        return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
+                 "video, eller kontakt din sagsbehandler.")
+    if ctype.statutory and member.status != MemberStatus.LEDIG:
+        # The statutory conversations belong to the contact course, which only unemployed members have
+        # (contact_course.course_start); a dismissed or sick-listed member has no deadlines with us.
+        return _("%(type)s er en del af det lovpligtige kontaktforløb for ledige medlemmer, og det har du ikke nu. "
+                 "Book en anden samtale, eller kontakt din sagsbehandler.", type=_(ctype.name))
+    if ctype.member_statuses and member.status not in ctype.member_statuses:
+        return _("Samtalen om, hvordan du kommer videre, er for medlemmer i opsigelsesperioden. Book en anden "
+                 "samtale, eller kontakt din sagsbehandler.")
+    if ctype.member_limit is not None:
+        # The right to 2 focus conversations belongs to the current contact course (DOMAIN.md): a member who
+        # returns to benefit has it again.
+        query = select(func.count()).select_from(Booking).where(
+            Booking.member_id == member.id, Booking.type == ctype.code,
+            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)))
+        first_day = course_start(member)
+        if first_day is not None:
+            query = query.where(Booking.starts_at >= local_to_utc(datetime.combine(first_day, datetime.min.time())))
+        if (session.scalar(query) or 0) >= ctype.member_limit:
+            return _("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
+                     "har brug for endnu en.", n=ctype.member_limit)
+    return None
+
+
+def member_bookable_types(session: Session, member: Member) -> list:
+    """The conversation types the member may book themselves, the ones for their status first (a dismissed
+    member's own conversation before the follow-ups)."""
+    types = [t for t in TYPES.values() if member_booking_refusal(session, member, t) is None]
+    return sorted(types, key=lambda t: t.member_statuses is None)
+
+
+def _member_may_book(session: Session, member: Member, ctype) -> None:
+    refusal = member_booking_refusal(session, member, ctype)
+    if refusal:
+        raise NotAllowed(refusal)
+
+
+def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str) -> None:
+    """The booking's state refuses the change: 409 Conflict (the actor may act, but not now)."""
+    if booking.status != BookingStatus.BOOKED:
+        raise Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
+    if booking.starts_at <= now:
+        raise Conflict(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
+    if not is_staff(actor) and booking.starts_at - now < rules().min_notice:
+        hours = int(rules().min_notice.total_seconds() // 3600)
+        if verb == "move":
+            raise Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
+                               "a-kassen, hvis du ikke kan komme.", hours=hours))
+        raise Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
+                           "a-kassen, hvis du ikke kan komme.", hours=hours))
+
+
+REASON_MAX = 500
+
+
+def _reason_within_limit(reason: str | None) -> str | None:
+    """A caseworker's reason (the member is told it): kept whole or refused with the limit, never cut."""
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(_("Begrundelsen må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
+                                 max=REASON_MAX, n=len(reason)), field="reason")
+    return reason or None
+
+
+def _staff_reason(actor: Actor, reason: str | None) -> str | None:
+    reason = _reason_within_limit(reason)
+    if is_staff(actor) and not reason and not isinstance(actor, str):
+        raise ValidationFailed(_("Skriv en begrundelse. Medlemmet får den at vide."), field="reason")
+    return reason
+
+
+def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetime, actor: Actor, now: datetime,
+                       reason: str | None = None, channel: str | None = None,
+                       override_reason: str | None = None) -> Booking:
+    """Move a booked conversation to a new start (same caseworker; optionally another allowed channel)."""
+    _require_member_access(actor, booking.member)
+    _require_changeable(booking, actor, now, "move")
+    reason = _staff_reason(actor, reason)
+    channel = channel or booking.channel
+    if starts_at == booking.starts_at and channel == booking.channel:
+        raise ValidationFailed(_("Samtalen ligger allerede på det tidspunkt. Vælg en anden tid, hvis du vil flytte "
+                                 "den."), field="starts_at")
+    ctype = TYPES[booking.type]
+    serialise_booking_writes(session)
+    old = booking.starts_at
+    slot = check_slot(session, ctype=ctype, caseworker_id=booking.caseworker_id, starts_at=starts_at,
+                      channel=channel, member=booking.member, now=now, staff=is_staff(actor),
+                      exclude_booking_id=booking.id)
+    clashes.refuse_clash(session, booking.member, slot.starts_at, slot.ends_at, actor=actor, now=now,
+                         staff=is_staff(actor), override_reason=override_reason, exclude_booking_id=booking.id)
+    booking.starts_at, booking.ends_at, booking.location_id = slot.starts_at, slot.ends_at, slot.location_id
+    if channel != booking.channel:
+        booking.channel = channel
+        booking.meeting_link = rules().video_base_url + secrets.token_urlsafe(12) if channel == "video" else None
+    booking.sequence += 1
+    booking.updated_at = now
+    _write(session, booking)
+    audit.record(session, actor, "booking.reschedule", member_id=booking.member_id, target=booking, now=now,
+                 reason=reason, detail={"from": old.isoformat(), "to": slot.starts_at.isoformat(),
+                                        "channel": channel})
+    _tell(session, booking, "moved", actor=actor, now=now, reason=reason, old_start=old)
+    return booking
+
+
+def cancel_booking(session: Session, booking: Booking, *, actor: Actor, now: datetime,
+                   reason: str | None = None) -> Booking:
+    """Cancel: a member up to the minimum notice; the fund any time before the start, with a reason."""
+    _require_member_access(actor, booking.member)
+    _require_changeable(booking, actor, now, "cancel")
+    reason = _staff_reason(actor, reason)
+    booking.status = BookingStatus.CANCELLED_FUND if is_staff(actor) else BookingStatus.CANCELLED_MEMBER
+    booking.cancel_reason = reason
+    booking.sequence += 1
+    booking.updated_at = now
+    session.flush()
+    audit.record(session, actor, "booking.cancel", member_id=booking.member_id, target=booking, now=now,
+                 reason=reason, detail={"status": booking.status})
+    _tell(session, booking, "cancelled", actor=actor, now=now, reason=reason)
+    return booking
+
+
+def register_outcome(session: Session, booking: Booking, *, outcome: str, actor: Actor, now: datetime,
+                     reason: str | None = None) -> Booking:
+    """Held / no-show (after the start) or cancelled by the fund; staff only. A wrong outcome can be corrected."""
+    if not is_staff(actor):
+        raise NotAllowed(_("Kun a-kassens medarbejdere kan registrere udfaldet af en samtale."))
+    if outcome not in OUTCOMES:
+        raise ValidationFailed(_("Vælg afholdt, udeblevet eller aflyst af a-kassen."), field="outcome")
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW):
+        raise Conflict(_("Samtalen er aflyst; udfaldet kan ikke registreres."))
+    if outcome == BookingStatus.CANCELLED_FUND and booking.starts_at > now:
+        return cancel_booking(session, booking, actor=actor, now=now, reason=reason or _("Aflyst af a-kassen."))
+    if outcome in (BookingStatus.HELD, BookingStatus.NO_SHOW) and booking.starts_at > now:
+        raise ValidationFailed(_("Samtalen er ikke begyndt endnu."), field="outcome")
+    cancel_reason = _reason_within_limit(reason) if outcome == BookingStatus.CANCELLED_FUND else None
+    previous = booking.status
+    booking.status = outcome
+    booking.outcome_registered_at = now
+    booking.updated_at = now
+    if outcome == BookingStatus.CANCELLED_FUND:
+        booking.cancel_reason = cancel_reason
+    session.flush()
+    audit.record(session, actor, "booking.outcome", member_id=booking.member_id, target=booking, now=now,
+                 detail={"outcome": outcome, "previous": previous})
+    from portal.services.jobcentre import (
+        joint_conversation,  # the job-centre exchange (issue 16), as in _tell
+    )
+
+    joint_conversation.conversation_over(session, booking, actor, now)
+    return booking
+
+
+def member_bookings(session: Session, member: Member, *, upcoming_only: bool = False, now: datetime,
+                    with_staff_and_place: bool = True) -> list[Booking]:
+    """The member's bookings by start time; upcoming_only: booked ones not yet ended. `with_staff_and_place=False`
+    for a page that shows neither the caseworker nor the place (one statement instead of four)."""
+    query = select(Booking).where(Booking.member_id == member.id)
+    if with_staff_and_place:
+        query = query.options(selectinload(Booking.caseworker).selectinload(Caseworker.user),
+                              selectinload(Booking.location))
+    if upcoming_only:
+        query = query.where(Booking.status == BookingStatus.BOOKED, Booking.ends_at > now).order_by(Booking.starts_at)
+    else:
+        query = query.order_by(Booking.starts_at.desc())
+    return list(session.scalars(query))
+
+
+def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
+    """The caseworker's calendar between start and end, with each booking's member (one statement)."""
+    return list(session.scalars(
+        select(Booking).where(Booking.caseworker_id == caseworker_id, Booking.starts_at < end,
+                              Booking.ends_at > start)
+        .options(joinedload(Booking.member))
+        .order_by(Booking.starts_at)
+    ))
+
+
+# --- confirmations -----------------------------------------------------------------------------------------------
+
+def format_when(value: datetime) -> str:
+    """'torsdag 3. december 2026 kl. 10.00' / 'Thursday 3 December 2026 at 10:00' in Copenhagen time, in the
+    current language (Danish outside a request: the scheduler's e-mails)."""
+    return format_local_datetime(value, "EEEE d. MMMM y 'kl.' HH.mm")
+
+
+def _where(booking: Booking) -> str:
+    if booking.channel == "video":
+        return _("Video: %(link)s", link=booking.meeting_link or "")
+    if booking.channel == "phone":
+        return _("Telefon: din sagsbehandler ringer til dig")
+    return _("Fremmøde: FOA A-kasse, %(place)s", place=booking.location.name)
+
+
+def _invitation(booking: Booking) -> Invitation:
+    ctype = TYPES[booking.type]
+    member = booking.member
+    description = [str(ctype.label), _("Sagsbehandler: %(name)s", name=booking.caseworker.user.display_name),
+                   _where(booking)]
+    if booking.with_jobcenter:
+        description.append(_("Jobcentret deltager."))
+    if booking.cancel_reason:
+        description.append(_("Begrundelse: %(reason)s", reason=booking.cancel_reason))
+    return Invitation(
+        uid=booking.uid, sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
+        summary=_("%(type)s med FOA A-kasse", type=ctype.label), description="\n".join(description),
+        location=booking.location.name if booking.channel == "in_person" else channel_label(booking.channel),
+        url=booking.meeting_link, attendee_email=member.email, attendee_name=member.full_name,
+    )
+
+
+def booking_ics(booking: Booking, now: datetime) -> bytes:
+    """The booking's current invitation: METHOD REQUEST while active, CANCEL when cancelled."""
+    method = "CANCEL" if booking.status in (BookingStatus.CANCELLED_MEMBER, BookingStatus.CANCELLED_FUND) else "REQUEST"
+    return build_ics(_invitation(booking), method=method, now=now)
+
+
+def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: datetime, reason: str | None = None,
+          old_start: datetime | None = None) -> None:
+    """E-mail with .ics to the member (and the job centre for a joint conversation); in-app notes to the other
+    party: the member when the fund changed something, the caseworker when the member did. Each text is written in
+    its reader's language (the member's correspondence language, the caseworker's UI language, Danish for the job
+    centre), not in the language of whoever clicked."""
+    key = f"booking-{booking.id}-{booking.sequence}-{kind}"
+    if booking.member.email:
+        with force_locale(booking.member.language or "da"):
+            subject, body = _member_email(booking, kind, reason, old_start)
+            ics = booking_ics(booking, now)
+        outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", to_address=booking.member.email,
+                       subject=subject, body_text=body, member_id=booking.member_id, now=now,
+                       attachments=[("samtale.ics", "text/calendar; method="
+                                     + ("CANCEL" if kind == "cancelled" else "REQUEST"), ics)])
+    _tell_by_sms(session, booking, kind, key=key + "-sms", now=now)
+    if booking.with_jobcenter:
+        with force_locale("da"):  # the job centre's correspondence is Danish
+            subject = _member_email(booking, kind, reason, old_start)[0]
+            body = _("%(type)s for medlem %(number)s %(when)s. %(where)s", type=TYPES[booking.type].label,
+                     number=booking.member.member_number, when=format_when(booking.starts_at), where=_where(booking))
+            ics = booking_ics(booking, now)
+        outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
+                       channel="jobcenter", to_address=jobcenter_address(session, booking.member), subject=subject,
+                       body_text=body, member_id=booking.member_id, now=now,
+                       attachments=[("samtale.ics", "text/calendar", ics)])
+        from portal.services.jobcentre import (
+            joint_conversation,  # the job-centre exchange (issue 16): it answers there
+        )
+
+        joint_conversation.booking_changed(session, booking, kind, subject=subject, body=body, now=now)
+    if is_staff(actor) and booking.member.user_id:
+        with force_locale(booking.member.user.locale or "da"):
+            text = _note(booking, kind, reason)
+        notifications.notify(session, booking.member.user_id, text, link="/samtaler/mine", now=now)
+    if not is_staff(actor):
+        with force_locale(booking.caseworker.user.locale or "da"):
+            text = _note(booking, kind, reason)
+        notifications.notify(session, booking.caseworker.user_id, f"{booking.member.full_name}: {text}",
+                             link=f"/kalender/samtale/{booking.id}", now=now)
+
+
+def _tell_by_sms(session: Session, booking: Booking, kind: str, *, key: str, now: datetime) -> None:
+    """The same news by SMS (subject and place, no new wording) when the member has a valid Danish number and the
+    SMS channel is on (sms.available()); otherwise nothing is written, so nothing waits for a gateway that is not
+    there. Its own idempotency key beside the e-mail's."""
+    from portal.services.messaging import sms
+
+    number = sms.parse_danish_phone(booking.member.phone)
+    if number is None or not sms.available():
+        return
+    with force_locale(booking.member.language or "da"):
+        subject = _member_email(booking, kind, None, None)[0]
+        text = str(subject) if kind == "cancelled" else f"{subject}. {_where(booking)}"
+    outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", channel="sms", to_address=number,
+                   subject=str(subject), body_text=text, member_id=booking.member_id, now=now)
+
+
+def _member_email(booking: Booking, kind: str, reason: str | None, old_start: datetime | None) -> tuple[str, str]:
+    """Subject and body of the member's e-mail, in the current locale."""
+    ctype = TYPES[booking.type]
+    when = format_when(booking.starts_at)
+    subject = {
+        "created": _("Bekræftelse: %(type)s %(when)s", type=ctype.label, when=when),
+        "moved": _("Din samtale er flyttet: %(type)s %(when)s", type=ctype.label, when=when),
+        "cancelled": _("Aflyst: %(type)s %(when)s", type=ctype.label, when=when),
+    }[kind]
+    lines = [_("Kære %(name)s", name=booking.member.first_name), ""]
+    if kind == "created":
+        lines.append(_("Du har en %(type)s %(when)s.", type=str(ctype.label).lower(), when=when))
+    elif kind == "moved":
+        lines.append(_("Din %(type)s er flyttet fra %(old)s til %(when)s.", type=str(ctype.label).lower(),
+                       old=format_when(old_start), when=when))
+    else:
+        lines.append(_("Din %(type)s %(when)s er aflyst.", type=str(ctype.label).lower(), when=when))
+    if reason:
+        lines.append(_("Begrundelse: %(reason)s", reason=reason))
+    if kind != "cancelled":
+        lines += [_where(booking), _("Sagsbehandler: %(name)s", name=booking.caseworker.user.display_name)]
+        if booking.with_jobcenter:
+            lines.append(_("Jobcentret deltager i samtalen."))
+        lines.append(_("Du kan flytte eller aflyse samtalen på Min side indtil %(hours)s timer før.",
+                       hours=int(rules().min_notice.total_seconds() // 3600)))
+    lines += ["", _("Kalenderinvitationen er vedhæftet."), "", _("Venlig hilsen"), _("FOA A-kasse")]
+    return str(subject), "\n".join(lines)
+
+
+def _note(booking: Booking, kind: str, reason: str | None) -> str:
+    """The in-app notification text, in the current locale."""
+    ctype, when = TYPES[booking.type], format_when(booking.starts_at)
+    text = {"created": _("%(type)s %(when)s er booket.", type=ctype.label, when=when),
+            "moved": _("%(type)s er flyttet til %(when)s.", type=ctype.label, when=when),
+            "cancelled": _("%(type)s %(when)s er aflyst.", type=ctype.label, when=when)}[kind]
+    if reason:
+        text += " " + _("Begrundelse: %(reason)s", reason=reason)
+    return text

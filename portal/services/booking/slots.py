@@ -1,0 +1,237 @@
+"""Free slots: availability minus bookings, with minimum notice, maximum horizon and buffers (conversation_types).
+
+Order for a member: their own caseworker first, then others at the member's location, then nearby locations
+(by distance), then by time. `check_slot` is the same rule for one wanted time, with a precise reason when it fails.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Booking, Caseworker, Member, ServiceLocation, User
+from portal.models.booking import ACTIVE_BOOKING_STATUSES, WorkingHours
+from portal.services.booking import clashes
+from portal.services.booking.availability import open_intervals
+from portal.services.booking.conversation_types import (
+    BookingRules,
+    ConversationType,
+    channel_label,
+    conversation_type,
+    rules,
+)
+from portal.services.booking.conversation_types import safe_gettext as _
+from portal.services.danish_calendar import is_closed_day
+from portal.services.errors import Conflict, NotFound, SlotTaken, ValidationFailed
+from portal.timeutil import to_local
+
+NEARBY_COUNT = 3  # other locations offered to a member besides their own
+NEARBY_KM = 80.0
+MAX_WINDOW = timedelta(days=92)
+
+
+@dataclass(frozen=True)
+class Slot:
+    caseworker_id: int
+    caseworker_name: str
+    location_id: int
+    location_name: str
+    starts_at: datetime
+    ends_at: datetime
+    channels: tuple[str, ...]
+    own_caseworker: bool
+
+
+def distance_km(a: ServiceLocation, b: ServiceLocation) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def nearby_locations(locations: dict[int, ServiceLocation], home_id: int) -> list[int]:
+    home = locations[home_id]
+    others = sorted((distance_km(home, loc), loc_id) for loc_id, loc in locations.items() if loc_id != home_id)
+    return [loc_id for km, loc_id in others[:NEARBY_COUNT] if km <= NEARBY_KM]
+
+
+def _channels(ctype: ConversationType, channel: str | None) -> tuple[str, ...]:
+    if channel is None or channel == "":
+        return ctype.channels
+    if channel not in ctype.channels:
+        allowed = ", ".join(channel_label(c).lower() for c in ctype.channels)
+        raise ValidationFailed(
+            _("%(type)s kan kun holdes som %(allowed)s.", type=ctype.label, allowed=allowed), field="channel")
+    return (channel,)
+
+
+def _busy(session: Session, caseworker_ids: list[int], start: datetime, end: datetime, buffer: timedelta,
+          member: Member | None, exclude_booking_id: int | None) -> tuple[dict[int, list], list]:
+    """Active bookings around [start, end): per caseworker (widened by the buffer) and the member's own."""
+    query = select(Booking.id, Booking.caseworker_id, Booking.member_id, Booking.starts_at, Booking.ends_at).where(
+        Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+        Booking.starts_at < end + buffer, Booking.ends_at > start - buffer,
+    )
+    if member is not None:
+        query = query.where((Booking.caseworker_id.in_(caseworker_ids)) | (Booking.member_id == member.id))
+    else:
+        query = query.where(Booking.caseworker_id.in_(caseworker_ids))
+    per_caseworker: dict[int, list] = defaultdict(list)
+    own: list = []
+    for row in session.execute(query):
+        if row.id == exclude_booking_id:
+            continue
+        if row.caseworker_id in caseworker_ids:
+            per_caseworker[row.caseworker_id].append((row.starts_at - buffer, row.ends_at + buffer))
+        if member is not None and row.member_id == member.id:
+            own.append((row.starts_at, row.ends_at))
+    return {cw: _merge(v) for cw, v in per_caseworker.items()}, _merge(own)
+
+
+def _merge(intervals: list) -> list:
+    merged: list = []
+    for s, e in sorted(intervals):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
+def _overlaps(busy: list, start: datetime, end: datetime) -> bool:
+    """busy: merged, sorted intervals (aware UTC)."""
+    i = bisect_right(busy, (start, _FAR)) - 1
+    for j in (i, i + 1):
+        if 0 <= j < len(busy) and busy[j][0] < end and busy[j][1] > start:
+            return True
+    return False
+
+
+def _window(start: datetime, end: datetime, now: datetime, r: BookingRules, staff: bool) -> tuple[datetime, datetime]:
+    earliest = max(start, now if staff else now + r.min_notice)
+    latest = end if staff else min(end, now + r.horizon + timedelta(days=1))
+    return earliest, min(latest, earliest + MAX_WINDOW)
+
+
+def _candidates(session: Session, *, member: Member | None, location_id: int | None, caseworker_id: int | None,
+                locations: dict[int, ServiceLocation]) -> dict[int, set[int] | None]:
+    """Caseworker id → locations whose hours count (None: all of them)."""
+    if caseworker_id is not None:
+        if session.get(Caseworker, caseworker_id) is None:
+            raise NotFound(_("Sagsbehandleren findes ikke."))
+        return {caseworker_id: {location_id} if location_id else None}
+    if location_id is not None:
+        if location_id not in locations:
+            raise ValidationFailed(_("Vælg et betjeningssted fra listen."), field="location")
+        wanted = {location_id}
+    elif member is not None:
+        wanted = {member.location_id, *nearby_locations(locations, member.location_id)}
+    else:
+        raise ValidationFailed(_("Vælg et betjeningssted."), field="location")
+    result: dict[int, set[int] | None] = {}
+    for cw_id, loc_id in session.execute(
+            select(WorkingHours.caseworker_id, WorkingHours.location_id).distinct()
+            .where(WorkingHours.location_id.in_(wanted))):
+        result.setdefault(cw_id, set()).add(loc_id)
+    if member is not None and member.caseworker_id and location_id is None:
+        result[member.caseworker_id] = None  # the own caseworker wherever they sit
+    return result
+
+
+def free_slots(session: Session, *, type: str, start: datetime, end: datetime, now: datetime,
+               member: Member | None = None, location_id: int | None = None, caseworker_id: int | None = None,
+               channel: str | None = None, limit: int | None = None, staff: bool = False,
+               exclude_booking_id: int | None = None, booking_rules: BookingRules | None = None) -> list[Slot]:
+    """Free slots of `type` starting in [start, end).
+
+    staff=True (a caseworker booking for a member) skips the minimum notice and the horizon.
+    exclude_booking_id: a booking being moved does not block its own new time.
+    """
+    r = booking_rules or rules()
+    ctype = conversation_type(type)
+    channels = _channels(ctype, channel)
+    earliest, latest = _window(start, end, now, r, staff)
+    if latest <= earliest:
+        return []
+    locations = {loc.id: loc for loc in session.scalars(select(ServiceLocation))}
+    wanted = _candidates(session, member=member, location_id=location_id, caseworker_id=caseworker_id,
+                         locations=locations)
+    if not wanted:
+        return []
+    length = ctype.length
+    intervals = open_intervals(session, wanted, earliest, latest + length, location_ids=wanted)
+    busy, own_busy = _busy(session, list(wanted), earliest, latest + length, r.buffer, member, exclude_booking_id)
+    if member is not None and not staff:
+        # One person, one place: a member is not offered a time they are at a webinar or meeting (a caseworker
+        # sees it and may book anyway with a reason, see clashes.refuse_clash).
+        own_busy = _merge(own_busy + clashes.session_times(session, member.id, earliest, latest + length))
+    names = dict(session.execute(select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
+                                 .where(Caseworker.id.in_(list(wanted)))).all())
+    own_id = member.caseworker_id if member is not None else None
+    home = locations.get(member.location_id) if member is not None else None
+    slots: list[tuple] = []
+    for cw_id, cw_intervals in intervals.items():
+        cw_busy = busy.get(cw_id, [])
+        for interval in cw_intervals:
+            t = interval.starts_at
+            while t + length <= interval.ends_at:
+                if t >= earliest and t < latest and not _overlaps(cw_busy, t, t + length) \
+                        and not _overlaps(own_busy, t, t + length):
+                    loc = locations[interval.location_id]
+                    own = cw_id == own_id
+                    rank = 0 if own else 1 if home is not None and loc.id == home.id else 2
+                    km = distance_km(home, loc) if rank == 2 and home is not None else 0.0
+                    slots.append(((rank, round(km), t, names.get(cw_id, "")), Slot(
+                        cw_id, names.get(cw_id, ""), loc.id, loc.name, t, t + length, channels, own)))
+                t += r.step
+    slots.sort(key=lambda pair: pair[0])
+    result = [slot for _key, slot in slots]
+    if exclude_booking_id is not None:  # a booking being moved: its own current time is not a new time
+        moving = session.get(Booking, exclude_booking_id)
+        if moving is not None:
+            result = [s for s in result if not (s.caseworker_id == moving.caseworker_id
+                                                and s.starts_at == moving.starts_at)]
+    return result[:limit] if limit else result
+
+
+def check_slot(session: Session, *, ctype: ConversationType, caseworker_id: int, starts_at: datetime,
+               channel: str, member: Member, now: datetime, staff: bool,
+               exclude_booking_id: int | None = None) -> Slot:
+    """The slot at `starts_at` if it can be booked now; otherwise a domain error saying why."""
+    r = rules()
+    _channels(ctype, channel)
+    if starts_at.tzinfo is None:
+        raise ValidationFailed(_("Tidspunktet mangler tidszone."), field="starts_at")
+    if starts_at <= now:
+        raise ValidationFailed(_("Tidspunktet er passeret. Vælg en ny tid."), field="starts_at")
+    if not staff and starts_at < now + r.min_notice:
+        hours = int(r.min_notice.total_seconds() // 3600)
+        raise ValidationFailed(_("Samtaler skal bookes mindst %(hours)s timer før. Vælg en senere tid.",
+                                 hours=hours), field="starts_at")
+    if not staff and starts_at > now + r.horizon + timedelta(days=1):
+        raise ValidationFailed(_("Du kan højst booke %(days)s dage frem.", days=r.horizon.days), field="starts_at")
+    ends_at = starts_at + ctype.length
+    intervals = open_intervals(session, [caseworker_id], starts_at, ends_at).get(caseworker_id, [])
+    inside = [i for i in intervals if i.starts_at <= starts_at and ends_at <= i.ends_at]
+    if not inside and is_closed_day(to_local(starts_at).date()):
+        raise ValidationFailed(_("A-kassen holder lukket den dag (helligdag). Vælg en anden dag."), field="starts_at")
+    if not inside:
+        raise ValidationFailed(_("Tidspunktet ligger uden for sagsbehandlerens arbejdstid. Vælg en tid fra listen."),
+                               field="starts_at")
+    busy, own_busy = _busy(session, [caseworker_id], starts_at, ends_at, r.buffer, member, exclude_booking_id)
+    if _overlaps(own_busy, starts_at, ends_at):
+        raise Conflict(_("Du har allerede en samtale på det tidspunkt."))
+    if _overlaps(busy.get(caseworker_id, []), starts_at, ends_at):
+        raise SlotTaken(_("Tiden er lige blevet booket af en anden. Vælg en anden tid."))
+    name = session.scalar(select(User.display_name).join(Caseworker, Caseworker.user_id == User.id)
+                          .where(Caseworker.id == caseworker_id)) or ""
+    location = session.get(ServiceLocation, inside[0].location_id)
+    return Slot(caseworker_id, name, location.id, location.name, starts_at, ends_at, (channel,),
+                member.caseworker_id == caseworker_id)

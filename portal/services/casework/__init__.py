@@ -1,0 +1,1 @@
+"""The caseworker's workspace: caseload, conversation records, summaries, visitation, JobMatch."""

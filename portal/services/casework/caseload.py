@@ -1,0 +1,436 @@
+"""The caseload (Mine medlemmer): members in a caseworker's scope with their next statutory step.
+
+How the next step stays fast at 250,000 members (docs/caseworker.md): the rule is
+`portal.services.booking.contact_course.statutory_steps` + `next_step` and nowhere else. Its result is stored per member in
+`member_next_step` so the list can filter "overdue" and sort by due date in SQL. The stored value only depends on
+the member's status, first day of unemployment, target group and bookings (the due dates are fixed from day 1;
+"overdue" is `sort_due < today`, evaluated in SQL at read time), so it is refreshed when those change:
+- a flush that touches a Booking or those Member fields marks the member's row stale (listener below);
+- every page recomputes its own rows from the rule (one bookings query for the page) and corrects stored rows;
+- the "mine" scope refreshes its missing/stale rows before the query (a caseworker's own members only);
+- `refresh_all` (demo seed, `flask casework refresh-next-steps`) computes every member in batches.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, delete, event, false, func, insert, inspect, literal, null, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, joinedload
+
+from portal.models import Booking, Member
+from portal.models.booking import ACTIVE_BOOKING_STATUSES
+from portal.models.casework import HeldConversation, MemberNextStep
+from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
+from portal.models.offers import OfferRegistration
+from portal.models.statuses import BookingStatus, MemberStatus, RegistrationStatus
+from portal.query_args import db_int
+from portal.services import audit
+from portal.services.access import StaffScope, visible_members_clause
+from portal.services.booking.contact_course import Step, next_step, statutory_steps, weeks_unemployed
+from portal.services.jobcentre import jobcentre
+from portal.timeutil import local_to_utc
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 25
+SORTS = ("due", "name", "number", "weeks", "group")
+GROUP_FILTERS = ("1", "2a", "2b", "2", "none")
+STATUS_FILTERS = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT, MemberStatus.I_JOB)
+SCOPES = ("mine", "all")
+COURSE_FIELDS = ("status", "first_unemployment_day", "target_group")
+REFRESH_BATCH = 2000
+COUNT_CAP = 10_000
+NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
+# What the contact-course rule reads of a booking (statutory_steps).
+BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
+
+
+# ---------------------------------------------------------------- the stored next step
+def compute_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+    """The next statutory step for each member, from the contact-course rule. One bookings query in all, of the
+    columns the rule reads (plain rows, as `refresh_all`: no ORM objects to build for a page's hundred bookings)."""
+    ledig = [m for m in members if m.status == MemberStatus.LEDIG and m.first_unemployment_day is not None]
+    bookings: dict[int, list] = defaultdict(list)
+    for chunk_start in range(0, len(ledig), REFRESH_BATCH):
+        ids = [m.id for m in ledig[chunk_start:chunk_start + REFRESH_BATCH]]
+        for booking in session.execute(select(*BOOKING_COLUMNS).where(
+                Booking.member_id.in_(ids), Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+            bookings[booking.member_id].append(booking)
+    return {m.id: next_step(statutory_steps(m, bookings.get(m.id, []), today)) for m in members}
+
+
+def _row(member_id: int, step: Step | None, today: date) -> dict:
+    return {"member_id": member_id, "step_code": step.key if step else None,
+            "step_label": step.title if step else None, "due_date": step.due_date if step else None,
+            "sort_due": step.due_date if step and step.due_date else NO_STEP, "computed_on": today, "stale": False}
+
+
+def store_next_steps(session: Session, steps: dict[int, Step | None], today: date) -> None:
+    if not steps:
+        return
+    ids = list(steps)
+    for start in range(0, len(ids), REFRESH_BATCH):
+        chunk = ids[start:start + REFRESH_BATCH]
+        session.execute(delete(MemberNextStep).where(MemberNextStep.member_id.in_(chunk)))
+        session.execute(insert(MemberNextStep), [_row(mid, steps[mid], today) for mid in chunk])
+
+
+def refresh_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+    steps = compute_next_steps(session, members, today)
+    store_next_steps(session, steps, today)
+    return steps
+
+
+def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
+    """Recompute every member's stored next step (bulk; the demo seed and the CLI).
+
+    Plain column rows instead of ORM objects (the rule only reads status, first day, group and the bookings' type,
+    status and times), and one INSERT … SELECT for members with no statutory course at all.
+    """
+    session.execute(delete(MemberNextStep))
+    session.execute(insert(MemberNextStep).from_select(
+        ["member_id", "step_code", "step_label", "due_date", "sort_due", "computed_on", "stale"],
+        select(Member.id, null(), null(), null(), literal(NO_STEP), literal(today), false())
+        .where(or_(Member.status != MemberStatus.LEDIG, Member.first_unemployment_day.is_(None)))))
+    done = session.scalar(select(func.count()).select_from(MemberNextStep)) or 0
+    last_id = 0
+    member_cols = (Member.id, Member.status, Member.first_unemployment_day, Member.target_group)
+    no_booking_steps: dict[tuple, Step | None] = {}
+    while True:
+        members = session.execute(select(*member_cols).where(
+            Member.id > last_id, Member.status == MemberStatus.LEDIG, Member.first_unemployment_day.is_not(None))
+            .order_by(Member.id).limit(batch)).all()
+        if not members:
+            return done
+        last_id = members[-1].id
+        bookings: dict[int, list] = defaultdict(list)
+        for row in session.execute(select(*BOOKING_COLUMNS).where(
+                Booking.member_id >= members[0].id, Booking.member_id <= last_id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES))):
+            bookings[row.member_id].append(row)
+        rows = []
+        for m in members:
+            own = bookings.get(m.id)
+            if own:
+                step = next_step(statutory_steps(m, own, today))
+            else:  # without bookings the rule's answer depends only on the first day and the group
+                key = (m.first_unemployment_day, m.target_group)
+                if key not in no_booking_steps:
+                    no_booking_steps[key] = next_step(statutory_steps(m, [], today))
+                step = no_booking_steps[key]
+            rows.append(_row(m.id, step, today))
+        session.execute(insert(MemberNextStep), rows)
+        done += len(rows)
+
+
+def _mark_stale(session: Session, flush_context, instances=None) -> None:
+    ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Booking) and obj.member_id:
+            ids.add(obj.member_id)
+        elif isinstance(obj, Member) and obj.id and obj in session.dirty:
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in COURSE_FIELDS):
+                ids.add(obj.id)
+    if ids:
+        session.info.setdefault("caseload_stale", set()).update(ids)
+
+
+def _apply_stale(session: Session, flush_context) -> None:
+    ids = session.info.pop("caseload_stale", None)
+    if ids:
+        session.connection().execute(update(MemberNextStep.__table__)
+                                     .where(MemberNextStep.__table__.c.member_id.in_(list(ids)))
+                                     .values(stale=True))
+
+
+event.listen(Session, "before_flush", _mark_stale)
+event.listen(Session, "after_flush", _apply_stale)
+
+
+# ---------------------------------------------------------------- the list
+@dataclass
+class CaseloadQuery:
+    scope: str = "mine"
+    group: str = ""
+    status: str = ""
+    location_id: int | None = None
+    overdue: bool = False
+    q: str = ""
+    sort: str = "due"
+    direction: str = "asc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, staff: StaffScope) -> CaseloadQuery:
+        """Parse request arguments; anything unknown falls back to the default (never an error page)."""
+        default_scope = "mine" if staff.caseworker is not None else "all"
+        scope = args.get("omfang", default_scope)
+        group = args.get("gruppe", "")
+        status = args.get("status", "")
+        sort = args.get("sorter", "due")
+        try:
+            location_id = db_int(args.get("sted") or "0") or None
+        except ValueError:
+            location_id = None
+        try:
+            page = max(1, min(db_int(args.get("side") or "1"), 100_000))
+        except ValueError:
+            page = 1
+        return cls(
+            scope=scope if scope in SCOPES and (scope != "mine" or staff.caseworker) else default_scope,
+            group=group if group in GROUP_FILTERS else "", status=status if status in STATUS_FILTERS else "",
+            location_id=location_id, overdue=args.get("overskredet") == "1", q=(args.get("q") or "").strip()[:80],
+            sort=sort if sort in SORTS else "due", direction="desc" if args.get("retning") == "desc" else "asc",
+            page=page,
+        )
+
+    def as_args(self, **changes) -> dict:
+        values = {"omfang": self.scope, "gruppe": self.group, "status": self.status, "sted": self.location_id or "",
+                  "overskredet": "1" if self.overdue else "", "q": self.q, "sorter": self.sort,
+                  "retning": self.direction, "side": self.page}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class CaseloadRow:
+    member: Member
+    weeks: int | None
+    step: Step | None
+    overdue_days: int
+    last_contact: datetime | None = None
+    open_handoffs: int = 0
+    right_and_duty_missed: int = 0
+    jobcentre_waiting: int = 0  # requests the job centre has not answered yet (approvals, invitations, visitations)
+    jobcentre_late: int = 0  # of those, unanswered past PORTAL_JOBCENTRE_ANSWER_DAYS
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+@dataclass
+class CaseloadPage:
+    rows: list[CaseloadRow]
+    total: int
+    query: CaseloadQuery
+    per_page: int = PER_PAGE
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.total, COUNT_CAP) / self.per_page))
+
+    @property
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+
+def _filtered(staff: StaffScope, query: CaseloadQuery, today: date):
+    clauses = [visible_members_clause(staff)]
+    if query.scope == "mine" and staff.caseworker is not None:
+        clauses.append(Member.caseworker_id == staff.caseworker.id)
+    if query.group == "2":
+        clauses.append(Member.target_group.in_(("2a", "2b")))
+    elif query.group == "none":
+        clauses.append(Member.target_group.is_(None))
+    elif query.group:
+        clauses.append(Member.target_group == query.group)
+    if query.status:
+        clauses.append(Member.status == query.status)
+    if query.location_id:
+        clauses.append(Member.location_id == query.location_id)
+    if query.overdue:
+        clauses.append(MemberNextStep.sort_due < today)
+    if query.q:
+        text = query.q
+        if text.isdigit():
+            clauses.append(_prefix(Member.member_number, text))
+        else:
+            # Names are stored capitalised ("Nielsen"): a range on the capitalised word uses plain comparisons
+            # (and the last-name index) instead of lower(...) LIKE on every row.
+            parts = [p[:1].upper() + p[1:].lower() for p in text.split()]
+            clauses.append(and_(*[or_(_prefix(Member.last_name, p), _prefix(Member.first_name, p)) for p in parts]))
+    return clauses
+
+
+def _prefix(column, text: str):
+    """column starts with text, as an index-friendly range."""
+    return and_(column >= text, column < text + "\uffff")
+
+
+def _order(query: CaseloadQuery):
+    desc = query.direction == "desc"
+    if query.sort == "name":
+        cols = [Member.last_name, Member.first_name]
+    elif query.sort == "number":
+        cols = [Member.member_number]
+    elif query.sort == "weeks":
+        # Most weeks unemployed = earliest first day.
+        cols = [Member.first_unemployment_day.is_(None), Member.first_unemployment_day]
+        return [cols[0]] + [cols[1].desc() if not desc else cols[1]] + [Member.id]
+    elif query.sort == "group":
+        cols = [Member.target_group.is_(None), Member.target_group]
+        return [cols[0], cols[1].desc() if desc else cols[1], Member.id]
+    else:
+        # sort_due is indexed; members without an open step (9999-12-31) come last in ascending order.
+        return [MemberNextStep.sort_due.desc() if desc else MemberNextStep.sort_due,
+                Member.id.desc() if desc else Member.id]
+    return [c.desc() if desc else c for c in cols] + [Member.id]
+
+
+def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> None:
+    """The caseworker's own members: compute rows that are missing or marked stale (small: ~26 per caseworker)."""
+    if staff.caseworker is None:
+        return
+    members = list(session.scalars(
+        select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id)
+        .where(Member.caseworker_id == staff.caseworker.id,
+               or_(MemberNextStep.member_id.is_(None), MemberNextStep.stale.is_(True)))
+    ))
+    if members:
+        # The stored step is a cache. On SQLite a read transaction that then writes can lose the race for the write
+        # lock to another worker (SQLITE_BUSY without waiting): start again from a fresh snapshot once, and if the
+        # lock is still taken, show the page without storing (its rows are computed from the rule anyway).
+        for attempt in (1, 2):
+            try:
+                refresh_next_steps(session, members, today)
+                return
+            except (OperationalError, IntegrityError):
+                session.rollback()
+                if attempt == 2:
+                    log.warning("caseload: next steps not stored this time (write lock busy)")
+                    return
+                members = list(session.scalars(select(Member).where(Member.id.in_([m.id for m in members]))))
+
+
+def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today: date,
+             now: datetime) -> CaseloadPage:
+    """One page of the caseload. A fixed number of queries whatever the page size (no N+1)."""
+    if query.scope == "mine":
+        _ensure_mine_fresh(session, staff, today)
+    clauses = _filtered(staff, query, today)
+    if query.overdue:  # an inner join lets the database walk the sort_due index from the oldest deadline
+        base = select(Member).join(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
+    else:
+        base = select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
+    # Counting 100,000 overdue members to print a number nobody pages through is the slowest part at 250,000
+    # members: count at most COUNT_CAP + 1 and say "more than 10,000".
+    limited = base.with_only_columns(Member.id).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(limited)) or 0
+    pages = max(1, math.ceil(min(total, COUNT_CAP) / PER_PAGE))
+    query.page = min(query.page, pages)
+    # The page's members with their stored next step (the row the list was sorted and filtered by).
+    page_rows = session.execute(
+        base.add_columns(MemberNextStep).options(joinedload(Member.location)).order_by(*_order(query))
+        .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
+    ).unique().all()
+    members = [member for member, _stored in page_rows]
+    steps = _page_steps(session, members, {m.id: stored for m, stored in page_rows if stored is not None}, today)
+    ids = [m.id for m in members]
+    facts = _row_facts(session, ids, now)
+    rows = []
+    for member in members:
+        step = steps.get(member.id)
+        overdue_days = (today - step.due_date).days if step and step.due_date and step.due_date < today else 0
+        rows.append(CaseloadRow(member=member, weeks=weeks_unemployed(member, today), step=step,
+                                overdue_days=overdue_days, **facts.get(member.id, {})))
+    audit.record(session, staff.user, "caseload.viewed", now=now,
+                 detail={**query.as_args(), "shown": ids[:PER_PAGE]})
+    return CaseloadPage(rows=rows, total=total, query=query)
+
+
+def _page_steps(session: Session, members: list[Member], stored: dict[int, MemberNextStep],
+                today: date) -> dict[int, Step | None]:
+    """The rule for the page's rows; stored rows that disagree (or are missing) are corrected."""
+    steps = compute_next_steps(session, members, today)
+    changed = {}
+    for member_id, step in steps.items():
+        row = stored.get(member_id)
+        due = step.due_date if step else None
+        code = step.key if step else None
+        if row is None or row.stale or row.due_date != due or row.step_code != code:
+            changed[member_id] = step
+    if changed:
+        store_next_steps(session, changed, today)
+    return steps
+
+
+def _row_facts(session: Session, ids: list[int], now: datetime) -> dict[int, dict]:
+    """Per member of the page: last contact (the latest held conversation, registered or booked), open chatbot
+    handoffs, right-and-duty offers not attended and requests waiting for the job centre. One statement of
+    correlated subqueries over the page's ids (each on an indexed member_id) instead of one query per fact."""
+    if not ids:
+        return {}
+    held = (select(func.max(HeldConversation.held_at))
+            .where(HeldConversation.member_id == Member.id, HeldConversation.outcome == BookingStatus.HELD).scalar_subquery())
+    held_booking = (select(func.max(Booking.starts_at))
+                    .where(Booking.member_id == Member.id, Booking.status == BookingStatus.HELD, Booking.starts_at <= now)
+                    .scalar_subquery())
+    handoffs = (select(func.count()).select_from(Handoff)
+                .where(Handoff.member_id == Member.id, Handoff.status.in_(OPEN_HANDOFF_STATUSES)).scalar_subquery())
+    missed = (select(func.count()).select_from(OfferRegistration)
+              .where(OfferRegistration.member_id == Member.id, OfferRegistration.right_and_duty.is_(True),
+                     OfferRegistration.status == RegistrationStatus.NO_SHOW).scalar_subquery())
+    jobcentre_waiting, jobcentre_late = jobcentre.open_request_counts(Member.id)
+    facts = {}
+    for member_id, *values in session.execute(
+            select(Member.id, held, held_booking, handoffs, missed, jobcentre_waiting, jobcentre_late)
+            .where(Member.id.in_(ids))):
+        held_at, booked_at, open_handoffs, right_and_duty_missed, waiting, late = values
+        contacts = [at for at in (held_at, booked_at) if at is not None]
+        facts[member_id] = {"last_contact": max(contacts) if contacts else None, "open_handoffs": open_handoffs,
+                            "right_and_duty_missed": right_and_duty_missed, "jobcentre_waiting": waiting,
+                            "jobcentre_late": late}
+    return facts
+
+
+# ---------------------------------------------------------------- agenda and counts
+@dataclass
+class Agenda:
+    today: list[Booking]
+    week: list[Booking]
+
+
+def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
+    """The caseworker's booked conversations today and for the rest of this week (Mon–Sun, local time)."""
+    if staff.caseworker is None:
+        return Agenda([], [])
+    start = local_to_utc(datetime.combine(today, datetime.min.time()))
+    tomorrow = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
+    week_end = local_to_utc(datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time()))
+    bookings = list(session.scalars(
+        select(Booking).options(joinedload(Booking.member))
+        .where(Booking.caseworker_id == staff.caseworker.id, Booking.starts_at >= start,
+               Booking.starts_at < week_end, Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD,
+                                                                 BookingStatus.NO_SHOW)))
+        .order_by(Booking.starts_at)
+    ))
+    return Agenda(today=[b for b in bookings if b.starts_at < tomorrow],
+                  week=[b for b in bookings if b.starts_at >= tomorrow])
+
+
+def waiting_handoffs(session: Session, staff: StaffScope) -> int:
+    """Handoffs waiting for this caseworker (the chatbot area's queue rule: portal.services.chat.handoff)."""
+    from portal.services.chat.handoff import waiting_count
+
+    return waiting_count(session, staff.user)
+
+
+def overdue_by_caseworker(session: Session, today: date) -> dict[int, tuple[int, int]]:
+    """Per caseworker: (members, members whose next statutory step is overdue), by the caseload page's own rule.
+    For measuring a whole population (the demo's plausibility); the page itself counts per page."""
+    members = list(session.scalars(select(Member).where(Member.caseworker_id.is_not(None))))
+    steps = compute_next_steps(session, members, today)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for member in members:
+        step = steps.get(member.id)
+        counts[member.caseworker_id][0] += 1
+        counts[member.caseworker_id][1] += bool(step and step.due_date and step.due_date < today)
+    return {caseworker: (total, overdue) for caseworker, (total, overdue) in counts.items()}

@@ -1,0 +1,1 @@
+"""Chat and handoff: a turn through the bot, its states, the transcript, handoffs, the flyer."""

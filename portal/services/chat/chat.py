@@ -1,0 +1,403 @@
+"""Chat conversations: one user turn through the embedded bot, registration and booking from the chat.
+
+The bot's dialogue lives in chatbot/ (Rasa project + runtime); this module is the portal side: what a chat may
+change. What is stored and for how long (messages, the chat consent) is portal/services/chat/chat_transcript.py; the
+states while a person holds the chat are chat_states.py, the handoff itself handoff.py. Actions in chatbot/actions call these functions with actor "chatbot".
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session
+
+from portal.models import Consent, Member, ServiceLocation
+from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.statuses import ChatState, MemberStatus
+from portal.services import audit
+from portal.services.actors import Actor, SystemActor
+from portal.services.chat import chat_states
+from portal.services.chat.chat_states import quick_replies, render
+from portal.services.chat.chat_transcript import (
+    CHAT_CONSENT_PURPOSE,
+    add_message,
+    check_message_text,
+    forget_transcript,
+)
+from portal.services.chat.contact_details import clean_contact, clean_danish_phone
+from portal.services.chat.handoff import close_by_member, open_handoff
+from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from portal.services.minside.consent import WITHDRAWAL_HANDLERS
+from portal.services.person_names import clean_person_name
+from portal.timeutil import to_local
+
+# ---- conversations ------------------------------------------------------------------------------------------
+
+def conversation_for_sender(session: Session, sender_id: str) -> ChatConversation | None:
+    if not isinstance(sender_id, str) or not sender_id or len(sender_id) > 200:
+        return None
+    return session.scalar(select(ChatConversation).where(ChatConversation.sender_id == sender_id))
+
+
+def open_conversation(session: Session, *, sender_id: str, source: str, now: datetime, language: str = "da",
+                      location_id: int | None = None, member: Member | None = None) -> ChatConversation:
+    """The conversation of `sender_id`, created on first use (the sender id is issued and signed by the web layer)."""
+    conversation = conversation_for_sender(session, sender_id)
+    if conversation is not None:
+        return conversation
+    if member is not None:
+        location_id = member.location_id
+    conversation = ChatConversation(
+        sender_id=sender_id, source=source, location_id=location_id, member_id=member.id if member else None,
+        language=language if language in ("da", "en") else "da", state=ChatState.BOT,
+        consent_given=_member_has_chat_consent(session, member), tracker={}, created_at=now,
+        last_activity_at=now, last_seen_at=now)
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def _member_has_chat_consent(session: Session, member: Member | None) -> bool:
+    if member is None:
+        return False
+    return session.scalar(select(Consent.id).where(
+        Consent.member_id == member.id, Consent.purpose == CHAT_CONSENT_PURPOSE, Consent.withdrawn_at.is_(None)
+    ).limit(1)) is not None
+
+
+def bot_slots(session: Session, conversation: ChatConversation) -> dict:
+    """What the database knows better than the tracker: language, consent, whether we know the member."""
+    slots = {"language": conversation.language, "consent": conversation.consent_given,
+             "member_known": conversation.member_id is not None}
+    return slots
+
+
+def take_turn(session: Session, conversation: ChatConversation, now: datetime) -> None:
+    """One turn at a time per conversation: lock the conversation's row, then read its tracker again.
+
+    A member can send the next message before the last answer's request has finished (a slow phone, a double tap,
+    two tabs). Without the lock both turns read the same tracker and the later commit silently undoes the earlier
+    one's dialogue state (the bot re-asked "Telefon eller video?" after the member had chosen, seen in the phone
+    journey). The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until the turn commits, so the
+    second turn waits and then continues from what the first one stored."""
+    if conversation.id is None:
+        session.flush()  # a new conversation: the INSERT holds the lock already
+    session.execute(update(ChatConversation).where(ChatConversation.id == conversation.id)
+                    .values(last_activity_at=now), execution_options={"synchronize_session": False})
+    session.refresh(conversation)
+
+
+def handle_user_message(session: Session, conversation: ChatConversation, text: str, *, now: datetime,
+                        agent, widget_language: str | None = None) -> list[dict]:
+    """One user turn. Returns the bot's messages in Rasa's REST format.
+
+    Every message gets an answer in every state (portal/services/chat/chat_states.py): while a person holds the chat
+    the bot only answers the commands that always work, and [] means the person answers. A withdrawal of consent
+    is honoured in every state before anything else. `widget_language` is the page's language (da/en); a
+    message clearly written in the other language switches the answers to it.
+    """
+    text = check_message_text(text)
+    take_turn(session, conversation, now)
+    conversation.last_seen_at = now
+    choose_language(conversation, text, widget_language)
+    shown = _payload_title(session, conversation, text) if text.startswith("/") else text
+    if conversation.state == ChatState.HANDED_OFF:
+        replies = chat_states.handle_while_handed_off(session, conversation, text, shown, now=now, agent=agent)
+        if replies is not None:
+            return replies
+    if conversation.state == ChatState.CLOSED:
+        conversation.state = ChatState.BOT
+    parse = agent.nlu.parse(text) if not text.startswith("/") else None
+    command = chat_states.member_command(text, parse)
+    if command == "withdraw_consent":
+        return chat_states.withdraw(session, conversation, now=now, said=shown)
+    if command is None and conversation.consent_given and chat_states.unsure_withdrawal(text, parse):
+        return chat_states.ask_back_withdrawal(session, conversation, shown=shown, parse=parse, now=now)
+    if command == "stop":
+        text = "/deny"  # nobody holds the chat: "stop" leaves whatever the bot was asking (never a withdrawal)
+    said = add_message(session, conversation, sender="user", text=shown, now=now)
+    session.flush()
+    consent_before = conversation.consent_given
+    messages, state, parse = agent.handle(
+        conversation.tracker or None, text, sender_id=conversation.sender_id,
+        slots=bot_slots(session, conversation), session=session, action_guard=lambda: session.begin_nested())
+    intent = parse.get("intent") or {}
+    state_of_said = inspect(said)
+    if not (state_of_said.deleted or state_of_said.was_deleted or state_of_said.detached):
+        # (a withdrawn consent deletes the transcript, this line included)
+        said.intent, said.confidence = intent.get("name"), intent.get("confidence")
+    if consent_before and not conversation.consent_given and messages:
+        messages[0]["custom"] = {"transcript_deleted": True}
+    for message in messages:
+        add_message(session, conversation, sender="bot", text=message.get("text", ""), now=now,
+                    buttons=message.get("buttons"))
+    if not conversation.consent_given:
+        # No consent: the tracker keeps no copy of what was typed beyond the slots the dialogue needs.
+        state["events"] = [e for e in state.get("events", []) if e.get("event") not in ("user", "bot")][-20:]
+    conversation.tracker = state
+    return messages
+
+
+# Function words that tell Danish from English in a short message (words both languages use, such as "i", "to",
+# "hej"/"hi", are left out). A message switches the answers only when it is clearly one language.
+_ENGLISH_WORDS = ("the is are what how can could would should do does did my me you your am want need to about "
+                  "please when where which who with for and of it this that have has get be will an a if tell know "
+                  "any there thanks thank hello speak someone person book help job jobs course courses unemployed "
+                  "notice withdraw consent delete remove")
+_DANISH_WORDS = ("jeg du hvad hvordan hvornår kan min mit mine er og det ikke på med til en et vil gerne tak ja nej "
+                 "om har mig der at skal få tale må noget samtale hvor hvis jer af kurser hjælp ledig opsagt bliver "
+                 "blevet")
+
+
+@lru_cache(maxsize=1)
+def _language_words() -> tuple[frozenset, frozenset]:
+    from chatbot.runtime.nlu import (
+        normalise,  # the chatbot's normalisation (imports scikit-learn: on first use)
+    )
+
+    return (frozenset(normalise(_ENGLISH_WORDS).split()),
+            frozenset(normalise(_DANISH_WORDS).split()))
+
+
+def detect_language(text: str) -> str | None:
+    """"da" or "en" when the message is clearly written in one of them, else None."""
+    from chatbot.runtime.nlu import normalise
+
+    english_words, danish_words = _language_words()
+    words = normalise(text).split()
+    english = sum(1 for w in words if w in english_words)
+    danish = sum(1 for w in words if w in danish_words)
+    if english >= 2 and english > 2 * danish:
+        return "en"
+    if danish >= 2 and danish > 2 * english:
+        return "da"
+    return None
+
+
+def choose_language(conversation: ChatConversation, text: str, widget_language: str | None) -> None:
+    """The language the bot answers in: the widget's (when it changes), unless the message is clearly another."""
+    tracker = conversation.tracker or {}
+    if widget_language in ("da", "en") and tracker.get("widget_language") != widget_language:
+        conversation.language = widget_language
+        conversation.tracker = {**tracker, "widget_language": widget_language}
+    if not text.startswith("/"):
+        detected = detect_language(text)
+        if detected is not None:
+            conversation.language = detected
+
+
+def _payload_title(session: Session, conversation: ChatConversation, payload: str) -> str:
+    """A button's payload (/intent{...}) is shown in the transcript as the button's title, as the person saw it."""
+    last_bot = session.scalar(select(ChatMessage).where(
+        ChatMessage.conversation_id == conversation.id, ChatMessage.sender == "bot", ChatMessage.buttons.is_not(None))
+        .order_by(ChatMessage.id.desc()).limit(1))
+    for button in (last_bot.buttons if last_bot is not None else None) or []:
+        if isinstance(button, dict) and button.get("payload") == payload and button.get("title"):
+            return str(button["title"])[:200]
+    from chatbot.runtime.labels import intent_label
+
+    defaults = render(conversation, "utter_quick_default")["buttons"]
+    for button in quick_replies(session, conversation, None) + defaults:  # the state's and the default buttons
+        if button.get("payload") == payload:
+            return str(button["title"])[:200]
+    name = payload[1:].split("{", 1)[0]
+    return intent_label(name, conversation.language)
+
+
+# ---- consent ------------------------------------------------------------------------------------------------
+
+def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor: Actor, now: datetime) -> str | None:
+    """Registered with the consent service: a withdrawal from Min side also stops the chat storing transcripts."""
+    conversations = session.scalars(select(ChatConversation).where(
+        (ChatConversation.consent_id == consent.id)
+        | ((ChatConversation.member_id == consent.member_id) & (ChatConversation.member_id.is_not(None)))
+    )).all()
+
+    for conversation in conversations:
+        handoff = open_handoff(session, conversation)
+        if handoff is not None:  # nobody may go on reading or answering a chat whose consent is gone
+            close_by_member(session, handoff, why="consent_withdrawn", now=now)
+        conversation.consent_given = False
+        conversation.consent_id = None
+        forget_transcript(session, conversation)
+    return "Chatsamtalerne er slettet." if conversations else None
+
+
+# ---- registration of a dismissed person -------------------------------------------------------------------
+
+_DATE = re.compile(r"^\s*(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{2,4})\s*$")
+
+
+def parse_danish_date(text: str) -> date | None:
+    """dd-mm-yyyy, dd.mm.yyyy, dd/mm/yy or ISO yyyy-mm-dd."""
+    text = (text or "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _DATE.match(text)
+    if not match:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    if year < 100:
+        year += 2000 if year < 50 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def check_notice_end(value: date | None, today: date) -> date:
+    if value is None or value < today or value > today + timedelta(days=366):
+        raise ValidationFailed("Opsigelsesdatoen skal ligge mellem i dag og et år frem.", field="notice_end_date")
+    return value
+
+
+def check_birth_date(value: date | None, today: date) -> date:
+    if value is None or not (today.replace(year=today.year - 80) <= value <= today.replace(year=today.year - 15)):
+        raise ValidationFailed("Fødselsdatoen ser ikke rigtig ud.", field="birth_date")
+    return value
+
+
+def find_location(session: Session, text: str | None) -> ServiceLocation | None:
+    """A service location by name, forgiving case, æøå spelling and small typos."""
+    import difflib
+
+    from chatbot.runtime.nlu import normalise
+
+    if not text:
+        return None
+    wanted = normalise(str(text)).replace("foa ", "")
+    locations = list(session.scalars(select(ServiceLocation)))
+    by_key = {normalise(loc.name): loc for loc in locations}
+    if wanted in by_key:
+        return by_key[wanted]
+    for key, loc in by_key.items():
+        if key and (re.search(rf"(?<!\w){re.escape(key)}(?!\w)", wanted) or key.split(" ")[0] == wanted):
+            return loc
+    close = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=0.8)
+    return by_key[close[0]] if close else None
+
+
+def _new_member_number(session: Session) -> str:
+    # Self-registered members get an 8-digit number starting with 9 until the member system assigns theirs.
+    while True:
+        number = "9" + "".join(secrets.choice("0123456789") for _ in range(7))
+        if session.scalar(select(Member.id).where(Member.member_number == number)) is None:
+            return number
+
+
+def register_dismissed_member(session: Session, conversation: ChatConversation, *, full_name: str, birth_date: str,
+                              contact: str, notice_end_date: str, location: str, now: datetime,
+                              actor: Actor = SystemActor.CHATBOT) -> Member:
+    """Register the person chatting as a member with status opsagt and mark O. Needs the chat consent first."""
+    if not conversation.consent_given:
+        raise NotAllowed("Registrering kræver samtykke.")
+    if conversation.member_id is not None:
+        raise Conflict("Du er allerede registreret.")
+    today = to_local(now).date()
+    name = " ".join((full_name or "").split())
+    if not 2 <= len(name) <= 160 or " " not in name:
+        raise ValidationFailed("Skriv dit for- og efternavn.", field="full_name")
+    name = clean_person_name(name, field="full_name")
+    born = check_birth_date(parse_danish_date(birth_date), today)
+    email, phone = clean_contact(contact)
+    notice_end = check_notice_end(parse_danish_date(notice_end_date), today)
+    place = find_location(session, location)
+    if place is None:
+        raise ValidationFailed("Afdelingen findes ikke.", field="location")
+    duplicate = select(Member.id).where(Member.email == email) if email else select(Member.id).where(
+        Member.phone == phone)
+    if session.scalar(duplicate.limit(1)) is not None:
+        # Never link a chat to an existing record on a typed e-mail/phone: a caseworker checks identity.
+        raise Conflict("Vi har allerede et medlem med de kontaktoplysninger. En medarbejder kontakter dig.")
+    first, _, last = name.rpartition(" ")
+    member = Member(
+        member_number=_new_member_number(session), user_id=None, first_name=first[:80], last_name=last[:80],
+        email=email, phone=phone, birth_date=born,
+        gender="other",  # not asked in the chat; the caseworker corrects it at the first conversation
+        location_id=place.id, caseworker_id=None, status=MemberStatus.OPSAGT, mark_o=True, notice_end_date=notice_end,
+        trade_inside_foa=True, placement="new", preferred_channel="in_person", language=conversation.language,
+        created_at=now, updated_at=now)
+    session.add(member)
+    session.flush()
+    conversation.member_id = member.id
+    conversation.location_id = place.id
+    if conversation.consent_id:
+        consent = session.get(Consent, conversation.consent_id)
+        if consent is not None and consent.member_id is None:
+            consent.member_id = member.id  # the chat's consent now belongs to the new member
+    audit.record(session, actor, "member.register_from_chat", member_id=member.id, target=member, now=now,
+                 detail={"conversation_id": conversation.id, "location": place.name, "mark_o": True})
+    return member
+
+
+# ---- booking the first conversation -----------------------------------------------------------------------
+
+# A dismissed member's first conversation ("how to move on", DOMAIN.md "Dismissed members") is its own type,
+# held in person, by phone or by video as the member chooses (portal/services/booking/conversation_types.py).
+FIRST_CONVERSATION_TYPE = "dismissed_first"
+SLOT_SEARCH_DAYS = 28
+# The choices offered are different times (not one time with four caseworkers), at most this many on one day.
+TIMES_PER_DAY = 2
+
+
+def first_free_slots(session: Session, member: Member, *, channel: str, location_id: int | None, now: datetime,
+                     limit: int = 4):
+    """Up to `limit` free times for the first conversation: distinct times, the member's own department first.
+
+    slots.free_slots ranks the member's own caseworker, then their department, then the nearest others; here
+    each time is offered once (with the first caseworker free then), spread over days (TIMES_PER_DAY).
+    """
+    from portal.services.booking.slots import free_slots
+
+    candidates = free_slots(session, type=FIRST_CONVERSATION_TYPE, start=now,
+                            end=now + timedelta(days=SLOT_SEARCH_DAYS), now=now, member=member,
+                            location_id=location_id or member.location_id, channel=channel, limit=400)
+    home = location_id or member.location_id
+    candidates.sort(key=lambda slot: (slot.location_id != home, 0))  # stable: keeps free_slots' order within
+    chosen, times, per_day = [], set(), {}
+    for slot in candidates:
+        day = to_local(slot.starts_at).date()
+        if slot.starts_at in times or per_day.get(day, 0) >= TIMES_PER_DAY:
+            continue
+        chosen.append(slot)
+        times.add(slot.starts_at)
+        per_day[day] = per_day.get(day, 0) + 1
+        if len(chosen) >= limit:
+            break
+    return sorted(chosen, key=lambda slot: (slot.location_id != home, slot.starts_at))
+
+
+def book_first_conversation(session: Session, member: Member, *, caseworker_id: int, starts_at: datetime,
+                            channel: str, now: datetime, actor: Actor = SystemActor.CHATBOT):
+    """Book the first conversation; by phone only when a phone number is known (the adviser calls it)."""
+    from portal.services.booking.booking import book_slot
+
+    if channel not in ("in_person", "phone", "video"):
+        raise ValidationFailed("Vælg fremmøde, telefon eller video.", field="channel")
+    if channel == "phone" and not member.phone:
+        raise ValidationFailed("En telefonsamtale kræver et telefonnummer.", field="phone_number")
+    return book_slot(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at,
+                     type=FIRST_CONVERSATION_TYPE, channel=channel, actor=actor, now=now)
+
+
+def set_member_phone(session: Session, member: Member, text: str, *, now: datetime,
+                     actor: Actor = SystemActor.CHATBOT) -> str:
+    """Store the phone number the member gave in the chat (for a phone conversation). Returns it in E.164."""
+    phone = clean_danish_phone(text)
+    if member.phone != phone:
+        member.phone = phone
+        member.updated_at = now
+        audit.record(session, actor, "member.phone_from_chat", member_id=member.id, target=member, now=now)
+    return phone
+
+
+def init_app(app) -> None:
+    """Hook the chat into the consent service (withdrawal elsewhere deletes chat transcripts)."""
+    handlers = WITHDRAWAL_HANDLERS.setdefault(CHAT_CONSENT_PURPOSE, [])
+    if _on_chat_consent_withdrawn not in handlers:
+        handlers.append(_on_chat_consent_withdrawn)

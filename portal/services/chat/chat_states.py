@@ -1,0 +1,202 @@
+"""What the member sees and may do in each state of a chat: the bot, waiting for a person, with a person, handed
+back or resolved (the bot again), consent withdrawn (the bot again, nothing kept).
+
+While a person holds the chat (waiting or claimed) the bot is silent except for the commands that must always
+work: withdraw consent, stop (leave the queue / end the conversation with the person) and asking for a person
+again ("one is already coming"). Every other message reaches the caseworker; while nobody has taken the chat yet
+the member is told it waits for them; a button from an earlier message is answered and shown by its title; a
+message the classifier reads as a withdrawal, but not surely enough for the command, is asked back with the button.
+The texts are the bot's own (chatbot/domain.yml, Danish and English).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portal.models.chat import ChatConversation, ChatMessage, Handoff
+from portal.models.statuses import ChatState, HandoffStatus
+from portal.services.chat import handoff as handoff_service
+from portal.services.chat.chat_transcript import add_message, withdraw_chat_consent
+from portal.services.chat.handoff import open_handoff
+
+BOT, WAITING, WITH_PERSON = "bot", "waiting", "with_person"
+# Typed "stop" commands (normalised, see chatbot.runtime.nlu.normalise); the buttons send /stop.
+STOP_PHRASES = {
+    "stop", "afbryd", "anuler", "afslut", "forlad koen", "forlad kø", "stop ventetiden", "afslut samtalen",
+    "afslut samtalen med medarbejderen", "jeg vil ikke vente", "cancel", "end", "quit", "leave the queue",
+    "end the conversation", "end the conversation with the person",
+}
+# A typed message is taken as a command only when the classifier is this sure (else it goes to the person).
+COMMAND_CONFIDENCE = 0.6
+COMMANDS = ("withdraw_consent", "stop", "request_human")
+
+
+def phase(session: Session, conversation: ChatConversation) -> tuple[str, Handoff | None]:
+    """(BOT | WAITING | WITH_PERSON, the open handoff)."""
+    if conversation.state != ChatState.HANDED_OFF:
+        return BOT, None
+    handoff = open_handoff(session, conversation)
+    if handoff is None:
+        return BOT, None
+    return (WITH_PERSON if handoff.status == HandoffStatus.CLAIMED else WAITING), handoff
+
+
+def render(conversation: ChatConversation, response: str, **variables) -> dict:
+    """A domain response in the conversation's language: {"text", "buttons"}."""
+    from chatbot.runtime.agent import render_response
+    from chatbot.runtime.project import load_project
+
+    return render_response(load_project(), response, {"language": conversation.language}, variables)
+
+
+def _where(handoff: Handoff, language: str) -> str:
+    if handoff.target_caseworker is not None and handoff.escalation_level == 0:
+        return handoff.target_caseworker.name
+    if handoff.location is not None:
+        return f"FOA A-kasse {handoff.location.name}"
+    return "FOA A-kasse's central unit" if language == "en" else "FOA A-kasses centrale enhed"
+
+
+def _person(handoff: Handoff) -> str:
+    return handoff.claimed_by.name if handoff.claimed_by is not None else "FOA A-kasse"
+
+
+def status(session: Session, conversation: ChatConversation) -> dict | None:
+    """What the widget shows above the message box while a person holds the chat (text and buttons); else None."""
+    kind, handoff = phase(session, conversation)
+    if kind == WAITING:
+        return {"state": kind, **render(conversation, "utter_state_waiting",
+                                        where=_where(handoff, conversation.language))}
+    if kind == WITH_PERSON:
+        return {"state": kind, **render(conversation, "utter_state_with_person", name=_person(handoff))}
+    return None
+
+
+def quick_replies(session: Session, conversation: ChatConversation | None,
+                  last: ChatMessage | None, language: str = "da") -> list[dict]:
+    """The buttons under the chat now: the state's own while a person holds it, else the bot's last ones, else
+    the default three (after a system line such as "the caseworker has ended the conversation")."""
+    if conversation is not None:
+        state = status(session, conversation)
+        if state is not None:
+            return state["buttons"]
+        language = conversation.language
+    if last is not None and last.sender == "bot" and last.buttons:
+        return list(last.buttons)
+    from chatbot.runtime.agent import render_response
+    from chatbot.runtime.project import load_project
+
+    return render_response(load_project(), "utter_quick_default", {"language": language})["buttons"]
+
+
+def member_command(text: str, parse: dict | None) -> str | None:
+    """Which always-working command a message is, if any: withdraw_consent, stop, request_human."""
+    from chatbot.runtime.nlu import normalise
+
+    if text.startswith("/"):
+        name = text[1:].split("{", 1)[0].strip()
+        return name if name in COMMANDS else None
+    if normalise(text) in STOP_PHRASES:
+        return "stop"
+    intent = (parse or {}).get("intent") or {}
+    if intent.get("name") in ("withdraw_consent", "request_human") and \
+            (intent.get("confidence") or 0) >= COMMAND_CONFIDENCE:
+        return intent["name"]
+    return None
+
+
+def unsure_withdrawal(text: str, parse: dict | None) -> bool:
+    """A typed message the classifier reads as a withdrawal, but not surely enough to delete a transcript on
+    ("slet ikke" scores 0.55): asked back with the button instead of acted on, in every state."""
+    if text.startswith("/"):
+        return False
+    intent = (parse or {}).get("intent") or {}
+    return intent.get("name") == "withdraw_consent" and (intent.get("confidence") or 0) < COMMAND_CONFIDENCE
+
+
+def ask_back_withdrawal(session: Session, conversation: ChatConversation, *, shown: str, parse: dict,
+                        now: datetime) -> list[dict]:
+    """The bot holds the chat and a message might be a withdrawal: the member confirms it with the button."""
+    intent = parse.get("intent") or {}
+    add_message(session, conversation, sender="user", text=shown, now=now, intent=intent.get("name"),
+                confidence=intent.get("confidence"))
+    reply = render(conversation, "utter_confirm_withdrawal")
+    add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"], now=now)
+    return [_rest(conversation, reply)]
+
+
+def handle_while_handed_off(session: Session, conversation: ChatConversation, text: str, shown: str, *,
+                            now: datetime, agent) -> list[dict] | None:
+    """One member message while a person holds the chat. None when no handoff is open (the bot answers it)."""
+    kind, handoff = phase(session, conversation)
+    if handoff is None:
+        conversation.state = ChatState.BOT
+        return None
+    parse = agent.nlu.parse(text)
+    command = member_command(text, parse)
+    if command == "withdraw_consent":
+        return withdraw(session, conversation, now=now, said=shown)
+    intent = parse.get("intent") or {}
+    add_message(session, conversation, sender="user", text=shown, now=now, intent=intent.get("name"),
+                confidence=intent.get("confidence"))
+    if command == "stop":
+        handoff_service.close_by_member(session, handoff, why="stopped", now=now)
+        reply = render(conversation, "utter_left_queue" if kind == WAITING else "utter_left_person")
+        _reset_dialogue(conversation)
+    elif command == "request_human":
+        reply = (render(conversation, "utter_person_already_waiting", where=_where(handoff, conversation.language))
+                 if kind == WAITING else render(conversation, "utter_person_already_here", name=_person(handoff)))
+    elif intent.get("name") == "withdraw_consent":
+        # Read as a withdrawal, but not surely enough to delete the transcript on it (member_command): ask back
+        # with the button, which always works; the message has reached the person all the same.
+        reply = render(conversation, "utter_confirm_withdrawal_while_handed_off",
+                       who=_where(handoff, conversation.language) if kind == WAITING else _person(handoff))
+    elif text.startswith("/"):
+        reply = (render(conversation, "utter_button_while_waiting", title=shown) if kind == WAITING
+                 else render(conversation, "utter_button_while_person", title=shown, name=_person(handoff)))
+    elif kind == WAITING:
+        reply = render(conversation, "utter_message_waiting", where=_where(handoff, conversation.language))
+    else:
+        return []  # the person answers; the widget shows who has the chat
+    add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"], now=now)
+    return [_rest(conversation, reply)]
+
+
+def withdraw(session: Session, conversation: ChatConversation, *, now: datetime, said: str) -> list[dict]:
+    """Withdraw the chat consent from any state: an open handoff is closed, the transcript deleted, and the
+    member told so at once (the reply carries custom.transcript_deleted for the widget)."""
+    from portal.i18n import format_local_datetime
+
+    consent = withdraw_chat_consent(session, conversation, now=now)
+    _reset_dialogue(conversation)
+    if consent is None:
+        add_message(session, conversation, sender="user", text=said, now=now)
+        reply = render(conversation, "utter_no_consent_to_withdraw")
+    else:
+        when = format_local_datetime(consent.withdrawn_at, "d. MMMM y 'kl.' HH:mm", conversation.language)
+        reply = render(conversation, "utter_consent_withdrawn", withdrawn_time=when)
+    add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"], now=now)
+    message = _rest(conversation, reply)
+    if consent is not None:
+        message["custom"] = {"transcript_deleted": True}
+    return [message]
+
+
+def _reset_dialogue(conversation: ChatConversation) -> None:
+    """Back to the bot with no question pending (the personal slots go with a withdrawal in forget_transcript)."""
+    tracker = dict(conversation.tracker or {})
+    tracker["active_loop"] = None
+    tracker["fallback_stage"] = None
+    slots = dict(tracker.get("slots") or {})
+    for name in ("requested_slot", "pending_intent", "handoff_reason", "slot_choice"):
+        slots[name] = None
+    tracker["slots"] = slots
+    conversation.tracker = tracker
+
+
+def _rest(conversation: ChatConversation, reply: dict) -> dict:
+    message = {"recipient_id": conversation.sender_id, "text": reply["text"]}
+    if reply.get("buttons"):
+        message["buttons"] = reply["buttons"]
+    return message

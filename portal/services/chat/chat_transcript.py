@@ -1,0 +1,131 @@
+"""What a chat keeps: its messages (and what a message may be), whether the member is still there, and the consent
+to keep the transcript; without it, or once it is withdrawn, the transcript goes.
+
+The turn (portal/services/chat/chat.py), the states while a person holds the chat (chat_states.py) and the handoff
+(handoff.py) all write through here; this module imports none of them.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.models import Consent
+from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.statuses import ChatState
+from portal.services.actors import Actor, SystemActor
+from portal.services.errors import ValidationFailed
+from portal.services.minside.consent import give_consent, withdraw_consent
+
+MAX_MESSAGE_CHARS = 2000
+# A conversation without consent keeps its transcript only for the session: idle this long, it is deleted.
+SESSION_IDLE_MINUTES = 120
+# The widget polls every few seconds; not seen for this long means the member has left.
+PRESENCE_SECONDS = 60
+CHAT_CONSENT_PURPOSE = "chat_contact"
+MESSAGE_PAGE = 200
+
+
+def check_message_text(text) -> str:
+    """The user's message as it will be processed, or ValidationFailed with a polite Danish reason."""
+    if not isinstance(text, str):
+        raise ValidationFailed("Beskeden skal være tekst.", field="message")
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise ValidationFailed("Skriv en besked først.", field="message")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValidationFailed(
+            f"Beskeden er for lang ({len(text)} tegn). Skriv højst {MAX_MESSAGE_CHARS} tegn ad gangen, "
+            "gerne i flere beskeder.", field="message")
+    return text
+
+
+def add_message(session: Session, conversation: ChatConversation, *, sender: str, text: str, now: datetime,
+                buttons: list | None = None, intent: str | None = None, confidence: float | None = None,
+                author_user_id: int | None = None) -> ChatMessage:
+    message = ChatMessage(conversation_id=conversation.id, at=now, sender=sender, text=text, buttons=buttons or None,
+                          intent=intent, confidence=confidence, author_user_id=author_user_id)
+    session.add(message)
+    return message
+
+
+def messages_after(session: Session, conversation: ChatConversation, after_id: int = 0) -> list[ChatMessage]:
+    return list(session.scalars(
+        select(ChatMessage).where(ChatMessage.conversation_id == conversation.id, ChatMessage.id > after_id)
+        .order_by(ChatMessage.id).limit(MESSAGE_PAGE)))
+
+
+def last_message(session: Session, conversation: ChatConversation) -> ChatMessage | None:
+    return session.scalar(select(ChatMessage).where(ChatMessage.conversation_id == conversation.id)
+                          .order_by(ChatMessage.id.desc()).limit(1))
+
+
+def mark_seen(conversation: ChatConversation, now: datetime) -> None:
+    conversation.last_seen_at = now
+
+
+def member_present(conversation: ChatConversation, now: datetime) -> bool:
+    return conversation.last_seen_at >= now - timedelta(seconds=PRESENCE_SECONDS)
+
+
+# ---- consent ------------------------------------------------------------------------------------------------
+
+def record_chat_consent(session: Session, conversation: ChatConversation, *, text_shown: str, now: datetime,
+                        actor: Actor = SystemActor.CHATBOT) -> Consent:
+    """Consent to store this conversation and the contact details given in it (purpose chat_contact)."""
+    if conversation.consent_given and conversation.consent_id:
+        existing = session.get(Consent, conversation.consent_id)
+        if existing is not None and existing.withdrawn_at is None:
+            return existing
+    consent = give_consent(session, purpose=CHAT_CONSENT_PURPOSE, text_shown=text_shown, source="chatbot",
+                           actor=actor, now=now, member_id=conversation.member_id,
+                           subject_ref=None if conversation.member_id else f"chat:{conversation.sender_id[:60]}")
+    conversation.consent_given = True
+    conversation.consent_id = consent.id
+    return consent
+
+
+def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, now: datetime,
+                          actor: Actor = SystemActor.CHATBOT) -> Consent | None:
+    """Withdraw the chat consent: the transcript is deleted and nothing more is stored. None if none was given."""
+    consent = session.get(Consent, conversation.consent_id) if conversation.consent_id else None
+    if consent is None and conversation.member_id:
+        consent = session.scalar(select(Consent).where(
+            Consent.member_id == conversation.member_id, Consent.purpose == CHAT_CONSENT_PURPOSE,
+            Consent.withdrawn_at.is_(None)).order_by(Consent.given_at.desc()).limit(1))
+    if consent is None or consent.withdrawn_at is not None:
+        conversation.consent_given = False
+        return None
+    withdraw_consent(session, consent, actor=actor, now=now)
+    conversation.consent_given = False
+    conversation.consent_id = None
+    forget_transcript(session, conversation)
+    return consent
+
+
+def forget_transcript(session: Session, conversation: ChatConversation) -> int:
+    """Delete the stored messages and the typed text in the tracker; returns how many messages went."""
+    result = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == conversation.id))
+    tracker = dict(conversation.tracker or {})
+    tracker["events"] = []
+    slots = dict(tracker.get("slots") or {})
+    for name in ("full_name", "birth_date", "contact", "notice_end_date", "phone_number"):
+        slots[name] = None
+    tracker["slots"] = slots
+    conversation.tracker = tracker
+    return result.rowcount or 0
+
+
+def purge_expired_transcripts(session: Session, *, now: datetime, idle_minutes: int = SESSION_IDLE_MINUTES) -> int:
+    """Without consent a transcript lives only for the session: delete those idle longer than `idle_minutes`."""
+    cutoff = now - timedelta(minutes=idle_minutes)
+    ids = list(session.scalars(select(ChatConversation.id).where(
+        ChatConversation.consent_given.is_(False), ChatConversation.last_activity_at < cutoff,
+        ChatConversation.state != ChatState.HANDED_OFF)))
+    if not ids:
+        return 0
+    count = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids))).rowcount or 0
+    for conversation in session.scalars(select(ChatConversation).where(ChatConversation.id.in_(ids))):
+        conversation.tracker = {}
+    return count

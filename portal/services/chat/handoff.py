@@ -1,0 +1,394 @@
+"""Handoffs from the chatbot to caseworkers: queueing, the inbox, atomic claiming, replies, escalation.
+
+Who sees a waiting handoff (escalation_level):
+  0  the member's own caseworker if known, else every caseworker at the location
+  1  every caseworker at the location (own caseworker did not take it within the SLA)
+  2  also the central unit (nobody at the location took it, or the location is unknown)
+Lessons from Chatwoot's users: the bot is silent while a handoff is open; a new handoff is announced (badge on
+every staff page + a notification); it never drops out of the waiting list unclaimed; claiming is atomic.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy.orm import Session, joinedload
+
+from portal.i18n import N_
+from portal.models import Caseworker, Member, User
+from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
+from portal.models.statuses import ChatState, HandoffStatus
+from portal.services import audit
+from portal.services.actors import Actor, SystemActor
+from portal.services.chat.chat_transcript import add_message, check_message_text, member_present
+from portal.services.chat.contact_details import clean_contact
+from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.services.messaging import notifications, outbox, sms
+from portal.services.text_limits import kept_whole
+
+# Danish source strings, translated where shown (templates/chat/inbox.html, handoff.html).
+OUTCOME_LABELS = {
+    "answered": N_("Spørgsmål besvaret"),
+    "booked": N_("Samtale booket"),
+    "registered": N_("Registreret / oprettet"),
+    "referred": N_("Henvist videre"),
+    "no_contact": N_("Ingen kontakt"),
+    "other": N_("Andet"),
+}
+assert set(OUTCOME_LABELS) == set(HANDOFF_OUTCOMES)
+RESOLVED_DAYS_SHOWN = 30
+INBOX_LINK = "/sagsbehandler/overdragelser"
+
+
+# ---- who sees what ------------------------------------------------------------------------------------------
+
+def caseworker_of(session: Session, user: User) -> Caseworker | None:
+    if user is None or getattr(user, "role", None) != "caseworker":
+        return None
+    return user.caseworker  # the signed-in user's is read with the user (portal.auth.service.load_user)
+
+
+def _visible(user: User, caseworker: Caseworker | None):
+    """SQL condition: the handoffs this user may see and take."""
+    if user.role == "admin":
+        return true()
+    if caseworker is None:
+        return false()
+    at_location = Handoff.location_id == caseworker.location_id
+    conditions = [
+        Handoff.target_caseworker_id == caseworker.id,
+        Handoff.claimed_by_id == caseworker.id,
+        and_(at_location, or_(Handoff.target_caseworker_id.is_(None), Handoff.escalation_level >= 1)),
+    ]
+    if caseworker.central_unit:
+        conditions.append(or_(Handoff.escalation_level >= 2, Handoff.location_id.is_(None)))
+    return or_(*conditions)
+
+
+def waiting_count(session: Session, user: User) -> int:
+    caseworker = caseworker_of(session, user)
+    return session.scalar(select(func.count()).select_from(Handoff).where(
+        Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))) or 0
+
+
+def list_handoffs(session: Session, user: User, tab: str, *, now: datetime) -> list[Handoff]:
+    """waiting: open and unclaimed, oldest first · mine: claimed by me · resolved: closed in the last 30 days."""
+    caseworker = caseworker_of(session, user)
+    query = select(Handoff).options(joinedload(Handoff.member), joinedload(Handoff.location),
+                                    joinedload(Handoff.claimed_by).joinedload(Caseworker.user))
+    if tab == "mine":
+        if caseworker is None:
+            return []
+        query = query.where(Handoff.status == HandoffStatus.CLAIMED, Handoff.claimed_by_id == caseworker.id)
+        query = query.order_by(Handoff.claimed_at)
+    elif tab == "resolved":
+        query = query.where(Handoff.status.in_((HandoffStatus.RESOLVED, HandoffStatus.RETURNED_TO_BOT)), _visible(user, caseworker),
+                            Handoff.resolved_at >= now - timedelta(days=RESOLVED_DAYS_SHOWN))
+        query = query.order_by(Handoff.resolved_at.desc()).limit(200)
+    else:
+        query = query.where(Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))
+        query = query.order_by(Handoff.escalation_level.desc(), Handoff.created_at)
+    return list(session.scalars(query).unique())
+
+
+def get_for_staff(session: Session, user: User, handoff_id: int, *, now: datetime, audit_read: bool = True) -> Handoff:
+    """A handoff the user may see (anything else is 'not found'); reading it is audited (personal data)."""
+    caseworker = caseworker_of(session, user)
+    handoff = session.scalar(select(Handoff).where(Handoff.id == handoff_id, _visible(user, caseworker)))
+    if handoff is None:
+        raise NotFound(gettext("Overdragelsen findes ikke, eller du har ikke adgang til den."))
+    if audit_read:
+        audit.record(session, user, "handoff.view", member_id=handoff.member_id, target=handoff, now=now)
+    return handoff
+
+
+def waiting_minutes(handoff: Handoff, now: datetime) -> int:
+    end = handoff.claimed_at if handoff.status != HandoffStatus.WAITING and handoff.claimed_at else now
+    return max(0, int((end - handoff.created_at).total_seconds() // 60))
+
+
+# ---- the bot hands over -------------------------------------------------------------------------------------
+
+def open_handoff(session: Session, conversation: ChatConversation) -> Handoff | None:
+    return session.scalar(select(Handoff).where(Handoff.conversation_id == conversation.id,
+                                                Handoff.status.in_(OPEN_HANDOFF_STATUSES)))
+
+
+def request_handoff(session: Session, conversation: ChatConversation, *, reason: str, context: dict,
+                    now: datetime, actor: Actor = SystemActor.CHATBOT) -> Handoff:
+    """Queue the conversation for a person; the bot goes silent. An already open handoff is returned as is."""
+    if not conversation.consent_given:
+        raise NotAllowed("En medarbejder kan først læse med, når du har givet samtykke.")
+    existing = open_handoff(session, conversation)
+    if existing is not None:
+        return existing
+    member = session.get(Member, conversation.member_id) if conversation.member_id else None
+    target = member.caseworker_id if member is not None else None
+    location_id = member.location_id if member is not None else conversation.location_id
+    level = 0 if location_id is not None else 2
+    handoff = Handoff(conversation_id=conversation.id, member_id=conversation.member_id, location_id=location_id,
+                      target_caseworker_id=target, status=HandoffStatus.WAITING, reason=reason, escalation_level=level,
+                      context=context, created_at=now, queued_at=now)
+    session.add(handoff)
+    conversation.state = ChatState.HANDED_OFF
+    session.flush()
+    _announce(session, handoff, "Ny chat venter på svar", now)
+    audit.record(session, actor, "handoff.request", member_id=handoff.member_id, target=handoff, now=now,
+                 detail={"reason": reason, "location_id": location_id, "target_caseworker_id": target})
+    return handoff
+
+
+def _audience(session: Session, handoff: Handoff) -> list[int]:
+    """User ids of the caseworkers a handoff at its current level concerns."""
+    if handoff.target_caseworker_id is not None and handoff.escalation_level == 0:
+        query = select(Caseworker.user_id).where(Caseworker.id == handoff.target_caseworker_id)
+    else:
+        conditions = []
+        if handoff.location_id is not None:
+            conditions.append(Caseworker.location_id == handoff.location_id)
+        if handoff.escalation_level >= 2 or handoff.location_id is None:
+            conditions.append(Caseworker.central_unit.is_(True))
+        query = select(Caseworker.user_id).where(or_(*conditions))
+    return list(session.scalars(query.join(User, User.id == Caseworker.user_id).where(User.active.is_(True))))
+
+
+def _announce(session: Session, handoff: Handoff, text: str, now: datetime) -> int:
+    where = handoff.location.name if handoff.location is not None else "centralenheden"
+    users = _audience(session, handoff)
+    for user_id in users:
+        notifications.notify(session, user_id, f"{text} ({where})", link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    return len(users)
+
+
+# ---- the caseworker's actions -------------------------------------------------------------------------------
+
+def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Handoff:
+    """Take a waiting handoff. Atomic: of two caseworkers clicking at once exactly one gets it."""
+    caseworker = caseworker_of(session, user)
+    if caseworker is None:
+        raise NotAllowed(gettext("Kun sagsbehandlere kan tage en overdragelse."))
+    handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
+    result = session.execute(
+        update(Handoff).where(Handoff.id == handoff.id, Handoff.status == HandoffStatus.WAITING)
+        .values(status=HandoffStatus.CLAIMED, claimed_by_id=caseworker.id, claimed_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(handoff)
+        if handoff.claimed_by is None:
+            raise Conflict(gettext("Overdragelsen er allerede taget af en anden."))
+        raise Conflict(gettext("Overdragelsen er allerede taget af %(name)s.", name=handoff.claimed_by.name))
+    session.refresh(handoff)
+    add_message(session, handoff.conversation, sender="system", now=now,
+                text=f"{user.display_name} fra FOA A-kasse har overtaget samtalen.")
+    audit.record(session, user, "handoff.claim", member_id=handoff.member_id, target=handoff, now=now)
+    return handoff
+
+
+def _own_claimed(session: Session, user: User, handoff_id: int, now: datetime) -> tuple[Handoff, Caseworker]:
+    caseworker = caseworker_of(session, user)
+    handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
+    if caseworker is None or handoff.status != HandoffStatus.CLAIMED or handoff.claimed_by_id != caseworker.id:
+        raise NotAllowed(gettext("Tag overdragelsen, før du svarer eller afslutter den."))
+    return handoff, caseworker
+
+
+def reply(session: Session, user: User, handoff_id: int, text: str, *, now: datetime) -> tuple[ChatMessage, str]:
+    """The caseworker's answer in the chat. Returns (message, "chat" | "email" | "sms" | "none").
+
+    If the member has left the chat, the answer also goes to the outbox (e-mail, else SMS).
+    """
+    handoff, _ = _own_claimed(session, user, handoff_id, now)
+    text = check_message_text(text)
+    conversation = handoff.conversation
+    message = add_message(session, conversation, sender="caseworker", text=text, now=now, author_user_id=user.id)
+    session.flush()
+    delivered = "chat" if member_present(conversation, now) else _send_offline(session, handoff, message, now)
+    audit.record(session, user, "handoff.reply", member_id=handoff.member_id, target=handoff, now=now,
+                 detail={"message_id": message.id, "delivered": delivered})
+    return message, delivered
+
+
+def reply_reach(session: Session, conversation: ChatConversation) -> tuple[str | None, str | None]:
+    """How a caseworker's answer reaches a member who left the chat: ("email", address), ("sms", number) or
+    (None, None) when only the chat itself can (the handoff message promises exactly this)."""
+    member = session.get(Member, conversation.member_id) if conversation.member_id else None
+    email, phone = (member.email, member.phone) if member is not None else (None, None)
+    if member is None:
+        contact = ((conversation.tracker or {}).get("slots") or {}).get("contact")
+        if contact:
+            try:
+                email, phone = clean_contact(contact)
+            except ValidationFailed:
+                email, phone = None, None
+    if email:
+        return "email", email
+    if phone and sms.available():  # only with an SMS gateway: the chat never promises a channel that is not there
+        return "sms", phone
+    return None, None
+
+
+# A caseworker's reply sent by SMS is at most this long (the whole reply stays in the chat).
+SMS_REPLY_MAX = 480
+
+
+def _send_offline(session: Session, handoff: Handoff, message: ChatMessage, now: datetime) -> str:
+    channel, address = reply_reach(session, handoff.conversation)
+    if channel not in ("email", "sms"):
+        return "none"
+    text = message.text
+    if channel == "sms" and len(text) > SMS_REPLY_MAX:  # the rest waits in the chat, and the SMS says so
+        text = text[:SMS_REPLY_MAX - 1].rstrip() + "…"
+    with force_locale(handoff.conversation.language or "da"):  # the language the member wrote in
+        body = gettext("Du har fået svar fra FOA A-kasse på din chat:\n\n%(text)s\n\nSvar ved at åbne chatten "
+                       "igen på foa.dk/opsagt eller på Min side.", text=text)
+        if text != message.text:
+            body += "\n" + gettext("Hele svaret står i chatten.")
+        subject = gettext("Svar fra FOA A-kasse på din chat") if channel == "email" else "FOA A-kasse"
+    outbox.enqueue(session, idempotency_key=f"chat-reply-{message.id}", kind="chat_reply", to_address=address,
+                   subject=subject, body_text=body, member_id=handoff.member_id, channel=channel, now=now)
+    return channel
+
+
+def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note: str | None,
+            now: datetime) -> Handoff:
+    """Close the handoff with an outcome; the bot answers the member again from now on."""
+    if outcome not in OUTCOME_LABELS:
+        raise ValidationFailed(gettext("Vælg et udfald."), field="outcome")
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationFailed(gettext("Noten må højst være 2.000 tegn."), field="note")
+    handoff, caseworker = _own_claimed(session, user, handoff_id, now)
+    handoff.status = HandoffStatus.RESOLVED
+    handoff.resolved_at = now
+    handoff.resolved_by_id = caseworker.id
+    handoff.outcome = outcome
+    handoff.outcome_note = note or None
+    handoff.conversation.state = ChatState.BOT
+    add_message(session, handoff.conversation, sender="system", now=now,
+                text="Medarbejderen har afsluttet samtalen. Du kan skrive til chatbotten igen.")
+    audit.record(session, user, "handoff.resolve", member_id=handoff.member_id, target=handoff, now=now,
+                 detail={"outcome": outcome})
+    return handoff
+
+
+# Why a member ended a handoff from the chat (outcome_note; the caseworker sees it in the inbox and the handoff).
+CLOSED_BY_MEMBER = {
+    "stopped": "Medlemmet afsluttede selv i chatten.",
+    "consent_withdrawn": "Medlemmet trak samtykket tilbage; samtalen er slettet.",
+}
+
+
+def close_by_member(session: Session, handoff: Handoff, *, why: str, now: datetime) -> Handoff:
+    """The member ended the handoff from the chat (left the queue, ended it, withdrew consent): closed at once,
+    the bot answers again, and the caseworker who had it is told."""
+    handoff.status = HandoffStatus.RESOLVED
+    handoff.resolved_at = now
+    handoff.outcome = "other"
+    handoff.outcome_note = CLOSED_BY_MEMBER[why]
+    handoff.conversation.state = ChatState.BOT
+    if handoff.claimed_by is not None:
+        notifications.notify(session, handoff.claimed_by.user_id, f"Chatten er afsluttet: {CLOSED_BY_MEMBER[why]}",
+                             link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    audit.record(session, SystemActor.CHATBOT, "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
+                 now=now, detail={"why": why})
+    return handoff
+
+
+# A note handing a chat on to a colleague: kept whole up to this length or refused.
+HAND_ON_NOTE_MAX = 500
+
+
+def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int, note: str | None,
+            now: datetime) -> Handoff:
+    """Give the handoff to a colleague: it waits in their queue (and keeps counting towards the SLA)."""
+    handoff, caseworker = _own_claimed(session, user, handoff_id, now)
+    note = kept_whole(note, HAND_ON_NOTE_MAX, field="note")
+    colleague = session.get(Caseworker, colleague_id)
+    if colleague is None or colleague.id == caseworker.id or not colleague.user.active:
+        raise ValidationFailed(gettext("Vælg en aktiv kollega."), field="colleague_id")
+    handoff.status = HandoffStatus.WAITING
+    handoff.claimed_by_id = None
+    handoff.claimed_at = None
+    handoff.target_caseworker_id = colleague.id
+    handoff.location_id = colleague.location_id
+    handoff.escalation_level = 0
+    handoff.queued_at = now
+    context = dict(handoff.context or {})
+    history = list(context.get("handed_on", []))
+    history.append({"from": caseworker.id, "to": colleague.id, "at": now.isoformat(), "note": note or ""})
+    context["handed_on"] = history
+    handoff.context = context
+    notifications.notify(session, colleague.user_id, f"{user.display_name} har givet dig en chat",
+                         link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    add_message(session, handoff.conversation, sender="system", now=now,
+                text="Samtalen er givet videre til en kollega, som svarer dig her.")
+    audit.record(session, user, "handoff.hand_on", member_id=handoff.member_id, target=handoff, now=now,
+                 detail={"to_caseworker_id": colleague.id})
+    return handoff
+
+
+def hand_back_to_bot(session: Session, user: User, handoff_id: int, *, now: datetime, agent=None) -> Handoff:
+    """The caseworker gives the conversation back to the chatbot, which says so to the member."""
+    handoff, caseworker = _own_claimed(session, user, handoff_id, now)
+    handoff.status = HandoffStatus.RETURNED_TO_BOT
+    handoff.resolved_at = now
+    handoff.resolved_by_id = caseworker.id
+    conversation = handoff.conversation
+    conversation.state = ChatState.BOT
+    text = "Du skriver nu med chatbotten igen. Hvad kan jeg hjælpe med?"
+    buttons = None
+    if agent is not None:
+        rendered = agent.render("utter_back_to_bot", {"language": conversation.language})
+        text, buttons = rendered["text"], rendered["buttons"]
+    add_message(session, conversation, sender="bot", text=text, buttons=buttons, now=now)
+    audit.record(session, user, "handoff.return_to_bot", member_id=handoff.member_id, target=handoff, now=now)
+    return handoff
+
+
+def colleagues(session: Session, user: User) -> list[Caseworker]:
+    """Caseworkers a handoff can be handed on to: the same location and the central unit."""
+    caseworker = caseworker_of(session, user)
+    query = select(Caseworker).join(User, User.id == Caseworker.user_id).options(joinedload(Caseworker.user))
+    query = query.where(User.active.is_(True))
+    if caseworker is not None:
+        query = query.where(Caseworker.id != caseworker.id, or_(Caseworker.location_id == caseworker.location_id,
+                                                                Caseworker.central_unit.is_(True)))
+    return list(session.scalars(query.order_by(User.display_name).limit(300)))
+
+
+# ---- SLA (called by the scheduler) --------------------------------------------------------------------------
+
+def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: int) -> int:
+    """Move handoffs waiting longer than `sla_minutes` at their level one level up and alert the new audience.
+
+    Own caseworker → the whole location → the central unit. Returns how many were escalated. Does not commit.
+    """
+    if sla_minutes <= 0:
+        raise ValidationFailed(gettext("SLA skal være et positivt antal minutter."), field="sla_minutes")
+    cutoff = now - timedelta(minutes=sla_minutes)
+    overdue = session.scalars(select(Handoff).options(joinedload(Handoff.location)).where(
+        Handoff.status == HandoffStatus.WAITING, Handoff.escalation_level < 2, Handoff.queued_at <= cutoff)
+        .order_by(Handoff.created_at).with_for_update(of=Handoff, skip_locked=True)).unique().all()
+    for handoff in overdue:
+        before = handoff.escalation_level
+        if before == 0 and handoff.target_caseworker_id is not None:
+            handoff.escalation_level = 1
+        else:
+            handoff.escalation_level = 2
+        handoff.queued_at = now
+        _announce(session, handoff, f"Chat har ventet over {sla_minutes} minutter", now)
+        audit.record(session, SystemActor.SCHEDULER, "handoff.escalate", member_id=handoff.member_id,
+                     target=handoff, now=now,
+                     detail={"from_level": before, "to_level": handoff.escalation_level})
+    return len(overdue)
+
+
+def staff_badge(user) -> dict | None:
+    """STAFF_BADGE_PROVIDERS entry: waiting handoffs this user can take, on every staff page."""
+    from portal.extensions import db
+
+    count = waiting_count(db.session, user)
+    if not count:
+        return None
+    return {"label": gettext("Chats venter"), "count": count, "url": INBOX_LINK}

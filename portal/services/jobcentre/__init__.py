@@ -1,0 +1,1 @@
+"""The job centre in the loop: the exchange, its answers, joint conversations, DFDG."""

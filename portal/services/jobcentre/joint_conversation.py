@@ -1,0 +1,206 @@
+"""The joint conversation (fællessamtale) through the job-centre exchange (issue 16).
+
+DOMAIN.md: within 13 weeks the joint conversation with the job centre; job centre and member are invited after 9
+weeks so it is on time; it is held at the a-kasse unless the job centre wishes otherwise. Booking it (a 'joint'
+booking, portal.services.booking.booking) proposes its time to the member's job centre; the job centre accepts, or
+proposes another time inside the 13-week deadline, and the caseworker is told. Moving or cancelling the booking
+withdraws an unanswered invitation (a moved one is proposed again).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.models.jobcentre import JobcentreMessage
+from portal.models.statuses import BookingStatus, JobcentreDecision, JobcentreMessageStatus
+from portal.services import audit
+from portal.services.actors import SystemActor
+from portal.services.errors import Conflict, ValidationFailed
+from portal.services.jobcentre.jobcentre import (
+    DECISION_LABELS,
+    OPEN_STATUSES,
+    JobcentreScope,
+    claim,
+    clean_reason,
+    get_message,
+    send,
+)
+from portal.services.messaging import notifications
+from portal.services.minside_i18n import _
+
+
+def joint_deadline(member):
+    """The last day the joint conversation is on time: 13 weeks from the first day of unemployment (DOMAIN.md)."""
+    from portal.services.booking.contact_course import RULES_BY_KEY, course_start, due_date_for
+
+    start = course_start(member)
+    return due_date_for(start, RULES_BY_KEY["joint"].due_day) if start else None
+
+
+def booking_changed(session: Session, booking, kind: str, *, subject: str, body: str, now: datetime
+                          ) -> JobcentreMessage | None:
+    """A joint conversation was booked, moved or cancelled (portal.services.booking.booking): an earlier invitation the job
+    centre has not answered is withdrawn, and a booked or moved time is proposed to the member's job centre.
+    Other conversations with the job centre (a sick-listed member's round table, held by the job centre) are not
+    invitations for it to answer."""
+    if booking.type != "joint":
+        return None
+    for earlier in session.scalars(select(JobcentreMessage).where(
+            JobcentreMessage.booking_id == booking.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
+        earlier.status, earlier.updated_at = JobcentreMessageStatus.WITHDRAWN, now
+    if kind == "cancelled":
+        return None
+    return send(session, booking.member, kind="joint_invitation", key=f"joint:{booking.id}:{booking.sequence}",
+                subject=subject, body=body, now=now, booking_id=booking.id)
+
+
+def conversation_over(session: Session, booking, actor, now: datetime) -> None:
+    """The joint conversation's outcome is registered (held, no-show, cancelled after its start): an invitation the
+    job centre never answered has nothing left to answer, so it is withdrawn — not escalated a week later, and not
+    'awaiting the job centre' on the caseload."""
+    if booking.type != "joint":
+        return
+    for message in session.scalars(select(JobcentreMessage).where(
+            JobcentreMessage.booking_id == booking.id, JobcentreMessage.status.in_(OPEN_STATUSES))):
+        message.status, message.updated_at = "withdrawn", now
+        audit.record(session, actor, "jobcentre.withdrawn", member_id=message.member_id, target=message,
+                     now=now, detail={"outcome": booking.status})
+
+
+def latest_invitation(session: Session, booking) -> JobcentreMessage | None:
+    """The newest invitation of a joint booking to the job centre, with its state and answer (the caseworker's
+    booking page: has the job centre accepted, or which time does it propose?)."""
+    if booking.type != "joint":
+        return None
+    return session.scalar(select(JobcentreMessage).where(JobcentreMessage.booking_id == booking.id,
+                                                         JobcentreMessage.kind == "joint_invitation")
+                          .order_by(JobcentreMessage.id.desc()).limit(1))
+
+
+def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
+                 counter_time: datetime | None, reason: str | None, now: datetime) -> JobcentreMessage:
+    """The job centre accepts the proposed time, or proposes another inside the 13-week deadline. Refused, with
+    nothing changed, if it was answered already or the a-kasse has moved or cancelled the conversation since."""
+    from portal.models import Booking
+    from portal.timeutil import to_local
+
+    message = get_message(session, scope, message_id)
+    if message.kind != "joint_invitation" or message.booking_id is None:
+        raise ValidationFailed(_("Sagen er ikke en invitation til fællessamtale."))
+    booking = session.get(Booking, message.booking_id)
+    if message.status == JobcentreMessageStatus.WITHDRAWN or booking is None or booking.status != BookingStatus.BOOKED:
+        raise Conflict(_("A-kassen har flyttet eller aflyst fællessamtalen siden. Se den nyeste invitation. "
+                         "Intet er ændret."))
+    if message.status == JobcentreMessageStatus.ANSWERED:
+        raise Conflict(_("Invitationen er allerede besvaret (%(decision)s). Intet er ændret.",
+                         decision=_(DECISION_LABELS[message.decision or JobcentreDecision.ACCEPTED]).lower()))
+    reason = clean_reason(reason, required=False)
+    member = message.member
+    if not accept:
+        deadline = joint_deadline(member)
+        if counter_time is None:
+            raise ValidationFailed(_("Angiv det tidspunkt, jobcentret foreslår."), field="counter_time")
+        if counter_time <= now:
+            raise ValidationFailed(_("Det foreslåede tidspunkt skal ligge i fremtiden."), field="counter_time")
+        if deadline is not None and to_local(counter_time).date() > deadline:
+            raise ValidationFailed(_("Fællessamtalen skal holdes senest %(day)s (13 uger). Foreslå et tidligere "
+                                     "tidspunkt.", day=deadline.strftime("%d.%m.%Y")), field="counter_time")
+    if not claim(session, message, now):
+        raise Conflict(_("Invitationen er allerede besvaret. Intet er ændret."))
+    decision = JobcentreDecision.ACCEPTED if accept else JobcentreDecision.COUNTER
+    message.status, message.decision = JobcentreMessageStatus.ANSWERED, decision
+    message.counter_time, message.decision_reason = (None if accept else counter_time), reason
+    message.decided_by_user_id, message.decided_at, message.updated_at = scope.user.id, now, now
+    message.read_at = message.read_at or now
+    audit.record(session, scope.user, "jobcentre.joint_accepted" if accept else "jobcentre.joint_counter",
+                 member_id=member.id, target=message, now=now,
+                 detail={"booking": booking.id, "counter_time": counter_time.isoformat() if counter_time else None})
+    if member.caseworker is not None:
+        when = to_local(booking.starts_at if accept else counter_time).strftime("%d.%m.%Y kl. %H.%M")
+        text = (f"{scope.name} deltager i fællessamtalen med {member.full_name} {when}." if accept else
+                f"{scope.name} foreslår fællessamtalen med {member.full_name} flyttet til {when}. Flyt samtalen, "
+                "hvis tidspunktet passer medlemmet.")
+        notifications.notify(session, member.caseworker.user_id, text,
+                             link=f"/kalender/samtale/{booking.id}", now=now)
+    return message
+
+
+def upcoming(session: Session, scope: JobcentreScope, now: datetime) -> list[JobcentreMessage]:
+    """The job centre's calendar: joint conversations it accepted that have not started yet."""
+    from portal.models import Booking
+
+    return list(session.scalars(
+        select(JobcentreMessage).join(Booking, Booking.id == JobcentreMessage.booking_id)
+        .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code,
+               JobcentreMessage.decision == JobcentreDecision.ACCEPTED,
+               Booking.status == BookingStatus.BOOKED, Booking.starts_at > now)
+        .options(selectinload(JobcentreMessage.member)).order_by(Booking.starts_at)))
+
+
+def invitation_prompt(session: Session, member, today) -> dict | None:
+    """After 9 weeks of unemployment until the joint conversation is booked (or held): what the caseworker is
+    prompted with on the conversation screen — invite by, the conversation's deadline and whether it has passed.
+    None when there is nothing to invite to."""
+    from portal.models import Booking
+    from portal.models.booking import ACTIVE_BOOKING_STATUSES
+    from portal.services.booking.contact_course import RULES_BY_KEY, due_date_for, weeks_unemployed
+    from portal.services.booking.deadlines import JOINT_INVITATION_WEEK
+    from portal.timeutil import local_to_utc
+
+    weeks = weeks_unemployed(member, today)
+    if weeks is None or weeks < JOINT_INVITATION_WEEK:
+        return None
+    start = local_to_utc(datetime.combine(member.first_unemployment_day, datetime.min.time()))
+    booked = session.scalar(select(Booking.id).where(Booking.member_id == member.id, Booking.type == "joint",
+                                                     Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                                                     Booking.starts_at >= start).limit(1))
+    if booked is not None:
+        return None
+    deadline = joint_deadline(member)
+    invite_by = due_date_for(member.first_unemployment_day, RULES_BY_KEY["joint_invitation"].due_day)
+    return {"weeks": weeks, "deadline": deadline, "invite_by": invite_by,
+            "overdue": deadline is not None and today > deadline}
+
+
+def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
+    """The reminder of a joint conversation the job centre accepted, `hours` before it starts, once, to the job
+    centre's users and the caseworker (the member's comes from the booking reminders). Returns how many."""
+    from datetime import timedelta
+
+    from portal.models import AuditEntry, Booking
+    from portal.models.jobcentre import JobcentreStaff
+    from portal.services.jobcentre import municipalities
+    from portal.timeutil import to_local
+
+    due = session.execute(
+        select(JobcentreMessage, Booking).join(Booking, Booking.id == JobcentreMessage.booking_id)
+        .where(JobcentreMessage.kind == "joint_invitation", JobcentreMessage.decision == JobcentreDecision.ACCEPTED,
+               Booking.status == BookingStatus.BOOKED, Booking.starts_at > now,
+               Booking.starts_at <= now + timedelta(hours=hours))
+    ).all()
+    reminded = 0
+    for message, booking in due:
+        done = session.scalar(select(AuditEntry.id).where(AuditEntry.action == "jobcentre.joint_reminded",
+                                                          AuditEntry.target_type == "JobcentreMessage",
+                                                          AuditEntry.target_id == str(message.id)).limit(1))
+        if done:
+            continue
+        when = to_local(booking.starts_at).strftime("%d.%m.%Y kl. %H.%M")
+        staff = session.scalars(select(JobcentreStaff.user_id).where(
+            JobcentreStaff.jobcentre_code == message.jobcentre_code)).all()
+        for user_id in staff:
+            notifications.notify(session, user_id, f"Påmindelse: fællessamtale med {message.member.full_name} "
+                                 f"{when}, {booking.location.name}.", link=f"/jobcenter/sag/{message.id}", now=now)
+        if booking.caseworker is not None:
+            centre = municipalities.jobcentre_name(message.jobcentre_code)
+            notifications.notify(session, booking.caseworker.user_id,
+                                 f"Påmindelse: fællessamtale med {message.member.full_name} og {centre} {when}.",
+                                 link=f"/kalender/samtale/{booking.id}", now=now)
+        audit.record(session, SystemActor.SCHEDULER, "jobcentre.joint_reminded", member_id=message.member_id,
+                     target=message,
+                     now=now, detail={"jobcentre": municipalities.jobcentre_name(message.jobcentre_code),
+                                      "users": len(staff)})
+        reminded += 1
+    return reminded

@@ -1,0 +1,1 @@
+"""What the portal sends: the outbox, the one dispatch loop and its channels, reminders, surveys."""

@@ -1,0 +1,151 @@
+"""Reminders before conversations and offer sessions (default 24 hours before), with the .ics and the video link.
+
+One reminder per booking and time: the idempotency key names the booking, its iCalendar SEQUENCE (bumped when
+it is moved) and the lead time, so running the job twice sends one e-mail, and a moved booking gets a new one.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.models import Booking, Caseworker, Member
+from portal.models.statuses import BookingStatus, RegistrationStatus
+from portal.services.booking.booking import booking_ics
+from portal.services.links import external_url
+from portal.services.messaging import outbox, sms
+from portal.services.messaging.email_render import render_email
+from portal.services.offers.offer_messages import session_ics
+from portal.services.offers.offers import sessions_starting_between
+
+DEFAULT_HOURS = 24
+# A booking made shortly before it starts already got its confirmation; a reminder on top is noise.
+MIN_NOTICE = timedelta(hours=6)
+CHUNK = 1000
+
+
+def booking_reminder_key(booking: Booking, hours: int) -> str:
+    return f"reminder:booking:{booking.id}:s{booking.sequence}:{hours}h"
+
+
+def due_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS,
+                          chunk: int = CHUNK) -> Iterator[list[Booking]]:
+    """Booked conversations starting within the next `hours`, in chunks (keyset on starts_at, id).
+
+    Excludes bookings made less than MIN_NOTICE before their start and members without an e-mail address.
+    Uses ix_booking_starts_status.
+    """
+    end = now + timedelta(hours=hours)
+    after = (now, 0)
+    while True:
+        rows = list(session.scalars(
+            select(Booking)
+            .join(Member, Member.id == Booking.member_id)
+            .options(joinedload(Booking.member), joinedload(Booking.location),
+                     joinedload(Booking.caseworker).joinedload(Caseworker.user))
+            .where(Booking.status == BookingStatus.BOOKED, Booking.starts_at <= end, Member.email.is_not(None),
+                   (Booking.starts_at > after[0]) | ((Booking.starts_at == after[0]) & (Booking.id > after[1])))
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(chunk)
+        ).unique())
+        if not rows:
+            return
+        after = (rows[-1].starts_at, rows[-1].id)
+        yield [b for b in rows if b.starts_at - b.created_at >= MIN_NOTICE]
+
+
+def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS,
+                              chunk: int = CHUNK) -> dict:
+    """Write one reminder per due booking to the outbox. Commits after each chunk (a crash keeps what was done,
+    and the next run skips it by key). Returns counts."""
+    counts = {"due": 0, "enqueued": 0, "already": 0}
+    links = {"minside": external_url("minside.home"), "bookings": external_url("booking.member_bookings",
+                                                                               fallback="/")}
+    sms_on = sms.available()  # the same reminder by SMS too, only when the channel is on (issue 15)
+    for bookings in due_booking_reminders(session, now=now, hours=hours, chunk=chunk):
+        keys = [booking_reminder_key(b, hours) for b in bookings]
+        numbers = {b.id: sms.parse_danish_phone(b.member.phone) for b in bookings} if sms_on else {}
+        sms_keys = [key + ":sms" for b, key in zip(bookings, keys) if numbers.get(b.id)]
+        seen = outbox.existing_keys(session, keys + sms_keys)  # before rendering: a second run renders nothing
+        messages = []
+        for booking, key in zip(bookings, keys):
+            wants_sms = bool(numbers.get(booking.id)) and key + ":sms" not in seen
+            if key in seen and not wants_sms:
+                continue
+            email = _booking_reminder(booking, key, now=now, links=links)
+            if key not in seen:
+                messages.append(email)
+            if wants_sms:
+                messages.append(outbox.NewMessage(
+                    idempotency_key=key + ":sms", kind="booking_reminder", channel="sms",
+                    to_address=numbers[booking.id], subject=email.subject, body_text=email.subject,
+                    member_id=booking.member_id))
+        written = outbox.enqueue_many(session, messages, now=now)
+        _count(counts, due=len(keys), written=written & set(keys))
+        if sms_on:
+            counts["sms"] = counts.get("sms", 0) + len(written & set(sms_keys))
+        session.commit()
+    return counts
+
+
+def _count(counts: dict, *, due: int, written: set[str]) -> None:
+    """Reminders not written now were written before (by an earlier run, or a parallel one since the lookup)."""
+    counts["due"] += due
+    counts["enqueued"] += len(written)
+    counts["already"] += due - len(written)
+
+
+def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
+    from portal.services.booking.conversation_types import TYPES
+
+    member = booking.member
+    conv = TYPES.get(booking.type)
+    email = render_email(
+        "booking_reminder", member.language, member=member, booking=booking, links=links,
+        type_label=conv.label if conv else booking.type,
+        caseworker_name=booking.caseworker.user.display_name if booking.caseworker else "",
+        location_name=booking.location.name if booking.location else "",
+    )
+    return outbox.NewMessage(idempotency_key=key, kind="booking_reminder", to_address=member.email,
+                             subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
+                             attachments=[("samtale.ics", "text/calendar", booking_calendar(booking, now))])
+
+
+def booking_calendar(booking: Booking, now: datetime) -> bytes:
+    """The booking's .ics (the booking area's: same UID and SEQUENCE as its confirmations)."""
+    return booking_ics(booking, now)
+
+
+# Offer sessions (webinars, theme meetings, FVU …): the offers area says who is registered.
+
+def session_reminder_key(session_id: int, member_id: int, starts_at: datetime, hours: int) -> str:
+    return f"reminder:offer_session:{session_id}:{member_id}:{starts_at:%Y%m%dT%H%M}:{hours}h"
+
+
+def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS) -> dict:
+    """One reminder per registered member of each offer session starting within `hours`."""
+    counts = {"due": 0, "enqueued": 0, "already": 0}
+    links = {"minside": external_url("minside.home"), "offers": external_url("offers.catalogue")}
+    for offer_session in sessions_starting_between(session, now, now + timedelta(hours=hours)):
+        wanted = {session_reminder_key(offer_session.id, r.member_id, offer_session.starts_at, hours): r
+                  for r in offer_session.registrations
+                  if r.status == RegistrationStatus.REGISTERED and r.member is not None and r.member.email}
+        seen = outbox.existing_keys(session, list(wanted))
+        messages = [_session_reminder(offer_session, registration, key, now=now, links=links)
+                    for key, registration in wanted.items() if key not in seen]
+        _count(counts, due=len(wanted), written=outbox.enqueue_many(session, messages, now=now))
+        session.commit()
+    return counts
+
+
+def _session_reminder(offer_session, registration, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
+    member = registration.member
+    attachments = [("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))]
+    email = render_email("session_reminder", member.language, member=member, offer=offer_session.offer,
+                         offer_session=offer_session, links=links,
+                         location_name=offer_session.location.name if offer_session.location_id else "")
+    return outbox.NewMessage(idempotency_key=key, kind="session_reminder", to_address=member.email,
+                             subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
+                             attachments=attachments)

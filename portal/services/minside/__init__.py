@@ -1,0 +1,1 @@
+"""Min side: the member's own profile, plan, preparation, consents, data and profiling view."""

@@ -1,0 +1,106 @@
+"""The member's own view of their profiling on Min side, and their way to disagree.
+
+The application (Bilag 7, model 3): "Medlemmernes profilering og aftalte aktiviteter vil blive udstillet på
+medlemmets Min side". What the member sees is what a caseworker has confirmed: the target group of the latest
+group decision, the main factors of the assessment that decision was made on (in plain words, the reader's
+language) and the caseworker's reason. Never the probability (DOMAIN.md: members should not be told early and
+bluntly that they will probably become long-term unemployed), and nothing before the CV conversation has been held.
+
+A member who disagrees writes why; the objection stays open until the caseworker makes a new group decision
+(keeping or changing the group, with a reason the member sees), which answers it (profiling.override_group).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from portal.models import Booking, Member
+from portal.models.casework import HeldConversation
+from portal.models.profiling import GroupDecision, GroupObjection
+from portal.models.statuses import BookingStatus
+from portal.services import audit
+from portal.services.actors import Actor
+from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.services.messaging import notifications
+from portal.services.minside_i18n import _
+from portal.services.profiling import Factor
+
+OBJECTION_MAX = 1000
+MAX_FACTORS = 3  # per side: what a member can take in, the caseworker sees more
+
+
+@dataclass
+class MemberGroupView:
+    decision: GroupDecision
+    helps: list[Factor]  # lower the risk of long unemployment: what speaks for finding a job soon
+    support: list[Factor]  # raise it: why extra support can help
+    open_objection: GroupObjection | None
+    answered: list[GroupObjection]  # the member's earlier objections and the decisions that answered them
+
+    @property
+    def group(self) -> str:
+        return self.decision.decided_group
+
+
+def cv_conversation_held(session: Session, member: Member) -> bool:
+    return bool(session.scalar(select(or_(
+        exists().where(HeldConversation.member_id == member.id, HeldConversation.type == "cv"),
+        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
+    ))))
+
+
+def latest_decision(session: Session, member: Member) -> GroupDecision | None:
+    return session.scalar(select(GroupDecision).where(GroupDecision.member_id == member.id)
+                          .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+
+
+def group_view(session: Session, member: Member) -> MemberGroupView | None:
+    """What Min side shows, or None before the CV conversation or before any caseworker's decision."""
+    if not cv_conversation_held(session, member):
+        return None
+    decision = latest_decision(session, member)
+    if decision is None:
+        return None
+    factors = [Factor(f["text"], f["contribution"]) for f in (decision.assessment.factors if decision.assessment
+                                                              else [])]
+    helps = sorted((f for f in factors if f.contribution < 0), key=lambda f: f.contribution)[:MAX_FACTORS]
+    support = sorted((f for f in factors if f.contribution > 0), key=lambda f: -f.contribution)[:MAX_FACTORS]
+    objections = list(session.scalars(select(GroupObjection).where(GroupObjection.member_id == member.id)
+                                      .order_by(GroupObjection.created_at.desc(), GroupObjection.id.desc())))
+    open_objection = next((o for o in objections if o.answered_at is None), None)
+    return MemberGroupView(decision=decision, helps=helps, support=support, open_objection=open_objection,
+                           answered=[o for o in objections if o.answered_at is not None])
+
+
+def object_to_group(session: Session, member: Member, text: str, *, actor: Actor, now: datetime) -> GroupObjection:
+    """The member disagrees with their group or its reasons: kept, the caseworker told. One open at a time."""
+    view = group_view(session, member)
+    if view is None:
+        raise NotFound(_("Du har ikke fået en målgruppe endnu. Den fastsættes ved din CV-samtale."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("Skriv, hvad du er uenig i."), field="text")
+    if len(text) > OBJECTION_MAX:
+        raise ValidationFailed(_("Skriv højst %(n)d tegn (du skrev %(m)d).", n=OBJECTION_MAX, m=len(text)),
+                               field="text")
+    if view.open_objection is not None:
+        raise Conflict(_("Du har allerede skrevet, at du er uenig. Din sagsbehandler ser på det og svarer her."))
+    objection = GroupObjection(member_id=member.id, decision_id=view.decision.id, text=text, created_at=now)
+    session.add(objection)
+    session.flush()
+    audit.record(session, actor, "profiling.group_objection", member_id=member.id, target=objection, now=now)
+    if member.caseworker is not None and member.caseworker.user_id is not None:
+        notifications.notify(session, member.caseworker.user_id,
+                             _("%(name)s er uenig i sin målgruppe og har skrevet hvorfor.", name=member.full_name),
+                             link=f"/sagsbehandler/medlem/{member.member_number}#profilering", now=now)
+    return objection
+
+
+def open_objections(session: Session, member: Member) -> list[GroupObjection]:
+    """For the caseworker's screen: what the member has written and not had an answer to."""
+    return list(session.scalars(select(GroupObjection).where(GroupObjection.member_id == member.id,
+                                                             GroupObjection.answered_at.is_(None))
+                                .order_by(GroupObjection.created_at)))

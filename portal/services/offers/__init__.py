@@ -1,0 +1,1 @@
+"""Offers with seats: the catalogue, registrations, waiting lists, editing and FVU feedback."""

@@ -1,0 +1,81 @@
+"""What a member is told about their offer seats: the e-mail (outbox, same transaction), the line on Min side and
+the calendar invitation.
+
+Registration (portal/services/offers/offers.py), the waiting list (waitlist.py) and staff edits (offer_editing.py) all
+tell the member through here; this module imports none of them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portal.i18n import format_local_datetime
+from portal.models import Member
+from portal.models.offers import OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
+from portal.services.booking.ics import Invitation, build_ics
+from portal.services.messaging import notifications, outbox
+from portal.services.minside_i18n import _
+from portal.services.offers import registration_state
+
+WHEN = "dd.MM.y 'kl.' HH:mm"  # "03.12.2026 kl. 10:00"; "… at 10:00" in English (portal.i18n)
+
+
+def session_when(offer_session: OfferSession) -> str:
+    """The session's start as the member reads it in a message."""
+    return format_local_datetime(offer_session.starts_at, WHEN)
+
+
+def place_text(offer_session: OfferSession) -> str:
+    if offer_session.location_id is None:
+        return _("Online")
+    parts = [offer_session.venue or "", offer_session.location.name if offer_session.location else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def session_ics(offer_session: OfferSession, registration: OfferRegistration, now: datetime) -> bytes:
+    """An iCalendar invitation for the member's seat; CANCEL once the seat or the session is cancelled."""
+    cancelled = offer_session.status == SessionStatus.CANCELLED or registration.status in (
+        RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED, RegistrationStatus.EXPIRED)
+    offer = offer_session.offer
+    description = offer.description or ""
+    if offer_session.online_link:
+        description = f"{description}\n\n{_('Link')}: {offer_session.online_link}".strip()
+    invitation = Invitation(
+        uid=f"offer-registration-{registration.id}@portal.foa.dk",
+        sequence=(registration.sequence or 0) + (offer_session.sequence or 0),
+        starts_at=offer_session.starts_at, ends_at=offer_session.ends_at, summary=offer.title,
+        description=description, location=place_text(offer_session), url=offer_session.online_link,
+        attendee_email=registration.member.email, attendee_name=registration.member.full_name,
+    )
+    return build_ics(invitation, method="CANCEL" if cancelled else "REQUEST", now=now)
+
+
+def tell_member(session: Session, member: Member, now: datetime, *, key: str, kind: str, subject: str, text: str,
+                note: str | None = None, link: str | None = "/tilbud/mine",
+                attachments: list[tuple[str, str, bytes]] | None = None) -> None:
+    """E-mail (outbox, same transaction) and an in-app line on Min side."""
+    if member.email:
+        outbox.enqueue(session, idempotency_key=key, kind=kind, to_address=member.email, subject=subject,
+                       body_text=f"{_('Kære %(name)s', name=member.first_name)}\n\n{text}\n\n{_('Venlig hilsen')}\n"
+                                 f"FOA A-kasse", member_id=member.id, attachments=attachments, now=now)
+    if member.user_id:
+        notifications.notify(session, member.user_id, note or subject, link=link, now=now)
+
+
+def tell_registered(session: Session, reg: OfferRegistration, now: datetime) -> None:
+    offer_session = reg.offer_session or session.get(OfferSession, reg.session_id)
+    title = offer_session.offer.title
+    lines = [_("Du er tilmeldt %(title)s %(when)s.", title=title, when=session_when(offer_session)),
+             _("Sted: %(place)s", place=place_text(offer_session))]
+    if offer_session.online_link:
+        lines.append(_("Link: %(link)s", link=offer_session.online_link))
+    if reg.right_and_duty:
+        lines.append(_("Din sagsbehandler har gjort det til et ret- og pligttilbud: du skal deltage, og melder du "
+                       "fra, skal du skrive hvorfor."))
+    lines.append(_("Kan du ikke komme, så meld fra under Tilbud på Min side, så pladsen kan gå til en anden."))
+    lines.append(registration_state.status_line(reg.status))
+    tell_member(session, reg.member, now, key=f"offer-registered-{reg.id}-{reg.sequence}", kind="offers.registered",
+                subject=registration_state.subject(reg.status, title), text="\n".join(lines),
+                attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])

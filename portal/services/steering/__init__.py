@@ -1,0 +1,1 @@
+"""The steering group's success criteria: KPIs, their SQL and summary, outcomes and benefit history."""
