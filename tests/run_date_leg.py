@@ -23,7 +23,7 @@ MOMENTS = {
 # The modules whose rules run on dates: the contact course and its deadlines, booking, offers, surveys, reminders
 # and the other jobs, the demo, the KPIs and the benefit history, Min side and the caseload.
 PATTERNS = ["tests/booking/test_contact_course.py", "tests/*/test_booking_*.py", "tests/*/test_offers_*.py",
-            "tests/scheduling/test_surveys_flow.py", "tests/*/test_scheduling_*.py", "tests/outbox/test_outbox_enqueue.py",
+            "tests/scheduling/test_surveys_flow.py", "tests/*/test_scheduling_*.py", "tests/messaging/test_outbox_enqueue.py",
             "tests/*/test_*_demo.py", "tests/demo/test_demo_seed.py", "tests/*/test_kpi_*.py", "tests/casework/test_benefit_history.py",
             "tests/*/test_minside_*.py", "tests/casework/test_caseworker_caseload.py", "tests/casework/test_caseworker_conversation.py",
             "tests/booking/test_ics.py"]
