@@ -36,8 +36,7 @@ BATCH = 5000
 EVERYONE = ("1", "2a", "2b", "opsagt", "sygemeldt")
 HISTORY_WEEKS = 66  # the webinars' past: the KPI's default cohort (first days 13 to 65 weeks back) and its courses
 EXTRA_COURSE_FROM_DAY = 64  # after 9 weeks on benefit, the extra contact course is offered
-EXTRA_COURSE_SHARE = 0.8
-EXTRA_COURSE_KINDS = ("webinar", "fvu_course")  # portal.services.steering.kpi_measures.EXTRA_COURSE_OFFER_KINDS  # of group 1's periods that lasted that long, the share that joined a webinar
+EXTRA_COURSE_SHARE = 0.8  # of group 1's periods that lasted that long, the share that joined a webinar
 
 WEBINARS = [
     ("find_job", "Sådan finder du dit nye job",
