@@ -358,8 +358,10 @@ def _survival_cells(rows: list[tuple]) -> tuple[dict[str, list[dict]], list[dict
         counts = np.array([r[3] for r in selected], dtype=int)
         return km_curve(np.repeat(days / 7.0, counts), np.repeat(events, counts), max_week=52)
 
-    keys = sorted({r[0] for r in rows})
-    return {k: curve([r for r in rows if r[0] == k]) for k in keys}, curve(rows)
+    by_key: dict = {}
+    for row in rows:
+        by_key.setdefault(row[0], []).append(row)
+    return {k: curve(by_key[k]) for k in sorted(by_key)}, curve(rows)
 
 
 def _survival_cell(measure: Measure, points: list[dict]) -> Cell:

@@ -11,6 +11,7 @@ own time) old; without a summary for today it computes live, as before.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy import String, cast, delete, func, insert, literal, select
@@ -94,10 +95,8 @@ def build_report(session: Session, filters: kpi.Filters, state: KpiSummaryState)
             # for every split value of the cohort.
             if b or key.startswith("timeliness_"):
                 sums[key][row[0]] = (a, b)
-    survival_rows = _survival(split, conditions)
-    segment_rows = _survival(_split("segment"), conditions) if filters.split != "segment" else {}
-    report = kpi.assemble_report(session, filters, today,
-                                 sums, _execute(session, survival_rows), _execute(session, segment_rows))
+    survival_rows, segment_rows = _survival(session, split, conditions, by_segment=filters.split != "segment")
+    report = kpi.assemble_report(session, filters, today, sums, survival_rows, segment_rows)
     report.computed_at = state.computed_at
     report.stale_minutes = REFRESH_MINUTES
     return report
@@ -114,14 +113,26 @@ def _split(name: str):
     return literal("all")
 
 
-def _survival(split, conditions) -> dict:
+def _survival(session: Session, split, conditions, *, by_segment: bool
+              ) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
+    """The (split, days, event, count) rows of both survival measures (without / with a return to benefit), and
+    the same by segment when the split is another one, from one scan of the summary: at 250,000 members each scan
+    of a year's 160,000 periods costs about 0.2 s, and four of them were most of the page."""
     s = kpi_period_summary
-    out = {}
-    for name in ("without", "with"):
-        days, event = s.c[f"{name}_days"], s.c[f"{name}_event"]
-        out[name] = (select(split, days, event, func.count()).where(*conditions).group_by(split, days, event))
-    return out
+    durations = (s.c.without_days, s.c.without_event, s.c.with_days, s.c.with_event)
+    keys = (split, s.c.segment, *durations) if by_segment else (split, *durations)
+    rows: dict[str, Counter] = {"without": Counter(), "with": Counter()}
+    segments: dict[str, Counter] = {"without": Counter(), "with": Counter()}
+    for row in session.execute(select(*keys, func.count()).where(*conditions).group_by(*keys)):
+        key, count = row[0], row[-1]
+        without_days, without_event, with_days, with_event = row[-5:-1]
+        rows["without"][(key, without_days, without_event)] += count
+        rows["with"][(key, with_days, with_event)] += count
+        if by_segment:
+            segments["without"][(row[1], without_days, without_event)] += count
+            segments["with"][(row[1], with_days, with_event)] += count
 
+    def listed(counters: dict[str, Counter]) -> dict[str, list[tuple]]:
+        return {name: [(*group, n) for group, n in counter.items()] for name, counter in counters.items()}
 
-def _execute(session: Session, statements: dict) -> dict[str, list[tuple]]:
-    return {name: [tuple(row) for row in session.execute(stmt)] for name, stmt in statements.items()}
+    return listed(rows), (listed(segments) if by_segment else {})
