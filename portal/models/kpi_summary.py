@@ -38,7 +38,9 @@ kpi_period_summary = Table(
     Column("without_event", Integer, nullable=False),
     Column("with_days", Integer, nullable=False),
     Column("with_event", Integer, nullable=False),
-    Index("ix_kpi_period_summary_start_date", "start_date"),
+    # The page reads a range of start dates; the survival counts read only these columns (migration 0020).
+    Index("ix_kpi_period_summary_survival", "start_date", "segment", "placement", "location_id", "without_days",
+          "without_event", "with_days", "with_event"),
 )
 
 
