@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext
 from portal.models import Member, OutboxMessage
-from portal.models.statuses import OutboxStatus
 from portal.services.actors import SystemActor
 from portal.services.casework import jobmatch_cv
 from portal.services.casework.job_agent import run_job_agent
@@ -42,8 +41,8 @@ def seed(session: Session, ctx: SeedContext) -> None:
     session.flush()
     result = run_job_agent(session, now=ctx.now)
     keys = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "job_agent",
-                                                               OutboxMessage.status == OutboxStatus.PENDING)))
+                                                               OutboxMessage.status == "pending")))
     if keys:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(keys)).values(
-            status=OutboxStatus.SENT, attempts=1, sent_at=ctx.now))
+            status="sent", attempts=1, sent_at=ctx.now))
     ctx.summary.update(jobmatch_cvs=cvs, job_agent_mails=result["enqueued"])
