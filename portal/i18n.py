@@ -130,13 +130,6 @@ def _install_fast_gettext(app: Flask) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
 
-def remember_language(session, user, language: str) -> None:
-    """The language a signed-in user chose, kept on the account (so a concurrent request that rewrites the session
-    cookie, like the chat's polling, cannot undo it). The caller commits."""
-    if user.locale != language:
-        user.locale = language
-
-
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     _install_fast_gettext(app)
@@ -151,7 +144,6 @@ def init_app(app: Flask) -> None:
             # (e.g. the chat's polling) cannot undo the choice.
             if getattr(current_user, "is_authenticated", False) and current_user.locale != asked:
                 from portal.extensions import db
-                from portal.unit_of_work import unit_of_work
 
-                with unit_of_work():
-                    remember_language(db.session, current_user, asked)
+                current_user.locale = asked
+                db.session.commit()

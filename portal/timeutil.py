@@ -1,7 +1,7 @@
 """Time at the edges: store UTC, show Europe/Copenhagen. Services take `now`/`today` as arguments."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -17,11 +17,6 @@ def local_today() -> date:
 
 def to_local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ)
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of a Copenhagen day, in UTC."""
-    return local_to_utc(datetime.combine(day, time(0)))
 
 
 def local_to_utc(value: datetime) -> datetime:

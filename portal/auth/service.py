@@ -52,33 +52,24 @@ def retry_delay(failures: int, free_failures: int, max_delay: timedelta) -> time
     return min(max_delay, timedelta(seconds=2 ** min(extra, 30)))
 
 
-@dataclass(frozen=True)
-class LoginAttempt:
-    """What a login attempt came to: the user, or the refusal to show. Either way the attempt's writes (the
-    account's failure count and wait, the audit entry) are for the caller to commit, before it shows the refusal."""
-
-    user: User | None
-    refusal: LoginFailed | None = None
-
-
 def authenticate(
     session: Session, login: str, password: str, *, free_failures: int, max_delay_minutes: int,
     known_device: bool = False, now: datetime | None = None,
-) -> LoginAttempt:
-    """Check the credentials. Failures grow the account's wait before its next attempt; `known_device` (a
-    browser that signed in to this account before) is not held back by it. Never raises for a refusal: a
-    refusal that rolled back its own failure count would let a password storm go on at full speed."""
+) -> User:
+    """Return the user for good credentials. Failures grow the account's wait before its next attempt;
+    `known_device` (a browser that signed in to this account before) is not held back by it."""
     now = now or utcnow()
     user = find_user(session, login)
     if user is not None and not known_device and user.locked_until is not None and user.locked_until > now:
         verify_password(None, password)  # same work as a real check
         audit.record(session, None, "login.throttled", detail={"user_id": user.id}, now=now)
+        session.commit()
         seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
-        return LoginAttempt(None, LoginFailed(ngettext(
+        raise LoginFailed(ngettext(
             "For mange forkerte forsøg på kontoen. Vent %(num)d sekund, og prøv igen – eller log ind fra en computer "
             "eller telefon, du har brugt før.",
             "For mange forkerte forsøg på kontoen. Vent %(num)d sekunder, og prøv igen – eller log ind fra en "
-            "computer eller telefon, du har brugt før.", seconds)))
+            "computer eller telefon, du har brugt før.", seconds))
     if user is None or not verify_password(user.password_hash, password) or not user.active:
         if user is not None:
             user.failed_logins += 1
@@ -86,12 +77,14 @@ def authenticate(
             user.locked_until = now + wait if wait else None
             audit.record(session, None, "login.failed", detail={"user_id": user.id, "known_device": known_device},
                          now=now)
-        return LoginAttempt(None, LoginFailed(_("Forkert brugernavn eller adgangskode.")))
+            session.commit()
+        raise LoginFailed(_("Forkert brugernavn eller adgangskode."))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     audit.record(session, user, "login.success", now=now)
-    return LoginAttempt(user)
+    session.commit()
+    return user
 
 
 @dataclass(frozen=True)
@@ -119,6 +112,7 @@ def end_session(session: Session, user: User) -> None:
     """Logout ends every session and API token of the user (the generation is part of both)."""
     user.session_generation += 1
     audit.record(session, user, "logout")
+    session.commit()
 
 
 def load_user(session: Session, user_id: str) -> User | None:

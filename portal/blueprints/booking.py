@@ -3,7 +3,7 @@ staff may fetch too). The caseworker's calendar and working hours are in booking
 Views are thin: rules live in portal/services/."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,7 +20,7 @@ from portal.services.booking import booking as svc
 from portal.services.booking.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
 from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
-from portal.timeutil import local_midnight, local_today, to_local, utcnow
+from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("booking", __name__)
@@ -64,6 +64,10 @@ def parse_int(raw, field: str) -> int | None:
         return db_int(str(raw))
     except ValueError:
         raise ValidationFailed(_("Ugyldigt valg."), field=field) from None
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 # --- member ------------------------------------------------------------------------------------------------------
@@ -165,14 +169,20 @@ def member_confirm():
     except DomainError:
         flash(_("Tiden kunne ikke findes. Vælg en tid fra listen."), "error")
         return redirect(url_for("booking.member_slots", type=type_code if type_code in TYPES else None))
-    channel = svc.member_channel(ctype, member, source.get("channel"), moving)
+    channel = source.get("channel") or (moving.channel if moving else None)
+    if channel not in ctype.channels:
+        channel = member.preferred_channel if member.preferred_channel in ctype.channels else ctype.channels[0]
     note = source.get("note") or ""  # shown again whole when refused, so the member can shorten it
     if request.method == "POST":
         try:
             with unit_of_work():
-                booking = svc.member_books_or_moves(db.session, member, moving=moving, caseworker_id=caseworker.id,
-                                                    starts_at=starts_at, ctype=ctype, channel=channel, note=note,
-                                                    actor=current_user, now=utcnow())
+                if moving:
+                    booking = svc.reschedule_booking(db.session, moving, starts_at=starts_at, actor=current_user,
+                                                     now=utcnow(), channel=channel)
+                else:
+                    booking = svc.book_slot(db.session, member=member, caseworker_id=caseworker.id,
+                                            starts_at=starts_at, type=ctype.code, channel=channel,
+                                            actor=current_user, now=utcnow(), note=note)
             flash(_("Samtalen er flyttet. Du får en ny kalenderinvitation på e-mail.") if moving else
                   _("Samtalen er booket. Du får en bekræftelse med kalenderinvitation på e-mail."), "success")
             return redirect(url_for("booking.member_booking", booking_id=booking.id))

@@ -3,18 +3,18 @@ member, outcomes, and working hours and absence; the staff badge of today's conv
 live in portal/services/."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
-from portal.blueprints.booking import bp, parse_date, parse_int, parse_start, start_param
+from portal.blueprints.booking import bp, local_midnight, parse_date, parse_int, parse_start, start_param
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
-from portal.models.statuses import JobcentreDecision
+from portal.models.statuses import BookingStatus, JobcentreDecision
 from portal.query_args import db_int
 from portal.services import audit
 from portal.services.booking import availability as avail
@@ -24,7 +24,7 @@ from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES
 from portal.services.booking.slots import free_slots
 from portal.services.errors import DomainError, ValidationFailed
 from portal.services.jobcentre import joint_conversation
-from portal.timeutil import local_midnight, local_to_utc, local_today, to_local, utcnow
+from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
 
@@ -137,7 +137,7 @@ def _staff_booking_action(booking: Booking, action: str | None, form, now: datet
         at = _parse_time(form.get("time"), "time")
         if day is None or at is None:
             raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
-        starts_at = local_to_utc(datetime.combine(day, at))
+        starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
         svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=current_user, now=now,
                                reason=form.get("reason"), override_reason=form.get("override_reason"))
         return _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
@@ -275,7 +275,9 @@ def _upcoming_count(user) -> dict | None:
     caseworker = getattr(user, "caseworker", None)
     if caseworker is None:
         return None
-    count = svc.remaining_today(db.session, caseworker.id, now=utcnow())
+    count = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.caseworker_id == caseworker.id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > utcnow(),
+        Booking.starts_at < local_midnight(local_today() + timedelta(days=1))))
     if not count:
         return None
     return {"label": _("Samtaler i dag"), "count": count, "url": url_for("booking.caseworker_calendar", visning="dag")}

@@ -19,14 +19,16 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import Caseworker, Member, ServiceLocation
+from portal.models import Booking, Caseworker, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
 from portal.models.statuses import (
+    BookingStatus,
     HandoffStatus,
     JobOrderStatus,
     MemberStatus,
+    PlanStatus,
     ReferralStatus,
 )
 from portal.query_args import db_int
@@ -211,9 +213,20 @@ def plan_item_action(member_number: str, item_id: int):
 
     _staff, member = _editable_member(member_number)
     item = plan.get_item(db.session, item_id, member=member)
-    return _saved(member, "plan", _("Planen er opdateret."),
-                  lambda: plan.staff_action(db.session, item, request.form.get("action"), current_user, utcnow(),
-                                            reason=request.form.get("reason")))
+    action = request.form.get("action")
+    now = utcnow()
+
+    def change():
+        if action == "accept":
+            plan.accept_item(db.session, item, current_user, now)
+        elif action == "reject":
+            plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
+        elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
+            plan.set_status(db.session, item, action, current_user, now)
+        else:
+            abort(400)
+
+    return _saved(member, "plan", _("Planen er opdateret."), change)
 
 
 # ---------------------------------------------------------------- registering a conversation
@@ -229,6 +242,18 @@ def _conversation_input() -> record_service.ConversationInput:
         notes=form.get("notes", ""), member_summary=form.get("member_summary", ""),
         qualitative_assessment=form.get("qualitative_assessment", ""), agreements=agreements,
         group_decision=form.get("group_decision", ""), group_comment=form.get("group_comment", ""))
+
+
+def _registrable_bookings(member: Member) -> list[Booking]:
+    """The member's bookings that can be registered: not cancelled, started, not registered yet."""
+    from portal.models.casework import HeldConversation
+
+    registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
+    return list(db.session.scalars(
+        select(Booking).where(Booking.member_id == member.id,
+                              Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)),
+                              Booking.starts_at <= utcnow(), Booking.id.not_in(registered))
+        .order_by(Booking.starts_at.desc()).limit(20)))
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/samtale", methods=["GET", "POST"])
@@ -252,9 +277,8 @@ def record_conversation(member_number: str):
                 return redirect(url_for("caseworker.summary_view", summary_id=conversation.summary.id))
             flash(_("Udeblivelsen er registreret."), "success")
             return _back_to_member(member, "historik")
-    now = utcnow()
-    bookings = record_service.registrable_bookings(db.session, member, now=now)
-    now_local = to_local(now)
+    bookings = _registrable_bookings(member)
+    now_local = to_local(utcnow())
     return render_template("caseworker/record.html", member=member, data=data, errors=errors, bookings=bookings,
                            types=CONVERSATION_TYPES, channels=CHANNELS, groups=TARGET_GROUPS,
                            max_agreements=record_service.MAX_AGREEMENTS, now_local=now_local,

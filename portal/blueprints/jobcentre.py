@@ -4,6 +4,8 @@ job centre's case or citizen is 'not found'. Views are thin: the rules are in po
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +18,7 @@ from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import jobcentre, jobcentre_answers, joint_conversation, municipalities
 from portal.services.messaging import notifications
 from portal.services.minside import plan
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import local_to_utc, local_today, utcnow
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("jobcentre", __name__)
@@ -131,7 +133,13 @@ def answer_joint(case_id: int):
     counter_text = (request.form.get("counter_time") or "")[:40]
     reason = (request.form.get("reason") or "")[:5000]
     try:
-        counter = joint_conversation.parse_counter_time(counter_text) if decision == "counter" else None
+        counter = None
+        if decision == "counter" and counter_text.strip():
+            try:
+                counter = local_to_utc(datetime.fromisoformat(counter_text.strip()).replace(tzinfo=None))
+            except ValueError:
+                raise ValidationFailed(_("Skriv tidspunktet som dato og klokkeslæt, fx 2026-03-20 10:00."),
+                                       field="counter_time") from None
         with unit_of_work():
             found = joint_conversation.answer(db.session, scope, _id(case_id), accept=decision == "accept",
                                               counter_time=counter, reason=reason, now=utcnow())

@@ -8,7 +8,6 @@ from sqlalchemy import text
 from portal.auth.decorators import public
 from portal.blueprints.auth import home_for, safe_next
 from portal.extensions import csrf, db
-from portal.i18n import remember_language
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("main", __name__)
@@ -29,9 +28,9 @@ def index():
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and current_user.locale != lang:
             with unit_of_work():
-                remember_language(db.session, current_user, lang)
+                current_user.locale = lang
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 

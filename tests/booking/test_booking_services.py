@@ -1,7 +1,7 @@
 """Booking rules without HTTP: slots, ordering, notice, channels, focus limit, outbox/.ics, DST, DB guard."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -13,7 +13,7 @@ from portal.services.booking import booking as svc
 from portal.services.booking.availability import add_exception
 from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict, NotAllowed, SlotTaken, ValidationFailed
-from portal.timeutil import local_to_utc, to_local
+from portal.timeutil import to_local
 from tests.booking_helpers import NOW, hours, utc
 
 # The data here is written around a fixed moment: the clock is frozen there too (tests/clock.py).
@@ -468,38 +468,3 @@ def test_an_absence_note_over_the_limit_is_refused_whole_not_cut(session, odense
                                     end_time=None, location_id=None, note="k" * 200, actor=own.user,
                                     today=date(2027, 3, 22), now=NOW)
     assert item.note == "k" * 200
-
-
-def test_the_channel_of_a_members_booking(session, odense):
-    member = odense["member"]
-    focus = svc.conversation_type("focus")  # in person, phone or video
-    member.preferred_channel = "phone"
-    assert svc.member_channel(focus, member, "video") == "video"  # asked for, and the type allows it
-    assert svc.member_channel(focus, member, "fax") == "phone"  # not a channel: the member's preferred one
-    assert svc.member_channel(focus, member, None) == "phone"
-    moving = Booking(channel="video")
-    assert svc.member_channel(focus, member, None, moving) == "video"  # moving keeps the booking's own channel
-    assert svc.member_channel(svc.conversation_type("cv"), member, "video") == "in_person"  # the CV talk: in person
-    member.preferred_channel = "sms"  # no conversation is held by SMS: the type's first channel
-    assert svc.member_channel(focus, member, None) == "in_person"
-
-
-def test_the_staff_badge_counts_todays_booked_conversations_not_yet_over(session, odense):
-    own, member = odense["own"], odense["member"]
-    today = to_local(NOW).date()
-
-    def add(caseworker, day, hour, status="booked"):
-        starts = local_to_utc(datetime.combine(day, time(hour)))
-        session.add(Booking(uid=f"badge-{caseworker.id}-{day}-{hour}", member_id=member.id,
-                            caseworker_id=caseworker.id, location_id=member.location_id, type="cv",
-                            channel="in_person", starts_at=starts, ends_at=starts + timedelta(minutes=45),
-                            status=status, sequence=0, with_jobcenter=False, created_at=NOW, updated_at=NOW))
-
-    add(own, today, 8)  # 08:00–08:45 local: over at NOW (09:00 local)
-    add(own, today, 14)
-    add(own, today, 23)
-    add(own, today, 12, status="cancelled_fund")
-    add(own, today + timedelta(days=1), 0)  # tomorrow, just after midnight
-    add(odense["other"], today, 13)  # another caseworker's
-    session.flush()
-    assert svc.remaining_today(session, own.id, now=NOW) == 2

@@ -423,21 +423,3 @@ def test_a_summary_shows_the_plan_as_it_stood_that_day_not_today(client, auth, m
 
     assert any("Søg tre stillinger" in line for line in plan_section(TODAY))
     assert plan_section(TODAY - timedelta(days=1)) == []  # added after that day: not in that day's record
-
-
-def test_the_bookings_a_caseworker_can_register_are_the_started_unregistered_ones(session, make, cw, mette):
-    from portal.services.casework import conversation_record
-
-    make.commit()
-    held_earlier = book(session, mette, cw, status="held", days_from_now=-9)
-    no_show = book(session, mette, cw, status="no_show", days_from_now=-5)
-    started = book(session, mette, cw, days_from_now=-1)
-    book(session, mette, cw, days_from_now=2)  # not started yet
-    book(session, mette, cw, status="cancelled_member", days_from_now=-3)
-    registered = book(session, mette, cw, status="held", days_from_now=-7)
-    session.add(HeldConversation(member_id=mette.id, booking_id=registered.id, caseworker_id=cw.id,
-                                 type="cv", channel="in_person", outcome="held", held_at=registered.starts_at,
-                                 created_at=utcnow()))
-    session.flush()
-    found = conversation_record.registrable_bookings(session, mette, now=utcnow())
-    assert [b.id for b in found] == [started.id, no_show.id, held_earlier.id]  # latest first

@@ -222,15 +222,3 @@ def test_booking_the_joint_conversation_shows_the_13_week_deadline_and_marks_lat
         ("Tirsdag 6. april", False), ("Onsdag 7. april", False), ("Torsdag 8. april", False),
         ("Fredag 9. april", False), ("Mandag 12. april", True)]
     assert "efter fristen" not in client.get(f"/kalender/ny?medlem={number}&type=joint").get_data(as_text=True)
-
-
-def test_the_time_a_job_centre_proposes_is_read_as_copenhagen_time():
-    from datetime import UTC, datetime
-
-    assert joint_conversation.parse_counter_time("") is None and joint_conversation.parse_counter_time(None) is None
-    assert joint_conversation.parse_counter_time(" 2027-03-20 10:00 ") == datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
-    assert joint_conversation.parse_counter_time("2027-07-01T10:00") == datetime(2027, 7, 1, 8, 0, tzinfo=UTC)
-    for typed in ("i morgen kl. 10", "2027-13-01 10:00", "2027-03-20 25:00"):
-        with pytest.raises(ValidationFailed) as refused:
-            joint_conversation.parse_counter_time(typed)
-        assert "fx 2026-03-20 10:00" in refused.value.message and refused.value.field == "counter_time"

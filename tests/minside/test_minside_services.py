@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEntry, Consent, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
-from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside import consent as consent_svc
 from portal.services.minside import my_data, plan, preparation, profile
 
@@ -41,23 +41,6 @@ def test_caseworker_proposal_is_active_and_notifies_the_member(session, people):
     assert [e.kind for e in item.events] == ["proposed"]
     assert count(session, Notification, Notification.user_id == member.user_id) == 1
     assert count(session, AuditEntry, AuditEntry.action == "plan.propose", AuditEntry.member_id == member.id) == 1
-
-
-def test_a_caseworkers_plan_buttons_are_one_operation_and_an_unknown_one_changes_nothing(session, people):
-    cw, member, _ = people
-    proposed = plan.propose_item(session, member, kind="other", title="Kursus i Excel", actor=member.user, now=NOW)
-    plan.staff_action(session, proposed, "accept", cw.user, NOW)
-    assert proposed.status == "active"
-    plan.staff_action(session, proposed, "done", cw.user, NOW + timedelta(minutes=1))
-    assert proposed.status == "done"
-    version = proposed.version
-    with pytest.raises(DomainError) as refused:
-        plan.staff_action(session, proposed, "slet", cw.user, NOW + timedelta(minutes=2))
-    assert refused.value.status == 400 and "Ukendt handling" in refused.value.message
-    assert proposed.status == "done" and proposed.version == version
-    rejected = plan.propose_item(session, member, kind="other", title="Rejse", actor=member.user, now=NOW)
-    plan.staff_action(session, rejected, "reject", cw.user, NOW, reason="Ikke nu")
-    assert rejected.status == "rejected"
 
 
 def test_member_proposal_waits_for_the_caseworker(session, people):

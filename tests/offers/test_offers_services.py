@@ -378,18 +378,3 @@ def test_a_completion_note_over_the_limit_is_refused_whole_not_cut(session, make
     assert reg.status == "registered" and reg.completion_note is None
     offers.record_attendance(session, reg, attended=True, actor=_user(session, cw), now=s.ends_at, note="y" * 2000)
     assert reg.completion_note == "y" * 2000
-
-
-def test_assigning_by_a_typed_member_number_refuses_what_is_not_one(session, make, setup):
-    odense, cw, offer = setup
-    s = make_session(session, offer, location=odense)
-    member = make.member(location=odense, caseworker=cw)
-    staff = _user(session, cw)
-    for typed, says in (("", "kun cifre"), ("12a4", "kun cifre"), ("1" * 13, "kun cifre"),
-                        ("99999999", "ikke et medlem med nummer 99999999")):
-        with pytest.raises(ValidationFailed) as refused:
-            offers.assign_right_and_duty_by_number(session, typed, s.id, actor=staff, now=NOW)
-        assert says in refused.value.message and refused.value.field == "member_number"
-    assert session.scalar(select(func.count()).select_from(OfferRegistration)) == 0
-    reg = offers.assign_right_and_duty_by_number(session, f" {member.member_number} ", s.id, actor=staff, now=NOW)
-    assert reg.member_id == member.id and reg.right_and_duty

@@ -5,12 +5,11 @@ from flask import current_app, jsonify
 from flask_babel import gettext as _
 
 from portal.auth.decorators import public
-from portal.auth.service import authenticate
+from portal.auth.service import LoginFailed, authenticate
 from portal.blueprints.api.auth import TOKEN_SECONDS, issue_token, json_body
 from portal.blueprints.api.blueprint import bp
 from portal.errors import problem
 from portal.extensions import db, limiter
-from portal.unit_of_work import unit_of_work
 
 
 @bp.route("/v1/auth/token", methods=["POST"])
@@ -23,12 +22,12 @@ def create_token():
         return problem(400, _("Angiv både username og password som tekst."))
     if len(username) > 80 or len(password) > 200:
         return problem(400, _("Brugernavn eller adgangskode er for langt."))
-    with unit_of_work():  # a refusal's failure count and audit entry are kept too
-        attempt = authenticate(
+    try:
+        user = authenticate(
             db.session, username, password,
             free_failures=current_app.config["LOGIN_FREE_FAILURES"],
             max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"],
         )
-    if attempt.refusal is not None:
-        return problem(401, attempt.refusal.message)
-    return jsonify(access_token=issue_token(attempt.user), token_type="bearer", expires_in=TOKEN_SECONDS)
+    except LoginFailed as exc:
+        return problem(401, exc.message)
+    return jsonify(access_token=issue_token(user), token_type="bearer", expires_in=TOKEN_SECONDS)

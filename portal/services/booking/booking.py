@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import func, select
@@ -34,7 +34,7 @@ from portal.services.booking.slots import check_slot
 from portal.services.casework.referral import jobcenter_address
 from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
 from portal.services.messaging import notifications, outbox
-from portal.timeutil import local_midnight, local_to_utc, to_local
+from portal.timeutil import local_to_utc
 
 OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
 STAFF_ROLES = ("caseworker", "admin")
@@ -132,32 +132,6 @@ def _member_note(note: str | None) -> str | None:
         raise ValidationFailed(_("Din besked må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
                                  max=NOTE_MAX, n=len(note)), field="note")
     return note or None
-
-
-def remaining_today(session: Session, caseworker_id: int, *, now: datetime) -> int:
-    """The caseworker's booked conversations not yet over today (Copenhagen day): the staff menu's badge."""
-    tomorrow = local_midnight(to_local(now).date() + timedelta(days=1))
-    return session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.caseworker_id == caseworker_id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > now,
-        Booking.starts_at < tomorrow)) or 0
-
-
-def member_channel(ctype, member: Member, asked: str | None, moving: Booking | None = None) -> str:
-    """The channel of a member's booking: the one asked for if the type allows it, else (when moving) the
-    booking's own, else the member's preferred channel if allowed, else the type's first."""
-    for channel in (asked or (moving.channel if moving else None), member.preferred_channel):
-        if channel in ctype.channels:
-            return channel
-    return ctype.channels[0]
-
-
-def member_books_or_moves(session: Session, member: Member, *, moving: Booking | None, caseworker_id: int,
-                          starts_at: datetime, ctype, channel: str, note: str, actor: Actor, now: datetime) -> Booking:
-    """The member's confirmation page: move `moving` to the new time, or book a new conversation."""
-    if moving is not None:
-        return reschedule_booking(session, moving, starts_at=starts_at, actor=actor, now=now, channel=channel)
-    return book_slot(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at, type=ctype.code,
-                     channel=channel, actor=actor, now=now, note=note)
 
 
 def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, type: str, channel: str,

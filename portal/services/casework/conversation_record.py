@@ -57,19 +57,6 @@ class ConversationInput:
     group_comment: str = ""
 
 
-REGISTRABLE_STATUSES = (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)
-
-
-def registrable_bookings(session: Session, member: Member, *, now: datetime, limit: int = 20) -> list[Booking]:
-    """The member's bookings a caseworker can register now: not cancelled, started, not registered yet; latest
-    first (the registration form's choice)."""
-    registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
-    return list(session.scalars(
-        select(Booking).where(Booking.member_id == member.id, Booking.status.in_(REGISTRABLE_STATUSES),
-                              Booking.starts_at <= now, Booking.id.not_in(registered))
-        .order_by(Booking.starts_at.desc()).limit(limit)))
-
-
 def input_for(session: Session, member: Member, booking_id: int | None) -> ConversationInput:
     """The empty form, filled from the booking when one is named: its type and channel (the record says how the
     conversation was held, never the member's preferred channel); the caseworker can still change the channel."""

@@ -79,23 +79,6 @@ def latest_invitation(session: Session, booking) -> JobcentreMessage | None:
                           .order_by(JobcentreMessage.id.desc()).limit(1))
 
 
-def parse_counter_time(text: str | None) -> datetime | None:
-    """The time a job centre proposes, as typed into the form ("2026-03-20 10:00" or "2026-03-20T10:00",
-    Copenhagen time), in UTC; None when nothing was typed. Refused with the expected shape otherwise."""
-    from portal.timeutil import local_to_utc
-
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        if len(text) > 40:
-            raise ValueError(text)
-        return local_to_utc(datetime.fromisoformat(text).replace(tzinfo=None))
-    except ValueError:
-        raise ValidationFailed(_("Skriv tidspunktet som dato og klokkeslæt, fx 2026-03-20 10:00."),
-                               field="counter_time") from None
-
-
 def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
                  counter_time: datetime | None, reason: str | None, now: datetime) -> JobcentreMessage:
     """The job centre accepts the proposed time, or proposes another inside the 13-week deadline. Refused, with

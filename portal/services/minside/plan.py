@@ -22,7 +22,7 @@ from portal.models.statuses import JobcentreDecision, PlanStatus
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.audit import actor_label
-from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.jobcentre import jobcentre
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
@@ -309,22 +309,6 @@ def update_item(session: Session, item: PlanItem, actor, now: datetime, *, statu
     if comment is not None:
         add_comment(session, item, comment, actor, now, expected_version=expected_version)
     return item
-
-
-STAFF_STATUS_ACTIONS = (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED)
-
-
-def staff_action(session: Session, item: PlanItem, action: str | None, actor: Actor, now: datetime, *,
-                 reason: str | None = None) -> PlanItem:
-    """A caseworker's button on a plan item on the conversation screen: accept or reject what the member
-    proposed, or set it done, active again or cancelled. Any other action is refused and changes nothing."""
-    if action == "accept":
-        return accept_item(session, item, actor, now)
-    if action == "reject":
-        return reject_item(session, item, actor, now, reason=reason)
-    if action in STAFF_STATUS_ACTIONS:
-        return set_status(session, item, action, actor, now)
-    raise DomainError(_("Ukendt handling på planpunktet."), field="action")
 
 
 def _touch(item: PlanItem, now: datetime) -> None:

@@ -338,18 +338,6 @@ def _flush(session: Session) -> None:
         raise AlreadyRegistered(_("Du er allerede tilmeldt dette hold.")) from None
 
 
-def assign_right_and_duty_by_number(session: Session, member_number: str, session_id: int, *, actor: User,
-                                    now: datetime, override_reason: str | None = None) -> OfferRegistration:
-    """`assign_right_and_duty` for the member a caseworker typed the number of (the session's staff page)."""
-    number = (member_number or "").strip()
-    if not number.isdigit() or len(number) > 12:
-        raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
-    member = session.scalar(select(Member).where(Member.member_number == number))
-    if member is None:
-        raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=number), field="member_number")
-    return assign_right_and_duty(session, member, session_id, actor=actor, now=now, override_reason=override_reason)
-
-
 def assign_right_and_duty(session: Session, member: Member, session_id: int, *, actor: User,
                           now: datetime, override_reason: str | None = None) -> OfferRegistration:
     """A caseworker makes a session a ret- og pligttilbud for the member: registered, cannot cancel without reason.
