@@ -28,7 +28,6 @@ from portal.models.statuses import (
     HandoffStatus,
     JobOrderStatus,
     MemberStatus,
-    PlanStatus,
     ReferralStatus,
 )
 from portal.query_args import db_int
@@ -211,19 +210,11 @@ def plan_item_action(member_number: str, item_id: int):
     _staff, member = _editable_member(member_number)
     item = plan.get_item(db.session, item_id, member=member)
     action = request.form.get("action")
-    now = utcnow()
-
-    def change():
-        if action == "accept":
-            plan.accept_item(db.session, item, current_user, now)
-        elif action == "reject":
-            plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
-        elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
-            plan.set_status(db.session, item, action, current_user, now)
-        else:
-            abort(400)
-
-    return _saved(member, "plan", _("Planen er opdateret."), change)
+    if action not in plan.CASEWORKER_ACTIONS:
+        abort(400)
+    return _saved(member, "plan", _("Planen er opdateret."),
+                  lambda: plan.caseworker_action(db.session, item, action, current_user, utcnow(),
+                                                 reason=request.form.get("reason")))
 
 
 # ---------------------------------------------------------------- registering a conversation

@@ -276,18 +276,10 @@ def session_cancel(session_id: int):
 @role_required(*STAFF)
 def assign(session_id: int):
     number = request.form.get("member_number", "").strip()[:12]
-
-    def run():
-        if not number.isdigit():
-            raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
-        member = db.session.scalar(select(Member).where(Member.member_number == number))
-        if member is None:
-            raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=number), field="member_number")
-        svc.assign_right_and_duty(db.session, member, session_id, actor=current_user, now=utcnow(),
-                                  override_reason=request.form.get("override_reason"))
-
-    return _staff_action(session_id, run, _("Holdet er tildelt som ret- og pligttilbud, og medlemmet har fået "
-                                            "besked."), "#ret-og-pligt")
+    return _staff_action(session_id, lambda: svc.assign_right_and_duty_by_number(
+        db.session, number, session_id, actor=current_user, now=utcnow(),
+        override_reason=request.form.get("override_reason")),
+        _("Holdet er tildelt som ret- og pligttilbud, og medlemmet har fået besked."), "#ret-og-pligt")
 
 
 def _staff_registration(reg_id: int) -> OfferRegistration:

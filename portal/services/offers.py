@@ -371,6 +371,19 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     return reg
 
 
+def assign_right_and_duty_by_number(session: Session, member_number: str, session_id: int, *, actor: User,
+                                    now: datetime, override_reason: str | None = None) -> OfferRegistration:
+    """`assign_right_and_duty` for the member with the number the caseworker typed; ValidationFailed (field
+    member_number) if it is not a number or nobody has it."""
+    if not member_number.isdigit():
+        raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
+    member = session.scalar(select(Member).where(Member.member_number == member_number))
+    if member is None:
+        raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=member_number),
+                               field="member_number")
+    return assign_right_and_duty(session, member, session_id, actor=actor, now=now, override_reason=override_reason)
+
+
 def cancel_registration(session: Session, registration: OfferRegistration, *, actor: Actor, now: datetime,
                         reason: str | None = None) -> OfferRegistration:
     """Cancel a seat (or leave the waiting list). Right-and-duty needs a reason; the freed seat is offered on."""

@@ -229,6 +229,23 @@ def set_status(session: Session, item: PlanItem, status: str, actor: Actor, now:
     return item
 
 
+# What a caseworker can do to an item from the conversation screen: decide a member's proposal, or move its status.
+CASEWORKER_ACTIONS = ("accept", "reject", PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED)
+
+
+def caseworker_action(session: Session, item: PlanItem, action: str, actor: Actor, now: datetime, *,
+                      reason: str | None = None) -> PlanItem:
+    """Run one of CASEWORKER_ACTIONS on `item`: accept or reject (with `reason`) a proposal, or set the status
+    the action names. ValidationFailed for any other action."""
+    if action == "accept":
+        return accept_item(session, item, actor, now)
+    if action == "reject":
+        return reject_item(session, item, actor, now, reason=reason)
+    if action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
+        return set_status(session, item, action, actor, now)
+    raise ValidationFailed(_("Ukendt handling."))
+
+
 # -- the job centre's approval (issue 16) ------------------------------------------------------------------------
 def needs_jobcentre(item: PlanItem) -> bool:
     """The item's kind needs the job centre's approval and the job centre has not approved it."""

@@ -1,0 +1,50 @@
+"""offers.assign_right_and_duty_by_number: a caseworker assigns a session by typing the member's number."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEntry, User
+from portal.models.offers import OfferRegistration
+from portal.services import offers
+from portal.services.errors import ValidationFailed
+from tests.offers_helpers import NOW, make_offer, make_session
+
+pytestmark = pytest.mark.clock(NOW)
+
+
+@pytest.fixture
+def setup(session, make):
+    odense = make.location("Odense")
+    cw = make.caseworker("sb", location=odense)
+    member = make.member("mette", location=odense, caseworker=cw)
+    s = make_session(session, make_offer(session), location=odense, capacity=2)
+    return session.get(User, cw.user_id), member, s
+
+
+def _registrations(session) -> int:
+    return session.scalar(select(func.count()).select_from(OfferRegistration))
+
+
+def test_the_member_with_the_number_gets_the_assignment(session, setup):
+    cw_user, member, s = setup
+    reg = offers.assign_right_and_duty_by_number(session, member.member_number, s.id, actor=cw_user, now=NOW)
+    assert (reg.member_id, reg.status, reg.right_and_duty, reg.assigned_by_user_id) == (
+        member.id, "registered", True, cw_user.id)
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "offers.right_and_duty_assigned", AuditEntry.member_id == member.id)) == 1
+
+
+@pytest.mark.parametrize("typed", ["", "12a45", "mette", "-2000001"])
+def test_a_number_with_other_than_digits_is_refused(session, setup, typed):
+    cw_user, _member, s = setup
+    with pytest.raises(ValidationFailed, match="kun cifre") as err:
+        offers.assign_right_and_duty_by_number(session, typed, s.id, actor=cw_user, now=NOW)
+    assert err.value.field == "member_number" and _registrations(session) == 0
+
+
+def test_an_unknown_number_is_named_in_the_refusal(session, setup):
+    cw_user, _member, s = setup
+    with pytest.raises(ValidationFailed, match="Der findes ikke et medlem med nummer 99999") as err:
+        offers.assign_right_and_duty_by_number(session, "99999", s.id, actor=cw_user, now=NOW)
+    assert err.value.field == "member_number" and _registrations(session) == 0
