@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from flask_babel import force_locale
 from sqlalchemy import func, select
@@ -29,10 +30,11 @@ from portal.services.contact_course import course_start
 from portal.services.conversation_types import TYPES, channel_label, conversation_type, rules
 from portal.services.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.form_values import parse_date, parse_time
 from portal.services.ics import Invitation, build_ics
 from portal.services.referral import jobcenter_address
 from portal.services.slots import check_slot
-from portal.timeutil import local_to_utc
+from portal.timeutil import LOCAL_TZ, local_to_utc
 
 OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
 STAFF_ROLES = ("caseworker", "admin")
@@ -219,6 +221,15 @@ def member_bookable_types(session: Session, member: Member) -> list:
     return sorted(types, key=lambda t: t.member_statuses is None)
 
 
+def member_channel(member: Member, ctype, asked: str | None, *, moving: Booking | None = None) -> str:
+    """The channel a member's booking is held on: the one asked for (else the moved booking's) if the type can be
+    held that way; otherwise the member's preferred channel if it can, else the type's first."""
+    channel = asked or (moving.channel if moving else None)
+    if channel in ctype.channels:
+        return channel
+    return member.preferred_channel if member.preferred_channel in ctype.channels else ctype.channels[0]
+
+
 def _member_may_book(session: Session, member: Member, ctype) -> None:
     refusal = member_booking_refusal(session, member, ctype)
     if refusal:
@@ -336,6 +347,29 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor:
 
     joint_conversation.conversation_over(session, booking, actor, now)
     return booking
+
+
+def staff_booking_action(session: Session, booking: Booking, action: str | None, fields: Mapping[str, str], *,
+                         actor: Actor, now: datetime) -> str:
+    """Register the outcome of, move or cancel `booking` as `action` ("outcome", "move", "cancel") says, with the
+    form's `fields`; returns what to tell the caseworker. ValidationFailed for any other action."""
+    if action == "outcome":
+        register_outcome(session, booking, outcome=fields.get("outcome", ""), actor=actor, now=now,
+                         reason=fields.get("reason"))
+        return _("Udfaldet er registreret.")
+    if action == "move":
+        day = parse_date(fields.get("day"), None, "day")
+        at = parse_time(fields.get("time"), "time")
+        if day is None or at is None:
+            raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
+        starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+        reschedule_booking(session, booking, starts_at=starts_at, actor=actor, now=now, reason=fields.get("reason"),
+                           override_reason=fields.get("override_reason"))
+        return _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
+    if action == "cancel":
+        cancel_booking(session, booking, actor=actor, now=now, reason=fields.get("reason"))
+        return _("Samtalen er aflyst, og medlemmet har fået besked med begrundelsen.")
+    raise ValidationFailed(_("Ukendt handling."))
 
 
 def member_bookings(session: Session, member: Member, *, upcoming_only: bool = False, now: datetime,
