@@ -13,7 +13,6 @@ from sqlalchemy import select
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
-from portal.models.statuses import BookingStatus
 from portal.services import availability as avail
 from portal.services import booking as svc
 from portal.services.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
@@ -192,9 +191,7 @@ def member_bookings():
     member = _member()
     now = utcnow()
     bookings = svc.member_bookings(db.session, member, now=now)
-    upcoming = sorted((b for b in bookings if b.status == BookingStatus.BOOKED and b.ends_at > now),
-                      key=lambda b: b.starts_at)
-    past = [b for b in bookings if b not in upcoming]
+    upcoming, past = svc.upcoming_and_past(bookings, now)
     return render_template("booking/my_bookings.html", upcoming=upcoming, past=past, status_names=STATUS_NAMES,
                            types=svc.member_bookable_types(db.session, member))
 
@@ -204,7 +201,7 @@ def member_bookings():
 def member_booking(booking_id: int):
     booking = _own_booking(booking_id)
     now = utcnow()
-    changeable = booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
+    changeable = svc.member_may_change(booking, now)
     return render_template("booking/my_booking.html", booking=booking, ctype=TYPES[booking.type],
                            changeable=changeable, status_names=STATUS_NAMES, now=now,
                            min_notice_hours=int(rules().min_notice.total_seconds() // 3600))

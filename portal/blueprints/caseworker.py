@@ -19,12 +19,11 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import Booking, Caseworker, Member, ServiceLocation
+from portal.models import Caseworker, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
 from portal.models.statuses import (
-    BookingStatus,
     HandoffStatus,
     JobOrderStatus,
     MemberStatus,
@@ -232,18 +231,6 @@ def _conversation_input() -> record_service.ConversationInput:
         group_decision=form.get("group_decision", ""), group_comment=form.get("group_comment", ""))
 
 
-def _registrable_bookings(member: Member) -> list[Booking]:
-    """The member's bookings that can be registered: not cancelled, started, not registered yet."""
-    from portal.models.casework import HeldConversation
-
-    registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
-    return list(db.session.scalars(
-        select(Booking).where(Booking.member_id == member.id,
-                              Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)),
-                              Booking.starts_at <= utcnow(), Booking.id.not_in(registered))
-        .order_by(Booking.starts_at.desc()).limit(20)))
-
-
 @bp.route("/sagsbehandler/medlem/<member_number>/samtale", methods=["GET", "POST"])
 @role_required("caseworker")
 def record_conversation(member_number: str):
@@ -265,7 +252,7 @@ def record_conversation(member_number: str):
                 return redirect(url_for("caseworker.summary_view", summary_id=conversation.summary.id))
             flash(_("Udeblivelsen er registreret."), "success")
             return _back_to_member(member, "historik")
-    bookings = _registrable_bookings(member)
+    bookings = record_service.registrable_bookings(db.session, member, now=utcnow())
     now_local = to_local(utcnow())
     return render_template("caseworker/record.html", member=member, data=data, errors=errors, bookings=bookings,
                            types=CONVERSATION_TYPES, channels=CHANNELS, groups=TARGET_GROUPS,

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models.statuses import JobcentreDecision, PlanStatus
+from portal.models.statuses import JobcentreDecision
 from portal.query_args import DB_MAX
 from portal.services import (
     jobcentre,
@@ -118,8 +118,7 @@ def citizen(member_number: str):
     scope = _scope()
     with unit_of_work():  # the audit entry of the read
         member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
-        shown = (PlanStatus.AWAITING_JC, PlanStatus.ACTIVE, PlanStatus.DONE)
-        items = [i for i in plan.list_items(db.session, member) if i.status in shown]
+        items = plan.items_for_jobcentre(db.session, member)
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)
 

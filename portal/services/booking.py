@@ -387,6 +387,19 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
     return list(session.scalars(query))
 
 
+def upcoming_and_past(bookings: list[Booking], now: datetime) -> tuple[list[Booking], list[Booking]]:
+    """The member's booked conversations still to come (soonest first), and the rest in the order given."""
+    upcoming = sorted((b for b in bookings if b.status == BookingStatus.BOOKED and b.ends_at > now),
+                      key=lambda b: b.starts_at)
+    return upcoming, [b for b in bookings if b not in upcoming]
+
+
+def member_may_change(booking: Booking, now: datetime) -> bool:
+    """The member may still move or cancel the booking themselves: booked, and at least the minimum notice away
+    (closer than that they must call; _require_changeable refuses it)."""
+    return booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
+
+
 def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
     """The caseworker's calendar between start and end, with each booking's member (one statement)."""
     return list(session.scalars(

@@ -398,3 +398,12 @@ def summary(items: list[PlanItem]) -> dict:
     for item in items:
         counts[item.status] += 1
     return counts
+
+
+# The job centre sees what is agreed or awaits its approval; not a member's open proposal, nor what was dropped.
+JOBCENTRE_SHOWN_STATUSES = (PlanStatus.AWAITING_JC, PlanStatus.ACTIVE, PlanStatus.DONE)
+
+
+def items_for_jobcentre(session: Session, member: Member) -> list[PlanItem]:
+    """The member's plan items a job centre's staff see on the citizen page, in list_items' order."""
+    return [i for i in list_items(session, member) if i.status in JOBCENTRE_SHOWN_STATUSES]

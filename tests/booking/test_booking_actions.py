@@ -3,7 +3,7 @@ booking (booking.staff_booking_action), working hours and exceptions (availabili
 reading the typed values (form_values)."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -156,3 +156,25 @@ def test_form_values():
         with pytest.raises(ValidationFailed) as err:
             parse(raw, field="f")
         assert err.value.field == "f"
+
+
+# ---- the member's own bookings ---------------------------------------------------------------------------------
+
+def test_upcoming_and_past(session, odense):
+    later = _booked(session, odense, utc(2027, 3, 24, 9, 0))
+    sooner = _booked(session, odense, utc(2027, 3, 23, 9, 0), type="focus")
+    cancelled = _booked(session, odense, utc(2027, 3, 30, 8, 0), type="contact_course")
+    svc.cancel_booking(session, cancelled, actor=odense["member"].user, now=NOW)
+    upcoming, past = svc.upcoming_and_past([later, cancelled, sooner], NOW)
+    assert upcoming == [sooner, later] and past == [cancelled]
+    upcoming, past = svc.upcoming_and_past([later, sooner], utc(2027, 3, 23, 12, 0))  # the first is over
+    assert upcoming == [later] and past == [sooner]
+
+
+def test_member_may_change_until_the_minimum_notice(session, odense):
+    booking = _booked(session, odense, utc(2027, 3, 24, 9, 0))
+    notice = svc.rules().min_notice
+    assert svc.member_may_change(booking, booking.starts_at - notice)
+    assert not svc.member_may_change(booking, booking.starts_at - notice + timedelta(minutes=1))
+    svc.cancel_booking(session, booking, actor=odense["member"].user, now=NOW)
+    assert not svc.member_may_change(booking, NOW)
