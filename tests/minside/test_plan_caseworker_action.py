@@ -27,7 +27,7 @@ def _proposal(session, member):
 
 
 def _audit_actions(session, item) -> list[str]:
-    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == item.id,
+    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == str(item.id),
                                                                 AuditEntry.action.like("plan.%"))
                                 .order_by(AuditEntry.id)))
 
