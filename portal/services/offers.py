@@ -187,6 +187,29 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
     return list(session.scalars(query))
 
 
+def is_current(reg: OfferRegistration, now: datetime) -> bool:
+    """A registration is current: registered, a held seat or on the waiting list, for a session not yet ended."""
+    return reg.status in CURRENT_STATUSES and reg.offer_session.ends_at > now
+
+
+def current_and_past(registrations: list[OfferRegistration], now: datetime
+                     ) -> tuple[list[OfferRegistration], list[OfferRegistration]]:
+    """`member_registrations(include_past=True)` split for "Mine tilbud": the current ones in their order, and the
+    30 latest others, newest first."""
+    current = [r for r in registrations if is_current(r, now)]
+    return current, [r for r in reversed(registrations) if r not in current][:30]
+
+
+def current_registrations_on(session: Session, member: Member, session_ids: list[int]
+                             ) -> dict[int, OfferRegistration]:
+    """session id → the member's current registration on it (registered, held seat or waiting list)."""
+    if not session_ids:
+        return {}
+    return {r.session_id: r for r in session.scalars(select(OfferRegistration).where(
+        OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_(session_ids),
+        OfferRegistration.status.in_(CURRENT_STATUSES)))}
+
+
 # Which of a member's live registrations for one offer says most about it: a seat, then a held seat, then a
 # waiting-list place (a member may be on one session's list while registered for another).
 _TELLING_ORDER = (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED, RegistrationStatus.WAITLISTED)

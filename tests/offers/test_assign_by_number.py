@@ -1,6 +1,8 @@
 """offers.assign_right_and_duty_by_number: a caseworker assigns a session by typing the member's number."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -48,3 +50,26 @@ def test_an_unknown_number_is_named_in_the_refusal(session, setup):
     with pytest.raises(ValidationFailed, match="Der findes ikke et medlem med nummer 99999") as err:
         offers.assign_right_and_duty_by_number(session, "99999", s.id, actor=cw_user, now=NOW)
     assert err.value.field == "member_number" and _registrations(session) == 0
+
+
+# ---- which registrations are current (is_current, current_and_past, current_registrations_on) --------------
+
+def test_current_registrations(session, make, setup):
+    _cw_user, member, s = setup
+    odense = member.location
+    other_offer = make_offer(session, title="Temamøde: Ansøgningen")  # one session of each offer at most
+    later = make_session(session, other_offer, location=odense, capacity=1, starts_in=timedelta(days=14))
+    other = make.member("ole", location=odense)
+    offers.register(session, other, later.id, actor="cli", now=NOW)
+    seat = offers.register(session, member, s.id, actor="cli", now=NOW)
+    waiting = offers.register(session, member, later.id, actor="cli", now=NOW, waitlist_if_full=True)
+    assert (seat.status, waiting.status) == ("registered", "waitlisted")
+    assert offers.current_registrations_on(session, member, [s.id, later.id]) == {s.id: seat, later.id: waiting}
+    assert offers.current_registrations_on(session, member, []) == {}
+    regs = offers.member_registrations(session, member, NOW, include_past=True)
+    assert offers.current_and_past(regs, NOW) == ([seat, waiting], [])
+    after_first = s.ends_at + timedelta(minutes=1)
+    assert not offers.is_current(seat, after_first) and offers.is_current(waiting, after_first)
+    assert offers.current_and_past(regs, after_first) == ([waiting], [seat])
+    offers.cancel_registration(session, waiting, actor="cli", now=NOW)
+    assert offers.current_registrations_on(session, member, [later.id]) == {}
