@@ -445,22 +445,20 @@ def job_referral_action(referral_id: int):
     item = jobmatch.get_referral(db.session, referral_id)
     _member(item.member.member_number)
     action = request.form.get("action", "")
-    if action == ReferralStatus.HIRED:
-        permanent = {"fast": True, "midlertidig": False}.get(request.form.get("permanent", ""))
-        try:
-            with unit_of_work():
-                jobmatch.register_placement(db.session, staff, item, permanent=permanent,
-                                            start_date=request.form.get("start_date", ""), today=local_today(),
-                                            now=utcnow())
-        except ValidationFailed as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
-        flash(_("Ansættelsen er registreret."), "success")
-    else:
+    hiring = action == ReferralStatus.HIRED  # the hire form shows its errors on the order page; the rest centrally
+    back = url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger"
+    try:
         with unit_of_work():
-            jobmatch.set_referral_status(db.session, staff, item, action, now=utcnow())
-        flash(_("Henvisningen er opdateret."), "success")
-    return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
+            jobmatch.act_on_referral(db.session, staff, item, action, permanent=request.form.get("permanent", ""),
+                                     start_date=request.form.get("start_date", ""), today=local_today(),
+                                     now=utcnow())
+    except ValidationFailed as exc:
+        if not hiring:
+            raise
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(_("Ansættelsen er registreret.") if hiring else _("Henvisningen er opdateret."), "success")
+    return redirect(back)
 
 
 @bp.context_processor

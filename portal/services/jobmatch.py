@@ -439,6 +439,20 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
     return placement
 
 
+# The caseworker's answer to "fast eller midlertidig?" on the referral's hire form.
+EMPLOYMENT_ANSWERS = {"fast": True, "midlertidig": False}
+
+
+def act_on_referral(session: Session, scope: StaffScope, referral: JobReferral, action: str, *, permanent: str,
+                    start_date: str, today: date, now: datetime) -> JobReferral | Placement:
+    """A caseworker's button on a referral: "hired" registers the placement (`permanent` as answered on the form,
+    "fast" or "midlertidig"); any other action is the referral's new status (set_referral_status)."""
+    if action == ReferralStatus.HIRED:
+        return register_placement(session, scope, referral, permanent=EMPLOYMENT_ANSWERS.get(permanent),
+                                  start_date=start_date, today=today, now=now)
+    return set_referral_status(session, scope, referral, action, now=now)
+
+
 def order_referrals(session: Session, order: JobOrder) -> list[JobReferral]:
     return list(session.scalars(
         select(JobReferral).options(joinedload(JobReferral.member), joinedload(JobReferral.placement))
