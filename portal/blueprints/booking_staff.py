@@ -14,11 +14,11 @@ from portal.auth.decorators import role_required
 from portal.blueprints.booking import bp, local_midnight, parse_start, start_param
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
-from portal.models.statuses import BookingStatus, JobcentreDecision
+from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
-from portal.services import audit, joint_conversation
 from portal.services import availability as avail
 from portal.services import booking as svc
+from portal.services import joint_conversation
 from portal.services.clashes import Clash
 from portal.services.conversation_types import STAFF_STATUS_NAMES, TYPES
 from portal.services.errors import DomainError, ValidationFailed
@@ -72,9 +72,7 @@ def caseworker_calendar():
         .order_by(User.display_name))) if current_user.role == "admin" else []
     # Committed after rendering: a commit expires the loaded bookings, and each would be read again.
     with unit_of_work():
-        audit.record(db.session, current_user, "booking.calendar_view", detail={
-            "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days),
-            "bookings": len(bookings)})
+        svc.record_calendar_view(db.session, current_user, caseworker, days, bookings, now=utcnow())
         html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
                                by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
                                status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker),
@@ -107,10 +105,10 @@ def staff_booking(booking_id: int):
             errors = {f"{action}-{exc.field or 'form'}": exc.message}
             booking = _staff_booking(booking_id)
     with unit_of_work():
-        audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
+        svc.record_booking_view(db.session, current_user, booking, now=utcnow())
     invitation = joint_conversation.latest_invitation(db.session, booking)
-    counter = (to_local(invitation.counter_time)
-               if invitation and invitation.decision == JobcentreDecision.COUNTER else None)
+    counter_time = joint_conversation.counter_proposal(invitation)
+    counter = to_local(counter_time) if counter_time else None
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
                            cw_args=_cw_args(booking.caseworker), invitation=invitation,
@@ -160,7 +158,7 @@ def staff_new():
             errors[exc.field or "_"] = exc.message
     if member is not None and type_code in TYPES and "type" not in errors:
         with unit_of_work():
-            audit.record(db.session, current_user, "booking.member_lookup", member_id=member.id)
+            svc.record_member_lookup(db.session, current_user, member, now=utcnow())
         start = local_midnight(from_day)
         try:
             slots = free_slots(db.session, type=type_code, start=start, end=start + timedelta(days=7),

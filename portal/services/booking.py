@@ -400,6 +400,24 @@ def member_may_change(booking: Booking, now: datetime) -> bool:
     return booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
 
 
+# -- a staff member's reads of the calendar and of a member (personal data: each read is audited) ----------------
+def record_calendar_view(session: Session, actor: Actor, caseworker: Caseworker, days: list, bookings: list[Booking],
+                         *, now: datetime) -> None:
+    """A staff member looked at `caseworker`'s calendar for `days` showing `bookings`."""
+    audit.record(session, actor, "booking.calendar_view", now=now, detail={
+        "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days), "bookings": len(bookings)})
+
+
+def record_booking_view(session: Session, actor: Actor, booking: Booking, *, now: datetime) -> None:
+    """A staff member opened `booking`."""
+    audit.record(session, actor, "booking.view", member_id=booking.member_id, target=booking, now=now)
+
+
+def record_member_lookup(session: Session, actor: Actor, member: Member, *, now: datetime) -> None:
+    """A staff member looked `member` up by number to book for them (and saw their free times)."""
+    audit.record(session, actor, "booking.member_lookup", member_id=member.id, now=now)
+
+
 def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
     """The caseworker's calendar between start and end, with each booking's member (one statement)."""
     return list(session.scalars(

@@ -79,6 +79,13 @@ def latest_invitation(session: Session, booking) -> JobcentreMessage | None:
                           .order_by(JobcentreMessage.id.desc()).limit(1))
 
 
+def counter_proposal(invitation: JobcentreMessage | None) -> datetime | None:
+    """The other time (UTC) the job centre proposed in answer to `invitation`, if that was its answer."""
+    if invitation is None or invitation.decision != JobcentreDecision.COUNTER:
+        return None
+    return invitation.counter_time
+
+
 def parse_counter_time(text: str | None) -> datetime | None:
     """The time a job centre proposes, as typed (Copenhagen wall clock, "2026-03-20 10:00"), in UTC; None if
     nothing was typed, ValidationFailed if it is not a date and time."""

@@ -178,3 +178,23 @@ def test_member_may_change_until_the_minimum_notice(session, odense):
     assert not svc.member_may_change(booking, booking.starts_at - notice + timedelta(minutes=1))
     svc.cancel_booking(session, booking, actor=odense["member"].user, now=NOW)
     assert not svc.member_may_change(booking, NOW)
+
+
+# ---- a staff member's audited reads ----------------------------------------------------------------------------
+
+def test_staff_reads_are_audited(session, odense):
+    booking = _booked(session, odense)
+    cw_user = odense["cw"].user
+    svc.record_calendar_view(session, cw_user, odense["cw"], [TODAY, date(2027, 3, 23)], [booking], now=NOW)
+    svc.record_booking_view(session, cw_user, booking, now=NOW)
+    svc.record_member_lookup(session, cw_user, odense["member"], now=NOW)
+    rows = session.execute(select(AuditEntry.action, AuditEntry.member_id, AuditEntry.detail, AuditEntry.at)
+                           .where(AuditEntry.action.in_(("booking.calendar_view", "booking.view",
+                                                         "booking.member_lookup")))
+                           .order_by(AuditEntry.id)).all()
+    member_id = odense["member"].id
+    assert [tuple(r[:3]) for r in rows] == [
+        ("booking.calendar_view", None, {"caseworker_id": odense["cw"].id, "from": "2027-03-22", "days": 2,
+                                         "bookings": 1}),
+        ("booking.view", member_id, {}), ("booking.member_lookup", member_id, {})]
+    assert {r.at for r in rows} == {NOW}

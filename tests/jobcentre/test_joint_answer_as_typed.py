@@ -74,3 +74,12 @@ def test_a_counter_proposal_without_a_time_asks_for_one(session, invited):
     with pytest.raises(ValidationFailed, match="Angiv det tidspunkt"):
         joint_conversation.answer_as_typed(session, scope, message.id, accept=False, counter_text=" ",
                                            reason="", now=NOW)
+
+
+def test_counter_proposal_is_the_time_only_when_that_was_the_answer(session, invited):
+    scope, message = invited
+    assert joint_conversation.counter_proposal(None) is None
+    assert joint_conversation.counter_proposal(message) is None  # not answered yet
+    joint_conversation.answer_as_typed(session, scope, message.id, accept=False, counter_text="2027-03-30 11:00",
+                                       reason="", now=NOW)
+    assert joint_conversation.counter_proposal(message) == utc(2027, 3, 30, 9, 0)
