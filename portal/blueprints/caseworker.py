@@ -396,18 +396,11 @@ def job_order(order_id: int):
     staff = _scope()
     order = jobmatch.get_job_order(db.session, order_id)
     today = local_today()
-    matches = jobmatch.matching_members(db.session, staff, order, today=today) if jobmatch.is_open(order, today) else []
-    referrals = jobmatch.order_referrals(db.session, order)
-    visible = {m.id for m in db.session.scalars(select(Member).where(
-        Member.id.in_([r.member_id for r in referrals]), access.visible_members_clause(staff)))}
-    from portal.services import audit
-
-    with unit_of_work():  # committed after rendering
-        audit.record(db.session, current_user, "jobmatch.order_viewed", target=order,
-                     detail={"matches_shown": [m.id for m, _m in matches]})
-        html = render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
-                               visible=visible, today=today, is_open=jobmatch.is_open(order, today),
-                               can_refer=current_user.role == "caseworker")
+    with unit_of_work():  # the audited read, committed after rendering
+        page = jobmatch.open_job_order(db.session, staff, order, today=today, now=utcnow())
+        html = render_template("caseworker/job_order.html", order=order, matches=page.matches,
+                               referrals=page.referrals, visible=page.visible_member_ids, today=today,
+                               is_open=page.is_open, can_refer=current_user.role == "caseworker")
     return html
 
 

@@ -67,3 +67,23 @@ def test_an_action_the_referral_cannot_take_is_refused(session, referral, action
     with pytest.raises(Conflict, match="kan ikke ændres til den status"):
         _act(session, scope, item, action)
     assert item.status == "referred"
+
+
+# ---- jobmatch.open_job_order: the order's page, its read audited ----------------------------------------------
+
+def test_open_job_order_shows_matches_while_open_and_audits_them(session, make, referral):
+    from portal.models import AuditEntry
+
+    scope, item = referral
+    order = item.job_order
+    other = make.location("Aalborg", "Nordjylland", 57.05, 9.92)
+    unseen = make.member(location=other, trade="Social- og sundhedshjælper")
+    jobmatch.refer_member(session, staff_scope(session, make.caseworker("sb-aalborg", location=other).user), order,
+                          unseen, today=TODAY, now=NOW)
+    page = jobmatch.open_job_order(session, scope, order, today=TODAY, now=NOW)
+    assert page.is_open and [r.member_id for r in page.referrals] == [item.member_id, unseen.id]
+    assert page.visible_member_ids == {item.member_id}  # the Aalborg member is not this caseworker's to open
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "jobmatch.order_viewed"))
+    assert entry.detail == {"matches_shown": [m.id for m, _m in page.matches]} and entry.at == NOW
+    closed = jobmatch.open_job_order(session, scope, order, today=order.deadline + timedelta(days=1), now=NOW)
+    assert not closed.is_open and closed.matches == []
