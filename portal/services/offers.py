@@ -26,7 +26,7 @@ from portal.models.offers import (
     audience_column,
 )
 from portal.models.statuses import MemberStatus, RegistrationStatus, SessionStatus
-from portal.services import access, audit, clashes, notifications, registration_state
+from portal.services import access, audit, clashes, fvu_feedback, notifications, registration_state
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.minside_i18n import _
@@ -538,3 +538,33 @@ __all__ = [
     "register",
     "sessions_starting_between",
 ]
+
+
+@dataclass
+class CheckinList:
+    """A session's check-in list for staff: who holds a seat (by name), who waits (in line), whose registration
+    has ended; on an FVU course each participant's latest feedback and whose feedback can be recorded now."""
+
+    seated: list[OfferRegistration]
+    waiting: list[OfferRegistration]
+    ended: list[OfferRegistration]
+    feedback: dict
+    feedback_allowed: set[int]
+    check_in_open: bool
+
+
+def open_checkin_list(session: Session, actor: Actor, offer_session: OfferSession, *, now: datetime) -> CheckinList:
+    """The session's check-in and waiting list (a staff read of personal data: audited)."""
+    regs = list(session.scalars(
+        select(OfferRegistration).options(joinedload(OfferRegistration.member).joinedload(Member.caseworker))
+        .where(OfferRegistration.session_id == offer_session.id)
+        .order_by(OfferRegistration.status, OfferRegistration.waitlisted_at, OfferRegistration.id)))
+    seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
+    waiting = sorted([r for r in regs if r.status == RegistrationStatus.WAITLISTED], key=lambda r: r.id)
+    is_fvu_course = offer_session.offer.kind == "fvu_course"
+    feedback = fvu_feedback.latest_by_registration(session, [r.id for r in seated]) if is_fvu_course else {}
+    audit.record(session, actor, "offers.checkin_list_viewed", target=offer_session, now=now,
+                 detail={"members": len(regs), "fvu_feedback": len(feedback)})
+    allowed = {r.id for r in seated if is_fvu_course and fvu_feedback.can_receive_feedback(r, now)}
+    return CheckinList(seated, waiting, [r for r in regs if not r.live], feedback, allowed,
+                       now >= offer_session.starts_at - CHECK_IN_OPENS)

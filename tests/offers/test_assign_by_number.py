@@ -73,3 +73,26 @@ def test_current_registrations(session, make, setup):
     assert offers.current_and_past(regs, after_first) == ([waiting], [seat])
     offers.cancel_registration(session, waiting, actor="cli", now=NOW)
     assert offers.current_registrations_on(session, member, [later.id]) == {}
+
+
+# ---- offers.open_checkin_list: the staff's check-in list, its read audited -------------------------------------
+
+def test_checkin_list_sorts_seats_by_name_and_the_line_by_arrival_and_is_audited(session, make, setup):
+    from portal.models import AuditEntry
+
+    cw_user, member, s = setup  # capacity 2
+    odense = member.location
+    anna = make.member("anna", location=odense, last_name="Andersen")
+    late = make.member("late", location=odense)
+    later = make.member("later", location=odense)
+    for m in (member, anna, late, later):
+        offers.register(session, m, s.id, actor="cli", now=NOW, waitlist_if_full=True)
+    checkin = offers.open_checkin_list(session, cw_user, s, now=NOW)
+    assert [r.member_id for r in checkin.seated] == [anna.id, member.id]  # Andersen before Medlem…
+    assert [r.member_id for r in checkin.waiting] == [late.id, later.id]
+    assert checkin.ended == [] and checkin.feedback == {} and checkin.feedback_allowed == set()
+    assert not checkin.check_in_open  # the session starts in a week; check-in opens an hour before
+    assert offers.open_checkin_list(session, cw_user, s, now=s.starts_at - timedelta(minutes=30)).check_in_open
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.checkin_list_viewed")
+                           .order_by(AuditEntry.id))
+    assert entry.detail == {"members": 4, "fvu_feedback": 0} and entry.at == NOW
