@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from portal.extensions import babel
 from portal.timeutil import to_local
+from portal.unit_of_work import unit_of_work
 
 
 def N_(text: str) -> str:
@@ -85,6 +86,12 @@ def select_locale() -> str:
     return "da"  # Danish by default, whatever the browser says; English is one click away
 
 
+def remember_language(user, language: str) -> None:
+    """A signed-in user's choice of language becomes the account's setting too; the caller commits it."""
+    if getattr(user, "is_authenticated", False) and user.locale != language:
+        user.locale = language
+
+
 def request_translations():
     """The translations of the current locale, looked up once per locale per app context.
 
@@ -142,8 +149,5 @@ def init_app(app: Flask) -> None:
             session["lang"] = asked
             # Logged in: also the account's setting, so a concurrent request that rewrites the session cookie
             # (e.g. the chat's polling) cannot undo the choice.
-            if getattr(current_user, "is_authenticated", False) and current_user.locale != asked:
-                from portal.extensions import db
-
-                current_user.locale = asked
-                db.session.commit()
+            with unit_of_work():
+                remember_language(current_user, asked)

@@ -22,16 +22,9 @@ from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
-from portal.services.errors import NotAllowed, ValidationFailed
+from portal.services.errors import ValidationFailed
 from portal.services.person_names import clean_person_name
 from portal.timeutil import utcnow
-
-
-class LoginFailed(NotAllowed):
-    """Wrong credentials or a locked account; the message never says which part was wrong."""
-
-    status = 401
-    code = "login_failed"
 
 
 def find_user(session: Session, login: str) -> User | None:
@@ -52,20 +45,31 @@ def retry_delay(failures: int, free_failures: int, max_delay: timedelta) -> time
     return min(max_delay, timedelta(seconds=2 ** min(extra, 30)))
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a password login came to: the signed-in `user`, or the message `refused` with.
+
+    Either way the attempt has changed rows (the account's failure count and wait, the audit entry) and the caller
+    commits them, a refused attempt too: that is why a refusal is returned here and not raised, so a unit of work
+    around the call keeps the count instead of rolling it back."""
+
+    user: User | None
+    refused: str | None = None
+
+
 def authenticate(
     session: Session, login: str, password: str, *, free_failures: int, max_delay_minutes: int,
     known_device: bool = False, now: datetime | None = None,
-) -> User:
-    """Return the user for good credentials. Failures grow the account's wait before its next attempt;
-    `known_device` (a browser that signed in to this account before) is not held back by it."""
+) -> LoginAttempt:
+    """Sign in with good credentials. Failures grow the account's wait before its next attempt; `known_device` (a
+    browser that signed in to this account before) is not held back by it. Nothing is committed here."""
     now = now or utcnow()
     user = find_user(session, login)
     if user is not None and not known_device and user.locked_until is not None and user.locked_until > now:
         verify_password(None, password)  # same work as a real check
         audit.record(session, None, "login.throttled", detail={"user_id": user.id}, now=now)
-        session.commit()
         seconds = max(1, math.ceil((user.locked_until - now).total_seconds()))
-        raise LoginFailed(ngettext(
+        return LoginAttempt(None, ngettext(
             "For mange forkerte forsøg på kontoen. Vent %(num)d sekund, og prøv igen – eller log ind fra en computer "
             "eller telefon, du har brugt før.",
             "For mange forkerte forsøg på kontoen. Vent %(num)d sekunder, og prøv igen – eller log ind fra en "
@@ -77,14 +81,12 @@ def authenticate(
             user.locked_until = now + wait if wait else None
             audit.record(session, None, "login.failed", detail={"user_id": user.id, "known_device": known_device},
                          now=now)
-            session.commit()
-        raise LoginFailed(_("Forkert brugernavn eller adgangskode."))
+        return LoginAttempt(None, _("Forkert brugernavn eller adgangskode."))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     audit.record(session, user, "login.success", now=now)
-    session.commit()
-    return user
+    return LoginAttempt(user)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,6 @@ def end_session(session: Session, user: User) -> None:
     """Logout ends every session and API token of the user (the generation is part of both)."""
     user.session_generation += 1
     audit.record(session, user, "logout")
-    session.commit()
 
 
 def load_user(session: Session, user_id: str) -> User | None:

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from portal.auth import devices, signin_link, unlock
 from portal.auth.decorators import public
-from portal.auth.service import LoginFailed, authenticate, end_session, find_user
+from portal.auth.service import authenticate, end_session, find_user
 from portal.extensions import db, limiter
 from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
@@ -98,17 +98,18 @@ def login():
     errors = {}
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                account = find_user(db.session, form.login.data)
-                user = authenticate(
+            account = find_user(db.session, form.login.data)
+            with unit_of_work():  # a refused attempt's count and audit entry are committed too
+                attempt = authenticate(
                     db.session, form.login.data, form.password.data,
                     free_failures=current_app.config["LOGIN_FREE_FAILURES"],
                     max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"],
                     known_device=devices.is_known(account.id if account else None),
                 )
-            except LoginFailed as exc:
-                errors = {"_": exc.message}
+            if attempt.user is None:
+                errors = {"_": attempt.refused}
             else:
+                user = attempt.user
                 _start_session(user)
                 target = safe_next(request.args.get("next"))
                 endpoint = home_for(user)
@@ -133,7 +134,8 @@ def _start_session(user) -> None:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    end_session(db.session, current_user)
+    with unit_of_work():
+        end_session(db.session, current_user)
     logout_user()
     session.clear()
     flash(_("Du er logget ud."), "info")

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
-from portal.models.statuses import BookingStatus
-from portal.query_args import db_int
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
 from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from portal.services.form_values import parse_date, parse_int
 from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -46,24 +45,6 @@ def parse_start(raw: str | None) -> datetime:
         return datetime.strptime((raw or "")[:20], START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise ValidationFailed(_("Tidspunktet kunne ikke læses. Vælg en tid fra listen."), field="starts_at") from None
-
-
-def parse_date(raw: str | None, default: date | None = None, field: str = "fra") -> date | None:
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw.strip()[:10])
-    except ValueError:
-        raise ValidationFailed(_("Datoen skal skrives som åååå-mm-dd."), field=field) from None
-
-
-def parse_int(raw, field: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return db_int(str(raw))
-    except ValueError:
-        raise ValidationFailed(_("Ugyldigt valg."), field=field) from None
 
 
 def local_midnight(day: date) -> datetime:
@@ -169,9 +150,7 @@ def member_confirm():
     except DomainError:
         flash(_("Tiden kunne ikke findes. Vælg en tid fra listen."), "error")
         return redirect(url_for("booking.member_slots", type=type_code if type_code in TYPES else None))
-    channel = source.get("channel") or (moving.channel if moving else None)
-    if channel not in ctype.channels:
-        channel = member.preferred_channel if member.preferred_channel in ctype.channels else ctype.channels[0]
+    channel = svc.member_channel(member, ctype, source.get("channel"), moving=moving)
     note = source.get("note") or ""  # shown again whole when refused, so the member can shorten it
     if request.method == "POST":
         try:
@@ -212,9 +191,7 @@ def member_bookings():
     member = _member()
     now = utcnow()
     bookings = svc.member_bookings(db.session, member, now=now)
-    upcoming = sorted((b for b in bookings if b.status == BookingStatus.BOOKED and b.ends_at > now),
-                      key=lambda b: b.starts_at)
-    past = [b for b in bookings if b not in upcoming]
+    upcoming, past = svc.upcoming_and_past(bookings, now)
     return render_template("booking/my_bookings.html", upcoming=upcoming, past=past, status_names=STATUS_NAMES,
                            types=svc.member_bookable_types(db.session, member))
 
@@ -224,7 +201,7 @@ def member_bookings():
 def member_booking(booking_id: int):
     booking = _own_booking(booking_id)
     now = utcnow()
-    changeable = booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
+    changeable = svc.member_may_change(booking, now)
     return render_template("booking/my_booking.html", booking=booking, ctype=TYPES[booking.type],
                            changeable=changeable, status_names=STATUS_NAMES, now=now,
                            min_notice_hours=int(rules().min_notice.total_seconds() // 3600))

@@ -3,7 +3,7 @@ member, outcomes, and working hours and absence; the staff badge of today's conv
 live in portal/services/."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,30 +11,21 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
-from portal.blueprints.booking import bp, local_midnight, parse_date, parse_int, parse_start, start_param
+from portal.blueprints.booking import bp, local_midnight, parse_start, start_param
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
-from portal.models.statuses import BookingStatus, JobcentreDecision
+from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
-from portal.services import audit
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.clashes import Clash
 from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES
 from portal.services.booking.slots import free_slots
 from portal.services.errors import DomainError, ValidationFailed
+from portal.services.form_values import parse_date
 from portal.services.jobcentre import joint_conversation
-from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
+from portal.timeutil import local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
-
-
-def _parse_time(raw: str | None, field: str) -> time | None:
-    if not raw:
-        return None
-    try:
-        return time.fromisoformat(raw.strip()[:5].replace(".", ":"))
-    except ValueError:
-        raise ValidationFailed(_("Tiden skal skrives som tt:mm, fx 09:30."), field=field) from None
 
 
 def _staff_caseworker() -> Caseworker:
@@ -81,9 +72,7 @@ def caseworker_calendar():
         .order_by(User.display_name))) if current_user.role == "admin" else []
     # Committed after rendering: a commit expires the loaded bookings, and each would be read again.
     with unit_of_work():
-        audit.record(db.session, current_user, "booking.calendar_view", detail={
-            "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days),
-            "bookings": len(bookings)})
+        svc.record_calendar_view(db.session, current_user, caseworker, days, bookings, now=utcnow())
         html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
                                by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
                                status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker),
@@ -109,42 +98,21 @@ def staff_booking(booking_id: int):
         now = utcnow()
         try:
             with unit_of_work():
-                message = _staff_booking_action(booking, action, form, now)
+                message = svc.staff_booking_action(db.session, booking, action, form, actor=current_user, now=now)
             flash(message, "success")
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
         except DomainError as exc:
             errors = {f"{action}-{exc.field or 'form'}": exc.message}
             booking = _staff_booking(booking_id)
     with unit_of_work():
-        audit.record(db.session, current_user, "booking.view", member_id=booking.member_id, target=booking)
+        svc.record_booking_view(db.session, current_user, booking, now=utcnow())
     invitation = joint_conversation.latest_invitation(db.session, booking)
-    counter = (to_local(invitation.counter_time)
-               if invitation and invitation.decision == JobcentreDecision.COUNTER else None)
+    counter_time = joint_conversation.counter_proposal(invitation)
+    counter = to_local(counter_time) if counter_time else None
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
                            cw_args=_cw_args(booking.caseworker), invitation=invitation,
                            counter=counter), (422 if errors else 200)
-
-
-def _staff_booking_action(booking: Booking, action: str | None, form, now: datetime) -> str:
-    """Register the outcome of, move or cancel `booking` as `action` says; returns what to tell the caseworker."""
-    if action == "outcome":
-        svc.register_outcome(db.session, booking, outcome=form.get("outcome", ""), actor=current_user,
-                             now=now, reason=form.get("reason"))
-        return _("Udfaldet er registreret.")
-    if action == "move":
-        day = parse_date(form.get("day"), None, "day")
-        at = _parse_time(form.get("time"), "time")
-        if day is None or at is None:
-            raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
-        starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
-        svc.reschedule_booking(db.session, booking, starts_at=starts_at, actor=current_user, now=now,
-                               reason=form.get("reason"), override_reason=form.get("override_reason"))
-        return _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
-    if action == "cancel":
-        svc.cancel_booking(db.session, booking, actor=current_user, now=now, reason=form.get("reason"))
-        return _("Samtalen er aflyst, og medlemmet har fået besked med begrundelsen.")
-    raise ValidationFailed(_("Ukendt handling."))
 
 
 @bp.route("/kalender/ny", methods=["GET", "POST"])
@@ -190,7 +158,7 @@ def staff_new():
             errors[exc.field or "_"] = exc.message
     if member is not None and type_code in TYPES and "type" not in errors:
         with unit_of_work():
-            audit.record(db.session, current_user, "booking.member_lookup", member_id=member.id)
+            svc.record_member_lookup(db.session, current_user, member, now=utcnow())
         start = local_midnight(from_day)
         try:
             slots = free_slots(db.session, type=type_code, start=start, end=start + timedelta(days=7),
@@ -221,7 +189,8 @@ def working_hours():
         now = utcnow()
         try:
             with unit_of_work():
-                message, affected = _working_hours_action(caseworker, action, form, now)
+                message, affected = avail.working_hours_action(db.session, caseworker, action, form,
+                                                                actor=current_user, today=local_today(), now=now)
             flash(message, "success")
             if affected:
                 flash(_("Du har %(n)s bookede samtaler i fraværet. Flyt eller aflys dem i kalenderen.",
@@ -239,35 +208,6 @@ def working_hours():
         exceptions=avail.exceptions(db.session, caseworker.id, today, today + timedelta(days=365)),
         locations=locations, weekdays=avail.WEEKDAYS, errors=errors, form=form, cw_args=_cw_args(caseworker),
     ), (422 if errors else 200)
-
-
-def _working_hours_action(caseworker: Caseworker, action: str | None, form, now: datetime) -> tuple[str, list]:
-    """Add or remove working hours or an exception as `action` says; returns what to tell the caseworker and the
-    booked conversations a new absence falls on."""
-    if action == "add_hours":
-        avail.add_working_hours(
-            db.session, caseworker=caseworker, location_id=parse_int(form.get("location_id"), "location_id"),
-            weekday=parse_int(form.get("weekday"), "weekday"),
-            start_time=_parse_time(form.get("start_time"), "start_time"),
-            end_time=_parse_time(form.get("end_time"), "end_time"), actor=current_user, now=now)
-        return _("Arbejdstiden er tilføjet."), []
-    if action == "remove_hours":
-        avail.remove_working_hours(db.session, parse_int(form.get("id"), "id") or 0, caseworker=caseworker,
-                                   actor=current_user, now=now)
-        return _("Arbejdstiden er fjernet."), []
-    if action == "add_exception":
-        _item, affected = avail.add_exception(
-            db.session, caseworker=caseworker, day=parse_date(form.get("day"), None, "day"),
-            kind=form.get("kind", ""), start_time=_parse_time(form.get("ex_start_time"), "ex_start_time"),
-            end_time=_parse_time(form.get("ex_end_time"), "ex_end_time"),
-            location_id=parse_int(form.get("ex_location_id"), "ex_location_id"), note=form.get("note"),
-            actor=current_user, today=local_today(), now=now)
-        return _("Undtagelsen er gemt."), affected
-    if action == "remove_exception":
-        avail.remove_exception(db.session, parse_int(form.get("id"), "id") or 0, caseworker=caseworker,
-                               actor=current_user, now=now)
-        return _("Undtagelsen er fjernet."), []
-    raise ValidationFailed(_("Ukendt handling."))
 
 
 def _upcoming_count(user) -> dict | None:

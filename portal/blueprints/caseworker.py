@@ -19,16 +19,14 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import Booking, Caseworker, Member, ServiceLocation
+from portal.models import Caseworker, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
 from portal.models.statuses import (
-    BookingStatus,
     HandoffStatus,
     JobOrderStatus,
     MemberStatus,
-    PlanStatus,
     ReferralStatus,
 )
 from portal.query_args import db_int
@@ -214,19 +212,11 @@ def plan_item_action(member_number: str, item_id: int):
     _staff, member = _editable_member(member_number)
     item = plan.get_item(db.session, item_id, member=member)
     action = request.form.get("action")
-    now = utcnow()
-
-    def change():
-        if action == "accept":
-            plan.accept_item(db.session, item, current_user, now)
-        elif action == "reject":
-            plan.reject_item(db.session, item, current_user, now, reason=request.form.get("reason"))
-        elif action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
-            plan.set_status(db.session, item, action, current_user, now)
-        else:
-            abort(400)
-
-    return _saved(member, "plan", _("Planen er opdateret."), change)
+    if action not in plan.CASEWORKER_ACTIONS:
+        abort(400)
+    return _saved(member, "plan", _("Planen er opdateret."),
+                  lambda: plan.caseworker_action(db.session, item, action, current_user, utcnow(),
+                                                 reason=request.form.get("reason")))
 
 
 # ---------------------------------------------------------------- registering a conversation
@@ -242,18 +232,6 @@ def _conversation_input() -> record_service.ConversationInput:
         notes=form.get("notes", ""), member_summary=form.get("member_summary", ""),
         qualitative_assessment=form.get("qualitative_assessment", ""), agreements=agreements,
         group_decision=form.get("group_decision", ""), group_comment=form.get("group_comment", ""))
-
-
-def _registrable_bookings(member: Member) -> list[Booking]:
-    """The member's bookings that can be registered: not cancelled, started, not registered yet."""
-    from portal.models.casework import HeldConversation
-
-    registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
-    return list(db.session.scalars(
-        select(Booking).where(Booking.member_id == member.id,
-                              Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)),
-                              Booking.starts_at <= utcnow(), Booking.id.not_in(registered))
-        .order_by(Booking.starts_at.desc()).limit(20)))
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/samtale", methods=["GET", "POST"])
@@ -277,7 +255,7 @@ def record_conversation(member_number: str):
                 return redirect(url_for("caseworker.summary_view", summary_id=conversation.summary.id))
             flash(_("Udeblivelsen er registreret."), "success")
             return _back_to_member(member, "historik")
-    bookings = _registrable_bookings(member)
+    bookings = record_service.registrable_bookings(db.session, member, now=utcnow())
     now_local = to_local(utcnow())
     return render_template("caseworker/record.html", member=member, data=data, errors=errors, bookings=bookings,
                            types=CONVERSATION_TYPES, channels=CHANNELS, groups=TARGET_GROUPS,
@@ -421,18 +399,11 @@ def job_order(order_id: int):
     staff = _scope()
     order = jobmatch.get_job_order(db.session, order_id)
     today = local_today()
-    matches = jobmatch.matching_members(db.session, staff, order, today=today) if jobmatch.is_open(order, today) else []
-    referrals = jobmatch.order_referrals(db.session, order)
-    visible = {m.id for m in db.session.scalars(select(Member).where(
-        Member.id.in_([r.member_id for r in referrals]), access.visible_members_clause(staff)))}
-    from portal.services import audit
-
-    with unit_of_work():  # committed after rendering
-        audit.record(db.session, current_user, "jobmatch.order_viewed", target=order,
-                     detail={"matches_shown": [m.id for m, _m in matches]})
-        html = render_template("caseworker/job_order.html", order=order, matches=matches, referrals=referrals,
-                               visible=visible, today=today, is_open=jobmatch.is_open(order, today),
-                               can_refer=current_user.role == "caseworker")
+    with unit_of_work():  # the audited read, committed after rendering
+        page = jobmatch.open_job_order(db.session, staff, order, today=today, now=utcnow())
+        html = render_template("caseworker/job_order.html", order=order, matches=page.matches,
+                               referrals=page.referrals, visible=page.visible_member_ids, today=today,
+                               is_open=page.is_open, can_refer=current_user.role == "caseworker")
     return html
 
 
@@ -470,22 +441,20 @@ def job_referral_action(referral_id: int):
     item = jobmatch.get_referral(db.session, referral_id)
     _member(item.member.member_number)
     action = request.form.get("action", "")
-    if action == ReferralStatus.HIRED:
-        permanent = {"fast": True, "midlertidig": False}.get(request.form.get("permanent", ""))
-        try:
-            with unit_of_work():
-                jobmatch.register_placement(db.session, staff, item, permanent=permanent,
-                                            start_date=request.form.get("start_date", ""), today=local_today(),
-                                            now=utcnow())
-        except ValidationFailed as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
-        flash(_("Ansættelsen er registreret."), "success")
-    else:
+    hiring = action == ReferralStatus.HIRED  # the hire form shows its errors on the order page; the rest centrally
+    back = url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger"
+    try:
         with unit_of_work():
-            jobmatch.set_referral_status(db.session, staff, item, action, now=utcnow())
-        flash(_("Henvisningen er opdateret."), "success")
-    return redirect(url_for("caseworker.job_order", order_id=item.job_order_id) + "#henvisninger")
+            jobmatch.act_on_referral(db.session, staff, item, action, permanent=request.form.get("permanent", ""),
+                                     start_date=request.form.get("start_date", ""), today=local_today(),
+                                     now=utcnow())
+    except ValidationFailed as exc:
+        if not hiring:
+            raise
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(_("Ansættelsen er registreret.") if hiring else _("Henvisningen er opdateret."), "success")
+    return redirect(back)
 
 
 @bp.context_processor

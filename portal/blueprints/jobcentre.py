@@ -4,21 +4,19 @@ job centre's case or citizen is 'not found'. Views are thin: the rules are in po
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models.statuses import JobcentreDecision, PlanStatus
+from portal.models.statuses import JobcentreDecision
 from portal.query_args import DB_MAX
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import jobcentre, jobcentre_answers, joint_conversation, municipalities
 from portal.services.messaging import notifications
 from portal.services.minside import plan
-from portal.timeutil import local_to_utc, local_today, utcnow
+from portal.timeutil import local_today, utcnow
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("jobcentre", __name__)
@@ -115,8 +113,7 @@ def citizen(member_number: str):
     scope = _scope()
     with unit_of_work():  # the audit entry of the read
         member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
-        shown = (PlanStatus.AWAITING_JC, PlanStatus.ACTIVE, PlanStatus.DONE)
-        items = [i for i in plan.list_items(db.session, member) if i.status in shown]
+        items = plan.items_for_jobcentre(db.session, member)
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)
 
@@ -133,16 +130,9 @@ def answer_joint(case_id: int):
     counter_text = (request.form.get("counter_time") or "")[:40]
     reason = (request.form.get("reason") or "")[:5000]
     try:
-        counter = None
-        if decision == "counter" and counter_text.strip():
-            try:
-                counter = local_to_utc(datetime.fromisoformat(counter_text.strip()).replace(tzinfo=None))
-            except ValueError:
-                raise ValidationFailed(_("Skriv tidspunktet som dato og klokkeslæt, fx 2026-03-20 10:00."),
-                                       field="counter_time") from None
         with unit_of_work():
-            found = joint_conversation.answer(db.session, scope, _id(case_id), accept=decision == "accept",
-                                              counter_time=counter, reason=reason, now=utcnow())
+            found = joint_conversation.answer_as_typed(db.session, scope, _id(case_id), accept=decision == "accept",
+                                                       counter_text=counter_text, reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
         found = jobcentre.get_message(db.session, scope, _id(case_id))
         return _message_page(scope, found, error=exc.message, reason=reason, counter=counter_text,

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from portal.auth.decorators import public
 from portal.blueprints.auth import home_for, safe_next
 from portal.extensions import csrf, db
+from portal.i18n import remember_language
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("main", __name__)
@@ -28,9 +29,8 @@ def index():
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-        if current_user.is_authenticated and current_user.locale != lang:
-            with unit_of_work():
-                current_user.locale = lang
+        with unit_of_work():
+            remember_language(current_user, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 

@@ -17,7 +17,6 @@ from portal.blueprints.auth import safe_next
 from portal.extensions import db
 from portal.models import Member, ServiceLocation
 from portal.models.offers import (
-    CURRENT_STATUSES,
     OFFER_KINDS,
     OfferRegistration,
     OfferSession,
@@ -105,9 +104,7 @@ def offer_detail(offer_id: int):
     show_all = request.args.get("sted") == "alle"
     sessions = svc.open_sessions(db.session, offer.id, now, location_id=None if show_all else member.location_id)
     hidden = 0 if show_all else len(svc.open_sessions(db.session, offer.id, now)) - len(sessions)
-    regs = {r.session_id: r for r in db.session.scalars(select(OfferRegistration).where(
-        OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_([s.id for s in sessions]),
-        OfferRegistration.status.in_(CURRENT_STATUSES)))}
+    regs = svc.current_registrations_on(db.session, member, [s.id for s in sessions])
     waits = _waitlist_lengths([s.id for s in sessions])
     positions = {sid: waitlist.waitlist_position(db.session, r) for sid,
                  r in regs.items() if r.status == RegistrationStatus.WAITLISTED}
@@ -149,9 +146,7 @@ def mine():
     member = _member()
     now = utcnow()
     regs = svc.member_registrations(db.session, member, now, include_past=True)
-    current = [r for r in regs if r.status in CURRENT_STATUSES and
-               r.offer_session.ends_at > now]
-    past = [r for r in reversed(regs) if r not in current][:30]
+    current, past = svc.current_and_past(regs, now)
     positions = {r.id: waitlist.waitlist_position(db.session,
                                                   r) for r in current if r.status == RegistrationStatus.WAITLISTED}
     return render_template("offers/mine.html", current=current, past=past, positions=positions, now=now)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from portal.auth.decorators import role_required
 from portal.blueprints.offers import bp
 from portal.extensions import db
-from portal.models import Member, ServiceLocation
+from portal.models import ServiceLocation
 from portal.models.offers import (
     AUDIENCES,
     FVU_SUBJECTS,
@@ -22,7 +22,6 @@ from portal.models.offers import (
     OfferSession,
 )
 from portal.models.statuses import RegistrationStatus, SessionStatus
-from portal.services import audit
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.offers import fvu_feedback, offer_editing, waitlist
 from portal.services.offers import offers as svc
@@ -229,25 +228,15 @@ def staff_session(session_id: int, errors: dict | None = None, status: int = 200
     also show each participant's latest course feedback and a form to record it (feedback_for: the row whose
     form failed validation, shown open with its errors)."""
     offer_session = _session(session_id)
-    regs = list(db.session.scalars(
-        select(OfferRegistration).options(joinedload(OfferRegistration.member).joinedload(Member.caseworker))
-        .where(OfferRegistration.session_id == session_id)
-        .order_by(OfferRegistration.status, OfferRegistration.waitlisted_at, OfferRegistration.id)))
-    seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
-    waiting = sorted([r for r in regs if r.status == RegistrationStatus.WAITLISTED], key=lambda r: r.id)
-    ended = [r for r in regs if not r.live]
-    is_fvu_course = offer_session.offer.kind == "fvu_course"
-    feedback = fvu_feedback.latest_by_registration(db.session, [r.id for r in seated]) if is_fvu_course else {}
-    with unit_of_work():
-        audit.record(db.session, current_user, "offers.checkin_list_viewed", target=offer_session,
-                     detail={"members": len(regs), "fvu_feedback": len(feedback)})
     now = utcnow()
-    feedback_allowed = {r.id for r in seated if is_fvu_course and fvu_feedback.can_receive_feedback(r, now)}
-    return render_template("offers/staff_session.html", s=offer_session, offer=offer_session.offer, seated=seated,
-                           waiting=waiting, ended=ended, now=now, errors=errors or {}, feedback=feedback,
-                           feedback_for=feedback_for, feedback_allowed=feedback_allowed,
+    with unit_of_work():
+        checkin = svc.open_checkin_list(db.session, current_user, offer_session, now=now)
+    return render_template("offers/staff_session.html", s=offer_session, offer=offer_session.offer,
+                           seated=checkin.seated, waiting=checkin.waiting, ended=checkin.ended, now=now,
+                           errors=errors or {}, feedback=checkin.feedback, feedback_for=feedback_for,
+                           feedback_allowed=checkin.feedback_allowed,
                            hours_limit=fvu_feedback.offer_hours_limit(offer_session.offer),
-                           check_in_open=now >= offer_session.starts_at - svc.CHECK_IN_OPENS,
+                           check_in_open=checkin.check_in_open,
                            form=request.form), status
 
 
@@ -277,18 +266,10 @@ def session_cancel(session_id: int):
 @role_required(*STAFF)
 def assign(session_id: int):
     number = request.form.get("member_number", "").strip()[:12]
-
-    def run():
-        if not number.isdigit():
-            raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
-        member = db.session.scalar(select(Member).where(Member.member_number == number))
-        if member is None:
-            raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=number), field="member_number")
-        svc.assign_right_and_duty(db.session, member, session_id, actor=current_user, now=utcnow(),
-                                  override_reason=request.form.get("override_reason"))
-
-    return _staff_action(session_id, run, _("Holdet er tildelt som ret- og pligttilbud, og medlemmet har fået "
-                                            "besked."), "#ret-og-pligt")
+    return _staff_action(session_id, lambda: svc.assign_right_and_duty_by_number(
+        db.session, number, session_id, actor=current_user, now=utcnow(),
+        override_reason=request.form.get("override_reason")),
+        _("Holdet er tildelt som ret- og pligttilbud, og medlemmet har fået besked."), "#ret-og-pligt")
 
 
 def _staff_registration(reg_id: int) -> OfferRegistration:

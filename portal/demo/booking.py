@@ -17,6 +17,7 @@ from portal.demo import statutory
 from portal.demo.context import SeedContext, bulk_insert, fast_insert
 from portal.models import Booking, Member
 from portal.models.booking import AvailabilityException, WorkingHours
+from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services.danish_calendar import is_working_day, next_working_day
 from portal.timeutil import LOCAL_TZ
 
@@ -129,7 +130,7 @@ class _Calendar:
             created: datetime) -> dict:
         self.uid += 1
         row = _row(0, member_id, cw, location, type_, channel, starts, status, self.ctx)
-        updated = starts + timedelta(hours=2) if status in ("held", "no_show") else created
+        updated = starts + timedelta(hours=2) if status in (BookingStatus.HELD, BookingStatus.NO_SHOW) else created
         row.update(uid=f"booking-demo-{self.ctx.seed}-s{self.uid}@portal.foa.dk", created_at=created,
                    updated_at=updated,
                    meeting_link=f"https://video.foa.dk/samtale/demo-s{self.uid}" if channel == "video" else None)
@@ -146,7 +147,8 @@ def _row(n: int, member_id: int, cw: int, loc: int, type_: str, channel: str, st
         "meeting_link": f"https://video.foa.dk/samtale/demo{n}" if channel == "video" else None,
         "with_jobcenter": type_ == "joint", "booked_by_user_id": None, "cancel_reason": extra.get("reason"),
         "created_at": created, "updated_at": created, "member_note": extra.get("note"),
-        "outcome_registered_at": starts + timedelta(hours=2) if status in ("held", "no_show") else None,
+        "outcome_registered_at": (starts + timedelta(hours=2)
+                                  if status in (BookingStatus.HELD, BookingStatus.NO_SHOW) else None),
     }
 
 
@@ -184,7 +186,7 @@ def _members_by_caseworker(session: Session) -> dict[int, list[tuple]]:
     result: dict[int, list[tuple]] = defaultdict(list)
     for row in session.execute(select(Member.id, Member.caseworker_id, Member.target_group, Member.status,
                                       Member.first_unemployment_day, Member.preferred_channel)
-                               .where(Member.caseworker_id.is_not(None), Member.status != "opsagt")):
+                               .where(Member.caseworker_id.is_not(None), Member.status != MemberStatus.OPSAGT)):
         result[row.caseworker_id].append(tuple(row))
     return result
 
@@ -234,8 +236,8 @@ def _bulk_bookings(session: Session, ctx: SeedContext, rng: random.Random, day_o
                         status = rng.choices(["held", "no_show", "cancelled_member", "cancelled_fund"],
                                              [85, 7, 5, 3])[0]
                     else:
-                        status = "booked" if rng.random() < 0.95 else "cancelled_member"
-                    reason = "Sagsbehandler syg" if status == "cancelled_fund" else None
+                        status = BookingStatus.BOOKED if rng.random() < 0.95 else BookingStatus.CANCELLED_MEMBER
+                    reason = "Sagsbehandler syg" if status == BookingStatus.CANCELLED_FUND else None
                     rows.append(_row(n, member[0], cw, loc, type_, channel, starts, status, ctx, reason=reason))
                     n += 1
                     if len(rows) >= BATCH:

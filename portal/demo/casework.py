@@ -22,6 +22,7 @@ from portal.models.casework import (
     Placement,
     SummaryDispatch,
 )
+from portal.models.statuses import BookingStatus, JobOrderStatus, MemberStatus, OutboxStatus, ReferralStatus
 from portal.timeutil import to_local
 
 PLACEMENTS_PER_YEAR = 600
@@ -58,7 +59,8 @@ def _jobmatch(session: Session, ctx: SeedContext) -> tuple[int, int, int]:
     creators = [ctx.users[u] for u in ("sagsbehandler",) if u in ctx.users]
     creator = creators[0] if creators else None
     pool = session.execute(select(Member.id, Member.location_id, Member.trade, Member.status)
-                           .where(Member.status.in_(("ledig", "opsagt", "sygemeldt", "i_job")))).all()
+                           .where(Member.status.in_((MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT,
+                                                     MemberStatus.I_JOB)))).all()
     if not pool:
         return 0, 0, 0
     by_location: dict[int, list] = {}
@@ -71,20 +73,21 @@ def _jobmatch(session: Session, ctx: SeedContext) -> tuple[int, int, int]:
     total_filled = int(PLACEMENTS_PER_YEAR * days / 365)
     for _ in range(total_filled):
         created = start + timedelta(days=rng.randrange(max(1, days - 30)))
-        orders.append(_order(rng, ctx, names, location_ids, created, status="filled", creator=creator))
+        orders.append(_order(rng, ctx, names, location_ids, created, status=JobOrderStatus.FILLED, creator=creator))
     for _ in range(total_filled // 6):  # closed unfilled
         created = start + timedelta(days=rng.randrange(max(1, days - 30)))
-        orders.append(_order(rng, ctx, names, location_ids, created, status="closed", creator=creator))
+        orders.append(_order(rng, ctx, names, location_ids, created, status=JobOrderStatus.CLOSED, creator=creator))
     for _ in range(OPEN_ORDERS):
         created = ctx.today - timedelta(days=rng.randrange(0, 20))
-        job = _order(rng, ctx, names, location_ids, created, status="open", creator=creator)
+        job = _order(rng, ctx, names, location_ids, created, status=JobOrderStatus.OPEN, creator=creator)
         job["deadline"] = ctx.today + timedelta(days=rng.randrange(3, 40))
         orders.append(job)
     # The demo caseworker's own location gets a few open orders in the demo member's trade.
     odense = ctx.location_ids.get("Odense")
     if odense:
         for suffix in ("dag", "aften"):
-            job = _order(rng, ctx, names, location_ids, ctx.today - timedelta(days=2), status="open", creator=creator)
+            job = _order(rng, ctx, names, location_ids, ctx.today - timedelta(days=2), status=JobOrderStatus.OPEN,
+                         creator=creator)
             job.update(location_id=odense, trade="Social- og sundhedshjælper",
                        title=f"Social- og sundhedshjælper, {suffix}", employer="Odense Kommune, Hjemmeplejen",
                        deadline=ctx.today + timedelta(days=21))
@@ -98,7 +101,7 @@ def _jobmatch(session: Session, ctx: SeedContext) -> tuple[int, int, int]:
         for i, member in enumerate(chosen):
             at = created_at + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 7))
             if job["status"] == "filled":
-                status = "hired" if i == 0 else rng.choice(["rejected", "withdrawn"])
+                status = ReferralStatus.HIRED if i == 0 else rng.choice(["rejected", "withdrawn"])
             elif job["status"] == "closed":
                 status = rng.choice(["rejected", "withdrawn"])
             else:
@@ -149,7 +152,7 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
         return 0
     member = session.get(Member, ctx.demo_member_id)
     held = {b.type: b for b in session.scalars(select(Booking).where(
-        Booking.member_id == member.id, Booking.status == "held"))}
+        Booking.member_id == member.id, Booking.status == BookingStatus.HELD))}
     plan_ids = _plan_item_ids(session, member.id)
     made = 0
     for type_, text, agreements, group in (
@@ -185,7 +188,7 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
             idempotency_key=f"summary:{summary.id}:jobcenter", kind="conversation_summary", channel="jobcenter",
             member_id=member.id, to_address="jobcenter:Odense",
             subject=f"Samtalereferat – medlem {member.member_number}", body_text=summary.content["title"],
-            status="sent", attempts=1, created_at=sent_at, next_attempt_at=sent_at, sent_at=sent_at)
+            status=OutboxStatus.SENT, attempts=1, created_at=sent_at, next_attempt_at=sent_at, sent_at=sent_at)
         session.add(message)
         session.flush()
         session.add(SummaryDispatch(summary=summary, recipient="jobcenter", dispatched_at=sent_at,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Consent, Member
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
+from portal.models.statuses import ChatState, HandoffStatus, MemberStatus, OutboxStatus
 
 CONSENT_TEXT = ("Før jeg gemmer noget om dig, vil jeg spørge om dit samtykke. Formål: at FOA A-kasse kan hjælpe dig i "
                 "opsigelsesperioden, booke samtaler og kontakte dig. Vi gemmer denne samtale og de oplysninger, du "
@@ -52,30 +53,30 @@ def seed(session: Session, ctx: SeedContext) -> None:
     caseworker = ctx.demo_caseworker_id
     caseworker_user = ctx.users.get("sagsbehandler")
     odense_members = list(session.scalars(select(Member.id).where(
-        Member.location_id == odense, Member.status == "opsagt", Member.id != ctx.dismissed_member_id)
+        Member.location_id == odense, Member.status == MemberStatus.OPSAGT, Member.id != ctx.dismissed_member_id)
         .order_by(Member.id).limit(2)))
     made = 0
     # 1. The demo dismissed member "opsagt" asked about the tryghedspulje on Min side: waiting in Odense's queue.
     made += _handoff(session, ctx, member_id=ctx.dismissed_member_id, location_id=odense, script=TRYGHED,
-                     minutes_ago=12, status="waiting", source="minside")
+                     minutes_ago=12, status=HandoffStatus.WAITING, source="minside")
     # 2. A flyer visitor, claimed by the demo caseworker, who has answered.
     if odense_members:
         made += _handoff(session, ctx, member_id=odense_members[0], location_id=odense, script=COURSE,
-                         minutes_ago=95, status="claimed", claimed_by=caseworker, author=caseworker_user,
+                         minutes_ago=95, status=HandoffStatus.CLAIMED, claimed_by=caseworker, author=caseworker_user,
                          source="flyer")
     # 3. Resolved yesterday with a booking.
     if len(odense_members) > 1:
         made += _handoff(session, ctx, member_id=odense_members[1], location_id=odense, script=BOOKED,
-                         minutes_ago=26 * 60, status="resolved", claimed_by=caseworker, author=caseworker_user,
-                         source="flyer", outcome="booked")
+                         minutes_ago=26 * 60, status=HandoffStatus.RESOLVED, claimed_by=caseworker,
+                         author=caseworker_user, source="flyer", outcome="booked")
     # 4. A few waiting elsewhere (one escalated to the central unit), so the central unit's inbox is not empty.
     for name, minutes, level in (("Aalborg", 40, 0), ("Århus", 190, 2), ("Valby", 5, 0)):
         location_id = ctx.location_ids.get(name)
         member_id = session.scalar(select(Member.id).where(Member.location_id == location_id,
-                                                           Member.status == "opsagt").limit(1))
+                                                           Member.status == MemberStatus.OPSAGT).limit(1))
         if location_id and member_id:
             made += _handoff(session, ctx, member_id=member_id, location_id=location_id, script=TRYGHED[:5],
-                             minutes_ago=minutes, status="waiting", source="flyer", level=level)
+                             minutes_ago=minutes, status=HandoffStatus.WAITING, source="flyer", level=level)
     ctx.summary["chat_handoffs"] = made
     _chat_registered_member(session, ctx, odense)
 
@@ -98,7 +99,8 @@ def _chat_registered_member(session: Session, ctx: SeedContext, location_id: int
     member = Member(
         member_number=_new_member_number(session), first_name="Camilla", last_name="Holm", email=CHAT_MEMBER_EMAIL,
         phone=None, birth_date=ctx.today.replace(year=ctx.today.year - 41, day=1), gender="other",
-        location_id=location_id, status="opsagt", mark_o=True, notice_end_date=ctx.today + timedelta(days=75),
+        location_id=location_id, status=MemberStatus.OPSAGT, mark_o=True,
+        notice_end_date=ctx.today + timedelta(days=75),
         trade_inside_foa=True, placement="new", preferred_channel="in_person", language="da",
         # the chat does not ask for it; in the demo a caseworker has since recorded her home municipality
         municipality_code=LOCATION_MUNICIPALITY.get(session.get(ServiceLocation, location_id).name),
@@ -108,8 +110,8 @@ def _chat_registered_member(session: Session, ctx: SeedContext, location_id: int
     user = ensure_member_account(session, member, now=now)
     send_link(session, member, user, secret=current_app.config["SECRET_KEY"], now=now)
     for message in session.scalars(select(OutboxMessage).where(OutboxMessage.member_id == member.id,
-                                                              OutboxMessage.status == "pending")):
-        message.status, message.sent_at, message.attempts = "sent", now, 1
+                                                              OutboxMessage.status == OutboxStatus.PENDING)):
+        message.status, message.sent_at, message.attempts = OutboxStatus.SENT, now, 1
     ctx.summary["chat_registered_member"] = member.member_number
 
 
@@ -123,7 +125,8 @@ def _handoff(session: Session, ctx: SeedContext, *, member_id: int, location_id:
     session.flush()
     conversation = ChatConversation(
         sender_id=secrets.token_urlsafe(18), source=source, location_id=location_id, member_id=member_id,
-        language="da", state="handed_off" if status in ("waiting", "claimed") else "bot", consent_given=True,
+        language="da", consent_given=True,
+        state=ChatState.HANDED_OFF if status in (HandoffStatus.WAITING, HandoffStatus.CLAIMED) else ChatState.BOT,
         consent_id=consent.id, tracker={"slots": {"consent": True, "member_known": True}, "events": []},
         created_at=started, last_activity_at=started + timedelta(minutes=3),
         last_seen_at=started + timedelta(minutes=4))
@@ -141,8 +144,8 @@ def _handoff(session: Session, ctx: SeedContext, *, member_id: int, location_id:
         conversation_id=conversation.id, member_id=member_id, location_id=location_id, target_caseworker_id=None,
         status=status, reason="request_human", escalation_level=level, context=context, created_at=handed,
         queued_at=handed, claimed_by_id=claimed_by, claimed_at=handed + timedelta(minutes=6) if claimed_by else None,
-        resolved_at=handed + timedelta(minutes=30) if status == "resolved" else None,
-        resolved_by_id=claimed_by if status == "resolved" else None, outcome=outcome,
+        resolved_at=handed + timedelta(minutes=30) if status == HandoffStatus.RESOLVED else None,
+        resolved_by_id=claimed_by if status == HandoffStatus.RESOLVED else None, outcome=outcome,
         outcome_note="Telefonsamtale booket." if outcome == "booked" else None))
     session.flush()
     return 1

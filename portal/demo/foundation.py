@@ -14,6 +14,7 @@ from portal.demo.locations import LOCATIONS, weight
 from portal.demo.names import FEMALE, LAST, MALE, TRADES_FOA, TRADES_OTHER
 from portal.models import Caseworker, Member, ServiceLocation, User
 from portal.models.jobcentre import JobcentreStaff
+from portal.models.statuses import MemberStatus
 from portal.services.jobcentre import municipalities
 from portal.timeutil import to_local
 
@@ -224,30 +225,31 @@ def _member_row(ctx: SeedContext, rng: random.Random, number: int, names: list[s
     location_name = rng.choices(names, weights)[0]
     location_id = ctx.location_ids[location_name]
     roll = rng.random()
-    status = "ledig" if roll < 0.70 else "opsagt" if roll < 0.82 else "sygemeldt" if roll < 0.90 else "i_job"
+    status = (MemberStatus.LEDIG if roll < 0.70 else MemberStatus.OPSAGT if roll < 0.82
+              else MemberStatus.SYGEMELDT if roll < 0.90 else MemberStatus.I_JOB)
     group = rng.choices(["1", "2a", "2b"], [0.6, 0.25, 0.15])[0]
     inside = group != "2b" and rng.random() < 0.93
     trade = rng.choice(TRADES_FOA if inside or rng.random() < 0.7 else TRADES_OTHER)
     first_day = notice_end = None
-    if status == "ledig":
+    if status == MemberStatus.LEDIG:
         weeks = rng.uniform(0, 26) if rng.random() < 0.9 else rng.uniform(26, 52)
         first_day = today - timedelta(days=int(weeks * 7))
-    elif status == "i_job":
+    elif status == MemberStatus.I_JOB:
         first_day = today - timedelta(days=rng.randint(30, 360))
-    elif status == "opsagt":
+    elif status == MemberStatus.OPSAGT:
         notice_end = today + timedelta(days=rng.randint(10, 180))
         group = None
-    elif status == "sygemeldt":
+    elif status == MemberStatus.SYGEMELDT:
         group = None if rng.random() < 0.5 else group
     caseworkers = ctx.caseworkers_by_location[location_id]
-    has_caseworker = status in ("ledig", "sygemeldt", "i_job") or rng.random() < 0.3
+    has_caseworker = status in (MemberStatus.LEDIG, MemberStatus.SYGEMELDT, MemberStatus.I_JOB) or rng.random() < 0.3
     return {
         "member_number": str(number), "user_id": None, "first_name": first, "last_name": rng.choice(LAST),
         "email": f"m{number}@eksempel.dk", "phone": f"+45{rng.randint(20000000, 99999999)}", "birth_date": birth,
         "gender": "female" if female else "male", "location_id": location_id,
         "municipality_code": _home_municipality(home_rng, location_name),
         "caseworker_id": rng.choice(caseworkers) if has_caseworker else None, "status": status,
-        "mark_o": status == "opsagt", "notice_end_date": notice_end, "first_unemployment_day": first_day,
+        "mark_o": status == MemberStatus.OPSAGT, "notice_end_date": notice_end, "first_unemployment_day": first_day,
         "target_group": group, "trade_inside_foa": inside, "trade": trade, "job_goal": trade,
         "placement": "returning" if rng.random() < 0.3 else "new",
         "preferred_channel": rng.choices(["in_person", "phone", "video"], [0.6, 0.25, 0.15])[0],

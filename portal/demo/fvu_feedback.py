@@ -17,6 +17,7 @@ from portal.demo.context import SeedContext, bulk_insert
 from portal.models import ServiceLocation
 from portal.models.fvu_feedback import FvuFeedback, FvuFeedbackLink
 from portal.models.offers import Offer, OfferRegistration, OfferSession
+from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services.offers.fvu_feedback import PARTICIPANT_STATUSES, VALID_FOR
 from portal.timeutil import LOCAL_TZ, local_to_utc, to_local
 
@@ -46,7 +47,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
                OfferRegistration.attended_hours, OfferSession.ends_at, ServiceLocation.name)
         .join(OfferSession, OfferRegistration.session_id == OfferSession.id).join(Offer)
         .join(ServiceLocation, ServiceLocation.id == OfferSession.location_id)
-        .where(Offer.kind == "fvu_course", OfferSession.ends_at <= ctx.now, OfferSession.status == "open",
+        .where(Offer.kind == "fvu_course", OfferSession.ends_at <= ctx.now, OfferSession.status == SessionStatus.OPEN,
                OfferRegistration.status.in_(PARTICIPANT_STATUSES))
         .order_by(OfferSession.ends_at, OfferRegistration.id)).all()
     links, answers, by_staff = [], [], []
@@ -75,7 +76,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
 
 def _feedback(ctx: SeedContext, row, sent) -> dict:
     rng = ctx.rng
-    if row.status == "attended":
+    if row.status == RegistrationStatus.ATTENDED:
         outcome = "continuing" if rng.random() < 0.25 else "completed"
         hours = row.attended_hours if row.attended_hours is not None else Decimal(60)
     else:  # registered but never checked in, or a no-show: stopped along the way

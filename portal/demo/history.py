@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from portal.demo.context import SeedContext
 from portal.models import Member
+from portal.models.statuses import MemberStatus
 from portal.services.steering.benefit_history import PeriodRecord
 
 HISTORY_DAYS = 4 * 365 + 1
@@ -113,13 +114,13 @@ def _member_history(ctx, rng, m, horizon: date, history: History) -> None:
     # The period the member record describes, if any; earlier history is laid out backwards from it.
     anchor = today
     later_period_start = None
-    if m.status == "ledig" and m.first_unemployment_day:
+    if m.status == MemberStatus.LEDIG and m.first_unemployment_day:
         if rng.random() < DISMISSED_BEFORE:  # dismissed before, signed on when the notice ended
             dismissed.append((m, m.first_unemployment_day - timedelta(days=1), False))
         _odd_hours(ctx, rng, m.id, m.first_unemployment_day, today, jobs)
         periods.append(period(m.id, m.first_unemployment_day, None, None, m.placement))
         anchor = later_period_start = m.first_unemployment_day
-    elif m.status == "i_job" and m.first_unemployment_day:
+    elif m.status == MemberStatus.I_JOB and m.first_unemployment_day:
         if rng.random() < DISMISSED_GOT_JOB:  # dismissed, found a job before the notice ended: never signed on
             notice_end = today - timedelta(days=rng.randint(20, 700))
             dismissed.append((m, notice_end, True))

@@ -21,6 +21,14 @@ from portal.models import Caseworker, Member, User
 from portal.models.casework import ConversationSummary, JobcenterReferral
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.plan import PlanItem, PlanItemEvent
+from portal.models.statuses import (
+    BookingStatus,
+    JobcentreDecision,
+    JobcentreMessageStatus,
+    MemberStatus,
+    PlanStatus,
+    SummaryStatus,
+)
 from portal.services.actors import SystemActor
 from portal.services.jobcentre import jobcentre, municipalities
 from portal.services.minside import plan
@@ -59,7 +67,7 @@ def _members(session: Session, ids: set[int]) -> dict[int, tuple]:
 def _approved_items(session: Session, ctx: SeedContext, rng: random.Random, jc_user: int | None) -> int:
     kinds = jobcentre.approval_kinds()
     items = session.execute(select(PlanItem.id, PlanItem.member_id, PlanItem.title, PlanItem.created_at)
-                            .where(PlanItem.kind.in_(kinds), PlanItem.status.in_(("active", "done")),
+                            .where(PlanItem.kind.in_(kinds), PlanItem.status.in_((PlanStatus.ACTIVE, PlanStatus.DONE)),
                                    PlanItem.jobcentre_decision.is_(None))).all()
     members = _members(session, {i.member_id for i in items})
     messages, events, updates = [], [], []
@@ -72,7 +80,8 @@ def _approved_items(session: Session, ctx: SeedContext, rng: random.Random, jc_u
         messages.append(_message(ctx, f"plan:{item_id}:1", member, "plan_approval",
                                  f"Godkendelse i Min plan: {title}",
                                  f"Medlem: {member[2]} {member[3]} ({member[1]})\nAktivitet: {title}", created,
-                                 plan_item_id=item_id, status="answered", decision="approved",
+                                 plan_item_id=item_id, status=JobcentreMessageStatus.ANSWERED,
+                                 decision=JobcentreDecision.APPROVED,
                                  decided_by_user_id=decider, decided_at=decided, read_at=decided,
                                  updated_at=decided))
         events += [{"item_id": item_id, "at": created, "actor_user_id": None, "actor_label": SystemActor.JOBCENTRE_EXCHANGE,
@@ -105,7 +114,7 @@ def _summaries_and_visitations(session: Session, ctx: SeedContext) -> int:
     rows = []
     summaries = session.execute(select(ConversationSummary.id, ConversationSummary.member_id,
                                        ConversationSummary.sent_at)
-                                .where(ConversationSummary.status == "sent")).all()
+                                .where(ConversationSummary.status == SummaryStatus.SENT)).all()
     referrals = session.execute(select(JobcenterReferral.id, JobcenterReferral.member_id,
                                        JobcenterReferral.created_at, JobcenterReferral.reason)).all()
     members = _members(session, {s.member_id for s in summaries} | {r.member_id for r in referrals})
@@ -117,7 +126,8 @@ def _summaries_and_visitations(session: Session, ctx: SeedContext) -> int:
         rows.append(_message(ctx, f"summary:{summary_id}", member, "summary",
                              f"Samtalereferat – medlem {member[1]}",
                              "Samtalereferatet ligger som PDF hos a-kassen og på medlemmets Min side.", sent_at,
-                             summary_id=summary_id, status="read" if read else "sent",
+                             summary_id=summary_id,
+                             status=JobcentreMessageStatus.READ if read else JobcentreMessageStatus.SENT,
                              read_at=sent_at + timedelta(days=1) if read else None))
     for referral_id, member_id, created, reason in referrals:
         member = members[member_id]
@@ -126,7 +136,8 @@ def _summaries_and_visitations(session: Session, ctx: SeedContext) -> int:
         rows.append(_message(ctx, f"visitation:{referral_id}", member, "visitation",
                              f"Visitation til parallelt kontaktforløb – medlem {member[1]}",
                              f"Medlem: {member[2]} {member[3]} ({member[1]})\n\nBegrundelse:\n{reason}", created,
-                             referral_id=referral_id, status="read" if created < read_before else "sent",
+                             referral_id=referral_id, status=(JobcentreMessageStatus.READ if created < read_before
+                                                              else JobcentreMessageStatus.SENT),
                              read_at=created + timedelta(days=1) if created < read_before else None))
     if rows:
         session.execute(bulk_insert(JobcentreMessage), rows)
@@ -138,7 +149,7 @@ def _joint_invitations(session: Session, ctx: SeedContext, rng: random.Random, j
 
     bookings = session.execute(select(Booking.id, Booking.member_id, Booking.sequence, Booking.starts_at,
                                       Booking.created_at)
-                               .where(Booking.type == "joint", Booking.status == "booked",
+                               .where(Booking.type == "joint", Booking.status == BookingStatus.BOOKED,
                                       Booking.starts_at > ctx.now)).all()
     members = _members(session, {b.member_id for b in bookings})
     rows = []
@@ -172,7 +183,8 @@ def _waiting_in_odense(session: Session, ctx: SeedContext, rng: random.Random) -
                           due_date=ctx.today + timedelta(days=21), actor=caseworker,
                           now=ctx.now - timedelta(days=2))
         count += 1
-    others = session.scalars(select(Member).where(Member.municipality_code == ODENSE, Member.status == "ledig",
+    others = session.scalars(select(Member).where(Member.municipality_code == ODENSE,
+                                                  Member.status == MemberStatus.LEDIG,
                                                   Member.caseworker_id.is_not(None), Member.id != ctx.demo_member_id)
                              .order_by(Member.id).limit(3)).all()
     titles = [("wage_subsidy", "Løntilskud som køkkenassistent, 6 måneder"),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.demo.context import SeedContext
 from portal.models import Member, OutboxMessage
+from portal.models.statuses import OutboxStatus
 from portal.services.actors import SystemActor
 from portal.services.casework import jobmatch_cv
 from portal.services.casework.job_agent import run_job_agent
@@ -41,8 +42,8 @@ def seed(session: Session, ctx: SeedContext) -> None:
     session.flush()
     result = run_job_agent(session, now=ctx.now)
     keys = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "job_agent",
-                                                               OutboxMessage.status == "pending")))
+                                                               OutboxMessage.status == OutboxStatus.PENDING)))
     if keys:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(keys)).values(
-            status="sent", attempts=1, sent_at=ctx.now))
+            status=OutboxStatus.SENT, attempts=1, sent_at=ctx.now))
     ctx.summary.update(jobmatch_cvs=cvs, job_agent_mails=result["enqueued"])

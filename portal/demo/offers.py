@@ -25,6 +25,8 @@ from portal.demo.locations import weight
 from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.offers import Offer, OfferRegistration, OfferSession
+from portal.models.statuses import MemberStatus
+from portal.models.statuses import RegistrationStatus as _R  # as in portal/models/offers.py
 from portal.services.booking.clashes import MAX_MEETING
 from portal.services.danish_calendar import is_closed_day
 from portal.services.steering.kpi_measures import EXTRA_COURSE_OFFER_KINDS
@@ -259,10 +261,11 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
     pool: dict[tuple[int, str], list[int]] = {}
     everywhere: dict[str, list[int]] = {}
     for mid, loc, status, group in session.execute(
-            select(Member.id, Member.location_id, Member.status, Member.target_group).where(Member.status != "i_job")):
+            select(Member.id, Member.location_id, Member.status, Member.target_group)
+            .where(Member.status != MemberStatus.I_JOB)):
         if mid in demo_ids:
             continue
-        audience = "opsagt" if status == "opsagt" else (group or "1")
+        audience = "opsagt" if status == MemberStatus.OPSAGT else (group or "1")
         pool.setdefault((loc, audience), []).append(mid)
         everywhere.setdefault(audience, []).append(mid)
     regs: list[dict] = []
@@ -291,9 +294,10 @@ def _registrations(session: Session, ctx: SeedContext, offers, rows: list[dict],
         created = min(ctx.now, row["starts_at"]) - timedelta(days=10)
         for n, mid in enumerate(chosen):
             if n < wanted:
-                status = ("attended" if rng.random() < 0.82 else "no_show") if past else "registered"
+                status = ((_R.ATTENDED if rng.random() < 0.82 else _R.NO_SHOW) if past
+                          else _R.REGISTERED)
                 hours = None
-                if status == "attended" and row["_kind"] == "fvu_course":
+                if status == _R.ATTENDED and row["_kind"] == "fvu_course":
                     hours = Decimal(rng.choice([offer["course_hours"], offer["course_hours"] - 3]))
                 regs.append(_reg(ctx, row, mid, status, created + timedelta(minutes=n), attended_hours=hours))
             else:
@@ -322,17 +326,17 @@ class _Diary:
         return row["ends_at"] - row["starts_at"] <= MAX_MEETING
 
     def free(self, member_id: int, row: dict, status: str) -> bool:
-        live = row["ends_at"] > self.now and status in ("registered", "offered", "waitlisted")
+        live = row["ends_at"] > self.now and status in (_R.REGISTERED, _R.OFFERED, _R.WAITLISTED)
         if live and (member_id, id(row["_offer"])) in self.on_offer:
             return False
-        if status == "waitlisted" or not self._meeting(row):
+        if status == _R.WAITLISTED or not self._meeting(row):
             return True
         return not any(s < row["ends_at"] and e > row["starts_at"] for s, e in self.busy.get(member_id, ()))
 
     def take(self, member_id: int, row: dict, status: str) -> None:
-        if row["ends_at"] > self.now and status in ("registered", "offered", "waitlisted"):
+        if row["ends_at"] > self.now and status in (_R.REGISTERED, _R.OFFERED, _R.WAITLISTED):
             self.on_offer.add((member_id, id(row["_offer"])))
-        if status != "waitlisted" and self._meeting(row):
+        if status != _R.WAITLISTED and self._meeting(row):
             self.busy.setdefault(member_id, []).append((row["starts_at"], row["ends_at"]))
 
     def pick(self, shuffled: list[int], row: dict, wanted: int, waiting: int) -> list[int]:
@@ -343,7 +347,7 @@ class _Diary:
             if len(chosen) >= wanted + waiting:
                 break
             seat = len(chosen) < wanted
-            status = ("attended" if past else "registered") if seat else "waitlisted"
+            status = (_R.ATTENDED if past else _R.REGISTERED) if seat else _R.WAITLISTED
             if self.free(member_id, row, status):
                 self.take(member_id, row, status)
                 chosen.append(member_id)
@@ -353,10 +357,10 @@ class _Diary:
 def _reg(ctx: SeedContext, row: dict, member_id: int, status: str, created: datetime, **values) -> dict:
     past = row["ends_at"] <= ctx.now
     reg = {"session_id": row["id"], "member_id": member_id, "status": status,
-           "waitlisted_at": created if status == "waitlisted" else None, "held_until": None, "hold_round": 0,
-           "registered_at": created if status in ("registered", "attended", "no_show") else None,
+           "waitlisted_at": created if status == _R.WAITLISTED else None, "held_until": None, "hold_round": 0,
+           "registered_at": created if status in (_R.REGISTERED, _R.ATTENDED, _R.NO_SHOW) else None,
            "right_and_duty": False, "assigned_by_user_id": None, "cancelled_at": None, "cancel_reason": None,
-           "attendance_recorded_at": row["ends_at"] if past and status in ("attended", "no_show") else None,
+           "attendance_recorded_at": row["ends_at"] if past and status in (_R.ATTENDED, _R.NO_SHOW) else None,
            "attendance_by_user_id": None, "attended_hours": None, "completion_note": None, "sequence": 0,
            "created_at": created, "updated_at": created}
     reg.update(values)

@@ -24,6 +24,7 @@ from portal.demo.history import history_of
 from portal.models import Booking, Consent, Member
 from portal.models.booking import WorkingHours
 from portal.models.outcomes import JobStart
+from portal.models.statuses import BookingStatus
 from portal.services.danish_calendar import is_working_day
 from portal.services.steering import benefit_history
 from portal.services.steering.benefit_history import PeriodRecord
@@ -138,7 +139,8 @@ def _occupied_slots(session, ctx, since: date) -> set[tuple[int, date, int]]:
     """Half-hour slots (09:00–15:00) already taken by active bookings, so the overlap guards never fire."""
     used: set[tuple[int, date, int]] = set()
     rows = session.execute(select(Booking.caseworker_id, Booking.starts_at, Booking.ends_at).where(
-        Booking.status.in_(("booked", "held")), Booking.starts_at >= local_to_utc(datetime.combine(since, time())),
+        Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD)),
+        Booking.starts_at >= local_to_utc(datetime.combine(since, time())),
         Booking.starts_at < local_to_utc(datetime.combine(ctx.today, time()))))
     for caseworker_id, starts, ends in rows:
         local_start, local_end = to_local(starts), to_local(ends)

@@ -17,6 +17,7 @@ from portal.demo.context import SeedContext, fast_insert
 from portal.demo.history import history_of
 from portal.models import Caseworker, Member, Notification
 from portal.models.plan import PlanItem, PlanItemEvent, PreparationAnswer
+from portal.models.statuses import MemberStatus, PlanStatus
 from portal.services.actors import SystemActor
 
 BATCH = 10_000
@@ -88,13 +89,14 @@ def _demo_member(session: Session, ctx: SeedContext, user_of_caseworker: dict[in
             "member_id": ctx.demo_member_id, "kind": kind, "title": title, "description": description,
             "due_date": due, "status": status, "right_and_duty": duty, "proposed_by": by,
             "proposed_by_user_id": by_user, "decided_by_user_id": cw_user if by == "caseworker" else None,
-            "decided_at": created if by == "caseworker" else None, "version": 1 if status != "done" else 3,
-            "created_at": created, "updated_at": created if status != "done" else _at(ctx, 12),
+            "decided_at": created if by == "caseworker" else None, "version": 1 if status != PlanStatus.DONE else 3,
+            "created_at": created, "updated_at": created if status != PlanStatus.DONE else _at(ctx, 12),
         }]).scalar_one()
-        events = [_event(item_id, created, by_user, "proposed", to_status=status if status != "done" else "active")]
-        if status == "done":
-            events.append(_event(item_id, _at(ctx, 12), member_user, "status", from_status="active",
-                                 to_status="done"))
+        events = [_event(item_id, created, by_user, "proposed",
+                         to_status=status if status != PlanStatus.DONE else PlanStatus.ACTIVE)]
+        if status == PlanStatus.DONE:
+            events.append(_event(item_id, _at(ctx, 12), member_user, "status", from_status=PlanStatus.ACTIVE,
+                                 to_status=PlanStatus.DONE))
             events.append(_event(item_id, _at(ctx, 12), member_user, "comment",
                                  text="CV'et er opdateret med min praktik og mit førstehjælpskursus."))
         session.execute(insert(PlanItemEvent), events)
@@ -123,7 +125,7 @@ def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]
     rng = random.Random(ctx.seed + 3)
     members = session.execute(
         select(Member.id, Member.first_unemployment_day, Member.target_group, Member.caseworker_id)
-        .where(Member.status == "ledig", Member.id != (ctx.demo_member_id or -1)).order_by(Member.id)
+        .where(Member.status == MemberStatus.LEDIG, Member.id != (ctx.demo_member_id or -1)).order_by(Member.id)
     ).all()
     item_rows: list[dict] = []
     item_meta: list[tuple] = []
@@ -157,8 +159,9 @@ def _bulk(session: Session, ctx: SeedContext, user_of_caseworker: dict[int, int]
             user = row["proposed_by_user_id"]
             first_status = "proposed" if row["proposed_by"] == "member" else "active"
             events.append(_event(item_id, row["created_at"], user, "proposed", to_status=first_status))
-            if row["status"] == "done":
-                events.append(_event(item_id, done_at, None, "status", from_status="active", to_status="done"))
+            if row["status"] == PlanStatus.DONE:
+                events.append(_event(item_id, done_at, None, "status", from_status=PlanStatus.ACTIVE,
+                                     to_status=PlanStatus.DONE))
                 if member_user_comment:
                     events.append(_event(item_id, done_at, None, "comment", text=member_user_comment))
         fast_insert(session, EVENTS, events)
@@ -184,7 +187,8 @@ def _ended_period_items(session: Session, ctx: SeedContext, user_of_caseworker: 
             created = datetime.combine(period.start_date, datetime.min.time(), tzinfo=ctx.now.tzinfo) + timedelta(
                 days=rng.uniform(7, (period.end_date - period.start_date).days - 7))
             done_at = created + timedelta(days=rng.uniform(1, 20))
-            row.update(status="done", proposed_by="caseworker", proposed_by_user_id=cw_user, right_and_duty=False,
+            row.update(status=PlanStatus.DONE, proposed_by="caseworker", proposed_by_user_id=cw_user,
+                       right_and_duty=False,
                        decided_by_user_id=cw_user, decided_at=created, version=3, created_at=created,
                        updated_at=done_at, due_date=created.date() + timedelta(days=rng.randint(3, 20)))
             result.append((row, (None, done_at)))
@@ -195,20 +199,21 @@ def _item(rng: random.Random, ctx: SeedContext, member_id: int, cw_user: int | N
     kind, title, description, duty = rng.choice(TEMPLATES)
     created = _at(ctx, rng.uniform(0, max(1, days - 7)))
     roll = rng.random()
-    status = "done" if roll < 0.30 else "proposed" if roll < 0.38 else "active"
-    by_member = status == "proposed"
-    due = ctx.today + timedelta(days=rng.randint(3, 45)) if status != "done" else (
+    status = PlanStatus.DONE if roll < 0.30 else PlanStatus.PROPOSED if roll < 0.38 else PlanStatus.ACTIVE
+    by_member = status == PlanStatus.PROPOSED
+    due = ctx.today + timedelta(days=rng.randint(3, 45)) if status != PlanStatus.DONE else (
         created.date() + timedelta(days=rng.randint(3, 20)))
     done_at = min(ctx.now, created + timedelta(days=rng.uniform(1, 20)))
     row = {
         "member_id": member_id, "kind": kind, "title": title, "description": description, "due_date": due,
         "status": status, "right_and_duty": duty and not by_member, "proposed_by": "member" if by_member else
         "caseworker", "proposed_by_user_id": None if by_member else cw_user,
-        "decided_by_user_id": None if status == "proposed" else cw_user,
-        "decided_at": None if status == "proposed" else created, "version": 3 if status == "done" else 1,
-        "created_at": created, "updated_at": done_at if status == "done" else created,
+        "decided_by_user_id": None if status == PlanStatus.PROPOSED else cw_user,
+        "decided_at": None if status == PlanStatus.PROPOSED else created,
+        "version": 3 if status == PlanStatus.DONE else 1,
+        "created_at": created, "updated_at": done_at if status == PlanStatus.DONE else created,
     }
-    comment = rng.choice(COMMENTS) if status == "done" and rng.random() < 0.4 else None
+    comment = rng.choice(COMMENTS) if status == PlanStatus.DONE and rng.random() < 0.4 else None
     return row, (comment, done_at)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext, bulk_insert
 from portal.models import Booking, Member, OutboxMessage
 from portal.models.scheduling import JobRun, SatisfactionSurvey, SurveyAnswer
+from portal.models.statuses import BookingStatus, JobRunStatus, MemberStatus, OutboxStatus
 from portal.services.danish_calendar import next_working_day
 from portal.services.messaging import outbox
 from portal.services.messaging.surveys import VALID_FOR
@@ -43,7 +44,7 @@ def _held_conversations(session: Session, ctx: SeedContext) -> list:
         select(Booking.id, Booking.member_id, Booking.caseworker_id, Booking.type, Booking.ends_at,
                Member.target_group, Member.status, Member.placement, Member.language)
         .join(Member, Member.id == Booking.member_id)
-        .where(Booking.status == "held", Booking.ends_at < ctx.now - timedelta(hours=2))
+        .where(Booking.status == BookingStatus.HELD, Booking.ends_at < ctx.now - timedelta(hours=2))
         .order_by(Booking.id)
     ).all()
 
@@ -98,7 +99,7 @@ def _make_past_conversations(session: Session, ctx: SeedContext) -> None:
     rng = ctx.rng
     members = session.execute(
         select(Member.id, Member.caseworker_id, Member.location_id, Member.first_unemployment_day)
-        .where(Member.status == "ledig", Member.first_unemployment_day.is_not(None),
+        .where(Member.status == MemberStatus.LEDIG, Member.first_unemployment_day.is_not(None),
                Member.first_unemployment_day <= ctx.today - timedelta(days=12))
         .order_by(Member.id)
     ).all()
@@ -152,8 +153,8 @@ def _outbox_examples(session: Session, ctx: SeedContext) -> None:
                              body_text=f"Hej {member.first_name}\n\n(Demo-besked.)\n\nVenlig hilsen\nFOA A-kasse",
                              member_id=member.id, now=created)
         row.status, row.attempts, row.last_error = status, attempts, error
-        row.sent_at = created + timedelta(minutes=1) if status == "sent" else None
+        row.sent_at = created + timedelta(minutes=1) if status == OutboxStatus.SENT else None
     session.add(JobRun(job_id="dispatch_outbox", holder="demo", trigger="schedule", started_at=now - timedelta(days=1),
-                       finished_at=now - timedelta(days=1) + timedelta(seconds=2), status="ok",
+                       finished_at=now - timedelta(days=1) + timedelta(seconds=2), status=JobRunStatus.OK,
                        summary={"sent": 2, "failed": 0, "dead": 1, "skipped": 0}))
     session.flush()

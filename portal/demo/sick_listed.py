@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.demo.context import SeedContext
 from portal.models import Member, OutboxMessage, User
 from portal.models.offers import Offer, OfferSession
+from portal.models.statuses import OutboxStatus, SessionStatus
 from portal.services.booking import booking
 from portal.services.booking.clashes import Clash
 from portal.services.booking.slots import free_slots
@@ -34,8 +35,8 @@ def seed(session: Session, ctx: SeedContext) -> None:
     # The confirmations went out when the booking and the registration were made (the demo has no mail server
     # behind it; left pending, the dispatcher would retry them against one).
     session.execute(update(OutboxMessage).where(OutboxMessage.member_id == member.id,
-                                                OutboxMessage.status == "pending")
-                    .values(status="sent", sent_at=ctx.now, attempts=1))
+                                                OutboxMessage.status == OutboxStatus.PENDING)
+                    .values(status=OutboxStatus.SENT, sent_at=ctx.now, attempts=1))
     ctx.summary.update(sick_listed_round_table=booked is not None, sick_listed_webinar=webinar is not None)
 
 
@@ -58,7 +59,7 @@ def _webinar(session: Session, ctx: SeedContext, member: Member):
     """The next webinar session open to sick-listed members that fits her diary."""
     sessions = session.scalars(
         select(OfferSession).join(Offer).where(Offer.kind == "webinar", Offer.open_sygemeldt.is_(True),
-                                               OfferSession.status == "open",
+                                               OfferSession.status == SessionStatus.OPEN,
                                                OfferSession.starts_at > ctx.now + timedelta(days=2))
         .order_by(OfferSession.starts_at).limit(10)).all()
     for offer_session in sessions:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from portal.demo.context import SeedContext
 from portal.demo.history import declines_extra_course, history_of
 from portal.models import Member
+from portal.models.statuses import BookingStatus, MemberStatus, StepStatus
 from portal.services.booking.contact_course import statutory_steps
 
 # Periods that began up to this many days ago get their conversations: the KPI's default cohort (first days 13 to 65
@@ -69,7 +70,7 @@ def seed(session, ctx: SeedContext, rng: random.Random, calendar) -> list[dict]:
 @lru_cache(maxsize=4096)
 def _steps_without_bookings(first_day: date, target_group: str | None, today: date) -> tuple:
     """The rule's steps and due dates for a course with nothing booked yet (many periods share a first day)."""
-    member = SimpleNamespace(status="ledig", first_unemployment_day=first_day, target_group=target_group)
+    member = SimpleNamespace(status=MemberStatus.LEDIG, first_unemployment_day=first_day, target_group=target_group)
     return tuple(statutory_steps(member, [], today))
 
 
@@ -79,7 +80,7 @@ class _Course:
     def __init__(self, ctx: SeedContext, rng: random.Random, calendar, member, caseworker: int, period) -> None:
         self.ctx, self.rng, self.calendar, self.member, self.caseworker = ctx, rng, calendar, member, caseworker
         self.start, self.end = period.start_date, period.end_date
-        self.course_member = SimpleNamespace(status="ledig", first_unemployment_day=self.start,
+        self.course_member = SimpleNamespace(status=MemberStatus.LEDIG, first_unemployment_day=self.start,
                                              target_group=period.target_group or member.target_group)
         self.rows: list[dict] = []
 
@@ -93,7 +94,8 @@ class _Course:
         declined = declines_extra_course(self.ctx, self.member.id)  # no focus conversations (in a running
         # period the caseworker books them anyway, see catch_up: the step is the a-kasse's to offer)
         for step in _steps_without_bookings(self.start, self.course_member.target_group, self.ctx.today):
-            if step.status == "not_required" or step.key not in WINDOWS or (declined and step.key.startswith("focus")):
+            if (step.status == StepStatus.NOT_REQUIRED or step.key not in WINDOWS
+                    or (declined and step.key.startswith("focus"))):
                 continue
             first, last = WINDOWS[step.key]
             roll = self.rng.random()
@@ -126,7 +128,7 @@ class _Course:
         booked = [SimpleNamespace(id=i, **{k: r[k] for k in ("type", "status", "starts_at", "created_at")})
                   for i, r in enumerate(self.rows)]
         steps = statutory_steps(self.course_member, booked, self.ctx.today)
-        overdue = [s for s in steps if s.status == "overdue"]
+        overdue = [s for s in steps if s.status == StepStatus.OVERDUE]
         earliest = self.ctx.today + timedelta(days=1)
         for step in overdue:
             if step.key == "joint_invitation" and any(s.key == "joint" for s in overdue):
@@ -160,7 +162,7 @@ class _Course:
         if created > self.ctx.now:
             return  # not booked yet: the step is still to book (due later)
         if starts > self.ctx.now:
-            status = "booked"
+            status = BookingStatus.BOOKED
         self.calendar.take(self.caseworker, day, at)
         channel = self.member.preferred_channel if type_ == "focus" else "in_person"
         self.rows.append(self.calendar.row(self.member.id, self.caseworker, location, type_, channel, starts, status,

@@ -1,8 +1,8 @@
 """Status codes are named in one place, portal/models/statuses.py (issue 20): no bare status string comes back.
 
-An AST scan of the services, views, API, chatbot actions and scheduler for a status column or variable (`x.status`,
-`x.state`, `status`, `Model.status.in_(…)`, `status=…`) compared with, set to or filtered by a string that is a
-status code. Write `RegistrationStatus.OFFERED`, not "offered". Label dictionaries keyed by code are not scanned.
+An AST scan of the services, views, API, demo seed, chatbot actions and scheduler for a status column or variable
+(`x.status`, `x.state`, `status`, `Model.status.in_(…)`, `status=…`) compared with, set to or filtered by a string
+that is a status code. Write `RegistrationStatus.OFFERED`, not "offered". Label dictionaries keyed by code are not scanned.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import pytest
 from portal.models import statuses
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ["portal/services", "portal/blueprints", "portal/auth", "portal/commands", "chatbot/actions", "scheduling"]
+SCANNED = ["portal/services", "portal/blueprints", "portal/auth", "portal/commands", "portal/demo", "chatbot/actions",
+           "scheduling"]
 STATUS_ATTRIBUTES = {"status", "state", "from_status", "to_status", "decision", "jobcentre_decision"}
 STATUS_NAMES = {"status", "state", "new_status", "old_status"}
 # Not a stored status: the job-order list's filter "expired" (an open order past its deadline) is a view of

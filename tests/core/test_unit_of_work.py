@@ -12,7 +12,8 @@ from portal.models import ServiceLocation
 from portal.services.errors import ValidationFailed
 from portal.unit_of_work import unit_of_work
 
-BLUEPRINTS = Path(__file__).resolve().parents[2] / "portal" / "blueprints"
+PORTAL = Path(__file__).resolve().parents[2] / "portal"
+BLUEPRINTS = PORTAL / "blueprints"
 
 
 def _locations(session) -> int:
@@ -109,3 +110,12 @@ def test_no_view_module_commits_or_rolls_back_by_hand():
     assert len(modules) > 10
     found = [call for module in modules for call in _direct_transaction_calls(module)]
     assert found == [], "use `with unit_of_work():` (portal/unit_of_work.py) instead of:\n" + "\n".join(found)
+
+
+def test_sign_in_and_language_leave_the_transaction_to_the_caller():
+    """portal/auth/ and portal/i18n.py change rows (the failed-login count, logout, the account's language) and the
+    view's unit of work or the CLI command commits them; none of them commits or rolls back itself (issue 20)."""
+    modules = sorted((PORTAL / "auth").rglob("*.py")) + [PORTAL / "i18n.py"]
+    assert len(modules) > 5
+    found = [call for module in modules for call in _direct_transaction_calls(module)]
+    assert found == [], "leave the commit to the caller (`with unit_of_work():` in a view):\n" + "\n".join(found)

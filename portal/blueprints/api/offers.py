@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import g, jsonify, request
-from sqlalchemy import select
 
 from portal.blueprints.api.auth import api_role_required, json_body
 from portal.blueprints.api.blueprint import bp
@@ -105,11 +104,7 @@ def api_offer_sessions(offer_id: int):
         raise NotFound(_("Tilbuddet findes ikke."))
     sessions = svc.open_sessions(db.session, offer.id, utcnow(), location_id=_int_arg("location"))
     ids = [s.id for s in sessions]
-    regs = {}
-    if member is not None and ids:
-        regs = {r.session_id: r for r in db.session.scalars(select(OfferRegistration).where(
-            OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_(ids),
-            OfferRegistration.status.in_(CURRENT_STATUSES)))}
+    regs = svc.current_registrations_on(db.session, member, ids) if member is not None else {}
     waits = svc.waitlist_lengths(db.session, ids)
     return jsonify(offer=_offer_json(offer, None),
                    sessions=[_session_json(s, regs.get(s.id), waits.get(s.id, 0)) for s in sessions])

@@ -5,11 +5,12 @@ from flask import current_app, jsonify
 from flask_babel import gettext as _
 
 from portal.auth.decorators import public
-from portal.auth.service import LoginFailed, authenticate
+from portal.auth.service import authenticate
 from portal.blueprints.api.auth import TOKEN_SECONDS, issue_token, json_body
 from portal.blueprints.api.blueprint import bp
 from portal.errors import problem
 from portal.extensions import db, limiter
+from portal.unit_of_work import unit_of_work
 
 
 @bp.route("/v1/auth/token", methods=["POST"])
@@ -22,12 +23,12 @@ def create_token():
         return problem(400, _("Angiv både username og password som tekst."))
     if len(username) > 80 or len(password) > 200:
         return problem(400, _("Brugernavn eller adgangskode er for langt."))
-    try:
-        user = authenticate(
+    with unit_of_work():  # a refused attempt's count and audit entry are committed too
+        attempt = authenticate(
             db.session, username, password,
             free_failures=current_app.config["LOGIN_FREE_FAILURES"],
             max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"],
         )
-    except LoginFailed as exc:
-        return problem(401, exc.message)
-    return jsonify(access_token=issue_token(user), token_type="bearer", expires_in=TOKEN_SECONDS)
+    if attempt.user is None:
+        return problem(401, attempt.refused)
+    return jsonify(access_token=issue_token(attempt.user), token_type="bearer", expires_in=TOKEN_SECONDS)

@@ -6,7 +6,7 @@ so a working day across a clock change still starts at 09:00 local time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -26,6 +26,7 @@ from portal.services.actors import Actor, SystemActor
 from portal.services.booking.conversation_types import safe_gettext as _
 from portal.services.danish_calendar import is_closed_day
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
+from portal.services.form_values import parse_date, parse_int, parse_time
 from portal.services.text_limits import kept_whole
 from portal.timeutil import LOCAL_TZ
 
@@ -170,6 +171,37 @@ def remove_exception(session: Session, exception_id: int, *, caseworker: Casewor
                  detail={"caseworker_id": caseworker.id, "day": item.day.isoformat(), "kind": item.kind})
     session.delete(item)
     session.flush()
+
+
+def working_hours_action(session: Session, caseworker: Caseworker, action: str | None, fields: Mapping[str, str], *,
+                         actor: Actor, today: date, now: datetime) -> tuple[str, list[Booking]]:
+    """Add or remove working hours or an exception as `action` says ("add_hours", "remove_hours",
+    "add_exception", "remove_exception"), with the form's `fields`; returns what to tell the caseworker and the
+    booked conversations a new absence falls on. ValidationFailed for any other action."""
+    if action == "add_hours":
+        add_working_hours(
+            session, caseworker=caseworker, location_id=parse_int(fields.get("location_id"), "location_id"),
+            weekday=parse_int(fields.get("weekday"), "weekday"),
+            start_time=parse_time(fields.get("start_time"), "start_time"),
+            end_time=parse_time(fields.get("end_time"), "end_time"), actor=actor, now=now)
+        return _("Arbejdstiden er tilføjet."), []
+    if action == "remove_hours":
+        remove_working_hours(session, parse_int(fields.get("id"), "id") or 0, caseworker=caseworker, actor=actor,
+                             now=now)
+        return _("Arbejdstiden er fjernet."), []
+    if action == "add_exception":
+        _item, affected = add_exception(
+            session, caseworker=caseworker, day=parse_date(fields.get("day"), None, "day"),
+            kind=fields.get("kind", ""), start_time=parse_time(fields.get("ex_start_time"), "ex_start_time"),
+            end_time=parse_time(fields.get("ex_end_time"), "ex_end_time"),
+            location_id=parse_int(fields.get("ex_location_id"), "ex_location_id"), note=fields.get("note"),
+            actor=actor, today=today, now=now)
+        return _("Undtagelsen er gemt."), affected
+    if action == "remove_exception":
+        remove_exception(session, parse_int(fields.get("id"), "id") or 0, caseworker=caseworker, actor=actor,
+                         now=now)
+        return _("Undtagelsen er fjernet."), []
+    raise ValidationFailed(_("Ukendt handling."))
 
 
 def _utc(day: date, at: time) -> datetime:

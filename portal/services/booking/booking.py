@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from flask_babel import force_locale
 from sqlalchemy import func, select
@@ -33,8 +34,9 @@ from portal.services.booking.ics import Invitation, build_ics
 from portal.services.booking.slots import check_slot
 from portal.services.casework.referral import jobcenter_address
 from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.form_values import parse_date, parse_time
 from portal.services.messaging import notifications, outbox
-from portal.timeutil import local_to_utc
+from portal.timeutil import LOCAL_TZ, local_to_utc
 
 OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
 STAFF_ROLES = ("caseworker", "admin")
@@ -221,6 +223,15 @@ def member_bookable_types(session: Session, member: Member) -> list:
     return sorted(types, key=lambda t: t.member_statuses is None)
 
 
+def member_channel(member: Member, ctype, asked: str | None, *, moving: Booking | None = None) -> str:
+    """The channel a member's booking is held on: the one asked for (else the moved booking's) if the type can be
+    held that way; otherwise the member's preferred channel if it can, else the type's first."""
+    channel = asked or (moving.channel if moving else None)
+    if channel in ctype.channels:
+        return channel
+    return member.preferred_channel if member.preferred_channel in ctype.channels else ctype.channels[0]
+
+
 def _member_may_book(session: Session, member: Member, ctype) -> None:
     refusal = member_booking_refusal(session, member, ctype)
     if refusal:
@@ -342,6 +353,29 @@ def register_outcome(session: Session, booking: Booking, *, outcome: str, actor:
     return booking
 
 
+def staff_booking_action(session: Session, booking: Booking, action: str | None, fields: Mapping[str, str], *,
+                         actor: Actor, now: datetime) -> str:
+    """Register the outcome of, move or cancel `booking` as `action` ("outcome", "move", "cancel") says, with the
+    form's `fields`; returns what to tell the caseworker. ValidationFailed for any other action."""
+    if action == "outcome":
+        register_outcome(session, booking, outcome=fields.get("outcome", ""), actor=actor, now=now,
+                         reason=fields.get("reason"))
+        return _("Udfaldet er registreret.")
+    if action == "move":
+        day = parse_date(fields.get("day"), None, "day")
+        at = parse_time(fields.get("time"), "time")
+        if day is None or at is None:
+            raise ValidationFailed(_("Angiv ny dato og tid."), field="day")
+        starts_at = datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+        reschedule_booking(session, booking, starts_at=starts_at, actor=actor, now=now, reason=fields.get("reason"),
+                           override_reason=fields.get("override_reason"))
+        return _("Samtalen er flyttet, og medlemmet har fået besked med begrundelsen.")
+    if action == "cancel":
+        cancel_booking(session, booking, actor=actor, now=now, reason=fields.get("reason"))
+        return _("Samtalen er aflyst, og medlemmet har fået besked med begrundelsen.")
+    raise ValidationFailed(_("Ukendt handling."))
+
+
 def member_bookings(session: Session, member: Member, *, upcoming_only: bool = False, now: datetime,
                     with_staff_and_place: bool = True) -> list[Booking]:
     """The member's bookings by start time; upcoming_only: booked ones not yet ended. `with_staff_and_place=False`
@@ -355,6 +389,37 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
     else:
         query = query.order_by(Booking.starts_at.desc())
     return list(session.scalars(query))
+
+
+def upcoming_and_past(bookings: list[Booking], now: datetime) -> tuple[list[Booking], list[Booking]]:
+    """The member's booked conversations still to come (soonest first), and the rest in the order given."""
+    upcoming = sorted((b for b in bookings if b.status == BookingStatus.BOOKED and b.ends_at > now),
+                      key=lambda b: b.starts_at)
+    return upcoming, [b for b in bookings if b not in upcoming]
+
+
+def member_may_change(booking: Booking, now: datetime) -> bool:
+    """The member may still move or cancel the booking themselves: booked, and at least the minimum notice away
+    (closer than that they must call; _require_changeable refuses it)."""
+    return booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
+
+
+# -- a staff member's reads of the calendar and of a member (personal data: each read is audited) ----------------
+def record_calendar_view(session: Session, actor: Actor, caseworker: Caseworker, days: list, bookings: list[Booking],
+                         *, now: datetime) -> None:
+    """A staff member looked at `caseworker`'s calendar for `days` showing `bookings`."""
+    audit.record(session, actor, "booking.calendar_view", now=now, detail={
+        "caseworker_id": caseworker.id, "from": days[0].isoformat(), "days": len(days), "bookings": len(bookings)})
+
+
+def record_booking_view(session: Session, actor: Actor, booking: Booking, *, now: datetime) -> None:
+    """A staff member opened `booking`."""
+    audit.record(session, actor, "booking.view", member_id=booking.member_id, target=booking, now=now)
+
+
+def record_member_lookup(session: Session, actor: Actor, member: Member, *, now: datetime) -> None:
+    """A staff member looked `member` up by number to book for them (and saw their free times)."""
+    audit.record(session, actor, "booking.member_lookup", member_id=member.id, now=now)
 
 
 def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:

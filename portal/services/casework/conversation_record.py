@@ -233,6 +233,17 @@ def record_preparation_answers(session: Session, scope: StaffScope, member: Memb
                                       q10_barriers=q10_barriers, actor=scope.user, now=now)
 
 
+def registrable_bookings(session: Session, member: Member, *, now: datetime) -> list[Booking]:
+    """The member's bookings a caseworker can register: not cancelled, started, not registered yet (newest first,
+    at most 20)."""
+    registered = select(HeldConversation.booking_id).where(HeldConversation.booking_id.is_not(None))
+    return list(session.scalars(
+        select(Booking).where(Booking.member_id == member.id,
+                              Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)),
+                              Booking.starts_at <= now, Booking.id.not_in(registered))
+        .order_by(Booking.starts_at.desc()).limit(20)))
+
+
 def member_conversations(session: Session, member: Member) -> list[HeldConversation]:
     """The member's registered conversations with their summaries, newest first (not their agreements: those
     are in the plan)."""

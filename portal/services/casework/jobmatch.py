@@ -440,11 +440,49 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
     return placement
 
 
+# The caseworker's answer to "fast eller midlertidig?" on the referral's hire form.
+EMPLOYMENT_ANSWERS = {"fast": True, "midlertidig": False}
+
+
+def act_on_referral(session: Session, scope: StaffScope, referral: JobReferral, action: str, *, permanent: str,
+                    start_date: str, today: date, now: datetime) -> JobReferral | Placement:
+    """A caseworker's button on a referral: "hired" registers the placement (`permanent` as answered on the form,
+    "fast" or "midlertidig"); any other action is the referral's new status (set_referral_status)."""
+    if action == ReferralStatus.HIRED:
+        return register_placement(session, scope, referral, permanent=EMPLOYMENT_ANSWERS.get(permanent),
+                                  start_date=start_date, today=today, now=now)
+    return set_referral_status(session, scope, referral, action, now=now)
+
+
 def order_referrals(session: Session, order: JobOrder) -> list[JobReferral]:
     return list(session.scalars(
         select(JobReferral).options(joinedload(JobReferral.member), joinedload(JobReferral.placement))
         .where(JobReferral.job_order_id == order.id).order_by(JobReferral.referred_at)
     ).unique())
+
+
+@dataclass
+class OrderPage:
+    """What a staff member sees of a job order: the matching members (only while it is open), its referrals and
+    which of the referred members they may open."""
+
+    is_open: bool
+    matches: list[tuple[Member, Match]]
+    referrals: list[JobReferral]
+    visible_member_ids: set[int]
+
+
+def open_job_order(session: Session, scope: StaffScope, order: JobOrder, *, today: date,
+                   now: datetime) -> OrderPage:
+    """The job order's page for `scope`'s staff member, the matches shown recorded in the audit log."""
+    is_open_now = is_open(order, today)
+    matches = matching_members(session, scope, order, today=today) if is_open_now else []
+    referrals = order_referrals(session, order)
+    visible = {m.id for m in session.scalars(select(Member).where(
+        Member.id.in_([r.member_id for r in referrals]), visible_members_clause(scope)))}
+    audit.record(session, scope.user, "jobmatch.order_viewed", target=order, now=now,
+                 detail={"matches_shown": [m.id for m, _m in matches]})
+    return OrderPage(is_open_now, matches, referrals, visible)
 
 
 def member_referrals(session: Session, member: Member) -> list[JobReferral]:

@@ -29,6 +29,7 @@ from portal.services.jobcentre.jobcentre import (
 )
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
+from portal.timeutil import local_to_utc
 
 
 def joint_deadline(member):
@@ -77,6 +78,33 @@ def latest_invitation(session: Session, booking) -> JobcentreMessage | None:
     return session.scalar(select(JobcentreMessage).where(JobcentreMessage.booking_id == booking.id,
                                                          JobcentreMessage.kind == "joint_invitation")
                           .order_by(JobcentreMessage.id.desc()).limit(1))
+
+
+def counter_proposal(invitation: JobcentreMessage | None) -> datetime | None:
+    """The other time (UTC) the job centre proposed in answer to `invitation`, if that was its answer."""
+    if invitation is None or invitation.decision != JobcentreDecision.COUNTER:
+        return None
+    return invitation.counter_time
+
+
+def parse_counter_time(text: str | None) -> datetime | None:
+    """The time a job centre proposes, as typed (Copenhagen wall clock, "2026-03-20 10:00"), in UTC; None if
+    nothing was typed, ValidationFailed if it is not a date and time."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return local_to_utc(datetime.fromisoformat(text).replace(tzinfo=None))
+    except ValueError:
+        raise ValidationFailed(_("Skriv tidspunktet som dato og klokkeslæt, fx 2026-03-20 10:00."),
+                               field="counter_time") from None
+
+
+def answer_as_typed(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,
+                    counter_text: str | None, reason: str | None, now: datetime) -> JobcentreMessage:
+    """`answer` with the proposed time as the job centre typed it (read only when it proposes another time)."""
+    counter_time = None if accept else parse_counter_time(counter_text)
+    return answer(session, scope, message_id, accept=accept, counter_time=counter_time, reason=reason, now=now)
 
 
 def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: bool,

@@ -231,6 +231,23 @@ def set_status(session: Session, item: PlanItem, status: str, actor: Actor, now:
     return item
 
 
+# What a caseworker can do to an item from the conversation screen: decide a member's proposal, or move its status.
+CASEWORKER_ACTIONS = ("accept", "reject", PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED)
+
+
+def caseworker_action(session: Session, item: PlanItem, action: str, actor: Actor, now: datetime, *,
+                      reason: str | None = None) -> PlanItem:
+    """Run one of CASEWORKER_ACTIONS on `item`: accept or reject (with `reason`) a proposal, or set the status
+    the action names. ValidationFailed for any other action."""
+    if action == "accept":
+        return accept_item(session, item, actor, now)
+    if action == "reject":
+        return reject_item(session, item, actor, now, reason=reason)
+    if action in (PlanStatus.DONE, PlanStatus.ACTIVE, PlanStatus.CANCELLED):
+        return set_status(session, item, action, actor, now)
+    raise ValidationFailed(_("Ukendt handling."))
+
+
 # -- the job centre's approval (issue 16) ------------------------------------------------------------------------
 def needs_jobcentre(item: PlanItem) -> bool:
     """The item's kind needs the job centre's approval and the job centre has not approved it."""
@@ -383,3 +400,12 @@ def summary(items: list[PlanItem]) -> dict:
     for item in items:
         counts[item.status] += 1
     return counts
+
+
+# The job centre sees what is agreed or awaits its approval; not a member's open proposal, nor what was dropped.
+JOBCENTRE_SHOWN_STATUSES = (PlanStatus.AWAITING_JC, PlanStatus.ACTIVE, PlanStatus.DONE)
+
+
+def items_for_jobcentre(session: Session, member: Member) -> list[PlanItem]:
+    """The member's plan items a job centre's staff see on the citizen page, in list_items' order."""
+    return [i for i in list_items(session, member) if i.status in JOBCENTRE_SHOWN_STATUSES]

@@ -32,7 +32,7 @@ from portal.services.booking import clashes
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
-from portal.services.offers import registration_state
+from portal.services.offers import fvu_feedback, registration_state
 from portal.services.offers.offer_messages import session_ics, session_when, tell_member, tell_registered
 from portal.services.offers.waitlist import leave_waitlist, lock_session, promote_waitlist, set_status
 from portal.services.text_limits import kept_whole
@@ -188,6 +188,29 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
         query = query.where(OfferRegistration.status.in_(CURRENT_STATUSES),
                             OfferSession.ends_at > now)
     return list(session.scalars(query))
+
+
+def is_current(reg: OfferRegistration, now: datetime) -> bool:
+    """A registration is current: registered, a held seat or on the waiting list, for a session not yet ended."""
+    return reg.status in CURRENT_STATUSES and reg.offer_session.ends_at > now
+
+
+def current_and_past(registrations: list[OfferRegistration], now: datetime
+                     ) -> tuple[list[OfferRegistration], list[OfferRegistration]]:
+    """`member_registrations(include_past=True)` split for "Mine tilbud": the current ones in their order, and the
+    30 latest others, newest first."""
+    current = [r for r in registrations if is_current(r, now)]
+    return current, [r for r in reversed(registrations) if r not in current][:30]
+
+
+def current_registrations_on(session: Session, member: Member, session_ids: list[int]
+                             ) -> dict[int, OfferRegistration]:
+    """session id → the member's current registration on it (registered, held seat or waiting list)."""
+    if not session_ids:
+        return {}
+    return {r.session_id: r for r in session.scalars(select(OfferRegistration).where(
+        OfferRegistration.member_id == member.id, OfferRegistration.session_id.in_(session_ids),
+        OfferRegistration.status.in_(CURRENT_STATUSES)))}
 
 
 # Which of a member's live registrations for one offer says most about it: a seat, then a held seat, then a
@@ -374,6 +397,19 @@ def assign_right_and_duty(session: Session, member: Member, session_id: int, *, 
     return reg
 
 
+def assign_right_and_duty_by_number(session: Session, member_number: str, session_id: int, *, actor: User,
+                                    now: datetime, override_reason: str | None = None) -> OfferRegistration:
+    """`assign_right_and_duty` for the member with the number the caseworker typed; ValidationFailed (field
+    member_number) if it is not a number or nobody has it."""
+    if not member_number.isdigit():
+        raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
+    member = session.scalar(select(Member).where(Member.member_number == member_number))
+    if member is None:
+        raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=member_number),
+                               field="member_number")
+    return assign_right_and_duty(session, member, session_id, actor=actor, now=now, override_reason=override_reason)
+
+
 def cancel_registration(session: Session, registration: OfferRegistration, *, actor: Actor, now: datetime,
                         reason: str | None = None) -> OfferRegistration:
     """Cancel a seat (or leave the waiting list). Right-and-duty needs a reason; the freed seat is offered on."""
@@ -505,3 +541,33 @@ __all__ = [
     "register",
     "sessions_starting_between",
 ]
+
+
+@dataclass
+class CheckinList:
+    """A session's check-in list for staff: who holds a seat (by name), who waits (in line), whose registration
+    has ended; on an FVU course each participant's latest feedback and whose feedback can be recorded now."""
+
+    seated: list[OfferRegistration]
+    waiting: list[OfferRegistration]
+    ended: list[OfferRegistration]
+    feedback: dict
+    feedback_allowed: set[int]
+    check_in_open: bool
+
+
+def open_checkin_list(session: Session, actor: Actor, offer_session: OfferSession, *, now: datetime) -> CheckinList:
+    """The session's check-in and waiting list (a staff read of personal data: audited)."""
+    regs = list(session.scalars(
+        select(OfferRegistration).options(joinedload(OfferRegistration.member).joinedload(Member.caseworker))
+        .where(OfferRegistration.session_id == offer_session.id)
+        .order_by(OfferRegistration.status, OfferRegistration.waitlisted_at, OfferRegistration.id)))
+    seated = sorted([r for r in regs if r.holds_seat], key=lambda r: (r.member.last_name, r.member.first_name))
+    waiting = sorted([r for r in regs if r.status == RegistrationStatus.WAITLISTED], key=lambda r: r.id)
+    is_fvu_course = offer_session.offer.kind == "fvu_course"
+    feedback = fvu_feedback.latest_by_registration(session, [r.id for r in seated]) if is_fvu_course else {}
+    audit.record(session, actor, "offers.checkin_list_viewed", target=offer_session, now=now,
+                 detail={"members": len(regs), "fvu_feedback": len(feedback)})
+    allowed = {r.id for r in seated if is_fvu_course and fvu_feedback.can_receive_feedback(r, now)}
+    return CheckinList(seated, waiting, [r for r in regs if not r.live], feedback, allowed,
+                       now >= offer_session.starts_at - CHECK_IN_OPENS)
