@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Booking, Member
 from portal.models.casework import HeldConversation
@@ -44,23 +44,21 @@ class MemberGroupView:
         return self.decision.decided_group
 
 
-def cv_conversation_held(session: Session, member: Member) -> bool:
-    return bool(session.scalar(select(or_(
-        exists().where(HeldConversation.member_id == member.id, HeldConversation.type == "cv"),
-        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
-    ))))
-
-
-def latest_decision(session: Session, member: Member) -> GroupDecision | None:
-    return session.scalar(select(GroupDecision).where(GroupDecision.member_id == member.id)
-                          .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+def _cv_conversation_held(member_id):
+    return or_(
+        exists().where(HeldConversation.member_id == member_id, HeldConversation.type == "cv"),
+        exists().where(Booking.member_id == member_id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
+    )
 
 
 def group_view(session: Session, member: Member) -> MemberGroupView | None:
     """What Min side shows, or None before the CV conversation or before any caseworker's decision."""
-    if not cv_conversation_held(session, member):
-        return None
-    decision = latest_decision(session, member)
+    # One statement for the held CV conversation, the latest decision and its assessment (issue 19: it was three);
+    # no row before the CV conversation is the same None as no decision.
+    decision = session.scalar(
+        select(GroupDecision).options(joinedload(GroupDecision.assessment))
+        .where(GroupDecision.member_id == member.id, _cv_conversation_held(member.id))
+        .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
     if decision is None:
         return None
     factors = [Factor(f["text"], f["contribution"]) for f in (decision.assessment.factors if decision.assessment

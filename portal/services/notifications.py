@@ -31,6 +31,18 @@ def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification
     ))
 
 
+def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[Notification], int]:
+    """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
+    no row at all means no notification, so none unread."""
+    unread = (select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+    rows = session.execute(
+        select(Notification, unread).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc()).limit(limit)
+    ).all()
+    return [note for note, _ in rows], (rows[0][1] if rows else 0)
+
+
 def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -> None:
     session.execute(
         update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
