@@ -24,7 +24,8 @@ from bench.common import demo_database
 
 PASSWORD = "demo-adgangskode"
 LOGINS = ("medlem", "opsagt", "sygemeldt")
-PAGES = {"minside": "/min-side", "plan": "/min-side/plan", "tilbud": "/tilbud", "samtaler": "/samtaler/mine"}
+PAGES = {"minside": "/min-side", "plan": "/min-side/plan", "tilbud": "/tilbud", "tilbud-alle": "/tilbud?sted=alle",
+         "tilbud-webinar": "/tilbud?type=webinar", "samtaler": "/samtaler/mine"}
 VARYING_HEADERS = {"date", "set-cookie", "x-request-id"}
 
 

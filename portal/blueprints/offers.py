@@ -85,8 +85,8 @@ def catalogue():
     kind = request.args.get("type") if request.args.get("type") in OFFER_KINDS else None
     place = request.args.get("sted", "mit")
     location_id = member.location_id if place == "mit" else (int(place) if place.isdigit() else None)
-    offer_list = svc.list_offers(db.session, member=member, kind=kind, location_id=location_id, now=now)
-    stats = svc.offer_stats(db.session, [o.id for o in offer_list], location_id=location_id, now=now)
+    offer_list, stats = svc.list_offers_with_stats(db.session, member=member, kind=kind, location_id=location_id,
+                                                   now=now)
     mine = svc.member_registrations(db.session, member, now)
     locations = db.session.execute(select(ServiceLocation.id, ServiceLocation.name)
                                    .order_by(ServiceLocation.name)).all()

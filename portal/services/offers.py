@@ -129,6 +129,29 @@ def offer_stats(session: Session, offer_ids: list[int], *, location_id: int | No
     return {oid: SessionStats(first, count, int(left or 0)) for oid, first, count, left in session.execute(query)}
 
 
+def list_offers_with_stats(session: Session, *, member: Member, kind: str | None = None,
+                           location_id: int | None = None, now: datetime) -> tuple[list[Offer], dict[int, SessionStats]]:
+    """`list_offers` (with online sessions) and `offer_stats` for the same offers, in one statement (the catalogue):
+    the offers with an upcoming open session, soonest first, and per offer its next start, sessions and free
+    seats over those same sessions."""
+    upcoming = [OfferSession.status == SessionStatus.OPEN, OfferSession.starts_at > now]
+    if location_id is not None:
+        upcoming.append(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
+    per_offer = (select(OfferSession.offer_id, func.min(OfferSession.starts_at).label("next_start"),
+                        func.count().label("sessions"),
+                        func.sum(OfferSession.capacity - OfferSession.seats_taken).label("seats_left"))
+                 .where(*upcoming).group_by(OfferSession.offer_id).subquery())
+    query = (select(Offer, per_offer.c.next_start, per_offer.c.sessions, per_offer.c.seats_left)
+             .join(per_offer, per_offer.c.offer_id == Offer.id)
+             .where(Offer.active.is_(True), _audience_filter(member))
+             .order_by(per_offer.c.next_start, Offer.id))
+    if kind:
+        query = query.where(Offer.kind == kind)
+    rows = session.execute(query).all()
+    return ([offer for offer, *_ in rows],
+            {offer.id: SessionStats(first, count, int(left or 0)) for offer, first, count, left in rows})
+
+
 def open_sessions(session: Session, offer_id: int, now: datetime, *,
                   location_id: int | None = None) -> list[OfferSession]:
     """Upcoming, not cancelled sessions of an offer (full ones too: they have a waiting list)."""
