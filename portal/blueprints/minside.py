@@ -12,10 +12,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
+from portal.database import prepared
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Consent, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
@@ -86,19 +87,22 @@ def _member() -> Member:
 
 # -- home ----------------------------------------------------------------------------------------------------------
 
+@prepared
+def _active_bookings():
+    # One read of the member's booked and held conversations serves both the contact course and the card of
+    # upcoming appointments (the next five booked ones, with the caseworker and place the card names).
+    return (select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
+                                    joinedload(Booking.location))
+            .where(Booking.member_id == bindparam("member_id"), Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .order_by(Booking.starts_at, Booking.id))
+
+
 @bp.route("")
 @role_required("member")
 def home():
     member = _member()
     today, now = local_today(), utcnow()
-    # One read of the member's booked and held conversations serves both the contact course and the card of
-    # upcoming appointments (the next five booked ones, with the caseworker and place the card names).
-    active = db.session.scalars(
-        select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
-                                joinedload(Booking.location))
-        .where(Booking.member_id == member.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
-        .order_by(Booking.starts_at, Booking.id)
-    ).unique().all()
+    active = db.session.scalars(_active_bookings(), {"member_id": member.id}).unique().all()
     steps = contact_course.course_for(db.session, member, today, bookings=active)
     bookings = [b for b in active if b.status == BookingStatus.BOOKED and b.ends_at >= now][:5]
     items = plan.list_items(db.session, member, with_history=False)
