@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
@@ -37,17 +38,23 @@ def localized_pattern(pattern: str, language: str) -> str:
     return pattern.replace("'kl.'", "'at'").replace("d. ", "d ").replace("HH.mm", "HH:mm")
 
 
+# Babel parses a locale name on every format call (a page formats dozens of dates); its Locale objects are
+# read-only CLDR data, so the two we write in are parsed once per process.
+_LOCALES = {language: Locale.parse(language) for language in ("da", "en")}
+
+
 def format_local_datetime(value: datetime, pattern: str, language: str | None = None) -> str:
     """`value` in Copenhagen time with a Danish-style pattern, in `language` (default: the current one)."""
     language = language or current_language()
-    return format_datetime(to_local(value), localized_pattern(pattern, language), locale=language)
+    return format_datetime(to_local(value), localized_pattern(pattern, language),
+                           locale=_LOCALES.get(language, language))
 
 
 def format_local_date(value: date | datetime, pattern: str, language: str | None = None) -> str:
     if isinstance(value, datetime):
         value = to_local(value).date()
     language = language or current_language()
-    return format_date(value, localized_pattern(pattern, language), locale=language)
+    return format_date(value, localized_pattern(pattern, language), locale=_LOCALES.get(language, language))
 
 
 def format_hours(value, language: str | None = None) -> str:

@@ -170,7 +170,7 @@ def _registrations(member: Member, now) -> list:
 def _offers(member: Member, now) -> list:
     from portal.services.offers import list_offers
 
-    return list_offers(db.session, member=member, now=now)[:4]
+    return list_offers(db.session, member=member, now=now, limit=4)
 
 
 @bp.route("/notifikationer/laest", methods=["POST"])

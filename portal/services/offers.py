@@ -88,18 +88,20 @@ def _audience_filter(audiences: frozenset[str]):
 # -- the catalogue -----------------------------------------------------------------------------------------------
 
 def list_offers(session: Session, *, member: Member | None = None, kind: str | None = None,
-                location_id: int | None = None, now: datetime, include_online: bool = True) -> list[Offer]:
+                location_id: int | None = None, now: datetime, include_online: bool = True,
+                limit: int | None = None) -> list[Offer]:
     """Active offers with an upcoming open session, soonest first; for a member only those open to their group.
 
     location_id keeps sessions at that location (and online sessions unless include_online is False).
     """
     audiences = frozenset(member_audiences(member)) if member is not None else None
-    query = _offers_by_next_start(audiences, bool(kind), location_id is not None, include_online)
+    query = _offers_by_next_start(audiences, bool(kind), location_id is not None, include_online, limit)
     return list(session.scalars(query, {"now": now, "kind": kind, "location_id": location_id}))
 
 
 @prepared
-def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_location: bool, include_online: bool):
+def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_location: bool, include_online: bool,
+                          limit: int | None):
     upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == SessionStatus.OPEN,
                 OfferSession.starts_at > bindparam("now")]
     if by_location:
@@ -111,7 +113,7 @@ def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_lo
         query = query.where(Offer.kind == bindparam("kind"))
     if audiences is not None:
         query = query.where(_audience_filter(audiences))
-    return query
+    return query.limit(limit) if limit is not None else query
 
 
 @dataclass
