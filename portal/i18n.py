@@ -5,6 +5,7 @@ written the Danish way ("torsdag 3. december 2026 kl. 10.00") that become Englis
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from babel import Locale
@@ -45,15 +46,27 @@ _LOCALES = {language: Locale.parse(language) for language in ("da", "en")}
 
 def format_local_datetime(value: datetime, pattern: str, language: str | None = None) -> str:
     """`value` in Copenhagen time with a Danish-style pattern, in `language` (default: the current one)."""
-    language = language or current_language()
+    return _formatted_datetime(value, pattern, language or current_language())
+
+
+def format_local_date(value: date | datetime, pattern: str, language: str | None = None) -> str:
+    return _formatted_date(value, pattern, language or current_language())
+
+
+# Formatting a date is ~8 µs of Babel's pattern machinery, and pages show the same few moments (a member's
+# bookings, the offers' sessions) request after request. The text is a pure function of the three arguments (the
+# time zone rules and CLDR data do not change while the process runs), so it cannot go stale; the caches are
+# bounded.
+@functools.lru_cache(maxsize=4096)
+def _formatted_datetime(value: datetime, pattern: str, language: str) -> str:
     return format_datetime(to_local(value), localized_pattern(pattern, language),
                            locale=_LOCALES.get(language, language))
 
 
-def format_local_date(value: date | datetime, pattern: str, language: str | None = None) -> str:
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(value: date | datetime, pattern: str, language: str) -> str:
     if isinstance(value, datetime):
         value = to_local(value).date()
-    language = language or current_language()
     return format_date(value, localized_pattern(pattern, language), locale=_LOCALES.get(language, language))
 
 

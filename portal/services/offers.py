@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.database import prepared
 from portal.models import Member, User
@@ -219,9 +219,10 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
 
 @prepared
 def _registrations_of_member(include_past: bool):
+    # The session is joined once, for the filter and the order and as the loaded relationship (contains_eager).
     query = (select(OfferRegistration).join(OfferRegistration.offer_session)
-             .options(joinedload(OfferRegistration.offer_session).joinedload(OfferSession.offer),
-                      joinedload(OfferRegistration.offer_session).joinedload(OfferSession.location))
+             .options(contains_eager(OfferRegistration.offer_session).joinedload(OfferSession.offer),
+                      contains_eager(OfferRegistration.offer_session).joinedload(OfferSession.location))
              .where(OfferRegistration.member_id == bindparam("member_id"))
              .order_by(OfferSession.starts_at, OfferRegistration.id))
     if not include_past:
