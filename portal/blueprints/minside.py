@@ -114,7 +114,7 @@ def home():
             i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
         notes=notes, unread=unread,
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
-        group_view=member_profiling.group_view(db.session, member), offer_overview=offer_overview.for_member(member),
+        group_view=member_profiling.group_card(db.session, member), offer_overview=offer_overview.for_member(member),
         jobmatch_cv=jobmatch_cv.get_cv(db.session, member),
     )
 

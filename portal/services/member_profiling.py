@@ -83,6 +83,28 @@ def group_view(session: Session, member: Member) -> MemberGroupView | None:
                            answered=[o for o in objections if o.answered_at is not None])
 
 
+@dataclass(frozen=True)
+class MemberGroupCard:
+    """The Min side card: `group_view`'s group and whether one of the member's objections is still open."""
+    group: str
+    open_objection: bool
+
+
+@prepared
+def _group_card():
+    member_id = bindparam("member_id")
+    open_objection = exists().where(GroupObjection.member_id == member_id, GroupObjection.answered_at.is_(None))
+    return (select(GroupDecision.decided_group, open_objection)
+            .where(GroupDecision.member_id == member_id, _cv_conversation_held(member_id))
+            .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+
+
+def group_card(session: Session, member: Member) -> MemberGroupCard | None:
+    """What Min side's card shows, in one statement: None exactly when `group_view` is None."""
+    row = session.execute(_group_card(), {"member_id": member.id}).first()
+    return None if row is None else MemberGroupCard(group=row[0], open_objection=bool(row[1]))
+
+
 def object_to_group(session: Session, member: Member, text: str, *, actor: Actor, now: datetime) -> GroupObjection:
     """The member disagrees with their group or its reasons: kept, the caseworker told. One open at a time."""
     view = group_view(session, member)
