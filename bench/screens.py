@@ -1,8 +1,10 @@
-"""The caseworker's three screens before and after, side by side (issue 19): caseload, calendar, conversation screen.
+"""The caseworker's three screens before and after, side by side (issue 19): caseload, calendar, conversation screen;
+with SCREENS=member the member's four pages instead (Min side, Min plan, /tilbud, /samtaler/mine as `medlem`).
 
     python -m bench.screens                 # this tree alone
     python -m bench.screens /tmp/base       # another tree (e.g. `git worktree add --detach /tmp/base <commit>`
                                             # plus its compiled translations) and this one, alternating rounds
+    SCREENS=member python -m bench.screens /tmp/base
 
 Each tree runs in its own long-lived process on its own copy of the cached QUICK demo database (bench.common),
 logged in as `sagsbehandler` through Flask's test client, the way bench/goals.py measures its in-process rows. The
@@ -21,7 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-PAGES = ("caseload", "calendar", "conversation_screen")
+MEMBER = os.environ.get("SCREENS") == "member"
+PAGES = ("minside", "plan", "offers", "my_bookings") if MEMBER else ("caseload", "calendar", "conversation_screen")
 
 
 def child(tree: str, db_file: str, work: str) -> None:
@@ -51,11 +54,15 @@ def child(tree: str, db_file: str, work: str) -> None:
         db.session.remove()
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"login": "sagsbehandler", "password": "demo-adgangskode",
-                                           "csrf_token": token})
+    response = client.post("/login", data={"login": "medlem" if MEMBER else "sagsbehandler",
+                                           "password": "demo-adgangskode", "csrf_token": token})
     assert response.status_code in (302, 303), response.status_code
-    paths = {"caseload": "/sagsbehandler/", "calendar": "/kalender",
-             "conversation_screen": f"/sagsbehandler/medlem/{number}"}
+    if MEMBER:
+        paths = {"minside": "/min-side", "plan": "/min-side/plan", "offers": "/tilbud",
+                 "my_bookings": "/samtaler/mine"}
+    else:
+        paths = {"caseload": "/sagsbehandler/", "calendar": "/kalender",
+                 "conversation_screen": f"/sagsbehandler/medlem/{number}"}
     for path in paths.values():
         for _ in range(5):
             assert client.get(path).status_code == 200, path

@@ -55,3 +55,12 @@ class CachedSessionInterface(SecureCookieSessionInterface):
             cached = (key, super().get_signing_serializer(app))
             self._serializer = cached
         return cached[1]
+
+    def save_session(self, app: Flask, session, response) -> None:
+        # An empty session that nobody changed sets no cookie: Flask's own method reads seven cookie settings before
+        # it finds that out, on every anonymous request. Same Vary header.
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)

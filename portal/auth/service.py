@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.auth.passwords import hash_password, verify_password
+from portal.database import prepared
 from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
 from portal.services import audit
@@ -116,12 +117,18 @@ def end_session(session: Session, user: User) -> None:
     audit.record(session, user, "logout")
 
 
+@prepared
+def _user_with_member_or_caseworker():
+    return (select(User).options(joinedload(User.member), joinedload(User.caseworker))
+            .where(User.id == bindparam("user_id")))
+
+
 def load_user(session: Session, user_id: str) -> User | None:
     """Flask-Login loader: the id is "<id>:<generation>"; a stale generation loads nobody."""
     try:
         raw_id, raw_gen = user_id.split(":", 1)
         # With the member or caseworker row in the same statement: nearly every page reads one of them.
-        user = session.get(User, int(raw_id), options=[joinedload(User.member), joinedload(User.caseworker)])
+        user = session.scalar(_user_with_member_or_caseworker(), {"user_id": int(raw_id)})
         gen = int(raw_gen)
     except (ValueError, TypeError):
         return None

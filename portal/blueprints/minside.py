@@ -12,12 +12,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
+from portal.database import prepared
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Consent, Member
+from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.models.statuses import BookingStatus, StepStatus
 from portal.query_args import db_int
@@ -78,28 +80,34 @@ def _member() -> Member:
 
 # -- home ----------------------------------------------------------------------------------------------------------
 
+@prepared
+def _active_bookings():
+    # One read of the member's booked and held conversations serves both the contact course and the card of
+    # upcoming appointments (the next five booked ones, with the caseworker and place the card names).
+    return (select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
+                                    joinedload(Booking.location))
+            .where(Booking.member_id == bindparam("member_id"), Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .order_by(Booking.starts_at, Booking.id))
+
+
 @bp.route("")
 @role_required("member")
 def home():
     member = _member()
     today, now = local_today(), utcnow()
-    steps = contact_course.course_for(db.session, member, today)
-    bookings = db.session.scalars(
-        select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
-                                joinedload(Booking.location))
-        .where(Booking.member_id == member.id, Booking.status == BookingStatus.BOOKED, Booking.ends_at >= now)
-        .order_by(Booking.starts_at).limit(5)
-    ).unique().all()
+    active = db.session.scalars(_active_bookings(), {"member_id": member.id}).unique().all()
+    steps = contact_course.course_for(db.session, member, today, bookings=active)
+    bookings = [b for b in active if b.status == BookingStatus.BOOKED and b.ends_at >= now][:5]
     items = plan.list_items(db.session, member, with_history=False)
+    notes, unread = notifications.recent_and_unread(db.session, current_user.id, 5)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=_member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         bookings=bookings, registrations=_registrations(member, now), open_items=[
             i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
-        notes=notifications.recent(db.session, current_user.id, 5),
-        unread=notifications.unread_count(db.session, current_user.id),
+        notes=notes, unread=unread,
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
-        group_view=member_profiling.group_view(db.session, member), offer_overview=offer_overview.for_member(member),
+        group_view=member_profiling.group_card(db.session, member), offer_overview=offer_overview.for_member(member),
         jobmatch_cv=jobmatch_cv.get_cv(db.session, member),
     )
 
@@ -155,7 +163,7 @@ def _registrations(member: Member, now) -> list:
 def _offers(member: Member, now) -> list:
     from portal.services.offers.offers import list_offers
 
-    return list_offers(db.session, member=member, now=now)[:4]
+    return list_offers(db.session, member=member, now=now, limit=4)
 
 
 @bp.route("/notifikationer/laest", methods=["POST"])

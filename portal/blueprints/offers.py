@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.blueprints.auth import safe_next
+from portal.database import prepared
 from portal.extensions import db
 from portal.models import Member, ServiceLocation
 from portal.models.offers import (
@@ -76,6 +77,11 @@ def _back(default: str) -> str:
 
 # -- member pages ----------------------------------------------------------------------------------------------
 
+@prepared
+def _locations_by_name():
+    return select(ServiceLocation.id, ServiceLocation.name).order_by(ServiceLocation.name)
+
+
 @bp.route("/tilbud")
 @role_required("member")
 def catalogue():
@@ -84,11 +90,10 @@ def catalogue():
     kind = request.args.get("type") if request.args.get("type") in OFFER_KINDS else None
     place = request.args.get("sted", "mit")
     location_id = member.location_id if place == "mit" else (int(place) if place.isdigit() else None)
-    offer_list = svc.list_offers(db.session, member=member, kind=kind, location_id=location_id, now=now)
-    stats = svc.offer_stats(db.session, [o.id for o in offer_list], location_id=location_id, now=now)
+    offer_list, stats = svc.list_offers_with_stats(db.session, member=member, kind=kind, location_id=location_id,
+                                                   now=now)
     mine = svc.member_registrations(db.session, member, now)
-    locations = db.session.execute(select(ServiceLocation.id, ServiceLocation.name)
-                                   .order_by(ServiceLocation.name)).all()
+    locations = db.session.execute(_locations_by_name()).all()
     return render_template("offers/catalogue.html", offers=offer_list, stats=stats, mine=mine, kind=kind,
                            place=place, locations=locations, member=member,
                            mine_by_offer=svc.registration_per_offer(mine),

@@ -33,3 +33,15 @@ def test_ngettext_takes_num(app):
         assert render_template_string(tpl, n=3) == "3 ledige pladser"
         with force_locale("en"):
             assert render_template_string(tpl, n=3) == "3 places available"
+
+
+def test_a_page_rendered_without_render_template_translates_the_same(app):
+    """render_template binds gettext to the page's translations (a context processor); a template rendered straight
+    from the environment (e-mails) uses the globals: both say the same, escape the same and apply `%` the same."""
+    templates = ["{{ _('Min plan') }}", "{{ _('Hej %(name)s', name='<b>Ole</b>') }}", "{{ _('100%% sikkert') }}",
+                 "{% autoescape false %}{{ _('Hej %(name)s', name='<b>Ole</b>') }}{% endautoescape %}",
+                 "{{ ngettext('%(num)s ledig plads', '%(num)s ledige pladser', 3) }}"]
+    for lang in ("da", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            for source in templates:
+                assert render_template_string(source) == app.jinja_env.from_string(source).render(), (lang, source)

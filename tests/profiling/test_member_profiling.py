@@ -105,6 +105,7 @@ def test_disagree_the_caseworker_is_told_answers_with_a_decision_and_the_member_
     assert "Mette Jensen er uenig i sin målgruppe" in note.text
     page = _page(client)
     assert "Din sagsbehandler ser på det og svarer dig her" in page and "Send til min sagsbehandler" not in page
+    assert "Målgruppe 2a</strong> · du har skrevet, at du er uenig" in _page(client, "/min-side")  # the card
     again = auth.post("/min-side/maalgruppe/uenig", {"text": "En gang til"})
     assert again.status_code == 409 and "allerede skrevet" in again.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(GroupObjection)) == 1
@@ -129,3 +130,5 @@ def test_disagree_the_caseworker_is_told_answers_with_a_decision_and_the_member_
     page = _page(client)
     assert "Målgruppe 1" in page and "Du har ret: vi flytter dig til målgruppe 1." in page
     assert "Svar fra din sagsbehandler" in page and "Send til min sagsbehandler" in page  # may disagree again
+    home = _page(client, "/min-side")
+    assert "<strong>Målgruppe 1</strong>" in home and "du har skrevet, at du er uenig" not in home

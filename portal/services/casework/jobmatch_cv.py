@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Caseworker, Consent, Member, ServiceLocation, User
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import CERTIFICATES, HOURS_WANTED, JobmatchCv
@@ -69,8 +70,13 @@ def has_mark_o(member: Member) -> bool:
     return member.status == MemberStatus.OPSAGT or bool(member.mark_o)
 
 
+@prepared
+def _cv_of_member():
+    return select(JobmatchCv).where(JobmatchCv.member_id == bindparam("member_id"))
+
+
 def get_cv(session: Session, member: Member) -> JobmatchCv | None:
-    return session.scalar(select(JobmatchCv).where(JobmatchCv.member_id == member.id))
+    return session.scalar(_cv_of_member(), {"member_id": member.id})
 
 
 def cvs_for(session: Session, member_ids) -> dict[int, JobmatchCv]:

@@ -11,9 +11,10 @@ import secrets
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Consent, Member, ServiceLocation
 from portal.models.chat import ChatConversation, ChatMessage
 from portal.models.statuses import ChatState, MemberStatus
@@ -39,7 +40,12 @@ from portal.timeutil import to_local
 def conversation_for_sender(session: Session, sender_id: str) -> ChatConversation | None:
     if not isinstance(sender_id, str) or not sender_id or len(sender_id) > 200:
         return None
-    return session.scalar(select(ChatConversation).where(ChatConversation.sender_id == sender_id))
+    return session.scalar(_conversation_of_sender(), {"sender_id": sender_id})
+
+
+@prepared
+def _conversation_of_sender():
+    return select(ChatConversation).where(ChatConversation.sender_id == bindparam("sender_id"))
 
 
 def open_conversation(session: Session, *, sender_id: str, source: str, now: datetime, language: str = "da",

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Notification
 from portal.timeutil import utcnow
 
@@ -29,6 +30,22 @@ def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification
         select(Notification).where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc()).limit(limit)
     ))
+
+
+def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[Notification], int]:
+    """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
+    no row at all means no notification, so none unread."""
+    rows = session.execute(_recent_with_unread_count(limit), {"user_id": user_id}).all()
+    return [note for note, _ in rows], (rows[0][1] if rows else 0)
+
+
+@prepared
+def _recent_with_unread_count(limit: int):
+    user_id = bindparam("user_id")
+    unread = (select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+    return (select(Notification, unread).where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc()).limit(limit))
 
 
 def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -> None:

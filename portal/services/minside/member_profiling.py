@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.orm import Session, joinedload
 
+from portal.database import prepared
 from portal.models import Booking, Member
 from portal.models.casework import HeldConversation
 from portal.models.profiling import GroupDecision, GroupObjection
@@ -45,34 +46,64 @@ class MemberGroupView:
         return self.decision.decided_group
 
 
-def cv_conversation_held(session: Session, member: Member) -> bool:
-    return bool(session.scalar(select(or_(
-        exists().where(HeldConversation.member_id == member.id, HeldConversation.type == "cv"),
-        exists().where(Booking.member_id == member.id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
-    ))))
+def _cv_conversation_held(member_id):
+    return or_(
+        exists().where(HeldConversation.member_id == member_id, HeldConversation.type == "cv"),
+        exists().where(Booking.member_id == member_id, Booking.type == "cv", Booking.status == BookingStatus.HELD),
+    )
 
 
-def latest_decision(session: Session, member: Member) -> GroupDecision | None:
-    return session.scalar(select(GroupDecision).where(GroupDecision.member_id == member.id)
-                          .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+@prepared
+def _latest_decision_after_cv():
+    # One statement for the held CV conversation, the latest decision and its assessment (issue 19: it was three);
+    # no row before the CV conversation is the same None as no decision.
+    member_id = bindparam("member_id")
+    return (select(GroupDecision).options(joinedload(GroupDecision.assessment))
+            .where(GroupDecision.member_id == member_id, _cv_conversation_held(member_id))
+            .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+
+
+@prepared
+def _objections_newest_first():
+    return (select(GroupObjection).where(GroupObjection.member_id == bindparam("member_id"))
+            .order_by(GroupObjection.created_at.desc(), GroupObjection.id.desc()))
 
 
 def group_view(session: Session, member: Member) -> MemberGroupView | None:
     """What Min side shows, or None before the CV conversation or before any caseworker's decision."""
-    if not cv_conversation_held(session, member):
-        return None
-    decision = latest_decision(session, member)
+    decision = session.scalar(_latest_decision_after_cv(), {"member_id": member.id})
     if decision is None:
         return None
     factors = [Factor(f["text"], f["contribution"]) for f in (decision.assessment.factors if decision.assessment
                                                               else [])]
     helps = sorted((f for f in factors if f.contribution < 0), key=lambda f: f.contribution)[:MAX_FACTORS]
     support = sorted((f for f in factors if f.contribution > 0), key=lambda f: -f.contribution)[:MAX_FACTORS]
-    objections = list(session.scalars(select(GroupObjection).where(GroupObjection.member_id == member.id)
-                                      .order_by(GroupObjection.created_at.desc(), GroupObjection.id.desc())))
+    objections = list(session.scalars(_objections_newest_first(), {"member_id": member.id}))
     open_objection = next((o for o in objections if o.answered_at is None), None)
     return MemberGroupView(decision=decision, helps=helps, support=support, open_objection=open_objection,
                            answered=[o for o in objections if o.answered_at is not None])
+
+
+@dataclass(frozen=True)
+class MemberGroupCard:
+    """The Min side card: `group_view`'s group and whether one of the member's objections is still open."""
+    group: str
+    open_objection: bool
+
+
+@prepared
+def _group_card():
+    member_id = bindparam("member_id")
+    open_objection = exists().where(GroupObjection.member_id == member_id, GroupObjection.answered_at.is_(None))
+    return (select(GroupDecision.decided_group, open_objection)
+            .where(GroupDecision.member_id == member_id, _cv_conversation_held(member_id))
+            .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+
+
+def group_card(session: Session, member: Member) -> MemberGroupCard | None:
+    """What Min side's card shows, in one statement: None exactly when `group_view` is None."""
+    row = session.execute(_group_card(), {"member_id": member.id}).first()
+    return None if row is None else MemberGroupCard(group=row[0], open_objection=bool(row[1]))
 
 
 def object_to_group(session: Session, member: Member, text: str, *, actor: Actor, now: datetime) -> GroupObjection:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Member, User
 from portal.models.plan import Q2_ANSWERS, Q10_BARRIERS, PreparationAnswer
 from portal.services import audit
@@ -86,11 +87,16 @@ def record_answers(session: Session, member: Member, *, q2: str, q10_has_barrier
     return answer
 
 
+@prepared
+def _newest_answer():
+    return (select(PreparationAnswer).where(PreparationAnswer.member_id == bindparam("member_id"))
+            .order_by(PreparationAnswer.answered_at.desc(), PreparationAnswer.id.desc()).limit(1))
+
+
 def latest_answers(session: Session, member: Member, *, actor: Actor | None = None, reason: str | None = None,
                    now: datetime | None = None) -> PreparationAnswer | None:
     """The member's current answers (the newest row), or None. A staff `actor` is audited as a read with `reason`."""
-    answer = session.scalar(select(PreparationAnswer).where(PreparationAnswer.member_id == member.id)
-                            .order_by(PreparationAnswer.answered_at.desc(), PreparationAnswer.id.desc()).limit(1))
+    answer = session.scalar(_newest_answer(), {"member_id": member.id})
     if actor is not None and not (isinstance(actor, User) and actor.role == "member"):
         audit.record(session, actor, "preparation.view", member_id=member.id, target=answer, reason=reason, now=now,
                      detail={"special_category": True})

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
+from portal.database import prepared
 from portal.models import Member, User
 from portal.models.offers import (
     ACTIVE_STATUSES,
@@ -81,33 +82,41 @@ def offer_fits(offer: Offer, member: Member) -> bool:
     return bool(member_audiences(member) & set(offer.audiences))
 
 
-def _audience_filter(member: Member):
-    audiences = member_audiences(member)
+def _audience_filter(audiences: frozenset[str]):
     if not audiences:
         return False
-    return or_(*[getattr(Offer, audience_column(a)).is_(True) for a in audiences])
+    return or_(*[getattr(Offer, audience_column(a)).is_(True) for a in sorted(audiences)])
 
 
 # -- the catalogue -----------------------------------------------------------------------------------------------
 
 def list_offers(session: Session, *, member: Member | None = None, kind: str | None = None,
-                location_id: int | None = None, now: datetime, include_online: bool = True) -> list[Offer]:
+                location_id: int | None = None, now: datetime, include_online: bool = True,
+                limit: int | None = None) -> list[Offer]:
     """Active offers with an upcoming open session, soonest first; for a member only those open to their group.
 
     location_id keeps sessions at that location (and online sessions unless include_online is False).
     """
+    audiences = frozenset(member_audiences(member)) if member is not None else None
+    query = _offers_by_next_start(audiences, bool(kind), location_id is not None, include_online, limit)
+    return list(session.scalars(query, {"now": now, "kind": kind, "location_id": location_id}))
+
+
+@prepared
+def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_location: bool, include_online: bool,
+                          limit: int | None):
     upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == SessionStatus.OPEN,
-                OfferSession.starts_at > now]
-    if location_id is not None:
-        where_place = OfferSession.location_id == location_id
+                OfferSession.starts_at > bindparam("now")]
+    if by_location:
+        where_place = OfferSession.location_id == bindparam("location_id")
         upcoming.append(or_(where_place, OfferSession.location_id.is_(None)) if include_online else where_place)
     next_start = select(func.min(OfferSession.starts_at)).where(*upcoming).correlate(Offer).scalar_subquery()
     query = select(Offer).where(Offer.active.is_(True), next_start.is_not(None)).order_by(next_start, Offer.id)
-    if kind:
-        query = query.where(Offer.kind == kind)
-    if member is not None:
-        query = query.where(_audience_filter(member))
-    return list(session.scalars(query))
+    if by_kind:
+        query = query.where(Offer.kind == bindparam("kind"))
+    if audiences is not None:
+        query = query.where(_audience_filter(audiences))
+    return query.limit(limit) if limit is not None else query
 
 
 @dataclass
@@ -130,6 +139,35 @@ def offer_stats(session: Session, offer_ids: list[int], *, location_id: int | No
     if location_id is not None:
         query = query.where(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
     return {oid: SessionStats(first, count, int(left or 0)) for oid, first, count, left in session.execute(query)}
+
+
+def list_offers_with_stats(session: Session, *, member: Member, kind: str | None = None,
+                           location_id: int | None = None, now: datetime) -> tuple[list[Offer], dict[int, SessionStats]]:
+    """`list_offers` (with online sessions) and `offer_stats` for the same offers, in one statement (the catalogue):
+    the offers with an upcoming open session, soonest first, and per offer its next start, sessions and free
+    seats over those same sessions."""
+    query = _offers_with_session_figures(frozenset(member_audiences(member)), bool(kind), location_id is not None)
+    rows = session.execute(query, {"now": now, "kind": kind, "location_id": location_id}).all()
+    return ([offer for offer, *_ in rows],
+            {offer.id: SessionStats(first, count, int(left or 0)) for offer, first, count, left in rows})
+
+
+@prepared
+def _offers_with_session_figures(audiences: frozenset[str], by_kind: bool, by_location: bool):
+    upcoming = [OfferSession.status == SessionStatus.OPEN, OfferSession.starts_at > bindparam("now")]
+    if by_location:
+        upcoming.append(or_(OfferSession.location_id == bindparam("location_id"), OfferSession.location_id.is_(None)))
+    per_offer = (select(OfferSession.offer_id, func.min(OfferSession.starts_at).label("next_start"),
+                        func.count().label("sessions"),
+                        func.sum(OfferSession.capacity - OfferSession.seats_taken).label("seats_left"))
+                 .where(*upcoming).group_by(OfferSession.offer_id).subquery())
+    query = (select(Offer, per_offer.c.next_start, per_offer.c.sessions, per_offer.c.seats_left)
+             .join(per_offer, per_offer.c.offer_id == Offer.id)
+             .where(Offer.active.is_(True), _audience_filter(audiences))
+             .order_by(per_offer.c.next_start, Offer.id))
+    if by_kind:
+        query = query.where(Offer.kind == bindparam("kind"))
+    return query
 
 
 def open_sessions(session: Session, offer_id: int, now: datetime, *,
@@ -179,15 +217,21 @@ def member_registrations(session: Session, member: Member, now: datetime, *,
                          include_past: bool = False) -> list[OfferRegistration]:
     """The member's live registrations (registered, held seat, waiting list) for sessions not yet ended,
     soonest first; with include_past also finished and cancelled ones (newest last)."""
+    return list(session.scalars(_registrations_of_member(include_past), {"member_id": member.id, "now": now}))
+
+
+@prepared
+def _registrations_of_member(include_past: bool):
+    # The session is joined once, for the filter and the order and as the loaded relationship (contains_eager).
     query = (select(OfferRegistration).join(OfferRegistration.offer_session)
-             .options(joinedload(OfferRegistration.offer_session).joinedload(OfferSession.offer),
-                      joinedload(OfferRegistration.offer_session).joinedload(OfferSession.location))
-             .where(OfferRegistration.member_id == member.id)
+             .options(contains_eager(OfferRegistration.offer_session).joinedload(OfferSession.offer),
+                      contains_eager(OfferRegistration.offer_session).joinedload(OfferSession.location))
+             .where(OfferRegistration.member_id == bindparam("member_id"))
              .order_by(OfferSession.starts_at, OfferRegistration.id))
     if not include_past:
         query = query.where(OfferRegistration.status.in_(CURRENT_STATUSES),
-                            OfferSession.ends_at > now)
-    return list(session.scalars(query))
+                            OfferSession.ends_at > bindparam("now"))
+    return query
 
 
 def is_current(reg: OfferRegistration, now: datetime) -> bool:
