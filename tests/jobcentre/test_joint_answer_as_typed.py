@@ -1,32 +1,20 @@
 """joint_conversation.answer_as_typed: the job centre's answer with the proposed time as typed on its page."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from portal.services.booking import booking as booking_svc
 from portal.services.errors import ValidationFailed
 from portal.services.jobcentre import jobcentre, joint_conversation
-from tests.booking_helpers import NOW, hours, utc
-from tests.jobcentre.test_jobcentre_joint import invitation
+from tests.booking_helpers import NOW, utc
+from tests.jobcentre.test_jobcentre_joint import book_joint, invitation, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.clock(NOW)  # Monday 22 March 2027, 09:00 in Copenhagen
 
 
 @pytest.fixture
-def invited(make, session):
-    loc = make.location("Odense", lat=55.40, lon=10.39)
-    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
-    hours(session, cw)
-    member = make.member("mette", location=loc, caseworker=cw, target_group="2a",
-                         first_unemployment_day=date(2027, 1, 11))
-    odense = make.jobcentre_user(461, "jc-odense", display_name="Hanne Lund")
-    make.commit()
-    booking_svc.book_slot(session, member=member, caseworker_id=cw.id, starts_at=utc(2027, 3, 24, 9, 0),
-                          type="joint", channel="in_person", actor=cw.user, now=NOW)
-    session.commit()
-    return jobcentre.jobcentre_scope(session, odense), invitation(session)
+def invited(session, world):  # noqa: F811 (the fixture imported above)
+    book_joint(session, world, utc(2027, 3, 24, 9, 0))
+    return jobcentre.jobcentre_scope(session, world["odense"]), invitation(session)
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
