@@ -256,3 +256,30 @@ def scheduled_entry(job_id: str, holder: str) -> None:
         log.warning("job %s for runner %s skipped: not running here", job_id, holder)
         return
     runner.run_scheduled(job_id)
+
+
+def job_overview(session: Session) -> list[dict]:
+    """The admin's scheduling page: each job with its next planned run (APScheduler's job store) and its last
+    five runs."""
+    from datetime import UTC
+
+    from sqlalchemy import select
+
+    from portal.models.scheduling import apscheduler_jobs
+
+    stored = {row.id: row.next_run_time for row in session.execute(select(apscheduler_jobs))}
+    return [{"spec": spec,
+             "next_run": datetime.fromtimestamp(stored[spec.id], UTC) if stored.get(spec.id) else None,
+             "runs": list(session.scalars(select(JobRun).where(JobRun.job_id == spec.id)
+                                          .order_by(JobRun.started_at.desc()).limit(5)))}
+            for spec in JOBS.values()]
+
+
+def run_for_admin(session: Session, app: Flask, user, job_id: str) -> JobRun:
+    """An admin runs a job now: the request is audited (committed first, so it stands whatever the job does),
+    then the job runs in its own context and logs its run."""
+    from portal.unit_of_work import unit_of_work
+
+    with unit_of_work(session):
+        audit.record(session, user, "scheduler.run_once", reason=job_id)
+    return run_job(job_id, app=app, holder=f"admin:{user.id}", trigger="manual")

@@ -41,19 +41,9 @@ def audit_log():
     member_number = (request.args.get("medlem") or "").strip()[:12]
     staff = (request.args.get("medarbejder") or "").strip()[:80]
     page = max(1, request.args.get("side", 1, type=db_int) or 1)
-    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    member = None
-    if member_number:
-        member = db.session.scalar(select(Member).where(Member.member_number == member_number))
-        query = query.where(AuditEntry.member_id == (member.id if member else -1))
-    if staff:
-        staff_user = db.session.scalar(select(User).where(User.username == staff))
-        query = query.where(AuditEntry.actor_user_id == (staff_user.id if staff_user else -1))
-    entries = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    with unit_of_work():
-        audit.record(db.session, current_user, "audit.view", member_id=member.id if member else None,
-                     detail={"member_number": member_number, "staff": staff})
-    return render_template(
-        "admin/audit.html", entries=entries[:PAGE_SIZE], has_more=len(entries) > PAGE_SIZE, page=page,
-        member_number=member_number, staff=staff,
-    )
+    with unit_of_work():  # the audited look, committed after rendering (the rows stay loaded)
+        entries, has_more = audit.search_log(db.session, current_user, member_number=member_number,
+                                             staff_username=staff, page=page, now=utcnow(), page_size=PAGE_SIZE)
+        html = render_template("admin/audit.html", entries=entries, has_more=has_more, page=page,
+                               member_number=member_number, staff=staff)
+    return html

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from portal.auth.decorators import role_required
 from portal.blueprints.booking import bp, local_midnight, parse_start, start_param
 from portal.extensions import db
-from portal.models import Booking, Caseworker, Member, ServiceLocation, User
+from portal.models import Booking, Caseworker, ServiceLocation, User
 from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
+from portal.services import access
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.clashes import Clash
@@ -134,7 +135,7 @@ def staff_new():
         errors["fra"] = exc.message
         from_day = local_today()
     if number:
-        member = db.session.scalar(select(Member).where(Member.member_number == number))
+        member = access.member_by_number(db.session, number)
         if member is None:
             errors["medlem"] = _("Der er intet medlem med nummer %(number)s.", number=number)
     if type_code and type_code not in TYPES:

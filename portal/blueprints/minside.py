@@ -12,17 +12,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
-from portal.database import prepared
 from portal.extensions import db
-from portal.models import Booking, Caseworker, Consent, Member
-from portal.models.booking import ACTIVE_BOOKING_STATUSES
+from portal.models import Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
-from portal.models.statuses import BookingStatus, StepStatus
+from portal.models.statuses import StepStatus
 from portal.query_args import db_int
+from portal.services.booking import booking as booking_service
 from portal.services.booking import contact_course
 from portal.services.booking.conversation_types import TYPES
 from portal.services.casework import jobmatch_cv
@@ -80,29 +77,19 @@ def _member() -> Member:
 
 # -- home ----------------------------------------------------------------------------------------------------------
 
-@prepared
-def _active_bookings():
-    # One read of the member's booked and held conversations serves both the contact course and the card of
-    # upcoming appointments (the next five booked ones, with the caseworker and place the card names).
-    return (select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
-                                    joinedload(Booking.location))
-            .where(Booking.member_id == bindparam("member_id"), Booking.status.in_(ACTIVE_BOOKING_STATUSES))
-            .order_by(Booking.starts_at, Booking.id))
-
-
 @bp.route("")
 @role_required("member")
 def home():
     member = _member()
     today, now = local_today(), utcnow()
-    active = db.session.scalars(_active_bookings(), {"member_id": member.id}).unique().all()
+    active = booking_service.member_active_bookings(db.session, member)
     steps = contact_course.course_for(db.session, member, today, bookings=active)
-    bookings = [b for b in active if b.status == BookingStatus.BOOKED and b.ends_at >= now][:5]
+    bookings = booking_service.upcoming_booked(active, now, limit=5)
     items = plan.list_items(db.session, member, with_history=False)
     notes, unread = notifications.recent_and_unread(db.session, current_user.id, 5)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
-        next_step=_member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
+        next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         bookings=bookings, registrations=_registrations(member, now), open_items=[
             i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
         notes=notes, unread=unread,
@@ -144,15 +131,6 @@ def group_objection():
 
 
 # The caseworker invites to the joint conversation; the member books the others.
-CASEWORKER_BOOKED_STEPS = ("joint_invitation", "joint")
-
-
-def _member_next_step(steps: list[contact_course.Step]) -> contact_course.Step | None:
-    """The step the member can act on: the next step they book themselves, else the next step at all."""
-    bookable = [s for s in steps if s.key not in CASEWORKER_BOOKED_STEPS]
-    return contact_course.next_step(bookable) or contact_course.next_step(steps)
-
-
 def _registrations(member: Member, now) -> list:
     """Event/offer registrations (the offers area)."""
     from portal.services.offers.offers import member_registrations

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.blueprints.offers import bp
@@ -21,7 +20,6 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
-from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.offers import fvu_feedback, offer_editing, waitlist
 from portal.services.offers import offers as svc
@@ -59,37 +57,10 @@ def staff_list():
     location = request.args.get("sted", str(own) if own else "alle")
     location_id = int(location) if location.isdigit() else None
     show_inactive = request.args.get("inaktive") == "1"
-    query = select(Offer).order_by(Offer.kind, Offer.title)
-    if kind:
-        query = query.where(Offer.kind == kind)
-    if not show_inactive:
-        query = query.where(Offer.active.is_(True))
-    if location_id:
-        query = query.where(Offer.id.in_(select(OfferSession.offer_id).where(
-            or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))))
-    offer_list = list(db.session.scalars(query))
-    stats = _staff_stats([o.id for o in offer_list], location_id, now)
+    offer_list, stats = offer_editing.staff_catalogue(db.session, kind=kind, location_id=location_id,
+                                                      show_inactive=show_inactive, now=now)
     return render_template("offers/staff_list.html", offers=offer_list, stats=stats, kind=kind,
                            location=location, show_inactive=show_inactive, locations=_locations())
-
-
-def _staff_stats(offer_ids: list[int], location_id: int | None, now) -> dict[int, dict]:
-    """Upcoming sessions, seats taken/capacity and waiting list per offer, in two grouped queries."""
-    if not offer_ids:
-        return {}
-    where = [OfferSession.offer_id.in_(offer_ids), OfferSession.status == SessionStatus.OPEN,
-             OfferSession.starts_at > now]
-    if location_id:
-        where.append(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
-    rows = db.session.execute(select(OfferSession.offer_id, func.count(), func.min(OfferSession.starts_at),
-                                     func.sum(OfferSession.seats_taken), func.sum(OfferSession.capacity))
-                              .where(*where).group_by(OfferSession.offer_id)).all()
-    waiting = dict(db.session.execute(
-        select(OfferSession.offer_id, func.count()).join(OfferRegistration.offer_session)
-        .where(*where,
-               OfferRegistration.status == RegistrationStatus.WAITLISTED).group_by(OfferSession.offer_id)).all())
-    return {oid: {"sessions": n, "next": first, "taken": int(taken or 0), "capacity": int(cap or 0),
-                  "waiting": waiting.get(oid, 0)} for oid, n, first, taken, cap in rows}
 
 
 @bp.route("/personale/tilbud/ny", methods=["GET", "POST"])
@@ -152,11 +123,7 @@ def staff_offer(offer_id: int):
     offer = _offer(offer_id)
     now = utcnow()
     past = request.args.get("tidligere") == "1"
-    query = (select(OfferSession).options(joinedload(OfferSession.location))
-             .where(OfferSession.offer_id == offer.id))
-    query = (query.where(OfferSession.ends_at <= now).order_by(OfferSession.starts_at.desc()) if past
-             else query.where(OfferSession.ends_at > now).order_by(OfferSession.starts_at))
-    sessions = list(db.session.scalars(query.limit(200)))
+    sessions = offer_editing.offer_sessions(db.session, offer, past=past, now=now)
     return render_template("offers/staff_offer.html", offer=offer, sessions=sessions, past=past,
                            waits=svc.waitlist_lengths(db.session, [s.id for s in sessions]))
 

@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
-from portal.models import OutboxMessage
-from portal.models.scheduling import JobRun, apscheduler_jobs
 from portal.models.statuses import JobRunStatus, OutboxStatus
 from portal.query_args import db_int
-from portal.services import audit
 from portal.services.errors import DomainError
 from portal.services.messaging import dispatch
 from portal.services.messaging.channels.email_smtp import SmtpSettings
@@ -57,25 +52,19 @@ def outbox():
     if chosen not in FILTERS:
         chosen = "problemer"
     page = max(1, request.args.get("side", 1, type=db_int) or 1)
-    query = (select(OutboxMessage).where(OutboxMessage.status.in_(FILTERS[chosen]))
-             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
-    messages = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    counts = dispatch.status_counts(db.session)
-    waiting_channels = dict(db.session.execute(
-        select(OutboxMessage.channel, func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
-        .group_by(OutboxMessage.channel)).all())
     settings = SmtpSettings.from_config(current_app.config)
-    last_dispatch = db.session.scalar(select(JobRun).where(JobRun.job_id == "dispatch_outbox")
-                                      .order_by(JobRun.started_at.desc()).limit(1))
-    with unit_of_work():
-        audit.record(db.session, current_user, "outbox.view", detail={"filter": chosen, "page": page})
-    return render_template(
-        "outbox_admin/outbox.html", messages=messages[:PAGE_SIZE], has_more=len(messages) > PAGE_SIZE,
-        page=page, chosen=chosen, counts=counts, settings=settings, last_dispatch=last_dispatch,
-        sms_waiting=waiting_channels.get("sms", 0) if not current_app.config.get("SMS_GATEWAY_URL") else 0,
-        jobcenter_waiting=waiting_channels.get("jobcenter", 0) if not settings.jobcenter_mail else 0,
-        now=utcnow(),
-    )
+    with unit_of_work():  # the audited look, committed after rendering (the rows stay loaded)
+        shown = dispatch.outbox_page(db.session, current_user, statuses=FILTERS[chosen], shown=chosen, page=page,
+                                     page_size=PAGE_SIZE, now=utcnow())
+        waiting = shown.waiting_by_channel
+        html = render_template(
+            "outbox_admin/outbox.html", messages=shown.messages, has_more=shown.has_more,
+            page=page, chosen=chosen, counts=shown.counts, settings=settings, last_dispatch=shown.last_dispatch,
+            sms_waiting=waiting.get("sms", 0) if not current_app.config.get("SMS_GATEWAY_URL") else 0,
+            jobcenter_waiting=waiting.get("jobcenter", 0) if not settings.jobcenter_mail else 0,
+            now=utcnow(),
+        )
+    return html
 
 
 @bp.route("/udbakke/<int:message_id>/send-igen", methods=["POST"])
@@ -105,19 +94,10 @@ def _act_on_message(action: Callable[..., object], message_id: int, done: str):
 @bp.route("/planlaegning")
 @role_required("admin")
 def jobs():
-    from scheduling.jobs import JOBS
+    from scheduling.jobs import job_overview
     from scheduling.lease import current_holder
 
-    stored = {row.id: row.next_run_time for row in db.session.execute(select(apscheduler_jobs))}
-    latest = {}
-    for spec in JOBS.values():
-        latest[spec.id] = list(db.session.scalars(
-            select(JobRun).where(JobRun.job_id == spec.id).order_by(JobRun.started_at.desc()).limit(5)))
-    rows = [{
-        "spec": spec,
-        "next_run": datetime.fromtimestamp(stored[spec.id], UTC) if stored.get(spec.id) else None,
-        "runs": latest[spec.id],
-    } for spec in JOBS.values()]
+    rows = job_overview(db.session)
     return render_template("outbox_admin/jobs.html", rows=rows, lease=current_holder(db.engine), now=utcnow(),
                            summary_labels=SUMMARY_LABELS)
 
@@ -125,15 +105,12 @@ def jobs():
 @bp.route("/planlaegning/<job_id>/koer", methods=["POST"])
 @role_required("admin")
 def run_now(job_id: str):
-    from scheduling.jobs import JOBS, run_job
+    from scheduling.jobs import JOBS, run_for_admin
 
     if job_id not in JOBS:
         flash(_("Jobbet findes ikke."), "error")
         return redirect(url_for(".jobs"))
-    with unit_of_work():
-        audit.record(db.session, current_user, "scheduler.run_once", reason=job_id)
-    run = run_job(job_id, app=current_app._get_current_object(), holder=f"admin:{current_user.id}",
-                  trigger="manual")
+    run = run_for_admin(db.session, current_app._get_current_object(), current_user, job_id)
     messages = {JobRunStatus.OK: (_("Jobbet er kørt."), "success"),
                 JobRunStatus.UNAVAILABLE: (
                     _("Jobbet kunne ikke køre: en del af portalen, det bruger, er ikke installeret."), "error"),
@@ -146,8 +123,7 @@ def run_now(job_id: str):
 def _outbox_badge(user):
     if user.role != "admin":
         return None
-    dead = db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                             .where(OutboxMessage.status == OutboxStatus.DEAD))
+    dead = dispatch.given_up_count(db.session)
     if not dead:
         return None
     return {"label": _("Udbakke: opgivet"), "count": dead, "url": url_for("outbox_admin.outbox", vis="opgivet")}

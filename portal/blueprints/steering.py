@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -37,25 +36,10 @@ def _filters():
 
 
 def _report(filters: kpi.Filters, today) -> kpi.Report:
-    """From the scheduler's summary table when it is for today (fast, up to kpi_summary.REFRESH_MINUTES old),
-    else computed live; either way kept for the cache's lifetime per filter."""
-    ttl = int(current_app.config["KPI_CACHE_SECONDS"])
-    cache = current_app.extensions.setdefault("kpi_cache", {})
-    state = kpi_summary.current_state(db.session, today)
-    key = (filters, today, state.computed_at if state else None)
-    hit = cache.get(key)
-    if ttl > 0 and hit and time.monotonic() - hit[0] < ttl:
-        return hit[1]
-    if state is not None:
-        report = kpi_summary.build_report(db.session, filters, state)
-    else:
-        report = kpi.build_report(db.session, filters, today)
-        report.computed_at = utcnow()
-    if ttl > 0:
-        if len(cache) >= 64:
-            cache.clear()
-        cache[key] = (time.monotonic(), report)
-    return report
+    """The report for the filters (portal/services/steering/kpi_summary.py `report_for`), with this app's cache."""
+    return kpi_summary.report_for(db.session, filters, today, now=utcnow(),
+                                  cache=current_app.extensions.setdefault("kpi_cache", {}),
+                                  ttl_seconds=int(current_app.config["KPI_CACHE_SECONDS"]))
 
 
 def _audit(action: str, filters: kpi.Filters) -> None:

@@ -162,3 +162,12 @@ def reason_text(entry: AuditEntry) -> str:
     if detail.get("purpose") and detail.get("access"):
         return f"{_(detail['purpose'])} ({_(detail['access'])})"
     return _(entry.reason) if entry.reason else ""
+
+
+def member_by_number(session: Session, number: str) -> Member | None:
+    """The member a staff user typed the number of (digits only, at most 12), or None. Whether the staff user may
+    see or act for that member is decided after, by the caller's rule."""
+    number = (number or "").strip()
+    if not number.isdigit() or len(number) > 12:
+        return None
+    return session.scalar(select(Member).where(Member.member_number == number))

@@ -58,3 +58,28 @@ def record(
     session.add(entry)
     log.info("audit %s by %s member=%s", action, entry.actor_label, member_id)
     return entry
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def search_log(session: Session, viewer: User, *, member_number: str = "", staff_username: str = "", page: int = 1,
+               now: datetime | None = None, page_size: int = AUDIT_PAGE_SIZE) -> tuple[list[AuditEntry], bool]:
+    """The admin's audit log, newest first, for one member's number and/or one staff login name; the look itself
+    is audited (`audit.view`). Returns the page's entries and whether there are more."""
+    from sqlalchemy import select
+
+    from portal.models import Member
+
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    member = None
+    if member_number:
+        member = session.scalar(select(Member).where(Member.member_number == member_number))
+        query = query.where(AuditEntry.member_id == (member.id if member else -1))
+    if staff_username:
+        staff_user = session.scalar(select(User).where(User.username == staff_username))
+        query = query.where(AuditEntry.actor_user_id == (staff_user.id if staff_user else -1))
+    entries = list(session.scalars(query.limit(page_size + 1).offset((max(1, page) - 1) * page_size)))
+    record(session, viewer, "audit.view", member_id=member.id if member else None,
+           detail={"member_number": member_number, "staff": staff_username}, now=now)
+    return entries[:page_size], len(entries) > page_size

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.database import prepared
 from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
+from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
@@ -222,6 +223,26 @@ def member_bookable_types(session: Session, member: Member) -> list:
     member's own conversation before the follow-ups)."""
     types = [t for t in TYPES.values() if member_booking_refusal(session, member, t) is None]
     return sorted(types, key=lambda t: t.member_statuses is None)
+
+
+@prepared
+def _active_bookings():
+    # One read of the member's booked and held conversations serves both the contact course and Min side's card of
+    # upcoming appointments (with the caseworker and place the card names).
+    return (select(Booking).options(joinedload(Booking.caseworker).joinedload(Caseworker.user),
+                                    joinedload(Booking.location))
+            .where(Booking.member_id == bindparam("member_id"), Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .order_by(Booking.starts_at, Booking.id))
+
+
+def member_active_bookings(session: Session, member: Member) -> list[Booking]:
+    """The member's booked and held conversations, earliest first (one statement)."""
+    return list(session.scalars(_active_bookings(), {"member_id": member.id}).unique().all())
+
+
+def upcoming_booked(bookings: list[Booking], now: datetime, *, limit: int = 5) -> list[Booking]:
+    """Of `bookings` (earliest first), the booked ones not over yet: Min side's next appointments."""
+    return [b for b in bookings if b.status == BookingStatus.BOOKED and b.ends_at >= now][:limit]
 
 
 def member_channel(member: Member, ctype, asked: str | None, *, moving: Booking | None = None) -> str:

@@ -196,6 +196,14 @@ def course_for(session: Session, member: Member, today: date, *, bookings: list[
     return statutory_steps(member, bookings, today)
 
 
+CASEWORKER_BOOKED_STEPS = ("joint_invitation", "joint")  # the member cannot book these themselves
+
+
+def member_next_step(steps: list[Step]) -> Step | None:
+    """The step the member can act on (Min side): the next step they book themselves, else the next step at all."""
+    return next_step([s for s in steps if s.key not in CASEWORKER_BOOKED_STEPS]) or next_step(steps)
+
+
 def next_step(steps: list[Step]) -> Step | None:
     """The step to act on next: the open step with the earliest due date (overdue first), else None. A step that
     has not opened yet (the joint invitation before week 10) can be next: it says from when."""

@@ -181,6 +181,43 @@ def status_counts(session: Session) -> dict[str, int]:
     return {status: 0 for status in OUTBOX_STATUSES} | dict(rows)
 
 
+@dataclass
+class OutboxPage:
+    """What the admin's outbox page shows: one page of messages and the queue's state."""
+
+    messages: list
+    has_more: bool
+    counts: dict[str, int]
+    waiting_by_channel: dict[str, int]
+    last_dispatch: object | None
+
+
+def outbox_page(session: Session, viewer: Actor, *, statuses, shown: str, page: int, page_size: int,
+                now: datetime | None = None) -> OutboxPage:
+    """One page of the outbox with the given statuses, newest first, the counts per status and per waiting
+    channel, and the e-mail dispatcher's last run; the look is audited (`outbox.view`: addresses and texts)."""
+    from portal.models.scheduling import JobRun
+
+    page = max(1, page)
+    messages = list(session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(page_size + 1).offset((page - 1) * page_size)))
+    waiting = dict(session.execute(
+        select(OutboxMessage.channel, func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
+        .group_by(OutboxMessage.channel)).all())
+    last = session.scalar(select(JobRun).where(JobRun.job_id == "dispatch_outbox")
+                          .order_by(JobRun.started_at.desc()).limit(1))
+    audit.record(session, viewer, "outbox.view", detail={"filter": shown, "page": page}, now=now)
+    return OutboxPage(messages[:page_size], len(messages) > page_size, status_counts(session), waiting, last)
+
+
+def given_up_count(session: Session) -> int:
+    """Messages given up on ('dead'): the admin's badge."""
+    return session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.status == OutboxStatus.DEAD)) or 0
+
+
 def retry_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:
     """An admin sends a given-up (or failing) message again now; counts attempts afresh."""
     now = now or utcnow()

@@ -313,3 +313,46 @@ def _live(session: Session, offer_session: OfferSession, statuses) -> list[Offer
         .where(OfferRegistration.session_id == offer_session.id, OfferRegistration.status.in_(statuses))
         .execution_options(populate_existing=True)
     ))
+
+
+# ---------------------------------------------------------------- the staff's lists
+def staff_catalogue(session: Session, *, kind: str | None, location_id: int | None, show_inactive: bool,
+                    now: datetime) -> tuple[list[Offer], dict[int, dict]]:
+    """The staff's offer list (by kind, at a location and online, active only unless asked) with each offer's
+    upcoming sessions, seats taken/capacity and waiting list, in three statements."""
+    from sqlalchemy import func, or_
+
+    query = select(Offer).order_by(Offer.kind, Offer.title)
+    if kind:
+        query = query.where(Offer.kind == kind)
+    if not show_inactive:
+        query = query.where(Offer.active.is_(True))
+    if location_id:
+        query = query.where(Offer.id.in_(select(OfferSession.offer_id).where(
+            or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))))
+    offers = list(session.scalars(query))
+    if not offers:
+        return offers, {}
+    where = [OfferSession.offer_id.in_([o.id for o in offers]), OfferSession.status == SessionStatus.OPEN,
+             OfferSession.starts_at > now]
+    if location_id:
+        where.append(or_(OfferSession.location_id == location_id, OfferSession.location_id.is_(None)))
+    rows = session.execute(select(OfferSession.offer_id, func.count(), func.min(OfferSession.starts_at),
+                                  func.sum(OfferSession.seats_taken), func.sum(OfferSession.capacity))
+                           .where(*where).group_by(OfferSession.offer_id)).all()
+    waiting = dict(session.execute(
+        select(OfferSession.offer_id, func.count()).join(OfferRegistration.offer_session)
+        .where(*where, OfferRegistration.status == RegistrationStatus.WAITLISTED)
+        .group_by(OfferSession.offer_id)).all())
+    stats = {oid: {"sessions": n, "next": first, "taken": int(taken or 0), "capacity": int(cap or 0),
+                   "waiting": waiting.get(oid, 0)} for oid, n, first, taken, cap in rows}
+    return offers, stats
+
+
+def offer_sessions(session: Session, offer: Offer, *, past: bool, now: datetime, limit: int = 200
+                   ) -> list[OfferSession]:
+    """An offer's sessions for the staff: the coming ones soonest first, or the past ones latest first."""
+    query = select(OfferSession).options(joinedload(OfferSession.location)).where(OfferSession.offer_id == offer.id)
+    query = (query.where(OfferSession.ends_at <= now).order_by(OfferSession.starts_at.desc()) if past
+             else query.where(OfferSession.ends_at > now).order_by(OfferSession.starts_at))
+    return list(session.scalars(query.limit(limit)))

@@ -136,3 +136,25 @@ def _survival(session: Session, split, conditions, *, by_segment: bool
         return {name: [(*group, n) for group, n in counter.items()] for name, counter in counters.items()}
 
     return listed(rows), (listed(segments) if by_segment else {})
+
+
+def report_for(session: Session, filters: kpi.Filters, today: date, *, now: datetime, cache: dict | None = None,
+               ttl_seconds: int = 0) -> kpi.Report:
+    """The dashboard's report: from the summary when it is for today (fast, up to REFRESH_MINUTES old), else
+    computed live; either way kept in `cache` for `ttl_seconds` per filter (and per summary run, so a refresh is
+    seen at once). The cache holds aggregates only, never a person."""
+    state = current_state(session, today)
+    key = (filters, today, state.computed_at if state else None)
+    hit = cache.get(key) if cache is not None else None
+    if ttl_seconds > 0 and hit and time.monotonic() - hit[0] < ttl_seconds:
+        return hit[1]
+    if state is not None:
+        report = build_report(session, filters, state)
+    else:
+        report = kpi.build_report(session, filters, today)
+        report.computed_at = now
+    if ttl_seconds > 0 and cache is not None:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[key] = (time.monotonic(), report)
+    return report
