@@ -21,6 +21,24 @@ def test_security_headers_on_every_response(client):
         assert response.headers["X-Request-ID"]
 
 
+def test_request_ids_are_16_hex_digits_and_differ_from_request_to_request_and_worker_to_worker(client):
+    ids = [client.get("/healthz").headers["X-Request-ID"] for _ in range(200)]
+    assert all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-1234.a"}).headers["X-Request-ID"] == "lb-1234.a"
+    read, write = os.pipe()
+    pid = os.fork()  # a gunicorn worker is a fork of the master: it must not repeat the master's ids
+    if pid == 0:
+        os.close(read)
+        os.write(write, client.get("/healthz").headers["X-Request-ID"].encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        child = pipe.read()
+    assert len(child) == 16 and child != client.get("/healthz").headers["X-Request-ID"]
+
+
 def test_404_page_is_danish(client):
     response = client.get("/findes-ikke")
     assert response.status_code == 404
