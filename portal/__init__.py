@@ -94,10 +94,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask, login_manager) -> None:
-    from flask_babel import lazy_gettext as _l
-
     from portal.auth.service import load_user
     from portal.extensions import db
+    from portal.i18n import lazy_gettext as _l
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

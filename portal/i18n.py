@@ -13,6 +13,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -126,6 +127,18 @@ def request_translations():
     translations = get_translations()
     babel_ctx.portal_translations = (get_locale(), translations)
     return translations
+
+
+def _gettext_now(string: str, **variables) -> str:
+    """What Flask-Babel's gettext does, with the translations looked up once per request (request_translations)."""
+    rv = request_translations().ugettext(string)
+    return rv % variables if variables else rv
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's lazy_gettext (`_l`: a module-level text translated where it is shown), resolved through
+    request_translations: a page shows dozens of them, and Flask-Babel looks the translations up anew for each."""
+    return LazyString(_gettext_now, string, **variables)
 
 
 @pass_eval_context

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
 from portal.auth.service import failed_login_report
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEntry, Member, User
 from portal.query_args import db_int
 from portal.services import audit

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -16,6 +15,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.auth import safe_next
 from portal.database import prepared
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Member, ServiceLocation
 from portal.models.offers import (
     OFFER_KINDS,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import has_request_context
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l  # noqa: F401  (re-exported for the Min side services)
+
+from portal.i18n import lazy_gettext as _l  # noqa: F401  (re-exported for the Min side services)
 
 
 def _(text: str, **variables) -> str:

@@ -45,3 +45,29 @@ def test_a_page_rendered_without_render_template_translates_the_same(app):
         with app.test_request_context(f"/?lang={lang}"):
             for source in templates:
                 assert render_template_string(source) == app.jinja_env.from_string(source).render(), (lang, source)
+
+
+def test_lazy_texts_say_what_flask_babels_own_lazy_gettext_says(app):
+    """portal.i18n.lazy_gettext (`_l`) resolves through the request's cached translations: the same text as
+    Flask-Babel's lazy_gettext in every language, inside force_locale, with variables, in a template and with no
+    request at all (the CLI, the scheduler)."""
+    from flask_babel import lazy_gettext as babel_lazy
+
+    from portal.i18n import lazy_gettext
+
+    cases = [("Min plan", {}), ("Hej %(name)s", {"name": "<b>Ole</b>"}), ("Findes ikke i kataloget", {})]
+
+    def same() -> None:
+        for text, variables in cases:
+            assert str(lazy_gettext(text, **variables)) == str(babel_lazy(text, **variables))
+
+    for lang in ("da", "en"):
+        with app.app_context(), app.test_request_context(f"/?lang={lang}"):  # each its own g
+            same()
+            assert render_template_string("{{ t }}", t=lazy_gettext("Min plan")) == ("Min plan" if lang == "da"
+                                                                                      else "My plan")
+            with force_locale("en" if lang == "da" else "da"):
+                same()
+    with app.app_context():
+        same()
+        assert str(lazy_gettext("Min plan")) == "Min plan"

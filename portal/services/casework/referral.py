@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import Member
 from portal.models.casework import VISITATION_STATUSES, JobcenterReferral
 from portal.models.statuses import MemberStatus, VisitationStatus

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.i18n import N_
+from portal.i18n import lazy_gettext as _l
 from portal.models import Member, User
 from portal.models.fvu_feedback import FVU_OUTCOMES, FvuFeedback, FvuFeedbackLink
 from portal.models.offers import FVU_MAX_HOURS, Offer, OfferRegistration, OfferSession
