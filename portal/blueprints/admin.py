@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from portal.auth.decorators import role_required
 from portal.auth.service import failed_login_report
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
-from portal.models import AuditEntry, Member, User
 from portal.query_args import db_int
 from portal.services import audit
 from portal.timeutil import utcnow
@@ -25,11 +23,7 @@ ROLE_NAMES = {"member": _l("Medlem"), "caseworker": _l("Sagsbehandler"), "steeri
 @bp.route("/")
 @role_required("admin")
 def home():
-    counts = {
-        "members": db.session.scalar(select(func.count()).select_from(Member)),
-        "users": db.session.scalar(select(func.count()).select_from(User)),
-        "audit": db.session.scalar(select(func.count()).select_from(AuditEntry)),
-    }
+    counts = audit.overview_counts(db.session)
     failed = failed_login_report(db.session, free_failures=current_app.config["LOGIN_FREE_FAILURES"], now=utcnow())
     return render_template("admin/home.html", counts=counts, failed=failed, role_names=ROLE_NAMES,
                            max_delay_minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"])

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
+from portal.services import locations as service_locations
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
@@ -121,7 +121,7 @@ def member_slots():
             slots = []
         slot_count = len(slots)
         sections = _sections(slots, member)
-    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
+    locations = service_locations.by_name(db.session)
     return render_template(
         "booking/member_slots.html", member=member, types=svc.member_bookable_types(db.session, member), type_code=type_code,
         ctype=TYPES.get(type_code), channel=channel, location_id=location_id, start_day=start_day,

@@ -8,15 +8,15 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.blueprints.booking import bp, local_midnight, parse_start, start_param
 from portal.extensions import db
-from portal.models import Booking, Caseworker, ServiceLocation, User
-from portal.models.statuses import BookingStatus
+from portal.models import Booking, Caseworker, User
 from portal.query_args import db_int
 from portal.services import access
+from portal.services import locations as service_locations
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.clashes import Clash
@@ -203,7 +203,7 @@ def working_hours():
                 field = "ex_" + field
             errors[field] = exc.message
     today = local_today()
-    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
+    locations = service_locations.by_name(db.session)
     return render_template(
         "booking/hours.html", caseworker=caseworker, hours=avail.weekly_hours(db.session, caseworker.id),
         exceptions=avail.exceptions(db.session, caseworker.id, today, today + timedelta(days=365)),
@@ -216,9 +216,7 @@ def _upcoming_count(user) -> dict | None:
     caseworker = getattr(user, "caseworker", None)
     if caseworker is None:
         return None
-    count = db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.caseworker_id == caseworker.id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > utcnow(),
-        Booking.starts_at < local_midnight(local_today() + timedelta(days=1))))
+    count = svc.remaining_today(db.session, caseworker.id, now=utcnow(), today=local_today())
     if not count:
         return None
     return {"label": _("Samtaler i dag"), "count": count, "url": url_for("booking.caseworker_calendar", visning="dag")}

@@ -13,16 +13,16 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
 from portal.blueprints.auth import safe_next
-from portal.database import prepared
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
-from portal.models import Member, ServiceLocation
+from portal.models import Member
 from portal.models.offers import (
     OFFER_KINDS,
     OfferRegistration,
     OfferSession,
 )
 from portal.models.statuses import RegistrationStatus
+from portal.services import locations as service_locations
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.offers import offer_messages, registration_state, waitlist
 from portal.services.offers import offers as svc
@@ -77,11 +77,6 @@ def _back(default: str) -> str:
 
 # -- member pages ----------------------------------------------------------------------------------------------
 
-@prepared
-def _locations_by_name():
-    return select(ServiceLocation.id, ServiceLocation.name).order_by(ServiceLocation.name)
-
-
 @bp.route("/tilbud")
 @role_required("member")
 def catalogue():
@@ -93,7 +88,7 @@ def catalogue():
     offer_list, stats = svc.list_offers_with_stats(db.session, member=member, kind=kind, location_id=location_id,
                                                    now=now)
     mine = svc.member_registrations(db.session, member, now)
-    locations = db.session.execute(_locations_by_name()).all()
+    locations = service_locations.by_name(db.session)
     return render_template("offers/catalogue.html", offers=offer_list, stats=stats, mine=mine, kind=kind,
                            place=place, locations=locations, member=member,
                            mine_by_offer=svc.registration_per_offer(mine),

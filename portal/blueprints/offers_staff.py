@@ -4,12 +4,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.blueprints.offers import bp
 from portal.extensions import db
-from portal.models import ServiceLocation
 from portal.models.offers import (
     AUDIENCES,
     FVU_SUBJECTS,
@@ -20,6 +18,7 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
+from portal.services import locations as service_locations
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.offers import fvu_feedback, offer_editing, waitlist
 from portal.services.offers import offers as svc
@@ -28,11 +27,6 @@ from portal.unit_of_work import unit_of_work
 
 STAFF = ("caseworker", "admin")
 PAGE = 50
-
-
-def _locations():
-    return db.session.execute(select(ServiceLocation.id, ServiceLocation.name, ServiceLocation.fvu_city)
-                              .order_by(ServiceLocation.name)).all()
 
 
 def _form_choices() -> dict:
@@ -60,7 +54,7 @@ def staff_list():
     offer_list, stats = offer_editing.staff_catalogue(db.session, kind=kind, location_id=location_id,
                                                       show_inactive=show_inactive, now=now)
     return render_template("offers/staff_list.html", offers=offer_list, stats=stats, kind=kind,
-                           location=location, show_inactive=show_inactive, locations=_locations())
+                           location=location, show_inactive=show_inactive, locations=service_locations.by_name(db.session))
 
 
 @bp.route("/personale/tilbud/ny", methods=["GET", "POST"])
@@ -160,7 +154,7 @@ def session_new(offer_id: int):
             return redirect(url_for("offers.staff_session", session_id=offer_session.id))
     values = _session_data() if request.method == "POST" else {"capacity": 20}
     return render_template("offers/session_form.html", offer=offer, offer_session=None, values=values,
-                           errors=errors, locations=_locations()), (422 if errors else 200)
+                           errors=errors, locations=service_locations.by_name(db.session)), (422 if errors else 200)
 
 
 def _session(session_id: int) -> OfferSession:
@@ -185,7 +179,7 @@ def session_edit(session_id: int):
         offer_session = _session(session_id)
     values = _session_data() if request.method == "POST" else _session_values(offer_session)
     return render_template("offers/session_form.html", offer=offer_session.offer, offer_session=offer_session,
-                           values=values, errors=errors, locations=_locations()), (422 if errors else 200)
+                           values=values, errors=errors, locations=service_locations.by_name(db.session)), (422 if errors else 200)
 
 
 @bp.route("/personale/tilbud/hold/<int:session_id>")

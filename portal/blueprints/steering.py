@@ -8,14 +8,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.blueprints.steering_charts import Marker, build_chart
 from portal.errors import problem
 from portal.extensions import db
-from portal.models import ServiceLocation
 from portal.services import audit
+from portal.services import locations as service_locations
 from portal.services.errors import ValidationFailed
 from portal.services.steering import kpi, kpi_summary
 from portal.timeutil import local_today, utcnow
@@ -50,8 +49,7 @@ def _audit(action: str, filters: kpi.Filters) -> None:
 @bp.route("")
 @role_required(*ROLES)
 def dashboard():
-    locations = db.session.execute(select(ServiceLocation.id, ServiceLocation.name)
-                                   .order_by(ServiceLocation.name)).all()
+    locations = service_locations.by_name(db.session)
     try:
         filters, today = _filters()
     except ValidationFailed as err:

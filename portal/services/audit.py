@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEntry, User
+from portal.models import AuditEntry, Member, User
 from portal.request_context import current_request_id
 from portal.services.actors import Actor
 from portal.timeutil import utcnow
@@ -67,10 +68,6 @@ def search_log(session: Session, viewer: User, *, member_number: str = "", staff
                now: datetime | None = None, page_size: int = AUDIT_PAGE_SIZE) -> tuple[list[AuditEntry], bool]:
     """The admin's audit log, newest first, for one member's number and/or one staff login name; the look itself
     is audited (`audit.view`). Returns the page's entries and whether there are more."""
-    from sqlalchemy import select
-
-    from portal.models import Member
-
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     member = None
     if member_number:
@@ -83,3 +80,13 @@ def search_log(session: Session, viewer: User, *, member_number: str = "", staff
     record(session, viewer, "audit.view", member_id=member.id if member else None,
            detail={"member_number": member_number, "staff": staff_username}, now=now)
     return entries[:page_size], len(entries) > page_size
+
+
+def overview_counts(session: Session) -> dict[str, int]:
+    """What the administrator's front page counts: members, user accounts and audit-log entries, in one
+    statement."""
+    members, users, entries = session.execute(select(
+        select(func.count()).select_from(Member).scalar_subquery(),
+        select(func.count()).select_from(User).scalar_subquery(),
+        select(func.count()).select_from(AuditEntry).scalar_subquery())).one()
+    return {"members": members, "users": users, "audit": entries}

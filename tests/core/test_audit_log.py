@@ -34,3 +34,22 @@ def test_the_log_pages(session, make, clock):
     assert len(first) == 3 and more
     second, more = audit.search_log(session, admin, staff_username="admin1", page=2, page_size=3, now=clock.now)
     assert len(second) == 3 and not more  # 5 entries and the first look
+
+
+def test_the_admin_front_page_counts_members_accounts_and_entries(client, auth, make, session):
+    from sqlalchemy import func, select
+
+    from portal.models import AuditEntry, Member, User
+    from portal.services import audit
+
+    make.user("root", role="admin")
+    for i in range(3):
+        make.member(f"m{i}")
+    make.commit()
+    auth.login("root")
+    expected = {"members": session.scalar(select(func.count()).select_from(Member)),
+                "users": session.scalar(select(func.count()).select_from(User)),
+                "audit": session.scalar(select(func.count()).select_from(AuditEntry))}
+    assert audit.overview_counts(session) == expected and expected["members"] == 3 and expected["users"] == 4
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "<dd>3</dd>" in html and "<dd>4</dd>" in html

@@ -52,6 +52,16 @@ def test_an_unknown_number_is_named_in_the_refusal(session, setup):
     assert err.value.field == "member_number" and _registrations(session) == 0
 
 
+def test_the_number_is_read_as_access_reads_a_typed_number(session, setup):
+    """One rule for a typed member number (portal.services.access.member_by_number): spaces around it are not
+    part of it, and more than 12 digits is nobody's number."""
+    cw_user, member, s = setup
+    reg = offers.assign_right_and_duty_by_number(session, f"  {member.member_number} ", s.id, actor=cw_user, now=NOW)
+    assert reg.member_id == member.id
+    with pytest.raises(ValidationFailed, match="Der findes ikke et medlem med nummer 1234567890123"):
+        offers.assign_right_and_duty_by_number(session, "1234567890123", s.id, actor=cw_user, now=NOW)
+
+
 # ---- which registrations are current (is_current, current_and_past, current_registrations_on) --------------
 
 def test_current_registrations(session, make, setup):

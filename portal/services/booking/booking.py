@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import force_locale
 from sqlalchemy import bindparam, func, select
@@ -233,6 +233,15 @@ def _active_bookings():
                                     joinedload(Booking.location))
             .where(Booking.member_id == bindparam("member_id"), Booking.status.in_(ACTIVE_BOOKING_STATUSES))
             .order_by(Booking.starts_at, Booking.id))
+
+
+def remaining_today(session: Session, caseworker_id: int, *, now: datetime, today: date) -> int:
+    """The caseworker's booked conversations not yet over, starting before local midnight tonight (the staff
+    badge "Samtaler i dag")."""
+    tonight = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
+    return session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.caseworker_id == caseworker_id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > now,
+        Booking.starts_at < tonight)) or 0
 
 
 def member_active_bookings(session: Session, member: Member) -> list[Booking]:

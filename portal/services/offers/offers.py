@@ -445,9 +445,10 @@ def assign_right_and_duty_by_number(session: Session, member_number: str, sessio
                                     now: datetime, override_reason: str | None = None) -> OfferRegistration:
     """`assign_right_and_duty` for the member with the number the caseworker typed; ValidationFailed (field
     member_number) if it is not a number or nobody has it."""
+    member_number = member_number.strip()
     if not member_number.isdigit():
         raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
-    member = session.scalar(select(Member).where(Member.member_number == member_number))
+    member = access.member_by_number(session, member_number)
     if member is None:
         raise ValidationFailed(_("Der findes ikke et medlem med nummer %(n)s.", n=member_number),
                                field="member_number")
