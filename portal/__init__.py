@@ -77,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    security.check_csrf_only_where_it_applies(app)
     rate_limits.init_app(app)
     i18n.init_app(app)
     _init_login(app, login_manager)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -29,20 +29,32 @@ FIXED_HEADERS = (
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+OWN_NAMES = {name.lower() for name, _ in (("Content-Security-Policy", ""), *FIXED_HEADERS, HSTS, ("Cache-Control", ""))}
 
 
 def init_app(app: Flask) -> None:
     app.session_interface = CachedSessionInterface()
 
+    # The headers added in one go in the usual case (no view set any of them), by (production, text/html), in the
+    # order the general case below gives.
+    at_once = {(production, html): [("Content-Security-Policy", CSP), *FIXED_HEADERS, *([HSTS] if production else []),
+                                    *([("Cache-Control", "no-store")] if html else [])]
+               for production in (False, True) for html in (False, True)}
+
     @app.after_request
     def _headers(response):
         headers = response.headers
+        production = bool(app.config.get("PRODUCTION"))
+        html = response.mimetype == "text/html"
+        if not any(name.lower() in OWN_NAMES for name, _ in headers.items()):
+            headers.extend(at_once[production, html])
+            return response
         headers.setdefault("Content-Security-Policy", CSP)
         for name, value in FIXED_HEADERS:
             headers[name] = value
-        if app.config.get("PRODUCTION"):
+        if production:
             headers[HSTS[0]] = HSTS[1]
-        if response.mimetype == "text/html":
+        if html:
             headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -52,6 +64,23 @@ def init_app(app: Flask) -> None:
 # (issue 19: about 6 % of a served Min side). Renewing it once it is this old slides the end just as well, give or
 # take this many seconds.
 REFRESH_AFTER_SECONDS = 60
+
+
+def check_csrf_only_where_it_applies(app: Flask) -> None:
+    """Call right after `csrf.init_app(app)`. Flask-WTF's before-request check looks up the view's and blueprint's
+    exemptions before it looks at the method, on every GET (issue 19: a twentieth of an empty request); the method
+    comes first here. Same answer for every request: a method outside WTF_CSRF_METHODS is never checked."""
+    hooks = app.before_request_funcs[None]
+    protect = hooks[-1]
+    if getattr(protect, "__name__", "") != "csrf_protect":
+        raise RuntimeError("Flask-WTF's csrf_protect hook is not where portal.security expects it")
+
+    def csrf_protect():
+        if request.method not in app.config["WTF_CSRF_METHODS"]:
+            return None
+        return protect()
+
+    hooks[-1] = csrf_protect
 
 
 class CachedSessionInterface(SecureCookieSessionInterface):
