@@ -59,6 +59,7 @@ test: setup tools
 	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ] && [ $$dates -eq 0 ]
 
 bench: setup  ## every goal of issue 19 as one table (QUICK=1: smaller data, a few minutes; PG=1: on PostgreSQL); never part of `make test`
+	bash scripts/ensure-bench-tools.sh
 	$(BIN)/python -m bench.goals $(if $(QUICK),--quick) $(if $(PG),--pg)
 
 bench-detail: setup  ## the older per-area benchmarks (bench/bench_*.py), JSON in bench/results/<name>.json

@@ -167,7 +167,15 @@ def load(port: int, path: str, seconds: float, cookie: str = "") -> dict:
             args += ["-H", f"Cookie: {cookie}"]
         text = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
                               check=False).stdout
-        return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), "errors": 0, "kinds": {}}
+        kinds: dict[str, int] = {}
+        if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text):
+            kinds["non-2xx/3xx"] = int(match.group(1))
+        if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text):
+            for kind, n in zip(("connect", "read", "write", "timeout"), match.groups(), strict=True):
+                if int(n):
+                    kinds[f"socket {kind}"] = int(n)
+        return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+                "errors": sum(kinds.values()), "kinds": kinds}
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     procs = [ctx.Process(target=_hammer, args=(port, path, cookie, seconds, CONNECTIONS // 2, out)) for _ in range(2)]
