@@ -515,10 +515,13 @@ def open_job_order(session: Session, scope: StaffScope, order: JobOrder, *, toda
 
 
 def member_referrals(session: Session, member: Member) -> list[JobReferral]:
-    return list(session.scalars(
-        select(JobReferral).options(joinedload(JobReferral.job_order), joinedload(JobReferral.placement))
-        .where(JobReferral.member_id == member.id).order_by(JobReferral.referred_at.desc())
-    ).unique())
+    return list(session.scalars(_referrals_of_member(), {"member_id": member.id}).unique())
+
+
+@prepared
+def _referrals_of_member():
+    return (select(JobReferral).options(joinedload(JobReferral.job_order), joinedload(JobReferral.placement))
+            .where(JobReferral.member_id == bindparam("member_id")).order_by(JobReferral.referred_at.desc()))
 
 
 def placements_per_year(session: Session) -> list[dict]:
