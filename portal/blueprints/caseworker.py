@@ -479,7 +479,7 @@ def _labels():
         "channel_label": lambda code: CHANNEL_LABELS.get(code, code),
         "booking_status_label": lambda code: STAFF_STATUS_LABELS.get(code, code),
         "member_status_label": lambda code: MEMBER_STATUS_LABELS.get(code, code),
-        "group_label": lambda code: GROUP_LABELS.get(code or "", _("Ikke fastlagt")),
+        "group_label": lambda code: GROUP_LABELS[code] if code in GROUP_LABELS else _("Ikke fastlagt"),
         "visitation_labels": visitation.STATUS_LABELS,
         "referral_labels": REFERRAL_LABELS,
         "order_status_labels": ORDER_STATUS_LABELS,
