@@ -14,10 +14,11 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.decorators import role_required
+from portal.database import prepared
 from portal.extensions import db
 from portal.models import Caseworker, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
@@ -53,12 +54,20 @@ def _scope() -> access.StaffScope:
     return g.staff_scope
 
 
-def _member(member_number: str, *options) -> Member:
+def _member(member_number: str, *, with_location_and_caseworker: bool = False) -> Member:
     """The member, if the staff user may see them (else 404 – no hint that the number exists)."""
-    member = db.session.scalar(select(Member).where(Member.member_number == member_number[:12]).options(*options))
+    member = db.session.scalar(_member_by_number(with_location_and_caseworker), {"number": member_number[:12]})
     if member is None or access.view_reason(db.session, _scope(), member) is None:
         abort(404)
     return member
+
+
+@prepared
+def _member_by_number(with_location_and_caseworker: bool):
+    query = select(Member).where(Member.member_number == bindparam("number"))
+    if with_location_and_caseworker:
+        query = query.options(joinedload(Member.location), joinedload(Member.caseworker).joinedload(Caseworker.user))
+    return query
 
 
 def _editable_member(member_number: str) -> tuple[access.StaffScope, Member]:
@@ -144,8 +153,7 @@ def _visible_locations(staff: access.StaffScope) -> list[ServiceLocation]:
 def member(member_number: str):
     staff = _scope()
     # The header shows the member's location and caseworker: read with the member, not one by one.
-    member = _member(member_number, joinedload(Member.location),
-                     joinedload(Member.caseworker).joinedload(Caseworker.user))
+    member = _member(member_number, with_location_and_caseworker=True)
     purpose_key = request.args.get("formaal", "samtale")
     purpose = access.SCREEN_PURPOSES.get(purpose_key, access.SCREEN_PURPOSES["samtale"])
     now = utcnow()
@@ -471,7 +479,7 @@ def _labels():
         "channel_label": lambda code: CHANNEL_LABELS.get(code, code),
         "booking_status_label": lambda code: STAFF_STATUS_LABELS.get(code, code),
         "member_status_label": lambda code: MEMBER_STATUS_LABELS.get(code, code),
-        "group_label": lambda code: GROUP_LABELS.get(code or "", _("Ikke fastlagt")),
+        "group_label": lambda code: GROUP_LABELS[code] if code in GROUP_LABELS else _("Ikke fastlagt"),
         "visitation_labels": visitation.STATUS_LABELS,
         "referral_labels": REFERRAL_LABELS,
         "order_status_labels": ORDER_STATUS_LABELS,

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Member, ServiceLocation, User
 from portal.models.members import TARGET_GROUPS
 from portal.models.outcomes import BenefitPeriod, BenefitWeek
@@ -98,16 +99,26 @@ def _to_assessment(row: ProfilingAssessment) -> Assessment:
 
 def latest_assessment(session: Session, member: Member) -> Assessment | None:
     """The member's newest score, or None if never scored."""
-    row = session.scalar(select(ProfilingAssessment).where(ProfilingAssessment.member_id == member.id)
-                         .order_by(ProfilingAssessment.id.desc()).limit(1))
+    row = session.scalar(_latest_assessment_of_member(), {"member_id": member.id})
     return _to_assessment(row) if row else None
+
+
+@prepared
+def _latest_assessment_of_member():
+    return (select(ProfilingAssessment).where(ProfilingAssessment.member_id == bindparam("member_id"))
+            .order_by(ProfilingAssessment.id.desc()).limit(1))
 
 
 def group_decision_history(session: Session, member: Member) -> list[GroupDecision]:
     """The caseworkers' group decisions for the member, newest first (decided_group, proposed_group,
     overrides_proposal, comment, model_label, probability, decided_by_user, decided_at)."""
-    return list(session.scalars(select(GroupDecision).where(GroupDecision.member_id == member.id)
-                                .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc())))
+    return list(session.scalars(_decisions_of_member(), {"member_id": member.id}))
+
+
+@prepared
+def _decisions_of_member():
+    return (select(GroupDecision).where(GroupDecision.member_id == bindparam("member_id"))
+            .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()))
 
 
 def active_models(session: Session) -> dict[str, ProfilingModel]:

@@ -12,13 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
-from portal.models.casework import CONVERSATION_OUTCOMES, ConversationAgreement, HeldConversation
+from portal.models.casework import (
+    CONVERSATION_OUTCOMES,
+    ConversationAgreement,
+    ConversationSummary,
+    HeldConversation,
+)
 from portal.models.members import CHANNELS, TARGET_GROUPS
 from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit
@@ -244,15 +250,21 @@ def registrable_bookings(session: Session, member: Member, *, now: datetime) -> 
         .order_by(Booking.starts_at.desc()).limit(20)))
 
 
-def member_conversations(session: Session, member: Member) -> list[HeldConversation]:
-    """The member's registered conversations with their summaries, newest first (not their agreements: those
-    are in the plan)."""
-    from sqlalchemy.orm import joinedload
+def member_conversations(session: Session, member: Member) -> list:
+    """The member's registered conversations, newest first, as rows of what the screen shows: held_at, type,
+    channel, outcome, notes and their summary's summary_id and summary_status (None without one); not their
+    agreements (those are in the plan)."""
+    return list(session.execute(_conversations_of_member(), {"member_id": member.id}))
 
-    return list(session.scalars(
-        select(HeldConversation).options(joinedload(HeldConversation.summary))
-        .where(HeldConversation.member_id == member.id).order_by(HeldConversation.held_at.desc())
-    ).unique())
+
+@prepared
+def _conversations_of_member():
+    return (select(HeldConversation.held_at, HeldConversation.type, HeldConversation.channel,
+                   HeldConversation.outcome, HeldConversation.notes, ConversationSummary.id.label("summary_id"),
+                   ConversationSummary.status.label("summary_status"))
+            .outerjoin(ConversationSummary, ConversationSummary.conversation_id == HeldConversation.id)
+            .where(HeldConversation.member_id == bindparam("member_id"))
+            .order_by(HeldConversation.held_at.desc()))
 
 
 # ---------------------------------------------------------------- suggested offers
@@ -370,7 +382,13 @@ def _registrations(session: Session, member: Member, now: datetime) -> list:
 
 
 def _handoffs(session: Session, member: Member) -> list:
+    """The member's latest 20 handoffs from the chatbot as (created_at, status) rows."""
+    return list(session.execute(_handoffs_of_member(), {"member_id": member.id}))
+
+
+@prepared
+def _handoffs_of_member():
     from portal.models.chat import Handoff
 
-    return list(session.scalars(select(Handoff).where(Handoff.member_id == member.id)
-                                .order_by(Handoff.created_at.desc()).limit(20)))
+    return (select(Handoff.created_at, Handoff.status).where(Handoff.member_id == bindparam("member_id"))
+            .order_by(Handoff.created_at.desc()).limit(20))

@@ -6,15 +6,17 @@ Dismissed members with mark O are matchable before they become unemployed (DOMAI
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, cast, extract, func, or_, select
+from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.database import prepared
 from portal.i18n import format_local_date
 from portal.models import Member, ServiceLocation, User
 from portal.models.casework import (
@@ -195,16 +197,22 @@ def distance_km(a: ServiceLocation | None, b: ServiceLocation | None) -> float |
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
-def _words(text: str | None) -> set[str]:
-    return {w for w in _WORD.findall((text or "").lower()) if w not in _STOP}
+@functools.lru_cache(maxsize=4096)  # the same few hundred job titles and goals on every screen
+def _words(text: str | None) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall((text or "").lower()) if w not in _STOP)
+
+
+def _goal_overlap(member_trade: str | None, goals: str | None, title: str, trade: str) -> tuple[bool, frozenset[str]]:
+    """Same trade, and the goal's words the order's title or trade has: without either there is no match."""
+    same_trade = bool(member_trade) and member_trade.strip().lower() == trade.strip().lower()
+    return same_trade, _words(goals) & (_words(title) | _words(trade))
 
 
 def _goal_fit(match: Match, order: JobOrder, member: Member, goals: str | None) -> bool:
-    same_trade = bool(member.trade) and member.trade.strip().lower() == order.trade.strip().lower()
+    same_trade, goal_words = _goal_overlap(member.trade, goals, order.title, order.trade)
     if same_trade:
         match.score += 40
         match.reasons.append(_("Samme fag: %(trade)s", trade=order.trade))
-    goal_words = _words(goals) & (_words(order.title) | _words(order.trade))
     if goal_words:
         match.score += 25
         match.reasons.append(_("Jobmålet passer: %(words)s", words=", ".join(sorted(goal_words))))
@@ -331,20 +339,41 @@ def matching_members(session: Session, scope: StaffScope, order: JobOrder, *, to
     return ranked[:limit]
 
 
+@prepared
+def _open_orders_not_referred():
+    referred = select(JobReferral.job_order_id).where(JobReferral.member_id == bindparam("member_id"))
+    return (select(JobOrder.id, JobOrder.title, JobOrder.trade)
+            .where(JobOrder.status == JobOrderStatus.OPEN, JobOrder.deadline >= bindparam("today"),
+                   JobOrder.id.not_in(referred))
+            .limit(2000))
+
+
+@prepared
+def _orders_with_location():
+    return (select(JobOrder).options(joinedload(JobOrder.location))
+            .where(JobOrder.id.in_(bindparam("ids", expanding=True))))
+
+
 def matching_orders(session: Session, member: Member, *, today: date, limit: int = 5,
                     cv: JobmatchCv | None = ...) -> list[tuple[JobOrder, Match]]:  # type: ignore[assignment]
-    """Open job orders that fit a member (the conversation screen), best first; by their CV where they have one."""
-    orders = session.scalars(
-        select(JobOrder).options(joinedload(JobOrder.location))
-        .where(JobOrder.status == JobOrderStatus.OPEN, JobOrder.deadline >= today).limit(2000)
-    ).all()
-    referred = set(session.scalars(select(JobReferral.job_order_id).where(JobReferral.member_id == member.id)))
+    """Open job orders that fit a member (the conversation screen), best first; by their CV where they have one.
+
+    Only the orders whose title or trade could fit the goal (`_goal_overlap`, which every match needs) are loaded
+    and scored: the open orders are read as three columns first.
+    """
+    if member.status not in MATCHABLE_STATUSES or (member.status == MemberStatus.OPSAGT and not member.mark_o):
+        return []  # score_match would refuse every order
     if cv is ...:  # the caller did not look it up
         cv = jobmatch_cv.get_cv(session, member)
+    goals = cv.job_goals if cv is not None else member.job_goal
+    candidates = [order_id for order_id, title, trade in session.execute(
+        _open_orders_not_referred(), {"member_id": member.id, "today": today})
+        if any(_goal_overlap(member.trade, goals, title, trade))]
+    if not candidates:
+        return []
+    loaded = {order.id: order for order in session.scalars(_orders_with_location(), {"ids": candidates})}
     ranked = []
-    for order in orders:
-        if order.id in referred:
-            continue
+    for order in (loaded[order_id] for order_id in candidates if order_id in loaded):  # ties: the first read's order
         match = score_match(order, member, order_location=order.location, member_location=member.location,
                             today=today, cv=cv)
         if match is not None:
@@ -486,10 +515,13 @@ def open_job_order(session: Session, scope: StaffScope, order: JobOrder, *, toda
 
 
 def member_referrals(session: Session, member: Member) -> list[JobReferral]:
-    return list(session.scalars(
-        select(JobReferral).options(joinedload(JobReferral.job_order), joinedload(JobReferral.placement))
-        .where(JobReferral.member_id == member.id).order_by(JobReferral.referred_at.desc())
-    ).unique())
+    return list(session.scalars(_referrals_of_member(), {"member_id": member.id}).unique())
+
+
+@prepared
+def _referrals_of_member():
+    return (select(JobReferral).options(joinedload(JobReferral.job_order), joinedload(JobReferral.placement))
+            .where(JobReferral.member_id == bindparam("member_id")).order_by(JobReferral.referred_at.desc()))
 
 
 def placements_per_year(session: Session) -> list[dict]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member
 from portal.models.casework import VISITATION_STATUSES, JobcenterReferral
@@ -132,5 +133,10 @@ def get(session: Session, referral_id: int) -> JobcenterReferral:
 
 
 def member_referrals(session: Session, member: Member) -> list[JobcenterReferral]:
-    return list(session.scalars(select(JobcenterReferral).where(JobcenterReferral.member_id == member.id)
-                                .order_by(JobcenterReferral.referred_on.desc(), JobcenterReferral.id.desc())))
+    return list(session.scalars(_referrals_of_member(), {"member_id": member.id}))
+
+
+@prepared
+def _referrals_of_member():
+    return (select(JobcenterReferral).where(JobcenterReferral.member_id == bindparam("member_id"))
+            .order_by(JobcenterReferral.referred_on.desc(), JobcenterReferral.id.desc()))

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
@@ -191,8 +192,13 @@ def settle_visitation_request(session: Session, referral_id: int, status: str, a
 
 def messages_for_member(session: Session, member: Member) -> list[JobcentreMessage]:
     """What went to the member's job centre, newest first (the caseworker's screen: delivery state)."""
-    return list(session.scalars(select(JobcentreMessage).where(JobcentreMessage.member_id == member.id)
-                                .order_by(JobcentreMessage.created_at.desc(), JobcentreMessage.id.desc())))
+    return list(session.scalars(_messages_of_member(), {"member_id": member.id}))
+
+
+@prepared
+def _messages_of_member():
+    return (select(JobcentreMessage).where(JobcentreMessage.member_id == bindparam("member_id"))
+            .order_by(JobcentreMessage.created_at.desc(), JobcentreMessage.id.desc()))
 
 
 def message_for_summary(session: Session, summary_id: int) -> JobcentreMessage | None:

@@ -132,6 +132,11 @@ def object_to_group(session: Session, member: Member, text: str, *, actor: Actor
 
 def open_objections(session: Session, member: Member) -> list[GroupObjection]:
     """For the caseworker's screen: what the member has written and not had an answer to."""
-    return list(session.scalars(select(GroupObjection).where(GroupObjection.member_id == member.id,
-                                                             GroupObjection.answered_at.is_(None))
-                                .order_by(GroupObjection.created_at)))
+    return list(session.scalars(_open_objections_oldest_first(), {"member_id": member.id}))
+
+
+@prepared
+def _open_objections_oldest_first():
+    return (select(GroupObjection).where(GroupObjection.member_id == bindparam("member_id"),
+                                         GroupObjection.answered_at.is_(None))
+            .order_by(GroupObjection.created_at))

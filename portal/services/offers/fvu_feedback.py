@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member, User
@@ -250,12 +251,16 @@ def record_by_provider(session: Session, token: str, data, *, secret: str, now: 
 
 def latest_for_member(session: Session, member: Member) -> FvuFeedback | None:
     """The member's latest FVU feedback (the caseworker's screen; that read is audited as the file opening)."""
-    return session.scalar(
-        select(FvuFeedback)
-        .options(joinedload(FvuFeedback.registration).joinedload(OfferRegistration.offer_session)
-                 .joinedload(OfferSession.offer), joinedload(FvuFeedback.recorded_by))
-        .where(FvuFeedback.member_id == member.id)
-        .order_by(FvuFeedback.recorded_at.desc(), FvuFeedback.id.desc()).limit(1))
+    return session.scalar(_latest_of_member(), {"member_id": member.id})
+
+
+@prepared
+def _latest_of_member():
+    return (select(FvuFeedback)
+            .options(joinedload(FvuFeedback.registration).joinedload(OfferRegistration.offer_session)
+                     .joinedload(OfferSession.offer), joinedload(FvuFeedback.recorded_by))
+            .where(FvuFeedback.member_id == bindparam("member_id"))
+            .order_by(FvuFeedback.recorded_at.desc(), FvuFeedback.id.desc()).limit(1))
 
 
 def latest_by_registration(session: Session, registration_ids: list[int]) -> dict[int, FvuFeedback]:
