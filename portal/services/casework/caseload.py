@@ -6,9 +6,15 @@ How the next step stays fast at 250,000 members (docs/caseworker.md): the rule i
 the member's status, first day of unemployment, target group and bookings (the due dates are fixed from day 1;
 "overdue" is `sort_due < today`, evaluated in SQL at read time), so it is refreshed when those change:
 - a flush that touches a Booking or those Member fields marks the member's row stale (listener below);
-- every page recomputes its own rows from the rule (one bookings query for the page) and corrects stored rows;
+- a page trusts a stored row computed today and not marked stale, and recomputes the others from the rule (one
+  bookings query for them) and stores them;
 - the "mine" scope refreshes its missing/stale rows before the query (a caseworker's own members only);
-- `refresh_all` (demo seed, `flask casework refresh-next-steps`) computes every member in batches.
+- `refresh_all` (demo seed, `flask casework refresh-next-steps`, the scheduler every night) computes every member in
+  batches.
+Which step is next does not change with the date alone: an open step becomes overdue only after its due date, so the
+overdue steps come first by due date as well, and that the step is overdue is read at read time (`open_step`).
+Trusting a row only on the day it was computed bounds what the flush listener cannot see (bulk imports) to that day,
+as the nightly refresh does.
 """
 from __future__ import annotations
 
@@ -20,9 +26,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, event, false, func, insert, inspect, literal, null, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
-from portal.models import Booking, Member
+from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.casework import HeldConversation, MemberNextStep
 from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
@@ -31,7 +37,13 @@ from portal.models.statuses import BookingStatus, MemberStatus, RegistrationStat
 from portal.query_args import db_int
 from portal.services import audit
 from portal.services.access import StaffScope, visible_members_clause
-from portal.services.booking.contact_course import Step, next_step, statutory_steps, weeks_unemployed
+from portal.services.booking.contact_course import (
+    Step,
+    next_step,
+    open_step,
+    statutory_steps,
+    weeks_unemployed,
+)
 from portal.services.jobcentre import jobcentre
 from portal.timeutil import local_to_utc
 
@@ -48,6 +60,12 @@ COUNT_CAP = 10_000
 NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
 # What the contact-course rule reads of a booking (statutory_steps).
 BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
+# What a page shows of a member and what the rule reads (the rest of the row is not loaded).
+PAGE_MEMBER_COLUMNS = (Member.member_number, Member.first_name, Member.last_name, Member.location_id, Member.status,
+                       Member.first_unemployment_day, Member.target_group)
+# The stored next step as the page reads it (plain columns: NULL when the member has no stored row).
+STORED_STEP_COLUMNS = (MemberNextStep.member_id.label("stored_member_id"), MemberNextStep.step_code,
+                       MemberNextStep.due_date, MemberNextStep.computed_on, MemberNextStep.stale)
 
 
 # ---------------------------------------------------------------- the stored next step
@@ -130,7 +148,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
 
 def _mark_stale(session: Session, flush_context, instances=None) -> None:
     ids: set[int] = set()
-    for obj in list(session.new) + list(session.dirty):
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Booking) and obj.member_id:
             ids.add(obj.member_id)
         elif isinstance(obj, Member) and obj.id and obj in session.dirty:
@@ -328,11 +346,13 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     query.page = min(query.page, pages)
     # The page's members with their stored next step (the row the list was sorted and filtered by).
     page_rows = session.execute(
-        base.add_columns(MemberNextStep).options(joinedload(Member.location)).order_by(*_order(query))
-        .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
-    ).unique().all()
-    members = [member for member, _stored in page_rows]
-    steps = _page_steps(session, members, {m.id: stored for m, stored in page_rows if stored is not None}, today)
+        base.add_columns(*STORED_STEP_COLUMNS)
+        .options(load_only(*PAGE_MEMBER_COLUMNS), joinedload(Member.location).load_only(ServiceLocation.name))
+        .order_by(*_order(query)).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
+    ).all()
+    members = [row[0] for row in page_rows]
+    steps = _page_steps(session, members, {row[0].id: row for row in page_rows if row.stored_member_id is not None},
+                        today)
     ids = [m.id for m in members]
     facts = _row_facts(session, ids, now)
     rows = []
@@ -346,20 +366,36 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     return CaseloadPage(rows=rows, total=total, query=query)
 
 
-def _page_steps(session: Session, members: list[Member], stored: dict[int, MemberNextStep],
-                today: date) -> dict[int, Step | None]:
-    """The rule for the page's rows; stored rows that disagree (or are missing) are corrected."""
-    steps = compute_next_steps(session, members, today)
-    changed = {}
-    for member_id, step in steps.items():
-        row = stored.get(member_id)
-        due = step.due_date if step else None
-        code = step.key if step else None
-        if row is None or row.stale or row.due_date != due or row.step_code != code:
-            changed[member_id] = step
-    if changed:
-        store_next_steps(session, changed, today)
+def _page_steps(session: Session, members: list[Member], stored: dict, today: date) -> dict[int, Step | None]:
+    """The next step of each of the page's members: the stored step where it can be trusted (computed today, not
+    marked stale), else the rule's, stored for the next read. `stored`: the page query's rows by member id."""
+    steps: dict[int, Step | None] = {}
+    untrusted = []
+    for member in members:
+        row = stored.get(member.id)
+        trusted, step = _trusted_step(member, row, today)
+        if trusted:
+            steps[member.id] = step
+        else:
+            untrusted.append(member)
+    if untrusted:
+        computed = compute_next_steps(session, untrusted, today)
+        store_next_steps(session, computed, today)
+        steps.update(computed)
     return steps
+
+
+def _trusted_step(member: Member, row, today: date) -> tuple[bool, Step | None]:
+    """(True, the step) if the stored row says what the rule would; (False, None) if it must be recomputed. A stored
+    step that the member's own fields contradict (no course any more, another due date) is not trusted either."""
+    if row is None or row.stale or row.computed_on != today:
+        return False, None
+    if row.step_code is None:
+        return True, None
+    step = open_step(member, row.step_code, today)
+    if step is None or step.due_date != row.due_date:
+        return False, None
+    return True, step
 
 
 def _row_facts(session: Session, ids: list[int], now: datetime) -> dict[int, dict]:
@@ -406,7 +442,9 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
     tomorrow = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
     week_end = local_to_utc(datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time()))
     bookings = list(session.scalars(
-        select(Booking).options(joinedload(Booking.member))
+        select(Booking)
+        .options(load_only(Booking.member_id, Booking.type, Booking.channel, Booking.starts_at, Booking.status),
+                 joinedload(Booking.member).load_only(Member.member_number, Member.first_name, Member.last_name))
         .where(Booking.caseworker_id == staff.caseworker.id, Booking.starts_at >= start,
                Booking.starts_at < week_end, Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD,
                                                                  BookingStatus.NO_SHOW)))
