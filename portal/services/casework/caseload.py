@@ -227,6 +227,8 @@ class CaseloadRow:
     right_and_duty_missed: int = 0
     jobcentre_waiting: int = 0  # requests the job centre has not answered yet (approvals, invitations, visitations)
     jobcentre_late: int = 0  # of those, unanswered past PORTAL_JOBCENTRE_ANSWER_DAYS
+    due_soon: bool = False  # the step is due within a week (and not overdue yet)
+    opens_later: bool = False  # the step is not to be done before step.opens_on (the joint invitation)
 
     @property
     def overdue(self) -> bool:
@@ -358,9 +360,12 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     rows = []
     for member in members:
         step = steps.get(member.id)
-        overdue_days = (today - step.due_date).days if step and step.due_date and step.due_date < today else 0
+        due = step.due_date if step else None
         rows.append(CaseloadRow(member=member, weeks=weeks_unemployed(member, today), step=step,
-                                overdue_days=overdue_days, **facts.get(member.id, {})))
+                                overdue_days=(today - due).days if due and due < today else 0,
+                                due_soon=bool(due and today <= due and (due - today).days <= 7),
+                                opens_later=bool(step and step.opens_on and step.opens_on > today),
+                                **facts.get(member.id, {})))
     audit.record(session, staff.user, "caseload.viewed", now=now,
                  detail={**query.as_args(), "shown": ids[:PER_PAGE]})
     return CaseloadPage(rows=rows, total=total, query=query)
