@@ -23,8 +23,23 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, delete, event, false, func, insert, inspect, literal, null, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, load_only
 
@@ -409,27 +424,33 @@ def _row_facts(session: Session, ids: list[int], now: datetime) -> dict[int, dic
     correlated subqueries over the page's ids (each on an indexed member_id) instead of one query per fact."""
     if not ids:
         return {}
-    held = (select(func.max(HeldConversation.held_at))
-            .where(HeldConversation.member_id == Member.id, HeldConversation.outcome == BookingStatus.HELD).scalar_subquery())
-    held_booking = (select(func.max(Booking.starts_at))
-                    .where(Booking.member_id == Member.id, Booking.status == BookingStatus.HELD, Booking.starts_at <= now)
-                    .scalar_subquery())
-    handoffs = (select(func.count()).select_from(Handoff)
-                .where(Handoff.member_id == Member.id, Handoff.status.in_(OPEN_HANDOFF_STATUSES)).scalar_subquery())
-    missed = (select(func.count()).select_from(OfferRegistration)
-              .where(OfferRegistration.member_id == Member.id, OfferRegistration.right_and_duty.is_(True),
-                     OfferRegistration.status == RegistrationStatus.NO_SHOW).scalar_subquery())
-    jobcentre_waiting, jobcentre_late = jobcentre.open_request_counts(Member.id)
     facts = {}
-    for member_id, *values in session.execute(
-            select(Member.id, held, held_booking, handoffs, missed, jobcentre_waiting, jobcentre_late)
-            .where(Member.id.in_(ids))):
+    for member_id, *values in session.execute(_row_facts_statement(), {"ids": ids, "now": now}):
         held_at, booked_at, open_handoffs, right_and_duty_missed, waiting, late = values
         contacts = [at for at in (held_at, booked_at) if at is not None]
         facts[member_id] = {"last_contact": max(contacts) if contacts else None, "open_handoffs": open_handoffs,
                             "right_and_duty_missed": right_and_duty_missed, "jobcentre_waiting": waiting,
                             "jobcentre_late": late}
     return facts
+
+
+@cache
+def _row_facts_statement():
+    """`_row_facts`'s statement, built once (building its six subqueries was a tenth of the service's time); the
+    page's ids and the moment are its parameters."""
+    held = (select(func.max(HeldConversation.held_at))
+            .where(HeldConversation.member_id == Member.id, HeldConversation.outcome == BookingStatus.HELD).scalar_subquery())
+    held_booking = (select(func.max(Booking.starts_at))
+                    .where(Booking.member_id == Member.id, Booking.status == BookingStatus.HELD,
+                           Booking.starts_at <= bindparam("now")).scalar_subquery())
+    handoffs = (select(func.count()).select_from(Handoff)
+                .where(Handoff.member_id == Member.id, Handoff.status.in_(OPEN_HANDOFF_STATUSES)).scalar_subquery())
+    missed = (select(func.count()).select_from(OfferRegistration)
+              .where(OfferRegistration.member_id == Member.id, OfferRegistration.right_and_duty.is_(True),
+                     OfferRegistration.status == RegistrationStatus.NO_SHOW).scalar_subquery())
+    jobcentre_waiting, jobcentre_late = jobcentre.open_request_counts(Member.id)
+    return (select(Member.id, held, held_booking, handoffs, missed, jobcentre_waiting, jobcentre_late)
+            .where(Member.id.in_(bindparam("ids", expanding=True))))
 
 
 # ---------------------------------------------------------------- agenda and counts
