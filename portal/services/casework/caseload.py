@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     and_,
@@ -41,7 +42,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm import Session
 
 from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
@@ -75,16 +76,17 @@ COUNT_CAP = 10_000
 NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
 # What the contact-course rule reads of a booking (statutory_steps).
 BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
-# What a page shows of a member and what the rule reads (the rest of the row is not loaded).
-PAGE_MEMBER_COLUMNS = (Member.member_number, Member.first_name, Member.last_name, Member.location_id, Member.status,
-                       Member.first_unemployment_day, Member.target_group)
+# What a page shows of a member and what the rule reads, as CaseloadMember (plain columns, no ORM objects).
+PAGE_MEMBER_COLUMNS = (Member.id, Member.member_number, Member.first_name, Member.last_name, Member.status,
+                       Member.first_unemployment_day, Member.target_group, ServiceLocation.name)
 # The stored next step as the page reads it (plain columns: NULL when the member has no stored row).
 STORED_STEP_COLUMNS = (MemberNextStep.member_id.label("stored_member_id"), MemberNextStep.step_code,
                        MemberNextStep.due_date, MemberNextStep.computed_on, MemberNextStep.stale)
 
 
 # ---------------------------------------------------------------- the stored next step
-def compute_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
+def compute_next_steps(session: Session, members: list[Member] | list[CaseloadMember], today: date
+                       ) -> dict[int, Step | None]:
     """The next statutory step for each member, from the contact-course rule. One bookings query in all, of the
     columns the rule reads (plain rows, as `refresh_all`: no ORM objects to build for a page's hundred bookings)."""
     ledig = [m for m in members if m.status == MemberStatus.LEDIG and m.first_unemployment_day is not None]
@@ -231,9 +233,22 @@ class CaseloadQuery:
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
+class CaseloadMember(NamedTuple):
+    """A member as a caseload row shows them, with what the contact-course rule reads (status, first day, group)."""
+
+    id: int
+    member_number: str
+    first_name: str
+    last_name: str
+    status: str
+    first_unemployment_day: date | None
+    target_group: str | None
+    location_name: str
+
+
 @dataclass
 class CaseloadRow:
-    member: Member
+    member: CaseloadMember
     weeks: int | None
     step: Step | None
     overdue_days: int
@@ -363,12 +378,12 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     query.page = min(query.page, pages)
     # The page's members with their stored next step (the row the list was sorted and filtered by).
     page_rows = session.execute(
-        base.add_columns(*STORED_STEP_COLUMNS)
-        .options(load_only(*PAGE_MEMBER_COLUMNS), joinedload(Member.location).load_only(ServiceLocation.name))
+        base.with_only_columns(*PAGE_MEMBER_COLUMNS, *STORED_STEP_COLUMNS)
+        .join(ServiceLocation, ServiceLocation.id == Member.location_id)
         .order_by(*_order(query)).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
     ).all()
-    members = [row[0] for row in page_rows]
-    steps = _page_steps(session, members, {row[0].id: row for row in page_rows if row.stored_member_id is not None},
+    members = [CaseloadMember(*row[:len(PAGE_MEMBER_COLUMNS)]) for row in page_rows]
+    steps = _page_steps(session, members, {row.id: row for row in page_rows if row.stored_member_id is not None},
                         today)
     ids = [m.id for m in members]
     facts = _row_facts(session, ids, now)
@@ -386,7 +401,8 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     return CaseloadPage(rows=rows, total=total, query=query)
 
 
-def _page_steps(session: Session, members: list[Member], stored: dict, today: date) -> dict[int, Step | None]:
+def _page_steps(session: Session, members: list[CaseloadMember], stored: dict, today: date
+                ) -> dict[int, Step | None]:
     """The next step of each of the page's members: the stored step where it can be trusted (computed today, not
     marked stale), else the rule's, stored for the next read. `stored`: the page query's rows by member id."""
     steps: dict[int, Step | None] = {}
@@ -405,7 +421,7 @@ def _page_steps(session: Session, members: list[Member], stored: dict, today: da
     return steps
 
 
-def _trusted_step(member: Member, row, today: date) -> tuple[bool, Step | None]:
+def _trusted_step(member: CaseloadMember, row, today: date) -> tuple[bool, Step | None]:
     """(True, the step) if the stored row says what the rule would; (False, None) if it must be recomputed. A stored
     step that the member's own fields contradict (no course any more, another due date) is not trusted either."""
     if row is None or row.stale or row.computed_on != today:
@@ -454,10 +470,26 @@ def _row_facts_statement():
 
 
 # ---------------------------------------------------------------- agenda and counts
+class AgendaEntry(NamedTuple):
+    """A booked conversation as the agenda shows it (plain columns: the page shows nothing else of the booking)."""
+
+    starts_at: datetime
+    type: str
+    channel: str
+    status: str
+    member_number: str
+    first_name: str
+    last_name: str
+
+    @property
+    def member_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"  # as Member.full_name
+
+
 @dataclass
 class Agenda:
-    today: list[Booking]
-    week: list[Booking]
+    today: list[AgendaEntry]
+    week: list[AgendaEntry]
 
 
 def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
@@ -467,17 +499,17 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
     start = local_to_utc(datetime.combine(today, datetime.min.time()))
     tomorrow = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
     week_end = local_to_utc(datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time()))
-    bookings = list(session.scalars(
-        select(Booking)
-        .options(load_only(Booking.member_id, Booking.type, Booking.channel, Booking.starts_at, Booking.status),
-                 joinedload(Booking.member).load_only(Member.member_number, Member.first_name, Member.last_name))
+    entries = [AgendaEntry(*row) for row in session.execute(
+        select(Booking.starts_at, Booking.type, Booking.channel, Booking.status, Member.member_number,
+               Member.first_name, Member.last_name)
+        .join(Member, Member.id == Booking.member_id)
         .where(Booking.caseworker_id == staff.caseworker.id, Booking.starts_at >= start,
                Booking.starts_at < week_end, Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD,
                                                                  BookingStatus.NO_SHOW)))
         .order_by(Booking.starts_at)
-    ))
-    return Agenda(today=[b for b in bookings if b.starts_at < tomorrow],
-                  week=[b for b in bookings if b.starts_at >= tomorrow])
+    )]
+    return Agenda(today=[e for e in entries if e.starts_at < tomorrow],
+                  week=[e for e in entries if e.starts_at >= tomorrow])
 
 
 def waiting_handoffs(session: Session, staff: StaffScope) -> int:
