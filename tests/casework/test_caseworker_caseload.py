@@ -242,6 +242,20 @@ def test_a_stored_step_the_member_contradicts_is_not_trusted(client, auth, make,
     assert session.get(MemberNextStep, left.id).step_code is None
 
 
+def test_own_members_are_refreshed_before_the_overdue_filter_reads_their_stored_step(client, auth, make, session,
+                                                                                  clock, odense_cw):
+    member = make.member(caseworker=odense_cw, last_name="Senfristsen", first_unemployment_day=clock.today)
+    make.commit()
+    auth.login("sb-odense")
+    assert "Senfristsen" not in client.get("/sagsbehandler/?overskredet=1").get_data(as_text=True)
+    assert session.get(MemberNextStep, member.id).due_date >= clock.today
+    member.first_unemployment_day = clock.today - timedelta(weeks=6)  # registered late: the CV deadline has passed
+    session.commit()
+    html = client.get("/sagsbehandler/?overskredet=1").get_data(as_text=True)
+    assert "Senfristsen" in html and "1 medlem" in html
+    assert "Overskredet" in step_cell(html, "Senfristsen")
+
+
 def test_the_page_issues_the_same_number_of_queries_for_5_or_25_members(app, client, auth, make, odense_cw):
     def count_queries(n: int) -> int:
         for _ in range(n):
