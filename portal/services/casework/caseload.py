@@ -529,6 +529,18 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
                   week=[e for e in entries if e.starts_at >= tomorrow])
 
 
+def visible_locations(session: Session, staff: StaffScope) -> list:
+    """The service locations the staff member can filter the list by (id, name), by name: every location for
+    those who see all, the region's for a group-2 specialist, else their own."""
+    query = select(ServiceLocation.id, ServiceLocation.name).order_by(ServiceLocation.name)
+    if not staff.sees_all:
+        if staff.group2_specialist and staff.region:
+            query = query.where(ServiceLocation.region == staff.region)
+        else:
+            query = query.where(ServiceLocation.id == staff.caseworker.location_id)
+    return list(session.execute(query))
+
+
 def waiting_handoffs(session: Session, staff: StaffScope) -> int:
     """Handoffs waiting for this caseworker (the chatbot area's queue rule: portal.services.chat.handoff)."""
     from portal.services.chat.handoff import waiting_count
