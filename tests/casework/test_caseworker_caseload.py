@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select
 
 from portal.extensions import db as _db
-from portal.models import AuditEntry, Booking
+from portal.models import AuditEntry, Booking, Member
 from portal.models.casework import MemberNextStep
 from portal.timeutil import local_to_utc, local_today
 
@@ -68,6 +68,21 @@ def test_all_scope_is_own_location_only(client, auth, make, odense_cw):
     auth.login("sb-odense")
     html = client.get("/sagsbehandler/?omfang=all").get_data(as_text=True)
     assert "Odensebo" in html and "Aarhusianer" not in html
+
+
+def test_mine_is_every_own_member_even_at_another_location(client, auth, make, session, odense_cw):
+    """The "mine" scope reads only the caseworker index: it relies on the access rule that a caseworker always sees
+    their own members, wherever they belong."""
+    from portal.services import access
+
+    aarhus = make.location("Århus", "Midtjylland", 56.16, 10.20)
+    moved = make.member(first_name="Frede", last_name="Flyttet", location=aarhus, caseworker=odense_cw)
+    make.commit()
+    scope = access.staff_scope(session, odense_cw.user)
+    assert session.scalar(select(Member.id).where(access.visible_members_clause(scope), Member.id == moved.id))
+    assert access.view_reason(session, scope, moved) == access.REASON_OWN
+    auth.login("sb-odense")
+    assert "Flyttet, Frede" in client.get("/sagsbehandler/").get_data(as_text=True)
 
 
 def test_group2_specialist_sees_group2_members_of_the_region(client, auth, make):
@@ -219,8 +234,6 @@ def test_the_stored_step_turns_overdue_when_the_date_passes_its_deadline(client,
 def test_a_stored_step_the_member_contradicts_is_not_trusted(client, auth, make, session, clock, odense_cw):
     """A bulk change (an import) bypasses the flush listener: the member's own fields still overrule the row."""
     from sqlalchemy import update
-
-    from portal.models import Member
 
     moved = make.member(caseworker=odense_cw, last_name="Flyttesen", first_unemployment_day=clock.today)
     left = make.member(caseworker=odense_cw, last_name="Jobsen", first_unemployment_day=clock.today)

@@ -284,9 +284,13 @@ class CaseloadPage:
 
 
 def _filtered(staff: StaffScope, query: CaseloadQuery, today: date):
-    clauses = [visible_members_clause(staff)]
     if query.scope == "mine" and staff.caseworker is not None:
-        clauses.append(Member.caseworker_id == staff.caseworker.id)
+        # A caseworker always sees their own members (access.visible_members_clause: caseworker_id is theirs), so
+        # the visibility OR adds nothing here but makes SQLite read every own member's row instead of the caseworker
+        # index alone (5 ms → 1.3 ms a statement at 250,000 members).
+        clauses = [Member.caseworker_id == staff.caseworker.id]
+    else:
+        clauses = [visible_members_clause(staff)]
     if query.group == "2":
         clauses.append(Member.target_group.in_(("2a", "2b")))
     elif query.group == "none":
