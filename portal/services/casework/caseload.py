@@ -397,11 +397,17 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
         total = session.scalar(select(func.count()).select_from(limited)) or 0
     pages = max(1, math.ceil(min(total, COUNT_CAP) / PER_PAGE))
     query.page = min(query.page, pages)
-    # The page's members with their stored next step (the row the list was sorted and filtered by).
+    # The page's members with their stored next step (the row the list was sorted and filtered by). The page's ids
+    # are chosen first and only their 25 rows read: sorting a caseworker's 1,300 members (at 250,000) with every
+    # shown column read the whole row of each.
+    page_ids = (base.with_only_columns(Member.id).order_by(*_order(query)).limit(PER_PAGE)
+                .offset((query.page - 1) * PER_PAGE).subquery())
     page_rows = session.execute(
-        base.with_only_columns(*PAGE_MEMBER_COLUMNS, *STORED_STEP_COLUMNS)
+        select(*PAGE_MEMBER_COLUMNS, *STORED_STEP_COLUMNS)
+        .join_from(page_ids, Member, Member.id == page_ids.c.id)
         .join(ServiceLocation, ServiceLocation.id == Member.location_id)
-        .order_by(*_order(query)).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
+        .outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id)
+        .order_by(*_order(query))
     ).all()
     members = [CaseloadMember(*row[:len(PAGE_MEMBER_COLUMNS)]) for row in page_rows]
     steps = _page_steps(session, members, {row.id: row for row in page_rows if row.stored_member_id is not None},
