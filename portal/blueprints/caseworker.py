@@ -12,7 +12,6 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -20,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from portal.auth.decorators import role_required
 from portal.database import prepared
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Caseworker, Member, ServiceLocation
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
@@ -127,24 +127,13 @@ def caseload():
     page = caseload_service.caseload(db.session, staff, query, today=today, now=utcnow())
     agenda = caseload_service.agenda(db.session, staff, today=today)
     waiting = caseload_service.waiting_handoffs(db.session, staff)
-    locations = _visible_locations(staff)
+    locations = caseload_service.visible_locations(db.session, staff)
     # Commits the stored next steps and the audited read above, after rendering: committing expires the loaded
     # rows (that would be one query per row).
     with unit_of_work():
         html = render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
                                locations=locations, staff=staff, today=today)
     return html
-
-
-def _visible_locations(staff: access.StaffScope) -> list[ServiceLocation]:
-    query = select(ServiceLocation).order_by(ServiceLocation.name)
-    if not staff.sees_all:
-        ids = [staff.caseworker.location_id]
-        if staff.group2_specialist and staff.region:
-            query = query.where(ServiceLocation.region == staff.region)
-        else:
-            query = query.where(ServiceLocation.id.in_(ids))
-    return list(db.session.scalars(query))
 
 
 # ---------------------------------------------------------------- the conversation screen

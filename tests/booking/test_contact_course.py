@@ -266,3 +266,25 @@ def test_course_for_loads_the_members_bookings(session, make):
     assert steps["cv"].status == "held"
     other_steps = by_key(cc.course_for(session, other, date(2026, 1, 13)))
     assert other_steps["cv"].booking_id != steps["cv"].booking_id
+
+
+@pytest.mark.parametrize("group, today", [
+    ("1", date(2026, 1, 10)), ("1", date(2026, 3, 11)), ("2a", date(2026, 3, 11)), ("2b", date(2026, 6, 1)),
+])
+def test_open_step_is_the_step_the_rule_gives_before_its_booking(group, today):
+    """The caseload reads a stored next step back by its key: the same step, planned or overdue by `today`."""
+    first = date(2026, 1, 7)
+    held_early = [booking("cv", date(2026, 1, 12), "held"), booking("contact_course", date(2026, 1, 13), "held")]
+    for bookings in ([], held_early):
+        steps = cc.statutory_steps(member(first, group=group), bookings, today)
+        expected = cc.next_step(steps)
+        assert cc.open_step(member(first, group=group), expected.key, today) == expected
+    assert cc.open_step(member(first, group=group), "cv", first).status == "planned"
+    assert cc.open_step(member(first, group=group), "cv", date(2026, 1, 21)).status == "overdue"
+
+
+def test_open_step_is_none_without_such_a_step():
+    assert cc.open_step(member(group="1"), "focus_1", date(2026, 1, 10)) is None  # group 1: not required
+    assert cc.open_step(member(status="i_job"), "cv", date(2026, 1, 10)) is None
+    assert cc.open_step(member(first_day=None), "cv", date(2026, 1, 10)) is None
+    assert cc.open_step(member(), "no_such_step", date(2026, 1, 10)) is None

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select
 
 from portal.extensions import db as _db
-from portal.models import AuditEntry, Booking
+from portal.models import AuditEntry, Booking, Member
 from portal.models.casework import MemberNextStep
 from portal.timeutil import local_to_utc, local_today
 
@@ -68,6 +68,21 @@ def test_all_scope_is_own_location_only(client, auth, make, odense_cw):
     auth.login("sb-odense")
     html = client.get("/sagsbehandler/?omfang=all").get_data(as_text=True)
     assert "Odensebo" in html and "Aarhusianer" not in html
+
+
+def test_mine_is_every_own_member_even_at_another_location(client, auth, make, session, odense_cw):
+    """The "mine" scope reads only the caseworker index: it relies on the access rule that a caseworker always sees
+    their own members, wherever they belong."""
+    from portal.services import access
+
+    aarhus = make.location("Århus", "Midtjylland", 56.16, 10.20)
+    moved = make.member(first_name="Frede", last_name="Flyttet", location=aarhus, caseworker=odense_cw)
+    make.commit()
+    scope = access.staff_scope(session, odense_cw.user)
+    assert session.scalar(select(Member.id).where(access.visible_members_clause(scope), Member.id == moved.id))
+    assert access.view_reason(session, scope, moved) == access.REASON_OWN
+    auth.login("sb-odense")
+    assert "Flyttet, Frede" in client.get("/sagsbehandler/").get_data(as_text=True)
 
 
 def test_group2_specialist_sees_group2_members_of_the_region(client, auth, make):
@@ -151,6 +166,107 @@ def test_held_booking_moves_the_next_step_on(client, auth, make, session, odense
     row = next(r for r in rows(html) if "Bookesen" in r)
     assert "Rådighedssamtale" in row and "CV-samtale" not in row
     assert session.get(MemberNextStep, member.id).step_code == "availability"
+
+
+# The page trusts a stored next step only while it says what the rule would (computed today, not marked stale, not
+# contradicted by the member): each test below would show a stale step if it trusted more.
+def step_cell(html: str, last_name: str) -> str:
+    row = next(r for r in rows(html) if last_name in r)
+    return re.search(r'data-label="Næste skridt">(.*?)</td>', row, re.DOTALL).group(1)
+
+
+def test_a_changed_or_deleted_booking_is_shown_on_the_next_read(client, auth, make, session, clock, odense_cw):
+    # another caseworker's member in the "all" scope: the page itself must notice (not "mine"'s refresh before it)
+    other = make.caseworker("sb-anden")
+    member = make.member(caseworker=other, last_name="Skiftesen", first_unemployment_day=clock.today - timedelta(days=3))
+    make.commit()
+    auth.login("sb-odense")
+    read = lambda: step_cell(client.get("/sagsbehandler/?omfang=all").get_data(as_text=True), "Skiftesen")
+    assert "CV-samtale" in read()
+    stored = session.get(MemberNextStep, member.id)
+    assert (stored.step_code, stored.computed_on, stored.stale) == ("cv", clock.today, False)
+    cv = book(session, member, odense_cw, type="cv", status="held", days_from_now=-1)
+    book(session, member, odense_cw, type="contact_course", status="booked", days_from_now=2)
+    session.commit()
+    assert "Rådighedssamtale" in read() and "CV-samtale" not in read()
+    session.delete(cv)  # a deleted booking marks the stored step stale as well
+    session.commit()
+    session.expire_all()
+    assert session.get(MemberNextStep, member.id).stale
+    assert "CV-samtale" in read()
+    cv_again = book(session, member, odense_cw, type="cv", status="booked", days_from_now=1)
+    session.commit()
+    assert "Rådighedssamtale" in read()
+    cv_again.status = "cancelled_member"  # a cancelled booking satisfies nothing
+    session.commit()
+    assert "CV-samtale" in read()
+
+
+def test_the_stored_step_turns_overdue_when_the_date_passes_its_deadline(client, auth, make, session, clock,
+                                                                        odense_cw):
+    from portal.services.casework import caseload
+
+    first_day = clock.today - timedelta(days=3)
+    member = make.member(caseworker=odense_cw, last_name="Fristsen", first_unemployment_day=first_day)
+    make.commit()
+    auth.login("sb-odense")
+    cell = step_cell(client.get("/sagsbehandler/").get_data(as_text=True), "Fristsen")
+    assert "CV-samtale" in cell and "Senest" in cell and "Overskredet" not in cell
+    due = session.get(MemberNextStep, member.id).due_date
+    clock.advance(timedelta(days=(due - clock.today).days + 5))  # five days past the deadline, no row changed
+    auth.login("sb-odense")  # the login of days ago has expired
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    cell = step_cell(html, "Fristsen")
+    assert "CV-samtale" in cell and "Overskredet 5 dage" in cell
+    assert "is-overdue" in next(r for r in re.findall(r"<tr class=\"[^\"]*\">.*?</tr>", html, re.DOTALL)
+                                if "Fristsen" in r)
+    session.expire_all()
+    assert session.get(MemberNextStep, member.id).computed_on == clock.today  # recomputed and stored today
+    # the next read trusts the row computed today, and says the same
+    assert step_cell(client.get("/sagsbehandler/").get_data(as_text=True), "Fristsen") == cell
+    clock.advance(timedelta(days=1))  # the nightly refresh, then a read on the new day
+    caseload.refresh_all(session, clock.today)
+    session.commit()
+    auth.login("sb-odense")
+    assert "Overskredet 6 dage" in step_cell(client.get("/sagsbehandler/").get_data(as_text=True), "Fristsen")
+
+
+def test_a_stored_step_the_member_contradicts_is_not_trusted(client, auth, make, session, clock, odense_cw):
+    """A bulk change (an import) bypasses the flush listener: the member's own fields still overrule the row."""
+    from sqlalchemy import update
+
+    moved = make.member(caseworker=odense_cw, last_name="Flyttesen", first_unemployment_day=clock.today)
+    left = make.member(caseworker=odense_cw, last_name="Jobsen", first_unemployment_day=clock.today)
+    make.commit()
+    auth.login("sb-odense")
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "CV-samtale" in step_cell(html, "Flyttesen") and "CV-samtale" in step_cell(html, "Jobsen")
+    table = Member.__table__
+    session.execute(update(table).where(table.c.id == moved.id)
+                    .values(first_unemployment_day=clock.today - timedelta(days=40)))
+    session.execute(update(table).where(table.c.id == left.id).values(status="i_job"))
+    session.commit()
+    assert not session.get(MemberNextStep, moved.id).stale  # the listener did not see it
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "Overskredet" in step_cell(html, "Flyttesen")  # the CV conversation was due 26 days ago
+    assert "Intet kontaktforløb" in step_cell(html, "Jobsen")
+    session.expire_all()  # and the rows are corrected, so the list sorts and filters by the right deadline
+    assert session.get(MemberNextStep, moved.id).due_date < clock.today
+    assert session.get(MemberNextStep, left.id).step_code is None
+
+
+def test_own_members_are_refreshed_before_the_overdue_filter_reads_their_stored_step(client, auth, make, session,
+                                                                                  clock, odense_cw):
+    member = make.member(caseworker=odense_cw, last_name="Senfristsen", first_unemployment_day=clock.today)
+    make.commit()
+    auth.login("sb-odense")
+    assert "Senfristsen" not in client.get("/sagsbehandler/?overskredet=1").get_data(as_text=True)
+    assert session.get(MemberNextStep, member.id).due_date >= clock.today
+    member.first_unemployment_day = clock.today - timedelta(weeks=6)  # registered late: the CV deadline has passed
+    session.commit()
+    html = client.get("/sagsbehandler/?overskredet=1").get_data(as_text=True)
+    assert "Senfristsen" in html and "1 medlem" in html
+    assert "Overskredet" in step_cell(html, "Senfristsen")
 
 
 def test_the_page_issues_the_same_number_of_queries_for_5_or_25_members(app, client, auth, make, odense_cw):

@@ -116,9 +116,11 @@ def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, mak
 
 
 # Issue 19's round on the caseworker's screens brought these down (caseload 21 → 13, calendar 8 → 5, conversation
-# screen 35 → 24 on the demo data), and its round on the member's pages (on the demo member: Min side 15 → 10,
+# screen 35 → 24 on the demo data; the caseload 13 → 11 when it trusted its stored next steps and counted its own
+# members with their freshness), and its round on the member's pages (on the demo member: Min side 15 → 10,
 # Min plan 5 → 2, /tilbud 5 → 4, /samtaler/mine 6 → 3); a change that adds a statement to every read of them
 # should say why here. The conversation screen reads the job orders in two statements only when some order could
-# fit the member's goal (22 → 21 here, where none does; 24 on the demo member, who has two matches).
-CEILINGS = {"/kalender": 5, "/sagsbehandler/": 13, "/sagsbehandler/medlem/": 21,
+# fit the member's goal (22 → 21 here, where none does; 24 on the demo member, who has two matches); the caseload's
+# "mine" scope counts its page and checks its stored steps in one statement (13 → 11).
+CEILINGS = {"/kalender": 5, "/sagsbehandler/": 11, "/sagsbehandler/medlem/": 21,
             "/min-side": 10, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,8 +111,22 @@ def _local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-def _in_course(booking, start: date) -> bool:
-    return booking.status in ACTIVE_BOOKING_STATUSES and _local_day(booking.starts_at) >= start
+@lru_cache(maxsize=4096)
+def _planned_steps(start: date, group2: bool) -> tuple[Step, ...]:
+    """Every step of a course starting on `start` before any booking: planned (focus steps `not_required` outside
+    group 2), with its due date. Cached: the steps are frozen and depend on nothing else, and counting working days
+    for eight due dates is most of the rule's work for a member with few bookings."""
+    steps = []
+    for rule in RULES:
+        status = StepStatus.NOT_REQUIRED if rule.group2_only and not group2 else StepStatus.PLANNED
+        opens_on = start + timedelta(days=rule.opens_day - 1) if rule.opens_day else None
+        steps.append(Step(rule.key, rule.title, rule.conversation_types, due_date_for(start, rule.due_day), status,
+                          opens_on=opens_on))
+    return tuple(steps)
+
+
+def _in_group2(member) -> bool:
+    return (member.target_group or "").startswith("2")
 
 
 def statutory_steps(member, bookings: Iterable, today: date) -> list[Step]:
@@ -125,31 +140,38 @@ def statutory_steps(member, bookings: Iterable, today: date) -> list[Step]:
     start = course_start(member)
     if start is None:
         return []
-    group2 = (member.target_group or "").startswith("2")
-    steps: dict[str, Step] = {}
-    for rule in RULES:
-        status = StepStatus.NOT_REQUIRED if rule.group2_only and not group2 else StepStatus.PLANNED
-        opens_on = start + timedelta(days=rule.opens_day - 1) if rule.opens_day else None
-        steps[rule.key] = Step(rule.key, rule.title, rule.conversation_types, due_date_for(start, rule.due_day),
-                               status, opens_on=opens_on)
-    course_bookings = sorted((b for b in bookings if _in_course(b, start)), key=lambda b: (b.starts_at, b.id or 0))
-    joint_bookings = []
-    for booking in course_bookings:
-        if booking.type == "joint":
-            joint_bookings.append(booking)
-        key = _step_for_booking(steps, booking)
+    steps = {step.key: step for step in _planned_steps(start, _in_group2(member))}
+    # Each booking's local day once (converting to Copenhagen time is the costly part of reading a booking).
+    in_course = [(booking, day) for booking in bookings if booking.status in ACTIVE_BOOKING_STATUSES
+                 and (day := _local_day(booking.starts_at)) >= start]
+    in_course.sort(key=lambda pair: (pair[0].starts_at, pair[0].id or 0))
+    first_joint = None
+    for booking, day in in_course:
+        if booking.type == "joint" and first_joint is None:
+            first_joint = booking
+        key = _step_for_booking(steps, booking.type, day)
         if key is not None:
-            steps[key] = _satisfied(steps[key], booking)
-    if joint_bookings and steps["joint_invitation"].status == StepStatus.PLANNED:
+            steps[key] = _satisfied(steps[key], booking, day)
+    if first_joint is not None and steps["joint_invitation"].status == StepStatus.PLANNED:
         # Booking the joint conversation is the invitation of the job centre and the member.
-        steps["joint_invitation"] = _invited(steps["joint_invitation"], joint_bookings[0])
+        steps["joint_invitation"] = _invited(steps["joint_invitation"], first_joint)
     return [_with_overdue(step, today) for step in steps.values()]
 
 
-def _step_for_booking(steps: dict[str, Step], booking) -> str | None:
-    day = _local_day(booking.starts_at)
+def open_step(member, key: str, today: date) -> Step | None:
+    """Step `key` of the member's course as `statutory_steps` gives it while no booking satisfies it: planned, or
+    overdue after its due date. None if the member has no such step to take (no course, an unknown key, a focus
+    step outside group 2). For a stored next step read back without the member's bookings (the caseload)."""
+    start = course_start(member)
+    if start is None or key not in RULES_BY_KEY:
+        return None
+    step = _planned_steps(start, _in_group2(member))[STEP_KEYS.index(key)]
+    return _with_overdue(step, today) if step.status == StepStatus.PLANNED else None
+
+
+def _step_for_booking(steps: dict[str, Step], booking_type: str, day: date) -> str | None:
     candidates = [s for s in steps.values()
-                  if booking.type in s.conversation_types and s.key != "joint_invitation"
+                  if booking_type in s.conversation_types and s.key != "joint_invitation"
                   and s.status == StepStatus.PLANNED]
     if not candidates:
         return None
@@ -159,11 +181,11 @@ def _step_for_booking(steps: dict[str, Step], booking) -> str | None:
     return max(candidates, key=lambda s: s.due_date).key
 
 
-def _satisfied(step: Step, booking) -> Step:
+def _satisfied(step: Step, booking, day: date) -> Step:
     held = booking.status == BookingStatus.HELD
     return replace(step, status=StepStatus.HELD if held else StepStatus.BOOKED, booking_id=booking.id,
                    held_at=booking.starts_at if held else None, booked_for=booking.starts_at,
-                   late=_local_day(booking.starts_at) > step.due_date)
+                   late=day > step.due_date)
 
 
 def _invited(step: Step, booking) -> Step:
