@@ -9,8 +9,8 @@ the member's status, first day of unemployment, target group and bookings (the d
 - a page trusts a stored row computed today and not marked stale, and recomputes the others from the rule (one
   bookings query for them) and stores them;
 - the "mine" scope refreshes its missing/stale rows before the query (a caseworker's own members only);
-- `refresh_all` (demo seed, `flask casework refresh-next-steps`, the scheduler every night) computes every member in
-  batches.
+- `refresh_all` (demo seed; the scheduler every night; `flask scheduler run-once caseload_next_steps`) computes
+  every member in batches.
 Which step is next does not change with the date alone: an open step becomes overdue only after its due date, so the
 overdue steps come first by due date as well, and that the step is overdue is read at read time (`open_step`).
 Trusting a row only on the day it was computed bounds what the flush listener cannot see (bulk imports) to that day,
