@@ -14,27 +14,14 @@ audit entries the read wrote are appended below the body (without ids, times and
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
 import sys
-import tempfile
-from datetime import datetime
 from pathlib import Path
 
-import time_machine
+from bench.snapshots import frozen_demo_app, logged_in, normalise
 
-from bench.common import demo_database
-
-PASSWORD = "demo-adgangskode"
 MEMBERS = ("1000001", "1000002", "1000003", "1000004", "1000012", "1000056", "1000298", "1000338", "1000407",
            "1000519", "1000785", "1000837", "1002095", "1003619", "1005379", "1015663", "1018751")
 LOGINS = ("sagsbehandler", "admin")
-
-
-def _normalise(text: str) -> str:
-    text = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1CSRF", text)
-    return re.sub(r'(name="csrf-token" content=")[^"]+', r"\1CSRF", text)
 
 
 def _audit_rows(app, after_id: int) -> tuple[int, str]:
@@ -54,38 +41,20 @@ def _audit_rows(app, after_id: int) -> tuple[int, str]:
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="bench-screens-"))
-    try:
-        db_file, _ = demo_database(members=int(os.environ.get("BENCH_MEMBERS", "20000")))
-        copy = work / "screens.sqlite3"
-        shutil.copy(db_file, copy)
-        os.environ.update(PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-screens",
-                          PORTAL_INSTANCE_PATH=str(work), PORTAL_LOG_LEVEL="WARNING",
-                          PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
-        moment = datetime.fromisoformat(os.environ.get("PAGES_AT", "2026-12-04T14:00:00+00:00"))
-        with time_machine.travel(moment, tick=False):
-            from portal import create_app
-
-            app = create_app()
-            last, _rows = _audit_rows(app, 0)
-            for login in LOGINS:
-                client = app.test_client()
-                html = client.get("/login").get_data(as_text=True)
-                token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-                response = client.post("/login", data={"login": login, "password": PASSWORD, "csrf_token": token})
-                assert response.status_code in (302, 303), (login, response.status_code)
-                last, _rows = _audit_rows(app, last)
-                for lang in ("da", "en"):
-                    for number in MEMBERS:
-                        for name, query in (("", f"?lang={lang}"), ("-q10", f"?lang={lang}&vis=q10&formaal=plan")):
-                            response = client.get(f"/sagsbehandler/medlem/{number}{query}")
-                            body = _normalise(response.get_data(as_text=True))
-                            last, rows = _audit_rows(app, last)
-                            (out / f"{login}-{lang}-{number}{name}.html").write_text(
-                                f"{response.status_code}\n{body}\n---- audit\n{rows}")
-        print(f"{len(list(out.iterdir()))} pages in {out}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with frozen_demo_app("bench-screens-") as app:
+        last, _rows = _audit_rows(app, 0)
+        for login in LOGINS:
+            client = logged_in(app, login)
+            last, _rows = _audit_rows(app, last)
+            for lang in ("da", "en"):
+                for number in MEMBERS:
+                    for name, query in (("", f"?lang={lang}"), ("-q10", f"?lang={lang}&vis=q10&formaal=plan")):
+                        response = client.get(f"/sagsbehandler/medlem/{number}{query}")
+                        body = normalise(response.get_data(as_text=True))
+                        last, rows = _audit_rows(app, last)
+                        (out / f"{login}-{lang}-{number}{name}.html").write_text(
+                            f"{response.status_code}\n{body}\n---- audit\n{rows}")
+    print(f"{len(list(out.iterdir()))} pages in {out}")
     return 0
 
 
