@@ -293,3 +293,38 @@ def test_a_hand_on_note_over_the_limit_is_refused_whole_not_cut(session, make, o
     assert handoff.status == "claimed" and handoff.claimed_by_id == hanne.id
     handoff_service.hand_on(session, hanne.user, handoff.id, colleague_id=karl.id, note="n" * 500, now=utcnow())
     assert handoff.context["handed_on"][-1]["note"] == "n" * 500
+
+
+def test_the_waiting_count_is_read_once_per_transaction_and_again_after_a_change(app, client, session, make, odense):
+    """The staff badge and the caseload both ask for the waiting count: one statement per page, and a handoff
+    added in the same session (after its flush) or by someone else (after the transaction) is counted."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    location, token = odense
+    hanne = make.caseworker("hanne", location=location)
+    make.commit()
+    _sender, _first = _handed_off(client, session, token)
+    session.commit()
+    statements = []
+
+    def seen(*args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert handoff_service.waiting_count(session, hanne.user) == 1
+        read = len(statements)
+        assert handoff_service.waiting_count(session, hanne.user) == 1
+        assert len(statements) == read  # the second ask is not a second statement
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    _first.status = "resolved"
+    session.flush()
+    assert handoff_service.waiting_count(session, hanne.user) == 0  # its own flushed change
+    session.rollback()
+    assert handoff_service.waiting_count(session, hanne.user) == 1  # rolled back: waiting again
+    _handed_off(app.test_client(), session, token)  # another visitor's handoff, committed by that request
+    session.commit()
+    assert handoff_service.waiting_count(session, hanne.user) == 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy import and_, event, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.i18n import N_
@@ -67,9 +67,25 @@ def _visible(user: User, caseworker: Caseworker | None):
 
 
 def waiting_count(session: Session, user: User) -> int:
-    caseworker = caseworker_of(session, user)
-    return session.scalar(select(func.count()).select_from(Handoff).where(
-        Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))) or 0
+    """Handoffs waiting that this user can take. A page asks twice (the staff badge, and the caseload's own line):
+    the count is kept for the rest of the session's database transaction, until its next flush."""
+    memo = session.info.setdefault(_WAITING_MEMO, {})
+    if user.id not in memo:
+        caseworker = caseworker_of(session, user)
+        memo[user.id] = session.scalar(select(func.count()).select_from(Handoff).where(
+            Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))) or 0
+    return memo[user.id]
+
+
+_WAITING_MEMO = "handoffs_waiting"
+
+
+def _forget_waiting(session: Session, *args) -> None:
+    session.info.pop(_WAITING_MEMO, None)
+
+
+for _moment in ("after_begin", "after_flush", "after_transaction_end"):
+    event.listen(Session, _moment, _forget_waiting)
 
 
 def list_handoffs(session: Session, user: User, tab: str, *, now: datetime) -> list[Handoff]:
