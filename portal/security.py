@@ -59,13 +59,6 @@ def init_app(app: Flask) -> None:
         return response
 
 
-# A signed-in session ends after SESSION_MINUTES without a request (PERMANENT_SESSION_LIFETIME). Flask renews the
-# cookie on every response to slide that end forward: signing, compressing and sending a new cookie on every page
-# (issue 19: about 6 % of a served Min side). Renewing it once it is this old slides the end just as well, give or
-# take this many seconds.
-REFRESH_AFTER_SECONDS = 60
-
-
 def check_csrf_only_where_it_applies(app: Flask) -> None:
     """Call right after `csrf.init_app(app)`. Flask-WTF's before-request check looks up the view's and blueprint's
     exemptions before it looks at the method, on every GET (issue 19: a twentieth of an empty request); the method
@@ -81,6 +74,13 @@ def check_csrf_only_where_it_applies(app: Flask) -> None:
         return protect()
 
     hooks[-1] = csrf_protect
+
+
+# A signed-in session ends after SESSION_MINUTES without a request (PERMANENT_SESSION_LIFETIME). Flask renews the
+# cookie on every response to slide that end forward: signing, compressing and sending a new cookie on every page
+# (issue 19: about 6 % of a served Min side). Renewing it once it is this old slides the end just as well, give or
+# take this many seconds.
+REFRESH_AFTER_SECONDS = 60
 
 
 class CachedSessionInterface(SecureCookieSessionInterface):
