@@ -20,7 +20,7 @@ from portal.auth.decorators import role_required
 from portal.database import prepared
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
-from portal.models import Caseworker, Member, ServiceLocation
+from portal.models import Caseworker, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import EMPLOYMENT_TYPES, JobcenterReferral
 from portal.models.members import CHANNELS, TARGET_GROUPS
@@ -32,6 +32,7 @@ from portal.models.statuses import (
 )
 from portal.query_args import db_int
 from portal.services import access
+from portal.services import locations as service_locations
 from portal.services.casework import caseload as caseload_service
 from portal.services.casework import conversation_record as record_service
 from portal.services.casework import jobmatch, summary
@@ -347,7 +348,7 @@ def job_orders():
     page = max(1, request.args.get("side", 1, type=db_int) or 1)
     orders, total = jobmatch.list_job_orders(db.session, today=today, status=status, location_id=location_id, q=q,
                                              page=page)
-    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
+    locations = service_locations.by_name(db.session)
     kpi = jobmatch.placements_per_year(db.session)
     return render_template("caseworker/job_orders.html", orders=orders, total=total, status=status,
                            location_id=location_id, q=q, page=page, per_page=25, locations=locations, kpi=kpi,
@@ -382,7 +383,7 @@ def new_job_order():
         else:
             flash(_("Jobordren er oprettet. Her er de medlemmer, der passer bedst."), "success")
             return redirect(url_for("caseworker.job_order", order_id=order.id))
-    locations = list(db.session.scalars(select(ServiceLocation).order_by(ServiceLocation.name)))
+    locations = service_locations.by_name(db.session)
     from portal.demo.names import TRADES_FOA, TRADES_OTHER
 
     return render_template("caseworker/job_order_form.html", data=data, errors=errors, locations=locations,
