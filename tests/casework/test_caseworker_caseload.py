@@ -357,3 +357,24 @@ def test_nightly_job_recomputes_stored_next_steps(app, session, make):
     session.expire_all()
     row = session.scalar(select(MemberNextStep).where(MemberNextStep.member_id == member.id))
     assert row is not None and row.step_code is not None and row.stale is False
+
+
+def test_the_location_filter_offers_the_locations_the_staff_member_sees(session, make):
+    """Own location for a caseworker, the region's for a group-2 specialist, every one for the central unit."""
+    from portal.services.access import staff_scope
+    from portal.services.casework.caseload import visible_locations
+
+    odense = make.location("Odense", region="Syddanmark")
+    vejle = make.location("Vejle", region="Syddanmark")
+    aalborg = make.location("Aalborg", region="Nordjylland")
+    plain = make.caseworker("cw1", location=odense)
+    specialist = make.caseworker("cw2", location=vejle, group2_specialist=True)
+    central = make.caseworker("cw3", location=aalborg, central_unit=True)
+    make.commit()
+
+    def names(cw):
+        return [row.name for row in visible_locations(session, staff_scope(session, cw.user))]
+
+    assert names(plain) == ["Odense"]
+    assert names(specialist) == ["Odense", "Vejle"]
+    assert names(central) == ["Aalborg", "Odense", "Vejle"]

@@ -52,7 +52,7 @@ from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
 from portal.models.offers import OfferRegistration
 from portal.models.statuses import BookingStatus, MemberStatus, RegistrationStatus
 from portal.query_args import db_int
-from portal.services import audit
+from portal.services import audit, locations
 from portal.services.access import StaffScope, visible_members_clause
 from portal.services.booking.contact_course import (
     Step,
@@ -540,15 +540,14 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
 
 
 def visible_locations(session: Session, staff: StaffScope) -> list:
-    """The service locations the staff member can filter the list by (id, name), by name: every location for
-    those who see all, the region's for a group-2 specialist, else their own."""
-    query = select(ServiceLocation.id, ServiceLocation.name).order_by(ServiceLocation.name)
-    if not staff.sees_all:
-        if staff.group2_specialist and staff.region:
-            query = query.where(ServiceLocation.region == staff.region)
-        else:
-            query = query.where(ServiceLocation.id == staff.caseworker.location_id)
-    return list(session.execute(query))
+    """The service locations the staff member can filter the list by (portal.services.locations' rows), by name:
+    every location for those who see all, the region's for a group-2 specialist, else their own."""
+    rows = locations.by_name(session)
+    if staff.sees_all:
+        return rows
+    if staff.group2_specialist and staff.region:
+        return [row for row in rows if row.region == staff.region]
+    return [row for row in rows if row.id == staff.caseworker.location_id]
 
 
 def waiting_handoffs(session: Session, staff: StaffScope) -> int:
