@@ -325,16 +325,34 @@ def _page(client, path: str, runs: int, counter: Statements) -> dict:
     return {"median_ms": round(statistics.median(times), 2), "sql": counter.n, "runs": runs}
 
 
+def goal_pages(app) -> dict[str, tuple[object, str]]:
+    """The in-process goal pages: key → (a signed-in test client, path)."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Member, User
+
+    with app.app_context():
+        number = db.session.scalar(select(Member.member_number).join(User, User.id == Member.user_id)
+                                   .where(User.username == "medlem"))
+        db.session.remove()
+    member, _ = _client_login(app, "medlem")
+    staff, _ = _client_login(app, "sagsbehandler")
+    return {"min_side": (member, "/min-side"), "min_plan": (member, "/min-side/plan"),
+            "tilbud": (member, "/tilbud"), "samtaler": (member, "/samtaler/mine"),
+            "caseload": (staff, "/sagsbehandler/"), "calendar": (staff, "/kalender"),
+            "conversation_screen": (staff, f"/sagsbehandler/medlem/{number}")}
+
+
 def in_process(database: Database, mode: Mode) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-goals-"))
     os.environ.update(PORTAL_DATABASE_URL=database.url_for(work, "inproc"), PORTAL_SECRET_KEY="bench-goals",
                       PORTAL_LOG_LEVEL="WARNING", PORTAL_INSTANCE_PATH=str(work),
                       PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
-    from sqlalchemy import event, select
+    from sqlalchemy import event
 
     from portal import create_app
     from portal.extensions import db
-    from portal.models import Member, User
 
     app = create_app({"KPI_CACHE_SECONDS": 0})
     out: dict = {}
@@ -342,20 +360,12 @@ def in_process(database: Database, mode: Mode) -> dict:
         with app.app_context():
             counter = Statements()
             event.listen(db.engine, "before_cursor_execute", counter)
-            number = db.session.scalar(select(Member.member_number).join(User, User.id == Member.user_id)
-                                       .where(User.username == "medlem"))
-            db.session.remove()
         login_times = []
         for _ in range(mode.logins):
-            member, seconds = _client_login(app, "medlem")
+            _, seconds = _client_login(app, "medlem")
             login_times.append(seconds * 1000)
         out["login_ms"] = round(statistics.median(login_times), 1)
-        staff, _ = _client_login(app, "sagsbehandler")
-        pages = {"min_side": (member, "/min-side"), "min_plan": (member, "/min-side/plan"),
-                 "tilbud": (member, "/tilbud"), "samtaler": (member, "/samtaler/mine"),
-                 "caseload": (staff, "/sagsbehandler/"), "calendar": (staff, "/kalender"),
-                 "conversation_screen": (staff, f"/sagsbehandler/medlem/{number}")}
-        for key, (client, path) in pages.items():
+        for key, (client, path) in goal_pages(app).items():
             out[key] = {"path": path, **_page(client, path, mode.runs, counter)}
         out["dashboard"] = _dashboard(app, mode)
         out["reminders"] = _reminders(app)

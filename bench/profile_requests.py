@@ -3,7 +3,8 @@
     python -m bench.profile_requests /bench/hello 2000          # anonymous, straight through the WSGI app
     python -m bench.profile_requests /min-side 200 medlem       # logged in (demo password), through the test client
 
-Runs on a copy of the cached QUICK demo database (`make bench QUICK=1` seeds it), with the served settings of
+Runs on a copy of the cached QUICK demo database (`make bench QUICK=1` seeds it), or on BENCH_DATABASE_URL as it is
+(a seeded PostgreSQL database: `flask db upgrade` and `flask demo seed --members 20000 --seed 2026` on it), with the served settings of
 bench/goals.py (log level WARNING unless PORTAL_LOG_LEVEL says otherwise). Prints the wall time per request and the
 top functions by cumulative and by own time.
 """
@@ -26,10 +27,13 @@ PASSWORD = "demo-adgangskode"
 
 
 def _app(work: Path):
-    db_file, _ = demo_database(members=int(os.environ.get("BENCH_MEMBERS", "20000")))
-    copy = work / "profile.sqlite3"
-    shutil.copy(db_file, copy)
-    os.environ.update(PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-profile",
+    url = os.environ.get("BENCH_DATABASE_URL")  # e.g. a seeded PostgreSQL database, used as it is
+    if not url:
+        db_file, _ = demo_database(members=int(os.environ.get("BENCH_MEMBERS", "20000")))
+        copy = work / "profile.sqlite3"
+        shutil.copy(db_file, copy)
+        url = f"sqlite:///{copy}"
+    os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-profile",
                       PORTAL_BENCH_ROUTES="1", PORTAL_INSTANCE_PATH=str(work),
                       PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
     os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")

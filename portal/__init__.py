@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
     from portal import (
+        db_connections,
         errors,
         i18n,
         json_bodies,
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     json_bodies.init_app(app)  # before the CSRF check and the rate limiter, which may read the body
     request_text.init_app(app)  # NUL refused on both databases, before any view reads the request
     db.init_app(app)
+    db_connections.init_app(app)  # after db.init_app: its teardown must run before the session's close
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     security.check_csrf_only_where_it_applies(app)

@@ -214,9 +214,9 @@ class Config:
         self.ENV_NAME = self.ENV
         self.PRODUCTION = self.ENV == "production"
         self.SQLALCHEMY_DATABASE_URI = self.DATABASE_URL or f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
-        # A pooled connection is tested before use: after a database restart, failover or pg_terminate_backend the
-        # next request gets a fresh connection instead of a 500 (tests/core/test_pg_reconnect.py).
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pool_pre_ping: portal.db_connections notices a connection the server dropped without a round trip
+        # (tests/core/test_pg_reconnect.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
         if not self.SECRET_KEY:
             if self.PRODUCTION:
                 raise SettingError("PORTAL_SECRET_KEY must be set when PORTAL_ENV=production")

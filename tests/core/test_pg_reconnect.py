@@ -19,9 +19,11 @@ def _drop_every_connection_of(url: str) -> int:
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            return len(conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": target.database}).all())
+            pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                                {"name": target.database}).all()
+            for pid in pids:  # terminate, and wait (up to 5 s) until the backend has gone, as after a restart
+                conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            return len(pids)
     finally:
         admin.dispose()
 
