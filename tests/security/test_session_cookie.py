@@ -58,3 +58,25 @@ def test_a_cookie_older_than_the_session_lifetime_signs_nobody_in(signed_in, app
     response = signed_in.get("/min-side")
     assert response.status_code in (302, 303)
     assert "/login" in response.headers["Location"]
+
+
+def test_vary_on_cookie_adds_cookie_once_to_what_the_response_varies_on():
+    from werkzeug.wrappers import Response
+
+    from portal.security import vary_on_cookie
+
+    fresh = Response("x")
+    vary_on_cookie(fresh)
+    assert fresh.headers.getlist("Vary") == ["Cookie"]
+    other = Response("x", headers={"Vary": "Accept-Language"})
+    vary_on_cookie(other)
+    assert other.headers.getlist("Vary") == ["Accept-Language, Cookie"]
+    already = Response("x", headers={"Vary": "cookie"})
+    vary_on_cookie(already)
+    assert already.headers.getlist("Vary") == ["cookie"]
+
+
+def test_an_anonymous_answer_that_read_the_session_but_sets_no_cookie_still_varies_on_cookie(client):
+    response = client.get("/healthz")  # reads the session (language), leaves it empty
+    assert "Set-Cookie" not in response.headers
+    assert response.headers.getlist("Vary") == ["Cookie"]
