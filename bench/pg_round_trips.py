@@ -6,10 +6,10 @@
 "before" is how the portal used PostgreSQL until this change: `pool_pre_ping` (one `;` round trip at every
 checkout) and every request's transaction ending in ROLLBACK, which makes psycopg forget the statements it had
 prepared. "after" is portal.db_connections: the socket check at checkout and COMMIT after a request that only read.
-The two alternate round by round (ROUNDS=8, RUNS=10 requests a page and round) on the same app, database and
-signed-in clients, so both see the same machine. Prints per page the median of each and their ratio, and the
-round trips of one request (every `psycopg` network wait counted); writes bench/results/pg-round-trips-<time>.md
-and .json.
+Two apps run in this process, one each way, with their own pools on the same database; their requests alternate one
+by one (WARM=10 first, then RUNS=150 a page each), so both see the same machine. Prints per page the median of each
+and their ratio, and the round trips of one request (every `psycopg` network wait counted); writes
+bench/results/pg-round-trips-<time>.md and .json.
 """
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.pool import Pool
+
 from bench import goals
 from bench.common import ROOT
 
-ROUNDS = int(os.environ.get("ROUNDS", "8"))
-RUNS = int(os.environ.get("RUNS", "10"))
+WARM = int(os.environ.get("WARM", "10"))  # psycopg prepares a statement at its sixth run on a connection
+RUNS = int(os.environ.get("RUNS", "150"))
 
 
 class RoundTrips:
@@ -47,53 +49,65 @@ class RoundTrips:
         psycopg.Connection.wait = wait
 
 
-def _variant(app, name: str) -> None:
-    """Switch the app between how it used PostgreSQL before portal.db_connections and after."""
+def _as_before(app) -> None:
+    """Make `app` use PostgreSQL as the portal did before portal.db_connections: pre-ping at every checkout, no
+    socket check, and every request's transaction closed by the session's ROLLBACK."""
     from sqlalchemy import event
-    from sqlalchemy.pool import Pool
 
     from portal import db_connections
     from portal.extensions import db
 
-    before = name == "before"
     with app.app_context():
-        db.engine.pool._pre_ping = before
-    if before and event.contains(Pool, "checkout", db_connections.discard_dropped_connection):
+        pool = db.engine.pool
+    pool._pre_ping = True
+    if event.contains(Pool, "checkout", db_connections.discard_dropped_connection):
         event.remove(Pool, "checkout", db_connections.discard_dropped_connection)
-    elif not before:
-        event.listen(Pool, "checkout", db_connections.discard_dropped_connection)
-    _variant.commit_if_only_read = getattr(_variant, "commit_if_only_read", db_connections.commit_if_only_read)
-    db_connections.commit_if_only_read = (lambda session, error: None) if before else _variant.commit_if_only_read
+    app.teardown_appcontext_funcs[:] = [f for f in app.teardown_appcontext_funcs
+                                        if f.__name__ != "_commit_if_only_read"]
+
+
+def _as_now(app) -> None:
+    from sqlalchemy import event
+
+    from portal import db_connections
+    from portal.extensions import db
+
+    with app.app_context():
+        event.listen(db.engine.pool, "checkout", db_connections.discard_dropped_connection)
 
 
 def run(url: str) -> dict:
+    """Two apps in this process, each with its own engine and pool: one as before, one as now. Requests alternate
+    between them one by one, so both see the same moments of the machine; each keeps its own connections (and
+    so its own prepared statements)."""
     work = Path(tempfile.mkdtemp(prefix="bench-pg-round-trips-"))
     os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-pg", PORTAL_LOG_LEVEL="WARNING",
                       PORTAL_INSTANCE_PATH=str(work), PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
     from portal import create_app
 
-    app = create_app({"KPI_CACHE_SECONDS": 0})
+    apps = {"before": create_app({"KPI_CACHE_SECONDS": 0}), "after": create_app({"KPI_CACHE_SECONDS": 0})}
+    _as_before(apps["before"])
+    _as_now(apps["after"])
     trips = RoundTrips()
-    pages = goals.goal_pages(app)
-    variants = ("before", "after")
-    times = {(v, key): [] for v in variants for key in pages}
+    pages = {name: goals.goal_pages(app) for name, app in apps.items()}
+    times = {(v, key): [] for v in apps for key in pages["after"]}
     round_trips = {}
-    for _ in range(ROUNDS):
-        for variant in variants:
-            _variant(app, variant)
-            for key, (client, path) in pages.items():
-                for _ in range(3):  # the variant's steady state (after: statements prepared again)
-                    assert client.get(path).status_code == 200, path
-                for _ in range(RUNS):
-                    trips.n = 0
-                    started = time.perf_counter()
-                    assert client.get(path).status_code == 200, path
-                    times[(variant, key)].append((time.perf_counter() - started) * 1000)
-                    round_trips[(variant, key)] = trips.n
-    _variant(app, "after")
+    for key in pages["after"]:
+        for _ in range(WARM):
+            for v in apps:
+                client, path = pages[v][key]
+                assert client.get(path).status_code == 200, path
+        for _ in range(RUNS):
+            for v in apps:
+                client, path = pages[v][key]
+                trips.n = 0
+                started = time.perf_counter()
+                assert client.get(path).status_code == 200, path
+                times[(v, key)].append((time.perf_counter() - started) * 1000)
+                round_trips[(v, key)] = trips.n
     out = {}
-    for key, (_, path) in pages.items():
-        before, after = (statistics.median(times[(v, key)]) for v in variants)
+    for key, (_, path) in pages["after"].items():
+        before, after = (statistics.median(times[(v, key)]) for v in apps)
         out[key] = {"path": path, "before_ms": round(before, 2), "after_ms": round(after, 2),
                     "ratio": round(after / before, 3), "round_trips_before": round_trips[("before", key)],
                     "round_trips_after": round_trips[("after", key)]}
@@ -119,8 +133,8 @@ def main() -> int:
         result = run(url)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     header = (f"`python -m bench.pg_round_trips` at {stamp}, {os.cpu_count()} cores, load average "
-              f"{os.getloadavg()[0]:.1f} at the end, {ROUNDS} alternating rounds × {RUNS} requests a page, "
-              f"medians; wall {time.perf_counter() - started:.0f} s")
+              f"{os.getloadavg()[0]:.1f} at the end, {RUNS} requests a page to each app, alternating one by one "
+              f"after {WARM} warm-up requests, medians; wall {time.perf_counter() - started:.0f} s")
     table = markdown(result, header)
     print(table)
     results = ROOT / "bench" / "results"
