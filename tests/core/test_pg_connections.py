@@ -66,24 +66,22 @@ def test_a_flushed_insert_the_view_did_not_commit_is_rolled_back(app, client, me
     assert _db.session.scalar(select(func.count()).select_from(PlanItem).where(PlanItem.title == "Aldrig gemt")) == 0
 
 
-def test_an_unflushed_change_is_not_committed_by_the_read_only_end(app, client, mette, ends):
+def _change_unflushed(member_id):
+    _db.session.get(Member, member_id).first_name = "Ændret"  # changed, never flushed, never committed
+
+
+def _core_update(member_id):
+    _db.session.execute(update(Member).where(Member.id == member_id).values(first_name="Ændret"))
+
+
+@pytest.mark.parametrize("change", [_change_unflushed, _core_update], ids=["unflushed change", "core update"])
+def test_a_change_the_view_did_not_commit_is_not_kept(app, client, mette, ends, change):
     def view():
-        _db.session.get(Member, mette).first_name = "Ændret"  # changed, never flushed, never committed
+        change(mette)
         return "ok"
 
-    _route(app, "/_test/change-unflushed", view)
-    assert client.get("/_test/change-unflushed").status_code == 200
-    assert ends == ["rollback"]
-    assert _db.session.get(Member, mette).first_name != "Ændret"
-
-
-def test_a_core_update_the_view_did_not_commit_is_rolled_back(app, client, mette, ends):
-    def view():
-        _db.session.execute(update(Member).where(Member.id == mette).values(first_name="Ændret"))
-        return "ok"
-
-    _route(app, "/_test/core-update", view)
-    assert client.get("/_test/core-update").status_code == 200
+    _route(app, "/_test/change", view)
+    assert client.get("/_test/change").status_code == 200
     assert ends == ["rollback"]
     assert _db.session.get(Member, mette).first_name != "Ændret"
 
