@@ -42,11 +42,13 @@ def discard_dropped_connection(dbapi_connection, connection_record, connection_p
         return
     if dbapi_connection.closed or dbapi_connection.broken:
         raise DisconnectionError("the connection was closed")
+    # poll, not select: select refuses a descriptor above 1023, which a busy worker's sockets can be
+    poller = select.poll()
     try:
-        waiting, _, _ = select.select([pgconn.socket], [], [], 0)
+        poller.register(pgconn.socket, select.POLLIN)
     except (OSError, ValueError) as error:  # the socket itself is gone
         raise DisconnectionError("the connection's socket is gone") from error
-    if waiting:
+    if poller.poll(0):  # input waiting, a hang-up or an error: the server is not keeping this connection
         raise DisconnectionError("the server sent something to an idle connection (it dropped it)")
 
 

@@ -114,3 +114,39 @@ def test_postgres_keeps_the_statements_it_prepared_from_one_request_to_the_next(
     for _ in range(12):  # psycopg prepares a statement once a connection has run it five times
         assert client.get("/min-side/plan").status_code == 200
     assert int(client.get("/_test/prepared").get_data(as_text=True)) > 0
+
+
+class _IdlePsycopgLike:
+    """What the checkout hook reads of a psycopg connection: closed, broken and pgconn.socket."""
+
+    closed = broken = False
+
+    def __init__(self, fd: int) -> None:
+        self.pgconn = type("PGconn", (), {"socket": fd})()
+
+
+def test_the_checkout_check_reads_sockets_numbered_above_1023_and_refuses_one_with_input_waiting():
+    import resource
+    import socket
+
+    from sqlalchemy.exc import DisconnectionError
+
+    from portal.db_connections import discard_dropped_connection
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = 1500
+    if hard != resource.RLIM_INFINITY and hard <= high:
+        pytest.skip(f"the process may open at most {hard} files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, high + 1), hard))
+    ours, server = socket.socketpair()
+    try:
+        os.dup2(ours.fileno(), high)
+        discard_dropped_connection(_IdlePsycopgLike(high), None, None)  # idle: kept
+        server.sendall(b"E")  # what the server sends as it drops the connection
+        with pytest.raises(DisconnectionError):
+            discard_dropped_connection(_IdlePsycopgLike(high), None, None)
+    finally:
+        os.close(high)
+        ours.close()
+        server.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
