@@ -367,7 +367,8 @@ def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> None
 
 def _count_mine_fresh(session: Session, staff: StaffScope, clauses: list, today: date) -> int:
     """The "mine" scope's count, and whether any of the caseworker's own members has a missing or stale stored step,
-    in one pass over their members (a few dozen, on the caseworker index). Stale rows are refreshed first and the
+    in one pass over their members on the caseworker index (about 26 in the demo, about 1,100 at 250,000
+    members, where it is 2 ms of the page). Stale rows are refreshed first and the
     members counted again: the overdue filter and the sort read the stored step."""
     unfresh = or_(MemberNextStep.member_id.is_(None), MemberNextStep.stale.is_(True))
     counts = (select(func.count(case((and_(*clauses), 1))), func.count(case((unfresh, 1))))
