@@ -25,22 +25,65 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def served_portal(db_file: Path, *, members: int = 300, seed: int = 2026, now: datetime | None = None,
-                  config: dict | None = None):
-    """Create the schema (migrations), seed the demo, serve it; yields (base_url, app)."""
+def _live_app(db_file: Path, config: dict | None = None):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "SECRET_KEY": "live-test",
+                       "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "10000 per minute",
+                       "DEMO_PASSWORD": DEMO_PASSWORD, **(config or {})})
+
+
+def _migrate_and_seed(app, *, members: int, seed: int, now: datetime | None) -> None:
     from flask_migrate import upgrade
 
     from portal.demo import seed_demo
 
-    url = f"sqlite:///{db_file}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "live-test",
-                      "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "10000 per minute",
-                      "DEMO_PASSWORD": DEMO_PASSWORD, **(config or {})})
     with app.app_context():
         upgrade()
         seed_demo(db.session, members=members, seed=seed, now=now, password=DEMO_PASSWORD)
         db.session.remove()
+        db.engine.dispose()
+
+
+# Seeded demo databases this test process made, by (members, seed, local date): (file, when it was seeded). Every
+# browser module serves its own copy of one (it books and cancels in it), instead of migrating and seeding its own
+# (10-15 s a module). A copy is used only on the day it was seeded and for SEEDED_COPY_MINUTES: the demo is
+# placed relative to the moment it was seeded, as a module's own seed would be.
+_SEEDED: dict[tuple, tuple[Path, float]] = {}
+SEEDED_COPY_MINUTES = 15
+
+
+def _seeded_copy(db_file: Path, *, members: int, seed: int) -> None:
+    """Copy a seeded demo of this process into `db_file`, seeding one first if there is none fresh enough."""
+    import atexit
+    import shutil
+    import sqlite3
+    import tempfile
+    import time
+    from contextlib import closing
+
+    from portal.timeutil import local_today
+
+    key = (members, seed, local_today())
+    template, seeded_at = _SEEDED.get(key, (None, 0.0))
+    if template is None or time.monotonic() - seeded_at > SEEDED_COPY_MINUTES * 60:
+        folder = tempfile.mkdtemp(prefix="seeded-demo-")
+        atexit.register(shutil.rmtree, folder, True)
+        template = Path(folder) / "demo.sqlite3"
+        _migrate_and_seed(_live_app(template), members=members, seed=seed, now=None)
+        _SEEDED[key] = (template, time.monotonic())
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(db_file)) as target:
+        source.backup(target)  # a consistent copy, whatever the template's WAL still holds
+
+
+@contextmanager
+def served_portal(db_file: Path, *, members: int = 300, seed: int = 2026, now: datetime | None = None,
+                  config: dict | None = None):
+    """Create the schema (migrations), seed the demo, serve it; yields (base_url, app). With the real clock and no
+    extra settings, the demo is a copy of one this process seeded earlier today (see _SEEDED)."""
+    app = _live_app(db_file, config)
+    if now is None and not config:
+        _seeded_copy(db_file, members=members, seed=seed)
+    else:
+        _migrate_and_seed(app, members=members, seed=seed, now=now)
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -251,9 +251,16 @@ class MemberNextStep(db.Model):
     """
 
     __tablename__ = "member_next_step"
-    __table_args__ = (Index("ix_member_next_step_sort_due", "sort_due"),)
+    __table_args__ = (
+        Index("ix_member_next_step_sort_due", "sort_due"),
+        # A caseworker's own list (Mine medlemmer) by due date, counted and paged from this index alone.
+        Index("ix_member_next_step_caseworker_due", "caseworker_id", "sort_due", "member_id", "stale"),
+    )
 
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    # A copy of the member's caseworker_id (kept with it by portal.services.casework.caseload), so the caseworker's
+    # own list is read without joining the stored step of each of their members (about 1,300 at 250,000 members).
+    caseworker_id: Mapped[int | None] = mapped_column(Integer)
     step_code: Mapped[str | None] = mapped_column(String(40))
     step_label: Mapped[str | None] = mapped_column(String(120))
     due_date: Mapped[date | None] = mapped_column(Date)

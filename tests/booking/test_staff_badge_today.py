@@ -5,8 +5,9 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import select
 
-from portal.models import Booking
+from portal.models import Booking, Caseworker, User
 from portal.services.booking import booking as svc
 from tests.booking_helpers import NOW, utc
 
@@ -33,14 +34,22 @@ def day(session, make):
     _booking(session, mette, birgitte, utc(2027, 3, 22, 22, 30))  # 23:30 local, still today: counted
     _booking(session, mette, birgitte, utc(2027, 3, 22, 23, 0))  # 00:00 local on Tuesday: not today
     _booking(session, mette, other, NOW + timedelta(hours=2))  # someone else's
+    # Karl's from 20:00 local yesterday until 10:00 today, not over yet: not one of today's conversations
+    ole = make.member("ole", location=loc, caseworker=other)
+    _booking(session, ole, other, NOW - timedelta(hours=13), minutes=14 * 60)
     make.commit()
     return birgitte
 
 
-def test_remaining_today_counts_booked_conversations_not_over_before_local_midnight(session, day):
+def test_remaining_today_counts_booked_conversations_of_today_not_over(session, day):
     assert svc.remaining_today(session, day.id, now=NOW, today=NOW.date()) == 3
     evening = utc(2027, 3, 22, 22, 0)  # 23:00 local: only the 23:30 one is left
     assert svc.remaining_today(session, day.id, now=evening, today=evening.date()) == 1
+
+
+def test_a_conversation_begun_yesterday_is_not_one_of_todays(session, day):
+    karl = session.scalars(select(Caseworker).join(User).where(User.username == "karl")).one()
+    assert svc.remaining_today(session, karl.id, now=NOW, today=NOW.date()) == 1  # the 11:00 one
 
 
 def test_the_badge_shows_the_count_on_the_caseworkers_pages(client, auth, day):

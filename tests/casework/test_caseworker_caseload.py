@@ -1,12 +1,13 @@
 """The caseload (Mine medlemmer): scope, next statutory step, overdue in text, filters, search, no N+1."""
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from portal.extensions import db as _db
 from portal.models import AuditEntry, Booking, Member
@@ -378,3 +379,71 @@ def test_the_location_filter_offers_the_locations_the_staff_member_sees(session,
     assert names(plain) == ["Odense"]
     assert names(specialist) == ["Odense", "Vejle"]
     assert names(central) == ["Aalborg", "Odense", "Vejle"]
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r"(\w+), \w+</a>", html[html.index("<tbody>"):])
+
+
+def test_the_stored_step_follows_the_members_caseworker(client, auth, make, session, odense_cw):
+    """"Mine medlemmer" reads the stored rows' copy of the caseworker: a member given to a colleague leaves the
+    list at once and appears in the colleague's."""
+    colleague = make.caseworker("sb-kollega")
+    moving = make.member(caseworker=odense_cw, weeks_unemployed=2, last_name="Flyttesen")
+    make.member(caseworker=odense_cw, weeks_unemployed=1, last_name="Blivsen")
+    make.commit()
+    auth.login("sb-odense")
+    assert "Flyttesen" in client.get("/sagsbehandler/").get_data(as_text=True)
+    assert session.get(MemberNextStep, moving.id).caseworker_id == odense_cw.id
+    moving.caseworker_id = colleague.id
+    session.commit()
+    assert session.get(MemberNextStep, moving.id).caseworker_id == colleague.id
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert "Flyttesen" not in html and "Blivsen" in html and "1 medlem" in html
+    auth.logout()
+    auth.login("sb-kollega")
+    assert "Flyttesen" in client.get("/sagsbehandler/").get_data(as_text=True)
+
+
+def test_stored_rows_that_do_not_add_up_are_not_trusted_for_the_list(client, auth, make, session, odense_cw):
+    """A member moved by a bulk update the stored rows never saw (or an import): the list reads the members
+    themselves and shows each own member once, in due order, with the right count."""
+    members = [make.member(caseworker=odense_cw, weeks_unemployed=w, last_name=f"Medlem{w}") for w in (1, 2, 3)]
+    other = make.caseworker("sb-anden")
+    make.commit()
+    auth.login("sb-odense")
+    assert _names(client.get("/sagsbehandler/").get_data(as_text=True)) == ["Medlem3", "Medlem2", "Medlem1"]
+    session.execute(update(Member).where(Member.id == members[0].id).values(caseworker_id=other.id))
+    session.commit()
+    assert session.get(MemberNextStep, members[0].id).caseworker_id == odense_cw.id  # the copy is behind
+    html = client.get("/sagsbehandler/").get_data(as_text=True)
+    assert _names(html) == ["Medlem3", "Medlem2"] and "2 medlemmer" in html
+
+
+@pytest.mark.parametrize("args", [{}, {"overskredet": "1"}, {"retning": "desc"}, {"overskredet": "1", "retning": "desc"}])
+def test_the_own_list_by_due_date_is_the_list_the_members_give(session, make, clock, monkeypatch, odense_cw, args):
+    """The caseworker index's list (count, order, pages) is the one the members' own rows give."""
+    from portal.services.access import staff_scope
+    from portal.services.casework import caseload as svc
+
+    for i in range(60):  # two pages, of the overdue ones too
+        make.member(caseworker=odense_cw, login=False, weeks_unemployed=i % 7, last_name=f"Medlem{i:02d}")
+    make.member(weeks_unemployed=5, last_name="Andenssag")
+    make.commit()
+    staff = staff_scope(session, odense_cw.user)
+
+    def pages():
+        out = []
+        for number in (1, 2, 3):
+            query = svc.CaseloadQuery.from_args({**args, "side": str(number)}, staff)
+            result = svc.caseload(session, staff, query, today=clock.today, now=clock.now)
+            out.append((result.total, [row.member.last_name for row in result.rows]))
+        return out
+
+    by_index = pages()
+    monkeypatch.setattr(svc, "_own_list_by_due_date", lambda staff, query: False)
+    assert by_index == pages()
+    total = by_index[0][0]
+    assert total == 60 or ("overskredet" in args and 25 < total < 60)
+    shown = [name for _, names in by_index[:math.ceil(total / 25)] for name in names]
+    assert len(shown) == len(set(shown)) == total  # every own member once, the other caseworker's not

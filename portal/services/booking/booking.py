@@ -236,12 +236,15 @@ def _active_bookings():
 
 
 def remaining_today(session: Session, caseworker_id: int, *, now: datetime, today: date) -> int:
-    """The caseworker's booked conversations not yet over, starting before local midnight tonight (the staff
-    badge "Samtaler i dag")."""
+    """The caseworker's booked conversations of today (local) not yet over (the staff badge "Samtaler i dag").
+
+    Bounded on both sides of the (caseworker, starts_at) index: with only "before midnight tonight" the database
+    read every past booking of the caseworker to check its end (0.4 ms on every staff page at 250,000 members)."""
+    morning = local_to_utc(datetime.combine(today, datetime.min.time()))
     tonight = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
     return session.scalar(select(func.count()).select_from(Booking).where(
         Booking.caseworker_id == caseworker_id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > now,
-        Booking.starts_at < tonight)) or 0
+        Booking.starts_at >= morning, Booking.starts_at < tonight)) or 0
 
 
 def member_active_bookings(session: Session, member: Member) -> list[Booking]:

@@ -72,6 +72,7 @@ GROUP_FILTERS = ("1", "2a", "2b", "2", "none")
 STATUS_FILTERS = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT, MemberStatus.I_JOB)
 SCOPES = ("mine", "all")
 COURSE_FIELDS = ("status", "first_unemployment_day", "target_group")
+WATCHED_FIELDS = (*COURSE_FIELDS, "caseworker_id")  # the stored row also carries the member's caseworker
 REFRESH_BATCH = 2000
 COUNT_CAP = 10_000
 NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
@@ -79,7 +80,7 @@ NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
 BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
 # What a page shows of a member and what the rule reads, as CaseloadMember (plain columns, no ORM objects).
 PAGE_MEMBER_COLUMNS = (Member.id, Member.member_number, Member.first_name, Member.last_name, Member.status,
-                       Member.first_unemployment_day, Member.target_group, ServiceLocation.name)
+                       Member.first_unemployment_day, Member.target_group, ServiceLocation.name, Member.caseworker_id)
 # The stored next step as the page reads it (plain columns: NULL when the member has no stored row).
 STORED_STEP_COLUMNS = (MemberNextStep.member_id.label("stored_member_id"), MemberNextStep.step_code,
                        MemberNextStep.due_date, MemberNextStep.computed_on, MemberNextStep.stale)
@@ -100,25 +101,24 @@ def compute_next_steps(session: Session, members: list[Member] | list[CaseloadMe
     return {m.id: next_step(statutory_steps(m, bookings.get(m.id, []), today)) for m in members}
 
 
-def _row(member_id: int, step: Step | None, today: date) -> dict:
-    return {"member_id": member_id, "step_code": step.key if step else None,
+def _row(member_id: int, caseworker_id: int | None, step: Step | None, today: date) -> dict:
+    return {"member_id": member_id, "caseworker_id": caseworker_id, "step_code": step.key if step else None,
             "step_label": step.title if step else None, "due_date": step.due_date if step else None,
             "sort_due": step.due_date if step and step.due_date else NO_STEP, "computed_on": today, "stale": False}
 
 
-def store_next_steps(session: Session, steps: dict[int, Step | None], today: date) -> None:
-    if not steps:
-        return
-    ids = list(steps)
-    for start in range(0, len(ids), REFRESH_BATCH):
-        chunk = ids[start:start + REFRESH_BATCH]
-        session.execute(delete(MemberNextStep).where(MemberNextStep.member_id.in_(chunk)))
-        session.execute(insert(MemberNextStep), [_row(mid, steps[mid], today) for mid in chunk])
+def store_next_steps(session: Session, members: list[Member] | list[CaseloadMember], steps: dict[int, Step | None],
+                     today: date) -> None:
+    """Store `steps` (by member id) for `members`, with each member's caseworker."""
+    for start in range(0, len(members), REFRESH_BATCH):
+        chunk = members[start:start + REFRESH_BATCH]
+        session.execute(delete(MemberNextStep).where(MemberNextStep.member_id.in_([m.id for m in chunk])))
+        session.execute(insert(MemberNextStep), [_row(m.id, m.caseworker_id, steps[m.id], today) for m in chunk])
 
 
 def refresh_next_steps(session: Session, members: list[Member], today: date) -> dict[int, Step | None]:
     steps = compute_next_steps(session, members, today)
-    store_next_steps(session, steps, today)
+    store_next_steps(session, members, steps, today)
     return steps
 
 
@@ -130,12 +130,12 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
     """
     session.execute(delete(MemberNextStep))
     session.execute(insert(MemberNextStep).from_select(
-        ["member_id", "step_code", "step_label", "due_date", "sort_due", "computed_on", "stale"],
-        select(Member.id, null(), null(), null(), literal(NO_STEP), literal(today), false())
+        ["member_id", "caseworker_id", "step_code", "step_label", "due_date", "sort_due", "computed_on", "stale"],
+        select(Member.id, Member.caseworker_id, null(), null(), null(), literal(NO_STEP), literal(today), false())
         .where(or_(Member.status != MemberStatus.LEDIG, Member.first_unemployment_day.is_(None)))))
     done = session.scalar(select(func.count()).select_from(MemberNextStep)) or 0
     last_id = 0
-    member_cols = (Member.id, Member.status, Member.first_unemployment_day, Member.target_group)
+    member_cols = (Member.id, Member.status, Member.first_unemployment_day, Member.target_group, Member.caseworker_id)
     no_booking_steps: dict[tuple, Step | None] = {}
     while True:
         members = session.execute(select(*member_cols).where(
@@ -159,7 +159,7 @@ def refresh_all(session: Session, today: date, *, batch: int = 20_000) -> int:
                 if key not in no_booking_steps:
                     no_booking_steps[key] = next_step(statutory_steps(m, [], today))
                 step = no_booking_steps[key]
-            rows.append(_row(m.id, step, today))
+            rows.append(_row(m.id, m.caseworker_id, step, today))
         session.execute(insert(MemberNextStep), rows)
         done += len(rows)
 
@@ -171,18 +171,21 @@ def _mark_stale(session: Session, flush_context, instances=None) -> None:
             ids.add(obj.member_id)
         elif isinstance(obj, Member) and obj.id and obj in session.dirty:
             state = inspect(obj)
-            if any(state.attrs[name].history.has_changes() for name in COURSE_FIELDS):
+            if any(state.attrs[name].history.has_changes() for name in WATCHED_FIELDS):
                 ids.add(obj.id)
     if ids:
         session.info.setdefault("caseload_stale", set()).update(ids)
 
 
 def _apply_stale(session: Session, flush_context) -> None:
+    """Mark the flushed members' stored rows stale, and give them the member's caseworker as it is now."""
     ids = session.info.pop("caseload_stale", None)
     if ids:
-        session.connection().execute(update(MemberNextStep.__table__)
-                                     .where(MemberNextStep.__table__.c.member_id.in_(list(ids)))
-                                     .values(stale=True))
+        table = MemberNextStep.__table__
+        caseworker_now = (select(Member.__table__.c.caseworker_id).where(Member.__table__.c.id == table.c.member_id)
+                          .scalar_subquery())
+        session.connection().execute(update(table).where(table.c.member_id.in_(list(ids)))
+                                     .values(stale=True, caseworker_id=caseworker_now))
 
 
 event.listen(Session, "before_flush", _mark_stale)
@@ -245,6 +248,7 @@ class CaseloadMember(NamedTuple):
     first_unemployment_day: date | None
     target_group: str | None
     location_name: str
+    caseworker_id: int | None
 
 
 @dataclass
@@ -340,10 +344,11 @@ def _order(query: CaseloadQuery):
     return [c.desc() if desc else c for c in cols] + [Member.id]
 
 
-def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> None:
-    """The caseworker's own members: compute rows that are missing or marked stale (small: ~26 per caseworker)."""
+def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> bool:
+    """The caseworker's own members: compute rows that are missing or marked stale (small: ~26 per caseworker).
+    False if they could not be stored this time."""
     if staff.caseworker is None:
-        return
+        return True
     members = list(session.scalars(
         select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id)
         .where(Member.caseworker_id == staff.caseworker.id,
@@ -356,13 +361,14 @@ def _ensure_mine_fresh(session: Session, staff: StaffScope, today: date) -> None
         for attempt in (1, 2):
             try:
                 refresh_next_steps(session, members, today)
-                return
+                return True
             except (OperationalError, IntegrityError):
                 session.rollback()
                 if attempt == 2:
                     log.warning("caseload: next steps not stored this time (write lock busy)")
-                    return
+                    return False
                 members = list(session.scalars(select(Member).where(Member.id.in_([m.id for m in members]))))
+    return True
 
 
 def _count_mine_fresh(session: Session, staff: StaffScope, clauses: list, today: date) -> int:
@@ -381,6 +387,46 @@ def _count_mine_fresh(session: Session, staff: StaffScope, clauses: list, today:
     return total
 
 
+def _own_list_by_due_date(staff: StaffScope, query: CaseloadQuery) -> bool:
+    """Whether the query is the caseworker's own members by due date, all or the overdue ones: "Mine medlemmer" as
+    it opens and its overdue filter, read from the stored rows' caseworker index (no filter on the member's own
+    columns, no other order)."""
+    return (query.scope == "mine" and staff.caseworker is not None and query.sort == "due"
+            and not (query.group or query.status or query.location_id or query.q))
+
+
+def _count_own_list(session: Session, staff: StaffScope, query: CaseloadQuery, today: date) -> int | None:
+    """`_own_list_by_due_date`'s count from the stored rows' caseworker index, once every own member has a stored
+    row that is not stale: as many stored rows carry the caseworker as the caseworker has members, and none of
+    them is marked stale. Otherwise the missing and stale rows are refreshed first; None if the rows still do not
+    add up (not stored this time): the caller then reads the members themselves."""
+    caseworker_id = staff.caseworker.id
+    own_members = (select(func.count()).select_from(Member).where(Member.caseworker_id == caseworker_id)
+                   .scalar_subquery())
+    shown = func.count(case((MemberNextStep.sort_due < today, 1))) if query.overdue else func.count()
+    counts = (select(shown, func.count(), func.count(case((MemberNextStep.stale.is_(True), 1))), own_members)
+              .where(MemberNextStep.caseworker_id == caseworker_id))
+    total, stored, stale, members = session.execute(counts).one()
+    if stale or stored != members:
+        if not _ensure_mine_fresh(session, staff, today):
+            return None
+        total, stored, stale, members = session.execute(counts).one()
+        if stale or stored != members:
+            return None
+    return total
+
+
+def _own_list_ids(staff: StaffScope, query: CaseloadQuery, today: date):
+    """One page of `_own_list_by_due_date`'s member ids, in `_order`'s order, from the stored rows' index."""
+    rows = select(MemberNextStep.member_id.label("id")).where(MemberNextStep.caseworker_id == staff.caseworker.id)
+    if query.overdue:
+        rows = rows.where(MemberNextStep.sort_due < today)
+    desc = query.direction == "desc"
+    return (rows.order_by(MemberNextStep.sort_due.desc() if desc else MemberNextStep.sort_due,
+                          MemberNextStep.member_id.desc() if desc else MemberNextStep.member_id)
+            .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE).subquery())
+
+
 def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today: date,
              now: datetime) -> CaseloadPage:
     """One page of the caseload. A fixed number of queries whatever the page size (no N+1)."""
@@ -389,9 +435,11 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
         base = select(Member).join(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
     else:
         base = select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
-    if query.scope == "mine":
+    total = _count_own_list(session, staff, query, today) if _own_list_by_due_date(staff, query) else None
+    own_list = total is not None
+    if not own_list and query.scope == "mine":
         total = _count_mine_fresh(session, staff, clauses, today)
-    else:
+    elif not own_list:
         # Counting 100,000 overdue members to print a number nobody pages through is the slowest part at 250,000
         # members: count at most COUNT_CAP + 1 and say "more than 10,000".
         limited = base.with_only_columns(Member.id).limit(COUNT_CAP + 1).subquery()
@@ -401,8 +449,11 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
     # The page's members with their stored next step (the row the list was sorted and filtered by). The page's ids
     # are chosen first and only their 25 rows read: sorting a caseworker's 1,300 members (at 250,000) with every
     # shown column read the whole row of each.
-    page_ids = (base.with_only_columns(Member.id).order_by(*_order(query)).limit(PER_PAGE)
-                .offset((query.page - 1) * PER_PAGE).subquery())
+    if own_list:
+        page_ids = _own_list_ids(staff, query, today)
+    else:
+        page_ids = (base.with_only_columns(Member.id).order_by(*_order(query)).limit(PER_PAGE)
+                    .offset((query.page - 1) * PER_PAGE).subquery())
     page_rows = session.execute(
         select(*PAGE_MEMBER_COLUMNS, *STORED_STEP_COLUMNS)
         .join_from(page_ids, Member, Member.id == page_ids.c.id)
@@ -444,7 +495,7 @@ def _page_steps(session: Session, members: list[CaseloadMember], stored: dict, t
             untrusted.append(member)
     if untrusted:
         computed = compute_next_steps(session, untrusted, today)
-        store_next_steps(session, computed, today)
+        store_next_steps(session, untrusted, computed, today)
         steps.update(computed)
     return steps
 
