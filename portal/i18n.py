@@ -198,7 +198,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _remember_asked_language():
         # Also on responses that render nothing (a redirect), so the choice survives to the next page.
-        asked = request.args.get("lang")
+        asked = request.args.get("lang") if request.environ.get("QUERY_STRING") else None
         if asked in app.config["LANGUAGES"]:
             session["lang"] = asked
             # Logged in: also the account's setting, so a concurrent request that rewrites the session cookie

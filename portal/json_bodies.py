@@ -37,7 +37,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_deep_json():
-        if request.is_json and request.content_length != 0:
+        # No Content-Type, no JSON (request.is_json parses the header; most requests have none)
+        if request.environ.get("CONTENT_TYPE") and request.is_json and request.content_length != 0:
             body = request.get_data(cache=True)
             if nesting_depth(body) > MAX_DEPTH:
                 from flask_babel import gettext as _

@@ -4,11 +4,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 
-from flask import Flask, g, request
+from flask import Flask, request
 
-from portal.request_context import assign_request_id, current_request_id
+from portal.request_context import RequestIds, current_request_id, seconds_since_arrival
 
 _json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
@@ -64,17 +63,12 @@ def init_app(app: Flask) -> None:
     if not app.config.get("TESTING"):
         configure_root(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
     access = logging.getLogger("portal.access")
-
-    @app.before_request
-    def _start():
-        assign_request_id()
-        g.started = time.perf_counter()
+    app.wsgi_app = RequestIds(app.wsgi_app)  # the request id and the moment each request arrived
 
     @app.after_request
     def _finish(response):
-        response.headers["X-Request-ID"] = current_request_id() or ""
         if access.isEnabledFor(logging.INFO):
-            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            elapsed = (seconds_since_arrival() or 0.0) * 1000
             _log_access(access, (request.method, request.path, response.status_code, elapsed))
         return response
 

@@ -47,7 +47,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul():
-        if request.method in ("GET", "HEAD", "OPTIONS") and not request.args and NUL not in request.path:
+        # Without a query string (the environ's, not the parsed arguments) a GET has nothing but its path to check.
+        if request.method in ("GET", "HEAD", "OPTIONS") and not request.environ.get("QUERY_STRING") \
+                and NUL not in request.path:
             return None
         if _request_has_nul():
             from flask_babel import gettext as _

@@ -304,9 +304,10 @@ def test_caseload_view_is_audited(client, auth, make, session, odense_cw):
     make.member(caseworker=odense_cw)
     make.commit()
     auth.login("sb-odense")
-    client.get("/sagsbehandler/?gruppe=1")
+    response = client.get("/sagsbehandler/?gruppe=1")
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "caseload.viewed"))
     assert entry is not None and entry.detail["gruppe"] == "1" and entry.detail["shown"]
+    assert entry.request_id == response.headers["X-Request-ID"]  # the entry names the request that read
 
 
 @pytest.mark.parametrize("role", ["member", "steering"])
