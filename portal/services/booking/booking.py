@@ -242,9 +242,16 @@ def remaining_today(session: Session, caseworker_id: int, *, now: datetime, toda
     read every past booking of the caseworker to check its end (0.4 ms on every staff page at 250,000 members)."""
     morning = local_to_utc(datetime.combine(today, datetime.min.time()))
     tonight = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
-    return session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.caseworker_id == caseworker_id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > now,
-        Booking.starts_at >= morning, Booking.starts_at < tonight)) or 0
+    return session.scalar(_remaining_today(), {"caseworker_id": caseworker_id, "now": now, "morning": morning,
+                                               "tonight": tonight}) or 0
+
+
+@prepared
+def _remaining_today():
+    return select(func.count()).select_from(Booking).where(
+        Booking.caseworker_id == bindparam("caseworker_id"), Booking.status == BookingStatus.BOOKED,
+        Booking.ends_at > bindparam("now"), Booking.starts_at >= bindparam("morning"),
+        Booking.starts_at < bindparam("tonight"))
 
 
 def member_active_bookings(session: Session, member: Member) -> list[Booking]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import and_, event, false, func, or_, select, true, update
+from sqlalchemy import and_, bindparam, event, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
@@ -51,17 +52,32 @@ def caseworker_of(session: Session, user: User) -> Caseworker | None:
 
 def _visible(user: User, caseworker: Caseworker | None):
     """SQL condition: the handoffs this user may see and take."""
+    return _visible_to(_shape(user, caseworker), caseworker.id if caseworker else None,
+                       caseworker.location_id if caseworker else None)
+
+
+def _shape(user: User, caseworker: Caseworker | None) -> str:
+    """Which of `_visible_to`'s conditions applies to this user."""
     if user.role == "admin":
-        return true()
+        return "all"
     if caseworker is None:
-        return false()
-    at_location = Handoff.location_id == caseworker.location_id
+        return "none"
+    return "central" if caseworker.central_unit else "caseworker"
+
+
+def _visible_to(shape: str, caseworker_id, location_id):
+    """The handoffs a staff member sees: "all" (admin), "none" (staff without a caseworker), a caseworker's
+    ("caseworker": their own, claimed or at their location once unassigned or escalated) and the central unit's
+    (also escalated further, or without a location). The ids are values or bind parameters."""
+    if shape in ("all", "none"):
+        return true() if shape == "all" else false()
     conditions = [
-        Handoff.target_caseworker_id == caseworker.id,
-        Handoff.claimed_by_id == caseworker.id,
-        and_(at_location, or_(Handoff.target_caseworker_id.is_(None), Handoff.escalation_level >= 1)),
+        Handoff.target_caseworker_id == caseworker_id,
+        Handoff.claimed_by_id == caseworker_id,
+        and_(Handoff.location_id == location_id, or_(Handoff.target_caseworker_id.is_(None),
+                                                     Handoff.escalation_level >= 1)),
     ]
-    if caseworker.central_unit:
+    if shape == "central":
         conditions.append(or_(Handoff.escalation_level >= 2, Handoff.location_id.is_(None)))
     return or_(*conditions)
 
@@ -72,9 +88,19 @@ def waiting_count(session: Session, user: User) -> int:
     memo = session.info.setdefault(_WAITING_MEMO, {})
     if user.id not in memo:
         caseworker = caseworker_of(session, user)
-        memo[user.id] = session.scalar(select(func.count()).select_from(Handoff).where(
-            Handoff.status == HandoffStatus.WAITING, _visible(user, caseworker))) or 0
+        memo[user.id] = session.scalar(_waiting(_shape(user, caseworker)), {
+            "caseworker_id": caseworker.id if caseworker else None,
+            "location_id": caseworker.location_id if caseworker else None}) or 0
     return memo[user.id]
+
+
+@prepared
+def _waiting(shape: str):
+    """The count of waiting handoffs a staff member of this shape sees, the caseworker's id and location given at
+    execution."""
+    return select(func.count()).select_from(Handoff).where(
+        Handoff.status == HandoffStatus.WAITING,
+        _visible_to(shape, bindparam("caseworker_id"), bindparam("location_id")))
 
 
 _WAITING_MEMO = "handoffs_waiting"
