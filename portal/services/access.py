@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.models import AuditEntry, Caseworker, Member, ServiceLocation, User
 from portal.services import audit
@@ -72,8 +73,13 @@ def staff_scope(session: Session, user: User) -> StaffScope:
         raise NotAllowed(_("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator."))
     region = None
     if caseworker is not None and caseworker.group2_specialist:
-        region = session.scalar(select(ServiceLocation.region).where(ServiceLocation.id == caseworker.location_id))
+        region = session.scalar(_region_of_location(), {"location_id": caseworker.location_id})
     return StaffScope(user=user, caseworker=caseworker, region=region)
+
+
+@prepared
+def _region_of_location():
+    return select(ServiceLocation.region).where(ServiceLocation.id == bindparam("location_id"))
 
 
 def visible_members_clause(scope: StaffScope) -> ColumnElement[bool]:
