@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Booking, Member, ServiceLocation
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.casework import HeldConversation, MemberNextStep
@@ -400,20 +401,26 @@ def _count_own_list(session: Session, staff: StaffScope, query: CaseloadQuery, t
     row that is not stale: as many stored rows carry the caseworker as the caseworker has members, and none of
     them is marked stale. Otherwise the missing and stale rows are refreshed first; None if the rows still do not
     add up (not stored this time): the caller then reads the members themselves."""
-    caseworker_id = staff.caseworker.id
-    own_members = (select(func.count()).select_from(Member).where(Member.caseworker_id == caseworker_id)
-                   .scalar_subquery())
-    shown = func.count(case((MemberNextStep.sort_due < today, 1))) if query.overdue else func.count()
-    counts = (select(shown, func.count(), func.count(case((MemberNextStep.stale.is_(True), 1))), own_members)
-              .where(MemberNextStep.caseworker_id == caseworker_id))
-    total, stored, stale, members = session.execute(counts).one()
+    counts, values = _own_list_counts(query.overdue), {"caseworker_id": staff.caseworker.id, "today": today}
+    total, stored, stale, members = session.execute(counts, values).one()
     if stale or stored != members:
         if not _ensure_mine_fresh(session, staff, today):
             return None
-        total, stored, stale, members = session.execute(counts).one()
+        total, stored, stale, members = session.execute(counts, values).one()
         if stale or stored != members:
             return None
     return total
+
+
+@prepared
+def _own_list_counts(overdue: bool):
+    """(shown, stored rows, stale rows, the caseworker's members) for `_count_own_list`."""
+    caseworker_id = bindparam("caseworker_id")
+    own_members = (select(func.count()).select_from(Member).where(Member.caseworker_id == caseworker_id)
+                   .scalar_subquery())
+    shown = func.count(case((MemberNextStep.sort_due < bindparam("today"), 1))) if overdue else func.count()
+    return (select(shown, func.count(), func.count(case((MemberNextStep.stale.is_(True), 1))), own_members)
+            .where(MemberNextStep.caseworker_id == caseworker_id))
 
 
 def _own_list_ids(staff: StaffScope, query: CaseloadQuery, today: date):
@@ -427,33 +434,42 @@ def _own_list_ids(staff: StaffScope, query: CaseloadQuery, today: date):
             .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE).subquery())
 
 
-def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today: date,
-             now: datetime) -> CaseloadPage:
-    """One page of the caseload. A fixed number of queries whatever the page size (no N+1)."""
+def _members_page(session: Session, staff: StaffScope, query: CaseloadQuery, today: date):
+    """Any other list: (the count, one page of member ids in `_order`'s order), read from the members and their
+    stored steps. Sets query.page to the last page if it asked for one beyond it."""
     clauses = _filtered(staff, query, today)
     if query.overdue:  # an inner join lets the database walk the sort_due index from the oldest deadline
         base = select(Member).join(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
     else:
         base = select(Member).outerjoin(MemberNextStep, MemberNextStep.member_id == Member.id).where(*clauses)
-    total = _count_own_list(session, staff, query, today) if _own_list_by_due_date(staff, query) else None
-    own_list = total is not None
-    if not own_list and query.scope == "mine":
+    if query.scope == "mine":
         total = _count_mine_fresh(session, staff, clauses, today)
-    elif not own_list:
+    else:
         # Counting 100,000 overdue members to print a number nobody pages through is the slowest part at 250,000
         # members: count at most COUNT_CAP + 1 and say "more than 10,000".
         limited = base.with_only_columns(Member.id).limit(COUNT_CAP + 1).subquery()
         total = session.scalar(select(func.count()).select_from(limited)) or 0
-    pages = max(1, math.ceil(min(total, COUNT_CAP) / PER_PAGE))
-    query.page = min(query.page, pages)
-    # The page's members with their stored next step (the row the list was sorted and filtered by). The page's ids
-    # are chosen first and only their 25 rows read: sorting a caseworker's 1,300 members (at 250,000) with every
-    # shown column read the whole row of each.
-    if own_list:
+    _clamp_page(query, total)
+    # The page's ids are chosen first and only their 25 rows read: sorting a caseworker's 1,300 members (at
+    # 250,000) with every shown column read the whole row of each.
+    return total, (base.with_only_columns(Member.id).order_by(*_order(query)).limit(PER_PAGE)
+                   .offset((query.page - 1) * PER_PAGE).subquery())
+
+
+def _clamp_page(query: CaseloadQuery, total: int) -> None:
+    query.page = min(query.page, max(1, math.ceil(min(total, COUNT_CAP) / PER_PAGE)))
+
+
+def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today: date,
+             now: datetime) -> CaseloadPage:
+    """One page of the caseload. A fixed number of queries whatever the page size (no N+1)."""
+    total = _count_own_list(session, staff, query, today) if _own_list_by_due_date(staff, query) else None
+    if total is not None:
+        _clamp_page(query, total)
         page_ids = _own_list_ids(staff, query, today)
     else:
-        page_ids = (base.with_only_columns(Member.id).order_by(*_order(query)).limit(PER_PAGE)
-                    .offset((query.page - 1) * PER_PAGE).subquery())
+        total, page_ids = _members_page(session, staff, query, today)
+    # The page's members with their stored next step (the row the list was sorted and filtered by).
     page_rows = session.execute(
         select(*PAGE_MEMBER_COLUMNS, *STORED_STEP_COLUMNS)
         .join_from(page_ids, Member, Member.id == page_ids.c.id)
