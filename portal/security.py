@@ -29,7 +29,6 @@ FIXED_HEADERS = (
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-OWN_NAMES = {name.lower() for name, _ in (("Content-Security-Policy", ""), *FIXED_HEADERS, HSTS, ("Cache-Control", ""))}
 
 
 def init_app(app: Flask) -> None:
@@ -55,26 +54,22 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start_with_headers)
 
 
-# The headers appended in one go in the usual case (the view set none of them), by (production, text/html).
-_AT_ONCE = {(production, html): [("Content-Security-Policy", CSP), *FIXED_HEADERS, *([HSTS] if production else []),
-                                 *([("Cache-Control", "no-store")] if html else [])]
-            for production in (False, True) for html in (False, True)}
+# Replaced when a view set them too: the fixed headers, and HSTS in production.
+_REPLACED = {production: {name.lower() for name, _ in (*FIXED_HEADERS, *([HSTS] if production else []))}
+             for production in (False, True)}
 
 
 def with_security_headers(headers: list[tuple[str, str]], production: bool) -> list[tuple[str, str]]:
     """`headers` (a WSGI header list) with the security headers."""
     names = {name.lower(): value for name, value in headers}
-    html = names.get("content-type", "").split(";", 1)[0].strip().lower() == "text/html"
-    if names.keys().isdisjoint(OWN_NAMES):
-        return headers + _AT_ONCE[production, html]
-    replaced = {name.lower() for name, _ in FIXED_HEADERS} | ({HSTS[0].lower()} if production else set())
-    out = [(name, value) for name, value in headers if name.lower() not in replaced]
+    replaced = _REPLACED[production]
+    out = [pair for pair in headers if pair[0].lower() not in replaced]
     if "content-security-policy" not in names:
         out.append(("Content-Security-Policy", CSP))
     out.extend(FIXED_HEADERS)
     if production:
         out.append(HSTS)
-    if html and "cache-control" not in names:
+    if "cache-control" not in names and names.get("content-type", "").split(";", 1)[0].strip().lower() == "text/html":
         out.append(("Cache-Control", "no-store"))
     return out
 
