@@ -444,6 +444,37 @@ def chatbot_accuracy() -> dict:
             "unseen_accuracy": round(right / len(pairs), 3), "unseen_n": len(pairs)}
 
 
+def machine_reference(requests: int = 3000, rounds: int = 5) -> float:
+    """This machine's speed today, for reading the absolute (ms) rows: the bare Flask app's "hello" in-process,
+    straight through its WSGI callable, median µs of `rounds` rounds. The shared 2-core machine's speed differs
+    from one session to the next by a factor of two or more, and the in-process pages move with it
+    (docs/performance.md); the ratio rows are measured side by side and do not."""
+    import io
+
+    from bench.bare_app import app
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/bench/hello", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+               "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+               "wsgi.multiprocess": True, "wsgi.run_once": False}
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("200"), status
+
+    def one() -> None:
+        b"".join(app({**environ, "wsgi.input": io.BytesIO()}, start_response))
+
+    for _ in range(200):
+        one()
+    medians = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(requests):
+            one()
+        medians.append((time.perf_counter() - started) / requests * 1e6)
+    return round(statistics.median(medians), 1)
+
+
 def password_profile() -> str:
     from portal.auth import passwords  # the hasher the login uses
 
@@ -529,6 +560,7 @@ def main(argv: list[str]) -> int:
         print("   in-process done", flush=True)
     # Training and the chatbot read no database: the PostgreSQL table leaves their rows to the SQLite one.
     prof = None if mode.pg else profiling(mode)
+    reference_us = machine_reference()
     table = rows(mode, s, p, prof)
     wall = time.perf_counter() - started
     command = "make bench" + (" QUICK=1" if mode.quick else "") + (" PG=1" if mode.pg else "")
@@ -537,7 +569,8 @@ def main(argv: list[str]) -> int:
               f"{f' (seeded in {database.seed_s:.0f} s)' if mode.pg else ''}, "
               f"{s['load_generator']} load generator at {CONNECTIONS} connections, "
               f"{mode.rounds} × {mode.seconds:.0f} s alternating rounds, {mode.runs} in-process runs per page; "
-              f"wall {wall:.0f} s")
+              f"wall {wall:.0f} s. Machine reference (the bare Flask hello in-process, for reading the ms rows): "
+              f"{reference_us} µs")
     text = markdown(table, header)
     print(text, flush=True)
     RESULTS.mkdir(exist_ok=True)
@@ -547,7 +580,8 @@ def main(argv: list[str]) -> int:
         "at": at.isoformat(timespec="seconds"), "quick": mode.quick, "members": mode.members,
         "database": database.name,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_average_end": os.getloadavg()}, "wall_seconds": round(wall, 1),
+                    "load_average_end": os.getloadavg(), "bare_hello_in_process_us": reference_us},
+        "wall_seconds": round(wall, 1),
         "table": table, "served": s, "in_process": p, "profiling": prof}, indent=2, ensure_ascii=False) + "\n")
     print(f"   written bench/results/{stem}.md and .json", flush=True)
     return 0
