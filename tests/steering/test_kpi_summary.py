@@ -2,7 +2,7 @@
 filter, and the page says how old its numbers may be."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -34,10 +34,52 @@ def test_the_summary_gives_the_live_report_for_every_split_and_filter(app, sessi
     cases += [kpi.Filters(default.date_from - timedelta(days=700), default.date_to, segment="group2"),
               kpi.Filters(default.date_from, default.date_to, placement="new", split="location"),
               kpi.Filters(default.date_from, default.date_to, location_id=1, split="placement")]
+    # Whole months only, whole months with partial ones on either side, and ranges inside one month (read from the
+    # month rows, the period rows or both).
+    first = default.date_from.replace(day=1)
+    last_day = kpi_summary.whole_months(first, default.date_to)[1] - timedelta(days=1)
+    cases += [kpi.Filters(first, last_day, split=split) for split in ("segment", "location")]
+    cases += [kpi.Filters(first + timedelta(days=3), last_day - timedelta(days=40), split="placement"),
+              kpi.Filters(first + timedelta(days=2), first + timedelta(days=20), split="none"),
+              kpi.Filters(first, first + timedelta(days=27), segment="group2", split="location")]
     for filters in cases:
         live = kpi.build_report(session, filters, today)
         summary = kpi_summary.build_report(session, filters, state)
         assert _comparable(summary) == _comparable(live), filters
+
+
+def test_the_month_rows_add_up_to_the_period_rows(app, session, clock):
+    from sqlalchemy import func, select
+
+    from portal.models.kpi_summary import SUMMED_MEASURES, kpi_month_summary, kpi_period_summary
+
+    seed_demo(session, members=300, seed=2026, now=clock.now, password="demo-adgangskode")
+    session.commit()
+    kpi_summary.refresh(session, now=clock.now)
+    p, m = kpi_period_summary, kpi_month_summary
+    columns = [f"{key}_{part}" for key in SUMMED_MEASURES for part in ("a", "b")]
+    by_period = session.execute(select(*[func.sum(p.c[c]) for c in columns], func.count())).one()
+    by_month = session.execute(select(*[func.sum(m.c[c]) for c in columns], func.count())).one()
+    assert by_period[-1] > by_month[-1] > 0
+    assert [round(x or 0, 6) for x in by_month[:-1]] == [round(x or 0, 6) for x in by_period[:-1]]
+    assert sum(by_period[:-1]) > 0
+    months = session.scalars(select(m.c.month).distinct()).all()
+    assert months and all(month.day == 1 for month in months)
+
+
+@pytest.mark.parametrize(("date_from", "date_to", "whole"), [
+    (date(2025, 9, 6), date(2026, 9, 5), (date(2025, 10, 1), date(2026, 9, 1))),
+    (date(2025, 9, 1), date(2026, 8, 31), (date(2025, 9, 1), date(2026, 9, 1))),
+    (date(2025, 9, 1), date(2025, 9, 30), (date(2025, 9, 1), date(2025, 10, 1))),
+    (date(2024, 2, 1), date(2024, 2, 29), (date(2024, 2, 1), date(2024, 3, 1))),
+    (date(2025, 1, 31), date(2025, 3, 1), (date(2025, 2, 1), date(2025, 3, 1))),
+    (date(2025, 12, 1), date(2026, 1, 31), (date(2025, 12, 1), date(2026, 2, 1))),
+    (date(2025, 9, 6), date(2025, 9, 30), None),
+    (date(2025, 9, 6), date(2025, 10, 30), None),
+    (date(2025, 9, 1), date(2025, 9, 29), None),
+])
+def test_whole_months_of_a_range(date_from, date_to, whole):
+    assert kpi_summary.whole_months(date_from, date_to) == whole
 
 
 def test_a_figure_is_rounded_the_same_whichever_way_its_sum_was_added():

@@ -2,9 +2,11 @@
 
 `refresh(session, now=…)` (the scheduler's `kpi_summary` job, every REFRESH_MINUTES) runs the live measures of
 portal.services.steering.kpi once over every benefit period with the "period" split, so each period's share of every sum
-is known, and rewrites `kpi_period_summary` with them for `today`. `build_report(session, filters, state)` then
-adds up the rows of the chosen period, filters and split in one aggregation (plus the survival counts), and
-assembles the same Report as the live computation for the summary's day: sums of per-period sums are the sums.
+is known, and rewrites `kpi_period_summary` with them for `today`, and `kpi_month_summary` with the same sums added
+up per calendar month and split. `build_report(session, filters, state)` then adds up the chosen range's whole
+months from the month rows and its partial months' days from the period rows, for the filters and split (plus the
+survival counts from the period rows), and assembles the same Report as the live computation for the summary's
+day: sums of per-period sums are the sums.
 The dashboard says when the numbers were computed and that they may be up to REFRESH_MINUTES (plus the run's
 own time) old; without a summary for today it computes live, as before.
 """
@@ -12,12 +14,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from portal.models.kpi_summary import SUMMED_MEASURES, KpiSummaryState, kpi_period_summary
+from portal.models.kpi_summary import SUMMED_MEASURES, KpiSummaryState, kpi_month_summary, kpi_period_summary
 from portal.models.outcomes import BenefitPeriod
 from portal.services.steering import kpi
 from portal.services.steering import kpi_measures as q
@@ -55,15 +57,50 @@ def refresh(session: Session, *, now: datetime) -> dict:
         for name in ("without", "with"):
             row[f"{name}_days"], row[f"{name}_event"] = durations[name][period_id]
         rows.append(row)
+    months = _by_month(rows)
     session.execute(delete(kpi_period_summary))
-    for start in range(0, len(rows), INSERT_ROWS):
-        session.execute(insert(kpi_period_summary), rows[start:start + INSERT_ROWS])
+    session.execute(delete(kpi_month_summary))
+    for table, table_rows in ((kpi_period_summary, rows), (kpi_month_summary, months)):
+        for start in range(0, len(table_rows), INSERT_ROWS):
+            session.execute(insert(table), table_rows[start:start + INSERT_ROWS])
     seconds = round(time.perf_counter() - started, 2)
     state = session.get(KpiSummaryState, 1) or KpiSummaryState(id=1)
     state.as_of, state.computed_at, state.periods, state.seconds = today, now, len(rows), seconds
     session.add(state)
     session.commit()
     return {"periods": len(rows), "as_of": today.isoformat(), "seconds": seconds}
+
+
+SUM_COLUMNS = tuple(f"{key}_{part}" for key in SUMMED_MEASURES for part in ("a", "b"))
+
+
+def _by_month(rows: list[dict]) -> list[dict]:
+    """The period rows' sums added up per (month of start, segment, placement, location): kpi_month_summary."""
+    months: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["start_date"].replace(day=1), row["segment"], row["placement"], row["location_id"])
+        month = months.get(key)
+        if month is None:
+            months[key] = month = {"month": key[0], "segment": key[1], "placement": key[2], "location_id": key[3],
+                                   **{column: 0 for column in SUM_COLUMNS}}
+        for column in SUM_COLUMNS:
+            month[column] += row[column]
+    for month in months.values():
+        for key in SUMMED_MEASURES:
+            month[f"{key}_a"] = float(month[f"{key}_a"])
+    return list(months.values())
+
+
+def whole_months(date_from: date, date_to: date) -> tuple[date, date] | None:
+    """The calendar months lying wholly inside [date_from, date_to], as [first month's 1st, the 1st after the last
+    one); None when there is none."""
+    first = date_from if date_from.day == 1 else _next_month(date_from)
+    end = _next_month(date_to) if _next_month(date_to) - timedelta(days=1) == date_to else date_to.replace(day=1)
+    return (first, end) if first < end else None
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def current_state(session: Session, today: date) -> KpiSummaryState | None:
@@ -74,27 +111,19 @@ def current_state(session: Session, today: date) -> KpiSummaryState | None:
 
 def build_report(session: Session, filters: kpi.Filters, state: KpiSummaryState) -> kpi.Report:
     """The report for `filters` from the summary (as of state.as_of): the same numbers as kpi.build_report for
-    that day, read from one row per period instead of recomputed."""
+    that day, read from one row per month or period instead of recomputed."""
     today = state.as_of
     s = kpi_period_summary
-    conditions = [s.c.start_date >= filters.date_from, s.c.start_date <= filters.date_to]
-    if filters.location_id is not None:
-        conditions.append(s.c.location_id == filters.location_id)
-    if filters.segment:
-        conditions.append(s.c.segment == filters.segment)
-    if filters.placement:
-        conditions.append(s.c.placement == filters.placement)
-
-    totals = [func.sum(s.c[f"{key}_{part}"]) for key in SUMMED_MEASURES for part in ("a", "b")]
-    split = _split(filters.split)
+    conditions = [s.c.start_date >= filters.date_from, s.c.start_date <= filters.date_to, *_filtered(s, filters)]
+    split = _split(s, filters.split)
     sums: dict[str, dict] = {key: {} for key in SUMMED_MEASURES}
-    for row in session.execute(select(split, *totals).where(*conditions).group_by(split)):
+    for value, totals in _sums(session, filters).items():
         for i, key in enumerate(SUMMED_MEASURES):
-            a, b = row[1 + 2 * i], row[2 + 2 * i]
+            a, b = totals[2 * i], totals[2 * i + 1]
             # The live query has a row for a split value only where it counted something; timeliness has one
             # for every split value of the cohort.
             if b or key.startswith("timeliness_"):
-                sums[key][row[0]] = (a, b)
+                sums[key][value] = (a, b)
     survival_rows, segment_rows = _survival(session, split, conditions, by_segment=filters.split != "segment")
     report = kpi.assemble_report(session, filters, today, sums, survival_rows, segment_rows)
     report.computed_at = state.computed_at
@@ -102,8 +131,43 @@ def build_report(session: Session, filters: kpi.Filters, state: KpiSummaryState)
     return report
 
 
-def _split(name: str):
-    s = kpi_period_summary
+def _filtered(table, filters: kpi.Filters) -> list:
+    conditions = []
+    if filters.location_id is not None:
+        conditions.append(table.c.location_id == filters.location_id)
+    if filters.segment:
+        conditions.append(table.c.segment == filters.segment)
+    if filters.placement:
+        conditions.append(table.c.placement == filters.placement)
+    return conditions
+
+
+def _sums(session: Session, filters: kpi.Filters) -> dict:
+    """split value → the SUM_COLUMNS' totals over the range: its whole months from kpi_month_summary, the days
+    before and after them from kpi_period_summary (the same sums, added up in another order)."""
+    p, m = kpi_period_summary, kpi_month_summary
+    months = whole_months(filters.date_from, filters.date_to)
+    if months is None:
+        parts = [(p, [p.c.start_date >= filters.date_from, p.c.start_date <= filters.date_to])]
+    else:  # each part a range of the table's index
+        parts = [(m, [m.c.month >= months[0], m.c.month < months[1]])]
+        if filters.date_from < months[0]:
+            parts.append((p, [p.c.start_date >= filters.date_from, p.c.start_date < months[0]]))
+        if months[1] <= filters.date_to:
+            parts.append((p, [p.c.start_date >= months[1], p.c.start_date <= filters.date_to]))
+    out: dict = {}
+    for table, in_range in parts:
+        split = _split(table, filters.split)
+        totals = [func.sum(table.c[column]) for column in SUM_COLUMNS]
+        for row in session.execute(select(split, *totals).where(*in_range, *_filtered(table, filters))
+                                   .group_by(split)):
+            known = out.get(row[0])
+            out[row[0]] = tuple(row[1:]) if known is None else tuple(
+                (x or 0) + (y or 0) for x, y in zip(known, row[1:], strict=True))
+    return out
+
+
+def _split(s, name: str):
     if name == "segment":
         return s.c.segment
     if name == "placement":
