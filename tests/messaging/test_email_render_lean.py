@@ -37,3 +37,17 @@ def test_booking_reminder_reads_as_through_the_page_environment(app, lang, chann
     assert email.html == html
     when = "tirsdag den 8. december 2026 kl. 10:30" if lang == "da" else "Tuesday 8 December 2026 at 10:30"
     assert when in email.subject and when in email.text and "Åse" in email.html
+
+
+def test_a_remembered_start_time_is_the_same_instant_in_any_zone_and_kept_apart_by_language():
+    from datetime import timedelta, timezone
+
+    from portal.timeutil import LOCAL_TZ
+
+    utc = datetime(2027, 3, 28, 8, 30, tzinfo=UTC)  # the morning clocks go forward in Copenhagen
+    assert format_local(utc, "da") == "søndag den 28. marts 2027 kl. 10:30"
+    assert format_local(utc.astimezone(LOCAL_TZ), "da") == format_local(utc, "da")
+    assert format_local(utc.astimezone(timezone(timedelta(hours=-5))), "da") == format_local(utc, "da")
+    assert format_local(utc, "en") == "Sunday 28 March 2027 at 10:30"
+    winter = datetime(2027, 1, 10, 8, 30, tzinfo=UTC)
+    assert format_local(winter, "da") == "søndag den 10. januar 2027 kl. 09:30"

@@ -50,7 +50,7 @@ def render_email(name: str, language: str | None, **context) -> RenderedEmail:
 _LOCALES = {lang: Locale.parse(lang) for lang in LANGUAGES}
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8)
 def email_environment(app: Flask) -> Environment:
     """The Jinja environment e-mails are rendered in: the app's templates, filters and gettext, nothing else.
 
@@ -73,8 +73,13 @@ def email_environment(app: Flask) -> Environment:
     return env
 
 
+@lru_cache(maxsize=8192)
 def format_local(value: datetime, lang: str) -> str:
-    """'torsdag den 3. december 2026 kl. 10:00' / 'Thursday 3 December 2026 at 10:00' (Copenhagen time)."""
+    """'torsdag den 3. december 2026 kl. 10:00' / 'Thursday 3 December 2026 at 10:00' (Copenhagen time).
+
+    Remembered like format_day and format_clock: the text depends only on the instant and the language (equal
+    aware datetimes are the same instant whatever their zone), and a reminder run formats each slot's start
+    three times a message and the same slot times across thousands of messages."""
     local = value.astimezone(LOCAL_TZ)
     if lang == "en":
         return format_datetime(local, "EEEE d MMMM y 'at' HH:mm", locale=_LOCALES["en"])
