@@ -34,28 +34,24 @@ def test_the_summary_gives_the_live_report_for_every_split_and_filter(app, sessi
     cases += [kpi.Filters(default.date_from - timedelta(days=700), default.date_to, segment="group2"),
               kpi.Filters(default.date_from, default.date_to, placement="new", split="location"),
               kpi.Filters(default.date_from, default.date_to, location_id=1, split="placement")]
-    # Whole months only, whole months with partial ones on either side, and ranges inside one month (read from the
-    # month rows, the period rows or both).
+    # The default year has partial months on either side (read from the month rows and the period rows); also whole
+    # months only, and a range inside one month (the period rows alone).
     first = default.date_from.replace(day=1)
     last_day = kpi_summary.whole_months(first, default.date_to)[1] - timedelta(days=1)
-    cases += [kpi.Filters(first, last_day, split=split) for split in ("segment", "location")]
-    cases += [kpi.Filters(first + timedelta(days=3), last_day - timedelta(days=40), split="placement"),
-              kpi.Filters(first + timedelta(days=2), first + timedelta(days=20), split="none"),
-              kpi.Filters(first, first + timedelta(days=27), segment="group2", split="location")]
+    cases += [kpi.Filters(first, last_day, split="location"),
+              kpi.Filters(first + timedelta(days=2), first + timedelta(days=20), segment="group2", split="none")]
     for filters in cases:
         live = kpi.build_report(session, filters, today)
         summary = kpi_summary.build_report(session, filters, state)
         assert _comparable(summary) == _comparable(live), filters
+    _the_month_rows_add_up_to_the_period_rows(session)
 
 
-def test_the_month_rows_add_up_to_the_period_rows(app, session, clock):
+def _the_month_rows_add_up_to_the_period_rows(session) -> None:
     from sqlalchemy import func, select
 
     from portal.models.kpi_summary import SUMMED_MEASURES, kpi_month_summary, kpi_period_summary
 
-    seed_demo(session, members=300, seed=2026, now=clock.now, password="demo-adgangskode")
-    session.commit()
-    kpi_summary.refresh(session, now=clock.now)
     p, m = kpi_period_summary, kpi_month_summary
     columns = [f"{key}_{part}" for key in SUMMED_MEASURES for part in ("a", "b")]
     by_period = session.execute(select(*[func.sum(p.c[c]) for c in columns], func.count())).one()
