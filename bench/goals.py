@@ -449,20 +449,11 @@ def machine_reference(requests: int = 3000, rounds: int = 5) -> float:
     straight through its WSGI callable, median µs of `rounds` rounds. The shared 2-core machine's speed differs
     from one session to the next by a factor of two or more, and the in-process pages move with it
     (docs/performance.md); the ratio rows are measured side by side and do not."""
-    import io
-
     from bench.bare_app import app
-
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/bench/hello", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-               "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-               "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": True,
-               "wsgi.multiprocess": True, "wsgi.run_once": False}
-
-    def start_response(status, headers, exc_info=None):
-        assert status.startswith("200"), status
+    from bench.profile_requests import wsgi_get
 
     def one() -> None:
-        b"".join(app({**environ, "wsgi.input": io.BytesIO()}, start_response))
+        wsgi_get(app, "/bench/hello")
 
     for _ in range(200):
         one()

@@ -51,7 +51,7 @@ def _login(app, username: str):
     return client
 
 
-def _wsgi_get(app, path: str):
+def wsgi_get(app, path: str):
     """One GET straight through the WSGI callable (no test client: its own cost would hide the app's)."""
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
                "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
                 assert client.get(path).status_code == 200
         else:
             def get():
-                _wsgi_get(app, path)
+                wsgi_get(app, path)
         for _ in range(20):
             get()
         started = time.perf_counter()
