@@ -5,6 +5,8 @@ with SCREENS=member the member's four pages instead (Min side, Min plan, /tilbud
     python -m bench.screens /tmp/base       # another tree (e.g. `git worktree add --detach /tmp/base <commit>`
                                             # plus its compiled translations) and this one, alternating rounds
     SCREENS=member python -m bench.screens /tmp/base
+    BENCH_DATABASE_URL=postgresql+psycopg://…/db python -m bench.screens /tmp/base   # a PostgreSQL database seeded
+                                            # with `flask db upgrade` and `flask demo seed --members 20000 --seed 2026`
 
 Each tree runs in its own long-lived process on its own copy of the cached QUICK demo database (bench.common),
 logged in as `sagsbehandler` through Flask's test client, the way bench/goals.py measures its in-process rows. The
@@ -34,9 +36,12 @@ def child(tree: str, db_file: str, work: str) -> None:
 
     sys.path.insert(0, tree)
     os.chdir(tree)
-    copy = Path(work) / "screens.sqlite3"
-    shutil.copy(db_file, copy)
-    os.environ.update(PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-screens",
+    url = os.environ.get("BENCH_DATABASE_URL")  # a seeded PostgreSQL database, shared by both trees as it is
+    if not url:
+        copy = Path(work) / "screens.sqlite3"
+        shutil.copy(db_file, copy)
+        url = f"sqlite:///{copy}"
+    os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-screens",
                       PORTAL_LOG_LEVEL="WARNING", PORTAL_INSTANCE_PATH=work,
                       PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
     from sqlalchemy import event, select
@@ -96,7 +101,8 @@ def main(argv: list[str]) -> int:
     from bench.common import ROOT, demo_database
 
     rounds, reads = int(os.environ.get("ROUNDS", "6")), int(os.environ.get("READS", "20"))
-    db_file, _ = demo_database(members=int(os.environ.get("BENCH_MEMBERS", "20000")))
+    db_file = "" if os.environ.get("BENCH_DATABASE_URL") else demo_database(
+        members=int(os.environ.get("BENCH_MEMBERS", "20000")))[0]
     trees = {"base": Path(argv[0]).resolve()} if argv else {}
     trees["new"] = ROOT
     work = Path(tempfile.mkdtemp(prefix="bench-screens-"))

@@ -215,7 +215,7 @@ class Config:
         self.PRODUCTION = self.ENV == "production"
         self.SQLALCHEMY_DATABASE_URI = self.DATABASE_URL or f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
         # No pool_pre_ping: portal.db_connections notices a connection the server dropped without a round trip
-        # (tests/core/test_pg_reconnect.py).
+        # (tests/core/test_pg_reconnect.py). create_app adds portal.pg_cursor's options for the URL it ends up with.
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
         if not self.SECRET_KEY:
             if self.PRODUCTION:
