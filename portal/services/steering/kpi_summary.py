@@ -95,7 +95,7 @@ def whole_months(date_from: date, date_to: date) -> tuple[date, date] | None:
     """The calendar months lying wholly inside [date_from, date_to], as [first month's 1st, the 1st after the last
     one); None when there is none."""
     first = date_from if date_from.day == 1 else _next_month(date_from)
-    end = _next_month(date_to) if _next_month(date_to) - timedelta(days=1) == date_to else date_to.replace(day=1)
+    end = _next_month(date_to) if (date_to + timedelta(days=1)).day == 1 else date_to.replace(day=1)
     return (first, end) if first < end else None
 
 
