@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         rate_limits,
         request_text,
         security,
+        static_assets,
         templating,
     )
     from portal.extensions import csrf, db, login_manager, migrate
@@ -88,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app, login_manager)
     security.init_app(app)
     templating.init_app(app)
+    static_assets.init_app(app)
     errors.init_app(app)
 
     from portal.blueprints import register_blueprints

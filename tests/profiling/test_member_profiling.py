@@ -71,8 +71,9 @@ def test_after_the_cv_conversation_the_member_sees_group_factors_and_reason_neve
     helps = page.split("Det taler for, at du snart finder job")[1].split("</ul>")[0]
     support = page.split("Det taler for, at ekstra støtte kan hjælpe dig")[1].split("</ul>")[0]
     assert "erhvervserfaring" in helps and "børn" in support.lower() and "6 måneder" in support
-    # The page's text and attributes, without the form tokens (random letters and digits that may hold "73").
-    shown = re.sub(r'name="csrf_token" value="[^"]*"', "", page)
+    # The page's text and attributes, without the form tokens (random letters and digits that may hold "73") and the
+    # static files' content versions (hex digits, portal/static_assets.py).
+    shown = re.sub(r'name="csrf_token" value="[^"]*"|\?v=[0-9a-f]{16}"', "", page)
     assert "73" not in shown and "risiko" not in page.lower() and "sandsynlighed" not in page.lower()
     home = _page(client, "/min-side")
     assert "Se hvorfor, og hvad du kan gøre, hvis du er uenig" in home

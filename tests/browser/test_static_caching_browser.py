@@ -1,0 +1,55 @@
+"""A member on a phone goes back and forth between her pages: after the first view the browser keeps the portal's
+CSS, JavaScript and icon, so each later view is one request to the server, and the page is still styled and its
+scripts still run (portal/static_assets.py, issue 19). Before, every view was the page plus a revalidation of each
+file (eight requests for Min side)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from tests.browser.conftest import PHONE
+
+POLL = "/chat/beskeder"  # the chat widget asks for new messages every 3 s: data, not a file, and on no fixed beat
+
+
+@contextmanager
+def requests_reaching(app):
+    """The paths of the requests the served app receives inside the block (but the chat's polls)."""
+    seen: list[str] = []
+    inner = app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ["PATH_INFO"] != POLL:
+            seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = counting
+    try:
+        yield seen
+    finally:
+        app.wsgi_app = inner
+
+
+def test_a_repeat_view_is_one_request_and_the_page_still_works(pages, portal):
+    _base, app = portal
+    page = pages.login("medlem", PHONE)
+    page.goto("/min-side")
+    page.wait_for_load_state("networkidle")
+    page.goto("/min-side/plan")
+    page.wait_for_load_state("networkidle")
+    for path in ("/min-side", "/min-side/plan", "/min-side"):
+        with requests_reaching(app) as seen:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+        assert seen == [path], f"{path}: the server saw {seen}"
+        # app.css from the browser's cache: the header is FOA red, not the browser's default
+        assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") \
+            not in ("rgba(0, 0, 0, 0)", "transparent")
+        # app.js from the browser's cache ran: on a phone it shows the menu button it folds the menu behind
+        assert page.locator(".nav-toggle").is_visible()
+    # the chat widget's script ran too: it marks the log it drives with the last message it has shown
+    assert page.locator(".chat-widget .chat-log").get_attribute("data-last-id") is not None
+    # Reloading asks again for the page only
+    with requests_reaching(app) as seen:
+        page.reload()
+        page.wait_for_load_state("networkidle")
+    assert seen == ["/min-side"], seen
