@@ -141,6 +141,12 @@ class CachedSessionInterface(SecureCookieSessionInterface):
         return signed_at is None or _now() - signed_at >= REFRESH_AFTER_SECONDS
 
     def save_session(self, app: Flask, session, response) -> None:
+        # A static file is the same for everyone and browsers keep it for a year (portal/static_assets.py): no
+        # renewed cookie on it and no Vary: Cookie, which would make a browser ask again after every new cookie (a
+        # login, a language switch, the session's renewal) and bar a proxy from sharing it. Flask-Login's
+        # remember-cookie hook reads the session on every response, so "accessed" says nothing here.
+        if request.endpoint == "static":
+            return
         # An empty session that nobody changed sets no cookie: Flask's own method reads seven cookie settings before
         # it finds that out, on every anonymous request. Same Vary header.
         if not session and not session.modified:

@@ -10,7 +10,9 @@ and the static view answers a request naming the current version with `Cache-Con
 immutable`: the browser keeps the file and asks for nothing until a page names a new version, which a changed file
 gets at once (the version is checked against the file's size and modification time on every use, so even a file
 replaced under a running server is never served as another version's). A request without a version, or with one
-that is not the file's current one (a page cached from before a deploy), gets Flask's answer as before.
+that is not the file's current one (a page cached from before a deploy), gets Flask's answer as before. A static
+file's response carries no session cookie and no `Vary: Cookie` (portal.security.CachedSessionInterface): it is the
+same for everyone, and a browser would otherwise ask again after every new cookie.
 """
 from __future__ import annotations
 

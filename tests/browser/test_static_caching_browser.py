@@ -53,3 +53,24 @@ def test_a_repeat_view_is_one_request_and_the_page_still_works(pages, portal):
         page.reload()
         page.wait_for_load_state("networkidle")
     assert seen == ["/min-side"], seen
+
+
+def test_a_new_cookie_or_a_new_tab_does_not_fetch_the_files_again(pages, portal):
+    """The files were first fetched on the login page, before the session cookie she has now; she switches to
+    English (a new cookie again) and opens Min side in a new tab, which reads the browser's disk cache rather than
+    the page's memory: still only the page reaches the server."""
+    _base, app = portal
+    page = pages.login("medlem", PHONE)
+    page.goto("/min-side")
+    page.wait_for_load_state("networkidle")
+    page.click("button:has-text('English')")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    with requests_reaching(app) as seen:
+        tab = page.context.new_page()
+        tab.goto("/min-side")
+        tab.wait_for_load_state("networkidle")
+    assert seen == ["/min-side"], seen
+    assert tab.locator("html").get_attribute("lang") == "en"
+    assert tab.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") \
+        not in ("rgba(0, 0, 0, 0)", "transparent")

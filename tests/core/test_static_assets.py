@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 
 import pytest
 from flask import url_for
 
+from portal import security
 from portal.config import ROOT
 from portal.static_assets import ONE_YEAR, StaticVersions
 
@@ -88,3 +90,21 @@ def test_every_static_url_on_a_page_is_versioned_and_cached(client, auth, make, 
         assert query == f"v={_version(name)}", url
         response = client.get(url)
         assert response.status_code == 200 and response.cache_control.immutable, url
+
+
+@pytest.mark.parametrize("logged_in", [True, False])
+def test_a_static_file_neither_renews_the_session_nor_varies_on_it(client, auth, make, monkeypatch, logged_in):
+    """A renewed cookie on a file cached for a year would be shared by a proxy; Vary: Cookie would make the browser
+    ask again after each new cookie. Pages still renew the session and say they vary on it."""
+    make.member("mette")
+    make.commit()
+    if logged_in:
+        auth.login("mette")
+    later = time.time() + security.REFRESH_AFTER_SECONDS + 5  # the session's cookie is due for renewal
+    monkeypatch.setattr(security, "_now", lambda: later)
+    for query in (f"?v={_version('css/app.css')}", ""):
+        response = client.get(f"/static/css/app.css{query}")
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers and "Vary" not in response.headers, query
+    page = client.get("/min-side" if logged_in else "/login")  # (the login form puts its CSRF token in a session)
+    assert page.headers["Vary"] == "Cookie" and "Set-Cookie" in page.headers
