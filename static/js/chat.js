@@ -3,7 +3,12 @@
 // All message text is inserted with textContent, never as HTML.
 (function () {
   "use strict";
+  // While a person has the chat (handed off) the widget asks for new messages every 3 s. While the bot has it,
+  // nothing arrives that the member did not ask for (the bot answers her own message at once; every message a
+  // caseworker or the system writes belongs to a handoff), so it asks every 30 s, and at once when the tab is shown
+  // again: an idle Min side sends a tenth of the requests it did (issue 19).
   var POLL_MS = 3000;
+  var IDLE_POLL_MS = 30000;
 
   function who(el, sender, author) {
     var map = { user: el.dataset.you, bot: el.dataset.bot, caseworker: el.dataset.staff, system: el.dataset.system };
@@ -26,16 +31,26 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function poller(url, log, labels, onMessages) {
+  // Polls `url` for messages after the log's last one. `delayAfter(data)` (optional) says how long to wait after an
+  // answer (after a failed request the wait stays as it was); tick() polls at once and starts the wait again.
+  function poller(url, log, labels, onMessages, delayAfter, initialDelay) {
     var busy = false;
+    var timer = null;
+    var delay = initialDelay || POLL_MS;
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(tick, delay);
+    }
     function tick() {
-      if (busy || document.hidden) { return; }
+      if (busy) { return; }
+      if (document.hidden) { schedule(); return; }
       busy = true;
       var last = log.dataset.lastId || "0";
       var sep = url.indexOf("?") === -1 ? "?" : "&";
       fetch(url + sep + "after=" + encodeURIComponent(last), { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
+          if (delayAfter && data) { delay = delayAfter(data); }
           if (!data) { return; }
           (data.messages || []).forEach(function (m) {
             appendMessage(log, labels, m);
@@ -44,10 +59,10 @@
           if (onMessages) { onMessages(data); }
         })
         .catch(function () { /* offline for a moment: the next tick tries again */ })
-        .then(function () { busy = false; });
+        .then(function () { busy = false; schedule(); });
     }
-    setInterval(tick, POLL_MS);
-    document.addEventListener("visibilitychange", tick);
+    schedule();
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { tick(); } });
     return tick;
   }
 
@@ -82,6 +97,7 @@
 
     // The server says which buttons belong under the chat now (the state's own while a person has the chat,
     // else the bot's last ones or the default three) and who has the chat: shown as it changes.
+    function pollDelay(state) { return state === "handed_off" ? POLL_MS : IDLE_POLL_MS; }
     var refresh = poller(widget.dataset.poll + "?sender=" + encodeURIComponent(widget.dataset.sender), log, widget, function (data) {
       var messages = data.messages || [];
       if (messages.length && hello) { hello.remove(); hello = null; }
@@ -97,7 +113,7 @@
           stateLine.hidden = !text;
         }
       }
-    });
+    }, function (data) { return pollDelay(data.state); }, pollDelay(widget.dataset.state));
 
     function clearTranscript() {
       // Consent withdrawn: the transcript is deleted on the server, so it goes from the screen too.

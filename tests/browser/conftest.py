@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,23 @@ def shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def requests_reaching(app, *, only: str | None = None, but: str | None = None):
+    """The paths of the requests the served app receives inside the block (only those of path `only`, or all but
+    those of path `but`)."""
+    seen: list[str] = []
+    inner = app.wsgi_app
+
+    def counting(environ, start_response):
+        path = environ["PATH_INFO"]
+        if (only is None or path == only) and path != but:
+            seen.append(path)
+        return inner(environ, start_response)
+
+    app.wsgi_app = counting
+    try:
+        yield seen
+    finally:
+        app.wsgi_app = inner

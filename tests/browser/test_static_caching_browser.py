@@ -4,29 +4,9 @@ scripts still run (portal/static_assets.py, issue 19). Before, every view was th
 file (eight requests for Min side)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from tests.browser.conftest import PHONE, requests_reaching
 
-from tests.browser.conftest import PHONE
-
-POLL = "/chat/beskeder"  # the chat widget asks for new messages every 3 s: data, not a file, and on no fixed beat
-
-
-@contextmanager
-def requests_reaching(app):
-    """The paths of the requests the served app receives inside the block (but the chat's polls)."""
-    seen: list[str] = []
-    inner = app.wsgi_app
-
-    def counting(environ, start_response):
-        if environ["PATH_INFO"] != POLL:
-            seen.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-
-    app.wsgi_app = counting
-    try:
-        yield seen
-    finally:
-        app.wsgi_app = inner
+POLL = "/chat/beskeder"  # the chat widget's own requests for new messages: data, not a file, and on its own beat
 
 
 def test_a_repeat_view_is_one_request_and_the_page_still_works(pages, portal):
@@ -37,7 +17,7 @@ def test_a_repeat_view_is_one_request_and_the_page_still_works(pages, portal):
     page.goto("/min-side/plan")
     page.wait_for_load_state("networkidle")
     for path in ("/min-side", "/min-side/plan", "/min-side"):
-        with requests_reaching(app) as seen:
+        with requests_reaching(app, but=POLL) as seen:
             page.goto(path)
             page.wait_for_load_state("networkidle")
         assert seen == [path], f"{path}: the server saw {seen}"
@@ -49,7 +29,7 @@ def test_a_repeat_view_is_one_request_and_the_page_still_works(pages, portal):
     # the chat widget's script ran too: it marks the log it drives with the last message it has shown
     assert page.locator(".chat-widget .chat-log").get_attribute("data-last-id") is not None
     # Reloading asks again for the page only
-    with requests_reaching(app) as seen:
+    with requests_reaching(app, but=POLL) as seen:
         page.reload()
         page.wait_for_load_state("networkidle")
     assert seen == ["/min-side"], seen
@@ -66,7 +46,7 @@ def test_a_new_cookie_or_a_new_tab_does_not_fetch_the_files_again(pages, portal)
     page.click("button:has-text('English')")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
-    with requests_reaching(app) as seen:
+    with requests_reaching(app, but=POLL) as seen:
         tab = page.context.new_page()
         tab.goto("/min-side")
         tab.wait_for_load_state("networkidle")
