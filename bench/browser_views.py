@@ -1,5 +1,6 @@
 """What a real browser's view of a member page costs the server, side by side (issue 19): the page, plus whatever
-else the browser asks for on a repeat view (its CSS, JavaScript and icon, revalidated or not).
+else the browser asks for on a repeat view (its CSS, JavaScript and icon, revalidated or not); and a minute with
+Min side open (the view and the chat widget's requests for new messages, on the page's own clock).
 
     python -m bench.browser_views                # this tree
     python -m bench.browser_views /tmp/base      # and an earlier commit's tree (with compiled translations)
@@ -28,6 +29,8 @@ PAGES = {"minside": "/min-side", "plan": "/min-side/plan", "offers": "/tilbud", 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 SKIP_HEADERS = {"HTTP_HOST", "HTTP_CONNECTION", "HTTP_COOKIE"}
+MINUTE = "minside_minute"
+ROWS = {**PAGES, MINUTE: "a minute on /min-side"}
 
 
 def _record(app, base: str) -> dict[str, list[dict]]:
@@ -65,6 +68,15 @@ def _record(app, base: str) -> dict[str, list[dict]]:
             page.goto(path)
             page.wait_for_load_state("networkidle")
             views[key] = list(seen)
+        page.clock.install()  # a minute on Min side, on the page's clock (paused, then let run a second at a time)
+        seen.clear()
+        page.goto(PAGES["minside"])
+        page.wait_for_load_state("networkidle")
+        page.clock.pause_at(page.evaluate("Date.now()") + 100)
+        for _ in range(60):
+            page.clock.run_for(1000)
+            time.sleep(0.1)
+        views[MINUTE] = list(seen)
         browser.close()
     app.wsgi_app = inner
     return views
@@ -121,11 +133,11 @@ def main(argv: list[str]) -> int:
     rounds, reads = int(os.environ.get("ROUNDS", "6")), int(os.environ.get("READS", "20"))
     trees = {"base": Path(argv[0]).resolve()} if argv else {}
     trees["new"] = ROOT
-    if "base" in trees and not (trees["base"] / "bench" / "browser_views.py").exists():
-        shutil.copy(Path(__file__), trees["base"] / "bench" / "browser_views.py")  # the same driver for both
+    if "base" in trees:  # the same driver for both trees (an earlier commit may have none, or an older one)
+        shutil.copy(Path(__file__), trees["base"] / "bench" / "browser_views.py")
     work = Path(tempfile.mkdtemp(prefix="bench-views-"))
     procs, requests = {}, {}
-    times = {name: {page: {"wall": [], "cpu": []} for page in PAGES} for name in trees}
+    times = {name: {page: {"wall": [], "cpu": []} for page in ROWS} for name in trees}
     try:
         for name, tree in trees.items():
             procs[name], requests[name] = _start(tree, work / name)
@@ -134,7 +146,7 @@ def main(argv: list[str]) -> int:
                 procs[name].stdin.write(f"{reads}\n")
                 procs[name].stdin.flush()
                 result = json.loads(procs[name].stdout.readline())
-                for page in PAGES:
+                for page in ROWS:
                     times[name][page]["wall"] += result[page]["wall"]
                     times[name][page]["cpu"] += result[page]["cpu"]
     finally:
@@ -143,7 +155,7 @@ def main(argv: list[str]) -> int:
             proc.wait(timeout=120)
         shutil.rmtree(work, ignore_errors=True)
     rows = []
-    for page, path in PAGES.items():
+    for page, path in ROWS.items():
         row = {"page": path}
         for name in trees:
             row[name] = {"requests": len(requests[name][page]), "paths": requests[name][page],
@@ -154,7 +166,8 @@ def main(argv: list[str]) -> int:
         rows.append(row)
     header = (f"`python -m bench.browser_views{' ' + argv[0] if argv else ''}` at "
               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {rounds} rounds × {reads} views a page and tree, "
-              f"load average {os.getloadavg()[0]:.1f}: a browser's repeat view of each page as the server sees it")
+              f"load average {os.getloadavg()[0]:.1f}: a browser's repeat view of each page, and a minute with Min side open, "
+              "as the server sees them")
     lines = [header, "", "| page | " + " | ".join(f"{n}: requests, server ms (wall / CPU)" for n in trees)
              + (" | new ÷ base |" if "base" in trees else " |"),
              "| --- | " + " | ".join("---" for _ in trees) + (" | --- |" if "base" in trees else " |")]
