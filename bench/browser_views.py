@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         child(argv[1])
         return 0
-    from bench.common import ROOT
+    from bench.common import ROOT, alternating_rounds
 
     rounds, reads = int(os.environ.get("ROUNDS", "6")), int(os.environ.get("READS", "20"))
     trees = {"base": Path(argv[0]).resolve()} if argv else {}
@@ -141,14 +141,10 @@ def main(argv: list[str]) -> int:
     try:
         for name, tree in trees.items():
             procs[name], requests[name] = _start(tree, work / name)
-        for r in range(rounds):
-            for name in (list(trees) if r % 2 == 0 else list(reversed(trees))):
-                procs[name].stdin.write(f"{reads}\n")
-                procs[name].stdin.flush()
-                result = json.loads(procs[name].stdout.readline())
-                for page in ROWS:
-                    times[name][page]["wall"] += result[page]["wall"]
-                    times[name][page]["cpu"] += result[page]["cpu"]
+        for name, result in alternating_rounds(procs, rounds, reads):
+            for page in ROWS:
+                times[name][page]["wall"] += result[page]["wall"]
+                times[name][page]["cpu"] += result[page]["cpu"]
     finally:
         for proc in procs.values():
             proc.stdin.close()

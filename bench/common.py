@@ -40,3 +40,16 @@ def demo_database(members: int = 250_000, seed: int = 2026, fresh: bool = False)
     started = time.perf_counter()
     flask(["demo", "seed", "--members", str(members), "--seed", str(seed)], env)
     return db_file, time.perf_counter() - started
+
+
+def alternating_rounds(procs: dict, rounds: int, reads: int):
+    """Drive child processes (one per tree, each reading a count on stdin and printing one JSON line of results)
+    round by round, the order reversed every other round so no tree always runs first; yields (name, result)."""
+    import json
+
+    names = list(procs)
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else list(reversed(names))):
+            procs[name].stdin.write(f"{reads}\n")
+            procs[name].stdin.flush()
+            yield name, json.loads(procs[name].stdout.readline())

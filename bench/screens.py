@@ -98,7 +98,7 @@ def _start(tree: Path, db_file: Path, work: Path) -> subprocess.Popen:
 
 
 def main(argv: list[str]) -> int:
-    from bench.common import ROOT, demo_database
+    from bench.common import ROOT, alternating_rounds, demo_database
 
     rounds, reads = int(os.environ.get("ROUNDS", "6")), int(os.environ.get("READS", "20"))
     db_file = "" if os.environ.get("BENCH_DATABASE_URL") else demo_database(
@@ -112,17 +112,13 @@ def main(argv: list[str]) -> int:
     try:
         for name, tree in trees.items():
             procs[name] = _start(tree, db_file, work / name)
-        for r in range(rounds):
-            for name in (list(trees) if r % 2 == 0 else list(reversed(trees))):
-                procs[name].stdin.write(f"{reads}\n")
-                procs[name].stdin.flush()
-                result = json.loads(procs[name].stdout.readline())
-                for page in PAGES:
-                    s = seen[name][page]
-                    s["wall"] += result[page]["wall"]
-                    s["cpu"] += result[page]["cpu"]
-                    s["sql"].add(result[page]["sql"])
-                    s["bytes"].add(result[page]["bytes"])
+        for name, result in alternating_rounds(procs, rounds, reads):
+            for page in PAGES:
+                s = seen[name][page]
+                s["wall"] += result[page]["wall"]
+                s["cpu"] += result[page]["cpu"]
+                s["sql"].add(result[page]["sql"])
+                s["bytes"].add(result[page]["bytes"])
     finally:
         for proc in procs.values():
             proc.stdin.close()
