@@ -32,27 +32,27 @@ class StaticVersions:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        self._known: dict[str, tuple[int, int, str]] = {}  # filename -> (mtime_ns, size, version)
+        self._known: dict[str, tuple[str, int, int, str]] = {}  # filename -> (path, mtime_ns, size, version)
 
     def of(self, filename: str | None) -> str | None:
         """The file's version (16 hex digits), or None for a name that is not a file under the folder."""
         if not filename:
             return None
-        path = safe_join(self.folder, filename)
+        known = self._known.get(filename)
+        path = known[0] if known is not None else safe_join(self.folder, filename)  # a known name was checked
         if path is None:
             return None
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        known = self._known.get(filename)
-        if known is not None and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
-            return known[2]
+        if known is not None and known[1] == stat.st_mtime_ns and known[2] == stat.st_size:
+            return known[3]
         try:
             version = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
         except OSError:  # a folder, or gone since the stat
             return None
-        self._known[filename] = (stat.st_mtime_ns, stat.st_size, version)
+        self._known[filename] = (path, stat.st_mtime_ns, stat.st_size, version)
         return version
 
 
