@@ -77,6 +77,31 @@ def test_vary_on_cookie_adds_cookie_once_to_what_the_response_varies_on():
 
 
 def test_an_anonymous_answer_that_read_the_session_but_sets_no_cookie_still_varies_on_cookie(client):
-    response = client.get("/healthz")  # reads the session (language), leaves it empty
+    response = client.get("/api/v1/me")  # reads the session (who is signed in), leaves it empty
+    assert response.status_code == 401
     assert "Set-Cookie" not in response.headers
     assert response.headers.getlist("Vary") == ["Cookie"]
+
+
+def test_no_sign_in_leaves_a_remember_me_cookie_and_signing_out_ends_the_session(signed_in):
+    """The portal never issues Flask-Login's remember-me cookie, so its renew-or-clear hook is not installed: a
+    shared computer at a department must not keep anyone signed in beyond the session."""
+    assert signed_in.get_cookie("remember_token") is None
+    response = signed_in.get("/min-side")
+    assert response.status_code == 200
+    assert not any(h.startswith("remember_token=") for h in response.headers.getlist("Set-Cookie"))
+    assert response.headers.getlist("Vary") == ["Cookie"]  # the page is the signed-in member's
+    token = response.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    assert signed_in.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
+    assert signed_in.get_cookie("remember_token") is None
+    after = signed_in.get("/min-side")
+    assert after.status_code in (302, 303) and "/login" in after.headers["Location"]
+
+
+def test_an_answer_that_reads_no_session_does_not_vary_on_cookie(client):
+    """With the remember-me hook gone nothing reads the session of a request that does not need it: the health
+    check and the API's description are the same for every cookie, and say so by not varying on it."""
+    for path in ("/healthz", "/api/openapi.json"):
+        response = client.get(path, headers={"Cookie": "session=whatever"})
+        assert response.status_code in (200, 503), path  # the health check says 503 while no scheduler runs
+        assert "Vary" not in response.headers and "Set-Cookie" not in response.headers, path
