@@ -47,9 +47,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul():
-        # Without a query string (the environ's, not the parsed arguments) a GET has nothing but its path to check.
-        if request.method in ("GET", "HEAD", "OPTIONS") and not request.environ.get("QUERY_STRING") \
-                and NUL not in request.path:
+        # Without a query string a GET has nothing but its path to check: read from the WSGI environ (the server
+        # decodes %00 in the path into PATH_INFO), one look-up of the request instead of three.
+        environ = request.environ
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS") and not environ.get("QUERY_STRING") \
+                and NUL not in environ.get("PATH_INFO", ""):
             return None
         if _request_has_nul():
             from flask_babel import gettext as _
