@@ -28,7 +28,8 @@ def limits_outside_views() -> bool:
 
 def _limiter_ran() -> bool:
     """Whether a limit was checked in this request (Flask-Limiter creates its state on the first check)."""
-    return getattr(request_ctx, _CONTEXT, None) is not None
+    # The request context itself, not an attribute look-up through its proxy (3 µs, twice every request).
+    return getattr(request_ctx._get_current_object(), _CONTEXT, None) is not None
 
 
 def init_app(app: Flask) -> None:
