@@ -122,6 +122,37 @@ def test_healthz_ok_when_migrated(tmp_path):
     assert not logging.getLogger("portal.access").disabled
 
 
+def test_healthz_reads_the_migration_scripts_once_per_process_and_still_sees_the_database_move(tmp_path,
+                                                                                                monkeypatch):
+    """A load balancer asks every few seconds: the code's heads are read once (about 20 ms each time before), the
+    database's revision on every call, so a database migrated down under a running server is reported at once."""
+    from flask_migrate import downgrade, upgrade
+
+    from portal import create_app, migrations_state
+    from portal.extensions import db
+
+    real = migrations_state.script_directory
+    reads = []
+    monkeypatch.setattr(migrations_state, "script_directory", lambda: reads.append(1) or real())
+    migrations_state.code_heads.cache_clear()
+    url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    try:
+        with app.app_context():
+            upgrade()
+            client = app.test_client()
+            answers = [client.get("/healthz") for _ in range(3)]
+            assert [a.status_code for a in answers] == [200, 200, 200]
+            heads = answers[0].get_json()["checks"]["migration_heads"]
+            assert heads == sorted(real().get_heads()) and len(reads) == 1
+            downgrade(revision="-1")
+            behind = client.get("/healthz")
+            assert behind.status_code == 503 and behind.get_json()["checks"]["migrations"] == "behind"
+            assert behind.get_json()["checks"]["migration_heads"] == heads and len(reads) == 1
+            db.engine.dispose()
+    finally:
+        migrations_state.code_heads.cache_clear()  # the next test reads the real scripts again
+
 def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
     """With foreign keys enforced: batch mode rebuilds tables under demo data (env.py turns the pragma off for the
     migration and runs foreign_key_check after it), and the portal's connections enforce them again afterwards."""
