@@ -2,20 +2,33 @@
 the services that take a form's fields; ValidationFailed naming the field when one cannot be read."""
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 from portal.query_args import db_int
 from portal.services.booking.conversation_types import safe_gettext as _
 from portal.services.errors import ValidationFailed
 
+# The dates a booking form may name. Python's own calendar ends at year 1 and 9999, and the calendar and slot pages
+# count days and weeks around the date they are given: a date at either edge has no week around it.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 def parse_date(raw: str | None, default: date | None = None, field: str = "fra") -> date | None:
     if not raw:
         return default
+    text = raw.strip()[:10]
     try:
-        return date.fromisoformat(raw.strip()[:10])
+        value = date.fromisoformat(text)
     except ValueError:
+        if _ISO_DATE.fullmatch(text):  # written the right way, but not a day of the calendar (2026-02-30)
+            raise ValidationFailed(_("Datoen %(value)s findes ikke i kalenderen.", value=text), field=field) from None
         raise ValidationFailed(_("Datoen skal skrives som åååå-mm-dd."), field=field) from None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationFailed(_("Vælg en dato mellem år %(first)s og %(last)s.", first=EARLIEST_DATE.year,
+                                 last=LATEST_DATE.year), field=field)
+    return value
 
 
 def parse_int(raw, field: str) -> int | None:

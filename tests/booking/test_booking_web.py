@@ -213,6 +213,34 @@ def test_caseworker_edits_hours_and_absence_with_validation(client, auth, setup,
     assert session.scalar(select(AvailabilityException)).note == "Ferie"
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "9999-12-27", "0001-01-01", "2200-01-01"])
+def test_a_date_at_the_calendars_edge_is_a_clear_message_on_every_booking_page_and_saves_nothing(client, auth,
+                                                                                                 setup, session, day):
+    """Python's calendar ends at year 1 and 9999: the pages count a week around the date they are given, and used to
+    answer 500 for a date there (walk-through, 5 December)."""
+    auth.login("birgitte")
+    for path in (f"/kalender?dato={day}", f"/kalender?dato={day}&visning=dag",
+                 f"/kalender/ny?medlem={setup['member'].member_number}&type=focus&fra={day}"):
+        response = client.get(path)
+        assert response.status_code in (200, 422), (path, response.status_code)
+        assert "Vælg en dato mellem år 1900 og 2199." in response.get_data(as_text=True), path
+    before = session.scalar(select(func.count()).select_from(AvailabilityException))
+    response = auth.post("/kalender/arbejdstider", {"action": "add_exception", "kind": "absence", "day": day},
+                         page="/kalender/arbejdstider")
+    assert response.status_code == 422 and "Vælg en dato mellem år 1900 og 2199." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(AvailabilityException)) == before
+    auth.logout()
+    auth.login("mette")
+    response = client.get(f"/samtaler?type=cv&fra={day}")
+    assert response.status_code in (200, 422) and "Vælg en dato mellem år 1900 og 2199." in response.get_data(
+        as_text=True)
+
+
+def test_a_date_written_right_that_is_not_in_the_calendar_says_so(client, auth, setup):
+    auth.login("birgitte")
+    page = client.get("/kalender?dato=2026-02-30").get_data(as_text=True)
+    assert "Datoen 2026-02-30 findes ikke i kalenderen." in page
+
 def test_caseworker_cannot_edit_colleagues_hours_but_admin_can(app, client, auth, setup, make, session):
     make.user("chef", role="admin")
     make.commit()
