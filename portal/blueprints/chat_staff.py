@@ -16,7 +16,8 @@ from portal.models.statuses import HandoffStatus
 from portal.query_args import db_int
 from portal.services.chat import chat_transcript
 from portal.services.chat import handoff as handoff_service
-from portal.services.errors import DomainError
+from portal.services.chat.chat_transcript import MAX_MESSAGE_CHARS
+from portal.services.errors import DomainError, NotAllowed, NotFound
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -41,7 +42,8 @@ def inbox():
     handoffs = handoff_service.list_handoffs(db.session, current_user, tab, now=now)
     counts = {t: len(handoff_service.list_handoffs(db.session, current_user, t, now=now)) if t != tab
               else len(handoffs) for t in TABS}
-    return render_template("chat/inbox.html", tab=tab, handoffs=handoffs, counts=counts, now=now,
+    can_claim = handoff_service.caseworker_of(db.session, current_user) is not None  # an admin only reads
+    return render_template("chat/inbox.html", tab=tab, handoffs=handoffs, counts=counts, now=now, can_claim=can_claim,
                            outcome_labels=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes)
 
@@ -49,6 +51,11 @@ def inbox():
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>")
 @role_required("caseworker", "admin")
 def handoff_detail(handoff_id: int):
+    return _detail_page(handoff_id)
+
+
+def _detail_page(handoff_id: int, *, unsent: dict | None = None, status: int = 200):
+    """The handoff's page; `unsent` ({"text", "error"}) when a reply could not be sent: shown again, not lost."""
     from portal.blueprints.caseworker import MEMBER_STATUS_LABELS
 
     now = utcnow()
@@ -58,13 +65,17 @@ def handoff_detail(handoff_id: int):
         me = handoff_service.caseworker_of(db.session, current_user)
         claimed = handoff.status == HandoffStatus.CLAIMED
         colleagues = handoff_service.colleagues(db.session, current_user) if claimed else []
+        handed_on = handoff_service.hand_on_history(db.session, handoff)
+    if unsent is not None:  # the reply form is there again (with the text in it) only while the chat is still mine
+        unsent["form_open"] = claimed and me is not None and handoff.claimed_by_id == me.id
     return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
+                           handed_on=handed_on, unsent=unsent,
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes(handoff, now),
                            present=chat_transcript.member_present(handoff.conversation, now),
                            handoff_overview=handoff_overview,
                            member_status_label=lambda code: MEMBER_STATUS_LABELS.get(code, code),
-                           errors=request.args.get("fejl"))
+                           errors=request.args.get("fejl")), status
 
 
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/beskeder")
@@ -109,13 +120,20 @@ def claim(handoff_id: int):
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/svar", methods=["POST"])
 @role_required("caseworker", "admin")
 def reply(handoff_id: int):
+    text = request.form.get("message", "")
     result = {}
-
-    def send():
-        result["delivered"] = handoff_service.reply(db.session, current_user, handoff_id,
-                                                    request.form.get("message", ""), now=utcnow())[1]
-
-    response = _act(handoff_id, send, _("Svaret er sendt."))
+    try:
+        with unit_of_work():
+            result["delivered"] = handoff_service.reply(db.session, current_user, handoff_id, text, now=utcnow())[1]
+    except NotFound:
+        raise  # portal.errors answers it (404)
+    except DomainError as err:  # the typed answer is shown again, never thrown away
+        # Refused by the chat's state (ended, taken by a colleague, not taken yet), not by the user's role: 409.
+        status = 409 if isinstance(err, NotAllowed) else err.status
+        return _detail_page(handoff_id, unsent={"text": text[:MAX_MESSAGE_CHARS * 2], "error": err.message},
+                            status=status)
+    flash(_("Svaret er sendt."), "success")
+    response = redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
     if result.get("delivered") in ("email", "sms"):
         flash(_("Medlemmet har forladt chatten; svaret sendes også som %(via)s.",
                 via=_("e-mail") if result["delivered"] == "email" else _("SMS")), "info")

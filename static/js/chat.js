@@ -16,12 +16,29 @@
     return author ? label + ": " + author : label;
   }
 
+  // "14:37" in Copenhagen, as the server writes it on the caseworker's transcript.
+  function localTime(iso) {
+    try {
+      var parts = new Intl.DateTimeFormat("da-DK", { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+                                                      timeZone: "Europe/Copenhagen" }).formatToParts(new Date(iso));
+      var get = function (type) { return (parts.filter(function (p) { return p.type === type; })[0] || {}).value; };
+      return get("hour") + ":" + get("minute");
+    } catch (e) { return ""; }
+  }
+
   function appendMessage(log, labels, message) {
     var li = document.createElement("li");
     li.className = "chat-msg chat-msg-" + message.sender;
     var name = document.createElement("span");
     name.className = "chat-who";
     name.textContent = who(labels, message.sender, message.author);
+    if (labels.dataset.withTime && message.at) {
+      var time = document.createElement("time");
+      time.setAttribute("datetime", message.at);
+      time.textContent = localTime(message.at);
+      name.appendChild(document.createTextNode(" · "));
+      name.appendChild(time);
+    }
     var text = document.createElement("p");
     text.className = "chat-text";
     text.textContent = message.text;
@@ -177,9 +194,22 @@
 
   Array.prototype.forEach.call(document.querySelectorAll(".chat-widget[data-sender]"), setupWidget);
 
+  // The caseworker's open handoff: when its status changes under them (the member ended the chat or withdrew the
+  // consent, a colleague took it), the page says so and its forms stop, instead of failing on the next click.
   var staffLog = document.querySelector(".staff-log[data-poll]");
   if (staffLog) {
-    poller(staffLog.dataset.poll, staffLog, staffLog, null);
+    poller(staffLog.dataset.poll, staffLog, staffLog, function (data) {
+      if (!data.status || data.status === staffLog.dataset.status) { return; }
+      staffLog.dataset.status = data.status;
+      var notice = document.querySelector(".handoff-changed");
+      if (notice) { notice.hidden = false; }
+      // a reply being typed stays readable and can be copied; nothing can be sent
+      Array.prototype.forEach.call(document.querySelectorAll(".handoff-chat form textarea"),
+                                   function (el) { el.readOnly = true; });
+      Array.prototype.forEach.call(document.querySelectorAll(".handoff-chat form button, .handoff-chat form select, " +
+                                                             ".handoff-chat form input:not([type=hidden])"),
+                                   function (el) { el.disabled = true; });
+    });
     staffLog.scrollTop = staffLog.scrollHeight;
   }
 })();

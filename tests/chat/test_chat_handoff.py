@@ -328,3 +328,94 @@ def test_the_waiting_count_is_read_once_per_transaction_and_again_after_a_change
     _handed_off(app.test_client(), session, token)  # another visitor's handoff, committed by that request
     session.commit()
     assert handoff_service.waiting_count(session, hanne.user) == 2
+
+
+# ---- what the walk-through of 5 December found between the member's and the caseworker's side -------------------
+
+def test_the_note_handing_a_chat_on_reaches_the_colleague_on_the_page_and_in_the_notification(
+        app, client, session, make, auth, odense):
+    location, token = odense
+    make.caseworker("hanne", location=location, display_name="Hanne Holm")
+    karl = make.caseworker("karl", location=location, display_name="Karl Berg")
+    make.commit()
+    _sender, handoff = _handed_off(app.test_client(), session, token)
+    auth.login("hanne")
+    auth.post(f"/sagsbehandler/overdragelser/{handoff.id}/tag", page="/sagsbehandler/overdragelser")
+    page = f"/sagsbehandler/overdragelser/{handoff.id}"
+    note = "Kan du tage den? Han spørger om tryghedspuljen & <b>dagpenge</b>."
+    response = auth.post(f"{page}/videregiv", data={"colleague_id": karl.id, "note": note}, page=page)
+    assert response.status_code == 302
+    auth.logout()
+    auth.login("karl")
+    html = client.get(page).get_data(as_text=True)
+    assert "Fra Hanne Holm til Karl Berg" in html
+    assert "<q>Kan du tage den? Han spørger om tryghedspuljen &amp; &lt;b&gt;dagpenge&lt;/b&gt;.</q>" in html
+    told = session.scalar(select(Notification).where(Notification.user_id == karl.user_id,
+                                                     Notification.text.contains("givet dig")))
+    assert told.text == f"Hanne Holm har givet dig en chat: »{note}«"
+    long_note = "x" * 500
+    handoff_service.claim(session, karl.user, handoff.id, now=utcnow())
+    handoff_service.hand_on(session, karl.user, handoff.id, colleague_id=session.scalar(
+        select(handoff_service.Caseworker.id).where(handoff_service.Caseworker.id != karl.id)), note=long_note,
+        now=utcnow())
+    newest = session.scalars(select(Notification).order_by(Notification.id.desc())).first()
+    assert len(newest.text) < 300 and newest.text.endswith("…«")  # the start; the page has it whole
+
+
+def test_a_reply_to_a_chat_the_member_ended_meanwhile_says_so_and_keeps_the_typed_text(
+        app, client, session, make, auth, odense):
+    location, token = odense
+    make.caseworker("hanne", location=location, display_name="Hanne Holm")
+    make.commit()
+    member_client = app.test_client()
+    sender, handoff = _handed_off(member_client, session, token)
+    auth.login("hanne")
+    page = f"/sagsbehandler/overdragelser/{handoff.id}"
+    auth.post(f"{page}/tag", page="/sagsbehandler/overdragelser")
+    form = client.get(page).get_data(as_text=True)  # the caseworker has the page open (with its token) ...
+    assert 'data-status="claimed"' in form
+    say(member_client, sender, "/stop")  # ... while the member ends the chat
+    messages_before = len(handoff.conversation.messages)
+    typed = "Hej, du kan søge om tryghedspuljen her: <link>"
+    response = auth.post(f"{page}/svar", data={"message": typed}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Samtalen er afsluttet: Medlemmet afsluttede selv i chatten." in html
+    assert "Tag overdragelsen" not in html
+    assert 'readonly>Hej, du kan søge om tryghedspuljen her: &lt;link&gt;</textarea>' in html
+    session.expire_all()
+    assert len(session.get(Handoff, handoff.id).conversation.messages) == messages_before  # nothing sent
+    assert client.get(f"{page}/beskeder?after=0").get_json()["status"] == "resolved"  # what the open page learns
+
+
+def test_a_reply_refused_while_the_chat_is_still_mine_is_put_back_in_the_form(app, client, session, make, auth,
+                                                                              odense):
+    location, token = odense
+    make.caseworker("hanne", location=location)
+    make.commit()
+    _sender, handoff = _handed_off(app.test_client(), session, token)
+    auth.login("hanne")
+    page = f"/sagsbehandler/overdragelser/{handoff.id}"
+    auth.post(f"{page}/tag", page="/sagsbehandler/overdragelser")
+    too_long = "Et langt svar. " * 200
+    response = auth.post(f"{page}/svar", data={"message": too_long}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'aria-invalid="true">Et langt svar.' in html
+    assert 'id="unsent-reply"' not in html  # the text is in the reply form itself, to shorten and send
+
+
+def test_an_admin_reads_the_inbox_and_a_handoff_but_is_not_offered_to_take_it(app, client, session, make, auth,
+                                                                              odense):
+    location, token = odense
+    make.caseworker("hanne", location=location)
+    make.user("chef", role="admin")
+    make.commit()
+    _sender, handoff = _handed_off(app.test_client(), session, token)
+    auth.login("chef")
+    inbox = client.get("/sagsbehandler/overdragelser").get_data(as_text=True)
+    assert f"/sagsbehandler/overdragelser/{handoff.id}" in inbox and f"{handoff.id}/tag" not in inbox
+    detail = client.get(f"/sagsbehandler/overdragelser/{handoff.id}").get_data(as_text=True)
+    assert "Kun sagsbehandlere kan tage en overdragelse." in detail and f"{handoff.id}/tag" not in detail
+    auth.logout()
+    auth.login("hanne")
+    assert f"{handoff.id}/tag" in client.get("/sagsbehandler/overdragelser").get_data(as_text=True)

@@ -169,6 +169,9 @@ def test_withdrawal_while_a_caseworker_holds_the_chat(client, session, odense, p
     sender, handoff = _claimed(client, session, token, hanne)
     handoff_service.reply(session, hanne.user, handoff.id, "Hej, hvad drejer det sig om?", now=utcnow())
     session.commit()
+    from chatbot.runtime.labels import handoff_overview
+
+    assert handoff.context["consent"] is True and handoff.context["intents"] and handoff.context["actions_tried"]
     replies = say(client, sender, phrase)
     assert ("withdrawn" if phrase.startswith("please") else "trukket tilbage") in texts(replies)
     if phrase.startswith("please"):  # the time in English too ("4 December 2026 at 10:19", not "4. … kl.")
@@ -178,6 +181,11 @@ def test_withdrawal_while_a_caseworker_holds_the_chat(client, session, odense, p
     consent = session.scalar(select(Consent))
     assert consent.withdrawn_at is not None
     assert session.get(Handoff, handoff.id).status == "resolved"
+    # The caseworker's overview no longer says "consent: yes", nor the topics it read from the deleted transcript
+    # (walk-through, 5 December); who handed the chat on, and why, stays.
+    context = session.get(Handoff, handoff.id).context
+    assert context["consent"] is False and handoff_overview(context) == ([], [])
+    assert set(context) <= {"consent", "consent_id", "member_id", "source", "language", "handed_on"}
     assert [m.sender for m in session.scalars(select(ChatMessage))] == ["bot"]  # only the confirmation
     assert session.scalar(select(ChatConversation)).consent_given is False
     assert _poll(client, sender)["status"] is None

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.models import Consent
-from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.chat import ChatConversation, ChatMessage, Handoff
 from portal.models.statuses import ChatState
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import ValidationFailed
@@ -104,9 +104,19 @@ def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, n
     return consent
 
 
+# What a handoff keeps from the chat it came from (chatbot/actions/handoff.handoff_context): the topics the member
+# asked about and what the bot did are read from the transcript, and go with it.
+TRANSCRIPT_KEYS_OF_A_HANDOFF = ("intents", "actions_tried")
+
+
 def forget_transcript(session: Session, conversation: ChatConversation) -> int:
-    """Delete the stored messages and the typed text in the tracker; returns how many messages went."""
+    """Delete the stored messages and the typed text in the tracker, and what the conversation's handoffs took from
+    them (the caseworker's overview then says there is no consent and no topics); returns how many messages went."""
     result = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == conversation.id))
+    for handoff in session.scalars(select(Handoff).where(Handoff.conversation_id == conversation.id)):
+        context = {k: v for k, v in (handoff.context or {}).items() if k not in TRANSCRIPT_KEYS_OF_A_HANDOFF}
+        context["consent"] = False  # a transcript is only forgotten without (or after) the consent to keep it
+        handoff.context = context
     tracker = dict(conversation.tracker or {})
     tracker["events"] = []
     slots = dict(tracker.get("slots") or {})

@@ -230,6 +230,14 @@ def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Ha
 def _own_claimed(session: Session, user: User, handoff_id: int, now: datetime) -> tuple[Handoff, Caseworker]:
     caseworker = caseworker_of(session, user)
     handoff = get_for_staff(session, user, handoff_id, now=now, audit_read=False)
+    if handoff.status in (HandoffStatus.RESOLVED, HandoffStatus.RETURNED_TO_BOT):
+        why = handoff.outcome_note if handoff.outcome_note in CLOSED_BY_MEMBER.values() else None
+        raise NotAllowed(gettext("Samtalen er afsluttet: %(why)s Den kan ikke længere besvares eller gives videre.",
+                                 why=gettext(why)) if why else
+                         gettext("Samtalen er afsluttet. Den kan ikke længere besvares eller gives videre."))
+    if caseworker is not None and handoff.status == HandoffStatus.CLAIMED and handoff.claimed_by_id != caseworker.id:
+        raise NotAllowed(gettext("%(name)s har taget samtalen, så du kan ikke svare på den.",
+                                 name=handoff.claimed_by.name))
     if caseworker is None or handoff.status != HandoffStatus.CLAIMED or handoff.claimed_by_id != caseworker.id:
         raise NotAllowed(gettext("Tag overdragelsen, før du svarer eller afslutter den."))
     return handoff, caseworker
@@ -316,8 +324,8 @@ def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note
 
 # Why a member ended a handoff from the chat (outcome_note; the caseworker sees it in the inbox and the handoff).
 CLOSED_BY_MEMBER = {
-    "stopped": "Medlemmet afsluttede selv i chatten.",
-    "consent_withdrawn": "Medlemmet trak samtykket tilbage; samtalen er slettet.",
+    "stopped": N_("Medlemmet afsluttede selv i chatten."),
+    "consent_withdrawn": N_("Medlemmet trak samtykket tilbage; samtalen er slettet."),
 }
 
 
@@ -339,6 +347,8 @@ def close_by_member(session: Session, handoff: Handoff, *, why: str, now: dateti
 
 # A note handing a chat on to a colleague: kept whole up to this length or refused.
 HAND_ON_NOTE_MAX = 500
+# The start of the note in the colleague's notification; the handoff page shows it whole.
+NOTE_IN_NOTIFICATION = 200
 
 
 def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int, note: str | None,
@@ -361,13 +371,31 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     history.append({"from": caseworker.id, "to": colleague.id, "at": now.isoformat(), "note": note or ""})
     context["handed_on"] = history
     handoff.context = context
-    notifications.notify(session, colleague.user_id, f"{user.display_name} har givet dig en chat",
-                         link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    teaser = note if not note or len(note) <= NOTE_IN_NOTIFICATION else note[:NOTE_IN_NOTIFICATION - 1] + "…"
+    notifications.notify(session, colleague.user_id, f"{user.display_name} har givet dig en chat"
+                         + (f": »{teaser}«" if teaser else ""), link=f"{INBOX_LINK}/{handoff.id}", now=now)
     add_message(session, handoff.conversation, sender="system", now=now,
                 text="Samtalen er givet videre til en kollega, som svarer dig her.")
     audit.record(session, user, "handoff.hand_on", member_id=handoff.member_id, target=handoff, now=now,
                  detail={"to_caseworker_id": colleague.id})
     return handoff
+
+
+def hand_on_history(session: Session, handoff: Handoff) -> list[dict]:
+    """Who handed the chat on to whom, when, and their note to the colleague, oldest first (for the handoff page)."""
+    steps = [step for step in (handoff.context or {}).get("handed_on", []) if isinstance(step, dict)]
+    ids = {step.get(key) for step in steps for key in ("from", "to")} - {None}
+    names = dict(session.execute(select(Caseworker.id, User.display_name).join(User, User.id == Caseworker.user_id)
+                                 .where(Caseworker.id.in_(ids))).all()) if ids else {}
+    history = []
+    for step in steps:
+        try:
+            at = datetime.fromisoformat(step.get("at") or "")
+        except (TypeError, ValueError):
+            at = None
+        history.append({"by": names.get(step.get("from")), "to": names.get(step.get("to")), "at": at,
+                        "note": step.get("note") or ""})
+    return history
 
 
 def hand_back_to_bot(session: Session, user: User, handoff_id: int, *, now: datetime, agent=None) -> Handoff:
