@@ -93,13 +93,13 @@ def _saved(member: Member, anchor: str, message: str, change: Callable[[], objec
 
 
 def _save_or_explain(member: Member, anchor: str, message: str, change: Callable[[], object]):
-    """A small form on the conversation screen: as `_saved`, but a ValidationFailed (rolled back) is flashed
-    instead (these forms have no page of their own to show the errors on)."""
+    """A small form on the conversation screen: as `_saved`, but a ValidationFailed (rolled back) shows the screen
+    again (422) with that form open, its message, and what was typed in it."""
     try:
         return _saved(member, anchor, message, change)
     except ValidationFailed as exc:
-        flash(exc.message, "error")
-        return _back_to_member(member, anchor)
+        refused = {"form": anchor, "message": exc.message, "values": request.form}
+        return _member_screen(member.member_number, refused=refused), 422
 
 
 def _form_int(name: str) -> int | None:
@@ -141,6 +141,12 @@ def caseload():
 @bp.route("/sagsbehandler/medlem/<member_number>")
 @role_required(*STAFF)
 def member(member_number: str):
+    return _member_screen(member_number)
+
+
+def _member_screen(member_number: str, *, refused: dict | None = None) -> str:
+    """The conversation screen (its opening audited); `refused`: a small form of it that was refused
+    ({"form": its section, "message", "values": the posted form})."""
     staff = _scope()
     # The header shows the member's location and caseworker: read with the member, not one by one.
     member = _member(member_number, with_location_and_caseworker=True)
@@ -160,7 +166,7 @@ def member(member_number: str):
                                can_edit=access.can_edit(staff, member), q2_labels=Q2_LABELS,
                                q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
                                plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now,
-                               **context)
+                               refused=refused, **context)
     return html
 
 

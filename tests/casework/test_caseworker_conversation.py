@@ -118,8 +118,10 @@ def test_group_override_needs_a_comment_and_nothing_changes_without(client, auth
     make.commit()
     auth.login("sb-odense")
     page = f"/sagsbehandler/medlem/{mette.member_number}"
-    auth.post(page + "/maalgruppe", {"group": "1", "comment": "   "}, page=page)
-    assert "Skriv en begrundelse" in client.get(page).get_data(as_text=True)
+    refused = auth.post(page + "/maalgruppe", {"group": "1", "comment": "   "}, page=page)
+    html = refused.get_data(as_text=True)  # the screen again, the form open with its message and the choice kept
+    assert refused.status_code == 422 and "Skriv en begrundelse" in html
+    assert '<details class="inline-form" open>' in html and '<option value="1" selected>' in html
     session.refresh(mette)
     assert mette.target_group == "2a" and count(session, GroupDecision) == 0
     auth.post(page + "/maalgruppe", {"group": "1", "comment": "Har job på hånden, kun sparring"}, page=page)
@@ -326,9 +328,13 @@ def test_plan_editor_accepts_member_proposal_and_refuses_past_due(client, auth, 
     auth.post(f"{page}/plan/{item.id}", {"action": "accept"}, page=page)
     session.refresh(item)
     assert item.status == "active"
-    auth.post(f"{page}/plan", {"kind": "agreement", "title": "Søg job",
-                               "due_date": (TODAY - timedelta(days=3)).isoformat()}, page=page)
-    assert "Fristen kan ikke ligge i fortiden" in client.get(page).get_data(as_text=True)
+    past = (TODAY - timedelta(days=3)).isoformat()
+    refused = auth.post(f"{page}/plan", {"kind": "job_search", "title": "Søg job", "description": "Tre om ugen",
+                                         "due_date": past, "right_and_duty": "1"}, page=page)
+    html = refused.get_data(as_text=True)  # what was typed is still there (walk-through, 5 December)
+    assert refused.status_code == 422 and "Fristen kan ikke ligge i fortiden" in html
+    assert 'value="Søg job"' in html and ">Tre om ugen</textarea>" in html and f'value="{past}"' in html
+    assert '<option value="job_search" selected>' in html and 'id="plan-rad" name="right_and_duty" value="1" checked' in html
     assert count(session, PlanItem) == 1
 
 
@@ -338,8 +344,8 @@ def test_plan_item_title_with_a_control_character_is_refused_with_a_message(clie
     page = f"/sagsbehandler/medlem/{mette.member_number}"
     # (NUL itself is refused for every request before the view: tests/core/test_request_text.py)
     response = auth.post(f"{page}/plan", {"kind": "agreement", "title": "Søg\x07job"}, page=page)
-    assert response.status_code == 302
-    assert "usynlige styretegn" in client.get(page).get_data(as_text=True)
+    assert response.status_code == 422
+    assert "usynlige styretegn" in response.get_data(as_text=True)
     assert count(session, PlanItem) == 0
 
 
@@ -347,8 +353,9 @@ def test_visitation_to_the_job_centre(client, auth, make, session, cw, mette):
     make.commit()
     auth.login("sb-odense")
     page = f"/sagsbehandler/medlem/{mette.member_number}"
-    auth.post(page + "/visitation", {"reason": "kort"}, page=page)
-    assert "mindst 10 tegn" in client.get(page).get_data(as_text=True)
+    refused = auth.post(page + "/visitation", {"reason": "kort"}, page=page)
+    assert refused.status_code == 422 and "mindst 10 tegn" in refused.get_data(as_text=True)
+    assert ">kort</textarea>" in refused.get_data(as_text=True)
     assert count(session, JobcenterReferral) == 0
     auth.post(page + "/visitation", {"reason": "Komplekse helbredsproblemer og misbrug; behov for "
                                                 "tværfaglig indsats."}, page=page)
