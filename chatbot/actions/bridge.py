@@ -79,11 +79,11 @@ def response_text(domain: dict, name: str, lang: str) -> str:
 
 
 def local_when(value: datetime, lang: str, fmt: str = "EEEE d. MMMM 'kl.' HH:mm") -> str:
-    from babel.dates import format_datetime
+    """`value` in Copenhagen time, the pattern written the Danish way and made English in English ("Thursday
+    10 December at 10:00", not "10. December kl. 10:00"), as on the portal's pages."""
+    from portal.i18n import format_local_datetime
 
-    from portal.timeutil import to_local
-
-    return format_datetime(to_local(value), fmt, locale="en_GB" if lang == "en" else "da_DK")
+    return format_local_datetime(value, fmt, "en" if lang == "en" else "da")
 
 
 CHANNEL_LABELS = {"in_person": ("fremmøde", "in person"), "phone": ("telefon", "phone"), "video": ("video", "video")}

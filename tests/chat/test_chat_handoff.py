@@ -419,3 +419,34 @@ def test_an_admin_reads_the_inbox_and_a_handoff_but_is_not_offered_to_take_it(ap
     auth.logout()
     auth.login("hanne")
     assert f"{handoff.id}/tag" in client.get("/sagsbehandler/overdragelser").get_data(as_text=True)
+
+
+def test_the_lines_the_portal_writes_into_an_english_chat_are_english(app, client, session, make, auth, odense):
+    """The caseworker's page is Danish; the member wrote in English: taking, handing on and ending the chat are told
+    in English (they were stored in Danish, walk-through of 5 December)."""
+    location, token = odense
+    make.caseworker("hanne", location=location, display_name="Hanne Holm")
+    karl = make.caseworker("karl", location=location, display_name="Karl Berg")
+    make.commit()
+    member_client = app.test_client()
+    sender = flyer_sender(member_client, token)
+    say(member_client, sender, "Can I talk to a human?")
+    say(member_client, sender, "Yes, I give my consent")
+    handoff = session.scalar(select(Handoff).order_by(Handoff.id.desc()))
+    assert handoff.conversation.language == "en"
+    page = f"/sagsbehandler/overdragelser/{handoff.id}"
+    auth.login("hanne")
+    auth.post(f"{page}/tag", page="/sagsbehandler/overdragelser")
+    auth.post(f"{page}/videregiv", data={"colleague_id": karl.id}, page=page)
+    auth.logout()
+    auth.login("karl")
+    auth.post(f"{page}/tag", page="/sagsbehandler/overdragelser")
+    auth.post(f"{page}/afslut", data={"outcome": "answered"}, page=page)
+    polled = member_client.get(f"/chat/beskeder?sender={sender}&after=0").get_json()["messages"]
+    system = [m["text"] for m in polled if m["sender"] == "system"]
+    assert system == ["Hanne Holm from FOA A-kasse has taken over the chat.",
+                      "The chat has been passed on to a colleague, who will answer you here.",
+                      "Karl Berg from FOA A-kasse has taken over the chat.",
+                      "The member of staff has ended the chat. You can write to the chatbot again."], system
+    staff_page = client.get(page).get_data(as_text=True)  # the caseworker reads what the member was told
+    assert "Overblik" in staff_page and "Hanne Holm from FOA A-kasse has taken over the chat." in staff_page

@@ -373,3 +373,21 @@ def test_language_follows_the_person_back_to_danish(client):
     assert "jobnet.dk" in texts(say(client, sender, "How do I sign on as unemployed?"))
     replies = say(client, sender, "hvad er tryghedspuljen?")
     assert "Er du omfattet af KL/FOA's tryghedspulje" in texts(replies)
+
+
+def test_the_times_the_bot_writes_in_english_are_english(client, session, odense):
+    """"5 December 2026 at 14:40", not the Danish "5. December 2026 kl. 14:40" in English words (walk-through,
+    5 December): the consent, its withdrawal and the offers' and bookings' times all go through one formatter."""
+    from datetime import UTC, datetime
+
+    from chatbot.actions.bridge import local_when
+
+    moment = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
+    assert local_when(moment, "en") == "Thursday 10 December at 10:00"
+    assert local_when(moment, "da") == "torsdag 10. december kl. 10:00"
+    assert local_when(moment, "en", "EEE d. MMM HH:mm") == "Thu 10 Dec 10:00"
+    sender = flyer_sender(client, odense[2])
+    say(client, sender, "Can I talk to a human?")
+    given = texts(say(client, sender, "Yes, I give my consent"))
+    assert re.search(r"consent was recorded \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}\.", given), given
+    assert "kl." not in given

@@ -44,6 +44,13 @@ INBOX_LINK = "/sagsbehandler/overdragelser"
 
 # ---- who sees what ------------------------------------------------------------------------------------------
 
+def _in_chat_language(conversation: ChatConversation, message: str, **variables) -> str:
+    """A line the portal writes into the member's chat, in the language the member writes in (not the caseworker's
+    page language); stored as shown."""
+    with force_locale(conversation.language or "da"):
+        return gettext(message, **variables)
+
+
 def caseworker_of(session: Session, user: User) -> Caseworker | None:
     if user is None or getattr(user, "role", None) != "caseworker":
         return None
@@ -222,7 +229,8 @@ def claim(session: Session, user: User, handoff_id: int, *, now: datetime) -> Ha
         raise Conflict(gettext("Overdragelsen er allerede taget af %(name)s.", name=handoff.claimed_by.name))
     session.refresh(handoff)
     add_message(session, handoff.conversation, sender="system", now=now,
-                text=f"{user.display_name} fra FOA A-kasse har overtaget samtalen.")
+                text=_in_chat_language(handoff.conversation, N_("%(name)s fra FOA A-kasse har overtaget samtalen."),
+                                       name=user.display_name))
     audit.record(session, user, "handoff.claim", member_id=handoff.member_id, target=handoff, now=now)
     return handoff
 
@@ -316,7 +324,8 @@ def resolve(session: Session, user: User, handoff_id: int, *, outcome: str, note
     handoff.outcome_note = note or None
     handoff.conversation.state = ChatState.BOT
     add_message(session, handoff.conversation, sender="system", now=now,
-                text="Medarbejderen har afsluttet samtalen. Du kan skrive til chatbotten igen.")
+                text=_in_chat_language(handoff.conversation,
+                                       N_("Medarbejderen har afsluttet samtalen. Du kan skrive til chatbotten igen.")))
     audit.record(session, user, "handoff.resolve", member_id=handoff.member_id, target=handoff, now=now,
                  detail={"outcome": outcome})
     return handoff
@@ -375,7 +384,8 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     notifications.notify(session, colleague.user_id, f"{user.display_name} har givet dig en chat"
                          + (f": »{teaser}«" if teaser else ""), link=f"{INBOX_LINK}/{handoff.id}", now=now)
     add_message(session, handoff.conversation, sender="system", now=now,
-                text="Samtalen er givet videre til en kollega, som svarer dig her.")
+                text=_in_chat_language(handoff.conversation,
+                                       N_("Samtalen er givet videre til en kollega, som svarer dig her.")))
     audit.record(session, user, "handoff.hand_on", member_id=handoff.member_id, target=handoff, now=now,
                  detail={"to_caseworker_id": colleague.id})
     return handoff
