@@ -87,6 +87,8 @@
     var log = widget.querySelector(".chat-log");
     var form = widget.querySelector(".chat-form");
     var input = form.querySelector("textarea");
+    var hint = form.querySelector(".hint[data-keys]");
+    if (hint) { hint.textContent += " " + hint.dataset.keys; }  // Enter sends only here, with JavaScript
     var buttons = form.querySelector(".chat-buttons");
     var status = form.querySelector(".chat-status");
     var sendButton = form.querySelector(".chat-send");

@@ -75,6 +75,13 @@ def test_no_js_form_posts_and_rerenders_with_the_answer(client, auth):
     empty = client.post("/chat/samtale", data={"message": "  ", "csrf_token": token})
     assert empty.status_code == 422 and "Skriv en besked først" in empty.get_data(as_text=True)
     assert 'aria-invalid="true"' in empty.get_data(as_text=True)
+    # The message also stands at the box itself; the form posts to the newest message's anchor, so the page that
+    # answers opens at the last message and the box; and the hint names no keys, which only work with JavaScript.
+    html = empty.get_data(as_text=True)
+    assert '<p class="field-error" id="chat-error-flyer">Skriv en besked først' in html
+    assert 'aria-describedby="chat-error-flyer chat-hint-flyer"' in html
+    assert 'action="/chat/samtale#seneste"' in html
+    assert '>Højst 2.000 tegn.</p>' in html and 'data-keys="Tryk Enter for at sende' in html
 
 
 def test_per_sender_rate_limit(app, client):
