@@ -55,6 +55,13 @@ def localized_pattern(pattern: str, language: str) -> str:
 _LOCALES = {language: Locale.parse(language) for language in ("da", "en")}
 
 
+def or_list(items, language: str | None = None) -> str:
+    """"fremmøde, telefon eller video" / "in person, phone, or video" (CLDR's list patterns, via Babel)."""
+    from babel.lists import format_list
+
+    return format_list(list(items), style="or", locale=babel_locale(language or current_language()))
+
+
 def format_local_datetime(value: datetime, pattern: str, language: str | None = None) -> str:
     """`value` in Copenhagen time with a Danish-style pattern, in `language` (default: the current one)."""
     return _formatted_datetime(value, pattern, language or current_language())

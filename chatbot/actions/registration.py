@@ -43,11 +43,13 @@ class ValidateRegistrationForm(steps.LocationSlot, FormValidationAction):
         from portal.services.errors import ValidationFailed
         from portal.timeutil import local_today
 
+        read = parse_danish_date(str(value))
         try:
-            born = check_birth_date(parse_danish_date(str(value)), local_today())
+            born = check_birth_date(read, local_today())
             return {"birth_date": born.isoformat()}
-        except ValidationFailed:
-            dispatcher.utter_message(response="utter_invalid_birth_date")
+        except ValidationFailed:  # a date that cannot be read, or one that cannot be right (the future, 1890)
+            dispatcher.utter_message(response="utter_invalid_birth_date" if read is None
+                                     else "utter_implausible_birth_date")
             return {"birth_date": None}
 
     def validate_contact(self, value, dispatcher, tracker, domain):

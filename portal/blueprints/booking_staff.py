@@ -138,6 +138,8 @@ def staff_new():
         member = access.member_by_number(db.session, number)
         if member is None:
             errors["medlem"] = _("Der er intet medlem med nummer %(number)s.", number=number)
+    elif "medlem" in source:  # the form was sent with the number left empty (not a first visit)
+        errors["medlem"] = _("Skriv medlemsnummeret på den, du vil booke for.")
     if type_code and type_code not in TYPES:
         errors["type"] = _("Vælg en samtaletype fra listen.")
     elif member is not None and type_code and (refusal := svc.staff_type_refusal(member, TYPES[type_code])):

@@ -468,3 +468,10 @@ def test_an_absence_note_over_the_limit_is_refused_whole_not_cut(session, odense
                                     end_time=None, location_id=None, note="k" * 200, actor=own.user,
                                     today=date(2027, 3, 22), now=NOW)
     assert item.note == "k" * 200
+
+
+def test_the_channels_a_type_allows_are_named_as_a_sentence(session, odense):
+    """"… som fremmøde, telefon eller video", not "fremmøde, telefon, video" (walk-through, 5 December)."""
+    with pytest.raises(ValidationFailed) as err:
+        book(session, odense["member"], odense["own"], utc(2027, 3, 24, 9, 0), type="focus", channel="chat")
+    assert err.value.message == "Fokussamtale kan kun holdes som fremmøde, telefon eller video.", err.value.message

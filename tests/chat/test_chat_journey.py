@@ -41,6 +41,10 @@ def test_flyer_visitor_registers_books_and_asks_for_a_human(app, client, session
     assert "fulde navn" in texts(replies)
     replies = say(client, sender, "Birgit Sørensen")
     assert "fødselsdato" in texts(replies)
+    # A date that cannot be read and one that cannot be right get different answers (a date in the future used to
+    # be "could not read").
+    assert "kunne ikke læse fødselsdatoen" in texts(say(client, sender, "32-13-1970"))
+    assert "kan ikke passe" in texts(say(client, sender, "01-01-2030"))
     replies = say(client, sender, "05-05-1970")
     assert "e-mail" in texts(replies)
     replies = say(client, sender, "ikke en adresse")

@@ -391,3 +391,20 @@ def test_the_times_the_bot_writes_in_english_are_english(client, session, odense
     given = texts(say(client, sender, "Yes, I give my consent"))
     assert re.search(r"consent was recorded \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}\.", given), given
     assert "kl." not in given
+
+
+@pytest.mark.parametrize("today", ["2028-02-29", "2027-03-01", "2026-12-31"])
+def test_a_birth_date_is_checked_on_any_day_even_the_29th_of_february(today):
+    """15 to 80 years before today: on 29 February the year 15 years back has no such day (it raised ValueError)."""
+    from datetime import date
+
+    from portal.services.chat.chat import check_birth_date
+    from portal.services.errors import ValidationFailed
+
+    day = date.fromisoformat(today)
+    youngest = date(day.year - 15, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
+    assert check_birth_date(youngest, day) == youngest
+    with pytest.raises(ValidationFailed):
+        check_birth_date(youngest + timedelta(days=1), day)
+    with pytest.raises(ValidationFailed):
+        check_birth_date(day, day)

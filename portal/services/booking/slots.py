@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import or_list
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES, WorkingHours
 from portal.services.booking import clashes
@@ -63,7 +64,7 @@ def _channels(ctype: ConversationType, channel: str | None) -> tuple[str, ...]:
     if channel is None or channel == "":
         return ctype.channels
     if channel not in ctype.channels:
-        allowed = ", ".join(channel_label(c).lower() for c in ctype.channels)
+        allowed = or_list(channel_label(c).lower() for c in ctype.channels)
         raise ValidationFailed(
             _("%(type)s kan kun holdes som %(allowed)s.", type=ctype.label, allowed=allowed), field="channel")
     return (channel,)

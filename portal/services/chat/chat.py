@@ -262,8 +262,21 @@ def check_notice_end(value: date | None, today: date) -> date:
     return value
 
 
+# Who can register from the flyer: old enough to be in work, young enough not to be retired.
+YOUNGEST_AGE, OLDEST_AGE = 15, 80
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same day `years` earlier; 29 February becomes the 28th in a year without it."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def check_birth_date(value: date | None, today: date) -> date:
-    if value is None or not (today.replace(year=today.year - 80) <= value <= today.replace(year=today.year - 15)):
+    """A birth date that makes the person 15 to 80 years old today (ValidationFailed otherwise)."""
+    if value is None or not (_years_before(today, OLDEST_AGE) <= value <= _years_before(today, YOUNGEST_AGE)):
         raise ValidationFailed("Fødselsdatoen ser ikke rigtig ud.", field="birth_date")
     return value
 
