@@ -126,6 +126,7 @@ def widget_context(kind: str = "minside") -> dict | None:
     status = chat_states.status(db.session, conversation) if conversation is not None else None
     return {"sender": sender, "kind": kind, "messages": messages,
             "state": conversation.state if conversation is not None else "bot", "status": status,
+            "consent": bool(conversation is not None and conversation.consent_given),
             "buttons": chat_states.quick_replies(db.session, conversation, messages[-1] if messages else None,
                                                  _language())}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import render_template_string
 from flask_login import login_user
 
+from tests.chat.test_chat_support import flyer_sender, say
+
 INCLUDE = '{% include "chat/_widget.html" %}'
 
 
@@ -31,3 +33,16 @@ def test_include_renders_nothing_for_staff_or_anonymous(app, make):
 def test_min_side_no_js_page_needs_a_login(client):
     response = client.get("/chat/samtale?kanal=minside")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_widgets_introduction_follows_who_answers_and_what_is_kept(client):
+    """It said "a chatbot … we keep nothing before you consent" also to someone who had consented and was talking
+    to a person (walk-through, 5 December)."""
+    sender = flyer_sender(client)
+    first = client.get("/opsagt").get_data(as_text=True)
+    assert "Du skriver med en chatbot" in first and "Vi gemmer intet om dig, før du har givet samtykke." in first
+    say(client, sender, "kan jeg tale med et menneske?")
+    say(client, sender, "Ja, jeg giver samtykke")
+    handed = client.get("/opsagt").get_data(as_text=True)
+    assert "sendt videre til en medarbejder i FOA A-kasse" in handed and "Du skriver med en chatbot" not in handed
+    assert "Du har givet samtykke til, at vi gemmer samtalen." in handed and "Vi gemmer intet om dig" not in handed
