@@ -111,9 +111,21 @@ def select_locale() -> str:
 
 
 def remember_language(user, language: str) -> None:
-    """A signed-in user's choice of language becomes the account's setting too; the caller commits it."""
-    if getattr(user, "is_authenticated", False) and user.locale != language:
+    """A signed-in user's choice of language becomes the account's setting too; the caller commits it.
+
+    A member has one language for Min side and letters (the profile's "Sprog på Min side og i breve"): the switch in
+    the header changes it as the profile form would (audited), so the two never disagree."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    if user.locale != language:
         user.locale = language
+    member = user.member if user.role == "member" else None
+    if member is not None and member.language != language:
+        from portal.extensions import db
+        from portal.services.minside.profile import update_profile
+        from portal.timeutil import utcnow
+
+        update_profile(db.session, member, {"language": language}, user, utcnow())
 
 
 def request_translations():

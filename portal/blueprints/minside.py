@@ -49,10 +49,12 @@ TABLE_LABELS = {
     "held_conversation": _l("Afholdte samtaler"), "conversation_summary": _l("Samtalereferater"),
     "placement": _l("Job"), "satisfaction_survey": _l("Tilfredshedsundersøgelser"),
     "survey_answer": _l("Dine svar på tilfredshedsundersøgelser"), "chat_conversation": _l("Chatsamtaler"),
-    "handoff": _l("Overdragelser fra chatten til en medarbejder"),
+    "chat_handoff": _l("Overdragelser fra chatten til en medarbejder"),
     "jobcentre_message": _l("Sendt til dit jobcenter"),
     "profiling_group_objection": _l("Din uenighed om målgruppen"),
     "jobmatch_cv": _l("Dit CV i FOA JobMatch"), "job_agent_hit": _l("Job, jobagenten har sendt dig"),
+    "job_start": _l("Job og perioder i arbejde"), "sent_notice": _l("Påmindelser til din sagsbehandler om dig"),
+    "jobcenter_referral": _l("Visitationer til jobcentret"), "fvu_feedback": _l("Tilbagemeldinger om dine FVU-kurser"),
 }
 
 
