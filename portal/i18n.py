@@ -110,22 +110,20 @@ def select_locale() -> str:
     return "da"  # Danish by default, whatever the browser says; English is one click away
 
 
-def remember_language(user, language: str) -> None:
-    """A signed-in user's choice of language becomes the account's setting too; the caller commits it.
+# Areas that keep a language of their own for a signed-in user register here (the member's profile language, see
+# portal.blueprints.minside.init_app); called with (user, language) whenever the user chooses one.
+LANGUAGE_CHOSEN: list = []
 
-    A member has one language for Min side and letters (the profile's "Sprog på Min side og i breve"): the switch in
-    the header changes it as the profile form would (audited), so the two never disagree."""
+
+def remember_language(user, language: str) -> None:
+    """A signed-in user's choice of language becomes the account's setting too (and every LANGUAGE_CHOSEN
+    listener's); the caller commits it."""
     if not getattr(user, "is_authenticated", False):
         return
     if user.locale != language:
         user.locale = language
-    member = user.member if user.role == "member" else None
-    if member is not None and member.language != language:
-        from portal.extensions import db
-        from portal.services.minside.profile import update_profile
-        from portal.timeutil import utcnow
-
-        update_profile(db.session, member, {"language": language}, user, utcnow())
+    for listener in LANGUAGE_CHOSEN:
+        listener(user, language)
 
 
 def request_translations():

@@ -36,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     # Areas that also hook into the app (badges, template globals, the in-process scheduler, bench routes).
     main.init_app(app)
+    minside.init_app(app)
     booking.init_app(app)
     booking_staff.init_app(app)
     chat.init_app(app)

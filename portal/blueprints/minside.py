@@ -58,6 +58,21 @@ TABLE_LABELS = {
 }
 
 
+def init_app(app) -> None:
+    from portal.i18n import LANGUAGE_CHOSEN
+
+    if _member_language_follows not in LANGUAGE_CHOSEN:
+        LANGUAGE_CHOSEN.append(_member_language_follows)
+
+
+def _member_language_follows(user, language: str) -> None:
+    """A member has one language for Min side and letters (the profile's "Sprog på Min side og i breve"): the switch
+    in the header changes it as the profile form would (audited), so the two never disagree."""
+    member = user.member if user.role == "member" else None
+    if member is not None and member.language != language:
+        profile.update_profile(db.session, member, {"language": language}, user, utcnow())
+
+
 @bp.context_processor
 def _labels():
     return {
@@ -143,7 +158,7 @@ def _registrations(member: Member, now) -> list:
 def _offers(member: Member, now) -> list:
     from portal.services.offers.offers import list_offers
 
-    return list_offers(db.session, member=member, now=now, limit=4)
+    return list_offers(db.session, member=member, now=now, limit=4, joinable=True)
 
 
 @bp.route("/notifikationer/laest", methods=["POST"])

@@ -158,17 +158,20 @@ def cancel(reg_id: int):
     reg = _own_registration(reg_id)
     errors = {}
     if request.method == "POST":
+        now = utcnow()
         try:
             with unit_of_work():
-                svc.cancel_registration(db.session, reg, actor=current_user, now=utcnow(),
+                svc.cancel_registration(db.session, reg, actor=current_user, now=now,
                                         reason=request.form.get("reason", "")[:2000])
+                passed_on = waitlist.seats_offered_at(db.session, reg.session_id, now) > 0
         except ValidationFailed as err:
             errors = err.errors or {"_": err.message}
         except DomainError as err:
             flash(err.message, "error")
             return redirect(url_for("offers.mine"))
         else:
-            flash(_("Du er afmeldt. Pladsen går videre til den næste på ventelisten."), "success")
+            flash(_("Du er afmeldt. Pladsen går videre til den næste på ventelisten.") if passed_on
+                  else _("Du er afmeldt."), "success")
             return redirect(url_for("offers.mine"))
         reg = _own_registration(reg_id)
     return render_template("offers/cancel.html", reg=reg, errors=errors,

@@ -99,6 +99,34 @@ def test_full_session_puts_the_member_on_the_waiting_list_and_says_so(client, au
     assert "ventelisten som nr. 1" in response.get_data(as_text=True)
 
 
+def test_cancel_says_the_seat_goes_on_only_when_someone_waits_and_a_new_sign_up_is_not_also_listed_as_cancelled(
+        client, auth, make, session):
+    """Walk-through, 5 December: "the seat goes to the next on the waiting list" with no waiting list, and a session
+    signed up for again showed under both "Tilmeldt" and "Tidligere og afmeldte"."""
+    odense, _cw, offer, s = _setup(session, make, capacity=1)
+    make.member("mette", location=odense)
+    waiting = make.member("ole", location=odense)
+    make.commit()
+    auth.login("mette")
+    auth.post(f"/tilbud/hold/{s.id}/tilmeld", page=f"/tilbud/{offer.id}")
+    first = session.scalar(select(OfferRegistration))
+    alone = _follow(client, auth.post(f"/tilbud/tilmelding/{first.id}/afmeld", {"reason": ""},
+                                      page="/tilbud/mine")).get_data(as_text=True)
+    assert "Du er afmeldt." in alone and "ventelisten" not in alone
+    auth.post(f"/tilbud/hold/{s.id}/tilmeld", page=f"/tilbud/{offer.id}")
+    mine = client.get("/tilbud/mine").get_data(as_text=True)
+    assert mine.count("Temamøde: Jobsøgning") == 1  # (twice before: also under "Tidligere og afmeldte")
+    again = session.scalars(select(OfferRegistration).where(OfferRegistration.status == "registered")).one()
+    offers.register(session, waiting, s.id, actor="cli", now=utcnow())  # full: ole waits
+    session.commit()
+    passed = _follow(client, auth.post(f"/tilbud/tilmelding/{again.id}/afmeld", {"reason": ""},
+                                       page="/tilbud/mine")).get_data(as_text=True)
+    assert "Pladsen går videre til den næste på ventelisten." in passed
+    session.expire_all()
+    assert session.scalars(select(OfferRegistration.status).where(
+        OfferRegistration.member_id == waiting.id)).one() == "offered"
+
+
 def test_past_session_cannot_be_booked(client, auth, make, session):
     odense, _cw, offer, _ = _setup(session, make)
     past = make_session(session, offer, location=odense, starts_in=timedelta(hours=-2), now=utcnow())

@@ -118,6 +118,28 @@ def test_fvu_course_needs_an_fvu_test_first_unless_caseworker_assigns(session, m
     assert reg.status == "registered" and reg.right_and_duty
 
 
+def test_what_a_member_can_join_leaves_out_fvu_courses_until_they_have_taken_the_test(session, make, setup):
+    """Min side's "offers you can sign up for" listed FVU courses to members who then got "take an FVU test first"
+    (walk-through, 5 December): `joinable` applies the sign-up rule in the list's own statement."""
+    odense, cw, offer = setup
+    course = make_offer(session, kind="fvu_course", title="FVU-læsning", fvu_subject="reading", course_hours=40,
+                        requires_fvu_test=True)
+    make_session(session, course, location=odense, hours=3)
+    make_session(session, offer, location=odense)
+    test = make_offer(session, kind="fvu_test", title="FVU-test")
+    test_session = make_session(session, test, location=odense, starts_in=timedelta(days=-3))
+    member = make.member(location=odense, caseworker=cw)
+    assert course in offers.list_offers(session, member=member, now=NOW)  # the catalogue shows everything open
+    assert course not in offers.list_offers(session, member=member, now=NOW, joinable=True)
+    assert offer in offers.list_offers(session, member=member, now=NOW, joinable=True)
+    other = make.member(location=odense, caseworker=cw)
+    session.add(OfferRegistration(member_id=other.id, session_id=test_session.id, status="attended", created_at=NOW,
+                                  updated_at=NOW, sequence=0, hold_round=0, right_and_duty=False))
+    session.flush()
+    assert course not in offers.list_offers(session, member=member, now=NOW, joinable=True)  # another's test
+    assert course in offers.list_offers(session, member=other, now=NOW, joinable=True)
+
+
 def test_cancel_offers_the_seat_to_the_first_in_line_held_24_hours(session, make, setup):
     odense, _cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(days=5))

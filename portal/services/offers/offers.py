@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from portal.database import prepared
 from portal.models import Member, User
@@ -92,19 +92,33 @@ def _audience_filter(audiences: frozenset[str]):
 
 def list_offers(session: Session, *, member: Member | None = None, kind: str | None = None,
                 location_id: int | None = None, now: datetime, include_online: bool = True,
-                limit: int | None = None) -> list[Offer]:
+                limit: int | None = None, joinable: bool = False) -> list[Offer]:
     """Active offers with an upcoming open session, soonest first; for a member only those open to their group.
 
-    location_id keeps sessions at that location (and online sessions unless include_online is False).
+    location_id keeps sessions at that location (and online sessions unless include_online is False). `joinable`
+    (with a member) also leaves out what they cannot sign up for yet: FVU courses before they have taken an FVU test
+    (the rule of `_check_can_join`, in the same statement).
     """
     audiences = frozenset(member_audiences(member)) if member is not None else None
-    query = _offers_by_next_start(audiences, bool(kind), location_id is not None, include_online, limit)
-    return list(session.scalars(query, {"now": now, "kind": kind, "location_id": location_id}))
+    query = _offers_by_next_start(audiences, bool(kind), location_id is not None, include_online, limit,
+                                  joinable and member is not None)
+    return list(session.scalars(query, {"now": now, "kind": kind, "location_id": location_id,
+                                        "member_id": member.id if member is not None else None}))
+
+
+def _fvu_test_taken():
+    """EXISTS: the member (bind parameter member_id) attended an FVU test (as `_has_taken_fvu_test`)."""
+    test = aliased(Offer)
+    return (select(OfferRegistration.id).join(OfferSession, OfferSession.id == OfferRegistration.session_id)
+            .join(test, test.id == OfferSession.offer_id)
+            .where(OfferRegistration.member_id == bindparam("member_id"),
+                   OfferRegistration.status == RegistrationStatus.ATTENDED, test.kind == "fvu_test")
+            .exists())
 
 
 @prepared
 def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_location: bool, include_online: bool,
-                          limit: int | None):
+                          limit: int | None, joinable: bool = False):
     upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == SessionStatus.OPEN,
                 OfferSession.starts_at > bindparam("now")]
     if by_location:
@@ -116,6 +130,8 @@ def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_lo
         query = query.where(Offer.kind == bindparam("kind"))
     if audiences is not None:
         query = query.where(_audience_filter(audiences))
+    if joinable:
+        query = query.where(or_(Offer.requires_fvu_test.is_(False), _fvu_test_taken()))
     return query.limit(limit) if limit is not None else query
 
 
@@ -244,7 +260,9 @@ def current_and_past(registrations: list[OfferRegistration], now: datetime
     """`member_registrations(include_past=True)` split for "Mine tilbud": the current ones in their order, and the
     30 latest others, newest first."""
     current = [r for r in registrations if is_current(r, now)]
-    return current, [r for r in reversed(registrations) if r not in current][:30]
+    # A session the member is signed up for again is not also "earlier and cancelled" (an old cancellation of it).
+    live_sessions = {r.session_id for r in current}
+    return current, [r for r in reversed(registrations) if r not in current and r.session_id not in live_sessions][:30]
 
 
 def current_registrations_on(session: Session, member: Member, session_ids: list[int]

@@ -121,6 +121,14 @@ def promote_waitlist(session: Session, offer_session: OfferSession, *, now: date
     return promoted
 
 
+def seats_offered_at(session: Session, session_id: int, now: datetime) -> int:
+    """How many seats of the session `promote_waitlist` offered on at `now` (the moment of the action that freed them):
+    what a member who just cancelled is told ("the seat goes to the next on the waiting list", or not)."""
+    return session.scalar(select(func.count()).select_from(OfferRegistration).where(
+        OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.OFFERED,
+        OfferRegistration.updated_at == now)) or 0
+
+
 def expire_held_seats(session: Session, now: datetime) -> int:
     """Held seats not accepted by `held_until` pass to the next in line. For the scheduler; the caller commits.
 
