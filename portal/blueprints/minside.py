@@ -103,7 +103,7 @@ def home():
     steps = contact_course.course_for(db.session, member, today, bookings=active)
     bookings = booking_service.upcoming_booked(active, now, limit=5)
     items = plan.list_items(db.session, member, with_history=False)
-    notes, unread = notifications.recent_and_unread(db.session, current_user.id, 5)
+    notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
@@ -161,11 +161,25 @@ def _offers(member: Member, now) -> list:
     return list_offers(db.session, member=member, now=now, limit=4, joinable=True)
 
 
+# Min side shows the newest few; the page of all of them shows this many, newest first.
+NOTIFICATIONS_SHOWN_ON_HOME, NOTIFICATIONS_PAGE = 5, 200
+
+
+@bp.route("/beskeder")
+@role_required("member")
+def notifications_page():
+    notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_PAGE)
+    return render_template("minside/notifications.html", member=_member(), notes=notes, unread=unread,
+                           limit=NOTIFICATIONS_PAGE)
+
+
 @bp.route("/notifikationer/laest", methods=["POST"])
 @role_required("member")
 def notifications_read():
     with unit_of_work():
         notifications.mark_all_read(db.session, current_user.id, utcnow())
+    if request.form.get("fra") == "beskeder":
+        return redirect(url_for("minside.notifications_page"))
     return redirect(url_for("minside.home") + "#beskeder")
 
 

@@ -444,3 +444,24 @@ def test_every_table_mine_data_can_list_has_a_danish_name(app):
     exported = {t.name for t in db.metadata.sorted_tables if "member_id" in t.c and t.name != "member"}
     assert exported - set(TABLE_LABELS) == set()
     assert set(TABLE_LABELS) - set(db.metadata.tables) == set()
+
+
+def test_every_message_and_every_unread_one_is_reachable_from_min_side(client, auth, people, session):
+    """Min side said "7 nye" and showed 5, with no way to the other two (walk-through, 5 December)."""
+    _, mette, _ = people
+    start = utcnow()
+    for i in range(8):
+        session.add(Notification(user_id=mette.user_id, text=f"Besked nummer {i}", created_at=start + timedelta(
+            minutes=i), read_at=start if i in (6, 7) else None))  # the two newest are read
+    session.commit()
+    auth.login("mette")
+    home = client.get("/min-side").get_data(as_text=True)
+    assert "6 nye" in home and home.count("Besked nummer") == 5
+    assert '<a href="/min-side/beskeder">Se alle dine beskeder</a> (3 ulæste mere)' in home
+    page = client.get("/min-side/beskeder").get_data(as_text=True)
+    assert all(f"Besked nummer {i}" in page for i in range(8)) and "6 nye" in page
+    response = auth.post("/min-side/notifikationer/laest", {"fra": "beskeder"}, page="/min-side/beskeder")
+    assert response.headers["Location"].endswith("/min-side/beskeder")
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == mette.user_id, Notification.read_at.is_(None))) == 0
+    assert "Se alle dine beskeder" in client.get("/min-side").get_data(as_text=True)  # five or more: the way on

@@ -90,6 +90,7 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "GET /min-side/mine-data": ('member',),
     "GET /min-side/mine-data/download": ('member',),
     "POST /min-side/mine-data/samtykke/<int:consent_id>/tilbagekald": ('member',),
+    "GET /min-side/beskeder": ('member',),
     "POST /min-side/notifikationer/laest": ('member',),
     "GET /min-side/plan": ('member',),
     "POST /min-side/plan": ('member',),
