@@ -107,7 +107,7 @@ def home():
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
-        bookings=bookings, registrations=_registrations(member, now), open_items=[
+        appointments=_appointments(bookings, _registrations(member, now)), open_items=[
             i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
         notes=notes, unread=unread,
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
@@ -145,6 +145,14 @@ def group_objection():
                            else 409)
     flash(_("Tak. Din sagsbehandler har fået besked og svarer dig her på siden."), "success")
     return redirect(url_for("minside.group"))
+
+
+def _appointments(bookings: list, registrations: list) -> list[tuple[str, object]]:
+    """Min side's "coming appointments": conversations and offers in one list by start time ("booking" or
+    "registration", the row)."""
+    rows = [("booking", b, b.starts_at) for b in bookings] + [
+        ("registration", r, r.offer_session.starts_at) for r in registrations]
+    return [(kind, row) for kind, row, _starts in sorted(rows, key=lambda item: item[2])]
 
 
 # The caseworker invites to the joint conversation; the member books the others.

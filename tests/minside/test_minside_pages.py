@@ -465,3 +465,28 @@ def test_every_message_and_every_unread_one_is_reachable_from_min_side(client, a
     assert session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == mette.user_id, Notification.read_at.is_(None))) == 0
     assert "Se alle dine beskeder" in client.get("/min-side").get_data(as_text=True)  # five or more: the way on
+
+
+def test_coming_appointments_are_in_date_order_conversations_and_offers_together(client, auth, people, session):
+    """Conversations came first, then offers, so 16 December stood above 9 December (walk-through, 5 December)."""
+    from portal.services.offers import offers as offers_svc
+    from tests.offers_helpers import make_offer, make_session
+    from tests.scheduling_support import booking
+
+    cw, mette, _ = people
+    now = utcnow()
+    booking(session, mette, cw, starts_at=now + timedelta(days=11), type="contact_course")
+    webinar = make_offer(session, title="Webinar: Din næste ansøgning")
+    soon = make_session(session, webinar, starts_in=timedelta(days=4), now=now)
+    later = make_session(session, webinar, starts_in=timedelta(days=18), now=now)
+    theme = make_offer(session, title="Temamøde om løn")
+    last = make_session(session, theme, starts_in=timedelta(days=20), now=now)
+    for offer_session in (soon, last):
+        offers_svc.register(session, session.get(Member, mette.id), offer_session.id, actor="cli", now=now)
+    assert later.id  # a session she is not on: not listed
+    session.commit()
+    auth.login("mette")
+    html = client.get("/min-side").get_data(as_text=True)
+    section = html[html.index("Dine kommende aftaler"):html.index('aria-labelledby="h-plan"')]
+    order = [section.index(t) for t in ("Webinar: Din næste ansøgning", "Kontaktforløbssamtale", "Temamøde om løn")]
+    assert order == sorted(order), section
