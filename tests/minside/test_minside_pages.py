@@ -238,6 +238,8 @@ def test_empty_comment_is_refused_on_the_page(client, auth, people, session):
     auth.login("mette")
     response = auth.post(f"/min-side/plan/{item.id}/kommentar", {"comment": "   "}, page="/min-side/plan")
     assert response.status_code == 422 and "Skriv kommentar." in response.get_data(as_text=True)
+    # The form posts to its item's anchor: the refusal opens at the item, not 2,500 px above it on a phone.
+    assert f'action="/min-side/plan/{item.id}/kommentar#punkt-{item.id}"' in response.get_data(as_text=True)
 
 
 def test_member_cannot_cancel_agreed_item_via_form(client, auth, people, session):
