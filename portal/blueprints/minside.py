@@ -276,8 +276,12 @@ def plan_status(item_id: int):
     item = plan.get_item(db.session, item_id, member=member)
     new_status = request.form.get("status", "")
     version = request.form.get("version", type=db_int)
-    with unit_of_work():
-        plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
+    try:
+        with unit_of_work():
+            plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
+    except Conflict as exc:  # changed meanwhile (another tab, the caseworker): back to the item as it is now
+        flash(exc.message, "error")
+        return redirect(url_for("minside.plan") + f"#punkt-{item.id}")
     flash({"done": _("Punktet er markeret som udført."), "active": _("Punktet er sat tilbage til aftalt."),
            "cancelled": _("Dit forslag er trukket tilbage.")}.get(new_status, _("Gemt.")), "success")
     return redirect(url_for("minside.plan") + f"#punkt-{item.id}")

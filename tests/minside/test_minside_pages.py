@@ -229,6 +229,11 @@ def test_member_marks_done_and_comments(client, auth, people, session):
     assert item.status == "done"
     _, html = page(client, "/min-side/plan")
     assert "Har søgt 4 job" in html and "Fortryd udført" in html and "Historik (3)" in html
+    # The same button again from an older tab (its version is stale): back to the item as it is, and why; it
+    # used to be a bare "Konflikt … 409" page whose only link went to the front page.
+    stale = auth.post(f"/min-side/plan/{item.id}/status", {"status": "done", "version": "1"}, page="/min-side/plan")
+    assert stale.status_code == 302 and stale.headers["Location"].endswith(f"/min-side/plan#punkt-{item.id}")
+    assert "ændret i mellemtiden" in client.get("/min-side/plan").get_data(as_text=True)
 
 
 def test_empty_comment_is_refused_on_the_page(client, auth, people, session):
