@@ -107,8 +107,8 @@ def home():
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
-        appointments=_appointments(bookings, _registrations(member, now)), open_items=[
-            i for i in items if i.status in plan.OPEN_STATUSES][:3], plan_counts=plan.summary(items),
+        appointments=_appointments(bookings, _registrations(member, now)), open_items=plan.for_home(items),
+        plan_counts=plan.summary(items),
         notes=notes, unread=unread,
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
         group_view=member_profiling.group_card(db.session, member), offer_overview=offer_overview.for_member(member),

@@ -497,3 +497,33 @@ def test_coming_appointments_are_in_date_order_conversations_and_offers_together
     section = html[html.index("Dine kommende aftaler"):html.index('aria-labelledby="h-plan"')]
     order = [section.index(t) for t in ("Webinar: Din næste ansøgning", "Kontaktforløbssamtale", "Temamøde om løn")]
     assert order == sorted(order), section
+
+
+def test_the_plan_card_shows_the_members_own_tasks_first_and_what_waits_on_others_says_so(client, auth, people,
+                                                                                         session):
+    """The card showed three items waiting on others and left out the member's own agreed task, and an item awaiting
+    the job centre had no badge (walk-through, 5 December)."""
+    from portal.models.plan import PlanItem
+
+    _cw, mette, _ = people
+    now = utcnow()
+
+    def item(title, status, due_days=None):
+        session.add(PlanItem(member_id=mette.id, kind="job_search", title=title, status=status, version=1,
+                             due_date=local_today() + timedelta(days=due_days) if due_days else None,
+                             proposed_by="caseworker", created_at=now, updated_at=now))
+
+    item("Praktik hos Bakkegården", "awaiting_jc", 20)
+    item("Kursus i demens", "proposed", 10)
+    item("Nyt forslag", "proposed", 12)
+    item("FVU-læsning hos AOF", "active", 30)
+    item("Søg tre job", "active", 5)
+    session.commit()
+    auth.login("mette")
+    html = client.get("/min-side").get_data(as_text=True)
+    card = html[html.index('id="h-plan"'):html.index("Se hele din plan")]
+    order = [card.index(t) for t in ("Søg tre job", "FVU-læsning hos AOF", "Praktik hos Bakkegården",
+                                     "Kursus i demens")]
+    assert order == sorted(order), card
+    assert "Nyt forslag" not in card  # four at most; the plan page has them all
+    assert "Afventer jobcentret" in card

@@ -402,6 +402,20 @@ def has_draft_plan(session: Session, member: Member) -> bool:
                                                               PlanStatus.ACTIVE, PlanStatus.DONE))))))
 
 
+# Min side's plan card: what the member has to do first (agreed, soonest deadline), then what waits on others.
+HOME_CARD_ITEMS = 4
+_HOME_ORDER = {PlanStatus.ACTIVE: 0, PlanStatus.AWAITING_JC: 1, PlanStatus.PROPOSED: 2}
+
+
+def for_home(items: list[PlanItem]) -> list[PlanItem]:
+    """The open items Min side shows: the member's own agreed tasks by deadline before those awaiting the job centre
+    or the caseworker (the plan page lists those first, as they need a decision)."""
+    far = date.max
+    shown = sorted((i for i in items if i.status in OPEN_STATUSES),
+                   key=lambda i: (_HOME_ORDER[i.status], i.due_date or far, i.id))
+    return shown[:HOME_CARD_ITEMS]
+
+
 def summary(items: list[PlanItem]) -> dict:
     """Counts for the Min side card."""
     counts = {status: 0 for status in STATUS_LABELS}
