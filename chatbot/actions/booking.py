@@ -19,6 +19,13 @@ class ActionStartBooking(Action):
     def run(self, dispatcher, tracker, domain):
         with bridge.portal_session(dispatcher) as session:
             conversation = bridge.conversation(session, tracker)
+            member = conversation.member if conversation is not None else None
+            if member is not None and not chat_books_for(member):
+                # The chat books only the notice-period conversation; the signed-in member's own conversations
+                # have their types and rules on Min side (asked before consent: nothing is stored for this).
+                dispatcher.utter_message(response="utter_book_on_minside",
+                                         types=own_conversation_types(session, member, bridge.language(tracker)))
+                return [SlotSet("pending_intent", None)]
             waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
                 return waiting
@@ -55,6 +62,10 @@ class ActionOfferSlots(Action):
             if waiting:
                 return waiting
             member = conversation.member
+            refusal = first_conversation_refusal(session, member, now=bridge.utcnow())
+            if refusal:  # e.g. the conversation is booked already: say so instead of offering times again
+                dispatcher.utter_message(text=refusal)
+                return []
             if channel == "phone" and not member.phone:
                 # A phone conversation needs a number to call: ask for it, then come back here.
                 return [SlotSet("phone_number", None), FollowupAction("phone_form")]
@@ -86,7 +97,7 @@ class ActionBookConversation(Action):
 
     def run(self, dispatcher, tracker, domain):
         from portal.services.chat.chat import book_first_conversation
-        from portal.services.errors import DomainError, SlotTaken
+        from portal.services.errors import DomainError, NotAllowed, SlotTaken
 
         lang = bridge.language(tracker)
         choice = str(tracker.get_slot("slot_choice") or "")
@@ -113,6 +124,9 @@ class ActionBookConversation(Action):
             except SlotTaken:
                 dispatcher.utter_message(response="utter_slot_taken")
                 return cleared + [FollowupAction("action_offer_slots")]
+            except NotAllowed as err:  # not a matter of the time chosen (booked already): no new times
+                dispatcher.utter_message(text=err.message)
+                return cleared
             except DomainError as err:
                 dispatcher.utter_message(response="utter_booking_failed", reason=err.message)
                 return cleared + [FollowupAction("action_offer_slots")]
@@ -120,11 +134,46 @@ class ActionBookConversation(Action):
             caseworker = booking.caseworker.name
             from chatbot.actions.registration import send_signin_link
 
-            link_to = send_signin_link(session, conversation.member)
+            # On Min side the member is signed in already: a sign-in link would be noise (and an e-mail).
+            signed_in = conversation.source == "minside"
+            link_to = None if signed_in else send_signin_link(session, conversation.member)
             details = booking_details(domain, lang, conversation.member, channel, link_to)
         dispatcher.utter_message(response="utter_booking_confirmed", when=when, caseworker=caseworker,
                                  channel_label=bridge.channel_label(channel, lang), details=details)
         return cleared
+
+
+def chat_books_for(member) -> bool:
+    """The chat's one conversation type (the notice-period conversation) is for this member's status."""
+    from portal.services.booking.conversation_types import TYPES
+    from portal.services.chat.chat import FIRST_CONVERSATION_TYPE
+
+    statuses = TYPES[FIRST_CONVERSATION_TYPE].member_statuses
+    return not statuses or member.status in statuses
+
+
+def own_conversation_types(session, member, lang: str) -> str:
+    """The conversation types the member books on Min side, named as a list in the chat's language."""
+    from babel.lists import format_list
+    from flask_babel import force_locale
+
+    from portal.i18n import babel_locale
+    from portal.services.booking.booking import member_bookable_types
+
+    with force_locale(lang):
+        names = [ctype.label_in_sentence for ctype in member_bookable_types(session, member)]
+    return format_list(names, locale=babel_locale(lang))
+
+
+def first_conversation_refusal(session, member, *, now: datetime) -> str | None:
+    """Why the member may not book the chat's conversation now (the booking service's rules, said before any
+    times are offered), or None."""
+    from portal.services.booking.booking import already_booked_refusal, member_booking_refusal
+    from portal.services.booking.conversation_types import TYPES
+    from portal.services.chat.chat import FIRST_CONVERSATION_TYPE
+
+    ctype = TYPES[FIRST_CONVERSATION_TYPE]
+    return member_booking_refusal(session, member, ctype) or already_booked_refusal(session, member, ctype, now=now)
 
 
 def booking_details(domain, lang: str, member, channel: str, link_to: str | None = None) -> str:

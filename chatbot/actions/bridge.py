@@ -67,15 +67,15 @@ def language(tracker) -> str:
     return "en" if tracker.get_slot("language") == "en" else "da"
 
 
-def response_text(domain: dict, name: str, lang: str) -> str:
-    """The text of a domain response in `lang` (e.g. the consent wording, stored with the consent)."""
+def response_text(domain: dict, name: str, lang: str, tracker=None) -> str:
+    """The text of a domain response in `lang` as `tracker`'s slots choose it (e.g. the consent wording the member
+    saw, stored with the consent: on Min side it depends on the member's status)."""
+    from chatbot.runtime.responses import choose_variation
+
     variations = (domain or {}).get("responses", {}).get(name, [])
-    for variation in variations:
-        for cond in variation.get("condition") or []:
-            if cond.get("name") == "language" and cond.get("value") == lang:
-                return variation.get("text", "")
-    plain = [v for v in variations if not v.get("condition")]
-    return (plain or variations or [{}])[0].get("text", "")
+    slots = dict(tracker.slots) if tracker is not None else {}
+    slots["language"] = "en" if lang == "en" else "da"
+    return choose_variation(variations, slots).get("text", "")
 
 
 def local_when(value: datetime, lang: str, fmt: str = "EEEE d. MMMM 'kl.' HH:mm") -> str:
@@ -84,6 +84,13 @@ def local_when(value: datetime, lang: str, fmt: str = "EEEE d. MMMM 'kl.' HH:mm"
     from portal.i18n import format_local_datetime
 
     return format_local_datetime(value, fmt, "en" if lang == "en" else "da")
+
+
+def local_when_day(value, lang: str, fmt: str = "EEEE d. MMMM") -> str:
+    """A date the Danish way, or English in English ("Thursday 10 December")."""
+    from portal.i18n import format_local_date
+
+    return format_local_date(value, fmt, "en" if lang == "en" else "da")
 
 
 CHANNEL_LABELS = {"in_person": ("fremmøde", "in person"), "phone": ("telefon", "phone"), "video": ("video", "video")}

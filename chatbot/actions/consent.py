@@ -26,8 +26,8 @@ class ActionRecordConsent(Action):
             if conversation is None:
                 return []
             now = bridge.utcnow()
-            consent = record_chat_consent(session, conversation, now=now,
-                                          text_shown=bridge.response_text(domain, "utter_ask_consent", lang))
+            shown = bridge.response_text(domain, "utter_ask_consent", lang, tracker)  # as the member saw it
+            consent = record_chat_consent(session, conversation, now=now, text_shown=shown)
             member_known = conversation.member_id is not None
             minside = conversation.source == "minside"
             when = bridge.local_when(consent.given_at, lang, "d. MMMM y 'kl.' HH:mm")

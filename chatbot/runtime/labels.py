@@ -24,6 +24,7 @@ LABELS = {
     "withdraw_consent": ("Trække samtykke tilbage", "Withdraw consent"),
     "request_human": ("Tale med en medarbejder", "Talk to a person"),
     "out_of_scope": ("Noget andet", "Something else"),
+    "ask_next_conversation": ("Min næste samtale", "My next conversation"),
     "nlu_fallback": ("Ikke forstået", "Not understood"),
 }
 
@@ -48,6 +49,7 @@ ACTION_LABELS = {
     "action_start_registration": ("Begyndte at registrere medlemmet", "Started registering the member"),
     "action_register_member": ("Registrerede medlemmet", "Registered the member"),
     "action_handoff": ("Gav samtalen videre til en medarbejder", "Passed the chat to a person"),
+    "action_next_conversation": ("Fortalte om medlemmets næste samtale", "Told the member about their next conversation"),
 }
 # Turns that say nothing about what the member wanted (answers to questions, greetings, form fields the NLU
 # could not place): left out of "what the bot understood".

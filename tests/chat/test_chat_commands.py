@@ -47,7 +47,7 @@ def test_chatbot_train_and_evaluate(app, runner, tmp_path):
     reset_agent()
     trained = runner.invoke(args=["chatbot", "train", "--force"])
     assert trained.exit_code == 0, trained.output
-    assert "Træningstid" in trained.output and "22 intents" in trained.output
+    assert "Træningstid" in trained.output and "23 intents" in trained.output
     assert list(tmp_path.glob("nlu-*.joblib"))
     evaluated = runner.invoke(args=["chatbot", "evaluate", "--folds", "3"])
     assert evaluated.exit_code == 0, evaluated.output

@@ -78,6 +78,12 @@ def test_flyer_visitor_registers_books_and_asks_for_a_human(app, client, session
     assert booking is not None and booking.channel == "phone" and booking.caseworker_id == caseworker.id
     assert "Din samtale er booket" in texts(replies)
 
+    # Asking again offers no second first conversation: the bot names the one booked (moving it is on Min side).
+    replies = say(client, sender, "jeg vil gerne booke en samtale")
+    assert "Du har allerede en" in texts(replies), texts(replies)
+    assert not [b for r in replies for b in r.get("buttons", []) if "slot_choice" in b["payload"]]
+    assert len(session.scalars(select(Booking).where(Booking.member_id == member.id)).all()) == 1
+
     # Ask for a human: handed to the location queue with context; the bot goes silent.
     replies = say(client, sender, "jeg vil tale med et menneske")
     handoff = session.scalar(select(Handoff))

@@ -30,7 +30,7 @@ WHEEL_PATHS = {
 INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny", "ask_offers", "book_conversation", "job_matching",
            "job_search_help", "courses_in_trade", "new_trade", "it_skills", "danish_dyslexia", "fvu", "tryghedspulje",
            "rights_duties", "notice_period", "sign_on_unemployed", "give_consent", "withdraw_consent",
-           "request_human", "out_of_scope"]
+           "request_human", "out_of_scope", "ask_next_conversation"]
 
 
 def _wheel_schemas() -> Path | None:
@@ -100,7 +100,7 @@ def test_schema_validation_catches_a_broken_domain(schemas, tmp_path):
         _validate(schemas, broken, "domain.yml")
 
 
-def test_the_22_fixed_intents_each_have_20_varied_examples():
+def test_the_23_fixed_intents_each_have_20_varied_examples():
     domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
     assert domain["intents"] == INTENTS
     nlu = yaml.safe_load((PROJECT_DIR / "data" / "nlu.yml").read_text())["nlu"]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.database import prepared
 from portal.models import Consent, Member, ServiceLocation
-from portal.models.chat import ChatConversation, ChatMessage
+from portal.models.chat import ChatConversation, ChatMessage, Handoff
 from portal.models.statuses import ChatState, MemberStatus
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
@@ -27,6 +27,8 @@ from portal.services.chat.chat_transcript import (
     add_message,
     check_message_text,
     forget_transcript,
+    forgotten_tracker,
+    in_chat,
 )
 from portal.services.chat.contact_details import clean_contact, clean_danish_phone
 from portal.services.chat.handoff import close_by_member, open_handoff
@@ -75,10 +77,11 @@ def _member_has_chat_consent(session: Session, member: Member | None) -> bool:
 
 
 def bot_slots(session: Session, conversation: ChatConversation) -> dict:
-    """What the database knows better than the tracker: language, consent, whether we know the member."""
-    slots = {"language": conversation.language, "consent": conversation.consent_given,
-             "member_known": conversation.member_id is not None}
-    return slots
+    """What the database knows better than the tracker: language, consent, whether we know the member and the
+    member's status (ledig, opsagt …: the bot's offers and consent wording follow it; None for an unknown person)."""
+    member = conversation.member if conversation.member_id is not None else None
+    return {"language": conversation.language, "consent": conversation.consent_given,
+            "member_known": member is not None, "member_status": str(member.status) if member is not None else None}
 
 
 def take_turn(session: Session, conversation: ChatConversation, now: datetime) -> None:
@@ -135,8 +138,10 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     if not (state_of_said.deleted or state_of_said.was_deleted or state_of_said.detached):
         # (a withdrawn consent deletes the transcript, this line included)
         said.intent, said.confidence = intent.get("name"), intent.get("confidence")
-    if consent_before and not conversation.consent_given and messages:
-        messages[0]["custom"] = {"transcript_deleted": True}
+    if consent_before and not conversation.consent_given:
+        state = forgotten_tracker(state)  # withdrawn in this turn: the answers go with the transcript
+        if messages:
+            messages[0]["custom"] = {"transcript_deleted": True}
     for message in messages:
         add_message(session, conversation, sender="bot", text=message.get("text", ""), now=now,
                     buttons=message.get("buttons"))
@@ -222,6 +227,7 @@ def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor: Actor,
         | ((ChatConversation.member_id == consent.member_id) & (ChatConversation.member_id.is_not(None)))
     )).all()
 
+    deleted = handed_off = in_use = 0
     for conversation in conversations:
         handoff = open_handoff(session, conversation)
         if handoff is not None:  # nobody may go on reading or answering a chat whose consent is gone
@@ -229,7 +235,36 @@ def _on_chat_consent_withdrawn(session: Session, consent: Consent, actor: Actor,
         conversation.consent_given = False
         conversation.consent_id = None
         forget_transcript(session, conversation)
-    return "Chatsamtalerne er slettet." if conversations else None
+        if _handed_off_ever(session, conversation):
+            # A handoff row points at its conversation (the caseworkers' record of who took which chat, the KPI):
+            # the conversation stays as a bare record, its messages and every answer given in it gone.
+            handed_off += 1
+        elif in_chat(session, conversation):
+            in_use += 1  # withdrawn in this very chat: the bot answers in it, and keeps nothing beyond the session
+        else:
+            session.delete(conversation)
+            deleted += 1
+    session.flush()
+    return withdrawal_summary(deleted, handed_off, in_use)
+
+
+def _handed_off_ever(session: Session, conversation: ChatConversation) -> bool:
+    return session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation.id).limit(1)) is not None
+
+
+def withdrawal_summary(deleted: int, handed_off: int = 0, in_use: int = 0) -> str | None:
+    """What a withdrawal of the chat consent did to the chats, in words the member reads on Mine data."""
+    from portal.services.minside_i18n import _
+
+    parts = []
+    if deleted or handed_off:
+        parts.append(_("Chatsamtalerne er slettet med alt, hvad du skrev og svarede i dem."))
+    if handed_off:
+        parts.append(_("%(count)s af dem har en medarbejder haft: de står tilbage som tomme poster med tidspunkt og "
+                       "overdragelse, så overdragelsen kan dokumenteres.", count=handed_off))
+    if in_use:
+        parts.append(_("Chatten, du skriver i, er tømt og gemmer ikke mere fra dig."))
+    return " ".join(parts) or None
 
 
 # ---- registration of a dismissed person -------------------------------------------------------------------

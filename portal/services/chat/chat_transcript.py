@@ -6,6 +6,7 @@ The turn (portal/services/chat/chat.py), the states while a person holds the cha
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -97,11 +98,32 @@ def withdraw_chat_consent(session: Session, conversation: ChatConversation, *, n
     if consent is None or consent.withdrawn_at is not None:
         conversation.consent_given = False
         return None
-    withdraw_consent(session, consent, actor=actor, now=now)
+    with _answering_in(session, conversation):
+        withdraw_consent(session, consent, actor=actor, now=now)
     conversation.consent_given = False
     conversation.consent_id = None
     forget_transcript(session, conversation)
     return consent
+
+
+# The conversations a withdrawal is made from (session.info): the bot goes on answering in them, so the consent's
+# withdrawal handler (chat.py) empties them instead of deleting them.
+_IN_CHAT = "chat_withdrawal_from"
+
+
+@contextmanager
+def _answering_in(session: Session, conversation: ChatConversation):
+    ids = session.info.setdefault(_IN_CHAT, set())
+    ids.add(conversation.id)
+    try:
+        yield
+    finally:
+        ids.discard(conversation.id)
+
+
+def in_chat(session: Session, conversation: ChatConversation) -> bool:
+    """Whether the consent is being withdrawn from inside this conversation (withdraw_chat_consent)."""
+    return conversation.id in session.info.get(_IN_CHAT, ())
 
 
 # What a handoff keeps from the chat it came from (chatbot/actions/handoff.handoff_context): the topics the member
@@ -110,21 +132,30 @@ TRANSCRIPT_KEYS_OF_A_HANDOFF = ("intents", "actions_tried")
 
 
 def forget_transcript(session: Session, conversation: ChatConversation) -> int:
-    """Delete the stored messages and the typed text in the tracker, and what the conversation's handoffs took from
-    them (the caseworker's overview then says there is no consent and no topics); returns how many messages went."""
+    """Delete the stored messages and everything the dialogue kept (forgotten_tracker), and what the conversation's
+    handoffs took from them (the caseworker's overview then says there is no consent and no topics); returns how
+    many messages went."""
     result = session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == conversation.id))
     for handoff in session.scalars(select(Handoff).where(Handoff.conversation_id == conversation.id)):
         context = {k: v for k, v in (handoff.context or {}).items() if k not in TRANSCRIPT_KEYS_OF_A_HANDOFF}
         context["consent"] = False  # a transcript is only forgotten without (or after) the consent to keep it
         handoff.context = context
-    tracker = dict(conversation.tracker or {})
-    tracker["events"] = []
-    slots = dict(tracker.get("slots") or {})
-    for name in ("full_name", "birth_date", "contact", "notice_end_date", "phone_number"):
-        slots[name] = None
-    tracker["slots"] = slots
-    conversation.tracker = tracker
+    conversation.tracker = forgotten_tracker(conversation.tracker)
     return result.rowcount or 0
+
+
+# What a forgotten dialogue keeps: the language the person reads (and the widget's), nothing they wrote or answered.
+KEPT_SLOTS = ("language",)
+KEPT_TRACKER_KEYS = ("widget_language",)
+
+
+def forgotten_tracker(tracker: dict | None) -> dict:
+    """`tracker` with every slot emptied but the language, consent false, no events and no open question."""
+    tracker = tracker or {}
+    slots = {name: (value if name in KEPT_SLOTS else None) for name, value in (tracker.get("slots") or {}).items()}
+    slots["consent"] = False
+    kept = {key: tracker[key] for key in KEPT_TRACKER_KEYS if key in tracker}
+    return {**kept, "slots": slots, "active_loop": None, "prev_action": None, "fallback_stage": None, "events": []}
 
 
 def purge_expired_transcripts(session: Session, *, now: datetime, idle_minutes: int = SESSION_IDLE_MINUTES) -> int:

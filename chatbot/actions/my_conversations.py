@@ -1,0 +1,45 @@
+"""The signed-in member's own conversations: "when is my next conversation?" answered from their bookings and
+contact course (portal/services/chat/next_conversation.py), with a way to book when nothing is booked."""
+from __future__ import annotations
+
+from rasa_sdk import Action
+
+from chatbot.actions import bridge
+from portal.models.statuses import StepStatus
+
+
+class ActionNextConversation(Action):
+    def name(self) -> str:
+        return "action_next_conversation"
+
+    def run(self, dispatcher, tracker, domain):
+        from portal.services.booking.conversation_types import TYPES, safe_gettext
+        from portal.services.chat.next_conversation import next_conversation
+        from portal.timeutil import local_today
+
+        lang = bridge.language(tracker)
+        with bridge.portal_session(dispatcher) as session:
+            conversation = bridge.conversation(session, tracker)
+            member = conversation.member if conversation is not None else None
+            if member is None:  # the flyer chat before registration: no bookings to read
+                dispatcher.utter_message(response="utter_next_conversation_unknown")
+                return []
+            found = next_conversation(session, member, now=bridge.utcnow(), today=local_today())
+            booking, step = found.booking, found.open_step
+            if booking is not None:
+                ctype = TYPES.get(booking.type)
+                dispatcher.utter_message(
+                    response="utter_next_booking", when=bridge.local_when(booking.starts_at, lang),
+                    type=ctype.label_in_sentence if ctype else booking.type, caseworker=booking.caseworker.name,
+                    channel_label=bridge.channel_label(booking.channel, lang),
+                    place=booking.location.name if booking.location is not None else "")
+        if step is not None and (booking is None or booking.type not in step.conversation_types):
+            if step.status == StepStatus.OVERDUE:
+                response = "utter_next_step_overdue"
+            else:
+                response = "utter_next_step" if booking is None else "utter_next_step_also"
+            dispatcher.utter_message(response=response, step=safe_gettext(step.title),
+                                     due=bridge.local_when_day(step.due_date, lang))
+        elif booking is None:
+            dispatcher.utter_message(response="utter_no_booking")
+        return []
