@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
+from portal.models.statuses import BookingStatus
 from portal.services import locations as service_locations
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
@@ -25,7 +26,6 @@ from portal.unit_of_work import unit_of_work
 bp = Blueprint("booking", __name__)
 
 SLOT_DAYS = 14  # the member's list shows two weeks at a time
-DAYS_PER_SECTION = 5
 START_FORMAT = "%Y%m%dT%H%MZ"  # compact UTC start in links: 20270324T0900Z
 
 
@@ -68,17 +68,15 @@ def _own_booking(booking_id: int) -> Booking:
 
 
 def _sections(slots, member: Member) -> list[dict]:
-    """Own caseworker / same location / nearby, each as days → caseworker rows (first DAYS_PER_SECTION days)."""
+    """Own caseworker / same location / nearby, each as days → caseworker rows, every day of the period: the pager
+    moves SLOT_DAYS on, so a day left out here could never be seen (other sections' days fold up in the page)."""
     titles = [_("Din egen sagsbehandler"), _("Andre sagsbehandlere i %(place)s", place=member.location.name),
               _("Betjeningssteder i nærheden")]
     buckets: list[dict] = [{"title": t, "days": {}, "own": i == 0} for i, t in enumerate(titles)]
     for slot in slots:
         rank = 0 if slot.own_caseworker else 1 if slot.location_id == member.location_id else 2
-        days = buckets[rank]["days"]
         day = to_local(slot.starts_at).date()
-        if day not in days and len(days) >= DAYS_PER_SECTION:
-            continue
-        rows = days.setdefault(day, {})
+        rows = buckets[rank]["days"].setdefault(day, {})
         rows.setdefault((slot.caseworker_id, slot.location_id), {"slot": slot, "times": []})["times"].append(slot)
     return [b for b in buckets if b["days"]]
 
@@ -89,6 +87,8 @@ def member_slots():
     member = _member()
     now, today = utcnow(), local_today()
     moving = _own_booking(parse_int(request.args.get("flyt"), "flyt")) if request.args.get("flyt") else None
+    if moving is not None and svc.member_change_refusal(moving, now):
+        return _cannot_move(member, moving, now)
     type_code = moving.type if moving else request.args.get("type") or ""
     errors: dict = {}
     if type_code and type_code not in TYPES:
@@ -107,6 +107,10 @@ def member_slots():
         start_day = today
     sections, slot_count = [], 0
     refusal = svc.member_booking_refusal(db.session, member, TYPES[type_code]) if type_code and not moving else None
+    existing = None
+    if type_code and not moving and not refusal:
+        existing = svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=now)
+        refusal = svc.already_booked_refusal(db.session, member, TYPES[type_code], now=now)
     if refusal:
         errors["type"] = refusal
     if type_code and not errors:
@@ -125,10 +129,20 @@ def member_slots():
     return render_template(
         "booking/member_slots.html", member=member, types=svc.member_bookable_types(db.session, member), type_code=type_code,
         ctype=TYPES.get(type_code), channel=channel, location_id=location_id, start_day=start_day,
-        sections=sections, slot_count=slot_count, errors=errors, locations=locations, moving=moving,
+        sections=sections, slot_count=slot_count, errors=errors, locations=locations, moving=moving, existing=existing,
         next_day=start_day + timedelta(days=SLOT_DAYS), prev_day=max(today, start_day - timedelta(days=SLOT_DAYS)),
         today=today, horizon_day=today + rules().horizon, start_param=start_param,
     )
+
+
+def _cannot_move(member: Member, booking: Booking, now: datetime):
+    """The member asked to move a booking they may not move (cancelled, held, too close, arranged with the job
+    centre): say why at once, not after they chose a time, and offer a new booking of the type where they may."""
+    flash(svc.member_change_refusal(booking, now), "error")
+    if booking.status == BookingStatus.BOOKED and booking.starts_at > now:
+        return redirect(url_for("booking.member_booking", booking_id=booking.id))
+    bookable = svc.member_booking_refusal(db.session, member, TYPES[booking.type]) is None
+    return redirect(url_for("booking.member_slots", type=booking.type if bookable else None))
 
 
 @bp.route("/samtaler/bekraeft", methods=["GET", "POST"])
@@ -139,6 +153,8 @@ def member_confirm():
     errors: dict = {}
     type_code = source.get("type") or ""
     moving = _own_booking(parse_int(source.get("flyt"), "flyt")) if source.get("flyt") else None
+    if moving is not None and svc.member_change_refusal(moving, utcnow()):
+        return _cannot_move(member, moving, utcnow())
     try:
         if moving:
             type_code = moving.type
@@ -220,6 +236,10 @@ def booking_ics(booking_id: int):
 @role_required("member")
 def member_cancel(booking_id: int):
     booking = _own_booking(booking_id)
+    refusal = svc.member_change_refusal(booking, utcnow(), "cancel")
+    if refusal and request.method == "GET":  # said at once, not after "Ja, aflys samtalen"
+        flash(refusal, "error")
+        return redirect(url_for("booking.member_booking", booking_id=booking.id))
     if request.method == "POST":
         try:
             with unit_of_work():

@@ -339,3 +339,81 @@ def test_a_member_without_a_contact_course_is_offered_no_statutory_conversations
                               now=clock.now)
     session.rollback()
     assert TYPES["cv"].statutory
+
+
+def _book(session, setup, start, type="cv", actor=None):
+    from portal.services.booking.booking import book_slot
+
+    booking = book_slot(session, member=setup["member"], caseworker_id=setup["own"].id, starts_at=start, type=type,
+                        channel="in_person", actor=actor or setup["member"].user, now=datetime.now(UTC))
+    session.commit()
+    return booking
+
+
+def test_a_member_cannot_book_the_same_conversation_twice_but_is_shown_the_one_they_have(client, auth, setup,
+                                                                                          session):
+    first = _book(session, setup, _next_weekday())
+    auth.login("mette")
+    page = client.get("/samtaler?type=cv").get_data(as_text=True)
+    assert "Du har allerede en CV-samtale" in page and f"/samtaler?flyt={first.id}" in page
+    assert "Vælg en tid" not in page or "Birgitte Holm" not in page  # no times offered for a second one
+    # An older tab posts a second CV conversation: refused, nothing saved.
+    later = _next_weekday(5)
+    response = auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id,
+                                                "start": start_param(later), "channel": "in_person"}, page="/samtaler")
+    assert response.status_code == 302
+    assert "Du har allerede en CV-samtale" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
+    # The caseworker may book a second one on purpose.
+    second = _book(session, setup, later, actor=setup["own"].user)
+    assert second.status == "booked"
+
+
+def test_a_joint_conversation_is_moved_only_by_the_caseworker(client, auth, setup, session):
+    booking = _book(session, setup, _next_weekday(4), type="joint", actor=setup["own"].user)
+    auth.login("mette")
+    page = client.get(f"/samtaler/mine/{booking.id}").get_data(as_text=True)
+    assert "sammen med jobcentret, så du kan ikke selv flytte eller aflyse" in page
+    assert f"/samtaler?flyt={booking.id}" not in page and "/aflys" not in page
+    for url in (f"/samtaler?flyt={booking.id}", f"/samtaler/mine/{booking.id}/aflys"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "flytte eller aflyse den. Passer tiden ikke, så kontakt din sagsbehandler." in page  # the flash
+    later = booking.starts_at + timedelta(days=1)
+    auth.post("/samtaler/bekraeft", {"flyt": booking.id, "caseworker": setup["own"].id, "start": start_param(later),
+                                     "channel": "in_person"}, page="/samtaler")
+    auth.post(f"/samtaler/mine/{booking.id}/aflys", page=f"/samtaler/mine/{booking.id}")
+    session.refresh(booking)
+    assert booking.status == "booked" and booking.sequence == 0 and booking.starts_at == later - timedelta(days=1)
+
+
+def test_a_cancelled_booking_cannot_be_moved_and_says_so(client, auth, setup, session):
+    booking = _book(session, setup, _next_weekday())
+    auth.login("mette")
+    auth.post(f"/samtaler/mine/{booking.id}/aflys", page=f"/samtaler/mine/{booking.id}/aflys")
+    response = client.get(f"/samtaler?flyt={booking.id}")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Samtalen er aflyst og kan ikke flyttes. Book en ny samtale i stedet." in page
+    assert "Birgitte Holm" in page  # the list of new CV times, since the member may book one
+
+
+def test_a_time_clashing_with_the_members_own_booking_names_it(client, auth, setup, session):
+    start = _next_weekday()
+    _book(session, setup, start, type="focus")
+    auth.login("mette")
+    response = auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["other"].id,
+                                                "start": start_param(start), "channel": "in_person"}, page="/samtaler")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Du har allerede en samtale på det tidspunkt: fokussamtale" in page
+    assert "booket af en anden" not in page
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_every_day_of_the_two_weeks_is_listed_in_each_section(client, auth, setup):
+    """The pager moves 14 days on, so a day cut from a section could never be seen (a five-day cap did that)."""
+    auth.login("mette")
+    page = client.get("/samtaler?type=cv").get_data(as_text=True)
+    own = page[page.index("Din egen sagsbehandler"):page.index("Andre sagsbehandlere i Odense")]
+    assert own.count('class="slot-day"') >= 12  # hours every day; the first day is inside the 24-hour notice

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.i18n import format_local_datetime
 from portal.models import Booking, Caseworker, Member, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.statuses import BookingStatus, MemberStatus
@@ -30,12 +29,18 @@ from portal.services import audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.booking import clashes
 from portal.services.booking.contact_course import course_start
-from portal.services.booking.conversation_types import TYPES, channel_label, conversation_type, rules
+from portal.services.booking.conversation_types import (
+    TYPES,
+    channel_label,
+    conversation_type,
+    format_when,
+    rules,
+)
 from portal.services.booking.conversation_types import safe_gettext as _
 from portal.services.booking.ics import Invitation, build_ics
 from portal.services.booking.slots import check_slot
 from portal.services.casework.referral import jobcenter_address
-from portal.services.errors import Conflict, NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, SlotTaken, ValidationFailed
 from portal.services.form_values import parse_date, parse_time
 from portal.services.messaging import notifications, outbox
 from portal.timeutil import LOCAL_TZ, local_to_utc
@@ -143,8 +148,11 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
               override_reason: str | None = None) -> Booking:
     """Book a conversation for `member`. Raises ValidationFailed / NotAllowed / SlotTaken / Conflict (Danish).
 
-    Members (and the chatbot for a member) book their own, within notice and horizon; joint conversations and a
-    third focus conversation need a caseworker. Does not commit.
+    Members (and the chatbot for a member) book their own, within notice and horizon; joint and round-table
+    conversations and a third focus conversation need a caseworker. A member has at most one upcoming booked
+    conversation of each type: a second is refused, naming the first (move that one instead); this stops the
+    same conversation being booked again from another tab or the chat. Staff are not held to that rule: a
+    caseworker may book a follow-up or a second conversation of a type on purpose. Does not commit.
     """
     ctype = conversation_type(type)
     staff = is_staff(actor)
@@ -160,6 +168,10 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     serialise_booking_writes(session)
     slot = check_slot(session, ctype=ctype, caseworker_id=caseworker_id, starts_at=starts_at, channel=channel,
                       member=member, now=now, staff=staff)
+    if not staff:  # after the write lock, so two tabs cannot both book the type
+        refusal = already_booked_refusal(session, member, ctype, now=now)
+        if refusal:
+            raise NotAllowed(refusal)
     clashes.refuse_clash(session, member, slot.starts_at, slot.ends_at, actor=actor, now=now, staff=staff,
                          override_reason=override_reason)
     booking = Booking(
@@ -216,6 +228,22 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
             return _("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
                      "har brug for endnu en.", n=ctype.member_limit)
     return None
+
+
+def upcoming_booking_of_type(session: Session, member: Member, ctype, *, now: datetime) -> Booking | None:
+    """The member's next booked conversation of this type that has not ended, or None."""
+    return session.scalars(select(Booking).where(
+        Booking.member_id == member.id, Booking.type == ctype.code, Booking.status == BookingStatus.BOOKED,
+        Booking.ends_at > now).order_by(Booking.starts_at).limit(1)).first()
+
+
+def already_booked_refusal(session: Session, member: Member, ctype, *, now: datetime) -> str | None:
+    """Why the member may not book this type again (a Danish sentence naming the booking they have), or None."""
+    booking = upcoming_booking_of_type(session, member, ctype, now=now)
+    if booking is None:
+        return None
+    return _("Du har allerede en %(type)s %(when)s. Passer tiden ikke, så flyt den samtale i stedet for at booke "
+             "en ny.", type=ctype.label_in_sentence, when=format_when(booking.starts_at))
 
 
 def member_bookable_types(session: Session, member: Member) -> list:
@@ -279,19 +307,43 @@ def _member_may_book(session: Session, member: Member, ctype) -> None:
         raise NotAllowed(refusal)
 
 
-def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str) -> None:
-    """The booking's state refuses the change: 409 Conflict (the actor may act, but not now)."""
+def _change_refusal(booking: Booking, *, staff: bool, now: datetime, verb: str) -> DomainError | None:
+    """Why `booking` cannot be moved (verb "move") or cancelled ("cancel") now, or None. Its state: 409 Conflict
+    (the actor may act, but not now). A type only a caseworker books (joint, round table: arranged with the job
+    centre) is moved or cancelled only by staff: NotAllowed for the member and the chatbot."""
+    if booking.status in (BookingStatus.CANCELLED_MEMBER, BookingStatus.CANCELLED_FUND):
+        if verb == "move":
+            return Conflict(_("Samtalen er aflyst og kan ikke flyttes. Book en ny samtale i stedet."))
+        return Conflict(_("Samtalen er allerede aflyst."))
     if booking.status != BookingStatus.BOOKED:
-        raise Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
+        return Conflict(_("Samtalen er ikke længere booket og kan ikke ændres."))
     if booking.starts_at <= now:
-        raise Conflict(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
-    if not is_staff(actor) and booking.starts_at - now < rules().min_notice:
+        return Conflict(_("Samtalen er begyndt eller holdt og kan ikke ændres."))
+    if staff:
+        return None
+    if not TYPES[booking.type].member_bookable:
+        return NotAllowed(_("Samtalen er aftalt af din sagsbehandler sammen med jobcentret, så du kan ikke selv "
+                            "flytte eller aflyse den. Passer tiden ikke, så kontakt din sagsbehandler."))
+    if booking.starts_at - now < rules().min_notice:
         hours = int(rules().min_notice.total_seconds() // 3600)
         if verb == "move":
-            raise Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
-                               "a-kassen, hvis du ikke kan komme.", hours=hours))
-        raise Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
-                           "a-kassen, hvis du ikke kan komme.", hours=hours))
+            return Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
+                                "a-kassen, hvis du ikke kan komme.", hours=hours))
+        return Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
+                            "a-kassen, hvis du ikke kan komme.", hours=hours))
+    return None
+
+
+def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str) -> None:
+    refusal = _change_refusal(booking, staff=is_staff(actor), now=now, verb=verb)
+    if refusal is not None:
+        raise refusal
+
+
+def member_change_refusal(booking: Booking, now: datetime, verb: str = "move") -> str | None:
+    """Why the member may not move (or cancel) `booking` themselves now (a Danish sentence), or None."""
+    refusal = _change_refusal(booking, staff=False, now=now, verb=verb)
+    return refusal.message if refusal is not None else None
 
 
 REASON_MAX = 500
@@ -449,9 +501,9 @@ def upcoming_and_past(bookings: list[Booking], now: datetime) -> tuple[list[Book
 
 
 def member_may_change(booking: Booking, now: datetime) -> bool:
-    """The member may still move or cancel the booking themselves: booked, and at least the minimum notice away
-    (closer than that they must call; _require_changeable refuses it)."""
-    return booking.status == BookingStatus.BOOKED and booking.starts_at - now >= rules().min_notice
+    """The member may still move or cancel the booking themselves: booked, of a type they book themselves, and at
+    least the minimum notice away (closer than that they must call; _require_changeable refuses it)."""
+    return member_change_refusal(booking, now) is None
 
 
 # -- a staff member's reads of the calendar and of a member (personal data: each read is audited) ----------------
@@ -483,12 +535,6 @@ def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, e
 
 
 # --- confirmations -----------------------------------------------------------------------------------------------
-
-def format_when(value: datetime) -> str:
-    """'torsdag 3. december 2026 kl. 10.00' / 'Thursday 3 December 2026 at 10:00' in Copenhagen time, in the
-    current language (Danish outside a request: the scheduler's e-mails)."""
-    return format_local_datetime(value, "EEEE d. MMMM y 'kl.' HH.mm")
-
 
 def _where(booking: Booking) -> str:
     if booking.channel == "video":
@@ -602,8 +648,11 @@ def _member_email(booking: Booking, kind: str, reason: str | None, old_start: da
         lines += [_where(booking), _("Sagsbehandler: %(name)s", name=booking.caseworker.user.display_name)]
         if booking.with_jobcenter:
             lines.append(_("Jobcentret deltager i samtalen."))
-        lines.append(_("Du kan flytte eller aflyse samtalen på Min side indtil %(hours)s timer før.",
-                       hours=int(rules().min_notice.total_seconds() // 3600)))
+        if ctype.member_bookable:
+            lines.append(_("Du kan flytte eller aflyse samtalen på Min side indtil %(hours)s timer før.",
+                           hours=int(rules().min_notice.total_seconds() // 3600)))
+        else:  # arranged with the job centre: only the caseworker moves it (_change_refusal)
+            lines.append(_("Tiden er aftalt med jobcentret. Passer den ikke, så kontakt din sagsbehandler."))
     lines += ["", _("Kalenderinvitationen er vedhæftet."), "", _("Venlig hilsen"), _("FOA A-kasse")]
     return str(subject), "\n".join(lines)
 

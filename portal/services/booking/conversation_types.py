@@ -7,12 +7,13 @@ a-kasse; focus conversations (group 2) in person or by phone/video as the member
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import has_request_context
 from flask_babel import gettext
 
 from portal.config import value
+from portal.i18n import format_local_datetime
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.statuses import BookingStatus, MemberStatus
 
@@ -26,6 +27,12 @@ def safe_gettext(message: str, **variables) -> str:
     if has_request_context():
         return gettext(message, **variables)
     return message % variables if variables else message
+
+
+def format_when(value: datetime) -> str:
+    """'torsdag 3. december 2026 kl. 10.00' / 'Thursday 3 December 2026 at 10:00' in Copenhagen time, in the
+    current language (Danish outside a request: the scheduler's e-mails)."""
+    return format_local_datetime(value, "EEEE d. MMMM y 'kl.' HH.mm")
 
 
 class SafeLazyString:
@@ -71,6 +78,12 @@ class ConversationType:
     @property
     def label(self) -> SafeLazyString:
         return SafeLazyString(self.name)
+
+    @property
+    def label_in_sentence(self) -> str:
+        """The translated name as it reads inside a sentence: "rådighedssamtale", but "CV-samtale"."""
+        name = str(self.label)
+        return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
     @property
     def length(self) -> timedelta:

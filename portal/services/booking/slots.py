@@ -20,10 +20,12 @@ from portal.models.booking import ACTIVE_BOOKING_STATUSES, WorkingHours
 from portal.services.booking import clashes
 from portal.services.booking.availability import open_intervals
 from portal.services.booking.conversation_types import (
+    TYPES,
     BookingRules,
     ConversationType,
     channel_label,
     conversation_type,
+    format_when,
     rules,
 )
 from portal.services.booking.conversation_types import safe_gettext as _
@@ -227,12 +229,47 @@ def check_slot(session: Session, *, ctype: ConversationType, caseworker_id: int,
         raise ValidationFailed(_("Tidspunktet ligger uden for sagsbehandlerens arbejdstid. Vælg en tid fra listen."),
                                field="starts_at")
     busy, own_busy = _busy(session, [caseworker_id], starts_at, ends_at, r.buffer, member, exclude_booking_id)
-    if _overlaps(own_busy, starts_at, ends_at):
-        raise Conflict(_("Du har allerede en samtale på det tidspunkt."))
-    if _overlaps(busy.get(caseworker_id, []), starts_at, ends_at):
-        raise SlotTaken(_("Tiden er lige blevet booket af en anden. Vælg en anden tid."))
+    if _overlaps(own_busy, starts_at, ends_at) or _overlaps(busy.get(caseworker_id, []), starts_at, ends_at):
+        raise _not_free(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at, ends_at=ends_at,
+                        buffer=r.buffer, staff=staff, exclude_booking_id=exclude_booking_id)
     name = session.scalar(select(User.display_name).join(Caseworker, Caseworker.user_id == User.id)
                           .where(Caseworker.id == caseworker_id)) or ""
     location = session.get(ServiceLocation, inside[0].location_id)
     return Slot(caseworker_id, name, location.id, location.name, starts_at, ends_at, (channel,),
                 member.caseworker_id == caseworker_id)
+
+
+def _not_free(session: Session, *, member: Member, caseworker_id: int, starts_at: datetime, ends_at: datetime,
+              buffer: timedelta, staff: bool, exclude_booking_id: int | None) -> Conflict:
+    """Why a wanted time is not free, blaming the right booking: the member's own conversation at that time, or
+    their own with this caseworker right beside it (inside the buffer), is named (a member clicking a time in an
+    older tab was told someone else had taken it); only another member's booking is SlotTaken."""
+    query = select(Booking).where(
+        Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+        (Booking.member_id == member.id) | (Booking.caseworker_id == caseworker_id),
+        Booking.starts_at < ends_at + buffer, Booking.ends_at > starts_at - buffer).order_by(Booking.starts_at)
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    near = list(session.scalars(query))
+    own = [b for b in near if b.member_id == member.id]
+    at_the_time = [b for b in own if b.starts_at < ends_at and b.ends_at > starts_at]
+    if at_the_time:
+        booking = at_the_time[0]
+        words = {"type": TYPES[booking.type].label_in_sentence, "when": format_when(booking.starts_at)}
+        if booking.caseworker_id == caseworker_id and booking.starts_at == starts_at and not staff:
+            # the same time again (a retry after a lost answer, a second tab): it is theirs already
+            return Conflict(_("Tiden er allerede booket til dig: %(type)s %(when)s.", **words))
+        if staff:
+            return Conflict(_("Medlemmet har allerede en samtale på det tidspunkt: %(type)s %(when)s.", **words))
+        return Conflict(_("Du har allerede en samtale på det tidspunkt: %(type)s %(when)s. Vælg en anden tid.",
+                          **words))
+    beside = [b for b in own if b.caseworker_id == caseworker_id]
+    if beside and all(b.member_id == member.id for b in near if b.caseworker_id == caseworker_id):
+        booking = beside[0]
+        words = {"type": TYPES[booking.type].label_in_sentence, "when": format_when(booking.starts_at)}
+        if staff:
+            return Conflict(_("Tiden ligger lige op ad medlemmets %(type)s %(when)s hos samme sagsbehandler. Vælg "
+                              "en anden tid.", **words))
+        return Conflict(_("Tiden ligger lige op ad din %(type)s %(when)s, og sagsbehandleren skal have tid mellem "
+                          "samtalerne. Vælg en anden tid.", **words))
+    return SlotTaken(_("Tiden er lige blevet booket af en anden. Vælg en anden tid."))
