@@ -97,7 +97,7 @@ class ActionBookConversation(Action):
 
     def run(self, dispatcher, tracker, domain):
         from portal.services.chat.chat import book_first_conversation
-        from portal.services.errors import DomainError, NotAllowed, SlotTaken
+        from portal.services.errors import AlreadyBooked, DomainError, SlotTaken
 
         lang = bridge.language(tracker)
         choice = str(tracker.get_slot("slot_choice") or "")
@@ -124,7 +124,7 @@ class ActionBookConversation(Action):
             except SlotTaken:
                 dispatcher.utter_message(response="utter_slot_taken")
                 return cleared + [FollowupAction("action_offer_slots")]
-            except NotAllowed as err:  # not a matter of the time chosen (booked already): no new times
+            except AlreadyBooked as err:  # not a matter of the time chosen: no new times
                 dispatcher.utter_message(text=err.message)
                 return cleared
             except DomainError as err:

@@ -182,7 +182,7 @@ def member_confirm():
                   _("Samtalen er booket. Du får en bekræftelse med kalenderinvitation på e-mail."), "success")
             return redirect(url_for("booking.member_booking", booking_id=booking.id))
         except (Conflict, ValidationFailed, NotAllowed) as exc:
-            if isinstance(exc, NotAllowed) or exc.code in ("slot_taken", "conflict") or exc.field == "starts_at":
+            if isinstance(exc, NotAllowed) or exc.code in ("slot_taken", "conflict", "already_booked") or exc.field == "starts_at":
                 flash(exc.message, "error")
                 return redirect(url_for("booking.member_slots", type=ctype.code,
                                         flyt=moving.id if moving else None))

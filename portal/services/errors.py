@@ -41,3 +41,9 @@ class Conflict(DomainError):
 
 class SlotTaken(Conflict):
     code = "slot_taken"
+
+
+class AlreadyBooked(Conflict):
+    """The member has an upcoming booking of this conversation type already (move that one instead)."""
+
+    code = "already_booked"

@@ -106,6 +106,15 @@ def test_taken_slot_is_409_slot_taken_and_nothing_written(client, api, session):
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+def test_a_second_upcoming_booking_of_a_type_is_409_already_booked_naming_the_first(client, api, session):
+    assert _book(client, api, _weekday_at(3, time(11))).status_code == 201
+    response = _book(client, api, _weekday_at(6, time(11)))
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["code"] == "already_booked" and "Du har allerede en CV-samtale" in body["detail"]
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
 @pytest.mark.parametrize("payload,status", [
     ({"type": "cv", "caseworker_id": "1", "starts_at": "2030-01-01T10:00:00Z"}, 422),
     ({"type": "cv", "caseworker_id": 1, "starts_at": "2030-01-01T10:00:00"}, 422),  # no time zone

@@ -40,7 +40,15 @@ from portal.services.booking.conversation_types import safe_gettext as _
 from portal.services.booking.ics import Invitation, build_ics
 from portal.services.booking.slots import check_slot
 from portal.services.casework.referral import jobcenter_address
-from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, SlotTaken, ValidationFailed
+from portal.services.errors import (
+    AlreadyBooked,
+    Conflict,
+    DomainError,
+    NotAllowed,
+    NotFound,
+    SlotTaken,
+    ValidationFailed,
+)
 from portal.services.form_values import parse_date, parse_time
 from portal.services.messaging import notifications, outbox
 from portal.timeutil import LOCAL_TZ, local_to_utc
@@ -171,7 +179,7 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
     if not staff:  # after the write lock, so two tabs cannot both book the type
         refusal = already_booked_refusal(session, member, ctype, now=now)
         if refusal:
-            raise NotAllowed(refusal)
+            raise AlreadyBooked(refusal)
     clashes.refuse_clash(session, member, slot.starts_at, slot.ends_at, actor=actor, now=now, staff=staff,
                          override_reason=override_reason)
     booking = Booking(
