@@ -108,6 +108,8 @@ def home():
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         appointments=_appointments(bookings, _registrations(member, now)), open_items=plan.for_home(items),
+        first_conversation=next((b for b in booking_service.upcoming_booked(active, now, limit=len(active))
+                                 if b.type == "dismissed_first"), None),
         plan_counts=plan.summary(items),
         notes=notes, unread=unread,
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,

@@ -107,6 +107,28 @@ def test_dismissed_member_sees_offers_not_deadlines(client, auth, make):
     assert "opsigelsesperiode" in html and "FOA JobMatch" in html and "tryghedspuljen" in html
 
 
+def test_a_dismissed_member_with_the_conversation_booked_is_offered_it_not_a_second(client, auth, make, session):
+    import uuid
+
+    from portal.models import Booking
+
+    member = make.member("lars", status="opsagt", target_group=None, first_name="Lars")
+    caseworker = make.caseworker("hanne", location=member.location)
+    make.commit()
+    auth.login("lars")
+    _, html = page(client, "/min-side")
+    assert "Book en samtale om, hvordan du kommer videre" in html and "Se eller flyt samtalen" not in html
+    starts = (utcnow() + timedelta(days=4)).replace(second=0, microsecond=0)
+    booking = Booking(uid=f"b-{uuid.uuid4().hex}", member_id=member.id, caseworker_id=caseworker.id,
+                      location_id=member.location_id, type="dismissed_first", channel="phone", starts_at=starts,
+                      ends_at=starts + timedelta(minutes=45), created_at=utcnow(), updated_at=utcnow())
+    session.add(booking)
+    session.commit()
+    _, html = page(client, "/min-side")
+    assert "Book en samtale om, hvordan du kommer videre" not in html
+    assert "Se eller flyt samtalen" in html and f'href="/samtaler/mine/{booking.id}"' in html
+
+
 def test_sick_member_has_the_course_paused(client, auth, make):
     make.member("sygen", status="sygemeldt")
     make.commit()
