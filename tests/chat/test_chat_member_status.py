@@ -80,7 +80,7 @@ def test_next_conversation_is_the_members_own_booking(client, auth, make, sessio
     assert "samtykke" not in said  # reading your own bookings stores nothing: no consent question first
     # The contact-course conversation due with the CV conversation is not booked: the bot says so, and where to
     # book it (the chat books only the notice-period conversation, so no button that would lead nowhere).
-    assert "Kontaktforløbssamtale" in said and "Book den på Min side under Samtaler" in said
+    assert "Kontaktforløbssamtale" in said and "Book den på Min side under »Book samtale«" in said
     assert "Book en samtale" not in buttons(replies)
 
 
@@ -88,7 +88,7 @@ def test_next_conversation_without_a_booking_is_the_overdue_statutory_step(clien
     sender = signed_in(client, auth, make, "ledig", weeks_unemployed=5)
     replies = say(client, sender, "Hvornår er min næste samtale?")
     assert "CV-samtale" in texts(replies) and "skulle have været holdt senest" in texts(replies)
-    assert "Book den nu på Min side under Samtaler" in texts(replies)
+    assert "Book den nu på Min side under »Book samtale«" in texts(replies)
     assert {"title": "Tal med en medarbejder", "payload": "/request_human"} in replies[-1]["buttons"]
 
 
@@ -105,7 +105,7 @@ def test_booking_in_the_chat_sends_a_member_not_in_notice_to_min_side_with_their
                                                                                        status):
     sender = signed_in(client, auth, make, status, target_group="2a")
     said = texts(say(client, sender, "Book en samtale"))
-    assert "booker du på Min side under »Samtaler«" in said, said
+    assert "booker du på Min side under »Book samtale«" in said, said
     assert "samtykke" not in said and session.scalar(select(Consent)) is None  # nothing stored, nothing asked
     if status == "ledig":
         assert "CV-samtale" in said and "fokussamtale" in said and "samtale om, hvordan du kommer videre" not in said
@@ -113,7 +113,7 @@ def test_booking_in_the_chat_sends_a_member_not_in_notice_to_min_side_with_their
         assert "CV-samtale" not in said and "opfølgning pr. telefon og opfølgning pr. video" in said
     english = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "I want to book a meeting",
                                                          "metadata": {"language": "en"}}).get_json()
-    assert 'you book on Min side under "Conversations"' in texts(english)
+    assert 'you book on Min side under "Book a conversation"' in texts(english)
     assert "and follow-up by video" in texts(english)
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
 
