@@ -200,6 +200,13 @@ def test_caseworker_books_joint_conversation_with_job_centre(session, odense):
     channels = set(session.scalars(select(OutboxMessage.channel).where(OutboxMessage.member_id == booking.member_id)))
     assert channels == {"email", "jobcenter"}
     assert session.scalar(select(Notification).where(Notification.user_id == odense["member"].user_id))
+    # The member cannot move it on Min side (only the caseworker can), so the e-mail does not promise that.
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "email"))
+    assert "Tiden er aftalt med jobcentret" in mail.body_text and "Du kan flytte" not in mail.body_text
+    with pytest.raises(NotAllowed, match="kan ikke selv flytte eller aflyse"):
+        svc.reschedule_booking(session, booking, starts_at=utc(2027, 3, 23, 12, 0), actor=odense["member"].user,
+                               now=NOW)
+    session.rollback()
 
 
 def test_member_reschedules_and_cancels_with_new_sequence(session, odense):
