@@ -26,6 +26,10 @@ class ActionStartBooking(Action):
                 dispatcher.utter_message(response="utter_book_on_minside",
                                          types=own_conversation_types(session, member, bridge.language(tracker)))
                 return [SlotSet("pending_intent", None)]
+            refusal = first_conversation_refusal(session, member, now=bridge.utcnow()) if member else None
+            if refusal:  # booked already: said before consent and the channel question, not after them
+                dispatcher.utter_message(text=refusal)
+                return [SlotSet("pending_intent", None)]
             waiting = steps.prerequisites(conversation, "book_conversation")
             if waiting:
                 return waiting

@@ -118,9 +118,24 @@ def test_booking_in_the_chat_sends_a_member_not_in_notice_to_min_side_with_their
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
 
 
-def test_a_member_in_notice_books_in_the_chat_on_min_side_too(client, auth, make):
+def test_a_member_in_notice_books_in_the_chat_on_min_side_too(client, auth, make, session):
     sender = signed_in(client, auth, make, "opsagt")
     assert "samtykke" in texts(say(client, sender, "Book en samtale"))  # the booking itself starts
+    # With the conversation booked already (on Min side), the chat says so at once: no consent, no channel question.
+    member = session.scalar(select(Member))
+    caseworker = make.caseworker("hanne", location=member.location)
+    starts = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    session.add(Booking(uid=f"b-{uuid.uuid4().hex}", member_id=member.id, caseworker_id=caseworker.id,
+                        location_id=member.location_id, type="dismissed_first", channel="phone", starts_at=starts,
+                        ends_at=starts + timedelta(minutes=45), created_at=utcnow(), updated_at=utcnow()))
+    make.commit()
+    said = texts(say(client, signed_in_again(client), "Book en samtale"))
+    assert said.startswith("Du har allerede en samtale om, hvordan du kommer videre"), said
+    assert "samtykke" not in said and "Hvordan vil du helst holde samtalen?" not in said
+
+
+def signed_in_again(client) -> str:
+    return minside_sender(client)  # a new chat on Min side, as after a reload
 
 
 def test_next_conversation_before_registration_on_the_flyer(client):
