@@ -101,31 +101,49 @@ def _listing_in_process(db_file: Path) -> dict:
             "p95_ms": round(_percentile(times, 0.95), 1)}
 
 
-def _prepare(db_copy: Path) -> tuple[list[str], list[int]]:
-    """16 members with logins (the demo password hash), and a table for the bare insert endpoint."""
-    from portal.models import Member, User
+def _prepare(db_copy: Path) -> list[list[int]]:
+    """PER_CLIENT members with logins (the demo password hash) for each of the 16 clients, and a table for the bare
+    insert endpoint. A member holds one upcoming conversation of a type (booking.already_booked_refusal), so each
+    booking of the run is a different member's, as at a real peak; members with a follow-up booked are left out."""
+    from portal.models import Booking, Member, User
     from portal.timeutil import utcnow
 
     engine = create_engine(f"sqlite:///{db_copy}")
     with engine.begin() as conn:
         pw_hash = conn.scalar(select(User.password_hash).where(User.username == "medlem"))
+        has_followup = select(Booking.id).where(Booking.member_id == Member.id, Booking.type == "followup_phone",
+                                                Booking.status == "booked").exists()
         members = conn.execute(select(Member.id, Member.member_number).where(
-            Member.status == "ledig", Member.user_id.is_(None), Member.caseworker_id.is_not(None))
-            .order_by(Member.id).limit(CLIENTS)).all()
-        usernames = []
+            Member.status == "ledig", Member.user_id.is_(None), Member.caseworker_id.is_not(None), ~has_followup)
+            .order_by(Member.id).limit(CLIENTS * PER_CLIENT)).all()
         for member_id, number in members:
             username = f"bench-booking-{number}"
             user_id = conn.execute(insert(User).values(
                 username=username, password_hash=pw_hash, role="member", display_name=username, locale="da",
                 active=True, failed_logins=0, session_generation=0, created_at=utcnow()).returning(User.id)).scalar()
             conn.execute(Member.__table__.update().where(Member.id == member_id).values(user_id=user_id))
-            usernames.append(username)
         conn.execute(text("CREATE TABLE IF NOT EXISTS bench_insert (id INTEGER PRIMARY KEY, at TEXT NOT NULL)"))
     engine.dispose()
-    return usernames, [member_id for member_id, _ in members]
+    ids = [member_id for member_id, _ in members]
+    return [ids[client * PER_CLIENT:(client + 1) * PER_CLIENT] for client in range(CLIENTS)]
 
 
-def _plans(db_copy: Path, member_ids: list[int]) -> list[list[dict]]:
+def _tokens(db_copy: Path, members: list[list[int]]) -> list[list[str]]:
+    """The members' API tokens, signed as `/api/v1/auth/token` signs them (the served app's secret is "bench"):
+    400 password checks would only time argon2 before the run."""
+    from portal import create_app
+    from portal.blueprints.api.auth import issue_token
+    from portal.extensions import db
+    from portal.models import Member
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_copy}", "SECRET_KEY": "bench"})
+    with app.app_context():
+        tokens = [[issue_token(db.session.get(Member, member_id).user) for member_id in client] for client in members]
+        db.engine.dispose()
+    return tokens
+
+
+def _plans(db_copy: Path, members: list[list[int]]) -> list[list[dict]]:
     """Per client, PER_CLIENT free slots that cannot collide with another client's (own caseworkers) or its own."""
     from portal import create_app
     from portal.extensions import db
@@ -144,7 +162,7 @@ def _plans(db_copy: Path, member_ids: list[int]) -> list[list[dict]]:
             if len(plans[client]) >= PER_CLIENT:
                 continue
             for slot in free_slots(db.session, type="followup_phone", start=now, end=now + timedelta(days=55),
-                                   now=now, caseworker_id=cw, member=db.session.get(Member, member_ids[client])):
+                                   now=now, caseworker_id=cw, member=db.session.get(Member, members[client][0])):
                 plan = plans[client]
                 if len(plan) >= PER_CLIENT:
                     break
@@ -252,18 +270,16 @@ def run() -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-booking-"))
     db_copy = tmp / "bench.sqlite3"
     shutil.copy(db_file, db_copy)
-    usernames, member_ids = _prepare(db_copy)
-    plans = _plans(db_copy, member_ids)
+    members = _prepare(db_copy)
+    plans = _plans(db_copy, members)
+    tokens = _tokens(db_copy, members)
     proc, base = _served(db_copy, tmp)
     try:
-        tokens = []
-        for username in usernames:
-            status, body = _call(base, "POST", "/api/v1/auth/token",
-                                 {"username": username, "password": os.environ.get("PORTAL_DEMO_PASSWORD",
-                                                                                    "demo-adgangskode")})
-            if status != 200:
-                raise RuntimeError(f"login failed: {status} {body}")
-            tokens.append(body["access_token"])
+        status, body = _call(base, "POST", "/api/v1/auth/token",
+                             {"username": "medlem", "password": os.environ.get("PORTAL_DEMO_PASSWORD",
+                                                                                "demo-adgangskode")})
+        if status != 200:
+            raise RuntimeError(f"login failed: {status} {body}")
         location_id = listing["location_id"]
         now = datetime.now(UTC)
         query = (f"/api/v1/slots?type=followup_phone&location={location_id}&from={now.date().isoformat()}"
@@ -271,14 +287,15 @@ def run() -> dict:
         http_times = []
         for _ in range(10):
             started = time.perf_counter()
-            status, body = _call(base, "GET", query, token=tokens[0])
+            status, body = _call(base, "GET", query, token=tokens[0][0])
             http_times.append((time.perf_counter() - started) * 1000)
         listing["http_median_ms"] = round(statistics.median(http_times), 1)
         listing["http_p95_ms"] = round(_percentile(http_times, 0.95), 1)
 
         booking_work = [[(lambda p=p, t=t: _call(base, "POST", "/api/v1/me/bookings", {
             "type": "followup_phone", "caseworker_id": p["caseworker_id"], "channel": "phone",
-            "starts_at": p["starts"].isoformat()}, t)) for p in plan] for plan, t in zip(plans, tokens)]
+            "starts_at": p["starts"].isoformat()}, t)) for p, t in zip(plan, client_tokens)]
+            for plan, client_tokens in zip(plans, tokens)]
         booking_seconds, booking_lat, booking_status = _run_clients(booking_work)
         bare_work = [[(lambda: _call(base, "POST", "/bench/insert", {})) for _ in range(BARE_PER_CLIENT)]
                      for _ in range(CLIENTS)]
