@@ -168,6 +168,8 @@ def staff_new():
                                now=utcnow(), member=member, caseworker_id=caseworker.id, channel=channel, staff=True)
         except ValidationFailed as exc:
             errors[exc.field or "_"] = exc.message
+    existing = (svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=utcnow())
+                if member is not None and type_code in TYPES else None)  # a second one only on purpose
     by_day: dict = {}
     for slot in slots:
         by_day.setdefault(to_local(slot.starts_at).date(), []).append(slot)
@@ -175,6 +177,7 @@ def staff_new():
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
                            start_param=start_param, searched=bool(number and type_code), clash=clash,
+                           existing=existing,
                            joint_deadline=joint_conversation.joint_deadline(member)
                            if member is not None and type_code == "joint" else None), \
         (422 if (errors or clash) and request.method == "POST" else 200)

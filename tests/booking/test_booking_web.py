@@ -417,3 +417,19 @@ def test_every_day_of_the_two_weeks_is_listed_in_each_section(client, auth, setu
     page = client.get("/samtaler?type=cv").get_data(as_text=True)
     own = page[page.index("Din egen sagsbehandler"):page.index("Andre sagsbehandlere i Odense")]
     assert own.count('class="slot-day"') >= 12  # hours every day; the first day is inside the 24-hour notice
+
+
+def test_the_caseworker_is_told_the_member_has_that_conversation_already_but_may_book_another(client, auth, setup,
+                                                                                             session):
+    first = _book(session, setup, _next_weekday())
+    auth.login("birgitte")
+    number = setup["member"].member_number
+    page = client.get(f"/kalender/ny?medlem={number}&type=cv").get_data(as_text=True)
+    assert "Medlemmet har allerede en CV-samtale" in page and f"/kalender/samtale/{first.id}" in page
+    assert "Medlemmet har allerede" not in client.get(f"/kalender/ny?medlem={number}&type=focus").get_data(
+        as_text=True)
+    start = _next_weekday(6)
+    response = auth.post("/kalender/ny", {"medlem": number, "type": "cv", "start": start_param(start)},
+                         page=f"/kalender/ny?medlem={number}&type=cv")
+    assert response.status_code == 302
+    assert session.scalar(select(func.count()).select_from(Booking).where(Booking.type == "cv")) == 2
