@@ -155,6 +155,19 @@ def test_a_typed_consent_guess_never_records_consent(client, session):
     assert session.scalar(select(Consent)) is not None
 
 
+@pytest.mark.parametrize("refusal", ["/withdraw_consent", "træk mit samtykke tilbage"])
+def test_a_yes_after_a_withdrawal_answered_outside_the_dialogue_records_nothing(client, session, refusal):
+    """The withdrawal is answered before the dialogue runs (chat_states.withdraw): the consent question asked before
+    it must not stand, or the next "ja" would be taken as its answer."""
+    sender = flyer_sender(client)
+    assert "Giver du samtykke?" in texts(say(client, sender, "book en samtale"))
+    assert "intet at trække tilbage" in texts(say(client, sender, refusal))
+    say(client, sender, "ja")
+    assert session.scalar(select(Consent)) is None
+    say(client, sender, "/give_consent")  # the button still works
+    assert session.scalar(select(Consent)) is not None
+
+
 def test_a_hedged_answer_to_the_consent_question_records_nothing(client, session):
     sender = flyer_sender(client)
     say(client, sender, "book en samtale")  # asks for consent first

@@ -143,7 +143,7 @@ def handle_while_handed_off(session: Session, conversation: ChatConversation, te
     if command == "stop":
         handoff_service.close_by_member(session, handoff, why="stopped", now=now)
         reply = render(conversation, "utter_left_queue" if kind == WAITING else "utter_left_person")
-        _reset_dialogue(conversation)
+        _reset_dialogue(conversation, "action_deny")
     elif command == "request_human":
         reply = (render(conversation, "utter_person_already_waiting", where=_where(handoff, conversation.language))
                  if kind == WAITING else render(conversation, "utter_person_already_here", name=_person(handoff)))
@@ -169,7 +169,7 @@ def withdraw(session: Session, conversation: ChatConversation, *, now: datetime,
     from portal.i18n import format_local_datetime
 
     consent = withdraw_chat_consent(session, conversation, now=now)
-    _reset_dialogue(conversation)
+    _reset_dialogue(conversation, "action_withdraw_consent")
     if consent is None:
         add_message(session, conversation, sender="user", text=said, now=now)
         reply = render(conversation, "utter_no_consent_to_withdraw")
@@ -183,9 +183,15 @@ def withdraw(session: Session, conversation: ChatConversation, *, now: datetime,
     return [message]
 
 
-def _reset_dialogue(conversation: ChatConversation) -> None:
-    """Back to the bot with no question pending (the personal slots go with a withdrawal in forget_transcript)."""
+def _reset_dialogue(conversation: ChatConversation, done: str) -> None:
+    """Back to the bot with no question pending (the personal slots go with a withdrawal in forget_transcript).
+
+    `done` is recorded as the dialogue's last step, as if the bot had run it: the step answered here, outside the
+    dialogue, must not leave the question asked before it standing (a "ja" or "i må gerne gemme samtalen" typed
+    after "nej, jeg vil ikke give samtykke" was taken as the answer to the consent question asked before that)."""
     tracker = dict(conversation.tracker or {})
+    tracker["prev_action"] = done
+    tracker["events"] = [*(tracker.get("events") or []), {"event": "action", "name": done}]
     tracker["active_loop"] = None
     tracker["fallback_stage"] = None
     slots = dict(tracker.get("slots") or {})
