@@ -115,6 +115,20 @@ def test_a_second_upcoming_booking_of_a_type_is_409_already_booked_naming_the_fi
     assert session.scalar(select(func.count()).select_from(Booking)) == 1
 
 
+def test_a_booking_says_whether_the_member_may_change_it_and_why_not(client, api, session):
+    from portal.services.booking.booking import book_slot
+
+    mine = _book(client, api, _weekday_at(3, time(11))).get_json()
+    assert mine["changeable"] is True and mine["change_refusal"] is None
+    joint = book_slot(session, member=api["member"], caseworker_id=api["own"].id, starts_at=_weekday_at(6, time(12)),
+                      type="joint", channel="in_person", actor=api["own"].user, now=datetime.now(UTC))
+    session.commit()
+    listed = {b["id"]: b for b in client.get("/api/v1/me/bookings", headers=api["h"]).get_json()["bookings"]}
+    assert listed[joint.id]["changeable"] is False and "jobcentret" in listed[joint.id]["change_refusal"]
+    response = client.delete(f"/api/v1/me/bookings/{joint.id}", headers=api["h"])
+    assert response.status_code == 403 and "jobcentret" in response.get_json()["detail"]
+
+
 @pytest.mark.parametrize("payload,status", [
     ({"type": "cv", "caseworker_id": "1", "starts_at": "2030-01-01T10:00:00Z"}, 422),
     ({"type": "cv", "caseworker_id": 1, "starts_at": "2030-01-01T10:00:00"}, 422),  # no time zone

@@ -89,6 +89,7 @@ def slot_json(slot: Slot, type_code: str) -> dict:
 
 
 def booking_json(booking: Booking) -> dict:
+    refusal = svc.member_change_refusal(booking, utcnow())  # why the member may not move or cancel it now
     return {
         "id": booking.id,
         "uid": booking.uid,
@@ -108,6 +109,8 @@ def booking_json(booking: Booking) -> dict:
         "note": booking.member_note,
         "cancel_reason": booking.cancel_reason,
         "sequence": booking.sequence,
+        "changeable": refusal is None,
+        "change_refusal": str(refusal) if refusal is not None else None,
         "ics_url": url_for("api.my_booking_ics", booking_id=booking.id),
         "created_at": _iso(booking.created_at),
         "updated_at": _iso(booking.updated_at),
