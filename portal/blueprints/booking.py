@@ -126,8 +126,10 @@ def member_slots():
         slot_count = len(slots)
         sections = _sections(slots, member)
     locations = service_locations.by_name(db.session)
+    booked = svc.upcoming_by_type(db.session, member, now=now) if not type_code and not moving else {}
     return render_template(
         "booking/member_slots.html", member=member, types=svc.member_bookable_types(db.session, member), type_code=type_code,
+        booked=booked,
         ctype=TYPES.get(type_code), channel=channel, location_id=location_id, start_day=start_day,
         sections=sections, slot_count=slot_count, errors=errors, locations=locations, moving=moving, existing=existing,
         next_day=start_day + timedelta(days=SLOT_DAYS), prev_day=max(today, start_day - timedelta(days=SLOT_DAYS)),

@@ -354,6 +354,9 @@ def test_a_member_cannot_book_the_same_conversation_twice_but_is_shown_the_one_t
                                                                                           session):
     first = _book(session, setup, _next_weekday())
     auth.login("mette")
+    choice = client.get("/samtaler").get_data(as_text=True)  # the type list: CV leads to the booking she has
+    assert choice.count("Du har en booket") == 1 and f'href="/samtaler/mine/{first.id}">CV-samtale</a>' in choice
+    assert 'href="/samtaler?type=focus">Fokussamtale</a>' in choice
     page = client.get("/samtaler?type=cv").get_data(as_text=True)
     assert "Du har allerede en CV-samtale" in page and f"/samtaler?flyt={first.id}" in page
     assert "Vælg en tid" not in page or "Birgitte Holm" not in page  # no times offered for a second one

@@ -245,6 +245,14 @@ def upcoming_booking_of_type(session: Session, member: Member, ctype, *, now: da
         Booking.ends_at > now).order_by(Booking.starts_at).limit(1)).first()
 
 
+def upcoming_by_type(session: Session, member: Member, *, now: datetime) -> dict[str, Booking]:
+    """The member's next booked conversation of each type that has not ended (type code → booking)."""
+    bookings = session.scalars(select(Booking).where(
+        Booking.member_id == member.id, Booking.status == BookingStatus.BOOKED, Booking.ends_at > now)
+        .order_by(Booking.starts_at.desc()))
+    return {booking.type: booking for booking in bookings}  # the earliest of a type is written last
+
+
 def already_booked_refusal(session: Session, member: Member, ctype, *, now: datetime) -> str | None:
     """Why the member may not book this type again (a Danish sentence naming the booking they have), or None."""
     booking = upcoming_booking_of_type(session, member, ctype, now=now)
