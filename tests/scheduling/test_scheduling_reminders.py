@@ -47,6 +47,27 @@ def test_reminder_goes_24_hours_before_and_only_for_booked_conversations(session
     assert str(event["uid"]) == soon.uid
 
 
+def test_a_reminder_says_move_it_on_min_side_only_while_the_member_can(session, make):
+    """The 24-hour reminder falls inside the 24-hour notice: "move or cancel on Min side" would be untrue then."""
+    cw = make.caseworker()
+    member = make.member(caseworker=cw)
+    english = make.member(caseworker=cw, language="en")
+    close = booking(session, member, cw, starts_at=NOW + timedelta(hours=20))
+    later = booking(session, member, cw, starts_at=NOW + timedelta(hours=40), type="followup_phone", channel="phone")
+    joint = booking(session, english, cw, starts_at=NOW + timedelta(hours=42), type="joint")
+    make.commit()
+
+    enqueue_booking_reminders(session, now=NOW, hours=48)
+
+    rows = {row.idempotency_key.split(":")[2]: row for row in reminders(session)}
+    text = rows[str(close.id)].body_text
+    assert "Ring til a-kassen så hurtigt som muligt" in text and "Flyt eller aflys" not in text
+    assert "Se samtalen på Min side" in rows[str(close.id)].body_html
+    assert "Flyt eller aflys samtalen på Min side" in rows[str(later.id)].body_text
+    assert "the time was agreed with the job centre" in rows[str(joint.id)].body_text
+    assert "Move or cancel" not in rows[str(joint.id)].body_text + rows[str(joint.id)].body_html
+
+
 def test_running_the_job_twice_gives_one_reminder_and_a_moved_booking_a_new_one(session, make):
     cw = make.caseworker()
     member = make.member(caseworker=cw)

@@ -98,6 +98,7 @@ def _count(counts: dict, *, due: int, written: set[str]) -> None:
 
 
 def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
+    from portal.services.booking.booking import member_may_change
     from portal.services.booking.conversation_types import TYPES
 
     member = booking.member
@@ -107,6 +108,8 @@ def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict)
         type_label=conv.label if conv else booking.type,
         caseworker_name=booking.caseworker.user.display_name if booking.caseworker else "",
         location_name=booking.location.name if booking.location else "",
+        # a reminder comes inside the minimum notice (24 h by default): "move it on Min side" only when it can be
+        may_change=member_may_change(booking, now),
     )
     return outbox.NewMessage(idempotency_key=key, kind="booking_reminder", to_address=member.email,
                              subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
