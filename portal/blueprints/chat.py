@@ -128,7 +128,12 @@ def widget_context(kind: str = "minside") -> dict | None:
             "state": conversation.state if conversation is not None else "bot", "status": status,
             "consent": bool(conversation is not None and conversation.consent_given),
             "buttons": chat_states.quick_replies(db.session, conversation, messages[-1] if messages else None,
-                                                 _language())}
+                                                 _language(), member_status=_member_status(kind))}
+
+
+def _member_status(kind: str) -> str | None:
+    member = _current_member() if kind == "minside" else None
+    return str(member.status) if member is not None else None
 
 
 def init_app(app) -> None:

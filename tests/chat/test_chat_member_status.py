@@ -155,3 +155,17 @@ def test_the_member_status_slot_follows_the_member(make, session):
     anonymous = chat_service.open_conversation(session, sender_id="s-2", source="flyer", now=utcnow())
     assert chat_service.bot_slots(session, anonymous)["member_status"] is None
 
+
+
+@pytest.mark.parametrize("status,first", [("ledig", "Hvornår er min næste samtale?"),
+                                          ("sygemeldt", "Hvornår er min næste samtale?"),
+                                          ("opsagt", "Book en samtale")])
+def test_the_chats_first_buttons_on_min_side_fit_the_member(client, auth, make, status, first):
+    """The chat books only the notice-period conversation: others are first offered their next conversation."""
+    make.member("medlem", status=status)
+    make.commit()
+    auth.login("medlem")
+    page = client.get("/chat/samtale?kanal=minside").get_data(as_text=True)
+    titles = re.findall(r'class="chat-quick">([^<]+)<', page)
+    assert titles[0] == first, titles
+    assert ("Book en samtale" in titles) == (status == "opsagt")

@@ -74,20 +74,24 @@ def status(session: Session, conversation: ChatConversation) -> dict | None:
 
 
 def quick_replies(session: Session, conversation: ChatConversation | None,
-                  last: ChatMessage | None, language: str = "da") -> list[dict]:
+                  last: ChatMessage | None, language: str = "da", member_status: str | None = None) -> list[dict]:
     """The buttons under the chat now: the state's own while a person holds it, else the bot's last ones, else
-    the default three (after a system line such as "the caseworker has ended the conversation")."""
+    the default three (after a system line such as "the caseworker has ended the conversation"), fitting the
+    signed-in member's status on Min side (`member_status` before the conversation exists)."""
     if conversation is not None:
         state = status(session, conversation)
         if state is not None:
             return state["buttons"]
         language = conversation.language
+        if conversation.member_id is not None and conversation.source == "minside":
+            member_status = str(conversation.member.status)  # on Min side the defaults fit the member
     if last is not None and last.sender == "bot" and last.buttons:
         return list(last.buttons)
     from chatbot.runtime.agent import render_response
     from chatbot.runtime.project import load_project
 
-    return render_response(load_project(), "utter_quick_default", {"language": language})["buttons"]
+    return render_response(load_project(), "utter_quick_default",
+                           {"language": language, "member_status": member_status})["buttons"]
 
 
 def member_command(text: str, parse: dict | None) -> str | None:
