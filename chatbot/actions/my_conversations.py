@@ -28,8 +28,10 @@ class ActionNextConversation(Action):
             booking, step = found.booking, found.open_step
             if booking is not None:
                 ctype = TYPES.get(booking.type)
+                why = change_refusal(booking, lang)  # a round table, or inside the notice: not "move it"
                 dispatcher.utter_message(
-                    response="utter_next_booking", when=bridge.local_when(booking.starts_at, lang),
+                    response="utter_next_booking_fixed" if why else "utter_next_booking", why=why or "",
+                    when=bridge.local_when(booking.starts_at, lang),
                     type=ctype.label_in_sentence if ctype else booking.type, caseworker=booking.caseworker.name,
                     channel_label=bridge.channel_label(booking.channel, lang),
                     place=booking.location.name if booking.location is not None else "")
@@ -43,3 +45,13 @@ class ActionNextConversation(Action):
         elif booking is None:
             dispatcher.utter_message(response="utter_no_booking")
         return []
+
+
+def change_refusal(booking, lang: str) -> str | None:
+    """Why the member cannot move or cancel `booking` on Min side now, in the chat's language, or None."""
+    from flask_babel import force_locale
+
+    from portal.services.booking.booking import member_change_refusal
+
+    with force_locale(lang):
+        return member_change_refusal(booking, bridge.utcnow())

@@ -169,3 +169,21 @@ def test_the_chats_first_buttons_on_min_side_fit_the_member(client, auth, make, 
     titles = re.findall(r'class="chat-quick">([^<]+)<', page)
     assert titles[0] == first, titles
     assert ("Book en samtale" in titles) == (status == "opsagt")
+
+
+def test_a_round_table_conversation_is_not_offered_to_be_moved_on_min_side(client, auth, make, session):
+    sender = signed_in(client, auth, make, "sygemeldt")
+    member = session.scalar(select(Member))
+    caseworker = make.caseworker("hanne", location=member.location)
+    starts = (utcnow() + timedelta(days=5)).replace(second=0, microsecond=0)
+    session.add(Booking(uid=f"b-{uuid.uuid4().hex}", member_id=member.id, caseworker_id=caseworker.id,
+                        location_id=member.location_id, type="round_table", channel="in_person", starts_at=starts,
+                        ends_at=starts + timedelta(hours=1), with_jobcenter=True, created_at=utcnow(),
+                        updated_at=utcnow()))
+    make.commit()
+    said = texts(say(client, sender, "Hvornår er min næste samtale?"))
+    assert said.startswith("Din næste samtale er") and "Du kan se den på Min side." in said
+    assert "sammen med jobcentret" in said and "Du kan se, flytte eller aflyse" not in said
+    english = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "When is my next meeting?",
+                                                         "metadata": {"language": "en"}}).get_json()
+    assert "You can see it on Min side. Your caseworker arranged" in texts(english), texts(english)
