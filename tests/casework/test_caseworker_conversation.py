@@ -110,6 +110,11 @@ def test_suggested_offers_follow_group_and_answers(make):
     keys = [s.key for s in suggested_offers(one, group="1", barriers=[])]
     assert "focus" not in keys and "fvu_test" not in keys and "webinar_change" not in keys
     assert "jobmatch" in keys
+    # Focus conversations belong to an unemployed member's contact course: not suggested to a sick-listed member
+    # whose profile points to group 2 (the webinars are).
+    sick = make.member(status="sygemeldt", target_group=None)
+    keys = [s.key for s in suggested_offers(sick, group="2a", barriers=[])]
+    assert "focus" not in keys and "webinar_job" in keys
 
 
 def test_group_override_needs_a_comment_and_nothing_changes_without(client, auth, make, session, cw, mette):

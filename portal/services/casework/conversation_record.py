@@ -291,8 +291,9 @@ def suggested_offers(member: Member, *, group: str | None, barriers: list[str] |
                               _("Svar på spørgsmål 10 peger på læse-/stave- eller sprogvanskeligheder; FVU "
                                 "%(where)s.", where=where)))
     if group in ("2a", "2b"):
-        out.append(Suggestion("focus", _("2 fokussamtaler"),
-                              _("Målgruppe 2 har ret til to fokussamtaler – fremmøde, telefon eller video.")))
+        if member.status == MemberStatus.LEDIG:  # the focus conversations belong to the contact course
+            out.append(Suggestion("focus", _("2 fokussamtaler"),
+                                  _("Målgruppe 2 har ret til to fokussamtaler – fremmøde, telefon eller video.")))
         out.append(Suggestion("webinar_job", _("Webinarer: Sådan finder du dit nye job · Sådan søger du jobbet · "
                                                "Sådan går du til samtale"), _("Ekstra tilbud til målgruppe 2.")))
     if group == "2b" or not member.trade_inside_foa:
