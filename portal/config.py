@@ -123,6 +123,9 @@ SETTINGS: tuple[Setting, ...] = (
       "messages wait and nothing promises an SMS", "unset"),
     S("SMS_GATEWAY_TOKEN", None, _str, "the gateway's API token (`Authorization: Token …`)", "unset"),
     S("SMS_SENDER", "FOA", _str, "the sender name shown on the phone (at most 11 characters)"),
+    S("FUND_PHONE", None, _str, "the a-kasse's phone number for members, shown (as a tap-to-call link) where they are "
+      "told to call: a conversation too close to move online, a time agreed with the job centre; unset: no number",
+      "unset"),
     S("SMS_TIMEOUT", 10.0, _float, "seconds per request to the SMS gateway"),
     # -- the scheduler
     S("SCHEDULER_IN_PROCESS", False, _bool, "`1`: run the scheduler inside the web process (development; `make run` "

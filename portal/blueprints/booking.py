@@ -16,6 +16,7 @@ from portal.models.statuses import BookingStatus
 from portal.services import locations as service_locations
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
+from portal.services.booking import fund_phone
 from portal.services.booking.conversation_types import CHANNEL_NAMES, STATUS_NAMES, TYPES, rules
 from portal.services.booking.slots import free_slots
 from portal.services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
@@ -256,3 +257,4 @@ def member_cancel(booking_id: int):
 
 def init_app(app) -> None:
     app.jinja_env.globals.setdefault("booking_start_param", start_param)
+    app.jinja_env.globals.setdefault("fund_phone", fund_phone.contact)

@@ -436,3 +436,26 @@ def test_the_caseworker_is_told_the_member_has_that_conversation_already_but_may
                          page=f"/kalender/ny?medlem={number}&type=cv")
     assert response.status_code == 302
     assert session.scalar(select(func.count()).select_from(Booking).where(Booking.type == "cv")) == 2
+
+
+def test_inside_the_notice_the_member_gets_the_a_kasses_number_to_call_when_it_is_configured(app, client, auth,
+                                                                                            setup, session):
+    import uuid
+
+    from portal.timeutil import utcnow
+
+    starts = (utcnow() + timedelta(hours=5)).replace(second=0, microsecond=0)
+    booking = Booking(uid=f"b-{uuid.uuid4().hex}", member_id=setup["member"].id, caseworker_id=setup["own"].id,
+                      location_id=setup["loc"].id, type="cv", channel="in_person", starts_at=starts,
+                      ends_at=starts + timedelta(hours=1), created_at=utcnow(), updated_at=utcnow())
+    session.add(booking)
+    session.commit()
+    auth.login("mette")
+    page = client.get(f"/samtaler/mine/{booking.id}").get_data(as_text=True)
+    assert "Ring til a-kassen, hvis du ikke kan komme." in page and 'href="tel:' not in page  # no number set
+    app.config["FUND_PHONE"] = "70 10 10 10"
+    page = client.get(f"/samtaler/mine/{booking.id}").get_data(as_text=True)
+    assert 'href="tel:+4570101010">Ring til a-kassen: 70 10 10 10</a>' in page
+    refused = client.get(client.get(f"/samtaler/mine/{booking.id}/aflys").headers["Location"])
+    assert "kan ikke aflyses her. Ring til a-kassen på 70 10 10 10, hvis du ikke kan komme." in refused.get_data(
+        as_text=True)

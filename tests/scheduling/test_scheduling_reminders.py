@@ -68,6 +68,20 @@ def test_a_reminder_says_move_it_on_min_side_only_while_the_member_can(session, 
     assert "Move or cancel" not in rows[str(joint.id)].body_text + rows[str(joint.id)].body_html
 
 
+def test_the_reminder_gives_the_a_kasses_number_when_it_is_configured(app, session, make):
+    cw = make.caseworker()
+    member = make.member(caseworker=cw)
+    booking(session, member, cw, starts_at=NOW + timedelta(hours=20))
+    make.commit()
+    app.config["FUND_PHONE"] = "70 10 10 10"
+
+    enqueue_booking_reminders(session, now=NOW)
+
+    [row] = reminders(session)
+    assert "Ring til a-kassen på 70 10 10 10 så hurtigt som muligt" in row.body_text
+    assert "Ring til a-kassen på 70 10 10 10" in row.body_html
+
+
 def test_running_the_job_twice_gives_one_reminder_and_a_moved_booking_a_new_one(session, make):
     cw = make.caseworker()
     member = make.member(caseworker=cw)

@@ -27,7 +27,7 @@ from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
-from portal.services.booking import clashes
+from portal.services.booking import clashes, fund_phone
 from portal.services.booking.contact_course import course_start
 from portal.services.booking.conversation_types import (
     TYPES,
@@ -343,11 +343,18 @@ def _change_refusal(booking: Booking, *, staff: bool, now: datetime, verb: str) 
     if booking.starts_at - now < rules().min_notice:
         hours = int(rules().min_notice.total_seconds() // 3600)
         if verb == "move":
-            return Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her. Ring til "
-                                "a-kassen, hvis du ikke kan komme.", hours=hours))
-        return Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her. Ring til "
-                            "a-kassen, hvis du ikke kan komme.", hours=hours))
+            return Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke flyttes her.", hours=hours)
+                            + " " + _call_if_you_cannot_come())
+        return Conflict(_("Samtalen starter om mindre end %(hours)s timer og kan ikke aflyses her.", hours=hours)
+                        + " " + _call_if_you_cannot_come())
     return None
+
+
+def _call_if_you_cannot_come() -> str:
+    phone = fund_phone.number()
+    if phone:
+        return _("Ring til a-kassen på %(phone)s, hvis du ikke kan komme.", phone=phone)
+    return _("Ring til a-kassen, hvis du ikke kan komme.")
 
 
 def _require_changeable(booking: Booking, actor: Actor, now: datetime, verb: str) -> None:

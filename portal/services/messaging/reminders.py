@@ -98,6 +98,7 @@ def _count(counts: dict, *, due: int, written: set[str]) -> None:
 
 
 def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
+    from portal.services.booking import fund_phone
     from portal.services.booking.booking import member_may_change
     from portal.services.booking.conversation_types import TYPES
 
@@ -109,7 +110,7 @@ def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict)
         caseworker_name=booking.caseworker.user.display_name if booking.caseworker else "",
         location_name=booking.location.name if booking.location else "",
         # a reminder comes inside the minimum notice (24 h by default): "move it on Min side" only when it can be
-        may_change=member_may_change(booking, now),
+        may_change=member_may_change(booking, now), fund_phone=fund_phone.number(),
     )
     return outbox.NewMessage(idempotency_key=key, kind="booking_reminder", to_address=member.email,
                              subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
