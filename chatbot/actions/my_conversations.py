@@ -13,6 +13,8 @@ class ActionNextConversation(Action):
         return "action_next_conversation"
 
     def run(self, dispatcher, tracker, domain):
+        from flask_babel import force_locale
+
         from portal.services.booking.conversation_types import TYPES, safe_gettext
         from portal.services.chat.next_conversation import next_conversation
         from portal.timeutil import local_today
@@ -40,8 +42,9 @@ class ActionNextConversation(Action):
                 response = "utter_next_step_overdue"
             else:
                 response = "utter_next_step" if booking is None else "utter_next_step_also"
-            dispatcher.utter_message(response=response, step=safe_gettext(step.title),
-                                     due=bridge.local_when_day(step.due_date, lang))
+            with force_locale(lang):  # the step's name in the chat's language, not the page's
+                title = safe_gettext(step.title)
+            dispatcher.utter_message(response=response, step=title, due=bridge.local_when_day(step.due_date, lang))
         elif booking is None:
             dispatcher.utter_message(response="utter_no_booking")
         return []

@@ -90,6 +90,10 @@ def test_next_conversation_without_a_booking_is_the_overdue_statutory_step(clien
     assert "CV-samtale" in texts(replies) and "skulle have været holdt senest" in texts(replies)
     assert "Book den nu på Min side under »Book samtale«" in texts(replies)
     assert {"title": "Tal med en medarbejder", "payload": "/request_human"} in replies[-1]["buttons"]
+    # Asked in English on a Danish page: the step's name and date are English too.
+    english = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "When is my next meeting?",
+                                                         "metadata": {"language": "en"}}).get_json()
+    assert "CV conversation" in texts(english) and "should have been held by" in texts(english), texts(english)
 
 
 @pytest.mark.parametrize("status", ["sygemeldt", "i_job"])
