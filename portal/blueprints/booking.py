@@ -257,4 +257,4 @@ def member_cancel(booking_id: int):
 
 def init_app(app) -> None:
     app.jinja_env.globals.setdefault("booking_start_param", start_param)
-    app.jinja_env.globals.setdefault("fund_phone", fund_phone.contact)
+    app.jinja_env.globals.setdefault("fund_phone_contact", fund_phone.contact)
