@@ -62,6 +62,13 @@ def or_list(items, language: str | None = None) -> str:
     return format_list(list(items), style="or", locale=babel_locale(language or current_language()))
 
 
+def and_list(items, language: str | None = None) -> str:
+    """"CV-samtale, fokussamtale og opfølgning pr. video" / "…, focus conversation, and follow-up by video"."""
+    from babel.lists import format_list
+
+    return format_list(list(items), style="standard", locale=babel_locale(language or current_language()))
+
+
 def format_local_datetime(value: datetime, pattern: str, language: str | None = None) -> str:
     """`value` in Copenhagen time with a Danish-style pattern, in `language` (default: the current one)."""
     return _formatted_datetime(value, pattern, language or current_language())

@@ -158,15 +158,14 @@ def chat_books_for(member) -> bool:
 
 def own_conversation_types(session, member, lang: str) -> str:
     """The conversation types the member books on Min side, named as a list in the chat's language."""
-    from babel.lists import format_list
     from flask_babel import force_locale
 
-    from portal.i18n import babel_locale
+    from portal.i18n import and_list
     from portal.services.booking.booking import member_bookable_types
 
     with force_locale(lang):
         names = [ctype.label_in_sentence for ctype in member_bookable_types(session, member)]
-    return format_list(names, locale=babel_locale(lang))
+    return and_list(names, lang)
 
 
 def first_conversation_refusal(session, member, *, now: datetime) -> str | None:

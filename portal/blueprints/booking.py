@@ -111,7 +111,7 @@ def member_slots():
     existing = None
     if type_code and not moving and not refusal:
         existing = svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=now)
-        refusal = svc.already_booked_refusal(db.session, member, TYPES[type_code], now=now)
+        refusal = svc.already_booked_message(existing) if existing is not None else None
     if refusal:
         errors["type"] = refusal
     if type_code and not errors:

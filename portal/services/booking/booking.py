@@ -256,10 +256,13 @@ def upcoming_by_type(session: Session, member: Member, *, now: datetime) -> dict
 def already_booked_refusal(session: Session, member: Member, ctype, *, now: datetime) -> str | None:
     """Why the member may not book this type again (a Danish sentence naming the booking they have), or None."""
     booking = upcoming_booking_of_type(session, member, ctype, now=now)
-    if booking is None:
-        return None
+    return already_booked_message(booking) if booking is not None else None
+
+
+def already_booked_message(booking: Booking) -> str:
+    """"You have this conversation already, move it instead", naming `booking` (the member's upcoming one)."""
     return _("Du har allerede en %(type)s %(when)s. Passer tiden ikke, så flyt den samtale i stedet for at booke "
-             "en ny.", type=ctype.label_in_sentence, when=format_when(booking.starts_at))
+             "en ny.", type=TYPES[booking.type].label_in_sentence, when=format_when(booking.starts_at))
 
 
 def member_bookable_types(session: Session, member: Member) -> list:
