@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from portal.services.booking import booking as svc
 from portal.services.booking.clashes import Clash
 from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES
 from portal.services.booking.slots import free_slots
-from portal.services.errors import DomainError, ValidationFailed
+from portal.services.errors import DomainError, NotAllowed, ValidationFailed
 from portal.services.form_values import parse_date
 from portal.services.jobcentre import joint_conversation
 from portal.timeutil import local_today, to_local, utcnow
@@ -82,10 +82,17 @@ def caseworker_calendar():
 
 
 def _staff_booking(booking_id: int) -> Booking:
+    """The booking, if the staff user may see it (else 404: no hint that the number exists)."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None:
+    if booking is None or not access.may_see_booking(db.session, _scope(), booking):
         abort(404)
     return booking
+
+
+def _scope() -> access.StaffScope:
+    if "staff_scope" not in g:  # once a request (the caseworker area keeps it under the same name)
+        g.staff_scope = access.staff_scope(db.session, current_user)
+    return g.staff_scope
 
 
 @bp.route("/kalender/samtale/<int:booking_id>", methods=["GET", "POST"])
@@ -94,9 +101,12 @@ def staff_booking(booking_id: int):
     booking = _staff_booking(booking_id)
     errors: dict = {}
     form = request.form
+    refusal = access.booking_change_refusal(_scope(), booking)
     if request.method == "POST":
         action = form.get("action")
         now = utcnow()
+        if refusal:
+            raise NotAllowed(refusal)
         try:
             with unit_of_work():
                 message = svc.staff_booking_action(db.session, booking, action, form, actor=current_user, now=now)
@@ -113,7 +123,7 @@ def staff_booking(booking_id: int):
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
                            cw_args=_cw_args(booking.caseworker), invitation=invitation,
-                           counter=counter), (422 if errors else 200)
+                           counter=counter, change_refusal=refusal), (422 if errors else 200)
 
 
 @bp.route("/kalender/ny", methods=["GET", "POST"])
@@ -136,8 +146,13 @@ def staff_new():
         from_day = local_today()
     if number:
         member = access.member_by_number(db.session, number)
-        if member is None:
-            errors["medlem"] = _("Der er intet medlem med nummer %(number)s.", number=number)
+        scope = _scope()
+        if member is None or access.view_reason(db.session, scope, member) is None:  # no hint that it exists
+            member = None
+            errors["medlem"] = _("Der er intet medlem med nummer %(number)s, som du har adgang til.", number=number)
+        elif refusal := access.booking_refusal(scope, member):  # seen, not changed: nothing booked or looked up
+            member = None
+            errors["medlem"] = refusal
     elif "medlem" in source:  # the form was sent with the number left empty (not a first visit)
         errors["medlem"] = _("Skriv medlemsnummeret på den, du vil booke for.")
     if type_code and type_code not in TYPES:

@@ -5,7 +5,8 @@ Used by every staff view of member data. The rules:
 - a group-2 specialist also sees target-group-2 members (2a/2b) of every location in their region
   (larger departments name special caseworkers for group 2, DOMAIN.md "contact course");
 - the central unit sees every member (it takes escalated handoffs from everywhere);
-- an administrator sees every member but changes nothing (admins run the system, they do not do casework).
+- an administrator sees every member but changes nothing in their file (admins run the system, they do not do
+  casework); they do manage the caseworkers' calendars: hours, absence and the conversations booked in them.
 Changes are allowed for members of the caseworker's own location, members they are caseworker for, and
 (central unit) every member. Everything else is refused with a message in the user's language, and nothing
 changes.
@@ -22,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.database import prepared
 from portal.i18n import N_
-from portal.models import AuditEntry, Caseworker, Member, ServiceLocation, User
+from portal.models import AuditEntry, Booking, Caseworker, Member, ServiceLocation, User
 from portal.services import audit
 from portal.services.errors import NotAllowed, NotFound
 
@@ -126,12 +127,41 @@ def can_edit(scope: StaffScope, member: Member) -> bool:
 
 def require_edit(scope: StaffScope, member: Member) -> None:
     """Refuse a change to a member outside the caseworker's own location (or any change by an admin)."""
-    if can_edit(scope, member):
-        return
+    if not can_edit(scope, member):
+        raise NotAllowed(edit_refusal(scope))
+
+
+def edit_refusal(scope: StaffScope) -> str:
+    """What staff are told when they may see a member but not change anything for them."""
     if scope.user.role == "admin":
-        raise NotAllowed(_("Administratorer kan se medlemmets sag, men ikke ændre i den."))
-    raise NotAllowed(_("Medlemmet hører til et andet betjeningssted. Du kan se sagen, men ikke ændre i den. "
-                       "Kontakt medlemmets eget betjeningssted."))
+        return _("Administratorer kan se medlemmets sag, men ikke ændre i den.")
+    return _("Medlemmet hører til et andet betjeningssted. Du kan se sagen, men ikke ændre i den. "
+             "Kontakt medlemmets eget betjeningssted.")
+
+
+def may_see_booking(session: Session, scope: StaffScope, booking: Booking) -> bool:
+    """A booked conversation is seen by the caseworker whose calendar it is in, and by staff who may see the
+    member's file (an Odense caseworker cannot open a Vejle member's conversation by its number)."""
+    if scope.caseworker is not None and booking.caseworker_id == scope.caseworker.id:
+        return True
+    return view_reason(session, scope, booking.member) is not None
+
+
+def booking_change_refusal(scope: StaffScope, booking: Booking) -> str | None:
+    """Why the staff user may not register the outcome of, move or cancel `booking`, or None if they may: the
+    caseworker whose calendar it is in (they hold the conversation), staff who may change the member, and an
+    administrator, who manages the calendars (a caseworker's absence leaves conversations to move)."""
+    cw = scope.caseworker
+    if scope.user.role == "caseworker" and cw is not None and booking.caseworker_id == cw.id:
+        return None
+    return booking_refusal(scope, booking.member)
+
+
+def booking_refusal(scope: StaffScope, member: Member) -> str | None:
+    """Why the staff user may not book a conversation for `member` (in a calendar they manage), or None."""
+    if scope.user.role == "admin" or can_edit(scope, member):
+        return None
+    return edit_refusal(scope)
 
 
 def open_member_file(session: Session, scope: StaffScope, member: Member, *, purpose: str,
