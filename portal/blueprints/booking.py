@@ -13,6 +13,7 @@ from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Booking, Caseworker, Member, ServiceLocation
 from portal.models.statuses import BookingStatus
+from portal.services import access
 from portal.services import locations as service_locations
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
@@ -229,8 +230,13 @@ def member_booking(booking_id: int):
 @bp.route("/samtaler/mine/<int:booking_id>.ics")
 @role_required("member", "caseworker", "admin")
 def booking_ics(booking_id: int):
-    booking = svc.get_booking_for(db.session, booking_id, current_user) if current_user.role != "member" \
-        else _own_booking(booking_id)
+    if current_user.role == "member":
+        booking = _own_booking(booking_id)
+    else:  # staff: a conversation they may open in the calendar (portal/services/access.py)
+        booking = db.session.get(Booking, booking_id)
+        if booking is None or not access.may_see_booking(db.session, access.staff_scope(db.session, current_user),
+                                                         booking):
+            abort(404)
     return Response(svc.booking_ics(booking, utcnow()), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="samtale-{booking.id}.ics"'})
 

@@ -58,6 +58,7 @@ def test_another_locations_caseworker_cannot_open_or_move_the_conversation(clien
                              "time": "10:00", "reason": "Vi flytter"}, page="/kalender")
     cancelled = auth.post(page, {"action": "cancel", "reason": "Aflyst"}, page="/kalender")
     assert (moved.status_code, cancelled.status_code) == (404, 404)
+    assert client.get(f"/samtaler/mine/{booking.id}.ics").status_code == 404  # nor its calendar file
     _unchanged(session, booking, starts_at)
 
 
@@ -90,6 +91,7 @@ def test_the_caseworker_whose_calendar_it_is_in_may_change_it(client, auth, worl
     auth.login("aisha")
     page = f"/kalender/samtale/{world['booking'].id}"
     assert "Flyt samtalen" in client.get(page).get_data(as_text=True)
+    assert client.get(f"/samtaler/mine/{world['booking'].id}.ics").status_code == 200
     mine = book_slot(session, member=world["hanne"], caseworker_id=world["birgitte"].id, starts_at=_weekday(5),
                      type="focus", channel="phone", actor="cli", now=datetime.now(UTC))
     session.commit()
