@@ -75,15 +75,6 @@ def _require_member_access(actor: Actor, member: Member) -> None:
     raise NotFound(_("Samtalen findes ikke."))  # another member's booking looks like nothing
 
 
-def get_booking_for(session: Session, booking_id: int, actor: Actor) -> Booking:
-    """A booking the actor may see; anything else is 'not found'."""
-    booking = session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(_("Samtalen findes ikke."))
-    _require_member_access(actor, booking.member)
-    return booking
-
-
 # --- serialisation -----------------------------------------------------------------------------------------------
 
 # PostgreSQL advisory lock key for booking writes ("FOA1"), and how long a writer waits for it.
