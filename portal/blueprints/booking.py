@@ -111,7 +111,7 @@ def member_slots():
     refusal = svc.member_booking_refusal(db.session, member, TYPES[type_code]) if type_code and not moving else None
     existing = None
     if type_code and not moving and not refusal:
-        existing = svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=now)
+        existing = svc.booking_in_the_way(db.session, member, TYPES[type_code], now=now)
         refusal = svc.already_booked_message(existing) if existing is not None else None
     if refusal:
         errors["type"] = refusal

@@ -372,6 +372,25 @@ def test_a_member_cannot_book_the_same_conversation_twice_but_is_shown_the_one_t
     assert second.status == "booked"
 
 
+def test_group_2_books_the_second_focus_conversation_while_the_first_is_ahead(client, auth, setup, session):
+    # Min side says "Book 2. fokussamtale" (both are due by week 13) while the first is still ahead: it can be.
+    first = _book(session, setup, _next_weekday(), type="focus")
+    auth.login("mette")
+    choice = client.get("/samtaler").get_data(as_text=True)
+    assert 'href="/samtaler?type=focus">Fokussamtale</a>' in choice and f"/samtaler/mine/{first.id}" in choice
+    page = client.get("/samtaler?type=focus").get_data(as_text=True)
+    assert "Du har allerede en fokussamtale" not in page and "Birgitte Holm" in page
+    later = _next_weekday(6)
+    response = auth.post("/samtaler/bekraeft", {"type": "focus", "caseworker": setup["own"].id,
+                                                "start": start_param(later), "channel": "in_person"},
+                         page="/samtaler?type=focus")
+    assert response.status_code == 302 and "/samtaler/mine/" in response.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(Booking).where(Booking.type == "focus")) == 2
+    # Both rights are booked: no third one, and the page says why.
+    assert 'href="/samtaler?type=focus"' not in client.get("/samtaler").get_data(as_text=True)
+    assert "booket eller haft dine 2 fokussamtaler" in client.get("/samtaler?type=focus").get_data(as_text=True)
+
+
 def test_a_joint_conversation_is_moved_only_by_the_caseworker(client, auth, setup, session):
     booking = _book(session, setup, _next_weekday(4), type="joint", actor=setup["own"].user)
     auth.login("mette")

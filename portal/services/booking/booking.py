@@ -224,8 +224,8 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
         if first_day is not None:
             query = query.where(Booking.starts_at >= local_to_utc(datetime.combine(first_day, datetime.min.time())))
         if (session.scalar(query) or 0) >= ctype.member_limit:
-            return _("Du har allerede brugt dine %(n)s fokussamtaler. Kontakt din sagsbehandler, hvis du "
-                     "har brug for endnu en.", n=ctype.member_limit)
+            return _("Du har allerede booket eller haft dine %(n)s fokussamtaler. Kontakt din sagsbehandler, "
+                     "hvis du har brug for endnu en.", n=ctype.member_limit)
     return None
 
 
@@ -244,9 +244,14 @@ def upcoming_by_type(session: Session, member: Member, *, now: datetime) -> dict
     return {booking.type: booking for booking in bookings}  # the earliest of a type is written last
 
 
+def booking_in_the_way(session: Session, member: Member, ctype, *, now: datetime) -> Booking | None:
+    """The member's upcoming booking that stops them booking this type again (`ctype.one_at_a_time`), or None."""
+    return upcoming_booking_of_type(session, member, ctype, now=now) if ctype.one_at_a_time else None
+
+
 def already_booked_refusal(session: Session, member: Member, ctype, *, now: datetime) -> str | None:
     """Why the member may not book this type again (a Danish sentence naming the booking they have), or None."""
-    booking = upcoming_booking_of_type(session, member, ctype, now=now)
+    booking = booking_in_the_way(session, member, ctype, now=now)
     return already_booked_message(booking) if booking is not None else None
 
 

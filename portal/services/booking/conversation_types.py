@@ -89,6 +89,13 @@ class ConversationType:
     def length(self) -> timedelta:
         return timedelta(minutes=self.minutes)
 
+    @property
+    def one_at_a_time(self) -> bool:
+        """A member books this type again only once the booked one is behind them; a type they have a right to
+        several of (group 2's two focus conversations, both due by week 13) they may book side by side, up to
+        `member_limit`."""
+        return self.member_limit is None or self.member_limit <= 1
+
 
 TYPES: dict[str, ConversationType] = {t.code: t for t in (
     ConversationType("cv", N_("CV-samtale"), 60, ("in_person",), statutory=True),
