@@ -93,3 +93,21 @@ def test_the_demo_sick_listed_member_on_min_side_and_on_her_caseworkers_screen(a
     assert auth.login("sagsbehandler", "demo-adgangskode").status_code == 302
     staff = client.get(f"/sagsbehandler/medlem/{member.member_number}").get_data(as_text=True)
     assert "Rundbordssamtale booket" in staff and "Sygemeldt:" in staff
+
+
+@pytest.mark.parametrize("status, group", [("sygemeldt", None), ("opsagt", None), ("ledig", "1"), ("ledig", "2a")])
+def test_min_side_promises_only_conversations_the_member_can_book(session, make, status, group):
+    # "Tilbud til dig" once promised a sick-listed member the notice-period conversation, which /samtaler refused.
+    from portal.services.minside import offer_overview
+
+    member = make.member(f"m-{status}-{group}", status=status, target_group=group)
+    make.commit()
+    promised = offer_overview.for_member(member).items
+    bookable = {t.code for t in booking_svc.member_bookable_types(session, member)}
+    if offer_overview.CONVERSATION in promised:
+        assert "dismissed_first" in bookable
+    if offer_overview.SICK_CONVERSATION in promised:
+        assert {"followup_phone", "followup_video"} <= bookable
+    if offer_overview.FOCUS in promised:
+        assert "focus" in bookable
+    assert status != "sygemeldt" or offer_overview.SICK_CONVERSATION in promised

@@ -25,6 +25,10 @@ THEME_MEETINGS = _l("Temamøder i din afdeling om jobsøgning, IT og uddannelse"
 FVU = _l("FVU – læsning, skrivning og regning – hvis du har brug for det")
 CLUBS = _l("Jobklub, IT-café og jobdating med arbejdsgivere")
 CALLS = _l("Samtaler pr. telefon eller video mellem dine faste samtaler")
+# What a sick-listed member books on Min side (the follow-up types; the notice-period conversation is for dismissed
+# members): promised as what it is.
+SICK_CONVERSATION = _l("En samtale pr. telefon eller video om, hvordan du kommer videre – book den under "
+                       "»Book samtale«")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ DISMISSED = Overview(None, (CONVERSATION, JOBMATCH, JOB_SEARCH, COURSES, UPSKILL
 GROUP_2 = Overview(_l("Du får et ekstra forløb hos os med mere støtte på vejen til dit næste job:"),
                    (FOCUS, WEBINARS, THEME_MEETINGS, FVU))
 SICK_LISTED = Overview(_l("Som sygemeldt kan du få de samme tilbud som opsagte medlemmer, når det passer til dig:"),
-                       (CONVERSATION, JOBMATCH, UPSKILLING, NEW_PATH, WEBINARS))
+                       (SICK_CONVERSATION, JOBMATCH, UPSKILLING, NEW_PATH, WEBINARS))
 GROUP_1 = Overview(_l("Vi giver dig sparring på din jobsøgning og matcher dig med job. Du er også velkommen til:"),
                    (WEBINARS, CLUBS, CALLS))
 
