@@ -21,7 +21,7 @@ from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.clashes import Clash
 from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES
-from portal.services.booking.slots import free_slots
+from portal.services.booking.slots import STAFF_HORIZON, free_slots
 from portal.services.errors import DomainError, NotAllowed, ValidationFailed
 from portal.services.form_values import parse_date
 from portal.services.jobcentre import joint_conversation
@@ -144,6 +144,9 @@ def staff_new():
     except ValidationFailed as exc:
         errors["fra"] = exc.message
         from_day = local_today()
+    if from_day > local_today() + STAFF_HORIZON:
+        errors["fra"] = _("Samtaler kan højst bookes et år frem. Tjek datoen.")
+        from_day = local_today()
     if number:
         member = access.member_by_number(db.session, number)
         scope = _scope()
@@ -186,13 +189,13 @@ def staff_new():
     existing = (svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=utcnow())
                 if member is not None and type_code in TYPES else None)  # a second one only on purpose
     by_day: dict = {}
-    for slot in slots:
+    for slot in sorted(slots, key=lambda s: s.starts_at):  # free_slots ranks by place first: the page is by day
         by_day.setdefault(to_local(slot.starts_at).date(), []).append(slot)
     return render_template("booking/staff_new.html", caseworker=caseworker, member=member, number=number,
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
                            start_param=start_param, searched=bool(number and type_code), clash=clash,
-                           existing=existing,
+                           existing=existing, today=local_today(),
                            joint_deadline=joint_conversation.joint_deadline(member)
                            if member is not None and type_code == "joint" else None), \
         (422 if (errors or clash) and request.method == "POST" else 200)

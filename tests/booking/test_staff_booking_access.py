@@ -3,6 +3,7 @@ caseworker whose calendar it is in, and staff who may change the member; staff w
 without the forms; others get a 404 that says nothing about whether it exists."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.blueprints.booking import start_param
 from portal.models import Booking, OutboxMessage
+from portal.models.booking import WorkingHours
 from portal.services.booking.booking import book_slot
 from portal.timeutil import LOCAL_TZ, local_today
 from tests.booking_helpers import hours
@@ -119,3 +121,30 @@ def test_booking_for_a_member_needs_the_right_to_change_them(client, auth, world
     assert refused.status_code == 422 and "Medlemmet hører til et andet betjeningssted" in refused.get_data(
         as_text=True)
     assert session.scalar(select(func.count()).select_from(Booking)) == before
+
+
+def test_a_staff_move_or_booking_a_year_ahead_is_refused_and_the_slot_list_reads_by_day_with_the_place(
+        client, auth, world, session, make):
+    booking, starts_at = world["booking"], world["booking"].starts_at
+    auth.login("aisha")
+    page = f"/kalender/samtale/{booking.id}"
+    far = (local_today() + timedelta(days=400)).isoformat()
+    refused = auth.post(page, {"action": "move", "day": far, "time": "10:00", "reason": "Ny tid"})
+    assert refused.status_code == 422 and "højst bookes et år frem" in refused.get_data(as_text=True)
+    _unchanged(session, booking, starts_at)
+    number = world["hanne"].member_number
+    listed = client.get(f"/kalender/ny?medlem={number}&type=focus&fra={far}").get_data(as_text=True)
+    assert "højst bookes et år frem" in listed and 'class="slot"' not in listed
+    # Aisha works Fridays in Middelfart: the 7 days read in date order, each day naming where.
+    middelfart = make.location("Middelfart", lat=55.5, lon=9.73)
+    session.query(WorkingHours).filter_by(caseworker_id=world["aisha"].id, weekday=4).update(
+        {"location_id": middelfart.id})
+    session.commit()
+    listed = client.get(f"/kalender/ny?medlem={number}&type=focus").get_data(as_text=True)
+    days = re.findall(r'<h2 class="slot-day">([^<]+)<span class="muted">· ([^<]+)</span>', listed)
+    assert len(days) >= 5
+    dates = [datetime.strptime(start, "%Y%m%dT%H%MZ") for start in
+             re.findall(r'name="start" value="([0-9TZ]+)"', listed)]
+    assert dates == sorted(dates)
+    assert {place for heading, place in days if heading.startswith("Fredag")} == {"Middelfart"}
+    assert {place for heading, place in days if not heading.startswith(("Fredag", "Lørdag", "Søndag"))} == {"Vejle"}

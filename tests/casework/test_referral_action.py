@@ -61,6 +61,16 @@ def test_hired_without_the_form_filled_names_what_is_missing(session, referral):
     assert "permanent" in err.value.errors and item.status == "referred" and _placements(session) == 0
 
 
+@pytest.mark.parametrize(("start", "says"), [("2099-01-01", "mere end et år frem"), ("2025-11-01", "et år tilbage")])
+def test_a_start_date_years_away_is_refused_as_a_typo(session, referral, start, says):
+    scope, item = referral
+    with pytest.raises(ValidationFailed, match=says):
+        _act(session, scope, item, "hired", permanent="fast", start_date=start)
+    assert item.status == "referred" and _placements(session) == 0
+    _act(session, scope, item, "hired", permanent="fast", start_date="2027-11-30")  # within a year: fine
+    assert item.status == "hired" and _placements(session) == 1
+
+
 @pytest.mark.parametrize("action", ["", "referred", "slettet"])
 def test_an_action_the_referral_cannot_take_is_refused(session, referral, action):
     scope, item = referral

@@ -148,6 +148,10 @@ def _candidates(session: Session, *, member: Member | None, location_id: int | N
     return result
 
 
+# Staff book and move conversations without the members' horizon, but not beyond a year ahead.
+STAFF_HORIZON = timedelta(days=366)
+
+
 def free_slots(session: Session, *, type: str, start: datetime, end: datetime, now: datetime,
                member: Member | None = None, location_id: int | None = None, caseworker_id: int | None = None,
                channel: str | None = None, limit: int | None = None, staff: bool = False,
@@ -220,6 +224,8 @@ def check_slot(session: Session, *, ctype: ConversationType, caseworker_id: int,
                                  hours=hours), field="starts_at")
     if not staff and starts_at > now + r.horizon + timedelta(days=1):
         raise ValidationFailed(_("Du kan højst booke %(days)s dage frem.", days=r.horizon.days), field="starts_at")
+    if staff and starts_at > now + STAFF_HORIZON:  # a mistyped year (2199) must not reach the member's inbox
+        raise ValidationFailed(_("Samtaler kan højst bookes et år frem. Tjek datoen."), field="starts_at")
     ends_at = starts_at + ctype.length
     intervals = open_intervals(session, [caseworker_id], starts_at, ends_at).get(caseworker_id, [])
     inside = [i for i in intervals if i.starts_at <= starts_at and ends_at <= i.ends_at]

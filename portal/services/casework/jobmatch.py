@@ -447,6 +447,8 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
         errors["start_date"] = _("Skriv startdatoen, fx 2026-12-01.")
     elif start_date < today - timedelta(days=365):
         errors["start_date"] = _("Startdatoen ligger mere end et år tilbage. Tjek datoen.")
+    elif start_date > today + timedelta(days=365):  # a hire is registered once it is agreed, not years ahead
+        errors["start_date"] = _("Startdatoen ligger mere end et år frem. Tjek datoen.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     if ReferralStatus.HIRED not in REFERRAL_TRANSITIONS.get(referral.status, ()):
