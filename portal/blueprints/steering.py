@@ -59,7 +59,18 @@ def dashboard():
     _audit("kpi.view", filters)
     return render_template("steering/dashboard.html", report=report, errors={}, message=None,
                            args=filters.as_args(), locations=locations, charts=_charts(report),
-                           sections=_sections(report), jobcentres=_jobcentre_cooperation(filters))
+                           sections=_sections(report), jobcentres=_jobcentre_cooperation(filters),
+                           freshness=_freshness(report))
+
+
+def _freshness(report: kpi.Report) -> str:
+    """Whether the page may promise a refresh: only while a scheduler runs, by the rule the admin's
+    /admin/planlaegning shows ("Ingen planlægger kører" otherwise)."""
+    from scheduling.lease import current_holder
+
+    now = utcnow()
+    lease = current_holder(db.engine, now=now)
+    return kpi_summary.freshness(report, now=now, scheduler_running=bool(lease and lease["active"]))
 
 
 def _jobcentre_cooperation(filters: kpi.Filters) -> dict:
@@ -108,7 +119,8 @@ def export_json():
 
 @bp.context_processor
 def _labels():
-    return {"SEGMENT_LABELS": kpi.SEGMENTS}
+    return {"SEGMENT_LABELS": kpi.SEGMENTS, "kpi_applies_to": kpi.applies_to,
+            "kpi_first_day": kpi.EARLIEST_DAY, "kpi_last_day": kpi.latest_day(local_today())}
 
 
 @bp.app_template_filter("kpi_value")

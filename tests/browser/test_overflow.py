@@ -126,3 +126,24 @@ def test_min_side_on_a_desktop_has_no_overlapping_cards_and_the_chat_stands_apar
     grid_bottom = page.evaluate("document.querySelector('.minside-grid').getBoundingClientRect().bottom")
     chat_top = page.evaluate("document.querySelector('.chat-widget').getBoundingClientRect().top")
     assert chat_top >= grid_bottom + 8  # its own space below the cards
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_steering_dashboards_curve_tables_scroll_in_their_own_box(pages, viewport):
+    # Opening "Vis kurven som tabel" widened the chart, and the page with it (390 → 595 px on a phone).
+    page = pages.login("styregruppe", viewport)
+    response = page.goto("/styring")
+    assert response is not None and response.status == 200
+    summaries = page.locator("details.km-table summary")
+    assert summaries.count() == 2
+    for i in range(summaries.count()):
+        summaries.nth(i).click()
+    scroll, inner = _overflow(page)
+    assert scroll <= inner, f"/styring with the curve tables open: {scroll}px wide on a {inner}px screen"
+    cell = page.locator(".km-table tbody tr").first.locator("td").first
+    assert cell.inner_text() == "100,0 %"
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.km-table td')).lineHeight)")
+    assert cell.bounding_box()["height"] < 2 * line  # on one line, not wrapped over three
+    if viewport is PHONE:  # too wide for the phone: the table's own box scrolls, and can be reached by keyboard
+        assert page.evaluate("""[...document.querySelectorAll('.km-table-wrap')]
+            .every(w => w.scrollWidth > w.clientWidth && w.tabIndex === 0)""")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import AuditEntry
-from tests.steering.test_kpi_measures import fixture  # noqa: F401  (the hand-made fixture)
+from tests.steering.test_kpi_measures import fixture, placement  # noqa: F401  (fixture: the hand-made fixture)
 
 QUERY = "?fra=2026-01-01&til=2026-06-30"
 
@@ -140,3 +140,80 @@ def test_json_export_and_its_bad_input(client, steering, fixture):  # noqa: F811
     assert bad.status_code == 400
     assert bad.mimetype == "application/problem+json"
     assert "Filtrene kunne ikke bruges" in bad.get_json()["detail"]
+
+
+# The frozen today is 27 November 2026: a period may lie from 1 January 2000 to 31 December 2031 (five years ahead).
+BOUNDS = "skal ligge fra 1. januar 2000 til og med 31. december 2031."
+
+
+@pytest.mark.parametrize("query,field", [
+    ("?fra=9999-12-25&til=9999-12-31", "fra"),  # was a 500: OverflowError in the contact-course deadlines
+    ("?fra=0001-01-01&til=0001-12-31", "fra"),  # was a 500: OverflowError turning the period into UTC
+    ("?fra=1999-12-31&til=2000-06-30", "fra"),
+    ("?fra=2031-06-01&til=2032-01-01", "til"),
+])
+def test_a_period_far_off_gives_the_danish_error_on_the_page_and_both_exports(client, steering, session, query,
+                                                                              field):
+    page = client.get("/styring" + query)
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    which = "Startdatoen" if field == "fra" else "Slutdatoen"
+    assert f"{which} {BOUNDS}" in html and 'class="error-summary"' in html and f'href="#f-{field}"' in html
+    assert 'min="2000-01-01" max="2031-12-31"' in html  # the date pickers offer the same range
+    assert "i job efter 13 uger" not in html  # nothing computed
+    csv_export = client.get("/styring/eksport.csv" + query)
+    assert csv_export.status_code == 400 and BOUNDS in csv_export.get_data(as_text=True)
+    json_export = client.get("/styring/eksport.json" + query)
+    assert json_export.status_code == 400 and json_export.mimetype == "application/problem+json"
+    assert json_export.get_json()["errors"][field].endswith(BOUNDS)
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action.like("kpi.%"))) is None
+
+
+def test_the_edges_of_the_allowed_period_are_accepted(client, steering):
+    assert client.get("/styring?fra=2000-01-01&til=2000-12-31").status_code == 200
+    assert client.get("/styring/eksport.json?fra=2031-01-01&til=2031-12-31").status_code == 200
+
+
+def _split_row(html: str, title: str) -> str:
+    """The breakdown table's row for a criterion (its cells' HTML)."""
+    table = html.split('<table class="split-table">')[1].split("</table>")[0]
+    return table.split(f'<tr><th scope="row">{title}</th>')[1].split("</tr>")[0]
+
+
+def test_the_breakdown_does_not_judge_a_group_against_a_target_for_the_whole_trial(client, steering, fixture,  # noqa: F811
+                                                                                    session):
+    # One day's placements, as a year: A and C (group 1) 2 × 365.25, E (dismissed) 365, all 1,096 ≥ 600.
+    for member in (fixture["a"], fixture["c"], fixture["e"]):
+        placement(session, member, date(2026, 3, 21), True)
+    session.commit()
+    query = "?fra=2026-03-21&til=2026-03-21"
+    html = client.get("/styring" + query).get_data(as_text=True)
+    main = html.split('id="maal-jobmatch_per_year"')[1].split("</tr>")[0]
+    assert "1.096 pr. år" in main and "Opfyldt" in main  # the total is judged
+    row = _split_row(html, "Formidlet til job via FOA JobMatch pr. år")
+    assert row.count(" pr. år</span>") == 2 and "365 pr. år" in row  # each group's number is shown
+    assert row.count("Målet gælder hele forsøget") == 2  # the parts are not
+    assert "opfyldt" not in row.lower() and "Tæt på" not in row
+    records = list(csv.DictReader(io.StringIO(client.get("/styring/eksport.csv" + query)
+                                              .get_data(as_text=True).lstrip("\ufeff"))))
+    status = {r["split"]: r["status"] for r in records if r["measure"] == "jobmatch_per_year"}
+    assert status == {"all": "met", "group1": "total_only", "dismissed": "total_only"}
+    # Narrowed to one group, the total is a part of the trial too.
+    narrowed = client.get("/styring" + query + "&gruppe=group1").get_data(as_text=True)
+    assert "Målet gælder hele forsøget" in narrowed.split('id="maal-jobmatch_per_year"')[1].split("</tr>")[0]
+
+
+def test_the_breakdown_says_not_relevant_for_other_groups_and_flags_small_numbers(client, steering, fixture):  # noqa: F811
+    html = client.get("/styring" + QUERY).get_data(as_text=True)
+    row = _split_row(html, "Målgruppe 1 i job efter 13 uger")
+    assert "100,0 %" in row and "n=2" in row
+    assert "(lille grundlag)" in row  # n=2, as the main table and the export's small_n say
+    assert row.count("Ikke relevant: gælder kun målgruppe 1") == 2  # målgruppe 2, opsagte
+    assert "Ingen data endnu" not in row
+    dismissed = _split_row(html, "Fået job i opsigelsesperioden")
+    assert dismissed.count("Ikke relevant: gælder kun opsagte") == 2
+    records = csv.DictReader(io.StringIO(client.get("/styring/eksport.csv" + QUERY).get_data(as_text=True)
+                                         .lstrip("\ufeff")))
+    small = {(r["measure"], r["split"]) for r in records if r["small_n"] == "True" and r["split"] != "all"}
+    table = html.split('<table class="split-table">')[1].split("</table>")[0]
+    assert table.count("(lille grundlag)") == len(small) > 0

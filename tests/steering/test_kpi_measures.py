@@ -312,6 +312,51 @@ def test_bad_filters_are_refused_in_danish(session, args, field):
     assert field in err.value.errors
 
 
+@pytest.mark.parametrize("args,field", [
+    ({"fra": "1999-12-31", "til": "2000-01-31"}, "fra"),
+    ({"fra": "0001-01-01", "til": "0001-12-31"}, "fra"),
+    ({"fra": "2031-12-01", "til": "2032-01-01"}, "til"),  # TODAY is in 2026: up to the end of 2031
+    ({"fra": "9999-12-25", "til": "9999-12-31"}, "fra"),
+])
+def test_a_period_must_lie_between_2000_and_five_years_ahead(session, args, field):
+    with pytest.raises(kpi.ValidationFailed) as err:
+        kpi.parse_filters(session, args, TODAY)
+    which = "Startdatoen" if field == "fra" else "Slutdatoen"
+    assert err.value.errors[field] == f"{which} skal ligge fra 1. januar 2000 til og med 31. december 2031."
+
+
+def test_the_edges_of_the_allowed_period_are_accepted(session):
+    f = kpi.parse_filters(session, {"fra": "2000-01-01", "til": "2000-01-01"}, TODAY)
+    assert f.date_from == date(2000, 1, 1)
+    f = kpi.parse_filters(session, {"fra": "2031-12-31", "til": "2031-12-31"}, TODAY)
+    assert f.date_to == date(2031, 12, 31)
+    assert kpi.latest_day(date(9999, 6, 1)) == date(9998, 12, 31)  # a far-off "today" (flask kpi report --today)
+
+
+def test_a_target_for_the_whole_trial_gives_no_verdict_on_a_part(session, fixture):
+    placement(session, fixture["a"], date(2026, 2, 16), True)
+    placement(session, fixture["e"], date(2026, 3, 21), True)
+    session.commit()
+    r, _ = rows(session)
+    row = r["jobmatch_per_year"]
+    assert row.total.status == "not_met"  # 4 a year against 600: the whole trial is judged
+    assert {key: cell.status for key, cell in row.by_split.items()} == {"group1": "total_only",
+                                                                       "dismissed": "total_only"}
+    assert r["jobmatch_permanent"].by_split["group1"].status == "met"  # a share is judged per group
+    r, _ = rows(session, kpi.Filters(PERIOD.date_from, PERIOD.date_to, location_id=fixture["a"].location_id,
+                                     split="none"))
+    assert r["jobmatch_per_year"].total.status == "total_only"  # one location is a part of the trial too
+
+
+@pytest.mark.parametrize("split,key,applies", [
+    ("segment", "group1", True), ("segment", "group2", False), ("segment", "dismissed", False),
+    ("placement", "new", True), ("location", "3", True),
+])
+def test_a_criterion_stated_for_one_group_does_not_apply_to_the_others(split, key, applies):
+    assert kpi.applies_to(kpi.MEASURES_BY_KEY["in_job_13w"], split, key) is applies
+    assert kpi.applies_to(kpi.MEASURES_BY_KEY["survival_without_return"], split, key) is True
+
+
 def test_default_period_is_the_52_weeks_up_to_13_weeks_ago(session):
     f = kpi.parse_filters(session, {}, TODAY)
     assert f.date_to == TODAY - timedelta(days=91)

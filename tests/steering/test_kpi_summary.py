@@ -2,7 +2,7 @@
 filter, and the page says how old its numbers may be."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -92,15 +92,56 @@ def test_no_summary_for_today_means_live(app, session, clock):
     assert kpi_summary.current_state(session, to_local(clock.now).date()) is None
 
 
-@pytest.mark.parametrize("refreshed", [True, False])
-def test_the_page_says_how_old_the_numbers_may_be(client, auth, make, session, clock, refreshed):
+def _report_from_summary(computed_at: datetime | None, stale_minutes: int | None = 15) -> kpi.Report:
+    today = to_local(computed_at).date() if computed_at else date(2026, 1, 1)
+    return kpi.Report(kpi.default_filters(today), today, [], [], {}, {}, computed_at=computed_at,
+                      stale_minutes=stale_minutes)
+
+
+@pytest.mark.parametrize("minutes_old,stale_minutes,scheduler_running,expected", [
+    (0, None, False, "live"),  # computed for the request: nothing to refresh
+    (0, None, True, "live"),
+    (3, 15, True, "refreshed"),
+    (20, 15, True, "refreshed"),  # within the interval plus the run's own time
+    (21, 15, True, "overdue"),
+    (90, 15, True, "overdue"),
+    (3, 15, False, "no_scheduler"),  # fresh now, but nothing will recompute it
+    (90, 15, False, "no_scheduler"),
+])
+def test_freshness_promises_a_refresh_only_while_a_scheduler_keeps_the_summary_up(clock, minutes_old,
+                                                                                  stale_minutes,
+                                                                                  scheduler_running, expected):
+    report = _report_from_summary(clock.now - timedelta(minutes=minutes_old), stale_minutes)
+    assert kpi_summary.freshness(report, now=clock.now, scheduler_running=scheduler_running) == expected
+
+
+@pytest.mark.parametrize("state", ["live", "refreshed", "no_scheduler", "overdue"])
+def test_the_page_says_how_old_the_numbers_are_and_promises_a_refresh_only_when_one_comes(
+        app, client, auth, make, session, clock, state):
+    from portal.extensions import db
+    from scheduling.lease import Lease
+
+    # Noon on the test's own day, so a summary computed 40 minutes earlier is still today's.
+    clock.move_to(clock.local(clock.today, 12))
     make.user("styregruppe", role="steering")
     make.commit()
-    if refreshed:
-        kpi_summary.refresh(session, now=clock.now)
+    if state != "live":
+        kpi_summary.refresh(session, now=clock.now - timedelta(minutes=40 if state == "overdue" else 5))
+    if state in ("refreshed", "overdue"):
+        assert Lease(db.engine, clock=lambda: clock.now).try_acquire()  # a scheduler runs (/admin/planlaegning)
     auth.login("styregruppe")
     html = client.get("/styring").get_data(as_text=True)
-    if refreshed:
-        assert "genberegnes hvert 15. minut" in html
+    note = html.split('<p class="freshness')[1].split("</p>")[0]
+    computed = "kl. 11:55" if state in ("refreshed", "no_scheduler") else "kl. 11:20"
+    if state == "live":
+        assert "beregnet direkte fra databasen" in note
+    elif state == "refreshed":
+        assert "genberegnes hvert 15. minut af planlæggeren" in note and computed in note
+        assert "stale" not in note.split(">")[0]
+    elif state == "no_scheduler":
+        assert "genberegnes hvert" not in note
+        assert f"Tallene er beregnet {computed} og bliver ikke genberegnet, fordi planlæggeren ikke kører" in note
+        assert "stale" in note.split(">")[0]
     else:
-        assert "beregnet direkte fra databasen" in html
+        assert f"Tallene er beregnet {computed}. De skulle genberegnes hvert 15. minut, men det er ikke sket" in note
+        assert "stale" in note.split(">")[0]

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,10 +37,20 @@ SPLITS = {"none": N_("Ingen opdeling"), "segment": N_("Målgruppe"), "placement"
 STATUS_TEXT = {
     "met": N_("Opfyldt"), "close": N_("Tæt på"), "not_met": N_("Ikke opfyldt"),
     "no_target": N_("Ingen målsætning"), "no_data": N_("Ingen data endnu"),
-    "not_measured": N_("Måles ikke i portalen"),
+    "not_measured": N_("Måles ikke i portalen"), "total_only": N_("Målet gælder hele forsøget"),
 }
 SMALL_N = 20  # below this a value is flagged as resting on few cases
 MAX_PERIOD_DAYS = 10 * 366
+# Where a period may lie: no benefit history the trial imports starts before 2000, and a first day of unemployment
+# more than a few years ahead is a typo. The bounds also keep every date the measures derive (deadlines, the day
+# after the period, UTC instants) inside what `date` and `datetime` can hold.
+EARLIEST_DAY = date(2000, 1, 1)
+YEARS_AHEAD = 5
+
+
+def latest_day(today: date) -> date:
+    """The last first day of unemployment a period may reach: 31 December, YEARS_AHEAD years after today's year."""
+    return date(min(today.year + YEARS_AHEAD, date.max.year - 1), 12, 31)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class Measure:
     baseline_label: str | None = None  # where the baseline comes from ("2017")
     lower_is_better: bool = False
     margin: float = 5.0  # "close" when within this of the target (or better than the baseline, if there is one)
+    # The target is a count for the whole trial (600 placements a year), so a part of the trial (a group, a
+    # location) is never judged against it: its share of the count is shown without a verdict.
+    target_for_total: bool = False
     # Where the application states the criterion (docs/kpi.md "The application's success criteria"):
     group: str | None = None  # the target group it is stated for (a SEGMENTS key); None: its population says whom
     source: str | None = None  # the application's "Kilde" (FIKS, Jobindsats.dk, Ennova, SurveyXact, FagJob, …)
@@ -93,6 +107,11 @@ class Filters:
     def scope(self, today: date, split: str | None = None) -> Scope:
         return Scope(self.date_from, self.date_to, today, self.location_id, self.segment, self.placement,
                      split or self.split)
+
+    @property
+    def whole_trial(self) -> bool:
+        """No filter narrows the members counted (the period still may)."""
+        return self.location_id is None and self.segment is None and self.placement is None
 
     def as_args(self) -> dict[str, str]:
         args = {"fra": self.date_from.isoformat(), "til": self.date_to.isoformat(), "opdel": self.split}
@@ -142,6 +161,12 @@ def parse_filters(session: Session, args: Mapping[str, str], today: date) -> Fil
 
     date_from = parse_day("fra", default.date_from)
     date_to = parse_day("til", default.date_to)
+    latest = latest_day(today)
+    bounds = {"first": format_date(EARLIEST_DAY, "d. MMMM y"), "last": format_date(latest, "d. MMMM y")}
+    if "fra" not in errors and not EARLIEST_DAY <= date_from <= latest:
+        errors["fra"] = _("Startdatoen skal ligge fra %(first)s til og med %(last)s.", **bounds)
+    if "til" not in errors and not EARLIEST_DAY <= date_to <= latest:
+        errors["til"] = _("Slutdatoen skal ligge fra %(first)s til og med %(last)s.", **bounds)
     if "fra" not in errors and "til" not in errors:
         if date_from > date_to:
             errors["til"] = _("Slutdatoen skal være samme dag som eller efter startdatoen.")
@@ -255,7 +280,7 @@ MEASURES: tuple[Measure, ...] = (
             N_("Ansættelser via JobMatch med startdato i perioden"),
             N_("Antal ansættelser registreret i JobMatch med startdato i perioden, omregnet til et år "
                "(antal × 365,25 / periodens dage). n = antal ansættelser."), "per_year", target=600, margin=60,
-            source="FagJob", application_section="7.4"),
+            target_for_total=True, source="FagJob", application_section="7.4"),
     Measure("jobmatch_permanent", N_("FOA JobMatch"), N_("Andel fastansættelser blandt JobMatch-ansættelser"),
             N_("Ansættelser via JobMatch med startdato i perioden"),
             N_("Andel af ansættelserne, der er faste stillinger."), "share", target=40,
@@ -318,6 +343,21 @@ def status_of(measure: Measure, cell: Cell) -> str:
     if measure.baseline is not None and measure.baseline != measure.target:
         return "close" if sign * (cell.value - measure.baseline) > 0 else "not_met"
     return "close" if -gap <= measure.margin else "not_met"
+
+
+def applies_to(measure: Measure, split: str, key: str) -> bool:
+    """Whether a split value's column concerns the measure: a criterion stated for one target group says nothing
+    about the other groups (they are not "without data" but outside it)."""
+    return not (split == "segment" and measure.group is not None and key != measure.group)
+
+
+def _judge_parts_without_the_total_target(row: Row, filters: Filters) -> None:
+    """A target for the whole trial gives no verdict on a part of it: a split value, or a total narrowed by the
+    filters (one location, group or placement)."""
+    parts = list(row.by_split.values()) + ([] if filters.whole_trial else [row.total])
+    for cell in parts:
+        if cell.status != "no_data":
+            cell.status = "total_only"
 
 
 def one_decimal(value: float) -> float:
@@ -443,6 +483,8 @@ def assemble_report(session: Session, filters: Filters, today: date, sums: dict[
             rows.append(Row(measure, *_cells(measure, sums[measure.key], _mean)))
         else:
             rows.append(Row(measure, *_cells(measure, sums[measure.key], _share)))
+        if measure.target_for_total:
+            _judge_parts_without_the_total_target(rows[-1], filters)
 
     chart_curves = {k: _survival_cells(v) for k, v in segment_rows.items()} if segment_rows else curves_by_split
     curves = {name: {**per_split, "all": total} for name, (per_split, total) in chart_curves.items()}

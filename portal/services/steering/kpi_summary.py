@@ -8,7 +8,8 @@ months from the month rows and its partial months' days from the period rows, fo
 survival counts from the period rows), and assembles the same Report as the live computation for the summary's
 day: sums of per-period sums are the sums.
 The dashboard says when the numbers were computed and that they may be up to REFRESH_MINUTES (plus the run's
-own time) old; without a summary for today it computes live, as before.
+own time) old, or, when no scheduler runs or the summary is older than that (`freshness`), that they are not being
+refreshed; without a summary for today it computes live, as before.
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ from portal.services.steering.kpi_measures import COHORT, Scope
 from portal.timeutil import to_local
 
 REFRESH_MINUTES = 15  # scheduling/jobs.py runs the refresh this often; the page states it
+# How much older than REFRESH_MINUTES a summary may be while its scheduler keeps it up: the run's own time and the
+# scheduler's tick. Older than that, the page says the numbers are not being refreshed.
+REFRESH_SLACK_MINUTES = 5
 INSERT_ROWS = 2000
 
 
@@ -200,6 +204,22 @@ def _survival(session: Session, split, conditions, *, by_segment: bool
         return {name: [(*group, n) for group, n in counter.items()] for name, counter in counters.items()}
 
     return listed(rows), (listed(segments) if by_segment else {})
+
+
+def freshness(report: kpi.Report, *, now: datetime, scheduler_running: bool) -> str:
+    """How old the page may say the report's numbers are:
+    "live" – computed from the database for this request (or the short cache);
+    "refreshed" – from the summary, which a running scheduler recomputes every REFRESH_MINUTES;
+    "no_scheduler" – from the summary, but no scheduler runs (scheduling.lease.current_holder, as the admin's
+    /admin/planlaegning says), so nothing recomputes it;
+    "overdue" – from the summary, and it is older than REFRESH_MINUTES (plus slack) allows."""
+    if report.stale_minutes is None or report.computed_at is None:
+        return "live"
+    if not scheduler_running:
+        return "no_scheduler"
+    if now - report.computed_at > timedelta(minutes=report.stale_minutes + REFRESH_SLACK_MINUTES):
+        return "overdue"
+    return "refreshed"
 
 
 def report_for(session: Session, filters: kpi.Filters, today: date, *, now: datetime, cache: dict | None = None,
