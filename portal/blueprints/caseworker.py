@@ -38,7 +38,7 @@ from portal.services.casework import conversation_record as record_service
 from portal.services.casework import jobmatch, summary
 from portal.services.casework import referral as visitation
 from portal.services.casework.summary_pdf import render_summary_pdf
-from portal.services.errors import ValidationFailed
+from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import jobcentre
 from portal.services.offers import registration_state
 from portal.timeutil import local_today, to_local, utcnow
@@ -218,9 +218,14 @@ def plan_item_action(member_number: str, item_id: int):
     action = request.form.get("action")
     if action not in plan.CASEWORKER_ACTIONS:
         abort(400)
-    return _saved(member, "plan", _("Planen er opdateret."),
-                  lambda: plan.caseworker_action(db.session, item, action, current_user, utcnow(),
-                                                 reason=request.form.get("reason")))
+    try:
+        return _saved(member, "plan", _("Planen er opdateret."),
+                      lambda: plan.caseworker_action(db.session, item, action, current_user, utcnow(),
+                                                     reason=request.form.get("reason"),
+                                                     expected_version=plan.form_version(request.form.get("version"))))
+    except Conflict as exc:  # changed meanwhile (another tab, the member, the job centre): the plan as it is now
+        flash(exc.message, "error")
+        return _back_to_member(member, "plan")
 
 
 # ---------------------------------------------------------------- registering a conversation

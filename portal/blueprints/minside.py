@@ -18,7 +18,6 @@ from portal.i18n import lazy_gettext as _l
 from portal.models import Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.models.statuses import StepStatus
-from portal.query_args import db_int
 from portal.services.booking import booking as booking_service
 from portal.services.booking import contact_course
 from portal.services.booking.conversation_types import TYPES
@@ -277,10 +276,10 @@ def plan_status(item_id: int):
     member = _member()
     item = plan.get_item(db.session, item_id, member=member)
     new_status = request.form.get("status", "")
-    version = request.form.get("version", type=db_int)
     try:
         with unit_of_work():
-            plan.set_status(db.session, item, new_status, current_user, utcnow(), expected_version=version)
+            plan.set_status(db.session, item, new_status, current_user, utcnow(),
+                            expected_version=plan.form_version(request.form.get("version")))
     except Conflict as exc:  # changed meanwhile (another tab, the caseworker): back to the item as it is now
         flash(exc.message, "error")
         return redirect(url_for("minside.plan") + f"#punkt-{item.id}")

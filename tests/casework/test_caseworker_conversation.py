@@ -330,7 +330,14 @@ def test_plan_editor_accepts_member_proposal_and_refuses_past_due(client, auth, 
     page = f"/sagsbehandler/medlem/{mette.member_number}"
     html = client.get(page).get_data(as_text=True)
     assert "Kursus i demens" in html and "Godkend forslag" in html
-    auth.post(f"{page}/plan/{item.id}", {"action": "accept"}, page=page)
+    auth.post(f"{page}/plan/{item.id}", {"action": "accept", "version": str(item.version)}, page=page)
+    session.refresh(item)
+    assert item.status == "active"
+    # A second tab still shows the proposal: its "Afvis" does not overwrite the acceptance.
+    stale = auth.post(f"{page}/plan/{item.id}", {"action": "reject", "reason": "Nej", "version": str(item.version - 1)},
+                      page=page)
+    assert stale.status_code == 302
+    assert "ændret i mellemtiden" in client.get(stale.headers["Location"]).get_data(as_text=True)
     session.refresh(item)
     assert item.status == "active"
     past = (TODAY - timedelta(days=3)).isoformat()

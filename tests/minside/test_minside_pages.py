@@ -274,8 +274,23 @@ def test_member_cannot_cancel_agreed_item_via_form(client, auth, people, session
     item = plan.propose_item(session, mette, kind="job_search", title="Søg job", actor=cw.user, now=utcnow())
     session.commit()
     auth.login("mette")
-    response = auth.post(f"/min-side/plan/{item.id}/status", {"status": "cancelled"}, page="/min-side/plan")
+    response = auth.post(f"/min-side/plan/{item.id}/status", {"status": "cancelled", "version": str(item.version)},
+                         page="/min-side/plan")
     assert response.status_code == 403
+    session.refresh(item)
+    assert item.status == "active"
+
+
+@pytest.mark.parametrize("version", [None, "", "abc"])
+def test_a_plan_form_without_its_version_is_refused_not_applied_blind(client, auth, people, session, version):
+    cw, mette, _ = people
+    item = plan.propose_item(session, mette, kind="job_search", title="Søg job", actor=cw.user, now=utcnow())
+    session.commit()
+    auth.login("mette")
+    form = {"status": "done"} if version is None else {"status": "done", "version": version}
+    response = auth.post(f"/min-side/plan/{item.id}/status", form, page="/min-side/plan")
+    assert response.status_code == 302
+    assert "Siden er forældet" in client.get(response.headers["Location"]).get_data(as_text=True)
     session.refresh(item)
     assert item.status == "active"
 

@@ -237,9 +237,11 @@ CASEWORKER_ACTIONS = ("accept", "reject", PlanStatus.DONE, PlanStatus.ACTIVE, Pl
 
 
 def caseworker_action(session: Session, item: PlanItem, action: str, actor: Actor, now: datetime, *,
-                      reason: str | None = None) -> PlanItem:
+                      reason: str | None = None, expected_version: int | None = None) -> PlanItem:
     """Run one of CASEWORKER_ACTIONS on `item`: accept or reject (with `reason`) a proposal, or set the status
-    the action names. ValidationFailed for any other action."""
+    the action names. ValidationFailed for any other action; Conflict if the item is no longer at
+    `expected_version` (a second tab: "done" in one, "cancel" in an older one)."""
+    _check_version(item, expected_version)
     if action == "accept":
         return accept_item(session, item, actor, now)
     if action == "reject":
@@ -332,6 +334,15 @@ def update_item(session: Session, item: PlanItem, actor, now: datetime, *, statu
 def _touch(item: PlanItem, now: datetime) -> None:
     item.updated_at = now
     item.version = (item.version or 1) + 1
+
+
+def form_version(raw: str | None) -> int:
+    """The item version a plan form was shown at. Every plan form on the web carries it, so a form without one
+    (a page from before it did, a hand-made request) is refused, not applied blind."""
+    text = (raw or "").strip()
+    if not text.isdigit() or len(text) > 9:
+        raise Conflict(_("Siden er forældet. Hent den igen og prøv på ny."), field="version")
+    return int(text)
 
 
 def _check_version(item: PlanItem, expected_version: int | None) -> None:
