@@ -86,6 +86,22 @@ def test_q10_answers_hidden_until_asked_for_and_the_view_is_audited(client, auth
     assert view.member_id == mette.id and view.actor_user_id == cw.user_id and view.reason == "Samtale med medlemmet"
 
 
+def test_the_answer_form_starts_from_the_answers_on_record_q10_only_once_shown(client, auth, make, session, cw, mette):
+    from portal.services.minside import preparation
+
+    preparation.record_answers(session, mette, q2="within_6_months", q10_has_barriers=True,
+                               q10_barriers=["physical_health", "reading_spelling"], actor=cw.user, now=utcnow())
+    make.commit()
+    auth.login("sb-odense")
+    form = screen(client, mette).get_data(as_text=True).split("Registrér svar")[1]
+    assert 'value="within_6_months" selected' in form and "Svarene på spørgsmål 10 er ikke vist" in form
+    assert " checked" not in form  # question 10 unread: nothing of it in the form either
+    form = screen(client, mette, "?vis=q10&formaal=samtale").get_data(as_text=True).split("Registrér svar")[1]
+    assert 'value="within_6_months" selected' in form and 'value="ja" checked' in form
+    assert 'value="physical_health" checked' in form and 'value="reading_spelling" checked' in form
+    assert 'value="it_skills" checked' not in form and "er ikke vist" not in form
+
+
 def test_caseworker_records_q2_and_q10_answers(client, auth, make, session, cw, mette):
     from portal.models.plan import PreparationAnswer
 
