@@ -153,7 +153,7 @@ def _member_screen(member_number: str, *, refused: dict | None = None) -> str:
     purpose_key = request.args.get("formaal", "samtale")
     purpose = access.SCREEN_PURPOSES.get(purpose_key, access.SCREEN_PURPOSES["samtale"])
     now = utcnow()
-    from portal.services.minside.plan import KIND_LABELS, STATUS_LABELS
+    from portal.services.minside.plan import KIND_LABELS, STAFF_STATUS_LABELS
     from portal.services.minside.preparation import Q2_LABELS, Q2_TEXT, Q10_LABELS, Q10_TEXT
 
     with unit_of_work():  # the audited opening, committed after rendering (a commit expires the loaded rows)
@@ -165,7 +165,7 @@ def _member_screen(member_number: str, *, refused: dict | None = None) -> str:
                                purpose_key=purpose_key, purposes=access.SCREEN_PURPOSES,
                                can_edit=access.can_edit(staff, member), q2_labels=Q2_LABELS,
                                q10_labels=Q10_LABELS, q2_text=Q2_TEXT, q10_text=Q10_TEXT,
-                               plan_status_labels=STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now,
+                               plan_status_labels=STAFF_STATUS_LABELS, plan_kind_labels=KIND_LABELS, now_utc=now,
                                refused=refused, **context)
     return html
 

@@ -131,6 +131,22 @@ def test_suggested_offers_follow_group_and_answers(make):
     sick = make.member(status="sygemeldt", target_group=None)
     keys = [s.key for s in suggested_offers(sick, group="2a", barriers=[])]
     assert "focus" not in keys and "webinar_job" in keys
+    # ... and the reason says the group is the profiling's proposal when none is decided (the screen says "Ikke
+    # fastlagt" above it).
+    why = {s.key: s.why for s in suggested_offers(sick, group="2a", barriers=[], group_proposed=True)}
+    assert why["webinar_job"] == "Ekstra tilbud til målgruppe 2 (som profileringen foreslår; ikke fastlagt endnu)."
+    assert {s.key: s.why for s in suggested_offers(member, group="2b", barriers=[])}["webinar_job"] == \
+        "Ekstra tilbud til målgruppe 2."
+
+
+def test_a_members_proposal_reads_as_such_on_the_caseworkers_screen(client, auth, make, session, cw, mette):
+    from portal.services.minside import plan
+
+    plan.propose_item(session, mette, kind="education", title="Kursus i demens", actor=mette.user, now=utcnow())
+    make.commit()
+    auth.login("sb-odense")
+    html = screen(client, mette).get_data(as_text=True)
+    assert "Medlemmets forslag – afventer sagsbehandleren" in html and "Afventer din sagsbehandler" not in html
 
 
 def test_group_override_needs_a_comment_and_nothing_changes_without(client, auth, make, session, cw, mette):

@@ -276,15 +276,18 @@ class Suggestion:
 
 
 def suggested_offers(member: Member, *, group: str | None, barriers: list[str] | None,
-                     q2: str | None = None, fvu_city: bool = True) -> list[Suggestion]:
+                     q2: str | None = None, fvu_city: bool = True, group_proposed: bool = False) -> list[Suggestion]:
     """Offers to suggest at the conversation, derived from the target group and the Q2/Q10 answers.
 
     DOMAIN.md "Offers": reading/spelling problems → an FVU test; group 2 → the two focus conversations and the
     webinars; a job goal outside FOA's fields (2b, brancheskifter) → the change-of-trade webinar; lacking IT
     skills → IT café / digital tools; everyone → FOA JobMatch and job search advice.
+    group_proposed: the group is the profiling's proposal, not yet decided (the reasons say so).
     """
     barriers = set(barriers or [])
     out: list[Suggestion] = []
+    group_2 = (_("Målgruppe 2 (som profileringen foreslår; ikke fastlagt endnu)") if group_proposed
+               else _("Målgruppe 2"))
     if "reading_spelling" in barriers or "language" in barriers:
         where = _("hos AOF i din by") if fvu_city else _("hos AOF i nærmeste større by")
         out.append(Suggestion("fvu_test", _("FVU-test (læsning, stavning, regning)"),
@@ -293,9 +296,11 @@ def suggested_offers(member: Member, *, group: str | None, barriers: list[str] |
     if group in ("2a", "2b"):
         if member.status == MemberStatus.LEDIG:  # the focus conversations belong to the contact course
             out.append(Suggestion("focus", _("2 fokussamtaler"),
-                                  _("Målgruppe 2 har ret til to fokussamtaler – fremmøde, telefon eller video.")))
+                                  _("%(group)s har ret til to fokussamtaler – fremmøde, telefon eller video.",
+                                    group=group_2)))
         out.append(Suggestion("webinar_job", _("Webinarer: Sådan finder du dit nye job · Sådan søger du jobbet · "
-                                               "Sådan går du til samtale"), _("Ekstra tilbud til målgruppe 2.")))
+                                               "Sådan går du til samtale"),
+                              _("Ekstra tilbud til %(group)s.", group=group_2[:1].lower() + group_2[1:])))
     if group == "2b" or not member.trade_inside_foa:
         out.append(Suggestion("webinar_change",
                               _("Webinar: Kan jeg blive i mit fag – eller skal jeg prøve noget nyt?"),
@@ -352,6 +357,7 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
         "answers": answers,
         "show_q10": show_q10 and answers is not None,
         "suggestions": suggested_offers(member, group=group, barriers=barriers,
+                                        group_proposed=not member.target_group and group is not None,
                                         q2=answers.q2 if answers is not None else None,
                                         fvu_city=bool(location and location.fvu_city)),
         "suggestions_partial": answers is not None and answers.q10_has_barriers and not show_q10,

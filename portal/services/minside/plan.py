@@ -54,6 +54,9 @@ STATUS_LABELS = {
     PlanStatus.REJECTED: N_("Ikke godkendt"),
     PlanStatus.CANCELLED: N_("Annulleret"),
 }
+# The same statuses as staff read them (the caseworker and the job centre): a member's proposal is not "waiting for
+# your caseworker" on the caseworker's own screen.
+STAFF_STATUS_LABELS = {**STATUS_LABELS, PlanStatus.PROPOSED: N_("Medlemmets forslag – afventer sagsbehandleren")}
 TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX = 200, 4000, 2000
 OPEN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.AWAITING_JC, PlanStatus.ACTIVE)
 # Who may move an item from one status to another (set_status); accept/reject are their own functions, and only
