@@ -18,11 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class SettingError(ValueError):
-    """A PORTAL_* variable that does not parse."""
+class SettingError(click.ClickException, ValueError):
+    """A PORTAL_* variable that does not parse. A `click.ClickException` so that `flask --app portal …` shows it as
+    one line (`Error: …`, exit status 1) instead of a traceback; gunicorn stops with it as with any error."""
 
 
 def _int(raw: str) -> int:
@@ -54,6 +57,24 @@ def _str(raw: str) -> str:
     return raw
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """A parser for a setting with a few allowed words: a misspelt one must stop the start, not quietly mean the
+    default (PORTAL_ENV=prod was development mode: no Secure cookies, no HSTS)."""
+
+    choices: tuple[str, ...]
+
+    def __call__(self, raw: str) -> str:
+        text = raw.strip().lower()
+        if text not in self.choices:
+            raise ValueError(raw)
+        return text
+
+    @property
+    def expects(self) -> str:
+        return "one of " + ", ".join(self.choices)
+
+
 EXPECTS = {_int: "a whole number", _float: "a number", _bool: "1 or 0", _words: "comma-separated words",
            _paths: "folders separated by ':'", _str: "text", Path: "a path"}
 
@@ -77,13 +98,15 @@ class Setting:
         try:
             return self.parse(raw)
         except ValueError:
-            raise SettingError(f"{self.variable}={raw!r}: expected {EXPECTS[self.parse]}") from None
+            expects = self.parse.expects if isinstance(self.parse, OneOf) else EXPECTS[self.parse]
+            raise SettingError(f"{self.variable}={raw!r}: expected {expects}") from None
 
 
 S = Setting
 SETTINGS: tuple[Setting, ...] = (
     # -- the app
-    S("ENV", "development", _str, "`production` requires `PORTAL_SECRET_KEY` and sets Secure cookies and HSTS"),
+    S("ENV", "development", OneOf(("development", "production")), "`development` or `production` (nothing else "
+      "starts); `production` requires `PORTAL_SECRET_KEY` and sets Secure cookies and HSTS"),
     S("DATABASE_URL", None, _str, "SQLAlchemy URL; production: `postgresql+psycopg://user:pw@host/db`",
       "`sqlite:///instance/portal.sqlite3`"),
     S("SECRET_KEY", None, _str, "signs sessions, CSRF and API tokens", "generated into `instance/secret_key` in "
@@ -149,7 +172,7 @@ SETTINGS: tuple[Setting, ...] = (
       "Min plan kinds the member's job centre must approve", "`activation,company_internship,wage_subsidy,"
       "education_long`"),
     S("JOBCENTRE_ANSWER_DAYS", 7, _int, "a request unanswered this long is escalated to the caseworker"),
-    S("JOBCENTRE_EXCHANGE", "embedded", _str, "`embedded` (job centres answer in the portal) or `dfdg` (also queued "
+    S("JOBCENTRE_EXCHANGE", "embedded", OneOf(("embedded", "dfdg")), "`embedded` (job centres answer in the portal) or `dfdg` (also queued "
       "for DFDG, a stub)"),
     S("DFDG_URL", None, _str, "the DFDG adapter's endpoint (http/https)", "unset"),
     S("DFDG_TIMEOUT", 10, _int, "the DFDG adapter's timeout in seconds"),
@@ -208,6 +231,18 @@ def _dev_secret_key() -> str:
     return key
 
 
+def _check_database_url(url: str) -> None:
+    """A URL SQLAlchemy has a dialect for; otherwise the engine would fail later with a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url).get_dialect()
+    except ArgumentError:
+        raise SettingError(f"PORTAL_DATABASE_URL={url!r}: expected a database URL such as "
+                           "postgresql+psycopg://user:password@host/db or sqlite:////path/portal.sqlite3") from None
+
+
 class Config:
     """The Flask config: every setting of SETTINGS under its name, and what Flask and its extensions need."""
 
@@ -217,6 +252,7 @@ class Config:
         self.ENV_NAME = self.ENV
         self.PRODUCTION = self.ENV == "production"
         self.SQLALCHEMY_DATABASE_URI = self.DATABASE_URL or f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
+        _check_database_url(self.SQLALCHEMY_DATABASE_URI)
         # No pool_pre_ping: portal.db_connections notices a connection the server dropped without a round trip
         # (tests/core/test_pg_reconnect.py). create_app adds portal.pg_cursor's options for the URL it ends up with.
         self.SQLALCHEMY_ENGINE_OPTIONS = {}

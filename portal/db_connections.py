@@ -64,7 +64,8 @@ def forget_writes(conn) -> None:
 
 def commit_if_only_read(session, error: BaseException | None) -> None:
     """End the request's transaction with COMMIT when it only read (see the module's text); otherwise leave it to
-    the session's close, which rolls back."""
+    the session's close, which rolls back. A dead database must not make it raise: it runs at teardown, where an
+    error would replace the request's own answer (a dead database made /healthz's 503 a 500)."""
     if error is not None or not session.in_transaction():
         return
     if session.new or session.dirty or session.deleted:
@@ -72,13 +73,19 @@ def commit_if_only_read(session, error: BaseException | None) -> None:
     transaction = session.get_transaction()
     if transaction is None or not transaction.is_active:
         return
-    if session.connection().info.get(WROTE):
+    # The connections the transaction already holds, never a new one: Session.connection() would connect again,
+    # and a request whose connect failed holds none (nothing ran, so there is nothing to commit).
+    connections = transaction.connections
+    if not connections or any(conn.invalidated or conn.info.get(WROTE) for conn in connections):
         return
     try:
         session.commit()
     except SQLAlchemyError:  # e.g. the connection was lost meanwhile: nothing was written, so nothing is lost
         log.warning("ending a read-only transaction with COMMIT failed; rolled back", exc_info=True)
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:  # the database is gone: the session's close discards the connection
+            log.warning("rolling back after the failed COMMIT failed too", exc_info=True)
 
 
 def install() -> None:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import bindparam, func, select
@@ -132,29 +133,87 @@ def load_user(session: Session, user_id: str) -> User | None:
         gen = int(raw_gen)
     except (ValueError, TypeError):
         return None
-    if user is None or user.session_generation != gen:
+    if user is None or not user.active or user.session_generation != gen:  # a deactivated account's session ends
         return None
     return user
+
+
+PASSWORD_MIN_LENGTH = 10
+
+
+def check_password_rules(password: str) -> None:
+    """The password rules of every account's password (creation and reset)."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise ValidationFailed("Adgangskoden skal være mindst 10 tegn.", field="password")
+
+
+def username_taken(session: Session, username: str) -> bool:
+    """Whether an account has this username in any case: `testcw` and `TESTCW` would be two logins a person
+    cannot tell apart (login itself matches the exact name)."""
+    return session.scalar(select(User.id).where(func.lower(User.username) == username.lower()).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    role: str
+    display_name: str
+    email: str | None
+
+
+def check_new_user(session: Session, *, username: str, role: str, display_name: str,
+                   email: str | None = None) -> NewUser:
+    """Everything about a new account but its password, cleaned; ValidationFailed names the first problem."""
+    if role not in ROLES:
+        raise ValidationFailed(f"Ukendt rolle: {role}", field="role")
+    if not username or len(username) > 80:
+        raise ValidationFailed("Brugernavnet skal være 1-80 tegn.", field="username")
+    if username != username.strip():  # login strips what is typed, so such a name could never sign in
+        raise ValidationFailed(_("Brugernavnet må ikke begynde eller slutte med mellemrum."), field="username")
+    if username_taken(session, username):
+        raise ValidationFailed("Brugernavnet findes allerede.", field="username")
+    display_name = clean_person_name(display_name, field="display_name")
+    if email:
+        try:
+            email = validate_email(email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationFailed(_("Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."), field="email") from None
+    return NewUser(username, role, display_name, email or None)
 
 
 def create_user(
     session: Session, *, username: str, password: str, role: str, display_name: str,
     email: str | None = None, actor: Actor | None = SystemActor.CLI, now: datetime | None = None,
 ) -> User:
-    if role not in ROLES:
-        raise ValidationFailed(f"Ukendt rolle: {role}", field="role")
-    if not username or len(username) > 80:
-        raise ValidationFailed("Brugernavnet skal være 1-80 tegn.", field="username")
-    if len(password) < 10:
-        raise ValidationFailed("Adgangskoden skal være mindst 10 tegn.", field="password")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValidationFailed("Brugernavnet findes allerede.", field="username")
-    display_name = clean_person_name(display_name, field="display_name")
+    new = check_new_user(session, username=username, role=role, display_name=display_name, email=email)
+    check_password_rules(password)
     user = User(
-        username=username, password_hash=hash_password(password), role=role, display_name=display_name,
-        email=email, created_at=now or utcnow(), failed_logins=0, session_generation=0, active=True,
+        username=new.username, password_hash=hash_password(password), role=new.role, display_name=new.display_name,
+        email=new.email, created_at=now or utcnow(), failed_logins=0, session_generation=0, active=True,
     )
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.create", target=user, detail={"role": role}, now=now)
     return user
+
+
+def set_password(session: Session, user: User, password: str, *, actor: Actor, now: datetime | None = None) -> None:
+    """A new password (an administrator's reset): every session and API token of the account ends, and a wait
+    from earlier wrong passwords is lifted. Nothing is committed here."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.session_generation += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor, "user.set_password", target=user, now=now)
+
+
+def deactivate_user(session: Session, user: User, *, actor: Actor, now: datetime | None = None) -> bool:
+    """Lock an account out (a leaver): no login, and every open session and API token ends at its next request.
+    False if it was deactivated already. Nothing is committed here."""
+    if not user.active:
+        return False
+    user.active = False
+    user.session_generation += 1
+    audit.record(session, actor, "user.deactivate", target=user, now=now)
+    return True

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 
 import click
-from flask.cli import AppGroup
 
-cli = AppGroup("chatbot", help="Chatbot: train and evaluate the Danish intent classifier.")
+from portal.commands.errors import PortalGroup
+
+cli = PortalGroup("chatbot", help="Chatbot: train and evaluate the Danish intent classifier.")
 
 
 @cli.command("train")

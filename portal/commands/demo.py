@@ -5,12 +5,12 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from portal.commands.errors import PortalGroup
 from portal.demo import DEMO_LOGINS, database_is_empty, seed_demo
 from portal.extensions import db
 
-cli = AppGroup("demo", help="Demo data.")
+cli = PortalGroup("demo", help="Demo data.")
 
 
 @cli.command("seed")

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from portal.commands.errors import PortalGroup
 from portal.extensions import db
 
-cli = AppGroup("flyer", help="Flyer for dismissed members (Bilag 6): link and QR code.")
+cli = PortalGroup("flyer", help="Flyer for dismissed members (Bilag 6): link and QR code.")
 
 
 @cli.command("link")

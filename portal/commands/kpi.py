@@ -5,8 +5,8 @@ import json
 from datetime import date
 
 import click
-from flask.cli import AppGroup
 
+from portal.commands.errors import PortalGroup
 from portal.extensions import db
 from portal.services.actors import SystemActor
 from portal.services.errors import ValidationFailed
@@ -14,7 +14,7 @@ from portal.services.steering import kpi
 from portal.services.steering.outcomes_import import import_outcomes
 from portal.timeutil import local_today, utcnow
 
-cli = AppGroup("kpi", help="Styringsdata: import af forløbsdata og rapport over succeskriterierne.")
+cli = PortalGroup("kpi", help="Styringsdata: import af forløbsdata og rapport over succeskriterierne.")
 
 
 @cli.command("import-outcomes")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 import pandas as pd
-from flask.cli import AppGroup
 
+from portal.commands.errors import PortalGroup
 from portal.extensions import db
 from portal.models.profiling import MODEL_KINDS
 from portal.profiling import synth
@@ -23,7 +23,7 @@ from portal.services.actors import SystemActor
 from portal.services.errors import DomainError
 from portal.timeutil import utcnow
 
-cli = AppGroup("profiling", help="Profiling models: synthetic data, training, registry, scoring.")
+cli = PortalGroup("profiling", help="Profiling models: synthetic data, training, registry, scoring.")
 
 
 def _fail(message: str) -> None:

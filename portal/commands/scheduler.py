@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.commands.errors import PortalGroup
 from portal.extensions import db
 from portal.models.scheduling import JobRun, apscheduler_jobs
 from portal.models.statuses import JobRunStatus
 from portal.timeutil import to_local
 
-cli = AppGroup("scheduler", help="Planlagte job: påmindelser, frister, undersøgelser, udbakken.")
+cli = PortalGroup("scheduler", help="Planlagte job: påmindelser, frister, undersøgelser, udbakken.")
 
 
 @cli.command("run")

@@ -1,20 +1,38 @@
-"""`flask users create|list|signin-link`."""
+"""`flask users create|list|deactivate|set-password|signin-link`."""
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.auth.service import create_user
+from portal.auth.service import check_new_user, create_user, deactivate_user, set_password
+from portal.commands.errors import PortalGroup
 from portal.extensions import db
 from portal.models import Caseworker, ServiceLocation, User
 from portal.models.users import ROLES
 from portal.services.actors import SystemActor
 from portal.services.errors import DomainError
 
-cli = AppGroup("users", help="Accounts: create and list.")
+cli = PortalGroup("users", help="Accounts: create, list, deactivate, reset a password.")
+
+
+def _refuse(message: str) -> NoReturn:
+    db.session.rollback()
+    click.echo(f"Fejl: {message}", err=True)
+    sys.exit(2)
+
+
+def _ask_password() -> str:
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _refuse(f"Ingen bruger med brugernavnet {username!r} (se `flask --app portal users list`).")
+    return user
 
 
 @cli.command("create")
@@ -26,39 +44,80 @@ cli = AppGroup("users", help="Accounts: create and list.")
 @click.option("--group2-specialist", is_flag=True, default=False)
 @click.option("--jobcentre", "jobcentre_code", type=int, default=None,
               help="Job-centre users: the municipality code of their job centre, e.g. 461 (Odense)")
-@click.password_option("--password", help="At least 10 characters; asked for if not given")
+@click.option("--password", default=None, help="At least 10 characters; asked for (hidden, twice) if not given")
 def create(username, role, display_name, email, location, group2_specialist, jobcentre_code, password):
-    """Create an account (admin task)."""
+    """Create a staff account (admin task). Every option is checked before the password is asked for."""
+    from portal.services.jobcentre import municipalities
+    from portal.services.jobcentre.jobcentre import create_staff
+
+    if role == "member":  # a member login without the member record behind it would be a Min side of 404s
+        _refuse("Medlemmer oprettes ikke her: de kommer fra medlemsregistret (eller `flask --app portal demo "
+                "seed`) og logger ind med medlemsnummer eller et login-link.")
+    try:
+        check_new_user(db.session, username=username, role=role, display_name=display_name, email=email)
+    except DomainError as exc:
+        _refuse(exc.message)
+    loc = None
+    if role == "caseworker":
+        if not location:
+            _refuse("En sagsbehandler skal have et betjeningssted: angiv --location, fx --location Odense.")
+        loc = db.session.scalar(select(ServiceLocation).where(ServiceLocation.name == location))
+        if loc is None:
+            _refuse(f"Ukendt betjeningssted: {location!r}.")
+    if role == "jobcenter" and jobcentre_code is None:
+        _refuse("Angiv jobcentrets kommunekode med --jobcentre, fx 461 (Odense)")
+    if role == "jobcenter" and municipalities.get(jobcentre_code) is None:
+        _refuse(f"Ukendt kommunekode: {jobcentre_code} (--jobcentre, fx 461 for Odense).")
+    if password is None:
+        password = _ask_password()
     try:
         user = create_user(db.session, username=username, password=password, role=role,
                            display_name=display_name, email=email, actor=SystemActor.CLI)
-        if role == "caseworker":
-            loc = db.session.scalar(select(ServiceLocation).where(ServiceLocation.name == (location or "")))
-            if loc is None:
-                raise DomainError(f"Ukendt betjeningssted: {location!r} (angiv --location)")
+        if loc is not None:
             db.session.add(Caseworker(user_id=user.id, location_id=loc.id, group2_specialist=group2_specialist))
         if role == "jobcenter":
-            from portal.services.jobcentre.jobcentre import create_staff
-
-            if jobcentre_code is None:
-                raise DomainError("Angiv jobcentrets kommunekode med --jobcentre, fx 461 (Odense)")
             create_staff(db.session, user, jobcentre_code)
         db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
-        click.echo(f"Fejl: {exc.message}", err=True)
-        sys.exit(2)
+        _refuse(exc.message)
     click.echo(f"Oprettet {role} {username} (id {user.id})")
+
+
+@cli.command("deactivate")
+@click.argument("username")
+def deactivate(username):
+    """Lock an account out (a leaver): no login, and its open sessions and API tokens end."""
+    user = _user(username)
+    if not deactivate_user(db.session, user, actor=SystemActor.CLI):
+        click.echo(f"{username} er allerede deaktiveret.")
+        return
+    db.session.commit()
+    click.echo(f"Deaktiveret {user.role} {username} (id {user.id})")
+
+
+@cli.command("set-password")
+@click.argument("username")
+def set_password_command(username):
+    """Give an account a new password (asked for, hidden, twice); its open sessions end."""
+    user = _user(username)
+    try:
+        set_password(db.session, user, _ask_password(), actor=SystemActor.CLI)
+        db.session.commit()
+    except DomainError as exc:
+        _refuse(exc.message)
+    click.echo(f"Ny adgangskode sat for {username}")
 
 
 @cli.command("list")
 @click.option("--role", type=click.Choice(ROLES), default=None)
 def list_users(role):
+    """List accounts (at most 500)."""
     query = select(User).order_by(User.id)
     if role:
         query = query.where(User.role == role)
     for user in db.session.scalars(query.limit(500)):
-        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.display_name}")
+        inactive = "" if user.active else "\tdeaktiveret"
+        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.display_name}{inactive}")
 
 
 @cli.command("signin-link")

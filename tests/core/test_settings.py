@@ -51,6 +51,9 @@ def test_every_setting_reaches_the_app_config(app):
     ("PORTAL_SMTP_PORT", "abc", "a whole number"),
     ("PORTAL_SMTP_STARTTLS", "maybe", "1 or 0"),
     ("PORTAL_SMTP_TIMEOUT", "soon", "a number"),
+    ("PORTAL_ENV", "prod", "one of development, production"),  # was development mode without a word
+    ("PORTAL_JOBCENTRE_EXCHANGE", "dfgd", "one of embedded, dfdg"),
+    ("PORTAL_DATABASE_URL", "nonsense://x", "a database URL"),
 ])
 def test_a_value_that_does_not_parse_stops_the_start_naming_the_variable(variable, raw, expected):
     with pytest.raises(SettingError) as error:
@@ -64,6 +67,12 @@ def test_values_are_typed_and_empty_means_the_default():
     assert values["SMTP_PORT"] == 2525 and values["SMTP_STARTTLS"] is True
     assert values["MAIL_FROM"] == config.BY_NAME["MAIL_FROM"].default
     assert values["JOBCENTRE_APPROVAL_KINDS"] == ("activation", "wage_subsidy")
+
+
+def test_the_environment_is_development_or_production_in_any_case():
+    assert Config({"PORTAL_ENV": " Production ", "PORTAL_SECRET_KEY": "k"}).PRODUCTION is True
+    assert Config({"PORTAL_ENV": "development"}).PRODUCTION is False
+    assert Config({}).ENV == "development"
 
 
 def test_production_needs_a_secret_key():
