@@ -36,8 +36,8 @@ def audit_log():
     staff = (request.args.get("medarbejder") or "").strip()[:80]
     page = max(1, request.args.get("side", 1, type=db_int) or 1)
     with unit_of_work():  # the audited look, committed after rendering (the rows stay loaded)
-        entries, has_more = audit.search_log(db.session, current_user, member_number=member_number,
+        lines, has_more = audit.search_log(db.session, current_user, member_number=member_number,
                                              staff_username=staff, page=page, now=utcnow(), page_size=PAGE_SIZE)
-        html = render_template("admin/audit.html", entries=entries, has_more=has_more, page=page,
-                               member_number=member_number, staff=staff)
+        html = render_template("admin/audit.html", lines=lines, has_more=has_more, page=page,
+                               member_number=member_number, staff=staff, action_label=audit.action_label)
     return html

@@ -33,7 +33,7 @@ def _labels() -> dict:
     """Labels and helpers the Min plan and conversation-screen templates use too (who acts next, the request)."""
     return {"JC_KIND_LABELS": jobcentre.KIND_LABELS, "JC_STATUS_LABELS": jobcentre.STATUS_LABELS,
             "JC_DECISION_LABELS": jobcentre.DECISION_LABELS, "municipality_name": _municipality_name,
-            "jc_decision": jobcentre.decision_label,
+            "jc_decision": jobcentre.decision_label, "jc_heading": jobcentre.heading,
             "plan_next_actor": plan.next_actor, "jobcentre_answer_days": jobcentre.answer_days(),
             "plan_jobcentre_name": jobcentre.jobcentre_label,
             "joint_prompt": lambda member: joint_conversation.invitation_prompt(db.session, member, local_today())}

@@ -45,6 +45,43 @@ SUMMARY_LABELS = {
 }
 
 
+# What each message is (OutboxMessage.kind), in words: every kind written in portal/ and scheduling/ has one
+# (tests/messaging/test_outbox_kind_labels.py finds them in the source). The code stays visible beside it.
+KIND_LABELS = {
+    "booking_created": _l("Samtale booket"),
+    "booking_moved": _l("Samtale flyttet"),
+    "booking_cancelled": _l("Samtale aflyst"),
+    "booking_created_jobcenter": _l("Samtale booket, til jobcentret"),
+    "booking_moved_jobcenter": _l("Samtale flyttet, til jobcentret"),
+    "booking_cancelled_jobcenter": _l("Samtale aflyst, til jobcentret"),
+    "booking_reminder": _l("Påmindelse om samtale"),
+    "session_reminder": _l("Påmindelse om webinar, temamøde eller kursus"),
+    "survey_invitation": _l("Tilfredshedsundersøgelse"),
+    "joint_invitation": _l("Invitation til fællessamtale"),
+    "joint_invitation_jobcenter": _l("Invitation til fællessamtale, til jobcentret"),
+    "conversation_summary": _l("Samtalereferat, til jobcentret"),
+    "jobcenter_visitation": _l("Visitation til parallelt kontaktforløb, til jobcentret"),
+    "caseworker_digest": _l("Fristvarsler til sagsbehandler"),
+    "chat_reply": _l("Svar på en chat"),
+    "job_agent": _l("Jobagent: nye jobordrer"),
+    "fvu_feedback_request": _l("FVU: link til udbyderens tilbagemelding"),
+    "signin_link": _l("Loginlink"),
+    "login_unlock": _l("Link til at låse kontoen op"),
+    "offers.registered": _l("Tilbud: tilmeldt"),
+    "offers.cancelled": _l("Tilbud: afmeldt"),
+    "offers.seat_offered": _l("Tilbud: ledig plads fra ventelisten"),
+    "offers.hold_expired": _l("Tilbud: reserveret plads udløbet"),
+    "offers.session_changed": _l("Tilbud: holdet er ændret"),
+    "offers.session_cancelled": _l("Tilbud: holdet er aflyst"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """What the message is, in the reader's language; an unknown kind is shown as its code."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
 @bp.route("/udbakke")
 @role_required("admin")
 def outbox():
@@ -62,7 +99,7 @@ def outbox():
             page=page, chosen=chosen, counts=shown.counts, settings=settings, last_dispatch=shown.last_dispatch,
             sms_waiting=waiting.get("sms", 0) if not current_app.config.get("SMS_GATEWAY_URL") else 0,
             jobcenter_waiting=waiting.get("jobcenter", 0) if not settings.jobcenter_mail else 0,
-            now=utcnow(),
+            now=utcnow(), kind_label=kind_label,
         )
     return html
 

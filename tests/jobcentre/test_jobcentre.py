@@ -364,6 +364,38 @@ def test_journey_caseworker_adds_internship_job_centre_approves_member_sees_it(a
     assert "Godkendt af jobcentret" in screen
 
 
+def test_the_inbox_and_the_notice_name_a_plan_approval_once_with_its_deadline_in_words(client, auth, session,
+                                                                                       people):
+    cw, member, odense_jc, _ = people
+    internship(session, member, cw)  # due 22 March 2026
+    session.commit()
+    message = session.scalar(select(JobcentreMessage))
+    assert message.subject == "Godkendelse i Min plan: Virksomhedspraktik på plejecenter"  # what is sent, as before
+    assert "Frist: 22. marts 2026" in message.body_text and "2026-03-22" not in message.body_text
+    notice = session.scalar(select(Notification.text).where(Notification.user_id == odense_jc.id))
+    assert notice == "Godkendelse i Min plan: Virksomhedspraktik på plejecenter"
+
+    auth.login("jc-odense")
+    inbox = client.get("/jobcenter/").get_data(as_text=True)
+    citizen = client.get(f"/jobcenter/borger/{member.member_number}").get_data(as_text=True)
+
+    for page in (inbox, citizen):
+        assert f">{message.subject}</a>" in page
+        assert "Godkendelse af aktivitet i Min plan: Godkendelse i Min plan" not in page
+
+
+@pytest.mark.parametrize(("kind", "subject", "shown"), [
+    ("plan_approval", "Godkendelse i Min plan: Praktik", "Godkendelse i Min plan: Praktik"),
+    ("summary", "Samtalereferat – medlem 1000001", "Samtalereferat – medlem 1000001"),
+    ("visitation", "Visitation til parallelt kontaktforløb – medlem 1000001",
+     "Visitation til parallelt kontaktforløb – medlem 1000001"),
+    ("joint_invitation", "Bekræftelse: Fællessamtale 3. marts", "Invitation til fællessamtale: Bekræftelse: Fællessamtale 3. marts"),
+])
+def test_a_list_names_each_kind_of_message_once(app, kind, subject, shown):
+    with app.test_request_context():
+        assert jobcentre.heading(JobcentreMessage(kind=kind, subject=subject)) == shown
+
+
 def test_another_job_centres_user_gets_404_on_the_pages(client, auth, session, people):
     cw, member, _, _ = people
     internship(session, member, cw)

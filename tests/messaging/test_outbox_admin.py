@@ -93,3 +93,42 @@ def test_jobs_page_shows_last_runs_and_errors_and_can_run_a_job(client, auth, ma
     response = auth.post("/admin/planlaegning/retention/koer", page="/admin/planlaegning")
     assert "Jobbet er kørt." in client.get(response.location).get_data(as_text=True)
     assert session.scalar(select(JobRun.status).where(JobRun.job_id == "retention")) == "ok"
+
+
+def test_after_send_again_the_old_error_is_shown_as_the_last_error_not_as_the_state(client, auth, make, session):
+    make.user("admin1", role="admin")
+    row = dead_message(session)
+    make.commit()
+    auth.login("admin1")
+    given_up = client.get("/admin/udbakke").get_data(as_text=True)
+    assert "550 5.1.1 No such user" in given_up and "Sidste fejl:" not in given_up  # given up: the error is why
+
+    auth.post(f"/admin/udbakke/{row.id}/send-igen", page="/admin/udbakke")
+    waiting = client.get("/admin/udbakke?vis=afventer").get_data(as_text=True)
+
+    assert "Venter" in waiting
+    assert 'Sidste fejl:</span> SMTPRecipientsRefused: 550 5.1.1 No such user' in waiting
+
+
+def test_the_header_says_permanent_errors_are_given_up_at_once(client, auth, make, session):
+    make.user("admin1", role="admin")
+    make.commit()
+    auth.login("admin1")
+    page = client.get("/admin/udbakke").get_data(as_text=True)
+    assert "opgives efter 8 forsøg" in page and "opgives med det samme" in page
+    assert "efter 8 forsøg opgives den" not in page
+
+
+def test_message_kinds_are_shown_in_danish_with_their_code(client, auth, make, session):
+    make.user("admin1", role="admin")
+    dead_message(session)
+    outbox.enqueue(session, idempotency_key="x:offers", kind="offers.registered", to_address="a@eksempel.dk",
+                   subject="Du er tilmeldt", body_text="...")
+    outbox.enqueue(session, idempotency_key="x:new", kind="something_new", to_address="b@eksempel.dk",
+                   subject="Ny slags", body_text="...")
+    make.commit()
+    auth.login("admin1")
+    page = client.get("/admin/udbakke?vis=alle").get_data(as_text=True)
+    assert '<span class="tag">Påmindelse om samtale</span> <small class="muted"><code>booking_reminder</code>' in page
+    assert '<span class="tag">Tilbud: tilmeldt</span>' in page
+    assert '<span class="tag">something_new</span>' in page  # an unknown kind is shown as its code

@@ -22,7 +22,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.database import prepared
-from portal.i18n import N_
+from portal.i18n import N_, format_local_date
 from portal.models import Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
@@ -45,6 +45,10 @@ KIND_LABELS = {
     "visitation": N_("Visitation til parallelt kontaktforløb"),
     "joint_invitation": N_("Invitation til fællessamtale"),
 }
+# Kinds whose subject already says what the message is ("Godkendelse i Min plan: …", "Samtalereferat – medlem …",
+# "Visitation til parallelt kontaktforløb – medlem …"): a list shows it alone, or the label says it twice. An
+# invitation's subject is the booking's ("Bekræftelse: Fællessamtale …"), so its label stays in front.
+SUBJECT_NAMES_KIND = frozenset({"plan_approval", "summary", "visitation"})
 STATUS_LABELS = {
     JobcentreMessageStatus.SENT: N_("Sendt til jobcentret"),
     JobcentreMessageStatus.READ: N_("Læst af jobcentret"),
@@ -97,8 +101,15 @@ class EmbeddedExchange:
         staff = session.scalars(select(JobcentreStaff.user_id).where(
             JobcentreStaff.jobcentre_code == message.jobcentre_code)).all()
         for user_id in staff:
-            notifications.notify(session, user_id, f"{_(KIND_LABELS[message.kind])}: {message.subject}",
-                                 link=f"/jobcenter/sag/{message.id}", now=now)
+            notifications.notify(session, user_id, heading(message), link=f"/jobcenter/sag/{message.id}", now=now)
+
+
+def heading(message: JobcentreMessage) -> str:
+    """What a list (and the job centre's notice) calls the message: its subject, after the kind's label where the
+    subject does not name the kind. The subject itself is stored and sent as written."""
+    if message.kind in SUBJECT_NAMES_KIND:
+        return message.subject
+    return f"{_(KIND_LABELS[message.kind])}: {message.subject}"
 
 
 def exchange() -> Exchange:
@@ -153,7 +164,7 @@ def request_plan_approval(session: Session, item: PlanItem, now: datetime) -> Jo
         JobcentreMessage.plan_item_id == item.id)) or 0
     lines = [f"Medlem: {member.full_name} ({member.member_number})", f"Aktivitet: {item.title}"]
     if item.due_date:
-        lines.append(f"Frist: {item.due_date.isoformat()}")
+        lines.append(f"Frist: {format_local_date(item.due_date, 'd. MMMM y', 'da')}")  # Danish, as the UI writes it
     if item.description:
         lines += ["", item.description]
     return send(session, member, kind="plan_approval", key=f"plan:{item.id}:{rounds + 1}",
