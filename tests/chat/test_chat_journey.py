@@ -82,6 +82,10 @@ def test_flyer_visitor_registers_books_and_asks_for_a_human(app, client, session
     replies = say(client, sender, "jeg vil gerne booke en samtale")
     assert "Du har allerede en" in texts(replies), texts(replies)
     assert not [b for r in replies for b in r.get("buttons", []) if "slot_choice" in b["payload"]]
+    # ... and the buttons under the chat no longer offer "Book en samtale" (it led only to that answer, again and
+    # again): "when is my next conversation?" instead.
+    offered = [b["title"] for b in client.get(f"/chat/beskeder?sender={sender}").get_json()["buttons"]]
+    assert "Book en samtale" not in offered and "Hvornår er min næste samtale?" in offered, offered
     assert len(session.scalars(select(Booking).where(Booking.member_id == member.id)).all()) == 1
 
     # Ask for a human: handed to the location queue with context; the bot goes silent.

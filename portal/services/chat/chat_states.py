@@ -19,6 +19,7 @@ from portal.models.statuses import ChatState, HandoffStatus
 from portal.services.chat import handoff as handoff_service
 from portal.services.chat.chat_transcript import add_message, withdraw_chat_consent
 from portal.services.chat.handoff import open_handoff
+from portal.timeutil import utcnow
 
 BOT, WAITING, WITH_PERSON = "bot", "waiting", "with_person"
 # Typed "stop" commands (normalised, see chatbot.runtime.nlu.normalise); the buttons send /stop.
@@ -91,7 +92,22 @@ def quick_replies(session: Session, conversation: ChatConversation | None,
     from chatbot.runtime.project import load_project
 
     return render_response(load_project(), "utter_quick_default",
-                           {"language": language, "member_status": member_status})["buttons"]
+                           {"language": language, "member_status": member_status,
+                            "conversation_booked": _conversation_booked(session, conversation, member_status)}
+                           )["buttons"]
+
+
+def _conversation_booked(session: Session, conversation: ChatConversation | None, member_status: str | None) -> bool:
+    """Whether the member has the chat's own conversation booked already (then the default buttons offer "when is
+    my next conversation?" instead of "Book en samtale", which would only say they have one). Only asked where the
+    defaults offer booking: the flyer's and a dismissed member's chat."""
+    if conversation is None or conversation.member_id is None or member_status not in (None, "opsagt"):
+        return False
+    from portal.services.booking.booking import booking_in_the_way
+    from portal.services.booking.conversation_types import TYPES
+    from portal.services.chat.chat import FIRST_CONVERSATION_TYPE
+
+    return booking_in_the_way(session, conversation.member, TYPES[FIRST_CONVERSATION_TYPE], now=utcnow()) is not None
 
 
 def member_command(text: str, parse: dict | None) -> str | None:
