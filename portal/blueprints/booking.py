@@ -170,6 +170,11 @@ def member_confirm():
     except DomainError:
         flash(_("Tiden kunne ikke findes. Vælg en tid fra listen."), "error")
         return redirect(url_for("booking.member_slots", type=type_code if type_code in TYPES else None))
+    if request.method == "GET" and starts_at <= utcnow():  # an old link or tab: said now, not after "Book"
+        flash(_("Tidspunktet er passeret. Vælg en ny tid."), "error")
+        return redirect(url_for("booking.member_slots", type=ctype.code, flyt=moving.id if moving else None))
+    if request.method == "GET" and not moving and svc.booking_in_the_way(db.session, member, ctype, now=utcnow()):
+        return redirect(url_for("booking.member_slots", type=ctype.code))  # which names the one they have
     channel = svc.member_channel(member, ctype, source.get("channel"), moving=moving)
     note = source.get("note") or ""  # shown again whole when refused, so the member can shorten it
     if request.method == "POST":
@@ -187,7 +192,8 @@ def member_confirm():
             return redirect(url_for("booking.member_booking", booking_id=booking.id))
         except (Conflict, ValidationFailed, NotAllowed) as exc:
             if isinstance(exc, NotAllowed) or exc.code in ("slot_taken", "conflict", "already_booked") or exc.field == "starts_at":
-                flash(exc.message, "error")
+                if exc.code != "already_booked":  # the slot page says that one itself, with a link to move it
+                    flash(exc.message, "error")
                 return redirect(url_for("booking.member_slots", type=ctype.code,
                                         flyt=moving.id if moving else None))
             errors[exc.field or "_"] = exc.message

@@ -365,7 +365,14 @@ def test_a_member_cannot_book_the_same_conversation_twice_but_is_shown_the_one_t
     response = auth.post("/samtaler/bekraeft", {"type": "cv", "caseworker": setup["own"].id,
                                                 "start": start_param(later), "channel": "in_person"}, page="/samtaler")
     assert response.status_code == 302
-    assert "Du har allerede en CV-samtale" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.get(response.headers["Location"]).get_data(as_text=True).count("Du har allerede en CV-samtale") == 1
+    # The confirm page of an old link says so at once instead of offering "Book samtalen".
+    confirm = f"/samtaler/bekraeft?type=cv&caseworker={setup['own'].id}&start={start_param(later)}"
+    assert client.get(confirm).headers["Location"].startswith("/samtaler?type=cv")
+    past = f"/samtaler/bekraeft?type=focus&caseworker={setup['own'].id}&start={start_param(_next_weekday(-4))}"
+    response = client.get(past)
+    assert response.status_code == 302
+    assert "Tidspunktet er passeret" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Booking)) == 1
     # The caseworker may book a second one on purpose.
     second = _book(session, setup, later, actor=setup["own"].user)
@@ -419,6 +426,9 @@ def test_a_cancelled_booking_cannot_be_moved_and_says_so(client, auth, setup, se
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Samtalen er aflyst og kan ikke flyttes. Book en ny samtale i stedet." in page
     assert "Birgitte Holm" in page  # the list of new CV times, since the member may book one
+    # Its page offers the cancellation for the calendar, not an "invitation".
+    page = client.get(f"/samtaler/mine/{booking.id}").get_data(as_text=True)
+    assert "Hent aflysningen til din kalender (.ics)" in page and "Hent kalenderinvitation" not in page
 
 
 def test_a_time_clashing_with_the_members_own_booking_names_it(client, auth, setup, session):
