@@ -564,3 +564,16 @@ def test_the_plan_card_shows_the_members_own_tasks_first_and_what_waits_on_other
     assert order == sorted(order), card
     assert "Nyt forslag" not in card  # four at most; the plan page has them all
     assert "Afventer jobcentret" in card
+
+
+def test_a_notice_is_written_in_its_readers_language(client, auth, people, session):
+    # A member reading Min side in English was told in Danish what the caseworker did to her plan (and vice versa).
+
+    cw, mette, _ = people
+    mette.user.locale = "en"
+    item = plan.propose_item(session, mette, kind="job_search", title="Søg 3 job", actor=cw.user, now=utcnow())
+    plan.add_comment(session, item, "Husk CV'et", mette.user, utcnow())
+    session.commit()
+    texts = {n.user_id: n.text for n in session.scalars(select(Notification))}
+    assert texts[mette.user_id] == "Your caseworker has added an item to your plan: Søg 3 job"
+    assert texts[cw.user_id] == f"{mette.full_name} har kommenteret et punkt i sin plan: Søg 3 job"  # cw reads Danish

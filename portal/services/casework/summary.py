@@ -200,9 +200,8 @@ def send(session: Session, scope: StaffScope, summary: ConversationSummary, *,
     session.add(SummaryDispatch(summary=summary, recipient="member", dispatched_at=now,
                                 actor_user_id=scope.user.id))
     if member.user_id:
-        # Stored text, read later in the member's own language: Danish like the other notifications.
-        notifications.notify(session, member.user_id, "Du har fået et nyt samtalereferat.",
-                             link=f"/min-side/referater/{summary.id}", now=now)
+        notifications.notify_in_language(session, member.user, N_("Du har fået et nyt samtalereferat."),
+                                         link=f"/min-side/referater/{summary.id}", now=now)
     if summary.content.get("to_jobcenter"):
         pdf = render_summary_pdf(summary.content, language="da")  # the official Danish document
         message = outbox.enqueue(

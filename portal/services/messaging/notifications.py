@@ -17,6 +17,18 @@ def notify(session: Session, user_id: int, text: str, link: str | None = None, n
     return note
 
 
+def notify_in_language(session: Session, user, message: str, *, link: str | None = None,
+                       now: datetime | None = None, **variables):
+    """A line for `user` written in their language (their account's): `message` is a Danish source string (marked
+    with N_) and `variables` its %(name)s values, so a member reading Min side in English is not told in Danish
+    what their caseworker did (the text is stored as written, like an e-mail)."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale(getattr(user, "locale", None) or "da"):
+        text = gettext(message, **variables)
+    return notify(session, user.id, text, link, now)
+
+
 def unread_count(session: Session, user_id: int) -> int:
     return session.scalar(
         select(func.count()).select_from(Notification).where(

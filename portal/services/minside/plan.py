@@ -161,8 +161,8 @@ def propose_item(session: Session, member: Member, *, kind: str, title: str, des
     if item.status == PlanStatus.AWAITING_JC:
         _ask_jobcentre(session, item, actor, now)
     _notify_other_side(session, member, item, actor, now,
-                       member_text="Din sagsbehandler har tilføjet et punkt til din plan: {title}",
-                       staff_text="{name} har foreslået et punkt til sin plan: {title}")
+                       member_text=N_("Din sagsbehandler har tilføjet et punkt til din plan: %(title)s"),
+                       staff_text=N_("%(name)s har foreslået et punkt til sin plan: %(title)s"))
     return item
 
 
@@ -194,9 +194,9 @@ def _decide(session: Session, item: PlanItem, actor: Actor, now: datetime, *, ac
                  now=now, detail={"from": old, "to": item.status, "reason": reason})
     if item.status == PlanStatus.AWAITING_JC:
         _ask_jobcentre(session, item, actor, now)
-    text = ("Din sagsbehandler har godkendt dit forslag: {title}" if accept
-            else "Din sagsbehandler har ikke godkendt dit forslag: {title}")
-    _notify_member(session, item.member, text.format(title=item.title), now)
+    text = (N_("Din sagsbehandler har godkendt dit forslag: %(title)s") if accept
+            else N_("Din sagsbehandler har ikke godkendt dit forslag: %(title)s"))
+    _notify_member(session, item.member, text, now, title=item.title)
     return item
 
 
@@ -285,13 +285,16 @@ def apply_jobcentre_decision(session: Session, item: PlanItem, *, approve: bool,
            text=reason)
     audit.record(session, actor, "plan.jobcentre_decision", member_id=item.member_id, target=item, now=now,
                  detail={"from": old, "to": item.status, "reason": reason})
-    text = ("Jobcentret har godkendt: {title}" if approve else "Jobcentret har ikke godkendt: {title}")
-    _notify_member(session, item.member, text.format(title=item.title), now)
+    text = (N_("Jobcentret har godkendt: %(title)s") if approve else N_("Jobcentret har ikke godkendt: %(title)s"))
+    _notify_member(session, item.member, text, now, title=item.title)
     caseworker = item.member.caseworker
     if caseworker is not None:
-        notifications.notify(session, caseworker.user_id,
-                             f"{text.format(title=item.title)} ({item.member.full_name})",
-                             link=f"/sagsbehandler/medlem/{item.member.member_number}#plan", now=now)
+        notifications.notify_in_language(
+            session, caseworker.user,
+            N_("Jobcentret har godkendt: %(title)s (%(name)s)") if approve
+            else N_("Jobcentret har ikke godkendt: %(title)s (%(name)s)"),
+            title=item.title, name=item.member.full_name,
+            link=f"/sagsbehandler/medlem/{item.member.member_number}#plan", now=now)
     return item
 
 
@@ -317,8 +320,8 @@ def add_comment(session: Session, item: PlanItem, text: str, actor: Actor, now: 
     audit.record(session, actor, "plan.comment", member_id=item.member_id, target=item, now=now,
                  detail={"length": len(text)})
     _notify_other_side(session, item.member, item, actor, now,
-                       member_text="Din sagsbehandler har kommenteret: {title}",
-                       staff_text="{name} har kommenteret et punkt i sin plan: {title}")
+                       member_text=N_("Din sagsbehandler har kommenteret: %(title)s"),
+                       staff_text=N_("%(name)s har kommenteret et punkt i sin plan: %(title)s"))
     return event
 
 
@@ -357,9 +360,11 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _notify_member(session: Session, member: Member, text: str, now: datetime) -> None:
+def _notify_member(session: Session, member: Member, message: str, now: datetime, **variables) -> None:
+    """`message`: a Danish source string (N_), written in the member's language."""
     if member.user_id:
-        notifications.notify(session, member.user_id, text, link="/min-side/plan", now=now)
+        notifications.notify_in_language(session, member.user, message, link="/min-side/plan", now=now,
+                                         **variables)
 
 
 def _notify_other_side(session, member: Member, item: PlanItem, actor: Actor, now, *, member_text: str,
@@ -367,10 +372,10 @@ def _notify_other_side(session, member: Member, item: PlanItem, actor: Actor, no
     if is_member_actor(actor):
         caseworker = member.caseworker
         if caseworker is not None:
-            notifications.notify(session, caseworker.user_id,
-                                 staff_text.format(name=member.full_name, title=item.title), now=now)
+            notifications.notify_in_language(session, caseworker.user, staff_text, name=member.full_name,
+                                             title=item.title, now=now)
     else:
-        _notify_member(session, member, member_text.format(title=item.title), now)
+        _notify_member(session, member, member_text, now, title=item.title)
 
 
 def get_item(session: Session, item_id: int, *, member: Member | None = None) -> PlanItem:
