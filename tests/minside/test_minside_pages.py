@@ -577,3 +577,19 @@ def test_a_notice_is_written_in_its_readers_language(client, auth, people, sessi
     texts = {n.user_id: n.text for n in session.scalars(select(Notification))}
     assert texts[mette.user_id] == "Your caseworker has added an item to your plan: Søg 3 job"
     assert texts[cw.user_id] == f"{mette.full_name} har kommenteret et punkt i sin plan: Søg 3 job"  # cw reads Danish
+
+
+
+def test_the_member_is_told_when_the_caseworker_cancels_or_completes_an_item(client, auth, people, session):
+    cw, mette, _ = people
+    done = plan.propose_item(session, mette, kind="job_search", title="Søg 3 job", actor=cw.user, now=utcnow())
+    dropped = plan.propose_item(session, mette, kind="meeting", title="Jobmesse", actor=cw.user, now=utcnow())
+    session.commit()
+    plan.caseworker_action(session, done, "done", cw.user, utcnow())
+    plan.caseworker_action(session, dropped, "cancelled", cw.user, utcnow())
+    plan.set_status(session, done, "active", mette.user, utcnow())  # the member's own undo tells nobody
+    session.commit()
+    texts = [n.text for n in session.scalars(select(Notification).where(Notification.user_id == mette.user_id))]
+    assert "Din sagsbehandler har markeret et punkt i din plan som udført: Søg 3 job" in texts
+    assert "Din sagsbehandler har annulleret et punkt i din plan: Jobmesse" in texts
+    assert len(texts) == 4  # two additions, two changes

@@ -232,7 +232,19 @@ def set_status(session: Session, item: PlanItem, status: str, actor: Actor, now:
         jobcentre.withdraw_plan_request(session, item, actor, now)
     elif status == PlanStatus.AWAITING_JC:
         _ask_jobcentre(session, item, actor, now)
+    if isinstance(actor, User) and actor.role == "caseworker" and status in STAFF_CHANGE_NOTICES:  # as of an addition
+        _notify_member(session, item.member, STAFF_CHANGE_NOTICES[status], now, title=item.title)
     return item
+
+
+# What the member is told when the caseworker moves an item of their plan.
+STAFF_CHANGE_NOTICES = {
+    PlanStatus.CANCELLED: N_("Din sagsbehandler har annulleret et punkt i din plan: %(title)s"),
+    PlanStatus.DONE: N_("Din sagsbehandler har markeret et punkt i din plan som udført: %(title)s"),
+    PlanStatus.ACTIVE: N_("Din sagsbehandler har sat et punkt i din plan tilbage til aftalt: %(title)s"),
+    PlanStatus.AWAITING_JC: N_("Din sagsbehandler har taget et punkt i din plan op igen; det afventer nu "
+                               "jobcentret: %(title)s"),
+}
 
 
 # What a caseworker can do to an item from the conversation screen: decide a member's proposal, or move its status.
