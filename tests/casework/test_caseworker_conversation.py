@@ -229,6 +229,19 @@ def test_sending_the_summary_hands_it_to_the_member_and_the_job_centre(client, a
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
 
+def test_a_follow_up_by_phone_needs_no_channel_chosen(client, auth, make, session, cw, mette):
+    # "Opfølgning pr. telefon" without a booking was refused with "Vælg samtaleform." though its name says how.
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+                         {"type": "followup_phone", "outcome": "held"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert session.scalar(select(HeldConversation)).channel == "phone"
+    refused = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+                        {"type": "dismissed_first", "outcome": "held"})  # three ways to hold it: say which
+    assert refused.status_code == 422 and "Vælg samtaleform." in refused.get_data(as_text=True)
+
+
 def test_another_member_cannot_read_my_summary(client, auth, make, session, cw, mette):
     make.member("nabo")
     make.commit()

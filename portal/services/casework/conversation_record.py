@@ -130,6 +130,10 @@ def validate(session: Session, member: Member, data: ConversationInput, *, now: 
         errors["booking_id"] = _("Vælg den bookede samtale. Lovpligtige samtaler og fokussamtaler registreres på "
                                  "deres booking, så kontaktforløbet kan se dem. Book samtalen først, hvis den "
                                  "ikke står i kalenderen.")
+    from portal.services.booking.conversation_types import TYPES
+
+    if not data.channel and data.type in TYPES and len(TYPES[data.type].channels) == 1:
+        data.channel = TYPES[data.type].channels[0]  # "Opfølgning pr. telefon" is held by phone: nothing to choose
     if data.channel not in CHANNELS:
         errors["channel"] = _("Vælg samtaleform.")
     if data.outcome not in CONVERSATION_OUTCOMES:
