@@ -465,7 +465,7 @@ def test_without_a_booking_the_channel_must_be_chosen(client, auth, make, sessio
     make.commit()
     auth.login("sb-odense")
     path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
-    response = auth.post(path, {"type": "followup_phone", "channel": "", "outcome": "held"})
+    response = auth.post(path, {"type": "dismissed_first", "channel": "", "outcome": "held"})
     assert response.status_code == 422 and "Vælg samtaleform" in response.get_data(as_text=True)
     assert count(session, HeldConversation) == 0
 
