@@ -4,6 +4,22 @@
   // Move focus to an error summary so screen-reader users hear it first.
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
+  // After an action the page says what happened (a flash). A live region that is there when the page loads is not
+  // read out, so focus goes to the message; when the page was opened at a section (#plan after "Markér udført"),
+  // the message moves to the top of that section first, where the person is looking and where Tab goes on.
+  var flashes = document.querySelector(".flashes");
+  if (flashes && !summary) {
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && !target.contains(flashes)) {
+      var heading = target.querySelector("h1, h2, h3");
+      if (heading && heading.parentNode === target) { heading.after(flashes); } else { target.prepend(flashes); }
+    }
+    flashes.setAttribute("tabindex", "-1");
+    // After the load: the browser's own jump to #section comes then and would take the focus back to the body.
+    var focusMessage = function () { flashes.focus({ preventScroll: !!target }); };
+    if (document.readyState === "complete") { focusMessage(); }
+    else { window.addEventListener("load", function () { setTimeout(focusMessage, 0); }); }
+  }
   // Buttons with data-confirm ask before submitting (e.g. cancelling a booking).
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
