@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 SPEC_DIR = Path(__file__).parent / "spec"
-WRITES = ("post", "put", "patch", "delete")
-# Any write can meet a database that cannot grow (portal/errors.py): documented once here for every write.
+# Any operation can meet a database that cannot be reached, and any write one that cannot grow (portal/errors.py
+# answers both 503): documented once here for every operation.
 STORAGE_FULL = {"$ref": "#/components/responses/StorageFull"}
 BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
 OPERATIONS = ("get", "put", "post", "patch", "delete")
@@ -32,10 +32,8 @@ def build_document() -> dict:
                     raise ValueError(f"{fragment_path.name}: components.{kind}.{name} defined twice")
                 bucket[name] = value
     for item in doc["paths"].values():
-        for method in WRITES:
-            if method in item:
-                item[method].setdefault("responses", {}).setdefault("503", STORAGE_FULL)
-        for method in OPERATIONS:  # every operation: a body or address the portal refuses before reading it
+        for method in OPERATIONS:  # a body or address the portal refuses before reading it; a database gone
             if method in item:
                 item[method].setdefault("responses", {}).setdefault("400", BAD_REQUEST)
+                item[method]["responses"].setdefault("503", STORAGE_FULL)
     return doc
