@@ -130,6 +130,13 @@ def test_filters_search_and_sorting(client, auth, make, odense_cw):
     assert "Aagaard" in html and "Boesen" not in html
     html = get("?q=boe")
     assert "Boesen" in html and "Aagaard" not in html
+    # As the list writes a name ("Aagaard, Karen"), and a double name typed in lower case.
+    html = get("?q=Aagaard%2C+Karen")
+    assert "Aagaard" in html and "Boesen" not in html
+    make.member(caseworker=odense_cw, first_name="Sofie", last_name="Hansen-Berg", weeks_unemployed=2)
+    make.commit()
+    html = get("?q=hansen-berg")
+    assert "Hansen-Berg" in html and "Aagaard" not in html
     html = get("?sorter=name&retning=desc")
     body = html[html.index("<tbody>"):]
     assert body.index("Opsagtsen") < body.index("Boesen") < body.index("Aagaard")

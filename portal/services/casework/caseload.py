@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -315,9 +316,18 @@ def _filtered(staff: StaffScope, query: CaseloadQuery, today: date):
         else:
             # Names are stored capitalised ("Nielsen"): a range on the capitalised word uses plain comparisons
             # (and the last-name index) instead of lower(...) LIKE on every row.
-            parts = [p[:1].upper() + p[1:].lower() for p in text.split()]
+            parts = [_capitalised(p) for p in _NAME_SEPARATORS.split(text) if p]
             clauses.append(and_(*[or_(_prefix(Member.last_name, p), _prefix(Member.first_name, p)) for p in parts]))
     return clauses
+
+
+# "Jensen, Mette" as the list writes it, "Mette Jensen" as one says it: words between spaces, commas and full stops.
+_NAME_SEPARATORS = re.compile(r"[\s,.;]+")
+
+
+def _capitalised(word: str) -> str:
+    """A typed name part as names are stored: "hansen-berg" → "Hansen-Berg"."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
 
 
 def _prefix(column, text: str):
