@@ -118,6 +118,20 @@ def test_fvu_course_needs_an_fvu_test_first_unless_caseworker_assigns(session, m
     assert reg.status == "registered" and reg.right_and_duty
 
 
+def test_what_a_member_can_join_leaves_out_what_they_are_signed_up_or_waiting_for(session, make, setup):
+    # Min side listed a theme meeting under "offers you can sign up for" while she was on its waiting list.
+    odense, cw, offer = setup
+    full = make_session(session, offer, location=odense, capacity=1)
+    member, first = make.member(location=odense, caseworker=cw), make.member(location=odense, caseworker=cw)
+    offers.register(session, first, full.id, actor="cli", now=NOW)
+    assert offer in offers.list_offers(session, member=member, now=NOW, joinable=True)
+    assert offers.register(session, member, full.id, actor="cli", now=NOW).status == "waitlisted"
+    session.flush()
+    assert offer not in offers.list_offers(session, member=member, now=NOW, joinable=True)
+    assert offer not in offers.list_offers(session, member=first, now=NOW, joinable=True)
+    assert offer in offers.list_offers(session, member=member, now=NOW)  # the catalogue still shows it
+
+
 def test_what_a_member_can_join_leaves_out_fvu_courses_until_they_have_taken_the_test(session, make, setup):
     """Min side's "offers you can sign up for" listed FVU courses to members who then got "take an FVU test first"
     (walk-through, 5 December): `joinable` applies the sign-up rule in the list's own statement."""
