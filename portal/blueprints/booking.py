@@ -69,6 +69,21 @@ def _own_booking(booking_id: int) -> Booking:
     return booking
 
 
+def _booking_to_move(raw: str | None) -> Booking | None:
+    """The member's own booking named by ?flyt= (None without one). A link to nothing of theirs (an old e-mail, a
+    mistyped address) leads to their bookings with a message, not to an error page."""
+    if not raw:
+        return None
+    try:
+        booking = db.session.get(Booking, parse_int(raw, "flyt") or 0)
+    except ValidationFailed:
+        booking = None
+    if booking is None or booking.member_id != _member().id:
+        flash(_("Vi kan ikke finde den samtale, du ville flytte. Her er dine samtaler."), "error")
+        abort(redirect(url_for("booking.member_bookings")))
+    return booking
+
+
 def _sections(slots, member: Member) -> list[dict]:
     """Own caseworker / same location / nearby, each as days → caseworker rows, every day of the period: the pager
     moves SLOT_DAYS on, so a day left out here could never be seen (other sections' days fold up in the page)."""
@@ -88,7 +103,7 @@ def _sections(slots, member: Member) -> list[dict]:
 def member_slots():
     member = _member()
     now, today = utcnow(), local_today()
-    moving = _own_booking(parse_int(request.args.get("flyt"), "flyt")) if request.args.get("flyt") else None
+    moving = _booking_to_move(request.args.get("flyt"))
     if moving is not None and svc.member_change_refusal(moving, now):
         return _cannot_move(member, moving, now)
     type_code = moving.type if moving else request.args.get("type") or ""
@@ -156,7 +171,7 @@ def member_confirm():
     source = request.form if request.method == "POST" else request.args
     errors: dict = {}
     type_code = source.get("type") or ""
-    moving = _own_booking(parse_int(source.get("flyt"), "flyt")) if source.get("flyt") else None
+    moving = _booking_to_move(source.get("flyt"))
     if moving is not None and svc.member_change_refusal(moving, utcnow()):
         return _cannot_move(member, moving, utcnow())
     try:

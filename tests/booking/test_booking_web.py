@@ -431,6 +431,22 @@ def test_a_cancelled_booking_cannot_be_moved_and_says_so(client, auth, setup, se
     assert "Hent aflysningen til din kalender (.ics)" in page and "Hent kalenderinvitation" not in page
 
 
+@pytest.mark.parametrize("flyt", ["abc", "999999", "other"])
+def test_a_move_link_to_nothing_of_hers_leads_to_her_bookings_with_a_message(client, auth, setup, session, make, flyt):
+    if flyt == "other":  # another member's booking: the same answer, nothing about it shown
+        other = make.member("ole", location=setup["loc"], caseworker=setup["own"])
+        make.commit()
+        from portal.services.booking.booking import book_slot
+        flyt = str(book_slot(session, member=other, caseworker_id=setup["own"].id, starts_at=_next_weekday(),
+                             type="cv", channel="in_person", actor="cli", now=datetime.now(UTC)).id)
+        session.commit()
+    auth.login("mette")
+    for path in (f"/samtaler?flyt={flyt}", f"/samtaler/bekraeft?flyt={flyt}&caseworker=1&start=20300101T0900Z"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"] == "/samtaler/mine"
+        assert "Vi kan ikke finde den samtale" in client.get("/samtaler/mine").get_data(as_text=True)
+
+
 def test_a_time_clashing_with_the_members_own_booking_names_it(client, auth, setup, session):
     start = _next_weekday()
     _book(session, setup, start, type="focus")
