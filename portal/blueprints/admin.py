@@ -39,5 +39,6 @@ def audit_log():
         lines, has_more = audit.search_log(db.session, current_user, member_number=member_number,
                                              staff_username=staff, page=page, now=utcnow(), page_size=PAGE_SIZE)
         html = render_template("admin/audit.html", lines=lines, has_more=has_more, page=page,
-                               member_number=member_number, staff=staff, action_label=audit.action_label)
+                               member_number=member_number, staff=staff, action_label=audit.action_label,
+                               actor_text=audit.actor_text)
     return html

@@ -242,3 +242,25 @@ def action_label(action: str) -> str:
     if label is None:
         label = next((text for prefix, text in ACTION_FAMILIES.items() if action.startswith(prefix)), None)
     return gettext(label) if label is not None else action
+
+
+# Who did it, when it was not a signed-in person (AuditEntry.actor_label holds the SystemActor's value).
+SYSTEM_ACTOR_LABELS = {
+    "scheduler": N_("Planlæggeren (automatisk job)"),
+    "chatbot": N_("Chatbotten"),
+    "cli": N_("En driftskommando (flask)"),
+    "demo": N_("Demodata"),
+    "system": N_("Portalen selv"),
+    "survey-link": N_("Medlemmet via linket til undersøgelsen"),
+    "fvu-link": N_("FVU-udbyderen via sit link"),
+    "jobcentre-exchange": N_("Udvekslingen med jobcentret"),
+    "anonymous": N_("Ikke logget ind"),
+}
+
+
+def actor_text(entry: AuditEntry) -> str:
+    """Who made the entry, for the reader: the person's name, or a system actor named in words."""
+    if entry.actor is not None:
+        return entry.actor.display_name
+    label = SYSTEM_ACTOR_LABELS.get(entry.actor_label or "")
+    return gettext(label) if label is not None else (entry.actor_label or "")

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEntry
 from portal.services import audit
+from portal.services.actors import SystemActor
 
 
 def test_the_log_is_searched_by_member_and_staff_and_the_look_is_audited(session, make, clock):
@@ -96,6 +97,7 @@ def test_the_page_shows_member_numbers_and_danish_actions_with_their_codes(clien
     make.commit()
     audit.record(session, cw.user, "member.file_opened", member_id=mette.id, now=clock.now)
     audit.record(session, cw.user, "something.new", member_id=mette.id, now=clock.now)
+    audit.record(session, SystemActor.SCHEDULER, "booking.reminder_sent", member_id=mette.id, now=clock.now)
     session.commit()
     auth.login("root")
 
@@ -105,6 +107,11 @@ def test_the_page_shows_member_numbers_and_danish_actions_with_their_codes(clien
     assert f"<td>{mette.id}</td>" not in html  # not the database id
     assert "Åbnede medlemmets sag" in html and "<code>member.file_opened</code>" in html
     assert "<code>something.new</code>" in html  # an unknown code is shown as it is
+    assert "Planlæggeren (automatisk job)" in html and ">scheduler<" not in html  # who, in words
+
+
+def test_every_system_actor_is_named_in_words(app):
+    assert set(audit.SYSTEM_ACTOR_LABELS) == {str(a) for a in SystemActor} | {"anonymous"}
 
 
 def test_an_unknown_action_is_shown_as_its_code(app):
