@@ -420,6 +420,7 @@ def test_visitation_to_the_job_centre(client, auth, make, session, cw, mette):
     assert referral.status == "sent" and referral.referred_on == TODAY
     message = session.get(OutboxMessage, referral.outbox_message_id)
     assert message.channel == "jobcenter" and message.kind == "jobcenter_visitation"
+    assert f"Visiteret den {TODAY.day}. " in message.body_text and TODAY.isoformat() not in message.body_text
     twice = auth.post(page + "/visitation", {"reason": "Endnu en visitation af samme medlem"}, page=page)
     assert twice.status_code == 409 and count(session, JobcenterReferral) == 1
     auth.post(f"/sagsbehandler/visitation/{referral.id}/status", {"status": "accepted"}, page=page)

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
+from portal.i18n import format_local_date
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member
 from portal.models.casework import VISITATION_STATUSES, JobcenterReferral
@@ -88,7 +89,8 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
         to_address=jobcenter_address(session, member), member_id=member.id,
         subject=f"Visitation til parallelt kontaktforløb – medlem {member.member_number}",
         body_text=(f"Medlem: {member.full_name} ({member.member_number})\n"
-                   f"Visiteret den {referred_on.isoformat()} af {scope.user.display_name}, FOA A-kasse.\n\n"
+                   f"Visiteret den {format_local_date(referred_on, 'd. MMMM y', 'da')} af {scope.user.display_name}, "
+                   "FOA A-kasse.\n\n"
                    f"Begrundelse:\n{reason}\n"),
         now=now,
     )
