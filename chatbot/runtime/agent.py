@@ -26,6 +26,18 @@ log = logging.getLogger("chatbot.agent")
 MAX_ACTIONS_PER_TURN = 12
 MAX_EVENTS_KEPT = 120
 TWO_STAGE = "action_two_stage_fallback"
+# Questions answered yes or no (their buttons say so); rules.yml takes affirm/deny after each.
+YES_NO_QUESTIONS = ("utter_ask_consent", "utter_handoff_needs_consent", "utter_offer_registration")
+QUESTION_WORDS = ("hvad", "hvordan", "hvornår", "hvor", "hvem", "hvorfor", "hvilke", "hvilken", "kan", "må", "skal",
+                  "er", "har", "får", "what", "how", "when", "where", "who", "why", "which", "can", "may", "do",
+                  "does", "is", "are", "will")
+
+
+def looks_like_question(text: str) -> bool:
+    """A message that asks something of its own ("kan jeg komme på kursus"): not an answer to a yes/no question,
+    so the ordinary fallback's guesses serve it better than the question again."""
+    words = text.strip().lower().split()
+    return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
 # Intents that leave an active form instead of being taken as the answer to its question.
 FORM_EXITS = {"request_human", "withdraw_consent", "deny"}
 FORM_EXIT_CONFIDENCE = 0.75
@@ -149,10 +161,13 @@ class _Turn:
                 return
         elif loop in self.agent.project.forms and self.continue_form(loop, parse):
             return
+        if intent == FALLBACK_INTENT and not looks_like_question(parse.get("text") or "") and self.reask_yes_no():
+            return
         if intent == FALLBACK_INTENT:
             self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, None))
             return
         self.state["fallback_stage"] = None
+        self.state.pop("reasked", None)
         interrupted = self.state["active_loop"]
         asked_before = len(self.messages)
         self.run(self.agent.policy.predict(intent, self.state["prev_action"], self.slots, self.state["active_loop"]))
@@ -162,6 +177,18 @@ class _Turn:
             # Back to the interrupted form's question, unless this turn asked it already (a form opened by this
             # turn asks its first question itself: asking again showed "Hvad er dit fulde navn?" twice).
             self.ask(self.slots["requested_slot"])
+
+    def reask_yes_no(self) -> bool:
+        """Something not understood in answer to a yes/no question (a name typed at the consent question): the
+        question again, once, with its buttons, rather than guesses at unrelated topics. A second miss goes the
+        ordinary fallback's way."""
+        question = self.state["prev_action"]
+        if question not in YES_NO_QUESTIONS or self.state.get("reasked") == question:
+            return False
+        self.do("utter_answer_yes_or_no")
+        self.do(question)
+        self.state["reasked"] = question
+        return True
 
     def _asked_since(self, index: int, slot: str) -> bool:
         question = self.agent.render(f"utter_ask_{slot}", self.slots)["text"]
