@@ -32,6 +32,12 @@ def init_app(app: Flask) -> None:
     def local_time(value: datetime | None) -> str:
         return "" if value is None else format_local_datetime(value, "HH:mm")
 
+    @app.template_filter("phone")
+    def phone(value: str | None) -> str:
+        from portal.services.messaging.sms import display_phone
+
+        return display_phone(value)
+
     @app.template_filter("day")
     def day(value: date | datetime | None, fmt: str = "d. MMMM y") -> str:
         if value is None:

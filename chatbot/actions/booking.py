@@ -8,6 +8,7 @@ from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from chatbot.actions import bridge, steps
+from portal.services.messaging.sms import display_phone
 
 SLOTS_SHOWN = 4
 
@@ -186,9 +187,9 @@ def booking_details(domain, lang: str, member, channel: str, link_to: str | None
     if member.email:
         parts.append(bridge.response_text(domain, "utter_booked_email", lang).format(email=member.email))
     if channel == "phone" and member.phone:
-        parts.append(bridge.response_text(domain, "utter_booked_phone", lang).format(phone=member.phone))
+        parts.append(bridge.response_text(domain, "utter_booked_phone", lang).format(phone=display_phone(member.phone)))
     if link_to:  # a fresh sign-in link went out with this booking (portal.auth.signin_link)
-        parts.append(bridge.response_text(domain, "utter_booked_move_link", lang).format(address=link_to))
+        parts.append(bridge.response_text(domain, "utter_booked_move_link", lang).format(address=display_phone(link_to)))
     else:
         move = "utter_booked_move_minside" if member.user_id else "utter_booked_move_chat"
         parts.append(bridge.response_text(domain, move, lang))
@@ -230,5 +231,5 @@ class ActionSavePhoneNumber(Action):
             except ValidationFailed:
                 dispatcher.utter_message(response="utter_invalid_phone_number")
                 return [SlotSet("phone_number", None), FollowupAction("phone_form")]
-        dispatcher.utter_message(response="utter_phone_number_saved", phone=phone)
+        dispatcher.utter_message(response="utter_phone_number_saved", phone=display_phone(phone))
         return [SlotSet("phone_number", None), FollowupAction("action_offer_slots")]

@@ -5,6 +5,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
 from chatbot.actions import bridge, steps
+from portal.services.messaging.sms import display_phone
 
 CONTEXT_TURNS = 8
 
@@ -62,7 +63,7 @@ class ActionHandoff(Action):
         if channel == "email":
             reach = bridge.response_text(domain, "utter_reach_email", lang).format(email=address)
         elif channel == "sms":  # only when an SMS gateway is configured (portal.services.messaging.sms.available)
-            reach = bridge.response_text(domain, "utter_reach_sms", lang).format(phone=address)
+            reach = bridge.response_text(domain, "utter_reach_sms", lang).format(phone=display_phone(address))
         else:  # never a channel that does not exist for this person (no SMS gateway, no address given)
             reach = bridge.response_text(domain, "utter_reach_here_only", lang)
         dispatcher.utter_message(response="utter_handoff_started", where=where, reach=reach)

@@ -5,6 +5,7 @@ from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from chatbot.actions import bridge, steps
+from portal.services.messaging.sms import display_phone
 
 
 class ActionStartRegistration(Action):
@@ -114,7 +115,7 @@ class ActionRegisterMember(Action):
         dispatcher.utter_message(response="utter_registered", full_name=full_name, member_number=number,
                                  location=location)
         if sent_to:
-            dispatcher.utter_message(response="utter_signin_link_sent", address=sent_to)
+            dispatcher.utter_message(response="utter_signin_link_sent", address=display_phone(sent_to))  # an e-mail address stays as it is
         events = [SlotSet("member_known", True), SlotSet("location", location)]
         events += [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS]
         events.append(SlotSet("pending_intent", None))

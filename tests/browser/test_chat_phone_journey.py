@@ -65,7 +65,7 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
     times.first.click()
     bot_says(log, "Din samtale er booket")
     confirmed = log.locator(".chat-msg-bot", has_text="Din samtale er booket").last.inner_text()
-    assert "+4520304050" in confirmed and "login-link" in confirmed  # a sign-in link, not a password
+    assert "+45 20 30 40 50" in confirmed and "login-link" in confirmed  # a sign-in link, not a password
 
     def booking_of(session):
         from portal.models import Booking, Member

@@ -38,6 +38,18 @@ def parse_danish_phone(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(number: str | None) -> str:
+    """A stored number as people read it: "+45 20 30 40 50" (stored E.164, "+4520304050"); anything that does not
+    parse is shown as stored."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, "DK")
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalise_phone(text: str, *, field: str = "phone") -> str:
     """`parse_danish_phone`, or ValidationFailed with a Danish message."""
     from flask_babel import gettext as _
