@@ -97,6 +97,9 @@ class ConversationType:
         return self.member_limit is None or self.member_limit <= 1
 
 
+# The conversation the chat books (a dismissed member's first: "how to move on"), portal.services.chat.
+NOTICE_PERIOD_TYPE = "dismissed_first"
+
 TYPES: dict[str, ConversationType] = {t.code: t for t in (
     ConversationType("cv", N_("CV-samtale"), 60, ("in_person",), statutory=True),
     ConversationType("contact_course", N_("Kontaktforløbssamtale"), 45, ("in_person",), statutory=True),

@@ -20,6 +20,7 @@ from portal.models.chat import ChatConversation, ChatMessage, Handoff
 from portal.models.statuses import ChatState, MemberStatus
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
+from portal.services.booking.conversation_types import NOTICE_PERIOD_TYPE
 from portal.services.chat import chat_states
 from portal.services.chat.chat_states import quick_replies, render
 from portal.services.chat.chat_transcript import (
@@ -393,7 +394,7 @@ def register_dismissed_member(session: Session, conversation: ChatConversation, 
 
 # A dismissed member's first conversation ("how to move on", DOMAIN.md "Dismissed members") is its own type,
 # held in person, by phone or by video as the member chooses (portal/services/booking/conversation_types.py).
-FIRST_CONVERSATION_TYPE = "dismissed_first"
+FIRST_CONVERSATION_TYPE = NOTICE_PERIOD_TYPE
 SLOT_SEARCH_DAYS = 28
 # The choices offered are different times (not one time with four caseworkers), at most this many on one day.
 TIMES_PER_DAY = 2

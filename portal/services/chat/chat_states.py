@@ -104,10 +104,9 @@ def _conversation_booked(session: Session, conversation: ChatConversation | None
     if conversation is None or conversation.member_id is None or member_status not in (None, "opsagt"):
         return False
     from portal.services.booking.booking import booking_in_the_way
-    from portal.services.booking.conversation_types import TYPES
-    from portal.services.chat.chat import FIRST_CONVERSATION_TYPE
+    from portal.services.booking.conversation_types import NOTICE_PERIOD_TYPE, TYPES
 
-    return booking_in_the_way(session, conversation.member, TYPES[FIRST_CONVERSATION_TYPE], now=utcnow()) is not None
+    return booking_in_the_way(session, conversation.member, TYPES[NOTICE_PERIOD_TYPE], now=utcnow()) is not None
 
 
 def member_command(text: str, parse: dict | None) -> str | None:
