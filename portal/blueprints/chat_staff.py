@@ -90,11 +90,15 @@ def handoff_messages(handoff_id: int):
     return jsonify(status=handoff.status, messages=[message_json(m) for m in messages])
 
 
-def _act(handoff_id: int, action, success: str):
+def _act(handoff_id: int, action, success: str, *, then: str | None = None):
+    """Run `action`; back to the chat, or on success to `then` (a chat handed to a colleague is no longer the
+    caseworker's to open: back to the inbox)."""
     try:
         with unit_of_work():
             action()
         flash(success, "success")
+        if then:
+            return redirect(then)
     except DomainError as err:
         flash(err.message, "error")
     return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
@@ -161,7 +165,7 @@ def hand_on(handoff_id: int):
         return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
     return _act(handoff_id, lambda: handoff_service.hand_on(
         db.session, current_user, handoff_id, colleague_id=colleague_id, note=request.form.get("note"),
-        now=utcnow()), _("Samtalen er givet videre."))
+        now=utcnow()), _("Samtalen er givet videre."), then=url_for("chat.inbox"))
 
 
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/tilbage-til-bot", methods=["POST"])

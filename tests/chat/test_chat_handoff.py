@@ -344,7 +344,9 @@ def test_the_note_handing_a_chat_on_reaches_the_colleague_on_the_page_and_in_the
     page = f"/sagsbehandler/overdragelser/{handoff.id}"
     note = "Kan du tage den? Han spørger om tryghedspuljen & <b>dagpenge</b>."
     response = auth.post(f"{page}/videregiv", data={"colleague_id": karl.id, "note": note}, page=page)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/sagsbehandler/overdragelser"
+    landed = client.get(response.headers["Location"])  # not the chat, which is Karl's now (it was a 404)
+    assert landed.status_code == 200 and "Samtalen er givet videre." in landed.get_data(as_text=True)
     auth.logout()
     auth.login("karl")
     html = client.get(page).get_data(as_text=True)
