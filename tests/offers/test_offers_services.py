@@ -256,6 +256,19 @@ def test_member_cannot_touch_another_members_registration(session, make, setup):
     assert "findes ikke" in str(err.value)
 
 
+def test_making_a_sign_up_right_and_duty_mails_the_member_that_she_must_come(session, make, setup):
+    # The second mail had the first one's idempotency key and was dropped: she was never told.
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense)
+    member = make.member(location=odense, caseworker=cw)
+    offers.register(session, member, s.id, actor=_user(session, member), now=NOW)
+    offers.assign_right_and_duty(session, member, s.id, actor=_user(session, cw), now=NOW)
+    session.commit()
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "offers.registered")
+                            .order_by(OutboxMessage.id)).all()
+    assert len(mails) == 2 and "ret- og pligttilbud" in mails[1].body_text
+
+
 def test_right_and_duty_needs_a_reason_to_cancel_and_tells_the_caseworker(session, make, setup):
     odense, cw, offer = setup
     s = make_session(session, offer, location=odense)

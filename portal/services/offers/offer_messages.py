@@ -76,6 +76,8 @@ def tell_registered(session: Session, reg: OfferRegistration, now: datetime) -> 
                        "fra, skal du skrive hvorfor."))
     lines.append(_("Kan du ikke komme, så meld fra under Tilbud på Min side, så pladsen kan gå til en anden."))
     lines.append(registration_state.status_line(reg.status))
-    tell_member(session, reg.member, now, key=f"offer-registered-{reg.id}-{reg.sequence}", kind="offers.registered",
+    # A place made right and duty later is news of its own (the first mail said nothing of having to come).
+    key = f"offer-registered-{reg.id}-{reg.sequence}" + ("-right-and-duty" if reg.right_and_duty else "")
+    tell_member(session, reg.member, now, key=key, kind="offers.registered",
                 subject=registration_state.subject(reg.status, title), text="\n".join(lines),
                 attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
