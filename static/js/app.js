@@ -11,8 +11,13 @@
   if (flashes && !summary) {
     var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
     if (target && !target.contains(flashes)) {
+      // A row of a table or list (#r717 after "Mødt") cannot hold the message: it goes just above the table.
+      var row = target.closest("tr, li");
+      var block = row && (row.closest(".table-wrap") || row.closest("table, ul, ol"));
       var heading = target.querySelector("h1, h2, h3");
-      if (heading && heading.parentNode === target) { heading.after(flashes); } else { target.prepend(flashes); }
+      if (block) { block.before(flashes); }
+      else if (heading && heading.parentNode === target) { heading.after(flashes); }
+      else { target.prepend(flashes); }
     }
     flashes.setAttribute("tabindex", "-1");
     // After the load: the browser's own jump to #section comes then and would take the focus back to the body.
