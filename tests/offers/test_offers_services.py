@@ -427,3 +427,13 @@ def test_a_completion_note_over_the_limit_is_refused_whole_not_cut(session, make
     assert reg.status == "registered" and reg.completion_note is None
     offers.record_attendance(session, reg, attended=True, actor=_user(session, cw), now=s.ends_at, note="y" * 2000)
     assert reg.completion_note == "y" * 2000
+
+
+def test_an_fvu_courses_hours_are_not_asked_of_another_kind():
+    # A theme meeting with 99 in "Timer i alt" was refused with "Et FVU-kursus er på 1-60 timer."
+    data = {"kind": "theme_meeting", "title": "Temamøde: CV", "topic": "job_search", "course_hours": "99",
+            "audiences": ["1"], "hold_hours": "24"}
+    assert offer_editing.validate_offer(data)["course_hours"] is None
+    with pytest.raises(ValidationFailed) as err:
+        offer_editing.validate_offer({**data, "kind": "fvu_course", "fvu_subject": "reading", "topic": ""})
+    assert "1-60 timer" in str(err.value.errors)

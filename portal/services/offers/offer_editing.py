@@ -97,12 +97,12 @@ def validate_offer(data: dict[str, Any]) -> dict[str, Any]:
             errors["fvu_subject"] = _("Ukendt FVU-fag.")
     else:
         fvu_subject = None
-    course_hours = _int(data, "course_hours", errors,
-                        _("Et FVU-kursus er på 1-%(max)s timer.", max=FVU_MAX_HOURS), 1, FVU_MAX_HOURS)
-    if kind == "fvu_course" and course_hours is None and "course_hours" not in errors:
-        errors["course_hours"] = _("Skriv hvor mange timer kurset er på (højst %(max)s).", max=FVU_MAX_HOURS)
-    if kind != "fvu_course":
-        course_hours = None
+    course_hours = None  # an FVU course's hours; the field means nothing for other kinds (and is not checked)
+    if kind == "fvu_course":
+        course_hours = _int(data, "course_hours", errors,
+                            _("Et FVU-kursus er på 1-%(max)s timer.", max=FVU_MAX_HOURS), 1, FVU_MAX_HOURS)
+        if course_hours is None and "course_hours" not in errors:
+            errors["course_hours"] = _("Skriv hvor mange timer kurset er på (højst %(max)s).", max=FVU_MAX_HOURS)
     hold_hours = _int(data, "hold_hours", errors, _("En plads kan holdes i 1-168 timer."), 1, 168)
     audiences = data.get("audiences")
     if isinstance(audiences, str):
