@@ -472,7 +472,7 @@ def _labels():
     from portal.services.booking.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
 
     return {
-        "registration_status_label": registration_state.label,
+        "registration_status_label": lambda status: registration_state.describe(status, staff=True).label,
         "handoff_labels": {HandoffStatus.WAITING: _l("Venter"), HandoffStatus.CLAIMED: _l("Taget af en sagsbehandler"),
                            HandoffStatus.RESOLVED: _l("Afsluttet"),
                            HandoffStatus.RETURNED_TO_BOT: _l("Sendt tilbage til chatbotten")},

@@ -437,3 +437,12 @@ def test_an_fvu_courses_hours_are_not_asked_of_another_kind():
     with pytest.raises(ValidationFailed) as err:
         offer_editing.validate_offer({**data, "kind": "fvu_course", "fvu_subject": "reading", "topic": ""})
     assert "1-60 timer" in str(err.value.errors)
+
+
+def test_staff_read_a_held_seat_as_the_members_not_as_theirs(app):
+    from portal.services.offers import registration_state
+
+    with app.test_request_context():
+        assert registration_state.describe("offered").label == "Plads holdt til dig"
+        assert registration_state.describe("offered", staff=True).label == "Plads holdt til medlemmet"
+        assert registration_state.describe("registered", staff=True).label == "Tilmeldt"

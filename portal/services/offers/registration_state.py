@@ -38,11 +38,15 @@ class RegistrationState:
         return self.code in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW)
 
 
-def describe(status: str) -> RegistrationState:
-    """The state of a registration with this status, named in the request's language."""
+# The same states as staff read them where the member's wording speaks to the member ("held for you").
+STAFF_LABELS = {**LABELS, RegistrationStatus.OFFERED: _l("Plads holdt til medlemmet")}
+
+
+def describe(status: str, *, staff: bool = False) -> RegistrationState:
+    """The state of a registration with this status, named in the request's language (for staff: `staff`)."""
     if status not in LABELS:
         raise ValueError(f"unknown registration status {status!r}")
-    return RegistrationState(code=status, label=str(LABELS[status]), tone=TONES[status])
+    return RegistrationState(code=status, label=str((STAFF_LABELS if staff else LABELS)[status]), tone=TONES[status])
 
 
 def label(status: str) -> str:
