@@ -52,11 +52,12 @@ def test_create_job_order_with_bad_input_shows_danish_errors_and_creates_nothing
     response = auth.post("/sagsbehandler/jobordrer/ny", {
         "employer": "", "title": "SOSU-hjælper", "trade": "Social- og sundhedshjælper", "location_id": "",
         "hours_per_week": "80", "employment": "", "deadline": (TODAY - timedelta(days=1)).isoformat(),
-        "contact_name": "Hanne", "contact_email": "ikke-en-mail", "disco_code": "53a"})
+        "contact_name": "Hanne", "contact_email": "kim@", "contact_phone": "abc", "disco_code": "53a"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     for text in ("Skriv arbejdsgiver.", "Vælg arbejdsstedets nærmeste betjeningssted.",
-                 "mellem 1 og 48", "Vælg fast eller midlertidig", "før i dag", "gyldig e-mailadresse", "cifre"):
+                 "mellem 1 og 48", "Vælg fast eller midlertidig", "før i dag", "gyldig e-mailadresse", "cifre",
+                 "Skriv et telefonnummer"):
         assert text in html
     assert 'value="SOSU-hjælper"' in html
     assert session.scalar(select(func.count()).select_from(JobOrder)) == 0
@@ -69,7 +70,7 @@ def test_create_job_order_then_see_it_listed(client, auth, make, session, cw, pl
         "employer": "Plejecenter Åkanden", "title": "Social- og sundhedsassistent, aften",
         "trade": "Social- og sundhedsassistent", "location_id": str(places["odense"].id), "hours_per_week": "30",
         "employment": "temporary", "deadline": (TODAY + timedelta(days=10)).isoformat(),
-        "contact_name": "Per Æbelø", "contact_email": "per@aakanden.dk"})
+        "contact_name": "Per Æbelø", "contact_email": "per@aakanden.dk", "contact_phone": "+46 8 123 456 78"})
     assert response.status_code == 302
     job = session.scalar(select(JobOrder))
     assert job.employer == "Plejecenter Åkanden" and job.employment == "temporary" and job.status == "open"

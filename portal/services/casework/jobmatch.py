@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -65,6 +67,13 @@ class JobOrderInput:
     description: str = ""
 
 
+def _possible_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(text, "DK"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def _clean(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
@@ -106,10 +115,16 @@ def validate_job_order(session: Session, data: JobOrderInput, today: date) -> di
             errors["deadline"] = _("Ansøgningsfristen må ikke ligge før i dag.")
         values["deadline"] = deadline
     email = _clean(data.contact_email, 254)
-    if email and ("@" not in email or " " in email):
-        errors["contact_email"] = _("Skriv en gyldig e-mailadresse, fx navn@arbejdsgiver.dk.")
+    if email:
+        try:  # the same check as every other address in the portal ("kim@" was taken)
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["contact_email"] = _("Skriv en gyldig e-mailadresse, fx navn@arbejdsgiver.dk.")
     values["contact_email"] = email or None
-    values["contact_phone"] = _clean(data.contact_phone, 20) or None
+    phone = _clean(data.contact_phone, 20)
+    if phone and not _possible_phone(phone):  # an employer's number may be foreign: possible, not only Danish
+        errors["contact_phone"] = _("Skriv et telefonnummer, fx 66 12 34 56 eller +46 8 123 456 78.")
+    values["contact_phone"] = phone or None
     values["description"] = _clean(data.description, 4000) or None
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
