@@ -97,3 +97,14 @@ def test_open_job_order_shows_matches_while_open_and_audits_them(session, make, 
     assert entry.detail == {"matches_shown": [m.id for m, _m in page.matches]} and entry.at == NOW
     closed = jobmatch.open_job_order(session, scope, order, today=order.deadline + timedelta(days=1), now=NOW)
     assert not closed.is_open and closed.matches == []
+
+
+def test_the_member_is_told_of_the_referral_and_a_hire_cannot_start_before_it(session, referral):
+    from portal.models import Notification
+
+    scope, item = referral
+    told = session.scalar(select(Notification).where(Notification.user_id == item.member.user_id))
+    assert told.text.startswith("Vi har henvist dig til et job: SOSU-hjælper, dag hos Odense Kommune.")
+    with pytest.raises(ValidationFailed, match="før henvisningen"):
+        _act(session, scope, item, "hired", permanent="fast", start_date="2026-11-01")
+    assert item.status == "referred" and _placements(session) == 0

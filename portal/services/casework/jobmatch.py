@@ -19,7 +19,7 @@ from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.i18n import format_local_date
+from portal.i18n import N_, format_local_date
 from portal.models import Member, ServiceLocation, User
 from portal.models.casework import (
     EMPLOYMENT_TYPES,
@@ -34,7 +34,8 @@ from portal.services import audit
 from portal.services.access import StaffScope, require_edit, visible_members_clause
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, NotFound, ValidationFailed
-from portal.timeutil import utcnow
+from portal.services.messaging import notifications
+from portal.timeutil import to_local, utcnow
 
 MATCHABLE_STATUSES = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT)
 REFERRAL_TRANSITIONS = {
@@ -419,6 +420,11 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
     session.flush()
     audit.record(session, scope.user, "jobmatch.referred", member_id=member.id, target=referral,
                  detail={"job_order_id": order.id}, now=now)
+    if member.user_id is not None:  # the employer may call: the member hears it from us first
+        notifications.notify_in_language(
+            session, member.user, N_("Vi har henvist dig til et job: %(title)s hos %(employer)s. Arbejdsgiveren "
+                                     "kontakter dig, hvis de vil tale med dig."),
+            title=order.title, employer=order.employer, now=now)
     return referral
 
 
@@ -464,6 +470,9 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
         errors["start_date"] = _("Startdatoen ligger mere end et år tilbage. Tjek datoen.")
     elif start_date > today + timedelta(days=365):  # a hire is registered once it is agreed, not years ahead
         errors["start_date"] = _("Startdatoen ligger mere end et år frem. Tjek datoen.")
+    elif start_date < to_local(referral.referred_at).date():  # hired through the referral: not before it
+        errors["start_date"] = _("Startdatoen ligger før henvisningen (%(day)s). Tjek datoen.",
+                                 day=format_local_date(referral.referred_at, "d. MMMM y"))
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     if ReferralStatus.HIRED not in REFERRAL_TRANSITIONS.get(referral.status, ()):
