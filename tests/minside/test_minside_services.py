@@ -297,6 +297,30 @@ def test_export_contains_my_records_only(session, people):
     assert "password_hash" not in str(data)
 
 
+def test_export_holds_what_belongs_to_my_records_too(session, people):
+    # The plan's history with the member's own comments had no member_id, and was left out of the download.
+    cw, member, other = people
+    mine = plan.propose_item(session, member, kind="other", title="Mit punkt", actor=cw.user, now=NOW)
+    plan.add_comment(session, mine, "Kan vi flytte fristen?", member.user, NOW)
+    theirs = plan.propose_item(session, other, kind="other", title="Andens punkt", actor=cw.user, now=NOW)
+    plan.add_comment(session, theirs, "Andens kommentar", other.user, NOW)
+    session.flush()
+    data = my_data.export(session, member, actor=member.user, now=NOW)
+    events = data["records"]["plan_item_event"]
+    assert "Kan vi flytte fristen?" in [e["text"] for e in events]
+    assert "Andens kommentar" not in str(data) and {e["item_id"] for e in events} == {mine.id}
+
+
+def test_a_staff_look_reads_as_a_look_not_a_change(session, people, make):
+    from portal.services import audit
+
+    cw, member, _ = people
+    for action in ("member.file_opened", "jobmatch.cv_viewed", "caseload.viewed", "booking.member_lookup"):
+        audit.record(session, cw.user, action, member_id=member.id, now=NOW)
+    session.flush()
+    assert {row["what"] for row in my_data.staff_access(session, member)} == {"Så dine oplysninger"}
+
+
 def test_staff_access_lists_staff_reads_with_reason_not_my_own(session, people):
     cw, member, _ = people
     preparation.latest_answers(session, member, actor=cw.user, reason="Forberedelse af CV-samtale", now=NOW)

@@ -9,7 +9,7 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,9 @@ def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return plain(ACTION_LABELS[action])
     verb = action.rsplit(".", 1)[-1]
-    if verb in ("view", "read", "open", "search", "export", "list"):
+    # a look, however the area names it: file_opened, cv_viewed, inbox_viewed, lookup …
+    if verb in ("view", "viewed", "read", "open", "search", "export", "list", "lookup") or verb.endswith(
+            ("_viewed", "_opened", "_read", "_view", "_lookup")):
         return plain(_l("Så dine oplysninger"))
     return plain(_l("Ændrede eller registrerede oplysninger om dig"))
 
@@ -60,6 +62,22 @@ def _json_value(value):
 
 def _row(mapping) -> dict:
     return {k: _json_value(v) for k, v in mapping.items() if k not in SECRET_COLUMNS}
+
+
+def _about_member(table, member_id: int):
+    """The WHERE clause picking the member's rows of `table`, or None when it holds none: a table with a
+    member_id, and a table whose rows belong to such a row (a plan item's history and comments, a conversation's
+    agreements, a summary's dispatches, a chat's messages), which has no member_id of its own."""
+    if table.name == "member":
+        return None
+    if "member_id" in table.c:
+        return table.c.member_id == member_id
+    owners = [fk for fk in table.foreign_keys
+              if "member_id" in fk.column.table.c and fk.column.table.name != "member"]
+    if not owners:
+        return None
+    return or_(*[fk.parent.in_(select(fk.column).where(fk.column.table.c.member_id == member_id))
+                 for fk in owners])
 
 
 def export(session: Session, member: Member, *, actor: Actor, now: datetime, record_export: bool = True) -> dict:
@@ -80,11 +98,12 @@ def export(session: Session, member: Member, *, actor: Actor, now: datetime, rec
     data["location"] = member.location.name if member.location else None
     tables, unreadable = {}, []
     for table in db.metadata.sorted_tables:
-        if "member_id" not in table.c or table.name == "member":
+        where = _about_member(table, member.id)
+        if where is None:
             continue
         try:
             with session.begin_nested():  # one unreadable table must not hide the others
-                rows = session.execute(select(table).where(table.c.member_id == member.id).limit(ROW_LIMIT))
+                rows = session.execute(select(table).where(where).limit(ROW_LIMIT))
                 tables[table.name] = [_row(r) for r in rows.mappings()]
         except DBAPIError:
             log.exception("my data: table %s could not be read", table.name)
