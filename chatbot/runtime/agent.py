@@ -40,6 +40,7 @@ def looks_like_question(text: str) -> bool:
     return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
 # Intents that leave an active form instead of being taken as the answer to its question.
 FORM_EXITS = {"request_human", "withdraw_consent", "deny"}
+UNSURE = re.compile(r"\b(ved (jeg )?ikke|aner (det )?ikke|usikker|don'?t know|not sure|no idea)\b", re.IGNORECASE)
 FORM_EXIT_CONFIDENCE = 0.75
 # A request for a person leaves any question as surely as it works while a person holds the chat
 # (portal/services/chat/chat_states.COMMAND_CONFIDENCE): the widget promises that »menneske« does, and it scores 0.73.
@@ -90,7 +91,8 @@ class Agent:
                      action_guard)
         for name, value in (slots or {}).items():
             turn.state["slots"][name] = value
-        parse = self.nlu.parse(text)
+        choice = typed_choice(text, last_bot_buttons(turn.state))
+        parse = self.nlu.parse(choice["payload"] if choice else text)
         turn.user(text, parse)
         turn.respond(parse)
         turn.state["events"] = turn.state["events"][-MAX_EVENTS_KEPT:]
@@ -99,6 +101,35 @@ class Agent:
     def render(self, name: str, slots: dict, variables: dict | None = None) -> dict:
         """A domain response for the current slots (Rasa's conditional variations), placeholders filled."""
         return render_response(self.project, name, slots, variables)
+
+
+def last_bot_buttons(state: dict) -> list[dict]:
+    """The buttons under the bot's last message (what the person sees when they type instead of tapping)."""
+    for event in reversed(state.get("events") or []):
+        if event.get("event") == "bot":
+            return list((event.get("data") or {}).get("buttons") or [])
+        if event.get("event") == "user":
+            return []
+    return []
+
+
+def typed_choice(text: str, buttons: list[dict]) -> dict | None:
+    """The choice button a short message names ("i telefonen tak" under Fremmøde / Telefon / Video), or None.
+
+    Only buttons that carry a choice (a payload with values: a channel, a time, a session) and only when exactly
+    one is named: every word of four letters or more in its title begins a word of the message. A person who
+    types what a button says means the button."""
+    words = re.findall(r"\w+", text.lower())
+    if not words or len(words) > 8:
+        return None
+    hits = []
+    for button in buttons:
+        if "{" not in str(button.get("payload", "")):
+            continue
+        keys = [w for w in re.findall(r"\w+", str(button.get("title", "")).lower()) if len(w) >= 4]
+        if keys and all(any(word.startswith(key) for word in words) for key in keys):
+            hits.append(button)
+    return hits[0] if len(hits) == 1 else None
 
 
 def render_response(project: Project, name: str, slots: dict, variables: dict | None = None) -> dict:
@@ -247,6 +278,10 @@ class _Turn:
         """Fill the form from this message. False when the message leaves the form for the rules to handle."""
         intent = parse["intent"]["name"]
         # Free text is usually the answer to the question; only a button or a clear "stop" leaves the form.
+        # "Det ved jeg ikke" reads as a no, but it is not a wish to stop: the question again.
+        if intent == "deny" and UNSURE.search(parse.get("text") or "") and self.slots.get("requested_slot"):
+            self.ask(self.slots["requested_slot"])
+            return True
         if intent in FORM_EXITS and self.sure(parse):
             self.leave_form()
             if intent == "deny":

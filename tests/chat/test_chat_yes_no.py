@@ -41,3 +41,40 @@ def test_a_question_of_its_own_gets_the_ordinary_guesses():
 
     assert looks_like_question("kan jeg komme på kursus") and looks_like_question("Lars?")
     assert not looks_like_question("Lars Testesen") and not looks_like_question("x" * 50)
+
+
+def test_typing_what_a_choice_button_says_is_that_choice():
+    from chatbot.runtime.agent import typed_choice
+
+    channels = [{"title": "Fremmøde", "payload": '/book_conversation{"channel":"in_person"}'},
+                {"title": "Telefon", "payload": '/book_conversation{"channel":"phone"}'},
+                {"title": "Video", "payload": '/book_conversation{"channel":"video"}'},
+                {"title": "Afbryd", "payload": "/deny"}]
+    assert typed_choice("i telefonen tak", channels)["payload"].endswith('"phone"}')
+    assert typed_choice("Video", channels)["payload"].endswith('"video"}')
+    assert typed_choice("fremmøde eller video", channels) is None  # two named: not a choice
+    assert typed_choice("afbryd", channels) is None  # a command, left to the classifier
+    assert typed_choice("den første", channels) is None
+    assert typed_choice("jeg vil gerne tale i telefon om noget helt andet end det her lige nu", channels) is None
+
+
+def test_yes_to_would_you_like_to_book_one_books(client, auth, make):
+    from tests.chat.test_chat_member_status import signed_in
+
+    sender = signed_in(client, auth, make, "opsagt", mark_o=True)
+    assert "Vil du booke en?" in texts(say(client, sender, "Hvornår er min næste samtale?"))
+    replies = texts(say(client, sender, "ja gerne"))
+    assert "Hvad vil du gerne vide mere om" not in replies
+    assert "samtykke" in replies.lower() or "Hvordan vil du helst holde samtalen?" in replies, replies
+
+
+def test_i_dont_know_at_a_question_asks_it_again_rather_than_stopping(client):
+    sender = flyer_sender(client)
+    say(client, sender, "Book en samtale")
+    replies = say(client, sender, "/give_consent")
+    if "registreres" in texts(replies):
+        replies = say(client, sender, "ja")
+    assert "fulde navn" in texts(replies), texts(replies)
+    again = texts(say(client, sender, "hmm det ved jeg ikke"))
+    assert "afbrudt" not in again and "fulde navn" in again, again
+    assert "afbrudt" in texts(say(client, sender, "nej stop"))  # a clear no still stops
