@@ -282,7 +282,8 @@ def test_staff_assigns_right_and_duty_and_records_attendance(client, auth, make,
 
 def test_staff_cancels_a_session_with_a_reason(client, auth, make, session):
     odense, _cw, _offer, s = _setup(session, make)
-    offers.register(session, make.member(location=odense), s.id, actor="cli", now=utcnow())
+    member = make.member("deltager", location=odense)
+    offers.register(session, member, s.id, actor="cli", now=utcnow())
     make.commit()
     auth.login("sb")
     page = f"/personale/tilbud/hold/{s.id}"
@@ -291,7 +292,14 @@ def test_staff_cancels_a_session_with_a_reason(client, auth, make, session):
     assert session.get(OfferSession, s.id).status == "open"
     auth.post(f"{page}/aflys", {"reason": "Underviseren er syg"}, page=page)
     assert session.get(OfferSession, s.id).status == "cancelled"
-    assert session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.session_cancelled"))
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.session_cancelled"))
+    # Not "Afmeldt", which reads as the member's own doing, in the mail, on her page or on the staff's.
+    assert "Din status: Aflyst af os" in mail.body_text and "Afmeldt" not in mail.body_text
+    assert '<span class="status status-muted">Holdet er aflyst</span>' in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login("deltager")
+    mine = client.get("/tilbud/mine").get_data(as_text=True)
+    assert "Aflyst af os" in mine and ">Afmeldt<" not in mine
 
 
 def test_held_seat_actions_include_works_on_any_page(app, make, session):

@@ -267,7 +267,7 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
                             _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Se detaljerne i den vedhæftede "
                               "kalenderinvitation eller under Tilbud på Min side.",
                               title=offer_session.offer.title, when=when),
-                            registration_state.status_line(reg.status))),
+                            registration_state.status_line(reg.status, session_cancelled=True))),
                         attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
     if "capacity" in changed:
         promote_waitlist(session, offer_session, now=now)
@@ -301,7 +301,7 @@ def cancel_session(session: Session, offer_session: OfferSession, *, reason: str
                         _("Vi må desværre aflyse %(title)s %(when)s. Begrundelse: %(reason)s\n\nDu kan tilmelde "
                           "dig et andet hold under Tilbud på Min side.", title=title,
                           when=format_local_datetime(offer_session.starts_at, WHEN), reason=reason),
-                        registration_state.status_line(reg.status))),
+                        registration_state.status_line(reg.status, session_cancelled=True))),
                     attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
     audit.record(session, actor, "offers.session_cancelled", target=offer_session, reason=reason[:200], now=now)
     return offer_session

@@ -42,10 +42,19 @@ class RegistrationState:
 STAFF_LABELS = {**LABELS, RegistrationStatus.OFFERED: _l("Plads holdt til medlemmet")}
 
 
-def describe(status: str, *, staff: bool = False) -> RegistrationState:
-    """The state of a registration with this status, named in the request's language (for staff: `staff`)."""
+# A registration ended because we cancelled the session: not "Afmeldt", which reads as the member's own doing.
+SESSION_CANCELLED = _l("Aflyst af os")
+STAFF_SESSION_CANCELLED = _l("Holdet er aflyst")
+
+
+def describe(status: str, *, staff: bool = False, session_cancelled: bool = False) -> RegistrationState:
+    """The state of a registration with this status, named in the request's language (for staff: `staff`;
+    `session_cancelled`: its session was cancelled by the a-kasse)."""
     if status not in LABELS:
         raise ValueError(f"unknown registration status {status!r}")
+    if session_cancelled and status == RegistrationStatus.CANCELLED:
+        return RegistrationState(code=status, label=str(STAFF_SESSION_CANCELLED if staff else SESSION_CANCELLED),
+                                 tone=TONES[status])
     return RegistrationState(code=status, label=str((STAFF_LABELS if staff else LABELS)[status]), tone=TONES[status])
 
 
@@ -53,9 +62,9 @@ def label(status: str) -> str:
     return describe(status).label
 
 
-def status_line(status: str) -> str:
+def status_line(status: str, *, session_cancelled: bool = False) -> str:
     """The line every e-mail about a registration carries, so the mail names the state as the pages do."""
-    return _("Din status: %(state)s", state=label(status))
+    return _("Din status: %(state)s", state=describe(status, session_cancelled=session_cancelled).label)
 
 
 def subject(status: str, title: str) -> str:
