@@ -29,6 +29,7 @@ from portal.models.statuses import (
     JobOrderStatus,
     MemberStatus,
     ReferralStatus,
+    SummaryStatus,
 )
 from portal.query_args import db_int
 from portal.services import access
@@ -317,7 +318,7 @@ def summary_pdf(summary_id: int):
 
 def summary_pdf_response(item) -> Response:
     """The summary as an inline PDF, never cached: the staff's and the member's download (minside_summaries.py)."""
-    pdf = render_summary_pdf(item.content)
+    pdf = render_summary_pdf(item.content, draft=item.status != SummaryStatus.SENT)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{summary.pdf_filename(item)}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -81,3 +81,19 @@ def test_no_note_when_nothing_was_left_out(app):
                                   "footer": "Spørgsmål?"}, language="da")
     _width, words = _pdf_words(pdf)
     assert "Tegn," not in [w for _x, w in words]
+
+
+def test_a_draft_says_so_on_the_page_and_in_its_title(app):
+    content = {"title": "Samtalereferat", "facts": [["Medlem", "Søren Ærø"]], "sections": [],
+               "footer": "Referatet ligger på Min side."}
+    with app.test_request_context():
+        draft = render_summary_pdf(content, language="da", draft=True)
+        final = render_summary_pdf(content, language="da")
+    try:
+        texts = [subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+                 for pdf in (draft, final)]
+        info = subprocess.run(["pdfinfo", "-"], input=draft, capture_output=True, check=True).stdout.decode()
+    except FileNotFoundError:
+        pytest.skip("pdftotext not installed (make tools installs poppler-utils)")
+    assert "UDKAST – ikke sendt" in " ".join(texts[0].split()) and "UDKAST" not in texts[1]
+    assert "Udkast: Samtalereferat" in info

@@ -141,9 +141,10 @@ def in_language(content: dict, language: str | None = None) -> dict:
     return (content.get("translations") or {}).get(language, content)
 
 
-def render_summary_pdf(content: dict, language: str | None = None) -> bytes:
+def render_summary_pdf(content: dict, language: str | None = None, *, draft: bool = False) -> bytes:
     """A4 PDF of a summary's content dict (portal.services.casework.summary.build_content), in `language` if the summary
-    has a rendering in it (default: the reader's language), else the Danish document."""
+    has a rendering in it (default: the reader's language), else the Danish document. `draft`: not sent yet, and
+    marked so on the page and in its title (a printed draft looked final and said it had been sent)."""
     language = language or current_language()
     used = language if language in (content.get("translations") or {}) else "da"  # else the Danish document
     content = in_language(content, language)
@@ -154,10 +155,18 @@ def render_summary_pdf(content: dict, language: str | None = None) -> bytes:
         return Paragraph(markup(text, style.fontName, left_out), style)
 
     buffer = io.BytesIO()
+    with force_locale(used):
+        draft_mark = _("UDKAST – ikke sendt. Referatet er først gældende, når det er sendt til medlemmet.")
+        draft_title = _("Udkast")
+    title = content.get("title", "Samtalereferat")
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                            bottomMargin=18 * mm, title=content.get("title", "Samtalereferat"),
+                            bottomMargin=18 * mm, title=f"{draft_title}: {title}" if draft else title,
                             author="FOA A-kasse", subject=content.get("member_name", ""))
-    story = [_p("FOA A-kasse", s["small"]), _p(content.get("title", "Samtalereferat"), s["title"])]
+    story = [_p("FOA A-kasse", s["small"]), _p(title, s["title"])]
+    if draft:
+        story.append(_p(draft_mark, ParagraphStyle("draft", parent=s["body"], textColor=colors.HexColor("#a4262c"),
+                                                   borderColor=colors.HexColor("#a4262c"), borderWidth=1,
+                                                   borderPadding=4, spaceBefore=8, spaceAfter=10)))
     facts = [[_p(label, s["body"]), _p(value, s["body"])] for label, value in content.get("facts", [])]
     if facts:
         table = Table(facts, colWidths=[45 * mm, None])
