@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from portal.services import locations as service_locations
 from portal.services.booking import availability as avail
 from portal.services.booking import booking as svc
 from portal.services.booking.clashes import Clash
-from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES
+from portal.services.booking.conversation_types import STAFF_STATUS_NAMES, TYPES, format_when
 from portal.services.booking.slots import STAFF_HORIZON, free_slots
 from portal.services.errors import DomainError, NotAllowed, ValidationFailed
 from portal.services.form_values import parse_date
@@ -216,9 +217,14 @@ def working_hours():
                 message, affected = avail.working_hours_action(db.session, caseworker, action, form,
                                                                 actor=current_user, today=local_today(), now=now)
             flash(message, "success")
-            if affected:
-                flash(_("Du har %(n)s bookede samtaler i fraværet. Flyt eller aflys dem i kalenderen.",
-                        n=len(affected)), "warning")
+            if affected:  # named one by one: each is to be moved or cancelled
+                flash(ngettext("Denne bookede samtale ligger nu uden for din arbejdstid: %(list)s. Flyt eller "
+                               "aflys den i kalenderen.",
+                               "Disse %(num)s bookede samtaler ligger nu uden for din arbejdstid: %(list)s. Flyt "
+                               "eller aflys dem i kalenderen.", len(affected),
+                               list="; ".join(f"{format_when(b.starts_at)} ({b.member.full_name})"
+                                              for b in affected[:10]) + (" …" if len(affected) > 10 else "")),
+                      "warning")
             return redirect(url_for("booking.working_hours", **_cw_args(caseworker)))
         except DomainError as exc:
             field = exc.field or "_"

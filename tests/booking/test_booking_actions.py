@@ -128,9 +128,19 @@ def test_add_and_remove_working_hours(session, odense):
 def test_an_absence_returns_the_bookings_it_falls_on(session, odense):
     booking = _booked(session, odense)
     message, affected = _hours_action(session, odense, "add_exception", {"day": "2027-03-24", "kind": "absence"})
-    assert message == "Undtagelsen er gemt." and affected == [booking]
+    assert message == "Fraværet er gemt." and affected == [booking]
     item = session.scalar(select(AvailabilityException))
-    assert _hours_action(session, odense, "remove_exception", {"id": str(item.id)}) == ("Undtagelsen er fjernet.", [])
+    assert _hours_action(session, odense, "remove_exception", {"id": str(item.id)}) == (
+        "Fraværet eller den ekstra tid er fjernet.", [])
+
+
+def test_removing_the_hours_a_conversation_lies_in_returns_it(session, odense):
+    # Removing Wednesday's hours said only "Arbejdstiden er fjernet." though a conversation was booked in them.
+    booking = _booked(session, odense)  # Wednesday 24 March 2027, 10:00
+    _booked(session, odense, starts_at=utc(2027, 3, 23, 9, 0), type="focus")  # Tuesday: unaffected
+    wednesday = session.scalar(select(WorkingHours).where(WorkingHours.weekday == 2))
+    message, affected = _hours_action(session, odense, "remove_hours", {"id": str(wednesday.id)})
+    assert message == "Arbejdstiden er fjernet." and affected == [booking]
 
 
 def test_an_exceptions_unreadable_time_names_the_exception_field(session, odense):

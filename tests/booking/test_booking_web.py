@@ -210,9 +210,14 @@ def test_caseworker_edits_hours_and_absence_with_validation(client, auth, setup,
                            .where(WorkingHours.caseworker_id == setup["own"].id))
     assert count == 7
     day = (local_today() + timedelta(days=5)).isoformat()
+    booked = _book(session, setup, _next_weekday(5))
+    day = to_local(booked.starts_at).date().isoformat()
     response = auth.post(page, {"action": "add_exception", "kind": "absence", "day": day, "note": "Ferie"})
     assert response.status_code == 302
     assert session.scalar(select(AvailabilityException)).note == "Ferie"
+    told = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Fraværet er gemt." in told and "Denne bookede samtale ligger nu uden for din arbejdstid" in told
+    assert setup["member"].full_name in told
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "9999-12-27", "0001-01-01", "2200-01-01"])

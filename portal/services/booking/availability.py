@@ -21,6 +21,7 @@ from portal.models.booking import (
     AvailabilityException,
     WorkingHours,
 )
+from portal.models.statuses import BookingStatus
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.booking.conversation_types import safe_gettext as _
@@ -101,7 +102,8 @@ def add_working_hours(session: Session, *, caseworker: Caseworker, location_id: 
 
 
 def remove_working_hours(session: Session, hours_id: int, *, caseworker: Caseworker, actor: Actor,
-                         now: datetime) -> None:
+                         now: datetime) -> list[Booking]:
+    """Remove weekly hours; returns the coming booked conversations now outside the caseworker's working time."""
     _require_edit(actor, caseworker)
     hours = session.get(WorkingHours, hours_id)
     if hours is None or hours.caseworker_id != caseworker.id:
@@ -111,6 +113,21 @@ def remove_working_hours(session: Session, hours_id: int, *, caseworker: Casewor
                          "start": hours.start_time.isoformat(), "end": hours.end_time.isoformat()})
     session.delete(hours)
     session.flush()
+    return outside_hours(session, caseworker.id, now=now)
+
+
+def outside_hours(session: Session, caseworker_id: int, *, now: datetime) -> list[Booking]:
+    """The caseworker's coming booked conversations that no longer lie inside their working time (after a change
+    of hours): to be moved or cancelled, as after a new absence. Looks a year ahead (staff book no further)."""
+    coming = list(session.scalars(select(Booking).where(
+        Booking.caseworker_id == caseworker_id, Booking.status == BookingStatus.BOOKED, Booking.starts_at > now,
+        Booking.starts_at < now + timedelta(days=366)).order_by(Booking.starts_at)))
+    if not coming:
+        return []
+    intervals = open_intervals(session, [caseworker_id], coming[0].starts_at, coming[-1].ends_at).get(
+        caseworker_id, [])
+    return [b for b in coming
+            if not any(i.starts_at <= b.starts_at and b.ends_at <= i.ends_at for i in intervals)]
 
 
 def exceptions(session: Session, caseworker_id: int, start: date, end: date) -> list[AvailabilityException]:
@@ -186,9 +203,9 @@ def working_hours_action(session: Session, caseworker: Caseworker, action: str |
             end_time=parse_time(fields.get("end_time"), "end_time"), actor=actor, now=now)
         return _("Arbejdstiden er tilføjet."), []
     if action == "remove_hours":
-        remove_working_hours(session, parse_int(fields.get("id"), "id") or 0, caseworker=caseworker, actor=actor,
-                             now=now)
-        return _("Arbejdstiden er fjernet."), []
+        affected = remove_working_hours(session, parse_int(fields.get("id"), "id") or 0, caseworker=caseworker,
+                                        actor=actor, now=now)
+        return _("Arbejdstiden er fjernet."), affected
     if action == "add_exception":
         _item, affected = add_exception(
             session, caseworker=caseworker, day=parse_date(fields.get("day"), None, "day"),
@@ -196,11 +213,11 @@ def working_hours_action(session: Session, caseworker: Caseworker, action: str |
             end_time=parse_time(fields.get("ex_end_time"), "ex_end_time"),
             location_id=parse_int(fields.get("ex_location_id"), "ex_location_id"), note=fields.get("note"),
             actor=actor, today=today, now=now)
-        return _("Undtagelsen er gemt."), affected
+        return (_("Fraværet er gemt.") if fields.get("kind") == "absence" else _("Den ekstra tid er gemt.")), affected
     if action == "remove_exception":
         remove_exception(session, parse_int(fields.get("id"), "id") or 0, caseworker=caseworker, actor=actor,
                          now=now)
-        return _("Undtagelsen er fjernet."), []
+        return _("Fraværet eller den ekstra tid er fjernet."), []
     raise ValidationFailed(_("Ukendt handling."))
 
 
