@@ -271,6 +271,11 @@ def test_staff_assigns_right_and_duty_and_records_attendance(client, auth, make,
     listing = client.get(page).get_data(as_text=True)
     assert member.full_name in listing and "Ret og pligt" in listing
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.checkin_list_viewed"))
+    auth.logout()
+    auth.login("mette")  # Min side's appointments say it as her list of sign-ups does
+    assert '<span class="tag">Ret- og pligttilbud</span>' in client.get("/min-side").get_data(as_text=True)
+    auth.logout()
+    auth.login("sb")
     session.execute(OfferSession.__table__.update().where(OfferSession.id == s.id).values(
         starts_at=utcnow() - timedelta(minutes=10), ends_at=utcnow() + timedelta(hours=1)))
     session.commit()
