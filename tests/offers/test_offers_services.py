@@ -399,6 +399,25 @@ def test_capacity_increase_promotes_and_decrease_below_taken_is_refused(session,
     assert "capacity" in err.value.errors
 
 
+def test_a_new_time_reaches_the_waiting_list_too_without_a_calendar_entry(session, make, setup):
+    # Only those with a seat were told; the waiting list found the new time on the page, if they looked.
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    a, b = make.member(location=odense), make.member(location=odense)
+    offers.register(session, a, s.id, actor="cli", now=NOW)
+    offers.register(session, b, s.id, actor="cli", now=NOW)
+    session.commit()
+    form = {"start_date": "2026-12-09", "start_time": "13:00", "end_time": "15:00", "capacity": "1",
+            "location_id": str(odense.id), "venue": "Mødelokale 1"}
+    offer_editing.update_session(session, s, form, actor=_user(session, cw), now=NOW)
+    session.commit()
+    mails = {m.to_address: m for m in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "offers.session_changed"))}
+    assert set(mails) == {a.email, b.email}
+    assert "ventelisten" in mails[b.email].body_text and not mails[b.email].attachments
+    assert mails[a.email].attachments
+
+
 def test_cancelling_a_session_ends_every_registration_and_tells_everyone(session, make, setup):
     odense, cw, offer = setup
     s = make_session(session, offer, location=odense, capacity=1)

@@ -258,17 +258,25 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
                  detail={"fields": sorted(changed)}, now=now)
     session.flush()
     if moved:
-        for reg in _live(session, offer_session, (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED)):
+        # The waiting list hears it too (a new time may no longer suit them), without a calendar entry: they
+        # have no seat yet.
+        for reg in _live(session, offer_session, (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED,
+                                                  RegistrationStatus.WAITLISTED)):
             when = format_local_datetime(offer_session.starts_at, WHEN)
+            waiting = reg.status == RegistrationStatus.WAITLISTED
             tell_member(session, reg.member, now, key=f"offer-session-moved-{reg.id}-{offer_session.sequence}",
                         kind="offers.session_changed",
                         subject=_("Ændret: %(title)s", title=offer_session.offer.title),
                         text="\n\n".join((
+                            _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Du står stadig på ventelisten; passer "
+                              "det nye tidspunkt dig ikke, så forlad ventelisten under Tilbud på Min side.",
+                              title=offer_session.offer.title, when=when) if waiting else
                             _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Se detaljerne i den vedhæftede "
                               "kalenderinvitation eller under Tilbud på Min side.",
                               title=offer_session.offer.title, when=when),
-                            registration_state.status_line(reg.status, session_cancelled=True))),
-                        attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
+                            registration_state.status_line(reg.status))),
+                        attachments=None if waiting else [("tilbud.ics", "text/calendar",
+                                                           session_ics(offer_session, reg, now))])
     if "capacity" in changed:
         promote_waitlist(session, offer_session, now=now)
     return offer_session
