@@ -342,9 +342,13 @@ def create_visitation(member_number: str):
 def visitation_status(referral_id: int):
     item: JobcenterReferral = visitation.get(db.session, referral_id)
     member = _member(item.member.member_number)
-    return _saved(member, "visitation", _("Visitationens status er opdateret."),
-                  lambda: visitation.set_status(db.session, _scope(), item, request.form.get("status", ""),
-                                                note=request.form.get("note", ""), now=utcnow()))
+    try:
+        return _saved(member, "visitation", _("Visitationens status er opdateret."),
+                      lambda: visitation.set_status(db.session, _scope(), item, request.form.get("status", ""),
+                                                    note=request.form.get("note", ""), now=utcnow()))
+    except ValidationFailed as exc:  # said where the buttons are; nothing changed
+        flash(exc.message, "error")
+        return _back_to_member(member, "visitation")
 
 
 # ---------------------------------------------------------------- FOA JobMatch

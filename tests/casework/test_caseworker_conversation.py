@@ -423,6 +423,11 @@ def test_visitation_to_the_job_centre(client, auth, make, session, cw, mette):
     assert f"Visiteret den {TODAY.day}. " in message.body_text and TODAY.isoformat() not in message.body_text
     twice = auth.post(page + "/visitation", {"reason": "Endnu en visitation af samme medlem"}, page=page)
     assert twice.status_code == 409 and count(session, JobcenterReferral) == 1
+    # "Afvist" is the job centre's refusal: recorded only with its reason, which the screen then shows.
+    bare = auth.post(f"/sagsbehandler/visitation/{referral.id}/status", {"status": "rejected", "note": " "}, page=page)
+    assert bare.status_code == 302 and "jobcentrets begrundelse" in client.get(page).get_data(as_text=True)
+    session.refresh(referral)
+    assert referral.status == "sent"
     auth.post(f"/sagsbehandler/visitation/{referral.id}/status", {"status": "accepted"}, page=page)
     session.refresh(referral)
     assert referral.status == "accepted"
@@ -488,3 +493,20 @@ def test_a_summary_shows_the_plan_as_it_stood_that_day_not_today(client, auth, m
 
     assert any("Søg tre stillinger" in line for line in plan_section(TODAY))
     assert plan_section(TODAY - timedelta(days=1)) == []  # added after that day: not in that day's record
+
+
+def test_a_visitation_refused_with_the_job_centres_reason_shows_it(client, auth, make, session, cw, mette):
+    from portal.services.access import staff_scope
+    from portal.services.casework import referral as visitation
+
+    make.commit()
+    scope = staff_scope(session, cw.user)
+    item = visitation.refer_to_jobcenter(session, scope, mette, reason="Komplekse helbredsproblemer; behov for "
+                                         "tværfaglig indsats.", referred_on=TODAY.isoformat(), today=TODAY,
+                                         now=utcnow())
+    session.commit()
+    visitation.set_status(session, scope, item, "rejected", note="Medlemmet er allerede i et forløb hos os")
+    session.commit()
+    auth.login("sb-odense")
+    html = client.get(f"/sagsbehandler/medlem/{mette.member_number}").get_data(as_text=True)
+    assert "Afvist af jobcentret" in html and "Medlemmet er allerede i et forløb hos os" in html

@@ -116,6 +116,8 @@ def set_status(session: Session, scope: StaffScope, referral: JobcenterReferral,
         raise Conflict(_("Visitationen er %(status)s og kan ikke ændres til '%(new)s'.",
                          status=str(STATUS_LABELS[referral.status]).lower(), new=str(STATUS_LABELS[status]).lower()))
     kept = kept_whole(note, STATUS_NOTE_MAX, field="note")
+    if status == VisitationStatus.REJECTED and len((kept or "").strip()) < 5:  # the job centre refuses with a reason
+        raise ValidationFailed(_("Skriv jobcentrets begrundelse for afvisningen (mindst 5 tegn)."), field="note")
     now = now or utcnow()
     old = referral.status
     referral.status = status
