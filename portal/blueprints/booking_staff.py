@@ -15,6 +15,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.booking import bp, local_midnight, parse_start, start_param
 from portal.extensions import db
 from portal.models import Booking, Caseworker, User
+from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
 from portal.services import access
 from portal.services import locations as service_locations
@@ -66,8 +67,13 @@ def caseworker_calendar():
     by_day = {d: [] for d in days}
     for b in bookings:
         by_day.setdefault(to_local(b.starts_at).date(), []).append(b)
-    if view == "week":  # the weekend only when something is booked then
-        days = [d for d in days if d.weekday() < 5 or by_day[d]]
+    changes: dict = {}  # absence and extra time, as the working-hours page set them: shown on their days
+    for item in avail.exceptions(db.session, caseworker.id, days[0], days[-1]):
+        changes.setdefault(item.day, []).append(item)
+    in_absence = {b.id for b in bookings if b.status == BookingStatus.BOOKED and avail.falls_in_absence(
+        b, changes.get(to_local(b.starts_at).date(), []))}  # to be moved: marked
+    if view == "week":  # the weekend only when something is booked (or extra time is set) then
+        days = [d for d in days if d.weekday() < 5 or by_day[d] or changes.get(d)]
     step = timedelta(days=1 if view == "day" else 7)
     caseworkers = list(db.session.execute(
         select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
@@ -76,7 +82,7 @@ def caseworker_calendar():
     with unit_of_work():
         svc.record_calendar_view(db.session, current_user, caseworker, days, bookings, now=utcnow())
         html = render_template("booking/calendar.html", caseworker=caseworker, view=view, day=day, days=days,
-                               by_day=by_day, prev_day=day - step, next_day=day + step, today=today,
+                               by_day=by_day, changes=changes, in_absence=in_absence, prev_day=day - step, next_day=day + step, today=today,
                                status_names=STAFF_STATUS_NAMES, cw_args=_cw_args(caseworker),
                                caseworkers=caseworkers, now=utcnow())
     return html

@@ -218,6 +218,10 @@ def test_caseworker_edits_hours_and_absence_with_validation(client, auth, setup,
     told = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Fraværet er gemt." in told and "Denne bookede samtale ligger nu uden for din arbejdstid" in told
     assert setup["member"].full_name in told
+    # The calendar shows the absence on its day, beside the conversation to move (it showed nothing).
+    week = client.get(f"/kalender?dato={day}&visning=dag").get_data(as_text=True)
+    assert '<p class="cal-change cal-change-absence"><strong>Fravær</strong>' in week and "hele dagen" in week
+    assert "Ferie" in week and "I fravær</span>" in week
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "9999-12-27", "0001-01-01", "2200-01-01"])

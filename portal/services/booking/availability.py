@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.i18n import N_
 from portal.models import Booking, Caseworker, ServiceLocation, User
@@ -29,7 +29,7 @@ from portal.services.danish_calendar import is_closed_day
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.form_values import parse_date, parse_int, parse_time
 from portal.services.text_limits import kept_whole
-from portal.timeutil import LOCAL_TZ
+from portal.timeutil import LOCAL_TZ, to_local
 
 # Danish source strings, translated where shown (templates/booking/hours.html).
 WEEKDAYS = (N_("Mandag"), N_("Tirsdag"), N_("Onsdag"), N_("Torsdag"), N_("Fredag"), N_("Lørdag"), N_("Søndag"))
@@ -130,12 +130,20 @@ def outside_hours(session: Session, caseworker_id: int, *, now: datetime) -> lis
             if not any(i.starts_at <= b.starts_at and b.ends_at <= i.ends_at for i in intervals)]
 
 
+def falls_in_absence(booking: Booking, day_changes: list[AvailabilityException]) -> bool:
+    """Whether `booking` lies (partly) in one of its day's absences (`day_changes`: that day's exceptions)."""
+    starts, ends = to_local(booking.starts_at).time(), to_local(booking.ends_at).time()
+    return any(c.kind == "absence" and (c.start_time is None or (c.start_time < ends and starts < c.end_time))
+               for c in day_changes)
+
+
 def exceptions(session: Session, caseworker_id: int, start: date, end: date) -> list[AvailabilityException]:
     return list(session.scalars(
         select(AvailabilityException).where(
             AvailabilityException.caseworker_id == caseworker_id,
             AvailabilityException.day >= start, AvailabilityException.day <= end,
         ).order_by(AvailabilityException.day, AvailabilityException.start_time)
+        .options(joinedload(AvailabilityException.location))  # the calendar names an extra time's place
     ))
 
 
