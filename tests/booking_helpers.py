@@ -1,9 +1,10 @@
 """Shared helpers for the booking tests: working hours and a frozen 'now'."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from portal.models.booking import WorkingHours
+from portal.timeutil import LOCAL_TZ, local_today
 
 # Monday 22 March 2027, 08:00 UTC (09:00 in Copenhagen); the clocks go forward on Sunday 28 March.
 NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
@@ -30,3 +31,11 @@ def racers(make, session, count: int):
     members = [make.member(f"racer{i}", location=loc, caseworker=caseworker, target_group="1") for i in range(count)]
     make.commit()
     return caseworker, members
+
+
+def next_weekday(days_ahead: int = 3, at: time = time(10, 0)) -> datetime:
+    """A weekday at least `days_ahead` days from today (the test clock's), at a local time, as UTC."""
+    day = local_today() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)

@@ -1,7 +1,7 @@
 """Booking pages: the member books, moves, cancels; the caseworker's calendar, outcomes, hours; bad input."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,20 +9,15 @@ from sqlalchemy import func, select
 from portal.blueprints.booking import start_param
 from portal.models import AuditEntry, Booking, OutboxMessage
 from portal.models.booking import AvailabilityException, WorkingHours
-from portal.timeutil import LOCAL_TZ, local_today, to_local
-from tests.booking_helpers import hours
+from portal.timeutil import local_today, to_local
+from tests.booking_helpers import hours, next_weekday
 from tests.conftest import AuthActions
 
 # The test's data and the views read one frozen instant (tests/clock.py).
 pytestmark = pytest.mark.usefixtures("clock")
 
 
-def _next_weekday(days_ahead: int = 3, at: time = time(10, 0)) -> datetime:
-    """A weekday at least `days_ahead` days from today, at a local time, as UTC."""
-    day = local_today() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+_next_weekday = next_weekday
 
 
 @pytest.fixture

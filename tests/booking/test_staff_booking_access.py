@@ -4,7 +4,7 @@ without the forms; others get a 404 that says nothing about whether it exists.""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,17 +13,13 @@ from portal.blueprints.booking import start_param
 from portal.models import Booking, OutboxMessage
 from portal.models.booking import WorkingHours
 from portal.services.booking.booking import book_slot
-from portal.timeutil import LOCAL_TZ, local_today
-from tests.booking_helpers import hours
+from portal.timeutil import local_today
+from tests.booking_helpers import hours, next_weekday
 
 pytestmark = pytest.mark.usefixtures("clock")
 
 
-def _weekday(days_ahead: int = 3, at: time = time(10, 0)) -> datetime:
-    day = local_today() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+_weekday = next_weekday
 
 
 @pytest.fixture
