@@ -357,17 +357,24 @@ def test_journey_5_member_books_with_the_keyboard_only(pages, demo):
 
 # ---- a refused booking must be explained on the booking pages -------------------------------------------------
 
-def test_member_with_a_focus_conversation_booked_is_offered_to_move_it_not_a_second(pages, demo):
-    """One upcoming conversation of each type (the quota of two focus conversations is tested in the services)."""
+def test_member_with_one_focus_conversation_booked_may_book_the_second_and_move_the_first(pages, demo):
+    """Group 2 has a right to two focus conversations, both due by week 13 (Min side says "Book 2. fokussamtale"):
+    with one booked, the second can be booked beside it, and the first is moved from its own page."""
     page = pages.new(PHONE)
     log_in(page, "medlem")
     # 'medlem' has a focus conversation booked in the demo.
-    page.goto("/samtaler?type=focus")
+    page.goto("/samtaler")
     main = page.get_by_role("main")
-    assert "Du har allerede en fokussamtale" in main.inner_text()
-    assert main.get_by_role("link", name=re.compile(r"^Vælg ")).count() == 0  # no times for a second one
-    shot(page, "6-member-second-focus-refused-phone")
-    main.get_by_role("link", name="Flyt samtalen").click()
+    card = main.locator("li.card", has=page.get_by_role("heading", name="Fokussamtale"))
+    assert "Du har en booket" in card.inner_text()
+    page.goto("/samtaler?type=focus")
+    assert "Du har allerede en fokussamtale" not in main.inner_text()
+    assert main.get_by_role("link", name=re.compile(r"^Vælg ")).count() > 0  # times for the second one
+    shot(page, "6-member-second-focus-phone")
+    page.goto("/samtaler")
+    card.get_by_role("link", name="Se den samtale").click()
+    page.wait_for_load_state()
+    page.get_by_role("main").get_by_role("link", name="Flyt samtalen").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Flyt samtale"
     own = page.get_by_role("region", name="Din egen sagsbehandler")
