@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -65,6 +65,22 @@ def _member() -> Member:
 def _own_booking(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.member_id != _member().id:
+        abort(404)
+    return booking
+
+
+def staff_scope() -> access.StaffScope:
+    """The signed-in staff user's scope, once a request (the caseworker area keeps it under the same name)."""
+    if "staff_scope" not in g:
+        g.staff_scope = access.staff_scope(db.session, current_user)
+    return g.staff_scope
+
+
+def staff_visible_booking(booking_id: int) -> Booking:
+    """A booked conversation the signed-in staff user may open (portal.services.access.may_see_booking); else
+    404, with no hint that it exists."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not access.may_see_booking(db.session, staff_scope(), booking):
         abort(404)
     return booking
 
@@ -253,11 +269,8 @@ def member_booking(booking_id: int):
 def booking_ics(booking_id: int):
     if current_user.role == "member":
         booking = _own_booking(booking_id)
-    else:  # staff: a conversation they may open in the calendar (portal/services/access.py)
-        booking = db.session.get(Booking, booking_id)
-        if booking is None or not access.may_see_booking(db.session, access.staff_scope(db.session, current_user),
-                                                         booking):
-            abort(404)
+    else:  # staff: a conversation they may open in the calendar
+        booking = staff_visible_booking(booking_id)
     return Response(svc.booking_ics(booking, utcnow()), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="samtale-{booking.id}.ics"'})
 

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.auth.decorators import role_required
-from portal.blueprints.booking import bp, local_midnight, parse_start, start_param
+from portal.blueprints.booking import (
+    bp,
+    local_midnight,
+    parse_start,
+    staff_scope,
+    staff_visible_booking,
+    start_param,
+)
 from portal.extensions import db
-from portal.models import Booking, Caseworker, User
+from portal.models import Caseworker, User
 from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
 from portal.services import access
@@ -88,27 +95,15 @@ def caseworker_calendar():
     return html
 
 
-def _staff_booking(booking_id: int) -> Booking:
-    """The booking, if the staff user may see it (else 404: no hint that the number exists)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not access.may_see_booking(db.session, _scope(), booking):
-        abort(404)
-    return booking
-
-
-def _scope() -> access.StaffScope:
-    if "staff_scope" not in g:  # once a request (the caseworker area keeps it under the same name)
-        g.staff_scope = access.staff_scope(db.session, current_user)
-    return g.staff_scope
 
 
 @bp.route("/kalender/samtale/<int:booking_id>", methods=["GET", "POST"])
 @role_required("caseworker", "admin")
 def staff_booking(booking_id: int):
-    booking = _staff_booking(booking_id)
+    booking = staff_visible_booking(booking_id)
     errors: dict = {}
     form = request.form
-    refusal = access.booking_change_refusal(_scope(), booking)
+    refusal = access.booking_change_refusal(staff_scope(), booking)
     if request.method == "POST":
         action = form.get("action")
         now = utcnow()
@@ -121,7 +116,7 @@ def staff_booking(booking_id: int):
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
         except DomainError as exc:
             errors = {f"{action}-{exc.field or 'form'}": exc.message}
-            booking = _staff_booking(booking_id)
+            booking = staff_visible_booking(booking_id)
     with unit_of_work():
         svc.record_booking_view(db.session, current_user, booking, now=utcnow())
     invitation = joint_conversation.latest_invitation(db.session, booking)
@@ -156,7 +151,7 @@ def staff_new():
         from_day = local_today()
     if number:
         member = access.member_by_number(db.session, number)
-        scope = _scope()
+        scope = staff_scope()
         if member is None or access.view_reason(db.session, scope, member) is None:  # no hint that it exists
             member = None
             errors["medlem"] = _("Der er intet medlem med nummer %(number)s, som du har adgang til.", number=number)
