@@ -80,7 +80,7 @@ def _message_page(scope, found, *, error: str | None = None, reason: str = "", c
                   status: int = 200):
     return render_template("jobcentre/message.html", scope=scope, message=found, error=error, reason=reason,
                            counter=counter, joint_deadline=joint_conversation.joint_deadline(found.member),
-                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS), status
+                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STAFF_STATUS_LABELS), status
 
 
 @bp.route("/jobcenter/sag/<int:case_id>/svar", methods=["POST"])
@@ -115,7 +115,7 @@ def citizen(member_number: str):
         member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
         items = plan.items_for_jobcentre(db.session, member)
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
-                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STATUS_LABELS)
+                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STAFF_STATUS_LABELS)
 
 
 @bp.route("/jobcenter/sag/<int:case_id>/faellessamtale", methods=["POST"])
