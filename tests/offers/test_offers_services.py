@@ -399,13 +399,19 @@ def test_capacity_increase_promotes_and_decrease_below_taken_is_refused(session,
     assert "capacity" in err.value.errors
 
 
+def _full_session_and_waiting(session, make, offer, place):
+    """A one-seat session, a member on its seat (a) and one on its waiting list (b)."""
+    s = make_session(session, offer, location=place, capacity=1)
+    a, b = make.member(location=place), make.member(location=place)
+    offers.register(session, a, s.id, actor="cli", now=NOW)
+    offers.register(session, b, s.id, actor="cli", now=NOW)
+    return s, a, b
+
+
 def test_a_new_time_reaches_the_waiting_list_too_without_a_calendar_entry(session, make, setup):
     # Only those with a seat were told; the waiting list found the new time on the page, if they looked.
     odense, cw, offer = setup
-    s = make_session(session, offer, location=odense, capacity=1)
-    a, b = make.member(location=odense), make.member(location=odense)
-    offers.register(session, a, s.id, actor="cli", now=NOW)
-    offers.register(session, b, s.id, actor="cli", now=NOW)
+    s, a, b = _full_session_and_waiting(session, make, offer, odense)
     session.commit()
     form = {"start_date": "2026-12-09", "start_time": "13:00", "end_time": "15:00", "capacity": "1",
             "location_id": str(odense.id), "venue": "Mødelokale 1"}
@@ -420,10 +426,7 @@ def test_a_new_time_reaches_the_waiting_list_too_without_a_calendar_entry(sessio
 
 def test_cancelling_a_session_ends_every_registration_and_tells_everyone(session, make, setup):
     odense, cw, offer = setup
-    s = make_session(session, offer, location=odense, capacity=1)
-    a, b = make.member(location=odense), make.member(location=odense)
-    offers.register(session, a, s.id, actor="cli", now=NOW)
-    offers.register(session, b, s.id, actor="cli", now=NOW)
+    s, a, b = _full_session_and_waiting(session, make, offer, odense)
     offer_editing.cancel_session(session, s, reason="Underviseren er syg", actor=_user(session, cw), now=NOW)
     session.commit()
     statuses = set(session.scalars(select(OfferRegistration.status)))
