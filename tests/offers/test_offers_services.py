@@ -426,7 +426,7 @@ def test_a_new_time_reaches_the_waiting_list_too_without_a_calendar_entry(sessio
 
 def test_cancelling_a_session_ends_every_registration_and_tells_everyone(session, make, setup):
     odense, cw, offer = setup
-    s, a, b = _full_session_and_waiting(session, make, offer, odense)
+    s, _a, _b = _full_session_and_waiting(session, make, offer, odense)
     offer_editing.cancel_session(session, s, reason="Underviseren er syg", actor=_user(session, cw), now=NOW)
     session.commit()
     statuses = set(session.scalars(select(OfferRegistration.status)))
