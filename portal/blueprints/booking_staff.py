@@ -142,7 +142,11 @@ def staff_new():
     member = None
     slots = []
     try:
-        from_day = max(local_today(), parse_date(source.get("fra"), local_today()))
+        from_day = parse_date(source.get("fra"), local_today())
+        if from_day < local_today():
+            if request.method == "GET":  # said, not silently moved; a booking sent on a stale form is not stopped
+                errors["fra"] = _("Datoen er passeret. Tiderne vises fra i dag.")
+            from_day = local_today()
     except ValidationFailed as exc:
         errors["fra"] = exc.message
         from_day = local_today()

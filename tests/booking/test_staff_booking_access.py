@@ -131,6 +131,11 @@ def test_a_staff_move_or_booking_a_year_ahead_is_refused_and_the_slot_list_reads
     number = world["hanne"].member_number
     listed = client.get(f"/kalender/ny?medlem={number}&type=focus&fra={far}").get_data(as_text=True)
     assert "højst bookes et år frem" in listed and 'class="slot"' not in listed
+    # A day already past is said too (it was moved to today without a word), and the times start today.
+    past = (local_today() - timedelta(days=3)).isoformat()
+    listed = client.get(f"/kalender/ny?medlem={number}&type=focus&fra={past}").get_data(as_text=True)
+    assert "Datoen er passeret. Tiderne vises fra i dag." in listed
+    assert f'value="{local_today().isoformat()}" min="{local_today().isoformat()}"' in listed
     # Aisha works Fridays in Middelfart: the 7 days read in date order, each day naming where.
     middelfart = make.location("Middelfart", lat=55.5, lon=9.73)
     session.query(WorkingHours).filter_by(caseworker_id=world["aisha"].id, weekday=4).update(

@@ -73,6 +73,30 @@ def test_the_staff_form_says_so_before_any_time_is_chosen(client, auth, session,
     assert "Rundbordssamtalen holdes med medlemmets jobcenter" in page
 
 
+@pytest.mark.clock(NOW)
+def test_the_notice_period_conversation_is_for_dismissed_members_only_staff_too(client, auth, make, session, world):
+    # A caseworker could book "Samtale om, hvordan du kommer videre" for an unemployed or sick-listed member,
+    # which is the dismissed members' own conversation (the member rule said so; the staff form did not).
+    unemployed = make.member("ulla", location=world["sick"].location, caseworker=world["cw"], status="ledig",
+                             target_group="1")
+    make.commit()
+    for member in (unemployed, world["sick"]):
+        with pytest.raises(ValidationFailed) as refused:
+            booking_svc.book_slot(session, member=member, caseworker_id=world["cw"].id, starts_at=WED_10,
+                                  type="dismissed_first", channel="phone", actor=world["cw"].user, now=NOW)
+        assert "for medlemmer i opsigelsesperioden" in refused.value.message
+        session.rollback()
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    booked = booking_svc.book_slot(session, member=world["dismissed"], caseworker_id=world["cw"].id,
+                                   starts_at=WED_10, type="dismissed_first", channel="phone", actor=world["cw"].user,
+                                   now=NOW)
+    session.commit()
+    assert booked.type == "dismissed_first"
+    auth.login("birgitte")
+    page = client.get(f"/kalender/ny?medlem={unemployed.member_number}&type=dismissed_first").get_data(as_text=True)
+    assert "for medlemmer i opsigelsesperioden" in page and 'class="slot"' not in page
+
+
 def test_the_demo_sick_listed_member_on_min_side_and_on_her_caseworkers_screen(app, session, client, auth, clock):
     seed_demo(session, members=400, seed=3, now=clock.now, password="demo-adgangskode")
     session.commit()

@@ -192,8 +192,11 @@ def book_slot(session: Session, *, member: Member, caseworker_id: int, starts_at
 def staff_type_refusal(member: Member, ctype) -> str | None:
     """Why this type cannot be booked for this member at all, by anyone (a Danish sentence), or None."""
     if ctype.for_statuses and member.status not in ctype.for_statuses:
-        return _("En rundbordssamtale er for sygemeldte medlemmer og ledige, der kommer fra sygedagpenge. Vælg en "
-                 "anden samtaletype.")
+        if ctype.code == "round_table":
+            return _("En rundbordssamtale er for sygemeldte medlemmer og ledige, der kommer fra sygedagpenge. Vælg "
+                     "en anden samtaletype.")
+        return _("Samtalen om, hvordan man kommer videre, er for medlemmer i opsigelsesperioden. Vælg en anden "
+                 "samtaletype.")
     return None
 
 

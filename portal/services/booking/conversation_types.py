@@ -113,7 +113,8 @@ TYPES: dict[str, ConversationType] = {t.code: t for t in (
     ConversationType("followup_video", N_("Opfølgning pr. video"), 30, ("video",)),
     # DOMAIN.md "Dismissed members": the a-kasse offers a conversation on how to move on, as the member prefers.
     ConversationType("dismissed_first", N_("Samtale om, hvordan du kommer videre"), 45,
-                     ("in_person", "phone", "video"), member_statuses=(MemberStatus.OPSAGT,)),
+                     ("in_person", "phone", "video"), member_statuses=(MemberStatus.OPSAGT,),
+                     for_statuses=(MemberStatus.OPSAGT,)),
     # The application, section 4.1: for members moving from sickness benefit to unemployment benefit the a-kasse
     # takes part in round-table conversations with the job centre. Booked by a caseworker, with the job centre.
     ConversationType("round_table", N_("Rundbordssamtale med jobcentret"), 60, ("in_person", "video"),
