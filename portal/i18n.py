@@ -16,7 +16,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import escape
 
 from portal.extensions import babel
 from portal.timeutil import to_local
@@ -171,7 +171,10 @@ def _template_gettext(eval_ctx, string: str, **variables) -> str:
     an autoescaped template, always apply `%`), without its two extra layers of context calls per use."""
     rv = request_translations().ugettext(string)
     if eval_ctx.autoescape:
-        rv = Markup(rv)  # nosec B704 - our own catalogue's text, as jinja's newstyle gettext; `%` escapes variables
+        # Escaped, not trusted as markup: no text in the catalogue holds markup, so escaping shows each the same,
+        # and a text that was never a catalogue's (an already translated message naming what someone typed,
+        # passed to `_()` by mistake) stays text. As Markup, `%` escapes the variables too.
+        rv = escape(rv)
     return rv % variables if variables or "%" in rv else rv  # without either, `%` would change nothing
 
 
@@ -180,7 +183,7 @@ def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variabl
     variables.setdefault("num", num)
     rv = request_translations().ungettext(singular, plural, num)
     if eval_ctx.autoescape:
-        rv = Markup(rv)  # nosec B704 - our own catalogue's text, as jinja's newstyle ngettext
+        rv = escape(rv)  # as _template_gettext
     return rv % variables
 
 
@@ -192,7 +195,7 @@ def _gettext_bound_to(translations):
     def gettext(eval_ctx, string: str, **variables) -> str:
         rv = ugettext(string)
         if eval_ctx.autoescape:
-            rv = Markup(rv)  # nosec B704 - as _template_gettext
+            rv = escape(rv)  # as _template_gettext
         return rv % variables if variables or "%" in rv else rv
 
     @pass_eval_context
@@ -200,7 +203,7 @@ def _gettext_bound_to(translations):
         variables.setdefault("num", num)
         rv = ungettext(singular, plural, num)
         if eval_ctx.autoescape:
-            rv = Markup(rv)  # nosec B704 - as _template_ngettext
+            rv = escape(rv)  # as _template_gettext
         return rv % variables
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}

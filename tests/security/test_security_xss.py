@@ -79,3 +79,56 @@ def test_markup_in_free_text_is_shown_as_text_on_every_page(app, session):
                 failures.append(f"{path} as {role}: the probe is rendered as markup")
     assert seen > 10, "the probe should be visible (escaped) on many pages"
     assert not failures, "\n".join(failures)
+
+
+SHORT_PROBE = '"><i id=rx>'  # short: some pages quote what was typed only in part (20 characters)
+
+
+def _query_names() -> list[str]:
+    """Every query or form argument name the portal reads by name (`args.get("fra")`, `source.get("type")` …)."""
+    from pathlib import Path
+
+    names = set()
+    for source in Path("portal").rglob("*.py"):
+        names.update(re.findall(r"""(?:args|source|form|values)\.get(?:list)?\(\s*["']([a-z_]+)["']""",
+                                source.read_text(encoding="utf-8")))
+    return sorted(names | {"til"})  # read through the steering filters' parse_day(name)
+
+
+def test_markup_in_the_query_string_is_shown_as_text_on_every_page(app, session):
+    # The steering filters once quoted an invalid date back through the template's `_()`, which trusted it as
+    # markup: /styring?fra=<script>… put the typed markup on the page.
+    world = _world(session)
+    values = _param_values(session, world["medlem"])
+    names = _query_names()
+    assert {"fra", "til", "sted", "type", "medlem"} <= set(names)
+    query = "&".join(f"{name}={SHORT_PROBE}" for name in names)
+    failures, pages = [], 0
+    for role, user in world["users"].items():
+        client = app.test_client()
+        client.post("/login", data={"login": user.username, "password": "demo-adgangskode"})
+        for key, rule in sorted(route_keys(app).items()):
+            method, path = key.split(" ", 1)
+            spec = MATRIX[key]
+            if method != "GET" or NOT_HTML.search(path):
+                continue
+            if spec not in ("any", "public") and {"other_member": "member",
+                                                  "other_caseworker": "caseworker"}.get(role, role) not in spec:
+                continue
+            response = client.get(_url(rule, values) + "?" + query)
+            if response.mimetype != "text/html":
+                continue
+            pages += 1
+            if "<i id=rx>" in response.get_data(as_text=True):
+                failures.append(f"{path} as {role}: the query string is rendered as markup")
+    assert pages > 50
+    assert not failures, "\n".join(failures)
+
+
+def test_template_gettext_never_trusts_its_text_as_markup(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        shown = render_template_string("{{ _(text) }}|{{ _('Datoen «%(value)s» er ugyldig.', value=text) }}",
+                                       text="<b>x</b>")
+    assert shown == "&lt;b&gt;x&lt;/b&gt;|Datoen «&lt;b&gt;x&lt;/b&gt;» er ugyldig."
