@@ -16,7 +16,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
-from markupsafe import escape
+from markupsafe import Markup
 
 from portal.extensions import babel
 from portal.timeutil import to_local
@@ -163,6 +163,13 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     """Flask-Babel's lazy_gettext (`_l`: a module-level text translated where it is shown), resolved through
     request_translations: a page shows dozens of them, and Flask-Babel looks the translations up anew for each."""
     return LazyString(_gettext_now, string, **variables)
+
+
+def escape(text: str) -> Markup:
+    """Text as markup with `&`, `<`, `>` and `"` escaped (attributes are double-quoted here); an apostrophe stays as
+    written ("SMS'er"), as in every catalogue text before."""
+    return Markup(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # nosec B704
+                  .replace('"', "&#34;"))
 
 
 @pass_eval_context
