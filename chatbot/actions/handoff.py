@@ -8,6 +8,8 @@ from chatbot.actions import bridge, steps
 from portal.services.messaging.sms import display_phone
 
 CONTEXT_TURNS = 8
+# What the caseworker's overview says when the registration action ran without registering anyone.
+REGISTRATION_REFUSED = "action_register_member_refused"
 
 
 def handoff_context(tracker, conversation) -> dict:
@@ -19,6 +21,8 @@ def handoff_context(tracker, conversation) -> dict:
             intents.append({"intent": intent.get("name"), "confidence": intent.get("confidence")})
         elif event.get("event") == "action" and event.get("name") not in (None, "action_listen"):
             actions.append(event["name"])
+    if conversation.member_id is None:  # the action ran, but registered nobody (chatbot/actions/registration.py)
+        actions = [REGISTRATION_REFUSED if name == "action_register_member" else name for name in actions]
     return {
         "consent": bool(conversation.consent_given),
         "consent_id": conversation.consent_id,
@@ -28,6 +32,16 @@ def handoff_context(tracker, conversation) -> dict:
         "intents": intents[-CONTEXT_TURNS:],
         "actions_tried": actions[-CONTEXT_TURNS:],
     }
+
+
+def join_waiting_handoff(session, handoff, tracker) -> None:
+    """The member's message goes to the handoff she already has open (one row in the caseworkers' inbox, not two):
+    what she wrote, if it was more than a button, is added to that conversation."""
+    from portal.services.chat.chat_transcript import add_message
+
+    text = str((tracker.latest_message or {}).get("text") or "").strip()
+    if text and not text.startswith("/"):
+        add_message(session, handoff.conversation, sender="user", text=text, now=bridge.utcnow())
 
 
 class ActionHandoff(Action):
@@ -53,6 +67,10 @@ class ActionHandoff(Action):
                 return []
             handoff = request_handoff(session, conversation, reason=reason, now=bridge.utcnow(),
                                       context=handoff_context(tracker, conversation))
+            if handoff.conversation_id != conversation.id:  # she waits for a person in another chat already
+                join_waiting_handoff(session, handoff, tracker)
+                dispatcher.utter_message(response="utter_handoff_joined")
+                return [SlotSet("handoff_reason", None), SlotSet("pending_intent", None)]
             if handoff.target_caseworker is not None:
                 where = handoff.target_caseworker.name
             elif handoff.location is not None:

@@ -102,7 +102,8 @@ class ActionRegisterSession(Action):
         for offer_kind in SESSION_KINDS.get(kind, ("webinar",)):
             for offer in offers.list_offers(session, member=member, kind=offer_kind, location_id=member.location_id,
                                             now=now):
-                for offer_session in offers.open_sessions(session, offer.id, now, location_id=member.location_id)[:2]:
+                candidates = offers.open_sessions(session, offer.id, now, location_id=member.location_id)
+                for offer_session in open_to_member(session, member, candidates)[:2]:
                     when = bridge.local_when(offer_session.starts_at, lang, "d. MMM HH:mm")
                     buttons.append({"title": f"{offer.title} · {when}",
                                     "payload": f"/{intent}" + json.dumps({"session_choice": str(offer_session.id)})})
@@ -113,6 +114,18 @@ class ActionRegisterSession(Action):
             return [SlotSet("session_kind", None)]
         dispatcher.utter_message(response="utter_sessions_available", buttons=buttons[:SESSIONS_SHOWN])
         return [SlotSet("session_kind", kind)]
+
+
+def open_to_member(session, member, candidates: list) -> list:
+    """The sessions the member could sign up for now: not those she is signed up for or waits on (the offers pages'
+    current_registrations_on), nor those at a time she is busy (the clash rule that would refuse the sign-up)."""
+    from portal.services.booking.clashes import MAX_MEETING, find_clash
+    from portal.services.offers import offers
+
+    mine = offers.current_registrations_on(session, member, [s.id for s in candidates])
+    return [s for s in candidates if s.id not in mine
+            and (s.ends_at - s.starts_at > MAX_MEETING  # a course period is not refused for a clash either
+                 or find_clash(session, member.id, s.starts_at, s.ends_at) is None)]
 
 
 class ActionRequestJobmatchCv(Action):

@@ -94,7 +94,7 @@ class ActionRegisterMember(Action):
         return "action_register_member"
 
     def run(self, dispatcher, tracker, domain):
-        from portal.services.chat.chat import register_dismissed_member
+        from portal.services.chat.chat import KnownContact, register_dismissed_member
         from portal.services.errors import Conflict, NotAllowed
 
         with bridge.portal_session(dispatcher) as session:
@@ -106,7 +106,14 @@ class ActionRegisterMember(Action):
                     session, conversation, full_name=tracker.get_slot("full_name"),
                     birth_date=tracker.get_slot("birth_date"), contact=tracker.get_slot("contact"),
                     notice_end_date=tracker.get_slot("notice_end_date"), location=tracker.get_slot("location"),
-                    now=bridge.utcnow())
+                    channel=tracker.get_slot("channel"), now=bridge.utcnow())
+            except KnownContact as known:
+                # The same answer as anyone gets, nothing echoed: the member (only she reads her inbox) gets a
+                # sign-in link; the person typing learns nothing about whether the address is a member's.
+                send_signin_link(session, known.member)
+                dispatcher.utter_message(response="utter_known_contact")
+                return [SlotSet(name, None) for name in bridge.PERSONAL_SLOTS] + [
+                    SlotSet("pending_intent", None), FollowupAction("utter_anything_else")]
             except (Conflict, NotAllowed) as err:
                 dispatcher.utter_message(text=err.message)
                 return [SlotSet("handoff_reason", "action_failed"), FollowupAction("action_handoff")]

@@ -26,8 +26,28 @@ log = logging.getLogger("chatbot.agent")
 MAX_ACTIONS_PER_TURN = 12
 MAX_EVENTS_KEPT = 120
 TWO_STAGE = "action_two_stage_fallback"
-# Questions answered yes or no (their buttons say so); rules.yml takes affirm/deny after each.
-YES_NO_QUESTIONS = ("utter_ask_consent", "utter_handoff_needs_consent", "utter_offer_registration")
+# Every question the bot asks with buttons that is answered yes or no: the payload a typed yes and a typed no
+# stand for (typed_yes_no; "ja" to "Vil du have, at vi opretter dit CV i JobMatch?" orders the CV as the button
+# does). tests/chat/test_chat_yes_no.py finds every such question in domain.yml, so a new one cannot be left out.
+# The two withdrawal confirmations are asked by the portal (portal/services/chat/chat_states.py), not the dialogue.
+YES_NO_QUESTIONS = {
+    "utter_ask_consent": ("/give_consent", "/deny"),
+    "utter_handoff_needs_consent": ("/give_consent", "/deny"),
+    "utter_offer_registration": ("/affirm", "/deny"),
+    "utter_explain_job_matching": ('/job_matching{"jobmatch_cv":"yes"}', "/deny"),
+    "utter_no_booking": ("/book_conversation", "/deny"),
+    "utter_next_conversation_unknown": ("/book_conversation", "/deny"),
+    "utter_confirm_withdrawal": ("/withdraw_consent", "/deny"),
+    "utter_confirm_withdrawal_while_handed_off": ("/withdraw_consent", "/deny"),
+}
+# The tracker key holding the yes/no question the bot asked last (None once anything else was said).
+PENDING_QUESTION = "yes_no_question"
+# Whole messages that are a plain yes or no (normalised: chatbot.runtime.nlu.normalise); anything longer or hedged
+# ("ja men i må ikke gemme noget") is left to the classifier and the rules.
+TYPED_YES = {"ja", "jo", "ja tak", "ja gerne", "ja tak gerne", "gerne", "ja da", "jep", "jeps", "ja ok", "ok",
+             "okay", "ok tak", "yes", "yes please", "yep", "yeah", "sure"}
+TYPED_NO = {"nej", "nej tak", "nej ikke nu", "ikke nu", "nej ellers tak", "nej det vil jeg ikke", "no",
+            "no thanks", "no thank you", "nope", "not now"}
 QUESTION_WORDS = ("hvad", "hvordan", "hvornår", "hvor", "hvem", "hvorfor", "hvilke", "hvilken", "kan", "må", "skal",
                   "er", "har", "får", "what", "how", "when", "where", "who", "why", "which", "can", "may", "do",
                   "does", "is", "are", "will")
@@ -91,8 +111,9 @@ class Agent:
                      action_guard)
         for name, value in (slots or {}).items():
             turn.state["slots"][name] = value
-        choice = typed_choice(text, last_bot_buttons(turn.state))
-        parse = self.nlu.parse(choice["payload"] if choice else text)
+        answer = typed_yes_no(text, turn.state.pop(PENDING_QUESTION, None))
+        choice = None if answer else typed_choice(text, last_bot_buttons(turn.state))
+        parse = self.nlu.parse(answer or (choice["payload"] if choice else text))
         turn.user(text, parse)
         turn.respond(parse)
         turn.state["events"] = turn.state["events"][-MAX_EVENTS_KEPT:]
@@ -113,6 +134,17 @@ def last_bot_buttons(state: dict) -> list[dict]:
     return []
 
 
+def typed_yes_no(text: str, question: str | None) -> str | None:
+    """The payload a typed plain yes or no stands for when it answers the yes/no question `question`, else None."""
+    from chatbot.runtime.nlu import normalise
+
+    if question not in YES_NO_QUESTIONS or text.startswith("/"):
+        return None
+    yes, no = YES_NO_QUESTIONS[question]
+    said = normalise(text)
+    return yes if said in TYPED_YES else no if said in TYPED_NO else None
+
+
 def typed_choice(text: str, buttons: list[dict]) -> dict | None:
     """The choice button a short message names ("i telefonen tak" under Fremmøde / Telefon / Video), or None.
 
@@ -130,6 +162,22 @@ def typed_choice(text: str, buttons: list[dict]) -> dict | None:
         if keys and all(any(word.startswith(key) for word in words) for key in keys):
             hits.append(button)
     return hits[0] if len(hits) == 1 else None
+
+
+def asks_for_text(project: Project, state: dict) -> bool:
+    """Whether the open form question is answered in the person's own words (its slot has a from_text mapping for
+    the active form: a name, a date) rather than by a button (the channel). A chat client then offers the message
+    box first; the question's only button is the way out ("Afbryd")."""
+    loop = state.get("active_loop")
+    requested = (state.get("slots") or {}).get("requested_slot")
+    if loop not in project.forms or not requested:
+        return False
+    for mapping in (project.slots.get(requested) or {}).get("mappings", []):
+        conditions = mapping.get("conditions")
+        if mapping.get("type") == "from_text" and (
+                not conditions or any(c.get("active_loop") == loop for c in conditions)):
+            return True
+    return False
 
 
 def render_response(project: Project, name: str, slots: dict, variables: dict | None = None) -> dict:
@@ -174,7 +222,9 @@ class _Turn:
         self.event({"event": "user", "text": text, "parse_data": parse,
                     "metadata": {}, "input_channel": "rest"})
 
-    def say(self, text: str, buttons: list | None = None) -> None:
+    def say(self, text: str, buttons: list | None = None, response: str | None = None) -> None:
+        """Send a message; `response` is the domain response it came from (a yes/no question is remembered)."""
+        self.state[PENDING_QUESTION] = response if response in YES_NO_QUESTIONS else None
         message = {"recipient_id": self.sender_id, "text": text}
         if buttons:
             message["buttons"] = buttons
@@ -356,6 +406,9 @@ class _Turn:
     def ask(self, slot: str | None) -> None:
         if slot:
             self.do(f"utter_ask_{slot}")
+            if self.messages and asks_for_text(self.agent.project, self.state):
+                # Rasa's REST channel passes `custom` through: the widget focuses the message box, not "Afbryd"
+                self.messages[-1].setdefault("custom", {})["expects_text"] = True
 
     def activate_form(self, form: str) -> None:
         self.set_loop(form)
@@ -387,7 +440,7 @@ class _Turn:
         self.state["prev_action"] = name
         if name.startswith("utter_"):
             rendered = self.agent.render(name, self.slots)
-            self.say(rendered["text"], rendered["buttons"])
+            self.say(rendered["text"], rendered["buttons"], name)
             return []
         return self.call_action(name)
 
@@ -429,7 +482,7 @@ class _Turn:
         response = message.get("response") or message.get("template")
         if response:
             rendered = self.agent.render(response, self.slots, variables)
-            self.say(rendered["text"], message.get("buttons") or rendered["buttons"])
+            self.say(rendered["text"], message.get("buttons") or rendered["buttons"], response)
         elif message.get("text"):
             self.say(message["text"], message.get("buttons"))
 

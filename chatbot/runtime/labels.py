@@ -48,6 +48,8 @@ ACTION_LABELS = {
     "action_withdraw_consent": ("Samtykket blev trukket tilbage", "Consent withdrawn"),
     "action_start_registration": ("Begyndte at registrere medlemmet", "Started registering the member"),
     "action_register_member": ("Registrerede medlemmet", "Registered the member"),
+    "action_register_member_refused": ("Registrerede ikke: oplysningerne kunne ikke bruges",
+                                       "Did not register: the details could not be used"),
     "action_handoff": ("Gav samtalen videre til en medarbejder", "Passed the chat to a person"),
     "action_next_conversation": ("Fortalte om medlemmets næste samtale", "Told the member about their next conversation"),
 }

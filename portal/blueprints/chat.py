@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -107,6 +108,12 @@ def widget_sender(kind: str) -> str | None:
     member = _current_member()
     if kind == "minside" and member is None:
         return None
+    if kind == "minside":  # her chat follows her, not the browser session (another device, a new login)
+        continuing, consented = chat_service.member_chat(db.session, member)
+        g.member_chat = (member.id, continuing, consented)  # for widget_context: not looked up twice a page
+        if continuing is not None:
+            session[key] = continuing.sender_id
+            return continuing.sender_id
     claims = sender_claims(sender) if sender else None
     if claims is not None and (kind == "flyer" or claims.get("m") == member.id):
         return sender
@@ -121,12 +128,20 @@ def widget_context(kind: str = "minside") -> dict | None:
     sender = widget_sender(kind)
     if sender is None:
         return None
-    conversation = chat_service.conversation_for_sender(db.session, sender)
+    member = _current_member() if kind == "minside" else None
+    looked_up = g.get("member_chat") if member is not None else None
+    if looked_up is not None and looked_up[0] == member.id:
+        # widget_sender read her chat and consent just now: her own chat, or none (then the session's sender has
+        # none either: a Min side chat always names its member)
+        conversation, consent = looked_up[1], looked_up[2] or bool(looked_up[1] and looked_up[1].consent_given)
+    else:
+        conversation = conversation_for(sender, create=False)  # never a chat that is not the signed-in member's
+        consent = chat_service.chat_consent_now(db.session, conversation, member)
     messages = chat_transcript.messages_after(db.session, conversation) if conversation is not None else []
     status = chat_states.status(db.session, conversation) if conversation is not None else None
     return {"sender": sender, "kind": kind, "messages": messages,
             "state": conversation.state if conversation is not None else "bot", "status": status,
-            "consent": bool(conversation is not None and conversation.consent_given),
+            "consent": consent,
             "buttons": chat_states.quick_replies(db.session, conversation, messages[-1] if messages else None,
                                                  _language(), member_status=_member_status(kind))}
 
@@ -283,7 +298,7 @@ def poll():
         if sender_claims(sender) is None:
             return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
         return jsonify(messages=[], state=ChatState.BOT, status=None, buttons=chat_states.quick_replies(
-            db.session, None, None, _language()))
+            db.session, None, None, _language()), expects_text=False)
     if conversation_for(sender, create=False) is None:
         return problem(400, "Ukendt afsender. Åbn chatten igen fra siden.", code="unknown_sender")
     now = utcnow()
@@ -293,9 +308,11 @@ def poll():
     messages = chat_transcript.messages_after(db.session, conversation, after)
     status = chat_states.status(db.session, conversation)
     last = messages[-1] if messages else chat_transcript.last_message(db.session, conversation)
-    return jsonify(state=conversation.state, messages=[message_json(m) for m in messages],
+    return jsonify(state=conversation.state, consent=conversation.consent_given,
+                   messages=[message_json(m) for m in messages],
                    status={"state": status["state"], "text": status["text"]} if status else None,
-                   buttons=chat_states.quick_replies(db.session, conversation, last))
+                   buttons=chat_states.quick_replies(db.session, conversation, last),
+                   expects_text=chat_states.expects_text(conversation))
 
 
 def message_json(message) -> dict:

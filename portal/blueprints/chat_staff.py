@@ -17,7 +17,7 @@ from portal.query_args import db_int
 from portal.services.chat import chat_transcript
 from portal.services.chat import handoff as handoff_service
 from portal.services.chat.chat_transcript import MAX_MESSAGE_CHARS
-from portal.services.errors import DomainError, NotAllowed, NotFound
+from portal.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -54,9 +54,12 @@ def handoff_detail(handoff_id: int):
     return _detail_page(handoff_id)
 
 
-def _detail_page(handoff_id: int, *, unsent: dict | None = None, status: int = 200):
-    """The handoff's page; `unsent` ({"text", "error"}) when a reply could not be sent: shown again, not lost."""
+def _detail_page(handoff_id: int, *, unsent: dict | None = None, hand_on_refused: dict | None = None,
+                 status: int = 200):
+    """The handoff's page; `unsent` ({"text", "error"}) when a reply could not be sent: shown again, not lost;
+    `hand_on_refused` ({"error", "note"}) when handing on was refused: the form again with the note."""
     from portal.blueprints.caseworker import MEMBER_STATUS_LABELS
+    from portal.services.casework import jobmatch_cv
 
     now = utcnow()
     with unit_of_work():  # the audited read
@@ -69,13 +72,13 @@ def _detail_page(handoff_id: int, *, unsent: dict | None = None, status: int = 2
     if unsent is not None:  # the reply form is there again (with the text in it) only while the chat is still mine
         unsent["form_open"] = claimed and me is not None and handoff.claimed_by_id == me.id
     return render_template("chat/handoff.html", handoff=handoff, messages=messages, me=me, now=now,
-                           handed_on=handed_on, unsent=unsent,
+                           handed_on=handed_on, unsent=unsent, hand_on_refused=hand_on_refused,
                            colleagues=colleagues, outcomes=handoff_service.OUTCOME_LABELS,
                            waiting_minutes=handoff_service.waiting_minutes(handoff, now),
                            present=chat_transcript.member_present(handoff.conversation, now),
                            handoff_overview=handoff_overview,
                            member_status_label=lambda code: MEMBER_STATUS_LABELS.get(code, code),
-                           errors=request.args.get("fejl")), status
+                           has_mark_o=jobmatch_cv.has_mark_o, errors=request.args.get("fejl")), status
 
 
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/beskeder")
@@ -158,14 +161,27 @@ def resolve(handoff_id: int):
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/videregiv", methods=["POST"])
 @role_required("caseworker", "admin")
 def hand_on(handoff_id: int):
+    note = request.form.get("note") or ""
     try:
         colleague_id = db_int(request.form.get("colleague_id", ""))
     except ValueError:
-        flash(_("Vælg en kollega."), "error")
+        colleague_id = None
+    try:
+        with unit_of_work():
+            if colleague_id is None:
+                raise ValidationFailed(_("Vælg en kollega fra listen."), field="colleague_id")
+            handoff_service.hand_on(db.session, current_user, handoff_id, colleague_id=colleague_id, note=note,
+                                    now=utcnow())
+    except ValidationFailed as err:  # the form again, with the note, and what to fix
+        return _detail_page(handoff_id, hand_on_refused={"error": err.message, "field": err.field, "note": note},
+                            status=422)
+    except NotFound:
+        raise
+    except DomainError as err:
+        flash(err.message, "error")
         return redirect(url_for("chat.handoff_detail", handoff_id=handoff_id))
-    return _act(handoff_id, lambda: handoff_service.hand_on(
-        db.session, current_user, handoff_id, colleague_id=colleague_id, note=request.form.get("note"),
-        now=utcnow()), _("Samtalen er givet videre."), then=url_for("chat.inbox"))
+    flash(_("Samtalen er givet videre."), "success")
+    return redirect(url_for("chat.inbox"))
 
 
 @bp.route("/sagsbehandler/overdragelser/<int:handoff_id>/tilbage-til-bot", methods=["POST"])

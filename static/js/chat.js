@@ -95,8 +95,24 @@
     log.dataset.lastId = widget.dataset.lastId || "0";
     var hello = log.querySelector(".chat-msg-hello");
 
-    function renderButtons(list) {
-      // Keep keyboard users in place: focus moves to the message box when the button they used disappears.
+    // While a message is on its way the quick replies do nothing (a double click on "Book en samtale" sent two
+    // first messages). aria-disabled rather than disabled: the button the member used keeps the focus.
+    var sending = false;
+    function setSending(on) {
+      sending = on;
+      sendButton.disabled = on;
+      Array.prototype.forEach.call(buttons.querySelectorAll("button"), function (b) {
+        if (on) { b.setAttribute("aria-disabled", "true"); } else { b.removeAttribute("aria-disabled"); }
+      });
+    }
+    function quickReply(payload, title) {
+      if (!sending) { send(payload, title); }
+    }
+
+    function renderButtons(list, expectsText) {
+      // Keep keyboard users in place when the button they used disappears: focus moves to the message box when
+      // the bot asks for typed text (its only button is then "Afbryd", which Enter would press), else to the
+      // first new button.
       var hadFocus = buttons.contains(document.activeElement);
       buttons.textContent = "";
       (list || []).forEach(function (b) {
@@ -104,10 +120,11 @@
         button.type = "button";
         button.className = "chat-quick";
         button.textContent = b.title;
-        button.addEventListener("click", function () { send(b.payload, b.title); });
+        if (sending) { button.setAttribute("aria-disabled", "true"); }
+        button.addEventListener("click", function () { quickReply(b.payload, b.title); });
         buttons.appendChild(button);
       });
-      if (hadFocus) { (buttons.querySelector("button") || input).focus(); }
+      if (hadFocus) { ((!expectsText && buttons.querySelector("button")) || input).focus(); }
     }
 
     var stateLine = form.querySelector(".chat-state");
@@ -122,7 +139,7 @@
       if (messages.length && hello) { hello.remove(); hello = null; }
       if (data.buttons) {
         var key = JSON.stringify(data.buttons);
-        if (key !== shownButtons) { shownButtons = key; renderButtons(data.buttons); }
+        if (key !== shownButtons) { shownButtons = key; renderButtons(data.buttons, data.expects_text); }
       }
       if (stateLine) {
         var text = data.status ? data.status.text : "";
@@ -147,7 +164,7 @@
       if (text.length > 2000) { status.textContent = widget.dataset.tooLongText; input.setAttribute("aria-invalid", "true"); return; }
       input.removeAttribute("aria-invalid");
       status.textContent = widget.dataset.sending;
-      sendButton.disabled = true;
+      setSending(true);
       fetch(widget.dataset.webhook, {
         method: "POST",
         credentials: "same-origin",
@@ -171,7 +188,7 @@
       }).catch(function () {
         status.textContent = widget.dataset.errorText;
       }).then(function () {
-        sendButton.disabled = false;
+        setSending(false);
         // refresh() above is asynchronous: poll once more shortly so the answer shows without waiting.
         setTimeout(refresh, 150);
       });
@@ -180,7 +197,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var submitter = event.submitter;
-      if (submitter && submitter.name === "payload") { send(submitter.value, submitter.textContent); return; }
+      if (submitter && submitter.name === "payload") { quickReply(submitter.value, submitter.textContent); return; }
       send(input.value);
     });
     input.addEventListener("keydown", function (event) {
@@ -189,7 +206,7 @@
     // Quick replies rendered by the server (no-JS) become live buttons too.
     Array.prototype.forEach.call(buttons.querySelectorAll("button[name=payload]"), function (b) {
       b.type = "button";
-      b.addEventListener("click", function () { send(b.value, b.textContent); });
+      b.addEventListener("click", function () { quickReply(b.value, b.textContent); });
     });
     log.scrollTop = log.scrollHeight;
   }

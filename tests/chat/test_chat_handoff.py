@@ -155,6 +155,9 @@ def test_refusals_change_nothing(session, make, odense):
         handoff_service.claim(session, karl.user, handoff.id, now=utcnow())
     with pytest.raises(ValidationFailed):
         handoff_service.reply(session, hanne.user, handoff.id, "x" * 2001, now=utcnow())
+    for text in ("Ring \u202e20304050", "hej\x1b[2J"):  # a right-to-left override shows the member other digits
+        with pytest.raises(ValidationFailed, match="styretegn"):
+            handoff_service.reply(session, hanne.user, handoff.id, text, now=utcnow())
     with pytest.raises(ValidationFailed):
         handoff_service.resolve(session, hanne.user, handoff.id, outcome="whatever", note=None, now=utcnow())
     assert handoff.status == "claimed" and handoff.claimed_by_id == hanne.id
@@ -452,3 +455,32 @@ def test_the_lines_the_portal_writes_into_an_english_chat_are_english(app, clien
                       "The member of staff has ended the chat. You can write to the chatbot again."], system
     staff_page = client.get(page).get_data(as_text=True)  # the caseworker reads what the member was told
     assert "Overblik" in staff_page and "Hanne Holm from FOA A-kasse has taken over the chat." in staff_page
+
+
+def test_a_chat_is_handed_on_only_to_a_colleague_the_form_offers(app, client, session, make, auth, odense):
+    """The central unit in Valby may hand on to Valby and the central unit, not to Odense (not in its list): the
+    form comes back with what to do, and the chat stays theirs."""
+    location, token = odense
+    valby = make.location("Valby", region="Hovedstaden")
+    central = make.caseworker("sb-valby-1", location=valby, central_unit=True, display_name="Vera Valby")
+    birgitte = make.caseworker("birgitte", location=location, display_name="Birgitte Holm")
+    make.commit()
+    _sender, handoff = _handed_off(app.test_client(), session, token)
+    handoff.escalation_level = 2  # nobody in Odense took it: the central unit sees it
+    session.commit()
+    auth.login("sb-valby-1")
+    page = f"/sagsbehandler/overdragelser/{handoff.id}"
+    assert auth.post(f"{page}/tag", page="/sagsbehandler/overdragelser").status_code == 302
+    offered = client.get(page).get_data(as_text=True)
+    assert f'<option value="{birgitte.id}">' not in offered
+    for wrong in (birgitte.id, 999999, "x"):
+        response = auth.post(f"{page}/videregiv", data={"colleague_id": wrong, "note": "Kan du tage den?"},
+                             page=page)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, wrong
+        assert "Vælg en kollega fra listen." in html and 'value="Kan du tage den?"' in html
+        session.refresh(handoff)
+        assert handoff.status == "claimed" and handoff.claimed_by_id == central.id
+    with pytest.raises(handoff_service.ValidationFailed, match="Vælg en kollega fra listen"):
+        handoff_service.hand_on(session, central.user, handoff.id, colleague_id=birgitte.id, note=None,
+                                now=utcnow())

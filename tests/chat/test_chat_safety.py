@@ -127,7 +127,8 @@ def test_consent_is_recorded_and_withdrawal_deletes_the_transcript(client, sessi
     assert consent.purpose == "chat_contact" and consent.withdrawn_at is None
     assert consent.subject_ref.startswith("chat:")
     say(client, sender, "mit navn er Jens og jeg er SOSU")
-    replies = say(client, sender, "træk mit samtykke tilbage")
+    assert "Ja, slet min chat" in str(say(client, sender, "træk mit samtykke tilbage"))  # typed: asked first
+    replies = say(client, sender, "Ja")
     assert "trukket tilbage" in texts(replies)
     session.refresh(consent)
     assert consent.withdrawn_at is not None and "Chatten gemmer ikke flere" in consent.withdrawal_effect

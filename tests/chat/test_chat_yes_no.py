@@ -78,3 +78,39 @@ def test_i_dont_know_at_a_question_asks_it_again_rather_than_stopping(client):
     again = texts(say(client, sender, "hmm det ved jeg ikke"))
     assert "afbrudt" not in again and "fulde navn" in again, again
     assert "afbrudt" in texts(say(client, sender, "nej stop"))  # a clear no still stops
+
+
+def _danish_yes_no_questions() -> set[str]:
+    """Every response that asks a yes/no question ("Vil du …?", "Giver du …?": a verb, then "du") under buttons."""
+    import re
+
+    from chatbot.runtime.project import load_project
+
+    question = re.compile(r"(?:^|[.!?:»]\s+)(?:Vil|Giver|Skal|Må|Kan|Er|Har|Ønsker) du [^?.!]*\?")
+    return {name for name, variations in load_project().responses.items()
+            for v in variations if not v.get("condition") and v.get("buttons") and question.search(v["text"])}
+
+
+def test_every_yes_no_question_with_buttons_takes_a_typed_yes_or_no():
+    """"ja" to "Vil du have, at vi opretter dit CV i JobMatch?" ordered nothing (walk-through, 7 December): every
+    such question is in YES_NO_QUESTIONS, so a new one cannot be left out."""
+    from chatbot.runtime.agent import YES_NO_QUESTIONS, typed_yes_no
+
+    assert _danish_yes_no_questions() == set(YES_NO_QUESTIONS)
+    for name, (yes, no) in YES_NO_QUESTIONS.items():
+        for said in ("ja", "Ja tak", "yes", "ja gerne"):
+            assert typed_yes_no(said, name) == yes, (name, said)
+        for said in ("nej", "Nej tak", "no"):
+            assert typed_yes_no(said, name) == no, (name, said)
+        assert typed_yes_no("ja men i må ikke gemme noget", name) is None  # hedged: the classifier decides
+    assert typed_yes_no("ja", None) is None
+
+
+def test_yes_to_the_jobmatch_question_orders_the_cv(client, auth, make):
+    from tests.chat.test_chat_member_status import signed_in
+
+    sender = signed_in(client, auth, make, "opsagt", mark_o=True)
+    say(client, sender, "/give_consent")
+    assert "Vil du have, at vi opretter dit CV i JobMatch?" in texts(say(client, sender, "/job_matching"))
+    replies = texts(say(client, sender, "ja"))
+    assert "Vi opretter dit CV i FOA JobMatch" in replies and "Hvad vil du gerne vide mere om" not in replies

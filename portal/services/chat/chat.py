@@ -11,7 +11,8 @@ import secrets
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, case, exists, inspect, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
@@ -22,6 +23,7 @@ from portal.services import audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.booking.conversation_types import NOTICE_PERIOD_TYPE
 from portal.services.chat import chat_states
+from portal.services.chat import handoff as handoff_service
 from portal.services.chat.chat_states import quick_replies, render
 from portal.services.chat.chat_transcript import (
     CHAT_CONSENT_PURPOSE,
@@ -53,7 +55,11 @@ def _conversation_of_sender():
 
 def open_conversation(session: Session, *, sender_id: str, source: str, now: datetime, language: str = "da",
                       location_id: int | None = None, member: Member | None = None) -> ChatConversation:
-    """The conversation of `sender_id`, created on first use (the sender id is issued and signed by the web layer)."""
+    """The conversation of `sender_id`, created on first use (the sender id is issued and signed by the web layer).
+
+    Two first messages can arrive at once (a double click on the first quick reply): both find no conversation and
+    both insert. The unique sender_id lets one win; the other's insert waits for the winner's commit, fails, is
+    rolled back to its savepoint and continues with the winner's row instead of answering 500."""
     conversation = conversation_for_sender(session, sender_id)
     if conversation is not None:
         return conversation
@@ -64,9 +70,65 @@ def open_conversation(session: Session, *, sender_id: str, source: str, now: dat
         language=language if language in ("da", "en") else "da", state=ChatState.BOT,
         consent_given=_member_has_chat_consent(session, member), tracker={}, created_at=now,
         last_activity_at=now, last_seen_at=now)
-    session.add(conversation)
-    session.flush()
+    _open_transaction(session)
+    try:
+        with session.begin_nested():
+            session.add(conversation)
+            session.flush()
+    except IntegrityError:
+        existing = conversation_for_sender(session, sender_id)
+        if existing is None:  # not the sender id after all (e.g. a foreign key): a real error
+            raise
+        return existing
     return conversation
+
+
+def _open_transaction(session: Session) -> None:
+    """SQLite: make sure a transaction is open before a savepoint. The sqlite3 driver begins one only before a
+    write, and a SAVEPOINT outside a transaction starts its own, which RELEASE then commits: the conversation would
+    be committed at once, outside the request's transaction and the turn's lock (take_turn)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def member_conversation(session: Session, member: Member) -> ChatConversation | None:
+    """The conversation a signed-in member's Min side chat continues, on any device: the one a person holds or
+    she waits in (whatever page it began on), else her latest Min side conversation. Only ever her own (member_id):
+    a chat that never named her (an anonymous flyer chat in the same browser) is not hers."""
+    return member_chat(session, member)[0]
+
+
+def member_chat(session: Session, member: Member) -> tuple[ChatConversation | None, bool]:
+    """`member_conversation` and whether her chat consent stands (her consent record): one statement when she has
+    no chat, two when she has (every Min side page shows the chat)."""
+    handed_off = ChatConversation.state == ChatState.HANDED_OFF
+    continued = (select(ChatConversation.id).where(
+        ChatConversation.member_id == member.id, or_(handed_off, ChatConversation.source == "minside"))
+        .order_by(case((handed_off, 0), else_=1), ChatConversation.last_activity_at.desc(),
+                  ChatConversation.id.desc()).limit(1).scalar_subquery())
+    consent = exists().where(Consent.member_id == member.id, Consent.purpose == CHAT_CONSENT_PURPOSE,
+                             Consent.withdrawn_at.is_(None))
+    conversation_id, consented = session.execute(select(continued, consent)).one()
+    conversation = session.get(ChatConversation, conversation_id) if conversation_id is not None else None
+    return conversation, bool(consented)
+
+
+def chat_consent_now(session: Session, conversation: ChatConversation | None, member: Member | None = None) -> bool:
+    """Whether the chat consent stands now: the conversation's own, or the signed-in (or registered) member's
+    consent record (a member who consented once is not told "we keep nothing before you consent" again)."""
+    if conversation is not None and conversation.consent_given:
+        return True
+    if member is None and conversation is not None and conversation.member_id is not None:
+        member = conversation.member
+    return _member_has_chat_consent(session, member)
+
+
+def _consent_to_withdraw(session: Session, conversation: ChatConversation) -> bool:
+    """Whether a withdrawal in this chat would withdraw anything (this chat's consent, or the member's)."""
+    return conversation.consent_given or _member_has_chat_consent(session, conversation.member)
 
 
 def _member_has_chat_consent(session: Session, member: Member | None) -> bool:
@@ -114,6 +176,11 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     conversation.last_seen_at = now
     choose_language(conversation, text, widget_language)
     shown = _payload_title(session, conversation, text) if text.startswith("/") else text
+    asked = chat_states.pending_question(conversation)
+    if asked in chat_states.WITHDRAWAL_QUESTIONS:  # a typed "ja"/"nej" answers the portal's withdrawal question
+        from chatbot.runtime.agent import typed_yes_no
+
+        text = typed_yes_no(text, asked) or text
     if conversation.state == ChatState.HANDED_OFF:
         replies = chat_states.handle_while_handed_off(session, conversation, text, shown, now=now, agent=agent)
         if replies is not None:
@@ -124,7 +191,11 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     command = chat_states.member_command(text, parse)
     if command == "withdraw_consent":
         return chat_states.withdraw(session, conversation, now=now, said=shown)
-    if command is None and conversation.consent_given and chat_states.unsure_withdrawal(text, parse):
+    if asked == "utter_confirm_withdrawal" and text == "/deny":  # "Nej, fortsæt"
+        return chat_states.go_on(session, conversation, shown=shown, now=now, lead="utter_withdrawal_not_confirmed")
+    if command == "go_back":
+        return chat_states.go_on(session, conversation, shown=shown, now=now, lead="utter_go_back")
+    if command is None and chat_states.reads_as_withdrawal(text, parse) and _consent_to_withdraw(session, conversation):
         return chat_states.ask_back_withdrawal(session, conversation, shown=shown, parse=parse, now=now)
     if command == "stop":
         text = "/deny"  # nobody holds the chat: "stop" leaves whatever the bot was asking (never a withdrawal)
@@ -142,7 +213,7 @@ def handle_user_message(session: Session, conversation: ChatConversation, text: 
     if consent_before and not conversation.consent_given:
         state = forgotten_tracker(state)  # withdrawn in this turn: the answers go with the transcript
         if messages:
-            messages[0]["custom"] = {"transcript_deleted": True}
+            messages[0].setdefault("custom", {})["transcript_deleted"] = True
     for message in messages:
         add_message(session, conversation, sender="bot", text=message.get("text", ""), now=now,
                     buttons=message.get("buttons"))
@@ -270,6 +341,29 @@ def withdrawal_summary(deleted: int, handed_off: int = 0, in_use: int = 0) -> st
 
 # ---- registration of a dismissed person -------------------------------------------------------------------
 
+CHANNELS = ("in_person", "phone", "video")
+
+
+class KnownContact(Conflict):
+    """The contact details typed in the chat are an existing member's. The message is the one anyone gets."""
+
+    def __init__(self, member: Member) -> None:
+        super().__init__("Tak. Hvis du allerede er medlem, sender vi et login-link til den e-mail eller det "
+                         "telefonnummer, du skrev.")
+        self.member = member
+
+
+def set_preferred_channel(session: Session, member: Member, channel: str | None, *, now: datetime,
+                          actor: Actor = SystemActor.CHATBOT) -> None:
+    """The way of meeting the member chose in the chat (fremmøde, telefon, video) is her preference from now on."""
+    if channel not in CHANNELS or member.preferred_channel == channel:
+        return
+    member.preferred_channel = channel
+    member.updated_at = now
+    audit.record(session, actor, "member.preferred_channel_from_chat", member_id=member.id, target=member, now=now,
+                 detail={"channel": channel})
+
+
 _DATE = re.compile(r"^\s*(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{2,4})\s*$")
 
 
@@ -347,8 +441,11 @@ def _new_member_number(session: Session) -> str:
 
 def register_dismissed_member(session: Session, conversation: ChatConversation, *, full_name: str, birth_date: str,
                               contact: str, notice_end_date: str, location: str, now: datetime,
-                              actor: Actor = SystemActor.CHATBOT) -> Member:
-    """Register the person chatting as a member with status opsagt and mark O. Needs the chat consent first."""
+                              channel: str | None = None, actor: Actor = SystemActor.CHATBOT) -> Member:
+    """Register the person chatting as a member with status opsagt and mark O. Needs the chat consent first.
+
+    The conversation and its handoffs become the member's; `channel` is the way of meeting she chose in the chat, if
+    she chose one before registering. KnownContact when the e-mail/phone is an existing member's (nothing written)."""
     if not conversation.consent_given:
         raise NotAllowed("Registrering kræver samtykke.")
     if conversation.member_id is not None:
@@ -366,21 +463,26 @@ def register_dismissed_member(session: Session, conversation: ChatConversation, 
         raise ValidationFailed("Afdelingen findes ikke.", field="location")
     duplicate = select(Member.id).where(Member.email == email) if email else select(Member.id).where(
         Member.phone == phone)
-    if session.scalar(duplicate.limit(1)) is not None:
-        # Never link a chat to an existing record on a typed e-mail/phone: a caseworker checks identity.
-        raise Conflict("Vi har allerede et medlem med de kontaktoplysninger. En medarbejder kontakter dig.")
+    known = session.scalar(select(Member).where(duplicate.whereclause).limit(1))
+    if known is not None:
+        # Never link a chat to an existing record on a typed e-mail/phone, and never tell the person typing that
+        # the address is a member's: the caller answers as for anyone and sends the member a sign-in link.
+        audit.record(session, actor, "member.register_from_chat_known_contact", member_id=known.id, now=now,
+                     detail={"conversation_id": conversation.id})
+        raise KnownContact(known)
     first, _, last = name.rpartition(" ")
     member = Member(
         member_number=_new_member_number(session), user_id=None, first_name=first[:80], last_name=last[:80],
         email=email, phone=phone, birth_date=born,
         gender="other",  # not asked in the chat; the caseworker corrects it at the first conversation
         location_id=place.id, caseworker_id=None, status=MemberStatus.OPSAGT, mark_o=True, notice_end_date=notice_end,
-        trade_inside_foa=True, placement="new", preferred_channel="in_person", language=conversation.language,
-        created_at=now, updated_at=now)
+        trade_inside_foa=True, placement="new", preferred_channel=channel if channel in CHANNELS else "in_person",
+        language=conversation.language, created_at=now, updated_at=now)
     session.add(member)
     session.flush()
     conversation.member_id = member.id
     conversation.location_id = place.id
+    handoff_service.attach_to_member(session, conversation, member)  # handed off before she registered
     if conversation.consent_id:
         consent = session.get(Consent, conversation.consent_id)
         if consent is not None and consent.member_id is None:
@@ -436,6 +538,7 @@ def book_first_conversation(session: Session, member: Member, *, caseworker_id: 
         raise ValidationFailed("Vælg fremmøde, telefon eller video.", field="channel")
     if channel == "phone" and not member.phone:
         raise ValidationFailed("En telefonsamtale kræver et telefonnummer.", field="phone_number")
+    set_preferred_channel(session, member, channel, now=now, actor=actor)
     return book_slot(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at,
                      type=FIRST_CONVERSATION_TYPE, channel=channel, actor=actor, now=now)
 

@@ -5,7 +5,7 @@ While a person holds the chat (waiting or claimed) the bot is silent except for 
 work: withdraw consent, stop (leave the queue / end the conversation with the person) and asking for a person
 again ("one is already coming"). Every other message reaches the caseworker; while nobody has taken the chat yet
 the member is told it waits for them; a button from an earlier message is answered and shown by its title; a
-message the classifier reads as a withdrawal, but not surely enough for the command, is asked back with the button.
+typed message the classifier reads as a withdrawal is asked back with yes/no buttons (only the button withdraws).
 The texts are the bot's own (chatbot/domain.yml, Danish and English).
 """
 from __future__ import annotations
@@ -28,9 +28,20 @@ STOP_PHRASES = {
     "afslut samtalen med medarbejderen", "jeg vil ikke vente", "cancel", "end", "quit", "leave the queue",
     "end the conversation", "end the conversation with the person",
 }
-# A typed message is taken as a command only when the classifier is this sure (else it goes to the person).
+# A typed request for a person is taken as a command only when the classifier is this sure (else it goes to the
+# person). A withdrawal is never taken from typed text, however sure: it deletes the transcript and stops what the
+# member was doing ("tilbage" scored 0.68 and "slet" 0.70), so it is asked back with yes/no buttons; only the
+# button (/withdraw_consent) withdraws at once.
 COMMAND_CONFIDENCE = 0.6
 COMMANDS = ("withdraw_consent", "stop", "request_human")
+# "Back" (normalised words): a message of only these words, one of them a BACK_WORD, asks for the last question
+# again; the chat has no way back, and these messages were read as withdrawals.
+BACK_WORDS = {"tilbage", "back", "forige", "previous"}
+BACK_FILLER = {"jeg", "vil", "gerne", "ga", "et", "skridt", "til", "det", "den", "sporgsmal", "spoergsmal", "go", "i",
+               "want", "to", "the", "please", "tak", "igen", "kan", "vi", "lige", "question", "step", "one", "du",
+               "gaa", "hop", "hopp"}
+# The withdrawal confirmations the portal asks (their yes/no payloads are in chatbot.runtime.agent.YES_NO_QUESTIONS).
+WITHDRAWAL_QUESTIONS = ("utter_confirm_withdrawal", "utter_confirm_withdrawal_while_handed_off")
 
 
 def phase(session: Session, conversation: ChatConversation) -> tuple[str, Handoff | None]:
@@ -97,6 +108,21 @@ def quick_replies(session: Session, conversation: ChatConversation | None,
                            )["buttons"]
 
 
+def expects_text(conversation: ChatConversation | None) -> bool:
+    """Whether the member is expected to type next rather than press a button: a person holds the chat, or the
+    bot's open question is answered in words (a name, a date; chatbot.runtime.agent.asks_for_text). The widget
+    then moves the focus to the message box instead of the first button, which is "Afbryd" or "Forlad køen"
+    there, so Enter cannot cancel by accident (WCAG 2.4.3 focus order)."""
+    if conversation is None:
+        return False
+    if conversation.state == ChatState.HANDED_OFF:
+        return True
+    from chatbot.runtime.agent import asks_for_text
+    from chatbot.runtime.project import load_project
+
+    return asks_for_text(load_project(), conversation.tracker or {})
+
+
 def _conversation_booked(session: Session, conversation: ChatConversation | None, member_status: str | None) -> bool:
     """Whether the member has the chat's own conversation booked already (then the default buttons offer "when is
     my next conversation?" instead of "Book en samtale", which would only say they have one). Only asked where the
@@ -116,33 +142,90 @@ def member_command(text: str, parse: dict | None) -> str | None:
     if text.startswith("/"):
         name = text[1:].split("{", 1)[0].strip()
         return name if name in COMMANDS else None
-    if normalise(text) in STOP_PHRASES:
+    said = normalise(text)
+    if said in STOP_PHRASES:
         return "stop"
+    if asks_to_go_back(said):
+        return "go_back"
     intent = (parse or {}).get("intent") or {}
-    if intent.get("name") in ("withdraw_consent", "request_human") and \
-            (intent.get("confidence") or 0) >= COMMAND_CONFIDENCE:
+    if intent.get("name") == "request_human" and (intent.get("confidence") or 0) >= COMMAND_CONFIDENCE:
         return intent["name"]
     return None
 
 
-def unsure_withdrawal(text: str, parse: dict | None) -> bool:
-    """A typed message the classifier reads as a withdrawal, but not surely enough to delete a transcript on
-    ("slet ikke" scores 0.55): asked back with the button instead of acted on, in every state."""
+def asks_to_go_back(said: str) -> bool:
+    """Whether a normalised message only asks to go back ("tilbage", "gå tilbage", "jeg vil tilbage", "back")."""
+    words = said.split()
+    return 0 < len(words) <= 8 and any(w in BACK_WORDS for w in words) and \
+        all(w in BACK_WORDS or w in BACK_FILLER for w in words)
+
+
+def reads_as_withdrawal(text: str, parse: dict | None) -> bool:
+    """A typed message the classifier reads as a withdrawal, at any confidence: asked back, never acted on."""
     if text.startswith("/"):
         return False
     intent = (parse or {}).get("intent") or {}
-    return intent.get("name") == "withdraw_consent" and (intent.get("confidence") or 0) < COMMAND_CONFIDENCE
+    return intent.get("name") == "withdraw_consent"
+
+
+def pending_question(conversation: ChatConversation) -> str | None:
+    """The yes/no question the chat asked last and still waits for (chatbot.runtime.agent.PENDING_QUESTION)."""
+    from chatbot.runtime.agent import PENDING_QUESTION
+
+    return (conversation.tracker or {}).get(PENDING_QUESTION)
+
+
+def _set_pending_question(conversation: ChatConversation, question: str | None) -> None:
+    from chatbot.runtime.agent import PENDING_QUESTION
+
+    conversation.tracker = {**(conversation.tracker or {}), PENDING_QUESTION: question}
 
 
 def ask_back_withdrawal(session: Session, conversation: ChatConversation, *, shown: str, parse: dict,
                         now: datetime) -> list[dict]:
-    """The bot holds the chat and a message might be a withdrawal: the member confirms it with the button."""
+    """The bot holds the chat and a typed message reads as a withdrawal: asked with yes/no buttons (a typed "ja"
+    answers it too). The dialogue is left as it was, so "Nej, fortsæt" goes on where the member was."""
     intent = parse.get("intent") or {}
     add_message(session, conversation, sender="user", text=shown, now=now, intent=intent.get("name"),
                 confidence=intent.get("confidence"))
     reply = render(conversation, "utter_confirm_withdrawal")
     add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"], now=now)
+    _set_pending_question(conversation, "utter_confirm_withdrawal")
     return [_rest(conversation, reply)]
+
+
+def go_on(session: Session, conversation: ChatConversation, *, shown: str, now: datetime,
+          lead: str) -> list[dict]:
+    """Answer outside the dialogue with `lead` (a domain response), then the last question asked again with its
+    buttons ("tilbage", or "Nej, fortsæt" to a withdrawal question). The dialogue state is not touched: the
+    question the member was at is still the one answered next."""
+    last = _last_question(session, conversation)
+    add_message(session, conversation, sender="user", text=shown, now=now)
+    if pending_question(conversation) in WITHDRAWAL_QUESTIONS:
+        _set_pending_question(conversation, None)
+    replies = [render(conversation, lead), last]
+    for reply in replies:
+        add_message(session, conversation, sender="bot", text=reply["text"], buttons=reply["buttons"] or None,
+                    now=now)
+    return [_rest(conversation, reply) for reply in replies]
+
+
+def _last_question(session: Session, conversation: ChatConversation) -> dict:
+    """The bot's last message with its buttons, but not a withdrawal question nor an answer of go_on's; the default
+    question when there is none."""
+    from sqlalchemy import select
+
+    skipped = {render(conversation, name)["text"] for name in ("utter_go_back", "utter_withdrawal_not_confirmed")}
+    recent = session.scalars(select(ChatMessage).where(
+        ChatMessage.conversation_id == conversation.id, ChatMessage.sender == "bot")
+        .order_by(ChatMessage.id.desc()).limit(12))
+    for message in recent:
+        payloads = [b.get("payload") for b in message.buttons or [] if isinstance(b, dict)]
+        if "/withdraw_consent" in payloads or message.text in skipped:
+            continue
+        return {"text": message.text, "buttons": list(message.buttons or [])}
+    return {"text": render(conversation, "utter_quick_default")["text"],
+            "buttons": quick_replies(session, conversation, None)}
 
 
 def handle_while_handed_off(session: Session, conversation: ChatConversation, text: str, shown: str, *,
@@ -156,21 +239,27 @@ def handle_while_handed_off(session: Session, conversation: ChatConversation, te
     command = member_command(text, parse)
     if command == "withdraw_consent":
         return withdraw(session, conversation, now=now, said=shown)
+    asked = pending_question(conversation)
+    if asked in WITHDRAWAL_QUESTIONS:
+        _set_pending_question(conversation, None)
     intent = parse.get("intent") or {}
     add_message(session, conversation, sender="user", text=shown, now=now, intent=intent.get("name"),
                 confidence=intent.get("confidence"))
-    if command == "stop":
+    if asked == "utter_confirm_withdrawal_while_handed_off" and text == "/deny":
+        reply = render(conversation, "utter_withdrawal_not_confirmed")
+    elif command == "stop":
         handoff_service.close_by_member(session, handoff, why="stopped", now=now)
         reply = render(conversation, "utter_left_queue" if kind == WAITING else "utter_left_person")
         _reset_dialogue(conversation, "action_deny")
     elif command == "request_human":
         reply = (render(conversation, "utter_person_already_waiting", where=_where(handoff, conversation.language))
                  if kind == WAITING else render(conversation, "utter_person_already_here", name=_person(handoff)))
-    elif intent.get("name") == "withdraw_consent":
-        # Read as a withdrawal, but not surely enough to delete the transcript on it (member_command): ask back
-        # with the button, which always works; the message has reached the person all the same.
+    elif reads_as_withdrawal(text, parse):
+        # Typed text is never a withdrawal by itself (member_command): asked back with yes/no buttons; the message
+        # has reached the person all the same.
         reply = render(conversation, "utter_confirm_withdrawal_while_handed_off",
                        who=_where(handoff, conversation.language) if kind == WAITING else _person(handoff))
+        _set_pending_question(conversation, "utter_confirm_withdrawal_while_handed_off")
     elif text.startswith("/"):
         reply = (render(conversation, "utter_button_while_waiting", title=shown) if kind == WAITING
                  else render(conversation, "utter_button_while_person", title=shown, name=_person(handoff)))
@@ -217,6 +306,7 @@ def _reset_dialogue(conversation: ChatConversation, done: str) -> None:
     for name in ("requested_slot", "pending_intent", "handoff_reason", "slot_choice"):
         slots[name] = None
     tracker["slots"] = slots
+    tracker.pop("yes_no_question", None)  # chatbot.runtime.agent.PENDING_QUESTION
     conversation.tracker = tracker
 
 

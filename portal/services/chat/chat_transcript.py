@@ -18,6 +18,7 @@ from portal.models.statuses import ChatState
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import ValidationFailed
 from portal.services.minside.consent import give_consent, withdraw_consent
+from portal.services.text_limits import one_line_breaks
 
 MAX_MESSAGE_CHARS = 2000
 # A conversation without consent keeps its transcript only for the session: idle this long, it is deleted.
@@ -32,7 +33,7 @@ def check_message_text(text) -> str:
     """The user's message as it will be processed, or ValidationFailed with a polite Danish reason."""
     if not isinstance(text, str):
         raise ValidationFailed("Beskeden skal være tekst.", field="message")
-    text = text.replace("\x00", "").strip()
+    text = one_line_breaks(text.replace("\x00", "")).strip()  # as the textarea's maxlength counts
     if not text:
         raise ValidationFailed("Skriv en besked først.", field="message")
     if len(text) > MAX_MESSAGE_CHARS:

@@ -26,7 +26,7 @@ from portal.services.chat.chat_transcript import add_message, check_message_text
 from portal.services.chat.contact_details import clean_contact
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.messaging import notifications, outbox, sms
-from portal.services.text_limits import kept_whole
+from portal.services.text_limits import kept_whole, refuse_control_characters
 
 # Danish source strings, translated where shown (templates/chat/inbox.html, handoff.html).
 OUTCOME_LABELS = {
@@ -164,16 +164,37 @@ def open_handoff(session: Session, conversation: ChatConversation) -> Handoff | 
                                                 Handoff.status.in_(OPEN_HANDOFF_STATUSES)))
 
 
+def member_open_handoff(session: Session, member_id: int | None) -> Handoff | None:
+    """The member's handoff that is waiting or claimed, in whichever of her conversations (None for no member)."""
+    if member_id is None:
+        return None
+    return session.scalar(select(Handoff).where(Handoff.member_id == member_id,
+                                                Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+                          .order_by(Handoff.created_at.desc()).limit(1))
+
+
+def attach_to_member(session: Session, conversation: ChatConversation, member: Member) -> int:
+    """A chat registered the member: its handoffs (the caseworker's inbox, the member page) are hers from now on.
+    Returns how many were attached."""
+    handoffs = list(session.scalars(select(Handoff).where(Handoff.conversation_id == conversation.id,
+                                                          Handoff.member_id.is_(None))))
+    for handoff in handoffs:
+        handoff.member_id = member.id
+        handoff.context = {**(handoff.context or {}), "member_id": member.id}
+    return len(handoffs)
+
+
 def request_handoff(session: Session, conversation: ChatConversation, *, reason: str, context: dict,
                     now: datetime, actor: Actor = SystemActor.CHATBOT) -> Handoff:
     """Queue the conversation for a person; the bot goes silent. An already open handoff is returned as is."""
     if not conversation.consent_given:
         raise NotAllowed("En medarbejder kan først læse med, når du har givet samtykke.")
-    existing = open_handoff(session, conversation)
+    existing = open_handoff(session, conversation) or member_open_handoff(session, conversation.member_id)
     if existing is not None:
-        return existing
+        return existing  # one open handoff per member: a second device or chat joins it (chatbot/actions/handoff.py)
     member = session.get(Member, conversation.member_id) if conversation.member_id else None
-    target = member.caseworker_id if member is not None else None
+    own = member.contact_caseworker if member is not None else None  # a deactivated caseworker answers no chat
+    target = own.id if own is not None else None
     location_id = member.location_id if member is not None else conversation.location_id
     level = 0 if location_id is not None else 2
     handoff = Handoff(conversation_id=conversation.id, member_id=conversation.member_id, location_id=location_id,
@@ -258,6 +279,7 @@ def reply(session: Session, user: User, handoff_id: int, text: str, *, now: date
     """
     handoff, _ = _own_claimed(session, user, handoff_id, now)
     text = check_message_text(text)
+    refuse_control_characters(text, field="message", label=gettext("Beskeden"))  # it goes to the member as written
     conversation = handoff.conversation
     message = add_message(session, conversation, sender="caseworker", text=text, now=now, author_user_id=user.id)
     session.flush()
@@ -365,9 +387,10 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     """Give the handoff to a colleague: it waits in their queue (and keeps counting towards the SLA)."""
     handoff, caseworker = _own_claimed(session, user, handoff_id, now)
     note = kept_whole(note, HAND_ON_NOTE_MAX, field="note")
-    colleague = session.get(Caseworker, colleague_id)
-    if colleague is None or colleague.id == caseworker.id or not colleague.user.active:
-        raise ValidationFailed(gettext("Vælg en aktiv kollega."), field="colleague_id")
+    # Only a colleague the form offers (the same list decides both): not one at another location, not a leaver.
+    colleague = next((c for c in colleagues(session, user) if c.id == colleague_id), None)
+    if colleague is None:
+        raise ValidationFailed(gettext("Vælg en kollega fra listen."), field="colleague_id")
     handoff.status = HandoffStatus.WAITING
     handoff.claimed_by_id = None
     handoff.claimed_at = None
@@ -427,7 +450,8 @@ def hand_back_to_bot(session: Session, user: User, handoff_id: int, *, now: date
 
 
 def colleagues(session: Session, user: User) -> list[Caseworker]:
-    """Caseworkers a handoff can be handed on to: the same location and the central unit."""
+    """Caseworkers a handoff can be handed on to: active ones at the same location and in the central unit. The
+    form's list and `hand_on`'s check both come from here."""
     caseworker = caseworker_of(session, user)
     query = select(Caseworker).join(User, User.id == Caseworker.user_id).options(joinedload(Caseworker.user))
     query = query.where(User.active.is_(True))
