@@ -9,9 +9,10 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -214,7 +215,10 @@ def run_job(job_id: str, *, app: Flask, now: datetime | None = None, holder: str
         session.commit()
         run_id = run.id
         try:
-            summary = spec.func(session, now or utcnow(), app)
+            # Danish unless a message forces its recipient's language: an admin's "Kør nu" runs inside their
+            # request, and their English page must not make a Danish member's e-mail English.
+            with force_locale("da"):
+                summary = spec.func(session, now or utcnow(), app)
             session.commit()
             status, error = JobRunStatus.OK, None
         except ChannelUnavailable as exc:  # expected while e.g. the mail server is down: no traceback every minute
@@ -244,6 +248,45 @@ def _jsonable(summary) -> dict:
     if not isinstance(summary, dict):
         return {"result": str(summary)}
     return {str(k): v if isinstance(v, (int, float, str, bool, type(None))) else str(v) for k, v in summary.items()}
+
+
+# `scheduler run-once JOB --now …` (an operator catching up after an outage, a test of a day's run): how far back
+# production accepts. Never ahead: a future now would send reminders and surveys early and pass held seats on before
+# their deadline. Back is safe for catching up: every job writes each message once per key, and the dispatcher does
+# not send a reminder whose event has begun (send_before). (waiting_list needs no catching up: a hold that ran out
+# during the outage is passed on by the next ordinary run, and a seat it offers is held from the `now` it runs with.)
+CATCH_UP_LIMIT = timedelta(days=7)
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+class NowRefused(ValueError):
+    """A chosen `now` the scheduler will not run with; the message says why."""
+
+
+def parse_now(text: str) -> datetime:
+    """'2026-12-07T10:00' (Copenhagen wall-clock time) or with an offset or Z ('2026-12-07T09:00Z') → aware UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise NowRefused(f"--now {text!r} is not a time: write e.g. 2026-12-07T10:00 (Copenhagen time) or "
+                         "2026-12-07T09:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(UTC)
+
+
+def chosen_now(moment: datetime, *, real_now: datetime, production: bool) -> datetime:
+    """`moment` if a job may run as if it were then. Development: any moment. Production: not in the future
+    (beyond FUTURE_TOLERANCE) and at most CATCH_UP_LIMIT back; NowRefused otherwise."""
+    if not production:
+        return moment
+    if moment > real_now + FUTURE_TOLERANCE:
+        raise NowRefused("--now in the future is refused in production: it would send reminders and surveys early "
+                         "and give held seats away before their deadline.")
+    if moment < real_now - CATCH_UP_LIMIT:
+        raise NowRefused(f"--now more than {CATCH_UP_LIMIT.days} days back is refused in production: catch up on "
+                         "a longer outage day by day from the most recent, or ask a developer.")
+    return moment
 
 
 # The function APScheduler stores by reference ("scheduling.jobs:scheduled_entry"); runners register here.

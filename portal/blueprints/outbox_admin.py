@@ -41,7 +41,11 @@ SUMMARY_LABELS = {
     "without_caseworker": _l("uden sagsbehandler"), "digests": _l("e-mails til sagsbehandlere"),
     "expired_holds": _l("udløbne reservationer"), "escalated": _l("eskaleret"), "scored": _l("profileret"),
     "chat_transcripts": _l("chatbeskeder slettet"), "outbox_bodies": _l("e-mailtekster slettet"),
-    "job_runs": _l("gamle kørsler slettet"), "unanswered_surveys": _l("ubesvarede undersøgelser slettet"),
+    "job_runs": _l("gamle kørsler slettet"), "unanswered_surveys": _l("ubesvarede undersøgelser slettet"), "form_keys": _l("glemte formularnøgler"),
+    "refreshed": _l("genberegnet"), "late": _l("ikke sendt, fordi tiden var gået"), "sms": _l("SMS'er"),
+    "joint_reminders": _l("påmindelser til jobcentret"), "orders": _l("jobordrer"),
+    "no_email": _l("uden e-mailadresse"), "queued": _l("lagt i kø"), "waiting_for_address": _l("venter på en adresse"),
+    "periods": _l("perioder"), "as_of": _l("opgjort pr."), "seconds": _l("sekunder"),
 }
 
 
@@ -51,9 +55,11 @@ KIND_LABELS = {
     "booking_created": _l("Samtale booket"),
     "booking_moved": _l("Samtale flyttet"),
     "booking_cancelled": _l("Samtale aflyst"),
+    "booking_reassigned": _l("Samtale givet til en ny sagsbehandler"),
     "booking_created_jobcenter": _l("Samtale booket, til jobcentret"),
     "booking_moved_jobcenter": _l("Samtale flyttet, til jobcentret"),
     "booking_cancelled_jobcenter": _l("Samtale aflyst, til jobcentret"),
+    "booking_reassigned_jobcenter": _l("Samtale givet til en ny sagsbehandler, til jobcentret"),
     "booking_reminder": _l("Påmindelse om samtale"),
     "session_reminder": _l("Påmindelse om webinar, temamøde eller kursus"),
     "survey_invitation": _l("Tilfredshedsundersøgelse"),
@@ -99,7 +105,7 @@ def outbox():
             page=page, chosen=chosen, counts=shown.counts, settings=settings, last_dispatch=shown.last_dispatch,
             sms_waiting=waiting.get("sms", 0) if not current_app.config.get("SMS_GATEWAY_URL") else 0,
             jobcenter_waiting=waiting.get("jobcenter", 0) if not settings.jobcenter_mail else 0,
-            now=utcnow(), kind_label=kind_label,
+            now=utcnow(), kind_label=kind_label, error_label=dispatch.error_label,
         )
     return html
 

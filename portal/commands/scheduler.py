@@ -1,4 +1,4 @@
-"""`flask --app portal scheduler run | jobs | run-once JOB`."""
+"""`flask --app portal scheduler run | jobs | run-once JOB [--now TIME]`."""
 from __future__ import annotations
 
 import signal
@@ -72,14 +72,26 @@ def _schedule(trigger: dict) -> str:
 
 @cli.command("run-once")
 @click.argument("job_id")
-def run_once_command(job_id: str) -> None:
+@click.option("--now", "now_text", default=None, metavar="TIME",
+              help="Run as if it were TIME: 2026-12-07T10:00 (Copenhagen) or with an offset/Z. Production: not in "
+                   "the future, at most 7 days back.")
+def run_once_command(job_id: str, now_text: str | None) -> None:
     """Run one job now (operators, tests); exits 1 if it failed."""
-    from scheduling.jobs import JOBS, run_job
+    from scheduling.jobs import JOBS, NowRefused, chosen_now, parse_now, run_job
 
     if job_id not in JOBS:
         click.echo(f"Unknown job {job_id!r}. Jobs: {', '.join(JOBS)}", err=True)
         sys.exit(2)
-    run = run_job(job_id, app=current_app._get_current_object(), holder="cli", trigger="manual")
+    now = None
+    if now_text is not None:
+        try:
+            now = chosen_now(parse_now(now_text), real_now=datetime.now(UTC),
+                             production=current_app.config["ENV"] == "production")
+        except NowRefused as refused:
+            click.echo(f"Error: {refused}", err=True)
+            sys.exit(2)
+        click.echo(f"{job_id}: running as of {_fmt(now)} (Copenhagen)")
+    run = run_job(job_id, app=current_app._get_current_object(), now=now, holder="cli", trigger="manual")
     click.echo(f"{job_id}: {run.status} {run.summary}")
     if run.error:
         click.echo(run.error.splitlines()[0], err=True)

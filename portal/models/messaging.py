@@ -39,6 +39,9 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A message about an event (a reminder) that is pointless once the event has begun: the dispatcher does not
+    # send it from this moment on (it is stopped, with the reason). None: send whenever it can be sent.
+    send_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     attachments = relationship("OutboxAttachment", cascade="all, delete-orphan", lazy="selectin")
 

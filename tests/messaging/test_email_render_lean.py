@@ -51,3 +51,15 @@ def test_a_remembered_start_time_is_the_same_instant_in_any_zone_and_kept_apart_
     assert format_local(utc, "en") == "Sunday 28 March 2027 at 10:30"
     winter = datetime(2027, 1, 10, 8, 30, tzinfo=UTC)
     assert format_local(winter, "da") == "søndag den 10. januar 2027 kl. 09:30"
+
+
+def test_the_english_sign_in_link_mail_names_the_english_menu_item(app):
+    from flask_babel import gettext
+
+    user = SimpleNamespace(display_name="Camilla Holm")
+    email = render_email("signin_link", "en", user=user, link="https://portal.foa.dk/login/link/x", expires_at=STARTS)
+    with force_locale("en"):
+        menu_item = gettext("Mine data")
+    assert menu_item == "My data"
+    assert f'under "{menu_item}"' in email.text and f'under "{menu_item}"' in email.html
+    assert "Mine data" not in email.text + email.html

@@ -48,14 +48,18 @@ def queue(session, n: int = 1, *, now, key: str = "sms") -> list[OutboxMessage]:
 
 @pytest.mark.parametrize("typed, expected", [
     ("20 30 40 50", "+4520304050"), ("+45 20 30 40 50", "+4520304050"), ("004520304050", "+4520304050"),
-    ("2030-4050", "+4520304050"),
+    ("2030-4050", "+4520304050"), ("(+45) 20 30 40 50", "+4520304050"), ("20.30.40.50", "+4520304050"),
 ])
 def test_phone_numbers_are_normalised_to_e164(typed, expected):
     assert normalise_phone(typed) == expected
 
 
 @pytest.mark.parametrize("typed", ["", "hej", "1234", "20 30 40", "+45 20 30 40 50 60 70", "2O3O4O5O",
-                                   "+46 70 123 45 67"])
+                                   "+46 70 123 45 67",
+                                   # phonenumbers drops what stands before the first digit: these were saved as
+                                   # +4520304050 without a word
+                                   "-20304050", "tlf 20304050", "20304050 ring efter 16", "2030405O", "²0304050",
+                                   "++4520304050"])
 def test_what_is_not_a_phone_number_gets_a_clear_message(typed):
     with pytest.raises(ValidationFailed, match="gyldigt dansk telefonnummer"):
         normalise_phone(typed)

@@ -63,5 +63,5 @@ def test_old_sent_outbox_bodies_are_blanked_recent_and_pending_kept(session):
     assert bodies == {"old-sent": PURGED_BODY, "new-sent": "Personlige oplysninger",
                       "old-pending": "Personlige oplysninger"}
     assert counts["outbox_bodies"] == 1 and counts["job_runs"] == 1
-    assert session.scalar(select(func.count()).select_from(PurgeLog)) == 4  # every rule logs, also a 0
+    assert session.scalar(select(func.count()).select_from(PurgeLog)) == 5  # every rule logs, also a 0
     assert run_retention(session, now=NOW + timedelta(days=1))["outbox_bodies"] == 0

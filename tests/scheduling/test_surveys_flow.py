@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from portal.models import AuditEntry, OutboxMessage
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
 from portal.services.messaging import surveys
+from portal.services.messaging.email_render import format_day
+from portal.timeutil import LOCAL_TZ
 from tests.conftest import csrf_from
 from tests.scheduling_support import booking
 
@@ -45,7 +47,7 @@ def test_survey_is_sent_an_hour_after_a_held_conversation_once(session, make, no
     assert surveys.send_due_surveys(session, now=now + timedelta(minutes=15), secret=SECRET) == {"created": 0}
 
     [survey] = session.scalars(select(SatisfactionSurvey)).all()
-    assert survey.booking_id == done.id and survey.expires_at == now + timedelta(days=14)
+    assert survey.booking_id == done.id and survey.expires_at == surveys.end_of_local_day(surveys.survey_last_day(now))
     assert surveys.send_due_surveys(session, now=now + timedelta(hours=1), secret=SECRET) == {"created": 1}
     assert {s.booking_id for s in session.scalars(select(SatisfactionSurvey))} == {done.id, just_ended.id}
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "survey_invitation"))
@@ -152,3 +154,24 @@ def test_token_from_another_secret_or_with_a_stale_nonce_is_invalid(session, mak
 def test_score_scale_maps_1_to_0_and_10_to_100():
     assert surveys.score_0_100(1) == 0 and surveys.score_0_100(10) == 100
     assert round(surveys.score_0_100(8.74), 1) == 86.0
+
+
+def test_the_invitation_names_the_last_day_the_link_works_to_its_end_and_the_exact_number_of_questions(
+        app, session, make, now, client):
+    group1, group2 = held(session, make, now), held(session, make, now, group="2a")
+    make.commit()
+    surveys.send_due_surveys(session, now=now, secret=SECRET)
+    last_day = surveys.survey_last_day(now)
+    by_booking = {s.booking_id: s for s in session.scalars(select(SatisfactionSurvey))}
+    mails = {b.id: session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == f"survey:booking:{b.id}"))
+             for b in (group1, group2)}
+
+    assert "2 spørgsmål" in mails[group1.id].body_text and "3 spørgsmål" in mails[group2.id].body_html
+    assert "2-3" not in mails[group1.id].body_text + mails[group2.id].body_html
+    assert f"til og med {format_day(last_day, 'da')}" in mails[group1.id].body_text
+    survey = by_booking[group1.id]
+    last_minute = survey.expires_at - timedelta(minutes=1)
+    assert last_minute.astimezone(LOCAL_TZ).date() == last_day  # the link still works late that evening
+    surveys.check_open(survey, last_minute)
+    with pytest.raises(surveys.SurveyExpired):
+        surveys.check_open(survey, survey.expires_at)

@@ -55,6 +55,13 @@ def build_ics(invitation: Invitation, *, method: str = "REQUEST", now: datetime)
     return b"".join(_fold(line) + b"\r\n" for line in lines)
 
 
+def calendar_attachment(filename: str, content: bytes) -> tuple[str, str, bytes]:
+    """An outbox attachment (filename, content type, content) of an invitation from `build_ics`: the content type
+    names its METHOD, as RFC 6047 asks, and its charset (the text is UTF-8: "Rådighedssamtale", "Aflyst")."""
+    method = "CANCEL" if b"\r\nMETHOD:CANCEL\r\n" in content else "REQUEST"
+    return filename, f'text/calendar; method={method}; charset="utf-8"', content
+
+
 def _text(value: str) -> str:
     """RFC 5545 TEXT escaping, in icalendar's order."""
     return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal.i18n import N_
 from portal.models import OutboxMessage
 from portal.models.messaging import OUTBOX_STATUSES
 from portal.models.statuses import OutboxStatus
@@ -37,6 +38,7 @@ from portal.services.messaging.channels.base import (
     backoff,
 )
 from portal.services.messaging.channels.email_smtp import EmailSmtp, SmtpSettings, connect
+from portal.services.messaging.reminder_keys import STOPPED_TIME_CHANGED
 from portal.timeutil import utcnow
 
 log = logging.getLogger("portal.dispatch")
@@ -49,11 +51,29 @@ class DispatchResult:
     dead: int = 0  # gave up
     skipped: int = 0  # claimed by someone else meanwhile
     waiting: int = 0  # due, but the channel is not configured: untouched
+    late: int = 0  # not sent: its event had begun (`send_before` passed), stopped with the reason
     errors: list[str] = field(default_factory=list)
     reported: tuple[str, ...] = ("sent", "failed", "dead", "skipped")  # in `as_dict`: the queue's summary
 
     def as_dict(self) -> dict:
-        return {key: getattr(self, key) for key in self.reported}
+        counts = {key: getattr(self, key) for key in self.reported}
+        return counts | ({"late": self.late} if self.late else {})
+
+
+# Stored in last_error (Danish, as every stored error); /admin/udbakke shows these translated (`error_label`).
+STOPPED_BY_ADMIN = N_("Stoppet af administrator.")
+NOT_SENT_LATE = N_("Ikke sendt: det, beskeden minder om, var begyndt, før den kunne sendes.")
+KNOWN_ERRORS = (STOPPED_BY_ADMIN, NOT_SENT_LATE, STOPPED_TIME_CHANGED)
+
+
+def error_label(last_error: str | None) -> str:
+    """A stored error as the admin reads it: the portal's own reasons (stored in Danish) in the reader's language,
+    anything else (a server's answer) as stored."""
+    text = last_error or ""
+    for known in KNOWN_ERRORS:
+        if text.startswith(known):
+            return (gettext(known) + text[len(known):]).strip()
+    return text
 
 
 def deliver_due(session: Session, channel: Channel, *, now: datetime | None = None,
@@ -68,6 +88,7 @@ def deliver_due(session: Session, channel: Channel, *, now: datetime | None = No
     policy = policy or RetryPolicy()
     queue = channel.queue
     result = DispatchResult(reported=queue.summary)
+    result.late = stop_late(session, queue, now=now, channels=channel.channels() if queue.by_channel else None)
     ids = due_ids(session, queue, now=now, limit=policy.batch_size,
                   channels=channel.channels() if queue.by_channel else None)
     session.commit()
@@ -114,6 +135,22 @@ def dispatch_pending(session: Session, settings: SmtpSettings, *, now: datetime 
     """The e-mail channel's run: up to `batch_size` due rows over one SMTP connection (`deliver_due`)."""
     return deliver_due(session, EmailSmtp(settings, smtp_factory), now=now,
                        policy=RetryPolicy(batch_size=batch_size, max_attempts=max_attempts, lease=lease))
+
+
+def stop_late(session: Session, queue: Queue, *, now: datetime, channels: tuple[str, ...] | None = None) -> int:
+    """Rows not sent yet whose `send_before` has come (a reminder of a conversation that has begun, after an outage
+    or a long retry) are stopped with NOT_SENT_LATE instead of being sent; counted in the run as `late`. Claimed
+    rows ("sending") are left to their run."""
+    model = queue.model
+    if not hasattr(model, "send_before"):
+        return 0
+    query = (update(model).where(model.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED)),
+                                 model.send_before.is_not(None), model.send_before <= now)
+             .values(status=OutboxStatus.DEAD, last_error=NOT_SENT_LATE)
+             .execution_options(synchronize_session=False))
+    if channels is not None:
+        query = query.where(model.channel.in_(channels))
+    return session.execute(query).rowcount
 
 
 def due_ids(session: Session, queue: Queue, *, now: datetime, limit: int,
@@ -213,9 +250,12 @@ def outbox_page(session: Session, viewer: Actor, *, statuses, shown: str, page: 
 
 
 def given_up_count(session: Session) -> int:
-    """Messages given up on ('dead'): the admin's badge."""
+    """Messages given up on ('dead'): the admin's badge. Reminders the portal stopped itself (the time was changed,
+    or had passed) need nobody's eye and are not counted."""
     return session.scalar(select(func.count()).select_from(OutboxMessage)
-                          .where(OutboxMessage.status == OutboxStatus.DEAD)) or 0
+                          .where(OutboxMessage.status == OutboxStatus.DEAD,
+                                 or_(OutboxMessage.last_error.is_(None),
+                                     OutboxMessage.last_error.not_in((NOT_SENT_LATE, STOPPED_TIME_CHANGED))))) or 0
 
 
 def retry_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:
@@ -243,7 +283,7 @@ def cancel_message(session: Session, message_id_: int, actor: Actor, *, now: dat
     if message.status not in (OutboxStatus.PENDING, OutboxStatus.FAILED):
         raise Conflict(gettext("Beskeden kan ikke stoppes, fordi den er sendt, opgivet eller ved at blive sendt."))
     message.status = OutboxStatus.DEAD
-    message.last_error = f"Stoppet af administrator. {message.last_error or ''}".strip()[:1000]
+    message.last_error = f"{STOPPED_BY_ADMIN} {message.last_error or ''}".strip()[:1000]
     audit.record(session, actor, "outbox.cancel", member_id=message.member_id, target=message,
                  detail={"kind": message.kind}, now=now)
     return message

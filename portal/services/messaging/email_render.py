@@ -45,6 +45,25 @@ def render_email(name: str, language: str | None, **context) -> RenderedEmail:
     return RenderedEmail(subject=subject.strip()[:300], text=body.lstrip("\n"), html=html)
 
 
+def current_email_language() -> str:
+    """The language messages are being written in now (a `force_locale`'s), as an e-mail language."""
+    from portal.i18n import current_language
+
+    return email_language(current_language())
+
+
+def render_paragraphs(subject: str, paragraphs: list[list[str]], language: str | None, *, text: str,
+                      button: tuple[str, str] | None = None, closing: list[str] = ()) -> RenderedEmail:
+    """An e-mail whose words are written in code (already translated): `text` is its text part, and the HTML part
+    shows `paragraphs` (each a list of lines) in the reminders' layout (email/_base.html), then `button` (url,
+    label) and the `closing` lines. Every line is escaped."""
+    lang = email_language(language)
+    env = email_environment(current_app)
+    html = env.get_template("email/paragraphs.html").render(
+        lang=lang, subject=subject, paragraphs=paragraphs, button=button, closing=list(closing))
+    return RenderedEmail(subject=subject.strip()[:300], text=text, html=html)
+
+
 # Bulk mail formats the same few slot times thousands of times (issue 19): the Locale objects are parsed once and
 # the formatted strings remembered (a datetime and a language always give the same text).
 _LOCALES = {lang: Locale.parse(lang) for lang in LANGUAGES}

@@ -1,4 +1,5 @@
-"""In-app notifications shown on Min side and staff pages."""
+"""In-app notifications: a member's on Min side (/min-side/beskeder), staff's on /sagsbehandler/beskeder with a
+count of the unread on every staff page, the job centre's on its inbox."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,3 +66,17 @@ def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -
         update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now or utcnow())
     )
+
+
+def staff_badge(user) -> dict | None:
+    """STAFF_BADGE_PROVIDERS entry: the staff member's unread messages (a chat that ordered a CV, a job centre's
+    answer, a member's plan proposal, a deadline alert …), on every staff page."""
+    from flask import url_for
+    from flask_babel import gettext
+
+    from portal.extensions import db
+
+    count = unread_count(db.session, user.id)
+    if not count:
+        return None
+    return {"label": gettext("Nye beskeder"), "count": count, "url": url_for("caseworker.messages")}

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ class NewMessage:
     member_id: int | None = None
     channel: str = "email"
     attachments: Sequence[tuple[str, str, bytes]] = ()
+    send_before: datetime | None = None  # not sent from then on (a reminder once its event has begun)
 
 
 def enqueue(
@@ -103,6 +104,7 @@ def _insert(session: Session, messages: list[NewMessage], now: datetime) -> set[
         "idempotency_key": m.idempotency_key, "kind": m.kind, "channel": m.channel, "member_id": m.member_id,
         "to_address": m.to_address, "subject": m.subject, "body_text": m.body_text, "body_html": m.body_html,
         "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "next_attempt_at": now,
+        "send_before": m.send_before,
     } for m in messages]
     table = OutboxMessage.__table__
     statement = _insert_skipping_existing_keys(session, table)
@@ -123,3 +125,18 @@ def _insert_skipping_existing_keys(session: Session, table):
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
     return insert(table)  # elsewhere a racing duplicate fails on the unique key and the transaction rolls back
+
+
+def stop_pending(session: Session, key_prefix: str, *, reason: str, now: datetime) -> int:
+    """Messages whose idempotency key starts with `key_prefix` and that are not yet sent (pending, or failed and
+    waiting for their retry) will not be sent: stopped as an admin's "Stop" does (status dead, `reason` first in
+    last_error). A message being handed to the server right now ("sending") is not touched. In the caller's
+    transaction; returns how many were stopped."""
+    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.like(pattern, escape="\\"),
+               OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED)))
+        .values(status=OutboxStatus.DEAD, last_error=reason, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -8,26 +8,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Booking, Caseworker, Member
 from portal.models.statuses import BookingStatus, RegistrationStatus
 from portal.services.booking.booking import booking_ics
+from portal.services.booking.ics import calendar_attachment
 from portal.services.links import external_url
 from portal.services.messaging import outbox, sms
-from portal.services.messaging.email_render import render_email
-from portal.services.offers.offer_messages import session_ics
+from portal.services.messaging.email_render import email_language, render_email
+from portal.services.messaging.reminder_keys import booking_reminder_key, session_reminder_key
+from portal.services.offers.offer_messages import place_text, session_ics
 from portal.services.offers.offers import sessions_starting_between
 
 DEFAULT_HOURS = 24
 # A booking made shortly before it starts already got its confirmation; a reminder on top is noise.
 MIN_NOTICE = timedelta(hours=6)
 CHUNK = 1000
-
-
-def booking_reminder_key(booking: Booking, hours: int) -> str:
-    return f"reminder:booking:{booking.id}:s{booking.sequence}:{hours}h"
 
 
 def due_booking_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS,
@@ -81,7 +80,7 @@ def enqueue_booking_reminders(session: Session, *, now: datetime, hours: int = D
                 messages.append(outbox.NewMessage(
                     idempotency_key=key + ":sms", kind="booking_reminder", channel="sms",
                     to_address=numbers[booking.id], subject=email.subject, body_text=email.subject,
-                    member_id=booking.member_id))
+                    member_id=booking.member_id, send_before=booking.starts_at))
         written = outbox.enqueue_many(session, messages, now=now)
         _count(counts, due=len(keys), written=written & set(keys))
         if sms_on:
@@ -104,6 +103,7 @@ def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict)
 
     member = booking.member
     conv = TYPES.get(booking.type)
+    language = email_language(member.language)
     email = render_email(
         "booking_reminder", member.language, member=member, booking=booking, links=links,
         type_label=conv.label if conv else booking.type,
@@ -112,9 +112,11 @@ def _booking_reminder(booking: Booking, key: str, *, now: datetime, links: dict)
         # a reminder comes inside the minimum notice (24 h by default): "move it on Min side" only when it can be
         may_change=member_may_change(booking, now), fund_phone=fund_phone.number(),
     )
+    with force_locale(language):  # the invitation's summary and description in the member's language too
+        ics = booking_calendar(booking, now)
     return outbox.NewMessage(idempotency_key=key, kind="booking_reminder", to_address=member.email,
                              subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
-                             attachments=[("samtale.ics", "text/calendar", booking_calendar(booking, now))])
+                             attachments=[calendar_attachment("samtale.ics", ics)], send_before=booking.starts_at)
 
 
 def booking_calendar(booking: Booking, now: datetime) -> bytes:
@@ -124,14 +126,11 @@ def booking_calendar(booking: Booking, now: datetime) -> bytes:
 
 # Offer sessions (webinars, theme meetings, FVU …): the offers area says who is registered.
 
-def session_reminder_key(session_id: int, member_id: int, starts_at: datetime, hours: int) -> str:
-    return f"reminder:offer_session:{session_id}:{member_id}:{starts_at:%Y%m%dT%H%M}:{hours}h"
-
-
 def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = DEFAULT_HOURS) -> dict:
     """One reminder per registered member of each offer session starting within `hours`."""
     counts = {"due": 0, "enqueued": 0, "already": 0}
-    links = {"minside": external_url("minside.home"), "offers": external_url("offers.catalogue")}
+    links = {"minside": external_url("minside.home"), "offers": external_url("offers.catalogue"),
+             "my_offers": external_url("offers.mine")}
     for offer_session in sessions_starting_between(session, now, now + timedelta(hours=hours)):
         wanted = {session_reminder_key(offer_session.id, r.member_id, offer_session.starts_at, hours): r
                   for r in offer_session.registrations
@@ -146,10 +145,12 @@ def enqueue_session_reminders(session: Session, *, now: datetime, hours: int = D
 
 def _session_reminder(offer_session, registration, key: str, *, now: datetime, links: dict) -> outbox.NewMessage:
     member = registration.member
-    attachments = [("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))]
-    email = render_email("session_reminder", member.language, member=member, offer=offer_session.offer,
-                         offer_session=offer_session, links=links,
-                         location_name=offer_session.location.name if offer_session.location_id else "")
+    language = email_language(member.language)
+    with force_locale(language):  # the place and the invitation in the member's language, like the e-mail
+        place = place_text(offer_session) if offer_session.location_id else ""
+        attachments = [calendar_attachment("tilbud.ics", session_ics(offer_session, registration, now))]
+    email = render_email("session_reminder", language, member=member, offer=offer_session.offer,
+                         offer_session=offer_session, links=links, place=place)
     return outbox.NewMessage(idempotency_key=key, kind="session_reminder", to_address=member.email,
                              subject=email.subject, body_text=email.text, body_html=email.html, member_id=member.id,
-                             attachments=attachments)
+                             attachments=attachments, send_before=offer_session.starts_at)

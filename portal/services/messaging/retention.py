@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from portal.models import OutboxAttachment, OutboxMessage
 from portal.models.scheduling import JobRun, PurgeLog, SatisfactionSurvey
 from portal.models.statuses import OutboxStatus
-from portal.services import audit
+from portal.services import audit, form_once
 from portal.services.actors import Actor, SystemActor
 
 CHAT_DAYS = 30
@@ -72,6 +72,7 @@ def run_retention(session: Session, *, now: datetime, actor: Actor = SystemActor
         "outbox_bodies": (purge_outbox_bodies, {"days": OUTBOX_DAYS}),
         "job_runs": (purge_job_runs, {"days": JOB_RUN_DAYS}),
         "unanswered_surveys": (purge_unanswered_surveys, {"days": SURVEY_DAYS}),
+        "form_keys": (form_once.purge, {"days": form_once.KEPT.days}),
     }
     counts: dict[str, int | str] = {}
     for category, (rule, detail) in rules.items():

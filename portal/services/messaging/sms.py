@@ -11,6 +11,7 @@ Phone numbers are normalised once, with the maintained `phonenumbers` library: `
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import phonenumbers
@@ -22,12 +23,17 @@ from portal.services.messaging.channels.base import RetryPolicy
 from portal.services.messaging.channels.sms_gateway import SmsGateway, SmsSettings, post
 from portal.services.messaging.dispatch import DispatchResult, deliver_due
 
+# What a person types as a phone number: digits (0-9 only), spaces and - . / ( ) between them, "+" or "(+" first.
+# phonenumbers itself reads far more: it drops a leading "-" or other text before the first digit, and turns letters
+# into keypad digits, so "-20304050" became +4520304050 without a word.
+_TYPED_PHONE = re.compile(r"\(?\+?[0-9](?:[0-9 ()./-]*[0-9])?")
+
 
 def parse_danish_phone(text: str | None) -> str | None:
     """The one phone-number rule of the portal: a valid Danish (+45) number in E.164 ("+4520304050") from what a
     person typed ("20 30 40 50", "0045 2030 4050", "+45 20304050"), else None. Profile, chat, sign-in links and
     SMS all use it (each says in its own words what is wrong)."""
-    if not isinstance(text, str) or not text.strip() or len(text) > 30:
+    if not isinstance(text, str) or not text.strip() or len(text) > 30 or not _TYPED_PHONE.fullmatch(text.strip()):
         return None
     try:
         number = phonenumbers.parse(text.strip(), "DK")

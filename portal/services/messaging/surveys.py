@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -19,14 +19,16 @@ from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.scheduling import SatisfactionSurvey, SurveyAnswer
 from portal.models.statuses import BookingStatus
+from portal.query_args import ascii_digits
 from portal.services import audit
 from portal.services.actors import SystemActor
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.links import external_url
 from portal.services.messaging import outbox
 from portal.services.messaging.email_render import render_email
+from portal.timeutil import local_to_utc, to_local
 
-VALID_FOR = timedelta(days=14)
+VALID_FOR = timedelta(days=14)  # to the end of the 14th day after the invitation (Copenhagen time): `last_day`
 SEND_AFTER = timedelta(hours=1)  # after the conversation ended: the member is home and it is fresh
 LOOK_BACK = timedelta(days=3)  # conversations marked held later than this are not surveyed (e.g. back-filled)
 SALT = "satisfaction-survey"
@@ -79,6 +81,22 @@ def check_open(survey: SatisfactionSurvey, now: datetime) -> None:
         raise SurveyExpired(EXPIRED)
 
 
+def survey_last_day(now: datetime) -> date:
+    """The last day (Copenhagen) a survey sent at `now` can be answered: the invitation names it ("til og med
+    mandag den 21. december") and the link works to its very end."""
+    return to_local(now + VALID_FOR).date()
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The first moment after `day` in Copenhagen, in UTC (midnight, whatever the summer time)."""
+    return local_to_utc(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def asked_questions(survey: SatisfactionSurvey) -> tuple[str, ...]:
+    """The questions this survey asks: the third ("closer to my next job") only of group 2."""
+    return QUESTIONS if survey.asks_closer_to_job else QUESTIONS[:2]
+
+
 def held_conversations_to_survey(session: Session, *, now: datetime) -> list[Booking]:
     """Held conversations that ended SEND_AFTER ago (within LOOK_BACK), with no survey yet, members with e-mail."""
     newest_end = now - SEND_AFTER
@@ -98,14 +116,15 @@ def held_conversations_to_survey(session: Session, *, now: datetime) -> list[Boo
 def create_survey(session: Session, booking: Booking, *, now: datetime, secret: str) -> SatisfactionSurvey:
     """One survey per conversation (unique booking_id) and the invitation e-mail in the same transaction."""
     member = booking.member
+    last_day = survey_last_day(now)
     survey = SatisfactionSurvey(booking_id=booking.id, member_id=member.id, nonce=secrets.token_hex(16),
                                 asks_closer_to_job=asks_closer_to_job(member), language=member.language or "da",
-                                created_at=now, expires_at=now + VALID_FOR)
+                                created_at=now, expires_at=end_of_local_day(last_day))
     session.add(survey)
     session.flush()
     link = external_url("survey.answer", token=make_token(survey, secret))
     email = render_email("survey_invitation", survey.language, member=member, booking=booking, link=link,
-                         expires_at=survey.expires_at)
+                         last_day=last_day, questions=len(asked_questions(survey)))
     outbox.enqueue(session, idempotency_key=f"survey:booking:{booking.id}", kind="survey_invitation",
                    to_address=member.email, subject=email.subject, body_text=email.text, body_html=email.html,
                    member_id=member.id, now=now)
@@ -139,12 +158,12 @@ def parse_ratings(form, survey: SatisfactionSurvey) -> Ratings:
         "knew_trade": N_("Vælg, hvor enig du er i, at sagsbehandleren kendte dit fag og arbejdsmarked (1–10)."),
         "closer_to_job": N_("Vælg, hvor enig du er i, at du er kommet tættere på dit næste job (1–10)."),
     }
-    asked = QUESTIONS if survey.asks_closer_to_job else QUESTIONS[:2]
+    asked = asked_questions(survey)
     values: dict[str, int | None] = {"closer_to_job": None}
     errors = {}
     for name in asked:
         raw = (form.get(name) or "").strip()
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 10:
+        if not ascii_digits(raw) or not 1 <= int(raw) <= 10:
             errors[f"{name}-1"] = labels[name]
         else:
             values[name] = int(raw)

@@ -88,9 +88,11 @@ def build_email(message: OutboxMessage, mail_from: str, now: datetime, to_addres
     for attachment in message.attachments:
         ctype, *param_parts = [p.strip() for p in attachment.content_type.split(";")]
         maintype, _, subtype = ctype.partition("/")
-        params = dict(p.partition("=")[::2] for p in param_parts if "=" in p)
-        if ctype == "text/calendar":
+        params = {name.strip(): value.strip().strip('"')
+                  for name, _, value in (p.partition("=") for p in param_parts if "=" in p)}
+        if ctype == "text/calendar":  # rows written before calendar_attachment named them get the same header
             params.setdefault("method", "REQUEST")
+            params.setdefault("charset", "utf-8")
         email.add_attachment(attachment.content, maintype=maintype or "application",
                              subtype=subtype or "octet-stream", filename=attachment.filename, params=params)
     return email
