@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal import (
         db_connections,
         errors,
+        form_once_web,
         i18n,
         json_bodies,
         logging_setup,
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app, login_manager)
     security.init_app(app)
     templating.init_app(app)
+    form_once_web.init_app(app)
     static_assets.init_app(app)
     errors.init_app(app)
 

@@ -7,7 +7,7 @@ from portal.models.consent import Consent  # noqa: F401
 from portal.models.locations import ServiceLocation  # noqa: F401
 from portal.models.members import Caseworker, Member  # noqa: F401
 from portal.models.messaging import Notification, OutboxAttachment, OutboxMessage  # noqa: F401
-from portal.models.users import SignInLink, User  # noqa: F401
+from portal.models.users import FormSubmission, SignInLink, User  # noqa: F401
 # The areas' own tables (Min side, offers, profiling, chat, casework, scheduling, outcomes, the job centre).
 from portal.models import plan  # noqa: F401
 from portal.models import offers  # noqa: F401

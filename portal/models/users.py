@@ -61,3 +61,16 @@ class SignInLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FormSubmission(db.Model):
+    """A form sent once: the key a create form carries (portal.services.form_once), stored in the transaction that
+    saved what the form made, with where that can be seen. A second send of the same page (the back button, a
+    reload, a double click) finds its key here and is shown the first result instead of making a second."""
+
+    __tablename__ = "form_submission"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    result_url: Mapped[str | None] = mapped_column(String(300))

@@ -14,6 +14,7 @@ from portal.services.actors import Actor
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.messaging.sms import parse_danish_phone
 from portal.services.minside_i18n import _, _l
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
 
 EDITABLE = ("email", "phone", "job_goal", "trade_inside_foa", "preferred_channel", "language")
 JOB_GOAL_MAX = 500
@@ -62,6 +63,37 @@ def validate_changes(changes: dict) -> dict:
     return cleaned
 
 
+def _changed_here(member: Member, cleaned: dict, seen: dict) -> dict:
+    mine, clashes = {}, {}
+    for field, new in cleaned.items():
+        if field not in seen:
+            mine[field] = new
+            continue
+        try:
+            before = _clean(field, seen[field])
+        except ValidationFailed:
+            before = seen[field]
+        if before == new:
+            continue  # not touched in this form: whatever it is now stays
+        current = getattr(member, field)
+        if current != before and current != new:
+            clashes[field] = _("Feltet er ændret et andet sted, mens du skrev: det er nu «%(now)s». Ret det igen, "
+                               "hvis det skal være som du skrev, og gem.", now=_shown(field, current))
+        mine[field] = new
+    if clashes:
+        raise ValidationFailed(next(iter(clashes.values())), errors=clashes)
+    return mine
+
+
+def _shown(field: str, value) -> str:
+    if value in (None, ""):
+        return _("tomt")
+    if field == "trade_inside_foa":
+        return _("ja") if value else _("nej")
+    labels = {"preferred_channel": CHANNEL_LABELS, "language": LANGUAGE_LABELS}.get(field)
+    return str(labels.get(value, value)) if labels else str(value)
+
+
 def _clean(field: str, value):
     if field == "email":
         return normalise_email(value)
@@ -72,9 +104,11 @@ def _clean(field: str, value):
             return None
         if not isinstance(value, str):
             raise ValidationFailed(_("Jobmålet skal være tekst."), field=field)
-        if len(value.strip()) > JOB_GOAL_MAX:
+        value = one_line_breaks(value).strip()
+        refuse_control_characters(value, field=field, label=_("Jobmålet"))
+        if len(value) > JOB_GOAL_MAX:
             raise ValidationFailed(_("Jobmålet må højst være %(n)d tegn.", n=JOB_GOAL_MAX), field=field)
-        return value.strip() or None
+        return value or None
     if field == "trade_inside_foa":
         if not isinstance(value, bool):
             raise ValidationFailed(_("Svar ja eller nej til, om jobmålet er inden for FOA's fag."), field=field)
@@ -90,11 +124,19 @@ def _clean(field: str, value):
     raise AssertionError(field)
 
 
-def update_profile(session: Session, member: Member, changes: dict, actor: Actor, now: datetime) -> dict:
-    """Apply validated `changes`; returns {field: [old, new]} for what actually changed (audited)."""
+def update_profile(session: Session, member: Member, changes: dict, actor: Actor, now: datetime,
+                   seen: dict | None = None) -> dict:
+    """Apply validated `changes`; returns {field: [old, new]} for what actually changed (audited).
+
+    `seen`: what the form showed of each field when it was opened. Then only the fields the person changed are
+    written, so a form left open in another tab does not put back what was changed since (a new job goal saved in
+    one tab survived a phone number saved in another); a field changed both there and here is refused (Conflict),
+    naming what it is now."""
     if isinstance(actor, User) and actor.role == "member" and member.user_id != actor.id:
         raise NotFound(_("Medlemmet findes ikke."))
     cleaned = validate_changes(changes)
+    if seen is not None:
+        cleaned = _changed_here(member, cleaned, seen)
     diff = {f: [getattr(member, f), v] for f, v in cleaned.items() if getattr(member, f) != v}
     if not diff:
         return {}
