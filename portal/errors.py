@@ -40,6 +40,18 @@ def title_for(status: int) -> str:
     return _(TITLES.get(status, FALLBACK_TITLE))
 
 
+def page_errors(exc: DomainError, ids: dict[str, str]) -> dict[str, str]:
+    """A refusal as a form page shows it: {field id: message} for templates/_form_errors.html and the field
+    helpers (templates/_field.html). `ids` maps the service's field names to the ids of this page's fields (a page
+    with several forms names them apart); a message for no field on the page goes under "_" (in the summary,
+    linked to nothing)."""
+    named = getattr(exc, "errors", None) or ({exc.field: exc.message} if exc.field else {})
+    errors: dict[str, str] = {}
+    for field, message in named.items():
+        errors.setdefault(ids.get(field, "_"), message)
+    return errors or {"_": exc.message}
+
+
 def problem(status: int, detail: str, *, title: str | None = None, type_: str = "about:blank", **extra):
     body = {"type": type_, "title": title or title_for(status), "status": status, "detail": detail}
     body.update(extra)

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
-from portal.i18n import format_hours, format_local_date, format_local_datetime
+from portal.i18n import current_language, format_hours, format_local_date, format_local_datetime
 from portal.models.statuses import BY_NAME as STATUS_ENUMS
 from portal.navigation import nav_items
 
@@ -72,6 +73,14 @@ def init_app(app: Flask) -> None:
         """The first letter upper-case, the rest as written ("capitalize" would write "Thursday 3 december")."""
         value = str(value)
         return value[:1].upper() + value[1:]
+
+    @app.template_global("lang_da")
+    def lang_da(stored_in_danish: bool = True) -> Markup:
+        """` lang="da"` for an element showing text stored in Danish (an offer's title and description, what a
+        caseworker wrote to the member) on a page in another language, so a screen reader reads it with Danish
+        pronunciation (WCAG 3.1.2); nothing on a Danish page, or when `stored_in_danish` is false (a member's own
+        words may be in any language). Use: <p{{ lang_da() }}>{{ offer.description }}</p>."""
+        return Markup(' lang="da"') if stored_in_danish and current_language() != "da" else Markup("")
 
     @app.context_processor
     def _globals():

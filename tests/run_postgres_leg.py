@@ -21,7 +21,8 @@ DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # lock, KPIs, the benefit history, login/roles); a missing pattern is simply skipped.
 PATTERNS = ["tests/core/test_app.py", "tests/core/test_auth.py", "tests/*/test_pg_*.py", "tests/*/test_booking_*.py",
             "tests/*/test_offers_*.py", "tests/*/test_outbox_*.py", "tests/*/test_scheduling_*.py", "tests/*/test_kpi_*.py",
-            "tests/*/test_chat_handoff*.py", "tests/*/test_minside_*.py", "tests/booking/test_contact_course.py",
+            "tests/*/test_chat_handoff*.py", "tests/chat/test_chat_open_race.py", "tests/*/test_minside_*.py",
+            "tests/booking/test_contact_course.py",
             "tests/*/test_benefit_history*.py", "tests/casework/test_caseworker_caseload.py", "tests/core/test_disk_full.py", "tests/core/test_request_text.py"]
 
 

@@ -22,6 +22,7 @@ from portal.auth.passwords import hash_password, verify_password
 from portal.database import prepared
 from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
+from portal.query_args import ascii_digits
 from portal.services import audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.errors import ValidationFailed
@@ -33,7 +34,7 @@ def find_user(session: Session, login: str) -> User | None:
     """A user by username, or by member number for members."""
     login = login.strip()
     user = session.scalar(select(User).where(User.username == login))
-    if user is None and login.isdigit():
+    if user is None and ascii_digits(login):
         user = session.scalar(select(User).join(Member, Member.user_id == User.id).where(Member.member_number == login))
     return user
 

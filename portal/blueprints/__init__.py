@@ -39,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     minside.init_app(app)
     booking.init_app(app)
     booking_staff.init_app(app)
+    caseworker.init_app(app)
     chat.init_app(app)
     chat_staff.init_app(app)
     outbox_admin.init_app(app)

@@ -16,8 +16,10 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from portal import form_once_web
 from portal.auth.decorators import role_required
 from portal.database import prepared
+from portal.errors import page_errors
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
 from portal.models import Caseworker, Member
@@ -31,16 +33,18 @@ from portal.models.statuses import (
     ReferralStatus,
     SummaryStatus,
 )
-from portal.query_args import db_int
-from portal.services import access
+from portal.query_args import db_id, db_int
+from portal.services import access, form_once
 from portal.services import locations as service_locations
 from portal.services.casework import caseload as caseload_service
 from portal.services.casework import conversation_record as record_service
-from portal.services.casework import jobmatch, summary
+from portal.services.casework import jobmatch, jobmatch_cv, summary
 from portal.services.casework import referral as visitation
 from portal.services.casework.summary_pdf import render_summary_pdf
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import jobcentre
+from portal.services.messaging import notifications
+from portal.services.minside import member_situation
 from portal.services.offers import registration_state
 from portal.timeutil import local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
@@ -93,21 +97,20 @@ def _saved(member: Member, anchor: str, message: str, change: Callable[[], objec
     return _back_to_member(member, anchor)
 
 
-def _save_or_explain(member: Member, anchor: str, message: str, change: Callable[[], object]):
+def _save_or_explain(member: Member, anchor: str, message: str, change: Callable[[], object],
+                     ids: dict[str, str]):
     """A small form on the conversation screen: as `_saved`, but a ValidationFailed (rolled back) shows the screen
-    again (422) with that form open, its message, and what was typed in it."""
+    again (422) with that form open, its error summary, its fields marked, and what was typed in it. `ids`: the
+    form's field ids by the service's field names (the screen has many forms, so its ids differ from the names)."""
     try:
         return _saved(member, anchor, message, change)
     except ValidationFailed as exc:
-        refused = {"form": anchor, "message": exc.message, "values": request.form}
+        refused = {"form": anchor, "message": exc.message, "errors": page_errors(exc, ids), "values": request.form}
         return _member_screen(member.member_number, refused=refused), 422
 
 
 def _form_int(name: str) -> int | None:
-    try:
-        return db_int(request.form.get(name) or "0") or None
-    except ValueError:
-        return None
+    return db_id(request.form.get(name))
 
 
 def _form_date(name: str, message: str) -> date | None:
@@ -116,7 +119,7 @@ def _form_date(name: str, message: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise ValidationFailed(message) from None
+        raise ValidationFailed(message, field=name) from None
 
 
 # ---------------------------------------------------------------- caseload
@@ -136,6 +139,33 @@ def caseload():
         html = render_template("caseworker/caseload.html", page=page, query=query, agenda=agenda, waiting=waiting,
                                locations=locations, staff=staff, today=today)
     return html
+
+
+def init_app(app) -> None:
+    from portal.templating import STAFF_BADGE_PROVIDERS
+
+    if notifications.staff_badge not in STAFF_BADGE_PROVIDERS:
+        STAFF_BADGE_PROVIDERS.append(notifications.staff_badge)
+
+
+MESSAGES_SHOWN = 50
+
+
+@bp.route("/sagsbehandler/beskeder")
+@role_required(*STAFF)
+def messages():
+    """What the portal has told this staff member: tasks and news the areas write (notifications.notify)."""
+    notes, unread = notifications.recent_and_unread(db.session, current_user.id, MESSAGES_SHOWN)
+    return render_template("caseworker/messages.html", notes=notes, unread=unread, limit=MESSAGES_SHOWN)
+
+
+@bp.route("/sagsbehandler/beskeder/laest", methods=["POST"])
+@role_required(*STAFF)
+def messages_read():
+    with unit_of_work():
+        notifications.mark_all_read(db.session, current_user.id, utcnow())
+    flash(_("Alle beskeder er markeret som læst."), "success")
+    return redirect(url_for("caseworker.messages"))
 
 
 # ---------------------------------------------------------------- the conversation screen
@@ -178,7 +208,8 @@ def decide_group(member_number: str):
     form = request.form
     return _save_or_explain(member, "profilering", _("Målgruppen er gemt med din begrundelse."),
                             lambda: record_service.decide_group(db.session, staff, member, group=form.get("group", ""),
-                                                                comment=form.get("comment", ""), now=utcnow()))
+                                                                comment=form.get("comment", ""), now=utcnow()),
+                            ids={"group_decision": "group", "group_comment": "group-comment"})
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/svar", methods=["POST"])
@@ -190,7 +221,8 @@ def record_answers(member_number: str):
                             lambda: record_service.record_preparation_answers(
                                 db.session, staff, member, q2=form.get("q2", ""),
                                 q10_has_barriers={"ja": True, "nej": False}.get(form.get("q10_has_barriers")),
-                                q10_barriers=form.getlist("q10_barriers"), now=utcnow()))
+                                q10_barriers=form.getlist("q10_barriers"), now=utcnow()),
+                            ids={"q2": "q2", "q10_has_barriers": "q10", "q10_barriers": "q10"})
 
 
 # ---------------------------------------------------------------- Min plan from the screen
@@ -206,7 +238,9 @@ def propose_plan_item(member_number: str):
                                 db.session, member, kind=form.get("kind", "agreement"), title=form.get("title", ""),
                                 description=form.get("description"),
                                 due_date=_form_date("due_date", _("Skriv fristen som en dato, fx 2026-12-15.")),
-                                right_and_duty=form.get("right_and_duty") == "1", actor=current_user, now=utcnow()))
+                                right_and_duty=form.get("right_and_duty") == "1", actor=current_user, now=utcnow()),
+                            ids={"kind": "plan-kind", "title": "plan-title", "description": "plan-description",
+                                 "due_date": "plan-due", "right_and_duty": "plan-rad"})
 
 
 @bp.route("/sagsbehandler/medlem/<member_number>/plan/<int:item_id>", methods=["POST"])
@@ -256,7 +290,13 @@ def record_conversation(member_number: str):
     if request.method == "POST":
         try:
             with unit_of_work():
+                claimed = form_once_web.claim(utcnow())
                 conversation = record_service.record_conversation(db.session, staff, member, data, now=utcnow())
+                form_once.made(claimed, url_for("caseworker.summary_view", summary_id=conversation.summary.id)
+                               if conversation.summary is not None else
+                               url_for("caseworker.member", member_number=member.member_number) + "#historik")
+        except form_once.AlreadySent as sent:
+            return form_once_web.already_sent(sent, url_for("caseworker.member", member_number=member.member_number))
         except ValidationFailed as exc:
             errors = exc.errors or {"_": exc.message}
         else:
@@ -334,7 +374,8 @@ def create_visitation(member_number: str):
     return _save_or_explain(member, "visitation", _("Visitationen er registreret og sendt til jobcentret."),
                             lambda: visitation.refer_to_jobcenter(
                                 db.session, staff, member, reason=form.get("reason", ""),
-                                referred_on=form.get("referred_on", ""), today=local_today(), now=utcnow()))
+                                referred_on=form.get("referred_on", ""), today=local_today(), now=utcnow()),
+                            ids={"visitation_reason": "visitation_reason", "visitation_date": "visitation_date"})
 
 
 @bp.route("/sagsbehandler/visitation/<int:referral_id>/status", methods=["POST"])
@@ -392,8 +433,12 @@ def new_job_order():
         data = _job_order_input()
         try:
             with unit_of_work():
+                claimed = form_once_web.claim(utcnow())
                 order = jobmatch.create_job_order(db.session, data, actor=current_user, today=local_today(),
                                                   now=utcnow())
+                form_once.made(claimed, url_for("caseworker.job_order", order_id=order.id))
+        except form_once.AlreadySent as sent:
+            return form_once_web.already_sent(sent, url_for("caseworker.job_orders"))
         except ValidationFailed as exc:
             errors = exc.errors or {"_": exc.message}
         else:
@@ -477,7 +522,7 @@ def _labels():
     from portal.services.booking.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
 
     return {
-        "registration_status_label": lambda status: registration_state.describe(status, staff=True).label,
+        "registration_status_label": lambda reg: registration_state.describe_registration(reg, staff=True).label,
         "handoff_labels": {HandoffStatus.WAITING: _l("Venter"), HandoffStatus.CLAIMED: _l("Taget af en sagsbehandler"),
                            HandoffStatus.RESOLVED: _l("Afsluttet"),
                            HandoffStatus.RETURNED_TO_BOT: _l("Sendt tilbage til chatbotten")},
@@ -491,6 +536,8 @@ def _labels():
         "order_status_labels": ORDER_STATUS_LABELS,
         "employment_labels": EMPLOYMENT_LABELS,
         "cv_labels": _cv_labels,
+        "has_mark_o": jobmatch_cv.has_mark_o,
+        "notice_period_over": member_situation.notice_period_over,
     }
 
 

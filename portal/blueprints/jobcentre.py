@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
+from portal.errors import page_errors
 from portal.extensions import db
 from portal.models.statuses import JobcentreDecision
 from portal.query_args import DB_MAX
@@ -34,7 +35,8 @@ def _labels() -> dict:
     return {"JC_KIND_LABELS": jobcentre.KIND_LABELS, "JC_STATUS_LABELS": jobcentre.STATUS_LABELS,
             "JC_DECISION_LABELS": jobcentre.DECISION_LABELS, "municipality_name": _municipality_name,
             "jc_decision": jobcentre.decision_label, "jc_heading": jobcentre.heading,
-            "plan_next_actor": plan.next_actor, "jobcentre_answer_days": jobcentre.answer_days(),
+            "plan_next_actor": plan.next_actor, "plan_overdue": plan.is_overdue,
+            "jobcentre_answer_days": jobcentre.answer_days(),
             "plan_jobcentre_name": jobcentre.jobcentre_label,
             "joint_prompt": lambda member: joint_conversation.invitation_prompt(db.session, member, local_today())}
 
@@ -76,10 +78,12 @@ def message(case_id: int):
     return _message_page(scope, found)
 
 
-def _message_page(scope, found, *, error: str | None = None, reason: str = "", counter: str = "",
+def _message_page(scope, found, *, errors: dict | None = None, reason: str = "", counter: str = "",
                   status: int = 200):
-    return render_template("jobcentre/message.html", scope=scope, message=found, error=error, reason=reason,
+    """The case; `errors` ({field id: message}) when an answer was refused: the summary and the field marked."""
+    return render_template("jobcentre/message.html", scope=scope, message=found, errors=errors or {}, reason=reason,
                            counter=counter, joint_deadline=joint_conversation.joint_deadline(found.member),
+                           today=local_today(),
                            plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STAFF_STATUS_LABELS), status
 
 
@@ -99,7 +103,7 @@ def answer(case_id: int):
                                                        approve=decision == "approve", reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
         found = jobcentre.get_message(db.session, scope, _id(case_id))
-        return _message_page(scope, found, error=exc.message, reason=reason,
+        return _message_page(scope, found, errors=page_errors(exc, {"reason": "reason"}), reason=reason,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
     flash(_("Aktiviteten er godkendt. Medlemmet og a-kassen kan se det.")
           if found.decision == JobcentreDecision.APPROVED else
@@ -111,11 +115,17 @@ def answer(case_id: int):
 @role_required("jobcenter")
 def citizen(member_number: str):
     scope = _scope()
+    from portal.blueprints.caseworker import MEMBER_STATUS_LABELS
+
+    now = utcnow()
     with unit_of_work():  # the audit entry of the read
-        member, messages = jobcentre.citizen(db.session, scope, member_number, utcnow())
+        member, messages = jobcentre.citizen(db.session, scope, member_number, now)
         items = plan.items_for_jobcentre(db.session, member)
+        conversations = joint_conversation.upcoming(db.session, scope, now, member=member)
     return render_template("jobcentre/citizen.html", scope=scope, member=member, messages=messages, items=items,
-                           plan_kind_labels=plan.KIND_LABELS, plan_status_labels=plan.STAFF_STATUS_LABELS)
+                           conversations=conversations, status_label=MEMBER_STATUS_LABELS.get(member.status),
+                           today=local_today(), plan_kind_labels=plan.KIND_LABELS,
+                           plan_status_labels=plan.STAFF_STATUS_LABELS)
 
 
 @bp.route("/jobcenter/sag/<int:case_id>/faellessamtale", methods=["POST"])
@@ -135,7 +145,9 @@ def answer_joint(case_id: int):
                                                        counter_text=counter_text, reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
         found = jobcentre.get_message(db.session, scope, _id(case_id))
-        return _message_page(scope, found, error=exc.message, reason=reason, counter=counter_text,
+        return _message_page(scope, found, errors=page_errors(exc, {"reason": "joint-reason",
+                                                                    "counter_time": "counter_time"}),
+                             reason=reason, counter=counter_text,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
     flash(_("Jobcentret deltager i fællessamtalen. A-kassen har fået besked.")
           if found.decision == JobcentreDecision.ACCEPTED else
@@ -159,7 +171,7 @@ def answer_visitation(case_id: int):
                                                         accept=decision == "accept", reason=reason, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
         found = jobcentre.get_message(db.session, scope, _id(case_id))
-        return _message_page(scope, found, error=exc.message, reason=reason,
+        return _message_page(scope, found, errors=page_errors(exc, {"reason": "visitation-reason"}), reason=reason,
                              status=422 if isinstance(exc, ValidationFailed) else 409)
     flash(_("Visitationen er modtaget. A-kassen har fået besked.") if found.decision == JobcentreDecision.APPROVED else
           _("Visitationen er afvist. A-kassen kan se begrundelsen."), "success")

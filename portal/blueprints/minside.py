@@ -12,20 +12,33 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import form_once_web
 from portal.auth.decorators import role_required
+from portal.errors import page_errors
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
 from portal.models import Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.models.statuses import StepStatus
+from portal.services import form_once
 from portal.services.booking import booking as booking_service
 from portal.services.booking import contact_course
 from portal.services.booking.conversation_types import TYPES
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.services.form_values import parse_date
 from portal.services.messaging import notifications
+from portal.services.messaging.retention import OUTBOX_DAYS
 from portal.services.minside import consent as consent_svc
-from portal.services.minside import member_profiling, my_data, offer_overview, plan, preparation, profile
+from portal.services.minside import (
+    member_profiling,
+    member_situation,
+    my_data,
+    offer_overview,
+    plan,
+    preparation,
+    profile,
+)
 from portal.services.offers import registration_state
 from portal.timeutil import local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
@@ -54,6 +67,11 @@ TABLE_LABELS = {
     "jobmatch_cv": _l("Dit CV i FOA JobMatch"), "job_agent_hit": _l("Job, jobagenten har sendt dig"),
     "job_start": _l("Job og perioder i arbejde"), "sent_notice": _l("Påmindelser til din sagsbehandler om dig"),
     "jobcenter_referral": _l("Visitationer til jobcentret"), "fvu_feedback": _l("Tilbagemeldinger om dine FVU-kurser"),
+    "fvu_feedback_link": _l("Links til tilbagemeldinger om FVU-kurser"),
+    "outbox_attachment": _l("Vedhæftede filer i e-mails til dig"), "chat_message": _l("Beskeder i dine chatsamtaler"),
+    "conversation_agreement": _l("Aftaler fra dine samtaler"),
+    "summary_dispatch": _l("Udsendelser af dine samtalereferater"),
+    "dfdg_outbound": _l("Beskeder sendt om dig til jobcentret (Digital Forvaltning)"),
 }
 
 
@@ -113,7 +131,9 @@ def home():
         notes=notes, unread=unread,
         answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
         group_view=member_profiling.group_card(db.session, member), offer_overview=offer_overview.for_member(member),
-        jobmatch_cv=jobmatch_cv.get_cv(db.session, member),
+        jobmatch_cv=jobmatch_cv.get_cv(db.session, member), mark_o=jobmatch_cv.has_mark_o(member),
+        notice_over=member_situation.notice_period_over(member, today),
+        duty_applies=member_situation.right_and_duty_applies(member),
     )
 
 
@@ -125,11 +145,11 @@ def group_page():
     return _group_page(_member())
 
 
-def _group_page(member: Member, *, error: str | None = None, text: str = "", status: int = 200):
+def _group_page(member: Member, *, errors: dict | None = None, text: str = "", status: int = 200):
     from portal.services.casework.summary import CONCLUSIONS
 
     view = member_profiling.group_view(db.session, member)
-    return render_template("minside/group.html", member=member, view=view, error=error, text=text,
+    return render_template("minside/group.html", member=member, view=view, errors=errors or {}, text=text,
                            conclusions=CONCLUSIONS, max_len=member_profiling.OBJECTION_MAX), status
 
 
@@ -142,8 +162,8 @@ def group_objection():
         with unit_of_work():
             member_profiling.object_to_group(db.session, member, text, actor=current_user, now=utcnow())
     except (ValidationFailed, Conflict) as exc:
-        return _group_page(member, error=exc.message, text=text, status=422 if isinstance(exc, ValidationFailed)
-                           else 409)
+        return _group_page(member, errors=page_errors(exc, {"text": "objection"}), text=text,
+                           status=422 if isinstance(exc, ValidationFailed) else 409)
     flash(_("Tak. Din sagsbehandler har fået besked og svarer dig her på siden."), "success")
     return redirect(url_for("minside.group"))
 
@@ -194,14 +214,20 @@ def notifications_read():
 
 # -- profile -------------------------------------------------------------------------------------------------------
 
-def _profile_form_changes(form) -> dict:
-    changes = {
-        "email": form.get("email", ""), "phone": form.get("phone", ""), "job_goal": form.get("job_goal", ""),
-        "preferred_channel": form.get("preferred_channel"), "language": form.get("language"),
-    }
-    inside = form.get("trade_inside_foa")
+def _profile_form_changes(form, prefix: str = "") -> dict:
+    changes = {field: form.get(prefix + field, "") for field in ("email", "phone", "job_goal")}
+    for field in ("preferred_channel", "language"):
+        changes[field] = form.get(prefix + field)
+    inside = form.get(prefix + "trade_inside_foa")
     changes["trade_inside_foa"] = {"ja": True, "nej": False}.get(inside, inside)
     return changes
+
+
+def _profile_seen(form) -> dict | None:
+    """What the form showed when it was opened (its `seen-` fields), or None from a form without them."""
+    if not any(key.startswith("seen-") for key in form):
+        return None
+    return {field: value for field, value in _profile_form_changes(form, "seen-").items() if value is not None}
 
 
 @bp.route("/profil", methods=["GET", "POST"], endpoint="profile")
@@ -212,12 +238,15 @@ def profile_page():
     errors: dict = {}
     if request.method == "POST":
         changes = _profile_form_changes(request.form)
+        seen = _profile_seen(request.form)
         try:
             with unit_of_work():
-                diff = profile.update_profile(db.session, member, changes, current_user, utcnow())
+                diff = profile.update_profile(db.session, member, changes, current_user, utcnow(), seen=seen)
         except ValidationFailed as exc:
             errors = exc.errors or {"_": exc.message}
-            values = {**values, **{k: v for k, v in changes.items()}}
+            # What was typed stays; a field not touched here shows what it is now (and the form now has seen it).
+            values = {**values, **{k: v for k, v in changes.items() if seen is None or seen.get(k) != v
+                                   or k in errors}}
         else:
             flash(_("Dine oplysninger er gemt.") if diff else _("Der var ingen ændringer at gemme."), "success")
             return redirect(url_for("minside.profile"))
@@ -231,7 +260,7 @@ def _plan_page(member: Member, *, errors=None, values=None, item_errors=None, st
     items = plan.list_items(db.session, member)
     return render_template("minside/plan.html", member=member, items=items, errors=errors or {},
                            values=values or {}, item_errors=item_errors or {}, kinds=PLAN_KINDS,
-                           today=local_today()), status
+                           today=local_today(), duty_applies=member_situation.right_and_duty_applies(member)), status
 
 
 @bp.route("/plan", methods=["GET"], endpoint="plan")
@@ -250,9 +279,13 @@ def plan_propose():
     try:
         due = _parse_date(values["due_date"])
         with unit_of_work():
+            claimed = form_once_web.claim(utcnow())
             plan.propose_item(db.session, member, kind=values["kind"], title=values["title"],
                               description=values["description"], due_date=due, right_and_duty=False,
                               actor=current_user, now=utcnow())
+            form_once.made(claimed, url_for("minside.plan"))
+    except form_once.AlreadySent as sent:
+        return form_once_web.already_sent(sent, url_for("minside.plan"))
     except ValidationFailed as exc:
         return _plan_page(member, errors=exc.errors or {"_": exc.message}, values=values, status=422)
     flash(_("Dit forslag er sendt til din sagsbehandler, som skal godkende det."), "success")
@@ -260,14 +293,7 @@ def plan_propose():
 
 
 def _parse_date(raw: str) -> date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(_("Skriv datoen som dd-mm-åååå, eller vælg den i kalenderen."),
-                               field="due_date") from None
+    return parse_date((raw or "").strip(), None, "due_date")  # 15-01-2027 as well as 2027-01-15
 
 
 @bp.route("/plan/<int:item_id>/status", methods=["POST"])
@@ -346,7 +372,7 @@ def my_data_page():
         "minside/my_data.html", member=member, data=data,
         consents=consent_svc.all_consents(db.session, member.id),
         access=my_data.staff_access(db.session, member),
-        answers=preparation.answer_history(db.session, member),
+        answers=preparation.answer_history(db.session, member), outbox_days=OUTBOX_DAYS,
     )
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.models import Member
+from portal.query_args import db_id
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import municipalities
@@ -75,7 +76,7 @@ def save():
         with unit_of_work():
             jobmatch_cv.save_cv(db.session, member, data, actor=current_user, now=utcnow())
     except ValidationFailed as exc:
-        values = {**data.__dict__, "municipalities": [int(c) for c in data.municipalities if c.isdigit()]}
+        values = {**data.__dict__, "municipalities": [n for n in map(db_id, data.municipalities) if n is not None]}
         return _page(member, values=values, errors=exc.errors or {"_": exc.message}, status=422)
     flash(_("Dit CV er gemt i FOA JobMatch."), "success")
     return redirect(url_for("jobmatch_cv.page"))

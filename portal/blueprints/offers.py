@@ -22,8 +22,10 @@ from portal.models.offers import (
     OfferSession,
 )
 from portal.models.statuses import RegistrationStatus
+from portal.query_args import db_id
 from portal.services import locations as service_locations
 from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services.minside import member_situation
 from portal.services.offers import offer_messages, registration_state, waitlist
 from portal.services.offers import offers as svc
 from portal.timeutil import to_local, utcnow
@@ -52,7 +54,7 @@ AUDIENCE_LABELS = {"1": _l("Målgruppe 1"), "2a": _l("Målgruppe 2a"), "2b": _l(
 def _labels():
     return {"KIND_LABELS": KIND_LABELS, "TOPIC_LABELS": TOPIC_LABELS, "FVU_LABELS": FVU_LABELS,
             "AUDIENCE_LABELS": AUDIENCE_LABELS, "registration_state": registration_state.describe,
-            "place_text": offer_messages.place_text, "to_local": to_local}
+            "place_text": offer_messages.place_text, "to_local": to_local, "page_when": offer_messages.page_when}
 
 
 def _member() -> Member:
@@ -84,7 +86,7 @@ def catalogue():
     now = utcnow()
     kind = request.args.get("type") if request.args.get("type") in OFFER_KINDS else None
     place = request.args.get("sted", "mit")
-    location_id = member.location_id if place == "mit" else (int(place) if place.isdigit() else None)
+    location_id = member.location_id if place == "mit" else db_id(place)
     offer_list, stats = svc.list_offers_with_stats(db.session, member=member, kind=kind, location_id=location_id,
                                                    now=now)
     mine = svc.member_registrations(db.session, member, now)
@@ -149,7 +151,8 @@ def mine():
     current, past = svc.current_and_past(regs, now)
     positions = {r.id: waitlist.waitlist_position(db.session,
                                                   r) for r in current if r.status == RegistrationStatus.WAITLISTED}
-    return render_template("offers/mine.html", current=current, past=past, positions=positions, now=now)
+    return render_template("offers/mine.html", current=current, past=past, positions=positions, now=now,
+                           duty_applies=member_situation.right_and_duty_applies(member))
 
 
 @bp.route("/tilbud/tilmelding/<int:reg_id>/afmeld", methods=["GET", "POST"])
@@ -193,8 +196,19 @@ def _member_action(reg_id: int, action, done: str):
 @bp.route("/tilbud/tilmelding/<int:reg_id>/tag-plads", methods=["POST"])
 @role_required("member")
 def accept(reg_id: int):
-    return _member_action(reg_id, waitlist.accept_offered_seat,
-                          _("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."))
+    reg = _own_registration(reg_id)
+    try:
+        with unit_of_work():  # a seat passed on (the offer is no longer hers) is committed too
+            waitlist.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
+            passed_on = waitlist.seat_passed_on(reg)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        if passed_on:
+            flash(str(waitlist.NOT_OPEN_ANY_MORE), "error")
+        else:
+            flash(_("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."), "success")
+    return redirect(_back(url_for("offers.mine")))
 
 
 @bp.route("/tilbud/tilmelding/<int:reg_id>/nej-tak", methods=["POST"])
@@ -232,8 +246,11 @@ def accept_link(token: str):
         try:
             with unit_of_work():
                 waitlist.accept_offered_seat(db.session, reg, actor=current_user, now=utcnow())
+                passed_on = waitlist.seat_passed_on(reg)
         except DomainError as err:
             return render_template("offers/accept.html", reg=None, problem=err.message), err.status
+        if passed_on:
+            return render_template("offers/accept.html", reg=None, problem=str(waitlist.NOT_OPEN_ANY_MORE)), 403
         flash(_("Du har taget pladsen og er nu tilmeldt. Vi har sendt en kalenderinvitation."), "success")
         return redirect(url_for("offers.mine"))
     return render_template("offers/accept.html", reg=reg, token=token, problem=None)

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import form_once_web
 from portal.auth.decorators import role_required
 from portal.blueprints.offers import bp
 from portal.extensions import db
@@ -18,6 +19,8 @@ from portal.models.offers import (
     OfferRegistration,
     OfferSession,
 )
+from portal.query_args import db_id
+from portal.services import form_once
 from portal.services import locations as service_locations
 from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.offers import fvu_feedback, offer_editing, waitlist
@@ -49,7 +52,7 @@ def staff_list():
     # A caseworker starts at their own location (and online sessions); "alle" shows every location.
     own = current_user.caseworker.location_id if current_user.caseworker else None
     location = request.args.get("sted", str(own) if own else "alle")
-    location_id = int(location) if location.isdigit() else None
+    location_id = db_id(location)
     show_inactive = request.args.get("inaktive") == "1"
     offer_list, stats = offer_editing.staff_catalogue(db.session, kind=kind, location_id=location_id,
                                                       show_inactive=show_inactive, now=now)
@@ -64,7 +67,11 @@ def offer_new():
     if request.method == "POST":
         try:
             with unit_of_work():
+                claimed = form_once_web.claim(utcnow())
                 offer = offer_editing.create_offer(db.session, _offer_data(), actor=current_user, now=utcnow())
+                form_once.made(claimed, url_for("offers.staff_offer", offer_id=offer.id))
+        except form_once.AlreadySent as sent:
+            return form_once_web.already_sent(sent, url_for("offers.staff_list"))
         except ValidationFailed as err:
             errors = err.errors or {"_": err.message}
         else:
@@ -100,7 +107,8 @@ def offer_edit(offer_id: int):
     if request.method == "POST":
         try:
             with unit_of_work():
-                offer_editing.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow())
+                offer_editing.update_offer(db.session, offer, _offer_data(), actor=current_user, now=utcnow(),
+                                           seen=request.form.get("seen") or None)
         except ValidationFailed as err:
             errors = err.errors or {"_": err.message}
         else:
@@ -143,8 +151,12 @@ def session_new(offer_id: int):
     if request.method == "POST":
         try:
             with unit_of_work():
+                claimed = form_once_web.claim(utcnow())
                 offer_session = offer_editing.create_session(db.session, offer, _session_data(), actor=current_user,
                                                              now=utcnow())
+                form_once.made(claimed, url_for("offers.staff_session", session_id=offer_session.id))
+        except form_once.AlreadySent as sent:
+            return form_once_web.already_sent(sent, url_for("offers.staff_offer", offer_id=offer.id))
         except ValidationFailed as err:
             errors = err.errors or {"_": err.message}
         else:

@@ -1,4 +1,4 @@
-"""`flask users create|list|deactivate|set-password|signin-link`."""
+"""`flask users create|list|deactivate|reassign|set-password|signin-link`."""
 from __future__ import annotations
 
 import sys
@@ -15,7 +15,7 @@ from portal.models.users import ROLES
 from portal.services.actors import SystemActor
 from portal.services.errors import DomainError
 
-cli = PortalGroup("users", help="Accounts: create, list, deactivate, reset a password.")
+cli = PortalGroup("users", help="Accounts: create, list, deactivate, hand on a caseworker's work, reset a password.")
 
 
 def _refuse(message: str) -> NoReturn:
@@ -83,16 +83,83 @@ def create(username, role, display_name, email, location, group2_specialist, job
     click.echo(f"Oprettet {role} {username} (id {user.id})")
 
 
+# The coming conversations `deactivate` names one by one (the nearest first); the rest are counted.
+BOOKINGS_LISTED = 10
+
+
 @cli.command("deactivate")
 @click.argument("username")
 def deactivate(username):
-    """Lock an account out (a leaver): no login, and its open sessions and API tokens end."""
+    """Lock an account out (a leaver): no login, and its open sessions and API tokens end.
+
+    A caseworker is locked out at once too (a leaver's login must not wait for their calendar), and is then
+    offered for no new booking; what they still hold (members, booked conversations) is printed with the command
+    that hands it to a colleague (`users reassign`)."""
     user = _user(username)
     if not deactivate_user(db.session, user, actor=SystemActor.CLI):
         click.echo(f"{username} er allerede deaktiveret.")
+    else:
+        db.session.commit()
+        click.echo(f"Deaktiveret {user.role} {username} (id {user.id})")
+    if user.caseworker is not None:
+        _print_workload(user.caseworker, username)
+
+
+def _when(moment) -> str:
+    from portal.timeutil import to_local
+
+    return f"{to_local(moment):%d.%m.%Y %H:%M}"
+
+
+def _print_workload(caseworker: Caseworker, username: str) -> None:
+    from portal.services.casework.reassignment import workload
+    from portal.timeutil import utcnow
+
+    held = workload(db.session, caseworker, now=utcnow())
+    if not held.members and not held.bookings:
+        click.echo("Ingen medlemmer eller kommende samtaler at give videre.")
         return
-    db.session.commit()
-    click.echo(f"Deaktiveret {user.role} {username} (id {user.id})")
+    click.echo(f"OBS: {caseworker.name} har stadig {held.members} medlemmer og {len(held.bookings)} bookede "
+               "samtaler fremover. Nye samtaler bookes ikke hos en deaktiveret sagsbehandler, men de bookede "
+               "står, til de gives videre:")
+    for booking in held.bookings[:BOOKINGS_LISTED]:
+        click.echo(f"  {_when(booking.starts_at)}\tmedlem {booking.member.member_number}\t{booking.type}"
+                   f"\t/kalender/samtale/{booking.id}")
+    if len(held.bookings) > BOOKINGS_LISTED:
+        click.echo(f"  … og {len(held.bookings) - BOOKINGS_LISTED} mere")
+    click.echo(f"Giv dem til en kollega: flask --app portal users reassign {username} <kollegaens brugernavn>")
+
+
+@cli.command("reassign")
+@click.argument("old_username")
+@click.argument("new_username")
+def reassign(old_username, new_username):
+    """Give OLD's members and coming booked conversations to the caseworker NEW (a leaver's work handed on).
+
+    Each member is told their new contact; a conversation moves when NEW is free at that time (and, in person, at
+    that place), and the member gets a new calendar invitation; the others are listed for someone to move or
+    cancel."""
+    from portal.services.casework.reassignment import caseworker_by_username, reassign_caseworker
+    from portal.timeutil import utcnow
+
+    old = caseworker_by_username(db.session, old_username)
+    new = caseworker_by_username(db.session, new_username)
+    if old is None:
+        _refuse(f"{old_username!r} er ikke en sagsbehandler (se `flask --app portal users list --role caseworker`).")
+    if new is None:
+        _refuse(f"{new_username!r} er ikke en sagsbehandler (se `flask --app portal users list --role caseworker`).")
+    try:
+        result = reassign_caseworker(db.session, old, new, actor=SystemActor.CLI, now=utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        _refuse(exc.message)
+    click.echo(f"{result.members} medlemmer og {len(result.moved)} bookede samtaler er givet fra {old.name} til "
+               f"{new.name}; medlemmerne har fået besked.")
+    if result.left:
+        click.echo(f"{len(result.left)} samtaler ligger stadig hos {old.name}. Flyt eller aflys dem i kalenderen:")
+        for booking, why in result.left:
+            click.echo(f"  {_when(booking.starts_at)}\tmedlem {booking.member.member_number}\t{booking.type}"
+                       f"\t/kalender/samtale/{booking.id}\t{why}")
 
 
 @cli.command("set-password")

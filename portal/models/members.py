@@ -37,6 +37,12 @@ class Caseworker(db.Model):
     def name(self) -> str:
         return self.user.display_name
 
+    @property
+    def active(self) -> bool:
+        """Still working here: a caseworker whose login is deactivated (a leaver) is offered for no new booking or
+        move and is nobody's contact any more (portal.services.casework.reassignment hands their work on)."""
+        return self.user.active
+
 
 class Member(db.Model):
     __tablename__ = "member"
@@ -91,3 +97,10 @@ class Member(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def contact_caseworker(self) -> Caseworker | None:
+        """The member's caseworker while that person still works here; None when they have none or theirs is
+        deactivated (the a-kasse then finds a new one: the member is "without caseworker" for the alerts too)."""
+        caseworker = self.caseworker
+        return caseworker if caseworker is not None and caseworker.active else None

@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.database import prepared
 from portal.i18n import N_
 from portal.models import AuditEntry, Booking, Caseworker, Member, ServiceLocation, User
+from portal.query_args import ascii_digits
 from portal.services import audit
 from portal.services.errors import NotAllowed, NotFound
 
@@ -204,6 +205,6 @@ def member_by_number(session: Session, number: str) -> Member | None:
     """The member a staff user typed the number of (digits only, at most 12), or None. Whether the staff user may
     see or act for that member is decided after, by the caller's rule."""
     number = (number or "").strip()
-    if not number.isdigit() or len(number) > 12:
+    if not ascii_digits(number) or len(number) > 12:
         return None
     return session.scalar(select(Member).where(Member.member_number == number))

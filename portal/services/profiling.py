@@ -43,6 +43,7 @@ from portal.services.actors import Actor, SystemActor
 from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
+from portal.services.text_limits import has_control_characters, one_line_breaks
 from portal.timeutil import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -139,9 +140,12 @@ def override_group(session: Session, member: Member, *, group: str, comment: str
     errors = {}
     if group not in TARGET_GROUPS:
         errors["group"] = _("Vælg målgruppe 1, 2a eller 2b.")
-    comment = (comment or "").strip()
+    comment = one_line_breaks(comment or "").strip()
     if not comment:
         errors["comment"] = _("Skriv en begrundelse for målgruppen. Den gemmes sammen med profileringen.")
+    elif has_control_characters(comment):
+        errors["comment"] = _("%(label)s indeholder usynlige styretegn, som ikke kan gemmes. Skriv teksten igen.",
+                              label=_("Begrundelsen"))
     elif len(comment) > COMMENT_MAX:
         errors["comment"] = _("Begrundelsen må højst være %(n)d tegn.", n=COMMENT_MAX)
     if errors:

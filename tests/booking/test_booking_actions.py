@@ -162,7 +162,7 @@ def test_form_values():
     assert parse_date("2027-03-29xx") == date(2027, 3, 29) and parse_date("", TODAY) == TODAY
     assert parse_time("09.30", "t") == time(9, 30) and parse_time("", "t") is None
     assert parse_int("12", "id") == 12 and parse_int("", "id") is None
-    for parse, raw in ((parse_date, "29-03-2027"), (parse_time, "25:00"), (parse_int, "9" * 11)):
+    for parse, raw in ((parse_date, "31-02-2027"), (parse_time, "25:00"), (parse_int, "9" * 11)):
         with pytest.raises(ValidationFailed) as err:
             parse(raw, field="f")
         assert err.value.field == "f"

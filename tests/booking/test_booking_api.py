@@ -148,6 +148,26 @@ def test_bad_bookings_change_nothing(client, api, session, payload, status):
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
 
 
+@pytest.mark.parametrize("caseworker_id", [9223372036854775808, 10**30, 2**31, 0, -1, True])
+def test_a_caseworker_id_no_database_holds_is_a_422_not_a_500(client, api, session, caseworker_id):
+    # 2**63 and 10**30 were a 500 (OverflowError in the working-hours query) for a time within the horizon
+    response = client.post("/api/v1/me/bookings", headers=api["h"], json={
+        "type": "cv", "caseworker_id": caseworker_id, "starts_at": _weekday_at(3, time(12)).isoformat(),
+        "channel": "in_person"})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "caseworker_id skal være et heltal fra slot-listen." in response.get_json()["detail"]
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+@pytest.mark.parametrize("note", ["Om\u202e CV", "bip\x07", "esc\x1b[2J"])
+def test_a_note_with_control_characters_is_refused_and_books_nothing(client, api, session, note):
+    response = client.post("/api/v1/me/bookings", headers=api["h"], json={
+        "type": "cv", "caseworker_id": api["own"].id, "starts_at": _weekday_at(3, time(12)).isoformat(),
+        "channel": "in_person", "note": note})
+    assert response.status_code == 422 and "styretegn" in response.get_json()["detail"]
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
 def test_not_json_is_a_problem(client, api):
     response = client.post("/api/v1/me/bookings", headers=api["h"], data="type=cv")
     assert response.status_code == 422 and response.mimetype == "application/problem+json"

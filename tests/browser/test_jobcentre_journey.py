@@ -174,7 +174,7 @@ def test_journey_joint_conversation_invited_at_week_9_accepted_on_all_three_cale
     jobcentre.get_by_role("button", name="Vi deltager på det tidspunkt").click()
     jobcentre.wait_for_load_state()
     assert "Jobcentret deltager i fællessamtalen" in jobcentre.locator(".flashes").inner_text()
-    calendar = jobcentre.locator("section", has_text="Kommende fællessamtaler")
+    calendar = jobcentre.locator("section", has_text="Kommende samtaler med jobcentret")
     assert name in calendar.inner_text()  # the job centre's calendar
     shot(jobcentre, "jobcentre-5-upcoming-joint")
 

@@ -455,3 +455,17 @@ def test_the_own_list_by_due_date_is_the_list_the_members_give(session, make, cl
     assert total == 60 or ("overskredet" in args and 25 < total < 60)
     shown = [name for _, names in by_index[:math.ceil(total / 25)] for name in names]
     assert len(shown) == len(set(shown)) == total  # every own member once, the other caseworker's not
+
+
+def test_the_sort_is_offered_as_links_above_the_list_and_the_sorted_column_carries_aria_sort(
+        client, auth, make, odense_cw):
+    make.member("m1", caseworker=odense_cw)
+    make.commit()
+    auth.login("sb-odense")
+    html = client.get("/sagsbehandler/?sorter=weeks&retning=desc").get_data(as_text=True)
+    control = html[html.index('<nav class="sort-control"'):html.index("</nav>", html.index('class="sort-control"'))]
+    assert "Sortér efter:" in control
+    for label in ("Medlem", "Målgruppe", "Uger ledig", "Næste lovpligtige skridt"):
+        assert f">{label}" in control
+    assert 'aria-current="true">Uger ledig' in control and "retning=asc" in control  # a second tap turns it
+    assert html.count("aria-sort=") == 1 and '<th scope="col" aria-sort="descending"><a' in html

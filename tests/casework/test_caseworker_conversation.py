@@ -242,6 +242,29 @@ def test_a_follow_up_by_phone_needs_no_channel_chosen(client, auth, make, sessio
     assert refused.status_code == 422 and "Vælg samtaleform." in refused.get_data(as_text=True)
 
 
+def test_a_summary_the_browser_accepted_is_counted_as_it_counted_it(client, auth, make, session, cw, mette):
+    # A form posts each line break as "\r\n": 600 lines of "Linje" were 4,200 characters to the server, 3,599 to
+    # the textarea's maxlength="4000", and refused as too long.
+    make.commit()
+    auth.login("sb-odense")
+    path = f"/sagsbehandler/medlem/{mette.member_number}/samtale"
+    response = auth.post(path, {"type": "followup_phone", "outcome": "held", "member_summary": "Linje\r\n" * 600,
+                                "notes": "Første\r\nanden"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    conversation = session.scalar(select(HeldConversation))
+    assert conversation.member_summary == "\n".join(["Linje"] * 600) and conversation.notes == "Første\nanden"
+
+
+def test_a_summary_too_long_says_how_long_it_is(client, auth, make, session, cw, mette):
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post(f"/sagsbehandler/medlem/{mette.member_number}/samtale",
+                         {"type": "followup_phone", "outcome": "held", "member_summary": "x" * 4123})
+    assert response.status_code == 422
+    assert "Referatet er 4.123 tegn; det må højst være 4.000." in response.get_data(as_text=True)
+    assert count(session, HeldConversation) == 0
+
+
 def test_another_member_cannot_read_my_summary(client, auth, make, session, cw, mette):
     make.member("nabo")
     make.commit()
@@ -510,3 +533,24 @@ def test_a_visitation_refused_with_the_job_centres_reason_shows_it(client, auth,
     auth.login("sb-odense")
     html = client.get(f"/sagsbehandler/medlem/{mette.member_number}").get_data(as_text=True)
     assert "Afvist af jobcentret" in html and "Medlemmet er allerede i et forløb hos os" in html
+
+
+def test_the_history_names_a_session_we_cancelled_as_cancelled_not_as_the_members_withdrawal(
+        client, auth, make, session, cw, mette):
+    from portal.services.offers import offer_editing, offers
+    from tests.offers_helpers import make_offer, make_session
+
+    offer = make_offer(session, title="Temamøde: Jobmatch")
+    cancelled = make_session(session, offer, starts_in=timedelta(days=8), now=utcnow())
+    withdrawn = make_session(session, make_offer(session, title="Webinar: CV"), starts_in=timedelta(days=9),
+                             now=utcnow())
+    offers.register(session, mette, cancelled.id, actor="cli", now=utcnow())
+    own = offers.register(session, mette, withdrawn.id, actor="cli", now=utcnow())
+    admin = make.user("admin-x", role="admin")
+    offer_editing.cancel_session(session, cancelled, reason="Underviseren er syg", actor=admin, now=utcnow())
+    offers.cancel_registration(session, own, actor=mette.user, now=utcnow())
+    make.commit()
+    auth.login("sb-odense")
+    html = screen(client, mette).get_data(as_text=True)
+    assert "Temamøde: Jobmatch – Holdet er aflyst" in html and "Temamøde: Jobmatch – Afmeldt" not in html
+    assert "Webinar: CV – Afmeldt" in html  # her own withdrawal still reads as hers

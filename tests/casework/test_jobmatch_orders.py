@@ -63,6 +63,20 @@ def test_create_job_order_with_bad_input_shows_danish_errors_and_creates_nothing
     assert session.scalar(select(func.count()).select_from(JobOrder)) == 0
 
 
+@pytest.mark.parametrize("hours", ["²", "①", "99999"])
+def test_hours_per_week_that_are_not_ascii_digits_are_refused_not_a_500(client, auth, make, session, cw, places, hours):
+    make.commit()
+    auth.login("sb-odense")
+    response = auth.post("/sagsbehandler/jobordrer/ny", {
+        "employer": "Plejecenter Åkanden", "title": "SOSU-assistent", "trade": "Social- og sundhedsassistent",
+        "location_id": str(places["odense"].id), "hours_per_week": hours, "employment": "temporary",
+        "deadline": (TODAY + timedelta(days=10)).isoformat(), "contact_name": "Per", "disco_code": "²"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "mellem 1 og 48" in html and "DISCO-koden består kun af cifre" in html
+    assert session.scalar(select(func.count()).select_from(JobOrder)) == 0
+
+
 def test_create_job_order_then_see_it_listed(client, auth, make, session, cw, places):
     make.commit()
     auth.login("sb-odense")

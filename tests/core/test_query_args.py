@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.query_args import DB_MAX, db_int
+from portal.query_args import DB_MAX, ascii_digits, db_id, db_int
 from tests.factories import PASSWORD
 
 HUGE = "59807676581572893340598272"
@@ -19,6 +19,21 @@ def test_db_int_reads_whole_numbers_the_database_holds(raw, expected):
 def test_db_int_refuses_what_the_database_cannot_hold(raw):
     with pytest.raises(ValueError):
         db_int(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [("7", 7), (" 12 ", 12), (7, 7), (DB_MAX, DB_MAX), (str(DB_MAX), DB_MAX),
+                                           ("0", None), (0, None), ("-3", None), (-3, None), (True, None),
+                                           (DB_MAX + 1, None), (2**63, None), (10**30, None), (HUGE, None),
+                                           ("²", None), ("①", None), ("٣", None), ("", None), (None, None),
+                                           ("1.5", None), (1.0, None)])
+def test_db_id_reads_a_row_id_or_none(raw, expected):
+    assert db_id(raw) == expected
+
+
+@pytest.mark.parametrize("text, expected", [("0123", True), ("7", True), ("", False), (None, False), ("²", False),
+                                            ("①", False), ("٣", False), ("12a", False), ("-1", False), (" 1", False)])
+def test_ascii_digits_takes_0_to_9_only(text, expected):
+    assert ascii_digits(text) is expected
 
 
 @pytest.fixture

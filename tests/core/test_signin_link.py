@@ -231,3 +231,12 @@ def test_the_demo_has_a_chat_registered_member_without_a_password_and_nothing_pe
                           .where(OutboxMessage.status == "pending")) == 0
     assert [m.status for m in _links(session)] == ["sent"]
     assert signin_link.request_link(session, CHAT_MEMBER_EMAIL, secret=SECRET, now=clock.now)  # a new one works
+
+
+def test_mistyped_addresses_do_not_use_up_the_limit(app, make, session, clock):
+    # Five requests with an empty or malformed address (refused, nothing sent) shut the member out for ten minutes.
+    client = app.test_client()
+    mistyped = [_ask(client, typed, remote="203.0.113.9").status_code
+                for typed in ("", "mette", "mette@", "@eksempel.dk", "mette eksempel.dk", "mette@@eksempel.dk")]
+    assert mistyped == [422] * 6
+    assert _ask(client, "mette@eksempel.dk", remote="203.0.113.9").status_code == 200

@@ -139,6 +139,9 @@ def test_rejecting_needs_a_reason_the_member_sees(session, people):
     scope = jobcentre.jobcentre_scope(session, odense_jc)
     with pytest.raises(ValidationFailed, match="begrundelse"):
         jobcentre_answers.decide_plan_item(session, scope, message.id, approve=False, reason="  ", now=NOW)
+    with pytest.raises(ValidationFailed, match="styretegn"):
+        jobcentre_answers.decide_plan_item(session, scope, message.id, approve=False,
+                                           reason="Ingen \u202erotnem", now=NOW)
     assert item.status == "awaiting_jc" and message.status == "sent"
     jobcentre_answers.decide_plan_item(session, scope, message.id, approve=False,
                                reason="Praktikstedet har ikke en mentor", now=NOW)

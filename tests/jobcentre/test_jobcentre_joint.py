@@ -124,7 +124,7 @@ def test_pages_accept_and_another_job_centre_gets_404(client, auth, session, wor
     ok = auth.post(f"/jobcenter/sag/{message.id}/faellessamtale", {"decision": "accept"}, page="/jobcenter/")
     assert ok.status_code == 302
     inbox = client.get("/jobcenter/").get_data(as_text=True)
-    assert "Kommende fællessamtaler" in inbox and world["member"].full_name in inbox
+    assert "Kommende samtaler med jobcentret" in inbox and world["member"].full_name in inbox
 
 
 def test_from_week_9_the_conversation_screen_prompts_the_caseworker_to_invite(client, auth, session, world):

@@ -87,6 +87,9 @@ def test_patch_me_changes_and_audits(client, people, session):
     ({"language": "sv"}, "language"),
     ({"member_number": "999"}, "member_number"),
     ({"phone": "20304050", "email": "nope"}, "email"),  # one bad field: nothing is saved
+    ({"job_goal": "SOSU\u202eassistent"}, "job_goal"),  # a right-to-left override was stored
+    ({"job_goal": "SOSU\x07"}, "job_goal"),
+    ({"phone": "-20304050"}, "phone"),  # was saved as +4520304050 without a word
 ])
 def test_patch_me_bad_input_is_422_in_danish_and_changes_nothing(client, people, session, body, field):
     _, mette, _ = people

@@ -257,6 +257,16 @@ def test_bad_form_is_shown_again_with_danish_errors_and_nothing_saved(client, au
     assert session.scalar(select(func.count()).select_from(JobmatchCv)) == 0
 
 
+@pytest.mark.parametrize("codes", [["²"], ["461", "①"], ["99999999999999999999"]])
+def test_municipality_codes_that_are_not_numbers_are_refused_not_a_500(client, auth, make, session, odense, codes):
+    make.member("cv-kode", location=odense)
+    make.commit()
+    auth.login("cv-kode")
+    response = auth.post("/min-side/jobmatch-cv", {**FORM, "municipalities": codes}, page="/min-side/jobmatch-cv")
+    assert response.status_code == 422 and "Vælg kommuner fra listen." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(JobmatchCv)) == 0
+
+
 def test_agent_without_cv_is_refused_with_a_reason(client, auth, make, session, odense):
     make.member("cv-uden", location=odense)
     make.commit()

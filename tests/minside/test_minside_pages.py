@@ -190,6 +190,22 @@ def test_profile_saves_and_audits(client, auth, people, session):
     assert "Dine oplysninger er gemt." in html
 
 
+@pytest.mark.parametrize(("field", "value", "text"), [
+    ("job_goal", "SOSU\u202ehjælper", "Jobmålet indeholder usynlige styretegn"),
+    ("job_goal", "SOSU\x1b[2J", "Jobmålet indeholder usynlige styretegn"),
+    ("phone", "-20304050", "gyldigt dansk nummer"),  # was saved as +4520304050 without a word
+])
+def test_profile_refuses_control_characters_and_a_phone_it_would_have_to_change(client, auth, people, session,
+                                                                                field, value, text):
+    _, mette, _ = people
+    before = (mette.phone, mette.job_goal)
+    auth.login("mette")
+    response = auth.post("/min-side/profil", profile_form(**{field: value}))
+    assert response.status_code == 422 and text in response.get_data(as_text=True)
+    session.refresh(mette)
+    assert (mette.phone, mette.job_goal) == before
+
+
 def test_profile_errors_keep_values_and_change_nothing(client, auth, people, session):
     _, mette, _ = people
     before = mette.phone
@@ -220,11 +236,22 @@ def test_member_proposes_an_activity(client, auth, people, session):
     assert "Træk forslaget tilbage" in html
 
 
+@pytest.mark.parametrize("written", ["%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%-d/%-m/%Y"])
+def test_a_due_date_is_read_as_the_message_asks_for_it(client, auth, people, session, written):
+    # The page asked for dd-mm-åååå and then refused 15-01-2027
+    auth.login("mette")
+    due = local_today() + timedelta(days=40)
+    response = auth.post("/min-side/plan", {"kind": "education", "title": "Kursus", "due_date": due.strftime(written)})
+    assert response.status_code == 302
+    assert session.scalar(select(PlanItem)).due_date == due
+
+
 @pytest.mark.parametrize("form,message", [
     ({"kind": "", "title": "X"}, "Vælg en type aktivitet."),
     ({"kind": "other", "title": ""}, "Skriv titel."),
     ({"kind": "other", "title": "Gammelt", "due_date": "2020-01-01"}, "Fristen kan ikke ligge i fortiden."),
-    ({"kind": "other", "title": "Dato", "due_date": "31-02-2026"}, "Skriv datoen som"),
+    ({"kind": "other", "title": "Dato", "due_date": "31-02-2026"}, "Datoen 31-02-2026 findes ikke i kalenderen."),
+    ({"kind": "other", "title": "Dato", "due_date": "i morgen"}, "Skriv datoen som dd-mm-åååå, fx 15-01-2027, "),
 ])
 def test_bad_proposals_show_errors_and_keep_values(client, auth, people, session, form, message):
     auth.login("mette")
@@ -281,7 +308,7 @@ def test_member_cannot_cancel_agreed_item_via_form(client, auth, people, session
     assert item.status == "active"
 
 
-@pytest.mark.parametrize("version", [None, "", "abc"])
+@pytest.mark.parametrize("version", [None, "", "abc", "²", "①", "99999999999999999999"])  # "²" was a 500
 def test_a_plan_form_without_its_version_is_refused_not_applied_blind(client, auth, people, session, version):
     cw, mette, _ = people
     item = plan.propose_item(session, mette, kind="job_search", title="Søg job", actor=cw.user, now=utcnow())
@@ -593,3 +620,17 @@ def test_the_member_is_told_when_the_caseworker_cancels_or_completes_an_item(cli
     assert "Din sagsbehandler har markeret et punkt i din plan som udført: Søg 3 job" in texts
     assert "Din sagsbehandler har annulleret et punkt i din plan: Jobmesse" in texts
     assert len(texts) == 4  # two additions, two changes
+
+
+def test_my_data_names_every_table_and_says_how_to_ask_for_deletion(client, auth, people, session):
+    # The page listed "chat_message (7)" and "outbox_attachment (1)", and said nothing of deletion.
+    from portal.blueprints.minside import TABLE_LABELS
+    from portal.extensions import db
+    from portal.services.minside.my_data import _about_member
+
+    unnamed = [t.name for t in db.metadata.sorted_tables
+               if _about_member(t, 1) is not None and t.name not in TABLE_LABELS]
+    assert unnamed == []
+    auth.login("mette")
+    _, html = page(client, "/min-side/mine-data")
+    assert "Sletning af dine oplysninger" in html and "senest en måned" in html and "efter 180 dage" in html

@@ -80,3 +80,13 @@ def test_any_other_action_is_refused_and_changes_nothing(session, people, action
     with pytest.raises(ValidationFailed, match="Ukendt handling"):
         plan.caseworker_action(session, item, action, cw.user, NOW)
     assert item.status == "proposed" and [e.kind for e in item.events] == ["proposed"]
+
+
+@pytest.mark.parametrize("raw", [None, "", "abc", "²", "①", "-1", "1234567890"])
+def test_form_version_refuses_what_is_not_a_version_number(raw):
+    with pytest.raises(Conflict):
+        plan.form_version(raw)
+
+
+def test_form_version_reads_the_shown_version():
+    assert plan.form_version(" 3 ") == 3

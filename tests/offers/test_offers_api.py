@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from portal.models import Member
 from portal.models.offers import OfferRegistration, OfferSession
 from portal.services.offers import offers
 from portal.timeutil import utcnow
@@ -138,3 +139,17 @@ def test_staff_token_sees_all_offers_but_cannot_register(client, world):
     titles = {o["title"] for o in client.get("/api/v1/offers", headers=headers).get_json()["offers"]}
     assert titles == {"Temamøde: Jobsøgning", "Sådan går du til samtale"}
     assert client.post(f"/api/v1/sessions/{world['s'].id}/registration", headers=headers).status_code == 403
+
+
+def test_accepting_a_held_seat_the_member_no_longer_fits_is_a_danish_403_and_the_seat_goes_on(client, world,
+                                                                                              session, make):
+    holder = make.member(location=world["odense"])
+    reg = offers.register(session, holder, world["s"].id, actor="cli", now=utcnow())
+    held = offers.register(session, world["member"], world["s"].id, actor="cli", now=utcnow())
+    offers.cancel_registration(session, reg, actor="cli", now=utcnow(), reason="Fik job")
+    session.execute(update(Member).where(Member.id == world["member"].id).values(status="i_job"))
+    make.commit()
+    headers = _token(client, "mette")
+    refused = client.post(f"/api/v1/sessions/{world['s'].id}/registration/accept", headers=headers)
+    assert refused.status_code == 403 and "ikke længere åbent for dig" in refused.get_json()["detail"]
+    assert session.get(OfferRegistration, held.id).status == "declined"

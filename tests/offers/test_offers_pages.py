@@ -5,9 +5,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from portal.models import AuditEntry, Notification, OutboxMessage
+from portal.models import AuditEntry, Member, Notification, OutboxMessage
 from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.services.offers import offers
 from portal.timeutil import utcnow
@@ -347,3 +347,49 @@ def test_all_places_are_grouped_by_place_own_first_and_other_sessions_say_you_ar
     assert "2 hold" in html
     assert html.count("Du er på et andet hold af dette tilbud.") == 3  # no sign-up buttons on the others
     assert "Tilmeld mig<" not in html
+
+
+@pytest.mark.parametrize("place", ["99999999999999999999", "²", "①", "-1", "abc"])
+def test_a_place_filter_that_names_no_place_is_ignored_not_a_500(client, auth, make, session, place):
+    odense, _cw, _offer, _s = _setup(session, make)
+    make.member("mette", location=odense, target_group="1")
+    make.commit()
+    auth.login("mette")
+    member_page = client.get(f"/tilbud?sted={place}")
+    assert member_page.status_code == 200 and "Temamøde: Jobsøgning" in member_page.get_data(as_text=True)
+    auth.logout()
+    auth.login("sb")
+    staff_page = client.get(f"/personale/tilbud?sted={place}")
+    assert staff_page.status_code == 200 and "Temamøde: Jobsøgning" in staff_page.get_data(as_text=True)
+
+
+def _now_in_job(session, make, member_id: int) -> None:
+    """The member register's bulk status change: the member is back in work."""
+    session.execute(update(Member).where(Member.id == member_id).values(status="i_job"))
+    make.commit()
+
+
+def test_an_employed_member_taking_a_held_seat_is_told_it_is_not_hers_and_it_goes_on(client, auth, make, session):
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
+    w, _token = _held_seat(session, make, odense, s)
+    after = offers.register(session, make.member(location=odense), s.id, actor="cli", now=utcnow())
+    _now_in_job(session, make, w.member_id)
+    auth.login("mette")
+    assert "der er ingen tilbud til dig lige nu" in client.get("/tilbud").get_data(as_text=True)
+    page = _follow(client, auth.post(f"/tilbud/tilmelding/{w.id}/tag-plads", page="/tilbud/mine"))
+    html = page.get_data(as_text=True)
+    assert "Tilbuddet er ikke længere åbent for dig" in html and "givet videre" in html
+    assert "Du har taget pladsen" not in html
+    assert session.get(OfferRegistration, w.id).status == "declined"
+    assert session.get(OfferRegistration, after.id).status == "offered"
+
+
+def test_the_email_link_refuses_a_seat_no_longer_open_to_the_member(client, auth, make, session):
+    odense, _cw, _offer, s = _setup(session, make, capacity=1)
+    w, token = _held_seat(session, make, odense, s)
+    _now_in_job(session, make, w.member_id)
+    auth.login("mette")
+    response = auth.post(f"/tilbud/plads/{token}", page=f"/tilbud/plads/{token}")
+    assert response.status_code == 403 and "ikke længere åbent for dig" in response.get_data(as_text=True)
+    assert session.get(OfferRegistration, w.id).status == "declined"
+    assert session.get(OfferSession, s.id).seats_taken == 0  # nobody else waited

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.models import AuditEntry, Notification, OutboxMessage, User
+from portal.models import AuditEntry, Member, Notification, OutboxMessage, User
 from portal.models.offers import OfferRegistration, OfferSession
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
 from portal.services.offers import offer_editing, offer_messages, offers, waitlist
@@ -286,6 +286,19 @@ def test_right_and_duty_needs_a_reason_to_cancel_and_tells_the_caseworker(sessio
     assert "Lægeaftale" in note.text
 
 
+@pytest.mark.parametrize("reason", ["Syg\u202e i dag", "Syg\x07 i dag"])
+def test_a_cancel_reason_with_control_characters_is_refused_and_the_seat_kept(session, make, setup, reason):
+    odense, cw, offer = setup
+    s = make_session(session, offer, location=odense)
+    member = make.member(location=odense, caseworker=cw)
+    reg = offers.register(session, member, s.id, actor="cli", now=NOW)
+    session.commit()
+    with pytest.raises(ValidationFailed, match="styretegn"):
+        offers.cancel_registration(session, reg, actor=_user(session, cw), now=NOW, reason=reason)
+    session.rollback()
+    assert session.get(OfferRegistration, reg.id).status == "registered"
+
+
 def test_caseworker_from_another_location_cannot_assign(session, make, setup):
     odense, cw, offer = setup
     other = make.caseworker("sb-aalborg", location=make.location("Aalborg", "Nordjylland", 57.0, 9.9))
@@ -468,3 +481,81 @@ def test_staff_read_a_held_seat_as_the_members_not_as_theirs(app):
         assert registration_state.describe("offered").label == "Plads holdt til dig"
         assert registration_state.describe("offered", staff=True).label == "Plads holdt til medlemmet"
         assert registration_state.describe("registered", staff=True).label == "Tilmeldt"
+
+
+@pytest.mark.parametrize(("dates", "field", "text"), [
+    ({"start_date": "9999-12-31"}, "start_date", "for langt ude i fremtiden"),  # was created, shown without year
+    ({"start_date": "2028-12-02"}, "start_date", "for langt ude i fremtiden"),
+    ({"start_date": "0001-01-01"}, "start_date", "passeret"),
+    ({"start_date": "2026-11-30"}, "start_date", "passeret"),
+    ({"start_date": "2026-12-08", "end_date": "9999-12-31"}, "end_date", "for langt ude i fremtiden"),
+    ({"start_date": "2026-12-08", "end_date": "0001-01-01"}, "end_time", "slutte efter"),
+])
+def test_a_session_more_than_two_years_ahead_or_in_the_past_is_refused(session, make, setup, dates, field, text):
+    odense, cw, _offer = setup
+    fvu = make_offer(session, kind="fvu_course", title="FVU-læsning", fvu_subject="reading", course_hours=40)
+    odense.fvu_city = True
+    form = {"start_time": "09:00", "end_time": "12:00", "capacity": "12", "location_id": str(odense.id), **dates}
+    with pytest.raises(ValidationFailed) as err:
+        offer_editing.create_session(session, fvu, form, actor=_user(session, cw), now=NOW)
+    assert text in err.value.errors[field]
+    assert session.scalar(select(func.count()).select_from(OfferSession)) == 0
+
+
+def test_a_session_two_years_ahead_is_created(session, make, setup):
+    odense, cw, offer = setup
+    form = {"start_date": "2028-12-01", "start_time": "09:00", "end_time": "12:00", "capacity": "12",
+            "location_id": str(odense.id)}
+    created = offer_editing.create_session(session, offer, form, actor=_user(session, cw), now=NOW)
+    assert created.starts_at.year == 2028
+
+
+def test_editing_a_session_that_has_begun_keeps_its_start_day(session, make, setup):
+    # An FVU course that began last week is still open: its start day is in the past and stays as it is.
+    odense, cw, _offer = setup
+    odense.fvu_city = True
+    fvu = make_offer(session, kind="fvu_course", title="FVU-læsning", fvu_subject="reading", course_hours=40)
+    s = make_session(session, fvu, location=odense, starts_in=timedelta(days=-7), hours=24 * 30)
+    session.commit()
+    form = {"start_date": "2026-11-24", "start_time": "10:00", "end_date": "2026-12-24", "end_time": "10:00",
+            "capacity": "20", "location_id": str(odense.id)}
+    offer_editing.update_session(session, s, form, actor=_user(session, cw), now=NOW)
+    assert s.capacity == 20
+
+
+@pytest.mark.parametrize(("starts", "shown"), [
+    ("2027-01-12T09:00:00+00:00", "12. jan. 2027 10:00"),
+    ("2026-12-08T09:00:00+00:00", "8. dec. 10:00"),
+])
+def test_a_session_time_on_a_page_names_the_year_when_it_is_not_this_year(app, starts, shown):
+    from datetime import date, datetime
+
+    with app.test_request_context():
+        assert offer_messages.page_when(datetime.fromisoformat(starts), "d. MMM HH:mm",
+                                        today=date(2026, 12, 1)) == shown
+
+
+def test_a_held_seat_on_an_offer_no_longer_open_to_the_member_is_passed_on_not_taken(session, make, setup):
+    # She joined the list while unemployed; the member register then made her "i_job" (a bulk update), so /tilbud
+    # shows her nothing: taking the seat must not register her, and the seat goes on as when declined.
+    odense, _cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    holder, employed, next_in_line = (make.member(location=odense) for _ in range(3))
+    reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
+    held = offers.register(session, employed, s.id, actor="cli", now=NOW + timedelta(seconds=1))
+    waiting = offers.register(session, next_in_line, s.id, actor="cli", now=NOW + timedelta(seconds=2))
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Andet møde")
+    session.execute(update(Member).where(Member.id == employed.id).values(status="i_job"))
+    session.commit()
+    assert held.status == "offered" and not offers.offer_fits(offer, employed)
+
+    result = waitlist.accept_offered_seat(session, held, actor=_user(session, employed), now=NOW + timedelta(hours=1))
+    session.commit()
+    assert waitlist.seat_passed_on(result)
+    assert session.get(OfferRegistration, held.id).status == "declined"
+    assert session.get(OfferRegistration, waiting.id).status == "offered"  # the next in line has it now
+    assert session.get(OfferSession, s.id).seats_taken == 1
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.seat_not_open")).member_id == employed.id
+    assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "offers.registered", OutboxMessage.to_address == employed.email)) == 0
+    assert "ikke længere åbent for dig" in str(waitlist.NOT_OPEN_ANY_MORE)

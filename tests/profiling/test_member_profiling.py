@@ -136,3 +136,15 @@ def test_disagree_the_caseworker_is_told_answers_with_a_decision_and_the_member_
     assert "Svar fra din sagsbehandler" in page and "Send til min sagsbehandler" in page  # may disagree again
     home = _page(client, "/min-side")
     assert "<strong>Målgruppe 1</strong>" in home and "du har skrevet, at du er uenig" not in home
+
+
+def test_a_refused_objection_has_the_error_summary_and_the_field_names_its_error(client, auth, session, world):
+    from tests.form_errors import error_link_problems
+
+    _hold_cv_conversation(session, world)
+    auth.login("mette")
+    html = auth.post("/min-side/maalgruppe/uenig", {"text": ""}).get_data(as_text=True)
+    # the summary takes the focus as on every other member form (static/js/app.js), and links to the box
+    assert '<div class="error-summary" role="alert" tabindex="-1"' in html and 'href="#objection"' in html
+    assert 'aria-invalid="true" aria-describedby="objection-error objection-hint"' in html
+    assert error_link_problems(html) == []

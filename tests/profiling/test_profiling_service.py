@@ -184,6 +184,10 @@ def test_override_group_requires_a_comment_and_changes_nothing_without_one(sessi
         assert err.value.message.startswith("Skriv en begrundelse")
     with pytest.raises(ValidationFailed, match="1, 2a eller 2b"):
         service.override_group(session, member, group="3", comment="x", actor=caseworker.user, now=NOW)
+    with pytest.raises(ValidationFailed) as err:
+        service.override_group(session, member, group="2a", comment="Job\u202e i januar", actor=caseworker.user,
+                               now=NOW)
+    assert "styretegn" in err.value.errors["comment"]
     assert member.target_group == "1"
     assert service.group_decision_history(session, member) == []
 

@@ -13,7 +13,7 @@ from portal.blueprints.api.auth import api_role_required, json_body
 from portal.blueprints.api.blueprint import bp
 from portal.extensions import db
 from portal.models import Booking, Member
-from portal.query_args import db_int
+from portal.query_args import db_id, db_int
 from portal.services.booking import booking as svc
 from portal.services.booking.conversation_types import TYPES
 from portal.services.booking.conversation_types import safe_gettext as _
@@ -174,7 +174,7 @@ def create_my_booking():
     if type_code not in TYPES:
         raise ValidationFailed(_("Angiv type: en af %(types)s.", types=", ".join(TYPES)), field="type")
     caseworker_id = data.get("caseworker_id")
-    if not isinstance(caseworker_id, int) or isinstance(caseworker_id, bool):
+    if not isinstance(caseworker_id, int) or db_id(caseworker_id) is None:  # a bool is an int, and so is 10**30
         raise ValidationFailed(_("caseworker_id skal være et heltal fra slot-listen."), field="caseworker_id")
     channel = data.get("channel") or TYPES[type_code].channels[0]
     note = data.get("note")

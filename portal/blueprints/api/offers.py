@@ -56,7 +56,7 @@ def _registration_json(reg: OfferRegistration | None) -> dict | None:
     if reg is None:
         return None
     return {"id": reg.id, "session_id": reg.session_id, "status": reg.status,
-            "status_label": registration_state.label(reg.status),
+            "status_label": registration_state.describe_registration(reg).label,
             "waitlist_position": waitlist.waitlist_position(db.session, reg), "held_until": _iso(reg.held_until),
             "right_and_duty": reg.right_and_duty, "registered_at": _iso(reg.registered_at)}
 
@@ -150,9 +150,12 @@ def api_accept(session_id: int):
     reg = svc.live_registration(db.session, member.id, session_id)
     if reg is None:
         raise NotFound(_("Du er ikke tilmeldt dette hold."))
-    with unit_of_work():
+    with unit_of_work():  # a seat passed on (the offer is no longer the member's) is committed too
         waitlist.accept_offered_seat(db.session, reg, actor=g.api_user, now=utcnow())
+        passed_on = waitlist.seat_passed_on(reg)
         body = _registration_json(reg)
+    if passed_on:
+        raise svc.NotOpenToMember(str(waitlist.NOT_OPEN_ANY_MORE))
     return jsonify(body)
 
 

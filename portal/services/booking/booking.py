@@ -37,7 +37,7 @@ from portal.services.booking.conversation_types import (
     rules,
 )
 from portal.services.booking.conversation_types import safe_gettext as _
-from portal.services.booking.ics import Invitation, build_ics
+from portal.services.booking.ics import Invitation, build_ics, calendar_attachment
 from portal.services.booking.slots import check_slot
 from portal.services.casework.referral import jobcenter_address
 from portal.services.errors import (
@@ -50,7 +50,8 @@ from portal.services.errors import (
     ValidationFailed,
 )
 from portal.services.form_values import parse_date, parse_time
-from portal.services.messaging import notifications, outbox
+from portal.services.messaging import notifications, outbox, reminder_keys
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
 from portal.timeutil import LOCAL_TZ, local_to_utc
 
 OUTCOMES = (BookingStatus.HELD, BookingStatus.NO_SHOW, BookingStatus.CANCELLED_FUND)
@@ -135,7 +136,8 @@ NOTE_MAX = 500
 
 def _member_note(note: str | None) -> str | None:
     """The member's "what would you like to talk about": kept whole or refused, never cut."""
-    note = (note or "").strip()
+    note = one_line_breaks(note or "").strip()
+    refuse_control_characters(note, field="note", label=_("Din besked"))
     if len(note) > NOTE_MAX:
         raise ValidationFailed(_("Din besked må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
                                  max=NOTE_MAX, n=len(note)), field="note")
@@ -209,6 +211,11 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
     if ctype.target_groups and member.target_group not in ctype.target_groups:
         return _("Fokussamtaler er for medlemmer i målgruppe 2. Book en opfølgning pr. telefon eller "
                  "video, eller kontakt din sagsbehandler.")
+    if ctype.target_groups and member.status == MemberStatus.I_JOB:
+        # The focus conversations are group 2's extra course on the way to a job (DOMAIN.md "Offers"): a member
+        # back in work keeps the group from her last unemployment, not the course.
+        return _("Fokussamtaler hører til det ekstra forløb for ledige i målgruppe 2, og det har du ikke, mens du "
+                 "er i job. Book en opfølgning pr. telefon eller video, hvis du vil tale med os.")
     if ctype.statutory and member.status != MemberStatus.LEDIG:
         # The statutory conversations belong to the contact course, which only unemployed members have
         # (contact_course.course_start); a dismissed or sick-listed member has no deadlines with us.
@@ -376,7 +383,8 @@ REASON_MAX = 500
 
 def _reason_within_limit(reason: str | None) -> str | None:
     """A caseworker's reason (the member is told it): kept whole or refused with the limit, never cut."""
-    reason = (reason or "").strip()
+    reason = one_line_breaks(reason or "").strip()
+    refuse_control_characters(reason, field="reason", label=_("Begrundelsen"))
     if len(reason) > REASON_MAX:
         raise ValidationFailed(_("Begrundelsen må højst være %(max)d tegn. Den er %(n)d tegn nu; gør den kortere.",
                                  max=REASON_MAX, n=len(reason)), field="reason")
@@ -420,6 +428,35 @@ def reschedule_booking(session: Session, booking: Booking, *, starts_at: datetim
                  reason=reason, detail={"from": old.isoformat(), "to": slot.starts_at.isoformat(),
                                         "channel": channel})
     _tell(session, booking, "moved", actor=actor, now=now, reason=reason, old_start=old)
+    return booking
+
+
+def reassign_booking(session: Session, booking: Booking, *, caseworker_id: int, actor: Actor,
+                     now: datetime) -> Booking:
+    """Give a booked conversation to another caseworker at the same time and place (a leaver's calendar handed on,
+    portal.services.casework.reassignment); staff only. The new caseworker must be free then (their hours,
+    bookings and buffers, as for a new booking) and, for a conversation in person, working at the booking's place;
+    otherwise a DomainError says why and nothing changes. The member is told who they will meet."""
+    if not is_staff(actor):
+        raise NotAllowed(_("Kun a-kassens medarbejdere kan give en samtale til en anden sagsbehandler."))
+    _require_changeable(booking, actor, now, "move")
+    if caseworker_id == booking.caseworker_id:
+        raise ValidationFailed(_("Samtalen ligger allerede hos den sagsbehandler."), field="caseworker_id")
+    serialise_booking_writes(session)
+    slot = check_slot(session, ctype=TYPES[booking.type], caseworker_id=caseworker_id, starts_at=booking.starts_at,
+                      channel=booking.channel, member=booking.member, now=now, staff=True,
+                      exclude_booking_id=booking.id)
+    if booking.channel == "in_person" and slot.location_id != booking.location_id:
+        raise Conflict(_("%(name)s arbejder et andet sted på det tidspunkt, og samtalen er med fremmøde.",
+                         name=slot.caseworker_name))
+    previous = booking.caseworker_id
+    booking.caseworker = session.get(Caseworker, caseworker_id)
+    booking.sequence += 1
+    booking.updated_at = now
+    _write(session, booking)
+    audit.record(session, actor, "booking.reassign", member_id=booking.member_id, target=booking, now=now,
+                 detail={"from_caseworker_id": previous, "to_caseworker_id": caseworker_id})
+    _tell(session, booking, "reassigned", actor=actor, now=now)
     return booking
 
 
@@ -599,15 +636,16 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: d
     its reader's language (the member's correspondence language, the caseworker's UI language, Danish for the job
     centre), not in the language of whoever clicked."""
     key = f"booking-{booking.id}-{booking.sequence}-{kind}"
+    if kind != "created":  # the reminders queued for the old time (or caseworker) are not sent; new ones follow
+        reminder_keys.stop_booking_reminders(session, booking.id, now=now)
     if booking.member.email:
-        with force_locale(booking.member.language or "da"):
-            subject, body = _member_email(booking, kind, reason, old_start)
+        with force_locale(_member_language(booking.member)):
+            email = _member_email_message(booking, kind, reason, old_start)
             ics = booking_ics(booking, now)
         outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", to_address=booking.member.email,
-                       subject=subject, body_text=body, member_id=booking.member_id, now=now,
-                       attachments=[("samtale.ics", "text/calendar; method="
-                                     + ("CANCEL" if kind == "cancelled" else "REQUEST"), ics)])
-    _tell_by_sms(session, booking, kind, key=key + "-sms", now=now)
+                       subject=email.subject, body_text=email.text, body_html=email.html,
+                       member_id=booking.member_id, now=now, attachments=[calendar_attachment("samtale.ics", ics)])
+    _tell_by_sms(session, booking, kind, key=key + "-sms", now=now, old_start=old_start)
     if booking.with_jobcenter:
         with force_locale("da"):  # the job centre's correspondence is Danish
             subject = _member_email(booking, kind, reason, old_start)[0]
@@ -617,12 +655,13 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: d
         outbox.enqueue(session, idempotency_key=key + "-jobcenter", kind=f"booking_{kind}_jobcenter",
                        channel="jobcenter", to_address=jobcenter_address(session, booking.member), subject=subject,
                        body_text=body, member_id=booking.member_id, now=now,
-                       attachments=[("samtale.ics", "text/calendar", ics)])
+                       attachments=[calendar_attachment("samtale.ics", ics)])
         from portal.services.jobcentre import (
             joint_conversation,  # the job-centre exchange (issue 16): it answers there
         )
 
-        joint_conversation.booking_changed(session, booking, kind, subject=subject, body=body, now=now)
+        if kind != "reassigned":  # the same time and place: nothing for the job centre to answer again
+            joint_conversation.booking_changed(session, booking, kind, subject=subject, body=body, now=now)
     if is_staff(actor) and booking.member.user_id:
         with force_locale(booking.member.user.locale or "da"):
             text = _note(booking, kind, reason)
@@ -634,20 +673,48 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: d
                              link=f"/kalender/samtale/{booking.id}", now=now)
 
 
-def _tell_by_sms(session: Session, booking: Booking, kind: str, *, key: str, now: datetime) -> None:
-    """The same news by SMS (subject and place, no new wording) when the member has a valid Danish number and the
-    SMS channel is on (sms.available()); otherwise nothing is written, so nothing waits for a gateway that is not
-    there. Its own idempotency key beside the e-mail's."""
+def _tell_by_sms(session: Session, booking: Booking, kind: str, *, key: str, now: datetime,
+                 old_start: datetime | None = None) -> None:
+    """The same news by SMS (the e-mail's subject and place; a move also says the old time, in the e-mail's words)
+    when the member has a valid Danish number and the SMS channel is on (sms.available()); otherwise nothing is
+    written, so nothing waits for a gateway that is not there. Its own idempotency key beside the e-mail's."""
     from portal.services.messaging import sms
 
     number = sms.parse_danish_phone(booking.member.phone)
     if number is None or not sms.available():
         return
-    with force_locale(booking.member.language or "da"):
-        subject = _member_email(booking, kind, None, None)[0]
-        text = str(subject) if kind == "cancelled" else f"{subject}. {_where(booking)}"
+    with force_locale(_member_language(booking.member)):
+        subject = _member_email(booking, kind, None, old_start)[0]
+        if kind == "moved" and old_start is not None:
+            text = f"{_moved_line(booking, old_start)} {_where(booking)}"
+        else:
+            text = str(subject) if kind == "cancelled" else f"{subject}. {_where(booking)}"
     outbox.enqueue(session, idempotency_key=key, kind=f"booking_{kind}", channel="sms", to_address=number,
                    subject=str(subject), body_text=text, member_id=booking.member_id, now=now)
+
+
+def _member_language(member: Member) -> str:
+    return member.language if member.language in ("da", "en") else "da"
+
+
+def _moved_line(booking: Booking, old_start: datetime) -> str:
+    return _("Din %(type)s er flyttet fra %(old)s til %(when)s.", type=str(TYPES[booking.type].label).lower(),
+             old=format_when(old_start), when=format_when(booking.starts_at))
+
+
+def _member_email_message(booking: Booking, kind: str, reason: str | None, old_start: datetime | None):
+    """The member's e-mail (subject, text and the HTML part in the reminders' layout, with a link to their
+    bookings on Min side), in the current locale."""
+    from portal.services.links import external_url
+    from portal.services.messaging.email_render import current_email_language, render_paragraphs
+
+    subject, body = _member_email(booking, kind, reason, old_start)
+    link = external_url("booking.member_bookings")
+    paragraphs, _sep, regards = body.rpartition("\n\n")
+    see = _("Se dine samtaler på Min side")
+    text = f"{paragraphs}\n\n{see}: {link}\n\n{regards}"
+    return render_paragraphs(subject, [p.split("\n") for p in paragraphs.split("\n\n")], current_email_language(),
+                             text=text, button=(link, see), closing=regards.split("\n"))
 
 
 def _member_email(booking: Booking, kind: str, reason: str | None, old_start: datetime | None) -> tuple[str, str]:
@@ -658,13 +725,18 @@ def _member_email(booking: Booking, kind: str, reason: str | None, old_start: da
         "created": _("Bekræftelse: %(type)s %(when)s", type=ctype.label, when=when),
         "moved": _("Din samtale er flyttet: %(type)s %(when)s", type=ctype.label, when=when),
         "cancelled": _("Aflyst: %(type)s %(when)s", type=ctype.label, when=when),
+        "reassigned": _("Ny sagsbehandler: %(type)s %(when)s", type=ctype.label, when=when),
     }[kind]
     lines = [_("Kære %(name)s", name=booking.member.first_name), ""]
     if kind == "created":
         lines.append(_("Du har en %(type)s %(when)s.", type=str(ctype.label).lower(), when=when))
+    elif kind == "moved" and old_start is not None:
+        lines.append(_moved_line(booking, old_start))
     elif kind == "moved":
-        lines.append(_("Din %(type)s er flyttet fra %(old)s til %(when)s.", type=str(ctype.label).lower(),
-                       old=format_when(old_start), when=when))
+        lines.append(_("%(type)s er flyttet til %(when)s.", type=ctype.label, when=when))
+    elif kind == "reassigned":
+        lines.append(_("Din %(type)s %(when)s holdes nu af %(name)s. Tid og sted er de samme.",
+                       type=str(ctype.label).lower(), when=when, name=booking.caseworker.user.display_name))
     else:
         lines.append(_("Din %(type)s %(when)s er aflyst.", type=str(ctype.label).lower(), when=when))
     if reason:
@@ -678,7 +750,12 @@ def _member_email(booking: Booking, kind: str, reason: str | None, old_start: da
                            hours=int(rules().min_notice.total_seconds() // 3600)))
         else:  # arranged with the job centre: only the caseworker moves it (_change_refusal)
             lines.append(_("Tiden er aftalt med jobcentret. Passer den ikke, så kontakt din sagsbehandler."))
-    lines += ["", _("Kalenderinvitationen er vedhæftet."), "", _("Venlig hilsen"), _("FOA A-kasse")]
+    if kind == "cancelled":  # the attached .ics is a CANCEL: opening it takes the conversation out of the calendar
+        lines += ["", _("Aflysningen er vedhæftet som kalenderfil (samtale.ics): åbn den, så fjernes samtalen fra din "
+                        "kalender.")]
+    else:
+        lines += ["", _("Kalenderinvitationen er vedhæftet.")]
+    lines += ["", _("Venlig hilsen") + "\n" + _("FOA A-kasse")]
     return str(subject), "\n".join(lines)
 
 
@@ -687,7 +764,9 @@ def _note(booking: Booking, kind: str, reason: str | None) -> str:
     ctype, when = TYPES[booking.type], format_when(booking.starts_at)
     text = {"created": _("%(type)s %(when)s er booket.", type=ctype.label, when=when),
             "moved": _("%(type)s er flyttet til %(when)s.", type=ctype.label, when=when),
-            "cancelled": _("%(type)s %(when)s er aflyst.", type=ctype.label, when=when)}[kind]
+            "cancelled": _("%(type)s %(when)s er aflyst.", type=ctype.label, when=when),
+            "reassigned": _("%(type)s %(when)s holdes nu af %(name)s.", type=ctype.label, when=when,
+                            name=booking.caseworker.user.display_name)}[kind]
     if reason:
         text += " " + _("Begrundelse: %(reason)s", reason=reason)
     return text

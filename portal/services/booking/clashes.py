@@ -27,6 +27,7 @@ from portal.services.actors import Actor
 from portal.services.booking.conversation_types import TYPES
 from portal.services.booking.conversation_types import safe_gettext as _
 from portal.services.errors import Conflict, ValidationFailed
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
 
 PLACE_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED)
 # A session longer than this is a course period (an FVU course runs for weeks); its meeting times are not modelled,
@@ -108,8 +109,9 @@ def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at:
                        exclude_session_id=exclude_session_id)
     if place is None:
         return
-    reason = (override_reason or "").strip()
+    reason = one_line_breaks(override_reason or "").strip()
     if staff and reason:
+        refuse_control_characters(reason, field="override_reason", label=_("Begrundelsen"))
         if len(reason) > 500:
             raise ValidationFailed(_("Begrundelsen må højst være 500 tegn."), field="override_reason")
         audit.record(session, actor if isinstance(actor, (User, str)) else None, "clash.override",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import has_request_context
+from flask import has_app_context
 from flask_babel import gettext
 
 from portal.config import value
@@ -23,8 +23,10 @@ def N_(text: str) -> str:  # marks a string for translation (Babel keyword); tra
 
 
 def safe_gettext(message: str, **variables) -> str:
-    """gettext inside a request (the user's language); plain Danish for the scheduler, chatbot and CLI."""
-    if has_request_context():
+    """gettext in the current language: the user's in a request, a `force_locale`'s wherever there is an app
+    context (the scheduler's e-mails in each member's language), else Danish (the locale selector's default outside
+    a request). Plain Danish without an app at all (imports, scripts)."""
+    if has_app_context():  # Flask-Babel keeps the (forced) locale in the app context's `g`, not the request's
         return gettext(message, **variables)
     return message % variables if variables else message
 

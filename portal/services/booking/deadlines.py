@@ -108,18 +108,19 @@ def send_caseworker_alerts(session: Session, *, today: date, now: datetime) -> d
     for batch in members_in_course(session, today):
         for member, bookings in batch:
             counts["members"] += 1
+            caseworker = member.contact_caseworker  # a deactivated caseworker's members have nobody to tell
             for alert in alerts_for(member, statutory_steps(member, bookings, today), today,
                                     has_draft_plan=draft_check):
-                if member.caseworker is None:
+                if caseworker is None:
                     counts["without_caseworker"] += 1
                     continue
                 if not _claim_notice(session, alert.key, alert.kind, member.id, now):
                     continue
                 counts[alert.kind] += 1
-                notifications.notify(session, member.caseworker.user_id, _alert_text(alert),
+                notifications.notify(session, caseworker.user_id, _alert_text(alert),
                                      link=_member_link(member), now=now)
-                digest[member.caseworker.id].append(alert)
-                caseworkers[member.caseworker.id] = member.caseworker
+                digest[caseworker.id].append(alert)
+                caseworkers[caseworker.id] = caseworker
         session.commit()
     digests = [_digest(caseworkers[caseworker_id], alerts, today)
                for caseworker_id, alerts in digest.items() if caseworkers[caseworker_id].user.email]
@@ -177,7 +178,8 @@ def send_joint_invitations(session: Session, *, today: date, now: datetime) -> d
         key = f"joint-invitation:{member.id}:{member.first_unemployment_day}"
         if not _claim_notice(session, key, "joint_invitation", member.id, now):
             continue
-        caseworker_name = member.caseworker.user.display_name if member.caseworker else ""
+        caseworker = member.contact_caseworker
+        caseworker_name = caseworker.user.display_name if caseworker else ""
         messages = []
         if member.email:
             email = render_email("joint_invitation", member.language, member=member, due_date=joint.due_date,
@@ -187,15 +189,15 @@ def send_joint_invitations(session: Session, *, today: date, now: datetime) -> d
                 body_text=email.text, body_html=email.html, member_id=member.id))
             counts["members"] += 1
         email = render_email("joint_invitation_jobcenter", "da", member=member, due_date=joint.due_date,
-                             caseworker=member.caseworker, caseworker_name=caseworker_name)
+                             caseworker=caseworker, caseworker_name=caseworker_name)
         messages.append(outbox.NewMessage(
             idempotency_key=key + ":jobcenter", kind="joint_invitation_jobcenter", channel="jobcenter",
             to_address=_jobcenter_address(session, member), subject=email.subject, body_text=email.text,
             body_html=email.html, member_id=member.id))
         outbox.enqueue_many(session, messages, now=now)
         counts["jobcenter"] += 1
-        if member.caseworker:
-            notifications.notify(session, member.caseworker.user_id,
+        if caseworker:
+            notifications.notify(session, caseworker.user_id,
                                  f"{member.full_name} og jobcentret er inviteret til fællessamtale senest "
                                  f"{joint.due_date:%d.%m.%Y}. Book samtalen.", link=_member_link(member), now=now)
         session.commit()

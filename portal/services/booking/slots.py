@@ -124,11 +124,14 @@ def _window(start: datetime, end: datetime, now: datetime, r: BookingRules, staf
 
 
 def _candidates(session: Session, *, member: Member | None, location_id: int | None, caseworker_id: int | None,
-                locations: dict[int, ServiceLocation]) -> dict[int, set[int] | None]:
+                locations: dict[int, ServiceLocation], moving: bool = False) -> dict[int, set[int] | None]:
     """Caseworker id → locations whose hours count (None: all of them)."""
     if caseworker_id is not None:
-        if session.get(Caseworker, caseworker_id) is None:
+        caseworker = session.get(Caseworker, caseworker_id)
+        if caseworker is None:
             raise NotFound(_("Sagsbehandleren findes ikke."))
+        if not caseworker.active:
+            raise _no_longer_here(caseworker.name, moving=moving, field=None)  # the list's search, not a time
         return {caseworker_id: {location_id} if location_id else None}
     if location_id is not None:
         if location_id not in locations:
@@ -141,11 +144,25 @@ def _candidates(session: Session, *, member: Member | None, location_id: int | N
     result: dict[int, set[int] | None] = {}
     for cw_id, loc_id in session.execute(
             select(WorkingHours.caseworker_id, WorkingHours.location_id).distinct()
-            .where(WorkingHours.location_id.in_(wanted))):
+            .join(Caseworker, Caseworker.id == WorkingHours.caseworker_id)
+            .join(User, User.id == Caseworker.user_id)
+            .where(WorkingHours.location_id.in_(wanted), User.active.is_(True))):  # a leaver takes no new booking
         result.setdefault(cw_id, set()).add(loc_id)
-    if member is not None and member.caseworker_id and location_id is None:
-        result[member.caseworker_id] = None  # the own caseworker wherever they sit
+    if member is not None and member.caseworker_id and location_id is None and session.scalar(
+            select(User.active).join(Caseworker, Caseworker.user_id == User.id)
+            .where(Caseworker.id == member.caseworker_id)):
+        result[member.caseworker_id] = None  # the own caseworker wherever they sit, while they work here
     return result
+
+
+def _no_longer_here(name: str, *, moving: bool, field: str | None = "starts_at") -> ValidationFailed:
+    """A deactivated caseworker (a leaver) is offered and accepted for no new booking or move."""
+    if moving:
+        return ValidationFailed(_("Samtalen kan ikke flyttes til en ny tid hos %(name)s, som ikke længere er ansat i "
+                                  "a-kassen. Aflys den, og book en ny tid hos en anden sagsbehandler.", name=name),
+                                field=field)
+    return ValidationFailed(_("%(name)s er ikke længere ansat i a-kassen og tager ikke imod nye samtaler. Vælg en "
+                              "tid hos en anden sagsbehandler.", name=name), field=field)
 
 
 # Staff book and move conversations without the members' horizon, but not beyond a year ahead.
@@ -169,7 +186,7 @@ def free_slots(session: Session, *, type: str, start: datetime, end: datetime, n
         return []
     locations = {loc.id: loc for loc in session.scalars(select(ServiceLocation))}
     wanted = _candidates(session, member=member, location_id=location_id, caseworker_id=caseworker_id,
-                         locations=locations)
+                         locations=locations, moving=exclude_booking_id is not None)
     if not wanted:
         return []
     length = ctype.length
@@ -226,6 +243,10 @@ def check_slot(session: Session, *, ctype: ConversationType, caseworker_id: int,
         raise ValidationFailed(_("Du kan højst booke %(days)s dage frem.", days=r.horizon.days), field="starts_at")
     if staff and starts_at > now + STAFF_HORIZON:  # a mistyped year (2199) must not reach the member's inbox
         raise ValidationFailed(_("Samtaler kan højst bookes et år frem. Tjek datoen."), field="starts_at")
+    staff_row = session.execute(select(User.display_name, User.active).join(Caseworker, Caseworker.user_id == User.id)
+                                .where(Caseworker.id == caseworker_id)).first()
+    if staff_row is not None and not staff_row.active:
+        raise _no_longer_here(staff_row.display_name, moving=exclude_booking_id is not None)
     ends_at = starts_at + ctype.length
     intervals = open_intervals(session, [caseworker_id], starts_at, ends_at).get(caseworker_id, [])
     inside = [i for i in intervals if i.starts_at <= starts_at and ends_at <= i.ends_at]
@@ -238,9 +259,8 @@ def check_slot(session: Session, *, ctype: ConversationType, caseworker_id: int,
     if _overlaps(own_busy, starts_at, ends_at) or _overlaps(busy.get(caseworker_id, []), starts_at, ends_at):
         raise _not_free(session, member=member, caseworker_id=caseworker_id, starts_at=starts_at, ends_at=ends_at,
                         buffer=r.buffer, staff=staff, exclude_booking_id=exclude_booking_id)
-    name = session.scalar(select(User.display_name).join(Caseworker, Caseworker.user_id == User.id)
-                          .where(Caseworker.id == caseworker_id)) or ""
     location = session.get(ServiceLocation, inside[0].location_id)
+    name = staff_row.display_name if staff_row is not None else ""
     return Slot(caseworker_id, name, location.id, location.name, starts_at, ends_at, (channel,),
                 member.caseworker_id == caseworker_id)
 

@@ -53,7 +53,7 @@ from portal.models.casework import HeldConversation, MemberNextStep
 from portal.models.chat import OPEN_HANDOFF_STATUSES, Handoff
 from portal.models.offers import OfferRegistration
 from portal.models.statuses import BookingStatus, MemberStatus, RegistrationStatus
-from portal.query_args import db_int
+from portal.query_args import ascii_digits, db_int
 from portal.services import audit, locations
 from portal.services.access import StaffScope, visible_members_clause
 from portal.services.booking.contact_course import (
@@ -64,6 +64,7 @@ from portal.services.booking.contact_course import (
     weeks_unemployed,
 )
 from portal.services.jobcentre import jobcentre
+from portal.services.minside.member_situation import notice_period_over
 from portal.timeutil import local_to_utc
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ NO_STEP = date(9999, 12, 31)  # sort_due of members with no open statutory step
 BOOKING_COLUMNS = (Booking.id, Booking.member_id, Booking.type, Booking.status, Booking.starts_at, Booking.created_at)
 # What a page shows of a member and what the rule reads, as CaseloadMember (plain columns, no ORM objects).
 PAGE_MEMBER_COLUMNS = (Member.id, Member.member_number, Member.first_name, Member.last_name, Member.status,
-                       Member.first_unemployment_day, Member.target_group, ServiceLocation.name, Member.caseworker_id)
+                       Member.first_unemployment_day, Member.target_group, ServiceLocation.name, Member.caseworker_id,
+                       Member.notice_end_date)
 # The stored next step as the page reads it (plain columns: NULL when the member has no stored row).
 STORED_STEP_COLUMNS = (MemberNextStep.member_id.label("stored_member_id"), MemberNextStep.step_code,
                        MemberNextStep.due_date, MemberNextStep.computed_on, MemberNextStep.stale)
@@ -251,6 +253,7 @@ class CaseloadMember(NamedTuple):
     target_group: str | None
     location_name: str
     caseworker_id: int | None
+    notice_end_date: date | None = None  # a dismissed member's last day of work (the "Bemærk" flag)
 
 
 @dataclass
@@ -266,6 +269,7 @@ class CaseloadRow:
     jobcentre_late: int = 0  # of those, unanswered past PORTAL_JOBCENTRE_ANSWER_DAYS
     due_soon: bool = False  # the step is due within a week (and not overdue yet)
     opens_later: bool = False  # the step is not to be done before step.opens_on (the joint invitation)
+    notice_over: bool = False  # still "opsagt" after the notice period ended (member_situation.notice_period_over)
 
     @property
     def overdue(self) -> bool:
@@ -311,7 +315,7 @@ def _filtered(staff: StaffScope, query: CaseloadQuery, today: date):
         clauses.append(MemberNextStep.sort_due < today)
     if query.q:
         text = query.q
-        if text.isdigit():
+        if ascii_digits(text):
             clauses.append(_prefix(Member.member_number, text))
         else:
             # Names are stored capitalised ("Nielsen"): a range on the capitalised word uses plain comparisons
@@ -500,6 +504,7 @@ def caseload(session: Session, staff: StaffScope, query: CaseloadQuery, *, today
                                 overdue_days=(today - due).days if due and due < today else 0,
                                 due_soon=bool(due and today <= due and (due - today).days <= 7),
                                 opens_later=bool(step and step.opens_on and step.opens_on > today),
+                                notice_over=notice_period_over(member, today),
                                 **facts.get(member.id, {})))
     audit.record(session, staff.user, "caseload.viewed", now=now,
                  detail={**query.as_args(), "shown": ids[:PER_PAGE]})

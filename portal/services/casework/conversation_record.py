@@ -31,6 +31,7 @@ from portal.services import audit
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import ValidationFailed
 from portal.services.minside import member_profiling
+from portal.services.text_limits import count_text, one_line_breaks
 from portal.timeutil import local_to_utc, to_local
 
 # The contact course counts booked conversations (portal.services.booking.contact_course); these types must therefore be
@@ -139,13 +140,16 @@ def validate(session: Session, member: Member, data: ConversationInput, *, now: 
     if data.outcome not in CONVERSATION_OUTCOMES:
         errors["outcome"] = _("Vælg om samtalen blev holdt, eller om medlemmet udeblev.")
     held_at = _held_at(data, booking, now, errors)
-    for name, value, limit, too_long in (
-            ("notes", data.notes, NOTES_MAX, N_("Noterne må højst være %(limit)s tegn.")),
-            ("member_summary", data.member_summary, SUMMARY_MAX, N_("Referatteksten må højst være %(limit)s tegn.")),
-            ("qualitative_assessment", data.qualitative_assessment, ASSESSMENT_MAX,
-             N_("Vurderingen må højst være %(limit)s tegn."))):
-        if len(value or "") > limit:
-            errors[name] = _(too_long, limit=limit)
+    for name, limit, too_long in (
+            ("notes", NOTES_MAX, N_("Noterne er %(length)s tegn; de må højst være %(limit)s.")),
+            ("member_summary", SUMMARY_MAX, N_("Referatet er %(length)s tegn; det må højst være %(limit)s.")),
+            ("qualitative_assessment", ASSESSMENT_MAX, N_("Vurderingen er %(length)s tegn; den må højst være "
+                                                          "%(limit)s."))):
+        # A form posts each line break as "\r\n"; the textarea's maxlength counted one character, and so do we.
+        value = one_line_breaks(getattr(data, name) or "").strip()
+        setattr(data, name, value)
+        if len(value) > limit:
+            errors[name] = _(too_long, length=count_text(len(value)), limit=count_text(limit))
     agreements = []
     today = to_local(now).date()
     filled = [(i, a) for i, a in enumerate(data.agreements[:MAX_AGREEMENTS], start=1)

@@ -30,11 +30,13 @@ from portal.models.casework import (
 )
 from portal.models.jobmatch import JobmatchCv
 from portal.models.statuses import JobOrderStatus, MemberStatus, ReferralStatus
+from portal.query_args import ascii_digits
 from portal.services import audit
 from portal.services.access import StaffScope, require_edit, visible_members_clause
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.messaging import notifications
+from portal.services.text_limits import one_line_breaks
 from portal.timeutil import to_local, utcnow
 
 MATCHABLE_STATUSES = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT)
@@ -76,7 +78,7 @@ def _possible_phone(text: str) -> bool:
 
 
 def _clean(value: str | None, limit: int) -> str:
-    return (value or "").strip()[:limit]
+    return one_line_breaks(value or "").strip()[:limit]
 
 
 def validate_job_order(session: Session, data: JobOrderInput, today: date) -> dict:
@@ -90,7 +92,7 @@ def validate_job_order(session: Session, data: JobOrderInput, today: date) -> di
         if not values[name]:
             errors[name] = missing
     disco = _clean(data.disco_code, 8)
-    if disco and not disco.isdigit():
+    if disco and not ascii_digits(disco):
         errors["disco_code"] = _("DISCO-koden består kun af cifre, fx 532210.")
     values["disco_code"] = disco or None
     location = session.get(ServiceLocation, data.location_id) if data.location_id else None
@@ -100,7 +102,7 @@ def validate_job_order(session: Session, data: JobOrderInput, today: date) -> di
     hours = _clean(data.hours_per_week, 5)
     values["hours_per_week"] = None
     if hours:
-        if not hours.isdigit() or not 1 <= int(hours) <= 48:
+        if not ascii_digits(hours) or not 1 <= int(hours) <= 48:
             errors["hours_per_week"] = _("Timer pr. uge skal være et helt tal mellem 1 og 48.")
         else:
             values["hours_per_week"] = int(hours)

@@ -24,6 +24,7 @@ from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import municipalities
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _, _l
+from portal.services.text_limits import has_control_characters, one_line_breaks
 
 JOB_GOALS_MAX = 500
 EDUCATION_MAX = 1000
@@ -46,9 +47,7 @@ MARK_O_TEXT = _l("Mærket O betyder, at du er opsagt og stadig er i din opsigels
                  "aftaler det med din arbejdsgiver. Mærket sættes automatisk ud fra din status hos os.")
 # Words in a job order that ask for SOSU authorisation (Styrelsen for Patientsikkerhed's register).
 _AUTHORISATION = re.compile(r"autori[sz]a", re.IGNORECASE)
-# C0 control characters and DEL, as in Min plan (portal/services/minside/plan.py); tab and line breaks are ordinary text.
 _DIGITS = re.compile(r"[0-9]{1,6}")  # ASCII digits only ("²".isdigit() is true), and never a 100,000-digit int
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -66,8 +65,14 @@ class CvInput:
 
 
 def has_mark_o(member: Member) -> bool:
-    """Mark O: dismissed and in the notice period (status "opsagt"), or registered so by the a-kasse."""
-    return member.status == MemberStatus.OPSAGT or bool(member.mark_o)
+    """Mark O as the member, employers and job brokers see it: dismissed and in the notice period (status "opsagt").
+
+    Computed from the status on every read, so it goes the moment the member register's bulk update makes her
+    "ledig" or "i_job". The stored `member.mark_o` is not this: it records that she was registered in JobMatch as
+    dismissed (kept for the steering group's dismissed segment, portal/services/steering/kpi_measures.py) and,
+    while she is opsagt, that she may be matched (portal/services/casework/jobmatch.py).
+    """
+    return member.status == MemberStatus.OPSAGT
 
 
 @prepared
@@ -93,10 +98,10 @@ def _text(value, field_name: str, label: str, limit: int, errors: dict, *, requi
     if not isinstance(value, str):
         errors[field_name] = _("%(label)s skal være tekst.", label=label)
         return None
-    value = value.strip()
+    value = one_line_breaks(value).strip()
     if required and not value:
         errors[field_name] = _("Skriv %(label)s.", label=label.lower())
-    elif _CONTROL_CHARACTERS.search(value):
+    elif has_control_characters(value):  # the same characters everywhere (portal/services/text_limits.py)
         errors[field_name] = _("%(label)s indeholder usynlige styretegn, som ikke kan gemmes. Skriv teksten igen.",
                                label=label)
     elif len(value) > limit:
@@ -237,8 +242,9 @@ def request_cv_via_chat(session: Session, member: Member, *, text_shown: str, no
     if active is None:
         give_consent(session, purpose="jobmatch_cv", source="chatbot", actor=SystemActor.CHATBOT, now=now,
                      member_id=member.id, text_shown=text_shown)
-    member.mark_o = has_mark_o(member)
-    member.updated_at = now
+    if has_mark_o(member) and not member.mark_o:  # registered as dismissed; never unset (the history of it)
+        member.mark_o = True
+        member.updated_at = now
     if member.caseworker_id:
         users = [member.caseworker.user_id]
     else:
@@ -246,7 +252,8 @@ def request_cv_via_chat(session: Session, member: Member, *, text_shown: str, no
             Caseworker.location_id == member.location_id).limit(20)))
     for user_id in users:
         notifications.notify(session, user_id, f"Opret CV i FOA JobMatch for {member.full_name} "
-                             f"({member.member_number}), bestilt i chatten", now=now)
+                             f"({member.member_number}), bestilt i chatten",
+                             link=f"/sagsbehandler/medlem/{member.member_number}#cv", now=now)
     audit.record(session, SystemActor.CHATBOT, "jobmatch.cv_requested", member_id=member.id, target=member, now=now)
     return users
 

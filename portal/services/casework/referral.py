@@ -24,7 +24,7 @@ from portal.services.access import StaffScope, require_edit
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.jobcentre import jobcentre, municipalities
 from portal.services.messaging import outbox
-from portal.services.text_limits import kept_whole
+from portal.services.text_limits import has_control_characters, kept_whole, one_line_breaks
 from portal.timeutil import utcnow
 
 # Translated when shown (lazy): the conversation screen prints them as they are.
@@ -54,8 +54,11 @@ def refer_to_jobcenter(session: Session, scope: StaffScope, member: Member, *, r
     """Record a visitation and queue its dispatch to the job centre."""
     require_edit(scope, member)
     errors: dict[str, str] = {}
-    reason = (reason or "").strip()
-    if len(reason) < 10:
+    reason = one_line_breaks(reason or "").strip()
+    if has_control_characters(reason):
+        errors["visitation_reason"] = _("%(label)s indeholder usynlige styretegn, som ikke kan gemmes. Skriv teksten "
+                                        "igen.", label=_("Begrundelsen"))
+    elif len(reason) < 10:
         errors["visitation_reason"] = _("Beskriv kort, hvorfor medlemmet visiteres (mindst 10 tegn).")
     elif len(reason) > 2000:
         errors["visitation_reason"] = _("Begrundelsen må højst være 2000 tegn.")

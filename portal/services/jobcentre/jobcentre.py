@@ -33,6 +33,7 @@ from portal.services.errors import NotAllowed, NotFound, ValidationFailed
 from portal.services.jobcentre import municipalities
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
 
 DEFAULT_APPROVAL_KINDS = ("activation", "company_internship", "wage_subsidy", "education_long")
 ANSWERED_KINDS = ("plan_approval", "joint_invitation", "visitation")  # the kinds the job centre answers
@@ -342,7 +343,8 @@ def claim(session: Session, message: JobcentreMessage, now: datetime) -> bool:
 
 
 def clean_reason(reason: str | None, *, required: bool) -> str | None:
-    reason = (reason or "").strip()
+    reason = one_line_breaks(reason or "").strip()
+    refuse_control_characters(reason, field="reason", label=_("Begrundelsen"))
     if required and len(reason) < REASON_MIN:
         raise ValidationFailed(_("Skriv en begrundelse (mindst %(n)d tegn), som medlemmet og a-kassen kan se.",
                                  n=REASON_MIN), field="reason")

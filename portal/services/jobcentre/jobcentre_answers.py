@@ -36,7 +36,6 @@ def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *
     message = get_message(session, scope, message_id)
     if message.kind != "plan_approval" or message.plan_item is None:
         raise ValidationFailed(_("Sagen er ikke en anmodning om godkendelse."))
-    reason = clean_reason(reason, required=not approve)
     item = message.plan_item
     if message.status == JobcentreMessageStatus.WITHDRAWN or item.status == PlanStatus.CANCELLED:
         raise Conflict(_("A-kassen har trukket aktiviteten »%(title)s« tilbage. Der er ikke noget at godkende, "
@@ -47,6 +46,8 @@ def decide_plan_item(session: Session, scope: JobcentreScope, message_id: int, *
     if item.status != PlanStatus.AWAITING_JC:
         raise Conflict(_("Aktiviteten »%(title)s« afventer ikke jobcentret længere. Intet er ændret.",
                          title=item.title))
+    # the reason after the state: once answered or withdrawn the page has no reason field to point an error at
+    reason = clean_reason(reason, required=not approve)
     if not claim(session, message, now):
         raise Conflict(_("Aktiviteten »%(title)s« er allerede besvaret af jobcentret. Intet er ændret.",
                          title=item.title))

@@ -8,11 +8,13 @@ withdraws an unanswered invitation (a moved one is proposed again).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from portal.models import Booking, Member
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.statuses import BookingStatus, JobcentreDecision, JobcentreMessageStatus
 from portal.services import audit
@@ -111,7 +113,6 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
                  counter_time: datetime | None, reason: str | None, now: datetime) -> JobcentreMessage:
     """The job centre accepts the proposed time, or proposes another inside the 13-week deadline. Refused, with
     nothing changed, if it was answered already or the a-kasse has moved or cancelled the conversation since."""
-    from portal.models import Booking
     from portal.timeutil import to_local
 
     message = get_message(session, scope, message_id)
@@ -155,23 +156,58 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
     return message
 
 
-def upcoming(session: Session, scope: JobcentreScope, now: datetime) -> list[JobcentreMessage]:
-    """The job centre's calendar: joint conversations it accepted that have not started yet."""
-    from portal.models import Booking
+@dataclass(frozen=True)
+class UpcomingConversation:
+    """A booked conversation the job centre takes part in, on its calendar."""
 
-    return list(session.scalars(
-        select(JobcentreMessage).join(Booking, Booking.id == JobcentreMessage.booking_id)
-        .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code,
-               JobcentreMessage.decision == JobcentreDecision.ACCEPTED,
-               Booking.status == BookingStatus.BOOKED, Booking.starts_at > now)
-        .options(selectinload(JobcentreMessage.member)).order_by(Booking.starts_at)))
+    booking: Booking
+    message: JobcentreMessage | None = None  # a joint conversation's accepted invitation; None for a round table
+
+    @property
+    def booking_id(self) -> int:
+        return self.booking.id
+
+    @property
+    def member(self) -> Member:
+        return self.booking.member
+
+    @property
+    def type_label(self):
+        from portal.services.booking.conversation_types import TYPES
+
+        return TYPES[self.booking.type].label
+
+
+def upcoming(session: Session, scope: JobcentreScope, now: datetime, *, member: Member | None = None
+             ) -> list[UpcomingConversation]:
+    """The job centre's calendar (of one citizen, with `member`): conversations with it that have not started,
+    soonest first. A joint conversation is there once the job centre has accepted its time (until then it is an
+    invitation in the inbox); the others held with the job centre (a sick-listed member's round table,
+    `with_jobcenter`) from the moment they are booked for one of its citizens, as the job centre was invited then
+    (portal.services.booking.booking._tell)."""
+    joint = (select(JobcentreMessage).join(Booking, Booking.id == JobcentreMessage.booking_id)
+             .where(JobcentreMessage.jobcentre_code == scope.jobcentre_code,
+                    JobcentreMessage.decision == JobcentreDecision.ACCEPTED,
+                    Booking.status == BookingStatus.BOOKED, Booking.starts_at > now)
+             .options(joinedload(JobcentreMessage.booking).joinedload(Booking.member),
+                      joinedload(JobcentreMessage.booking).joinedload(Booking.location)))
+    others = (select(Booking).join(Member, Member.id == Booking.member_id)
+              .where(Booking.with_jobcenter.is_(True), Booking.type != "joint",
+                     Booking.status == BookingStatus.BOOKED, Booking.starts_at > now,
+                     Member.municipality_code.in_(scope.municipality_codes))
+              .options(contains_eager(Booking.member), joinedload(Booking.location)))
+    if member is not None:
+        joint = joint.where(JobcentreMessage.member_id == member.id)
+        others = others.where(Booking.member_id == member.id)
+    found = [UpcomingConversation(m.booking, m) for m in session.scalars(joint)]
+    found += [UpcomingConversation(b) for b in session.scalars(others)]
+    return sorted(found, key=lambda c: (c.booking.starts_at, c.booking.id))
 
 
 def invitation_prompt(session: Session, member, today) -> dict | None:
     """After 9 weeks of unemployment until the joint conversation is booked (or held): what the caseworker is
     prompted with on the conversation screen — invite by, the conversation's deadline and whether it has passed.
     None when there is nothing to invite to."""
-    from portal.models import Booking
     from portal.models.booking import ACTIVE_BOOKING_STATUSES
     from portal.services.booking.contact_course import RULES_BY_KEY, due_date_for, weeks_unemployed
     from portal.services.booking.deadlines import JOINT_INVITATION_WEEK
@@ -197,7 +233,7 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
     centre's users and the caseworker (the member's comes from the booking reminders). Returns how many."""
     from datetime import timedelta
 
-    from portal.models import AuditEntry, Booking
+    from portal.models import AuditEntry
     from portal.models.jobcentre import JobcentreStaff
     from portal.services.jobcentre import municipalities
     from portal.timeutil import to_local

@@ -28,6 +28,7 @@ from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
 from portal.services.profiling import Factor
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
 
 OBJECTION_MAX = 1000
 MAX_FACTORS = 3  # per side: what a member can take in, the caseworker sees more
@@ -111,9 +112,10 @@ def object_to_group(session: Session, member: Member, text: str, *, actor: Actor
     view = group_view(session, member)
     if view is None:
         raise NotFound(_("Du har ikke fået en målgruppe endnu. Den fastsættes ved din CV-samtale."))
-    text = (text or "").strip()
+    text = one_line_breaks(text or "").strip()
     if not text:
         raise ValidationFailed(_("Skriv, hvad du er uenig i."), field="text")
+    refuse_control_characters(text, field="text")
     if len(text) > OBJECTION_MAX:
         raise ValidationFailed(_("Skriv højst %(n)d tegn (du skrev %(m)d).", n=OBJECTION_MAX, m=len(text)),
                                field="text")

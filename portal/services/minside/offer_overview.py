@@ -50,7 +50,10 @@ GROUP_1 = Overview(_l("Vi giver dig sparring på din jobsøgning og matcher dig 
 
 
 def for_member(member: Member) -> Overview | None:
-    """None for a member in a job: nothing to offer on Min side."""
+    """None for a member in a job: nothing to offer on Min side (her target group is from her last unemployment;
+    the group 2 course is not hers while she works)."""
+    if member.status == MemberStatus.I_JOB:
+        return None
     if member.status == MemberStatus.OPSAGT:
         return DISMISSED
     if member.target_group in ("2a", "2b"):

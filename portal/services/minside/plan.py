@@ -10,7 +10,6 @@ caseworker can cancel an agreed item (or withdraw one awaiting the job centre).
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, exists, select
@@ -20,6 +19,7 @@ from portal.database import prepared
 from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
 from portal.models.statuses import JobcentreDecision, PlanStatus
+from portal.query_args import ascii_digits
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.audit import actor_label
@@ -27,6 +27,7 @@ from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFai
 from portal.services.jobcentre import jobcentre
 from portal.services.messaging import notifications
 from portal.services.minside_i18n import _
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
 from portal.timeutil import to_local
 
 
@@ -88,22 +89,16 @@ def _event(item: PlanItem, actor: Actor, now: datetime, kind: str, *, from_statu
     return event
 
 
-# C0 control characters and DEL; tab and line breaks are ordinary text in a description.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _clean_text(value, field: str, label: str, max_len: int, *, required: bool) -> str | None:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationFailed(_("%(label)s skal være tekst.", label=label), field=field)
-    value = value.strip()
+    value = one_line_breaks(value).strip()
     if required and not value:
         raise ValidationFailed(_("Skriv %(label)s.", label=label.lower()), field=field)
-    if _CONTROL_CHARACTERS.search(value):
-        # NUL ends a string for SQLite's length() (the title's CHECK fails) and PostgreSQL refuses it in text
-        raise ValidationFailed(_("%(label)s indeholder usynlige styretegn, som ikke kan gemmes. Skriv teksten igen.",
-                                 label=label), field=field)
+    # NUL ends a string for SQLite's length() (the title's CHECK fails) and PostgreSQL refuses it in text
+    refuse_control_characters(value, field=field, label=label)
     if len(value) > max_len:
         raise ValidationFailed(_("%(label)s må højst være %(n)d tegn.", label=label, n=max_len), field=field)
     return value or None
@@ -358,7 +353,7 @@ def form_version(raw: str | None) -> int:
     """The item version a plan form was shown at. Every plan form on the web carries it, so a form without one
     (a page from before it did, a hand-made request) is refused, not applied blind."""
     text = (raw or "").strip()
-    if not text.isdigit() or len(text) > 9:
+    if not ascii_digits(text) or len(text) > 9:
         raise Conflict(_("Siden er forældet. Hent den igen og prøv på ny."), field="version")
     return int(text)
 
@@ -445,6 +440,13 @@ def for_home(items: list[PlanItem]) -> list[PlanItem]:
     shown = sorted((i for i in items if i.status in OPEN_STATUSES),
                    key=lambda i: (_HOME_ORDER[i.status], i.due_date or far, i.id))
     return shown[:HOME_CARD_ITEMS]
+
+
+def is_overdue(item: PlanItem, today: date) -> bool:
+    """An agreed item whose deadline has passed without it being done ("overskredet"): the one rule Min side, its
+    plan page, the caseworker's screen and the job centre's citizen page all mark by. Items awaiting a decision
+    are not the member's to do yet; done, rejected and cancelled ones are over."""
+    return item.status == PlanStatus.ACTIVE and item.due_date is not None and item.due_date < today
 
 
 def summary(items: list[PlanItem]) -> dict:

@@ -33,6 +33,7 @@ from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFai
 from portal.services.links import external_url
 from portal.services.messaging import outbox
 from portal.services.messaging.email_render import render_email
+from portal.services.text_limits import has_control_characters, one_line_breaks
 
 VALID_FOR = timedelta(days=21)  # the provider answers within three weeks of the course's end
 LOOK_BACK = timedelta(days=14)  # courses that ended longer ago are not asked about (e.g. back-filled sessions)
@@ -94,8 +95,11 @@ def parse_feedback(data, registration: OfferRegistration) -> FeedbackInput:
         errors["hours"] = _("Skriv antal timer medlemmet har deltaget, som et tal, fx 37,5.")
     elif not 0 <= hours <= limit:
         errors["hours"] = _("Antal timer skal være mellem 0 og %(limit)s.", limit=limit)
-    situation = str(data.get("situation") or "").strip()
-    if len(situation) < SITUATION_MIN:
+    situation = one_line_breaks(str(data.get("situation") or "")).strip()
+    if has_control_characters(situation):
+        errors["situation"] = _("%(label)s indeholder usynlige styretegn, som ikke kan gemmes. Skriv teksten igen.",
+                                label=_("Situationen"))
+    elif len(situation) < SITUATION_MIN:
         errors["situation"] = _("Skriv medlemmets situation og næste skridt (mindst %(n)s tegn).", n=SITUATION_MIN)
     elif len(situation) > SITUATION_MAX:
         errors["situation"] = _("Situationen må højst være %(n)s tegn.", n=SITUATION_MAX)

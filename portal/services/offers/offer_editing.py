@@ -30,12 +30,19 @@ from portal.models.statuses import RegistrationStatus, SessionStatus
 from portal.query_args import db_int
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.booking.ics import calendar_attachment
 from portal.services.errors import Conflict, NotAllowed, ValidationFailed
+from portal.services.messaging.reminder_keys import stop_session_reminders
 from portal.services.minside_i18n import _
 from portal.services.offers import registration_state
-from portal.services.offers.offer_messages import WHEN, session_ics, tell_member
+from portal.services.offers.offer_messages import WHEN, in_language_of, session_ics, tell_member
 from portal.services.offers.waitlist import default_hold_hours, lock_session, promote_waitlist, set_status
-from portal.timeutil import local_to_utc
+from portal.services.text_limits import one_line_breaks, refuse_control_characters
+from portal.timeutil import local_to_utc, to_local
+
+# A session is planned at most this far ahead (AOF plans FVU a season or two ahead): a mistyped year (9999) is
+# refused, as a plan deadline too far out is, instead of going to the members' calendars.
+SESSION_YEARS_AHEAD = 2
 
 OFFER_FIELDS = ("kind", "title", "description", "topic", "fvu_subject", "sosu_variant", "provider", "course_hours",
                 "requires_fvu_test", "hold_hours", "active")
@@ -48,7 +55,7 @@ def _staff(actor: Actor) -> None:
 
 def _text(data: dict, name: str) -> str:
     value = data.get(name)
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+    return one_line_breaks(value).strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
 
 
 def _flag(data: dict, name: str) -> bool:
@@ -137,8 +144,15 @@ def create_offer(session: Session, data: dict[str, Any], *, actor: User, now: da
     return offer
 
 
-def update_offer(session: Session, offer: Offer, data: dict[str, Any], *, actor: User, now: datetime) -> Offer:
+def update_offer(session: Session, offer: Offer, data: dict[str, Any], *, actor: User, now: datetime,
+                 seen: str | None = None) -> Offer:
+    """`seen`: the offer's `updated_at` when the form was opened (ISO); a form opened before someone else saved the
+    offer is refused rather than putting back what they changed."""
     _staff(actor)
+    if seen is not None and seen != offer.updated_at.isoformat():
+        raise ValidationFailed(_("En kollega har gemt ændringer i tilbuddet, efter du åbnede formularen. Formularen "
+                                 "viser stadig det, du skrev: se tilbuddet, som det er nu, i et andet vindue, ret "
+                                 "til, og gem igen."))
     values = validate_offer(data)
     if values["kind"] != offer.kind and session.scalar(
             select(OfferSession.id).where(OfferSession.offer_id == offer.id).limit(1)) is not None:
@@ -166,16 +180,50 @@ def _parse_time(raw: str) -> time | None:
         return None
 
 
+def _latest_session_day(today: date) -> date:
+    try:
+        return today.replace(year=today.year + SESSION_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + SESSION_YEARS_AHEAD, day=28)
+
+
+def _session_dates(data: dict[str, Any], errors: dict[str, str], *, now: datetime,
+                   existing: OfferSession | None) -> tuple[date | None, date | None]:
+    """The session's first and last day, each from today (or the day an existing session began, which editing
+    keeps) to SESSION_YEARS_AHEAD ahead; a problem goes into `errors` and its date comes back None."""
+    today = to_local(now).date()
+    earliest = min(today, to_local(existing.starts_at).date()) if existing is not None else today
+    latest = _latest_session_day(today)
+    too_far = _("Datoen ligger for langt ude i fremtiden. Et hold kan højst planlægges %(years)d år frem.",
+                years=SESSION_YEARS_AHEAD)
+    start_date = _parse_date(_text(data, "start_date"))
+    if start_date is None:
+        errors["start_date"] = _("Skriv en dato som åååå-mm-dd.")
+    elif start_date < earliest:
+        errors["start_date"] = _("Starttidspunktet er passeret. Vælg et tidspunkt i fremtiden.")
+        start_date = None
+    elif start_date > latest:
+        errors["start_date"] = too_far
+        start_date = None
+    if not _text(data, "end_date"):
+        return start_date, start_date
+    end_date = _parse_date(_text(data, "end_date"))
+    if end_date is None:
+        errors["end_date"] = _("Skriv en slutdato som åååå-mm-dd, eller lad feltet stå tomt.")
+    elif end_date < earliest:
+        errors["end_time"] = _("Holdet skal slutte efter det begynder.")
+        end_date = None
+    elif end_date > latest:
+        errors["end_date"] = too_far
+        end_date = None
+    return start_date, end_date
+
+
 def validate_session(session: Session, offer: Offer, data: dict[str, Any], *, now: datetime,
                      existing: OfferSession | None = None) -> dict[str, Any]:
     """Clean session values (local date and times → UTC). Raises ValidationFailed with every problem by field."""
     errors: dict[str, str] = {}
-    start_date = _parse_date(_text(data, "start_date"))
-    if start_date is None:
-        errors["start_date"] = _("Skriv en dato som åååå-mm-dd.")
-    end_date = _parse_date(_text(data, "end_date")) if _text(data, "end_date") else start_date
-    if end_date is None:
-        errors["end_date"] = _("Skriv en slutdato som åååå-mm-dd, eller lad feltet stå tomt.")
+    start_date, end_date = _session_dates(data, errors, now=now, existing=existing)
     start_time = _parse_time(_text(data, "start_time"))
     if start_time is None:
         errors["start_time"] = _("Skriv et starttidspunkt som tt:mm.")
@@ -258,35 +306,42 @@ def update_session(session: Session, offer_session: OfferSession, data: dict[str
                  detail={"fields": sorted(changed)}, now=now)
     session.flush()
     if moved:
+        stop_session_reminders(session, offer_session.id, now=now)  # the next reminder run writes the new time's
         # The waiting list hears it too (a new time may no longer suit them), without a calendar entry: they
         # have no seat yet.
         for reg in _live(session, offer_session, (RegistrationStatus.REGISTERED, RegistrationStatus.OFFERED,
                                                   RegistrationStatus.WAITLISTED)):
-            when = format_local_datetime(offer_session.starts_at, WHEN)
-            waiting = reg.status == RegistrationStatus.WAITLISTED
+            with in_language_of(reg.member):  # each member's own language, not the staff member's
+                words = _session_changed_words(offer_session, reg, now)
             tell_member(session, reg.member, now, key=f"offer-session-moved-{reg.id}-{offer_session.sequence}",
-                        kind="offers.session_changed",
-                        subject=_("Ændret: %(title)s", title=offer_session.offer.title),
-                        text="\n\n".join((
-                            _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Du står stadig på ventelisten; passer "
-                              "det nye tidspunkt dig ikke, så forlad ventelisten under Tilbud på Min side.",
-                              title=offer_session.offer.title, when=when) if waiting else
-                            _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Se detaljerne i den vedhæftede "
-                              "kalenderinvitation eller under Tilbud på Min side.",
-                              title=offer_session.offer.title, when=when),
-                            registration_state.status_line(reg.status))),
-                        attachments=None if waiting else [("tilbud.ics", "text/calendar",
-                                                           session_ics(offer_session, reg, now))])
+                        kind="offers.session_changed", **words)
     if "capacity" in changed:
         promote_waitlist(session, offer_session, now=now)
     return offer_session
+
+
+def _session_changed_words(offer_session: OfferSession, reg, now: datetime) -> dict:
+    when = format_local_datetime(offer_session.starts_at, WHEN)
+    waiting = reg.status == RegistrationStatus.WAITLISTED
+    return {"subject": _("Ændret: %(title)s", title=offer_session.offer.title),
+            "text": "\n\n".join((
+                _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Du står stadig på ventelisten; passer "
+                  "det nye tidspunkt dig ikke, så forlad ventelisten under Tilbud på Min side.",
+                  title=offer_session.offer.title, when=when) if waiting else
+                _("%(title)s er ændret. Nyt tidspunkt: %(when)s. Se detaljerne i den vedhæftede "
+                  "kalenderinvitation eller under Tilbud på Min side.",
+                  title=offer_session.offer.title, when=when),
+                registration_state.status_line(reg.status))),
+            "attachments": None if waiting else [calendar_attachment("tilbud.ics",
+                                                                     session_ics(offer_session, reg, now))]}
 
 
 def cancel_session(session: Session, offer_session: OfferSession, *, reason: str, actor: User,
                    now: datetime) -> OfferSession:
     """Cancel a whole session: every registration, held seat and waiting-list place ends, and everyone is told."""
     _staff(actor)
-    reason = (reason or "").strip()
+    reason = one_line_breaks(reason or "").strip()
+    refuse_control_characters(reason, field="reason", label=_("Begrundelsen"))
     if len(reason) < 5 or len(reason) > 1000:
         raise ValidationFailed(_("Skriv en begrundelse til deltagerne (5-1000 tegn)."), field="reason")
     offer_session = lock_session(session, offer_session.id)
@@ -299,18 +354,21 @@ def cancel_session(session: Session, offer_session: OfferSession, *, reason: str
     offer_session.sequence += 1
     offer_session.updated_at = now
     title = offer_session.offer.title
+    stop_session_reminders(session, offer_session.id, now=now)
     for reg in _live(session, offer_session, ACTIVE_STATUSES):
         set_status(reg, offer_session, RegistrationStatus.CANCELLED, now)
         reg.cancelled_at = now
         reg.cancel_reason = _("Holdet er aflyst: %(reason)s", reason=reason)
-        tell_member(session, reg.member, now, key=f"offer-session-cancelled-{reg.id}", kind="offers.session_cancelled",
-                    subject=_("Aflyst: %(title)s", title=title),
-                    text="\n\n".join((
-                        _("Vi må desværre aflyse %(title)s %(when)s. Begrundelse: %(reason)s\n\nDu kan tilmelde "
-                          "dig et andet hold under Tilbud på Min side.", title=title,
-                          when=format_local_datetime(offer_session.starts_at, WHEN), reason=reason),
-                        registration_state.status_line(reg.status, session_cancelled=True))),
-                    attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, reg, now))])
+        with in_language_of(reg.member):  # each member's own language, not the staff member's
+            words = {"subject": _("Aflyst: %(title)s", title=title),
+                     "text": "\n\n".join((
+                         _("Vi må desværre aflyse %(title)s %(when)s. Begrundelse: %(reason)s\n\nDu kan tilmelde "
+                           "dig et andet hold under Tilbud på Min side.", title=title,
+                           when=format_local_datetime(offer_session.starts_at, WHEN), reason=reason),
+                         registration_state.status_line(reg.status, session_cancelled=True))),
+                     "attachments": [calendar_attachment("tilbud.ics", session_ics(offer_session, reg, now))]}
+        tell_member(session, reg.member, now, key=f"offer-session-cancelled-{reg.id}",
+                    kind="offers.session_cancelled", **words)
     audit.record(session, actor, "offers.session_cancelled", target=offer_session, reason=reason[:200], now=now)
     return offer_session
 

@@ -26,17 +26,27 @@ from portal.models.offers import (
     OfferSession,
     audience_column,
 )
-from portal.models.statuses import MemberStatus, RegistrationStatus, SessionStatus
+from portal.models.statuses import RegistrationStatus, SessionStatus
+from portal.query_args import ascii_digits
 from portal.services import access, audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.booking import clashes
+from portal.services.booking.ics import calendar_attachment
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.services.messaging import notifications
+from portal.services.messaging.reminder_keys import stop_session_reminders
 from portal.services.minside_i18n import _
 from portal.services.offers import fvu_feedback, registration_state
-from portal.services.offers.offer_messages import session_ics, session_when, tell_member, tell_registered
+from portal.services.offers.eligibility import member_audiences, offer_fits
+from portal.services.offers.offer_messages import (
+    in_language_of,
+    session_ics,
+    session_when,
+    tell_member,
+    tell_registered,
+)
 from portal.services.offers.waitlist import leave_waitlist, lock_session, promote_waitlist, set_status
-from portal.services.text_limits import kept_whole
+from portal.services.text_limits import kept_whole, one_line_breaks, refuse_control_characters
 
 Registration = OfferRegistration
 
@@ -66,20 +76,7 @@ COMPLETION_NOTE_MAX = 2000
 
 # -- who may take part -----------------------------------------------------------------------------------------
 
-def member_audiences(member: Member) -> set[str]:
-    """The audiences a member belongs to. A member not yet profiled counts as group 1 (the majority)."""
-    if member.status == MemberStatus.I_JOB:
-        return set()
-    if member.status == MemberStatus.OPSAGT:
-        return {"opsagt"}
-    groups = {member.target_group or "1"}
-    if member.status == MemberStatus.SYGEMELDT:
-        groups.add("sygemeldt")
-    return groups
-
-
-def offer_fits(offer: Offer, member: Member) -> bool:
-    return bool(member_audiences(member) & set(offer.audiences))
+# member_audiences and offer_fits live in eligibility.py (waitlist.py asks them too) and are imported above.
 
 
 def _audience_filter(audiences: frozenset[str]):
@@ -476,7 +473,7 @@ def assign_right_and_duty_by_number(session: Session, member_number: str, sessio
     """`assign_right_and_duty` for the member with the number the caseworker typed; ValidationFailed (field
     member_number) if it is not a number or nobody has it."""
     member_number = member_number.strip()
-    if not member_number.isdigit():
+    if not ascii_digits(member_number):
         raise ValidationFailed(_("Skriv medlemsnummeret (kun cifre)."), field="member_number")
     member = access.member_by_number(session, member_number)
     if member is None:
@@ -501,7 +498,8 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
         raise Conflict(_("Tilmeldingen er allerede afmeldt eller afsluttet."))
     if offer_session.starts_at <= now:
         raise Conflict(_("Holdet er begyndt, så du kan ikke længere afmelde dig her. Kontakt din sagsbehandler."))
-    reason = (reason or "").strip()
+    reason = one_line_breaks(reason or "").strip()
+    refuse_control_characters(reason, field="reason", label=_("Begrundelsen"))
     if (registration.right_and_duty or not is_member) and len(reason) < MIN_REASON:
         message = (_("Det er et ret- og pligttilbud. Skriv hvorfor du melder fra (mindst 5 tegn).")
                    if registration.right_and_duty else _("Skriv en begrundelse (mindst 5 tegn)."))
@@ -515,12 +513,14 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
                  reason=reason[:200] or None, detail={"session_id": offer_session.id}, now=now)
     member = registration.member
     title = offer_session.offer.title
-    tell_member(session, member, now, key=f"offer-cancelled-{registration.id}", kind="offers.cancelled",
-                subject=registration_state.subject(registration.status, title),
-                text="\n\n".join((_("Du er afmeldt %(title)s %(when)s.", title=title,
-                                      when=session_when(offer_session)),
-                                    registration_state.status_line(registration.status))),
-                attachments=[("tilbud.ics", "text/calendar", session_ics(offer_session, registration, now))])
+    stop_session_reminders(session, offer_session.id, member.id, now=now)
+    with in_language_of(member):  # whoever cancelled (the member, a caseworker in English): the member's language
+        words = {"subject": registration_state.subject(registration.status, title),
+                 "text": "\n\n".join((_("Du er afmeldt %(title)s %(when)s.", title=title,
+                                          when=session_when(offer_session)),
+                                        registration_state.status_line(registration.status))),
+                 "attachments": [calendar_attachment("tilbud.ics", session_ics(offer_session, registration, now))]}
+    tell_member(session, member, now, key=f"offer-cancelled-{registration.id}", kind="offers.cancelled", **words)
     if registration.right_and_duty:
         _flag_caseworker(session, registration, now, _(
             "%(name)s har meldt fra ret- og pligttilbuddet %(title)s %(when)s. Begrundelse: %(reason)s",

@@ -23,9 +23,17 @@ from portal.services import audit
 from portal.services.actors import Actor, SystemActor
 from portal.services.booking import clashes
 from portal.services.errors import Conflict, NotFound
-from portal.services.minside_i18n import _
+from portal.services.minside_i18n import _, _l
 from portal.services.offers import registration_state
-from portal.services.offers.offer_messages import WHEN, session_when, tell_member, tell_registered
+from portal.services.offers.eligibility import offer_fits
+from portal.services.offers.offer_messages import (
+    WHEN,
+    in_language_of,
+    session_when,
+    tell_member,
+    tell_member_in_language,
+    tell_registered,
+)
 
 DEFAULT_HOLD_HOURS = 24
 
@@ -152,14 +160,7 @@ def expire_held_seats(session: Session, now: datetime) -> int:
             set_status(reg, offer_session, RegistrationStatus.EXPIRED, now)
             audit.record(session, SystemActor.SCHEDULER, "offers.hold_expired", member_id=reg.member_id,
                          target=reg, now=now)
-            tell_member(session, reg.member, now, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
-                        kind="offers.hold_expired",
-                        subject=_("Pladsen på %(title)s er givet videre", title=offer_session.offer.title),
-                        text="\n\n".join((
-                            _("Du svarede ikke i tide, så pladsen på %(title)s %(when)s er givet videre til "
-                              "den næste på ventelisten. Du kan stadig tilmelde dig et andet hold.",
-                              title=offer_session.offer.title, when=session_when(offer_session)),
-                            registration_state.status_line(reg.status))))
+            _tell_hold_expired(session, reg, offer_session, now)
             expired += 1
         session.flush()
         promote_waitlist(session, offer_session, now=now)
@@ -168,7 +169,14 @@ def expire_held_seats(session: Session, now: datetime) -> int:
 
 def accept_offered_seat(session: Session, registration: OfferRegistration, *, actor: Actor,
                         now: datetime) -> OfferRegistration:
-    """The member takes the seat held for them (one click from Min side or the e-mail)."""
+    """The member takes the seat held for them (one click from Min side or the e-mail).
+
+    The offer must still be open to her, as when she joined the list (`offer_fits`, the rule `register` asks): her
+    status or target group may have changed since (a bulk update from the member register). If it is not, she is
+    not registered: the seat goes to the next in line as when declined, and the registration comes back DECLINED;
+    `seat_passed_on(registration)` is then true and `NOT_OPEN_ANY_MORE` says why. Refusals of any other kind
+    raise and change nothing.
+    """
     offer_session = lock_session(session, registration.session_id)
     session.refresh(registration)
     _own(registration, actor)
@@ -180,6 +188,8 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
         raise Conflict(_("Fristen for at tage pladsen er udløbet, og pladsen er givet videre."))
     if offer_session.starts_at <= now or offer_session.status != SessionStatus.OPEN:
         raise Conflict(_("Holdet er begyndt eller aflyst."))
+    if not offer_fits(offer_session.offer, registration.member):
+        return _pass_on_seat_not_open(session, registration, offer_session, actor=actor, now=now)
     clashes.refuse_clash(session, registration.member, offer_session.starts_at, offer_session.ends_at, actor=actor,
                          now=now, exclude_session_id=offer_session.id)
     set_status(registration, offer_session, RegistrationStatus.REGISTERED, now)
@@ -187,6 +197,27 @@ def accept_offered_seat(session: Session, registration: OfferRegistration, *, ac
     audit.record(session, actor, "offers.seat_accepted", member_id=registration.member_id, target=registration,
                  now=now)
     tell_registered(session, registration, now)
+    return registration
+
+
+# Why a held seat was not taken: the offer is no longer open to the member (see accept_offered_seat).
+NOT_OPEN_ANY_MORE = _l("Tilbuddet er ikke længere åbent for dig, fordi din situation hos os har ændret sig, siden du "
+                       "skrev dig på ventelisten. Pladsen er givet videre til den næste på ventelisten. Spørg din "
+                       "sagsbehandler, hvis du mener, tilbuddet stadig passer til dig.")
+
+
+def seat_passed_on(registration: OfferRegistration) -> bool:
+    """After `accept_offered_seat`: the seat was passed on because the offer is no longer open to the member."""
+    return registration.status == RegistrationStatus.DECLINED
+
+
+def _pass_on_seat_not_open(session: Session, registration: OfferRegistration, offer_session: OfferSession, *,
+                           actor: Actor, now: datetime) -> OfferRegistration:
+    set_status(registration, offer_session, RegistrationStatus.DECLINED, now)
+    audit.record(session, actor, "offers.seat_not_open", member_id=registration.member_id, target=registration,
+                 detail={"session_id": offer_session.id, "offer_id": offer_session.offer_id}, now=now)
+    session.flush()
+    promote_waitlist(session, offer_session, now=now)
     return registration
 
 
@@ -265,7 +296,29 @@ def base_url() -> str:
     return str(value("BASE_URL")).rstrip("/")
 
 
+def _tell_hold_expired(session: Session, reg: OfferRegistration, offer_session: OfferSession, now: datetime):
+    """In the member's language, whoever runs the job (tell_member_in_language)."""
+    title = offer_session.offer.title
+
+    def words() -> dict:
+        return {"subject": _("Pladsen på %(title)s er givet videre", title=title),
+                "text": "\n\n".join((
+                    _("Du svarede ikke i tide, så pladsen på %(title)s %(when)s er givet videre til den næste på "
+                      "ventelisten. Du kan stadig tilmelde dig et andet hold.",
+                      title=title, when=session_when(offer_session)),
+                    registration_state.status_line(reg.status)))}
+
+    tell_member_in_language(session, reg.member, now, words, key=f"offer-hold-expired-{reg.id}-{reg.hold_round}",
+                            kind="offers.hold_expired")
+
+
 def _tell_seat_offered(session: Session, reg: OfferRegistration, offer_session: OfferSession, now: datetime):
+    """In the next member's language, not that of the member who passed the seat on or of the job."""
+    with in_language_of(reg.member):
+        _seat_offered_message(session, reg, offer_session, now)
+
+
+def _seat_offered_message(session: Session, reg: OfferRegistration, offer_session: OfferSession, now: datetime):
     from portal.services.links import external_url
 
     token = accept_token(reg)
