@@ -24,7 +24,8 @@ VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LOGINS = {"anonymous": None, "member": "medlem", "dismissed": "opsagt", "sick": "sygemeldt",
           "caseworker": "sagsbehandler",
           "steering": "styregruppe", "admin": "admin", "jobcenter": "jobcenter"}
-NOT_HTML = re.compile(r"(\.ics|\.pdf|\.csv|\.json|/download|(?<!/min-side)/beskeder|^/api/|^/healthz|^/webhooks|^/model/|^/logout)")
+NOT_HTML = re.compile(r"(\.ics|\.pdf|\.csv|\.json|/download|(?<!/min-side)(?<!/sagsbehandler)/beskeder|^/api/|^/healthz|"
+                      r"^/webhooks|^/model/|^/logout|^/session/aktiv)")
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 
