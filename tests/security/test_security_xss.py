@@ -59,26 +59,34 @@ def test_markup_in_free_text_is_shown_as_text_on_every_page(app, session):
     values = _param_values(session, world["medlem"])
     assert _poison(session) > 100
     failures, seen = [], 0
+    for role, path, response in _html_pages(app, world, values, public=False):
+        if response.status_code != 200:
+            continue
+        body = response.get_data(as_text=True)
+        seen += body.count("&lt;script&gt;")
+        if "<script>alert" in body or "onerror=alert" in body.replace("onerror=alert(1)&gt;", ""):
+            failures.append(f"{path} as {role}: the probe is rendered as markup")
+    assert seen > 10, "the probe should be visible (escaped) on many pages"
+    assert not failures, "\n".join(failures)
+
+
+def _html_pages(app, world, values, *, public: bool, query: str = ""):
+    """(role, path, response) for every HTML page each of the world's users may open (public pages too if
+    `public`), each fetched once with `query` appended."""
     for role, user in world["users"].items():
         client = app.test_client()
         client.post("/login", data={"login": user.username, "password": "demo-adgangskode"})
         for key, rule in sorted(route_keys(app).items()):
             method, path = key.split(" ", 1)
             spec = MATRIX[key]
-            if method != "GET" or NOT_HTML.search(path) or spec == "public":
+            if method != "GET" or NOT_HTML.search(path) or (spec == "public" and not public):
                 continue
-            if spec != "any" and {"other_member": "member", "other_caseworker": "caseworker"}.get(role, role) \
-                    not in spec:
+            if spec not in ("any", "public") and {"other_member": "member",
+                                                  "other_caseworker": "caseworker"}.get(role, role) not in spec:
                 continue
-            response = client.get(_url(rule, values))
-            if response.status_code != 200 or response.mimetype != "text/html":
-                continue
-            body = response.get_data(as_text=True)
-            seen += body.count("&lt;script&gt;")
-            if "<script>alert" in body or "onerror=alert" in body.replace("onerror=alert(1)&gt;", ""):
-                failures.append(f"{path} as {role}: the probe is rendered as markup")
-    assert seen > 10, "the probe should be visible (escaped) on many pages"
-    assert not failures, "\n".join(failures)
+            response = client.get(_url(rule, values) + query)
+            if response.mimetype == "text/html":
+                yield role, path, response
 
 
 SHORT_PROBE = '"><i id=rx>'  # short: some pages quote what was typed only in part (20 characters)
@@ -104,23 +112,10 @@ def test_markup_in_the_query_string_is_shown_as_text_on_every_page(app, session)
     assert {"fra", "til", "sted", "type", "medlem"} <= set(names)
     query = "&".join(f"{name}={SHORT_PROBE}" for name in names)
     failures, pages = [], 0
-    for role, user in world["users"].items():
-        client = app.test_client()
-        client.post("/login", data={"login": user.username, "password": "demo-adgangskode"})
-        for key, rule in sorted(route_keys(app).items()):
-            method, path = key.split(" ", 1)
-            spec = MATRIX[key]
-            if method != "GET" or NOT_HTML.search(path):
-                continue
-            if spec not in ("any", "public") and {"other_member": "member",
-                                                  "other_caseworker": "caseworker"}.get(role, role) not in spec:
-                continue
-            response = client.get(_url(rule, values) + "?" + query)
-            if response.mimetype != "text/html":
-                continue
-            pages += 1
-            if "<i id=rx>" in response.get_data(as_text=True):
-                failures.append(f"{path} as {role}: the query string is rendered as markup")
+    for role, path, response in _html_pages(app, world, values, public=True, query="?" + query):
+        pages += 1
+        if "<i id=rx>" in response.get_data(as_text=True):
+            failures.append(f"{path} as {role}: the query string is rendered as markup")
     assert pages > 50
     assert not failures, "\n".join(failures)
 
