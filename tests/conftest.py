@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from portal import create_app
 from portal.extensions import db as _db
 from tests import factories
+from tests.fast_apps import share_compiled_templates
 
 # PORTAL_TEST_DATABASE_URL selects the PostgreSQL leg (see tests/postgres.py); default is a fresh SQLite file.
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
@@ -70,6 +71,7 @@ def app(tmp_path, tmp_path_factory, _postgres_migrated):
         "SERVER_NAME": None,
     })
     app.test_client_class = IsolatedClient
+    share_compiled_templates(app)
     with app.app_context():
         if TEST_DATABASE_URL:
             from tests.postgres import truncate_all

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
+from tests.fast_apps import share_compiled_templates
 
 DEMO_PASSWORD = "demo-adgangskode"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -26,9 +27,11 @@ def free_port() -> int:
 
 
 def _live_app(db_file: Path, config: dict | None = None):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "SECRET_KEY": "live-test",
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}", "SECRET_KEY": "live-test",
                        "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "10000 per minute",
                        "DEMO_PASSWORD": DEMO_PASSWORD, **(config or {})})
+    share_compiled_templates(app)
+    return app
 
 
 def _migrate_and_seed(app, *, members: int, seed: int, now: datetime | None) -> None:

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.blueprints.api.auth import issue_token
-from portal.demo import seed_demo
 from portal.models import Booking, Caseworker, Consent, Member, ServiceLocation, User
+from tests.demo_copy import seed_demo_once
 
 MATRIX: dict[str, str | tuple[str, ...]] = {
     "GET /": "public",
@@ -228,7 +228,7 @@ def test_matrix_agrees_with_the_view_decorators(app):
 
 def _world(session):
     """Seed a small demo and return the users and objects the matrix needs."""
-    seed_demo(session, members=80, seed=5, password="demo-adgangskode")
+    seed_demo_once(session, members=80, seed=5, password="demo-adgangskode")
     user = {u.username: u for u in session.scalars(select(User).where(User.username.in_(
         ["medlem", "opsagt", "sagsbehandler", "styregruppe", "admin", "jobcenter"])))}
     medlem = session.scalar(select(Member).where(Member.user_id == user["medlem"].id))

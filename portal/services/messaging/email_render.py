@@ -81,7 +81,8 @@ def email_environment(app: Flask) -> Environment:
     if env is None:
         page = app.jinja_env
         env = Environment(loader=page.loader, autoescape=page.autoescape, auto_reload=page.auto_reload,  # nosec B701 - the page environment's own select_autoescape (HTML escaped)
-                          extensions=list(page.extensions), undefined=page.undefined)
+                          extensions=list(page.extensions), undefined=page.undefined,
+                          bytecode_cache=page.bytecode_cache)
         env.filters.update(page.filters)
         env.tests.update(page.tests)
         env.policies.update(page.policies)
