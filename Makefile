@@ -50,7 +50,7 @@ tools:
 # the whole suite on SQLite; the production-path tests again on PostgreSQL (skipped loudly if none answers);
 # the date leg: the date-sensitive tests again with the clock moved to both clock-change nights and a year ahead.
 TEST_WORKERS ?= 2
-XDIST = -n $(TEST_WORKERS) --dist loadscope
+XDIST = -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 test: setup tools
 	@$(BIN)/pytest $(XDIST); sqlite=$$?; \
 	$(BIN)/python tests/run_postgres_leg.py $(XDIST); postgres=$$?; \

@@ -175,3 +175,21 @@ def pytest_sessionstart(session):
     import time
 
     session.config._form_fuzz_started = time.time()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Heaviest modules first: those with tests marked `slow` (most such tests first), then the rest by size.
+
+    Under pytest-xdist each module runs in one worker (`--dist loadscope`), handed out in this order
+    (`--no-loadscope-reorder`, Makefile). xdist's own order (most tests first) started the accessibility crawl and
+    the form fuzzing, a few tests but minutes each, among the last, and one worker ran them alone at the end.
+    A module's own tests keep their order.
+    """
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(tests: list) -> tuple[int, int]:
+        return -sum(1 for test in tests if test.get_closest_marker("slow")), -len(tests)
+
+    items[:] = [item for _name, tests in sorted(modules.items(), key=lambda pair: weight(pair[1])) for item in tests]

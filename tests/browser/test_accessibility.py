@@ -19,6 +19,8 @@ from sqlalchemy import select
 from tests.browser.conftest import DESKTOP
 from tests.security.test_security_authz_matrix import MATRIX, ROLE_OF, _param_values
 
+pytestmark = pytest.mark.slow  # started first under xdist (tests/conftest.py: heaviest modules first)
+
 ROOT = Path(__file__).resolve().parents[2]
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LOGINS = {"anonymous": None, "member": "medlem", "dismissed": "opsagt", "sick": "sygemeldt",

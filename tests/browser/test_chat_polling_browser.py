@@ -7,10 +7,13 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from tests.browser.chat_steps import TIMEOUT, bot_says, in_app, send
 from tests.browser.conftest import PHONE, requests_reaching
+
+pytestmark = pytest.mark.slow  # started first under xdist (tests/conftest.py: heaviest modules first)
 
 POLL = "/chat/beskeder"
 

@@ -3,11 +3,14 @@ done on the conversation screen (back at #plan), and a member saves her profile 
 was on the page's body and a screen reader said nothing of what happened."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Member, User
 from tests.browser.conftest import PHONE, shot
+
+pytestmark = pytest.mark.slow  # started first under xdist (tests/conftest.py: heaviest modules first)
 
 
 def _medlem_number(app) -> str:

@@ -25,6 +25,8 @@ from tests.browser.chat_steps import in_app
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, shot
 from tests.live import DEMO_PASSWORD
 
+pytestmark = pytest.mark.slow  # started first under xdist (tests/conftest.py: heaviest modules first)
+
 REPLY = "Hej, det er din sagsbehandler. Jeg ringer dig op i morgen formiddag – passer det?"
 SLOT_START = re.compile(r"start=(\d{8}T\d{4}Z)")
 

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from tests.browser.conftest import DESKTOP, PHONE
 
+pytestmark = pytest.mark.slow  # started first under xdist (tests/conftest.py: heaviest modules first)
+
 LONG = "x" * 2000
 
 

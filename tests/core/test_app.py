@@ -88,6 +88,7 @@ def test_healthz_reports_behind_without_migrations(client):
     assert response.get_json()["checks"]["database"] == "ok"
 
 
+@pytest.mark.slow
 def test_migrations_build_the_schema_from_nothing_and_match_the_models(tmp_path):
     db_file = tmp_path / "mig.sqlite3"
     env = {"PORTAL_DATABASE_URL": f"sqlite:///{db_file}", "PORTAL_SECRET_KEY": "x", "PATH": "/usr/bin:/bin",
@@ -153,6 +154,7 @@ def test_healthz_reads_the_migration_scripts_once_per_process_and_still_sees_the
     finally:
         migrations_state.code_heads.cache_clear()  # the next test reads the real scripts again
 
+@pytest.mark.slow
 def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
     """With foreign keys enforced: batch mode rebuilds tables under demo data (env.py turns the pragma off for the
     migration and runs foreign_key_check after it), and the portal's connections enforce them again afterwards."""

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # started first under xdist (tests/conftest.py: heaviest modules first)
+
 
 def _flask(tmp_path, *args, **env):
     base = {"PATH": "/usr/bin:/bin", "PORTAL_INSTANCE_PATH": str(tmp_path), "PORTAL_LOG_JSON": "0",

@@ -6,6 +6,8 @@ contact-course rule (portal/demo/statutory.py) and ends most periods with a job 
 """
 from __future__ import annotations
 
+import pytest
+
 from portal.demo import seed_demo
 from portal.services.casework import caseload
 from portal.services.steering import kpi
@@ -29,6 +31,7 @@ PLAUSIBLE = {
 TIMELINESS = (75, 98)  # most statutory conversations on time, a realistic 5-20 % late
 
 
+@pytest.mark.slow
 def test_demo_figures_are_plausible(app, session, clock):
     today = clock.today
     seed_demo(session, members=1500, seed=7, now=clock.now, password="demo-kode-123")

@@ -97,6 +97,7 @@ def test_the_notice_period_conversation_is_for_dismissed_members_only_staff_too(
     assert "for medlemmer i opsigelsesperioden" in page and 'class="slot"' not in page
 
 
+@pytest.mark.slow
 def test_the_demo_sick_listed_member_on_min_side_and_on_her_caseworkers_screen(app, session, client, auth, clock):
     seed_demo(session, members=400, seed=3, now=clock.now, password="demo-adgangskode")
     session.commit()

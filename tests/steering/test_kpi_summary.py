@@ -21,6 +21,7 @@ def _comparable(report: kpi.Report) -> dict:
     return {"records": records, "curves": curves, "keys": report.split_keys}
 
 
+@pytest.mark.slow
 def test_the_summary_gives_the_live_report_for_every_split_and_filter(app, session, clock):
     seed_demo(session, members=600, seed=2026, now=clock.now, password="demo-adgangskode")
     session.commit()
