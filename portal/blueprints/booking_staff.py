@@ -21,7 +21,7 @@ from portal.blueprints.booking import (
     start_param,
 )
 from portal.extensions import db
-from portal.models import Caseworker, User
+from portal.models import Booking, Caseworker, User
 from portal.models.statuses import BookingStatus
 from portal.query_args import db_int
 from portal.services import access
@@ -54,6 +54,36 @@ def _staff_caseworker() -> Caseworker:
 
 def _cw_args(caseworker: Caseworker) -> dict:
     return {"sagsbehandler": caseworker.id} if current_user.role == "admin" else {}
+
+
+# Where each page shows a service's error, by the form's action and the field the error names (DomainError.field):
+# the id of the field a person corrects, which the error summary links to and which names the error line (a radio
+# group: its first button). An error naming no field of the form (a rule, a hidden id, the time picked from the
+# list) is keyed "_": the error summary says it, linked to nothing.
+_HOURS_ERROR_IDS = {
+    "add_hours": {"weekday": "weekday", "start_time": "start_time", "end_time": "end_time",
+                  "location_id": "location_id"},
+    "add_exception": {"kind": "kind-absence", "day": "day", "start_time": "ex_start_time",
+                      "ex_start_time": "ex_start_time", "end_time": "ex_end_time", "ex_end_time": "ex_end_time",
+                      "location_id": "ex_location_id", "ex_location_id": "ex_location_id", "note": "note"},
+}
+_BOOKING_ERROR_IDS = {
+    "outcome": {"outcome": "outcome-held"},
+    "move": {"day": "move-day", "time": "move-time", "starts_at": "move-time", "reason": "move-reason",
+             "override_reason": "move-override_reason"},
+    "cancel": {"reason": "cancel-reason"},
+}
+_NEW_ERROR_IDS = {"type": "type", "channel": "channel"}  # the search form's; a booked time is picked from the list
+
+
+def _staff_forms(booking: Booking) -> set[str]:
+    """The forms (their actions) the booking's page shows now: the outcome once it has begun, else move and cancel."""
+    now = utcnow()
+    if booking.status == BookingStatus.BOOKED and booking.starts_at > now:
+        return {"move", "cancel"}
+    if booking.status in (BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW) and booking.starts_at <= now:
+        return {"outcome"}
+    return set()
 
 
 @bp.route("/kalender")
@@ -115,8 +145,10 @@ def staff_booking(booking_id: int):
             flash(message, "success")
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
         except DomainError as exc:
-            errors = {f"{action}-{exc.field or 'form'}": exc.message}
             booking = staff_visible_booking(booking_id)
+            # a form sent from a page the booking has since left (begun, cancelled) is no longer shown: no field
+            ids = _BOOKING_ERROR_IDS.get(action, {}) if action in _staff_forms(booking) else {}
+            errors = {ids.get(exc.field, "_"): exc.message}
     with unit_of_work():
         svc.record_booking_view(db.session, current_user, booking, now=utcnow())
     invitation = joint_conversation.latest_invitation(db.session, booking)
@@ -124,8 +156,9 @@ def staff_booking(booking_id: int):
     counter = to_local(counter_time) if counter_time else None
     return render_template("booking/staff_booking.html", booking=booking, ctype=TYPES[booking.type],
                            errors=errors, form=form, status_names=STAFF_STATUS_NAMES, now=utcnow(),
-                           cw_args=_cw_args(booking.caseworker), invitation=invitation,
-                           counter=counter, change_refusal=refusal), (422 if errors else 200)
+                           cw_args=_cw_args(booking.caseworker), invitation=invitation, counter=counter,
+                           change_refusal=refusal, forms=set() if refusal else _staff_forms(booking)), \
+        (422 if errors else 200)
 
 
 @bp.route("/kalender/ny", methods=["GET", "POST"])
@@ -141,6 +174,7 @@ def staff_new():
     channel = source.get("channel") or None
     member = None
     slots = []
+    listed = False  # the week's free times were looked up: shown even beside an error (a past date, a time taken)
     try:
         from_day = parse_date(source.get("fra"), local_today())
         if from_day < local_today():
@@ -182,7 +216,7 @@ def staff_new():
         except Clash as exc:  # the member is elsewhere then: say where, and offer to go ahead with a reason
             clash = {"message": exc.message, "start": source.get("start"), "reason": source.get("override_reason")}
         except DomainError as exc:
-            errors[exc.field or "_"] = exc.message
+            errors[_NEW_ERROR_IDS.get(exc.field, "_")] = exc.message
     if member is not None and type_code in TYPES and "type" not in errors:
         with unit_of_work():
             svc.record_member_lookup(db.session, current_user, member, now=utcnow())
@@ -190,8 +224,9 @@ def staff_new():
         try:
             slots = free_slots(db.session, type=type_code, start=start, end=start + timedelta(days=7),
                                now=utcnow(), member=member, caseworker_id=caseworker.id, channel=channel, staff=True)
+            listed = True
         except ValidationFailed as exc:
-            errors[exc.field or "_"] = exc.message
+            errors[_NEW_ERROR_IDS.get(exc.field, "_")] = exc.message
     existing = (svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=utcnow())
                 if member is not None and type_code in TYPES else None)  # a second one only on purpose
     by_day: dict = {}
@@ -200,7 +235,7 @@ def staff_new():
     return render_template("booking/staff_new.html", caseworker=caseworker, member=member, number=number,
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
-                           start_param=start_param, searched=bool(number and type_code), clash=clash,
+                           start_param=start_param, listed=listed, clash=clash,
                            existing=existing, today=local_today(),
                            joint_deadline=joint_conversation.joint_deadline(member)
                            if member is not None and type_code == "joint" else None), \
@@ -232,10 +267,7 @@ def working_hours():
                       "warning")
             return redirect(url_for("booking.working_hours", **_cw_args(caseworker)))
         except DomainError as exc:
-            field = exc.field or "_"
-            if action == "add_exception" and field in ("start_time", "end_time", "location_id"):
-                field = "ex_" + field
-            errors[field] = exc.message
+            errors[_HOURS_ERROR_IDS.get(action, {}).get(exc.field, "_")] = exc.message
     today = local_today()
     locations = service_locations.by_name(db.session)
     return render_template(
