@@ -174,19 +174,21 @@ def staff_new():
     channel = source.get("channel") or None
     member = None
     slots = []
-    listed = False  # the week's free times were looked up: shown even beside an error (a past date, a time taken)
+    listed = False  # the week's free times were looked up: shown beside an error a new pick corrects (a time taken)
     try:
         from_day = parse_date(source.get("fra"), local_today())
-        if from_day < local_today():
+        from_day_passed = from_day < local_today()
+        if from_day_passed:
             if request.method == "GET":  # said, not silently moved; a booking sent on a stale form is not stopped
                 errors["fra"] = _("Datoen er passeret. Tiderne vises fra i dag.")
             from_day = local_today()
     except ValidationFailed as exc:
         errors["fra"] = exc.message
-        from_day = local_today()
+        from_day, from_day_passed = local_today(), False
     if from_day > local_today() + STAFF_HORIZON:
         errors["fra"] = _("Samtaler kan højst bookes et år frem. Tjek datoen.")
         from_day = local_today()
+    listable = "fra" not in errors or from_day_passed  # a past day is listed from today, as its error says
     if number:
         member = access.member_by_number(db.session, number)
         scope = staff_scope()
@@ -224,7 +226,7 @@ def staff_new():
         try:
             slots = free_slots(db.session, type=type_code, start=start, end=start + timedelta(days=7),
                                now=utcnow(), member=member, caseworker_id=caseworker.id, channel=channel, staff=True)
-            listed = True
+            listed = listable
         except ValidationFailed as exc:
             errors[_NEW_ERROR_IDS.get(exc.field, "_")] = exc.message
     existing = (svc.upcoming_booking_of_type(db.session, member, TYPES[type_code], now=utcnow())

@@ -37,9 +37,15 @@ ROLES = ("anonymous", "member", "caseworker", "steering", "admin", "jobcenter")
 # Forms found on the day this was written (per role, after deduplication by action route): fewer means the
 # discovery broke (a page moved, a link vanished), not that the portal lost forms.
 FLOOR = {"anonymous": 5, "member": 20, "caseworker": 30, "steering": 5, "admin": 19, "jobcenter": 3}
-# Inputs per form: the suite's budget (about a minute and a half for the module); FORM_FUZZ_EXAMPLES=200 for a
-# deeper hunt by hand.
+# Inputs per form: the suite's budget; FORM_FUZZ_EXAMPLES=200 for a deeper hunt by hand. A form with few fields a
+# person fills has few places for hostile values: 6 inputs plus 5 per such field, up to EXAMPLES (a button with
+# only hidden fields gets 6, e.g. taking a handoff; one with three or more fields the full budget).
 EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "20"))
+
+
+def examples_for(form: Form) -> int:
+    filled = sum(1 for f in form.fields.values() if f.kind not in ("hidden", "submit", "button"))
+    return min(EXAMPLES, 6 + 5 * filled)
 # Forms every role sees that do the same for all of them: fuzzed as anonymous and as a member only.
 SHARED = {"/sprog/<lang>", "/login/laas-op", "/login/link", "/login", "/chat/samtale"}
 # Not fuzzed, and why.
@@ -131,7 +137,7 @@ def _fuzz(client, form: Form, watch: DatabaseWatch, caplog) -> tuple[int, dict[i
     tried, statuses, problems = 0, {}, []
     state = {"before": watch.fingerprint()}
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=examples_for(form), deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate],  # no shrinking: each example changes the shared database
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large, HealthCheck.large_base_example])
