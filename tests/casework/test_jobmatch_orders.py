@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.models.casework import JobOrder, JobReferral, Placement
 from portal.services.access import staff_scope
 from portal.services.casework import jobmatch
-from portal.services.errors import Conflict
+from portal.services.errors import Conflict, ValidationFailed
 from portal.timeutil import local_today, utcnow
 
 TODAY = local_today()
@@ -75,6 +75,58 @@ def test_hours_per_week_that_are_not_ascii_digits_are_refused_not_a_500(client, 
     assert response.status_code == 422
     assert "mellem 1 og 48" in html and "DISCO-koden består kun af cifre" in html
     assert session.scalar(select(func.count()).select_from(JobOrder)) == 0
+
+
+@pytest.mark.parametrize(("field", "length", "limit"), [
+    ("employer", 161, 160), ("title", 200, 160), ("trade", 81, 80), ("contact_name", 161, 160),
+    ("contact_phone", 21, 20), ("description", 4001, 4000)])
+def test_a_text_longer_than_its_field_is_refused_at_the_field_not_cut(client, auth, make, session, cw, places,
+                                                                      field, length, limit):
+    """A caseworker's text is kept whole or refused with the limit (issue 18): the order is never stored cut."""
+    make.commit()
+    auth.login("sb-odense")
+    form = {"employer": "Plejecenter Åkanden", "title": "SOSU-assistent", "trade": "Social- og sundhedsassistent",
+            "location_id": str(places["odense"].id), "employment": "temporary",
+            "deadline": (TODAY + timedelta(days=10)).isoformat(), "contact_name": "Per", "contact_phone": "66123456",
+            "description": "Dagvagt."}
+    form[field] = ("4" if field == "contact_phone" else "æ") * length
+    response = auth.post("/sagsbehandler/jobordrer/ny", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in html
+    assert f"Skriv højst {limit} tegn (du skrev {length})" in html
+    assert session.scalar(select(func.count()).select_from(JobOrder)) == 0
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("disco_code", "123456789", "DISCO-koden består kun af cifre"),
+    ("hours_per_week", "1" * 5000, "mellem 1 og 48"),
+    ("deadline", (TODAY + timedelta(days=10)).isoformat() + "x", "Skriv ansøgningsfristen som en dato"),
+    ("title", "SOSU\u202eassistent", "usynlige styretegn")])
+def test_codes_numbers_and_dates_are_checked_whole_not_cut_to_fit(client, auth, make, session, cw, places,
+                                                                  field, value, message):
+    make.commit()
+    auth.login("sb-odense")
+    form = {"employer": "Plejecenter Åkanden", "title": "SOSU-assistent", "trade": "Social- og sundhedsassistent",
+            "location_id": str(places["odense"].id), "employment": "temporary",
+            "deadline": (TODAY + timedelta(days=10)).isoformat(), "contact_name": "Per", field: value}
+    response = auth.post("/sagsbehandler/jobordrer/ny", form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(JobOrder)) == 0
+
+
+def test_a_referral_note_over_1000_characters_is_refused_not_cut(app, make, session, cw, places):
+    member = make.member(location=places["odense"], caseworker=cw)
+    job = order(session, places)
+    make.commit()
+    scope = staff_scope(session, cw.user)
+    with pytest.raises(ValidationFailed, match="højst 1000 tegn"):
+        jobmatch.refer_member(session, scope, job, member, note="n" * 1001, today=TODAY)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(JobReferral)) == 0
+    referral = jobmatch.refer_member(session, scope, job, member, note="n" * 1000, today=TODAY)
+    assert referral.note == "n" * 1000
 
 
 def test_create_job_order_then_see_it_listed(client, auth, make, session, cw, places):

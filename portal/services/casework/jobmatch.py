@@ -36,7 +36,7 @@ from portal.services.access import StaffScope, require_edit, visible_members_cla
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 from portal.services.messaging import notifications
-from portal.services.text_limits import one_line_breaks
+from portal.services.text_limits import kept_whole, one_line_breaks
 from portal.timeutil import to_local, utcnow
 
 MATCHABLE_STATUSES = (MemberStatus.LEDIG, MemberStatus.OPSAGT, MemberStatus.SYGEMELDT)
@@ -77,32 +77,45 @@ def _possible_phone(text: str) -> bool:
         return False
 
 
-def _clean(value: str | None, limit: int) -> str:
-    return one_line_breaks(value or "").strip()[:limit]
+def _clean(value: str | None) -> str:
+    """A short machine-read value (a code, a number, a date), stripped and never cut: its own check refuses what
+    is too long; what a person writes goes through _whole."""
+    return one_line_breaks(value or "").strip()
+
+
+def _whole(errors: dict[str, str], name: str, value: str | None, limit: int, label: str) -> str:
+    """A text the caseworker wrote, kept whole or refused at its field (too long, or with control characters):
+    never cut short behind their back (issue 18)."""
+    try:
+        return kept_whole(value, limit, field=name, label=label) or ""
+    except ValidationFailed as refused:
+        errors[name] = refused.message
+        return ""
 
 
 def validate_job_order(session: Session, data: JobOrderInput, today: date) -> dict:
     """Check a job order form; returns the column values or raises ValidationFailed with every error."""
     errors: dict[str, str] = {}
     values: dict = {}
-    for name, missing, limit in (("employer", _("Skriv arbejdsgiver."), 160),
-                                 ("title", _("Skriv stillingsbetegnelse."), 160),
-                                 ("trade", _("Skriv fag."), 80), ("contact_name", _("Skriv kontaktperson."), 160)):
-        values[name] = _clean(getattr(data, name), limit)
-        if not values[name]:
+    for name, label, missing, limit in (("employer", _("Arbejdsgiver"), _("Skriv arbejdsgiver."), 160),
+                                        ("title", _("Stillingsbetegnelse"), _("Skriv stillingsbetegnelse."), 160),
+                                        ("trade", _("Fag"), _("Skriv fag."), 80),
+                                        ("contact_name", _("Kontaktperson"), _("Skriv kontaktperson."), 160)):
+        values[name] = _whole(errors, name, getattr(data, name), limit, label)
+        if not values[name] and name not in errors:
             errors[name] = missing
-    disco = _clean(data.disco_code, 8)
-    if disco and not ascii_digits(disco):
+    disco = _clean(data.disco_code)
+    if disco and (not ascii_digits(disco) or len(disco) > 8):
         errors["disco_code"] = _("DISCO-koden består kun af cifre, fx 532210.")
     values["disco_code"] = disco or None
     location = session.get(ServiceLocation, data.location_id) if data.location_id else None
     if location is None:
         errors["location_id"] = _("Vælg arbejdsstedets nærmeste betjeningssted.")
     values["location_id"] = data.location_id
-    hours = _clean(data.hours_per_week, 5)
+    hours = _clean(data.hours_per_week)
     values["hours_per_week"] = None
     if hours:
-        if not ascii_digits(hours) or not 1 <= int(hours) <= 48:
+        if not ascii_digits(hours) or len(hours) > 2 or not 1 <= int(hours) <= 48:
             errors["hours_per_week"] = _("Timer pr. uge skal være et helt tal mellem 1 og 48.")
         else:
             values["hours_per_week"] = int(hours)
@@ -110,25 +123,25 @@ def validate_job_order(session: Session, data: JobOrderInput, today: date) -> di
         errors["employment"] = _("Vælg fast eller midlertidig ansættelse.")
     values["employment"] = data.employment
     try:
-        deadline = date.fromisoformat(_clean(data.deadline, 10))
+        deadline = date.fromisoformat(_clean(data.deadline))
     except ValueError:
         errors["deadline"] = _("Skriv ansøgningsfristen som en dato, fx 2026-12-31.")
     else:
         if deadline < today:
             errors["deadline"] = _("Ansøgningsfristen må ikke ligge før i dag.")
         values["deadline"] = deadline
-    email = _clean(data.contact_email, 254)
+    email = _whole(errors, "contact_email", data.contact_email, 254, _("Kontaktens e-mail"))
     if email:
         try:  # the same check as every other address in the portal ("kim@" was taken)
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
             errors["contact_email"] = _("Skriv en gyldig e-mailadresse, fx navn@arbejdsgiver.dk.")
     values["contact_email"] = email or None
-    phone = _clean(data.contact_phone, 20)
+    phone = _whole(errors, "contact_phone", data.contact_phone, 20, _("Kontaktens telefon"))
     if phone and not _possible_phone(phone):  # an employer's number may be foreign: possible, not only Danish
         errors["contact_phone"] = _("Skriv et telefonnummer, fx 66 12 34 56 eller +46 8 123 456 78.")
     values["contact_phone"] = phone or None
-    values["description"] = _clean(data.description, 4000) or None
+    values["description"] = _whole(errors, "description", data.description, 4000, _("Beskrivelse")) or None
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return values
@@ -414,9 +427,10 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
                                                          JobReferral.member_id == member.id))
     if exists:
         raise Conflict(_("Medlemmet er allerede henvist til denne jobordre."))
+    note = kept_whole(note, 1000, field="note", label=_("Note"))
     now = now or utcnow()
     referral = JobReferral(job_order_id=order.id, member_id=member.id, status=ReferralStatus.REFERRED,
-                           note=_clean(note, 1000) or None, referred_by_user_id=scope.user.id,
+                           note=note, referred_by_user_id=scope.user.id,
                            referred_at=now, updated_at=now)
     session.add(referral)
     session.flush()
