@@ -218,7 +218,12 @@ def staff_new():
         except Clash as exc:  # the member is elsewhere then: say where, and offer to go ahead with a reason
             clash = {"message": exc.message, "start": source.get("start"), "reason": source.get("override_reason")}
         except DomainError as exc:
-            errors[_NEW_ERROR_IDS.get(exc.field, "_")] = exc.message
+            if exc.context.get("clash"):  # the reason to book anyway was refused: ask again, at the clash
+                clash = {"message": exc.context["clash"], "start": source.get("start"),
+                         "reason": source.get("override_reason")}
+                errors["override_reason"] = exc.message
+            else:
+                errors[_NEW_ERROR_IDS.get(exc.field, "_")] = exc.message
     if member is not None and type_code in TYPES and "type" not in errors:
         with unit_of_work():
             svc.record_member_lookup(db.session, current_user, member, now=utcnow())

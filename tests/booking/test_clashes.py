@@ -239,6 +239,33 @@ def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, aut
     assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1
 
 
+@pytest.mark.parametrize(("reason", "said"), [("x" * 501, "højst være 500 tegn"),
+                                               ("Medlemmet\u202eflytter", "usynlige styretegn")])
+def test_a_refused_reason_to_book_anyway_asks_again_at_the_clash(client, auth, session, world, reason, said):
+    """The reason was refused in the error summary only, with the clash form gone: the caseworker had to find the
+    time again to be asked for a reason again."""
+    from portal.blueprints.booking import start_param
+
+    member = world["member"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    auth.login("birgitte")
+    form = {"medlem": member.member_number, "type": "cv", "start": start_param(WED_10), "override_reason": reason}
+    refused = auth.post("/kalender/ny", form, page="/kalender/ny")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Medlemmet er optaget" in html and "Webinar: Sådan finder du dit nye job" in html
+    assert 'id="override_reason-error"' in html and said in html
+    assert 'href="#override_reason"' in html  # the summary's link reaches the field
+    assert 'aria-describedby="override_reason-error override-hint"' in html
+    assert f'name="start" value="{start_param(WED_10)}"' in html
+    assert _count(session, Booking) == 0 and _count(session, AuditEntry, AuditEntry.action == "clash.override") == 0
+
+    booked = auth.post("/kalender/ny", {**form, "override_reason": "Medlemmet ser webinaret som optagelse"},
+                       page="/kalender/ny")
+    assert booked.status_code == 302 and _count(session, Booking) == 1
+
+
 def test_the_caseworker_moving_a_conversation_onto_a_session_is_told_and_may_move_with_a_reason(
         client, auth, session, world):
     """The move form said 'gå videre med en begrundelse' but had no field for one: a dead end."""

@@ -110,18 +110,23 @@ def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at:
     if place is None:
         return
     reason = one_line_breaks(override_reason or "").strip()
+    staff_clash = _("Medlemmet er optaget på det tidspunkt: %(place)s. Vælg en anden tid, eller gå videre med en "
+                    "begrundelse, hvis medlemmet skal begge steder.", place=place.describe())
     if staff and reason:
-        refuse_control_characters(reason, field="override_reason", label=_("Begrundelsen"))
-        if len(reason) > 500:
-            raise ValidationFailed(_("Begrundelsen må højst være 500 tegn."), field="override_reason")
+        try:
+            refuse_control_characters(reason, field="override_reason", label=_("Begrundelsen"))
+            if len(reason) > 500:
+                raise ValidationFailed(_("Begrundelsen må højst være 500 tegn."), field="override_reason")
+        except ValidationFailed as refused:  # the clash is still there: a form asking again can say it again
+            refused.context["clash"] = staff_clash
+            raise
         audit.record(session, actor if isinstance(actor, (User, str)) else None, "clash.override",
                      member_id=member.id, now=now, reason=reason,
                      detail={"other": place.kind, "other_title": place.title,
                              "other_starts_at": place.starts_at.isoformat(), "starts_at": starts_at.isoformat()})
         return
     if staff:
-        raise Clash(_("Medlemmet er optaget på det tidspunkt: %(place)s. Vælg en anden tid, eller gå videre med en "
-                      "begrundelse, hvis medlemmet skal begge steder.", place=place.describe()), field="override_reason")
+        raise Clash(staff_clash, field="override_reason")
     where = _("under Mine samtaler") if place.kind == "booking" else _("under Mine tilmeldinger")
     raise Clash(_("Du er optaget på det tidspunkt: %(place)s. Du kan ikke være to steder på én gang. Vælg en anden "
                   "tid, eller flyt eller aflys det andet først %(where)s.", place=place.describe(), where=where),
