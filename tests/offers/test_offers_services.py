@@ -559,3 +559,53 @@ def test_a_held_seat_on_an_offer_no_longer_open_to_the_member_is_passed_on_not_t
     assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "offers.registered", OutboxMessage.to_address == employed.email)) == 0
     assert "ikke længere åbent for dig" in str(waitlist.NOT_OPEN_ANY_MORE)
+
+
+def test_a_freed_seat_skips_a_waiting_member_the_offer_is_no_longer_open_to(session, make, setup):
+    """No seat is held (and mailed) for one who cannot take it while the next in line waits out the hold."""
+    odense, _cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1)
+    holder, employed, next_in_line = (make.member(location=odense) for _ in range(3))
+    reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
+    skipped = offers.register(session, employed, s.id, actor="cli", now=NOW + timedelta(seconds=1))
+    waiting = offers.register(session, next_in_line, s.id, actor="cli", now=NOW + timedelta(seconds=2))
+    session.execute(update(Member).where(Member.id == employed.id).values(status="i_job"))
+    session.commit()
+    session.expire_all()
+
+    offers.cancel_registration(session, reg, actor="cli", now=NOW + timedelta(hours=1), reason="Andet møde")
+    session.commit()
+    assert session.get(OfferRegistration, skipped.id).status == "declined"
+    assert session.get(OfferRegistration, waiting.id).status == "offered"
+    assert session.get(OfferSession, s.id).seats_taken == 1
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "offers.seat_not_open"))
+    assert entry.member_id == employed.id
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == employed.email)).all()
+    assert [m.kind for m in mails if m.kind != "offers.waitlisted"] == ["offers.seat_not_open"]
+    assert "ikke længere på ventelisten" in mails[-1].subject and "sagsbehandler" in mails[-1].body_text
+
+
+def test_a_held_seat_of_a_member_the_offer_closed_to_is_passed_on_by_the_job_before_the_hold_runs_out(
+        session, make, setup):
+    odense, _cw, offer = setup
+    s = make_session(session, offer, location=odense, capacity=1, starts_in=timedelta(days=6))
+    holder, first, second = (make.member(location=odense) for _ in range(3))
+    reg = offers.register(session, holder, s.id, actor="cli", now=NOW)
+    held = offers.register(session, first, s.id, actor="cli", now=NOW + timedelta(seconds=1))
+    waiting = offers.register(session, second, s.id, actor="cli", now=NOW + timedelta(seconds=2))
+    offers.cancel_registration(session, reg, actor="cli", now=NOW, reason="Fik arbejde")
+    session.commit()
+    assert session.get(OfferRegistration, held.id).status == "offered"
+    assert waitlist.expire_held_seats(session, NOW + timedelta(hours=1)) == 0  # still open to her: she keeps it
+
+    session.execute(update(Member).where(Member.id == first.id).values(status="i_job"))
+    session.commit()
+    session.expire_all()
+    assert waitlist.expire_held_seats(session, NOW + timedelta(hours=2)) == 1  # 22 hours before the hold ends
+    session.commit()
+    assert session.get(OfferRegistration, held.id).status == "declined"
+    assert session.get(OfferRegistration, waiting.id).status == "offered"
+    assert session.get(OfferSession, s.id).seats_taken == 1
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "offers.seat_not_open"))
+    assert mail.to_address == first.email and "Pladsen på" in mail.subject
+    assert waitlist.expire_held_seats(session, NOW + timedelta(hours=3)) == 0  # once

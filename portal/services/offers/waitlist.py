@@ -118,6 +118,9 @@ def promote_waitlist(session: Session, offer_session: OfferSession, *, now: date
         )
         if reg is None:
             break
+        if not offer_fits(offer_session.offer, reg.member):  # no seat held for one who cannot take it
+            _end_place_not_open(session, reg, offer_session, now)
+            continue
         set_status(reg, offer_session, RegistrationStatus.OFFERED, now)
         reg.held_until = min(now + hold, offer_session.starts_at)
         reg.hold_round = (reg.hold_round or 0) + 1
@@ -138,33 +141,74 @@ def seats_offered_at(session: Session, session_id: int, now: datetime) -> int:
 
 
 def expire_held_seats(session: Session, now: datetime) -> int:
-    """Held seats not accepted by `held_until` pass to the next in line. For the scheduler; the caller commits.
+    """Held seats not accepted by `held_until` pass to the next in line, and so do held seats of members the offer
+    is no longer open to (their status or target group changed since: they could not take it, and the next in line
+    would wait out the hold). For the scheduler; the caller commits.
 
-    Returns the number of holds that expired.
+    Returns the number of held seats passed on.
     """
-    due = session.execute(
-        select(OfferRegistration.id, OfferRegistration.session_id)
-        .where(OfferRegistration.status == RegistrationStatus.OFFERED, OfferRegistration.held_until <= now)
-        .order_by(OfferRegistration.session_id, OfferRegistration.id)
+    held = session.scalars(
+        select(OfferRegistration)
+        .options(joinedload(OfferRegistration.member),
+                 joinedload(OfferRegistration.offer_session).joinedload(OfferSession.offer))
+        .where(OfferRegistration.status == RegistrationStatus.OFFERED)
     ).all()
-    expired = 0
-    for session_id in sorted({sid for _id, sid in due}):
+    due = sorted({reg.session_id for reg in held
+                  if reg.held_until <= now or not offer_fits(reg.offer_session.offer, reg.member)})
+    passed_on = 0
+    for session_id in due:
         offer_session = lock_session(session, session_id)
         regs = session.scalars(
             select(OfferRegistration).options(joinedload(OfferRegistration.member))
-            .where(OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.OFFERED,
-                   OfferRegistration.held_until <= now)
+            .where(OfferRegistration.session_id == session_id, OfferRegistration.status == RegistrationStatus.OFFERED)
+            .order_by(OfferRegistration.id)
             .execution_options(populate_existing=True)
         ).all()
         for reg in regs:
-            set_status(reg, offer_session, RegistrationStatus.EXPIRED, now)
-            audit.record(session, SystemActor.SCHEDULER, "offers.hold_expired", member_id=reg.member_id,
-                         target=reg, now=now)
-            _tell_hold_expired(session, reg, offer_session, now)
-            expired += 1
+            if reg.held_until <= now:
+                set_status(reg, offer_session, RegistrationStatus.EXPIRED, now)
+                audit.record(session, SystemActor.SCHEDULER, "offers.hold_expired", member_id=reg.member_id,
+                             target=reg, now=now)
+                _tell_hold_expired(session, reg, offer_session, now)
+            elif not offer_fits(offer_session.offer, reg.member):
+                _end_place_not_open(session, reg, offer_session, now)
+            else:
+                continue
+            passed_on += 1
         session.flush()
         promote_waitlist(session, offer_session, now=now)
-    return expired
+    return passed_on
+
+
+def _end_place_not_open(session: Session, reg: OfferRegistration, offer_session: OfferSession,
+                        now: datetime) -> None:
+    """A held seat or waiting-list place of a member the offer is no longer open to ends, and she is told why
+    (as when she tries to take the seat: NOT_OPEN_ANY_MORE). The caller holds the session lock."""
+    was_held = reg.status == RegistrationStatus.OFFERED
+    set_status(reg, offer_session, RegistrationStatus.DECLINED, now)
+    session.flush()
+    audit.record(session, SystemActor.SYSTEM, "offers.seat_not_open", member_id=reg.member_id, target=reg,
+                 detail={"session_id": offer_session.id, "offer_id": offer_session.offer_id,
+                         "was": "held" if was_held else "waitlisted"}, now=now)
+    title = offer_session.offer.title
+
+    def words() -> dict:
+        when = session_when(offer_session)
+        if was_held:
+            subject = _("Pladsen på %(title)s er givet videre", title=title)
+            passed = _("Pladsen, vi holdt til dig på %(title)s %(when)s, er givet videre til den næste på ventelisten.",
+                       title=title, when=when)
+        else:
+            subject = _("Du er ikke længere på ventelisten til %(title)s", title=title)
+            passed = _("Din plads på ventelisten til %(title)s %(when)s er givet videre.", title=title, when=when)
+        return {"subject": subject,
+                "text": "\n\n".join((
+                    _("Tilbuddet er ikke længere åbent for dig, fordi din situation hos os har ændret sig, siden du "
+                      "skrev dig på ventelisten."), passed,
+                    _("Spørg din sagsbehandler, hvis du mener, tilbuddet stadig passer til dig.")))}
+
+    tell_member_in_language(session, reg.member, now, words, key=f"offer-not-open-{reg.id}-{reg.sequence}",
+                            kind="offers.seat_not_open")
 
 
 def accept_offered_seat(session: Session, registration: OfferRegistration, *, actor: Actor,
