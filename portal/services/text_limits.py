@@ -48,5 +48,8 @@ def kept_whole(text: str | None, limit: int, *, field: str, label: str | None = 
     text = one_line_breaks(text or "").strip()
     refuse_control_characters(text, field=field, label=label)
     if len(text) > limit:
+        if label:  # named, so the line makes sense in an error summary above the form too
+            raise ValidationFailed(_("%(label)s: Skriv højst %(n)s tegn (du skrev %(m)s).", label=label,
+                                     n=count_text(limit), m=count_text(len(text))), field=field)
         raise ValidationFailed(_("Skriv højst %(n)d tegn (du skrev %(m)d).", n=limit, m=len(text)), field=field)
     return text or None
