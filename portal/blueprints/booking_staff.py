@@ -217,6 +217,8 @@ def staff_new():
             return redirect(url_for("booking.staff_booking", booking_id=booking.id))
         except Clash as exc:  # the member is elsewhere then: say where, and offer to go ahead with a reason
             clash = {"message": exc.message, "start": source.get("start"), "reason": source.get("override_reason")}
+            if source.get("clash_form"):  # "Book alligevel" sent with the reason left empty (or only spaces)
+                errors["override_reason"] = _("Skriv en begrundelse for at booke alligevel.")
         except DomainError as exc:
             if exc.context.get("clash"):  # the reason to book anyway was refused: ask again, at the clash
                 clash = {"message": exc.context["clash"], "start": source.get("start"),

@@ -240,7 +240,9 @@ def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, aut
 
 
 @pytest.mark.parametrize(("reason", "said"), [("x" * 501, "højst være 500 tegn"),
-                                               ("Medlemmet\u202eflytter", "usynlige styretegn")])
+                                               ("Medlemmet\u202eflytter", "usynlige styretegn"),
+                                               ("x", "mindst 5 tegn"),
+                                               ("   ", "Skriv en begrundelse for at booke alligevel.")])
 def test_a_refused_reason_to_book_anyway_asks_again_at_the_clash(client, auth, session, world, reason, said):
     """The reason was refused in the error summary only, with the clash form gone: the caseworker had to find the
     time again to be asked for a reason again."""
@@ -250,7 +252,8 @@ def test_a_refused_reason_to_book_anyway_asks_again_at_the_clash(client, auth, s
     offers.register(session, member, world["a"].id, actor="cli", now=NOW)
     session.commit()
     auth.login("birgitte")
-    form = {"medlem": member.member_number, "type": "cv", "start": start_param(WED_10), "override_reason": reason}
+    form = {"medlem": member.member_number, "type": "cv", "start": start_param(WED_10), "override_reason": reason,
+            "fra": "2027-03-24", "clash_form": "1"}
     refused = auth.post("/kalender/ny", form, page="/kalender/ny")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
@@ -259,6 +262,7 @@ def test_a_refused_reason_to_book_anyway_asks_again_at_the_clash(client, auth, s
     assert 'href="#override_reason"' in html  # the summary's link reaches the field
     assert 'aria-describedby="override_reason-error override-hint"' in html
     assert f'name="start" value="{start_param(WED_10)}"' in html
+    assert 'name="fra" value="2027-03-24"' in html  # the week searched stays the week shown
     assert _count(session, Booking) == 0 and _count(session, AuditEntry, AuditEntry.action == "clash.override") == 0
 
     booked = auth.post("/kalender/ny", {**form, "override_reason": "Medlemmet ser webinaret som optagelse"},

@@ -98,6 +98,9 @@ def session_times(session: Session, member_id: int, starts_at: datetime,
             if row.ends_at - row.starts_at <= MAX_MEETING]
 
 
+OVERRIDE_REASON_MIN = 5  # as a caseworker's reason to cancel a right-and-duty place
+
+
 def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at: datetime, *, actor: Actor, now: datetime,
                  staff: bool = False, override_reason: str | None = None, exclude_booking_id: int | None = None,
                  exclude_session_id: int | None = None) -> None:
@@ -117,6 +120,9 @@ def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at:
             refuse_control_characters(reason, field="override_reason", label=_("Begrundelsen"))
             if len(reason) > 500:
                 raise ValidationFailed(_("Begrundelsen må højst være 500 tegn."), field="override_reason")
+            if len(reason) < OVERRIDE_REASON_MIN:  # "x" says nothing in the member's log
+                raise ValidationFailed(_("Skriv en begrundelse på mindst %(n)d tegn.", n=OVERRIDE_REASON_MIN),
+                                       field="override_reason")
         except ValidationFailed as refused:  # the clash is still there: a form asking again can say it again
             refused.context["clash"] = staff_clash
             raise
