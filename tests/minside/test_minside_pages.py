@@ -500,6 +500,11 @@ def test_held_seat_can_be_taken_with_one_click_from_min_side(app, session, auth,
     auth.login("medlem", "demo-adgangskode")
     page = client.get("/min-side").get_data(as_text=True)
     assert "Tag pladsen" in page
+    from portal.i18n import format_local_datetime
+
+    with app.test_request_context():
+        until = format_local_datetime(held.held_until, "d. MMM y 'kl.' HH:mm")
+    assert f"Svar senest {until}, ellers går pladsen videre." in page  # the answer has a deadline: say it
     response = auth.post(f"/tilbud/tilmelding/{held.id}/tag-plads", {"next": "/min-side"}, page="/min-side")
     assert response.status_code == 302 and response.headers["Location"].endswith("/min-side")
     session.expire_all()
