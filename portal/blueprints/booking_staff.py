@@ -245,6 +245,7 @@ def staff_new():
                            type_code=type_code, channel=channel, by_day=by_day, errors=errors, from_day=from_day,
                            next_day=from_day + timedelta(days=7), cw_args=_cw_args(caseworker),
                            start_param=start_param, listed=listed, clash=clash,
+                           member_busy_listed=any(slot.member_busy for slot in slots),
                            existing=existing, today=local_today(),
                            joint_deadline=joint_conversation.joint_deadline(member)
                            if member is not None and type_code == "joint" else None), \

@@ -2,6 +2,7 @@
 registration per offer; caseworkers may override a clash with a reason (audited). Services, pages and the API."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -237,6 +238,23 @@ def test_the_caseworker_page_names_the_clash_and_books_with_a_reason(client, aut
     assert booked.status_code == 302
     assert _count(session, Booking) == 1
     assert _count(session, AuditEntry, AuditEntry.action == "clash.override") == 1
+
+
+def test_the_caseworkers_time_list_marks_the_times_the_member_is_at_a_session(client, auth, session, world):
+    """The member's own list leaves them out; the caseworker's showed them like any other time, and only a click
+    said the member was busy."""
+    member = world["member"]
+    offers.register(session, member, world["a"].id, actor="cli", now=NOW)
+    session.commit()
+    auth.login("birgitte")
+    html = client.get(f"/kalender/ny?medlem={member.member_number}&type=cv&fra=2027-03-24").get_data(as_text=True)
+    busy = re.findall(r'<button type="submit" class="slot member-busy"[^>]*aria-label="([^"]*)"', html)
+    free = re.findall(r'<button type="submit" class="slot"[^>]*aria-label="([^"]*)"', html)
+    assert busy and free and 'id="busy-hint"' in html
+    assert all("Medlemmet er optaget på det tidspunkt" in label for label in busy)
+    assert any("onsdag 24. marts kl. 10:00" in label for label in busy)  # the webinar's time (WED_10)
+    assert not any("Medlemmet er optaget" in label for label in free)
+    assert not any("onsdag 24. marts kl. 10:00" in label for label in free)
 
 
 @pytest.mark.parametrize(("reason", "said"), [("x" * 501, "højst være 500 tegn"),

@@ -48,6 +48,7 @@ class Slot:
     ends_at: datetime
     channels: tuple[str, ...]
     own_caseworker: bool
+    member_busy: bool = False  # staff lists only: the member is at a webinar or meeting then (bookable with a reason)
 
 
 def distance_km(a: ServiceLocation, b: ServiceLocation) -> float:
@@ -192,10 +193,13 @@ def free_slots(session: Session, *, type: str, start: datetime, end: datetime, n
     length = ctype.length
     intervals = open_intervals(session, wanted, earliest, latest + length, location_ids=wanted)
     busy, own_busy = _busy(session, list(wanted), earliest, latest + length, r.buffer, member, exclude_booking_id)
-    if member is not None and not staff:
-        # One person, one place: a member is not offered a time they are at a webinar or meeting (a caseworker
-        # sees it and may book anyway with a reason, see clashes.refuse_clash).
-        own_busy = _merge(own_busy + clashes.session_times(session, member.id, earliest, latest + length))
+    member_sessions: list[tuple[datetime, datetime]] = []
+    if member is not None:
+        # One person, one place: a member is not offered a time they are at a webinar or meeting; a caseworker
+        # sees it marked as such and may book anyway with a reason (clashes.refuse_clash).
+        member_sessions = _merge(clashes.session_times(session, member.id, earliest, latest + length))
+        if not staff:
+            own_busy, member_sessions = _merge(own_busy + member_sessions), []
     names = dict(session.execute(select(Caseworker.id, User.display_name).join(User, Caseworker.user_id == User.id)
                                  .where(Caseworker.id.in_(list(wanted)))).all())
     own_id = member.caseworker_id if member is not None else None
@@ -213,7 +217,8 @@ def free_slots(session: Session, *, type: str, start: datetime, end: datetime, n
                     rank = 0 if own else 1 if home is not None and loc.id == home.id else 2
                     km = distance_km(home, loc) if rank == 2 and home is not None else 0.0
                     slots.append(((rank, round(km), t, names.get(cw_id, "")), Slot(
-                        cw_id, names.get(cw_id, ""), loc.id, loc.name, t, t + length, channels, own)))
+                        cw_id, names.get(cw_id, ""), loc.id, loc.name, t, t + length, channels, own,
+                        _overlaps(member_sessions, t, t + length))))
                 t += r.step
     slots.sort(key=lambda pair: pair[0])
     result = [slot for _key, slot in slots]
