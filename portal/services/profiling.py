@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
+from portal.i18n import N_
 from portal.models import Member, ServiceLocation, User
 from portal.models.members import TARGET_GROUPS
 from portal.models.outcomes import BenefitPeriod, BenefitWeek
@@ -179,10 +180,10 @@ def _answer_objections(session: Session, member: Member, decision: GroupDecision
     for objection in objections:
         objection.answered_by_decision_id = decision.id
         objection.answered_at = now
-    if objections and member.user_id is not None:
-        notifications.notify(session, member.user_id,
-                             _("Din sagsbehandler har svaret på det, du skrev om din målgruppe."),
-                             link="/min-side/maalgruppe", now=now)
+    if objections and member.user_id is not None:  # the member's language, not the deciding caseworker's
+        notifications.notify_in_language(session, member.user,
+                                         N_("Din sagsbehandler har svaret på det, du skrev om din målgruppe."),
+                                         link="/min-side/maalgruppe", now=now)
 
 
 # ---- features from the database ----------------------------------------------------------------------------

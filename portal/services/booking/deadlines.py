@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from portal.i18n import N_
 from portal.models import Booking, Caseworker, Member
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.scheduling import SentNotice
@@ -80,7 +81,7 @@ def alerts_for(member: Member, steps, today: date, *, has_draft_plan=None) -> li
     if weeks_unemployed(member, today) == PLAN_DRAFT_WEEK - 1 and has_draft_plan is not None \
             and not has_draft_plan(member):
         alerts.append(Alert(f"plan-draft:{member.id}:{member.first_unemployment_day}", "plan_draft", member,
-                            "Udkast til Min plan", member.first_unemployment_day + timedelta(weeks=13)))
+                            N_("Udkast til Min plan"), member.first_unemployment_day + timedelta(weeks=13)))
     return alerts
 
 
@@ -117,8 +118,9 @@ def send_caseworker_alerts(session: Session, *, today: date, now: datetime) -> d
                 if not _claim_notice(session, alert.key, alert.kind, member.id, now):
                     continue
                 counts[alert.kind] += 1
-                notifications.notify(session, caseworker.user_id, _alert_text(alert),
-                                     link=_member_link(member), now=now)
+                # the caseworker's user came with the member (members_in_course): no query per alert
+                notifications.notify_in_language(session, caseworker.user, _ALERT_TEXTS[alert.kind],
+                                                 **_alert_variables(alert), link=_member_link(member), now=now)
                 digest[caseworker.id].append(alert)
                 caseworkers[caseworker.id] = caseworker
         session.commit()
@@ -141,13 +143,17 @@ def _digest(caseworker: Caseworker, alerts: list[Alert], today: date) -> outbox.
                              body_text=email.text, body_html=email.html)
 
 
-def _alert_text(alert: Alert) -> str:
-    name = alert.member.full_name
-    if alert.kind == "overdue":
-        return f"Frist overskredet: {alert.step_title} for {name} skulle være holdt senest {alert.due_date:%d.%m.%Y}."
-    if alert.kind == "plan_draft":
-        return f"{name} er i uge 12 uden et udkast til Min plan. Lav udkastet før 13 uger."
-    return f"Frist om få dage: {alert.step_title} for {name} senest {alert.due_date:%d.%m.%Y}."
+# The in-app alert per kind: Danish source strings, written in the caseworker's language (notify_in_language).
+_ALERT_TEXTS = {
+    "overdue": N_("Frist overskredet: %(step)s for %(name)s skulle være holdt senest %(day)s."),
+    "plan_draft": N_("%(name)s er i uge 12 uden et udkast til Min plan. Lav udkastet før 13 uger."),
+    "soon": N_("Frist om få dage: %(step)s for %(name)s senest %(day)s."),
+}
+
+
+def _alert_variables(alert: Alert) -> dict:
+    return {"step": notifications.in_reader_language(alert.step_title), "name": alert.member.full_name,
+            "day": f"{alert.due_date:%d.%m.%Y}" if alert.due_date else ""}
 
 
 def _member_link(member: Member) -> str:
@@ -197,9 +203,10 @@ def send_joint_invitations(session: Session, *, today: date, now: datetime) -> d
         outbox.enqueue_many(session, messages, now=now)
         counts["jobcenter"] += 1
         if caseworker:
-            notifications.notify(session, caseworker.user_id,
-                                 f"{member.full_name} og jobcentret er inviteret til fællessamtale senest "
-                                 f"{joint.due_date:%d.%m.%Y}. Book samtalen.", link=_member_link(member), now=now)
+            notifications.notify_in_language(
+                session, caseworker.user, N_("%(name)s og jobcentret er inviteret til fællessamtale senest %(day)s. "
+                                             "Book samtalen."),
+                name=member.full_name, day=f"{joint.due_date:%d.%m.%Y}", link=_member_link(member), now=now)
         session.commit()
     return counts
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
+from portal.i18n import N_
 from portal.models import Caseworker, Consent, Member, ServiceLocation, User
 from portal.models.casework import JobOrder
 from portal.models.jobmatch import CERTIFICATES, HOURS_WANTED, JobmatchCv
@@ -246,16 +247,17 @@ def request_cv_via_chat(session: Session, member: Member, *, text_shown: str, no
         member.mark_o = True
         member.updated_at = now
     if member.caseworker_id:
-        users = [member.caseworker.user_id]
-    else:
-        users = list(session.scalars(select(Caseworker.user_id).where(
-            Caseworker.location_id == member.location_id).limit(20)))
-    for user_id in users:
-        notifications.notify(session, user_id, f"Opret CV i FOA JobMatch for {member.full_name} "
-                             f"({member.member_number}), bestilt i chatten",
-                             link=f"/sagsbehandler/medlem/{member.member_number}#cv", now=now)
+        users = [member.caseworker.user]
+    else:  # the users in one query: each is written to in their language
+        users = list(session.scalars(select(User).join(Caseworker, Caseworker.user_id == User.id).where(
+            Caseworker.location_id == member.location_id).order_by(Caseworker.id).limit(20)))
+    for user in users:
+        notifications.notify_in_language(
+            session, user, N_("Opret CV i FOA JobMatch for %(name)s (%(number)s), bestilt i chatten"),
+            name=member.full_name, number=member.member_number,
+            link=f"/sagsbehandler/medlem/{member.member_number}#cv", now=now)
     audit.record(session, SystemActor.CHATBOT, "jobmatch.cv_requested", member_id=member.id, target=member, now=now)
-    return users
+    return [user.id for user in users]
 
 
 # ---------------------------------------------------------------- matching against the CV

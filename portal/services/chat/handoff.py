@@ -203,31 +203,35 @@ def request_handoff(session: Session, conversation: ChatConversation, *, reason:
     session.add(handoff)
     conversation.state = ChatState.HANDED_OFF
     session.flush()
-    _announce(session, handoff, "Ny chat venter på svar", now)
+    _announce(session, handoff, N_("Ny chat venter på svar (%(where)s)"), now)
     audit.record(session, actor, "handoff.request", member_id=handoff.member_id, target=handoff, now=now,
                  detail={"reason": reason, "location_id": location_id, "target_caseworker_id": target})
     return handoff
 
 
-def _audience(session: Session, handoff: Handoff) -> list[int]:
-    """User ids of the caseworkers a handoff at its current level concerns."""
+def _audience(session: Session, handoff: Handoff) -> list[User]:
+    """The users of the caseworkers a handoff at its current level concerns (in one query: each is told in their
+    language)."""
     if handoff.target_caseworker_id is not None and handoff.escalation_level == 0:
-        query = select(Caseworker.user_id).where(Caseworker.id == handoff.target_caseworker_id)
+        query = select(User).where(Caseworker.id == handoff.target_caseworker_id)
     else:
         conditions = []
         if handoff.location_id is not None:
             conditions.append(Caseworker.location_id == handoff.location_id)
         if handoff.escalation_level >= 2 or handoff.location_id is None:
             conditions.append(Caseworker.central_unit.is_(True))
-        query = select(Caseworker.user_id).where(or_(*conditions))
-    return list(session.scalars(query.join(User, User.id == Caseworker.user_id).where(User.active.is_(True))))
+        query = select(User).where(or_(*conditions))
+    return list(session.scalars(query.join(Caseworker, Caseworker.user_id == User.id).where(User.active.is_(True))))
 
 
-def _announce(session: Session, handoff: Handoff, text: str, now: datetime) -> int:
-    where = handoff.location.name if handoff.location is not None else "centralenheden"
+def _announce(session: Session, handoff: Handoff, message: str, now: datetime, **variables) -> int:
+    """Tell the handoff's audience; `message` is a Danish source string (N_) with a %(where)s."""
+    where = (handoff.location.name if handoff.location is not None
+             else notifications.in_reader_language(N_("centralenheden")))
     users = _audience(session, handoff)
-    for user_id in users:
-        notifications.notify(session, user_id, f"{text} ({where})", link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    for user in users:
+        notifications.notify_in_language(session, user, message, where=where, **variables,
+                                         link=f"{INBOX_LINK}/{handoff.id}", now=now)
     return len(users)
 
 
@@ -369,8 +373,9 @@ def close_by_member(session: Session, handoff: Handoff, *, why: str, now: dateti
     handoff.outcome_note = CLOSED_BY_MEMBER[why]
     handoff.conversation.state = ChatState.BOT
     if handoff.claimed_by is not None:
-        notifications.notify(session, handoff.claimed_by.user_id, f"Chatten er afsluttet: {CLOSED_BY_MEMBER[why]}",
-                             link=f"{INBOX_LINK}/{handoff.id}", now=now)
+        notifications.notify_in_language(session, handoff.claimed_by.user, N_("Chatten er afsluttet: %(why)s"),
+                                         why=notifications.in_reader_language(CLOSED_BY_MEMBER[why]),
+                                         link=f"{INBOX_LINK}/{handoff.id}", now=now)
     audit.record(session, SystemActor.CHATBOT, "handoff.closed_by_member", member_id=handoff.member_id, target=handoff,
                  now=now, detail={"why": why})
     return handoff
@@ -404,8 +409,11 @@ def hand_on(session: Session, user: User, handoff_id: int, *, colleague_id: int,
     context["handed_on"] = history
     handoff.context = context
     teaser = note if not note or len(note) <= NOTE_IN_NOTIFICATION else note[:NOTE_IN_NOTIFICATION - 1] + "…"
-    notifications.notify(session, colleague.user_id, f"{user.display_name} har givet dig en chat"
-                         + (f": »{teaser}«" if teaser else ""), link=f"{INBOX_LINK}/{handoff.id}", now=now)
+    # the colleague came from `colleagues` with their user loaded
+    notifications.notify_in_language(
+        session, colleague.user, N_("%(name)s har givet dig en chat: »%(note)s«") if teaser
+        else N_("%(name)s har givet dig en chat"), name=user.display_name, note=teaser or "",
+        link=f"{INBOX_LINK}/{handoff.id}", now=now)
     add_message(session, handoff.conversation, sender="system", now=now,
                 text=_in_chat_language(handoff.conversation,
                                        N_("Samtalen er givet videre til en kollega, som svarer dig her.")))
@@ -481,7 +489,8 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
         else:
             handoff.escalation_level = 2
         handoff.queued_at = now
-        _announce(session, handoff, f"Chat har ventet over {sla_minutes} minutter", now)
+        _announce(session, handoff, N_("Chat har ventet over %(minutes)s minutter (%(where)s)"), now,
+                  minutes=sla_minutes)
         audit.record(session, SystemActor.SCHEDULER, "handoff.escalate", member_id=handoff.member_id,
                      target=handoff, now=now,
                      detail={"from_level": before, "to_level": handoff.escalation_level})

@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.database import prepared
 from portal.i18n import N_, format_local_date
-from portal.models import Member, User
+from portal.models import Caseworker, Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
 from portal.models.plan import PlanItem
 from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus, VisitationStatus
@@ -99,10 +100,12 @@ class EmbeddedExchange:
     name = "embedded"
 
     def deliver(self, session: Session, message: JobcentreMessage, now: datetime) -> None:
-        staff = session.scalars(select(JobcentreStaff.user_id).where(
+        staff = session.scalars(select(User).join(JobcentreStaff, JobcentreStaff.user_id == User.id).where(
             JobcentreStaff.jobcentre_code == message.jobcentre_code)).all()
-        for user_id in staff:
-            notifications.notify(session, user_id, heading(message), link=f"/jobcenter/sag/{message.id}", now=now)
+        for user in staff:
+            with force_locale(user.locale or "da"):  # the kind's label in the reader's language; the subject as sent
+                text = heading(message)
+            notifications.notify(session, user.id, text, link=f"/jobcenter/sag/{message.id}", now=now)
 
 
 def heading(message: JobcentreMessage) -> str:
@@ -377,15 +380,18 @@ def escalate_unanswered(session: Session, now: datetime) -> int:
     due = session.scalars(select(JobcentreMessage).where(
         JobcentreMessage.kind.in_(ANSWERED_KINDS), JobcentreMessage.status.in_(OPEN_STATUSES),
         JobcentreMessage.escalated_at.is_(None), JobcentreMessage.created_at <= limit)
-        .options(selectinload(JobcentreMessage.member))).all()
+        .options(selectinload(JobcentreMessage.member).joinedload(Member.caseworker)
+                 .joinedload(Caseworker.user))).all()  # the caseworker's language, without a query per message
     for message in due:
         member = message.member
         message.escalated_at = now
         if member.caseworker is not None:
-            notifications.notify(
-                session, member.caseworker.user_id,
-                f"{municipalities.jobcentre_name(message.jobcentre_code)} har ikke svaret i {answer_days()} dage: "
-                f"{message.subject} ({member.full_name}). Ring til jobcentret, eller træk anmodningen tilbage.",
+            notifications.notify_in_language(
+                session, member.caseworker.user,
+                N_("%(centre)s har ikke svaret i %(days)s dage: %(subject)s (%(name)s). Ring til jobcentret, eller "
+                   "træk anmodningen tilbage."),
+                centre=municipalities.jobcentre_name(message.jobcentre_code), days=answer_days(),
+                subject=message.subject, name=member.full_name,
                 link=f"/sagsbehandler/medlem/{member.member_number}#jobcenter", now=now)
         audit.record(session, SystemActor.SCHEDULER, "jobcentre.escalated", member_id=member.id,
                      target=message, now=now)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from portal.i18n import N_
 from portal.models.casework import JobcenterReferral
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.statuses import JobcentreDecision, JobcentreMessageStatus, PlanStatus, VisitationStatus
@@ -89,8 +90,9 @@ def answer_visitation(session: Session, scope: JobcentreScope, message_id: int, 
                  detail={"from": old, "to": new_status, "by": "jobcentre", "reason": reason})
     member = message.member
     if member.caseworker is not None:
-        text = (f"{scope.name} har modtaget visitationen af {member.full_name}." if accept else
-                f"{scope.name} har afvist visitationen af {member.full_name}: {reason}")
-        notifications.notify(session, member.caseworker.user_id, text,
-                             link=f"/sagsbehandler/medlem/{member.member_number}#visitation", now=now)
+        text = (N_("%(centre)s har modtaget visitationen af %(name)s.") if accept else
+                N_("%(centre)s har afvist visitationen af %(name)s: %(reason)s"))
+        notifications.notify_in_language(session, member.caseworker.user, text, centre=scope.name,
+                                         name=member.full_name, reason=reason or "",
+                                         link=f"/sagsbehandler/medlem/{member.member_number}#visitation", now=now)
     return message

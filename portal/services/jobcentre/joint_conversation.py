@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from portal.models import Booking, Member
+from portal.i18n import N_, format_local_datetime
+from portal.models import Booking, Member, User
 from portal.models.jobcentre import JobcentreMessage
 from portal.models.statuses import BookingStatus, JobcentreDecision, JobcentreMessageStatus
 from portal.services import audit
@@ -147,13 +149,18 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
                  member_id=member.id, target=message, now=now,
                  detail={"booking": booking.id, "counter_time": counter_time.isoformat() if counter_time else None})
     if member.caseworker is not None:
-        when = to_local(booking.starts_at if accept else counter_time).strftime("%d.%m.%Y kl. %H.%M")
-        text = (f"{scope.name} deltager i fællessamtalen med {member.full_name} {when}." if accept else
-                f"{scope.name} foreslår fællessamtalen med {member.full_name} flyttet til {when}. Flyt samtalen, "
-                "hvis tidspunktet passer medlemmet.")
-        notifications.notify(session, member.caseworker.user_id, text,
-                             link=f"/kalender/samtale/{booking.id}", now=now)
+        text = (N_("%(centre)s deltager i fællessamtalen med %(name)s %(when)s.") if accept else
+                N_("%(centre)s foreslår fællessamtalen med %(name)s flyttet til %(when)s. Flyt samtalen, hvis "
+                   "tidspunktet passer medlemmet."))
+        notifications.notify_in_language(session, member.caseworker.user, text, centre=scope.name,
+                                         name=member.full_name, when=_when(booking.starts_at if accept else counter_time),
+                                         link=f"/kalender/samtale/{booking.id}", now=now)
     return message
+
+
+def _when(moment: datetime) -> LazyString:
+    """'24.03.2027 kl. 10.00' / '24.03.2027 at 10:00', in the language of the notification it is written into."""
+    return LazyString(format_local_datetime, moment, "dd.MM.y 'kl.' HH.mm")
 
 
 @dataclass(frozen=True)
@@ -236,7 +243,6 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
     from portal.models import AuditEntry
     from portal.models.jobcentre import JobcentreStaff
     from portal.services.jobcentre import municipalities
-    from portal.timeutil import to_local
 
     due = session.execute(
         select(JobcentreMessage, Booking).join(Booking, Booking.id == JobcentreMessage.booking_id)
@@ -251,17 +257,18 @@ def remind(session: Session, now: datetime, *, hours: int = 24) -> int:
                                                           AuditEntry.target_id == str(message.id)).limit(1))
         if done:
             continue
-        when = to_local(booking.starts_at).strftime("%d.%m.%Y kl. %H.%M")
-        staff = session.scalars(select(JobcentreStaff.user_id).where(
+        when, name = _when(booking.starts_at), message.member.full_name
+        staff = session.scalars(select(User).join(JobcentreStaff, JobcentreStaff.user_id == User.id).where(
             JobcentreStaff.jobcentre_code == message.jobcentre_code)).all()
-        for user_id in staff:
-            notifications.notify(session, user_id, f"Påmindelse: fællessamtale med {message.member.full_name} "
-                                 f"{when}, {booking.location.name}.", link=f"/jobcenter/sag/{message.id}", now=now)
+        for user in staff:
+            notifications.notify_in_language(
+                session, user, N_("Påmindelse: fællessamtale med %(name)s %(when)s, %(place)s."), name=name,
+                when=when, place=booking.location.name, link=f"/jobcenter/sag/{message.id}", now=now)
         if booking.caseworker is not None:
-            centre = municipalities.jobcentre_name(message.jobcentre_code)
-            notifications.notify(session, booking.caseworker.user_id,
-                                 f"Påmindelse: fællessamtale med {message.member.full_name} og {centre} {when}.",
-                                 link=f"/kalender/samtale/{booking.id}", now=now)
+            notifications.notify_in_language(
+                session, booking.caseworker.user, N_("Påmindelse: fællessamtale med %(name)s og %(centre)s %(when)s."),
+                name=name, centre=municipalities.jobcentre_name(message.jobcentre_code), when=when,
+                link=f"/kalender/samtale/{booking.id}", now=now)
         audit.record(session, SystemActor.SCHEDULER, "jobcentre.joint_reminded", member_id=message.member_id,
                      target=message,
                      now=now, detail={"jobcentre": municipalities.jobcentre_name(message.jobcentre_code),

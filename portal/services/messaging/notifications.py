@@ -3,7 +3,10 @@ count of the unread on every staff page, the job centre's on its inbox."""
 from __future__ import annotations
 
 from datetime import datetime
+from numbers import Number
 
+from flask_babel import force_locale, gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
@@ -11,9 +14,18 @@ from portal.database import prepared
 from portal.models import Notification
 from portal.timeutil import utcnow
 
+# The column's size (Notification.text). A notification is one line in a list, with a link to the whole thing (the
+# member's page, the chat, the session), so the column stays this size: a 2,000-character reason would bury the
+# lines after it. A line that would not fit gives way in its variable parts instead (see `_fitted`), so the sentence
+# saying what happened is never the part that is cut.
+TEXT_MAX = Notification.__table__.c.text.type.length
+ELLIPSIS = "…"
+
 
 def notify(session: Session, user_id: int, text: str, link: str | None = None, now: datetime | None = None):
-    note = Notification(user_id=user_id, text=text[:500], link=link, created_at=now or utcnow())
+    """Store `text` as given (already written for its reader: a message's stored subject, a note someone wrote).
+    Longer than the column, its end gives way to "…": the linked page shows it whole."""
+    note = Notification(user_id=user_id, text=_shortened(text, TEXT_MAX), link=link, created_at=now or utcnow())
     session.add(note)
     return note
 
@@ -22,12 +34,42 @@ def notify_in_language(session: Session, user, message: str, *, link: str | None
                        now: datetime | None = None, **variables):
     """A line for `user` written in their language (their account's): `message` is a Danish source string (marked
     with N_) and `variables` its %(name)s values, so a member reading Min side in English is not told in Danish
-    what their caseworker did (the text is stored as written, like an e-mail)."""
-    from flask_babel import force_locale, gettext
+    what their caseworker did (the text is stored as written, like an e-mail).
 
+    A variable that is itself portal text (a lazy string: `in_reader_language(N_(...))`, a date formatted lazily)
+    is rendered in the same language. Works outside a request (the scheduler, the chatbot's actions): the language
+    is forced in the app context; without one the Danish source is used."""
     with force_locale(getattr(user, "locale", None) or "da"):
-        text = gettext(message, **variables)
-    return notify(session, user.id, text, link, now)
+        template = gettext(message)
+        values = {name: value if isinstance(value, Number) else str(value) for name, value in variables.items()}
+    return notify(session, user.id, _fitted(template, values) if values else template, link, now)
+
+
+def in_reader_language(source: str) -> LazyString:
+    """A Danish source string (N_: a step's title, a reason's label) as one of `notify_in_language`'s variables:
+    translated with the message, in its reader's language."""
+    return LazyString(gettext, source)
+
+
+def _fitted(template: str, values: dict) -> str:
+    """`template % values` within TEXT_MAX: while too long, the longest text variable (a reason, a subject, a
+    member's name) is shortened and ends in "…"; the template's own words stay whole."""
+    text = template % values
+    while len(text) > TEXT_MAX:
+        texts = [name for name, value in values.items()
+                 if isinstance(value, str) and len(value) > 1 and f"%({name})" in template]
+        if not texts:
+            break
+        longest = max(texts, key=lambda name: len(values[name]))
+        values[longest] = _shortened(values[longest], len(values[longest]) - (len(text) - TEXT_MAX))
+        text = template % values
+    return _shortened(text, TEXT_MAX)
+
+
+def _shortened(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:max(limit - 1, 0)].rstrip() + ELLIPSIS
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -72,7 +114,6 @@ def staff_badge(user) -> dict | None:
     """STAFF_BADGE_PROVIDERS entry: the staff member's unread messages (a chat that ordered a CV, a job centre's
     answer, a member's plan proposal, a deadline alert …), on every staff page."""
     from flask import url_for
-    from flask_babel import gettext
 
     from portal.extensions import db
 

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
+from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.casework import HeldConversation
 from portal.models.profiling import GroupDecision, GroupObjection
@@ -126,9 +127,9 @@ def object_to_group(session: Session, member: Member, text: str, *, actor: Actor
     session.flush()
     audit.record(session, actor, "profiling.group_objection", member_id=member.id, target=objection, now=now)
     if member.caseworker is not None and member.caseworker.user_id is not None:
-        notifications.notify(session, member.caseworker.user_id,
-                             _("%(name)s er uenig i sin målgruppe og har skrevet hvorfor.", name=member.full_name),
-                             link=f"/sagsbehandler/medlem/{member.member_number}#profilering", now=now)
+        notifications.notify_in_language(  # the caseworker's language, not the member's who wrote
+            session, member.caseworker.user, N_("%(name)s er uenig i sin målgruppe og har skrevet hvorfor."),
+            name=member.full_name, link=f"/sagsbehandler/medlem/{member.member_number}#profilering", now=now)
     return objection
 
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from portal.database import prepared
+from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.offers import (
     ACTIVE_STATUSES,
@@ -522,9 +524,9 @@ def cancel_registration(session: Session, registration: OfferRegistration, *, ac
                  "attachments": [calendar_attachment("tilbud.ics", session_ics(offer_session, registration, now))]}
     tell_member(session, member, now, key=f"offer-cancelled-{registration.id}", kind="offers.cancelled", **words)
     if registration.right_and_duty:
-        _flag_caseworker(session, registration, now, _(
-            "%(name)s har meldt fra ret- og pligttilbuddet %(title)s %(when)s. Begrundelse: %(reason)s",
-            name=member.full_name, title=title, when=session_when(offer_session), reason=reason))
+        _flag_caseworker(session, registration, now, N_(
+            "%(name)s har meldt fra ret- og pligttilbuddet %(title)s %(when)s. Begrundelse: %(reason)s"),
+            name=member.full_name, title=title, when=LazyString(session_when, offer_session), reason=reason)
     session.flush()
     promote_waitlist(session, offer_session, now=now)
     return registration
@@ -562,9 +564,9 @@ def record_attendance(session: Session, registration: OfferRegistration, *, atte
                  detail={"attended": attended, "hours": str(parsed_hours) if parsed_hours is not None else None,
                          "before": was}, now=now)
     if not attended and registration.right_and_duty and was != RegistrationStatus.NO_SHOW:
-        _flag_caseworker(session, registration, now, _(
-            "%(name)s mødte ikke op til ret- og pligttilbuddet %(title)s %(when)s.",
-            name=registration.member.full_name, title=offer.title, when=session_when(offer_session)))
+        _flag_caseworker(session, registration, now, N_(
+            "%(name)s mødte ikke op til ret- og pligttilbuddet %(title)s %(when)s."),
+            name=registration.member.full_name, title=offer.title, when=LazyString(session_when, offer_session))
     return registration
 
 
@@ -581,14 +583,16 @@ def _parse_hours(hours, offer: Offer) -> Decimal | None:
     return value
 
 
-def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, text: str) -> None:
-    """The member's own caseworker is told; without one, the caseworker who assigned the offer."""
+def _flag_caseworker(session: Session, reg: OfferRegistration, now: datetime, message: str, **variables) -> None:
+    """The member's own caseworker is told; without one, the caseworker who assigned the offer. `message`: a Danish
+    source string (N_), written in that caseworker's language, whoever clicked (the member, staff of the offer)."""
     member = reg.member
-    user_id = member.caseworker.user_id if member.caseworker else reg.assigned_by_user_id
-    if user_id:
-        notifications.notify(session, user_id, text, link=f"/personale/tilbud/hold/{reg.session_id}", now=now)
+    user = member.caseworker.user if member.caseworker else reg.assigned_by
+    if user is not None:
+        notifications.notify_in_language(session, user, message, link=f"/personale/tilbud/hold/{reg.session_id}",
+                                         now=now, **variables)
     audit.record(session, SystemActor.SYSTEM, "offers.caseworker_flagged", member_id=member.id, target=reg,
-                 detail={"notified_user_id": user_id}, now=now)
+                 detail={"notified_user_id": user.id if user is not None else None}, now=now)
 
 
 def require_may_act_for(session: Session, actor: User, member: Member) -> None:
