@@ -268,3 +268,24 @@ def test_distance_between_locations(a, b, expected):
 
     km = jobmatch.distance_km(Loc(1, *a), Loc(2, *b))
     assert abs(km - expected) < 5
+
+
+def test_open_orders_list_soonest_deadline_first_and_filled_ones_most_recent_first(app, make, session, places):
+    now = utcnow()
+    soon = order(session, places, title="Snart", deadline=TODAY + timedelta(days=2))
+    later = order(session, places, title="Senere", deadline=TODAY + timedelta(days=20))
+    old_fill = order(session, places, title="Besat i 2023", status="filled", deadline=TODAY - timedelta(days=900),
+                     updated_at=now - timedelta(days=900))
+    new_fill = order(session, places, title="Besat i dag", status="filled", deadline=TODAY - timedelta(days=3),
+                     updated_at=now)
+    gone = order(session, places, title="Udløb for længe siden", deadline=TODAY - timedelta(days=400))
+    just = order(session, places, title="Udløb i går", deadline=TODAY - timedelta(days=1))
+    make.commit()
+
+    def titles(status: str) -> list[str]:
+        rows, _total = jobmatch.list_job_orders(session, today=TODAY, status=status)
+        return [o.title for o, _n in rows]
+
+    assert titles("open") == [soon.title, later.title]
+    assert titles("filled") == [new_fill.title, old_fill.title]
+    assert titles("expired") == [just.title, gone.title]

@@ -187,7 +187,10 @@ def is_open(order: JobOrder, today: date) -> bool:
 
 def list_job_orders(session: Session, *, today: date, status: str = JobOrderStatus.OPEN, location_id: int | None = None,
                     q: str = "", page: int = 1, per_page: int = 25) -> tuple[list[tuple[JobOrder, int]], int]:
-    """Job orders with the number of referrals each, newest deadline last; `status` "open" hides expired ones."""
+    """Job orders with the number of referrals each; `status` "open" hides expired ones. Open orders come soonest
+    deadline first (what needs a candidate now); filled and closed ones most recently changed first, expired ones
+    most recently expired first (what a caseworker looks back for is recent: 2,000 filled orders from 2023 came
+    first before)."""
     referrals = (select(JobReferral.job_order_id, func.count().label("n"))
                  .group_by(JobReferral.job_order_id).subquery())
     query = select(JobOrder, func.coalesce(referrals.c.n, 0)).outerjoin(
@@ -204,7 +207,13 @@ def list_job_orders(session: Session, *, today: date, status: str = JobOrderStat
         like = f"%{q[:80]}%"
         query = query.where(or_(JobOrder.title.ilike(like), JobOrder.employer.ilike(like), JobOrder.trade.ilike(like)))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = session.execute(query.order_by(JobOrder.deadline, JobOrder.id)
+    if status == JobOrderStatus.OPEN:
+        ordering = (JobOrder.deadline, JobOrder.id)
+    elif status == "expired":
+        ordering = (JobOrder.deadline.desc(), JobOrder.id.desc())
+    else:
+        ordering = (JobOrder.updated_at.desc(), JobOrder.id.desc())
+    rows = session.execute(query.order_by(*ordering)
                            .limit(per_page).offset((page - 1) * per_page)).all()
     return [(order, n) for order, n in rows], total
 
