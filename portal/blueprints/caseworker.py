@@ -455,14 +455,20 @@ def new_job_order():
 @bp.route("/sagsbehandler/jobordrer/<int:order_id>")
 @role_required(*STAFF)
 def job_order(order_id: int):
+    return _job_order_page(jobmatch.get_job_order(db.session, order_id))
+
+
+def _job_order_page(order, *, hire: dict | None = None) -> str:
+    """The order's page; `hire`: a refused hire form to show again, open, with its errors at its fields
+    (referral_id, errors keyed by the field ids, and what was sent)."""
     staff = _scope()
-    order = jobmatch.get_job_order(db.session, order_id)
     today = local_today()
     with unit_of_work():  # the audited read, committed after rendering
         page = jobmatch.open_job_order(db.session, staff, order, today=today, now=utcnow())
         html = render_template("caseworker/job_order.html", order=order, matches=page.matches,
                                referrals=page.referrals, visible=page.visible_member_ids, today=today,
-                               is_open=page.is_open, can_refer=current_user.role == "caseworker")
+                               is_open=page.is_open, can_refer=current_user.role == "caseworker",
+                               hire=hire or {}, errors=(hire or {}).get("errors", {}))
     return html
 
 
@@ -510,8 +516,12 @@ def job_referral_action(referral_id: int):
     except ValidationFailed as exc:
         if not hiring:
             raise
-        flash(exc.message, "error")
-        return redirect(back)
+        db.session.rollback()
+        ids = {"permanent": f"perm-{item.id}", "start_date": f"start-{item.id}"}
+        errors = {ids.get(field, "_"): message for field, message in (exc.errors or {"_": exc.message}).items()}
+        return _job_order_page(item.job_order, hire={
+            "referral_id": item.id, "errors": errors, "permanent": request.form.get("permanent", ""),
+            "start_date": request.form.get("start_date", "")}), 422
     flash(_("Ansættelsen er registreret.") if hiring else _("Henvisningen er opdateret."), "success")
     return redirect(back)
 

@@ -211,7 +211,17 @@ def test_referral_then_placement_feeds_the_kpi(client, auth, make, session, cw, 
     again = auth.post(f"{page}/henvis", {"member_number": member.member_number}, page=page)
     assert again.status_code == 409 and "allerede henvist" in again.get_data(as_text=True)
     bad = auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": "hired", "permanent": ""}, page=page)
-    assert bad.status_code == 302 and session.scalar(select(func.count()).select_from(Placement)) == 0
+    assert bad.status_code == 422 and session.scalar(select(func.count()).select_from(Placement)) == 0
+    html = bad.get_data(as_text=True)
+    # every error, each at its field, in the hire form shown open again (it reloaded closed, with the first only)
+    assert f'href="#perm-{referral.id}"' in html and f'href="#start-{referral.id}"' in html
+    assert f'id="perm-{referral.id}-error"' in html and f'id="start-{referral.id}-error"' in html
+    assert '<details class="inline-form" open>' in html
+    half = auth.post(f"/sagsbehandler/henvisning/{referral.id}",
+                     {"action": "hired", "permanent": "midlertidig", "start_date": "2026-13-40"}, page=page)
+    html = half.get_data(as_text=True)
+    assert half.status_code == 422 and 'value="midlertidig" checked' in html and 'value="2026-13-40"' in html
+    assert f'id="perm-{referral.id}-error"' not in html and f'id="start-{referral.id}-error"' in html
     start = TODAY + timedelta(days=7)
     auth.post(f"/sagsbehandler/henvisning/{referral.id}",
               {"action": "hired", "permanent": "fast", "start_date": start.isoformat()}, page=page)
