@@ -56,7 +56,7 @@ def test_two_overlapping_sessions_the_second_is_refused_naming_the_first(session
         offers.register(session, member, world["b"].id, actor="cli", now=NOW)
     session.rollback()
     assert "Webinar: Sådan finder du dit nye job" in refused.value.message
-    assert "kl. 10:00" in refused.value.message and "Mine tilmeldinger" in refused.value.message
+    assert "kl. 10:00" in refused.value.message and "meld dig fra det andet først under Mine tilmeldinger" in refused.value.message
     assert _registered(session, member.id) == 1
 
 
@@ -95,7 +95,7 @@ def test_a_conversation_over_a_session_is_refused_and_the_other_way_round(sessio
     with pytest.raises(Clash) as refused:
         offers.register(session, member, thursday.id, actor="cli", now=NOW)
     session.rollback()
-    assert "Opfølgning" in refused.value.message and "Mine samtaler" in refused.value.message
+    assert "Opfølgning" in refused.value.message and "flyt eller aflys den anden samtale først under Mine samtaler" in refused.value.message
 
 
 def test_moving_a_conversation_onto_a_session_is_refused(session, world):

@@ -133,7 +133,10 @@ def refuse_clash(session: Session, member: Member, starts_at: datetime, ends_at:
         return
     if staff:
         raise Clash(staff_clash, field="override_reason")
-    where = _("under Mine samtaler") if place.kind == "booking" else _("under Mine tilmeldinger")
+    if place.kind == "booking":  # a conversation can be moved; a seat on a session only given up
+        raise Clash(_("Du er optaget på det tidspunkt: %(place)s. Du kan ikke være to steder på én gang. Vælg en "
+                      "anden tid, eller flyt eller aflys den anden samtale først under Mine samtaler.",
+                      place=place.describe()), field="starts_at")
     raise Clash(_("Du er optaget på det tidspunkt: %(place)s. Du kan ikke være to steder på én gang. Vælg en anden "
-                  "tid, eller flyt eller aflys det andet først %(where)s.", place=place.describe(), where=where),
+                  "tid, eller meld dig fra det andet først under Mine tilmeldinger.", place=place.describe()),
                 field="starts_at")
