@@ -15,6 +15,7 @@ from portal.profiling.variables import MIN_LEVEL_COUNT, MISSING_LEVEL, RARE_LEVE
 MIN_ROWS = 100
 MIN_EVENTS = 10
 MIN_EVENTS_PER_PARAMETER = 5  # below 10 per parameter we warn; below 5 we refuse
+DESIGN_CHUNK = 8192  # rows per block when filling a design matrix column by column
 
 
 class TrainingDataError(ValueError):
@@ -195,16 +196,6 @@ def _counts_by_text(slot_text: list[str], slot_count: np.ndarray) -> dict[str, i
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def level_strings(raw: pd.Series) -> np.ndarray:
-    """Category values as text (1.0 → "1"), missing values as MISSING_LEVEL; fast for a million rows.
-
-    Each distinct value is converted once (pandas.factorize), not each row.
-    """
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    texts = [_one_level(v) for v in uniques.tolist()] + [MISSING_LEVEL]
-    return np.asarray(texts, dtype=object)[codes]  # code -1 (missing) picks the last entry
-
-
 def _one_level(value) -> str:
     if isinstance(value, bool):
         return str(value)
@@ -213,13 +204,22 @@ def _one_level(value) -> str:
     return str(value).strip()
 
 
-def _categorical_text(spec: DesignSpec, name: str, df: pd.DataFrame) -> np.ndarray:
+def _categorical_slots(spec: DesignSpec, name: str, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct value's level text (rare levels merged; the last slot is missing) and each row's slot.
+
+    Works on the distinct values (pandas.factorize), so encoding a million rows does no per-row string work.
+    """
     raw = df[name] if name in df.columns else pd.Series([None] * len(df), index=df.index, dtype=object)
-    text = level_strings(raw)
-    merged = spec.categorical[name]["merged"]
-    if merged:
-        text = np.where(np.isin(text, merged), RARE_LEVEL, text)
-    return text
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    merged = set(spec.categorical[name]["merged"])
+    texts = [_one_level(v) for v in uniques.tolist()] + [MISSING_LEVEL]
+    texts = [RARE_LEVEL if t in merged else t for t in texts]
+    return np.asarray(texts, dtype=object), np.where(codes < 0, len(texts) - 1, codes)
+
+
+def _categorical_text(spec: DesignSpec, name: str, df: pd.DataFrame) -> np.ndarray:
+    texts, slots = _categorical_slots(spec, name, df)
+    return texts[slots]
 
 
 def _clean_numeric(values: pd.Series, name: str, spec: DesignSpec, notes: list[str]) -> pd.Series:
@@ -287,23 +287,31 @@ def design_columns(spec: DesignSpec, frame: pd.DataFrame) -> list[str]:
     return dummies + numbers
 
 
-def training_design(spec: DesignSpec, frame: pd.DataFrame) -> np.ndarray:
-    """The design matrix of a prepared frame (from `prepare`, after `attach_columns`), read from the category codes.
+def training_design(spec: DesignSpec, frame: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    """The design matrix of a prepared frame (from `prepare`, after `attach_columns`), read from the category codes;
+    with `rows`, of those rows (positions) in that order.
 
     Equal to `design_matrix(spec, raw rows)`, the scoring path; training checks a sample of rows against it.
     """
-    X = np.empty((len(frame), len(spec.columns)), dtype=float)
-    codes = {name: frame[name].cat.codes.to_numpy() for name in spec.categorical}
+    rows = np.arange(len(frame)) if rows is None else rows
+    codes = {name: frame[name].cat.codes.to_numpy()[rows] for name in spec.categorical}
     position = {name: {lvl: i for i, lvl in enumerate(frame[name].cat.categories)} for name in spec.categorical}
-    for j, (feature, level) in enumerate(zip(spec.column_features, spec.column_levels)):
-        if feature is None:
-            X[:, j] = 1.0
-        elif feature in spec.categorical:
-            X[:, j] = codes[feature] == position[feature][level]
-        elif level == "missing":
-            X[:, j] = frame[missing_column(feature)].to_numpy(dtype=float)
-        else:
-            X[:, j] = frame[feature].to_numpy(dtype=float)
+    values = {}
+    for feature, level in zip(spec.column_features, spec.column_levels):
+        if feature is not None and feature not in spec.categorical:
+            column = missing_column(feature) if level == "missing" else feature
+            values[column] = frame[column].to_numpy(dtype=float)[rows]
+    X = np.empty((len(rows), len(spec.columns)), dtype=float)
+    for start in range(0, len(rows), DESIGN_CHUNK):  # row blocks: the column writes stay in cache
+        block = X[start:start + DESIGN_CHUNK]
+        end = start + len(block)
+        for j, (feature, level) in enumerate(zip(spec.column_features, spec.column_levels)):
+            if feature is None:
+                block[:, j] = 1.0
+            elif feature in spec.categorical:
+                block[:, j] = codes[feature][start:end] == position[feature][level]
+            else:
+                block[:, j] = values[missing_column(feature) if level == "missing" else feature][start:end]
     return X
 
 
@@ -318,13 +326,15 @@ def design_matrix(spec: DesignSpec, df: pd.DataFrame) -> tuple[np.ndarray, list[
     unseen: list[list[str]] = [[] for _ in range(n)]
     encoded: dict[str, np.ndarray] = {}
     missing_flags: dict[str, np.ndarray] = {}
+    level_index = {name: {lvl: i for i, lvl in enumerate(info["levels"])} for name, info in spec.categorical.items()}
     for name, info in spec.categorical.items():
-        text = _categorical_text(spec, name, df)
-        bad = ~np.isin(text, info["levels"])
+        texts, slots = _categorical_slots(spec, name, df)
+        index = level_index[name]
+        level_of_row = np.array([index.get(t, -1) for t in texts.tolist()])[slots]
+        bad = level_of_row < 0
         for i in np.flatnonzero(bad):
-            unseen[i].append(f"{name}={text[i]}")
-        text = np.where(bad, info["reference"], text)
-        encoded[name] = text
+            unseen[i].append(f"{name}={texts[slots[i]]}")
+        encoded[name] = np.where(bad, index[info["reference"]], level_of_row)  # each row's level, by position
     for name, info in spec.numeric.items():
         raw = df[name] if name in df.columns else pd.Series([np.nan] * n, index=df.index)
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
@@ -340,7 +350,7 @@ def design_matrix(spec: DesignSpec, df: pd.DataFrame) -> tuple[np.ndarray, list[
         if feature is None:
             X[:, j] = 1.0
         elif feature in spec.categorical:
-            X[:, j] = encoded[feature] == level
+            X[:, j] = encoded[feature] == level_index[feature][level]
         elif level == "missing":
             X[:, j] = missing_flags[feature]
         else:

@@ -50,28 +50,38 @@ def fairness_report(groups: dict[str, np.ndarray], y: np.ndarray, p: np.ndarray,
     if order is None:
         order = np.argsort(p, kind="stable")
     flagged = p >= threshold
+    # each row's outcome × flag, 0–3, so one count per level gives n, events, and the flagged/missed ones
+    outcome_flag = 2 * (y == 1) + flagged
     report: dict = {"threshold": threshold, "attributes": {}, "warnings": []}
     for attribute, values in groups.items():
         rows = {}
         codes, levels = pd.factorize(np.asarray(values, dtype=object))
+        # Slot 0 holds the values factorize leaves out, slot 1 + code a level. Counts by slot × outcome × flag in
+        # one pass; each level's rows in score order from one stable sort of the slots read in score order.
+        slots = codes + 1
+        counts = np.bincount(4 * slots + outcome_flag, minlength=4 * (len(levels) + 1))
+        counts = counts.reshape(-1, 4).tolist()  # per slot: [negative, negative flagged, positive, positive flagged]
+        slots_in_order = slots[order].astype(np.int16 if len(levels) < 2**15 - 1 else np.int64)  # int16: radix sort
+        by_level = order[np.argsort(slots_in_order, kind="stable")]
+        in_order = np.split(by_level, np.cumsum([sum(c) for c in counts])[:-1])
         for code, level in sorted(enumerate(levels.tolist()), key=lambda item: item[1]):
-            m = codes == code
-            in_order = order[m[order]]
-            neg = m & (y == 0)
-            pos = m & (y == 1)
-            mean_pred = float(p[m].mean())
-            observed = float(y[m].mean())
+            slot, rows_in_order = code + 1, in_order[code + 1]
+            neg_kept, neg_flagged, pos_missed, pos_flagged = counts[slot]
+            neg, pos = neg_kept + neg_flagged, pos_missed + pos_flagged
+            n = neg + pos
+            mean_pred = float(p[codes == code].mean())
+            observed = pos / n  # the mean of 0/1 outcomes: exact counts, divided once (as numpy's mean)
             rows[level] = {
-                "level": level, "label_da": _level_label(attribute, level), "n": int(m.sum()),
-                "events": int(pos.sum()), "auc": auc_sorted(y[in_order], p[in_order]),
+                "level": level, "label_da": _level_label(attribute, level), "n": n,
+                "events": pos, "auc": auc_sorted(y[rows_in_order], p[rows_in_order]),
                 "mean_predicted": round(mean_pred, 6), "observed_rate": round(observed, 6),
                 # observed / expected: 1 is well calibrated; below 1 the model overstates the group's risk
                 "calibration_ratio": round(observed / mean_pred, 4) if mean_pred > 0 else None,
-                "share_group2": round(float(flagged[m].mean()), 6),
+                "share_group2": round((neg_flagged + pos_flagged) / n, 6),
                 # among members who in fact left benefit in time: the share put in group 2 anyway
-                "wrongly_high_risk_rate": round(float(flagged[neg].mean()), 6) if neg.any() else None,
+                "wrongly_high_risk_rate": round(neg_flagged / neg, 6) if neg else None,
                 # among members who did become long-term unemployed: the share the model missed
-                "missed_rate": round(float((~flagged[pos]).mean()), 6) if pos.any() else None,
+                "missed_rate": round(pos_missed / pos, 6) if pos else None,
             }
         reference = references.get(attribute)
         if reference not in rows:

@@ -11,6 +11,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from statsmodels.tools.sm_exceptions import (
 from threadpoolctl import threadpool_limits
 
 from portal.config import value
-from portal.profiling import metrics
+from portal.profiling import metrics, newton
 from portal.profiling.design import (
     DesignSpec,
     attach_columns,
@@ -49,7 +50,7 @@ MAX_STD_ERROR = 50.0
 class TrainedModel:
     spec: dict  # DesignSpec.to_dict() + params + threshold: everything scoring needs
     report: dict
-    results: object  # the statsmodels results (data removed before saving)
+    results: object  # the statsmodels results, its rows in cross-validation fold order (data removed before saving)
     y: np.ndarray | None = None  # the training labels, in row order (not saved)
     oof_predictions: np.ndarray | None = None  # out-of-fold predictions behind the report's numbers (not saved)
 
@@ -81,21 +82,33 @@ def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: l
                                  references=references)
     y = clean[target].to_numpy(dtype=float)
     separation = _level_separation(clean, spec)
-    # One design matrix, built from the category codes; the formula API would build its own copy (patsy) first.
+    # One design matrix, built from the category codes (the formula API would build its own copy first), with
+    # its rows grouped by cross-validation fold: each fold is a slice, so neither the fit's passes nor the folds'
+    # refits copy rows. `by_fold` maps it back: row i of the design is row by_fold[i] of `clean`.
+    fold_of = metrics.stratified_folds(y, folds, seed)
+    by_fold = np.concatenate([np.flatnonzero(fold_of == k) for k in range(folds)])
+    bounds = np.searchsorted(fold_of[by_fold], np.arange(folds + 1))
     attach_columns(spec, design_columns(spec, clean))
-    X = training_design(spec, clean)
-    _check_same_design(spec, df.loc[clean.index[:20_000]], X[:20_000])
-    results, method, fit_notes = _fit(X, y, spec.columns, force_penalised=bool(separation))
+    X = training_design(spec, clean, rows=by_fold)
+    y_by_fold = y[by_fold]
+    raw_columns = [c for c in df.columns if c in spec.features or c.endswith("__missing")]
+    _check_same_design(spec, df.loc[clean.index[by_fold[:20_000]], raw_columns], X[:20_000])
+    results, method, fit_notes, fitted = _fit(X, y_by_fold, spec.columns, bounds,
+                                              force_penalised=bool(separation))
     if method == "mle" and _looks_separated(results):
         separation.append("Meget store koefficienter eller standardfejl efter fit (kvasi-adskillelse).")
-        results, method, more = _fit(X, y, spec.columns, force_penalised=True)
+        results, method, more, fitted = _fit(X, y_by_fold, spec.columns, bounds, force_penalised=True)
         fit_notes += more
     params = np.asarray(results.params, dtype=float)
-    p_fit = expit(X @ params)
+    p_fit = fitted.p if fitted is not None else expit(X @ params)
     fit_seconds = time.perf_counter() - started
 
-    cv = _cross_validate(X, y, folds=folds, seed=seed, penalised=method != "mle", start=params)
-    oof, order = cv.pop("predictions"), cv.pop("order")
+    cv = _cross_validate(X, y_by_fold, bounds, seed=seed, penalised=method != "mle", start=params,
+                         at_start=fitted)
+    oof = np.empty(len(y))
+    oof[by_fold] = cv.pop("predictions")
+    order = np.argsort(oof, kind="stable")  # sorted once for AUC, threshold, calibration and fairness
+    cv["auc"] = round(metrics.auc(y, oof, order), 6)
     chosen = threshold if threshold is not None else metrics.youden_threshold(y, oof, order)
     sens, spec_ = metrics.sensitivity_specificity(y, oof, chosen)
     groups = fairness_groups(df.loc[clean.index, [c for c in FAIRNESS_COLUMNS if c in df.columns]])
@@ -112,7 +125,7 @@ def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: l
         "fit": {"method": method, "separation": separation, "notes_da": fit_notes,
                 "seconds_incl_preparation": round(fit_seconds, 3)},
         "coefficients": _coefficient_table(results, method),
-        **_likelihoods(results, method, y, p_fit),
+        **_likelihoods(results, method, y_by_fold, p_fit),
         "cv": {**cv, "brier": round(metrics.brier(y, oof), 6),
                "calibration_by_decile": metrics.calibration_by_decile(y, oof, order=order)},
         "threshold": {"value": float(chosen), "method": "fixed" if threshold is not None else "youden",
@@ -126,8 +139,11 @@ def _train(df: pd.DataFrame, *, target: str, features: list[str], categorical: l
     return TrainedModel(spec=scoring, report=report, results=results, y=y, oof_predictions=oof)
 
 
-def _fit(X: np.ndarray, y: np.ndarray, names: list[str], *, force_penalised: bool):
-    """Maximum likelihood (Newton); on perfect separation a ridge-penalised GLM, reported in the notes."""
+def _fit(X: np.ndarray, y: np.ndarray, names: list[str], bounds: np.ndarray, *, force_penalised: bool):
+    """Maximum likelihood (Newton); on perfect separation a ridge-penalised GLM, reported in the notes.
+
+    Returns (statsmodels results, method, Danish notes, the fit's last pass by fold or None).
+    """
     exog = pd.DataFrame(X, columns=names, copy=False)  # the names label the coefficient table
     if not force_penalised:
         with warnings.catch_warnings():
@@ -135,11 +151,12 @@ def _fit(X: np.ndarray, y: np.ndarray, names: list[str], *, force_penalised: boo
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", HessianInversionWarning)
             try:
-                results = _logit(y, exog, check_rank=False)
+                fitted = newton.fit_logit(X, y, bounds)
+                results = newton.logit_results(X, y, names, fitted)
                 if not _full_rank(results):  # rare: let statsmodels count the rank (a QR of X) for the df
-                    results = _logit(y, exog, check_rank=True)
+                    results, fitted = _logit(y, exog, check_rank=True), None
                 if results.mle_retvals.get("converged", True) and np.all(np.isfinite(results.bse)):
-                    return results, "mle", []
+                    return results, "mle", [], fitted and fitted.at_params
                 reason = "Maksimum likelihood konvergerede ikke."
             except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
                 reason = f"Perfekt adskillelse ved maksimum likelihood ({type(exc).__name__})."
@@ -153,12 +170,13 @@ def _fit(X: np.ndarray, y: np.ndarray, names: list[str], *, force_penalised: boo
         reason,
         (f"Modellen er fittet med ridge-straf (alpha={RIDGE_ALPHA}); koefficienterne er trukket mod 0, og "
          "standardfejl, p-værdier og konfidensintervaller kan ikke beregnes."),
-    ]
+    ], None
 
 
 def _logit(y: np.ndarray, exog: pd.DataFrame, *, check_rank: bool):
     # statsmodels' rank check is a QR decomposition of X, which costs more than the Newton fit itself at a
-    # million rows; _full_rank reads the rank from the Hessian at the optimum instead (same rank as X).
+    # million rows; _full_rank reads the rank from the Hessian at the optimum instead (same rank as X), and only a
+    # rank-deficient design comes here.
     return sm.Logit(y, exog, check_rank=check_rank).fit(disp=0, maxiter=100, method="newton")
 
 
@@ -195,60 +213,52 @@ def _check_same_design(spec: DesignSpec, raw: pd.DataFrame, X: np.ndarray) -> No
         raise RuntimeError("scoring design does not match the fitted model's design")
 
 
-def _cross_validate(X: np.ndarray, y: np.ndarray, *, folds: int, seed: int, penalised: bool,
-                    start: np.ndarray) -> dict:
-    """Out-of-fold predictions: each fold scored by a model fitted without it.
+def _cross_validate(X: np.ndarray, y: np.ndarray, bounds: np.ndarray, *, seed: int, penalised: bool,
+                    start: np.ndarray, at_start: newton.FoldPieces | None) -> dict:
+    """Out-of-fold predictions (in the design's fold order): each fold scored by a model fitted without it.
 
-    Below EXACT_CV_BELOW rows (and for penalised fits) each fold is refitted to convergence, warm-started from the
-    full fit. From there on, each fold's refit starts with one Newton step from the full-data estimate `start`,
-    with the Hessian of the other folds (the full data's minus the fold's own, so that costs one pass over the
-    fold's rows), then CV_CHORD_STEPS steps with that Hessian and the other folds' score at the new estimate (two
-    matrix-vector passes each). The full-data estimate is within O(1/√n) of the refit and Newton's error squares
-    each step: at 20,000–100,000 synthetic rows the out-of-fold predictions are within 3·10⁻⁵ of exact refits
-    and AUC and Brier score equal to 6 decimals (tests/profiling/test_profiling_training.py checks 4 at 100,000 rows).
+    Fold k is rows bounds[k]:bounds[k+1] (metrics.stratified_folds, grouped). Below EXACT_CV_BELOW rows (and for
+    penalised fits) each fold is refitted to convergence, warm-started from the full fit. From there on, each
+    fold's refit starts with one Newton step from the full-data estimate `start`, with the Hessian of the other
+    folds (the full data's minus the fold's own, both from the full fit's last pass `at_start`), then
+    CV_CHORD_STEPS steps with that Hessian and the other folds' score at the new estimate (two matrix-vector
+    passes over the other folds each). The full-data estimate is within O(1/√n) of the refit and Newton's error
+    squares each step: at 20,000–100,000 synthetic rows the out-of-fold predictions are within 3·10⁻⁵ of exact
+    refits and AUC and Brier score equal to 6 decimals (tests/profiling/test_profiling_training.py checks 4 at
+    100,000 rows).
     """
-    fold_of = metrics.stratified_folds(y, folds, seed)
-    rows = [np.flatnonzero(fold_of == k) for k in range(folds)]
+    folds = len(bounds) - 1
     one_step = not penalised and len(y) >= EXACT_CV_BELOW
-    oof = np.empty(len(y))
     if one_step:
-        oof_by_fold = _one_newton_step_folds(X, y, rows, start)
+        if at_start is None:
+            at_start = newton.fold_pieces(X, y, bounds, start)
+        oof_by_fold = _one_newton_step_folds(X, y, bounds, start, at_start)
     else:
         oof_by_fold = []
-        for test in rows:
-            train_rows = np.ones(len(y), dtype=bool)
-            train_rows[test] = False
-            params = _fit_arrays(X[train_rows], y[train_rows], penalised=penalised, start=start)
-            oof_by_fold.append(expit(X[test] @ params))
-    aucs = []
-    for test, p in zip(rows, oof_by_fold):
-        oof[test] = p
-        aucs.append(metrics.auc(y[test], p))
-    order = np.argsort(oof, kind="stable")  # sorted once for AUC, threshold, calibration and fairness
+        for lo, hi in pairwise(bounds):
+            others = np.r_[0:lo, hi:len(y)]
+            params = _fit_arrays(X[others], y[others], penalised=penalised, start=start)
+            oof_by_fold.append(expit(X[lo:hi] @ params))
+    aucs = [metrics.auc(y[lo:hi], p) for lo, hi, p in zip(bounds[:-1], bounds[1:], oof_by_fold)]
     return {"folds": folds, "seed": seed, "refit": "one_newton_step" if one_step else "exact",
-            "auc": round(metrics.auc(y, oof, order), 6), "order": order,
-            "auc_by_fold": [round(a, 6) if a is not None else None for a in aucs], "predictions": oof}
+            "auc": None,  # over all rows, in row order: the caller reads it once the predictions are unpermuted
+            "auc_by_fold": [round(a, 6) if a is not None else None for a in aucs],
+            "predictions": np.concatenate(oof_by_fold)}
 
 
-def _one_newton_step_folds(X: np.ndarray, y: np.ndarray, rows: list[np.ndarray],
-                           params: np.ndarray) -> list[np.ndarray]:
-    """Per fold: the predictions of one Newton step from `params` on the other folds' rows."""
-    parts = []
-    for test in rows:
-        Xk, yk = X[test], y[test]
-        pk = expit(Xk @ params)
-        parts.append((Xk, pk, Xk.T @ (Xk * (pk * (1 - pk))[:, None]), Xk.T @ (yk - pk)))
-    hessian = sum(h for _, _, h, _ in parts)  # −∂²ℓ/∂β² over all rows
-    score = sum(g for _, _, _, g in parts)  # ≈ 0 at the full-data optimum
+def _one_newton_step_folds(X: np.ndarray, y: np.ndarray, bounds: np.ndarray, params: np.ndarray,
+                           at_params: newton.FoldPieces) -> list[np.ndarray]:
+    """Per fold: the predictions of one Newton step (and the chord steps) from `params` on the other folds' rows."""
+    hessian, score = at_params.hessian, at_params.score  # −∂²ℓ/∂β², ∂ℓ/∂β (≈ 0) over all rows
     out = []
-    for test, (Xk, pk, hk, gk) in zip(rows, parts):
+    for lo, hi, hk, gk in zip(bounds[:-1], bounds[1:], at_params.hessians, at_params.scores):
         other_hessian = hessian - hk
         params_k = params + np.linalg.solve(other_hessian, score - gk)
+        others = [(0, lo), (hi, len(y))]
         for _ in range(CV_CHORD_STEPS):
-            residual = y - expit(X @ params_k)
-            other_score = X.T @ residual - Xk.T @ residual[test]
+            other_score = newton.score_of_rows(X, y, others, params_k)
             params_k = params_k + np.linalg.solve(other_hessian, other_score)
-        out.append(expit(Xk @ params_k))
+        out.append(expit(X[lo:hi] @ params_k))
     return out
 
 
@@ -270,18 +280,18 @@ def _fit_arrays(X: np.ndarray, y: np.ndarray, *, penalised: bool, start: np.ndar
 
 def _coefficient_table(results, method: str) -> list[dict]:
     rows = []
-    params = results.params
+    names, params = list(results.params.index), results.params.to_numpy()
     if method == "mle":
-        ci = results.conf_int()
-        for name in params.index:
-            rows.append({"term": name, "estimate": _round(params[name]), "std_error": _round(results.bse[name]),
-                         "z": _round(results.tvalues[name]), "p": _round(results.pvalues[name], 8),
-                         "ci_low": _round(ci.loc[name, 0]), "ci_high": _round(ci.loc[name, 1]),
-                         "odds_ratio": _round(np.exp(params[name]))})
+        ci = np.asarray(results.conf_int())
+        columns = zip(np.asarray(results.bse), np.asarray(results.tvalues), np.asarray(results.pvalues), ci)
+        for name, estimate, (se, z, p, (low, high)) in zip(names, params, columns):
+            rows.append({"term": name, "estimate": _round(estimate), "std_error": _round(se), "z": _round(z),
+                         "p": _round(p, 8), "ci_low": _round(low), "ci_high": _round(high),
+                         "odds_ratio": _round(np.exp(estimate))})
     else:
-        for name in params.index:
-            rows.append({"term": name, "estimate": _round(params[name]), "std_error": None, "z": None, "p": None,
-                         "ci_low": None, "ci_high": None, "odds_ratio": _round(np.exp(params[name]))})
+        for name, estimate in zip(names, params):
+            rows.append({"term": name, "estimate": _round(estimate), "std_error": None, "z": None, "p": None,
+                         "ci_low": None, "ci_high": None, "odds_ratio": _round(np.exp(estimate))})
     return rows
 
 
