@@ -77,6 +77,7 @@ KIND_LABELS = {
     "offers.cancelled": _l("Tilbud: afmeldt"),
     "offers.seat_offered": _l("Tilbud: ledig plads fra ventelisten"),
     "offers.hold_expired": _l("Tilbud: reserveret plads udløbet"),
+    "offers.seat_not_open": _l("Tilbud: ikke længere åbent for medlemmet, pladsen givet videre"),
     "offers.session_changed": _l("Tilbud: holdet er ændret"),
     "offers.session_cancelled": _l("Tilbud: holdet er aflyst"),
 }
