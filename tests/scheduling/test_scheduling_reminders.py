@@ -219,6 +219,70 @@ def test_1200_reminders_cost_a_few_statements_per_chunk_and_a_second_run_writes_
     assert len(sent_again) < 10, sent_again
 
 
+def _mixed_bookings(session, make, n: int) -> list:
+    """n bookings, each of another member, caseworker and place, Danish and English members by turns, every
+    channel, a minute apart."""
+    made = []
+    for i in range(n):
+        location = make.location(name=f"Sted {i}")
+        cw = make.caseworker(location=location)
+        member = make.member(caseworker=cw, location=location, language="en" if i % 2 else "da")
+        channel = ("in_person", "phone", "video")[i % 3]
+        made.append(booking(session, member, cw, starts_at=NOW + timedelta(hours=2, minutes=i), channel=channel,
+                            meeting_link="https://video.foa.dk/rum/x" if channel == "video" else None))
+    make.commit()
+    return made
+
+
+@pytest.mark.parametrize("chunk", [1000, 7])
+def test_a_chunk_costs_the_same_statements_for_5_or_40_reminders_of_different_members(session, make, db, chunk):
+    """No statement per reminder: members, caseworkers, their names and places come with the chunk's one
+    selection, and the outbox is written a chunk at a time (issue 19)."""
+    _mixed_bookings(session, make, 5)
+    with statements(db.engine) as few:
+        enqueue_booking_reminders(session, now=NOW, hours=1)  # nothing due yet: the empty selection alone
+    before = len(reminders(session))
+    with statements(db.engine) as small:
+        assert enqueue_booking_reminders(session, now=NOW, chunk=chunk)["enqueued"] == 5
+    _mixed_bookings(session, make, 35)
+    with statements(db.engine) as large:
+        assert enqueue_booking_reminders(session, now=NOW + timedelta(minutes=1), chunk=chunk)["enqueued"] == 35
+    assert before == 0 and len(few) == 1
+    chunks_of_40 = -(-40 // chunk)
+    # A chunk: its selection, the key lookup, the outbox's own lookup and two inserts; then the empty selection.
+    assert len(small) == 5 + 1 and len(large) == 5 * chunks_of_40 + 1, (small, large)
+
+
+def test_reminders_in_both_languages_are_written_in_the_order_the_conversations_start(session, make):
+    """Each chunk is rendered a language at a time (one forced locale per language): the outbox still gets the
+    soonest first, each in the member's own language."""
+    made = _mixed_bookings(session, make, 6)
+
+    enqueue_booking_reminders(session, now=NOW)
+
+    rows = reminders(session)
+    assert [row.idempotency_key for row in rows] == [f"reminder:booking:{b.id}:s0:24h" for b in made]
+    assert [row.subject.split(":")[0] for row in rows] == ["Påmindelse", "Reminder"] * 3
+    invitations = [row.attachments[0].content.decode().replace("\r\n ", "") for row in rows]  # unfolded
+    assert ["with FOA A-kasse" in ics for ics in invitations] == [False, True] * 3  # the .ics in the same language
+    assert "Phone: your caseworker will call you" in invitations[1]
+    assert "Telefon: din sagsbehandler ringer til dig" in invitations[4]
+
+
+def test_the_run_leaves_the_garbage_collector_as_it_found_it(session, make):
+    import gc
+
+    _mixed_bookings(session, make, 2)
+    enqueue_booking_reminders(session, now=NOW)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        enqueue_booking_reminders(session, now=NOW + timedelta(minutes=1))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_reminder_written_by_a_parallel_run_after_the_lookup_counts_as_already_there(session, make, monkeypatch):
     from portal.services.messaging import outbox
 

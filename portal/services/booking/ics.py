@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 PRODID = "-//FOA A-kasse//Portal//DA"
 
@@ -52,7 +53,7 @@ def build_ics(invitation: Invitation, *, method: str = "REQUEST", now: datetime)
     if invitation.url:
         lines.append(f"URL:{invitation.url}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
-    return b"".join(_fold(line) + b"\r\n" for line in lines)
+    return "".join(_folded(line) for line in lines).encode("utf-8")
 
 
 def calendar_attachment(filename: str, content: bytes) -> tuple[str, str, bytes]:
@@ -81,17 +82,28 @@ def _param(name: str, value: str) -> str:
     return escaped
 
 
+# A reminder run writes the same few slot times (and one DTSTAMP) thousands of times; the text depends only on
+# the value (equal aware times are the same instant, written in UTC).
+@lru_cache(maxsize=4096)
 def _time(value: datetime) -> str:
     if value.tzinfo is None:
         return value.strftime("%Y%m%dT%H%M%S")  # floating time, as given
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+@lru_cache(maxsize=256)
 def _stamp(value: datetime) -> str:
     """DTSTAMP is always UTC (a naive time is the portal's naive UTC)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _folded(line: str) -> str:
+    """The line as `_fold` writes it, with its CRLF; most lines are short ASCII and need no encoding to tell."""
+    if len(line) < 75 and line.isascii():
+        return line + "\r\n"
+    return _fold(line).decode("utf-8") + "\r\n"  # folding never splits a character: the pieces decode
 
 
 def _fold(line: str, limit: int = 75) -> bytes:

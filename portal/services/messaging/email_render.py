@@ -2,6 +2,7 @@
 and `<name>.<lang>.html` (the HTML part). Danish and English; the recipient's language, Danish if unknown."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -10,7 +11,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from flask import Flask, current_app
 from flask_babel import force_locale
-from jinja2 import Environment
+from jinja2 import Environment, Template
+from jinja2.runtime import new_context
 
 from portal.timeutil import LOCAL_TZ
 
@@ -31,18 +33,62 @@ def email_language(language: str | None) -> str:
 def render_email(name: str, language: str | None, **context) -> RenderedEmail:
     """Render both parts of one e-mail in the given language. Needs an app context (Flask's Jinja env)."""
     lang = email_language(language)
-    helpers = {
-        "lang": lang,
-        "when": lambda value: format_local(value, lang),
-        "day": lambda value: format_day(value, lang),
-        "clock": lambda value: format_clock(value, lang),
-    }
-    env = email_environment(current_app)
-    with force_locale(lang):  # labels from other areas (lazy_gettext) in the recipient's language
-        text = env.get_template(f"email/{name}.{lang}.txt").render(**helpers, **context)
+    # Labels from other areas (lazy_gettext) in the recipient's language. The parsed Locale, the same object every
+    # time: the translations looked up for it are kept while it is forced (portal.i18n.request_translations).
+    with force_locale(_LOCALES[lang]):
+        return EmailTemplate(name, lang).render(**context)
+
+
+def forced_language(language: str | None) -> AbstractContextManager[None]:
+    """`force_locale` for an e-mail language (Danish if unknown), with the parsed Locale kept for it: within it,
+    gettext and lazy texts find the translations once, not on every call. For bulk mail rendered with
+    `EmailTemplate` (a reminder run forces each language once per chunk, not once per message)."""
+    return force_locale(_LOCALES[email_language(language)])
+
+
+class EmailTemplate:
+    """One e-mail's text and HTML templates in one language, looked up once for many messages (bulk mail, issue
+    19). `render` reads exactly as `render_email`, but runs in the caller's locale: call it inside
+    `forced_language(lang)`.
+
+    Jinja's `Template.render` merges the environment's globals (a ChainMap, walked key by key in Python) into a
+    new dict for each part, and again for each `{% from … import %}`: a quarter of a reminder's render. Here they
+    are merged once into the message's context, which both parts read as it is (a shared context, see `_render`).
+    """
+
+    def __init__(self, name: str, language: str | None) -> None:
+        lang = email_language(language)
+        env = email_environment(current_app)
+        self._env = env
+        self._text = env.get_template(f"email/{name}.{lang}.txt")
+        self._html = env.get_template(f"email/{name}.{lang}.html")
+        self._base = {
+            **env.globals,
+            "lang": lang,
+            "when": lambda value: format_local(value, lang),
+            "day": lambda value: format_day(value, lang),
+            "clock": lambda value: format_clock(value, lang),
+        }
+
+    def render(self, **context) -> RenderedEmail:
+        variables = {**self._base, **context}
+        text = self._render(self._text, variables)
         subject, _, body = text.partition("\n")
-        html = env.get_template(f"email/{name}.{lang}.html").render(subject=subject.strip(), **helpers, **context)
-    return RenderedEmail(subject=subject.strip()[:300], text=body.lstrip("\n"), html=html)
+        variables["subject"] = subject.strip()
+        html = self._render(self._html, variables)
+        return RenderedEmail(subject=subject.strip()[:300], text=body.lstrip("\n"), html=html)
+
+    def _render(self, template: Template, variables: dict) -> str:
+        """What `Template.render` does, with `variables` (the globals merged in already) as the context's own:
+        `Template.new_context(variables, shared=True)`, without handing the context the globals' ChainMap, which
+        it would only read to learn the names of the globals (so an import can tell whether the context adds any
+        globals of its own: it adds none)."""
+        try:
+            context = new_context(self._env, template.name, template.blocks, variables, shared=True)
+            return self._env.concat(template.root_render_func(context))
+        except Exception:
+            self._env.handle_exception()
+            raise  # handle_exception always raises; for the type checker
 
 
 def current_email_language() -> str:
