@@ -516,7 +516,6 @@ def job_referral_action(referral_id: int):
     except ValidationFailed as exc:
         if not hiring:
             raise
-        db.session.rollback()
         ids = {"permanent": f"perm-{item.id}", "start_date": f"start-{item.id}"}
         errors = {ids.get(field, "_"): message for field, message in (exc.errors or {"_": exc.message}).items()}
         return _job_order_page(item.job_order, hire={
