@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import form_once_web
@@ -179,14 +180,18 @@ def session_edit(session_id: int):
     offer_session = _session(session_id)
     errors = {}
     if request.method == "POST":
+        now = utcnow()
         try:
             with unit_of_work():
-                offer_editing.update_session(db.session, offer_session, _session_data(), actor=current_user,
-                                             now=utcnow())
+                offer_editing.update_session(db.session, offer_session, _session_data(), actor=current_user, now=now)
         except ValidationFailed as err:
             errors = err.errors or {"_": err.message}
         else:
             flash(_("Holdet er gemt. Tilmeldte får besked, hvis tid eller sted er ændret."), "success")
+            if offered := waitlist.seats_offered_at(db.session, session_id, now):  # more seats: the line moved
+                flash(ngettext("%(num)d på ventelisten har fået tilbudt en plads og har fået besked.",
+                               "%(num)d på ventelisten har fået tilbudt en plads og har fået besked.", offered),
+                      "success")
             return redirect(url_for("offers.staff_session", session_id=session_id))
         offer_session = _session(session_id)
     values = _session_data() if request.method == "POST" else _session_values(offer_session)

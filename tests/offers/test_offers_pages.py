@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from portal.models import AuditEntry, Member, Notification, OutboxMessage
 from portal.models.offers import Offer, OfferRegistration, OfferSession
 from portal.services.offers import offers
-from portal.timeutil import utcnow
+from portal.timeutil import to_local, utcnow
 from tests.offers_helpers import make_offer, make_session
 
 # The test's data and the views read one frozen instant (tests/clock.py).
@@ -393,3 +393,26 @@ def test_the_email_link_refuses_a_seat_no_longer_open_to_the_member(client, auth
     assert response.status_code == 403 and "ikke længere åbent for dig" in response.get_data(as_text=True)
     assert session.get(OfferRegistration, w.id).status == "declined"
     assert session.get(OfferSession, s.id).seats_taken == 0  # nobody else waited
+
+
+def test_raising_a_sessions_capacity_says_how_many_on_the_waiting_list_were_offered_a_seat(client, auth, make,
+                                                                                        session, clock):
+    """The seats went to the waiting list and mails went out, but the page only said the session was saved."""
+    _odense, _cw, _offer, s = _setup(session, make, capacity=1)
+    first, second, third = (make.member(f"m{i}") for i in range(3))
+    make.commit()
+    for member in (first, second, third):
+        offers.register(session, member, s.id, actor="cli", now=utcnow())
+    session.commit()
+    auth.login("sb")
+    page = f"/personale/tilbud/hold/{s.id}/rediger"
+    start, end = to_local(s.starts_at), to_local(s.ends_at)
+    values = {"start_date": start.date().isoformat(), "start_time": start.strftime("%H:%M"),
+              "end_time": end.strftime("%H:%M"), "location_id": str(s.location_id)}
+    saved = auth.post(page, {**values, "capacity": "3"}, page=page)
+    html = _follow(client, saved).get_data(as_text=True)
+    assert "Holdet er gemt" in html
+    assert "2 på ventelisten har fået tilbudt en plads og har fået besked." in html
+    clock.advance(timedelta(minutes=1))
+    again = auth.post(page, {**values, "capacity": "3"}, page=page)  # saved again: nobody new was offered one
+    assert "på ventelisten har fået tilbudt" not in _follow(client, again).get_data(as_text=True)
