@@ -143,7 +143,7 @@ def widget_context(kind: str = "minside") -> dict | None:
             "state": conversation.state if conversation is not None else "bot", "status": status,
             "consent": consent,
             "buttons": chat_states.quick_replies(db.session, conversation, messages[-1] if messages else None,
-                                                 _language(), member_status=_member_status(kind))}
+                                                 _language(), member_status=_member_status(kind), state=status)}
 
 
 def _member_status(kind: str) -> str | None:

@@ -101,17 +101,23 @@ def member_conversation(session: Session, member: Member) -> ChatConversation | 
     return member_chat(session, member)[0]
 
 
+@prepared
+def _member_chat_and_consent():
+    handed_off = ChatConversation.state == ChatState.HANDED_OFF
+    member_id = bindparam("member_id")
+    continued = (select(ChatConversation.id).where(
+        ChatConversation.member_id == member_id, or_(handed_off, ChatConversation.source == "minside"))
+        .order_by(case((handed_off, 0), else_=1), ChatConversation.last_activity_at.desc(),
+                  ChatConversation.id.desc()).limit(1).scalar_subquery())
+    consent = exists().where(Consent.member_id == member_id, Consent.purpose == CHAT_CONSENT_PURPOSE,
+                             Consent.withdrawn_at.is_(None))
+    return select(continued, consent)
+
+
 def member_chat(session: Session, member: Member) -> tuple[ChatConversation | None, bool]:
     """`member_conversation` and whether her chat consent stands (her consent record): one statement when she has
     no chat, two when she has (every Min side page shows the chat)."""
-    handed_off = ChatConversation.state == ChatState.HANDED_OFF
-    continued = (select(ChatConversation.id).where(
-        ChatConversation.member_id == member.id, or_(handed_off, ChatConversation.source == "minside"))
-        .order_by(case((handed_off, 0), else_=1), ChatConversation.last_activity_at.desc(),
-                  ChatConversation.id.desc()).limit(1).scalar_subquery())
-    consent = exists().where(Consent.member_id == member.id, Consent.purpose == CHAT_CONSENT_PURPOSE,
-                             Consent.withdrawn_at.is_(None))
-    conversation_id, consented = session.execute(select(continued, consent)).one()
+    conversation_id, consented = session.execute(_member_chat_and_consent(), {"member_id": member.id}).one()
     conversation = session.get(ChatConversation, conversation_id) if conversation_id is not None else None
     return conversation, bool(consented)
 

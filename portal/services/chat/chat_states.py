@@ -85,13 +85,19 @@ def status(session: Session, conversation: ChatConversation) -> dict | None:
     return None
 
 
+_NOT_KNOWN = object()
+
+
 def quick_replies(session: Session, conversation: ChatConversation | None,
-                  last: ChatMessage | None, language: str = "da", member_status: str | None = None) -> list[dict]:
+                  last: ChatMessage | None, language: str = "da", member_status: str | None = None,
+                  state: dict | None = _NOT_KNOWN) -> list[dict]:
     """The buttons under the chat now: the state's own while a person holds it, else the bot's last ones, else
     the default three (after a system line such as "the caseworker has ended the conversation"), fitting the
-    signed-in member's status on Min side (`member_status` before the conversation exists)."""
+    signed-in member's status on Min side (`member_status` before the conversation exists). `state`: the
+    conversation's `status` when the caller has it already (the widget shows both: one lookup of the handoff)."""
     if conversation is not None:
-        state = status(session, conversation)
+        if state is _NOT_KNOWN:
+            state = status(session, conversation)
         if state is not None:
             return state["buttons"]
         language = conversation.language

@@ -9,9 +9,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from portal.database import prepared
 from portal.models import Consent
 from portal.models.chat import ChatConversation, ChatMessage, Handoff
 from portal.models.statuses import ChatState
@@ -52,10 +53,16 @@ def add_message(session: Session, conversation: ChatConversation, *, sender: str
     return message
 
 
+@prepared
+def _messages_after():
+    return (select(ChatMessage).where(ChatMessage.conversation_id == bindparam("conversation_id"),
+                                      ChatMessage.id > bindparam("after_id"))
+            .order_by(ChatMessage.id).limit(MESSAGE_PAGE))
+
+
 def messages_after(session: Session, conversation: ChatConversation, after_id: int = 0) -> list[ChatMessage]:
-    return list(session.scalars(
-        select(ChatMessage).where(ChatMessage.conversation_id == conversation.id, ChatMessage.id > after_id)
-        .order_by(ChatMessage.id).limit(MESSAGE_PAGE)))
+    """The conversation's messages after `after_id`, oldest first (at most MESSAGE_PAGE; the widget and its poll)."""
+    return list(session.scalars(_messages_after(), {"conversation_id": conversation.id, "after_id": after_id}))
 
 
 def last_message(session: Session, conversation: ChatConversation) -> ChatMessage | None:

@@ -159,9 +159,14 @@ def waiting_minutes(handoff: Handoff, now: datetime) -> int:
 
 # ---- the bot hands over -------------------------------------------------------------------------------------
 
+@prepared
+def _open_handoff():
+    return select(Handoff).where(Handoff.conversation_id == bindparam("conversation_id"),
+                                 Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+
+
 def open_handoff(session: Session, conversation: ChatConversation) -> Handoff | None:
-    return session.scalar(select(Handoff).where(Handoff.conversation_id == conversation.id,
-                                                Handoff.status.in_(OPEN_HANDOFF_STATUSES)))
+    return session.scalar(_open_handoff(), {"conversation_id": conversation.id})
 
 
 def member_open_handoff(session: Session, member_id: int | None) -> Handoff | None:
