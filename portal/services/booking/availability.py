@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.models import Booking, Caseworker, ServiceLocation, User
 from portal.models.booking import (
@@ -137,14 +138,17 @@ def falls_in_absence(booking: Booking, day_changes: list[AvailabilityException])
                for c in day_changes)
 
 
+@prepared
+def _exceptions():
+    return (select(AvailabilityException).where(
+        AvailabilityException.caseworker_id == bindparam("caseworker_id"),
+        AvailabilityException.day >= bindparam("start"), AvailabilityException.day <= bindparam("end"),
+    ).order_by(AvailabilityException.day, AvailabilityException.start_time)
+        .options(joinedload(AvailabilityException.location)))  # the calendar names an extra time's place
+
+
 def exceptions(session: Session, caseworker_id: int, start: date, end: date) -> list[AvailabilityException]:
-    return list(session.scalars(
-        select(AvailabilityException).where(
-            AvailabilityException.caseworker_id == caseworker_id,
-            AvailabilityException.day >= start, AvailabilityException.day <= end,
-        ).order_by(AvailabilityException.day, AvailabilityException.start_time)
-        .options(joinedload(AvailabilityException.location))  # the calendar names an extra time's place
-    ))
+    return list(session.scalars(_exceptions(), {"caseworker_id": caseworker_id, "start": start, "end": end}))
 
 
 # A note on an absence or extra hours: kept whole up to this length or refused.

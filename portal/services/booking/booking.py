@@ -227,16 +227,23 @@ def member_booking_refusal(session: Session, member: Member, ctype) -> str | Non
     if ctype.member_limit is not None:
         # The right to 2 focus conversations belongs to the current contact course (DOMAIN.md): a member who
         # returns to benefit has it again.
-        query = select(func.count()).select_from(Booking).where(
-            Booking.member_id == member.id, Booking.type == ctype.code,
-            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)))
         first_day = course_start(member)
+        values = {"member_id": member.id, "type": ctype.code}
         if first_day is not None:
-            query = query.where(Booking.starts_at >= local_to_utc(datetime.combine(first_day, datetime.min.time())))
-        if (session.scalar(query) or 0) >= ctype.member_limit:
+            values["since"] = local_to_utc(datetime.combine(first_day, datetime.min.time()))
+        if (session.scalar(_bookings_of_type_count(first_day is not None), values) or 0) >= ctype.member_limit:
             return _("Du har allerede booket eller haft dine %(n)s fokussamtaler. Kontakt din sagsbehandler, "
                      "hvis du har brug for endnu en.", n=ctype.member_limit)
     return None
+
+
+@prepared
+def _bookings_of_type_count(since: bool):
+    """The member's booked, held and missed conversations of one type (since a moment, with `since`)."""
+    query = select(func.count()).select_from(Booking).where(
+        Booking.member_id == bindparam("member_id"), Booking.type == bindparam("type"),
+        Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)))
+    return query.where(Booking.starts_at >= bindparam("since")) if since else query
 
 
 def upcoming_booking_of_type(session: Session, member: Member, ctype, *, now: datetime) -> Booking | None:
@@ -587,14 +594,18 @@ def record_member_lookup(session: Session, actor: Actor, member: Member, *, now:
     audit.record(session, actor, "booking.member_lookup", member_id=member.id, now=now)
 
 
+@prepared
+def _caseworker_bookings():
+    return (select(Booking).where(Booking.caseworker_id == bindparam("caseworker_id"),
+                                  Booking.starts_at < bindparam("end"), Booking.ends_at > bindparam("start"))
+            .options(joinedload(Booking.member))
+            .order_by(Booking.starts_at))
+
+
 def caseworker_bookings(session: Session, caseworker_id: int, start: datetime, end: datetime) -> list[Booking]:
     """The caseworker's calendar between start and end, with each booking's member (one statement)."""
-    return list(session.scalars(
-        select(Booking).where(Booking.caseworker_id == caseworker_id, Booking.starts_at < end,
-                              Booking.ends_at > start)
-        .options(joinedload(Booking.member))
-        .order_by(Booking.starts_at)
-    ))
+    return list(session.scalars(_caseworker_bookings(),
+                                {"caseworker_id": caseworker_id, "start": start, "end": end}))
 
 
 # --- confirmations -----------------------------------------------------------------------------------------------

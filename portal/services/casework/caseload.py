@@ -602,6 +602,17 @@ class Agenda:
     week: list[AgendaEntry]
 
 
+@prepared
+def _agenda_rows():
+    return (select(Booking.starts_at, Booking.type, Booking.channel, Booking.status, Member.member_number,
+                   Member.first_name, Member.last_name)
+            .join(Member, Member.id == Booking.member_id)
+            .where(Booking.caseworker_id == bindparam("caseworker_id"), Booking.starts_at >= bindparam("start"),
+                   Booking.starts_at < bindparam("week_end"),
+                   Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD, BookingStatus.NO_SHOW)))
+            .order_by(Booking.starts_at))
+
+
 def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
     """The caseworker's booked conversations today and for the rest of this week (Mon–Sun, local time)."""
     if staff.caseworker is None:
@@ -610,14 +621,7 @@ def agenda(session: Session, staff: StaffScope, *, today: date) -> Agenda:
     tomorrow = local_to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
     week_end = local_to_utc(datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time()))
     entries = [AgendaEntry(*row) for row in session.execute(
-        select(Booking.starts_at, Booking.type, Booking.channel, Booking.status, Member.member_number,
-               Member.first_name, Member.last_name)
-        .join(Member, Member.id == Booking.member_id)
-        .where(Booking.caseworker_id == staff.caseworker.id, Booking.starts_at >= start,
-               Booking.starts_at < week_end, Booking.status.in_((BookingStatus.BOOKED, BookingStatus.HELD,
-                                                                 BookingStatus.NO_SHOW)))
-        .order_by(Booking.starts_at)
-    )]
+        _agenda_rows(), {"caseworker_id": staff.caseworker.id, "start": start, "week_end": week_end})]
     return Agenda(today=[e for e in entries if e.starts_at < tomorrow],
                   week=[e for e in entries if e.starts_at >= tomorrow])
 

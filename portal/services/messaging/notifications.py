@@ -72,12 +72,14 @@ def _shortened(text: str, limit: int) -> str:
     return text[:max(limit - 1, 0)].rstrip() + ELLIPSIS
 
 
+@prepared
+def _unread_count():
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
-    ) or 0
+    return session.scalar(_unread_count(), {"user_id": user_id}) or 0
 
 
 def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification]:
