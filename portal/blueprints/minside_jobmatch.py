@@ -12,6 +12,7 @@ from portal.query_args import db_id
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.jobcentre import municipalities
+from portal.services.minside import job_referrals
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -53,6 +54,7 @@ def _page(member: Member, *, values: dict, errors: dict | None = None, status: i
     rows += [{}] * max(0, min(jobmatch_cv.EXPERIENCE_ROWS, len(rows) + 2) - len(rows))
     return render_template(
         "minside/jobmatch_cv.html", member=member, cv=cv, values=values, errors=errors or {}, rows=rows,
+        referrals=job_referrals.for_member(db.session, member), referrals_anchor=job_referrals.ANCHOR,
         mark_o=jobmatch_cv.has_mark_o(member), mark_o_text=jobmatch_cv.MARK_O_TEXT,
         certificate_labels=jobmatch_cv.CERTIFICATE_LABELS, hours_labels=jobmatch_cv.HOURS_LABELS,
         all_municipalities=sorted(municipalities.all_municipalities().values(), key=lambda m: m.name),

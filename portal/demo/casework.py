@@ -194,7 +194,31 @@ def _demo_member(session: Session, ctx: SeedContext) -> int:
         session.add(SummaryDispatch(summary=summary, recipient="jobcenter", dispatched_at=sent_at,
                                     outbox_message_id=message.id, actor_user_id=ctx.users.get("sagsbehandler")))
         made += 1
+    _demo_referral(session, ctx, member)
     return made
+
+
+def _demo_referral(session: Session, ctx: SeedContext, member: Member) -> None:
+    """'medlem' was referred to the day job in home care the day it came in, and the employer has asked her to an
+    interview since: her JobMatch page lists it, and Min side's messages say both (as the caseworker's buttons
+    would have told her)."""
+    from portal.services.minside import job_referrals
+
+    order = session.scalar(select(JobOrder).where(JobOrder.title == "Social- og sundhedshjælper, dag",
+                                                  JobOrder.status == JobOrderStatus.OPEN).limit(1))
+    if order is None or session.scalar(select(JobReferral.id).where(
+            JobReferral.job_order_id == order.id, JobReferral.member_id == member.id)) is not None:
+        return
+    referred_at = min(order.created_at + timedelta(hours=3), ctx.now - timedelta(hours=2))
+    referral = JobReferral(job_order_id=order.id, member_id=member.id, status=ReferralStatus.REFERRED,
+                           referred_by_user_id=ctx.users.get("sagsbehandler"), referred_at=referred_at,
+                           updated_at=referred_at)
+    session.add(referral)
+    session.flush()
+    job_referrals.tell_referred(session, referral, now=referred_at)
+    changed_at = min(referred_at + timedelta(days=1), ctx.now - timedelta(hours=1))
+    referral.status, referral.updated_at = ReferralStatus.INTERVIEW, changed_at
+    job_referrals.tell_changed(session, referral, now=changed_at)
 
 
 def _plan_item_ids(session: Session, member_id: int) -> dict[str, int]:

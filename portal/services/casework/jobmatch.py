@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -19,7 +20,7 @@ from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.i18n import N_, format_local_date
+from portal.i18n import format_local_date
 from portal.models import Member, ServiceLocation, User
 from portal.models.casework import (
     EMPLOYMENT_TYPES,
@@ -35,7 +36,7 @@ from portal.services import audit
 from portal.services.access import StaffScope, require_edit, visible_members_clause
 from portal.services.casework import jobmatch_cv
 from portal.services.errors import Conflict, NotFound, ValidationFailed
-from portal.services.messaging import notifications
+from portal.services.minside import job_referrals
 from portal.services.text_limits import kept_whole, one_line_breaks
 from portal.timeutil import to_local, utcnow
 
@@ -248,6 +249,20 @@ def _goal_overlap(member_trade: str | None, goals: str | None, title: str, trade
     return same_trade, _words(goals) & (_words(title) | _words(trade))
 
 
+def _could_fit(member_trade: str | None, goals: str | None) -> Callable[[str, str], bool]:
+    """`_goal_overlap` as a test of an order's (title, trade), the member's side worked out once: whether the
+    order shares the trade or a word of the goal (the conversation screen tests every open order)."""
+    trade_key = member_trade.strip().lower() if member_trade else None
+    goal_words = _words(goals)
+
+    def fits(title: str, trade: str) -> bool:
+        if trade_key is not None and trade_key == trade.strip().lower():
+            return True
+        return not (goal_words.isdisjoint(_words(title)) and goal_words.isdisjoint(_words(trade)))
+
+    return fits
+
+
 def _goal_fit(match: Match, order: JobOrder, member: Member, goals: str | None) -> bool:
     same_trade, goal_words = _goal_overlap(member.trade, goals, order.title, order.trade)
     if same_trade:
@@ -398,17 +413,16 @@ def matching_orders(session: Session, member: Member, *, today: date, limit: int
                     cv: JobmatchCv | None = ...) -> list[tuple[JobOrder, Match]]:  # type: ignore[assignment]
     """Open job orders that fit a member (the conversation screen), best first; by their CV where they have one.
 
-    Only the orders whose title or trade could fit the goal (`_goal_overlap`, which every match needs) are loaded
+    Only the orders whose title or trade could fit the goal (`_could_fit`, which every match needs) are loaded
     and scored: the open orders are read as three columns first.
     """
     if member.status not in MATCHABLE_STATUSES or (member.status == MemberStatus.OPSAGT and not member.mark_o):
         return []  # score_match would refuse every order
     if cv is ...:  # the caller did not look it up
         cv = jobmatch_cv.get_cv(session, member)
-    goals = cv.job_goals if cv is not None else member.job_goal
+    fits = _could_fit(member.trade, cv.job_goals if cv is not None else member.job_goal)
     candidates = [order_id for order_id, title, trade in session.execute(
-        _open_orders_not_referred(), {"member_id": member.id, "today": today})
-        if any(_goal_overlap(member.trade, goals, title, trade))]
+        _open_orders_not_referred(), {"member_id": member.id, "today": today}) if fits(title, trade)]
     if not candidates:
         return []
     loaded = {order.id: order for order in session.scalars(_orders_with_location(), {"ids": candidates})}
@@ -445,11 +459,7 @@ def refer_member(session: Session, scope: StaffScope, order: JobOrder, member: M
     session.flush()
     audit.record(session, scope.user, "jobmatch.referred", member_id=member.id, target=referral,
                  detail={"job_order_id": order.id}, now=now)
-    if member.user_id is not None:  # the employer may call: the member hears it from us first
-        notifications.notify_in_language(
-            session, member.user, N_("Vi har henvist dig til et job: %(title)s hos %(employer)s. Arbejdsgiveren "
-                                     "kontakter dig, hvis de vil tale med dig."),
-            title=order.title, employer=order.employer, now=now)
+    job_referrals.tell_referred(session, referral, now=now)  # the employer may call: she hears it from us first
     return referral
 
 
@@ -474,6 +484,7 @@ def set_referral_status(session: Session, scope: StaffScope, referral: JobReferr
     referral.updated_at = now
     audit.record(session, scope.user, "jobmatch.referral_status", member_id=referral.member_id, target=referral,
                  detail={"from": old, "to": status}, now=now)
+    job_referrals.tell_changed(session, referral, now=now)
     return referral
 
 
@@ -517,6 +528,7 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
     audit.record(session, scope.user, "jobmatch.placed", member_id=referral.member_id, target=placement,
                  detail={"job_order_id": order.id, "permanent": bool(permanent),
                          "start_date": start_date.isoformat()}, now=now)
+    job_referrals.tell_changed(session, referral, now=now)
     return placement
 
 
