@@ -35,12 +35,13 @@ def session_when(offer_session: OfferSession) -> str:
 _MONTH = re.compile(r"M{3,4}")
 
 
-def page_when(value: datetime, pattern: str, today: date | None = None) -> str:
+def page_when(value: datetime, pattern: str, today: date | None = None, language: str | None = None) -> str:
     """`value` with a Danish-style `pattern` naming day and month but no year ("d. MMM 'kl.' HH:mm"), the year
-    added after the month when it is not this year's: a session next January, seen in December, says so."""
+    added after the month when it is not this year's: a session next January, seen in December, says so.
+    A page writing many gives `today` and `language` (default: the current one) once."""
     if to_local(value).year != (today or local_today()).year:
         pattern = _MONTH.sub(lambda m: f"{m.group()} y", pattern, count=1)
-    return format_local_datetime(value, pattern)
+    return format_local_datetime(value, pattern, language)
 
 
 def place_text(offer_session: OfferSession) -> str:
