@@ -131,20 +131,22 @@ def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_lo
     if audiences is not None:
         query = query.where(_audience_filter(audiences))
     if joinable:
-        query = query.where(or_(Offer.requires_fvu_test.is_(False), _fvu_test_taken()), ~_signed_up_ahead())
+        query = query.where(or_(Offer.requires_fvu_test.is_(False), _fvu_test_taken()),
+                            Offer.id.not_in(_offers_signed_up_ahead()))
     return query.limit(limit) if limit is not None else query
 
 
-def _signed_up_ahead():
-    """EXISTS: the member (bind parameter member_id) holds a place (or a waiting-list place) on an upcoming session
-    of the offer: not one "you can sign up for" on Min side, which lists it among their appointments."""
+def _offers_signed_up_ahead():
+    """The offers on whose upcoming sessions the member (bind parameter member_id) holds a place (or a waiting-list
+    place): not ones "you can sign up for" on Min side, which lists them among their appointments.
+
+    Read once from her few registrations (not correlated per offer: SQLite then walked every coming session of
+    every offer and looked her registrations up for each, 0.6 ms of Min side's read)."""
     ahead = aliased(OfferSession)
-    return (select(OfferRegistration.id).join(ahead, ahead.id == OfferRegistration.session_id)
-            .where(OfferRegistration.member_id == bindparam("member_id"), ahead.offer_id == Offer.id,
-                   ahead.starts_at > bindparam("now"),
+    return (select(ahead.offer_id).join(OfferRegistration, OfferRegistration.session_id == ahead.id)
+            .where(OfferRegistration.member_id == bindparam("member_id"), ahead.starts_at > bindparam("now"),
                    OfferRegistration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED,
-                                                 RegistrationStatus.REGISTERED)))
-            .correlate(Offer).exists())
+                                                 RegistrationStatus.REGISTERED))))
 
 
 @dataclass
