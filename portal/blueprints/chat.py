@@ -308,7 +308,8 @@ def poll():
     messages = chat_transcript.messages_after(db.session, conversation, after)
     status = chat_states.status(db.session, conversation)
     last = messages[-1] if messages else chat_transcript.last_message(db.session, conversation)
-    return jsonify(state=conversation.state, consent=conversation.consent_given,
+    # consent: as the widget's intro says it (the chat's own, or the member's consent record on Min side)
+    return jsonify(state=conversation.state, consent=chat_service.chat_consent_now(db.session, conversation),
                    messages=[message_json(m) for m in messages],
                    status={"state": status["state"], "text": status["text"]} if status else None,
                    buttons=chat_states.quick_replies(db.session, conversation, last),

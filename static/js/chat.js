@@ -129,6 +129,18 @@
 
     var stateLine = form.querySelector(".chat-state");
     var shownButtons = null;
+
+    // The intro above the log says who answers and whether the chat is kept; the page holds both versions of
+    // each, and the poll's state and consent pick the one shown (consent given, withdrawn; handed off, back).
+    function syncIntro(state, consent) {
+      Array.prototype.forEach.call(widget.querySelectorAll("[data-intro-state]"), function (el) {
+        el.hidden = (el.getAttribute("data-intro-state") === "handed_off") !== (state === "handed_off");
+      });
+      if (typeof consent !== "boolean") { return; }
+      Array.prototype.forEach.call(widget.querySelectorAll("[data-intro-consent]"), function (el) {
+        el.hidden = (el.getAttribute("data-intro-consent") === "yes") !== consent;
+      });
+    }
     var shownState = stateLine ? stateLine.textContent : "";
 
     // The server says which buttons belong under the chat now (the state's own while a person has the chat,
@@ -137,6 +149,7 @@
     var refresh = poller(widget.dataset.poll + "?sender=" + encodeURIComponent(widget.dataset.sender), log, widget, function (data) {
       var messages = data.messages || [];
       if (messages.length && hello) { hello.remove(); hello = null; }
+      syncIntro(data.state, data.consent);
       if (data.buttons) {
         var key = JSON.stringify(data.buttons);
         if (key !== shownButtons) { shownButtons = key; renderButtons(data.buttons, data.expects_text); }

@@ -96,6 +96,11 @@ def quick_replies(session: Session, conversation: ChatConversation | None,
     signed-in member's status on Min side (`member_status` before the conversation exists). `state`: the
     conversation's `status` when the caller has it already (the widget shows both: one lookup of the handoff)."""
     if conversation is not None:
+        if (last is not None and last.sender == "bot" and last.buttons
+                and pending_question(conversation) in WITHDRAWAL_QUESTIONS):
+            # "Vil du trække dit samtykke tilbage? … tryk »Ja, slet min chat«": its own buttons, also while a
+            # person holds the chat (the state's "Forlad køen" and "Træk mit samtykke tilbage" hid the answer)
+            return list(last.buttons)
         if state is _NOT_KNOWN:
             state = status(session, conversation)
         if state is not None:
