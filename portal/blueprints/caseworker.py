@@ -38,7 +38,7 @@ from portal.services import access, form_once
 from portal.services import locations as service_locations
 from portal.services.casework import caseload as caseload_service
 from portal.services.casework import conversation_record as record_service
-from portal.services.casework import jobmatch, jobmatch_cv, summary
+from portal.services.casework import conversation_screen, jobmatch, jobmatch_cv, summary
 from portal.services.casework import referral as visitation
 from portal.services.casework.summary_pdf import render_summary_pdf
 from portal.services.errors import Conflict, ValidationFailed
@@ -190,8 +190,8 @@ def _member_screen(member_number: str, *, refused: dict | None = None) -> str:
     with unit_of_work():  # the audited opening, committed after rendering (a commit expires the loaded rows)
         access_reason = access.open_member_file(db.session, staff, member, purpose=purpose, now=now)
         show_q10 = request.args.get("vis") == "q10"
-        context = record_service.screen_data(db.session, staff, member, now=now, show_q10=show_q10,
-                                             purpose=purpose)
+        context = conversation_screen.screen_data(db.session, staff, member, now=now, show_q10=show_q10,
+                                                  purpose=purpose)
         html = render_template("caseworker/member.html", member=member, staff=staff, access_reason=access_reason,
                                purpose_key=purpose_key, purposes=access.SCREEN_PURPOSES,
                                can_edit=access.can_edit(staff, member), q2_labels=Q2_LABELS,

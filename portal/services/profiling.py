@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.database import prepared
 from portal.i18n import N_
@@ -88,7 +88,7 @@ class Assessment:
         return [f for f in self.factors if f.contribution < 0]
 
 
-def _to_assessment(row: ProfilingAssessment) -> Assessment:
+def to_assessment(row: ProfilingAssessment) -> Assessment:
     return Assessment(
         member_id=row.member_id, model_kind=row.model.kind, model_version=row.model.version,
         probability=row.probability, proposed_group=row.proposed_group,
@@ -102,13 +102,26 @@ def _to_assessment(row: ProfilingAssessment) -> Assessment:
 def latest_assessment(session: Session, member: Member) -> Assessment | None:
     """The member's newest score, or None if never scored."""
     row = session.scalar(_latest_assessment_of_member(), {"member_id": member.id})
-    return _to_assessment(row) if row else None
+    return to_assessment(row) if row else None
+
+
+# Of the model only what Assessment names (its label): not its spec and report, ~20 kB of JSON (issue 19).
+ASSESSMENT_MODEL_LABEL = joinedload(ProfilingAssessment.model).load_only(ProfilingModel.kind, ProfilingModel.version)
 
 
 @prepared
 def _latest_assessment_of_member():
     return (select(ProfilingAssessment).where(ProfilingAssessment.member_id == bindparam("member_id"))
-            .order_by(ProfilingAssessment.id.desc()).limit(1))
+            .options(ASSESSMENT_MODEL_LABEL).order_by(ProfilingAssessment.id.desc()).limit(1))
+
+
+def latest_assessment_id(member_id):
+    """The id of a member's newest score as a scalar subquery (`member_id` a column or bind parameter), for a
+    statement that reads it with other rows (the conversation screen, with ASSESSMENT_MODEL_LABEL and
+    `to_assessment`); `latest_assessment` reads the same row."""
+    assessment = aliased(ProfilingAssessment)
+    return (select(assessment.id).where(assessment.member_id == member_id).order_by(assessment.id.desc()).limit(1)
+            .scalar_subquery())
 
 
 def group_decision_history(session: Session, member: Member) -> list[GroupDecision]:
@@ -336,7 +349,7 @@ def score_member(session: Session, member: Member, *, now: datetime, actor: Acto
     audit.record(session, actor, "profiling.scored", member_id=member.id, target=record, now=now,
                  detail={"model": models[kind].label, "proposed_group": record.proposed_group,
                          "unseen_levels": record.unseen_levels})
-    return _to_assessment(record)
+    return to_assessment(record)
 
 
 def score_all(session: Session, *, now: datetime, only_changed: bool = False,

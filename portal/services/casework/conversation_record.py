@@ -1,5 +1,5 @@
 """Registering a conversation (type, channel, held/no-show, notes, agreements, group decision) and what the
-conversation screen suggests (offers).
+conversation screen suggests (offers); the rest of what the screen shows is read in conversation_screen.py.
 
 Other areas' rules are called, not copied: the booking's outcome (portal.services.booking.booking.register_outcome), the
 plan items (portal.services.minside.plan.propose_item), the group decision (portal.services.profiling.override_group) and
@@ -12,17 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.database import prepared
 from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import (
     CONVERSATION_OUTCOMES,
     ConversationAgreement,
-    ConversationSummary,
     HeldConversation,
 )
 from portal.models.members import CHANNELS, TARGET_GROUPS
@@ -30,7 +28,6 @@ from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit
 from portal.services.access import StaffScope, require_edit
 from portal.services.errors import ValidationFailed
-from portal.services.minside import member_profiling
 from portal.services.text_limits import count_text, one_line_breaks
 from portal.timeutil import local_to_utc, to_local
 
@@ -258,23 +255,6 @@ def registrable_bookings(session: Session, member: Member, *, now: datetime) -> 
         .order_by(Booking.starts_at.desc()).limit(20)))
 
 
-def member_conversations(session: Session, member: Member) -> list:
-    """The member's registered conversations, newest first, as rows of what the screen shows: held_at, type,
-    channel, outcome, notes and their summary's summary_id and summary_status (None without one); not their
-    agreements (those are in the plan)."""
-    return list(session.execute(_conversations_of_member(), {"member_id": member.id}))
-
-
-@prepared
-def _conversations_of_member():
-    return (select(HeldConversation.held_at, HeldConversation.type, HeldConversation.channel,
-                   HeldConversation.outcome, HeldConversation.notes, ConversationSummary.id.label("summary_id"),
-                   ConversationSummary.status.label("summary_status"))
-            .outerjoin(ConversationSummary, ConversationSummary.conversation_id == HeldConversation.id)
-            .where(HeldConversation.member_id == bindparam("member_id"))
-            .order_by(HeldConversation.held_at.desc()))
-
-
 # ---------------------------------------------------------------- suggested offers
 @dataclass(frozen=True)
 class Suggestion:
@@ -324,86 +304,3 @@ def suggested_offers(member: Member, *, group: str | None, barriers: list[str] |
                               _("Medlemmet forventer selv, at det tager tid at finde job (spørgsmål 2).")))
     out.append(Suggestion("jobmatch", _("FOA JobMatch og jobagent i FOA Job"), _("Tilbud til alle.")))
     return out
-
-
-# ---------------------------------------------------------------- the conversation screen's data
-def screen_data(session: Session, scope: StaffScope, member: Member, *, now: datetime, show_q10: bool,
-                purpose: str) -> dict:
-    """Everything the conversation screen shows, from the owning areas' services (a fixed number of queries).
-
-    The Q10 answers (GDPR art. 9) are only read with the actor and reason when the caseworker asks to see them;
-    the Min side area's `latest_answers` audits that read. Without it only Q2 and "answered or not" are used.
-    """
-    from portal.services.booking import booking
-    from portal.services.booking.contact_course import course_for, next_step, weeks_unemployed
-    from portal.services.casework import jobmatch, jobmatch_cv, referral
-    from portal.services.jobcentre import jobcentre
-    from portal.services.minside import plan, preparation
-    from portal.services.offers import fvu_feedback
-
-    today = to_local(now).date()
-    bookings = booking.member_bookings(session, member, now=now, with_staff_and_place=False)
-    steps = course_for(session, member, today, bookings=bookings)
-    sent_to_jobcentre = jobcentre.messages_for_member(session, member)
-    if show_q10:
-        answers = preparation.latest_answers(session, member, actor=scope.user, reason=purpose[:200], now=now)
-    else:
-        answers = preparation.latest_answers(session, member)
-    barriers = list(answers.q10_barriers or []) if (answers is not None and show_q10) else []
-    assessment, decisions = _profiling(session, member)
-    group = member.target_group or (assessment.proposed_group if assessment is not None else None)
-    location = member.location
-    cv = jobmatch_cv.read_for_staff(session, scope.user, member, now=now)
-    return {
-        "today": today,
-        "steps": steps,
-        "next_step": next_step(steps),
-        "weeks": weeks_unemployed(member, today),
-        "assessment": assessment,
-        "decisions": decisions,
-        "group_objections": member_profiling.open_objections(session, member),
-        "answers": answers,
-        "show_q10": show_q10 and answers is not None,
-        "suggestions": suggested_offers(member, group=group, barriers=barriers,
-                                        group_proposed=not member.target_group and group is not None,
-                                        q2=answers.q2 if answers is not None else None,
-                                        fvu_city=bool(location and location.fvu_city)),
-        "suggestions_partial": answers is not None and answers.q10_has_barriers and not show_q10,
-        "job_matches": jobmatch.matching_orders(session, member, today=today, cv=cv),
-        "jobmatch_cv": cv,
-        "plan_items": plan.list_items(session, member, with_people=False),
-        "jobcentre_sent": sent_to_jobcentre,
-        "jobcentre_requests": jobcentre.requests_by_plan_item(sent_to_jobcentre),
-        "conversations": member_conversations(session, member),
-        "bookings": bookings,
-        "registrations": _registrations(session, member, now),
-        "fvu_feedback": fvu_feedback.latest_for_member(session, member),
-        "handoffs": _handoffs(session, member),
-        "job_referrals": jobmatch.member_referrals(session, member),
-        "visitations": referral.member_referrals(session, member),
-    }
-
-
-def _profiling(session: Session, member: Member):
-    from portal.services.profiling import group_decision_history, latest_assessment
-
-    return latest_assessment(session, member), list(group_decision_history(session, member))
-
-
-def _registrations(session: Session, member: Member, now: datetime) -> list:
-    from portal.services.offers.offers import member_registrations
-
-    return member_registrations(session, member, now, include_past=True)
-
-
-def _handoffs(session: Session, member: Member) -> list:
-    """The member's latest 20 handoffs from the chatbot as (created_at, status) rows."""
-    return list(session.execute(_handoffs_of_member(), {"member_id": member.id}))
-
-
-@prepared
-def _handoffs_of_member():
-    from portal.models.chat import Handoff
-
-    return (select(Handoff.created_at, Handoff.status).where(Handoff.member_id == bindparam("member_id"))
-            .order_by(Handoff.created_at.desc()).limit(20))

@@ -226,9 +226,16 @@ def set_job_agent(session: Session, member: Member, on: bool, *, actor: Actor, n
 def read_for_staff(session: Session, staff_user: User, member: Member, *, now: datetime) -> JobmatchCv | None:
     """The CV for the caseworker's screen; the read is audited (personal data shown to staff)."""
     cv = get_cv(session, member)
+    record_staff_read(session, staff_user, member, cv, now=now)
+    return cv
+
+
+def record_staff_read(session: Session, staff_user: User, member: Member, cv: JobmatchCv | None, *,
+                      now: datetime) -> None:
+    """Audit that staff were shown the member's CV (none shown, nothing to audit): `read_for_staff`, or a caller
+    that read the CV with other rows (the conversation screen)."""
     if cv is not None:
         audit.record(session, staff_user, "jobmatch.cv_viewed", member_id=member.id, target=cv, now=now)
-    return cv
 
 
 def request_cv_via_chat(session: Session, member: Member, *, text_shown: str, now: datetime) -> list[int]:

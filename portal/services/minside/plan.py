@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
 from portal.models import Member, User
@@ -394,31 +394,45 @@ def get_item(session: Session, item_id: int, *, member: Member | None = None) ->
 
 
 @prepared
-def _items_of_member(with_history: bool, with_people: bool):
+def _items_of_member(with_history: bool):
     query = select(PlanItem).where(PlanItem.member_id == bindparam("member_id")).order_by(PlanItem.id)
-    if with_history and with_people:
+    if with_history:
         query = query.options(joinedload(PlanItem.events).joinedload(PlanItemEvent.actor),
                               joinedload(PlanItem.proposed_by_user))
-    elif with_history:
-        query = query.options(selectinload(PlanItem.events))
     return query
 
 
-def list_items(session: Session, member: Member, *, with_history: bool = True,
-               with_people: bool = True) -> list[PlanItem]:
+def list_items(session: Session, member: Member, *, with_history: bool = True) -> list[PlanItem]:
     """The member's plan items with their history: open items first by due date, then the rest, newest first.
 
     `with_history=False` loads the items alone (one statement instead of four), for a page that shows neither the
-    history nor who proposed an item (the Min side card); `with_people=False` loads the history without the users
-    who wrote it and proposed the items (two statements, the conversation screen). With both: one statement, the
+    history nor who proposed an item (the Min side card, the conversation screen). With it: one statement, the
     items joined to their proposer and their events to each event's author (a member's plan holds tens of events,
     not thousands)."""
-    items = list(session.scalars(_items_of_member(with_history, with_people), {"member_id": member.id}).unique())
+    items = list(session.scalars(_items_of_member(with_history), {"member_id": member.id}).unique())
     far = date.max
     open_items = sorted((i for i in items if i.status in OPEN_STATUSES),
                         key=lambda i: (i.status == PlanStatus.ACTIVE, i.due_date or far, i.id))
     closed = sorted((i for i in items if i.status not in OPEN_STATUSES), key=lambda i: i.updated_at, reverse=True)
     return open_items + closed
+
+
+def jobcentre_rejection_reasons(session: Session, items: list[PlanItem]) -> dict[int, str]:
+    """The job centre's reason for each of `items` it rejected (the latest one it gave), by item id: the
+    conversation screen shows it beside the rejection. One statement, and none when no item is rejected."""
+    rejected = [item.id for item in items if item.jobcentre_decision == JobcentreDecision.REJECTED]
+    if not rejected:
+        return {}
+    rows = session.execute(_rejection_texts(), {"item_ids": rejected})
+    return {item_id: text for item_id, text in rows if text}  # by event id: a later reason replaces an earlier
+
+
+@prepared
+def _rejection_texts():
+    return (select(PlanItemEvent.item_id, PlanItemEvent.text)
+            .where(PlanItemEvent.item_id.in_(bindparam("item_ids", expanding=True)),
+                   PlanItemEvent.kind == "jc_rejected")
+            .order_by(PlanItemEvent.id))
 
 
 def has_draft_plan(session: Session, member: Member) -> bool:

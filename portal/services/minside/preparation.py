@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.database import prepared
 from portal.models import Member, User
@@ -87,20 +87,40 @@ def record_answers(session: Session, member: Member, *, q2: str, q10_has_barrier
     return answer
 
 
+def _newest_first(answer):
+    return answer.answered_at.desc(), answer.id.desc()
+
+
 @prepared
 def _newest_answer():
     return (select(PreparationAnswer).where(PreparationAnswer.member_id == bindparam("member_id"))
-            .order_by(PreparationAnswer.answered_at.desc(), PreparationAnswer.id.desc()).limit(1))
+            .order_by(*_newest_first(PreparationAnswer)).limit(1))
+
+
+def newest_answer_id(member_id):
+    """The id of a member's current answers as a scalar subquery (`member_id` a column or bind parameter), for a
+    statement that reads them with other rows (the conversation screen); `latest_answers` reads the same row."""
+    answer = aliased(PreparationAnswer)
+    return (select(answer.id).where(answer.member_id == member_id).order_by(*_newest_first(answer)).limit(1)
+            .scalar_subquery())
 
 
 def latest_answers(session: Session, member: Member, *, actor: Actor | None = None, reason: str | None = None,
                    now: datetime | None = None) -> PreparationAnswer | None:
     """The member's current answers (the newest row), or None. A staff `actor` is audited as a read with `reason`."""
     answer = session.scalar(_newest_answer(), {"member_id": member.id})
+    record_read(session, member, answer, actor=actor, reason=reason, now=now)
+    return answer
+
+
+def record_read(session: Session, member: Member, answer: PreparationAnswer | None, *, actor: Actor | None,
+                reason: str | None, now: datetime | None) -> None:
+    """Audit a staff `actor`'s read of the member's current answers (`answer`, None if there are none) with
+    `reason`; the member's own read is not audited. `latest_answers` calls it, or a caller that read the row
+    itself (`newest_answer_id`)."""
     if actor is not None and not (isinstance(actor, User) and actor.role == "member"):
         audit.record(session, actor, "preparation.view", member_id=member.id, target=answer, reason=reason, now=now,
                      detail={"special_category": True})
-    return answer
 
 
 def answer_history(session: Session, member: Member) -> list[PreparationAnswer]:
