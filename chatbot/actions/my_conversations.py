@@ -31,10 +31,12 @@ class ActionNextConversation(Action):
             if booking is not None:
                 ctype = TYPES.get(booking.type)
                 why = change_refusal(booking, lang)  # a round table, or inside the notice: not "move it"
+                with force_locale(lang):  # the type's name in the chat's language, not the page's
+                    type_name = ctype.label_in_sentence if ctype else booking.type
                 dispatcher.utter_message(
                     response="utter_next_booking_fixed" if why else "utter_next_booking", why=why or "",
                     when=bridge.local_when(booking.starts_at, lang),
-                    type=ctype.label_in_sentence if ctype else booking.type, caseworker=booking.caseworker.name,
+                    type=type_name, caseworker=booking.caseworker.name,
                     channel_label=bridge.channel_label(booking.channel, lang),
                     place=booking.location.name if booking.location is not None else "")
         if step is not None and (booking is None or booking.type not in step.conversation_types):

@@ -51,6 +51,10 @@ def _values(cv) -> dict:
 def _page(member: Member, *, values: dict, errors: dict | None = None, status: int = 200):
     cv = jobmatch_cv.get_cv(db.session, member)
     rows = list(values.get("experience") or [])
+    # The empty rows at the end of a refused form are the two blank ones it had: without this each failed save
+    # added two more. (Only trailing ones go: an error names its row by its position.)
+    while rows and not any(str(rows[-1].get(key) or "").strip() for key in ("title", "employer", "years")):
+        rows.pop()
     rows += [{}] * max(0, min(jobmatch_cv.EXPERIENCE_ROWS, len(rows) + 2) - len(rows))
     return render_template(
         "minside/jobmatch_cv.html", member=member, cv=cv, values=values, errors=errors or {}, rows=rows,

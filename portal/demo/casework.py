@@ -131,7 +131,7 @@ def _order(rng, ctx: SeedContext, names: dict[int, str], location_ids: list[int]
     location_id = rng.choice(location_ids)
     town = names[location_id]
     created_at = datetime.combine(created, time(9), tzinfo=UTC)
-    return {
+    order = {
         "employer": f"{town} {rng.choice(EMPLOYERS)}", "title": f"{trade}, {rng.choice(TITLE_SUFFIX)}",
         "trade": trade, "disco_code": None, "location_id": location_id,
         "hours_per_week": rng.choice([20, 25, 28, 30, 32, 37]),
@@ -141,6 +141,12 @@ def _order(rng, ctx: SeedContext, names: dict[int, str], location_ids: list[int]
         "contact_email": None, "contact_phone": None, "description": None, "status": status,
         "created_by_user_id": creator, "created_at": created_at, "updated_at": created_at,
     }
+    # A title that names the kind of job says what the order says ("…, vikariat" marked permanent misled the list).
+    if order["title"].endswith(", vikariat"):
+        order["employment"] = "temporary"
+    elif order["title"].endswith(", fast stilling"):
+        order["employment"] = "permanent"
+    return order
 
 
 # ---------------------------------------------------------------- the demo member's conversations

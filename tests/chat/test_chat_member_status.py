@@ -117,7 +117,7 @@ def test_booking_in_the_chat_sends_a_member_not_in_notice_to_min_side_with_their
         assert "CV-samtale" not in said and "opfølgning pr. telefon og opfølgning pr. video" in said
     english = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "I want to book a meeting",
                                                          "metadata": {"language": "en"}}).get_json()
-    assert 'you book on Min side under "Book a conversation"' in texts(english)
+    assert 'you book on My page under "Book a conversation"' in texts(english)
     assert "and follow-up by video" in texts(english)
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
 
@@ -190,4 +190,5 @@ def test_a_round_table_conversation_is_not_offered_to_be_moved_on_min_side(clien
     assert "sammen med jobcentret" in said and "Du kan se, flytte eller aflyse" not in said
     english = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "When is my next meeting?",
                                                          "metadata": {"language": "en"}}).get_json()
-    assert "You can see it on Min side. Your caseworker arranged" in texts(english), texts(english)
+    assert "You can see it on My page. Your caseworker arranged" in texts(english), texts(english)
+    assert ": round-table conversation with the job centre with" in texts(english)  # named in the chat's language

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.i18n import format_local_date
 from portal.models import Notification
 from portal.models.casework import JobOrder, JobReferral
 from portal.timeutil import local_today, utcnow
@@ -84,15 +85,19 @@ def test_the_member_follows_her_referral_from_referred_to_interview_to_hired(cli
 
     auth.logout()
     auth.login("sb-odense")
+    start = TODAY + timedelta(days=7)
     auth.post(f"/sagsbehandler/henvisning/{referral.id}",
-              {"action": "hired", "permanent": "fast", "start_date": (TODAY + timedelta(days=7)).isoformat()},
+              {"action": "hired", "permanent": "fast", "start_date": start.isoformat()},
               page=f"/sagsbehandler/jobordrer/{job.id}")
+    first_day = format_local_date(start, "d. MMMM y", "da")
     assert _notes(session, mette)[-1].text == ("Du har fået jobbet Social- og sundhedshjælper, dag hos Odense "
-                                               "Kommune, Hjemmeplejen Øst. Tillykke!")
+                                               f"Kommune, Hjemmeplejen Øst: fast stilling med start {first_day}. "
+                                               "Tillykke!")
     auth.logout()
     auth.login("mette")
     section = client.get("/min-side/jobmatch-cv").get_data(as_text=True).split('id="henvisninger"', 1)[1]
     assert "Ansat" in section and "Du har fået jobbet. Tillykke!" in section
+    assert f"Fast stilling med start {first_day}." in section
 
 
 @pytest.mark.parametrize("action,told,shown", [

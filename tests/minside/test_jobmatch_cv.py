@@ -257,6 +257,24 @@ def test_bad_form_is_shown_again_with_danish_errors_and_nothing_saved(client, au
     assert session.scalar(select(func.count()).select_from(JobmatchCv)) == 0
 
 
+def test_a_form_refused_again_and_again_keeps_its_number_of_experience_rows(client, auth, make, session, odense):
+    make.member("cv-igen", location=odense)
+    make.commit()
+    auth.login("cv-igen")
+    shown = client.get("/min-side/jobmatch-cv").get_data(as_text=True).count("<legend>Erfaring ")
+    form = {**FORM, "exp_title": ["SOSU-assistent"] + [""] * (shown - 1),
+            "exp_employer": ["Odense Kommune"] + [""] * (shown - 1), "exp_years": ["ab"] + [""] * (shown - 1)}
+    counts = []
+    for _ in range(3):  # each refused form sends back every row it showed, the blank ones included
+        html = auth.post("/min-side/jobmatch-cv", form, page="/min-side/jobmatch-cv").get_data(as_text=True)
+        assert "mellem 0 og 50" in html and 'value="ab"' in html
+        counts.append(html.count("<legend>Erfaring "))
+        blank = [""] * (counts[-1] - 1)
+        form = {**form, "exp_title": ["SOSU-assistent", *blank], "exp_employer": ["Odense Kommune", *blank],
+                "exp_years": ["ab", *blank]}
+    assert counts == [3, 3, 3]  # the typed row and two blank ones; it grew by two with every refusal
+
+
 @pytest.mark.parametrize("codes", [["²"], ["461", "①"], ["99999999999999999999"]])
 def test_municipality_codes_that_are_not_numbers_are_refused_not_a_500(client, auth, make, session, odense, codes):
     make.member("cv-kode", location=odense)

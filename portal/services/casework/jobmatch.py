@@ -528,7 +528,7 @@ def register_placement(session: Session, scope: StaffScope, referral: JobReferra
     audit.record(session, scope.user, "jobmatch.placed", member_id=referral.member_id, target=placement,
                  detail={"job_order_id": order.id, "permanent": bool(permanent),
                          "start_date": start_date.isoformat()}, now=now)
-    job_referrals.tell_changed(session, referral, now=now)
+    job_referrals.tell_hired(session, referral, placement, now=now)
     return placement
 
 

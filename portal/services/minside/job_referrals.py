@@ -13,16 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.i18n import N_
+from portal.i18n import N_, format_local_date
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member
-from portal.models.casework import JobOrder, JobReferral
+from portal.models.casework import JobOrder, JobReferral, Placement
 from portal.models.statuses import ReferralStatus
 from portal.services.messaging import notifications
+from portal.services.messaging.notifications import in_reader_language
 
 # Where it stands, said to the member (the caseworker's list says "Henvist", "Til samtale" … in its own words).
 STATUS_LABELS = {
@@ -45,12 +48,13 @@ STATUS_TEXTS = {
 CHANGE_MESSAGES = {
     ReferralStatus.INTERVIEW: N_("Arbejdsgiveren vil gerne tale med dig om jobbet %(title)s hos %(employer)s. De "
                                  "kontakter dig om tiden."),
-    ReferralStatus.HIRED: N_("Du har fået jobbet %(title)s hos %(employer)s. Tillykke!"),
     ReferralStatus.REJECTED: N_("Arbejdsgiveren har valgt en anden til jobbet %(title)s hos %(employer)s. Vi "
                                 "henviser dig gerne til andre job."),
     ReferralStatus.WITHDRAWN: N_("Din henvisning til jobbet %(title)s hos %(employer)s er trukket tilbage. Kontakt din "
                                  "sagsbehandler, hvis du vil vide hvorfor."),
 }
+HIRED_MESSAGE = N_("Du har fået jobbet %(title)s hos %(employer)s: %(kind)s med start %(start)s. Tillykke!")
+EMPLOYMENT_KINDS = {True: N_("fast stilling"), False: N_("midlertidig stilling")}
 REFERRED_MESSAGE = N_("Vi har henvist dig til et job: %(title)s hos %(employer)s. Arbejdsgiveren kontakter dig, hvis "
                       "de vil tale med dig.")
 ANCHOR = "henvisninger"
@@ -68,6 +72,12 @@ class MemberReferral:
     status: str
     referred_at: datetime
     changed_at: datetime
+    start_date: date | None = None  # hired: the first day, and whether the job is permanent
+    permanent: bool | None = None
+
+    @property
+    def kind(self) -> str:
+        return gettext(EMPLOYMENT_KINDS[self.permanent]) if self.permanent is not None else ""
 
     @property
     def label(self) -> str:
@@ -92,12 +102,15 @@ def for_member(session: Session, member: Member) -> list[MemberReferral]:
         title=r.job_order.title, employer=r.job_order.employer,
         place=r.job_order.location.name if r.job_order.location is not None else None,
         hours_per_week=r.job_order.hours_per_week, employment=r.job_order.employment, deadline=r.job_order.deadline,
-        status=r.status, referred_at=r.referred_at, changed_at=r.updated_at) for r in session.scalars(_referrals_with_order(), {"member_id": member.id})]
+        status=r.status, referred_at=r.referred_at, changed_at=r.updated_at,
+        start_date=r.placement.start_date if r.placement is not None else None,
+        permanent=r.placement.permanent if r.placement is not None else None) for r in session.scalars(_referrals_with_order(), {"member_id": member.id})]
 
 
 @prepared
 def _referrals_with_order():
-    return (select(JobReferral).options(joinedload(JobReferral.job_order).joinedload(JobOrder.location))
+    return (select(JobReferral).options(joinedload(JobReferral.job_order).joinedload(JobOrder.location),
+                                        joinedload(JobReferral.placement))
             .where(JobReferral.member_id == bindparam("member_id"))
             .order_by(JobReferral.referred_at.desc(), JobReferral.id.desc()))
 
@@ -114,10 +127,17 @@ def tell_changed(session: Session, referral: JobReferral, *, now: datetime) -> N
         _tell(session, referral, message, now)
 
 
-def _tell(session: Session, referral: JobReferral, message: str, now: datetime) -> None:
+def tell_hired(session: Session, referral: JobReferral, placement: Placement, *, now: datetime) -> None:
+    """The member is told she got the job, with its first day and whether it is permanent (as the caseworker
+    registered the hire)."""
+    _tell(session, referral, HIRED_MESSAGE, now, kind=in_reader_language(EMPLOYMENT_KINDS[placement.permanent]),
+          start=LazyString(format_local_date, placement.start_date, "d. MMMM y"))
+
+
+def _tell(session: Session, referral: JobReferral, message: str, now: datetime, **more) -> None:
     member = referral.member
     if member.user_id is None:
         return
     order = referral.job_order
     notifications.notify_in_language(session, member.user, message, link=LINK, now=now,
-                                     title=order.title, employer=order.employer)
+                                     title=order.title, employer=order.employer, **more)

@@ -27,8 +27,8 @@ CLUBS = _l("Jobklub, IT-café og jobdating med arbejdsgivere")
 CALLS = _l("Samtaler pr. telefon eller video mellem dine faste samtaler")
 # What a sick-listed member books on Min side (the follow-up types; the notice-period conversation is for dismissed
 # members): promised as what it is.
-SICK_CONVERSATION = _l("En samtale pr. telefon eller video om, hvordan du kommer videre – book den under "
-                       "»Book samtale«")
+SICK_CONVERSATION = _l("En opfølgningssamtale pr. telefon eller video om, hvordan du kommer videre – book "
+                       "»Opfølgning pr. telefon« eller »Opfølgning pr. video« under »Book samtale«")
 
 
 @dataclass(frozen=True)
