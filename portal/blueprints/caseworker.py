@@ -489,14 +489,29 @@ def refer_to_job(order_id: int):
     staff = _scope()
     order = jobmatch.get_job_order(db.session, order_id)
     member = _member((request.form.get("member_number") or "").strip())
-    with unit_of_work():
-        jobmatch.refer_member(db.session, staff, order, member, note=request.form.get("note", ""),
-                              today=local_today(), now=utcnow())
+    from_member = request.form.get("back") == "member"
+    try:
+        with unit_of_work():
+            jobmatch.refer_member(db.session, staff, order, member, note=request.form.get("note", ""),
+                                  today=local_today(), now=utcnow())
+    except (Conflict, ValidationFailed) as exc:  # already referred (another tab), closed meanwhile, a long note
+        return _refused_on(order, member if from_member else None, exc)
     flash(_("%(name)s er henvist til jobbet hos %(employer)s.", name=member.full_name, employer=order.employer),
           "success")
-    if request.form.get("back") == "member":
+    if from_member:
         return _back_to_member(member, "job")
     return redirect(url_for("caseworker.job_order", order_id=order.id))
+
+
+def _refused_on(order, member: Member | None, exc: Conflict | ValidationFailed):
+    """A refused referral or referral change: said where the caseworker was, the page as it is now (a change made
+    in another tab shows), not a bare error page: the conversation screen's job section (`member`), else the
+    order's page."""
+    status = 409 if isinstance(exc, Conflict) else 422
+    if member is not None:
+        flash(exc.message, "error")
+        return _back_to_member(member, "job")
+    return _job_order_page(order, hire={"errors": {"_": exc.message}}), status
 
 
 @bp.route("/sagsbehandler/henvisning/<int:referral_id>", methods=["POST"])
@@ -513,9 +528,11 @@ def job_referral_action(referral_id: int):
             jobmatch.act_on_referral(db.session, staff, item, action, permanent=request.form.get("permanent", ""),
                                      start_date=request.form.get("start_date", ""), today=local_today(),
                                      now=utcnow())
+    except Conflict as exc:  # moved on meanwhile (another tab, a colleague): the order's page as it is now says so
+        return _refused_on(item.job_order, None, exc)
     except ValidationFailed as exc:
         if not hiring:
-            raise
+            return _refused_on(item.job_order, None, exc)
         ids = {"permanent": f"perm-{item.id}", "start_date": f"start-{item.id}"}
         errors = {ids.get(field, "_"): message for field, message in (exc.errors or {"_": exc.message}).items()}
         return _job_order_page(item.job_order, hire={

@@ -301,3 +301,44 @@ def test_open_orders_list_soonest_deadline_first_and_filled_ones_most_recent_fir
     assert titles("open") == [soon.title, later.title]
     assert titles("filled") == [new_fill.title, old_fill.title]
     assert titles("expired") == [just.title, gone.title]
+
+
+def test_a_stale_referral_change_shows_the_order_as_it_is_now_not_a_bare_error_page(client, auth, make, session, cw,
+                                                                                     places):
+    member = make.member(trade="Social- og sundhedshjælper")
+    job = order(session, places, title="Nattevagt, Plejecenter Åkanden")
+    make.commit()
+    auth.login("sb-odense")
+    page = f"/sagsbehandler/jobordrer/{job.id}"
+    auth.post(f"{page}/henvis", {"member_number": member.member_number}, page=page)
+    referral = session.scalar(select(JobReferral))
+    assert auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": "rejected"}, page=page).status_code == 302
+    # the same form, still open in a second tab
+    stale = auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": "withdrawn"}, page=page)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Nattevagt, Plejecenter Åkanden" in html and "Der er et problem" in html
+    assert "Henvisningen kan ikke ændres til den status nu." in html and "Ikke valgt" in html
+    session.refresh(referral)
+    assert referral.status == "rejected"
+    # referring her again from the order page: the order's page says she is referred already
+    again = auth.post(f"{page}/henvis", {"member_number": member.member_number}, page=page)
+    assert again.status_code == 409 and "Nattevagt, Plejecenter Åkanden" in again.get_data(as_text=True)
+    # … and from the conversation screen: back there, with the reason said
+    screen = f"/sagsbehandler/medlem/{member.member_number}"
+    back = auth.post(f"{page}/henvis", {"member_number": member.member_number, "back": "member"}, page=screen)
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"{screen}#job")
+    assert "allerede henvist" in client.get(screen).get_data(as_text=True)
+
+
+def test_ending_a_referral_is_one_more_tap_that_says_the_member_is_told(client, auth, make, session, cw, places):
+    member = make.member(trade="Social- og sundhedshjælper")
+    job = order(session, places)
+    make.commit()
+    auth.login("sb-odense")
+    page = f"/sagsbehandler/jobordrer/{job.id}"
+    auth.post(f"{page}/henvis", {"member_number": member.member_number}, page=page)
+    html = client.get(page).get_data(as_text=True)
+    ending = html.split('class="inline-form end-referral"', 1)[1].split("</details>", 1)[0]
+    assert "Afslut henvisningen" in ending and "Medlemmet får besked med det samme" in ending
+    assert 'value="rejected"' in ending and 'value="withdrawn"' in ending
