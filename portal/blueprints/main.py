@@ -1,14 +1,16 @@
 """Front page, language switch and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from portal.auth.decorators import public
 from portal.blueprints.auth import home_for, safe_next
 from portal.extensions import csrf, db
 from portal.i18n import remember_language
+from portal.services.messaging import notifications
+from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("main", __name__)
@@ -32,6 +34,19 @@ def set_language(lang: str):
         with unit_of_work():
             remember_language(current_user, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.route("/beskeder/<int:note_id>")
+@login_required
+def open_note(note_id: int):
+    """A message's link, followed: the message is read from now on (the unread count on Min side and the staff
+    badge go down), then its page. Someone else's message is not found."""
+    with unit_of_work():
+        note = notifications.open_note(db.session, current_user.id, note_id, utcnow())
+        if note is None:
+            abort(404)
+        link = note.link
+    return redirect(safe_next(link) or url_for(home_for(current_user)))
 
 
 @bp.route("/healthz")

@@ -79,9 +79,15 @@ def test_the_member_follows_her_referral_from_referred_to_interview_to_hired(cli
     # the caseworker's note is for colleagues, the employer's contact details for FOA
     for private in ("nattevagter", "Hanne Lund", "66131372", "hanne.lund@odense.dk"):
         assert private not in html
-    # Min side's messages link to it
+    # Min side's messages link to it, and following one marks it read
+    notes = _notes(session, mette)
     home = client.get("/min-side").get_data(as_text=True)
-    assert 'href="/min-side/jobmatch-cv#henvisninger"' in home
+    assert f'href="/beskeder/{notes[-1].id}"' in home and "2 nye" in home
+    opened = client.get(f"/beskeder/{notes[-1].id}")
+    assert opened.status_code == 302 and opened.headers["Location"] == "/min-side/jobmatch-cv#henvisninger"
+    session.refresh(notes[-1])
+    assert notes[-1].read_at is not None and notes[0].read_at is None
+    assert "1 ny" in client.get("/min-side").get_data(as_text=True)
 
     auth.logout()
     auth.login("sb-odense")
@@ -166,3 +172,8 @@ def test_she_sees_only_her_own_referrals_and_none_is_no_section(client, auth, ma
     auth.login("lise")
     html = client.get("/min-side/jobmatch-cv").get_data(as_text=True)
     assert "Nattevagt på Plejecenter Åkanden" not in html and 'id="henvisninger"' not in html
+    # nor can she open (and so mark read) mette's message about it
+    note = _notes(session, mette)[0]
+    assert client.get(f"/beskeder/{note.id}").status_code == 404
+    session.refresh(note)
+    assert note.read_at is None

@@ -122,6 +122,7 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "GET /sagsbehandler/": ('caseworker', 'admin'),
     "GET /sagsbehandler/beskeder": ('caseworker', 'admin'),
     "GET /session/aktiv": "any",
+    "GET /beskeder/<int:note_id>": "any",
     "POST /sagsbehandler/beskeder/laest": ('caseworker', 'admin'),
     "POST /sagsbehandler/henvisning/<int:referral_id>": ('caseworker',),
     "GET /sagsbehandler/jobordrer": ('caseworker', 'admin'),
@@ -185,7 +186,7 @@ ROLE_OF = {"member": "member", "other_member": "member", "caseworker": "casework
            "other_caseworker": "caseworker", "steering": "steering", "admin": "admin", "jobcenter": "jobcenter",
            "other_jobcenter": "jobcenter"}
 # Routes whose id names an object of the demo member "medlem": another member must get 404 (never 403 or 200).
-OWNED_PARAMS = {"booking_id", "item_id", "summary_id", "reg_id", "consent_id"}
+OWNED_PARAMS = {"booking_id", "item_id", "summary_id", "reg_id", "consent_id", "note_id"}
 # The conversation screen and its actions: a caseworker of another location must be refused (403 or 404).
 MEMBER_SCREEN = re.compile(r"^/sagsbehandler/medlem/<member_number>")
 # The job centre's case and citizen pages: a job-centre user of another municipality must get 404 (issue 16).
@@ -275,6 +276,7 @@ def _first(session, model, **where):
 
 
 def _param_values(session, medlem) -> dict[str, object]:
+    from portal.models import Notification
     from portal.models.casework import ConversationSummary, JobcenterReferral, JobOrder, JobReferral
     from portal.models.chat import Handoff
     from portal.models.jobcentre import JobcentreMessage
@@ -288,6 +290,7 @@ def _param_values(session, medlem) -> dict[str, object]:
         "summary_id": _first(session, ConversationSummary, member_id=medlem.id) or 999999,
         "reg_id": _first(session, OfferRegistration, member_id=medlem.id) or 999999,
         "consent_id": _first(session, Consent, member_id=medlem.id) or 999999,
+        "note_id": _first(session, Notification, user_id=medlem.user_id) or 999999,
         "member_number": medlem.member_number,
         "offer_id": _first(session, Offer) or 999999,
         "session_id": _first(session, OfferSession) or 999999,

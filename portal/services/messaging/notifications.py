@@ -105,6 +105,17 @@ def _recent_with_unread_count(limit: int):
             .order_by(Notification.created_at.desc()).limit(limit))
 
 
+def open_note(session: Session, user_id: int, note_id: int, now: datetime) -> Notification | None:
+    """The user opens one of their messages (follows its link): it is read from now on. None for a message that
+    is not theirs (or not there)."""
+    note = session.get(Notification, note_id)
+    if note is None or note.user_id != user_id:
+        return None
+    if note.read_at is None:
+        note.read_at = now
+    return note
+
+
 def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -> None:
     session.execute(
         update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
