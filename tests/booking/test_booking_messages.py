@@ -51,7 +51,7 @@ def test_a_move_with_sms_on_sends_the_email_and_an_sms_with_the_old_and_new_time
 
     [email] = [m for m in outbox_rows(session, "booking_moved") if m.channel == "email"]
     [sms] = [m for m in outbox_rows(session, "booking_moved") if m.channel == "sms"]
-    old, new = "onsdag 24. marts 2027 kl. 10.00", "tirsdag 23. marts 2027 kl. 13.00"
+    old, new = "onsdag 24. marts 2027 kl. 10:00", "tirsdag 23. marts 2027 kl. 13:00"
     assert old in email.body_text and new in email.body_text
     assert sms.to_address == "+4520304050"
     assert old in sms.body_text and new in sms.body_text and "Odense" in sms.body_text

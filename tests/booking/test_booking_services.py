@@ -82,7 +82,7 @@ def test_booking_writes_row_audit_outbox_with_ics_and_notifies_caseworker(sessio
     assert booking.status == "booked" and booking.location_id == odense["loc"].id
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.create")).member_id == member.id
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))
-    assert mail.to_address == member.email and "CV-samtale" in mail.subject and "kl. 10.00" in mail.subject
+    assert mail.to_address == member.email and "CV-samtale" in mail.subject and "kl. 10:00" in mail.subject
     cal = Calendar.from_ical(mail.attachments[0].content)
     event = cal.walk("VEVENT")[0]
     assert str(cal["METHOD"]) == "REQUEST" and str(event["UID"]) == booking.uid and int(event["SEQUENCE"]) == 0
@@ -324,7 +324,7 @@ def test_slots_across_clock_changes_start_at_nine_local(session, odense, before,
                             actor=odense["member"].user, now=now)
     session.commit()
     assert to_local(booking.starts_at).strftime("%H:%M") == "09:00"
-    assert "kl. 09.00" in session.scalar(select(OutboxMessage.subject))
+    assert "kl. 09:00" in session.scalar(select(OutboxMessage.subject))
 
 
 def test_sqlite_guard_is_a_trigger(session, odense):

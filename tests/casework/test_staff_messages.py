@@ -24,13 +24,15 @@ def test_a_cv_ordered_in_the_chat_reaches_the_caseworker_on_every_staff_page(cli
     assert 'href="/sagsbehandler/beskeder"' in caseload and "Nye beskeder" in caseload
     page = client.get("/sagsbehandler/beskeder").get_data(as_text=True)
     assert f"Opret CV i FOA JobMatch for {member.full_name} ({member.member_number})" in page
-    assert f'href="/sagsbehandler/medlem/{member.member_number}#cv"' in page
+    note = session.scalar(select(Notification).where(Notification.user_id == cw.user_id))
+    assert f'href="/beskeder/{note.id}"' in page  # its link, through the read mark
     assert "1 ny" in page
     response = auth.post("/sagsbehandler/beskeder/laest", {}, page="/sagsbehandler/beskeder")
     assert response.status_code == 302
     assert session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == cw.user_id, Notification.read_at.is_(None))) == 0
     assert "Nye beskeder" not in client.get("/sagsbehandler/").get_data(as_text=True)
+    assert client.get(f"/beskeder/{note.id}").headers["Location"] == f"/sagsbehandler/medlem/{member.member_number}#cv"
     auth.logout()
 
     auth.login("sb-anden")  # a colleague sees only their own

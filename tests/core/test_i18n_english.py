@@ -180,7 +180,7 @@ MOMENT = datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ)  # Thursday 3 December 202
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("da", "torsdag 3. december 2026 kl. 09.00"), ("en", "Thursday 3 December 2026 at 09:00")])
+    ("da", "torsdag 3. december 2026 kl. 09:00"), ("en", "Thursday 3 December 2026 at 09:00")])
 def test_booking_format_when_in_both_languages(app, lang, expected):
     from portal.services.booking.booking import format_when
 
@@ -189,7 +189,7 @@ def test_booking_format_when_in_both_languages(app, lang, expected):
 
 
 @pytest.mark.parametrize(("lang", "day", "moment"), [
-    ("da", "3. december 2026", "3. december 2026 kl. 09.00"), ("en", "3 December 2026", "3 December 2026 at 09:00")])
+    ("da", "3. december 2026", "3. december 2026 kl. 09:00"), ("en", "3 December 2026", "3 December 2026 at 09:00")])
 def test_summary_dates_in_both_languages(app, lang, day, moment):
     from portal.services.casework.summary import long_date, long_datetime
 

@@ -63,7 +63,7 @@ def test_the_job_centre_accepts_and_the_conversation_is_on_its_calendar(session,
     assert [m.booking_id for m in joint_conversation.upcoming(session, scope, NOW)] == [booking.id]
     note = session.scalar(select(Notification).where(Notification.user_id == world["cw"].user_id,
                                                      Notification.text.contains("deltager i fællessamtalen")))
-    assert note is not None and "24.03.2027 kl. 10.00" in note.text
+    assert note is not None and "24.03.2027 kl. 10:00" in note.text
     with pytest.raises(Conflict, match="allerede besvaret"):
         joint_conversation.answer(session, scope, message.id, accept=False, counter_time=utc(2027, 3, 30, 9, 0),
                                   reason=None, now=NOW)
@@ -85,7 +85,7 @@ def test_the_job_centre_proposes_another_time_inside_the_13_weeks(session, world
     assert (message.decision, message.counter_time) == ("counter", utc(2027, 3, 31, 8, 0))
     note = session.scalar(select(Notification).where(Notification.user_id == world["cw"].user_id,
                                                      Notification.text.contains("foreslår")))
-    assert "31.03.2027 kl. 10.00" in note.text
+    assert "31.03.2027 kl. 10:00" in note.text
 
 
 def test_moving_the_booking_withdraws_the_invitation_and_proposes_the_new_time(session, world):
@@ -157,7 +157,7 @@ def test_the_job_centre_is_reminded_of_an_accepted_joint_conversation_once(clien
     assert joint_conversation.remind(session, day_before + timedelta(hours=1)) == 0  # once
     to_caseworker = session.scalars(select(Notification.text).where(
         Notification.user_id == world["cw"].user_id, Notification.text.startswith("Påmindelse"))).all()
-    expected = f"Påmindelse: fællessamtale med {world['member'].full_name} og Jobcenter Odense 24.03.2027 kl. 10.00."
+    expected = f"Påmindelse: fællessamtale med {world['member'].full_name} og Jobcenter Odense 24.03.2027 kl. 10:00."
     assert to_caseworker == [expected]
     session.commit()
     auth.login("jc-odense")

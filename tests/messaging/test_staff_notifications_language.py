@@ -172,7 +172,7 @@ def test_a_job_centre_refusing_a_visitation_is_reported_in_the_caseworkers_langu
 @pytest.mark.clock(JOINT_NOW)
 @pytest.mark.parametrize("locale, expected", [
     ("en", "Jobcenter Odense takes part in the joint conversation with Mette Hansen 24.03.2027 at 10:00."),
-    ("da", "Jobcenter Odense deltager i fællessamtalen med Mette Hansen 24.03.2027 kl. 10.00."),
+    ("da", "Jobcenter Odense deltager i fællessamtalen med Mette Hansen 24.03.2027 kl. 10:00."),
 ])
 def test_the_job_centre_accepting_a_joint_conversation_is_reported_with_the_time_the_readers_way(
         session, make, locale, expected):
@@ -195,7 +195,7 @@ def test_the_job_centre_accepting_a_joint_conversation_is_reported_with_the_time
 
 @pytest.mark.parametrize("locale, expected", [
     ("en", "Mette Hansen: CV conversation Thursday 3 December 2026 at 10:00 has been cancelled."),
-    ("da", "Mette Hansen: CV-samtale torsdag 3. december 2026 kl. 10.00 er aflyst."),
+    ("da", "Mette Hansen: CV-samtale torsdag 3. december 2026 kl. 10:00 er aflyst."),
 ])
 def test_a_booking_the_member_cancels_is_reported_in_the_caseworkers_language(session, make, locale, expected):
     cw = caseworker(make, "birgitte", locale)

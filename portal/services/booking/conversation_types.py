@@ -36,9 +36,9 @@ def safe_gettext(message: str, **variables) -> str:
 
 
 def format_when(value: datetime) -> str:
-    """'torsdag 3. december 2026 kl. 10.00' / 'Thursday 3 December 2026 at 10:00' in Copenhagen time, in the
+    """'torsdag 3. december 2026 kl. 10:00' / 'Thursday 3 December 2026 at 10:00' in Copenhagen time, in the
     current language (Danish outside a request: the scheduler's e-mails)."""
-    return format_local_datetime(value, "EEEE d. MMMM y 'kl.' HH.mm")
+    return format_local_datetime(value, "EEEE d. MMMM y 'kl.' HH:mm")
 
 
 class SafeLazyString:

@@ -52,7 +52,7 @@ def long_date(day: date) -> str:
 
 def long_datetime(moment: datetime) -> str:
     """'3. december 2026 kl. 10.00' / '3 December 2026 at 10:00', Copenhagen time."""
-    return format_local_datetime(moment, "d. MMMM y 'kl.' HH.mm")
+    return format_local_datetime(moment, "d. MMMM y 'kl.' HH:mm")
 
 
 def build_content(session: Session, conversation: HeldConversation, *, today: date) -> dict:

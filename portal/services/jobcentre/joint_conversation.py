@@ -160,7 +160,7 @@ def answer(session: Session, scope: JobcentreScope, message_id: int, *, accept: 
 
 def _when(moment: datetime) -> LazyString:
     """'24.03.2027 kl. 10.00' / '24.03.2027 at 10:00', in the language of the notification it is written into."""
-    return LazyString(format_local_datetime, moment, "dd.MM.y 'kl.' HH.mm")
+    return LazyString(format_local_datetime, moment, "dd.MM.y 'kl.' HH:mm")
 
 
 @dataclass(frozen=True)
