@@ -106,20 +106,30 @@ def test_the_member_follows_her_referral_from_referred_to_interview_to_hired(cli
     assert f"Fast stilling med start {first_day}." in section
 
 
+def _mette_referred(auth, make, session, cw, odense, locale: str = "da"):
+    """mette, referred by her caseworker (signed in as sb-odense) to the day job in home care: (mette, job, referral)."""
+    mette = make.member("mette", trade="Social- og sundhedshjælper", location=odense, caseworker=cw)
+    mette.user.locale = locale
+    job = _order(session, odense)
+    make.commit()
+    auth.login("sb-odense")
+    _refer(auth, job, mette)
+    return mette, job, session.scalar(select(JobReferral))
+
+
+def _move(auth, job, referral, action: str):
+    return auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": action},
+                     page=f"/sagsbehandler/jobordrer/{job.id}")
+
+
 @pytest.mark.parametrize("action,told,shown", [
     ("rejected", "Arbejdsgiveren har valgt en anden til jobbet", "Ikke valgt"),
     ("withdrawn", "Din henvisning til jobbet", "Trukket tilbage"),
 ])
 def test_a_referral_that_ends_without_a_job_is_said_too(client, auth, make, session, cw, odense, action, told,
                                                           shown):
-    mette = make.member("mette", trade="Social- og sundhedshjælper", location=odense, caseworker=cw)
-    job = _order(session, odense)
-    make.commit()
-    auth.login("sb-odense")
-    _refer(auth, job, mette)
-    referral = session.scalar(select(JobReferral))
-    auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": action},
-              page=f"/sagsbehandler/jobordrer/{job.id}")
+    mette, job, referral = _mette_referred(auth, make, session, cw, odense)
+    _move(auth, job, referral, action)
     notes = _notes(session, mette)
     assert len(notes) == 2 and notes[-1].text.startswith(told)
     auth.logout()
@@ -129,15 +139,8 @@ def test_a_referral_that_ends_without_a_job_is_said_too(client, auth, make, sess
 
 
 def test_an_english_reader_is_told_in_english(client, auth, make, session, cw, odense):
-    mette = make.member("mette", trade="Social- og sundhedshjælper", location=odense, caseworker=cw)
-    mette.user.locale = "en"
-    job = _order(session, odense)
-    make.commit()
-    auth.login("sb-odense")
-    _refer(auth, job, mette)
-    referral = session.scalar(select(JobReferral))
-    auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": "interview"},
-              page=f"/sagsbehandler/jobordrer/{job.id}")
+    mette, job, referral = _mette_referred(auth, make, session, cw, odense, locale="en")
+    _move(auth, job, referral, "interview")
     assert _notes(session, mette)[-1].text == ("The employer would like to talk to you about the job Social- og "
                                                "sundhedshjælper, dag at Odense Kommune, Hjemmeplejen Øst. They will "
                                                "contact you about the time.")
@@ -148,15 +151,9 @@ def test_an_english_reader_is_told_in_english(client, auth, make, session, cw, o
 
 
 def test_a_refused_status_change_tells_the_member_nothing(client, auth, make, session, cw, odense):
-    mette = make.member("mette", trade="Social- og sundhedshjælper", location=odense, caseworker=cw)
-    job = _order(session, odense)
-    make.commit()
-    auth.login("sb-odense")
-    _refer(auth, job, mette)
-    referral = session.scalar(select(JobReferral))
-    page = f"/sagsbehandler/jobordrer/{job.id}"
-    auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": "rejected"}, page=page)
-    again = auth.post(f"/sagsbehandler/henvisning/{referral.id}", {"action": "interview"}, page=page)
+    mette, job, referral = _mette_referred(auth, make, session, cw, odense)
+    _move(auth, job, referral, "rejected")
+    again = _move(auth, job, referral, "interview")
     assert again.status_code == 409
     assert len(_notes(session, mette)) == 2  # referred, rejected: nothing for the refused change
 

@@ -88,6 +88,19 @@ def _profiled_after_cv_conversation(session, mette, cw) -> None:
     session.commit()
 
 
+def _birgitte_and_mette(make, session, rows: int):
+    """Birgitte (a caseworker in Odense, with working hours) and her member mette, profiled after her CV
+    conversation, with `rows` of everything (_fill)."""
+    loc = make.location("Odense")
+    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
+    hours(session, cw)
+    mette = make.member("mette", location=loc, caseworker=cw, target_group="2a", weeks_unemployed=5)
+    make.commit()
+    _profiled_after_cv_conversation(session, mette, cw)
+    _fill(session, make, loc, cw, mette, 0, rows)
+    return loc, cw, mette
+
+
 @pytest.mark.parametrize("login, path", [
     ("birgitte", "/kalender?dato=2027-03-22"),
     ("birgitte", "/sagsbehandler/"),
@@ -99,13 +112,7 @@ def _profiled_after_cv_conversation(session, mette, cw) -> None:
     ("mette", "/min-side/plan"),
 ])
 def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, make, session, login, path):
-    loc = make.location("Odense")
-    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
-    hours(session, cw)
-    mette = make.member("mette", location=loc, caseworker=cw, target_group="2a", weeks_unemployed=5)
-    make.commit()
-    _profiled_after_cv_conversation(session, mette, cw)
-    _fill(session, make, loc, cw, mette, 0, 2)
+    loc, cw, mette = _birgitte_and_mette(make, session, 2)
     path = path.format(mette=mette.member_number)
     auth.login(login)
     small = _count(client, path)
@@ -172,13 +179,7 @@ BUILT_PER_READ = {"/sagsbehandler/": 1}
     ("mette", "/tilbud/mine"),
 ])
 def test_a_page_runs_the_statements_it_built_once(client, auth, make, session, login, path):
-    loc = make.location("Odense")
-    cw = make.caseworker("birgitte", location=loc, display_name="Birgitte Holm")
-    hours(session, cw)
-    mette = make.member("mette", location=loc, caseworker=cw, target_group="2a", weeks_unemployed=5)
-    make.commit()
-    _profiled_after_cv_conversation(session, mette, cw)
-    _fill(session, make, loc, cw, mette, 0, 3)
+    _birgitte_and_mette(make, session, 3)
     auth.login(login)
     _executed(client, path)
     first = {id(statement) for statement in _executed(client, path)}
