@@ -97,14 +97,16 @@ class MemberReferral:
 
 
 def for_member(session: Session, member: Member) -> list[MemberReferral]:
-    """Her referrals, the newest first (one statement: the referral with its job order and the order's place)."""
+    """Her referrals, the newest first (one statement: the referral with its job order, the order's place and the
+    placement of a hire)."""
+    referrals = session.scalars(_referrals_with_order(), {"member_id": member.id})
     return [MemberReferral(
         title=r.job_order.title, employer=r.job_order.employer,
         place=r.job_order.location.name if r.job_order.location is not None else None,
         hours_per_week=r.job_order.hours_per_week, employment=r.job_order.employment, deadline=r.job_order.deadline,
         status=r.status, referred_at=r.referred_at, changed_at=r.updated_at,
         start_date=r.placement.start_date if r.placement is not None else None,
-        permanent=r.placement.permanent if r.placement is not None else None) for r in session.scalars(_referrals_with_order(), {"member_id": member.id})]
+        permanent=r.placement.permanent if r.placement is not None else None) for r in referrals]
 
 
 @prepared
