@@ -20,8 +20,10 @@ PASSWORD = "demo-adgangskode"
 
 
 def normalise(text: str) -> str:
-    """The form tokens and the chat's signed sender token (random per run) as placeholders."""
+    """The form tokens (CSRF, a form's once-only key) and the chat's signed sender token (random per run) as
+    placeholders."""
     text = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1CSRF", text)
+    text = re.sub(r'(name="form_key" value=")[^"]+', r"\1FORM_KEY", text)
     text = re.sub(r'(name="csrf-token" content=")[^"]+', r"\1CSRF", text)
     return re.sub(r'(data-sender=")[^"]+', r"\1SENDER", text)
 

@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from portal.config import INSTANCE, ROOT, Config
+from portal.template_i18n import LanguageEnvironment
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -26,6 +27,7 @@ class PortalFlask(Flask):
     one request) is asked about as before."""
 
     _plain_functions: frozenset = frozenset()
+    jinja_environment = LanguageEnvironment  # templates compiled once per language (portal.template_i18n)
 
     def ensure_sync(self, func):
         try:

@@ -19,12 +19,13 @@ def warm_up(app: Flask) -> None:
 
     load_project()
     configure_mappers()
-    for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".txt"))):
-        app.jinja_env.get_template(name)
+    names = app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".txt")))
     with app.app_context():
         for language in app.config["LANGUAGES"]:
             with force_locale(language):
                 get_translations()
+                for name in names:  # compiled once per language (portal.template_i18n)
+                    app.jinja_env.get_template(name)
 
 
 def after_fork(app: Flask) -> None:
