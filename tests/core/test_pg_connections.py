@@ -52,6 +52,26 @@ def test_a_page_that_only_read_ends_with_commit(app, client, auth, mette, ends):
     assert ends == ["commit"]
 
 
+def test_the_read_only_commit_leaves_what_the_request_loaded_as_it_was(app, client, mette, ends):
+    """Expiring every loaded object at the request's end would only be work for the session's close (issue 19);
+    the session's own setting is as before afterwards."""
+    from sqlalchemy import inspect
+
+    seen = {}
+
+    def view():
+        seen["member"] = _db.session.get(Member, mette)
+        seen["session"] = _db.session()
+        return "ok"
+
+    _route(app, "/les-medlem", view)
+    ends.clear()
+    assert client.get("/les-medlem").status_code == 200
+    assert ends == ["commit"]
+    assert not inspect(seen["member"]).expired_attributes
+    assert seen["session"].expire_on_commit is True
+
+
 def test_a_flushed_insert_the_view_did_not_commit_is_rolled_back(app, client, mette, ends):
     def view():
         now = datetime.now(UTC)
