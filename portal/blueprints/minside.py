@@ -31,6 +31,7 @@ from portal.services.messaging import notifications
 from portal.services.messaging.retention import OUTBOX_DAYS
 from portal.services.minside import consent as consent_svc
 from portal.services.minside import (
+    home_cards,
     member_profiling,
     member_situation,
     my_data,
@@ -129,9 +130,9 @@ def home():
                                  if b.type == "dismissed_first"), None),
         plan_counts=plan.summary(items),
         notes=notes, unread=unread,
-        answers=preparation.latest_answers(db.session, member), offers=_offers(member, now), today=today,
+        cards=home_cards.for_member(db.session, member), offers=_offers(member, now), today=today,
         group_view=member_profiling.group_card(db.session, member), offer_overview=offer_overview.for_member(member),
-        jobmatch_cv=jobmatch_cv.get_cv(db.session, member), mark_o=jobmatch_cv.has_mark_o(member),
+        mark_o=jobmatch_cv.has_mark_o(member),
         notice_over=member_situation.notice_period_over(member, today),
         duty_applies=member_situation.right_and_duty_applies(member),
     )
