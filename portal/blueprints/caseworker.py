@@ -548,7 +548,8 @@ def _labels():
     from portal.services.booking.conversation_types import CHANNEL_LABELS, STAFF_STATUS_LABELS, TYPES
 
     return {
-        "registration_status_label": lambda reg: registration_state.describe_registration(reg, staff=True).label,
+        "registration_status_label": lambda line: registration_state.describe_in_session(
+            line.status, line.session_status, staff=True).label,
         "handoff_labels": {HandoffStatus.WAITING: _l("Venter"), HandoffStatus.CLAIMED: _l("Taget af en sagsbehandler"),
                            HandoffStatus.RESOLVED: _l("Afsluttet"),
                            HandoffStatus.RETURNED_TO_BOT: _l("Sendt tilbage til chatbotten")},

@@ -117,7 +117,7 @@ def _member() -> Member:
 def home():
     member = _member()
     today, now = local_today(), utcnow()
-    active = booking_service.member_active_bookings(db.session, member)
+    active = booking_service.member_active_booking_lines(db.session, member)
     steps = contact_course.course_for(db.session, member, today, bookings=active)
     bookings = booking_service.upcoming_booked(active, now, limit=5)
     items = plan.list_items(db.session, member, with_history=False)
@@ -172,23 +172,22 @@ def group_objection():
 def _appointments(bookings: list, registrations: list) -> list[tuple[str, object]]:
     """Min side's "coming appointments": conversations and offers in one list by start time ("booking" or
     "registration", the row)."""
-    rows = [("booking", b, b.starts_at) for b in bookings] + [
-        ("registration", r, r.offer_session.starts_at) for r in registrations]
+    rows = [("booking", b, b.starts_at) for b in bookings] + [("registration", r, r.starts_at) for r in registrations]
     return [(kind, row) for kind, row, _starts in sorted(rows, key=lambda item: item[2])]
 
 
 # The caseworker invites to the joint conversation; the member books the others.
 def _registrations(member: Member, now) -> list:
-    """Event/offer registrations (the offers area)."""
-    from portal.services.offers.offers import member_registrations
+    """Event/offer registrations (the offers area), as rows (offers.upcoming_registration_lines)."""
+    from portal.services.offers.offers import upcoming_registration_lines
 
-    return member_registrations(db.session, member, now)
+    return upcoming_registration_lines(db.session, member, now)
 
 
 def _offers(member: Member, now) -> list:
-    from portal.services.offers.offers import list_offers
+    from portal.services.offers.offers import joinable_offer_titles
 
-    return list_offers(db.session, member=member, now=now, limit=4, joinable=True)
+    return joinable_offer_titles(db.session, member, now=now, limit=4)
 
 
 # Min side shows the newest few; the page of all of them shows this many, newest first.

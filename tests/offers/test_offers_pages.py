@@ -312,10 +312,16 @@ def test_held_seat_actions_include_works_on_any_page(app, make, session):
     w, _token = _held_seat(session, make, odense, s)
     from flask import render_template_string
 
+    from portal.models import Member
+    from portal.services.offers.offers import upcoming_registration_lines
+
+    regs = upcoming_registration_lines(session, session.get(Member, w.member_id), utcnow())  # Min side's rows
+    assert [r.id for r in regs] == [w.id]
     with app.test_request_context("/min-side"):
         html = render_template_string('{% for r in regs %}{% include "offers/_held_seat_actions.html" %}{% endfor %}',
-                                      regs=[w])
+                                      regs=regs)
     assert f"/tilbud/tilmelding/{w.id}/tag-plads" in html and "Tag pladsen" in html
+    assert f"– {s.offer.title}</span>" in html and "Svar senest" in html
 
 
 def test_caseworker_sees_own_location_first_and_can_choose_all(client, auth, make, session):

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import force_locale
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.models import Booking, Caseworker, Member, User
+from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.statuses import BookingStatus, MemberStatus
 from portal.services import audit
@@ -317,6 +317,23 @@ def _remaining_today():
 def member_active_bookings(session: Session, member: Member) -> list[Booking]:
     """The member's booked and held conversations, earliest first (one statement)."""
     return list(session.scalars(_active_bookings(), {"member_id": member.id}).unique().all())
+
+
+def member_active_booking_lines(session: Session, member: Member) -> list[Row]:
+    """`member_active_bookings` as rows of what the contact course and Min side's card read: id, type, status,
+    starts_at, ends_at, created_at, channel, location_name, caseworker_name (no ORM objects: issue 19)."""
+    return session.connection().execute(_active_booking_lines(), {"member_id": member.id}).all()
+
+
+@prepared
+def _active_booking_lines():
+    return (select(Booking.id, Booking.type, Booking.status, Booking.starts_at, Booking.ends_at, Booking.created_at,
+                   Booking.channel, ServiceLocation.name.label("location_name"),
+                   User.display_name.label("caseworker_name"))
+            .join(ServiceLocation, ServiceLocation.id == Booking.location_id)
+            .join(Caseworker, Caseworker.id == Booking.caseworker_id).join(User, User.id == Caseworker.user_id)
+            .where(Booking.member_id == bindparam("member_id"), Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .order_by(Booking.starts_at, Booking.id))
 
 
 def upcoming_booked(bookings: list[Booking], now: datetime, *, limit: int = 5) -> list[Booking]:

@@ -17,6 +17,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
@@ -421,7 +422,7 @@ def matching_orders(session: Session, member: Member, *, today: date, limit: int
     if cv is ...:  # the caller did not look it up
         cv = jobmatch_cv.get_cv(session, member)
     fits = _could_fit(member.trade, cv.job_goals if cv is not None else member.job_goal)
-    candidates = [order_id for order_id, title, trade in session.execute(
+    candidates = [order_id for order_id, title, trade in session.connection().execute(
         _open_orders_not_referred(), {"member_id": member.id, "today": today}) if fits(title, trade)]
     if not candidates:
         return []
@@ -577,13 +578,19 @@ def open_job_order(session: Session, scope: StaffScope, order: JobOrder, *, toda
     return OrderPage(is_open_now, matches, referrals, visible)
 
 
-def member_referrals(session: Session, member: Member) -> list[JobReferral]:
-    return list(session.scalars(_referrals_of_member(), {"member_id": member.id}).unique())
+def member_referrals(session: Session, member: Member) -> list[Row]:
+    """The member's referrals to job orders, newest first, as rows of what the conversation screen shows:
+    referred_at, job_order_id, title, employer, status and the placement's placement_id, permanent and start_date
+    (None without a placement). Columns only, on the session's connection (as offers.catalogue_offers)."""
+    return session.connection().execute(_referrals_of_member(), {"member_id": member.id}).all()
 
 
 @prepared
 def _referrals_of_member():
-    return (select(JobReferral).options(joinedload(JobReferral.job_order), joinedload(JobReferral.placement))
+    return (select(JobReferral.referred_at, JobReferral.job_order_id, JobOrder.title, JobOrder.employer,
+                   JobReferral.status, Placement.id.label("placement_id"), Placement.permanent, Placement.start_date)
+            .join(JobOrder, JobOrder.id == JobReferral.job_order_id)
+            .outerjoin(Placement, Placement.job_referral_id == JobReferral.id)
             .where(JobReferral.member_id == bindparam("member_id")).order_by(JobReferral.referred_at.desc()))
 
 

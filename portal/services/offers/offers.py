@@ -106,6 +106,15 @@ def list_offers(session: Session, *, member: Member | None = None, kind: str | N
                                         "member_id": member.id if member is not None else None}))
 
 
+def joinable_offer_titles(session: Session, member: Member, *, now: datetime, limit: int) -> list[Row]:
+    """`list_offers(member=member, joinable=True, limit=limit)` as rows of id and title (Min side's list of
+    offers she can sign up for; no ORM objects, read as member_registration_lines)."""
+    query = _offers_by_next_start(frozenset(member_audiences(member)), False, False, True, limit, True,
+                                  titles_only=True)
+    return session.connection().execute(query, {"now": now, "kind": None, "location_id": None,
+                                                "member_id": member.id}).all()
+
+
 def _fvu_test_taken():
     """EXISTS: the member (bind parameter member_id) attended an FVU test (as `_has_taken_fvu_test`)."""
     test = aliased(Offer)
@@ -118,14 +127,15 @@ def _fvu_test_taken():
 
 @prepared
 def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_location: bool, include_online: bool,
-                          limit: int | None, joinable: bool = False):
+                          limit: int | None, joinable: bool = False, titles_only: bool = False):
     upcoming = [OfferSession.offer_id == Offer.id, OfferSession.status == SessionStatus.OPEN,
                 OfferSession.starts_at > bindparam("now")]
     if by_location:
         where_place = OfferSession.location_id == bindparam("location_id")
         upcoming.append(or_(where_place, OfferSession.location_id.is_(None)) if include_online else where_place)
     next_start = select(func.min(OfferSession.starts_at)).where(*upcoming).correlate(Offer).scalar_subquery()
-    query = select(Offer).where(Offer.active.is_(True), next_start.is_not(None)).order_by(next_start, Offer.id)
+    query = (select(Offer.id, Offer.title) if titles_only else select(Offer)).where(
+        Offer.active.is_(True), next_start.is_not(None)).order_by(next_start, Offer.id)
     if by_kind:
         query = query.where(Offer.kind == bindparam("kind"))
     if audiences is not None:
@@ -264,6 +274,41 @@ def _registrations_of_member(include_past: bool):
         query = query.where(OfferRegistration.status.in_(CURRENT_STATUSES),
                             OfferSession.ends_at > bindparam("now"))
     return query
+
+
+def member_registration_lines(session: Session, member: Member) -> list[Row]:
+    """All the member's registrations, finished and cancelled too, in member_registrations' order, as rows of what
+    a list of them shows (the caseworker's screen): starts_at, title, status, session_status, right_and_duty.
+    On the session's connection, as catalogue_offers: no ORM objects, nothing unflushed of a registration to miss."""
+    return session.connection().execute(_registration_lines_of_member(), {"member_id": member.id}).all()
+
+
+@prepared
+def _registration_lines_of_member():
+    return (select(OfferSession.starts_at, Offer.title, OfferRegistration.status,
+                   OfferSession.status.label("session_status"), OfferRegistration.right_and_duty)
+            .select_from(OfferRegistration)
+            .join(OfferRegistration.offer_session).join(OfferSession.offer)
+            .where(OfferRegistration.member_id == bindparam("member_id"))
+            .order_by(OfferSession.starts_at, OfferRegistration.id))
+
+
+def upcoming_registration_lines(session: Session, member: Member, now: datetime) -> list[Row]:
+    """The member's live registrations (member_registrations without include_past), as rows of what Min side shows
+    and answers a held seat with: id, status, right_and_duty, held_until, starts_at, title. Read as
+    member_registration_lines."""
+    return session.connection().execute(_upcoming_registration_lines(), {"member_id": member.id, "now": now}).all()
+
+
+@prepared
+def _upcoming_registration_lines():
+    return (select(OfferRegistration.id, OfferRegistration.status, OfferRegistration.right_and_duty,
+                   OfferRegistration.held_until, OfferSession.starts_at, Offer.title)
+            .select_from(OfferRegistration)
+            .join(OfferRegistration.offer_session).join(OfferSession.offer)
+            .where(OfferRegistration.member_id == bindparam("member_id"),
+                   OfferRegistration.status.in_(CURRENT_STATUSES), OfferSession.ends_at > bindparam("now"))
+            .order_by(OfferSession.starts_at, OfferRegistration.id))
 
 
 def is_current(reg: OfferRegistration, now: datetime) -> bool:

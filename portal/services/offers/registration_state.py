@@ -61,8 +61,12 @@ def describe(status: str, *, staff: bool = False, session_cancelled: bool = Fals
 def describe_registration(registration, *, staff: bool = False) -> RegistrationState:
     """`describe` for a registration (its session at hand): one ended because we cancelled the session is named so,
     not "Afmeldt", on every list that shows a member's registrations."""
-    return describe(registration.status, staff=staff,
-                    session_cancelled=registration.offer_session.status == SessionStatus.CANCELLED)
+    return describe_in_session(registration.status, registration.offer_session.status, staff=staff)
+
+
+def describe_in_session(status: str, session_status: str, *, staff: bool = False) -> RegistrationState:
+    """`describe_registration` from the two statuses, for a list read as rows rather than registrations."""
+    return describe(status, staff=staff, session_cancelled=session_status == SessionStatus.CANCELLED)
 
 
 def label(status: str) -> str:
