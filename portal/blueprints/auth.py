@@ -6,7 +6,6 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -16,6 +15,7 @@ from portal.auth import devices, signin_link, unlock
 from portal.auth.decorators import public
 from portal.auth.service import authenticate, end_session, find_user
 from portal.extensions import db, limiter
+from portal.i18n import gettext as _
 from portal.services.errors import ValidationFailed
 from portal.timeutil import utcnow
 from portal.unit_of_work import unit_of_work

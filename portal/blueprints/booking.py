@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import Booking, Caseworker, Member, ServiceLocation
 from portal.models.statuses import BookingStatus
 from portal.services import access

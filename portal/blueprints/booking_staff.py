@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from portal.blueprints.booking import (
     start_param,
 )
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import Booking, Caseworker, User
 from portal.models.statuses import BookingStatus
 from portal.query_args import db_int

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -21,6 +20,7 @@ from portal.auth.decorators import role_required
 from portal.database import prepared
 from portal.errors import page_errors
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Caseworker, Member
 from portal.models.booking import CONVERSATION_TYPES

@@ -4,7 +4,6 @@ badge of waiting handoffs."""
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from chatbot.runtime.labels import handoff_overview
@@ -12,6 +11,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.chat import bp, chatbot_agent, message_json
 from portal.errors import problem
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models.statuses import HandoffStatus
 from portal.query_args import db_int
 from portal.services.chat import chat_transcript

@@ -5,12 +5,12 @@ job centre's case or citizen is 'not found'. Views are thin: the rules are in po
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.errors import page_errors
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models.statuses import JobcentreDecision
 from portal.query_args import DB_MAX
 from portal.services.errors import Conflict, ValidationFailed

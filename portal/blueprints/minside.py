@@ -9,13 +9,13 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import form_once_web
 from portal.auth.decorators import role_required
 from portal.errors import page_errors
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import Member
 from portal.query_args import db_id
 from portal.services.casework import jobmatch_cv

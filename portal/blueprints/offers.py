@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.engine import Row
@@ -18,6 +17,7 @@ from portal.auth.decorators import role_required
 from portal.blueprints.auth import safe_next
 from portal.extensions import db
 from portal.i18n import current_language, request_translations
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member
 from portal.models.offers import (

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -10,6 +9,7 @@ from portal import form_once_web
 from portal.auth.decorators import role_required
 from portal.blueprints.offers import bp
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models.offers import (
     AUDIENCES,
     FVU_SUBJECTS,

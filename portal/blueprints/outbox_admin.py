@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models.statuses import JobRunStatus, OutboxStatus
 from portal.query_args import db_int

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.blueprints.steering_charts import Marker, build_chart
 from portal.errors import problem
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.services import audit
 from portal.services import locations as service_locations
 from portal.services.errors import ValidationFailed

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, session
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 
 from portal.auth.decorators import public
 from portal.extensions import db, limiter
+from portal.i18n import gettext
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.messaging import surveys
 from portal.timeutil import utcnow

@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.database import prepared
 from portal.i18n import N_
+from portal.i18n import gettext as _
 from portal.models import AuditEntry, Booking, Caseworker, Member, ServiceLocation, User
 from portal.query_args import ascii_digits
 from portal.services import audit

@@ -5,11 +5,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.models import AuditEntry, Member, User
 from portal.request_context import current_request_id
 from portal.services.actors import Actor

@@ -7,8 +7,8 @@ messages to an English member are English. Without an app context at all the Dan
 from __future__ import annotations
 
 from flask import has_app_context
-from flask_babel import gettext
 
+from portal.i18n import gettext
 from portal.i18n import lazy_gettext as _l  # noqa: F401  (re-exported for the Min side services)
 
 

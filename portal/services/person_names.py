@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask_babel import gettext
-
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.services.errors import ValidationFailed
 
 ALLOWED_PUNCTUATION = frozenset(" -'’.")

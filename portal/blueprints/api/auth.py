@@ -4,11 +4,11 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, request
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.errors import problem
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import User
 
 TOKEN_SECONDS = 3600

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
-from flask_babel import gettext as _
 
 from portal.auth.decorators import public
 from portal.auth.service import authenticate
@@ -10,6 +9,7 @@ from portal.blueprints.api.auth import TOKEN_SECONDS, issue_token, json_body
 from portal.blueprints.api.blueprint import bp
 from portal.errors import problem
 from portal.extensions import db, limiter
+from portal.i18n import gettext as _
 from portal.unit_of_work import unit_of_work
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.i18n import N_
+from portal.i18n import gettext as _
 from portal.models import Booking, Member
 from portal.models.booking import CONVERSATION_TYPES
 from portal.models.casework import (

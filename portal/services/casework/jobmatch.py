@@ -15,13 +15,13 @@ from datetime import date, datetime, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
 from portal.i18n import format_local_date
+from portal.i18n import gettext as _
 from portal.models import Member, ServiceLocation, User
 from portal.models.casework import (
     EMPLOYMENT_TYPES,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.i18n import N_
+from portal.i18n import gettext as _
 from portal.models import Booking, Caseworker, Member, User
 from portal.models.statuses import BookingStatus
 from portal.services import audit

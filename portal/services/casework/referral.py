@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
 from portal.i18n import format_local_date
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member
 from portal.models.casework import VISITATION_STATUSES, JobcenterReferral

@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.i18n import N_, format_local_date, format_local_datetime
+from portal.i18n import gettext as _
 from portal.models import Member, User
 from portal.models.casework import ConversationSummary, HeldConversation, SummaryDispatch
 from portal.models.statuses import MemberStatus, PlanStatus, SummaryStatus

@@ -15,7 +15,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -27,6 +26,7 @@ from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTempl
 
 from portal.config import value
 from portal.i18n import current_language
+from portal.i18n import gettext as _
 
 FONT_DIRS = list(value("PDF_FONT_DIRS")) + [
     Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),

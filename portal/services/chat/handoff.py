@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, event, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
 from portal.models.statuses import ChatState, HandoffStatus

@@ -18,11 +18,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import gettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.models import OutboxMessage
 from portal.models.messaging import OUTBOX_STATUSES
 from portal.models.statuses import OutboxStatus

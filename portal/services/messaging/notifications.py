@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from numbers import Number
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
+from portal.i18n import gettext
 from portal.models import Notification
 from portal.timeutil import utcnow
 

@@ -58,7 +58,7 @@ def display_phone(number: str | None) -> str:
 
 def normalise_phone(text: str, *, field: str = "phone") -> str:
     """`parse_danish_phone`, or ValidationFailed with a Danish message."""
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     number = parse_danish_phone(text)
     if number is None:

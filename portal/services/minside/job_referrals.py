@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
-from portal.i18n import N_, format_local_date
+from portal.i18n import N_, format_local_date, gettext
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member
 from portal.models.casework import JobOrder, JobReferral, Placement

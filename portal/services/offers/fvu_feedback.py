@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
 from portal.i18n import N_
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Member, User
 from portal.models.fvu_feedback import FVU_OUTCOMES, FvuFeedback, FvuFeedbackLink

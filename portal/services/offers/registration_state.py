@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models.statuses import RegistrationStatus, SessionStatus
 

@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from flask_babel import format_date
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.models import ServiceLocation
 from portal.profiling.survival import km_curve
 from portal.query_args import db_int
