@@ -120,7 +120,7 @@ def home():
     active = booking_service.member_active_booking_lines(db.session, member)
     steps = contact_course.course_for(db.session, member, today, bookings=active)
     bookings = booking_service.upcoming_booked(active, now, limit=5)
-    items = plan.list_items(db.session, member, with_history=False)
+    items = plan.card_items(db.session, member)
     notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],

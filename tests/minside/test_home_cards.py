@@ -64,18 +64,20 @@ def test_min_side_shows_each_card_as_it_stands(app, client, auth, session, make)
 
 
 def test_min_sides_rows_say_what_the_objects_say(app, session, clock):
-    """Min side reads its bookings, registrations and offers as rows (issue 19): for every member of a demo, the
-    rows hold what the services' ORM objects hold, in the same order."""
+    """Min side reads its bookings, registrations, offers, plan items and messages as rows (issue 19): for every
+    member of a demo, the rows hold what the services' ORM objects hold, in the same order."""
     from sqlalchemy import select
 
     from portal.demo import seed_demo
     from portal.models import Member
     from portal.services.booking import booking
+    from portal.services.messaging import notifications
+    from portal.services.minside import plan
     from portal.services.offers import offers
 
     seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
     members = session.scalars(select(Member)).all()
-    seen = {"bookings": 0, "registrations": 0, "held": 0, "offers": 0}
+    seen = {"bookings": 0, "registrations": 0, "held": 0, "offers": 0, "plan": 0, "notes": 0}
     for member in members:
         objects = booking.member_active_bookings(session, member)
         assert [tuple(row) for row in booking.member_active_booking_lines(session, member)] == [
@@ -88,6 +90,19 @@ def test_min_sides_rows_say_what_the_objects_say(app, session, clock):
         joinable = offers.list_offers(session, member=member, now=clock.now, limit=4, joinable=True)
         assert [tuple(row) for row in offers.joinable_offer_titles(session, member, now=clock.now, limit=4)] == [
             (o.id, o.title) for o in joinable]
+        items = plan.list_items(session, member, with_history=False)
+        rows = plan.card_items(session, member)
+        assert sorted(tuple(row) for row in rows) == sorted(
+            (i.id, i.title, i.status, i.due_date, i.right_and_duty, i.proposed_by) for i in items)
+        assert [i.id for i in plan.for_home(rows)] == [i.id for i in plan.for_home(items)]
+        assert plan.summary(rows) == plan.summary(items)
+        if member.user_id is not None:
+            notes, unread = notifications.recent_and_unread(session, member.user_id, 5)
+            assert [(n.id, n.text, n.link, n.read_at, n.created_at) for n in notes] == [
+                (n.id, n.text, n.link, n.read_at, n.created_at) for n in notifications.recent(session, member.user_id, 5)]
+            assert unread == notifications.unread_count(session, member.user_id)
+            seen["notes"] += len(notes)
+        seen["plan"] += len(items)
         seen["bookings"] += len(objects)
         seen["registrations"] += len(registrations)
         seen["held"] += sum(r.held_until is not None for r in registrations)

@@ -7,7 +7,7 @@ from numbers import Number
 
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.database import prepared
@@ -90,11 +90,12 @@ def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification
     ))
 
 
-def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[Notification], int]:
+def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[Row], int]:
     """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
-    no row at all means no notification, so none unread."""
+    no row at all means no notification, so none unread. The messages as rows of what a list of them shows (id,
+    text, link, read_at, created_at), not objects (issue 19)."""
     rows = session.execute(_recent_with_unread_count(limit), {"user_id": user_id}).all()
-    return [note for note, _ in rows], (rows[0][1] if rows else 0)
+    return rows, (rows[0].unread if rows else 0)
 
 
 @prepared
@@ -102,7 +103,9 @@ def _recent_with_unread_count(limit: int):
     user_id = bindparam("user_id")
     unread = (select(func.count()).select_from(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
-    return (select(Notification, unread).where(Notification.user_id == user_id)
+    return (select(Notification.id, Notification.text, Notification.link, Notification.read_at,
+                   Notification.created_at, unread.label("unread"))
+            .where(Notification.user_id == user_id)
             .order_by(Notification.created_at.desc()).limit(limit))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import Row, bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.database import prepared
@@ -445,6 +445,18 @@ def has_draft_plan(session: Session, member: Member) -> bool:
 # Min side's plan card: what the member has to do first (agreed, soonest deadline), then what waits on others.
 HOME_CARD_ITEMS = 4
 _HOME_ORDER = {PlanStatus.ACTIVE: 0, PlanStatus.AWAITING_JC: 1, PlanStatus.PROPOSED: 2}
+
+
+def card_items(session: Session, member: Member) -> list[Row]:
+    """The member's plan items as rows of what Min side's card shows and counts (for_home, summary): id, title,
+    status, due_date, right_and_duty, proposed_by. No ORM objects (issue 19); read as the page's other lists."""
+    return session.connection().execute(_card_items(), {"member_id": member.id}).all()
+
+
+@prepared
+def _card_items():
+    return (select(PlanItem.id, PlanItem.title, PlanItem.status, PlanItem.due_date, PlanItem.right_and_duty,
+                   PlanItem.proposed_by).where(PlanItem.member_id == bindparam("member_id")).order_by(PlanItem.id))
 
 
 def for_home(items: list[PlanItem]) -> list[PlanItem]:
