@@ -105,8 +105,8 @@
         if (on) { b.setAttribute("aria-disabled", "true"); } else { b.removeAttribute("aria-disabled"); }
       });
     }
-    function quickReply(payload, title) {
-      if (!sending) { send(payload, title); }
+    function quickReply(payload) {
+      if (!sending) { send(payload); }
     }
 
     function renderButtons(list, expectsText) {
@@ -121,7 +121,7 @@
         button.className = "chat-quick";
         button.textContent = b.title;
         if (sending) { button.setAttribute("aria-disabled", "true"); }
-        button.addEventListener("click", function () { quickReply(b.payload, b.title); });
+        button.addEventListener("click", function () { quickReply(b.payload); });
         buttons.appendChild(button);
       });
       if (hadFocus) { ((!expectsText && buttons.querySelector("button")) || input).focus(); }
@@ -171,11 +171,28 @@
       log.dataset.lastId = "0";
     }
 
-    function send(text, shown) {
+    // One message at a time, in the order she sent them: a message typed while the last one's answer is on its way
+    // waits for it. Sent side by side, the server could take the typed phone number before the tapped "Telefon"
+    // and ask for the channel again (seen in the phone journey). The same text again while it is on its way or
+    // waiting is a second press of Enter, not a second message.
+    var waiting = [];
+    var inFlight = null;
+    function send(text) {
       text = (text || "").trim();
       if (!text) { input.focus(); return; }
       if (text.length > 2000) { status.textContent = widget.dataset.tooLongText; input.setAttribute("aria-invalid", "true"); return; }
       input.removeAttribute("aria-invalid");
+      if (sending) {
+        if (text !== inFlight && waiting.indexOf(text) === -1) { waiting.push(text); }
+        status.textContent = widget.dataset.sending;
+        return;
+      }
+      post(text);
+    }
+
+    function post(text) {
+      var delivered = false;
+      inFlight = text;
       status.textContent = widget.dataset.sending;
       setSending(true);
       fetch(widget.dataset.webhook, {
@@ -185,6 +202,7 @@
         body: JSON.stringify({ sender: widget.dataset.sender, message: text, metadata: { language: widget.dataset.lang } })
       }).then(function (r) {
         if (r.ok) {
+          delivered = true;
           // Clear the box only if it still holds what was sent: a button's request can finish after the member
           // has typed the next message, which must not be wiped (a lost message, seen in the phone journey).
           if (input.value.trim() === text) { input.value = ""; }
@@ -201,7 +219,13 @@
       }).catch(function () {
         status.textContent = widget.dataset.errorText;
       }).then(function () {
+        inFlight = null;
         setSending(false);
+        // A refused or lost message stops the ones typed after it: they answered a question she has not had
+        // (what she typed last is still in the box, to send again).
+        var next = delivered ? waiting.shift() : null;
+        if (!delivered) { waiting = []; }
+        if (next) { post(next); return; }
         // refresh() above is asynchronous: poll once more shortly so the answer shows without waiting.
         setTimeout(refresh, 150);
       });
@@ -210,7 +234,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var submitter = event.submitter;
-      if (submitter && submitter.name === "payload") { quickReply(submitter.value, submitter.textContent); return; }
+      if (submitter && submitter.name === "payload") { quickReply(submitter.value); return; }
       send(input.value);
     });
     input.addEventListener("keydown", function (event) {
@@ -219,7 +243,7 @@
     // Quick replies rendered by the server (no-JS) become live buttons too.
     Array.prototype.forEach.call(buttons.querySelectorAll("button[name=payload]"), function (b) {
       b.type = "button";
-      b.addEventListener("click", function () { quickReply(b.value, b.textContent); });
+      b.addEventListener("click", function () { quickReply(b.value); });
     });
     log.scrollTop = log.scrollHeight;
   }

@@ -23,15 +23,33 @@ def in_app(app, fn):
 
 
 def bot_says(log, text) -> None:
+    """Wait for the bot (or the system) to say `text` (case-insensitive, as Playwright matches) in a line that came
+    after the member's last send() or tap(): "Hvilket telefonnummer" also matched the registration's earlier
+    "Hvilken e-mail eller hvilket telefonnummer …", so the phone journey typed the number before the bot had asked."""
     try:
-        log.locator(".chat-msg-bot, .chat-msg-system", has_text=text).last.wait_for(timeout=TIMEOUT)
+        log.locator(".chat-msg-bot:not([data-before]), .chat-msg-system:not([data-before])",
+                    has_text=text).last.wait_for(timeout=TIMEOUT)
     except Exception as err:  # say what the member saw instead: the last lines and the status under the box
         lines = log.locator(".chat-msg").all_inner_texts()[-6:]
         status = log.page.locator(".chat-status").all_inner_texts()
         raise AssertionError(f"the bot never said {text!r}; the chat shows {lines}, status {status}") from err
 
 
+def _mark_lines_read(widget) -> None:
+    """The lines on screen now are older than what comes next: bot_says() looks only at lines after them."""
+    widget.locator(".chat-log").evaluate("log => log.querySelectorAll('.chat-msg').forEach(li => li.dataset.before = '')")
+
+
+def tap(widget, name: str) -> None:
+    """The member taps the quick reply `name`."""
+    button = widget.get_by_role("button", name=name)
+    button.wait_for(timeout=TIMEOUT)
+    _mark_lines_read(widget)
+    button.click()
+
+
 def send(widget, text: str) -> None:
+    _mark_lines_read(widget)
     box = widget.get_by_label("Din besked")
     box.fill(text)
     box.press("Enter")
