@@ -253,7 +253,7 @@ def _cookies(response, jar: dict) -> str:
 
 
 def _login_cookie(port: int, username: str) -> str:
-    """Log in once over HTTP and return the Cookie header every load connection then sends."""
+    """Log in once over HTTP, open Min side once, and return the Cookie header every load connection then sends."""
     jar: dict = {}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", "/login")
@@ -270,6 +270,9 @@ def _login_cookie(port: int, username: str) -> str:
     conn.request("GET", "/min-side", headers={"Cookie": cookie})
     response = conn.getresponse()
     response.read()
+    # What the first page set (the chat's sender) is kept, as a browser keeps it: without it every load request
+    # was a first visit, issuing a new chat sender and re-signing the session cookie (≈ a tenth of Min side served)
+    cookie = _cookies(response, jar)
     conn.close()
     if response.status != 200:
         raise RuntimeError(f"served login as {username}: /min-side answered {response.status}")

@@ -112,7 +112,8 @@ def widget_sender(kind: str) -> str | None:
         continuing, consented = chat_service.member_chat(db.session, member)
         g.member_chat = (member.id, continuing, consented)  # for widget_context: not looked up twice a page
         if continuing is not None:
-            session[key] = continuing.sender_id
+            if sender != continuing.sender_id:  # assigned only when it changes: else every page re-signs and
+                session[key] = continuing.sender_id  # re-sends the session cookie
             return continuing.sender_id
     claims = sender_claims(sender) if sender else None
     if claims is not None and (kind == "flyer" or claims.get("m") == member.id):
