@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.browser.chat_steps import TIMEOUT, bot_says, in_app, send, tap
-from tests.browser.conftest import PHONE, requests_reaching
+from tests.browser.conftest import PHONE, requests_reaching, shot
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -58,6 +58,7 @@ def test_a_message_typed_while_the_tapped_one_is_on_its_way_follows_it(pages, po
         page.wait_for_function("() => !document.querySelector('.chat-send').disabled", timeout=TIMEOUT)
         page.wait_for_timeout(300)
     assert posts == [WEBHOOK, WEBHOOK]
+    shot(page, "chat-order-typed-after-tap-phone")
     assert _typed_lines(app, widget.get_attribute("data-sender")) == [
         "Book en samtale", "Jeg vil gerne tale med et menneske"]
     assert widget.get_by_label("Din besked").input_value() == ""
@@ -76,6 +77,7 @@ def test_a_lost_message_stops_the_one_typed_after_it_which_stays_in_the_box(page
     assert posts == []  # the tap never left the phone, and the typed message did not go without it
     assert _typed_lines(app, widget.get_attribute("data-sender")) == []
     assert widget.get_by_label("Din besked").input_value() == "Jeg vil gerne tale med et menneske"
+    shot(page, "chat-order-lost-message-phone")
 
     # Sent again, it goes.
     send(widget, "Jeg vil gerne tale med et menneske")
