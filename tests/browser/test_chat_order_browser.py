@@ -26,11 +26,21 @@ HOLD_FIRST_POST = """outcome => {
 }"""
 
 
-def _open(pages):
+TYPED = "Jeg vil gerne tale med et menneske"
+
+
+def _open(pages, outcome: str):
+    """The flyer chat on a phone, its first chat request held back ("late") or lost ("lost")."""
     page = pages.new(PHONE)
     page.goto("/opsagt")
+    page.evaluate(HOLD_FIRST_POST, outcome)
     widget = page.get_by_role("region", name="Chat med FOA A-kasse")
     return page, widget, widget.get_by_role("log", name="Samtalen")
+
+
+def _tap_then_type(widget) -> None:
+    tap(widget, "Book en samtale")
+    send(widget, TYPED)
 
 
 def _typed_lines(app, sender: str) -> list[str]:
@@ -48,38 +58,33 @@ def _typed_lines(app, sender: str) -> list[str]:
 
 def test_a_message_typed_while_the_tapped_one_is_on_its_way_follows_it(pages, portal):
     _base_url, app = portal
-    page, widget, log = _open(pages)
-    page.evaluate(HOLD_FIRST_POST, "late")
+    page, widget, log = _open(pages, "late")
     with requests_reaching(app, only=WEBHOOK) as posts:
-        tap(widget, "Book en samtale")
-        send(widget, "Jeg vil gerne tale med et menneske")
-        send(widget, "Jeg vil gerne tale med et menneske")  # Enter twice: one message
+        _tap_then_type(widget)
+        send(widget, TYPED)  # Enter twice: one message
         bot_says(log, "skal samtalen gemmes")  # the bot answered both, in turn
         page.wait_for_function("() => !document.querySelector('.chat-send').disabled", timeout=TIMEOUT)
         page.wait_for_timeout(300)
     assert posts == [WEBHOOK, WEBHOOK]
     shot(page, "chat-order-typed-after-tap-phone")
-    assert _typed_lines(app, widget.get_attribute("data-sender")) == [
-        "Book en samtale", "Jeg vil gerne tale med et menneske"]
+    assert _typed_lines(app, widget.get_attribute("data-sender")) == ["Book en samtale", TYPED]
     assert widget.get_by_label("Din besked").input_value() == ""
     assert page.locator(".chat-status").inner_text() == ""
 
 
 def test_a_lost_message_stops_the_one_typed_after_it_which_stays_in_the_box(pages, portal):
     _base_url, app = portal
-    page, widget, log = _open(pages)
-    page.evaluate(HOLD_FIRST_POST, "lost")
+    page, widget, log = _open(pages, "lost")
     with requests_reaching(app, only=WEBHOOK) as posts:
-        tap(widget, "Book en samtale")
-        send(widget, "Jeg vil gerne tale med et menneske")
+        _tap_then_type(widget)
         page.locator(".chat-status", has_text="kunne ikke sendes").wait_for(timeout=TIMEOUT)  # the error line under the box
         page.wait_for_timeout(1000)
     assert posts == []  # the tap never left the phone, and the typed message did not go without it
     assert _typed_lines(app, widget.get_attribute("data-sender")) == []
-    assert widget.get_by_label("Din besked").input_value() == "Jeg vil gerne tale med et menneske"
+    assert widget.get_by_label("Din besked").input_value() == TYPED
     shot(page, "chat-order-lost-message-phone")
 
     # Sent again, it goes.
-    send(widget, "Jeg vil gerne tale med et menneske")
+    send(widget, TYPED)
     bot_says(log, "skal samtalen gemmes")
-    assert _typed_lines(app, widget.get_attribute("data-sender")) == ["Jeg vil gerne tale med et menneske"]
+    assert _typed_lines(app, widget.get_attribute("data-sender")) == [TYPED]
