@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         request_text,
         security,
         static_assets,
+        template_urls,
         templating,
     )
     from portal.extensions import csrf, db, login_manager, migrate
@@ -92,6 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app, login_manager)
     security.init_app(app)
     templating.init_app(app)
+    template_urls.init_app(app)  # url_for in templates, each URL built once
     form_once_web.init_app(app)
     static_assets.init_app(app)
     errors.init_app(app)

@@ -117,7 +117,8 @@ def _member_chat_and_consent():
 def member_chat(session: Session, member: Member) -> tuple[ChatConversation | None, bool]:
     """`member_conversation` and whether her chat consent stands (her consent record): one statement when she has
     no chat, two when she has (every Min side page shows the chat)."""
-    conversation_id, consented = session.execute(_member_chat_and_consent(), {"member_id": member.id}).one()
+    conversation_id, consented = session.connection().execute(_member_chat_and_consent(),
+                                                                 {"member_id": member.id}).one()
     conversation = session.get(ChatConversation, conversation_id) if conversation_id is not None else None
     return conversation, bool(consented)
 

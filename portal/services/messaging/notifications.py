@@ -94,7 +94,7 @@ def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[
     """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
     no row at all means no notification, so none unread. The messages as rows of what a list of them shows (id,
     text, link, read_at, created_at), not objects (issue 19)."""
-    rows = session.execute(_recent_with_unread_count(limit), {"user_id": user_id}).all()
+    rows = session.connection().execute(_recent_with_unread_count(limit), {"user_id": user_id}).all()
     return rows, (rows[0].unread if rows else 0)
 
 

@@ -104,7 +104,7 @@ def _group_card():
 
 def group_card(session: Session, member: Member) -> MemberGroupCard | None:
     """What Min side's card shows, in one statement: None exactly when `group_view` is None."""
-    row = session.execute(_group_card(), {"member_id": member.id}).first()
+    row = session.connection().execute(_group_card(), {"member_id": member.id}).first()
     return None if row is None else MemberGroupCard(group=row[0], open_objection=bool(row[1]))
 
 
