@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Select, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +36,44 @@ def prepared(build: Callable[[], S]) -> Callable[[], S]:
     whatever differs between calls (the member, the time) is a `bindparam` given at execution, e.g.
     `session.scalars(_upcoming(), {"member_id": member.id, "now": now})`."""
     return functools.cache(build)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count the database makes, not run yet: `statement` a one-column count built once per shape (`prepared`),
+    `params` this use's values. Its bind parameters are named after the count (`today_caseworker_id`, not
+    `caseworker_id`), so several counts can stand side by side in one statement (`counts_at_once`: the staff
+    badges on every staff page, issue 19). `key` names the statement: equal keys, the same statement."""
+
+    key: tuple
+    statement: Select
+    params: dict
+
+    def run(self, session) -> int:
+        return session.scalar(self.statement, self.params) or 0
+
+
+_COUNTS_AT_ONCE: dict[tuple, Select] = {}
+
+
+def counts_at_once(session, counts: list[Count]) -> list[int]:
+    """Each count's number, in one statement (`SELECT (SELECT count(*) ...), (SELECT count(*) ...)`): a round trip
+    instead of one per count (about 0.25 ms each on PostgreSQL here). Flushed first as `session.scalar` would,
+    then run on the session's connection: rows, no ORM objects."""
+    if not counts:
+        return []
+    if session.autoflush:
+        session.flush()
+    keys = tuple(count.key for count in counts)
+    statement = _COUNTS_AT_ONCE.get(keys)
+    if statement is None:
+        statement = _COUNTS_AT_ONCE.setdefault(keys, select(*(c.statement.scalar_subquery() for c in counts)))
+    params: dict = {}
+    for count in counts:
+        for name, value in count.params.items():
+            if params.setdefault(name, value) != value:
+                raise ValueError(f"two counts give the bind parameter {name!r} different values")
+    return [number or 0 for number in session.connection().execute(statement, params).one()]
 
 
 class Base(DeclarativeBase):

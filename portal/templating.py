@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal import staff_badges
 from portal.i18n import current_language, format_hours, format_local_date, format_local_datetime
 from portal.models.statuses import BY_NAME as STATUS_ENUMS
 from portal.navigation import nav_items
@@ -91,17 +92,10 @@ def init_app(app: Flask) -> None:
         }
 
 
-# Areas register functions here that return {"label": ..., "count": ..., "url": ...} for staff pages
-# (e.g. the chatbot's waiting handoffs). Called on every staff page render.
-STAFF_BADGE_PROVIDERS: list = []
-
-
 def _staff_badges() -> list[dict]:
-    if not getattr(current_user, "is_authenticated", False) or current_user.role not in ("caseworker", "admin"):
+    """The counts in a staff page's menu (portal.staff_badges: areas register their providers there)."""
+    if not getattr(current_user, "is_authenticated", False) or current_user.role not in staff_badges.STAFF_ROLES:
         return []
-    badges = []
-    for provider in STAFF_BADGE_PROVIDERS:
-        badge = provider(current_user)
-        if badge:
-            badges.append(badge)
-    return badges
+    from portal.extensions import db
+
+    return staff_badges.for_user(db.session, current_user)

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import staff_badges
 from portal.auth.decorators import role_required
 from portal.blueprints.booking import (
     bp,
@@ -34,6 +35,7 @@ from portal.services.booking.slots import STAFF_HORIZON, free_slots
 from portal.services.errors import DomainError, NotAllowed, ValidationFailed
 from portal.services.form_values import parse_date
 from portal.services.jobcentre import joint_conversation
+from portal.staff_badges import CountedBadge
 from portal.timeutil import local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
@@ -292,14 +294,15 @@ def _upcoming_count(user) -> dict | None:
     caseworker = getattr(user, "caseworker", None)
     if caseworker is None:
         return None
-    count = svc.remaining_today(db.session, caseworker.id, now=utcnow(), today=local_today())
+    return CountedBadge(svc.remaining_today_count(caseworker.id, now=utcnow(), today=local_today()), _today_badge)
+
+
+def _today_badge(count: int) -> dict | None:
     if not count:
         return None
     return {"label": _("Samtaler i dag"), "count": count, "url": url_for("booking.caseworker_calendar", visning="dag")}
 
 
 def init_app(app) -> None:
-    from portal.templating import STAFF_BADGE_PROVIDERS
-
-    if _upcoming_count not in STAFF_BADGE_PROVIDERS:
-        STAFF_BADGE_PROVIDERS.append(_upcoming_count)
+    if _upcoming_count not in staff_badges.PROVIDERS:
+        staff_badges.PROVIDERS.append(_upcoming_count)

@@ -142,10 +142,10 @@ def caseload():
 
 
 def init_app(app) -> None:
-    from portal.templating import STAFF_BADGE_PROVIDERS
+    from portal import staff_badges
 
-    if notifications.staff_badge not in STAFF_BADGE_PROVIDERS:
-        STAFF_BADGE_PROVIDERS.append(notifications.staff_badge)
+    if notifications.staff_badge not in staff_badges.PROVIDERS:
+        staff_badges.PROVIDERS.append(notifications.staff_badge)
 
 
 MESSAGES_SHOWN = 50

@@ -23,10 +23,10 @@ from portal.unit_of_work import unit_of_work
 
 
 def init_app(app) -> None:
-    from portal.templating import STAFF_BADGE_PROVIDERS
+    from portal import staff_badges
 
-    if handoff_service.staff_badge not in STAFF_BADGE_PROVIDERS:
-        STAFF_BADGE_PROVIDERS.append(handoff_service.staff_badge)
+    if handoff_service.staff_badge not in staff_badges.PROVIDERS:
+        staff_badges.PROVIDERS.append(handoff_service.staff_badge)
 
 
 TABS = ("waiting", "mine", "resolved")

@@ -167,16 +167,21 @@ def run_now(job_id: str):
 def _outbox_badge(user):
     if user.role != "admin":
         return None
-    dead = dispatch.given_up_count(db.session)
+    from portal.staff_badges import CountedBadge
+
+    return CountedBadge(dispatch.given_up(), _given_up_badge)
+
+
+def _given_up_badge(dead: int) -> dict | None:
     if not dead:
         return None
     return {"label": _("Udbakke: opgivet"), "count": dead, "url": url_for("outbox_admin.outbox", vis="opgivet")}
 
 
 def init_app(app: Flask) -> None:
-    from portal.templating import STAFF_BADGE_PROVIDERS
+    from portal import staff_badges
     from scheduling import start_in_process
 
-    if _outbox_badge not in STAFF_BADGE_PROVIDERS:
-        STAFF_BADGE_PROVIDERS.append(_outbox_badge)
+    if _outbox_badge not in staff_badges.PROVIDERS:
+        staff_badges.PROVIDERS.append(_outbox_badge)
     start_in_process(app)

@@ -135,8 +135,10 @@ def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, mak
 # no staff page at all; calendar 6 → 7, conversation screen 21 → 22). The conversation screen reads the member's
 # current answers, score and CV in one statement that also says which of its lists hold rows, and reads only those,
 # its plan without the items' history (the job centre's reasons only for rejected items) (22 → 13 here, 25 → 17
-# on the demo member).
-CEILINGS = {"/kalender": 7, "/sagsbehandler/": 10, "/sagsbehandler/medlem/": 13,
+# on the demo member). The staff badges (today's conversations, unread messages, waiting chats, the admin's given-up
+# messages) are counted in one statement (portal/staff_badges.py; evening of 6 December: calendar 7 → 5, caseload
+# 10 → 9, conversation screen 13 → 11).
+CEILINGS = {"/kalender": 5, "/sagsbehandler/": 9, "/sagsbehandler/medlem/": 11,
             "/min-side": 10, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}
 
 

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, event, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import prepared
+from portal.database import Count, prepared
 from portal.i18n import N_, gettext
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
@@ -94,11 +94,17 @@ def waiting_count(session: Session, user: User) -> int:
     the count is kept for the rest of the session's database transaction, until its next flush."""
     memo = session.info.setdefault(_WAITING_MEMO, {})
     if user.id not in memo:
-        caseworker = caseworker_of(session, user)
-        memo[user.id] = session.scalar(_waiting(_shape(user, caseworker)), {
-            "caseworker_id": caseworker.id if caseworker else None,
-            "location_id": caseworker.location_id if caseworker else None}) or 0
+        memo[user.id] = waiting(session, user).run(session)
     return memo[user.id]
+
+
+def waiting(session: Session, user: User) -> Count:
+    """`waiting_count` as a Count, to be run with others (the staff badges)."""
+    caseworker = caseworker_of(session, user)
+    shape = _shape(user, caseworker)
+    return Count(("handoff.waiting", shape), _waiting(shape), {
+        "waiting_caseworker_id": caseworker.id if caseworker else None,
+        "waiting_location_id": caseworker.location_id if caseworker else None})
 
 
 @prepared
@@ -107,7 +113,7 @@ def _waiting(shape: str):
     execution."""
     return select(func.count()).select_from(Handoff).where(
         Handoff.status == HandoffStatus.WAITING,
-        _visible_to(shape, bindparam("caseworker_id"), bindparam("location_id")))
+        _visible_to(shape, bindparam("waiting_caseworker_id"), bindparam("waiting_location_id")))
 
 
 _WAITING_MEMO = "handoffs_waiting"
@@ -503,10 +509,17 @@ def escalate_overdue_handoffs(session: Session, *, now: datetime, sla_minutes: i
 
 
 def staff_badge(user) -> dict | None:
-    """STAFF_BADGE_PROVIDERS entry: waiting handoffs this user can take, on every staff page."""
+    """portal.staff_badges provider: waiting handoffs this user can take, on every staff page."""
     from portal.extensions import db
+    from portal.staff_badges import CountedBadge
 
-    count = waiting_count(db.session, user)
+    memo = db.session.info.get(_WAITING_MEMO, {})
+    if user.id in memo:  # the page counted them already (the caseload's own line)
+        return _waiting_badge(memo[user.id])
+    return CountedBadge(waiting(db.session, user), _waiting_badge)
+
+
+def _waiting_badge(count: int) -> dict | None:
     if not count:
         return None
     return {"label": gettext("Chats venter"), "count": count, "url": INBOX_LINK}

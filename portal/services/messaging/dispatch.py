@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal.database import Count, prepared
 from portal.i18n import N_, gettext
 from portal.models import OutboxMessage
 from portal.models.messaging import OUTBOX_STATUSES
@@ -251,10 +252,20 @@ def outbox_page(session: Session, viewer: Actor, *, statuses, shown: str, page: 
 def given_up_count(session: Session) -> int:
     """Messages given up on ('dead'): the admin's badge. Reminders the portal stopped itself (the time was changed,
     or had passed) need nobody's eye and are not counted."""
-    return session.scalar(select(func.count()).select_from(OutboxMessage)
-                          .where(OutboxMessage.status == OutboxStatus.DEAD,
-                                 or_(OutboxMessage.last_error.is_(None),
-                                     OutboxMessage.last_error.not_in((NOT_SENT_LATE, STOPPED_TIME_CHANGED))))) or 0
+    return given_up().run(session)
+
+
+def given_up() -> Count:
+    """`given_up_count` as a Count, to be run with others (the staff badges)."""
+    return Count(("outbox.given_up",), _given_up(), {})
+
+
+@prepared
+def _given_up():
+    return (select(func.count()).select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.DEAD,
+                   or_(OutboxMessage.last_error.is_(None),
+                       OutboxMessage.last_error.not_in((NOT_SENT_LATE, STOPPED_TIME_CHANGED)))))
 
 
 def retry_message(session: Session, message_id_: int, actor: Actor, *, now: datetime | None = None) -> OutboxMessage:

@@ -10,7 +10,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from portal.database import prepared
+from portal.database import Count, prepared
 from portal.i18n import gettext
 from portal.models import Notification
 from portal.timeutil import utcnow
@@ -76,11 +76,16 @@ def _shortened(text: str, limit: int) -> str:
 @prepared
 def _unread_count():
     return select(func.count()).select_from(Notification).where(
-        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+        Notification.user_id == bindparam("unread_user_id"), Notification.read_at.is_(None))
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(_unread_count(), {"user_id": user_id}) or 0
+    return unread_count_of(user_id).run(session)
+
+
+def unread_count_of(user_id: int) -> Count:
+    """`unread_count` as a Count, to be run with others (the staff badges)."""
+    return Count(("notifications.unread",), _unread_count(), {"unread_user_id": user_id})
 
 
 def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification]:
@@ -128,13 +133,16 @@ def mark_all_read(session: Session, user_id: int, now: datetime | None = None) -
 
 
 def staff_badge(user) -> dict | None:
-    """STAFF_BADGE_PROVIDERS entry: the staff member's unread messages (a chat that ordered a CV, a job centre's
+    """portal.staff_badges provider: the staff member's unread messages (a chat that ordered a CV, a job centre's
     answer, a member's plan proposal, a deadline alert …), on every staff page."""
+    from portal.staff_badges import CountedBadge
+
+    return CountedBadge(unread_count_of(user.id), _unread_badge)
+
+
+def _unread_badge(count: int) -> dict | None:
     from flask import url_for
 
-    from portal.extensions import db
-
-    count = unread_count(db.session, user.id)
     if not count:
         return None
     return {"label": gettext("Nye beskeder"), "count": count, "url": url_for("caseworker.messages")}
