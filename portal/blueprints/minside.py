@@ -122,6 +122,7 @@ def home():
     bookings = booking_service.upcoming_booked(active, now, limit=5)
     items = plan.card_items(db.session, member)
     notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
+    cards = home_cards.for_member(db.session, member)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
@@ -130,8 +131,8 @@ def home():
                                  if b.type == "dismissed_first"), None),
         plan_counts=plan.summary(items),
         notes=notes, unread=unread,
-        cards=home_cards.for_member(db.session, member), offers=_offers(member, now), today=today,
-        group_view=member_profiling.group_card(db.session, member), offer_overview=offer_overview.for_member(member),
+        cards=cards, offers=_offers(member, now), today=today,
+        group_view=cards.group, offer_overview=offer_overview.for_member(member),
         mark_o=jobmatch_cv.has_mark_o(member),
         notice_over=member_situation.notice_period_over(member, today),
         duty_applies=member_situation.right_and_duty_applies(member),

@@ -137,9 +137,10 @@ def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, mak
 # its plan without the items' history (the job centre's reasons only for rejected items) (22 → 13 here, 25 → 17
 # on the demo member). The staff badges (today's conversations, unread messages, waiting chats, the admin's given-up
 # messages) are counted in one statement (portal/staff_badges.py; evening of 6 December: calendar 7 → 5, caseload
-# 10 → 9, conversation screen 13 → 11).
+# 10 → 9, conversation screen 13 → 11). Min side's small cards read her target group card and her chat and chat
+# consent in their statement too (9 → 7, here and on the demo member).
 CEILINGS = {"/kalender": 5, "/sagsbehandler/": 9, "/sagsbehandler/medlem/": 11,
-            "/min-side": 10, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}
+            "/min-side": 7, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}
 
 
 class Executed:

@@ -11,7 +11,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, exists, inspect, or_, select, update
+from sqlalchemy import bindparam, case, event, exists, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,24 +101,51 @@ def member_conversation(session: Session, member: Member) -> ChatConversation | 
     return member_chat(session, member)[0]
 
 
-@prepared
-def _member_chat_and_consent():
+def member_chat_columns(member_id) -> tuple:
+    """`member_chat`'s two answers as columns for a statement about the member (`member_id` a value or a bind
+    parameter): the id of the conversation her Min side chat continues, and whether her chat consent stands. Min
+    side reads them with its small cards (portal.services.minside.home_cards), which hands them to
+    `remember_member_chat`."""
     handed_off = ChatConversation.state == ChatState.HANDED_OFF
-    member_id = bindparam("member_id")
     continued = (select(ChatConversation.id).where(
         ChatConversation.member_id == member_id, or_(handed_off, ChatConversation.source == "minside"))
         .order_by(case((handed_off, 0), else_=1), ChatConversation.last_activity_at.desc(),
                   ChatConversation.id.desc()).limit(1).scalar_subquery())
     consent = exists().where(Consent.member_id == member_id, Consent.purpose == CHAT_CONSENT_PURPOSE,
                              Consent.withdrawn_at.is_(None))
-    return select(continued, consent)
+    return continued, consent
+
+
+@prepared
+def _member_chat_and_consent():
+    return select(*member_chat_columns(bindparam("member_id")))
+
+
+# session.info: {member id: (conversation id, consented)} as another statement of the request read them; forgotten at
+# the session's next flush and at its transaction's start and end, as either may change them.
+_MEMBER_CHAT = "member_chat_read"
+
+
+def remember_member_chat(session: Session, member_id: int, conversation_id: int | None, consented) -> None:
+    session.info.setdefault(_MEMBER_CHAT, {})[member_id] = (conversation_id, bool(consented))
+
+
+def _forget_member_chat(session: Session, *args) -> None:
+    session.info.pop(_MEMBER_CHAT, None)
+
+
+for _moment in ("after_begin", "after_flush", "after_transaction_end"):
+    event.listen(Session, _moment, _forget_member_chat)
 
 
 def member_chat(session: Session, member: Member) -> tuple[ChatConversation | None, bool]:
     """`member_conversation` and whether her chat consent stands (her consent record): one statement when she has
-    no chat, two when she has (every Min side page shows the chat)."""
-    conversation_id, consented = session.connection().execute(_member_chat_and_consent(),
-                                                                 {"member_id": member.id}).one()
+    no chat, two when she has (every Min side page shows the chat); none of its own on Min side's home, whose
+    small cards read both (`remember_member_chat`)."""
+    known = session.info.get(_MEMBER_CHAT, {}).get(member.id)
+    if known is None:
+        known = session.connection().execute(_member_chat_and_consent(), {"member_id": member.id}).one()
+    conversation_id, consented = known
     conversation = session.get(ChatConversation, conversation_id) if conversation_id is not None else None
     return conversation, bool(consented)
 

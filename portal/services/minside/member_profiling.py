@@ -93,19 +93,20 @@ class MemberGroupCard:
     open_objection: bool
 
 
-@prepared
-def _group_card():
-    member_id = bindparam("member_id")
+def group_card_columns(member_id) -> tuple:
+    """What Min side's group card shows, as two columns for a statement about the member (`member_id` a value or a
+    bind parameter): the group of `group_view`'s decision (None exactly when `group_view` is None) and whether she
+    has an objection not answered yet. portal.services.minside.home_cards reads them with her other small cards;
+    `group_card` makes the card of them."""
+    latest = (select(GroupDecision.decided_group)
+              .where(GroupDecision.member_id == member_id, _cv_conversation_held(member_id))
+              .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1).scalar_subquery())
     open_objection = exists().where(GroupObjection.member_id == member_id, GroupObjection.answered_at.is_(None))
-    return (select(GroupDecision.decided_group, open_objection)
-            .where(GroupDecision.member_id == member_id, _cv_conversation_held(member_id))
-            .order_by(GroupDecision.decided_at.desc(), GroupDecision.id.desc()).limit(1))
+    return latest, open_objection
 
 
-def group_card(session: Session, member: Member) -> MemberGroupCard | None:
-    """What Min side's card shows, in one statement: None exactly when `group_view` is None."""
-    row = session.connection().execute(_group_card(), {"member_id": member.id}).first()
-    return None if row is None else MemberGroupCard(group=row[0], open_objection=bool(row[1]))
+def group_card(group: str | None, open_objection) -> MemberGroupCard | None:
+    return None if group is None else MemberGroupCard(group=group, open_objection=bool(open_objection))
 
 
 def object_to_group(session: Session, member: Member, text: str, *, actor: Actor, now: datetime) -> GroupObjection:
