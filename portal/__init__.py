@@ -82,8 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     json_bodies.init_app(app)  # before the CSRF check and the rate limiter, which may read the body
     request_text.init_app(app)  # NUL refused on both databases, before any view reads the request
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {  # from the URL as the app will use it (tests set their own)
-        **pg_cursor.engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config["PG_PLAN_CACHE_MODE"]),
-        **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        **pg_cursor.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     db_connections.init_app(app)  # after db.init_app: its teardown must run before the session's close
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -114,10 +114,6 @@ SETTINGS: tuple[Setting, ...] = (
     S("INSTANCE_PATH", ROOT / "instance", Path, "where the SQLite file, the dev secret and model caches live",
       "`instance/`"),
     S("BASE_URL", "http://127.0.0.1:5000", _str, "absolute links in e-mails and flyers"),
-    S("PG_PLAN_CACHE_MODE", "server", OneOf(("server", "auto", "force_generic_plan", "force_custom_plan")),
-      "PostgreSQL's `plan_cache_mode` on the portal's connections; `server` leaves the server's own (normally "
-      "`auto`). Measured here: `force_generic_plan` made Min side 0.8× and the steering page's summary 2× "
-      "slower (docs/performance.md)"),
     S("DEMO_PASSWORD", "demo-adgangskode", _str, "password of the demo accounts"),
     S("SESSION_MINUTES", 60, _int, "session lifetime"),
     S("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, _int, "largest request body in bytes (413 above it)"),

@@ -68,14 +68,10 @@ class Cursor(psycopg.Cursor):
         return None
 
 
-def engine_options(database_url, plan_cache_mode: str = "server") -> dict:
-    """SQLAlchemy engine options for the portal's database URL: where the driver is psycopg (3), this cursor, and
-    PostgreSQL's `plan_cache_mode` for each connection unless it is "server" (PORTAL_PG_PLAN_CACHE_MODE: how the
-    server plans the statements psycopg has prepared, i.e. run five times on a connection); nothing elsewhere."""
+def engine_options(database_url) -> dict:
+    """SQLAlchemy engine options for the portal's database URL: this cursor where the driver is psycopg (3),
+    nothing elsewhere."""
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql" and url.get_dialect().driver == "psycopg":
-        connect_args: dict = {"cursor_factory": Cursor}
-        if plan_cache_mode != "server":
-            connect_args["options"] = f"-c plan_cache_mode={plan_cache_mode}"
-        return {"connect_args": connect_args}
+        return {"connect_args": {"cursor_factory": Cursor}}
     return {}

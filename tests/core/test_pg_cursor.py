@@ -87,30 +87,3 @@ def test_orm_reads_and_returning_writes_work_through_it(app, make, session):
                           {"id": member.id}).one()
     assert tuple(row) == (member.id, "12345678")
     session.rollback()
-
-
-def test_the_plan_cache_mode_goes_to_each_connection_only_when_chosen():
-    url = "postgresql+psycopg://u@127.0.0.1/portal"
-    assert "options" not in engine_options(url)["connect_args"]
-    assert "options" not in engine_options(url, "server")["connect_args"]
-    assert engine_options(url, "force_generic_plan")["connect_args"]["options"] == (
-        "-c plan_cache_mode=force_generic_plan")
-    assert engine_options("sqlite:///portal.sqlite3", "force_generic_plan") == {}
-
-
-@needs_postgres
-def test_a_chosen_plan_cache_mode_is_the_connections(tmp_path):
-    """PORTAL_PG_PLAN_CACHE_MODE reaches the server: a pooled connection reports it (and `server` leaves it be)."""
-    from portal import create_app
-
-    url = os.environ["PORTAL_TEST_DATABASE_URL"]
-    for mode, expected in (("force_generic_plan", "force_generic_plan"), ("server", None)):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PG_PLAN_CACHE_MODE": mode, "TESTING": True,
-                          "SECRET_KEY": "t"})
-        with app.app_context():
-            shown = db.session.execute(text("SHOW plan_cache_mode")).scalar()
-            server_default = db.session.execute(text("SELECT boot_val FROM pg_settings WHERE name = "
-                                                     "'plan_cache_mode'")).scalar()
-            db.session.remove()
-            db.engine.dispose()
-        assert shown == (expected or server_default)
