@@ -1,6 +1,6 @@
 """The counts in staff pages' menu ("Chats venter 3", "Nye beskeder 2", "Samtaler i dag 4", the admin's given-up
 messages): every staff page shows them, so their numbers are counted in one statement (issue 19: they were one
-round trip each, on PostgreSQL about 0.25 ms apiece on every staff page).
+round trip each, on PostgreSQL 0.1–0.25 ms apiece on every staff page).
 
 Areas register a provider in PROVIDERS (in their init_app). Called with the signed-in staff user on each staff
 page, a provider returns None (no badge for this user), a badge {"label", "count", "url"} it knows already, or a

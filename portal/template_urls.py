@@ -1,7 +1,7 @@
 """url_for for templates, built once per endpoint and arguments (issue 19).
 
 A page builds 40-odd URLs (navigation, the static assets, links to the member's bookings) and Werkzeug's URL map
-builds each anew: ≈5 µs apiece, about a tenth of Min side's time. A URL without `_external`, `_anchor`, `_method`
+builds each anew: 2–7 µs apiece, 4 % of Min side's time side by side (docs/performance.md). A URL without `_external`, `_anchor`, `_method`
 or `_scheme` depends only on the app's URL map, the endpoint, its arguments after the url_defaults callbacks (the
 static assets' version: portal.static_assets) and the request's script root, so this remembers it under exactly
 those. Per app (each app has its own map), bounded, and only inside a request; anything else goes to Flask as is.
