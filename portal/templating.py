@@ -93,9 +93,8 @@ def init_app(app: Flask) -> None:
 
 
 def _staff_badges() -> list[dict]:
-    """The counts in a staff page's menu (portal.staff_badges: areas register their providers there)."""
-    if not getattr(current_user, "is_authenticated", False) or current_user.role not in staff_badges.STAFF_ROLES:
-        return []
+    """The counts in a staff page's menu (portal.staff_badges: areas register their providers there); none for
+    anyone else (for_user checks the role)."""
     from portal.extensions import db
 
     return staff_badges.for_user(db.session, current_user)
