@@ -5,6 +5,8 @@ Lives outside portal.models so portal.extensions can import it without importing
 from __future__ import annotations
 
 import functools
+import keyword
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +76,33 @@ def counts_at_once(session, counts: list[Count]) -> list[int]:
             if params.setdefault(name, value) != value:
                 raise ValueError(f"two counts give the bind parameter {name!r} different values")
     return [number or 0 for number in session.connection().execute(statement, params).one()]
+
+
+@functools.lru_cache(maxsize=1024)
+def _named_tuple(keys: tuple[str, ...]):
+    """A named tuple type for a statement's columns (one per distinct list of names), or None where a tuple
+    field can not have one of the names (two alike, a leading underscore, a keyword, not an identifier)."""
+    if len(set(keys)) != len(keys) or any(not k.isidentifier() or k[0] == "_" or keyword.iskeyword(k) for k in keys):
+        return None
+    return namedtuple("Line", keys)
+
+
+def read_lines(session, statement, params: dict | None = None) -> list:
+    """The statement's rows, run on the session's connection (no ORM objects, no compile step), as named tuples.
+
+    A SQLAlchemy Row answers `row.title` only after asking its class whether it has `title` (Row's own methods
+    win over columns), and on Python 3.11 that failed lookup formats an AttributeError: ~1 µs a read, against
+    ~0.06 µs for a named tuple's field. Min side reads ~200 fields of its rows a request (the contact course
+    sorts and filters the bookings, the template shows them): turned once into named tuples (~0.3 µs a row) they
+    cost a tenth. Same values in the same order, unpacked, indexed, compared and hashed as the Row was; a
+    column named like a tuple method (`count`, `index`) is its value here, where the Row gave the method. A
+    statement whose column names a tuple can not take returns SQLAlchemy's rows."""
+    result = session.connection().execute(statement, params or {})
+    line = _named_tuple(tuple(result.keys()))
+    if line is None:
+        return result.all()
+    make = line._make
+    return [make(row) for row in result]
 
 
 class Base(DeclarativeBase):

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import force_locale
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import Count, prepared
+from portal.database import Count, prepared, read_lines
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.statuses import BookingStatus, MemberStatus
@@ -324,10 +324,10 @@ def member_active_bookings(session: Session, member: Member) -> list[Booking]:
     return list(session.scalars(_active_bookings(), {"member_id": member.id}).unique().all())
 
 
-def member_active_booking_lines(session: Session, member: Member) -> list[Row]:
+def member_active_booking_lines(session: Session, member: Member) -> list[tuple]:
     """`member_active_bookings` as rows of what the contact course and Min side's card read: id, type, status,
     starts_at, ends_at, created_at, channel, location_name, caseworker_name (no ORM objects: issue 19)."""
-    return session.connection().execute(_active_booking_lines(), {"member_id": member.id}).all()
+    return read_lines(session, _active_booking_lines(), {"member_id": member.id})
 
 
 @prepared

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from portal.database import prepared
+from portal.database import prepared, read_lines
 from portal.models import Member
 from portal.models.casework import ConversationSummary, HeldConversation, JobcenterReferral, JobReferral
 from portal.models.chat import Handoff
@@ -145,7 +145,7 @@ def _screen_data(session: Session, scope: StaffScope, member: Member, *, now: da
 def _rows(session: Session, statement, params: dict) -> list:
     """A columns-only read on the session's connection (as offers.catalogue_offers): Core skips the ORM's
     execution layers, half such a read's time (issue 19), and the screen reads without autoflush anyway."""
-    return session.connection().execute(statement, params).all()
+    return read_lines(session, statement, params)
 
 
 def member_conversations(session: Session, member: Member) -> list:

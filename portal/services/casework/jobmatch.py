@@ -16,10 +16,9 @@ from datetime import date, datetime, timedelta
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import prepared
+from portal.database import prepared, read_lines
 from portal.i18n import format_local_date
 from portal.i18n import gettext as _
 from portal.models import Member, ServiceLocation, User
@@ -578,11 +577,11 @@ def open_job_order(session: Session, scope: StaffScope, order: JobOrder, *, toda
     return OrderPage(is_open_now, matches, referrals, visible)
 
 
-def member_referrals(session: Session, member: Member) -> list[Row]:
+def member_referrals(session: Session, member: Member) -> list[tuple]:
     """The member's referrals to job orders, newest first, as rows of what the conversation screen shows:
     referred_at, job_order_id, title, employer, status and the placement's placement_id, permanent and start_date
     (None without a placement). Columns only, on the session's connection (as offers.catalogue_offers)."""
-    return session.connection().execute(_referrals_of_member(), {"member_id": member.id}).all()
+    return read_lines(session, _referrals_of_member(), {"member_id": member.id})
 
 
 @prepared

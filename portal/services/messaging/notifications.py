@@ -7,10 +7,10 @@ from numbers import Number
 
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from portal.database import Count, prepared
+from portal.database import Count, prepared, read_lines
 from portal.i18n import gettext
 from portal.models import Notification
 from portal.timeutil import utcnow
@@ -95,11 +95,11 @@ def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification
     ))
 
 
-def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[Row], int]:
+def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[tuple], int]:
     """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
     no row at all means no notification, so none unread. The messages as rows of what a list of them shows (id,
     text, link, read_at, created_at), not objects (issue 19)."""
-    rows = session.connection().execute(_recent_with_unread_count(limit), {"user_id": user_id}).all()
+    rows = read_lines(session, _recent_with_unread_count(limit), {"user_id": user_id})
     return rows, (rows[0].unread if rows else 0)
 
 

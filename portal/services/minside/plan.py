@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Row, bindparam, exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import prepared
+from portal.database import prepared, read_lines
 from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
 from portal.models.statuses import JobcentreDecision, PlanStatus
@@ -447,10 +447,10 @@ HOME_CARD_ITEMS = 4
 _HOME_ORDER = {PlanStatus.ACTIVE: 0, PlanStatus.AWAITING_JC: 1, PlanStatus.PROPOSED: 2}
 
 
-def card_items(session: Session, member: Member) -> list[Row]:
+def card_items(session: Session, member: Member) -> list[tuple]:
     """The member's plan items as rows of what Min side's card shows and counts (for_home, summary): id, title,
     status, due_date, right_and_duty, proposed_by. No ORM objects (issue 19); read as the page's other lists."""
-    return session.connection().execute(_card_items(), {"member_id": member.id}).all()
+    return read_lines(session, _card_items(), {"member_id": member.id})
 
 
 @prepared

@@ -13,11 +13,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
-from portal.database import prepared
+from portal.database import prepared, read_lines
 from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.offers import (
@@ -106,13 +105,12 @@ def list_offers(session: Session, *, member: Member | None = None, kind: str | N
                                         "member_id": member.id if member is not None else None}))
 
 
-def joinable_offer_titles(session: Session, member: Member, *, now: datetime, limit: int) -> list[Row]:
+def joinable_offer_titles(session: Session, member: Member, *, now: datetime, limit: int) -> list[tuple]:
     """`list_offers(member=member, joinable=True, limit=limit)` as rows of id and title (Min side's list of
     offers she can sign up for; no ORM objects, read as member_registration_lines)."""
     query = _offers_by_next_start(frozenset(member_audiences(member)), False, False, True, limit, True,
                                   titles_only=True)
-    return session.connection().execute(query, {"now": now, "kind": None, "location_id": None,
-                                                "member_id": member.id}).all()
+    return read_lines(session, query, {"now": now, "kind": None, "location_id": None, "member_id": member.id})
 
 
 def _fvu_test_taken():
@@ -182,14 +180,14 @@ def offer_stats(session: Session, offer_ids: list[int], *, location_id: int | No
 
 
 def catalogue_offers(session: Session, *, member: Member, kind: str | None = None, location_id: int | None = None,
-                     now: datetime) -> list[Row]:
+                     now: datetime) -> list[tuple]:
     """The catalogue's offers: those `list_offers` gives (with online sessions), soonest first, each with the figures
     over those same sessions, in one statement. Rows of what the catalogue shows, not Offer objects: id, kind, title,
     description, sosu_variant, requires_fvu_test, next_start, sessions and seats_left (free seats, an int)."""
     query = _offers_with_session_figures(frozenset(member_audiences(member)), bool(kind), location_id is not None)
     # Columns only, on the session's connection: no ORM objects to build (issue 19: half this call's time); a read
     # page has nothing unflushed for it to miss.
-    return session.connection().execute(query, {"now": now, "kind": kind, "location_id": location_id}).all()
+    return read_lines(session, query, {"now": now, "kind": kind, "location_id": location_id})
 
 
 @prepared
@@ -276,11 +274,11 @@ def _registrations_of_member(include_past: bool):
     return query
 
 
-def member_registration_lines(session: Session, member: Member) -> list[Row]:
+def member_registration_lines(session: Session, member: Member) -> list[tuple]:
     """All the member's registrations, finished and cancelled too, in member_registrations' order, as rows of what
     a list of them shows (the caseworker's screen): starts_at, title, status, session_status, right_and_duty.
     On the session's connection, as catalogue_offers: no ORM objects, nothing unflushed of a registration to miss."""
-    return session.connection().execute(_registration_lines_of_member(), {"member_id": member.id}).all()
+    return read_lines(session, _registration_lines_of_member(), {"member_id": member.id})
 
 
 @prepared
@@ -293,11 +291,11 @@ def _registration_lines_of_member():
             .order_by(OfferSession.starts_at, OfferRegistration.id))
 
 
-def upcoming_registration_lines(session: Session, member: Member, now: datetime) -> list[Row]:
+def upcoming_registration_lines(session: Session, member: Member, now: datetime) -> list[tuple]:
     """The member's live registrations (member_registrations without include_past), as rows of what Min side shows
     and answers a held seat with: id, status, right_and_duty, held_until, starts_at, title. Read as
     member_registration_lines."""
-    return session.connection().execute(_upcoming_registration_lines(), {"member_id": member.id, "now": now}).all()
+    return read_lines(session, _upcoming_registration_lines(), {"member_id": member.id, "now": now})
 
 
 @prepared
