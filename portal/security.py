@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -89,6 +89,28 @@ def check_csrf_only_where_it_applies(app: Flask) -> None:
         return protect()
 
     hooks[-1] = csrf_protect
+    # Flask-WTF hands templates its generate_csrf twice: as a global and from a context processor (its last one)
+    processors = app.template_context_processors[None]
+    if set(processors[-1]()) != {"csrf_token", "csrf_meta_tag"}:
+        raise RuntimeError("Flask-WTF's context processor is not where portal.security expects it")
+    token = _template_csrf_token(app, app.jinja_env.globals["csrf_token"])
+    meta_tag = app.jinja_env.globals["csrf_meta_tag"]
+    app.jinja_env.globals["csrf_token"] = token
+    processors[-1] = lambda: {"csrf_token": token, "csrf_meta_tag": meta_tag}
+
+
+def _template_csrf_token(app: Flask, generate_csrf):
+    """`csrf_token()` for templates: Flask-WTF's generate_csrf, which keeps the request's token in `g` under the
+    field name and returns it from there after the first call; read from there straight away here. A page asks
+    for it once per form (Min side: 6), and each generate_csrf call reads the config, `g` and the session through
+    Werkzeug's proxies, 5 attribute reads that each format an AttributeError on Python 3.11. Same token, and the
+    first call of a request is still Flask-WTF's own."""
+    def csrf_token() -> str:
+        field = app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+        token = g._get_current_object().get(field)
+        return token if token is not None else generate_csrf()
+
+    return csrf_token
 
 
 # A signed-in session ends after SESSION_MINUTES without a request (PERMANENT_SESSION_LIFETIME). Flask renews the

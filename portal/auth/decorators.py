@@ -13,9 +13,10 @@ def role_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()  # once, not once per attribute read through the proxy
+            if not user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles:
+            if user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 

@@ -56,7 +56,7 @@ STAFF = ("caseworker", "admin")
 
 def _scope() -> access.StaffScope:
     if "staff_scope" not in g:
-        g.staff_scope = access.staff_scope(db.session, current_user)
+        g.staff_scope = access.staff_scope(db.session, current_user._get_current_object())
     return g.staff_scope
 
 

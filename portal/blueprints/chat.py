@@ -20,13 +20,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.auth.decorators import public
 from portal.errors import problem
 from portal.extensions import csrf, db, limiter
+from portal.i18n import current_language
 from portal.models import Member
 from portal.models.chat import ChatConversation
 from portal.models.statuses import ChatState
@@ -71,13 +71,14 @@ def sender_claims(sender_id) -> dict | None:
 
 
 def _current_member() -> Member | None:
-    if getattr(current_user, "is_authenticated", False) and current_user.role == "member":
-        return current_user.member
+    user = current_user._get_current_object()  # once: each read through the proxy looks the user up again
+    if getattr(user, "is_authenticated", False) and user.role == "member":
+        return user.member
     return None
 
 
 def _language() -> str:
-    return "en" if str(get_locale() or "da") == "en" else "da"
+    return current_language()  # "da" or "en": what get_locale says, read where Flask-Babel keeps it
 
 
 def conversation_for(sender_id, *, create: bool) -> ChatConversation | None:

@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from flask_babel import gettext
-
-from portal.i18n import N_
+from portal.i18n import (
+    N_,
+    gettext,  # Flask-Babel's text; the translations looked up once per request
+)
 
 RARE_LEVEL = "(sjælden)"  # categorical levels seen fewer than MIN_LEVEL_COUNT times in training are merged here
 MISSING_LEVEL = "(mangler)"  # a missing categorical value is its own level
