@@ -40,4 +40,12 @@ class TemplateUrlFor:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["url_for"] = TemplateUrlFor(app)
+    memo = TemplateUrlFor(app)
+
+    # A plain function, not the memo itself: for an object with `__call__` Jinja's Context.call asks the bound
+    # method whether it wants the context, and that failed lookup formats an AttributeError on Python 3.11.
+    def url_for(endpoint: str, **values) -> str:
+        return memo(endpoint, **values)
+
+    url_for.memo = memo
+    app.jinja_env.globals["url_for"] = url_for

@@ -22,8 +22,8 @@ def test_templates_get_the_urls_flask_builds(app):
         assert "?v=" in expected and "side=2" in expected
         assert render_template_string(TEMPLATE) == expected
         assert render_template_string(TEMPLATE) == expected  # the second time from the memo
-    assert isinstance(app.jinja_env.globals["url_for"], TemplateUrlFor)
-    assert len(app.jinja_env.globals["url_for"].built) == 4
+    assert isinstance(app.jinja_env.globals["url_for"].memo, TemplateUrlFor)
+    assert len(app.jinja_env.globals["url_for"].memo.built) == 4
 
 
 def test_a_served_page_links_where_flask_would(client, app):
@@ -66,7 +66,7 @@ def test_external_anchored_and_list_arguments_go_to_flask(app):
         assert out.split("|") == [url_for("minside.plan", _anchor="punkt-3"),
                                   url_for("minside.plan", _external=True),
                                   str(escape(url_for("offers.catalogue", maal=["a", "b"])))]
-    assert app.jinja_env.globals["url_for"].built == {}
+    assert app.jinja_env.globals["url_for"].memo.built == {}
 
 
 def test_the_memo_is_bounded(app):
