@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-detail setup tools translations messages migrate seed lint lock clean
+.PHONY: run test bench bench-detail bench-instructions setup tools translations messages migrate seed lint lock clean
 
 # Installs exactly the locked versions, checked against their hashes (requirements.lock, made by `make lock`).
 $(STAMP): requirements.lock pyproject.toml
@@ -66,6 +66,9 @@ bench: setup  ## every goal of issue 19 as one table (QUICK=1: smaller data, a f
 
 bench-detail: setup  ## the older per-area benchmarks (bench/bench_*.py), JSON in bench/results/<name>.json
 	$(BIN)/python -m bench
+
+bench-instructions: setup  ## instructions a request of each goal page, counted under valgrind (BASE=<another tree>: side by side)
+	$(BIN)/python -m bench.instructions $(BASE)
 
 lint: setup
 	$(BIN)/ruff check portal chatbot scheduling tests bench
