@@ -5,6 +5,9 @@
                                                   # translations compiled): each page's count new ÷ base
     N=10 PAGES=min_side,calendar python -m bench.instructions /tmp/base   # (PAGES: the labels below)
     KEEP=/tmp/cg python -m bench.instructions     # keeps callgrind's dumps there (callgrind_annotate reads them)
+    BENCH_DATABASE_URL=postgresql+psycopg://…/db python -m bench.instructions /tmp/base   # on a PostgreSQL
+                                                  # database seeded with `flask demo seed --members 20000 --seed
+                                                  # 2026`: the portal's side only (the server is another process)
 
 Why: on this shared machine a page's median time moves ±20 % from one minute to the next, and the host itself ran
 2.2× slower on 6 December than the day before (bench.goals' machine reference 88 µs against 40 µs), so a small
@@ -72,9 +75,12 @@ def child(tree: str, db_file: str, work: str, library: str, n: int, warm: int, l
 
     sys.path.insert(0, tree)
     os.chdir(tree)
-    copy = Path(work) / "instructions.sqlite3"
-    _shutil.copy(db_file, copy)
-    os.environ.update(PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-instructions",
+    url = os.environ.get("BENCH_DATABASE_URL")  # a seeded PostgreSQL database, used by both trees as it is
+    if not url:
+        copy = Path(work) / "instructions.sqlite3"
+        _shutil.copy(db_file, copy)
+        url = f"sqlite:///{copy}"
+    os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-instructions",
                       PORTAL_LOG_LEVEL="WARNING", PORTAL_INSTANCE_PATH=work, PORTAL_BENCH_ROUTES="1",
                       PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
     from sqlalchemy import select
@@ -203,8 +209,10 @@ def main(argv: list[str]) -> int:
         trees = {"base": next(iter(trees.values())), "new": ROOT}
     results = {name: run_tree(tree, db_file, library, n, warm, labels) for name, tree in trees.items()}
     at = datetime.now(UTC)
+    where = ("PostgreSQL (" + os.environ["BENCH_DATABASE_URL"].rsplit("/", 1)[-1] + "; the portal's instructions only)"
+             if os.environ.get("BENCH_DATABASE_URL") else "SQLite, the QUICK demo database")
     header = (f"`python -m bench.instructions{' ' + ' '.join(argv) if argv else ''}` at {at:%Y-%m-%d %H:%M} UTC: "
-              f"{n} counted reads a page after {warm} uncounted ones, callgrind, QUICK demo database (20,000 members)."
+              f"{n} counted reads a page after {warm} uncounted ones, callgrind, {where} (20,000 members)."
               f" Trees: " + ", ".join(f"{name} = {tree}" for name, tree in trees.items()))
     text = header + "\n\n" + table(results, labels)
     print(text)
