@@ -12,6 +12,22 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 
 
+def enter_tree(tree: str, db_file: str, work: str, name: str, **settings: str) -> None:
+    """In a child process that measures `tree`: import the portal from there, on BENCH_DATABASE_URL as it is (a
+    seeded PostgreSQL database both trees share) or on a copy of the demo file in `work`."""
+    import shutil
+
+    sys.path.insert(0, tree)
+    os.chdir(tree)
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        copy = Path(work) / f"{name}.sqlite3"
+        shutil.copy(db_file, copy)
+        url = f"sqlite:///{copy}"
+    os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY=f"bench-{name}", PORTAL_LOG_LEVEL="WARNING",
+                      PORTAL_INSTANCE_PATH=work, PORTAL_LOGIN_RATE_LIMIT="1000000 per minute", **settings)
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

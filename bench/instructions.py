@@ -42,7 +42,6 @@ from pathlib import Path
 from bench.common import CACHE, ROOT, demo_database
 
 RESULTS = ROOT / "bench" / "results"
-PASSWORD = "demo-adgangskode"
 PAGES = {  # label → (who reads it, path); NUMBER is medlem's member number
     "bare_hello": ("bare", "/bench/hello"), "portal_hello": ("wsgi", "/bench/hello"),
     "min_side": ("medlem", "/min-side"), "min_plan": ("medlem", "/min-side/plan"), "tilbud": ("medlem", "/tilbud"),
@@ -70,22 +69,15 @@ def marker_library() -> Path:
 def child(tree: str, db_file: str, work: str, library: str, n: int, warm: int, labels: list[str]) -> None:
     """Inside callgrind: read every page `warm` times uninstrumented, then count `n` reads of each."""
     import ctypes
-    import io
-    import shutil as _shutil
 
-    sys.path.insert(0, tree)
-    os.chdir(tree)
-    url = os.environ.get("BENCH_DATABASE_URL")  # a seeded PostgreSQL database, used by both trees as it is
-    if not url:
-        copy = Path(work) / "instructions.sqlite3"
-        _shutil.copy(db_file, copy)
-        url = f"sqlite:///{copy}"
-    os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-instructions",
-                      PORTAL_LOG_LEVEL="WARNING", PORTAL_INSTANCE_PATH=work, PORTAL_BENCH_ROUTES="1",
-                      PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
+    from bench.common import enter_tree
+
+    enter_tree(tree, db_file, work, "instructions", PORTAL_BENCH_ROUTES="1")
     from sqlalchemy import select
 
     from bench.bare_app import app as bare
+    from bench.profile_requests import _login as signed_in_client
+    from bench.profile_requests import wsgi_get
     from portal import create_app
     from portal.extensions import db
     from portal.models import Member, User
@@ -98,25 +90,10 @@ def child(tree: str, db_file: str, work: str, library: str, n: int, warm: int, l
         db.session.remove()
 
     def signed_in(username: str):
-        client = app.test_client()
-        html = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        response = client.post("/login", data={"login": username, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code in (302, 303), response.status_code
-        return client
+        return signed_in_client(app, username)
 
     def wsgi(target):
-        def get(path: str) -> None:
-            environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-                       "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-                       "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
-                       "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False}
-            status = []
-            body = target(environ, lambda s, h, exc_info=None: status.append(s))
-            b"".join(body)
-            getattr(body, "close", lambda: None)()
-            assert status[0].startswith("200"), (path, status)
-        return get
+        return lambda path: wsgi_get(target, path)
 
     clients = {"medlem": signed_in("medlem"), "sagsbehandler": signed_in("sagsbehandler")}
     readers = {"bare": wsgi(bare), "wsgi": wsgi(app)}

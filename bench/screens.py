@@ -34,16 +34,9 @@ def child(tree: str, db_file: str, work: str) -> None:
     import re
     import time
 
-    sys.path.insert(0, tree)
-    os.chdir(tree)
-    url = os.environ.get("BENCH_DATABASE_URL")  # a seeded PostgreSQL database, shared by both trees as it is
-    if not url:
-        copy = Path(work) / "screens.sqlite3"
-        shutil.copy(db_file, copy)
-        url = f"sqlite:///{copy}"
-    os.environ.update(PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-screens",
-                      PORTAL_LOG_LEVEL="WARNING", PORTAL_INSTANCE_PATH=work,
-                      PORTAL_LOGIN_RATE_LIMIT="1000000 per minute")
+    from bench.common import enter_tree
+
+    enter_tree(tree, db_file, work, "screens")
     from sqlalchemy import event, select
 
     from portal import create_app
