@@ -9,10 +9,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from portal.i18n import (
-    N_,
-    gettext,  # Flask-Babel's text; the translations looked up once per request
-)
+# gettext: Flask-Babel's text, with the translations looked up once per request
+from portal.i18n import N_, gettext
 
 RARE_LEVEL = "(sjælden)"  # categorical levels seen fewer than MIN_LEVEL_COUNT times in training are merged here
 MISSING_LEVEL = "(mangler)"  # a missing categorical value is its own level
