@@ -89,15 +89,10 @@ def child(tree: str, db_file: str, work: str, library: str, n: int, warm: int, l
                                    .where(User.username == "medlem"))
         db.session.remove()
 
-    def signed_in(username: str):
-        return signed_in_client(app, username)
+    readers = {"bare": lambda path: wsgi_get(bare, path), "wsgi": lambda path: wsgi_get(app, path)}
+    for who in ("medlem", "sagsbehandler"):
+        client = signed_in_client(app, who)
 
-    def wsgi(target):
-        return lambda path: wsgi_get(target, path)
-
-    clients = {"medlem": signed_in("medlem"), "sagsbehandler": signed_in("sagsbehandler")}
-    readers = {"bare": wsgi(bare), "wsgi": wsgi(app)}
-    for who, client in clients.items():
         def read(path: str, client=client) -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
