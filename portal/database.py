@@ -79,12 +79,27 @@ def counts_at_once(session, counts: list[Count]) -> list[int]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _named_tuple(keys: tuple[str, ...]):
+def named_line(keys: tuple[str, ...]):
     """A named tuple type for a statement's columns (one per distinct list of names), or None where a tuple
     field can not have one of the names (two alike, a leading underscore, a keyword, not an identifier)."""
     if len(set(keys)) != len(keys) or any(not k.isidentifier() or k[0] == "_" or keyword.iskeyword(k) for k in keys):
         return None
     return namedtuple("Line", keys)
+
+
+READ_AHEAD = "portal_read_ahead"  # session.info: what portal.read_ahead's block read already
+
+
+@dataclass(frozen=True)
+class Read:
+    """A read not run yet: a statement built once (`prepared`) and this use's values, for `read_lines` (or for
+    portal.read_ahead, which sends a page's reads together)."""
+
+    statement: object
+    params: dict
+
+    def lines(self, session) -> list:
+        return read_lines(session, self.statement, self.params)
 
 
 def read_lines(session, statement, params: dict | None = None) -> list:
@@ -97,8 +112,13 @@ def read_lines(session, statement, params: dict | None = None) -> list:
     cost a tenth. Same values in the same order, unpacked, indexed, compared and hashed as the Row was; a
     column named like a tuple method (`count`, `index`) is its value here, where the Row gave the method. A
     statement whose column names a tuple can not take returns SQLAlchemy's rows."""
+    ahead = session.info.get(READ_AHEAD)  # a portal.read_ahead block sent this page's reads together
+    if ahead is not None:
+        lines = ahead.take(session, statement, params or {})
+        if lines is not None:
+            return lines
     result = session.connection().execute(statement, params or {})
-    line = _named_tuple(tuple(result.keys()))
+    line = named_line(tuple(result.keys()))
     if line is None:
         return result.all()
     make = line._make

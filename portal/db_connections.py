@@ -53,9 +53,10 @@ def discard_dropped_connection(dbapi_connection, connection_record, connection_p
 
 
 def note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-    """Engine hook before each statement: remember that this transaction ran something other than a SELECT."""
+    """Engine hook before each statement: count what this transaction ran other than a SELECT (portal.read_ahead
+    reads the count too)."""
     if statement.lstrip()[:6].upper() != "SELECT":
-        conn.info[WROTE] = True
+        conn.info[WROTE] = conn.info.get(WROTE, 0) + 1
 
 
 def forget_writes(conn) -> None:
@@ -95,6 +96,9 @@ def commit_if_only_read(session, error: BaseException | None) -> None:
 
 def install() -> None:
     """Register the hooks on every pool and engine (once per process; `event.listen` ignores a repeat)."""
+    from portal import read_ahead
+
+    read_ahead.install()
     event.listen(Pool, "checkout", discard_dropped_connection)
     event.listen(Engine, "before_cursor_execute", note_writes)
     event.listen(Engine, "begin", forget_writes)

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from portal import form_once_web
 from portal.auth.decorators import role_required
+from portal.database import Read
 from portal.errors import page_errors
 from portal.extensions import db
 from portal.i18n import gettext as _
@@ -20,6 +21,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.models import Consent, Member
 from portal.models.plan import PLAN_KINDS, Q2_ANSWERS, Q10_BARRIERS
 from portal.models.statuses import StepStatus
+from portal.read_ahead import read_ahead
 from portal.services import form_once
 from portal.services.booking import booking as booking_service
 from portal.services.booking import contact_course
@@ -117,26 +119,38 @@ def _member() -> Member:
 def home():
     member = _member()
     today, now = local_today(), utcnow()
-    active = booking_service.member_active_booking_lines(db.session, member)
-    steps = contact_course.course_for(db.session, member, today, bookings=active)
-    bookings = booking_service.upcoming_booked(active, now, limit=5)
-    items = plan.card_items(db.session, member)
-    notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
-    cards = home_cards.for_member(db.session, member)
+    with read_ahead(db.session, _home_reads(member, current_user.id, now)):  # on PostgreSQL one round trip for the six
+        active = booking_service.member_active_booking_lines(db.session, member)
+        steps = contact_course.course_for(db.session, member, today, bookings=active)
+        bookings = booking_service.upcoming_booked(active, now, limit=5)
+        items = plan.card_items(db.session, member)
+        notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
+        cards = home_cards.for_member(db.session, member)
+        registrations, offers = _registrations(member, now), _offers(member, now)
     return render_template(
         "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
-        appointments=_appointments(bookings, _registrations(member, now)), open_items=plan.for_home(items),
+        appointments=_appointments(bookings, registrations), open_items=plan.for_home(items),
         first_conversation=next((b for b in booking_service.upcoming_booked(active, now, limit=len(active))
                                  if b.type == "dismissed_first"), None),
         plan_counts=plan.summary(items),
         notes=notes, unread=unread,
-        cards=cards, offers=_offers(member, now), today=today,
+        cards=cards, offers=offers, today=today,
         group_view=cards.group, offer_overview=offer_overview.for_member(member),
         mark_o=jobmatch_cv.has_mark_o(member),
         notice_over=member_situation.notice_period_over(member, today),
         duty_applies=member_situation.right_and_duty_applies(member),
     )
+
+
+def _home_reads(member: Member, user_id: int, now) -> list[Read]:
+    """Min side's reads, each the one its service runs below (portal.read_ahead sends them together)."""
+    from portal.services.offers.offers import joinable_offer_titles_read, upcoming_registration_lines_read
+
+    return [booking_service.active_booking_lines_read(member), plan.card_items_read(member),
+            notifications.recent_and_unread_read(user_id, NOTIFICATIONS_SHOWN_ON_HOME),
+            home_cards.cards_read(member), upcoming_registration_lines_read(member, now),
+            joinable_offer_titles_read(member, now=now, limit=HOME_OFFERS)]
 
 
 # -- the member's target group (profiling as a caseworker confirmed it) -----------------------------------------
@@ -185,10 +199,13 @@ def _registrations(member: Member, now) -> list:
     return upcoming_registration_lines(db.session, member, now)
 
 
+HOME_OFFERS = 4  # offers she can sign up for, on Min side
+
+
 def _offers(member: Member, now) -> list:
     from portal.services.offers.offers import joinable_offer_titles
 
-    return joinable_offer_titles(db.session, member, now=now, limit=4)
+    return joinable_offer_titles(db.session, member, now=now, limit=HOME_OFFERS)
 
 
 # Min side shows the newest few; the page of all of them shows this many, newest first.

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import Count, prepared, read_lines
+from portal.database import Count, Read, prepared
 from portal.models import Booking, Caseworker, Member, ServiceLocation, User
 from portal.models.booking import ACTIVE_BOOKING_STATUSES
 from portal.models.statuses import BookingStatus, MemberStatus
@@ -327,7 +327,11 @@ def member_active_bookings(session: Session, member: Member) -> list[Booking]:
 def member_active_booking_lines(session: Session, member: Member) -> list[tuple]:
     """`member_active_bookings` as rows of what the contact course and Min side's card read: id, type, status,
     starts_at, ends_at, created_at, channel, location_name, caseworker_name (no ORM objects: issue 19)."""
-    return read_lines(session, _active_booking_lines(), {"member_id": member.id})
+    return active_booking_lines_read(member).lines(session)
+
+
+def active_booking_lines_read(member: Member) -> Read:
+    return Read(_active_booking_lines(), {"member_id": member.id})
 
 
 @prepared

@@ -10,7 +10,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from portal.database import Count, prepared, read_lines
+from portal.database import Count, Read, prepared
 from portal.i18n import gettext
 from portal.models import Notification
 from portal.timeutil import utcnow
@@ -99,8 +99,12 @@ def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[
     """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
     no row at all means no notification, so none unread. The messages as rows of what a list of them shows (id,
     text, link, read_at, created_at), not objects (issue 19)."""
-    rows = read_lines(session, _recent_with_unread_count(limit), {"user_id": user_id})
+    rows = recent_and_unread_read(user_id, limit).lines(session)
     return rows, (rows[0].unread if rows else 0)
+
+
+def recent_and_unread_read(user_id: int, limit: int = 10) -> Read:
+    return Read(_recent_with_unread_count(limit), {"user_id": user_id})
 
 
 @prepared

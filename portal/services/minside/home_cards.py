@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from portal.database import prepared
+from portal.database import Read, prepared
 from portal.models import Caseworker, Member, ServiceLocation, User
 from portal.models.jobmatch import JobmatchCv
 from portal.models.plan import PreparationAnswer
@@ -59,9 +59,13 @@ def _cards():
             .where(Member.id == member_id))
 
 
+def cards_read(member: Member) -> Read:
+    return Read(_cards(), {"member_id": member.id})
+
+
 def for_member(session: Session, member: Member) -> HomeCards:
-    place, caseworker_id, name, active, their_place, answered, job_agent, group, objection, chat, consented = (
-        session.connection().execute(_cards(), {"member_id": member.id}).one())
+    (place, caseworker_id, name, active, their_place, answered, job_agent, group, objection, chat, consented), = (
+        cards_read(member).lines(session))
     remember_member_chat(session, member.id, chat, consented)
     return HomeCards(location_name=place, has_caseworker=caseworker_id is not None,
                      contact=Contact(name, their_place) if caseworker_id is not None and active else None,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import prepared, read_lines
+from portal.database import Read, prepared
 from portal.models import Member, User
 from portal.models.plan import PLAN_KINDS, PlanItem, PlanItemEvent
 from portal.models.statuses import JobcentreDecision, PlanStatus
@@ -450,7 +450,11 @@ _HOME_ORDER = {PlanStatus.ACTIVE: 0, PlanStatus.AWAITING_JC: 1, PlanStatus.PROPO
 def card_items(session: Session, member: Member) -> list[tuple]:
     """The member's plan items as rows of what Min side's card shows and counts (for_home, summary): id, title,
     status, due_date, right_and_duty, proposed_by. No ORM objects (issue 19); read as the page's other lists."""
-    return read_lines(session, _card_items(), {"member_id": member.id})
+    return card_items_read(member).lines(session)
+
+
+def card_items_read(member: Member) -> Read:
+    return Read(_card_items(), {"member_id": member.id})
 
 
 @prepared

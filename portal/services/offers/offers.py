@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
-from portal.database import prepared, read_lines
+from portal.database import Read, prepared, read_lines
 from portal.i18n import N_
 from portal.models import Member, User
 from portal.models.offers import (
@@ -108,9 +108,13 @@ def list_offers(session: Session, *, member: Member | None = None, kind: str | N
 def joinable_offer_titles(session: Session, member: Member, *, now: datetime, limit: int) -> list[tuple]:
     """`list_offers(member=member, joinable=True, limit=limit)` as rows of id and title (Min side's list of
     offers she can sign up for; no ORM objects, read as member_registration_lines)."""
+    return joinable_offer_titles_read(member, now=now, limit=limit).lines(session)
+
+
+def joinable_offer_titles_read(member: Member, *, now: datetime, limit: int) -> Read:
     query = _offers_by_next_start(frozenset(member_audiences(member)), False, False, True, limit, True,
                                   titles_only=True)
-    return read_lines(session, query, {"now": now, "kind": None, "location_id": None, "member_id": member.id})
+    return Read(query, {"now": now, "kind": None, "location_id": None, "member_id": member.id})
 
 
 def _fvu_test_taken():
@@ -295,7 +299,11 @@ def upcoming_registration_lines(session: Session, member: Member, now: datetime)
     """The member's live registrations (member_registrations without include_past), as rows of what Min side shows
     and answers a held seat with: id, status, right_and_duty, held_until, starts_at, title. Read as
     member_registration_lines."""
-    return read_lines(session, _upcoming_registration_lines(), {"member_id": member.id, "now": now})
+    return upcoming_registration_lines_read(member, now).lines(session)
+
+
+def upcoming_registration_lines_read(member: Member, now: datetime) -> Read:
+    return Read(_upcoming_registration_lines(), {"member_id": member.id, "now": now})
 
 
 @prepared

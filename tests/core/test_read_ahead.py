@@ -1,0 +1,127 @@
+"""portal.read_ahead: Min side's reads sent to PostgreSQL together give what reading them one by one gives, cost
+one wait for the server instead of six, and are never used once the transaction has written (issue 19).
+
+Runs on both legs: on SQLite the block changes nothing and the reads are the same by construction."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from psycopg.pq import PipelineStatus
+from sqlalchemy import event, literal_column, select
+from sqlalchemy.exc import DBAPIError
+
+from portal.blueprints import minside
+from portal.database import READ_AHEAD, Read
+from portal.extensions import db
+from portal.models import Notification
+from portal.read_ahead import read_ahead
+from portal.services.messaging import notifications
+from portal.services.minside import plan
+from tests.booking_helpers import NOW
+from tests.minside.test_statement_counts import _birgitte_and_mette
+
+pytestmark = pytest.mark.clock(NOW)  # Monday 22 March 2027, 09:00 in Copenhagen
+
+
+def _on_postgres(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def test_reads_taken_from_the_pipeline_are_what_reading_them_gives(session, make):
+    _loc, _cw, mette = _birgitte_and_mette(make, session, 3)
+    reads = minside._home_reads(mette, mette.user_id, NOW)
+    expected = [read.lines(session) for read in reads]
+    assert sum(1 for lines in expected if lines) >= 5, "the data must give the reads something to compare"
+    with read_ahead(session, reads):
+        ahead = session.info.get(READ_AHEAD)
+        got = [read.lines(session) for read in reads]
+        if _on_postgres(session):
+            assert ahead is not None and not any(ahead.lines.values()), "every read taken from the pipeline"
+        else:
+            assert ahead is None  # SQLite: nothing sent ahead, each read ran as before
+    assert session.info.get(READ_AHEAD) is None
+    assert got == expected
+    for lines, before in zip(got, expected, strict=True):
+        for line, line_before in zip(lines, before, strict=True):
+            assert line._fields == line_before._fields
+            assert [type(value) for value in line] == [type(value) for value in line_before]
+    booking = got[0][0]
+    assert booking.starts_at.tzinfo is not None  # through UTCDateTime's result processor, as read_lines gives it
+
+
+def test_a_write_in_the_block_makes_the_reads_run_again(session, make):
+    _loc, _cw, mette = _birgitte_and_mette(make, session, 2)
+    reads = minside._home_reads(mette, mette.user_id, NOW)
+    with read_ahead(session, reads):
+        session.add(Notification(user_id=mette.user_id, text="Ny besked efter læsningen",
+                                     created_at=NOW + timedelta(minutes=1)))
+        session.flush()
+        notes, unread = notifications.recent_and_unread(session, mette.user_id, minside.NOTIFICATIONS_SHOWN_ON_HOME)
+    assert notes[0].text == "Ny besked efter læsningen"
+    assert unread == notifications.recent_and_unread(session, mette.user_id, 5)[1]
+    session.rollback()
+
+
+def test_the_same_statement_with_other_values_is_read_as_before(session, make):
+    loc, cw, mette = _birgitte_and_mette(make, session, 2)
+    other = make.member("ole", location=loc, caseworker=cw)
+    make.commit()
+    reads = minside._home_reads(mette, mette.user_id, NOW)
+    with read_ahead(session, reads):
+        assert plan.card_items(session, other) == []
+        assert plan.card_items(session, mette) == plan.card_items_read(mette).lines(session)
+
+
+def test_an_error_in_the_pipeline_is_raised_as_sqlalchemy_raises_it(session, make):
+    if not _on_postgres(session):
+        pytest.skip("SQLite answers 1/0 with NULL")
+    _loc, _cw, mette = _birgitte_and_mette(make, session, 1)
+    reads = [plan.card_items_read(mette), Read(select(literal_column("1 / 0").label("x")), {})]
+    with pytest.raises(DBAPIError, match="division by zero"), read_ahead(session, reads):
+        pass
+    assert session.info.get(READ_AHEAD) is None
+    session.rollback()
+    assert plan.card_items(session, mette) == plan.card_items_read(mette).lines(session)  # the session goes on
+
+
+@contextmanager
+def _statements(engine):
+    """Each statement the request ran, and whether it went out in a pipeline (sent without waiting for the
+    answer of the one before: libpq's pipeline status is on while psycopg's `Connection.pipeline()` block is)."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(cursor.connection.pgconn.pipeline_status != PipelineStatus.OFF)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_min_side_on_postgresql_sends_its_reads_in_one_round_trip(client, auth, make, session, monkeypatch):
+    if not _on_postgres(session):
+        pytest.skip("round trips to a database server: the PostgreSQL leg")
+    _birgitte_and_mette(make, session, 3)
+    auth.login("mette")
+    first = client.get("/min-side")
+    assert first.status_code == 200
+    with _statements(db.engine) as together:
+        page = client.get("/min-side")
+    assert page.status_code == 200
+    monkeypatch.setattr(minside, "read_ahead", lambda session, reads: contextmanager(lambda: (yield))())
+    with _statements(db.engine) as one_by_one:
+        page_one_by_one = client.get("/min-side")
+    assert page_one_by_one.status_code == 200
+    # The login's user first (Flask-Login), then the page's six reads in one pipeline: one wait for all six.
+    assert together == [False] + [True] * 6, together
+    assert one_by_one == [False] * 7, one_by_one
+    assert _main(page) == _main(page_one_by_one)
+
+
+def _main(page) -> str:
+    html = page.get_data(as_text=True)
+    return html[html.index("<main"):html.index("</main>")]
