@@ -87,7 +87,7 @@ def named_line(keys: tuple[str, ...]):
     return namedtuple("Line", keys)
 
 
-READ_AHEAD = "portal_read_ahead"  # session.info: what portal.read_ahead's block read already
+READ_AHEAD = "portal_read_ahead"  # the connection's info: what portal.read_ahead's block read already
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,13 @@ def read_lines(session, statement, params: dict | None = None) -> list:
     cost a tenth. Same values in the same order, unpacked, indexed, compared and hashed as the Row was; a
     column named like a tuple method (`count`, `index`) is its value here, where the Row gave the method. A
     statement whose column names a tuple can not take returns SQLAlchemy's rows."""
-    ahead = session.info.get(READ_AHEAD)  # a portal.read_ahead block sent this page's reads together
+    connection = session.connection()
+    ahead = connection.info.get(READ_AHEAD)  # a portal.read_ahead block sent this page's reads together
     if ahead is not None:
-        lines = ahead.take(session, statement, params or {})
+        lines = ahead.take(connection, statement, params or {})
         if lines is not None:
             return lines
-    result = session.connection().execute(statement, params or {})
+    result = connection.execute(statement, params or {})
     line = named_line(tuple(result.keys()))
     if line is None:
         return result.all()

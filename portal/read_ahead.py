@@ -6,23 +6,23 @@ is on another machine). libpq's pipeline mode, which psycopg offers as `Connecti
 after the other without waiting and reads all the answers once: the seven statements of a Min side read took
 2.3 ms one by one and 1.0 ms pipelined, measured with psycopg alone.
 
-    with read_ahead(db.session, [Read(_cards(), {"member_id": 7}), ...]):
+    with read_ahead(db.session, lambda: [Read(_cards(), {"member_id": 7}), ...]):
         cards = home_cards.for_member(db.session, member)   # read_lines finds the answer already here
 
 `read_ahead` runs each `Read` through SQLAlchemy as `read_lines` would (compiled, its values bound, the
 statement events fired once, so statement counts stay true), except that the DBAPI `execute` goes out on a cursor
 of its own inside the pipeline (the dialect's `do_execute` event). When the pipeline ends, every answer is in;
-each is turned into `read_lines`' named tuples with SQLAlchemy's own result processors and kept for the block.
-Inside it, `read_lines` of the same statement object and the same values takes its answer from here (once);
-anything else runs as before. Nothing read ahead is used once the transaction has written or ended, so a page
-never shows a read older than its own writes. On SQLite (no round trips: the database is in the process) and
-for a single read it does nothing. The pages' reads are the same statements with the same values whichever way
-they run: tests/core/test_read_ahead.py compares them on PostgreSQL and checks that Min side's six go out in
-one pipeline.
+each is turned into `read_lines`' named tuples with SQLAlchemy's own result processors and kept in the
+connection's `info` for the block. Inside it, `read_lines` of the same statement object and the same values takes
+its answer from there (once); anything else runs as before. Nothing read ahead is used once the transaction has
+written or ended, so a page never shows a read older than its own writes. On SQLite (no round trips: the database
+is in the process) it does nothing, and the reads are not even built. The pages' reads are the same statements
+with the same values whichever way they run: tests/core/test_read_ahead.py compares them on PostgreSQL and checks
+that Min side's six go out in one pipeline.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -47,11 +47,10 @@ class _Answers:
     writes: int
     lines: dict[int, list[tuple[object, dict, list]]] = field(default_factory=dict)
 
-    def take(self, session, statement, params: dict) -> list | None:
+    def take(self, connection, statement, params: dict) -> list | None:
         waiting = self.lines.get(id(statement))
         if not waiting:
             return None
-        connection = session.connection()
         if (connection is not self.connection or connection.get_transaction() is not self.transaction
                 or connection.info.get(WROTE, 0) != self.writes):
             self.lines.clear()  # written or ended since: read again
@@ -134,15 +133,15 @@ def _lines(context, cursor) -> list | None:
 
 
 @contextmanager
-def read_ahead(session, reads: Sequence[Read]) -> Iterator[None]:
-    """Send `reads` to the database together (PostgreSQL with psycopg: one round trip) and let `read_lines` take
-    their answers inside the block; elsewhere, or for fewer than two reads, nothing changes."""
+def read_ahead(session, reads: Callable[[], Sequence[Read]]) -> Iterator[None]:
+    """Send the reads `reads()` gives to the database together (PostgreSQL with psycopg: one round trip) and let
+    `read_lines` take their answers inside the block; elsewhere nothing changes (and `reads` is not called)."""
     connection = session.connection()
-    raw = connection.connection.dbapi_connection
-    if (len(reads) < 2 or not isinstance(raw, psycopg.Connection) or not _PIPELINE
-            or session.info.get(READ_AHEAD) is not None):
+    if not _PIPELINE or not isinstance(connection.dialect, PGDialect_psycopg) or READ_AHEAD in connection.info:
         yield
         return
+    reads = reads()
+    raw = connection.connection.dbapi_connection
     sent = []
     try:
         with raw.pipeline():
@@ -165,7 +164,7 @@ def read_ahead(session, reads: Sequence[Read]) -> Iterator[None]:
                 lines = _lines(context, cursor)
             if lines is not None:
                 answers.lines.setdefault(id(read.statement), []).append((read.statement, dict(read.params), lines))
-        session.info[READ_AHEAD] = answers
+        connection.info[READ_AHEAD] = answers
         yield
     finally:
-        session.info.pop(READ_AHEAD, None)
+        connection.info.pop(READ_AHEAD, None)

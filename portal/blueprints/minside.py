@@ -119,7 +119,7 @@ def _member() -> Member:
 def home():
     member = _member()
     today, now = local_today(), utcnow()
-    with read_ahead(db.session, _home_reads(member, current_user.id, now)):  # on PostgreSQL one round trip for the six
+    with read_ahead(db.session, lambda: _home_reads(member, now)):  # on PostgreSQL one round trip for the six
         active = booking_service.member_active_booking_lines(db.session, member)
         steps = contact_course.course_for(db.session, member, today, bookings=active)
         bookings = booking_service.upcoming_booked(active, now, limit=5)
@@ -143,12 +143,12 @@ def home():
     )
 
 
-def _home_reads(member: Member, user_id: int, now) -> list[Read]:
+def _home_reads(member: Member, now) -> list[Read]:
     """Min side's reads, each the one its service runs below (portal.read_ahead sends them together)."""
     from portal.services.offers.offers import joinable_offer_titles_read, upcoming_registration_lines_read
 
     return [booking_service.active_booking_lines_read(member), plan.card_items_read(member),
-            notifications.recent_and_unread_read(user_id, NOTIFICATIONS_SHOWN_ON_HOME),
+            notifications.recent_and_unread_read(member.user_id, NOTIFICATIONS_SHOWN_ON_HOME),
             home_cards.cards_read(member), upcoming_registration_lines_read(member, now),
             joinable_offer_titles_read(member, now=now, limit=HOME_OFFERS)]
 

@@ -31,17 +31,17 @@ def _on_postgres(session) -> bool:
 
 def test_reads_taken_from_the_pipeline_are_what_reading_them_gives(session, make):
     _loc, _cw, mette = _birgitte_and_mette(make, session, 3)
-    reads = minside._home_reads(mette, mette.user_id, NOW)
+    reads = minside._home_reads(mette, NOW)
     expected = [read.lines(session) for read in reads]
     assert sum(1 for lines in expected if lines) >= 5, "the data must give the reads something to compare"
-    with read_ahead(session, reads):
-        ahead = session.info.get(READ_AHEAD)
+    with read_ahead(session, lambda: reads):
+        ahead = session.connection().info.get(READ_AHEAD)
         got = [read.lines(session) for read in reads]
         if _on_postgres(session):
             assert ahead is not None and not any(ahead.lines.values()), "every read taken from the pipeline"
         else:
             assert ahead is None  # SQLite: nothing sent ahead, each read ran as before
-    assert session.info.get(READ_AHEAD) is None
+    assert READ_AHEAD not in session.connection().info
     assert got == expected
     for lines, before in zip(got, expected, strict=True):
         for line, line_before in zip(lines, before, strict=True):
@@ -53,8 +53,8 @@ def test_reads_taken_from_the_pipeline_are_what_reading_them_gives(session, make
 
 def test_a_write_in_the_block_makes_the_reads_run_again(session, make):
     _loc, _cw, mette = _birgitte_and_mette(make, session, 2)
-    reads = minside._home_reads(mette, mette.user_id, NOW)
-    with read_ahead(session, reads):
+    reads = minside._home_reads(mette, NOW)
+    with read_ahead(session, lambda: reads):
         session.add(Notification(user_id=mette.user_id, text="Ny besked efter læsningen",
                                      created_at=NOW + timedelta(minutes=1)))
         session.flush()
@@ -68,8 +68,8 @@ def test_the_same_statement_with_other_values_is_read_as_before(session, make):
     loc, cw, mette = _birgitte_and_mette(make, session, 2)
     other = make.member("ole", location=loc, caseworker=cw)
     make.commit()
-    reads = minside._home_reads(mette, mette.user_id, NOW)
-    with read_ahead(session, reads):
+    reads = minside._home_reads(mette, NOW)
+    with read_ahead(session, lambda: reads):
         assert plan.card_items(session, other) == []
         assert plan.card_items(session, mette) == plan.card_items_read(mette).lines(session)
 
@@ -79,9 +79,9 @@ def test_an_error_in_the_pipeline_is_raised_as_sqlalchemy_raises_it(session, mak
         pytest.skip("SQLite answers 1/0 with NULL")
     _loc, _cw, mette = _birgitte_and_mette(make, session, 1)
     reads = [plan.card_items_read(mette), Read(select(literal_column("1 / 0").label("x")), {})]
-    with pytest.raises(DBAPIError, match="division by zero"), read_ahead(session, reads):
+    with pytest.raises(DBAPIError, match="division by zero"), read_ahead(session, lambda: reads):
         pass
-    assert session.info.get(READ_AHEAD) is None
+    assert READ_AHEAD not in session.connection().info
     session.rollback()
     assert plan.card_items(session, mette) == plan.card_items_read(mette).lines(session)  # the session goes on
 
