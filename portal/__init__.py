@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
         logging_setup,
         pg_cursor,
         rate_limits,
+        read_ahead,
         request_text,
         security,
         static_assets,
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         **pg_cursor.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     db_connections.init_app(app)  # after db.init_app: its teardown must run before the session's close
+    read_ahead.install()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     security.check_csrf_only_where_it_applies(app)

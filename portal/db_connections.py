@@ -96,9 +96,6 @@ def commit_if_only_read(session, error: BaseException | None) -> None:
 
 def install() -> None:
     """Register the hooks on every pool and engine (once per process; `event.listen` ignores a repeat)."""
-    from portal import read_ahead
-
-    read_ahead.install()
     event.listen(Pool, "checkout", discard_dropped_connection)
     event.listen(Engine, "before_cursor_execute", note_writes)
     event.listen(Engine, "begin", forget_writes)

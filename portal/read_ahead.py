@@ -35,6 +35,7 @@ from portal.database import READ_AHEAD, Read, named_line
 from portal.db_connections import WROTE
 
 _PIPELINE = psycopg.Pipeline.is_supported()  # libpq 14 or later (psycopg's binary package brings its own)
+_INSTALLED = False  # without the hook the statements would run in the pipeline with nothing to read them
 OPTION = "portal_read_ahead"  # execution option: the list the do_execute hook puts (context, cursor) in
 
 
@@ -79,6 +80,8 @@ def install() -> None:
     """Register the hook on the psycopg dialect (once per process; `event.listen` ignores a repeat). SQLite's
     statements never see it."""
     event.listen(PGDialect_psycopg, "do_execute", send_in_pipeline)
+    global _INSTALLED
+    _INSTALLED = True
 
 
 _SHAPES: dict[int, tuple] = {}  # id(compiled statement) -> (it, its line type, (column, processor) where one is)
@@ -137,7 +140,8 @@ def read_ahead(session, reads: Callable[[], Sequence[Read]]) -> Iterator[None]:
     """Send the reads `reads()` gives to the database together (PostgreSQL with psycopg: one round trip) and let
     `read_lines` take their answers inside the block; elsewhere nothing changes (and `reads` is not called)."""
     connection = session.connection()
-    if not _PIPELINE or not isinstance(connection.dialect, PGDialect_psycopg) or READ_AHEAD in connection.info:
+    if (not (_PIPELINE and _INSTALLED) or not isinstance(connection.dialect, PGDialect_psycopg)
+            or READ_AHEAD in connection.info):
         yield
         return
     reads = reads()
