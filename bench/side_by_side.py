@@ -3,6 +3,8 @@ served by `gunicorn -c gunicorn.conf.py` at once, alternating rounds with bench/
 
     git archive <commit> | tar -x -C /tmp/base     # plus its compiled translations (make setup) or a copy of them
     python -m bench.side_by_side /tmp/base          # ROUNDS=5 SECONDS_PER=4 MINSIDE=0 PORTAL_MAX_REQUESTS=0 …
+    BENCH_DATABASE_URL=postgresql+psycopg://…/db python -m bench.side_by_side /tmp/base   # a PostgreSQL database
+                                                    # seeded with `flask demo seed --members 20000 --seed 2026`
 
 Prints, per measure, the rounds' req/s, the median's ratio to the bare app, and the server's own CPU time per
 request (its processes in /proc; a worker recycled during a round takes its CPU time with it, so read the CPU
@@ -50,10 +52,13 @@ def main(argv: list[str]) -> int:
     try:
         for name, tree, app in (("bare", ROOT, "bench.bare_app:app"), ("base", base, "portal:create_app()"),
                                 ("new", ROOT, "portal:create_app()")):
-            copy = work / f"{name}.sqlite3"
-            shutil.copy(db_file, copy)
+            url = os.environ.get("BENCH_DATABASE_URL")  # a seeded PostgreSQL database, both trees on it as it is
+            if not url:
+                copy = work / f"{name}.sqlite3"
+                shutil.copy(db_file, copy)
+                url = f"sqlite:///{copy}"
             (work / name).mkdir()
-            env = dict(os.environ, PORTAL_DATABASE_URL=f"sqlite:///{copy}", PORTAL_SECRET_KEY="bench-goals",
+            env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="bench-goals",
                        PORTAL_BENCH_ROUTES="1", PORTAL_LOG_LEVEL=os.environ.get("PORTAL_LOG_LEVEL", "WARNING"),
                        PORTAL_LOGIN_RATE_LIMIT="1000000 per minute", PORTAL_INSTANCE_PATH=str(work / name))
             ports[name] = goals._free_port()
