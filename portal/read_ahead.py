@@ -145,6 +145,9 @@ def read_ahead(session, reads: Callable[[], Sequence[Read]]) -> Iterator[None]:
         yield
         return
     reads = reads()
+    if len(reads) < 2:  # one read is one round trip either way
+        yield
+        return
     raw = connection.connection.dbapi_connection
     sent = []
     try:

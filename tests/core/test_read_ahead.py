@@ -16,7 +16,9 @@ from portal.blueprints import minside
 from portal.database import READ_AHEAD, Read
 from portal.extensions import db
 from portal.models import Notification
+from portal.models.casework import HeldConversation
 from portal.read_ahead import read_ahead
+from portal.services.casework import conversation_screen
 from portal.services.messaging import notifications
 from portal.services.minside import plan
 from tests.booking_helpers import NOW
@@ -119,6 +121,30 @@ def test_min_side_on_postgresql_sends_its_reads_in_one_round_trip(client, auth, 
     # The login's user first (Flask-Login), then the page's six reads in one pipeline: one wait for all six.
     assert together == [False] + [True] * 6, together
     assert one_by_one == [False] * 7, one_by_one
+    assert _main(page) == _main(page_one_by_one)
+
+
+def test_the_conversation_screen_sends_its_columns_only_lists_together(client, auth, make, session, monkeypatch):
+    if not _on_postgres(session):
+        pytest.skip("round trips to a database server: the PostgreSQL leg")
+    _loc, cw, mette = _birgitte_and_mette(make, session, 2)
+    session.add(HeldConversation(member_id=mette.id, caseworker_id=cw.id, type="followup_phone", channel="phone",
+                                 outcome="held", held_at=NOW - timedelta(days=3), notes="Aftalt jobsøgning.",
+                                 created_at=NOW - timedelta(days=3)))
+    make.commit()
+    path = f"/sagsbehandler/medlem/{mette.member_number}"
+    auth.login("birgitte")
+    assert client.get(path).status_code == 200
+    with _statements(db.engine) as together:
+        page = client.get(path)
+    monkeypatch.setattr(conversation_screen, "read_ahead", lambda session, reads: contextmanager(lambda: (yield))())
+    with _statements(db.engine) as one_by_one:
+        page_one_by_one = client.get(path)
+    assert page.status_code == page_one_by_one.status_code == 200
+    # Her held conversations and her registrations (she has no handoffs or job referrals) in one pipeline.
+    assert together.count(True) == 2 and len(together) == len(one_by_one), together
+    assert one_by_one.count(True) == 0
+    assert "Aftalt jobsøgning." in page.get_data(as_text=True)
     assert _main(page) == _main(page_one_by_one)
 
 

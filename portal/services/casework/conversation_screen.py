@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from portal.database import prepared, read_lines
+from portal.database import Read, prepared, read_lines
 from portal.models import Member
 from portal.models.casework import ConversationSummary, HeldConversation, JobcenterReferral, JobReferral
 from portal.models.chat import Handoff
@@ -23,6 +23,7 @@ from portal.models.jobmatch import JobmatchCv
 from portal.models.offers import OfferRegistration
 from portal.models.plan import PlanItem, PreparationAnswer
 from portal.models.profiling import GroupDecision, GroupObjection, ProfilingAssessment
+from portal.read_ahead import read_ahead
 from portal.services.access import StaffScope
 from portal.services.casework.conversation_record import suggested_offers
 from portal.services.minside.preparation import newest_answer_id
@@ -88,6 +89,26 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
 
 def _screen_data(session: Session, scope: StaffScope, member: Member, *, now: datetime, show_q10: bool,
                  purpose: str) -> dict:
+    read = _Read(*session.execute(_first_read(), {"member_id": member.id}).one())
+    with read_ahead(session, lambda: _lists_read(member, read)):  # on PostgreSQL: one round trip for these
+        return _the_rest(session, scope, member, read, now=now, show_q10=show_q10, purpose=purpose)
+
+
+def _lists_read(member: Member, read: _Read) -> list[Read]:
+    """The columns-only lists the screen will read below (the ones the first read found rows in)."""
+    from portal.services.casework import jobmatch
+    from portal.services.offers import offers
+
+    member_id = {"member_id": member.id}
+    return [list_read for has_rows, list_read in (
+        (read.conversations, Read(_conversations_of_member(), member_id)),
+        (read.registrations, offers.member_registration_lines_read(member)),
+        (read.handoffs, Read(_handoffs_of_member(), member_id)),
+        (read.job_referrals, jobmatch.member_referrals_read(member))) if has_rows]
+
+
+def _the_rest(session: Session, scope: StaffScope, member: Member, read: _Read, *, now: datetime, show_q10: bool,
+              purpose: str) -> dict:
     from portal.services.booking import booking
     from portal.services.booking.contact_course import course_for, next_step, weeks_unemployed
     from portal.services.casework import jobmatch, jobmatch_cv, referral
@@ -96,7 +117,6 @@ def _screen_data(session: Session, scope: StaffScope, member: Member, *, now: da
     from portal.services.offers import fvu_feedback, offers
     from portal.services.profiling import group_decision_history, to_assessment
 
-    read = _Read(*session.execute(_first_read(), {"member_id": member.id}).one())
     today = to_local(now).date()
     bookings = booking.member_bookings(session, member, now=now, with_staff_and_place=False)
     steps = course_for(session, member, today, bookings=bookings)

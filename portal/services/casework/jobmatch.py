@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Integer, bindparam, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import prepared, read_lines
+from portal.database import Read, prepared
 from portal.i18n import format_local_date
 from portal.i18n import gettext as _
 from portal.models import Member, ServiceLocation, User
@@ -581,7 +581,11 @@ def member_referrals(session: Session, member: Member) -> list[tuple]:
     """The member's referrals to job orders, newest first, as rows of what the conversation screen shows:
     referred_at, job_order_id, title, employer, status and the placement's placement_id, permanent and start_date
     (None without a placement). Columns only, on the session's connection (as offers.catalogue_offers)."""
-    return read_lines(session, _referrals_of_member(), {"member_id": member.id})
+    return member_referrals_read(member).lines(session)
+
+
+def member_referrals_read(member: Member) -> Read:
+    return Read(_referrals_of_member(), {"member_id": member.id})
 
 
 @prepared

@@ -282,7 +282,11 @@ def member_registration_lines(session: Session, member: Member) -> list[tuple]:
     """All the member's registrations, finished and cancelled too, in member_registrations' order, as rows of what
     a list of them shows (the caseworker's screen): starts_at, title, status, session_status, right_and_duty.
     On the session's connection, as catalogue_offers: no ORM objects, nothing unflushed of a registration to miss."""
-    return read_lines(session, _registration_lines_of_member(), {"member_id": member.id})
+    return member_registration_lines_read(member).lines(session)
+
+
+def member_registration_lines_read(member: Member) -> Read:
+    return Read(_registration_lines_of_member(), {"member_id": member.id})
 
 
 @prepared
