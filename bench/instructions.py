@@ -29,6 +29,7 @@ Needs valgrind, its headers and a C compiler (Debian: valgrind, gcc); says so an
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -102,6 +103,11 @@ def child(tree: str, db_file: str, work: str, library: str, n: int, warm: int, l
         path = path.replace("NUMBER", number)
         for _ in range(warm):
             readers[who](path)
+        # As the served workers run (gunicorn.conf.py freezes what the warmed-up app holds), and from the same
+        # collector state in every tree: otherwise one tree's counted reads may hold a full collection of the whole
+        # heap (40 M instructions on the conversation screen) and the other's not.
+        gc.collect()
+        gc.freeze()
         marker.marker_start()
         for _ in range(n):
             readers[who](path)
