@@ -84,7 +84,7 @@ def install() -> None:
     _INSTALLED = True
 
 
-_SHAPES: dict[int, tuple] = {}  # id(compiled statement) -> (it, its line type, (column, processor) where one is)
+_SHAPES: dict[int, tuple] = {}  # id(compiled statement) -> (it, its line type, its width, (index, processor)s)
 
 
 def _shape(context, cursor) -> tuple | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from portal.database import Read, prepared, read_lines
+from portal.database import Read, prepared
 from portal.models import Member
 from portal.models.casework import ConversationSummary, HeldConversation, JobcenterReferral, JobReferral
 from portal.models.chat import Handoff
@@ -99,11 +99,10 @@ def _lists_read(member: Member, read: _Read) -> list[Read]:
     from portal.services.casework import jobmatch
     from portal.services.offers import offers
 
-    member_id = {"member_id": member.id}
     return [list_read for has_rows, list_read in (
-        (read.conversations, Read(_conversations_of_member(), member_id)),
+        (read.conversations, _conversations_read(member)),
         (read.registrations, offers.member_registration_lines_read(member)),
-        (read.handoffs, Read(_handoffs_of_member(), member_id)),
+        (read.handoffs, _handoffs_read(member)),
         (read.job_referrals, jobmatch.member_referrals_read(member))) if has_rows]
 
 
@@ -162,17 +161,16 @@ def _the_rest(session: Session, scope: StaffScope, member: Member, read: _Read, 
     }
 
 
-def _rows(session: Session, statement, params: dict) -> list:
-    """A columns-only read on the session's connection (as offers.catalogue_offers): Core skips the ORM's
-    execution layers, half such a read's time (issue 19), and the screen reads without autoflush anyway."""
-    return read_lines(session, statement, params)
-
-
 def member_conversations(session: Session, member: Member) -> list:
-    """The member's registered conversations, newest first, as rows of what the screen shows: held_at, type,
+    """The member's registered conversations, newest first, as rows of what the screen shows (columns only, on the
+    session's connection: `read_lines`; the screen reads without autoflush anyway): held_at, type,
     channel, outcome, notes and their summary's summary_id and summary_status (None without one); not their
     agreements (those are in the plan)."""
-    return _rows(session, _conversations_of_member(), {"member_id": member.id})
+    return _conversations_read(member).lines(session)
+
+
+def _conversations_read(member: Member) -> Read:
+    return Read(_conversations_of_member(), {"member_id": member.id})
 
 
 @prepared
@@ -187,7 +185,11 @@ def _conversations_of_member():
 
 def _handoffs(session: Session, member: Member) -> list:
     """The member's latest 20 handoffs from the chatbot as (created_at, status) rows."""
-    return _rows(session, _handoffs_of_member(), {"member_id": member.id})
+    return _handoffs_read(member).lines(session)
+
+
+def _handoffs_read(member: Member) -> Read:
+    return Read(_handoffs_of_member(), {"member_id": member.id})
 
 
 @prepared
