@@ -1,5 +1,5 @@
-"""portal.read_ahead: Min side's reads sent to PostgreSQL together give what reading them one by one gives, cost
-one wait for the server instead of six, and are never used once the transaction has written (issue 19).
+"""portal.read_ahead: Min side's reads sent to PostgreSQL together give what reading them one by one gives, go out
+in one pipeline (one round trip instead of six), and are never used once the transaction has written (issue 19).
 
 Runs on both legs: on SQLite the block changes nothing and the reads are the same by construction."""
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_a_write_in_the_block_makes_the_reads_run_again(session, make):
     reads = minside._home_reads(mette, NOW)
     with read_ahead(session, lambda: reads):
         session.add(Notification(user_id=mette.user_id, text="Ny besked efter læsningen",
-                                     created_at=NOW + timedelta(minutes=1)))
+                                 created_at=NOW + timedelta(minutes=1)))
         session.flush()
         notes, unread = notifications.recent_and_unread(session, mette.user_id, minside.NOTIFICATIONS_SHOWN_ON_HOME)
     assert notes[0].text == "Ny besked efter læsningen"
