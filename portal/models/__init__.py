@@ -20,3 +20,4 @@ from portal.models import outcomes  # noqa: F401
 from portal.models import jobcentre  # noqa: F401
 from portal.models import jobmatch  # noqa: F401
 from portal.models import kpi_summary  # noqa: F401
+from portal.models import page_version  # noqa: F401
