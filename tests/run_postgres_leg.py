@@ -25,7 +25,8 @@ PATTERNS = ["tests/core/test_app.py", "tests/core/test_auth.py", "tests/*/test_p
             "tests/booking/test_contact_course.py",
             "tests/*/test_benefit_history*.py", "tests/casework/test_caseworker_caseload.py", "tests/core/test_disk_full.py", "tests/core/test_request_text.py",
             "tests/core/test_staff_badges.py", "tests/chat/test_member_chat_read_with_cards.py",
-            "tests/core/test_read_lines.py", "tests/core/test_read_ahead.py"]
+            "tests/core/test_read_lines.py", "tests/core/test_read_ahead.py", "tests/minside/test_home_cache.py",
+            "tests/minside/test_statement_counts.py"]
 
 
 def main(extra: list[str]) -> int:

@@ -6,16 +6,30 @@ with the entered values and an error summary (status 422).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from portal import form_once_web
 from portal.auth.decorators import role_required
 from portal.database import Read
 from portal.errors import page_errors
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import Consent, Member
@@ -33,6 +47,7 @@ from portal.services.messaging import notifications
 from portal.services.messaging.retention import OUTBOX_DAYS
 from portal.services.minside import consent as consent_svc
 from portal.services.minside import (
+    home_cache,
     home_cards,
     member_profiling,
     member_situation,
@@ -43,7 +58,7 @@ from portal.services.minside import (
     profile,
 )
 from portal.services.offers import registration_state
-from portal.timeutil import local_today, to_local, utcnow
+from portal.timeutil import local_to_utc, local_today, to_local, utcnow
 from portal.unit_of_work import unit_of_work
 
 bp = Blueprint("minside", __name__, url_prefix="/min-side")
@@ -80,6 +95,9 @@ TABLE_LABELS = {
 
 def init_app(app) -> None:
     from portal.i18n import LANGUAGE_CHOSEN
+
+    app.extensions["minside_home_cache"] = home_cache.PageCache(app.config["MINSIDE_CACHE_ENTRIES"],
+                                                                app.config["MINSIDE_CACHE_SECONDS"])
 
     if _member_language_follows not in LANGUAGE_CHOSEN:
         LANGUAGE_CHOSEN.append(_member_language_follows)
@@ -119,6 +137,27 @@ def _member() -> Member:
 def home():
     member = _member()
     today, now = local_today(), utcnow()
+    cache: home_cache.PageCache = current_app.extensions["minside_home_cache"]
+    key = None
+    if cache.enabled:  # read before the page's data: a page is never kept under versions newer than it
+        key = home_cache.page_key(db.session, member.id, day=today, language=current_language(),
+                                  csrf_token=_session_csrf_token(), address=request.script_root + request.path)
+    main_html = cache.get(key, now) if key is not None else None
+    if main_html is None:
+        main_html, until = _home_main(member, today, now, cache.max_seconds)
+        if key is not None:
+            cache.put(key, main_html, until, now)
+    return render_template("minside/home.html", main_html=main_html)
+
+
+def _session_csrf_token() -> str:
+    """The session's CSRF secret, made now if it has none (the page's forms carry a token signed from it)."""
+    generate_csrf()
+    return session[current_app.config["WTF_CSRF_FIELD_NAME"]]
+
+
+def _home_main(member: Member, today: date, now, max_seconds: float):
+    """Min side's middle as HTML, and until when it shows what a page made later would (home_cache.valid_until)."""
     with read_ahead(db.session, lambda: _home_reads(member, now)):  # on PostgreSQL one round trip for the six
         active = booking_service.member_active_booking_lines(db.session, member)
         steps = contact_course.course_for(db.session, member, today, bookings=active)
@@ -127,8 +166,8 @@ def home():
         notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
         cards = home_cards.for_member(db.session, member)
         registrations, offers = _registrations(member, now), _offers(member, now)
-    return render_template(
-        "minside/home.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
+    html = Markup(render_template(
+        "minside/_home_main.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         appointments=_appointments(bookings, registrations), open_items=plan.for_home(items),
         first_conversation=next((b for b in booking_service.upcoming_booked(active, now, limit=len(active))
@@ -140,7 +179,10 @@ def home():
         mark_o=jobmatch_cv.has_mark_o(member),
         notice_over=member_situation.notice_period_over(member, today),
         duty_applies=member_situation.right_and_duty_applies(member),
-    )
+    ))
+    midnight = local_to_utc(datetime.combine(today + timedelta(days=1), time()))
+    return html, home_cache.valid_until(now, midnight=midnight, bookings=active, registrations=registrations,
+                                        offers=offers, max_seconds=max_seconds)
 
 
 def _home_reads(member: Member, now) -> list[Read]:

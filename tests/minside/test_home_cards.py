@@ -85,11 +85,12 @@ def test_min_sides_rows_say_what_the_objects_say(app, session, clock):
              b.caseworker.name) for b in objects]
         registrations = offers.member_registrations(session, member, clock.now)
         assert [tuple(row) for row in offers.upcoming_registration_lines(session, member, clock.now)] == [
-            (r.id, r.status, r.right_and_duty, r.held_until, r.offer_session.starts_at, r.offer_session.offer.title)
-            for r in registrations]
+            (r.id, r.status, r.right_and_duty, r.held_until, r.offer_session.starts_at, r.offer_session.ends_at,
+             r.offer_session.offer.title) for r in registrations]
         joinable = offers.list_offers(session, member=member, now=clock.now, limit=4, joinable=True)
         assert [tuple(row) for row in offers.joinable_offer_titles(session, member, now=clock.now, limit=4)] == [
-            (o.id, o.title) for o in joinable]
+            (o.id, o.title, min(s.starts_at for s in o.sessions if s.status == "open" and s.starts_at > clock.now))
+            for o in joinable]
         items = plan.list_items(session, member, with_history=False)
         rows = plan.card_items(session, member)
         assert sorted(tuple(row) for row in rows) == sorted(

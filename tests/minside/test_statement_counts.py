@@ -41,6 +41,7 @@ class Statements:
 
 def _count(client, path: str) -> int:
     assert client.get(path).status_code == 200, path
+    client.application.extensions["minside_home_cache"].clear()  # Min side counted as made, not as kept
     with Statements(db.engine) as seen:
         response = client.get(path)
     assert response.status_code == 200, path
@@ -138,9 +139,10 @@ def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, mak
 # on the demo member). The staff badges (today's conversations, unread messages, waiting chats, the admin's given-up
 # messages) are counted in one statement (portal/staff_badges.py; evening of 6 December: calendar 7 → 5, caseload
 # 10 → 9, conversation screen 13 → 11). Min side's small cards read her target group card and her chat and chat
-# consent in their statement too (9 → 7, here and on the demo member).
+# consent in their statement too (9 → 7, here and on the demo member). Min side reads its page versions first, to
+# find its page kept (7 → 8 when it is not; tests/minside/test_home_cache.py counts the kept one).
 CEILINGS = {"/kalender": 5, "/sagsbehandler/": 9, "/sagsbehandler/medlem/": 11,
-            "/min-side": 7, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}
+            "/min-side": 8, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}
 
 
 class Executed:

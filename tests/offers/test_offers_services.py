@@ -119,12 +119,14 @@ def test_fvu_course_needs_an_fvu_test_first_unless_caseworker_assigns(session, m
 
 
 def _joinable(session, member) -> list:
-    """What the member can join, read both ways: list_offers' offers, and the id-and-title rows Min side reads
-    (joinable_offer_titles, on the connection: flushed first, as a page has nothing unflushed) in the same order."""
+    """What the member can join, read both ways: list_offers' offers, and the rows Min side reads (id, title and
+    the next open session's start, by joinable_offer_titles, on the connection: flushed first, as a page has nothing
+    unflushed) in the same order."""
     found = offers.list_offers(session, member=member, now=NOW, joinable=True)
     session.flush()
     assert [tuple(row) for row in offers.joinable_offer_titles(session, member, now=NOW, limit=50)] == [
-        (offer.id, offer.title) for offer in found]
+        (offer.id, offer.title, min(s.starts_at for s in offer.sessions if s.status == "open" and s.starts_at > NOW))
+        for offer in found]
     return found
 
 

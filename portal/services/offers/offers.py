@@ -106,8 +106,8 @@ def list_offers(session: Session, *, member: Member | None = None, kind: str | N
 
 
 def joinable_offer_titles(session: Session, member: Member, *, now: datetime, limit: int) -> list[tuple]:
-    """`list_offers(member=member, joinable=True, limit=limit)` as rows of id and title (Min side's list of
-    offers she can sign up for; no ORM objects, read as member_registration_lines)."""
+    """`list_offers(member=member, joinable=True, limit=limit)` as rows of id, title and the next session's start
+    (Min side's list of offers she can sign up for; no ORM objects, read as member_registration_lines)."""
     return joinable_offer_titles_read(member, now=now, limit=limit).lines(session)
 
 
@@ -136,8 +136,9 @@ def _offers_by_next_start(audiences: frozenset[str] | None, by_kind: bool, by_lo
         where_place = OfferSession.location_id == bindparam("location_id")
         upcoming.append(or_(where_place, OfferSession.location_id.is_(None)) if include_online else where_place)
     next_start = select(func.min(OfferSession.starts_at)).where(*upcoming).correlate(Offer).scalar_subquery()
-    query = (select(Offer.id, Offer.title) if titles_only else select(Offer)).where(
-        Offer.active.is_(True), next_start.is_not(None)).order_by(next_start, Offer.id)
+    shown = next_start.label("next_start")  # ordered by its name: not a third time
+    query = (select(Offer.id, Offer.title, shown) if titles_only else select(Offer)).where(
+        Offer.active.is_(True), next_start.is_not(None)).order_by(shown if titles_only else next_start, Offer.id)
     if by_kind:
         query = query.where(Offer.kind == bindparam("kind"))
     if audiences is not None:
@@ -301,7 +302,7 @@ def _registration_lines_of_member():
 
 def upcoming_registration_lines(session: Session, member: Member, now: datetime) -> list[tuple]:
     """The member's live registrations (member_registrations without include_past), as rows of what Min side shows
-    and answers a held seat with: id, status, right_and_duty, held_until, starts_at, title. Read as
+    and answers a held seat with: id, status, right_and_duty, held_until, starts_at, ends_at, title. Read as
     member_registration_lines."""
     return upcoming_registration_lines_read(member, now).lines(session)
 
@@ -313,7 +314,7 @@ def upcoming_registration_lines_read(member: Member, now: datetime) -> Read:
 @prepared
 def _upcoming_registration_lines():
     return (select(OfferRegistration.id, OfferRegistration.status, OfferRegistration.right_and_duty,
-                   OfferRegistration.held_until, OfferSession.starts_at, Offer.title)
+                   OfferRegistration.held_until, OfferSession.starts_at, OfferSession.ends_at, Offer.title)
             .select_from(OfferRegistration)
             .join(OfferRegistration.offer_session).join(OfferSession.offer)
             .where(OfferRegistration.member_id == bindparam("member_id"),
