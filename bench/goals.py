@@ -339,17 +339,21 @@ def _client_login(app, username: str) -> tuple[object, float]:
     return client, elapsed
 
 
-def _pages(pages: dict[str, tuple[object, str]], runs: int, counter: Statements) -> dict[str, dict]:
+def _pages(pages: dict[str, tuple], runs: int, counter: Statements) -> dict[str, dict]:
     """Each page read `runs` times, the pages taking turns read by read (after 3 warm-up reads each): a slow phase
     of this shared machine then falls on every page alike, not on whichever page was being read then. The median
     of each page's reads, and the SQL statements of one read."""
     times: dict[str, list[float]] = {key: [] for key in pages}
     statements: dict[str, int] = {}
-    for key, (client, path) in pages.items():
+    for key, (client, path, *before) in pages.items():
         for _ in range(3):
+            for prepare in before:
+                prepare()
             assert client.get(path).status_code == 200, path
     for _ in range(runs):
-        for key, (client, path) in pages.items():
+        for key, (client, path, *before) in pages.items():
+            for prepare in before:
+                prepare()
             counter.n = 0
             started = time.perf_counter()
             response = client.get(path)
@@ -357,11 +361,13 @@ def _pages(pages: dict[str, tuple[object, str]], runs: int, counter: Statements)
             assert response.status_code == 200, path
             statements[key] = counter.n
     return {key: {"path": path, "median_ms": round(statistics.median(times[key]), 2), "sql": statements[key],
-                  "runs": runs} for key, (_client, path) in pages.items()}
+                  "runs": runs} for key, (_client, path, *_before) in pages.items()}
 
 
-def goal_pages(app) -> dict[str, tuple[object, str]]:
-    """The in-process goal pages: key → (a signed-in test client, path)."""
+def goal_pages(app) -> dict[str, tuple]:
+    """The in-process goal pages: key → (a signed-in test client, path[, what to do before each read, untimed]).
+    Min side is read twice: as a member reloading it sees it (kept: portal/services/minside/home_cache.py), and
+    made anew, as after anything on it changed."""
     from sqlalchemy import select
 
     from portal.extensions import db
@@ -373,7 +379,9 @@ def goal_pages(app) -> dict[str, tuple[object, str]]:
         db.session.remove()
     member, _ = _client_login(app, "medlem")
     staff, _ = _client_login(app, "sagsbehandler")
-    return {"min_side": (member, "/min-side"), "min_plan": (member, "/min-side/plan"),
+    kept = app.extensions["minside_home_cache"]
+    return {"min_side": (member, "/min-side"), "min_side_made": (member, "/min-side", kept.clear),
+            "min_plan": (member, "/min-side/plan"),
             "tilbud": (member, "/tilbud"), "samtaler": (member, "/samtaler/mine"),
             "caseload": (staff, "/sagsbehandler/"), "calendar": (staff, "/kalender"),
             "conversation_screen": (staff, f"/sagsbehandler/medlem/{number}")}
@@ -528,7 +536,9 @@ def rows(mode: Mode, s: dict, p: dict, prof: dict | None) -> list[dict]:
          "today": f"{s['rounds_rps']['min_side']} req/s; {_ceiling(p['min_side']['median_ms'], s['bare_rps'])}",
          "ratio": s["min_side_ratio"], "pass": s["min_side_ratio"] >= 0.15},
     ]
-    for key, label, goal in (("min_side", "Min side", 5), ("min_plan", "/min-side/plan", 5), ("tilbud", "/tilbud", 5),
+    for key, label, goal in (("min_side", "Min side (as she reloads it: kept)", 5),
+                             ("min_side_made", "Min side made anew (after a change)", 5),
+                             ("min_plan", "/min-side/plan", 5), ("tilbud", "/tilbud", 5),
                              ("samtaler", "/samtaler/mine", 5), ("caseload", "caseload /sagsbehandler/", 10),
                              ("calendar", "calendar /kalender", 10),
                              ("conversation_screen", "conversation screen", 10)):

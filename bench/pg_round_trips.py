@@ -95,18 +95,22 @@ def run(url: str) -> dict:
     for key in pages["after"]:
         for _ in range(WARM):
             for v in apps:
-                client, path = pages[v][key]
+                client, path, *before = pages[v][key]
+                for prepare in before:
+                    prepare()
                 assert client.get(path).status_code == 200, path
         for _ in range(RUNS):
             for v in apps:
-                client, path = pages[v][key]
+                client, path, *before = pages[v][key]
+                for prepare in before:
+                    prepare()
                 trips.n = 0
                 started = time.perf_counter()
                 assert client.get(path).status_code == 200, path
                 times[(v, key)].append((time.perf_counter() - started) * 1000)
                 round_trips[(v, key)] = trips.n
     out = {}
-    for key, (_, path) in pages["after"].items():
+    for key, (_, path, *_before) in pages["after"].items():
         before, after = (statistics.median(times[(v, key)]) for v in apps)
         out[key] = {"path": path, "before_ms": round(before, 2), "after_ms": round(after, 2),
                     "ratio": round(after / before, 3), "round_trips_before": round_trips[("before", key)],

@@ -59,6 +59,12 @@ def note_writes(conn, cursor, statement, parameters, context, executemany) -> No
         conn.info[WROTE] = conn.info.get(WROTE, 0) + 1
 
 
+def transaction_wrote(session) -> bool:
+    """Whether the session's transaction has run anything but a SELECT so far (it may yet roll back)."""
+    transaction = session.get_transaction()
+    return transaction is not None and any(conn.info.get(WROTE) for conn in transaction.connections)
+
+
 def forget_writes(conn) -> None:
     conn.info.pop(WROTE, None)
 

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from portal import form_once_web
 from portal.auth.decorators import role_required
 from portal.database import Read
+from portal.db_connections import transaction_wrote
 from portal.errors import page_errors
 from portal.extensions import db
 from portal.i18n import current_language
@@ -145,7 +146,7 @@ def home():
     main_html = cache.get(key, now) if key is not None else None
     if main_html is None:
         main_html, until = _home_main(member, today, now, cache.max_seconds)
-        if key is not None:
+        if key is not None and not transaction_wrote(db.session()):  # what it read may yet be rolled back
             cache.put(key, main_html, until, now)
     return render_template("minside/home.html", main_html=main_html)
 
@@ -166,7 +167,7 @@ def _home_main(member: Member, today: date, now, max_seconds: float):
         notes, unread = notifications.recent_and_unread(db.session, current_user.id, NOTIFICATIONS_SHOWN_ON_HOME)
         cards = home_cards.for_member(db.session, member)
         registrations, offers = _registrations(member, now), _offers(member, now)
-    html = Markup(render_template(
+    html = Markup(render_template(  # nosec B704: an autoescaping template's output, put into home.html as it is
         "minside/_home_main.html", member=member, steps=[s for s in steps if s.status != StepStatus.NOT_REQUIRED],
         next_step=contact_course.member_next_step(steps), weeks=contact_course.weeks_unemployed(member, today),
         appointments=_appointments(bookings, registrations), open_items=plan.for_home(items),

@@ -150,6 +150,28 @@ def test_switching_the_language_shows_her_page_in_it(client, auth, mette):
     assert "Your upcoming appointments" in english and "Dine kommende aftaler" not in english
 
 
+def test_a_page_made_in_a_transaction_that_wrote_is_not_kept(client, auth, mette, monkeypatch):
+    """A request that writes without committing is rolled back at its end (portal.db_connections): the page it made
+    showed what was never committed, and must not be shown again."""
+    from portal.blueprints import minside
+
+    auth.login("mette")
+    _main(client)
+    app_cache = client.application.extensions["minside_home_cache"]
+    app_cache.clear()
+    make = minside._home_main
+
+    def writing_first(member, *args):
+        db.session.execute(text("INSERT INTO notification (user_id, created_at, text) VALUES (:u, :t, 'Aldrig sendt')"),
+                           {"u": member.user_id, "t": NOW})
+        return make(member, *args)
+
+    monkeypatch.setattr(minside, "_home_main", writing_first)
+    assert "Aldrig sendt" in _main(client)
+    monkeypatch.setattr(minside, "_home_main", make)
+    assert "Aldrig sendt" not in _main(client)
+
+
 def test_the_page_is_made_again_when_a_listed_conversation_ends(client, auth, mette, session, app, clock):
     """No write happens when a conversation ends or an offer's session starts: the kept page ends then."""
     app.extensions["minside_home_cache"].max_seconds = 24 * 3600
