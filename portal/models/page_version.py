@@ -1,7 +1,7 @@
 """Which rows a member's Min side is made of have changed: one version number per member, and one for what every
 member's page shows (offers, caseworkers, places), kept by triggers in the database (issue 19).
 
-Min side keeps its rendered page (portal/services/minside/home_cache.py) and asks, on every visit, for these two
+Min side keeps its rendered page, her chat with it (portal/services/minside/home_cache.py), and asks, on every visit, for these two
 numbers: any write to a row the page shows (by the portal, the scheduler, the action server or plain SQL) has bumped
 one of them before it commits, so a kept page is never shown after its data changed.
 
@@ -32,6 +32,7 @@ def _member(column: str) -> str:
 
 
 _BY_USER = "'member:' || (SELECT m.id FROM member m WHERE m.user_id = {row}.user_id)"
+_BY_CHAT = "'member:' || (SELECT c.member_id FROM chat_conversation c WHERE c.id = {row}.conversation_id)"
 
 SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     # the member's own rows
@@ -45,6 +46,8 @@ SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "profiling_group_objection": (_member("member_id"), None),
     "held_conversation": (_member("member_id"), None),
     "chat_conversation": (_member("member_id"), None),
+    "chat_message": (_BY_CHAT, None),  # her Min side chat is on the page
+    "chat_handoff": (_BY_CHAT, None),
     "consent": (_member("member_id"), None),
     "offer_registration": (_member("member_id"), None),
     # what every member's page shows: taking a seat changes only seats_taken (and updated_at), which no page shows

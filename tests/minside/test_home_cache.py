@@ -57,7 +57,7 @@ def _statements(client) -> tuple[int, str]:
     return seen.count, main
 
 
-MADE, KEPT = 8, 3  # a page made: her user, the versions, six reads; kept: her user, the versions, the chat's own read
+MADE, KEPT = 8, 2  # a page made: her user, the versions, six reads; kept: her user, the versions
 
 
 def test_a_kept_page_is_the_page_made_again_and_reads_only_the_versions(client, auth, mette, session, app):
@@ -105,6 +105,20 @@ def test_what_no_page_shows_leaves_the_kept_page_kept(client, auth, mette, sessi
         conn.execute(text("UPDATE user_account SET last_login_at = :now WHERE username = 'birgitte'"), {"now": NOW})
     _booking(session, other, NOW + timedelta(days=3))
     assert _statements(client)[0] == KEPT
+
+
+def test_her_chat_on_the_kept_page_follows_what_she_and_the_bot_write(client, auth, mette):
+    """The chat is part of the kept page: a message she sends (and the bot's answer) ends it."""
+    from tests.chat.test_chat_support import say
+
+    auth.login("mette")
+    page = _main(client)
+    sender = re.search(r'data-sender="([^"]+)"', page).group(1)
+    assert _statements(client) == (KEPT, page)
+    say(client, sender, "Hvornår er min næste samtale?")
+    count, after = _statements(client)
+    assert count > KEPT and "Hvornår er min næste samtale?" in after
+    assert _statements(client) == (KEPT, after)
 
 
 def test_marking_her_messages_read_with_the_kept_pages_token_works_and_shows(client, auth, mette, session):
