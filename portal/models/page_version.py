@@ -8,7 +8,7 @@ one of them before it commits, so a kept page is never shown after its data chan
 `SOURCES` says, per table the page reads, which version a written row bumps: the SQL of the scope, `{row}` standing
 for NEW or OLD, and the columns an UPDATE must touch to count (None: any). A test (tests/minside/test_home_cache.py)
 reads Min side for members in every state and fails if it reads a table or, for a table with columns listed, a column
-that is not here. Changing `SOURCES` needs a migration that makes the triggers again (`create_triggers`, as 0026).
+that is not here or in NEVER_SHOWN. Changing `SOURCES` needs a migration that makes the triggers again (`create_triggers`, as 0026).
 
 SQLite: AFTER triggers with an upsert. PostgreSQL: one plpgsql function per table. A bump takes the version row's
 lock until its transaction ends, so two transactions that write for the same member take turns there.
@@ -55,8 +55,14 @@ SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "offer_session": (f"'{SHARED}'", ("offer_id", "starts_at", "ends_at", "status")),
     "caseworker": (f"'{SHARED}'", None),
     "service_location": (f"'{SHARED}'", None),
-    "user_account": (f"'{SHARED}'", ("display_name", "active")),  # caseworkers' names; a login writes other columns
+    # names (a caseworker's, hers): a member's own row bumps her version, anyone else's the shared one; a login's
+    # bookkeeping (NEVER_SHOWN) bumps nothing
+    "user_account": (f"COALESCE('member:' || (SELECT m.id FROM member m WHERE m.user_id = {{row}}.id), '{SHARED}')",
+                     ("username", "role", "display_name", "email", "locale", "active", "created_at")),
 }
+# Columns a page reads (the ORM loads a user's row whole) but never shows, which no trigger watches.
+NEVER_SHOWN = {"user_account": ("password_hash", "failed_logins", "locked_until", "last_login_at",
+                                "session_generation")}
 
 
 class PageVersion(db.Model):
