@@ -140,15 +140,19 @@ def home():
     today, now = local_today(), utcnow()
     cache: home_cache.PageCache = current_app.extensions["minside_home_cache"]
     key = None
-    if cache.enabled:  # read before the page's data: a page is never kept under versions newer than it
+    # A message to show once (after an action) is shown by a page made now; a page kept holds none.
+    if cache.enabled and "_flashes" not in session:
+        # read before the page's data: a page is never kept under versions newer than it
         key = home_cache.page_key(db.session, member.id, day=today, language=current_language(),
-                                  csrf_token=_session_csrf_token(), address=request.script_root + request.path)
-    main_html = cache.get(key, now) if key is not None else None
-    if main_html is None:
-        main_html, until = _home_main(member, today, now, cache.max_seconds)
-        if key is not None and not transaction_wrote(db.session()):  # what it read may yet be rolled back
-            cache.put(key, main_html, until, now)
-    return render_template("minside/home.html", main_html=main_html)
+                                  csrf_token=_session_csrf_token(), address=request.script_root + request.full_path)
+        page = cache.get(key, now)
+        if page is not None:
+            return page
+    main_html, until = _home_main(member, today, now, cache.max_seconds)
+    page = render_template("minside/home.html", main_html=main_html)
+    if key is not None and not transaction_wrote(db.session()):  # what it read may yet be rolled back
+        cache.put(key, page, until, now)
+    return page
 
 
 def _session_csrf_token() -> str:

@@ -71,6 +71,29 @@ def test_a_kept_page_is_the_page_made_again_and_reads_only_the_versions(client, 
     assert _statements(client) == (MADE, first)
 
 
+def test_the_whole_kept_page_is_the_page_made_again(client, auth, mette, app):
+    auth.login("mette")
+    made = _tokens_out(client.get("/min-side").get_data(as_text=True))
+    kept = _tokens_out(client.get("/min-side").get_data(as_text=True))
+    app.extensions["minside_home_cache"].clear()
+    assert kept == made == _tokens_out(client.get("/min-side").get_data(as_text=True))
+    assert "Log ud" in kept and "Hej Mette" in kept
+
+
+def _tokens_out(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token"', html)
+
+
+def test_a_message_to_show_once_is_shown_on_a_page_made_for_it(client, auth, mette):
+    auth.login("mette")
+    _main(client)
+    with client.session_transaction() as browser_session:
+        browser_session["_flashes"] = [("success", "Din samtale er booket.")]
+    count, main = _statements(client)
+    assert "Din samtale er booket." in main and count == MADE - 1  # no versions: nothing kept, nothing to keep
+    assert _statements(client)[0] == KEPT and "Din samtale er booket." not in _main(client)
+
+
 def test_a_write_by_another_process_ends_the_kept_page(client, auth, mette, session):
     """The scheduler, the action server or plain SQL: the trigger bumps her version, whoever writes."""
     booking = _booking(session, mette, NOW + timedelta(days=2))

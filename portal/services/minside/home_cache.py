@@ -1,14 +1,16 @@
 """Min side as it was rendered, shown again while nothing it shows has changed (issue 19).
 
 Most visits to Min side find what the last one found: reading it again costs the six reads and the rendering that
-make up two thirds of the page's time. So each process keeps the rendered middle of the page (everything but the
-chat, which lives on its own) under a key of everything it was made of:
+make up most of the page's time. So each process keeps the rendered page (her chat with it) under a key of
+everything it was made of:
 
 - the member's and the shared page versions (portal/models/page_version.py): triggers bump them on every write to a
   row the page shows, by any process, before that write commits. The versions are read before the page's data, so
   a page is never kept under versions newer than its data;
 - the day (her contact course, deadlines, weeks unemployed), the language, the session's CSRF token (the page's
-  forms carry it) and the address the page was served at;
+  forms carry it; the chat's sender is the session's too) and the address the page was served at (the language
+  switch returns to it);
+- a page made while a message waited to be shown once (after an action) is not kept, nor is one shown instead;
 - and it is kept only until the clock changes what it shows: the end of a listed conversation, the start or end of
   an offer she is signed up for, the start of the next session of the first offer she can join, midnight; and
   never longer than `max_seconds` (PORTAL_MINSIDE_CACHE_SECONDS), should anything else depend on the time.
@@ -23,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from cachetools import LRUCache
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from portal.database import Read, prepared
@@ -53,7 +54,7 @@ class PageKey:
     day: date
     language: str
     csrf: str  # a digest of the session's CSRF token, not the token
-    address: str  # the script root and path the page's links and forms were made for
+    address: str  # the script root, path and query the page's links and forms were made for
 
 
 def page_key(session, member_id: int, *, day: date, language: str, csrf_token: str, address: str) -> PageKey:
@@ -87,7 +88,7 @@ class PageCache:
     def enabled(self) -> bool:
         return self._pages is not None
 
-    def get(self, key: PageKey, now: datetime) -> Markup | None:
+    def get(self, key: PageKey, now: datetime) -> str | None:
         if self._pages is None:
             return None
         with self._lock:
@@ -97,7 +98,7 @@ class PageCache:
                 return None
         return kept[0] if kept is not None else None
 
-    def put(self, key: PageKey, html: Markup, until: datetime, now: datetime) -> None:
+    def put(self, key: PageKey, html: str, until: datetime, now: datetime) -> None:
         if self._pages is not None and until > now:
             with self._lock:
                 self._pages[key] = (html, until)
