@@ -181,10 +181,10 @@ SETTINGS: tuple[Setting, ...] = (
     S("PROFILING_BLAS_THREADS", 1, _int, "BLAS threads for training (one per process is fastest on a shared "
       "server)"),
     S("CHATBOT_MODEL_DIR", None, Path, "the chatbot's trained-model cache", "`<instance>/chatbot`"),
-    S("MINSIDE_CACHE_ENTRIES", 2000, _int, "rendered Min side pages each process keeps (about 12 KiB each) and shows "
-      "again while nothing on them has changed (docs/performance.md); `0` = off"),
+    S("MINSIDE_CACHE_ENTRIES", 1000, _int, "rendered Min side pages each process keeps (about 16 KiB each) and shows "
+      "again while nothing on them has changed (docs/architecture.md); `0` = off"),
     S("MINSIDE_CACHE_SECONDS", 60, _int, "the longest a kept Min side page is shown (writes and the times on the page "
-      "end it sooner)"),
+      "end it sooner; `0` = off)"),
     S("KPI_CACHE_SECONDS", 300, _int, "how long the steering page and its exports reuse a computed table (0 = off)"),
     S("PDF_FONT_DIRS", (), _paths, "extra folders with DejaVuSans.ttf for summary PDFs (Debian's are always "
       "searched)", "unset"),

@@ -10,12 +10,14 @@ everything it was made of:
 - the day (her contact course, deadlines, weeks unemployed), the language, the session's CSRF token (the page's
   forms carry it; the chat's sender is the session's too) and the address the page was served at (the language
   switch returns to it);
-- a page made while a message waited to be shown once (after an action) is not kept, nor is one shown instead;
+- a page made while a message waited to be shown once (after an action) is not kept, nor is one shown instead; nor
+  is a page made in a transaction that wrote (it may yet be rolled back);
 - and it is kept only until the clock changes what it shows: the end of a listed conversation, the start or end of
   an offer she is signed up for, the start of the next session of the first offer she can join, midnight; and
   never longer than `max_seconds` (PORTAL_MINSIDE_CACHE_SECONDS), should anything else depend on the time.
 
-`PORTAL_MINSIDE_CACHE_ENTRIES=0` turns it off. Each gunicorn worker keeps its own entries (a page is ~12 KiB).
+`PORTAL_MINSIDE_CACHE_ENTRIES=0` turns it off. Each gunicorn worker keeps its own entries (a page is ~16 KiB: at most
+16 MiB a worker with the default 1,000).
 """
 from __future__ import annotations
 
