@@ -33,6 +33,7 @@ def _member(column: str) -> str:
 
 _BY_USER = "'member:' || (SELECT m.id FROM member m WHERE m.user_id = {row}.user_id)"
 _BY_CHAT = "'member:' || (SELECT c.member_id FROM chat_conversation c WHERE c.id = {row}.conversation_id)"
+_BY_OWN_USER = "COALESCE('member:' || (SELECT m.id FROM member m WHERE m.user_id = {row}.id), 'shared')"  # SHARED
 
 SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     # the member's own rows
@@ -57,8 +58,7 @@ SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "service_location": (f"'{SHARED}'", None),
     # names (a caseworker's, hers): a member's own row bumps her version, anyone else's the shared one; a login's
     # bookkeeping (NEVER_SHOWN) bumps nothing
-    "user_account": (f"COALESCE('member:' || (SELECT m.id FROM member m WHERE m.user_id = {{row}}.id), '{SHARED}')",
-                     ("username", "role", "display_name", "email", "locale", "active", "created_at")),
+    "user_account": (_BY_OWN_USER, ("username", "role", "display_name", "email", "locale", "active", "created_at")),
 }
 # Columns a page reads (the ORM loads a user's row whole) but never shows, which no trigger watches.
 NEVER_SHOWN = {"user_account": ("password_hash", "failed_logins", "locked_until", "last_login_at",
