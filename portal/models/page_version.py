@@ -1,14 +1,15 @@
 """Which rows a member's Min side is made of have changed: one version number per member, and one for what every
-member's page shows (offers, caseworkers, places), kept by triggers in the database (issue 19).
+member's page shows (offers, sessions, caseworkers, places, staff names), kept by triggers in the database (issue 19).
 
-Min side keeps its rendered page, her chat with it (portal/services/minside/home_cache.py), and asks, on every visit, for these two
-numbers: any write to a row the page shows (by the portal, the scheduler, the action server or plain SQL) has bumped
-one of them before it commits, so a kept page is never shown after its data changed.
+Min side keeps its rendered page, her chat with it (portal/services/minside/home_cache.py), and asks, on every
+visit, for these two numbers: any write to a row the page shows (by the portal, the scheduler, the action server or
+plain SQL) has bumped one of them before it commits, so a kept page is never shown after its data changed.
 
 `SOURCES` says, per table the page reads, which version a written row bumps: the SQL of the scope, `{row}` standing
 for NEW or OLD, and the columns an UPDATE must touch to count (None: any). A test (tests/minside/test_home_cache.py)
 reads Min side for members in every state and fails if it reads a table or, for a table with columns listed, a column
-that is not here or in NEVER_SHOWN. Changing `SOURCES` needs a migration that makes the triggers again (`create_triggers`, as 0026).
+that is not here or in NEVER_SHOWN. Changing `SOURCES` needs a migration that makes the triggers again
+(`create_triggers`, as 0026).
 
 SQLite: AFTER triggers with an upsert. PostgreSQL: one plpgsql function per table. A bump takes the version row's
 lock until its transaction ends, so two transactions that write for the same member take turns there.
