@@ -1,7 +1,7 @@
 """How the portal uses its pooled PostgreSQL connections without a round trip it does not need (issue 19).
 
-On PostgreSQL every round trip to the server costs about 0.2 ms here. Two of them were paid by every request for
-no purpose of the request's own, and one threw away the server's cached query plans:
+On PostgreSQL every round trip to the server costs about 0.2 ms here. Four of them were paid by every request
+for no purpose of the request's own, and one threw away the server's cached query plans:
 
 - **A dead connection is noticed without asking the server.** `pool_pre_ping` sent `;` to the server on every
   checkout. A connection the server has dropped (restart, failover, `pg_terminate_backend`, an idle timeout) has
@@ -17,14 +17,32 @@ no purpose of the request's own, and one threw away the server's cached query pl
   the request raised nothing, the session holds no unflushed change, and every statement the connection ran in
   the transaction was a SELECT (`note_writes` watches each one); anything else ends as before, rolled back.
 
-Both only change what happens on PostgreSQL connections in practice: on SQLite the socket check does nothing and a
-read-only COMMIT is what pysqlite does anyway (it opens no transaction before the first write).
+- **A transaction starts at the request's first write, not at its first read.** psycopg sends `BEGIN` in a
+  round trip of its own before a transaction's first statement, and the transaction's end is another one. In
+  PostgreSQL's READ COMMITTED, which the portal uses, every statement reads its own snapshot whether or not it
+  runs in a transaction, so reads before the first write see nothing different outside one.
+  `begin_before_write` runs a statement outside a transaction in autocommit, unless it needs one: anything but
+  a plain SELECT (an INSERT, UPDATE, DELETE, SAVEPOINT, DDL, a WITH that may write), a SELECT that locks rows
+  (`FOR UPDATE`, `FOR SHARE` …) or takes a transaction-scoped advisory lock, and a server-side cursor. psycopg
+  then sends `BEGIN` before that statement, and what follows until the commit or rollback is one transaction,
+  as before. A request that only
+  read sends neither `BEGIN` nor `COMMIT` (psycopg's commit and rollback do nothing on a connection outside a
+  transaction). A connection or an engine set to autocommit on purpose (SQLAlchemy's isolation_level
+  "AUTOCOMMIT", e.g. for `CREATE DATABASE` or `VACUUM`) is left as it is, and so is one set to another isolation
+  level: REPEATABLE READ and SERIALIZABLE read the transaction's snapshot, so their reads begin it.
+  tests/core/test_pg_connections.py checks each kind of statement and that a unit of work is still all or nothing.
+
+They only change what happens on PostgreSQL connections in practice: on SQLite the socket check and the lazy
+start do nothing, and a read-only COMMIT is what pysqlite does anyway (it opens no transaction before the first
+write either).
 """
 from __future__ import annotations
 
 import logging
+import re
 import select
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
@@ -50,6 +68,49 @@ def discard_dropped_connection(dbapi_connection, connection_record, connection_p
         raise DisconnectionError("the connection's socket is gone") from error
     if poller.poll(0):  # input waiting, a hang-up or an error: the server is not keeping this connection
         raise DisconnectionError("the server sent something to an idle connection (it dropped it)")
+
+
+LAZY = "portal_lazy_begin"  # in a pooled connection's info: whether its transactions start at the first write
+_LOCKS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|pg_advisory_xact", re.IGNORECASE)
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
+
+def needs_transaction(statement: str, cursor) -> bool:
+    """Whether a statement must run inside the transaction: anything but a plain SELECT, a SELECT that locks
+    (rows or a transaction-scoped advisory lock), and anything read through a server-side cursor."""
+    return (statement.lstrip()[:6].upper() != "SELECT" or _LOCKS.search(statement) is not None
+            or isinstance(cursor, psycopg.ServerCursor))
+
+
+def _takes_part(conn) -> bool:
+    """A psycopg connection left at PostgreSQL's READ COMMITTED. Decided the first time a pooled connection runs a
+    statement without an isolation level of its own: one already in autocommit then is of an engine created with
+    isolation_level "AUTOCOMMIT", and never takes part; nor does one of an engine with another level."""
+    fairy = conn.connection
+    lazy = fairy.info.get(LAZY)
+    if lazy is None:
+        dbapi_connection = fairy.dbapi_connection
+        lazy = fairy.info[LAZY] = (getattr(dbapi_connection, "pgconn", None) is not None
+                                   and not dbapi_connection.autocommit
+                                   and dbapi_connection.isolation_level in (
+                                       None, psycopg.IsolationLevel.READ_COMMITTED)
+                                   and conn.dialect.default_isolation_level == "READ COMMITTED")
+    return lazy
+
+
+def begin_before_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Engine hook before each statement (see the module's text): outside a transaction, a statement that does
+    not need one runs in autocommit; one that does takes the connection out of autocommit, so psycopg sends
+    BEGIN before it. A connection given an isolation level by its execution options (which set autocommit, or
+    take it out, themselves) is left alone."""
+    if conn.get_execution_options().get("isolation_level") is not None or not _takes_part(conn):
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if needs_transaction(statement, cursor):
+        if dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
+    elif not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
+        dbapi_connection.autocommit = True
 
 
 def note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -103,6 +164,7 @@ def commit_if_only_read(session, error: BaseException | None) -> None:
 def install() -> None:
     """Register the hooks on every pool and engine (once per process; `event.listen` ignores a repeat)."""
     event.listen(Pool, "checkout", discard_dropped_connection)
+    event.listen(Engine, "before_cursor_execute", begin_before_write)
     event.listen(Engine, "before_cursor_execute", note_writes)
     event.listen(Engine, "begin", forget_writes)
     event.listen(Engine, "commit", forget_writes)

@@ -170,3 +170,145 @@ def test_the_checkout_check_reads_sockets_numbered_above_1023_and_refuses_one_wi
         ours.close()
         server.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+# ---------------------------------------------------------------- a transaction starts at the first write
+ONLY_PG = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL leg only (PORTAL_TEST_DATABASE_URL)")
+
+
+def _state(session) -> tuple[bool, str]:
+    """The request connection's psycopg state: (autocommit, transaction status name)."""
+    dbapi_connection = session.connection().connection.dbapi_connection
+    return dbapi_connection.autocommit, dbapi_connection.info.transaction_status.name
+
+
+@pytest.fixture
+def server_commands(app):
+    """BEGIN, COMMIT and ROLLBACK as psycopg sends them to the server (each a round trip of its own)."""
+    import psycopg
+
+    sent: list[bytes] = []
+    original = psycopg.Connection._exec_command
+
+    def exec_command(self, command, *args, **kwargs):
+        if isinstance(command, bytes) and command.split()[0] in (b"BEGIN", b"COMMIT", b"ROLLBACK"):
+            sent.append(command.split()[0])
+        return original(self, command, *args, **kwargs)
+
+    psycopg.Connection._exec_command = exec_command
+    yield sent
+    psycopg.Connection._exec_command = original
+
+
+@ONLY_PG
+def test_a_page_that_only_reads_sends_no_begin_and_no_commit(app, client, auth, mette, server_commands):
+    auth.login("mette")
+    for _ in range(2):  # the second time on a pooled connection that has been used before
+        server_commands.clear()
+        assert client.get("/min-side/plan").status_code == 200
+        assert server_commands == []
+
+
+@ONLY_PG
+def test_the_first_write_begins_the_transaction_and_the_unit_of_work_is_all_or_nothing(app, mette, server_commands):
+    from portal.unit_of_work import unit_of_work
+
+    now = datetime.now(UTC)
+    with app.test_request_context():
+        _db.session.get(Member, mette)
+        assert _state(_db.session) == (True, "IDLE")  # the read ran outside a transaction
+        with pytest.raises(RuntimeError), unit_of_work():
+            _db.session.add(PlanItem(member_id=mette, kind="other", title="Halvt gemt", status="proposed",
+                                     proposed_by="member", version=1, created_at=now, updated_at=now))
+            _db.session.flush()
+            assert _state(_db.session) == (False, "INTRANS")
+            _db.session.execute(update(Member).where(Member.id == mette).values(first_name="Halvt"))
+            _db.session.scalar(select(Member.first_name).where(Member.id == mette))  # a read inside it
+            raise RuntimeError("the second half fails")
+        assert server_commands == [b"BEGIN", b"ROLLBACK"]
+        assert _db.session.scalar(select(func.count()).select_from(PlanItem)
+                                  .where(PlanItem.title == "Halvt gemt")) == 0
+        assert _db.session.get(Member, mette).first_name != "Halvt"
+        server_commands.clear()
+        with unit_of_work():
+            _db.session.get(Member, mette).first_name = "Hel"
+        assert server_commands == [b"BEGIN", b"COMMIT"]
+        assert _db.session.scalar(select(Member.first_name).where(Member.id == mette)) == "Hel"
+
+
+@ONLY_PG
+@pytest.mark.parametrize("statement", [
+    "SELECT id FROM member WHERE id = :id FOR UPDATE",
+    "SELECT id FROM member WHERE id = :id FOR NO KEY UPDATE",
+    "SELECT id FROM member WHERE id = :id\n FOR  SHARE",
+    "SELECT id FROM member WHERE id = :id FOR KEY SHARE SKIP LOCKED",
+    "SELECT pg_advisory_xact_lock(7, :id)",
+    "WITH m AS (SELECT id FROM member WHERE id = :id) SELECT id FROM m",
+], ids=["for update", "for no key update", "for share", "for key share", "advisory xact lock", "with"])
+def test_a_select_that_locks_or_may_write_runs_in_the_transaction(app, mette, statement):
+    with app.test_request_context():
+        _db.session.execute(text(statement), {"id": mette})
+        assert _state(_db.session) == (False, "INTRANS")
+        _db.session.rollback()
+
+
+@ONLY_PG
+def test_a_row_lock_is_held_until_the_transaction_ends(app, mette):
+    """FOR UPDATE in autocommit would release the lock at once: another connection could then take it."""
+    from sqlalchemy.exc import OperationalError
+
+    with app.test_request_context():
+        _db.session.execute(select(Member.id).where(Member.id == mette).with_for_update())
+        with _db.engine.connect() as other:
+            with pytest.raises(OperationalError, match="could not obtain lock"):
+                other.execute(select(Member.id).where(Member.id == mette).with_for_update(nowait=True))
+            other.rollback()
+        _db.session.rollback()
+        with _db.engine.connect() as other:  # released by the rollback
+            assert other.execute(select(Member.id).where(Member.id == mette)
+                                 .with_for_update(nowait=True)).scalar() == mette
+
+
+@ONLY_PG
+def test_a_server_side_cursor_reads_in_a_transaction(app, mette):
+    with app.test_request_context():
+        ids = list(_db.session.execute(select(Member.id).execution_options(yield_per=10)).scalars())
+        assert mette in ids
+
+
+@ONLY_PG
+@pytest.mark.parametrize("level", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_a_connection_with_its_own_isolation_level_reads_in_its_transaction(app, mette, level):
+    with _db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level=level)
+        conn.execute(select(Member.id).where(Member.id == mette))
+        assert conn.connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+        assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == level.lower()
+
+
+@ONLY_PG
+def test_an_autocommit_engine_stays_in_autocommit_for_statements_that_cannot_run_in_a_transaction(app):
+    from sqlalchemy import create_engine
+
+    admin = create_engine(_db.engine.url, isolation_level="AUTOCOMMIT")
+    name = f"lazy_begin_{os.getpid()}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            conn.exec_driver_sql(f'DROP DATABASE "{name}"')
+        with _db.engine.connect() as conn:  # and an AUTOCOMMIT connection of the portal's own engine
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("VACUUM member")
+    finally:
+        admin.dispose()
+
+
+def test_which_statements_need_the_transaction():
+    from portal.db_connections import needs_transaction
+
+    assert not needs_transaction("SELECT member.id FROM member WHERE member.first_name = 'Ford Update'", None)
+    assert not needs_transaction("  select 1", None)
+    for statement in ("INSERT INTO x VALUES (1)", "UPDATE x SET a = 1", "DELETE FROM x", "SAVEPOINT sa_1",
+                      "WITH d AS (DELETE FROM x RETURNING a) SELECT a FROM d", "SELECT a FROM x FOR UPDATE OF x",
+                      "select pg_advisory_xact_lock(1)", "CREATE TABLE y (a int)"):
+        assert needs_transaction(statement, None), statement
