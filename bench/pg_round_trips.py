@@ -2,10 +2,13 @@
 
     python -m bench.pg_round_trips                  # seeds a fresh 20,000-member database on BENCH_POSTGRES_URL
     BENCH_DATABASE_URL=postgresql+psycopg://…/db python -m bench.pg_round_trips   # an already seeded one
+    BEFORE=begin python -m bench.pg_round_trips     # "before": every transaction begun at its first statement
 
 "before" is how the portal used PostgreSQL until this change: `pool_pre_ping` (one `;` round trip at every
 checkout) and every request's transaction ending in ROLLBACK, which makes psycopg forget the statements it had
 prepared. "after" is portal.db_connections: the socket check at checkout and COMMIT after a request that only read.
+With BEFORE=begin, "before" is portal.db_connections without its lazy start (`begin_before_write`): psycopg sends
+BEGIN before a request's first statement, read or write, and the request's end sends COMMIT or ROLLBACK.
 Two apps run in this process, one each way, with their own pools on the same database; their requests alternate one
 by one (WARM=10 first, then RUNS=150 a page each), so both see the same machine. Prints per page the median of each
 and their ratio, and the round trips of one request (every `psycopg` network wait counted); writes
@@ -30,6 +33,7 @@ from bench.common import ROOT
 
 WARM = int(os.environ.get("WARM", "10"))  # psycopg prepares a statement at its sixth run on a connection
 RUNS = int(os.environ.get("RUNS", "150"))
+BEFORE = os.environ.get("BEFORE", "pre_ping")  # what "before" is: pre_ping (the default) or begin
 
 
 class RoundTrips:
@@ -66,6 +70,27 @@ def _as_before(app) -> None:
                                         if f.__name__ != "_commit_if_only_read"]
 
 
+def _begin_at_first_statement(app) -> None:
+    """Make `app` begin each transaction at its first statement, as psycopg does by itself (BEFORE=begin)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from portal import db_connections
+
+    if event.contains(Engine, "before_cursor_execute", db_connections.begin_before_write):
+        event.remove(Engine, "before_cursor_execute", db_connections.begin_before_write)
+
+
+def _lazy_begin(app) -> None:
+    from sqlalchemy import event
+
+    from portal import db_connections
+    from portal.extensions import db
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", db_connections.begin_before_write)
+
+
 def _as_now(app) -> None:
     from sqlalchemy import event
 
@@ -86,8 +111,12 @@ def run(url: str) -> dict:
     from portal import create_app
 
     apps = {"before": create_app({"KPI_CACHE_SECONDS": 0}), "after": create_app({"KPI_CACHE_SECONDS": 0})}
-    _as_before(apps["before"])
-    _as_now(apps["after"])
+    if BEFORE == "begin":
+        _begin_at_first_statement(apps["before"])
+        _lazy_begin(apps["after"])
+    else:
+        _as_before(apps["before"])
+        _as_now(apps["after"])
     trips = RoundTrips()
     pages = {name: goals.goal_pages(app) for name, app in apps.items()}
     times = {(v, key): [] for v in apps for key in pages["after"]}
@@ -136,7 +165,8 @@ def main() -> int:
             url = database.pg_url
         result = run(url)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    header = (f"`python -m bench.pg_round_trips` at {stamp}, {os.cpu_count()} cores, load average "
+    command = ("" if BEFORE == "pre_ping" else f"BEFORE={BEFORE} ") + "python -m bench.pg_round_trips"
+    header = (f"`{command}` at {stamp}, {os.cpu_count()} cores, load average "
               f"{os.getloadavg()[0]:.1f} at the end, {RUNS} requests a page to each app, alternating one by one "
               f"after {WARM} warm-up requests, medians; wall {time.perf_counter() - started:.0f} s")
     table = markdown(result, header)
