@@ -37,7 +37,10 @@ BEFORE = os.environ.get("BEFORE", "pre_ping")  # what "before" is: pre_ping (the
 
 
 class RoundTrips:
-    """Counts psycopg's network waits (each one a round trip to the server)."""
+    """Counts psycopg's round trips to the server: the calls of `Connection.wait` whose generator had to wait for
+    the socket at least once, and the BEGIN psycopg sends inside the first statement's wait. psycopg also runs
+    generators that need no network through `wait` (a commit or rollback outside a transaction, setting
+    autocommit): those are not counted."""
 
     def __init__(self) -> None:
         import psycopg
@@ -46,11 +49,33 @@ class RoundTrips:
         self._wait = psycopg.Connection.wait
         counter = self
 
-        def wait(connection, *args, **kwargs):
+        def counted(gen):
+            try:
+                value = next(gen)
+            except StopIteration as stop:
+                return stop.value
             counter.n += 1
-            return counter._wait(connection, *args, **kwargs)
+            while True:
+                sent = yield value
+                try:
+                    value = gen.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+        def wait(connection, gen, *args, **kwargs):
+            return counter._wait(connection, counted(gen), *args, **kwargs)
 
         psycopg.Connection.wait = wait
+        self._exec_command = psycopg.Connection._exec_command
+
+        def exec_command(connection, command, *args, **kwargs):
+            # BEGIN goes out inside the wait of the transaction's first statement: a round trip of its own
+            # (queued with the statements in pipeline mode)
+            if isinstance(command, bytes) and command.startswith(b"BEGIN") and not connection._pipeline:
+                counter.n += 1
+            return counter._exec_command(connection, command, *args, **kwargs)
+
+        psycopg.Connection._exec_command = exec_command
 
 
 def _as_before(app) -> None:
@@ -71,24 +96,14 @@ def _as_before(app) -> None:
 
 
 def _begin_at_first_statement(app) -> None:
-    """Make `app` begin each transaction at its first statement, as psycopg does by itself (BEFORE=begin)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    from portal import db_connections
-
-    if event.contains(Engine, "before_cursor_execute", db_connections.begin_before_write):
-        event.remove(Engine, "before_cursor_execute", db_connections.begin_before_write)
-
-
-def _lazy_begin(app) -> None:
-    from sqlalchemy import event
-
-    from portal import db_connections
+    """Make `app` begin each transaction at its first statement, as psycopg does by itself (BEFORE=begin): its
+    engine names READ COMMITTED as every connection's isolation level, which the lazy start leaves alone. (Not by
+    taking the hook off one engine: a listener added to one engine after the class-wide one was removed was seen
+    on the other engine's connections too.)"""
     from portal.extensions import db
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", db_connections.begin_before_write)
+        db.engine.update_execution_options(isolation_level="READ COMMITTED")
 
 
 def _as_now(app) -> None:
@@ -113,7 +128,6 @@ def run(url: str) -> dict:
     apps = {"before": create_app({"KPI_CACHE_SECONDS": 0}), "after": create_app({"KPI_CACHE_SECONDS": 0})}
     if BEFORE == "begin":
         _begin_at_first_statement(apps["before"])
-        _lazy_begin(apps["after"])
     else:
         _as_before(apps["before"])
         _as_now(apps["after"])
