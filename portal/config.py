@@ -194,7 +194,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("WORKERS", multiprocessing.cpu_count() * 2 + 1, _int, "gunicorn worker processes (gthread)",
       "2 × CPUs + 1"),
     S("THREADS", 2, _int, "threads per gunicorn worker"),
-    S("MAX_REQUESTS", 5000, _int, "gunicorn recycles a worker after this many requests (±10 %); `0` = never"),
+    S("MAX_REQUESTS", 50000, _int, "gunicorn recycles a worker after this many requests (±10 %), a guard against a "
+      "slow leak (none measured: docs/performance.md); `0` = never"),
     S("FORWARDED_ALLOW_IPS", "127.0.0.1", _str, "proxies whose X-Forwarded-* headers gunicorn trusts"),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
