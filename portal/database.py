@@ -52,7 +52,13 @@ class Count:
     params: dict
 
     def run(self, session) -> int:
-        return session.scalar(self.statement, self.params) or 0
+        if session.autoflush:  # what it counts as session.scalar would see it
+            session.flush()
+        return read_lines(session, self.statement, self.params)[0][0] or 0
+
+    def read(self) -> Read:
+        """This count as a Read (for portal.read_ahead, which sends a page's reads together)."""
+        return Read(self.statement, self.params)
 
 
 _COUNTS_AT_ONCE: dict[tuple, Select] = {}

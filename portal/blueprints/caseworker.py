@@ -130,9 +130,7 @@ def caseload():
     today = local_today()
     query = caseload_service.CaseloadQuery.from_args(request.args, staff)
     page = caseload_service.caseload(db.session, staff, query, today=today, now=utcnow())
-    agenda = caseload_service.agenda(db.session, staff, today=today)
-    waiting = caseload_service.waiting_handoffs(db.session, staff)
-    locations = caseload_service.visible_locations(db.session, staff)
+    agenda, waiting, locations = caseload_service.side_panels(db.session, staff, today=today)
     # Commits the stored next steps and the audited read above, after rendering: committing expires the loaded
     # rows (that would be one query per row).
     with unit_of_work():

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Notification
 from portal.models.casework import HeldConversation
 from portal.read_ahead import read_ahead
-from portal.services.casework import conversation_screen
+from portal.services.casework import caseload, conversation_screen
 from portal.services.messaging import notifications
 from portal.services.minside import plan
 from tests.booking_helpers import NOW
@@ -148,6 +148,25 @@ def test_the_conversation_screen_sends_its_columns_only_lists_together(client, a
     assert together.count(True) == 2 and len(together) == len(one_by_one), together
     assert one_by_one.count(True) == 0
     assert "Aftalt jobsøgning." in page.get_data(as_text=True)
+    assert _main(page) == _main(page_one_by_one)
+
+
+def test_the_caseload_sends_its_agenda_waiting_chats_and_locations_together(client, auth, make, session, monkeypatch):
+    if not _on_postgres(session):
+        pytest.skip("round trips to a database server: the PostgreSQL leg")
+    _birgitte_and_mette(make, session, 2)
+    auth.login("birgitte")
+    assert client.get("/sagsbehandler/").status_code == 200
+    with _statements(db.engine) as together:
+        page = client.get("/sagsbehandler/")
+    monkeypatch.setattr(caseload, "read_ahead", lambda session, reads: contextmanager(lambda: (yield))())
+    with _statements(db.engine) as one_by_one:
+        page_one_by_one = client.get("/sagsbehandler/")
+    assert page.status_code == page_one_by_one.status_code == 200
+    # after her rows and the audited read: the week's agenda, the chats waiting and the locations, one round trip
+    assert together.count(True) == 3 and len(together) == len(one_by_one), together
+    assert one_by_one.count(True) == 0
+    assert 'class="agenda"' in page.get_data(as_text=True)  # her conversations this week are listed
     assert _main(page) == _main(page_one_by_one)
 
 

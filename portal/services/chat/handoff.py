@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, event, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import Count, prepared
+from portal.database import Count, Read, prepared
 from portal.i18n import N_, gettext
 from portal.models import Caseworker, Member, User
 from portal.models.chat import HANDOFF_OUTCOMES, OPEN_HANDOFF_STATUSES, ChatConversation, ChatMessage, Handoff
@@ -96,6 +96,14 @@ def waiting_count(session: Session, user: User) -> int:
     if user.id not in memo:
         memo[user.id] = waiting(session, user).run(session)
     return memo[user.id]
+
+
+def waiting_read(session: Session, user: User) -> Read | None:
+    """`waiting_count`'s read, for a page that sends its reads together (portal.read_ahead); None when the count is
+    kept already."""
+    if user.id in session.info.get(_WAITING_MEMO, {}):
+        return None
+    return waiting(session, user).read()
 
 
 def waiting(session: Session, user: User) -> Count:
