@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.auth.passwords import hash_password, verify_password
 from portal.database import prepared
-from portal.models import AuditEntry, Caseworker, Member, User
+from portal.models import AuditEntry, Member, User
 from portal.models.users import ROLES
 from portal.query_args import ascii_digits
 from portal.services import audit
@@ -121,9 +121,7 @@ def end_session(session: Session, user: User) -> None:
 
 @prepared
 def _user_with_member_or_caseworker():
-    # The caseworker's own location too: staff_scope reads a group 2 specialist's region from it.
-    return (select(User).options(joinedload(User.member),
-                                 joinedload(User.caseworker).joinedload(Caseworker.location))
+    return (select(User).options(joinedload(User.member), joinedload(User.caseworker))
             .where(User.id == bindparam("user_id")))
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal.database import prepared
 from portal.i18n import N_
 from portal.i18n import gettext as _
 from portal.models import AuditEntry, Booking, Caseworker, Member, ServiceLocation, User
@@ -72,9 +73,15 @@ def staff_scope(session: Session, user: User) -> StaffScope:
     caseworker = user.caseworker  # read with the signed-in user (portal.auth.service.load_user)
     if user.role == "caseworker" and caseworker is None:
         raise NotAllowed(_("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator."))
-    # the location is read with the signed-in user too
-    region = caseworker.location.region if caseworker is not None and caseworker.group2_specialist else None
+    region = None
+    if caseworker is not None and caseworker.group2_specialist:
+        region = session.scalar(_region_of_location(), {"location_id": caseworker.location_id})
     return StaffScope(user=user, caseworker=caseworker, region=region)
+
+
+@prepared
+def _region_of_location():
+    return select(ServiceLocation.region).where(ServiceLocation.id == bindparam("location_id"))
 
 
 def visible_members_clause(scope: StaffScope) -> ColumnElement[bool]:
