@@ -140,10 +140,9 @@ def test_the_statement_count_does_not_grow_with_the_rows_shown(client, auth, mak
 # messages) are counted in one statement (portal/staff_badges.py; evening of 6 December: calendar 7 → 5, caseload
 # 10 → 9, conversation screen 13 → 11). Min side's small cards read her target group card and her chat and chat
 # consent in their statement too (9 → 7, here and on the demo member). Min side reads its page versions first, to
-# find its page kept (7 → 8 when it is not; tests/minside/test_home_cache.py counts the kept one). A group 2
-# specialist's region is read with her user (7 December: caseload 10 → 9 and conversation screen 16 → 15 on the demo
-# specialist; not here, where birgitte is none), and on PostgreSQL the caseload's agenda, waiting chats and locations
-# go out together (tests/core/test_read_ahead.py), the same three statements.
+# find its page kept (7 → 8 when it is not; tests/minside/test_home_cache.py counts the kept one). On PostgreSQL
+# the caseload's agenda, waiting chats and locations go out together (7 December, tests/core/test_read_ahead.py):
+# the same three statements.
 CEILINGS = {"/kalender": 5, "/sagsbehandler/": 9, "/sagsbehandler/medlem/": 11,
             "/min-side": 8, "/min-side/plan": 2, "/tilbud": 4, "/tilbud/mine": 2, "/samtaler/mine": 3}
 
