@@ -244,7 +244,10 @@ def test_the_first_write_begins_the_transaction_and_the_unit_of_work_is_all_or_n
     "SELECT id FROM member WHERE id = :id FOR KEY SHARE SKIP LOCKED",
     "SELECT pg_advisory_xact_lock(7, :id)",
     "WITH m AS (SELECT id FROM member WHERE id = :id) SELECT id FROM m",
-], ids=["for update", "for no key update", "for share", "for key share", "advisory xact lock", "with"])
+    "SELECT id INTO TEMP lazy_begin_copy FROM member WHERE id = :id",
+    "SELECT set_config('application_name', 'portal ' || :id, true)",
+], ids=["for update", "for no key update", "for share", "for key share", "advisory xact lock", "with", "into",
+        "set_config"])
 def test_a_select_that_locks_or_may_write_runs_in_the_transaction(app, mette, statement):
     with app.test_request_context():
         _db.session.execute(text(statement), {"id": mette})
@@ -310,5 +313,7 @@ def test_which_statements_need_the_transaction():
     assert not needs_transaction("  select 1", None)
     for statement in ("INSERT INTO x VALUES (1)", "UPDATE x SET a = 1", "DELETE FROM x", "SAVEPOINT sa_1",
                       "WITH d AS (DELETE FROM x RETURNING a) SELECT a FROM d", "SELECT a FROM x FOR UPDATE OF x",
-                      "select pg_advisory_xact_lock(1)", "CREATE TABLE y (a int)"):
+                      "select pg_advisory_xact_lock(1)", "CREATE TABLE y (a int)",
+                      "SELECT set_config('search_path', 'x', true)", "SELECT pg_notify('c', 'p')",
+                      "SELECT a\nINTO TEMP kopi FROM x"):
         assert needs_transaction(statement, None), statement
