@@ -32,6 +32,15 @@ the server's cached query plans:
   "AUTOCOMMIT", e.g. for `CREATE DATABASE` or `VACUUM`) is left as it is, and so is one set to another isolation
   level: REPEATABLE READ and SERIALIZABLE read the transaction's snapshot, so their reads begin it.
   tests/core/test_pg_connections.py checks each kind of statement and that a unit of work is still all or nothing.
+- **An audited look at data is written by one statement that commits by itself.** A staff page that only read
+  still writes its audit entry (the caseload's `caseload.viewed`, the conversation screen's `member.file_opened`
+  …): BEGIN, the INSERT and a COMMIT that waits for the disk, three round trips. An entry whose action records
+  only a look (`audit.READ_ACTIONS`) stands alone: when a flush holds nothing but such entries and no transaction
+  is open (`mark_reads_alone`), each INSERT runs in autocommit, a transaction of its own that PostgreSQL has made
+  durable when the statement returns: one round trip, and the request's end sends nothing. With a change in the
+  same flush, or after the request has begun writing, the entries go into the transaction as before, all or
+  nothing with the change. An entry written alone stays when a later change of the request fails: the look
+  happened. An entry that records a change is never written alone.
 
 They only change what happens on PostgreSQL connections in practice: on SQLite the socket check and the lazy
 start do nothing, and a read-only COMMIT is what pysqlite does anyway (it opens no transaction before the first
@@ -47,6 +56,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -118,11 +128,48 @@ def begin_before_write(conn, cursor, statement, parameters, context, executemany
     if conn.get_execution_options().get("isolation_level") is not None or not _takes_part(conn):
         return
     dbapi_connection = conn.connection.dbapi_connection
+    if (conn.info.get(READS_ALONE) and statement.startswith("INSERT INTO audit_entry ")
+            and dbapi_connection.info.transaction_status == _IDLE):
+        if not dbapi_connection.autocommit:
+            dbapi_connection.autocommit = True
+        return
     if needs_transaction(statement, cursor):
         if dbapi_connection.autocommit:
             dbapi_connection.autocommit = False
     elif not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
         dbapi_connection.autocommit = True
+
+
+READS_ALONE = "portal_reads_alone"  # in a connection's info while a flush of nothing but stand-alone audit entries runs
+
+
+def mark_reads_alone(session, flush_context, instances) -> None:
+    """Session hook before each flush: a flush of nothing but new audit entries that record a look at data
+    (`AuditEntry.stands_alone`), on a connection with no transaction open, writes them outside one: each INSERT
+    commits by itself, with no BEGIN and no COMMIT round trip (`begin_before_write`). Anything else in the flush,
+    or a transaction already open, and they are written in the transaction as before."""
+    info = session.info
+    previous = info.pop(READS_ALONE, None)
+    if previous is not None:
+        previous.info.pop(READS_ALONE, None)
+    if not session.new or session.deleted or session.dirty:
+        return
+    if not all(getattr(obj, "stands_alone", False) for obj in session.new):
+        return
+    conn = session.connection()
+    if conn.get_execution_options().get("isolation_level") is not None or not _takes_part(conn):
+        return
+    if conn.connection.dbapi_connection.info.transaction_status != _IDLE:
+        return
+    conn.info[READS_ALONE] = True
+    info[READS_ALONE] = conn
+
+
+def end_reads_alone(session, *args) -> None:
+    """Session hook after each flush and after a rollback (a failed flush rolls back): the mark is for one flush."""
+    conn = session.info.pop(READS_ALONE, None)
+    if conn is not None:
+        conn.info.pop(READS_ALONE, None)
 
 
 def note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -181,6 +228,9 @@ def install() -> None:
     event.listen(Engine, "begin", forget_writes)
     event.listen(Engine, "commit", forget_writes)
     event.listen(Engine, "rollback", forget_writes)
+    event.listen(Session, "before_flush", mark_reads_alone)
+    for moment in ("after_flush", "after_soft_rollback"):
+        event.listen(Session, moment, end_reads_alone)
 
 
 def init_app(app) -> None:

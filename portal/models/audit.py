@@ -30,3 +30,7 @@ class AuditEntry(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(40))
 
     actor = relationship("User")
+
+    # Not stored: whether the entry records only a look at data (portal.services.audit.READ_ACTIONS), so it may be
+    # committed on its own (portal.db_connections.write_reads_alone).
+    stands_alone = False

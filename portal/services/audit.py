@@ -29,6 +29,16 @@ def actor_label(actor: Actor | None) -> str:
 # AuditEntry.reason's length (String(200)).
 REASON_MAX = 200
 
+# The actions that record only a look at data, never a change. Such an entry stands alone: it may be committed on its
+# own, ahead of the rest of its request (portal.db_connections writes a flush of nothing else in one statement of
+# its own on PostgreSQL, without BEGIN and COMMIT). Any other entry is committed with the change it describes.
+READ_ACTIONS = frozenset({
+    "audit.view", "booking.calendar_view", "booking.view", "booking.member_lookup", "caseload.viewed",
+    "handoff.view", "jobcentre.inbox_viewed", "jobmatch.cv_viewed", "jobmatch.order_viewed", "kpi.view",
+    "kpi.export", "member.file_opened", "my_data.export", "offers.checkin_list_viewed", "outbox.view",
+    "preparation.view",
+})
+
 
 def record(
     session: Session,
@@ -41,8 +51,9 @@ def record(
     detail: dict | None = None,
     now: datetime | None = None,
 ) -> AuditEntry:
-    """Add one audit entry to the session (committed with the change it describes). A reason longer than the
-    entry's reason column is shortened there and kept whole in `detail["reason"]`, never lost and never an error."""
+    """Add one audit entry to the session (committed with the change it describes; an entry of READ_ACTIONS may be
+    committed on its own). A reason longer than the entry's reason column is shortened there and kept whole in
+    `detail["reason"]`, never lost and never an error."""
     if reason is not None and len(reason) > REASON_MAX:
         detail = {**(detail or {}), "reason": reason}
         reason = reason[:REASON_MAX - 1] + "…"
@@ -58,6 +69,7 @@ def record(
         detail=detail or {},
         request_id=current_request_id(),
     )
+    entry.stands_alone = action in READ_ACTIONS
     session.add(entry)
     log.info("audit %s by %s member=%s", action, entry.actor_label, member_id)
     return entry

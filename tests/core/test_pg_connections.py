@@ -317,3 +317,105 @@ def test_which_statements_need_the_transaction():
                       "SELECT set_config('search_path', 'x', true)", "SELECT pg_notify('c', 'p')",
                       "SELECT a\nINTO TEMP kopi FROM x"):
         assert needs_transaction(statement, None), statement
+
+
+# ---------------------------------------------------------------- an audited read is written in one statement
+@pytest.fixture
+def caseworker_of_mette(app, make, mette):
+    cw = make.caseworker("birgitte")
+    _db.session.get(Member, mette).caseworker_id = cw.id
+    make.commit()
+    return cw
+
+
+def _audit_actions(member_id=None) -> list[str]:
+    from portal.models import AuditEntry
+
+    query = select(AuditEntry.action).order_by(AuditEntry.id)
+    if member_id is not None:
+        query = query.where(AuditEntry.member_id == member_id)
+    return list(_db.session.scalars(query))
+
+
+@ONLY_PG
+def test_a_staff_page_whose_only_write_is_its_audit_entry_sends_no_begin_and_no_commit(
+        app, client, auth, mette, caseworker_of_mette, server_commands):
+    """The opening of a member's file is audited by one INSERT that commits by itself: no BEGIN and no COMMIT
+    round trip (issue 19), and the entry is in the database when the page has been answered."""
+    number = _db.session.get(Member, mette).member_number
+    auth.login("birgitte")
+    for n in (1, 2):
+        server_commands.clear()
+        assert client.get(f"/sagsbehandler/medlem/{number}").status_code == 200
+        assert server_commands == []
+        assert _audit_actions(mette) == ["member.file_opened"] * n
+    assert client.get("/sagsbehandler/").status_code == 200  # stores the members' next steps: a transaction
+    server_commands.clear()
+    assert client.get("/sagsbehandler/").status_code == 200
+    assert server_commands == []
+    assert _audit_actions()[-2:] == ["caseload.viewed"] * 2
+
+
+@ONLY_PG
+def test_an_audited_read_flushed_with_a_change_is_all_or_nothing_with_it(app, mette, caseworker_of_mette,
+                                                                         server_commands):
+    from portal.services import audit
+    from portal.unit_of_work import unit_of_work
+
+    now = datetime.now(UTC)
+    user = caseworker_of_mette.user
+    with app.test_request_context():
+        with pytest.raises(RuntimeError), unit_of_work():
+            audit.record(_db.session, user, "member.file_opened", member_id=mette, now=now)
+            _db.session.add(PlanItem(member_id=mette, kind="other", title="Med opslaget", status="proposed",
+                                     proposed_by="caseworker", version=1, created_at=now, updated_at=now))
+            _db.session.flush()
+            raise RuntimeError("fails after the flush")
+        assert server_commands == [b"BEGIN", b"ROLLBACK"]
+        assert _audit_actions(mette) == []
+
+
+@ONLY_PG
+def test_an_audited_read_flushed_alone_stays_when_a_later_write_fails_but_a_change_entry_does_not(
+        app, mette, caseworker_of_mette, server_commands):
+    """An entry that records a look stands alone (audit.READ_ACTIONS): written before a later change of the same
+    unit of work fails, it is kept, as the look happened. An entry that records a change never is."""
+    from portal.services import audit
+    from portal.unit_of_work import unit_of_work
+
+    now = datetime.now(UTC)
+    user = caseworker_of_mette.user
+    with app.test_request_context():
+        for action in ("member.file_opened", "profile.update"):
+            server_commands.clear()
+            with pytest.raises(RuntimeError), unit_of_work():
+                audit.record(_db.session, user, action, member_id=mette, now=now)
+                _db.session.flush()
+                _db.session.execute(update(Member).where(Member.id == mette).values(first_name="Halvt"))
+                raise RuntimeError("the change fails")
+            assert _db.session.get(Member, mette).first_name != "Halvt"
+            assert server_commands == ([b"BEGIN", b"ROLLBACK"])
+        assert _audit_actions(mette) == ["member.file_opened"]
+
+
+@ONLY_PG
+def test_an_audited_read_in_an_open_transaction_is_written_in_it(app, mette, caseworker_of_mette, server_commands):
+    from portal.services import audit
+    from portal.unit_of_work import unit_of_work
+
+    now = datetime.now(UTC)
+    with app.test_request_context():
+        with pytest.raises(RuntimeError), unit_of_work():
+            _db.session.execute(update(Member).where(Member.id == mette).values(first_name="Først"))
+            audit.record(_db.session, caseworker_of_mette.user, "member.file_opened", member_id=mette, now=now)
+            _db.session.flush()
+            raise RuntimeError("fails")
+        assert server_commands == [b"BEGIN", b"ROLLBACK"]
+        assert _audit_actions(mette) == []
+
+
+def test_the_read_actions_are_audit_actions_that_change_nothing():
+    from portal.services import audit
+
+    assert audit.READ_ACTIONS <= set(audit.ACTION_LABELS)
+    assert not {"summary.read_by_member", "profile.update", "booking.create"} & audit.READ_ACTIONS
