@@ -103,6 +103,9 @@ class Read:
 
     statement: object
     params: dict
+    # Read later by SQLAlchemy's own execute (`session.scalars`, `session.execute`, `connection.execute`: ORM
+    # objects or Core rows), not by read_lines: portal.read_ahead keeps the server's answer for that execute.
+    executed: bool = False
 
     def lines(self, session) -> list:
         return read_lines(session, self.statement, self.params)

@@ -176,6 +176,8 @@ def note_writes(conn, cursor, statement, parameters, context, executemany) -> No
     """Engine hook before each statement: count what this transaction ran other than a SELECT (portal.read_ahead
     reads the count too)."""
     if statement.lstrip()[:6].upper() != "SELECT":
+        if conn.info.get(READS_ALONE) and conn.connection.dbapi_connection.autocommit:
+            return  # an audited look written by itself (`mark_reads_alone`): not the transaction's write
         conn.info[WROTE] = conn.info.get(WROTE, 0) + 1
 
 

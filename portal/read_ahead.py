@@ -14,8 +14,13 @@ statement events fired once, so statement counts stay true), except that the DBA
 of its own inside the pipeline (the dialect's `do_execute` event). When the pipeline ends, every answer is in;
 each is turned into `read_lines`' named tuples with SQLAlchemy's own result processors and kept in the
 connection's `info` for the block. Inside it, `read_lines` of the same statement object and the same values takes
-its answer from there (once); anything else runs as before. Nothing read ahead is used once the transaction has
-written or ended, so a page never shows a read older than its own writes. On SQLite (no round trips: the database
+its answer from there (once); anything else runs as before. A `Read(..., executed=True)` is one the page runs
+through SQLAlchemy's own execute (ORM objects: `session.scalars(...)`): its answer stays in the pipeline's cursor,
+and when the page runs a statement whose SQL and values are exactly those, the dialect hook hands SQLAlchemy that
+cursor instead of sending the statement again, so the ORM loads its objects from the answer already here. Such a
+read is counted where the page runs it: its send in the pipeline carries the execution option KEPT, which
+statement counters skip (`counted`). Nothing read ahead is used once the transaction has written or ended, so a
+page never shows a read older than its own writes. On SQLite (no round trips: the database
 is in the process) it does nothing, and the reads are not even built. The pages' reads are the same statements
 with the same values whichever way they run: tests/core/test_read_ahead.py compares them on PostgreSQL and checks
 that Min side's six go out in one pipeline.
@@ -37,6 +42,13 @@ from portal.db_connections import WROTE
 _PIPELINE = psycopg.Pipeline.is_supported()  # libpq 14 or later (psycopg's binary package brings its own)
 _INSTALLED = False  # without the hook the statements would run in the pipeline with nothing to read them
 OPTION = "portal_read_ahead"  # execution option: the list the do_execute hook puts (context, cursor) in
+KEPT = "portal_read_ahead_kept"  # execution option: a Read(executed=True) sent ahead, counted where it is run
+
+
+def counted(context) -> bool:
+    """For statement counters (before_cursor_execute): False for the send ahead of a read the page will run
+    through SQLAlchemy's execute, which is counted there (one statement reaches the server)."""
+    return context is None or not context.execution_options.get(KEPT)
 
 
 @dataclass
@@ -47,14 +59,20 @@ class _Answers:
     transaction: object
     writes: int
     lines: dict[int, list[tuple[object, dict, list]]] = field(default_factory=dict)
+    # the answers of Read(executed=True): (the SQL as sent, its DBAPI values, the cursor holding the answer)
+    cursors: list[tuple[str, object, object]] = field(default_factory=list)
 
-    def take(self, connection, statement, params: dict) -> list | None:
-        waiting = self.lines.get(id(statement))
-        if not waiting:
-            return None
+    def _current(self, connection) -> bool:
         if (connection is not self.connection or connection.get_transaction() is not self.transaction
                 or connection.info.get(WROTE, 0) != self.writes):
             self.lines.clear()  # written or ended since: read again
+            self.close()
+            return False
+        return True
+
+    def take(self, connection, statement, params: dict) -> list | None:
+        waiting = self.lines.get(id(statement))
+        if not waiting or not self._current(connection):
             return None
         for index, (kept, values, lines) in enumerate(waiting):
             if kept is statement and values == params:
@@ -62,17 +80,44 @@ class _Answers:
                 return lines
         return None
 
+    def take_cursor(self, connection, statement: str, parameters) -> object | None:
+        """The cursor holding the answer of exactly this SQL with exactly these values (once), or None."""
+        if not self.cursors or not self._current(connection):
+            return None
+        for index, (sql, values, cursor) in enumerate(self.cursors):
+            if sql == statement and values == parameters:
+                del self.cursors[index]
+                return cursor
+        return None
+
+    def close(self) -> None:
+        for _sql, _values, cursor in self.cursors:
+            cursor.close()
+        self.cursors.clear()
+
 
 def send_in_pipeline(cursor, statement, parameters, context) -> bool:
     """Dialect `do_execute` hook: a statement run with the OPTION goes out on a cursor of its own in the open
     pipeline (psycopg queues it and reads its answer when the pipeline ends); SQLAlchemy's own cursor stays
-    unused. Every other statement is left to the dialect (False)."""
+    unused. Inside a read_ahead block, a statement whose answer a Read(executed=True) already holds is not sent:
+    SQLAlchemy reads the result from that answer's cursor. Every other statement is left to the dialect (False)."""
     sink = context.execution_options.get(OPTION)
     if sink is None:
-        return False
+        try:
+            ahead = context.root_connection.info.get(READ_AHEAD)
+        except NotImplementedError:  # the dialect's first connect, on a connection with no info of its own
+            return False
+        if ahead is None or not ahead.cursors:
+            return False
+        own = ahead.take_cursor(context.root_connection, statement, parameters)
+        if own is None:
+            return False
+        cursor.close()
+        context.cursor = own  # what SQLAlchemy builds the result from (DefaultExecutionContext._setup_result_proxy)
+        return True
     own = cursor.connection.cursor()
     own.execute(statement, parameters)
-    sink.append((context, own))
+    sink.append((context, own, statement, parameters))
     return True
 
 
@@ -154,9 +199,13 @@ def read_ahead(session, reads: Callable[[], Sequence[Read]]) -> Iterator[None]:
         with raw.pipeline():
             for read in reads:
                 sink: list = []
-                connection.execute(read.statement, read.params, execution_options={OPTION: sink}).close()
+                options = {OPTION: sink, KEPT: True} if read.executed else {OPTION: sink}
+                connection.execute(read.statement, read.params, execution_options=options).close()
                 sent.append((read, sink))
     except psycopg.Error as error:  # an answer was an error: raised as SQLAlchemy raises a statement's error
+        for _read, sink in sent:
+            for _context, cursor, *_sql in sink:
+                cursor.close()
         if raw.closed or raw.broken:
             connection.invalidate(error)
         raise DBAPIError.instance("(reads sent together, portal.read_ahead)", None, error, psycopg.Error,
@@ -166,7 +215,10 @@ def read_ahead(session, reads: Callable[[], Sequence[Read]]) -> Iterator[None]:
         for read, sink in sent:
             if len(sink) != 1:  # it did not go out through the hook: read again when asked
                 continue
-            (context, cursor), = sink
+            (context, cursor, sql, parameters), = sink
+            if read.executed:
+                answers.cursors.append((sql, parameters, cursor))
+                continue
             with cursor:
                 lines = _lines(context, cursor)
             if lines is not None:
@@ -175,3 +227,4 @@ def read_ahead(session, reads: Callable[[], Sequence[Read]]) -> Iterator[None]:
         yield
     finally:
         connection.info.pop(READ_AHEAD, None)
+        answers.close()

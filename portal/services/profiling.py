@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from portal.database import prepared
+from portal.database import Read, prepared
 from portal.i18n import N_
 from portal.models import Member, ServiceLocation, User
 from portal.models.members import TARGET_GROUPS
@@ -128,6 +128,11 @@ def group_decision_history(session: Session, member: Member) -> list[GroupDecisi
     """The caseworkers' group decisions for the member, newest first (decided_group, proposed_group,
     overrides_proposal, comment, model_label, probability, decided_by_user, decided_at)."""
     return list(session.scalars(_decisions_of_member(), {"member_id": member.id}))
+
+
+def group_decision_history_read(member: Member) -> Read:
+    """`group_decision_history`'s statement, for portal.read_ahead."""
+    return Read(_decisions_of_member(), {"member_id": member.id}, executed=True)
 
 
 @prepared

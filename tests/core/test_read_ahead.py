@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from psycopg.pq import PipelineStatus
-from sqlalchemy import event, literal_column, select
+from sqlalchemy import event, literal_column, select, update
 from sqlalchemy.exc import DBAPIError
 
 from portal.blueprints import minside
@@ -17,7 +17,7 @@ from portal.database import READ_AHEAD, Read
 from portal.extensions import db
 from portal.models import Notification
 from portal.models.casework import HeldConversation
-from portal.read_ahead import read_ahead
+from portal.read_ahead import counted, read_ahead
 from portal.services.casework import caseload, conversation_screen
 from portal.services.messaging import notifications
 from portal.services.minside import plan
@@ -95,7 +95,8 @@ def _statements(engine):
     seen = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(cursor.connection.pgconn.pipeline_status != PipelineStatus.OFF)
+        if counted(context):  # a read sent ahead through execute is counted where the page runs it
+            seen.append(cursor.connection.pgconn.pipeline_status != PipelineStatus.OFF)
 
     event.listen(engine, "before_cursor_execute", note)
     try:
@@ -127,7 +128,27 @@ def test_min_side_on_postgresql_sends_its_reads_in_one_round_trip(client, auth, 
     assert _main(page) == _main(page_one_by_one)
 
 
-def test_the_conversation_screen_sends_its_columns_only_lists_together(client, auth, make, session, monkeypatch):
+@contextmanager
+def _sent(monkeypatch):
+    """What psycopg sent to the server, in order: (the statement's first words, whether in a pipeline). A read
+    sent ahead and then taken by the page is sent once."""
+    import psycopg
+
+    sent = []
+    execute = psycopg.Cursor.execute
+
+    def recording(cursor, query, params=None, **kwargs):
+        sent.append((" ".join(str(query).split())[:60], cursor.connection.pgconn.pipeline_status != PipelineStatus.OFF))
+        return execute(cursor, query, params, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(psycopg.Cursor, "execute", recording)
+        yield sent
+
+
+def test_the_conversation_screen_sends_its_independent_reads_together(client, auth, make, session, monkeypatch):
+    """Her lists, read as columns or loaded as objects (bookings, plan, group decisions) and the open job orders,
+    go out in one pipeline after the first read; each is sent once, and the page is the one read one by one."""
     if not _on_postgres(session):
         pytest.skip("round trips to a database server: the PostgreSQL leg")
     _loc, cw, mette = _birgitte_and_mette(make, session, 2)
@@ -138,15 +159,22 @@ def test_the_conversation_screen_sends_its_columns_only_lists_together(client, a
     path = f"/sagsbehandler/medlem/{mette.member_number}"
     auth.login("birgitte")
     assert client.get(path).status_code == 200
-    with _statements(db.engine) as together:
+    with _sent(monkeypatch) as together, _statements(db.engine) as counted_together:
         page = client.get(path)
     monkeypatch.setattr(conversation_screen, "read_ahead", lambda session, reads: contextmanager(lambda: (yield))())
-    with _statements(db.engine) as one_by_one:
+    with _sent(monkeypatch) as one_by_one, _statements(db.engine) as counted_one_by_one:
         page_one_by_one = client.get(path)
     assert page.status_code == page_one_by_one.status_code == 200
-    # Her held conversations and her registrations (she has no handoffs or job referrals) in one pipeline.
-    assert together.count(True) == 2 and len(together) == len(one_by_one), together
-    assert one_by_one.count(True) == 0
+    pipelined = [sql for sql, piped in together if piped]
+    for table in ("held_conversation", "offer_session", "booking", "plan_item", "profiling_group_decision",
+                  "job_order"):
+        assert any(sql.startswith(f"SELECT {table}.") for sql in pipelined), (table, pipelined)
+    assert len(pipelined) >= 6
+    assert not any(piped for _sql, piped in one_by_one)
+    # every statement sent once either way: none of those read ahead went out again when the page ran it
+    assert sorted(sql for sql, _piped in together) == sorted(sql for sql, _piped in one_by_one)
+    # counted as statements once, as one by one (tests/minside/test_statement_counts.py's way)
+    assert len(counted_together) == len(counted_one_by_one)
     assert "Aftalt jobsøgning." in page.get_data(as_text=True)
     assert _main(page) == _main(page_one_by_one)
 
@@ -173,3 +201,47 @@ def test_the_caseload_sends_its_agenda_waiting_chats_and_locations_together(clie
 def _main(page) -> str:
     html = page.get_data(as_text=True)
     return html[html.index("<main"):html.index("</main>")]
+
+
+def _plan_and_bookings(session, mette):
+    from portal.services.booking import booking
+
+    return ([(item.id, item.title, item.status) for item in plan.list_items(session, mette, with_history=False)],
+            [(b.id, b.starts_at, b.status) for b in booking.member_bookings(session, mette, now=NOW,
+                                                                            with_staff_and_place=False)])
+
+
+def test_objects_loaded_from_a_read_sent_ahead_are_those_loaded_one_by_one(session, make):
+    from portal.services.booking import booking
+
+    _loc, _cw, mette = _birgitte_and_mette(make, session, 3)
+    expected = _plan_and_bookings(session, mette)
+    assert expected[0] and expected[1], "the data must give the reads something to compare"
+    reads = [plan.items_read(mette, with_history=False),
+             booking.member_bookings_read(mette, now=NOW, with_staff_and_place=False)]
+    session.expire_all()
+    with read_ahead(session, lambda: reads):
+        ahead = session.connection().info.get(READ_AHEAD)
+        if _on_postgres(session):
+            assert len(ahead.cursors) == 2
+        got = _plan_and_bookings(session, mette)
+        if _on_postgres(session):
+            assert ahead.cursors == [], "both answers taken, neither sent again"
+    assert got == expected
+
+
+def test_an_object_read_sent_ahead_is_read_again_after_a_write_and_unused_answers_are_closed(session, make):
+    from portal.models.plan import PlanItem
+
+    _loc, _cw, mette = _birgitte_and_mette(make, session, 2)
+    first = plan.list_items(session, mette, with_history=False)[0]
+    reads = [plan.items_read(mette, with_history=False), plan.card_items_read(mette)]
+    with read_ahead(session, lambda: reads):
+        ahead = session.connection().info.get(READ_AHEAD)
+        kept = list(ahead.cursors) if ahead is not None else []
+        assert len(kept) == (1 if _on_postgres(session) else 0)
+        session.execute(update(PlanItem).where(PlanItem.id == first.id).values(title="Skrevet i blokken"))
+        titles = {item.id: item.title for item in plan.list_items(session, mette, with_history=False)}
+    assert titles[first.id] == "Skrevet i blokken"
+    assert all(cursor.closed for _sql, _values, cursor in kept)
+    session.rollback()

@@ -573,6 +573,12 @@ def member_bookings(session: Session, member: Member, *, upcoming_only: bool = F
                                 {"member_id": member.id, "now": now}))
 
 
+def member_bookings_read(member: Member, *, now: datetime, with_staff_and_place: bool = True) -> Read:
+    """`member_bookings`' statement (all of them), for portal.read_ahead."""
+    return Read(_bookings_of_member(False, with_staff_and_place), {"member_id": member.id, "now": now},
+                executed=True)
+
+
 @prepared
 def _bookings_of_member(upcoming_only: bool, with_staff_and_place: bool):
     query = select(Booking).where(Booking.member_id == bindparam("member_id"))

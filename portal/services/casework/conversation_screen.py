@@ -90,20 +90,33 @@ def screen_data(session: Session, scope: StaffScope, member: Member, *, now: dat
 def _screen_data(session: Session, scope: StaffScope, member: Member, *, now: datetime, show_q10: bool,
                  purpose: str) -> dict:
     read = _Read(*session.execute(_first_read(), {"member_id": member.id}).one())
-    with read_ahead(session, lambda: _lists_read(member, read)):  # on PostgreSQL: one round trip for these
+    with read_ahead(session, lambda: _lists_read(member, read, now)):  # on PostgreSQL: one round trip for these
         return _the_rest(session, scope, member, read, now=now, show_q10=show_q10, purpose=purpose)
 
 
-def _lists_read(member: Member, read: _Read) -> list[Read]:
-    """The columns-only lists the screen will read below (the ones the first read found rows in)."""
+def _lists_read(member: Member, read: _Read, now: datetime) -> list[Read]:
+    """The lists the screen will read below (the ones the first read found rows in): columns-only ones, and the
+    ones it loads as objects (bookings, job centre messages, plan, group decisions and objections) or reads
+    through Core (the open job orders), none of which depends on another's answer."""
+    from portal.services.booking import booking
     from portal.services.casework import jobmatch
+    from portal.services.jobcentre import jobcentre
+    from portal.services.minside import member_profiling, plan
     from portal.services.offers import offers
+    from portal.services.profiling import group_decision_history_read
 
-    return [list_read for has_rows, list_read in (
+    reads = [list_read for has_rows, list_read in (
         (read.conversations, _conversations_read(member)),
         (read.registrations, offers.member_registration_lines_read(member)),
         (read.handoffs, _handoffs_read(member)),
-        (read.job_referrals, jobmatch.member_referrals_read(member))) if has_rows]
+        (read.job_referrals, jobmatch.member_referrals_read(member)),
+        (True, booking.member_bookings_read(member, now=now, with_staff_and_place=False)),
+        (read.jobcentre_messages, jobcentre.messages_for_member_read(member)),
+        (read.plan_items, plan.items_read(member, with_history=False)),
+        (read.decisions, group_decision_history_read(member)),
+        (read.objections, member_profiling.open_objections_read(member))) if has_rows]
+    orders = jobmatch.open_orders_read(member, today=to_local(now).date())
+    return reads if orders is None else [*reads, orders]
 
 
 def _the_rest(session: Session, scope: StaffScope, member: Member, read: _Read, *, now: datetime, show_q10: bool,

@@ -409,6 +409,18 @@ def _orders_with_location():
             .where(JobOrder.id.in_(bindparam("ids", expanding=True))))
 
 
+def open_orders_read(member: Member, *, today: date) -> Read | None:
+    """The first statement of `matching_orders` (the open orders as three columns), for portal.read_ahead; None
+    where it reads none."""
+    if not _can_match(member):
+        return None
+    return Read(_open_orders_not_referred(), {"member_id": member.id, "today": today}, executed=True)
+
+
+def _can_match(member: Member) -> bool:
+    return member.status in MATCHABLE_STATUSES and (member.status != MemberStatus.OPSAGT or member.mark_o)
+
+
 def matching_orders(session: Session, member: Member, *, today: date, limit: int = 5,
                     cv: JobmatchCv | None = ...) -> list[tuple[JobOrder, Match]]:  # type: ignore[assignment]
     """Open job orders that fit a member (the conversation screen), best first; by their CV where they have one.
@@ -416,7 +428,7 @@ def matching_orders(session: Session, member: Member, *, today: date, limit: int
     Only the orders whose title or trade could fit the goal (`_could_fit`, which every match needs) are loaded
     and scored: the open orders are read as three columns first.
     """
-    if member.status not in MATCHABLE_STATUSES or (member.status == MemberStatus.OPSAGT and not member.mark_o):
+    if not _can_match(member):
         return []  # score_match would refuse every order
     if cv is ...:  # the caller did not look it up
         cv = jobmatch_cv.get_cv(session, member)

@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from portal.database import prepared
+from portal.database import Read, prepared
 from portal.i18n import N_, format_local_date
 from portal.models import Caseworker, Member, User
 from portal.models.jobcentre import JobcentreMessage, JobcentreStaff
@@ -208,6 +208,11 @@ def settle_visitation_request(session: Session, referral_id: int, status: str, a
 def messages_for_member(session: Session, member: Member) -> list[JobcentreMessage]:
     """What went to the member's job centre, newest first (the caseworker's screen: delivery state)."""
     return list(session.scalars(_messages_of_member(), {"member_id": member.id}))
+
+
+def messages_for_member_read(member: Member) -> Read:
+    """`messages_for_member`'s statement, for portal.read_ahead."""
+    return Read(_messages_of_member(), {"member_id": member.id}, executed=True)
 
 
 @prepared

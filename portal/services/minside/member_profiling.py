@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.database import prepared
+from portal.database import Read, prepared
 from portal.i18n import N_
 from portal.models import Booking, Member
 from portal.models.casework import HeldConversation
@@ -137,6 +137,11 @@ def object_to_group(session: Session, member: Member, text: str, *, actor: Actor
 def open_objections(session: Session, member: Member) -> list[GroupObjection]:
     """For the caseworker's screen: what the member has written and not had an answer to."""
     return list(session.scalars(_open_objections_oldest_first(), {"member_id": member.id}))
+
+
+def open_objections_read(member: Member) -> Read:
+    """`open_objections`' statement, for portal.read_ahead."""
+    return Read(_open_objections_oldest_first(), {"member_id": member.id}, executed=True)
 
 
 @prepared

@@ -402,6 +402,11 @@ def _items_of_member(with_history: bool):
     return query
 
 
+def items_read(member: Member, *, with_history: bool = True) -> Read:
+    """`list_items`' statement, for portal.read_ahead."""
+    return Read(_items_of_member(with_history), {"member_id": member.id}, executed=True)
+
+
 def list_items(session: Session, member: Member, *, with_history: bool = True) -> list[PlanItem]:
     """The member's plan items with their history: open items first by due date, then the rest, newest first.
 
