@@ -13,8 +13,9 @@ changes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -55,7 +56,17 @@ class StaffScope:
 
     user: User
     caseworker: Caseworker | None
-    region: str | None  # the caseworker's location's region (group-2 specialists)
+    session: Session | None = field(default=None, repr=False, compare=False)  # to read the region with
+
+    @cached_property
+    def region(self) -> str | None:
+        """The caseworker's location's region, for a group-2 specialist (None for anyone else). Read when first
+        asked (one statement): most pages never ask (their own members, their own location's), so they do not
+        pay for it (issue 19)."""
+        cw = self.caseworker
+        if cw is None or not cw.group2_specialist or self.session is None:
+            return None
+        return self.session.scalar(_region_of_location(), {"location_id": cw.location_id})
 
     @property
     def sees_all(self) -> bool:
@@ -73,10 +84,7 @@ def staff_scope(session: Session, user: User) -> StaffScope:
     caseworker = user.caseworker  # read with the signed-in user (portal.auth.service.load_user)
     if user.role == "caseworker" and caseworker is None:
         raise NotAllowed(_("Din bruger er ikke oprettet som sagsbehandler. Kontakt en administrator."))
-    region = None
-    if caseworker is not None and caseworker.group2_specialist:
-        region = session.scalar(_region_of_location(), {"location_id": caseworker.location_id})
-    return StaffScope(user=user, caseworker=caseworker, region=region)
+    return StaffScope(user=user, caseworker=caseworker, session=session)
 
 
 @prepared

@@ -389,6 +389,33 @@ def test_the_location_filter_offers_the_locations_the_staff_member_sees(session,
     assert names(central) == ["Aalborg", "Odense", "Vejle"]
 
 
+def test_a_specialists_region_is_read_only_when_asked_for(session, make):
+    """Most staff pages never need the group-2 specialist's region (their own members, their own location's), so
+    the scope reads it on first use: one statement then, none before and none after (issue 19)."""
+    from portal.services.access import staff_scope
+
+    vejle = make.location("Vejle", region="Syddanmark")
+    specialist = make.caseworker("cw2", location=vejle, group2_specialist=True)
+    plain = make.caseworker("cw1", location=vejle)
+    make.commit()
+    user, plain_user = specialist.user, plain.user
+    assert user.caseworker is specialist and plain_user.caseworker is plain
+    statements = []
+
+    def seen(*args):
+        statements.append(args[2])
+
+    event.listen(_db.engine, "before_cursor_execute", seen)
+    try:
+        scope = staff_scope(session, user)
+        assert statements == []
+        assert scope.region == "Syddanmark" and len(statements) == 1
+        assert scope.region == "Syddanmark" and len(statements) == 1
+        assert staff_scope(session, plain_user).region is None and len(statements) == 1
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", seen)
+
+
 def _names(html: str) -> list[str]:
     return re.findall(r"(\w+), \w+</a>", html[html.index("<tbody>"):])
 

@@ -640,8 +640,10 @@ def visible_locations(session: Session, staff: StaffScope) -> list:
     rows = locations.by_name_read().lines(session)
     if staff.sees_all:
         return rows
-    if staff.group2_specialist and staff.region:
-        return [row for row in rows if row.region == staff.region]
+    if staff.group2_specialist:  # the region of their own location, which the rows hold (no read of its own)
+        region = next((row.region for row in rows if row.id == staff.caseworker.location_id), None)
+        if region:
+            return [row for row in rows if row.region == region]
     return [row for row in rows if row.id == staff.caseworker.location_id]
 
 
