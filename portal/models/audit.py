@@ -32,5 +32,5 @@ class AuditEntry(db.Model):
     actor = relationship("User")
 
     # Not stored: whether the entry records only a look at data (portal.services.audit.READ_ACTIONS), so it may be
-    # committed on its own (portal.db_connections.write_reads_alone).
+    # committed on its own (portal.db_connections.mark_reads_alone).
     stands_alone = False
