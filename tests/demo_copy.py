@@ -14,10 +14,11 @@ import sqlite3
 import tempfile
 import time
 from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from portal.demo import database_is_empty, seed_demo
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import local_today, to_local, utcnow
 from tests.conftest import TEST_DATABASE_URL
 
 SEEDED_COPY_MINUTES = 15
@@ -66,3 +67,24 @@ def seed_demo_once(session, **kwargs) -> dict:
     _copy(database, template)
     _SEEDED[key] = (template, copy.deepcopy(summary), time.monotonic())
     return summary
+
+
+# arguments -> the frozen moment this process first seeded them at (seed_demo_at_shared_moment)
+_MOMENTS: dict[tuple, datetime] = {}
+
+
+def seed_demo_at_shared_moment(session, clock, **kwargs) -> dict:
+    """seed_demo(session, now=clock.now, **kwargs) for tests on the frozen clock, seeded once per test process.
+
+    Each test freezes the clock at its own start, so no two tests asked for the same demo and each seeded its own
+    (seconds each). Here the test's clock is moved back to the moment this process first seeded the same arguments,
+    if that is the same day in Copenhagen and at most SEEDED_COPY_MINUTES ago, and the copy seeded then is used:
+    the test then runs as if it had started at that moment, which every test must bear (they pass at any moment).
+    """
+    key = tuple(sorted((name, repr(value)) for name, value in kwargs.items()))
+    moment = _MOMENTS.get(key)
+    if (moment is None or not timedelta(0) <= clock.now - moment <= timedelta(minutes=SEEDED_COPY_MINUTES)
+            or to_local(moment).date() != clock.today):
+        moment = _MOMENTS[key] = clock.now
+    clock.move_to(moment)
+    return seed_demo_once(session, now=moment, **kwargs)

@@ -20,9 +20,9 @@ PAGES = {
 
 @pytest.fixture
 def demo(session, clock):
-    from portal.demo import seed_demo
+    from tests.demo_copy import seed_demo_at_shared_moment
 
-    seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
+    seed_demo_at_shared_moment(session, clock, members=60, seed=5, password="demo-adgangskode")
     session.commit()
 
 

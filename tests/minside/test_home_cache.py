@@ -270,9 +270,9 @@ def _version(conn, scope: str) -> int:
 
 
 def test_every_write_to_a_table_the_page_reads_bumps_its_version(app, session, clock):
-    from portal.demo import seed_demo
+    from tests.demo_copy import seed_demo_at_shared_moment
 
-    seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
+    seed_demo_at_shared_moment(session, clock, members=60, seed=5, password="demo-adgangskode")
     session.commit()
     with db.engine.begin() as conn:
         for table, (_, columns) in SOURCES.items():
@@ -314,12 +314,12 @@ def test_the_page_reads_only_what_the_triggers_watch(app, session, clock):
     each table the kept part of the page reads has its trigger, and where a trigger counts some columns only, the
     page reads no other. A new read on Min side fails here until portal.models.page_version.SOURCES has it."""
     from portal.blueprints import minside
-    from portal.demo import seed_demo
     from portal.models import User
     from portal.models.chat import ChatConversation, Handoff
     from portal.services.chat.handoff import claim, reply
+    from tests.demo_copy import seed_demo_at_shared_moment
 
-    seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
+    seed_demo_at_shared_moment(session, clock, members=60, seed=5, password="demo-adgangskode")
     session.commit()
     seen: list = []
 

@@ -68,14 +68,14 @@ def test_min_sides_rows_say_what_the_objects_say(app, session, clock):
     member of a demo, the rows hold what the services' ORM objects hold, in the same order."""
     from sqlalchemy import select
 
-    from portal.demo import seed_demo
     from portal.models import Member
     from portal.services.booking import booking
     from portal.services.messaging import notifications
     from portal.services.minside import plan
     from portal.services.offers import offers
+    from tests.demo_copy import seed_demo_at_shared_moment
 
-    seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
+    seed_demo_at_shared_moment(session, clock, members=60, seed=5, password="demo-adgangskode")
     members = session.scalars(select(Member)).all()
     seen = {"bookings": 0, "registrations": 0, "held": 0, "offers": 0, "plan": 0, "notes": 0}
     for member in members:

@@ -488,11 +488,11 @@ def test_held_seat_can_be_taken_with_one_click_from_min_side(app, session, auth,
     """A freed seat held for the member shows "Tag pladsen" on Min side, and the click takes it."""
     from sqlalchemy import select
 
-    from portal.demo import seed_demo
     from portal.models import Member, User
     from portal.models.offers import OfferRegistration
+    from tests.demo_copy import seed_demo_at_shared_moment
 
-    seed_demo(session, members=60, seed=5, now=clock.now, password="demo-adgangskode")
+    seed_demo_at_shared_moment(session, clock, members=60, seed=5, password="demo-adgangskode")
     medlem = session.scalar(select(Member).join(User, Member.user_id == User.id).where(User.username == "medlem"))
     held = session.scalar(select(OfferRegistration).where(OfferRegistration.member_id == medlem.id,
                                                           OfferRegistration.status == "offered"))
