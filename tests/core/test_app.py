@@ -169,9 +169,9 @@ def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
     """With foreign keys enforced: batch mode rebuilds tables under demo data (env.py turns the pragma off for the
     migration and runs foreign_key_check after it), and the portal's connections enforce them again afterwards.
 
-    The commands run in this process (Flask's CLI runner, the same commands an operator types): as six processes
-    each paid the portal's imports again. test_migrations_build_the_schema_from_nothing_and_match_the_models runs
-    `flask db` as a process of its own."""
+    The commands an operator types run in this process, through Flask's CLI runner: as six processes they paid the
+    portal's imports six times. test_migrations_build_the_schema_from_nothing_and_match_the_models runs `flask db`
+    as a process of its own."""
     from portal import create_app
 
     db_file = tmp_path / "rt.sqlite3"
