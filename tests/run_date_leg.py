@@ -3,13 +3,20 @@
 Each moment is one pytest run with `--clock` (tests/clock.py: time-machine moves the clock before any test module
 is imported). Tests marked `real_clock` are skipped there with their reason (servers in subprocesses keep the
 machine's clock: time-machine moves the clock of this process only). Extra arguments go to every pytest run
-(e.g. `-n 2`). Exit status: non-zero if any moment failed.
+(e.g. `-q`). Exit status: non-zero if any moment failed.
+
+The moments run at the same time, one pytest process each, and each one's output is printed whole when it ends,
+in the order below. Side by side on 2 cores (7 December): 158 s for the three at once, against 189 s one after
+the other with 3 xdist workers each (nine workers each importing the portal and collecting the tests, and each
+moment's last module running alone at its end).
 """
 from __future__ import annotations
 
 import glob
 import subprocess
 import sys
+import tempfile
+from contextlib import ExitStack
 
 MOMENTS = {
     # Sunday 28 March 2027, 03:30 in Copenhagen: the night summer time starts (02:00 became 03:00).
@@ -32,12 +39,19 @@ PATTERNS = ["tests/booking/test_contact_course.py", "tests/*/test_booking_*.py",
 def main(extra: list[str]) -> int:
     files = sorted({f for p in PATTERNS for f in glob.glob(p)})
     failed = []
-    for name, moment in MOMENTS.items():
-        print(f"\n== date leg: {name} ({moment})", flush=True)
-        code = subprocess.call([sys.executable, "-m", "pytest", *files, "--clock", moment, "-p", "no:cacheprovider",
-                                *extra])
-        if code != 0:
-            failed.append(f"{name} (exit {code})")
+    with ExitStack() as outputs:
+        runs = []
+        for name, moment in MOMENTS.items():
+            output = outputs.enter_context(tempfile.TemporaryFile(mode="w+", encoding="utf-8"))
+            command = [sys.executable, "-m", "pytest", *files, "--clock", moment, "-p", "no:cacheprovider", *extra]
+            runs.append((name, moment, output, subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)))
+        print(f"== date leg: {len(runs)} moments at once: " + ", ".join(name for name, *_ in runs), flush=True)
+        for name, moment, output, run in runs:
+            code = run.wait()
+            output.seek(0)
+            print(f"\n== date leg: {name} ({moment})\n{output.read()}", end="", flush=True)
+            if code != 0:
+                failed.append(f"{name} (exit {code})")
     print("== date leg: " + ("failed at " + ", ".join(failed) if failed else f"all {len(MOMENTS)} moments passed"))
     return 1 if failed else 0
 
