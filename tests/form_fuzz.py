@@ -262,7 +262,7 @@ class DatabaseWatch:
     other connection commits), `fingerprint()` hashes every table except the bookkeeping above.
 
     Every staff page writes a read audit entry, so a fingerprint is taken after most requests; hashed row by row
-    in Python it took 0.29 s, 40 % of the fuzzing. Now SQLite joins a table's rows (each value quoted, in rowid
+    in Python it took 0.29 s under cProfile, 40 % of the fuzzing. Now SQLite joins a table's rows (each value quoted, in rowid
     order) into one string that Python hashes, and only the tables written since the last fingerprint are read
     again: triggers the watch adds to the test's database note each written table in `_watch_written`, inside
     the writing transaction, so a rolled-back write notes nothing. (Without a unique key: an `INSERT OR IGNORE`
