@@ -82,6 +82,15 @@ def init_app(app: Flask) -> None:
         words may be in any language). Use: <p{{ lang_da() }}>{{ offer.description }}</p>."""
         return Markup(' lang="da"') if stored_in_danish and current_language() != "da" else Markup("")
 
+    @app.template_global("lang_of")
+    def lang_of(language: str | None) -> Markup:
+        """` lang="…"` for an element showing text stored in a known language (a notification's: the language
+        it was written in) on a page in another one (WCAG 3.1.2); nothing when it is the page's language or not
+        known."""
+        if language in app.config["LANGUAGES"] and language != current_language():
+            return Markup(f' lang="{language}"')
+        return Markup("")
+
     @app.context_processor
     def _globals():
         # the signed-in user itself, not the proxy: every attribute read through Werkzeug's proxy looks the user

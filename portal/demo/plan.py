@@ -103,9 +103,9 @@ def _demo_member(session: Session, ctx: SeedContext, user_of_caseworker: dict[in
     if member_user:
         session.execute(insert(Notification), [
             {"user_id": member_user, "created_at": _at(ctx, 20), "read_at": None, "link": "/min-side/plan",
-             "text": "Din sagsbehandler har tilføjet et punkt til din plan: FVU-læsning hos AOF"},
+             "text": "Din sagsbehandler har tilføjet et punkt til din plan: FVU-læsning hos AOF", "language": "da"},
             {"user_id": member_user, "created_at": _at(ctx, 12), "read_at": _at(ctx, 11), "link": "/min-side/plan",
-             "text": "Din sagsbehandler har kommenteret: Opdater dit CV på Jobnet"},
+             "text": "Din sagsbehandler har kommenteret: Opdater dit CV på Jobnet", "language": "da"},
         ])
     session.execute(insert(PreparationAnswer), [{
         "member_id": ctx.demo_member_id, "q2": "within_6_months", "q10_has_barriers": True,

@@ -66,6 +66,9 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(String(500))
+    # the language `text` was written in ("da", "en"), for marking it on a page in another one; None: not known
+    # (written before the column was)
+    language: Mapped[str | None] = mapped_column(String(5))
     link: Mapped[str | None] = mapped_column(String(300))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

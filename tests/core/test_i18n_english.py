@@ -129,6 +129,20 @@ def test_member_pages_in_english_have_no_danish_from_code(client, auth, session,
     assert "Our assessment" in pages[f"/min-side/referater/{summary.id}"]
 
 
+def test_the_caseworkers_words_in_an_english_summary_are_marked_danish(client, auth, session, world):
+    """The summary in English: its sentences in English, what the caseworker wrote (what we talked about, the
+    agreements) kept as written and marked lang="da" inside them (WCAG 3.1.2)."""
+    summary = _held_conversation_with_summary(client, auth, session, world["mette"])
+    auth.logout()
+    auth.login("mette")
+    page = english(client, f"/min-side/referater/{summary.id}")
+    assert '<p class="pre-line" lang="da">Vi talte om ansøgninger.</p>' in page
+    assert re.search(r'<li><span lang="da">Søg 3 job</span> – by [^<]+</li>', page), page
+    assert '<li><span lang="da">Deltag i webinaret</span> (right-and-duty offer: you must take part)</li>' in page
+    danish = client.get(f"/min-side/referater/{summary.id}?lang=da").get_data(as_text=True)
+    assert '<p class="pre-line">Vi talte om ansøgninger.</p>' in danish and 'lang="da">Søg' not in danish
+
+
 def test_caseworker_pages_in_english_have_no_danish_from_code(client, auth, session, world):
     summary = _held_conversation_with_summary(client, auth, session, world["mette"])
     member_number = world["mette"].member_number

@@ -242,7 +242,7 @@ def test_a_long_reason_gives_way_before_the_members_name(session, make):
 
 def test_text_stored_as_given_is_marked_where_it_had_to_be_shortened(session, make):
     cw = caseworker(make, "cw", "da")
-    note = notifications.notify(session, cw.user_id, "Emne: " + "x" * 600)
+    note = notifications.notify(session, cw.user_id, "Emne: " + "x" * 600, language="da")
     assert len(note.text) == notifications.TEXT_MAX and note.text.endswith("x…")
 
 

@@ -321,7 +321,7 @@ def test_held_seat_actions_include_works_on_any_page(app, make, session):
         html = render_template_string('{% for r in regs %}{% include "offers/_held_seat_actions.html" %}{% endfor %}',
                                       regs=regs)
     assert f"/tilbud/tilmelding/{w.id}/tag-plads" in html and "Tag pladsen" in html
-    assert f"– {s.offer.title}</span>" in html and "Svar senest" in html
+    assert f"– <span>{s.offer.title}</span></span>" in html and "Svar senest" in html  # a Danish page: no lang mark
 
 
 def test_caseworker_sees_own_location_first_and_can_choose_all(client, auth, make, session):

@@ -707,14 +707,17 @@ def _tell(session: Session, booking: Booking, kind: str, *, actor: Actor, now: d
         if kind != "reassigned":  # the same time and place: nothing for the job centre to answer again
             joint_conversation.booking_changed(session, booking, kind, subject=subject, body=body, now=now)
     if is_staff(actor) and booking.member.user_id:
-        with force_locale(booking.member.user.locale or "da"):
+        language = booking.member.user.locale or "da"
+        with force_locale(language):
             text = _note(booking, kind, reason)
-        notifications.notify(session, booking.member.user_id, text, link="/samtaler/mine", now=now)
+        notifications.notify(session, booking.member.user_id, text, link="/samtaler/mine", now=now,
+                             language=language)
     if not is_staff(actor):
-        with force_locale(booking.caseworker.user.locale or "da"):
+        language = booking.caseworker.user.locale or "da"
+        with force_locale(language):
             text = _note(booking, kind, reason)
         notifications.notify(session, booking.caseworker.user_id, f"{booking.member.full_name}: {text}",
-                             link=f"/kalender/samtale/{booking.id}", now=now)
+                             link=f"/kalender/samtale/{booking.id}", now=now, language=language)
 
 
 def _tell_by_sms(session: Session, booking: Booking, kind: str, *, key: str, now: datetime,

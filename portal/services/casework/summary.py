@@ -83,11 +83,15 @@ def _content(session: Session, conversation: HeldConversation, *, today: date) -
         [_("Sagsbehandler"), caseworker.user.display_name if caseworker else "FOA A-kasse"],
     ]
     sections = []
+    # "danish_text" / "danish": what in a section the caseworker wrote (in Danish) and the reader's language did
+    # not: a page in another language marks it lang="da" (WCAG 3.1.2); the lines themselves stay plain text for
+    # the PDF, the e-mail and the job centre. Summaries made before these keys are shown unmarked.
     if conversation.member_summary:
-        sections.append({"heading": _("Det talte vi om"), "text": conversation.member_summary})
+        sections.append({"heading": _("Det talte vi om"), "text": conversation.member_summary, "danish_text": True})
     sections.append({
         "heading": _("Det aftalte vi"),
         "items": [_agreement_line(a) for a in conversation.agreements],
+        "danish": [a.text for a in conversation.agreements],
         "empty": _("Vi lavede ingen nye aftaler ved denne samtale."),
     })
     # The plan as it stood that day: the summary is a record, never today's plan under an old date.
@@ -97,6 +101,7 @@ def _content(session: Session, conversation: HeldConversation, *, today: date) -
     sections.append({
         "heading": _("Din plan lige nu"),
         "items": [_plan_line(i) for i in open_items],
+        "danish": [i.title if i.proposed_by != "member" else None for i in open_items],  # hers: any language
         "empty": _("Din plan har ingen åbne punkter."),
     })
     group = conversation.group_decision or member.target_group

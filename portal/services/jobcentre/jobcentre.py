@@ -103,9 +103,11 @@ class EmbeddedExchange:
         staff = session.scalars(select(User).join(JobcentreStaff, JobcentreStaff.user_id == User.id).where(
             JobcentreStaff.jobcentre_code == message.jobcentre_code)).all()
         for user in staff:
-            with force_locale(user.locale or "da"):  # the kind's label in the reader's language; the subject as sent
+            language = user.locale or "da"
+            with force_locale(language):  # the kind's label in the reader's language; the subject as sent
                 text = heading(message)
-            notifications.notify(session, user.id, text, link=f"/jobcenter/sag/{message.id}", now=now)
+            notifications.notify(session, user.id, text, link=f"/jobcenter/sag/{message.id}", now=now,
+                                 language=language)
 
 
 def heading(message: JobcentreMessage) -> str:

@@ -23,10 +23,13 @@ TEXT_MAX = Notification.__table__.c.text.type.length
 ELLIPSIS = "…"
 
 
-def notify(session: Session, user_id: int, text: str, link: str | None = None, now: datetime | None = None):
-    """Store `text` as given (already written for its reader: a message's stored subject, a note someone wrote).
-    Longer than the column, its end gives way to "…": the linked page shows it whole."""
-    note = Notification(user_id=user_id, text=_shortened(text, TEXT_MAX), link=link, created_at=now or utcnow())
+def notify(session: Session, user_id: int, text: str, link: str | None = None, now: datetime | None = None, *,
+           language: str | None):
+    """Store `text` as given (already written for its reader: a message's stored subject, a note someone wrote),
+    with the language it is written in (`language`: "da", "en"; None if not known), so a page in another language
+    marks it as such. Longer than the column, its end gives way to "…": the linked page shows it whole."""
+    note = Notification(user_id=user_id, text=_shortened(text, TEXT_MAX), language=language, link=link,
+                        created_at=now or utcnow())
     session.add(note)
     return note
 
@@ -40,10 +43,11 @@ def notify_in_language(session: Session, user, message: str, *, link: str | None
     A variable that is itself portal text (a lazy string: `in_reader_language(N_(...))`, a date formatted lazily)
     is rendered in the same language. Works outside a request (the scheduler, the chatbot's actions): the language
     is forced in the app context; without one the Danish source is used."""
-    with force_locale(getattr(user, "locale", None) or "da"):
+    language = getattr(user, "locale", None) or "da"
+    with force_locale(language):
         template = gettext(message)
         values = {name: value if isinstance(value, Number) else str(value) for name, value in variables.items()}
-    return notify(session, user.id, _fitted(template, values) if values else template, link, now)
+    return notify(session, user.id, _fitted(template, values) if values else template, link, now, language=language)
 
 
 def in_reader_language(source: str) -> LazyString:
@@ -98,7 +102,7 @@ def recent(session: Session, user_id: int, limit: int = 10) -> list[Notification
 def recent_and_unread(session: Session, user_id: int, limit: int = 10) -> tuple[list[tuple], int]:
     """`recent` and `unread_count` in one statement (Min side shows both): the count rides on every row, and
     no row at all means no notification, so none unread. The messages as rows of what a list of them shows (id,
-    text, link, read_at, created_at), not objects (issue 19)."""
+    text, its language, link, read_at, created_at), not objects (issue 19)."""
     rows = recent_and_unread_read(user_id, limit).lines(session)
     return rows, (rows[0].unread if rows else 0)
 
@@ -112,8 +116,8 @@ def _recent_with_unread_count(limit: int):
     user_id = bindparam("user_id")
     unread = (select(func.count()).select_from(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
-    return (select(Notification.id, Notification.text, Notification.link, Notification.read_at,
-                   Notification.created_at, unread.label("unread"))
+    return (select(Notification.id, Notification.text, Notification.language, Notification.link,
+                   Notification.read_at, Notification.created_at, unread.label("unread"))
             .where(Notification.user_id == user_id)
             .order_by(Notification.created_at.desc()).limit(limit))
 

@@ -59,13 +59,19 @@ def place_text(offer_session: OfferSession) -> str:
     return venue
 
 
-def in_language_of(member: Member) -> AbstractContextManager:
-    """Write a message to `member` in their language (their correspondence language), whoever's action or job
-    causes it: everything built inside (gettext, dates, the .ics) is in it."""
+def language_of(member: Member) -> str:
+    """The language messages to `member` are written in: their correspondence language, else their account's,
+    else Danish."""
     language = member.language if member.language in ("da", "en") else None
     if language is None and member.user is not None:
         language = member.user.locale if member.user.locale in ("da", "en") else None
-    return force_locale(language or "da")
+    return language or "da"
+
+
+def in_language_of(member: Member) -> AbstractContextManager:
+    """Write a message to `member` in their language (their correspondence language), whoever's action or job
+    causes it: everything built inside (gettext, dates, the .ics) is in it."""
+    return force_locale(language_of(member))
 
 
 def session_ics(offer_session: OfferSession, registration: OfferRegistration, now: datetime) -> bytes:
@@ -98,7 +104,8 @@ def tell_member(session: Session, member: Member, now: datetime, *, key: str, ki
                        body_text=f"{greeting}\n\n{text}\n\n{regards}\nFOA A-kasse", member_id=member.id,
                        attachments=attachments, now=now)
     if member.user_id:
-        notifications.notify(session, member.user_id, note or subject, link=link, now=now)
+        notifications.notify(session, member.user_id, note or subject, link=link, now=now,
+                             language=language_of(member))
 
 
 def tell_member_in_language(session: Session, member: Member, now: datetime, compose: Callable[[], dict], *,
