@@ -88,7 +88,7 @@ def init_app(app: Flask) -> None:
         it was written in) on a page in another one (WCAG 3.1.2); nothing when it is the page's language or not
         known."""
         if language in app.config["LANGUAGES"] and language != current_language():
-            return Markup(f' lang="{language}"')
+            return Markup(' lang="{}"').format(language)  # escaped (and one of the portal's languages)
         return Markup("")
 
     @app.context_processor
