@@ -42,6 +42,11 @@
     var text = document.createElement("p");
     text.className = "chat-text";
     text.textContent = message.text;
+    // What a member of staff wrote is taken to be Danish: on a page in another language a screen reader is told so
+    // (WCAG 3.1.2), as the server marks the lines it renders (templates/chat/_widget.html).
+    if (message.sender === "caseworker" && labels.dataset.lang && labels.dataset.lang !== "da") {
+      text.setAttribute("lang", "da");
+    }
     li.appendChild(name);
     li.appendChild(text);
     (log.querySelector(".chat-lines") || log).appendChild(li);
