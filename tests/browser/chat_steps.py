@@ -55,6 +55,19 @@ def send(widget, text: str) -> None:
     box.press("Enter")
 
 
+def take_and_reply(pages, handoff_id: int, text: str):
+    """`sagsbehandler` opens the handoff, takes the chat and sends `text` to the member; her page, on the handoff."""
+    from tests.browser.conftest import DESKTOP
+
+    staff = pages.login("sagsbehandler", DESKTOP)
+    staff.goto(f"/sagsbehandler/overdragelser/{handoff_id}")
+    staff.get_by_role("button", name="Tag samtalen").click()
+    staff.get_by_label("Dit svar til medlemmet").fill(text)
+    staff.get_by_role("button", name="Send svar").click()
+    staff.get_by_text("Svaret er sendt.").wait_for()
+    return staff
+
+
 def latest_link_path(session, email: str) -> str:
     """The newest sign-in link the outbox holds for the member with this e-mail (what the dispatcher sends)."""
     from portal.models import Member, OutboxMessage

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.browser.chat_steps import TIMEOUT, in_app
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.chat_steps import TIMEOUT, in_app, take_and_reply
+from tests.browser.conftest import PHONE
 
 REPLY = "Hej, jeg kigger på din sag med det samme."
 
@@ -33,12 +33,7 @@ def test_a_caseworkers_danish_reply_is_marked_danish_on_an_english_page(pages, p
     log = widget.get_by_role("log", name="The conversation")
     log.wait_for()
 
-    desk = pages.login("sagsbehandler", DESKTOP)
-    desk.goto(f"/sagsbehandler/overdragelser/{handoff_id}")
-    desk.get_by_role("button", name="Tag samtalen").click()
-    desk.get_by_label("Dit svar til medlemmet").fill(REPLY)
-    desk.get_by_role("button", name="Send svar").click()
-    desk.get_by_text("Svaret er sendt.").wait_for()
+    desk = take_and_reply(pages, handoff_id, REPLY)
 
     arrived = log.locator(".chat-msg-caseworker .chat-text", has_text=REPLY)
     arrived.wait_for(timeout=TIMEOUT)  # added by the widget's poll

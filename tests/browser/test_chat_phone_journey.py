@@ -18,9 +18,10 @@ from tests.browser.chat_steps import (
     in_app,
     send,
     sign_in_move_and_withdraw,
+    take_and_reply,
     tap,
 )
-from tests.browser.conftest import DESKTOP, PHONE, shot
+from tests.browser.conftest import PHONE, shot
 
 REPLY = "Hej Birgit, jeg har set din booking. Book gerne selv en samtale mere her, hvis du vil."
 
@@ -102,12 +103,7 @@ def test_phone_flyer_chat_register_book_by_phone_handoff_hand_back_and_book_agai
         return session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation.id))
 
     hid = in_app(app, handoff_id)
-    staff = pages.login("sagsbehandler", DESKTOP)
-    staff.goto(f"/sagsbehandler/overdragelser/{hid}")
-    staff.get_by_role("button", name="Tag samtalen").click()
-    staff.get_by_label("Dit svar til medlemmet").fill(REPLY)
-    staff.get_by_role("button", name="Send svar").click()
-    staff.get_by_text("Svaret er sendt.").wait_for()
+    staff = take_and_reply(pages, hid, REPLY)
 
     log.locator(".chat-msg-caseworker", has_text="jeg har set din booking").wait_for(timeout=TIMEOUT)
     state.filter(has_text="har samtalen").wait_for(timeout=TIMEOUT)
