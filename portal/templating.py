@@ -74,22 +74,21 @@ def init_app(app: Flask) -> None:
         value = str(value)
         return value[:1].upper() + value[1:]
 
-    @app.template_global("lang_da")
-    def lang_da(stored_in_danish: bool = True) -> Markup:
-        """` lang="da"` for an element showing text stored in Danish (an offer's title and description, what a
-        caseworker wrote to the member) on a page in another language, so a screen reader reads it with Danish
-        pronunciation (WCAG 3.1.2); nothing on a Danish page, or when `stored_in_danish` is false (a member's own
-        words may be in any language). Use: <p{{ lang_da() }}>{{ offer.description }}</p>."""
-        return Markup(' lang="da"') if stored_in_danish and current_language() != "da" else Markup("")
-
     @app.template_global("lang_of")
     def lang_of(language: str | None) -> Markup:
         """` lang="…"` for an element showing text stored in a known language (a notification's: the language
-        it was written in) on a page in another one (WCAG 3.1.2); nothing when it is the page's language or not
-        known."""
+        it was written in) on a page in another one, so a screen reader reads it with that language's
+        pronunciation (WCAG 3.1.2); nothing when it is the page's language or not known."""
         if language in app.config["LANGUAGES"] and language != current_language():
             return Markup(' lang="{}"').format(language)  # escaped (and one of the portal's languages)
         return Markup("")
+
+    @app.template_global("lang_da")
+    def lang_da(stored_in_danish: bool = True) -> Markup:
+        """`lang_of("da")` for text stored in Danish (an offer's title and description, what a caseworker wrote to
+        the member); nothing when `stored_in_danish` is false (a member's own words may be in any language).
+        Use: <p{{ lang_da() }}>{{ offer.description }}</p>."""
+        return lang_of("da") if stored_in_danish else Markup("")
 
     @app.context_processor
     def _globals():
